@@ -1,0 +1,107 @@
+//! The one error type of the crate.
+
+use core::fmt;
+
+/// Everything that can go wrong in the crypto core.
+///
+/// Each variant has a stable [`Error::code`] that JavaScript branches on; the
+/// `Display` text is for people and may change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The username is empty after trimming, or too long.
+    InvalidUsername,
+    /// The password is empty or too long.
+    InvalidPassword,
+    /// The requested RSA modulus size is not one of 2048, 3072 or 4096.
+    UnsupportedKeySize(usize),
+    /// A public key could not be parsed or is not an acceptable RSA key.
+    InvalidPublicKey,
+    /// A binary structure is malformed: truncated, oversized or inconsistent.
+    Malformed(&'static str),
+    /// The format version is not one this build understands.
+    UnsupportedVersion(u8),
+    /// A payload exceeds the size limit of its format.
+    TooLarge {
+        /// What was too large.
+        what: &'static str,
+        /// The limit in bytes or items.
+        limit: usize,
+    },
+    /// The envelope's sender is not the key it was checked against.
+    WrongSender,
+    /// A signature does not verify: the data was forged or altered.
+    BadSignature,
+    /// The envelope is not addressed to this identity.
+    NotARecipient,
+    /// Authenticated decryption failed: wrong key, or the data was altered.
+    DecryptionFailed,
+    /// The operating system or browser could not provide random bytes.
+    Random,
+    /// A key-derivation or key-generation step failed unexpectedly.
+    Derivation(&'static str),
+    /// The browser's WebCrypto rejected an operation.
+    WebCrypto(String),
+    /// No identity is loaded in this worker: log in first.
+    NotLoggedIn,
+}
+
+impl Error {
+    /// Stable machine-readable code, used across the JavaScript boundary.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidUsername => "invalid-username",
+            Error::InvalidPassword => "invalid-password",
+            Error::UnsupportedKeySize(_) => "unsupported-key-size",
+            Error::InvalidPublicKey => "invalid-public-key",
+            Error::Malformed(_) => "malformed",
+            Error::UnsupportedVersion(_) => "unsupported-version",
+            Error::TooLarge { .. } => "too-large",
+            Error::WrongSender => "wrong-sender",
+            Error::BadSignature => "bad-signature",
+            Error::NotARecipient => "not-a-recipient",
+            Error::DecryptionFailed => "decryption-failed",
+            Error::Random => "random",
+            Error::Derivation(_) => "derivation",
+            Error::WebCrypto(_) => "webcrypto",
+            Error::NotLoggedIn => "not-logged-in",
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidUsername => {
+                f.write_str("username must be 1 to 256 bytes after trimming whitespace")
+            }
+            Error::InvalidPassword => f.write_str("password must be 1 to 1024 bytes"),
+            Error::UnsupportedKeySize(bits) => {
+                write!(f, "unsupported RSA key size {bits}: use 2048, 3072 or 4096")
+            }
+            Error::InvalidPublicKey => {
+                f.write_str("not a valid Trustero public key (RSA 2048 to 4096 bits, SPKI DER)")
+            }
+            Error::Malformed(what) => write!(f, "malformed data: {what}"),
+            Error::UnsupportedVersion(v) => {
+                write!(f, "unsupported format version {v}: update Trustero")
+            }
+            Error::TooLarge { what, limit } => write!(f, "{what} exceeds the limit of {limit}"),
+            Error::WrongSender => f.write_str("envelope was not sent by the expected key"),
+            Error::BadSignature => f.write_str("signature does not verify: forged or altered"),
+            Error::NotARecipient => f.write_str("envelope is not addressed to this identity"),
+            Error::DecryptionFailed => {
+                f.write_str("decryption failed: wrong key or altered data")
+            }
+            Error::Random => f.write_str("no secure random numbers available"),
+            Error::Derivation(step) => write!(f, "key derivation failed at {step}"),
+            Error::WebCrypto(msg) => write!(f, "browser crypto failed: {msg}"),
+            Error::NotLoggedIn => f.write_str("no identity loaded: log in first"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Result with the crate's [`Error`].
+pub type Result<T> = core::result::Result<T, Error>;

@@ -1,0 +1,26 @@
+//! Domain-separation labels, all in one place.
+//!
+//! Every hash, KDF, signature and AEAD in Trustero is bound to one of these
+//! byte strings so that a value made for one purpose can never be replayed as
+//! another. Changing any of them changes the protocol: bump the `/vN` suffix.
+
+/// Identity salt prefix: `salt = SHA-256(IDENTITY_SALT ‖ 0x00 ‖ UTF-8(user))`.
+pub const IDENTITY_SALT: &[u8] = b"trustero/identity/v1";
+/// HKDF info prefix for the RSA key-generation seed, followed by `u16be(bits)`.
+pub const RSA_KEYGEN: &[u8] = b"trustero/rsa-keygen/v1";
+/// HKDF info for the vault key (records at rest).
+pub const VAULT_KEY: &[u8] = b"trustero/vault/v1";
+/// AES-GCM associated-data prefix for vault records, followed by the caller's context.
+pub const VAULT_RECORD: &[u8] = b"trustero/vault-record/v1";
+/// Pair room topic prefix (DESIGN.md section 3).
+pub const PAIR_ROOM: &[u8] = b"trustero/room/v1";
+/// Group room topic prefix.
+pub const GROUP_ROOM: &[u8] = b"trustero/group-room/v1";
+/// HKDF info for the key that seals signalling blobs of a room.
+pub const SIGNAL_KEY: &[u8] = b"trustero/signal/v1";
+/// Prefix of the public announce identifier (tracker `info_hash`, Nostr tag) of a room.
+pub const ANNOUNCE_ID: &[u8] = b"trustero/announce/v1";
+/// Prefix of the message an envelope's sender signs (RSA-PSS).
+pub const ENVELOPE_SIGNATURE: &[u8] = b"trustero/envelope/v1";
+/// Prefix of the hash behind a pair's safety number.
+pub const SAFETY_NUMBER: &[u8] = b"trustero/safety-number/v1";
