@@ -25,11 +25,10 @@ use rand_core::SeedableRng;
 use rsa::pkcs8::{DecodePublicKey, EncodePrivateKey, EncodePublicKey};
 use rsa::traits::PublicKeyParts;
 use rsa::{PrivateKey as RsaPrivateKey, PublicKey as RsaPublicKey};
-use sha2::{Digest, Sha256, Sha512};
-use unicode_normalization::UnicodeNormalization;
+use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::labels;
+use crate::{labels, unicode};
 use crate::{Error, Result};
 
 /// Argon2id memory cost in KiB (64 MiB).
@@ -133,7 +132,8 @@ impl fmt::Display for Fingerprint {
     }
 }
 
-pub(crate) fn hex_lower(bytes: &[u8]) -> String {
+/// Lowercase hex of `bytes`.
+pub fn hex_lower(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -267,7 +267,7 @@ impl fmt::Debug for IdentitySeed {
 
 /// Applies the username rule: NFC(trim(username)), 1 to 256 bytes.
 pub fn normalize_username(username: &str) -> Result<String> {
-    let user: String = username.trim().nfc().collect();
+    let user = unicode::nfc(username.trim());
     if user.is_empty() || user.len() > MAX_USERNAME_BYTES {
         return Err(Error::InvalidUsername);
     }
@@ -275,7 +275,7 @@ pub fn normalize_username(username: &str) -> Result<String> {
 }
 
 fn normalize_password(password: &str) -> Result<Zeroizing<String>> {
-    let pass = Zeroizing::new(password.nfc().collect::<String>());
+    let pass = Zeroizing::new(unicode::nfc(password));
     if pass.is_empty() || pass.len() > MAX_PASSWORD_BYTES {
         return Err(Error::InvalidPassword);
     }
@@ -386,17 +386,18 @@ impl fmt::Debug for Identity {
 /// The safety number of a pair: 60 digits in 12 groups of five, the same on
 /// both sides (the fingerprints are sorted before hashing).
 ///
-/// `digits = for each 5-byte chunk c of SHA-512("trustero/safety-number/v1" ‖ min ‖ max)[..60]:
-/// u40be(c) mod 100000, zero-padded to 5`.
+/// ```text
+/// okm    = HKDF-SHA-256(salt = none, ikm = min(fpA, fpB) ‖ max(fpA, fpB),
+///                       info = "trustero/safety-number/v1", L = 60)
+/// digits = for each 5-byte chunk c of okm: u40be(c) mod 100000, zero-padded to 5
+/// ```
 pub fn safety_number(a: &Fingerprint, b: &Fingerprint) -> String {
     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-    let hash = Sha512::new()
-        .chain_update(labels::SAFETY_NUMBER)
-        .chain_update(lo.0)
-        .chain_update(hi.0)
-        .finalize();
-    hash[..60]
-        .chunks_exact(5)
+    let mut okm = [0u8; 60];
+    Hkdf::<Sha256>::new(None, &[lo.0, hi.0].concat())
+        .expand(labels::SAFETY_NUMBER, &mut okm)
+        .expect("60 bytes is a valid HKDF-SHA-256 output length");
+    okm.chunks_exact(5)
         .map(|chunk| {
             let value = chunk.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
             format!("{:05}", value % 100_000)

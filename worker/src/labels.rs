@@ -22,5 +22,5 @@ pub const SIGNAL_KEY: &[u8] = b"trustero/signal/v1";
 pub const ANNOUNCE_ID: &[u8] = b"trustero/announce/v1";
 /// Prefix of the message an envelope's sender signs (RSA-PSS).
 pub const ENVELOPE_SIGNATURE: &[u8] = b"trustero/envelope/v1";
-/// Prefix of the hash behind a pair's safety number.
+/// HKDF info of the digits of a pair's safety number.
 pub const SAFETY_NUMBER: &[u8] = b"trustero/safety-number/v1";

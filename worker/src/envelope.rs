@@ -1,0 +1,179 @@
+//! Envelopes: how every chat message travels and is stored (DESIGN.md section 5).
+//!
+//! ```text
+//! content_key  = random 32 bytes, nonce = random 12 bytes
+//! wrapped_i    = RSA-OAEP-SHA-256(recipient_i, content_key)          RFC 8017 §7.1, MGF1-SHA-256, empty label
+//! header       = version ‖ message_id ‖ conversation_id ‖ sender_fp ‖ timestamp_ms ‖ lamport ‖ nonce
+//!                ‖ count ‖ (fp_i ‖ len ‖ wrapped_i)*               (see [`codec`])
+//! ciphertext   = AES-256-GCM(content_key, nonce, aad = header, pad(content))
+//! signature    = RSA-PSS-SHA-256(sender, "trustero/envelope/v1" ‖ 0x00 ‖ header ‖ u32be(len) ‖ ciphertext)
+//!                salt length 32                                     RFC 8017 §8.1
+//! ```
+//!
+//! Opening checks in this order, so no attacker-chosen ciphertext ever reaches
+//! an RSA private-key operation unless its sender signed it (our mitigation of
+//! RUSTSEC-2023-0071, the "Marvin" timing attack on RSA decryption):
+//! parse → sender is the expected key → verify signature → unwrap → decrypt → unpad.
+
+pub mod codec;
+
+use rsa::Oaep;
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::identity::{Fingerprint, Identity, PublicIdentity};
+use crate::{Error, Result, aead, labels, padding, random};
+
+pub use codec::{Envelope, Header, MAX_RECIPIENTS, Recipient, VERSION};
+
+/// PSS salt length: the digest size, as WebCrypto is told too.
+pub const PSS_SALT_LEN: usize = 32;
+
+/// What the caller decides about a message; the rest is generated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvelopeMeta {
+    /// 128-bit random message id: what receivers deduplicate by.
+    pub message_id: [u8; 16],
+    /// The conversation this message belongs to.
+    pub conversation_id: [u8; 32],
+    /// Sender's clock, milliseconds since the Unix epoch.
+    pub timestamp_ms: u64,
+    /// Sender's Lamport counter for ordering within the conversation.
+    pub lamport: u64,
+}
+
+/// The content and authenticated header of an opened envelope.
+#[derive(Debug)]
+pub struct Opened {
+    /// The header, whose every field the sender signed.
+    pub header: Header,
+    /// The unpadded content.
+    pub content: Zeroizing<Vec<u8>>,
+}
+
+/// The recipient list of a new envelope: the given recipients plus the sender,
+/// without duplicates, in the given order.
+pub fn recipient_list<'a>(
+    sender: &'a PublicIdentity,
+    recipients: &'a [PublicIdentity],
+) -> Result<Vec<&'a PublicIdentity>> {
+    let mut list: Vec<&PublicIdentity> = Vec::with_capacity(recipients.len() + 1);
+    for candidate in recipients.iter().chain(core::iter::once(sender)) {
+        if !list.iter().any(|r| r.fingerprint() == candidate.fingerprint()) {
+            list.push(candidate);
+        }
+    }
+    if list.len() > MAX_RECIPIENTS {
+        return Err(Error::TooLarge {
+            what: "recipient list",
+            limit: MAX_RECIPIENTS,
+        });
+    }
+    Ok(list)
+}
+
+/// Seals `content` to `recipients` (the sender is always added) with the
+/// pure-Rust primitives. The browser worker does the same steps with WebCrypto.
+pub fn seal(
+    sender: &Identity,
+    recipients: &[PublicIdentity],
+    meta: &EnvelopeMeta,
+    content: &[u8],
+) -> Result<Vec<u8>> {
+    let padded = padding::pad(content)?;
+    let content_key = Zeroizing::new(random::bytes::<32>()?);
+    let nonce = random::bytes::<{ aead::NONCE_LEN }>()?;
+    let mut rng = random::rng();
+    let wrapped = recipient_list(sender.public(), recipients)?
+        .into_iter()
+        .map(|recipient| {
+            let wrapped = recipient
+                .rsa()
+                .encrypt(&mut rng, Oaep::<Sha256>::new(), content_key.as_ref())
+                .map_err(|_| Error::Random)?;
+            Ok(Recipient {
+                fingerprint: recipient.fingerprint(),
+                wrapped_key: wrapped,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let header = Header::new(meta, sender.public().fingerprint(), nonce, wrapped);
+    let header_bytes = header.encode();
+    let ciphertext = aead::seal(&content_key, &nonce, &header_bytes, &padded);
+    let signature = sender
+        .rsa()
+        .pss_sign_with_rng::<Sha256, _>(&mut rng, &signed_message(&header_bytes, &ciphertext))
+        .map_err(|_| Error::Derivation("rsa-pss signing"))?;
+    Ok(Envelope::assemble(header_bytes, ciphertext, signature))
+}
+
+/// Opens an envelope from `sender` addressed to `me`, with the pure-Rust primitives.
+pub fn open(bytes: &[u8], sender: &PublicIdentity, me: &Identity) -> Result<Opened> {
+    let envelope = Envelope::decode(bytes)?;
+    envelope.check_sender(sender)?;
+    sender
+        .rsa()
+        .pss_verify::<Sha256>(&envelope.signed_message(), envelope.signature())
+        .map_err(|_| Error::BadSignature)?;
+    let wrapped = envelope.wrapped_key_for(&me.public().fingerprint())?;
+    // Blinded: the private operation's timing does not depend on the ciphertext.
+    let content_key = Zeroizing::new(
+        me.rsa()
+            .decrypt_blinded(&mut random::rng(), Oaep::<Sha256>::new(), wrapped)
+            .map_err(|_| Error::DecryptionFailed)?,
+    );
+    let content_key: &[u8; 32] = content_key
+        .as_slice()
+        .try_into()
+        .map_err(|_| Error::Malformed("content key length"))?;
+    let padded = aead::open(
+        content_key,
+        &envelope.header().nonce,
+        envelope.header_bytes(),
+        envelope.ciphertext(),
+    )?;
+    Ok(Opened {
+        header: envelope.into_header(),
+        content: padding::unpad(&padded)?,
+    })
+}
+
+/// The exact bytes the sender signs: label ‖ 0x00 ‖ header ‖ u32be(len) ‖ ciphertext.
+pub fn signed_message(header_bytes: &[u8], ciphertext: &[u8]) -> Vec<u8> {
+    let mut message =
+        Vec::with_capacity(labels::ENVELOPE_SIGNATURE.len() + 5 + header_bytes.len() + ciphertext.len());
+    message.extend_from_slice(labels::ENVELOPE_SIGNATURE);
+    message.push(0);
+    message.extend_from_slice(header_bytes);
+    message.extend_from_slice(&codec::ciphertext_len_prefix(ciphertext));
+    message.extend_from_slice(ciphertext);
+    message
+}
+
+impl Envelope {
+    /// Fails unless the header names `sender` and the signature has its length.
+    pub fn check_sender(&self, sender: &PublicIdentity) -> Result<()> {
+        if self.header().sender != sender.fingerprint() {
+            return Err(Error::WrongSender);
+        }
+        if self.signature().len() != sender.size().bytes() {
+            return Err(Error::BadSignature);
+        }
+        Ok(())
+    }
+
+    /// The content key wrapped for `recipient`.
+    pub fn wrapped_key_for(&self, recipient: &Fingerprint) -> Result<&[u8]> {
+        self.header()
+            .recipients
+            .iter()
+            .find(|r| &r.fingerprint == recipient)
+            .map(|r| r.wrapped_key.as_slice())
+            .ok_or(Error::NotARecipient)
+    }
+
+    /// What the signature covers.
+    pub fn signed_message(&self) -> Vec<u8> {
+        signed_message(self.header_bytes(), self.ciphertext())
+    }
+}

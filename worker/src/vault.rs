@@ -1,0 +1,78 @@
+//! The vault: records at rest (IndexedDB) sealed with the identity's vault key.
+//!
+//! ```text
+//! record = 0x01 ‖ nonce[12] ‖ AES-256-GCM(vault_key, nonce,
+//!                                         aad = "trustero/vault-record/v1" ‖ 0x00 ‖ context,
+//!                                         plaintext)
+//! ```
+//! `context` names where the record lives (store and key, say `friends/3f2a…`)
+//! so a record cannot be swapped into another slot unnoticed.
+
+use zeroize::Zeroizing;
+
+use crate::codec::Reader;
+use crate::identity::VaultKey;
+use crate::{Error, Result, aead, labels, random};
+
+/// Current vault record version.
+pub const VERSION: u8 = 1;
+/// Largest plaintext one record may hold (file chunks are stored as records).
+pub const MAX_RECORD: usize = 16 * 1024 * 1024;
+/// Largest context label.
+pub const MAX_CONTEXT: usize = 1024;
+
+/// The associated data binding a record to its `context`.
+pub fn associated_data(context: &[u8]) -> Result<Vec<u8>> {
+    if context.len() > MAX_CONTEXT {
+        return Err(Error::TooLarge {
+            what: "vault context",
+            limit: MAX_CONTEXT,
+        });
+    }
+    Ok([labels::VAULT_RECORD, &[0], context].concat())
+}
+
+/// Seals a record.
+pub fn seal(key: &VaultKey, context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+    if plaintext.len() > MAX_RECORD {
+        return Err(Error::TooLarge {
+            what: "vault record",
+            limit: MAX_RECORD,
+        });
+    }
+    let nonce = random::bytes::<{ aead::NONCE_LEN }>()?;
+    let sealed = aead::seal(&key.0, &nonce, &associated_data(context)?, plaintext);
+    Ok(assemble(&nonce, &sealed))
+}
+
+/// Joins version, nonce and ciphertext into a record.
+pub fn assemble(nonce: &[u8; aead::NONCE_LEN], ciphertext: &[u8]) -> Vec<u8> {
+    [&[VERSION][..], nonce, ciphertext].concat()
+}
+
+/// Splits a record into nonce and ciphertext, checking version and bounds.
+pub fn parse(record: &[u8]) -> Result<([u8; aead::NONCE_LEN], &[u8])> {
+    let mut r = Reader::new(record);
+    let version = r.u8("vault record version")?;
+    if version != VERSION {
+        return Err(Error::UnsupportedVersion(version));
+    }
+    let nonce = r.array("vault record nonce")?;
+    let ciphertext = r.take(r.remaining(), "vault record")?;
+    if ciphertext.len() < aead::TAG_LEN {
+        return Err(Error::Malformed("vault record too short"));
+    }
+    if ciphertext.len() > MAX_RECORD + aead::TAG_LEN {
+        return Err(Error::TooLarge {
+            what: "vault record",
+            limit: MAX_RECORD,
+        });
+    }
+    Ok((nonce, ciphertext))
+}
+
+/// Opens a record sealed for the same `context`.
+pub fn open(key: &VaultKey, context: &[u8], record: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    let (nonce, ciphertext) = parse(record)?;
+    aead::open(&key.0, &nonce, &associated_data(context)?, ciphertext)
+}

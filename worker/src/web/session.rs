@@ -1,0 +1,167 @@
+//! A logged-in identity inside the browser worker, with its private key held
+//! only as non-extractable WebCrypto keys.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use web_sys::CryptoKey;
+use zeroize::Zeroizing;
+
+use super::subtle::{RsaUse, Subtle};
+use crate::envelope::{self, Envelope, EnvelopeMeta, Header, Opened, Recipient};
+use crate::identity::{Fingerprint, Identity, PublicIdentity};
+use crate::{Error, Result, aead, padding, random, vault};
+
+/// Imported public keys kept per use; cleared whole when this many pile up.
+const PUBLIC_KEY_CACHE: usize = 4096;
+
+/// A logged-in identity whose secrets live in WebCrypto.
+pub struct WebSession {
+    subtle: Subtle,
+    public: PublicIdentity,
+    oaep_private: CryptoKey,
+    pss_private: CryptoKey,
+    vault: CryptoKey,
+    public_keys: RefCell<HashMap<(Fingerprint, bool), CryptoKey>>,
+}
+
+impl core::fmt::Debug for WebSession {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WebSession")
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebSession {
+    /// Moves an identity's secrets into WebCrypto; the Rust copies are zeroized
+    /// when `identity` is dropped at the end of this call.
+    pub async fn from_identity(identity: Identity) -> Result<Self> {
+        let subtle = Subtle::get()?;
+        let pkcs8 = identity.private_key_pkcs8()?;
+        let oaep_private = subtle.import_rsa_private(&pkcs8, RsaUse::Oaep).await?;
+        let pss_private = subtle.import_rsa_private(&pkcs8, RsaUse::Pss).await?;
+        let vault = subtle.import_aes(identity.vault_key().expose_bytes()).await?;
+        Ok(WebSession {
+            subtle,
+            public: identity.public().clone(),
+            oaep_private,
+            pss_private,
+            vault,
+            public_keys: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// The logged-in public identity.
+    pub fn public(&self) -> &PublicIdentity {
+        &self.public
+    }
+
+    async fn public_key(&self, who: &PublicIdentity, usage: RsaUse) -> Result<CryptoKey> {
+        let slot = (who.fingerprint(), usage == RsaUse::Pss);
+        if let Some(key) = self.public_keys.borrow().get(&slot) {
+            return Ok(key.clone());
+        }
+        let key = self.subtle.import_rsa_public(who.spki(), usage).await?;
+        let mut cache = self.public_keys.borrow_mut();
+        if cache.len() >= PUBLIC_KEY_CACHE {
+            cache.clear();
+        }
+        cache.insert(slot, key.clone());
+        Ok(key)
+    }
+
+    /// Seals an envelope exactly as [`envelope::seal`] does, with WebCrypto.
+    pub async fn seal_envelope(
+        &self,
+        recipients: &[PublicIdentity],
+        meta: &EnvelopeMeta,
+        content: &[u8],
+    ) -> Result<Vec<u8>> {
+        let padded = padding::pad(content)?;
+        let content_key = Zeroizing::new(random::bytes::<32>()?);
+        let nonce = random::bytes::<{ aead::NONCE_LEN }>()?;
+        let mut wrapped = Vec::with_capacity(recipients.len() + 1);
+        for recipient in envelope::recipient_list(&self.public, recipients)? {
+            let key = self.public_key(recipient, RsaUse::Oaep).await?;
+            wrapped.push(Recipient {
+                fingerprint: recipient.fingerprint(),
+                wrapped_key: self.subtle.oaep_encrypt(&key, content_key.as_ref()).await?,
+            });
+        }
+        let header_bytes = Header::new(meta, self.public.fingerprint(), nonce, wrapped).encode();
+        let aes = self.subtle.import_aes(&content_key).await?;
+        let ciphertext = self
+            .subtle
+            .aes_gcm_encrypt(&aes, &nonce, &header_bytes, &padded)
+            .await?;
+        let signature = self
+            .subtle
+            .pss_sign(
+                &self.pss_private,
+                &envelope::signed_message(&header_bytes, &ciphertext),
+            )
+            .await?;
+        Ok(Envelope::assemble(header_bytes, ciphertext, signature))
+    }
+
+    /// Opens an envelope exactly as [`envelope::open`] does, with WebCrypto:
+    /// the signature is verified before the private key is touched.
+    pub async fn open_envelope(&self, bytes: &[u8], sender: &PublicIdentity) -> Result<Opened> {
+        let envelope = Envelope::decode(bytes)?;
+        envelope.check_sender(sender)?;
+        let verify_key = self.public_key(sender, RsaUse::Pss).await?;
+        self.subtle
+            .pss_verify(&verify_key, envelope.signature(), &envelope.signed_message())
+            .await?;
+        let wrapped = envelope.wrapped_key_for(&self.public.fingerprint())?;
+        let content_key = self.subtle.oaep_decrypt(&self.oaep_private, wrapped).await?;
+        let content_key: &[u8; 32] = content_key
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::Malformed("content key length"))?;
+        let aes = self.subtle.import_aes(content_key).await?;
+        let padded = self
+            .subtle
+            .aes_gcm_decrypt(
+                &aes,
+                &envelope.header().nonce,
+                envelope.header_bytes(),
+                envelope.ciphertext(),
+            )
+            .await?;
+        Ok(Opened {
+            header: envelope.into_header(),
+            content: padding::unpad(&padded)?,
+        })
+    }
+
+    /// Seals a record at rest exactly as [`vault::seal`] does.
+    pub async fn vault_seal(&self, context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+        if plaintext.len() > vault::MAX_RECORD {
+            return Err(Error::TooLarge {
+                what: "vault record",
+                limit: vault::MAX_RECORD,
+            });
+        }
+        let nonce = random::bytes::<{ aead::NONCE_LEN }>()?;
+        let ciphertext = self
+            .subtle
+            .aes_gcm_encrypt(&self.vault, &nonce, &vault::associated_data(context)?, plaintext)
+            .await?;
+        Ok(vault::assemble(&nonce, &ciphertext))
+    }
+
+    /// Opens a record at rest exactly as [`vault::open`] does.
+    pub async fn vault_open(&self, context: &[u8], record: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let (nonce, ciphertext) = vault::parse(record)?;
+        self.subtle
+            .aes_gcm_decrypt(&self.vault, &nonce, &vault::associated_data(context)?, ciphertext)
+            .await
+    }
+
+    /// Signs `message` with the identity key (RSA-PSS-SHA-256, salt 32).
+    pub async fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
+        self.subtle.pss_sign(&self.pss_private, message).await
+    }
+}
