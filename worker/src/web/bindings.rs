@@ -296,3 +296,10 @@ impl Room {
         self.key.open(blob).map(|b| bytes(&b)).map_err(to_js)
     }
 }
+
+/// SHA-256 of `bytes` as 64 lowercase hex digits (the bundle hash is that of MANIFEST).
+#[wasm_bindgen(js_name = sha256Hex)]
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex_lower(&sha2::Sha256::digest(bytes))
+}

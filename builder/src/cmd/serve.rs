@@ -1,0 +1,72 @@
+//! `builder serve`: build dist/ if it is missing or stale, then serve it.
+
+use std::net::{IpAddr, SocketAddr};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result};
+
+use crate::bundle::{Bundle, MANIFEST};
+use crate::http;
+use crate::workspace::Workspace;
+
+/// Options of `builder serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address to listen on; 0.0.0.0 makes the app reachable from the LAN.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port to listen on.
+    #[arg(long, default_value_t = 9000)]
+    port: u16,
+    /// Serve dist/ as it is, even if it looks stale.
+    #[arg(long)]
+    no_build: bool,
+}
+
+/// Why dist/ must be (re)built, if it must.
+fn build_reason(ws: &Workspace) -> Result<Option<String>> {
+    let dist = ws.dist();
+    let Ok(manifest) = std::fs::read_to_string(dist.join(MANIFEST)) else {
+        return Ok(Some("dist/ has no MANIFEST".into()));
+    };
+    let on_disk = Bundle::read_dir(&dist)?;
+    if on_disk.manifest() != manifest {
+        return Ok(Some("dist/ does not match its MANIFEST".into()));
+    }
+    let inputs = ws.inputs_digest()?;
+    match std::fs::read_to_string(ws.inputs_record()) {
+        Ok(recorded) if recorded == inputs => Ok(None),
+        Ok(_) => Ok(Some("sources changed since the last build".into())),
+        // Never built here (a fresh clone): the committed dist/ belongs to the
+        // committed sources, unless git says the sources were edited.
+        Err(_) => {
+            let edited = Command::new("git")
+                .current_dir(ws.root())
+                .args(["diff", "--quiet", "HEAD", "--", "templates", "worker", "Cargo.lock", "Cargo.toml"])
+                .status()
+                .map(|status| status.code() == Some(1))
+                .unwrap_or(false);
+            Ok(edited.then(|| "sources differ from the committed ones".into()))
+        }
+    }
+}
+
+/// Runs `builder serve`.
+pub fn run(ws: &Workspace, args: Args) -> Result<ExitCode> {
+    let addr = SocketAddr::new(args.host, args.port);
+    // Bind first: a taken port should fail before minutes of building.
+    let listener = http::bind(addr)?;
+    if !args.no_build {
+        if let Some(reason) = build_reason(ws)? {
+            eprintln!("building dist/: {reason}");
+            super::build::build_into(ws, None)?;
+        }
+    }
+    let manifest = std::fs::read(ws.dist().join(MANIFEST))
+        .with_context(|| format!("reading {}", ws.dist().join(MANIFEST).display()))?;
+    let shown_host = if args.host.is_unspecified() { "localhost".to_owned() } else { args.host.to_string() };
+    println!("bundle hash {}", crate::hashes::sha256_hex(&manifest));
+    println!("Trustero is at http://{shown_host}:{}/index.htm (Ctrl+C stops)", args.port);
+    http::serve(listener, ws.dist())?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,17 @@
+// The footer's bundle hash: SHA-256 of the MANIFEST this copy was served with,
+// computed in the crypto worker. It tells a user which build they are running;
+// `builder verify --url` checks every file against a rebuild from source.
+
+export async function showBundleHash(cryptoClient, { hash, url }) {
+  url.textContent = new URL('.', location.href).href;
+  try {
+    const response = await fetch('MANIFEST', { cache: 'no-cache', credentials: 'omit' });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const digest = await cryptoClient.sha256(new Uint8Array(await response.arrayBuffer()));
+    hash.textContent = digest;
+    hash.title = 'SHA-256 of MANIFEST';
+  } catch (error) {
+    hash.textContent = 'unknown (MANIFEST could not be read)';
+    hash.title = String(error.message ?? error);
+  }
+}

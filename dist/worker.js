@@ -1,0 +1,1007 @@
+// Trustero crypto worker. Everything secret lives here: the page talks to it
+// only through the messages below and never sees a private key.
+//
+// This is a classic (not module) worker, started by the page from a blob: URL
+// holding this script's integrity-checked bytes; classic blob workers are the
+// only kind Chromium also runs from file://, which the single-file build needs.
+'use strict';
+
+// ---- wasm-bindgen glue (generated; defines `wasm_bindgen`) ----
+
+            let wasm_bindgen = (function(exports) {
+            let script_src;
+            if (typeof document !== 'undefined' && document.currentScript !== null) {
+                script_src = new URL(document.currentScript.src, location.href).toString();
+            }
+            
+/**
+ * A signalling room: its public announce id and the key of its blobs.
+ */
+class Room {
+static __wrap(ptr) {
+                    const obj = Object.create(Room.prototype);
+                    obj.__wbg_ptr = ptr;
+                    RoomFinalization.register(obj, obj.__wbg_ptr, obj);
+                    return obj;
+                }
+                __destroy_into_raw() {
+                const ptr = this.__wbg_ptr;
+this.__wbg_ptr = 0;
+RoomFinalization.unregister(this);
+return ptr;
+            }
+            free() {
+                const ptr = this.__destroy_into_raw();
+                wasm.__wbg_room_free(ptr, 0);
+            }
+            /**
+ * The public announce id as 64 hex digits (tracker info_hash = first 40).
+ * @returns {string}
+ */
+get announceId() {
+let deferred1_0;
+let deferred1_1;
+try {
+const ret = wasm.room_announceId(this.__wbg_ptr);
+deferred1_0 = ret[0];
+deferred1_1 = ret[1];
+return getStringFromWasm0(ret[0], ret[1]);
+} finally {
+wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+}
+}
+/**
+ * The room of a group, from the 16-byte id and 32-byte secret of its invite.
+ * @param {Uint8Array | number[]} group_id
+ * @param {Uint8Array | number[]} group_secret
+ * @returns {Room}
+ */
+static group(group_id, group_secret) {
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passArray8ToWasm0(group_id, wasm.__wbindgen_malloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(group_secret, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.room_group(ptr0, len0, ptr1, len1);
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+return Room.__wrap(ret[0]);
+}
+/**
+ * Opens a signalling blob of this room.
+ * @param {Uint8Array | number[]} blob
+ * @returns {Uint8Array}
+ */
+open(blob) {
+const ptr0 = passArray8ToWasm0(blob, wasm.__wbindgen_malloc);
+const len0 = WASM_VECTOR_LEN;
+const ret = wasm.room_open(this.__wbg_ptr, ptr0, len0);
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+return takeFromExternrefTable0(ret[0]);
+}
+/**
+ * Seals a signalling message for this room.
+ * @param {Uint8Array | number[]} plaintext
+ * @returns {Uint8Array}
+ */
+seal(plaintext) {
+const ptr0 = passArray8ToWasm0(plaintext, wasm.__wbindgen_malloc);
+const len0 = WASM_VECTOR_LEN;
+const ret = wasm.room_seal(this.__wbg_ptr, ptr0, len0);
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+return takeFromExternrefTable0(ret[0]);
+}
+}
+if (Symbol.dispose) Room.prototype[Symbol.dispose] = Room.prototype.free;
+exports.Room = Room;
+
+/**
+ * A logged-in identity. Its private key exists only as non-extractable
+ * WebCrypto keys inside this worker; `free()` (logout) drops them.
+ */
+class Session {
+static __wrap(ptr) {
+                    const obj = Object.create(Session.prototype);
+                    obj.__wbg_ptr = ptr;
+                    SessionFinalization.register(obj, obj.__wbg_ptr, obj);
+                    return obj;
+                }
+                __destroy_into_raw() {
+                const ptr = this.__wbg_ptr;
+this.__wbg_ptr = 0;
+SessionFinalization.unregister(this);
+return ptr;
+            }
+            free() {
+                const ptr = this.__destroy_into_raw();
+                wasm.__wbg_session_free(ptr, 0);
+            }
+            /**
+ * RSA modulus size in bits.
+ * @returns {number}
+ */
+get bits() {
+const ret = wasm.session_bits(this.__wbg_ptr);
+return ret >>> 0;
+}
+/**
+ * Derives the identity of `username` and `password` with a `bits`-bit RSA
+ * key. Calls `onProgress(stage)` with "argon2", "keygen" and "import".
+ * Resolves to a `Session`.
+ * @param {string} username
+ * @param {string} password
+ * @param {number} bits
+ * @param {Function} on_progress
+ * @returns {Promise<any>}
+ */
+static derive(username, password, bits, on_progress) {
+const val3 = +bits;
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passStringToWasm0(username, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passStringToWasm0(password, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_derive(ptr0, len0, ptr1, len1, val3, on_progress);
+return ret;
+}
+/**
+ * SHA-256 of the SPKI as 64 lowercase hex digits.
+ * @returns {string}
+ */
+get fingerprint() {
+let deferred1_0;
+let deferred1_1;
+try {
+const ret = wasm.session_fingerprint(this.__wbg_ptr);
+deferred1_0 = ret[0];
+deferred1_1 = ret[1];
+return getStringFromWasm0(ret[0], ret[1]);
+} finally {
+wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+}
+}
+/**
+ * Opens an envelope from the holder of `senderSpki`. Resolves to the
+ * header fields (see `peekEnvelope`) plus `content: Uint8Array`.
+ * @param {Uint8Array | number[]} envelope
+ * @param {Uint8Array | number[]} sender_spki
+ * @returns {Promise<any>}
+ */
+openEnvelope(envelope, sender_spki) {
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passArray8ToWasm0(envelope, wasm.__wbindgen_malloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(sender_spki, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_openEnvelope(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+return ret;
+}
+/**
+ * The signalling room shared with the holder of `theirSpki`.
+ * @param {Uint8Array | number[]} their_spki
+ * @param {string} room_password
+ * @returns {Room}
+ */
+pairRoom(their_spki, room_password) {
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passArray8ToWasm0(their_spki, wasm.__wbindgen_malloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passStringToWasm0(room_password, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_pairRoom(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+return Room.__wrap(ret[0]);
+}
+/**
+ * The safety number shared with the holder of `theirSpki`.
+ * @param {Uint8Array | number[]} their_spki
+ * @returns {string}
+ */
+safetyNumber(their_spki) {
+let deferred3_0;
+let deferred3_1;
+try {
+const ptr0 = passArray8ToWasm0(their_spki, wasm.__wbindgen_malloc);
+const len0 = WASM_VECTOR_LEN;
+const ret = wasm.session_safetyNumber(this.__wbg_ptr, ptr0, len0);
+var ptr2 = ret[0];
+var len2 = ret[1];
+if (ret[3]) {
+ptr2 = 0; len2 = 0;
+throw takeFromExternrefTable0(ret[2]);
+}
+deferred3_0 = ptr2;
+deferred3_1 = len2;
+return getStringFromWasm0(ptr2, len2);
+} finally {
+wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+}
+}
+/**
+ * Seals `content` to `recipients` (array of SPKI `Uint8Array`s; the sender
+ * is added). `messageId` (16 bytes) is random when omitted. Resolves to
+ * `{envelope: Uint8Array, messageId: hex}`.
+ * @param {Array<any>} recipients
+ * @param {Uint8Array | number[]} conversation_id
+ * @param {number} timestamp_ms
+ * @param {number} lamport
+ * @param {Uint8Array | number[]} content
+ * @param {Uint8Array | number[] | null} [message_id]
+ * @returns {Promise<any>}
+ */
+sealEnvelope(recipients, conversation_id, timestamp_ms, lamport, content, message_id) {
+const val4 = +timestamp_ms;
+const val5 = +lamport;
+let ptr0, len0, ptr1, len1, ptr2, len2;
+try {
+ptr0 = passArray8ToWasm0(conversation_id, wasm.__wbindgen_malloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(content, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+ptr2 = isLikeNone(message_id) ? 0 : passArray8ToWasm0(message_id, wasm.__wbindgen_malloc);
+len2 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_sealEnvelope(this.__wbg_ptr, recipients, ptr0, len0, val4, val5, ptr1, len1, ptr2, len2);
+return ret;
+}
+/**
+ * SubjectPublicKeyInfo DER of the public key.
+ * @returns {Uint8Array}
+ */
+get spki() {
+const ret = wasm.session_spki(this.__wbg_ptr);
+return ret;
+}
+/**
+ * Opens a record sealed for the same `context`.
+ * @param {string} context
+ * @param {Uint8Array | number[]} record
+ * @returns {Promise<any>}
+ */
+vaultOpen(context, record) {
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passStringToWasm0(context, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(record, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_vaultOpen(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+return ret;
+}
+/**
+ * Seals a record at rest for `context` (where it is stored).
+ * @param {string} context
+ * @param {Uint8Array | number[]} plaintext
+ * @returns {Promise<any>}
+ */
+vaultSeal(context, plaintext) {
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passStringToWasm0(context, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(plaintext, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_vaultSeal(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+return ret;
+}
+}
+if (Symbol.dispose) Session.prototype[Symbol.dispose] = Session.prototype.free;
+exports.Session = Session;
+
+/**
+ * The fingerprint and size of a public key, or an `invalid-public-key` error.
+ * @param {Uint8Array | number[]} spki
+ * @returns {object}
+ */
+function inspectPublicKey(spki) {
+const ptr0 = passArray8ToWasm0(spki, wasm.__wbindgen_malloc);
+const len0 = WASM_VECTOR_LEN;
+const ret = wasm.inspectPublicKey(ptr0, len0);
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+return takeFromExternrefTable0(ret[0]);
+}
+exports.inspectPublicKey = inspectPublicKey;
+
+/**
+ * The unverified header of an envelope: who claims to have sent it, so the
+ * caller can look up the key to open it with.
+ * @param {Uint8Array | number[]} envelope
+ * @returns {object}
+ */
+function peekEnvelope(envelope) {
+const ptr0 = passArray8ToWasm0(envelope, wasm.__wbindgen_malloc);
+const len0 = WASM_VECTOR_LEN;
+const ret = wasm.peekEnvelope(ptr0, len0);
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+return takeFromExternrefTable0(ret[0]);
+}
+exports.peekEnvelope = peekEnvelope;
+
+/**
+ * SHA-256 of `bytes` as 64 lowercase hex digits (the bundle hash is that of MANIFEST).
+ * @param {Uint8Array | number[]} bytes
+ * @returns {string}
+ */
+function sha256Hex(bytes) {
+let deferred2_0;
+let deferred2_1;
+try {
+const ptr0 = passArray8ToWasm0(bytes, wasm.__wbindgen_malloc);
+const len0 = WASM_VECTOR_LEN;
+const ret = wasm.sha256Hex(ptr0, len0);
+deferred2_0 = ret[0];
+deferred2_1 = ret[1];
+return getStringFromWasm0(ret[0], ret[1]);
+} finally {
+wasm.__wbindgen_free(deferred2_0, deferred2_1, 1);
+}
+}
+exports.sha256Hex = sha256Hex;
+function __wbg_get_imports() {
+            const import0 = {
+            __proto__: null,
+        __wbg___wbindgen_boolean_get_4f1baf9a00be3c74: function(arg0) {
+const v = arg0;
+const ret = typeof(v) === 'boolean' ? v : undefined;
+return isLikeNone(ret) ? 0xFFFFFF : ret ? 1 : 0;
+},
+__wbg___wbindgen_debug_string_f249a2a76caa9a55: function(arg0, arg1) {
+const ret = debugString(arg1);
+const ptr1 = passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+const len1 = WASM_VECTOR_LEN;
+getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
+getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
+},
+__wbg___wbindgen_is_function_741ff2bb612836f5: function(arg0) {
+const ret = typeof(arg0) === 'function';
+return ret;
+},
+__wbg___wbindgen_is_undefined_be5b34249ff1fc15: function(arg0) {
+const ret = arg0 === undefined;
+return ret;
+},
+__wbg___wbindgen_string_get_7ce8eee7fd327545: function(arg0, arg1) {
+const obj = arg1;
+const ret = typeof(obj) === 'string' ? obj : undefined;
+var ptr1 = isLikeNone(ret) ? 0 : passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+var len1 = WASM_VECTOR_LEN;
+getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
+getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
+},
+__wbg___wbindgen_throw_4c88d8bf264fd984: function(arg0, arg1) {
+throw new Error(getStringFromWasm0(arg0, arg1));
+},
+__wbg__wbg_cb_unref_09736879a3f67559: function(arg0) {
+arg0._wbg_cb_unref();
+},
+__wbg_call_a410eb4b59ed5965: function() { return handleError(function (arg0, arg1, arg2) {
+const ret = arg0.call(arg1, arg2);
+return ret;
+}, arguments); },
+__wbg_decrypt_0292ba3613732636: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4) {
+const ret = arg0.decrypt(arg1, arg2, getArrayU8FromWasm0(arg3, arg4));
+return ret;
+}, arguments); },
+__wbg_encrypt_a958ea2fb42e62f3: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4) {
+const ret = arg0.encrypt(arg1, arg2, getArrayU8FromWasm0(arg3, arg4));
+return ret;
+}, arguments); },
+__wbg_getRandomValues_8b6f1f663e6f188d: function() { return handleError(function (arg0, arg1) {
+globalThis.crypto.getRandomValues(getArrayU8FromWasm0(arg0, arg1));
+}, arguments); },
+__wbg_get_2080c49015e35254: function() { return handleError(function (arg0, arg1) {
+const ret = Reflect.get(arg0, arg1);
+return ret;
+}, arguments); },
+__wbg_get_unchecked_e6325ad374eff861: function(arg0, arg1) {
+const ret = arg0[arg1 >>> 0];
+return ret;
+},
+__wbg_importKey_dffa85a08f1b105a: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4, arg5, arg6) {
+const ret = arg0.importKey(getStringFromWasm0(arg1, arg2), arg3, arg4, arg5 !== 0, arg6);
+return ret;
+}, arguments); },
+__wbg_instanceof_Uint8Array_d7aeb0dcb3108fea: function(arg0) {
+let result;
+try {
+result = arg0 instanceof Uint8Array;
+} catch (_) {
+result = false;
+}
+const ret = result;
+return ret;
+},
+__wbg_length_186163212ffe79c3: function(arg0) {
+const ret = arg0.length;
+return ret;
+},
+__wbg_length_b03a0fabb109b1e9: function(arg0) {
+const ret = arg0.length;
+return ret;
+},
+__wbg_new_13de428334042d26: function(arg0) {
+const ret = new Uint8Array(arg0);
+return ret;
+},
+__wbg_new_37eb45aaf5eeb820: function() {
+const ret = new Array();
+return ret;
+},
+__wbg_new_787b9fb330d55d78: function(arg0, arg1) {
+const ret = new Error(getStringFromWasm0(arg0, arg1));
+return ret;
+},
+__wbg_new_cd4348290afae586: function() {
+const ret = new Object();
+return ret;
+},
+__wbg_new_from_slice_b8daf545a41c6aa0: function(arg0, arg1) {
+const ret = new Uint8Array(getArrayU8FromWasm0(arg0, arg1));
+return ret;
+},
+__wbg_new_typed_e09da9dae6ee5935: function(arg0, arg1) {
+try {
+var state0 = {a: arg0, b: arg1};
+var cb0 = (arg0, arg1) => {
+const a = state0.a;
+state0.a = 0;
+try {
+return wasm_bindgen__convert__closures_____invoke__h1c63c6372677919a(a, state0.b, arg0, arg1);
+} finally {
+state0.a = a;
+}
+};
+const ret = new Promise(cb0);
+return ret;
+} finally {
+state0.a = 0;
+}
+},
+__wbg_normalize_2d352f86793b4b5f: function(arg0, arg1, arg2) {
+const ret = arg0.normalize(getStringFromWasm0(arg1, arg2));
+return ret;
+},
+__wbg_prototypesetcall_13162965d1fe7aa3: function(arg0, arg1, arg2) {
+Uint8Array.prototype.set.call(getArrayU8FromWasm0(arg0, arg1), arg2);
+},
+__wbg_push_c9f4893fc209f768: function(arg0, arg1) {
+const ret = arg0.push(arg1);
+return ret;
+},
+__wbg_queueMicrotask_1e8503a8a690f0a3: function(arg0) {
+const ret = arg0.queueMicrotask;
+return ret;
+},
+__wbg_queueMicrotask_4a1a4d8dd332373b: function(arg0) {
+queueMicrotask(arg0);
+},
+__wbg_resolve_dbf78ab4942478b0: function(arg0) {
+const ret = Promise.resolve(arg0);
+return ret;
+},
+__wbg_session_new: function(arg0) {
+const ret = Session.__wrap(arg0);
+return ret;
+},
+__wbg_set_2793479888329cb6: function() { return handleError(function (arg0, arg1, arg2) {
+const ret = Reflect.set(arg0, arg1, arg2);
+return ret;
+}, arguments); },
+__wbg_sign_904ee3c9e753b833: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4) {
+const ret = arg0.sign(arg1, arg2, getArrayU8FromWasm0(arg3, arg4));
+return ret;
+}, arguments); },
+__wbg_static_accessor_GLOBAL_THIS_003ee833af9699fc: function() {
+const ret = typeof globalThis === 'undefined' ? undefined : globalThis;
+return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
+},
+__wbg_static_accessor_GLOBAL_e4293fb22cbe77da: function() {
+const ret = typeof global === 'undefined' ? undefined : global;
+return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
+},
+__wbg_static_accessor_SELF_53bb20457401453d: function() {
+const ret = typeof self === 'undefined' ? undefined : self;
+return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
+},
+__wbg_static_accessor_WINDOW_b5e0810bfecb7feb: function() {
+const ret = typeof window === 'undefined' ? undefined : window;
+return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
+},
+__wbg_then_656f253a5dd7d8ea: function(arg0, arg1, arg2) {
+const ret = arg0.then(arg1, arg2);
+return ret;
+},
+__wbg_then_e3f7f2d365708be8: function(arg0, arg1) {
+const ret = arg0.then(arg1);
+return ret;
+},
+__wbg_verify_36aaf8995f314c6c: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4, arg5, arg6) {
+const ret = arg0.verify(arg1, arg2, getArrayU8FromWasm0(arg3, arg4), getArrayU8FromWasm0(arg5, arg6));
+return ret;
+}, arguments); },
+__wbindgen_generic_0000000000000001: function(arg0, arg1) {
+// Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 60, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hb75119badfe1c789);
+return ret;
+},
+__wbindgen_generic_0000000000000002: function(arg0) {
+// Cast intrinsic for `F64 -> Externref`.
+const ret = arg0;
+return ret;
+},
+__wbindgen_generic_0000000000000003: function(arg0, arg1) {
+// Cast intrinsic for `Ref(String) -> Externref`.
+const ret = getStringFromWasm0(arg0, arg1);
+return ret;
+},
+__wbindgen_init_externref_table: function() {
+const table = wasm.__wbindgen_externrefs;
+table.set(0, undefined);
+table.set(1024, undefined);
+table.set(1025, null);
+table.set(1026, true);
+table.set(1027, false);
+},
+};
+        return {
+            __proto__: null,
+            "./worker_bg.js": import0,
+        };
+}
+
+function wasm_bindgen__convert__closures_____invoke__hb75119badfe1c789(arg0, arg1, arg2) {
+const ret = wasm.wasm_bindgen__convert__closures_____invoke__hb75119badfe1c789(arg0, arg1, arg2);
+if (ret[1]) {
+throw takeFromExternrefTable0(ret[0]);
+}
+}
+
+function wasm_bindgen__convert__closures_____invoke__h1c63c6372677919a(arg0, arg1, arg2, arg3) {
+wasm.wasm_bindgen__convert__closures_____invoke__h1c63c6372677919a(arg0, arg1, arg2, arg3);
+}
+
+const RoomFinalization = (typeof FinalizationRegistry === 'undefined')
+? { register: () => {}, unregister: () => {} }
+: new FinalizationRegistry(ptr => wasm.__wbg_room_free(ptr, 1));
+const SessionFinalization = (typeof FinalizationRegistry === 'undefined')
+? { register: () => {}, unregister: () => {} }
+: new FinalizationRegistry(ptr => wasm.__wbg_session_free(ptr, 1));
+
+function addToExternrefTable0(obj) {
+                    const idx = wasm.__externref_table_alloc();
+                    wasm.__wbindgen_externrefs.set(idx, obj);
+                    return idx;
+                }
+
+const CLOSURE_DTORS = (typeof FinalizationRegistry === 'undefined')
+                        ? { register: () => {}, unregister: () => {} }
+                        : new FinalizationRegistry(state => wasm.__wbindgen_destroy_closure(state.a, state.b));
+
+function debugString(val) {
+                switch (typeof val) {
+                    // primitive types
+                    case 'number':
+                    case 'boolean':
+                    case 'undefined':
+                        return `${val}`;
+                    case 'string':
+                        return JSON.stringify(val);
+                    case 'bigint':
+                        return `${val}n`;
+                    case 'symbol':
+                        return val.description !== undefined
+                            ? `Symbol(${val.description})`
+                            : 'Symbol';
+                    case 'function':
+                        return typeof val.name === 'string' && val.name !== ''
+                            ? `Function(${val.name})`
+                            : 'Function';
+                    case 'object': {
+                        if (val === null) {
+                            return 'null';
+                        }
+                        // objects
+                        if (Array.isArray(val)) {
+                            return '[' + Array.from(val, debugString).join(', ') + ']';
+                        }
+                        // errors
+                        if (val instanceof Error) {
+                            return `${val.name}: ${val.message}\n${val.stack}`;
+                        }
+
+                        const toStringOutput = toString.call(val);
+                        // Test for built-in
+                        const className = /\[object ([^\]]+)\]/.exec(toStringOutput)?.[1];
+
+                        // Failed to match the standard '[object ClassName]'
+                        if (className === undefined) {
+                            return toStringOutput;
+                        }
+                        if (className === 'Object') {
+                            // we're a user defined class or Object
+                            // JSON.stringify avoids problems with cycles, and is generally much
+                            // easier than looping through ownProperties of `val`.
+                            try {
+                                return 'Object(' + JSON.stringify(val) + ')';
+                            } catch (_) {
+                                return 'Object';
+                            }
+                        }
+                        // TODO we could test for more things here, like `Set`s and `Map`s.
+                        return className;
+                    }
+                    // Per MDN: 'This list of values is exhaustive.'
+                    // https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Operators/typeof#description
+                }
+            }
+
+function getArrayU8FromWasm0(ptr, len) {
+                    ptr = ptr >>> 0;
+                    return getUint8ArrayMemory0().subarray(ptr / 1, ptr / 1 + len);
+                }
+
+let cachedDataViewMemory0 = null;
+                function getDataViewMemory0() {
+                    if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || (cachedDataViewMemory0.buffer.detached === undefined && cachedDataViewMemory0.buffer !== wasm.memory.buffer)) {
+                        cachedDataViewMemory0 = new DataView(wasm.memory.buffer);
+                    }
+                    return cachedDataViewMemory0;
+                }
+
+function getStringFromWasm0(ptr, len) {
+                    ptr = ptr >>> 0;
+                    return decodeText(getUint8ArrayMemory0().subarray(ptr, ptr + len));
+                }
+
+let cachedUint8ArrayMemory0 = null;
+                function getUint8ArrayMemory0() {
+                    if (cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.byteLength === 0) {
+                        cachedUint8ArrayMemory0 = new Uint8Array(wasm.memory.buffer);
+                    }
+                    return cachedUint8ArrayMemory0;
+                }
+
+function handleError(f, args) {
+                            try {
+                                return f.apply(this, args);
+                            } catch (e) {
+                                const idx = addToExternrefTable0(e);
+                                wasm.__wbindgen_exn_store(idx);
+                            }
+                        }
+
+function isLikeNone(x) {
+                return x === undefined || x === null;
+            }
+
+function makeMutClosure(arg0, arg1, f) {
+                    const state = { a: arg0, b: arg1, cnt: 1 };
+                    const real = (...args) => {
+                        
+                        // First up with a closure we increment the internal reference
+                        // count. This ensures that the Rust closure environment won't
+                        // be deallocated while we're invoking it.
+                        state.cnt++;
+                        const a = state.a;
+                        state.a = 0;
+                        try {
+                            return f(a, state.b, ...args);
+                        } finally {
+                            state.a = a;
+                            real._wbg_cb_unref();
+                        }
+                    };
+                    real._wbg_cb_unref = () => {
+                        if (--state.cnt === 0) {
+                            wasm.__wbindgen_destroy_closure(state.a, state.b);
+                            state.a = 0;
+                            CLOSURE_DTORS.unregister(state);
+                        }
+                    };
+                    CLOSURE_DTORS.register(real, state, state);
+                    return real;
+                }
+
+function passArray8ToWasm0(arg, malloc) {
+                    const ptr = malloc(arg.length * 1, 1) >>> 0;
+                    getUint8ArrayMemory0().set(arg, ptr / 1);
+                    WASM_VECTOR_LEN = arg.length;
+                    return ptr;
+                }
+
+function passStringToWasm0(arg, malloc, realloc) {
+                    if (realloc === undefined) {
+                    const buf = cachedTextEncoder.encode(arg);
+                    const ptr = malloc(buf.length, 1) >>> 0;
+                    getUint8ArrayMemory0().subarray(ptr, ptr + buf.length).set(buf);
+                    WASM_VECTOR_LEN = buf.length;
+                    return ptr;
+                }
+
+                let len = arg.length;
+                let ptr = malloc(len, 1) >>> 0;
+
+                const mem = getUint8ArrayMemory0();
+
+                let offset = 0;
+
+                for (; offset < len; offset++) {
+                    const code = arg.charCodeAt(offset);
+                    if (code > 0x7F) break;
+                    mem[ptr + offset] = code;
+                }
+            if (offset !== len) {
+                        if (offset !== 0) {
+                            arg = arg.slice(offset);
+                        }
+                        ptr = realloc(ptr, len, len = offset + arg.length * 3, 1) >>> 0;
+                        const view = getUint8ArrayMemory0().subarray(ptr + offset, ptr + len);
+                        const ret = cachedTextEncoder.encodeInto(arg, view);
+                        
+                        offset += ret.written;
+                        ptr = realloc(ptr, len, offset, 1) >>> 0;
+                    }
+
+                    WASM_VECTOR_LEN = offset;
+                    return ptr;
+                }
+
+function takeFromExternrefTable0(idx) {
+                    const value = wasm.__wbindgen_externrefs.get(idx);
+                    wasm.__externref_table_dealloc(idx);
+                    return value;
+                }
+
+let cachedTextDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+cachedTextDecoder.decode();
+                        function decodeText(bytes) {
+                            return cachedTextDecoder.decode(bytes);
+                        }
+
+const cachedTextEncoder = new TextEncoder();
+
+                        if (!('encodeInto' in cachedTextEncoder)) {
+                            cachedTextEncoder.encodeInto = function (arg, view) {
+                const buf = cachedTextEncoder.encode(arg);
+                view.set(buf);
+                return {
+                    read: arg.length,
+                    written: buf.length
+                };
+            };
+                        }
+
+let WASM_VECTOR_LEN = 0;
+
+let wasmModule, wasmInstance, wasm;
+            function __wbg_finalize_init(instance, module) {
+                wasmInstance = instance;
+                wasm = instance.exports;
+                wasmModule = module;
+                cachedDataViewMemory0 = null;
+cachedUint8ArrayMemory0 = null;
+wasm.__wbindgen_start();
+return wasm;
+            }
+
+            async function __wbg_load(module, imports) {
+                if (typeof Response === 'function' && module instanceof Response) {
+                    if (!module.ok) {
+                        throw new Error(`failed to fetch Wasm: ${module.status} ${module.statusText} fetching '${module.url}'`);
+                    }
+
+                    if (typeof WebAssembly.instantiateStreaming === 'function') {
+                        try {
+                            return await WebAssembly.instantiateStreaming(module, imports);
+                        } catch (e) {
+                            const validResponse = expectedResponseType(module.type);
+
+                            if (validResponse && module.headers.get('Content-Type') !== 'application/wasm') {
+                                console.warn("`WebAssembly.instantiateStreaming` failed because your server does not serve Wasm with `application/wasm` MIME type. Falling back to `WebAssembly.instantiate` which is slower. Original error:\n", e);
+
+                            } else { throw e; }
+                        }
+                    }
+
+                    const bytes = await module.arrayBuffer();
+                    return await WebAssembly.instantiate(bytes, imports);
+                } else {
+                    const instance = await WebAssembly.instantiate(module, imports);
+
+                    if (instance instanceof WebAssembly.Instance) {
+                        return { instance, module };
+                    } else {
+                        return instance;
+                    }
+                }
+
+                function expectedResponseType(type) {
+                    switch (type) {
+                        case 'basic': case 'cors': case 'default': return true;
+                    }
+                    return false;
+                }
+            }
+
+            function initSync(module) {
+                if (wasm !== undefined) return wasm;
+
+                
+                if (module !== undefined) {
+                    if (Object.getPrototypeOf(module) === Object.prototype) {
+                        ({module} = module)
+                    } else {
+                        console.warn('using deprecated parameters for `initSync()`; pass a single object instead')
+                    }
+                }
+
+                const imports = __wbg_get_imports();
+                if (!(module instanceof WebAssembly.Module)) {
+                    module = new WebAssembly.Module(module);
+                }
+                const instance = new WebAssembly.Instance(module, imports);
+                return __wbg_finalize_init(instance, module);
+            }
+
+            let __wbg_init_promise;
+            async function __wbg_init(module_or_path) {
+                if (wasm !== undefined) return wasm;
+                if (__wbg_init_promise === undefined) {
+                    __wbg_init_promise = __wbg_init_once(module_or_path);
+                    __wbg_init_promise.catch(() => { __wbg_init_promise = undefined; });
+                }
+                return __wbg_init_promise;
+            }
+
+            async function __wbg_init_once(module_or_path) {
+                
+                if (module_or_path !== undefined) {
+                    if (Object.getPrototypeOf(module_or_path) === Object.prototype) {
+                        ({module_or_path} = module_or_path)
+                    } else {
+                        console.warn('using deprecated parameters for the initialization function; pass a single object instead')
+                    }
+                }
+
+                
+                const imports = __wbg_get_imports();
+
+                if (typeof module_or_path === 'string' || (typeof Request === 'function' && module_or_path instanceof Request) || (typeof URL === 'function' && module_or_path instanceof URL)) {
+                    module_or_path = fetch(module_or_path);
+                }
+
+                const { instance, module } = await __wbg_load(await module_or_path, imports);
+
+                return __wbg_finalize_init(instance, module);
+            }
+            
+                return Object.assign(__wbg_init, { initSync }, exports);
+                })({ __proto__: null });
+                
+// ---- end of glue ----
+
+const WASM_PATH = "worker.wasm";
+const WASM_INTEGRITY = "sha384-sPLYdX9F0Y1JRKzB5tYnYuJ4KTocpaXnvuiJI10WvkbO0iAU/K10MbUh0L26Gn2Q";
+
+let ready = null; // Promise of the instantiated module
+let session = null; // the logged-in wasm_bindgen.Session, if any
+
+function fail(code, message) {
+  const error = new Error(message);
+  error.code = code;
+  return error;
+}
+
+async function instantiate(baseUrl) {
+  const url = new URL(WASM_PATH, baseUrl);
+  // `integrity` makes fetch reject bytes that are not exactly the built WASM.
+  const response = await fetch(url, { integrity: WASM_INTEGRITY, credentials: 'omit' });
+  if (!response.ok) throw fail('wasm-load', `loading ${url} failed: HTTP ${response.status}`);
+  await wasm_bindgen({ module_or_path: await response.arrayBuffer() });
+}
+
+function requireSession() {
+  if (!session) throw fail('not-logged-in', 'no identity loaded: log in first');
+  return session;
+}
+
+// Message handlers by namespaced type. Each returns the result (or a promise).
+const handlers = {
+  'identity.derive': async ({ username, password, bits }, progress) => {
+    const next = await wasm_bindgen.Session.derive(username, password, bits, progress);
+    session?.free();
+    session = next;
+    return { spki: next.spki, fingerprint: next.fingerprint, bits: next.bits };
+  },
+  'identity.logout': () => {
+    session?.free();
+    session = null;
+    return true;
+  },
+  'identity.safetyNumber': ({ spki }) => requireSession().safetyNumber(spki),
+  'key.inspect': ({ spki }) => wasm_bindgen.inspectPublicKey(spki),
+  'envelope.seal': ({ recipients, conversationId, timestampMs, lamport, content, messageId }) =>
+    requireSession().sealEnvelope(recipients, conversationId, timestampMs, lamport, content, messageId),
+  'envelope.open': ({ envelope, senderSpki }) => requireSession().openEnvelope(envelope, senderSpki),
+  'envelope.peek': ({ envelope }) => wasm_bindgen.peekEnvelope(envelope),
+  'vault.seal': ({ context, plaintext }) => requireSession().vaultSeal(context, plaintext),
+  'vault.open': ({ context, record }) => requireSession().vaultOpen(context, record),
+  'hash.sha256': ({ bytes }) => wasm_bindgen.sha256Hex(bytes),
+};
+
+self.onmessage = async (event) => {
+  const { id, type, args } = event.data ?? {};
+  if (type === 'worker.init') {
+    ready = instantiate(args.baseUrl);
+    ready.then(
+      () => self.postMessage({ id, ok: true, result: true }),
+      (error) => self.postMessage({ id, ok: false, error: { code: error.code ?? 'wasm-load', message: String(error.message ?? error) } }),
+    );
+    return;
+  }
+  const progress = (stage) => self.postMessage({ id, progress: stage });
+  try {
+    if (!ready) throw fail('not-ready', 'worker.init must come first');
+    await ready;
+    const handler = handlers[type];
+    if (!handler) throw fail('unknown-request', `unknown request type ${type}`);
+    const result = await handler(args ?? {}, progress);
+    self.postMessage({ id, ok: true, result });
+  } catch (error) {
+    self.postMessage({
+      id,
+      ok: false,
+      error: { code: error?.code ?? 'internal', message: String(error?.message ?? error) },
+    });
+  }
+};

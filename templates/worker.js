@@ -1,0 +1,87 @@
+// Trustero crypto worker. Everything secret lives here: the page talks to it
+// only through the messages below and never sees a private key.
+//
+// This is a classic (not module) worker, started by the page from a blob: URL
+// holding this script's integrity-checked bytes; classic blob workers are the
+// only kind Chromium also runs from file://, which the single-file build needs.
+'use strict';
+
+// ---- wasm-bindgen glue (generated; defines `wasm_bindgen`) ----
+{{ glue }}
+// ---- end of glue ----
+
+const WASM_PATH = {{ wasm_path }};
+const WASM_INTEGRITY = {{ wasm_integrity }};
+
+let ready = null; // Promise of the instantiated module
+let session = null; // the logged-in wasm_bindgen.Session, if any
+
+function fail(code, message) {
+  const error = new Error(message);
+  error.code = code;
+  return error;
+}
+
+async function instantiate(baseUrl) {
+  const url = new URL(WASM_PATH, baseUrl);
+  // `integrity` makes fetch reject bytes that are not exactly the built WASM.
+  const response = await fetch(url, { integrity: WASM_INTEGRITY, credentials: 'omit' });
+  if (!response.ok) throw fail('wasm-load', `loading ${url} failed: HTTP ${response.status}`);
+  await wasm_bindgen({ module_or_path: await response.arrayBuffer() });
+}
+
+function requireSession() {
+  if (!session) throw fail('not-logged-in', 'no identity loaded: log in first');
+  return session;
+}
+
+// Message handlers by namespaced type. Each returns the result (or a promise).
+const handlers = {
+  'identity.derive': async ({ username, password, bits }, progress) => {
+    const next = await wasm_bindgen.Session.derive(username, password, bits, progress);
+    session?.free();
+    session = next;
+    return { spki: next.spki, fingerprint: next.fingerprint, bits: next.bits };
+  },
+  'identity.logout': () => {
+    session?.free();
+    session = null;
+    return true;
+  },
+  'identity.safetyNumber': ({ spki }) => requireSession().safetyNumber(spki),
+  'key.inspect': ({ spki }) => wasm_bindgen.inspectPublicKey(spki),
+  'envelope.seal': ({ recipients, conversationId, timestampMs, lamport, content, messageId }) =>
+    requireSession().sealEnvelope(recipients, conversationId, timestampMs, lamport, content, messageId),
+  'envelope.open': ({ envelope, senderSpki }) => requireSession().openEnvelope(envelope, senderSpki),
+  'envelope.peek': ({ envelope }) => wasm_bindgen.peekEnvelope(envelope),
+  'vault.seal': ({ context, plaintext }) => requireSession().vaultSeal(context, plaintext),
+  'vault.open': ({ context, record }) => requireSession().vaultOpen(context, record),
+  'hash.sha256': ({ bytes }) => wasm_bindgen.sha256Hex(bytes),
+};
+
+self.onmessage = async (event) => {
+  const { id, type, args } = event.data ?? {};
+  if (type === 'worker.init') {
+    ready = instantiate(args.baseUrl);
+    ready.then(
+      () => self.postMessage({ id, ok: true, result: true }),
+      (error) => self.postMessage({ id, ok: false, error: { code: error.code ?? 'wasm-load', message: String(error.message ?? error) } }),
+    );
+    return;
+  }
+  const progress = (stage) => self.postMessage({ id, progress: stage });
+  try {
+    if (!ready) throw fail('not-ready', 'worker.init must come first');
+    await ready;
+    const handler = handlers[type];
+    if (!handler) throw fail('unknown-request', `unknown request type ${type}`);
+    const result = await handler(args ?? {}, progress);
+    self.postMessage({ id, ok: true, result });
+  } catch (error) {
+    self.postMessage({
+      id,
+      ok: false,
+      error: { code: error?.code ?? 'internal', message: String(error?.message ?? error) },
+    });
+  }
+};
