@@ -88,7 +88,8 @@ impl Bundle {
             if relative == MANIFEST {
                 continue;
             }
-            let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
             bundle.insert(relative, bytes);
         }
         Ok(bundle)
@@ -97,11 +98,17 @@ impl Bundle {
 
 fn remove_empty_dirs(dir: &Path) -> Result<()> {
     for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
-        let path = entry.with_context(|| format!("listing {}", dir.display()))?.path();
+        let path = entry
+            .with_context(|| format!("listing {}", dir.display()))?
+            .path();
         if path.is_dir() {
             remove_empty_dirs(&path)?;
-            if std::fs::read_dir(&path).map(|mut d| d.next().is_none()).unwrap_or(false) {
-                std::fs::remove_dir(&path).with_context(|| format!("removing {}", path.display()))?;
+            if std::fs::read_dir(&path)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false)
+            {
+                std::fs::remove_dir(&path)
+                    .with_context(|| format!("removing {}", path.display()))?;
             }
         }
     }

@@ -20,7 +20,10 @@ pub fn sri(bytes: &[u8]) -> String {
 
 /// A CSP source expression for an inline script: `'sha256-<base64>'`.
 pub fn csp_hash(text: &str) -> String {
-    format!("'sha256-{}'", STANDARD.encode(Sha256::digest(text.as_bytes())))
+    format!(
+        "'sha256-{}'",
+        STANDARD.encode(Sha256::digest(text.as_bytes()))
+    )
 }
 
 #[cfg(test)]

@@ -40,7 +40,10 @@ const SECURITY_HEADERS: &[(&str, &str)] = &[
 
 /// The `Content-Type` for a file name.
 pub fn mime_type(path: &str) -> &'static str {
-    match path.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()) {
+    match path
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+    {
         Some(ext) => match ext.as_str() {
             "htm" | "html" => "text/html; charset=utf-8",
             "js" | "mjs" => "text/javascript; charset=utf-8",
@@ -109,7 +112,9 @@ fn handle_connection(stream: TcpStream, root: &Path) -> Result<()> {
         let head = match read_head(&mut reader) {
             Ok(Some(head)) => head,
             Ok(None) => return Ok(()),
-            Err(HeadError::TooLarge) => return respond_error(&stream, 431, "request head too large", false),
+            Err(HeadError::TooLarge) => {
+                return respond_error(&stream, 431, "request head too large", false);
+            }
             Err(HeadError::Io) => return Ok(()),
         };
         let request = match parse_request(&head) {
@@ -139,7 +144,11 @@ fn read_head(reader: &mut BufReader<TcpStream>) -> Result<Option<Vec<u8>>, HeadE
             .read_until(b'\n', &mut line)
             .map_err(|_| HeadError::Io)?;
         if read == 0 {
-            return if head.is_empty() { Ok(None) } else { Err(HeadError::Io) };
+            return if head.is_empty() {
+                Ok(None)
+            } else {
+                Err(HeadError::Io)
+            };
         }
         head.extend_from_slice(&line);
         if head.len() > MAX_HEAD {
@@ -186,7 +195,11 @@ fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
     let decoded = percent_decode(path)?;
     let mut file = root.to_path_buf();
     for segment in decoded.split('/').filter(|s| !s.is_empty()) {
-        if segment == "." || segment == ".." || segment.contains(['\\', '\0']) || segment.starts_with('.') {
+        if segment == "."
+            || segment == ".."
+            || segment.contains(['\\', '\0'])
+            || segment.starts_with('.')
+        {
             return None;
         }
         file.push(segment);
@@ -215,14 +228,24 @@ fn respond(stream: &TcpStream, root: &Path, request: &Request) -> Result<()> {
     let head_only = match request.method.as_str() {
         "GET" => false,
         "HEAD" => true,
-        _ => return respond_error(stream, 405, "only GET and HEAD are served", request.keep_alive),
+        _ => {
+            return respond_error(
+                stream,
+                405,
+                "only GET and HEAD are served",
+                request.keep_alive,
+            );
+        }
     };
     let path_only = request.path.split(['?', '#']).next().unwrap_or("/");
     if path_only == "/" {
         return write_response(
             stream,
             302,
-            &[("Location", "/index.htm"), ("Content-Type", "text/plain; charset=utf-8")],
+            &[
+                ("Location", "/index.htm"),
+                ("Content-Type", "text/plain; charset=utf-8"),
+            ],
             b"see /index.htm\n",
             head_only,
             request.keep_alive,
@@ -282,7 +305,11 @@ fn write_response(
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    head.push_str(if keep_alive { "Connection: keep-alive\r\n\r\n" } else { "Connection: close\r\n\r\n" });
+    head.push_str(if keep_alive {
+        "Connection: keep-alive\r\n\r\n"
+    } else {
+        "Connection: close\r\n\r\n"
+    });
     stream.write_all(head.as_bytes())?;
     if !head_only {
         stream.write_all(body)?;
@@ -298,7 +325,10 @@ mod tests {
     #[test]
     fn paths_cannot_escape_the_root() {
         let root = Path::new("/srv/dist");
-        assert_eq!(resolve(root, "/js/app.js?x=1"), Some(PathBuf::from("/srv/dist/js/app.js")));
+        assert_eq!(
+            resolve(root, "/js/app.js?x=1"),
+            Some(PathBuf::from("/srv/dist/js/app.js"))
+        );
         assert_eq!(resolve(root, "/../etc/passwd"), None);
         assert_eq!(resolve(root, "/%2e%2e/etc/passwd"), None);
         assert_eq!(resolve(root, "/a%5c..%5cb"), None);

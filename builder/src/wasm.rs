@@ -15,7 +15,11 @@ const REMAPPED_CARGO_HOME: &str = "/cargo";
 const REMAPPED_CRATES: &str = "/crates";
 
 /// wasm-bindgen reads these at startup; they change its output.
-const BINDGEN_ENV: &[&str] = &["WASM_BINDGEN_ANYREF", "WASM_BINDGEN_EXTERNREF", "WASM_BINDGEN_MULTI_VALUE"];
+const BINDGEN_ENV: &[&str] = &[
+    "WASM_BINDGEN_ANYREF",
+    "WASM_BINDGEN_EXTERNREF",
+    "WASM_BINDGEN_MULTI_VALUE",
+];
 
 /// The worker's JavaScript glue and final WASM bytes.
 #[derive(Debug)]
@@ -36,14 +40,23 @@ fn cargo_home() -> Option<PathBuf> {
 /// `--remap-path-prefix` flags, most general first: rustc applies the last
 /// matching one, so each registry source directory maps to `/crates`.
 fn remap_flags(workspace: &Path) -> Vec<String> {
-    let mut flags = vec![format!("--remap-path-prefix={}={REMAPPED_WORKSPACE}", workspace.display())];
+    let mut flags = vec![format!(
+        "--remap-path-prefix={}={REMAPPED_WORKSPACE}",
+        workspace.display()
+    )];
     if let Some(home) = cargo_home() {
-        flags.push(format!("--remap-path-prefix={}={REMAPPED_CARGO_HOME}", home.display()));
+        flags.push(format!(
+            "--remap-path-prefix={}={REMAPPED_CARGO_HOME}",
+            home.display()
+        ));
         if let Ok(registries) = std::fs::read_dir(home.join("registry").join("src")) {
             let mut dirs: Vec<PathBuf> = registries.flatten().map(|e| e.path()).collect();
             dirs.sort();
             for dir in dirs {
-                flags.push(format!("--remap-path-prefix={}={REMAPPED_CRATES}", dir.display()));
+                flags.push(format!(
+                    "--remap-path-prefix={}={REMAPPED_CRATES}",
+                    dir.display()
+                ));
             }
         }
     }
@@ -55,7 +68,9 @@ fn remap_flags(workspace: &Path) -> Vec<String> {
 pub fn compile(ws: &Workspace) -> Result<Vec<u8>> {
     for var in BINDGEN_ENV {
         if std::env::var_os(var).is_some() {
-            bail!("{var} is set: it changes wasm-bindgen's output; unset it for a reproducible build");
+            bail!(
+                "{var} is set: it changes wasm-bindgen's output; unset it for a reproducible build"
+            );
         }
     }
     let target_dir = ws.bundle_target();
@@ -67,7 +82,10 @@ pub fn compile(ws: &Workspace) -> Result<Vec<u8>> {
         .arg(&target_dir)
         // Takes precedence over every other RUSTFLAGS source, so a developer's
         // environment cannot change the output.
-        .env("CARGO_ENCODED_RUSTFLAGS", remap_flags(ws.root()).join("\x1f"))
+        .env(
+            "CARGO_ENCODED_RUSTFLAGS",
+            remap_flags(ws.root()).join("\x1f"),
+        )
         .env_remove("RUSTC_WRAPPER")
         .env_remove("RUSTC_WORKSPACE_WRAPPER")
         .status()
@@ -75,7 +93,10 @@ pub fn compile(ws: &Workspace) -> Result<Vec<u8>> {
     if !status.success() {
         bail!("compiling the worker to WASM failed ({status}); the cargo output above says why");
     }
-    let path = target_dir.join("wasm32-unknown-unknown").join("wasm").join("worker.wasm");
+    let path = target_dir
+        .join("wasm32-unknown-unknown")
+        .join("wasm")
+        .join("worker.wasm");
     std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
 }
 

@@ -88,7 +88,8 @@ impl Workspace {
         files.sort();
         let mut listing = String::new();
         for file in files {
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let relative = file.strip_prefix(&self.root).unwrap_or(&file);
             listing.push_str(&format!("{}  {}\n", sha256_hex(&bytes), relative.display()));
         }
@@ -102,7 +103,9 @@ pub fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     if meta.is_file() {
         out.push(path.to_path_buf());
     } else if meta.is_dir() {
-        for entry in std::fs::read_dir(path).with_context(|| format!("listing {}", path.display()))? {
+        for entry in
+            std::fs::read_dir(path).with_context(|| format!("listing {}", path.display()))?
+        {
             let entry = entry.with_context(|| format!("listing {}", path.display()))?;
             collect_files(&entry.path(), out)?;
         }

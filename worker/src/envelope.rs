@@ -59,7 +59,10 @@ pub fn recipient_list<'a>(
 ) -> Result<Vec<&'a PublicIdentity>> {
     let mut list: Vec<&PublicIdentity> = Vec::with_capacity(recipients.len() + 1);
     for candidate in recipients.iter().chain(core::iter::once(sender)) {
-        if !list.iter().any(|r| r.fingerprint() == candidate.fingerprint()) {
+        if !list
+            .iter()
+            .any(|r| r.fingerprint() == candidate.fingerprint())
+        {
             list.push(candidate);
         }
     }
@@ -140,8 +143,9 @@ pub fn open(bytes: &[u8], sender: &PublicIdentity, me: &Identity) -> Result<Open
 
 /// The exact bytes the sender signs: label ‖ 0x00 ‖ header ‖ u32be(len) ‖ ciphertext.
 pub fn signed_message(header_bytes: &[u8], ciphertext: &[u8]) -> Vec<u8> {
-    let mut message =
-        Vec::with_capacity(labels::ENVELOPE_SIGNATURE.len() + 5 + header_bytes.len() + ciphertext.len());
+    let mut message = Vec::with_capacity(
+        labels::ENVELOPE_SIGNATURE.len() + 5 + header_bytes.len() + ciphertext.len(),
+    );
     message.extend_from_slice(labels::ENVELOPE_SIGNATURE);
     message.push(0);
     message.extend_from_slice(header_bytes);

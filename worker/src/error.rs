@@ -90,9 +90,7 @@ impl fmt::Display for Error {
             Error::WrongSender => f.write_str("envelope was not sent by the expected key"),
             Error::BadSignature => f.write_str("signature does not verify: forged or altered"),
             Error::NotARecipient => f.write_str("envelope is not addressed to this identity"),
-            Error::DecryptionFailed => {
-                f.write_str("decryption failed: wrong key or altered data")
-            }
+            Error::DecryptionFailed => f.write_str("decryption failed: wrong key or altered data"),
             Error::Random => f.write_str("no secure random numbers available"),
             Error::Derivation(step) => write!(f, "key derivation failed at {step}"),
             Error::WebCrypto(msg) => write!(f, "browser crypto failed: {msg}"),

@@ -28,8 +28,8 @@ use rsa::{PrivateKey as RsaPrivateKey, PublicKey as RsaPublicKey};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::{labels, unicode};
 use crate::{Error, Result};
+use crate::{labels, unicode};
 
 /// Argon2id memory cost in KiB (64 MiB).
 pub const ARGON2_MEMORY_KIB: u32 = 65_536;
@@ -183,10 +183,13 @@ impl PublicIdentity {
     }
 
     fn from_key(key: RsaPublicKey) -> Result<Self> {
-        let size =
-            KeySize::from_bits(key.n().bit_width() as usize).map_err(|_| Error::InvalidPublicKey)?;
+        let size = KeySize::from_bits(key.n().bit_width() as usize)
+            .map_err(|_| Error::InvalidPublicKey)?;
         let exponent = key.e().to_be_bytes();
-        let first_nonzero = exponent.iter().position(|b| *b != 0).unwrap_or(exponent.len());
+        let first_nonzero = exponent
+            .iter()
+            .position(|b| *b != 0)
+            .unwrap_or(exponent.len());
         if exponent[first_nonzero..] != PUBLIC_EXPONENT.to_be_bytes()[5..] {
             return Err(Error::InvalidPublicKey);
         }
@@ -317,7 +320,8 @@ impl IdentitySeed {
 
     /// Generates the identity's RSA key of the given size (the second slow step).
     pub fn rsa_key(&self, size: KeySize) -> Result<RsaPrivateKey> {
-        let bits = u16::try_from(size.bits()).map_err(|_| Error::UnsupportedKeySize(size.bits()))?;
+        let bits =
+            u16::try_from(size.bits()).map_err(|_| Error::UnsupportedKeySize(size.bits()))?;
         let rsa_seed = self.expand(&[labels::RSA_KEYGEN, &bits.to_be_bytes()])?;
         let mut rng = ChaCha20Rng::from_seed(*rsa_seed);
         RsaPrivateKey::new(&mut rng, size.bits()).map_err(|_| Error::Derivation("rsa keygen"))
@@ -454,6 +458,9 @@ mod tests {
 
     #[test]
     fn key_sizes_below_2048_do_not_exist() {
-        assert_eq!(KeySize::from_bits(1024), Err(Error::UnsupportedKeySize(1024)));
+        assert_eq!(
+            KeySize::from_bits(1024),
+            Err(Error::UnsupportedKeySize(1024))
+        );
     }
 }

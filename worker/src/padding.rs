@@ -79,7 +79,10 @@ mod tests {
     fn pad_then_unpad_is_identity() {
         for len in [0, 1, 252, 253, 5000, 70_000] {
             let content = vec![7u8; len];
-            assert_eq!(unpad(&pad(&content).unwrap()).unwrap().as_slice(), &content[..]);
+            assert_eq!(
+                unpad(&pad(&content).unwrap()).unwrap().as_slice(),
+                &content[..]
+            );
         }
     }
 

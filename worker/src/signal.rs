@@ -164,6 +164,9 @@ mod tests {
     #[test]
     fn oversized_signal_is_refused() {
         let key = RoomTopic::from_bytes([0; 32]).signal_key();
-        assert!(matches!(key.seal(&vec![0; MAX_SIGNAL + 1]), Err(Error::TooLarge { .. })));
+        assert!(matches!(
+            key.seal(&vec![0; MAX_SIGNAL + 1]),
+            Err(Error::TooLarge { .. })
+        ));
     }
 }

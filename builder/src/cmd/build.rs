@@ -41,7 +41,11 @@ pub fn build_into(ws: &Workspace, out: Option<PathBuf>) -> Result<Bundle> {
 pub fn run(ws: &Workspace, args: Args) -> Result<ExitCode> {
     let out = args.out.clone().unwrap_or_else(|| ws.dist());
     let bundle = build_into(ws, args.out)?;
-    println!("wrote {} files to {}", bundle.paths().count() + 1, out.display());
+    println!(
+        "wrote {} files to {}",
+        bundle.paths().count() + 1,
+        out.display()
+    );
     println!("bundle hash {}", bundle.hash());
     Ok(ExitCode::SUCCESS)
 }

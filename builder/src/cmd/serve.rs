@@ -42,7 +42,16 @@ fn build_reason(ws: &Workspace) -> Result<Option<String>> {
         Err(_) => {
             let edited = Command::new("git")
                 .current_dir(ws.root())
-                .args(["diff", "--quiet", "HEAD", "--", "templates", "worker", "Cargo.lock", "Cargo.toml"])
+                .args([
+                    "diff",
+                    "--quiet",
+                    "HEAD",
+                    "--",
+                    "templates",
+                    "worker",
+                    "Cargo.lock",
+                    "Cargo.toml",
+                ])
                 .status()
                 .map(|status| status.code() == Some(1))
                 .unwrap_or(false);
@@ -56,17 +65,24 @@ pub fn run(ws: &Workspace, args: Args) -> Result<ExitCode> {
     let addr = SocketAddr::new(args.host, args.port);
     // Bind first: a taken port should fail before minutes of building.
     let listener = http::bind(addr)?;
-    if !args.no_build {
-        if let Some(reason) = build_reason(ws)? {
-            eprintln!("building dist/: {reason}");
-            super::build::build_into(ws, None)?;
-        }
+    if !args.no_build
+        && let Some(reason) = build_reason(ws)?
+    {
+        eprintln!("building dist/: {reason}");
+        super::build::build_into(ws, None)?;
     }
     let manifest = std::fs::read(ws.dist().join(MANIFEST))
         .with_context(|| format!("reading {}", ws.dist().join(MANIFEST).display()))?;
-    let shown_host = if args.host.is_unspecified() { "localhost".to_owned() } else { args.host.to_string() };
+    let shown_host = if args.host.is_unspecified() {
+        "localhost".to_owned()
+    } else {
+        args.host.to_string()
+    };
     println!("bundle hash {}", crate::hashes::sha256_hex(&manifest));
-    println!("Trustero is at http://{shown_host}:{}/index.htm (Ctrl+C stops)", args.port);
+    println!(
+        "Trustero is at http://{shown_host}:{}/index.htm (Ctrl+C stops)",
+        args.port
+    );
     http::serve(listener, ws.dist())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -66,7 +66,10 @@ impl Mirror {
         let present: Vec<String> = match self {
             Mirror::Dir(dir) => Bundle::read_dir(dir)?.paths().map(str::to_owned).collect(),
             Mirror::Url(_) => match mirror_manifest {
-                Some(text) => parse_manifest(text).unwrap_or_default().into_keys().collect(),
+                Some(text) => parse_manifest(text)
+                    .unwrap_or_default()
+                    .into_keys()
+                    .collect(),
                 None => Vec::new(),
             },
         };
@@ -115,7 +118,10 @@ pub fn compare(expected: &Bundle, mirror: &Mirror) -> Result<Vec<Finding>> {
     let files = expected
         .paths()
         .map(|p| (p.to_owned(), expected.get(p).expect("listed").to_vec()))
-        .chain(std::iter::once((MANIFEST.to_owned(), manifest.into_bytes())));
+        .chain(std::iter::once((
+            MANIFEST.to_owned(),
+            manifest.into_bytes(),
+        )));
     for (path, bytes) in files {
         let found = if path == MANIFEST {
             mirror_manifest.clone()
@@ -144,7 +150,11 @@ pub fn report(findings: &[Finding], bundle_hash: &str, what: &str) -> bool {
     for finding in findings {
         match finding {
             Finding::Same(path) => println!("ok       {path}"),
-            Finding::Differs { path, expected, found } => {
+            Finding::Differs {
+                path,
+                expected,
+                found,
+            } => {
                 bad += 1;
                 println!("DIFFERS  {path}  (rebuilt sha256 {expected}, found {found})");
             }
@@ -165,7 +175,10 @@ pub fn report(findings: &[Finding], bundle_hash: &str, what: &str) -> bool {
         );
         true
     } else {
-        println!("MISMATCH: {bad} of {} files in {what} differ from a rebuild from source", findings.len());
+        println!(
+            "MISMATCH: {bad} of {} files in {what} differ from a rebuild from source",
+            findings.len()
+        );
         false
     }
 }
@@ -216,7 +229,11 @@ mod tests {
         let findings = compare(&sample(), &Mirror::Dir(dir.path().into())).unwrap();
         assert!(findings.contains(&Finding::Missing("index.htm".into())));
         assert!(findings.contains(&Finding::Extra("evil.js".into())));
-        assert!(findings.iter().any(|f| matches!(f, Finding::Differs { path, .. } if path == "js/app.js")));
+        assert!(
+            findings
+                .iter()
+                .any(|f| matches!(f, Finding::Differs { path, .. } if path == "js/app.js"))
+        );
         assert!(findings.contains(&Finding::Same(MANIFEST.into())));
         assert!(!report(&findings, "h", "test"));
     }

@@ -178,7 +178,9 @@ impl Envelope {
         if ct_len < aead::TAG_LEN + padding::MIN_BUCKET
             || padding::bucket(ct_len - aead::TAG_LEN - 4) != ct_len - aead::TAG_LEN
         {
-            return Err(Error::Malformed("ciphertext length is not a padding bucket"));
+            return Err(Error::Malformed(
+                "ciphertext length is not a padding bucket",
+            ));
         }
         let ciphertext = r.take(ct_len, "ciphertext")?.to_vec();
         let sig_len = r.u16("signature length")? as usize;
@@ -197,7 +199,8 @@ impl Envelope {
 
     /// Joins encoded parts into the wire form.
     pub fn assemble(header_bytes: Vec<u8>, ciphertext: Vec<u8>, signature: Vec<u8>) -> Vec<u8> {
-        let mut w = Writer::with_capacity(header_bytes.len() + ciphertext.len() + signature.len() + 6);
+        let mut w =
+            Writer::with_capacity(header_bytes.len() + ciphertext.len() + signature.len() + 6);
         w.bytes(&header_bytes)
             .bytes(&ciphertext_len_prefix(&ciphertext))
             .bytes(&ciphertext)

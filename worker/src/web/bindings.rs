@@ -48,7 +48,11 @@ fn header_object(header: &Header) -> Object {
     let object = Object::new();
     set(&object, "version", header.version);
     set(&object, "messageId", hex_lower(&header.message_id));
-    set(&object, "conversationId", hex_lower(&header.conversation_id));
+    set(
+        &object,
+        "conversationId",
+        hex_lower(&header.conversation_id),
+    );
     set(&object, "sender", header.sender.to_hex());
     set(&object, "timestampMs", header.timestamp_ms as f64);
     set(&object, "lamport", header.lamport as f64);

@@ -41,7 +41,9 @@ impl WebSession {
         let pkcs8 = identity.private_key_pkcs8()?;
         let oaep_private = subtle.import_rsa_private(&pkcs8, RsaUse::Oaep).await?;
         let pss_private = subtle.import_rsa_private(&pkcs8, RsaUse::Pss).await?;
-        let vault = subtle.import_aes(identity.vault_key().expose_bytes()).await?;
+        let vault = subtle
+            .import_aes(identity.vault_key().expose_bytes())
+            .await?;
         Ok(WebSession {
             subtle,
             public: identity.public().clone(),
@@ -112,10 +114,17 @@ impl WebSession {
         envelope.check_sender(sender)?;
         let verify_key = self.public_key(sender, RsaUse::Pss).await?;
         self.subtle
-            .pss_verify(&verify_key, envelope.signature(), &envelope.signed_message())
+            .pss_verify(
+                &verify_key,
+                envelope.signature(),
+                &envelope.signed_message(),
+            )
             .await?;
         let wrapped = envelope.wrapped_key_for(&self.public.fingerprint())?;
-        let content_key = self.subtle.oaep_decrypt(&self.oaep_private, wrapped).await?;
+        let content_key = self
+            .subtle
+            .oaep_decrypt(&self.oaep_private, wrapped)
+            .await?;
         let content_key: &[u8; 32] = content_key
             .as_slice()
             .try_into()
@@ -147,7 +156,12 @@ impl WebSession {
         let nonce = random::bytes::<{ aead::NONCE_LEN }>()?;
         let ciphertext = self
             .subtle
-            .aes_gcm_encrypt(&self.vault, &nonce, &vault::associated_data(context)?, plaintext)
+            .aes_gcm_encrypt(
+                &self.vault,
+                &nonce,
+                &vault::associated_data(context)?,
+                plaintext,
+            )
             .await?;
         Ok(vault::assemble(&nonce, &ciphertext))
     }
@@ -156,7 +170,12 @@ impl WebSession {
     pub async fn vault_open(&self, context: &[u8], record: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         let (nonce, ciphertext) = vault::parse(record)?;
         self.subtle
-            .aes_gcm_decrypt(&self.vault, &nonce, &vault::associated_data(context)?, ciphertext)
+            .aes_gcm_decrypt(
+                &self.vault,
+                &nonce,
+                &vault::associated_data(context)?,
+                ciphertext,
+            )
             .await
     }
 

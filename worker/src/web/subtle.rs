@@ -61,7 +61,9 @@ fn js_error(context: &str, error: JsValue) -> Error {
 
 async fn settle(context: &str, promise: core::result::Result<Promise, JsValue>) -> Result<JsValue> {
     let promise = promise.map_err(|e| js_error(context, e))?;
-    JsFuture::from(promise).await.map_err(|e| js_error(context, e))
+    JsFuture::from(promise)
+        .await
+        .map_err(|e| js_error(context, e))
 }
 
 fn buffer_bytes(value: JsValue) -> Vec<u8> {
@@ -93,10 +95,7 @@ impl Subtle {
     }
 
     fn rsa_algorithm(usage: RsaUse) -> Object {
-        object(&[
-            ("name", usage.name().into()),
-            ("hash", "SHA-256".into()),
-        ])
+        object(&[("name", usage.name().into()), ("hash", "SHA-256".into())])
     }
 
     async fn import(
@@ -122,14 +121,24 @@ impl Subtle {
 
     /// Imports a PKCS#8 RSA private key, non-extractable, for one use.
     pub async fn import_rsa_private(&self, pkcs8: &[u8], usage: RsaUse) -> Result<CryptoKey> {
-        self.import("pkcs8", pkcs8, &Self::rsa_algorithm(usage), usage.usages(true))
-            .await
+        self.import(
+            "pkcs8",
+            pkcs8,
+            &Self::rsa_algorithm(usage),
+            usage.usages(true),
+        )
+        .await
     }
 
     /// Imports an SPKI RSA public key for one use.
     pub async fn import_rsa_public(&self, spki: &[u8], usage: RsaUse) -> Result<CryptoKey> {
-        self.import("spki", spki, &Self::rsa_algorithm(usage), usage.usages(false))
-            .await
+        self.import(
+            "spki",
+            spki,
+            &Self::rsa_algorithm(usage),
+            usage.usages(false),
+        )
+        .await
     }
 
     /// Imports a raw AES-256-GCM key, non-extractable.
@@ -148,7 +157,8 @@ impl Subtle {
         let algorithm = object(&[("name", "RSA-OAEP".into())]);
         let out = settle(
             "RSA-OAEP encrypt",
-            self.0.encrypt_with_object_and_u8_array(&algorithm, key, data),
+            self.0
+                .encrypt_with_object_and_u8_array(&algorithm, key, data),
         )
         .await?;
         Ok(buffer_bytes(out))

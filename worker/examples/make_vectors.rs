@@ -1,0 +1,277 @@
+//! Regenerates tests/vectors/*.json:
+//! `cargo run --release -p worker --example make_vectors -- tests/vectors`.
+//!
+//! Identity, vault and signal topics are deterministic: regenerating must give
+//! the same values, and a difference means a dependency update changed the
+//! protocol. Envelopes and signal blobs contain fresh randomness (RSA-OAEP,
+//! RSA-PSS, nonces), so regenerating gives different but equally valid bytes.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+use worker::envelope::{self, EnvelopeMeta};
+use worker::signal::RoomTopic;
+use worker::{Identity, KeySize, aead, identity, safety_number, vault};
+
+fn hex(bytes: &[u8]) -> String {
+    identity::hex_lower(bytes)
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+struct Credentials {
+    username: &'static str,
+    password: &'static str,
+    bits: usize,
+    note: &'static str,
+}
+
+const IDENTITIES: &[Credentials] = &[
+    Credentials {
+        username: "alice",
+        password: "correct horse battery staple",
+        bits: 2048,
+        note: "DESIGN.md section 2 worked example",
+    },
+    Credentials {
+        username: "bob",
+        password: "zebra lantern orbit velvet quarry",
+        bits: 2048,
+        note: "envelope recipient",
+    },
+    Credentials {
+        username: "carol",
+        password: "Tr0ub4dor&3 is not enough, but this is",
+        bits: 3072,
+        note: "3072-bit envelope recipient",
+    },
+    Credentials {
+        username: "\u{3000} bob\t\n",
+        password: "zebra lantern orbit velvet quarry",
+        bits: 2048,
+        note: "Unicode whitespace around the username is trimmed: same identity as bob",
+    },
+    Credentials {
+        username: "rene\u{301}e",
+        password: "cafe\u{301} au lait, s'il vous plai\u{302}t",
+        bits: 2048,
+        note: "decomposed input (e + U+0301) is NFC-normalized",
+    },
+    Credentials {
+        username: "ren\u{e9}e",
+        password: "caf\u{e9} au lait, s'il vous pla\u{ee}t",
+        bits: 2048,
+        note: "composed form of the previous entry: same identity",
+    },
+    Credentials {
+        username: "alice",
+        password: "correct horse battery staple ",
+        bits: 2048,
+        note: "passwords are not trimmed: a trailing space is another identity",
+    },
+    Credentials {
+        username: "alice",
+        password: "correct horse battery staple",
+        bits: 3072,
+        note: "same credentials, 3072 bits",
+    },
+    Credentials {
+        username: "alice",
+        password: "correct horse battery staple",
+        bits: 4096,
+        note: "same credentials, 4096 bits",
+    },
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "tests/vectors".into()),
+    );
+    std::fs::create_dir_all(&dir)?;
+
+    let mut identities = Vec::new();
+    let mut derived = Vec::new();
+    for c in IDENTITIES {
+        let id = Identity::derive(c.username, c.password, KeySize::from_bits(c.bits)?)?;
+        identities.push(json!({
+            "note": c.note,
+            "username": c.username,
+            "password": c.password,
+            "bits": c.bits,
+            "fingerprint": id.public().fingerprint().to_hex(),
+            "vault_key": hex(id.vault_key().expose_bytes()),
+            "spki": b64url(id.public().spki()),
+        }));
+        derived.push(id);
+    }
+    let (alice, bob, carol) = (&derived[0], &derived[1], &derived[2]);
+    let safety = json!([{
+        "a": alice.public().fingerprint().to_hex(),
+        "b": bob.public().fingerprint().to_hex(),
+        "safety_number": safety_number(&alice.public().fingerprint(), &bob.public().fingerprint()),
+    }]);
+    write(
+        &dir,
+        "identity.json",
+        json!({
+            "description": "username + password + bits -> identity (DESIGN.md section 2): SPKI (base64url), its SHA-256 fingerprint and the vault key; and the safety number of a pair.",
+            "source": "cargo run --release -p worker --example make_vectors; the first entry's fingerprint and vault key are the worked example published in DESIGN.md. Deterministic: regenerating must not change a byte.",
+            "vectors": identities,
+            "safety_numbers": safety,
+        }),
+    )?;
+
+    let conversation: [u8; 32] = core::array::from_fn(|i| i as u8);
+    let cases = [
+        (
+            "one recipient",
+            alice,
+            vec![bob.public().clone()],
+            b"hello bob".to_vec(),
+            1,
+        ),
+        (
+            "group of three, mixed key sizes",
+            alice,
+            vec![bob.public().clone(), carol.public().clone()],
+            "Gruppe: grüße 👋".repeat(40).into_bytes(),
+            2,
+        ),
+        (
+            "empty content",
+            bob,
+            vec![alice.public().clone()],
+            Vec::new(),
+            3,
+        ),
+    ];
+    let mut envelopes = Vec::new();
+    for (note, sender, recipients, content, n) in cases {
+        let meta = EnvelopeMeta {
+            message_id: [n; 16],
+            conversation_id: conversation,
+            timestamp_ms: 1_790_000_000_000 + u64::from(n),
+            lamport: u64::from(n) * 7,
+        };
+        let sealed = envelope::seal(sender, &recipients, &meta, &content)?;
+        envelopes.push(json!({
+            "note": note,
+            "sender": sender.public().fingerprint().to_hex(),
+            "recipients": envelope::recipient_list(sender.public(), &recipients)?.iter().map(|r| r.fingerprint().to_hex()).collect::<Vec<_>>(),
+            "message_id": hex(&meta.message_id),
+            "conversation_id": hex(&meta.conversation_id),
+            "timestamp_ms": meta.timestamp_ms,
+            "lamport": meta.lamport,
+            "content": hex(&content),
+            "envelope": hex(&sealed),
+        }));
+    }
+    write(
+        &dir,
+        "envelope.json",
+        json!({
+            "description": "Envelopes (DESIGN.md section 5, worker/src/envelope/codec.rs) sealed by identities of identity.json; every listed recipient (the sender included) must open each to `content` with exactly these header fields.",
+            "source": "cargo run --release -p worker --example make_vectors with the pure-Rust path. Sealing is randomized (OAEP, PSS salt, content key, nonce): regenerating gives different, equally valid envelopes.",
+            "identities": "identity.json entries by fingerprint",
+            "vectors": envelopes,
+        }),
+    )?;
+
+    let vault_nonce: [u8; 12] = *b"vault-nonce!";
+    let mut vaults = Vec::new();
+    for (context, plaintext) in [
+        ("friends/0001", b"{\"nickname\":\"Bob\"}".to_vec()),
+        ("settings", Vec::new()),
+    ] {
+        let aad = vault::associated_data(context.as_bytes())?;
+        let record = vault::assemble(
+            &vault_nonce,
+            &aead::seal(
+                alice.vault_key().expose_bytes(),
+                &vault_nonce,
+                &aad,
+                &plaintext,
+            ),
+        );
+        vaults.push(json!({
+            "vault_key": hex(alice.vault_key().expose_bytes()),
+            "context": context,
+            "nonce": hex(&vault_nonce),
+            "plaintext": hex(&plaintext),
+            "record": hex(&record),
+        }));
+    }
+    write(
+        &dir,
+        "vault.json",
+        json!({
+            "description": "Records at rest (worker/src/vault.rs): 0x01 || nonce || AES-256-GCM(vault_key, nonce, aad = \"trustero/vault-record/v1\" || 0x00 || context, plaintext). The key is alice's vault key from identity.json.",
+            "source": "cargo run --release -p worker --example make_vectors with a fixed nonce; deterministic.",
+            "vectors": vaults,
+        }),
+    )?;
+
+    let fp_a = alice.public().fingerprint();
+    let fp_b = bob.public().fingerprint();
+    let mut signals = Vec::new();
+    for password in ["", "our secret room"] {
+        let topic = RoomTopic::pair(&fp_a, &fp_b, password);
+        let plaintext = b"{\"type\":\"offer\",\"sdp\":\"v=0...\"}";
+        signals.push(json!({
+            "kind": "pair",
+            "fingerprint_a": fp_a.to_hex(),
+            "fingerprint_b": fp_b.to_hex(),
+            "room_password": password,
+            "topic": hex(topic.expose_bytes()),
+            "announce_id": hex(&topic.announce_id()),
+            "plaintext": hex(plaintext),
+            "blob": hex(&topic.signal_key().seal(plaintext)?),
+        }));
+    }
+    let group = RoomTopic::group(&[0x42; 16], &[0x24; 32]);
+    signals.push(json!({
+        "kind": "group",
+        "group_id": hex(&[0x42; 16]),
+        "group_secret": hex(&[0x24; 32]),
+        "topic": hex(group.expose_bytes()),
+        "announce_id": hex(&group.announce_id()),
+        "plaintext": hex(b"answer"),
+        "blob": hex(&group.signal_key().seal(b"answer")?),
+    }));
+    write(
+        &dir,
+        "signal.json",
+        json!({
+            "description": "Room topics, announce ids and sealed signalling blobs (worker/src/signal.rs). Fingerprints are alice's and bob's from identity.json.",
+            "source": "cargo run --release -p worker --example make_vectors. Topics and announce ids are deterministic; blobs use a random nonce, so regenerating changes them.",
+            "vectors": signals,
+        }),
+    )?;
+    Ok(())
+}
+
+fn write(
+    dir: &std::path::Path,
+    name: &str,
+    value: Value,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(&value)? + "\n")?;
+    println!("wrote {}", path.display());
+    Ok(())
+}

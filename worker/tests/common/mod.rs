@@ -1,0 +1,141 @@
+//! Known-answer vectors from tests/vectors/*.json, shared by the native tests
+//! (`vectors.rs`) and the browser tests (`web.rs`).
+
+#![allow(dead_code)]
+
+use serde::Deserialize;
+use worker::{Identity, KeySize};
+
+pub const IDENTITY_JSON: &str = include_str!("../../../tests/vectors/identity.json");
+pub const ENVELOPE_JSON: &str = include_str!("../../../tests/vectors/envelope.json");
+pub const VAULT_JSON: &str = include_str!("../../../tests/vectors/vault.json");
+pub const SIGNAL_JSON: &str = include_str!("../../../tests/vectors/signal.json");
+
+#[derive(Debug, Deserialize)]
+pub struct VectorFile<T> {
+    pub description: String,
+    pub source: String,
+    pub vectors: Vec<T>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdentityVector {
+    pub note: String,
+    pub username: String,
+    pub password: String,
+    pub bits: usize,
+    pub fingerprint: String,
+    pub vault_key: String,
+    pub spki: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SafetyVector {
+    pub a: String,
+    pub b: String,
+    pub safety_number: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IdentityFile {
+    pub vectors: Vec<IdentityVector>,
+    pub safety_numbers: Vec<SafetyVector>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EnvelopeVector {
+    pub note: String,
+    pub sender: String,
+    pub recipients: Vec<String>,
+    pub message_id: String,
+    pub conversation_id: String,
+    pub timestamp_ms: u64,
+    pub lamport: u64,
+    pub content: String,
+    pub envelope: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct VaultVector {
+    pub vault_key: String,
+    pub context: String,
+    pub nonce: String,
+    pub plaintext: String,
+    pub record: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SignalVector {
+    pub kind: String,
+    pub fingerprint_a: Option<String>,
+    pub fingerprint_b: Option<String>,
+    pub room_password: Option<String>,
+    pub group_id: Option<String>,
+    pub group_secret: Option<String>,
+    pub topic: String,
+    pub announce_id: String,
+    pub plaintext: String,
+    pub blob: String,
+}
+
+pub fn identity_file() -> IdentityFile {
+    serde_json::from_str(IDENTITY_JSON).expect("identity.json parses")
+}
+
+pub fn envelopes() -> Vec<EnvelopeVector> {
+    let file: VectorFile<EnvelopeVector> =
+        serde_json::from_str(ENVELOPE_JSON).expect("envelope.json parses");
+    assert!(!file.source.is_empty() && !file.description.is_empty());
+    file.vectors
+}
+
+pub fn vaults() -> Vec<VaultVector> {
+    let file: VectorFile<VaultVector> =
+        serde_json::from_str(VAULT_JSON).expect("vault.json parses");
+    file.vectors
+}
+
+pub fn signals() -> Vec<SignalVector> {
+    let file: VectorFile<SignalVector> =
+        serde_json::from_str(SIGNAL_JSON).expect("signal.json parses");
+    file.vectors
+}
+
+pub fn unhex(text: &str) -> Vec<u8> {
+    hex::decode(text).expect("vector hex is valid")
+}
+
+pub fn unb64url(text: &str) -> Vec<u8> {
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for c in text.chars() {
+        bits = (bits << 6) | ALPHABET.find(c).expect("vector base64url is valid") as u32;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    out
+}
+
+/// Derives the identity whose fingerprint is `fingerprint` (from identity.json).
+pub fn derive_by_fingerprint(fingerprint: &str) -> Identity {
+    let v = identity_file()
+        .vectors
+        .into_iter()
+        .find(|v| v.fingerprint == fingerprint)
+        .expect("fingerprint is in identity.json");
+    derive(&v)
+}
+
+pub fn derive(v: &IdentityVector) -> Identity {
+    Identity::derive(
+        &v.username,
+        &v.password,
+        KeySize::from_bits(v.bits).expect("vector size"),
+    )
+    .expect("vector credentials derive")
+}

@@ -1,0 +1,270 @@
+//! Known-answer tests of every format, natively. `web.rs` runs the same
+//! vectors in Chromium.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use common::*;
+use worker::envelope::{self, EnvelopeMeta};
+use worker::signal::RoomTopic;
+use worker::{Error, Fingerprint, PublicIdentity, VaultKey, aead, safety_number, vault};
+
+#[test]
+fn identities_match_the_committed_vectors_including_the_design_example() {
+    let file = identity_file();
+    assert_eq!(
+        file.vectors[0].fingerprint,
+        "5a726205e44cabdc0165db63a475fdcc8f99d92d2161b0db0c4b11105b7c5efa",
+        "identity.json must start with DESIGN.md's worked example"
+    );
+    for v in &file.vectors {
+        let identity = derive(v);
+        assert_eq!(
+            identity.public().fingerprint().to_hex(),
+            v.fingerprint,
+            "{}",
+            v.note
+        );
+        assert_eq!(
+            hex::encode(identity.vault_key().expose_bytes()),
+            v.vault_key,
+            "{}",
+            v.note
+        );
+        assert_eq!(
+            identity.public().spki(),
+            unb64url(&v.spki).as_slice(),
+            "{}",
+            v.note
+        );
+        assert_eq!(identity.public().size().bits(), v.bits);
+    }
+}
+
+#[test]
+fn equivalent_spellings_give_the_same_identity() {
+    let v = identity_file().vectors;
+    let by_note = |needle: &str| v.iter().find(|x| x.note.contains(needle)).expect(needle);
+    assert_eq!(
+        by_note("envelope recipient").fingerprint,
+        by_note("whitespace").fingerprint
+    );
+    assert_eq!(
+        by_note("decomposed").fingerprint,
+        by_note("composed form").fingerprint
+    );
+    assert_ne!(
+        by_note("worked example").fingerprint,
+        by_note("not trimmed").fingerprint
+    );
+}
+
+#[test]
+fn committed_public_keys_parse_and_keep_their_fingerprints() {
+    for v in identity_file().vectors {
+        let public = PublicIdentity::from_spki(&unb64url(&v.spki)).expect("vector SPKI parses");
+        assert_eq!(public.fingerprint().to_hex(), v.fingerprint);
+    }
+}
+
+#[test]
+fn safety_numbers_match_and_are_symmetric() {
+    for s in identity_file().safety_numbers {
+        let a = Fingerprint::from_hex(&s.a).unwrap();
+        let b = Fingerprint::from_hex(&s.b).unwrap();
+        assert_eq!(safety_number(&a, &b), s.safety_number);
+        assert_eq!(safety_number(&b, &a), s.safety_number);
+    }
+}
+
+#[test]
+fn every_recipient_opens_the_committed_envelopes() {
+    for v in envelopes() {
+        let sender = derive_by_fingerprint(&v.sender);
+        for recipient in &v.recipients {
+            let me = derive_by_fingerprint(recipient);
+            let opened = envelope::open(&unhex(&v.envelope), sender.public(), &me).expect(&v.note);
+            assert_eq!(
+                opened.content.as_slice(),
+                unhex(&v.content).as_slice(),
+                "{}",
+                v.note
+            );
+            let h = &opened.header;
+            assert_eq!(hex::encode(h.message_id), v.message_id);
+            assert_eq!(hex::encode(h.conversation_id), v.conversation_id);
+            assert_eq!(h.sender.to_hex(), v.sender);
+            assert_eq!(h.timestamp_ms, v.timestamp_ms);
+            assert_eq!(h.lamport, v.lamport);
+            let listed: Vec<String> = h
+                .recipients
+                .iter()
+                .map(|r| r.fingerprint.to_hex())
+                .collect();
+            assert_eq!(listed, v.recipients);
+        }
+    }
+}
+
+#[test]
+fn vault_records_match_byte_for_byte() {
+    for v in vaults() {
+        let key = VaultKey::from_bytes(unhex(&v.vault_key).try_into().unwrap());
+        let nonce: [u8; 12] = unhex(&v.nonce).try_into().unwrap();
+        let aad = vault::associated_data(v.context.as_bytes()).unwrap();
+        let record = vault::assemble(
+            &nonce,
+            &aead::seal(key.expose_bytes(), &nonce, &aad, &unhex(&v.plaintext)),
+        );
+        assert_eq!(hex::encode(&record), v.record);
+        let opened = vault::open(&key, v.context.as_bytes(), &unhex(&v.record)).unwrap();
+        assert_eq!(opened.as_slice(), unhex(&v.plaintext).as_slice());
+        assert_eq!(
+            vault::open(&key, b"another/slot", &unhex(&v.record)),
+            Err(Error::DecryptionFailed),
+            "a record moved to another context must not open"
+        );
+    }
+}
+
+fn topic_of(v: &SignalVector) -> RoomTopic {
+    match v.kind.as_str() {
+        "pair" => RoomTopic::pair(
+            &Fingerprint::from_hex(v.fingerprint_a.as_deref().unwrap()).unwrap(),
+            &Fingerprint::from_hex(v.fingerprint_b.as_deref().unwrap()).unwrap(),
+            v.room_password.as_deref().unwrap(),
+        ),
+        "group" => RoomTopic::group(
+            &unhex(v.group_id.as_deref().unwrap()).try_into().unwrap(),
+            &unhex(v.group_secret.as_deref().unwrap())
+                .try_into()
+                .unwrap(),
+        ),
+        other => panic!("unknown signal vector kind {other}"),
+    }
+}
+
+#[test]
+fn room_topics_announce_ids_and_blobs_match() {
+    for v in signals() {
+        let topic = topic_of(&v);
+        assert_eq!(hex::encode(topic.expose_bytes()), v.topic);
+        assert_eq!(hex::encode(topic.announce_id()), v.announce_id);
+        let opened = topic.signal_key().open(&unhex(&v.blob)).unwrap();
+        assert_eq!(opened.as_slice(), unhex(&v.plaintext).as_slice());
+    }
+}
+
+/// Flipping any single bit of an envelope must make opening fail, never
+/// yield content and never panic.
+#[test]
+fn tampering_with_any_byte_of_an_envelope_is_rejected() {
+    let v = &envelopes()[0];
+    let sender = derive_by_fingerprint(&v.sender);
+    let me = derive_by_fingerprint(&v.recipients[0]);
+    let original = unhex(&v.envelope);
+    // Every byte of the header, then a stride through ciphertext and signature.
+    let positions = (0..200)
+        .chain((200..original.len()).step_by(37))
+        .chain([original.len() - 1]);
+    for position in positions {
+        let mut tampered = original.clone();
+        tampered[position] ^= 0x01;
+        let result = envelope::open(&tampered, sender.public(), &me);
+        assert!(result.is_err(), "bit flip at byte {position} was accepted");
+    }
+}
+
+#[test]
+fn truncated_envelopes_are_malformed_at_every_length() {
+    let original = unhex(&envelopes()[0].envelope);
+    for len in 0..original.len() {
+        assert!(
+            envelope::Envelope::decode(&original[..len]).is_err(),
+            "length {len} parsed"
+        );
+    }
+    let mut longer = original.clone();
+    longer.push(0);
+    assert_eq!(
+        envelope::Envelope::decode(&longer).err(),
+        Some(Error::Malformed("bytes after the signature"))
+    );
+}
+
+#[test]
+fn an_envelope_claimed_by_another_sender_is_refused_before_decryption() {
+    let v = &envelopes()[0];
+    let me = derive_by_fingerprint(&v.recipients[0]);
+    // The recipient's own key is a valid key, but not the sender's.
+    let result = envelope::open(&unhex(&v.envelope), me.public(), &me);
+    assert_eq!(result.err(), Some(Error::WrongSender));
+}
+
+#[test]
+fn an_envelope_for_others_is_not_a_recipient_error() {
+    let v = &envelopes()[0]; // alice -> bob
+    let sender = derive_by_fingerprint(&v.sender);
+    let carol = derive_by_fingerprint(&envelopes()[1].recipients[1]);
+    assert!(
+        !v.recipients
+            .contains(&carol.public().fingerprint().to_hex())
+    );
+    let result = envelope::open(&unhex(&v.envelope), sender.public(), &carol);
+    assert_eq!(result.err(), Some(Error::NotARecipient));
+}
+
+#[test]
+fn a_forged_signature_is_rejected() {
+    let v = &envelopes()[0];
+    let sender = derive_by_fingerprint(&v.sender);
+    let me = derive_by_fingerprint(&v.recipients[0]);
+    let mut forged = unhex(&v.envelope);
+    let len = forged.len();
+    forged[len - 100..].fill(0x5a);
+    assert_eq!(
+        envelope::open(&forged, sender.public(), &me).err(),
+        Some(Error::BadSignature)
+    );
+}
+
+#[test]
+fn sealing_round_trips_for_many_sizes_and_pads_to_buckets() {
+    let alice = derive_by_fingerprint(&envelopes()[0].sender);
+    let bob = derive_by_fingerprint(&envelopes()[0].recipients[0]);
+    let meta = EnvelopeMeta {
+        message_id: [9; 16],
+        conversation_id: [8; 32],
+        timestamp_ms: 1,
+        lamport: 2,
+    };
+    let mut sizes_seen = std::collections::BTreeSet::new();
+    for len in [0usize, 1, 200, 252, 253, 4000, 70_000] {
+        let content = vec![0xa5; len];
+        let sealed = envelope::seal(&alice, &[bob.public().clone()], &meta, &content).unwrap();
+        sizes_seen.insert(sealed.len());
+        let opened = envelope::open(&sealed, alice.public(), &bob).unwrap();
+        assert_eq!(opened.content.as_slice(), content.as_slice());
+        // The sender can read its own copy.
+        assert!(envelope::open(&sealed, alice.public(), &alice).is_ok());
+    }
+    // 0, 1, 200 and 252 bytes share the smallest bucket.
+    assert_eq!(sizes_seen.len(), 4);
+}
+
+#[test]
+fn oversized_content_is_refused() {
+    let alice = derive_by_fingerprint(&envelopes()[0].sender);
+    let meta = EnvelopeMeta {
+        message_id: [0; 16],
+        conversation_id: [0; 32],
+        timestamp_ms: 0,
+        lamport: 0,
+    };
+    let huge = vec![0; worker::padding::MAX_CONTENT + 1];
+    assert!(matches!(
+        envelope::seal(&alice, &[], &meta, &huge),
+        Err(Error::TooLarge { .. })
+    ));
+}

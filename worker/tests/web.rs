@@ -1,0 +1,207 @@
+//! The same known-answer vectors, run in headless Chromium inside a dedicated
+//! worker (where the real app runs): the browser must derive exactly the
+//! identities native code derives, and the WebCrypto path must interoperate
+//! with the pure-Rust path in both directions.
+//!
+//! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test -p worker --target wasm32-unknown-unknown`
+//! (tests/run.sh does this).
+
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::*;
+use wasm_bindgen_test::*;
+use worker::envelope::{self, EnvelopeMeta};
+use worker::signal::RoomTopic;
+use worker::web::WebSession;
+use worker::{Error, Fingerprint, PublicIdentity, VaultKey, aead, vault};
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+#[wasm_bindgen_test]
+fn browser_derives_the_same_identities_as_native_code() {
+    for v in identity_file().vectors {
+        let identity = derive(&v);
+        assert_eq!(
+            identity.public().fingerprint().to_hex(),
+            v.fingerprint,
+            "{}",
+            v.note
+        );
+        assert_eq!(
+            hex::encode(identity.vault_key().expose_bytes()),
+            v.vault_key,
+            "{}",
+            v.note
+        );
+        assert_eq!(
+            identity.public().spki(),
+            unb64url(&v.spki).as_slice(),
+            "{}",
+            v.note
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn webcrypto_session_opens_every_committed_envelope() {
+    for v in envelopes() {
+        let sender =
+            PublicIdentity::from_spki(derive_by_fingerprint(&v.sender).public().spki()).unwrap();
+        for recipient in &v.recipients {
+            let session = WebSession::from_identity(derive_by_fingerprint(recipient))
+                .await
+                .unwrap();
+            let opened = session
+                .open_envelope(&unhex(&v.envelope), &sender)
+                .await
+                .expect(&v.note);
+            assert_eq!(
+                opened.content.as_slice(),
+                unhex(&v.content).as_slice(),
+                "{}",
+                v.note
+            );
+            assert_eq!(hex::encode(opened.header.message_id), v.message_id);
+            assert_eq!(opened.header.lamport, v.lamport);
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn webcrypto_and_pure_rust_envelopes_interoperate_both_ways() {
+    let v = &envelopes()[0];
+    let alice = derive_by_fingerprint(&v.sender);
+    let bob = derive_by_fingerprint(&v.recipients[0]);
+    let alice_web = WebSession::from_identity(derive_by_fingerprint(&v.sender))
+        .await
+        .unwrap();
+    let bob_web = WebSession::from_identity(derive_by_fingerprint(&v.recipients[0]))
+        .await
+        .unwrap();
+    let meta = EnvelopeMeta {
+        message_id: [1; 16],
+        conversation_id: [2; 32],
+        timestamp_ms: 3,
+        lamport: 4,
+    };
+
+    // WebCrypto seals (RSA-PSS signature, OAEP wraps, AES-GCM), pure Rust opens.
+    let sealed = alice_web
+        .seal_envelope(&[bob.public().clone()], &meta, b"from webcrypto")
+        .await
+        .unwrap();
+    let opened = envelope::open(&sealed, alice.public(), &bob).unwrap();
+    assert_eq!(opened.content.as_slice(), b"from webcrypto");
+
+    // Pure Rust seals, WebCrypto opens.
+    let sealed = envelope::seal(&alice, &[bob.public().clone()], &meta, b"from rust").unwrap();
+    let opened = bob_web
+        .open_envelope(&sealed, alice.public())
+        .await
+        .unwrap();
+    assert_eq!(opened.content.as_slice(), b"from rust");
+}
+
+#[wasm_bindgen_test]
+async fn webcrypto_rejects_tampered_and_misaddressed_envelopes() {
+    let v = &envelopes()[0];
+    let sender = derive_by_fingerprint(&v.sender);
+    let bob_web = WebSession::from_identity(derive_by_fingerprint(&v.recipients[0]))
+        .await
+        .unwrap();
+    let original = unhex(&v.envelope);
+    for position in [0, 50, 160, 400, original.len() / 2, original.len() - 1] {
+        let mut tampered = original.clone();
+        tampered[position] ^= 0x80;
+        assert!(
+            bob_web
+                .open_envelope(&tampered, sender.public())
+                .await
+                .is_err(),
+            "flip at {position} accepted"
+        );
+    }
+    let carol_web = WebSession::from_identity(derive_by_fingerprint(&envelopes()[1].recipients[1]))
+        .await
+        .unwrap();
+    assert_eq!(
+        carol_web
+            .open_envelope(&original, sender.public())
+            .await
+            .err(),
+        Some(Error::NotARecipient)
+    );
+    assert_eq!(
+        bob_web
+            .open_envelope(&original, bob_web.public())
+            .await
+            .err(),
+        Some(Error::WrongSender)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn vault_records_match_in_the_browser_on_both_paths() {
+    let alice = derive(&identity_file().vectors[0]);
+    let alice_web = WebSession::from_identity(derive(&identity_file().vectors[0]))
+        .await
+        .unwrap();
+    for v in vaults() {
+        let key = VaultKey::from_bytes(unhex(&v.vault_key).try_into().unwrap());
+        assert_eq!(key.expose_bytes(), alice.vault_key().expose_bytes());
+        let nonce: [u8; 12] = unhex(&v.nonce).try_into().unwrap();
+        let aad = vault::associated_data(v.context.as_bytes()).unwrap();
+        let record = vault::assemble(
+            &nonce,
+            &aead::seal(key.expose_bytes(), &nonce, &aad, &unhex(&v.plaintext)),
+        );
+        assert_eq!(hex::encode(&record), v.record);
+        let opened = alice_web
+            .vault_open(v.context.as_bytes(), &unhex(&v.record))
+            .await
+            .unwrap();
+        assert_eq!(opened.as_slice(), unhex(&v.plaintext).as_slice());
+        // WebCrypto seals, pure Rust opens.
+        let sealed = alice_web
+            .vault_seal(v.context.as_bytes(), &unhex(&v.plaintext))
+            .await
+            .unwrap();
+        assert_eq!(
+            vault::open(&key, v.context.as_bytes(), &sealed)
+                .unwrap()
+                .as_slice(),
+            unhex(&v.plaintext).as_slice()
+        );
+        assert_eq!(
+            alice_web.vault_open(b"elsewhere", &sealed).await.err(),
+            Some(Error::DecryptionFailed)
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn room_topics_and_signal_blobs_match_in_the_browser() {
+    for v in signals() {
+        let topic = match v.kind.as_str() {
+            "pair" => RoomTopic::pair(
+                &Fingerprint::from_hex(v.fingerprint_a.as_deref().unwrap()).unwrap(),
+                &Fingerprint::from_hex(v.fingerprint_b.as_deref().unwrap()).unwrap(),
+                v.room_password.as_deref().unwrap(),
+            ),
+            _ => RoomTopic::group(
+                &unhex(v.group_id.as_deref().unwrap()).try_into().unwrap(),
+                &unhex(v.group_secret.as_deref().unwrap())
+                    .try_into()
+                    .unwrap(),
+            ),
+        };
+        assert_eq!(hex::encode(topic.expose_bytes()), v.topic);
+        assert_eq!(hex::encode(topic.announce_id()), v.announce_id);
+        assert_eq!(
+            topic.signal_key().open(&unhex(&v.blob)).unwrap().as_slice(),
+            unhex(&v.plaintext).as_slice()
+        );
+    }
+}
