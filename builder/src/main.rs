@@ -3,17 +3,10 @@
 
 #![forbid(unsafe_code)]
 
-mod bundle;
-mod cmd;
-mod hashes;
-mod http;
-mod render;
-mod wasm;
-mod workspace;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use builder::{cmd, workspace};
 use clap::{Parser, Subcommand};
 
 /// Build, verify and serve Trustero's reproducible static bundle.
