@@ -931,7 +931,7 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-sPLYdX9F0Y1JRKzB5tYnYuJ4KTocpaXnvuiJI10WvkbO0iAU/K10MbUh0L26Gn2Q";
+const WASM_INTEGRITY = "sha384-95HU1DCMsCxi0LRsxfeVt0gyaqQ88VEQ8Y1f8EvG9QsFMavQoDpR5H7aDCC05nt7";
 
 let ready = null; // Promise of the instantiated module
 let session = null; // the logged-in wasm_bindgen.Session, if any
@@ -944,8 +944,13 @@ function fail(code, message) {
 
 async function instantiate(baseUrl) {
   const url = new URL(WASM_PATH, baseUrl);
-  // `integrity` makes fetch reject bytes that are not exactly the built WASM.
-  const response = await fetch(url, { integrity: WASM_INTEGRITY, credentials: 'omit' });
+  let response;
+  try {
+    // `integrity` makes fetch reject bytes that are not exactly the built WASM.
+    response = await fetch(url, { integrity: WASM_INTEGRITY, credentials: 'omit' });
+  } catch (error) {
+    throw fail('wasm-load', `${url} could not be loaded or failed its integrity check (${error.message})`);
+  }
   if (!response.ok) throw fail('wasm-load', `loading ${url} failed: HTTP ${response.status}`);
   await wasm_bindgen({ module_or_path: await response.arrayBuffer() });
 }

@@ -24,8 +24,13 @@ function fail(code, message) {
 
 async function instantiate(baseUrl) {
   const url = new URL(WASM_PATH, baseUrl);
-  // `integrity` makes fetch reject bytes that are not exactly the built WASM.
-  const response = await fetch(url, { integrity: WASM_INTEGRITY, credentials: 'omit' });
+  let response;
+  try {
+    // `integrity` makes fetch reject bytes that are not exactly the built WASM.
+    response = await fetch(url, { integrity: WASM_INTEGRITY, credentials: 'omit' });
+  } catch (error) {
+    throw fail('wasm-load', `${url} could not be loaded or failed its integrity check (${error.message})`);
+  }
   if (!response.ok) throw fail('wasm-load', `loading ${url} failed: HTTP ${response.status}`);
   await wasm_bindgen({ module_or_path: await response.arrayBuffer() });
 }

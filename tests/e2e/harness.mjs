@@ -1,0 +1,108 @@
+// Shared harness of the browser tests and benchmarks: real Chromium (Debian's
+// /usr/bin/chromium, never a downloaded one) driven by playwright-core, and a
+// real `builder serve` on a free loopback port.
+
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BUILDER = process.env.TRUSTERO_BUILDER ?? join(ROOT, 'target', 'debug', 'builder');
+export const CHROMIUM = process.env.TRUSTERO_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Flags that matter on a machine without internet (DESIGN.md section 10). */
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `builder serve --no-build` for `root` (default: this repository). */
+export async function serve({ root = ROOT, port } = {}) {
+  port ??= await freePort();
+  const child = spawn(BUILDER, ['--root', root, 'serve', '--no-build', '--port', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/MANIFEST`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`builder serve did not start: ${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    url: `http://127.0.0.1:${port}/index.htm`,
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', resolve);
+      child.kill();
+    }),
+  };
+}
+
+/** A throw-away workspace whose dist/ is a copy of ours, for tampering. */
+export function copyOfDist() {
+  const root = mkdtempSync(join(tmpdir(), 'trustero-copy-'));
+  mkdirSync(join(root, 'templates'));
+  writeFileSync(join(root, 'Cargo.toml'), '[workspace]\n');
+  cpSync(join(ROOT, 'dist'), join(root, 'dist'), { recursive: true });
+  return root;
+}
+
+export async function launch() {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** A new page that records console errors and uncaught exceptions. */
+export async function openPage(browser, url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('pageerror', (error) => page.problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') page.problems.push(`console: ${message.text()}`);
+  });
+  if (url) await page.goto(url);
+  return page;
+}
+
+/** Logs in through the real form and waits for the identity panel. */
+export async function login(page, username, password, { bits = 2048 } = {}) {
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.selectOption('#key-size', String(bits));
+  await page.click('#login-button');
+  await page.waitForSelector('#identity', { timeout: 60_000 });
+}

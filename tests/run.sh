@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Trustero's whole test suite. Installs what it needs on a fresh Debian
+# machine (wasm target, wasm-bindgen test runner, Chromium + ChromeDriver,
+# npm dev packages, cargo-deny), then runs every check and prints a summary.
+#
+#   bash tests/run.sh
+#
+# Benchmarks are separate (tests/bench.sh); nothing here asserts a timing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+STARTED=$(date +%s)
+STEPS=0
+CURRENT=""
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+elapsed() { local s=$(( $(date +%s) - $1 )); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
+step() {
+  CURRENT=$1
+  shift
+  say "$CURRENT"
+  local t0
+  t0=$(date +%s)
+  "$@"
+  STEPS=$((STEPS + 1))
+  printf -- '-- %s: ok (%s)\n' "$CURRENT" "$(elapsed "$t0")"
+}
+trap 'status=$?; if [ $status -ne 0 ]; then printf "\ntests/run.sh: FAILED at \"%s\" after %d passed steps (%s)\n" "$CURRENT" "$STEPS" "$(elapsed "$STARTED")"; fi' EXIT
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+  say "installing with apt-get: $*"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+# ---------------------------------------------------------------- installs
+install_prerequisites() {
+  command -v cargo >/dev/null || { echo "Rust is missing: install it from https://rustup.rs (see README)"; return 1; }
+  # rust-toolchain.toml pins the compiler; rustup installs it and the target.
+  rustup show active-toolchain >/dev/null
+  rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
+  rustup target list --installed | grep -qx wasm32-unknown-unknown
+
+  local missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+  command -v cc >/dev/null || missing+=(build-essential)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+
+  # wasm-bindgen-test-runner must match the wasm-bindgen crate exactly.
+  local wbg
+  wbg=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+  if [ "$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
+    say "installing wasm-bindgen-cli $wbg (provides wasm-bindgen-test-runner)"
+    cargo install wasm-bindgen-cli --version "$wbg"
+  fi
+  if ! cargo deny --version >/dev/null 2>&1; then
+    say "installing cargo-deny"
+    cargo install cargo-deny --locked
+  fi
+  (cd tests && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+}
+
+# ---------------------------------------------------------------- checks
+rust_format() { cargo fmt --all -- --check; }
+rust_lints() {
+  cargo clippy --workspace --all-targets --locked -- -D warnings
+  cargo clippy -p worker --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+}
+dependency_policy() { cargo deny --locked check licenses bans sources; }
+native_tests() { cargo test --workspace --locked; }
+browser_crypto_tests() {
+  CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver)} \
+    cargo test -p worker --target wasm32-unknown-unknown --locked --tests
+}
+js_unit_tests() { (cd tests && node --test js/); }
+reproducible_bundle() {
+  # Rebuilds from source and compares with the committed dist/, file by file.
+  cargo build -p builder --locked
+  target/debug/builder verify
+}
+verify_detects_tampering() {
+  local copy out
+  copy=$(mktemp -d)
+  cp -r dist/. "$copy"
+  printf '\n// injected\n' >> "$copy/js/login.js"
+  if out=$(target/debug/builder verify --dir "$copy"); then
+    echo "builder verify accepted a tampered copy"; rm -rf "$copy"; return 1
+  fi
+  rm -rf "$copy"
+  grep -q '^DIFFERS  js/login.js' <<<"$out" || { echo "$out"; echo "the tampered file was not named"; return 1; }
+  grep -q '^MISMATCH' <<<"$out"
+}
+browser_end_to_end() { (cd tests && TRUSTERO_BUILDER="$ROOT/target/debug/builder" node --test --test-concurrency=1 e2e/); }
+
+step "install prerequisites" install_prerequisites
+step "cargo fmt --check" rust_format
+step "cargo clippy -D warnings (native and wasm32)" rust_lints
+step "cargo deny (licenses, bans, sources)" dependency_policy
+step "native tests (worker vectors, property tests, builder)" native_tests
+step "browser crypto tests (wasm-bindgen-test in Chromium, dedicated worker)" browser_crypto_tests
+step "JavaScript unit tests" js_unit_tests
+step "reproducible bundle (builder verify of the committed dist/)" reproducible_bundle
+step "builder verify names a tampered file" verify_detects_tampering
+step "browser end-to-end tests (Playwright + Chromium + builder serve)" browser_end_to_end
+
+printf '\ntests/run.sh: all %d steps passed in %s\n' "$STEPS" "$(elapsed "$STARTED")"
