@@ -179,7 +179,8 @@ wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
 }
 /**
  * Opens an envelope from the holder of `senderSpki`. Resolves to the
- * header fields (see `peekEnvelope`) plus `content: Uint8Array`.
+ * header fields (see `peekEnvelope`) plus `content: Uint8Array` and
+ * `receipt: Uint8Array` (store it beside the envelope for `openStored`).
  * @param {Uint8Array | number[]} envelope
  * @param {Uint8Array | number[]} sender_spki
  * @returns {Promise<any>}
@@ -197,6 +198,28 @@ if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
 throw e;
 }
 const ret = wasm.session_openEnvelope(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+return ret;
+}
+/**
+ * Reopens a stored envelope with the receipt `openEnvelope` gave: no RSA,
+ * so history loads fast. Resolves like `openEnvelope` (without receipt).
+ * @param {Uint8Array | number[]} envelope
+ * @param {Uint8Array | number[]} receipt
+ * @returns {Promise<any>}
+ */
+openStored(envelope, receipt) {
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passArray8ToWasm0(envelope, wasm.__wbindgen_malloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(receipt, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_openStored(this.__wbg_ptr, ptr0, len0, ptr1, len1);
 return ret;
 }
 /**
@@ -291,43 +314,26 @@ return ret;
 /**
  * Opens a record sealed for the same `context`.
  * @param {string} context
- * @param {Uint8Array | number[]} record
+ * @param {Uint8Array} record
  * @returns {Promise<any>}
  */
 vaultOpen(context, record) {
-let ptr0, len0, ptr1, len1;
-try {
-ptr0 = passStringToWasm0(context, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-len0 = WASM_VECTOR_LEN;
-ptr1 = passArray8ToWasm0(record, wasm.__wbindgen_malloc);
-len1 = WASM_VECTOR_LEN;
-} catch (e) {
-if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
-throw e;
-}
-const ret = wasm.session_vaultOpen(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+const ptr0 = passStringToWasm0(context, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+const len0 = WASM_VECTOR_LEN;
+const ret = wasm.session_vaultOpen(this.__wbg_ptr, ptr0, len0, record);
 return ret;
 }
 /**
- * Seals a record at rest for `context` (where it is stored).
+ * Seals a record at rest for `context` (where it is stored). The bytes
+ * stay in JavaScript: large records are not copied into WASM memory.
  * @param {string} context
- * @param {Uint8Array | number[]} plaintext
+ * @param {Uint8Array} plaintext
  * @returns {Promise<any>}
  */
 vaultSeal(context, plaintext) {
-let ptr0, len0, ptr1, len1;
-try {
-ptr0 = passStringToWasm0(context, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-len0 = WASM_VECTOR_LEN;
-ptr1 = passArray8ToWasm0(plaintext, wasm.__wbindgen_malloc);
-len1 = WASM_VECTOR_LEN;
-} catch (e) {
-if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
-throw e;
-}
-const ret = wasm.session_vaultSeal(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+const ptr0 = passStringToWasm0(context, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+const len0 = WASM_VECTOR_LEN;
+const ret = wasm.session_vaultSeal(this.__wbg_ptr, ptr0, len0, plaintext);
 return ret;
 }
 }
@@ -432,8 +438,16 @@ __wbg_decrypt_0292ba3613732636: function() { return handleError(function (arg0, 
 const ret = arg0.decrypt(arg1, arg2, getArrayU8FromWasm0(arg3, arg4));
 return ret;
 }, arguments); },
+__wbg_decrypt_252bf265687cbe72: function() { return handleError(function (arg0, arg1, arg2, arg3) {
+const ret = arg0.decrypt(arg1, arg2, arg3);
+return ret;
+}, arguments); },
 __wbg_encrypt_a958ea2fb42e62f3: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4) {
 const ret = arg0.encrypt(arg1, arg2, getArrayU8FromWasm0(arg3, arg4));
+return ret;
+}, arguments); },
+__wbg_encrypt_edf0d37e4b6114f2: function() { return handleError(function (arg0, arg1, arg2, arg3) {
+const ret = arg0.encrypt(arg1, arg2, arg3);
 return ret;
 }, arguments); },
 __wbg_getRandomValues_8b6f1f663e6f188d: function() { return handleError(function (arg0, arg1) {
@@ -507,6 +521,10 @@ return ret;
 state0.a = 0;
 }
 },
+__wbg_new_with_length_01b143a7e5dd5a3e: function(arg0) {
+const ret = new Uint8Array(arg0 >>> 0);
+return ret;
+},
 __wbg_normalize_2d352f86793b4b5f: function(arg0, arg1, arg2) {
 const ret = arg0.normalize(getStringFromWasm0(arg1, arg2));
 return ret;
@@ -533,6 +551,9 @@ __wbg_session_new: function(arg0) {
 const ret = Session.__wrap(arg0);
 return ret;
 },
+__wbg_set_118fefd528ab0a79: function(arg0, arg1, arg2) {
+arg0.set(arg1, arg2 >>> 0);
+},
 __wbg_set_2793479888329cb6: function() { return handleError(function (arg0, arg1, arg2) {
 const ret = Reflect.set(arg0, arg1, arg2);
 return ret;
@@ -557,6 +578,10 @@ __wbg_static_accessor_WINDOW_b5e0810bfecb7feb: function() {
 const ret = typeof window === 'undefined' ? undefined : window;
 return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
 },
+__wbg_subarray_58f388a9247ac0bb: function(arg0, arg1, arg2) {
+const ret = arg0.subarray(arg1 >>> 0, arg2 >>> 0);
+return ret;
+},
 __wbg_then_656f253a5dd7d8ea: function(arg0, arg1, arg2) {
 const ret = arg0.then(arg1, arg2);
 return ret;
@@ -570,7 +595,7 @@ const ret = arg0.verify(arg1, arg2, getArrayU8FromWasm0(arg3, arg4), getArrayU8F
 return ret;
 }, arguments); },
 __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-// Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 60, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+// Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 65, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
 const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hb75119badfe1c789);
 return ret;
 },
@@ -931,7 +956,7 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-95HU1DCMsCxi0LRsxfeVt0gyaqQ88VEQ8Y1f8EvG9QsFMavQoDpR5H7aDCC05nt7";
+const WASM_INTEGRITY = "sha384-R+P7SiUG19CQDaMtEkqL5faAo1Y1YYdF7v9cuqKzwWN+6tB6puy01bcohoTUyz9c";
 
 let ready = null; // Promise of the instantiated module
 let session = null; // the logged-in wasm_bindgen.Session, if any
@@ -978,11 +1003,21 @@ const handlers = {
   'envelope.seal': ({ recipients, conversationId, timestampMs, lamport, content, messageId }) =>
     requireSession().sealEnvelope(recipients, conversationId, timestampMs, lamport, content, messageId),
   'envelope.open': ({ envelope, senderSpki }) => requireSession().openEnvelope(envelope, senderSpki),
+  'envelope.openStored': ({ envelope, receipt }) => requireSession().openStored(envelope, receipt),
   'envelope.peek': ({ envelope }) => wasm_bindgen.peekEnvelope(envelope),
   'vault.seal': ({ context, plaintext }) => requireSession().vaultSeal(context, plaintext),
   'vault.open': ({ context, record }) => requireSession().vaultOpen(context, record),
   'hash.sha256': ({ bytes }) => wasm_bindgen.sha256Hex(bytes),
 };
+
+/** Buffers of a result that can move to the page instead of being copied:
+ *  every Uint8Array the worker made owns its whole buffer. */
+function transferables(result) {
+  const values = result instanceof Uint8Array ? [result] : Object.values(result ?? {});
+  return values
+    .filter((v) => v instanceof Uint8Array && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength)
+    .map((v) => v.buffer);
+}
 
 self.onmessage = async (event) => {
   const { id, type, args } = event.data ?? {};
@@ -1001,7 +1036,7 @@ self.onmessage = async (event) => {
     const handler = handlers[type];
     if (!handler) throw fail('unknown-request', `unknown request type ${type}`);
     const result = await handler(args ?? {}, progress);
-    self.postMessage({ id, ok: true, result });
+    self.postMessage({ id, ok: true, result }, transferables(result));
   } catch (error) {
     self.postMessage({
       id,

@@ -58,11 +58,21 @@ const handlers = {
   'envelope.seal': ({ recipients, conversationId, timestampMs, lamport, content, messageId }) =>
     requireSession().sealEnvelope(recipients, conversationId, timestampMs, lamport, content, messageId),
   'envelope.open': ({ envelope, senderSpki }) => requireSession().openEnvelope(envelope, senderSpki),
+  'envelope.openStored': ({ envelope, receipt }) => requireSession().openStored(envelope, receipt),
   'envelope.peek': ({ envelope }) => wasm_bindgen.peekEnvelope(envelope),
   'vault.seal': ({ context, plaintext }) => requireSession().vaultSeal(context, plaintext),
   'vault.open': ({ context, record }) => requireSession().vaultOpen(context, record),
   'hash.sha256': ({ bytes }) => wasm_bindgen.sha256Hex(bytes),
 };
+
+/** Buffers of a result that can move to the page instead of being copied:
+ *  every Uint8Array the worker made owns its whole buffer. */
+function transferables(result) {
+  const values = result instanceof Uint8Array ? [result] : Object.values(result ?? {});
+  return values
+    .filter((v) => v instanceof Uint8Array && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength)
+    .map((v) => v.buffer);
+}
 
 self.onmessage = async (event) => {
   const { id, type, args } = event.data ?? {};
@@ -81,7 +91,7 @@ self.onmessage = async (event) => {
     const handler = handlers[type];
     if (!handler) throw fail('unknown-request', `unknown request type ${type}`);
     const result = await handler(args ?? {}, progress);
-    self.postMessage({ id, ok: true, result });
+    self.postMessage({ id, ok: true, result }, transferables(result));
   } catch (error) {
     self.postMessage({
       id,

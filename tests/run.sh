@@ -95,6 +95,11 @@ verify_detects_tampering() {
   grep -q '^DIFFERS  js/login.js' <<<"$out" || { echo "$out"; echo "the tampered file was not named"; return 1; }
   grep -q '^MISMATCH' <<<"$out"
 }
+readme_states_bundle_hash() {
+  local hash
+  hash=$(sha256sum dist/MANIFEST | cut -d' ' -f1)
+  grep -q "bundle hash: $hash" README.md || { echo "README.md must state the bundle hash $hash"; return 1; }
+}
 browser_end_to_end() { (cd tests && TRUSTERO_BUILDER="$ROOT/target/debug/builder" node --test --test-concurrency=1 e2e/); }
 
 step "install prerequisites" install_prerequisites
@@ -106,6 +111,7 @@ step "browser crypto tests (wasm-bindgen-test in Chromium, dedicated worker)" br
 step "JavaScript unit tests" js_unit_tests
 step "reproducible bundle (builder verify of the committed dist/)" reproducible_bundle
 step "builder verify names a tampered file" verify_detects_tampering
+step "README states the current bundle hash" readme_states_bundle_hash
 step "browser end-to-end tests (Playwright + Chromium + builder serve)" browser_end_to_end
 
 printf '\ntests/run.sh: all %d steps passed in %s\n' "$STEPS" "$(elapsed "$STARTED")"

@@ -78,9 +78,14 @@ export function createCryptoClient(integrity) {
     inspectKey: (spki) => call('key.inspect', { spki }),
     sealEnvelope: (args) => call('envelope.seal', args),
     openEnvelope: (envelope, senderSpki) => call('envelope.open', { envelope, senderSpki }),
+    openStored: (envelope, receipt) => call('envelope.openStored', { envelope, receipt }),
     peekEnvelope: (envelope) => call('envelope.peek', { envelope }),
-    vaultSeal: (context, plaintext) => call('vault.seal', { context, plaintext }),
-    vaultOpen: (context, record) => call('vault.open', { context, record }),
+    // With {transfer: true} the buffer moves to the worker instead of being
+    // copied (the caller's array is emptied): use it for bulk data.
+    vaultSeal: (context, plaintext, { transfer = false } = {}) =>
+      call('vault.seal', { context, plaintext }, { transfer: transfer ? [plaintext.buffer] : [] }),
+    vaultOpen: (context, record, { transfer = false } = {}) =>
+      call('vault.open', { context, record }, { transfer: transfer ? [record.buffer] : [] }),
     sha256: (bytes) => call('hash.sha256', { bytes }),
   };
 }

@@ -169,6 +169,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             lamport: u64::from(n) * 7,
         };
         let sealed = envelope::seal(sender, &recipients, &meta, &content)?;
+        let mut receipts = serde_json::Map::new();
+        for opener in [alice, bob, carol] {
+            if let Ok((_, receipt)) = envelope::open_with_receipt(&sealed, sender.public(), opener)
+            {
+                receipts.insert(opener.public().fingerprint().to_hex(), json!(hex(&receipt)));
+            }
+        }
         envelopes.push(json!({
             "note": note,
             "sender": sender.public().fingerprint().to_hex(),
@@ -179,13 +186,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "lamport": meta.lamport,
             "content": hex(&content),
             "envelope": hex(&sealed),
+            "receipts": receipts,
         }));
     }
     write(
         &dir,
         "envelope.json",
         json!({
-            "description": "Envelopes (DESIGN.md section 5, worker/src/envelope/codec.rs) sealed by identities of identity.json; every listed recipient (the sender included) must open each to `content` with exactly these header fields.",
+            "description": "Envelopes (DESIGN.md section 5, worker/src/envelope/codec.rs) sealed by identities of identity.json; every listed recipient (the sender included) must open each to `content` with exactly these header fields. `receipts` holds each recipient's receipt (content key sealed with its vault key, bound to SHA-256 of the envelope) for reopening stored envelopes without RSA.",
             "source": "cargo run --release -p worker --example make_vectors with the pure-Rust path. Sealing is randomized (OAEP, PSS salt, content key, nonce): regenerating gives different, equally valid envelopes.",
             "identities": "identity.json entries by fingerprint",
             "vectors": envelopes,

@@ -14,15 +14,19 @@
 //! an RSA private-key operation unless its sender signed it (our mitigation of
 //! RUSTSEC-2023-0071, the "Marvin" timing attack on RSA decryption):
 //! parse → sender is the expected key → verify signature → unwrap → decrypt → unpad.
+//!
+//! A *receipt* (the content key sealed with the opener's vault key, bound to
+//! the envelope's SHA-256) is made when an envelope is first opened; with it a
+//! stored envelope reopens with two AES-GCM operations and no RSA at all.
 
 pub mod codec;
 
 use rsa::Oaep;
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::identity::{Fingerprint, Identity, PublicIdentity};
-use crate::{Error, Result, aead, labels, padding, random};
+use crate::identity::{Fingerprint, Identity, PublicIdentity, VaultKey};
+use crate::{Error, Result, aead, labels, padding, random, vault};
 
 pub use codec::{Envelope, Header, MAX_RECIPIENTS, Recipient, VERSION};
 
@@ -112,6 +116,18 @@ pub fn seal(
 
 /// Opens an envelope from `sender` addressed to `me`, with the pure-Rust primitives.
 pub fn open(bytes: &[u8], sender: &PublicIdentity, me: &Identity) -> Result<Opened> {
+    open_with_receipt(bytes, sender, me).map(|(opened, _)| opened)
+}
+
+/// Opens an envelope like [`open`] and also returns its *receipt*: the content
+/// key sealed with `me`'s vault key and bound to these exact envelope bytes.
+/// Stored beside the envelope, it lets [`open_stored`] reopen it later without
+/// any RSA operation (history loads fast) and only with the vault key.
+pub fn open_with_receipt(
+    bytes: &[u8],
+    sender: &PublicIdentity,
+    me: &Identity,
+) -> Result<(Opened, Vec<u8>)> {
     let envelope = Envelope::decode(bytes)?;
     envelope.check_sender(sender)?;
     sender
@@ -125,10 +141,40 @@ pub fn open(bytes: &[u8], sender: &PublicIdentity, me: &Identity) -> Result<Open
             .decrypt_blinded(&mut random::rng(), Oaep::<Sha256>::new(), wrapped)
             .map_err(|_| Error::DecryptionFailed)?,
     );
-    let content_key: &[u8; 32] = content_key
-        .as_slice()
+    let content_key = content_key_array(&content_key)?;
+    let opened = decrypt_content(envelope, &content_key)?;
+    let receipt = vault::seal(
+        me.vault_key(),
+        &receipt_context(bytes),
+        content_key.as_ref(),
+    )?;
+    Ok((opened, receipt))
+}
+
+/// Reopens a stored envelope with the receipt [`open_with_receipt`] made.
+/// The receipt authenticates the whole envelope (it is bound to its SHA-256),
+/// so the signature, checked when the envelope arrived, is not checked again.
+pub fn open_stored(bytes: &[u8], receipt: &[u8], vault_key: &VaultKey) -> Result<Opened> {
+    let envelope = Envelope::decode(bytes)?;
+    let content_key =
+        content_key_array(&vault::open(vault_key, &receipt_context(bytes), receipt)?)?;
+    decrypt_content(envelope, &content_key)
+}
+
+/// The vault context of an envelope's receipt: label ‖ SHA-256(envelope).
+pub fn receipt_context(envelope: &[u8]) -> Vec<u8> {
+    [labels::ENVELOPE_RECEIPT, &Sha256::digest(envelope)[..]].concat()
+}
+
+/// A content key as a fixed-size array.
+pub fn content_key_array(key: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
+    let array: [u8; 32] = key
         .try_into()
         .map_err(|_| Error::Malformed("content key length"))?;
+    Ok(Zeroizing::new(array))
+}
+
+fn decrypt_content(envelope: Envelope, content_key: &[u8; 32]) -> Result<Opened> {
     let padded = aead::open(
         content_key,
         &envelope.header().nonce,

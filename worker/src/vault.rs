@@ -34,12 +34,7 @@ pub fn associated_data(context: &[u8]) -> Result<Vec<u8>> {
 
 /// Seals a record.
 pub fn seal(key: &VaultKey, context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
-    if plaintext.len() > MAX_RECORD {
-        return Err(Error::TooLarge {
-            what: "vault record",
-            limit: MAX_RECORD,
-        });
-    }
+    check_plaintext_len(plaintext.len())?;
     let nonce = random::bytes::<{ aead::NONCE_LEN }>()?;
     let sealed = aead::seal(&key.0, &nonce, &associated_data(context)?, plaintext);
     Ok(assemble(&nonce, &sealed))
@@ -50,25 +45,47 @@ pub fn assemble(nonce: &[u8; aead::NONCE_LEN], ciphertext: &[u8]) -> Vec<u8> {
     [&[VERSION][..], nonce, ciphertext].concat()
 }
 
-/// Splits a record into nonce and ciphertext, checking version and bounds.
-pub fn parse(record: &[u8]) -> Result<([u8; aead::NONCE_LEN], &[u8])> {
-    let mut r = Reader::new(record);
+/// Bytes before the ciphertext: version and nonce.
+pub const HEADER_LEN: usize = 1 + aead::NONCE_LEN;
+
+/// Checks a record's header and total length; returns its nonce. Lets the
+/// browser path parse a record without copying its ciphertext.
+pub fn parse_header(header: &[u8], record_len: usize) -> Result<[u8; aead::NONCE_LEN]> {
+    let mut r = Reader::new(header);
     let version = r.u8("vault record version")?;
     if version != VERSION {
         return Err(Error::UnsupportedVersion(version));
     }
     let nonce = r.array("vault record nonce")?;
-    let ciphertext = r.take(r.remaining(), "vault record")?;
-    if ciphertext.len() < aead::TAG_LEN {
+    let ciphertext_len = record_len.saturating_sub(HEADER_LEN);
+    if ciphertext_len < aead::TAG_LEN {
         return Err(Error::Malformed("vault record too short"));
     }
-    if ciphertext.len() > MAX_RECORD + aead::TAG_LEN {
+    if ciphertext_len > MAX_RECORD + aead::TAG_LEN {
         return Err(Error::TooLarge {
             what: "vault record",
             limit: MAX_RECORD,
         });
     }
-    Ok((nonce, ciphertext))
+    Ok(nonce)
+}
+
+/// Checks a plaintext's size before sealing.
+pub fn check_plaintext_len(len: usize) -> Result<()> {
+    if len > MAX_RECORD {
+        return Err(Error::TooLarge {
+            what: "vault record",
+            limit: MAX_RECORD,
+        });
+    }
+    Ok(())
+}
+
+/// Splits a record into nonce and ciphertext, checking version and bounds.
+pub fn parse(record: &[u8]) -> Result<([u8; aead::NONCE_LEN], &[u8])> {
+    let header = record.get(..HEADER_LEN).unwrap_or(record);
+    let nonce = parse_header(header, record.len())?;
+    Ok((nonce, &record[HEADER_LEN..]))
 }
 
 /// Opens a record sealed for the same `context`.

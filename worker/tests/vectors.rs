@@ -108,6 +108,43 @@ fn every_recipient_opens_the_committed_envelopes() {
 }
 
 #[test]
+fn stored_envelopes_reopen_with_the_committed_receipts() {
+    for v in envelopes() {
+        assert_eq!(v.receipts.len(), v.recipients.len());
+        for (fingerprint, receipt) in &v.receipts {
+            let me = derive_by_fingerprint(fingerprint);
+            let opened =
+                envelope::open_stored(&unhex(&v.envelope), &unhex(receipt), me.vault_key())
+                    .expect(&v.note);
+            assert_eq!(opened.content.as_slice(), unhex(&v.content).as_slice());
+            assert_eq!(hex::encode(opened.header.message_id), v.message_id);
+        }
+    }
+}
+
+#[test]
+fn a_receipt_opens_only_its_own_envelope_and_only_for_its_owner() {
+    let all = envelopes();
+    let v = &all[0];
+    let bob = derive_by_fingerprint(&v.recipients[0]);
+    let alice = derive_by_fingerprint(&v.sender);
+    let receipt = unhex(&v.receipts[&v.recipients[0]]);
+    let mut tampered = unhex(&v.envelope);
+    tampered[60] ^= 1;
+    assert_eq!(
+        envelope::open_stored(&tampered, &receipt, bob.vault_key()).err(),
+        Some(Error::DecryptionFailed)
+    );
+    let other = unhex(&all[1].envelope);
+    assert!(envelope::open_stored(&other, &receipt, bob.vault_key()).is_err());
+    assert_eq!(
+        envelope::open_stored(&unhex(&v.envelope), &receipt, alice.vault_key()).err(),
+        Some(Error::DecryptionFailed),
+        "another identity's vault key must not open bob's receipt"
+    );
+}
+
+#[test]
 fn vault_records_match_byte_for_byte() {
     for v in vaults() {
         let key = VaultKey::from_bytes(unhex(&v.vault_key).try_into().unwrap());

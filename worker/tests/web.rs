@@ -53,7 +53,7 @@ async fn webcrypto_session_opens_every_committed_envelope() {
             let session = WebSession::from_identity(derive_by_fingerprint(recipient))
                 .await
                 .unwrap();
-            let opened = session
+            let (opened, _receipt) = session
                 .open_envelope(&unhex(&v.envelope), &sender)
                 .await
                 .expect(&v.note);
@@ -97,11 +97,42 @@ async fn webcrypto_and_pure_rust_envelopes_interoperate_both_ways() {
 
     // Pure Rust seals, WebCrypto opens.
     let sealed = envelope::seal(&alice, &[bob.public().clone()], &meta, b"from rust").unwrap();
-    let opened = bob_web
+    let (opened, receipt) = bob_web
         .open_envelope(&sealed, alice.public())
         .await
         .unwrap();
     assert_eq!(opened.content.as_slice(), b"from rust");
+
+    // A receipt made by WebCrypto reopens natively, and the other way round.
+    let stored = envelope::open_stored(&sealed, &receipt, bob.vault_key()).unwrap();
+    assert_eq!(stored.content.as_slice(), b"from rust");
+    let (_, native_receipt) = envelope::open_with_receipt(&sealed, alice.public(), &bob).unwrap();
+    let stored = bob_web.open_stored(&sealed, &native_receipt).await.unwrap();
+    assert_eq!(stored.content.as_slice(), b"from rust");
+}
+
+#[wasm_bindgen_test]
+async fn webcrypto_reopens_stored_envelopes_with_the_committed_receipts() {
+    for v in envelopes() {
+        for (fingerprint, receipt) in &v.receipts {
+            let session = WebSession::from_identity(derive_by_fingerprint(fingerprint))
+                .await
+                .unwrap();
+            let opened = session
+                .open_stored(&unhex(&v.envelope), &unhex(receipt))
+                .await
+                .expect(&v.note);
+            assert_eq!(opened.content.as_slice(), unhex(&v.content).as_slice());
+            let mut tampered = unhex(&v.envelope);
+            tampered[100] ^= 1;
+            assert!(
+                session
+                    .open_stored(&tampered, &unhex(receipt))
+                    .await
+                    .is_err()
+            );
+        }
+    }
 }
 
 #[wasm_bindgen_test]

@@ -183,15 +183,33 @@ impl Session {
     }
 
     /// Opens an envelope from the holder of `senderSpki`. Resolves to the
-    /// header fields (see `peekEnvelope`) plus `content: Uint8Array`.
+    /// header fields (see `peekEnvelope`) plus `content: Uint8Array` and
+    /// `receipt: Uint8Array` (store it beside the envelope for `openStored`).
     #[wasm_bindgen(js_name = openEnvelope)]
     pub fn open_envelope(&self, envelope: Vec<u8>, sender_spki: &[u8]) -> Promise {
         let inner = Rc::clone(&self.inner);
         let sender = PublicIdentity::from_spki(sender_spki);
         future_to_promise(async move {
             let sender = sender.map_err(to_js)?;
-            let opened = inner
+            let (opened, receipt) = inner
                 .open_envelope(&envelope, &sender)
+                .await
+                .map_err(to_js)?;
+            let result = header_object(&opened.header);
+            set(&result, "content", bytes(&opened.content));
+            set(&result, "receipt", bytes(&receipt));
+            Ok(result.into())
+        })
+    }
+
+    /// Reopens a stored envelope with the receipt `openEnvelope` gave: no RSA,
+    /// so history loads fast. Resolves like `openEnvelope` (without receipt).
+    #[wasm_bindgen(js_name = openStored)]
+    pub fn open_stored(&self, envelope: Vec<u8>, receipt: Vec<u8>) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            let opened = inner
+                .open_stored(&envelope, &receipt)
                 .await
                 .map_err(to_js)?;
             let result = header_object(&opened.header);
@@ -200,29 +218,30 @@ impl Session {
         })
     }
 
-    /// Seals a record at rest for `context` (where it is stored).
+    /// Seals a record at rest for `context` (where it is stored). The bytes
+    /// stay in JavaScript: large records are not copied into WASM memory.
     #[wasm_bindgen(js_name = vaultSeal)]
-    pub fn vault_seal(&self, context: String, plaintext: Vec<u8>) -> Promise {
+    pub fn vault_seal(&self, context: String, plaintext: Uint8Array) -> Promise {
         let inner = Rc::clone(&self.inner);
         future_to_promise(async move {
             let sealed = inner
-                .vault_seal(context.as_bytes(), &plaintext)
+                .vault_seal_buffer(context.as_bytes(), &plaintext)
                 .await
                 .map_err(to_js)?;
-            Ok(bytes(&sealed).into())
+            Ok(sealed.into())
         })
     }
 
     /// Opens a record sealed for the same `context`.
     #[wasm_bindgen(js_name = vaultOpen)]
-    pub fn vault_open(&self, context: String, record: Vec<u8>) -> Promise {
+    pub fn vault_open(&self, context: String, record: Uint8Array) -> Promise {
         let inner = Rc::clone(&self.inner);
         future_to_promise(async move {
             let opened = inner
-                .vault_open(context.as_bytes(), &record)
+                .vault_open_buffer(context.as_bytes(), &record)
                 .await
                 .map_err(to_js)?;
-            Ok(bytes(&opened).into())
+            Ok(opened.into())
         })
     }
 

@@ -4,13 +4,14 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use js_sys::Uint8Array;
 use web_sys::CryptoKey;
 use zeroize::Zeroizing;
 
 use super::subtle::{RsaUse, Subtle};
 use crate::envelope::{self, Envelope, EnvelopeMeta, Header, Opened, Recipient};
 use crate::identity::{Fingerprint, Identity, PublicIdentity};
-use crate::{Error, Result, aead, padding, random, vault};
+use crate::{Result, aead, padding, random, vault};
 
 /// Imported public keys kept per use; cleared whole when this many pile up.
 const PUBLIC_KEY_CACHE: usize = 4096;
@@ -107,9 +108,13 @@ impl WebSession {
         Ok(Envelope::assemble(header_bytes, ciphertext, signature))
     }
 
-    /// Opens an envelope exactly as [`envelope::open`] does, with WebCrypto:
-    /// the signature is verified before the private key is touched.
-    pub async fn open_envelope(&self, bytes: &[u8], sender: &PublicIdentity) -> Result<Opened> {
+    /// Opens an envelope exactly as [`envelope::open_with_receipt`] does, with
+    /// WebCrypto: the signature is verified before the private key is touched.
+    pub async fn open_envelope(
+        &self,
+        bytes: &[u8],
+        sender: &PublicIdentity,
+    ) -> Result<(Opened, Vec<u8>)> {
         let envelope = Envelope::decode(bytes)?;
         envelope.check_sender(sender)?;
         let verify_key = self.public_key(sender, RsaUse::Pss).await?;
@@ -121,14 +126,32 @@ impl WebSession {
             )
             .await?;
         let wrapped = envelope.wrapped_key_for(&self.public.fingerprint())?;
-        let content_key = self
-            .subtle
-            .oaep_decrypt(&self.oaep_private, wrapped)
+        let content_key = envelope::content_key_array(
+            &self
+                .subtle
+                .oaep_decrypt(&self.oaep_private, wrapped)
+                .await?,
+        )?;
+        let opened = self.decrypt_content(envelope, &content_key).await?;
+        let receipt = self
+            .vault_seal(&envelope::receipt_context(bytes), content_key.as_ref())
             .await?;
-        let content_key: &[u8; 32] = content_key
-            .as_slice()
-            .try_into()
-            .map_err(|_| Error::Malformed("content key length"))?;
+        Ok((opened, receipt))
+    }
+
+    /// Reopens a stored envelope with its receipt, as [`envelope::open_stored`]
+    /// does: two AES-GCM operations, no RSA.
+    pub async fn open_stored(&self, bytes: &[u8], receipt: &[u8]) -> Result<Opened> {
+        let envelope = Envelope::decode(bytes)?;
+        let content_key = envelope::content_key_array(
+            &self
+                .vault_open(&envelope::receipt_context(bytes), receipt)
+                .await?,
+        )?;
+        self.decrypt_content(envelope, &content_key).await
+    }
+
+    async fn decrypt_content(&self, envelope: Envelope, content_key: &[u8; 32]) -> Result<Opened> {
         let aes = self.subtle.import_aes(content_key).await?;
         let padded = self
             .subtle
@@ -147,36 +170,64 @@ impl WebSession {
 
     /// Seals a record at rest exactly as [`vault::seal`] does.
     pub async fn vault_seal(&self, context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
-        if plaintext.len() > vault::MAX_RECORD {
-            return Err(Error::TooLarge {
-                what: "vault record",
-                limit: vault::MAX_RECORD,
-            });
-        }
+        let sealed = self
+            .vault_seal_buffer(context, &Uint8Array::from(plaintext))
+            .await?;
+        Ok(sealed.to_vec())
+    }
+
+    /// Opens a record at rest exactly as [`vault::open`] does.
+    pub async fn vault_open(&self, context: &[u8], record: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let opened = self
+            .vault_open_buffer(context, &Uint8Array::from(record))
+            .await?;
+        Ok(Zeroizing::new(opened.to_vec()))
+    }
+
+    /// [`Self::vault_seal`] on a JavaScript buffer: the bytes go straight to
+    /// WebCrypto and back, never copied into WASM memory (bulk file chunks).
+    pub async fn vault_seal_buffer(
+        &self,
+        context: &[u8],
+        plaintext: &Uint8Array,
+    ) -> Result<Uint8Array> {
+        vault::check_plaintext_len(plaintext.length() as usize)?;
         let nonce = random::bytes::<{ aead::NONCE_LEN }>()?;
         let ciphertext = self
             .subtle
-            .aes_gcm_encrypt(
+            .aes_gcm_encrypt_buffer(
                 &self.vault,
                 &nonce,
                 &vault::associated_data(context)?,
                 plaintext,
             )
             .await?;
-        Ok(vault::assemble(&nonce, &ciphertext))
+        let ciphertext = Uint8Array::new(&ciphertext);
+        let record = Uint8Array::new_with_length(vault::HEADER_LEN as u32 + ciphertext.length());
+        record.set(&Uint8Array::from(&vault::assemble(&nonce, &[])[..]), 0);
+        record.set(&ciphertext, vault::HEADER_LEN as u32);
+        Ok(record)
     }
 
-    /// Opens a record at rest exactly as [`vault::open`] does.
-    pub async fn vault_open(&self, context: &[u8], record: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-        let (nonce, ciphertext) = vault::parse(record)?;
-        self.subtle
-            .aes_gcm_decrypt(
+    /// [`Self::vault_open`] on a JavaScript buffer, without copies into WASM memory.
+    pub async fn vault_open_buffer(
+        &self,
+        context: &[u8],
+        record: &Uint8Array,
+    ) -> Result<Uint8Array> {
+        let length = record.length();
+        let header_end = length.min(vault::HEADER_LEN as u32);
+        let nonce = vault::parse_header(&record.subarray(0, header_end).to_vec(), length as usize)?;
+        let plaintext = self
+            .subtle
+            .aes_gcm_decrypt_buffer(
                 &self.vault,
                 &nonce,
                 &vault::associated_data(context)?,
-                ciphertext,
+                &record.subarray(vault::HEADER_LEN as u32, length),
             )
-            .await
+            .await?;
+        Ok(Uint8Array::new(&plaintext))
     }
 
     /// Signs `message` with the identity key (RSA-PSS-SHA-256, salt 32).

@@ -231,13 +231,10 @@ impl Subtle {
         aad: &[u8],
         data: &[u8],
     ) -> Result<Vec<u8>> {
-        let out = settle(
-            "AES-GCM encrypt",
-            self.0
-                .encrypt_with_object_and_u8_array(&Self::gcm_algorithm(nonce, aad), key, data),
-        )
-        .await?;
-        Ok(buffer_bytes(out))
+        let out = self
+            .aes_gcm_encrypt_buffer(key, nonce, aad, &Uint8Array::from(data))
+            .await?;
+        Ok(Uint8Array::new(&out).to_vec())
     }
 
     /// AES-256-GCM decryption; any failure is [`Error::DecryptionFailed`].
@@ -248,13 +245,48 @@ impl Subtle {
         aad: &[u8],
         data: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>> {
+        let out = self
+            .aes_gcm_decrypt_buffer(key, nonce, aad, &Uint8Array::from(data))
+            .await?;
+        Ok(Zeroizing::new(Uint8Array::new(&out).to_vec()))
+    }
+
+    /// AES-256-GCM encryption of a JavaScript buffer, result left in JavaScript.
+    pub async fn aes_gcm_encrypt_buffer(
+        &self,
+        key: &CryptoKey,
+        nonce: &[u8],
+        aad: &[u8],
+        data: &Uint8Array,
+    ) -> Result<ArrayBuffer> {
+        let out = settle(
+            "AES-GCM encrypt",
+            self.0.encrypt_with_object_and_buffer_source(
+                &Self::gcm_algorithm(nonce, aad),
+                key,
+                data,
+            ),
+        )
+        .await?;
+        Ok(out.unchecked_into())
+    }
+
+    /// AES-256-GCM decryption of a JavaScript buffer; any failure is
+    /// [`Error::DecryptionFailed`].
+    pub async fn aes_gcm_decrypt_buffer(
+        &self,
+        key: &CryptoKey,
+        nonce: &[u8],
+        aad: &[u8],
+        data: &Uint8Array,
+    ) -> Result<ArrayBuffer> {
         let promise = self
             .0
-            .decrypt_with_object_and_u8_array(&Self::gcm_algorithm(nonce, aad), key, data)
+            .decrypt_with_object_and_buffer_source(&Self::gcm_algorithm(nonce, aad), key, data)
             .map_err(|e| js_error("AES-GCM decrypt", e))?;
         let out = JsFuture::from(promise)
             .await
             .map_err(|_| Error::DecryptionFailed)?;
-        Ok(Zeroizing::new(buffer_bytes(out)))
+        Ok(out.unchecked_into())
     }
 }

@@ -53,6 +53,8 @@ pub struct EnvelopeVector {
     pub lamport: u64,
     pub content: String,
     pub envelope: String,
+    /// Receipt of each recipient (fingerprint -> hex), for `open_stored`.
+    pub receipts: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
