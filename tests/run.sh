@@ -49,6 +49,8 @@ install_prerequisites() {
   command -v node >/dev/null || missing+=(nodejs)
   command -v npm >/dev/null || missing+=(npm)
   command -v cc >/dev/null || missing+=(build-essential)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v python3 >/dev/null || missing+=(python3)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 
   # wasm-bindgen-test-runner must match the wasm-bindgen crate exactly.
@@ -95,6 +97,18 @@ verify_detects_tampering() {
   grep -q '^DIFFERS  js/login.js' <<<"$out" || { echo "$out"; echo "the tampered file was not named"; return 1; }
   grep -q '^MISMATCH' <<<"$out"
 }
+verify_checks_a_served_mirror() {
+  # The same comparison over HTTP, against builder serve's copy of dist/.
+  local port pid
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  target/debug/builder serve --no-build --port "$port" >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/MANIFEST" >/dev/null && break; sleep 0.1; done
+  local status=0
+  target/debug/builder verify --url "http://127.0.0.1:$port/" | tail -1 || status=$?
+  kill "$pid"
+  return $status
+}
 readme_states_bundle_hash() {
   local hash
   hash=$(sha256sum dist/MANIFEST | cut -d' ' -f1)
@@ -111,6 +125,7 @@ step "browser crypto tests (wasm-bindgen-test in Chromium, dedicated worker)" br
 step "JavaScript unit tests" js_unit_tests
 step "reproducible bundle (builder verify of the committed dist/)" reproducible_bundle
 step "builder verify names a tampered file" verify_detects_tampering
+step "builder verify --url checks a served mirror" verify_checks_a_served_mirror
 step "README states the current bundle hash" readme_states_bundle_hash
 step "browser end-to-end tests (Playwright + Chromium + builder serve)" browser_end_to_end
 
