@@ -270,7 +270,94 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "vectors": signals,
         }),
     )?;
+    write(&dir, "handshake.json", handshake_vectors()?)?;
     Ok(())
+}
+
+fn handshake_vectors() -> Result<Value, Box<dyn std::error::Error>> {
+    use worker::channel::{self, Channel};
+    use worker::handshake::{self, Hello, Role};
+    use worker::nostr::NostrKey;
+
+    // RFC 7748 section 6.1.
+    let alice_secret: [u8; 32] =
+        hex_array("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+    let bob_secret: [u8; 32] =
+        hex_array("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+    let alice_public =
+        x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(alice_secret));
+    let bob_public = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(bob_secret));
+    let shared = x25519_dalek::StaticSecret::from(alice_secret)
+        .diffie_hellman(&bob_public)
+        .to_bytes();
+    assert_eq!(
+        hex(&shared),
+        "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"
+    );
+
+    let hello = Hello {
+        role: Role::Offerer,
+        instance: [3; 16],
+        nonce: [4; 32],
+        ephemeral: alice_public.to_bytes(),
+        dtls_local: [5; 32],
+        dtls_remote: [6; 32],
+        spki: vec![0x30, 0x82, 0x01, 0x22],
+    };
+    let th: [u8; 32] = [9; 32];
+    let keys = handshake::derive_session_keys(&th, &shared, Role::Offerer);
+    let mut offerer = Channel::new(keys.clone(), Role::Offerer);
+    let frames: Vec<Value> = [b"first".as_slice(), b"", &[0xff; 300]]
+        .iter()
+        .enumerate()
+        .map(|(counter, plaintext)| {
+            json!({
+                "sender": "offerer",
+                "counter": counter,
+                "nonce": hex(&channel::nonce(Role::Offerer, counter as u64)),
+                "plaintext": hex(plaintext),
+                "frame": hex(&offerer.seal(plaintext).expect("small frame")),
+            })
+        })
+        .collect();
+
+    let nostr_secret = [0x42u8; 32];
+    let key = NostrKey::from_bytes(&nostr_secret)?;
+    let tags = vec![vec!["t".to_string(), "2c0f6a5a".to_string()]];
+    let signed = key.sign_event(1_790_000_000, 20_333, &tags, "AQIDBA==")?;
+
+    Ok(json!({
+        "description": "Peer handshake and session frames (worker/src/handshake.rs, channel.rs) and Nostr event ids (nostr.rs).",
+        "source": "cargo run --release -p worker --example make_vectors; X25519 is RFC 7748 section 6.1; everything else is deterministic from the listed inputs (the Nostr signature itself is randomized, so only id and pubkey are fixed).",
+        "x25519": {
+            "alice_secret": hex(&alice_secret), "alice_public": hex(alice_public.as_bytes()),
+            "bob_secret": hex(&bob_secret), "bob_public": hex(bob_public.as_bytes()),
+            "shared": hex(&shared),
+        },
+        "hello": {
+            "role": "offerer", "instance": hex(&hello.instance), "nonce": hex(&hello.nonce),
+            "ephemeral": hex(&hello.ephemeral), "dtls_local": hex(&hello.dtls_local),
+            "dtls_remote": hex(&hello.dtls_remote), "spki": hex(&hello.spki),
+            "encoded": hex(&hello.encode()),
+        },
+        "session": {
+            "transcript_hash": hex(&th), "shared": hex(&shared),
+            "offerer_send": hex(&keys.send), "offerer_receive": hex(&keys.receive),
+        },
+        "frames": frames,
+        "nostr": {
+            "secret": hex(&nostr_secret), "created_at": 1_790_000_000u64, "kind": 20_333,
+            "tags": tags, "content": "AQIDBA==", "id": signed.id, "pubkey": signed.pubkey,
+        },
+    }))
+}
+
+fn hex_array<const N: usize>(text: &str) -> [u8; N] {
+    let bytes: Vec<u8> = (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+        .collect();
+    bytes.try_into().expect("length")
 }
 
 fn write(

@@ -107,10 +107,7 @@ pub fn seal(
     let header = Header::new(meta, sender.public().fingerprint(), nonce, wrapped);
     let header_bytes = header.encode();
     let ciphertext = aead::seal(&content_key, &nonce, &header_bytes, &padded);
-    let signature = sender
-        .rsa()
-        .pss_sign_with_rng::<Sha256, _>(&mut rng, &signed_message(&header_bytes, &ciphertext))
-        .map_err(|_| Error::Derivation("rsa-pss signing"))?;
+    let signature = sender.sign(&signed_message(&header_bytes, &ciphertext))?;
     Ok(Envelope::assemble(header_bytes, ciphertext, signature))
 }
 
@@ -130,10 +127,7 @@ pub fn open_with_receipt(
 ) -> Result<(Opened, Vec<u8>)> {
     let envelope = Envelope::decode(bytes)?;
     envelope.check_sender(sender)?;
-    sender
-        .rsa()
-        .pss_verify::<Sha256>(&envelope.signed_message(), envelope.signature())
-        .map_err(|_| Error::BadSignature)?;
+    sender.verify(&envelope.signed_message(), envelope.signature())?;
     let wrapped = envelope.wrapped_key_for(&me.public().fingerprint())?;
     // Blinded: the private operation's timing does not depend on the ciphertext.
     let content_key = Zeroizing::new(

@@ -44,6 +44,13 @@ pub enum Error {
     WebCrypto(String),
     /// No identity is loaded in this worker: log in first.
     NotLoggedIn,
+    /// A peer proved an identity that is not allowed here (fingerprint in hex).
+    UnexpectedPeer(String),
+    /// The peer's view of the DTLS fingerprints does not mirror ours: someone
+    /// is in the middle of the connection.
+    ChannelBinding,
+    /// A frame arrived out of order, twice, or forged.
+    FrameRejected,
 }
 
 impl Error {
@@ -65,6 +72,9 @@ impl Error {
             Error::Derivation(_) => "derivation",
             Error::WebCrypto(_) => "webcrypto",
             Error::NotLoggedIn => "not-logged-in",
+            Error::UnexpectedPeer(_) => "unexpected-peer",
+            Error::ChannelBinding => "channel-binding",
+            Error::FrameRejected => "frame-rejected",
         }
     }
 }
@@ -95,6 +105,16 @@ impl fmt::Display for Error {
             Error::Derivation(step) => write!(f, "key derivation failed at {step}"),
             Error::WebCrypto(msg) => write!(f, "browser crypto failed: {msg}"),
             Error::NotLoggedIn => f.write_str("no identity loaded: log in first"),
+            Error::UnexpectedPeer(fp) => {
+                write!(
+                    f,
+                    "peer proved identity {fp}, which is not allowed in this room"
+                )
+            }
+            Error::ChannelBinding => f.write_str(
+                "the peer sees different connection fingerprints: someone is in the middle",
+            ),
+            Error::FrameRejected => f.write_str("frame rejected: replayed, reordered or forged"),
         }
     }
 }

@@ -224,6 +224,16 @@ impl PublicIdentity {
     pub(crate) fn rsa(&self) -> &RsaPublicKey {
         &self.key
     }
+
+    /// Verifies an RSA-PSS-SHA-256 signature (salt 32) made by this identity.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
+        if signature.len() != self.size.bytes() {
+            return Err(Error::BadSignature);
+        }
+        self.key
+            .pss_verify::<Sha256>(message, signature)
+            .map_err(|_| Error::BadSignature)
+    }
 }
 
 impl fmt::Debug for PublicIdentity {
@@ -375,6 +385,23 @@ impl Identity {
 
     pub(crate) fn rsa(&self) -> &RsaPrivateKey {
         &self.private
+    }
+
+    /// Signs `message` with RSA-PSS-SHA-256 (salt 32), as WebCrypto does.
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
+        self.private
+            .pss_sign_with_rng::<Sha256, _>(&mut crate::random::rng(), message)
+            .map_err(|_| Error::Derivation("rsa-pss signing"))
+    }
+
+    /// The name of this identity's local database: derived from the vault
+    /// key, so it reveals nothing about the public key.
+    pub fn store_name(&self) -> String {
+        let mut name = [0u8; 16];
+        Hkdf::<Sha256>::new(None, &self.vault_key.0)
+            .expand(labels::STORE_NAME, &mut name)
+            .expect("16 bytes is a valid HKDF-SHA-256 output length");
+        format!("trustero-{}", hex_lower(&name))
     }
 }
 

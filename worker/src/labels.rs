@@ -27,3 +27,13 @@ pub const ENVELOPE_SIGNATURE: &[u8] = b"trustero/envelope/v1";
 pub const ENVELOPE_RECEIPT: &[u8] = b"trustero/envelope-receipt/v1";
 /// HKDF info of the digits of a pair's safety number.
 pub const SAFETY_NUMBER: &[u8] = b"trustero/safety-number/v1";
+/// Prefix of the transcript hash of a peer handshake (DESIGN.md section 4).
+pub const HANDSHAKE_TRANSCRIPT: &[u8] = b"trustero/handshake/v1";
+/// Prefix of the message each side of a handshake signs, followed by its role.
+pub const HANDSHAKE_SIGNATURE: &[u8] = b"trustero/handshake-signature/v1";
+/// HKDF info of the per-direction session keys.
+pub const SESSION_KEYS: &[u8] = b"trustero/session/v1";
+/// HKDF info of the name of an identity's local database.
+pub const STORE_NAME: &[u8] = b"trustero/store-name/v1";
+/// AES-GCM associated data of every session frame.
+pub const FRAME: &[u8] = b"trustero/frame/v1";

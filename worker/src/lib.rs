@@ -12,11 +12,14 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod aead;
+pub mod channel;
 pub mod codec;
 pub mod envelope;
 mod error;
+pub mod handshake;
 pub mod identity;
 pub mod labels;
+pub mod nostr;
 pub mod padding;
 pub mod random;
 pub mod signal;

@@ -305,3 +305,72 @@ fn oversized_content_is_refused() {
         Err(Error::TooLarge { .. })
     ));
 }
+
+#[test]
+fn handshake_hello_encoding_session_keys_and_frames_match() {
+    use worker::channel::Channel;
+    use worker::handshake::{Hello, Role, derive_session_keys};
+    let file = handshake_file();
+    let h = &file["hello"];
+    let hello = Hello {
+        role: Role::Offerer,
+        instance: hex_field(h, "instance").try_into().unwrap(),
+        nonce: array32(hex_field(h, "nonce")),
+        ephemeral: array32(hex_field(h, "ephemeral")),
+        dtls_local: array32(hex_field(h, "dtls_local")),
+        dtls_remote: array32(hex_field(h, "dtls_remote")),
+        spki: hex_field(h, "spki"),
+    };
+    assert_eq!(hello.encode(), hex_field(h, "encoded"));
+    assert_eq!(Hello::decode(&hex_field(h, "encoded")).unwrap(), hello);
+
+    let s = &file["session"];
+    let th = array32(hex_field(s, "transcript_hash"));
+    let shared = array32(hex_field(s, "shared"));
+    let offerer = derive_session_keys(&th, &shared, Role::Offerer);
+    let answerer = derive_session_keys(&th, &shared, Role::Answerer);
+    assert_eq!(offerer.send.to_vec(), hex_field(s, "offerer_send"));
+    assert_eq!(offerer.receive.to_vec(), hex_field(s, "offerer_receive"));
+    assert_eq!(answerer.receive, offerer.send);
+
+    let mut sender = Channel::new(offerer, Role::Offerer);
+    let mut receiver = Channel::new(answerer, Role::Answerer);
+    for frame in file["frames"].as_array().unwrap() {
+        assert_eq!(
+            sender.seal(&hex_field(frame, "plaintext")).unwrap(),
+            hex_field(frame, "frame")
+        );
+        assert_eq!(
+            receiver.open(&hex_field(frame, "frame")).unwrap().to_vec(),
+            hex_field(frame, "plaintext")
+        );
+    }
+}
+
+#[test]
+fn x25519_matches_rfc_7748() {
+    let x = &handshake_file()["x25519"];
+    let alice = x25519_dalek::StaticSecret::from(array32(hex_field(x, "alice_secret")));
+    let bob_public = x25519_dalek::PublicKey::from(array32(hex_field(x, "bob_public")));
+    assert_eq!(
+        alice.diffie_hellman(&bob_public).to_bytes().to_vec(),
+        hex_field(x, "shared")
+    );
+}
+
+#[test]
+fn nostr_event_ids_and_keys_match() {
+    let n = &handshake_file()["nostr"];
+    let key = worker::nostr::NostrKey::from_bytes(&array32(hex_field(n, "secret"))).unwrap();
+    let tags: Vec<Vec<String>> = serde_json::from_value(n["tags"].clone()).unwrap();
+    let signed = key
+        .sign_event(
+            n["created_at"].as_u64().unwrap(),
+            n["kind"].as_u64().unwrap() as u32,
+            &tags,
+            n["content"].as_str().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(signed.id, n["id"].as_str().unwrap());
+    assert_eq!(signed.pubkey, n["pubkey"].as_str().unwrap());
+}

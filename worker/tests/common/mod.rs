@@ -141,3 +141,22 @@ pub fn derive(v: &IdentityVector) -> Identity {
     )
     .expect("vector credentials derive")
 }
+
+pub const HANDSHAKE_JSON: &str = include_str!("../../../tests/vectors/handshake.json");
+
+pub fn handshake_file() -> serde_json::Value {
+    serde_json::from_str(HANDSHAKE_JSON).expect("handshake.json parses")
+}
+
+/// A hex string field of a JSON value.
+pub fn hex_field(value: &serde_json::Value, name: &str) -> Vec<u8> {
+    unhex(
+        value[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name} is a string")),
+    )
+}
+
+pub fn array32(bytes: Vec<u8>) -> [u8; 32] {
+    bytes.try_into().expect("32 bytes")
+}

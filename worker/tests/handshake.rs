@@ -1,0 +1,233 @@
+//! The handshake state machine and session frames, natively: honest peers
+//! agree on keys; impostors, men in the middle, replays and misuse fail.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use common::*;
+use worker::channel::Channel;
+use worker::handshake::{Handshake, Role, SessionKeys, Start};
+use worker::{Error, Identity};
+use x25519_dalek::{PublicKey, StaticSecret};
+
+const ROOM: [u8; 32] = [0x11; 32];
+
+struct Side<'a> {
+    identity: &'a Identity,
+    secret: StaticSecret,
+    dtls_local: [u8; 32],
+    dtls_remote: [u8; 32],
+}
+
+fn side<'a>(identity: &'a Identity, seed: u8, dtls_local: u8, dtls_remote: u8) -> Side<'a> {
+    Side {
+        identity,
+        secret: StaticSecret::from([seed; 32]),
+        dtls_local: [dtls_local; 32],
+        dtls_remote: [dtls_remote; 32],
+    }
+}
+
+fn start(side: &Side<'_>, role: Role) -> (Handshake, Vec<u8>) {
+    Handshake::start(Start {
+        role,
+        announce_id: ROOM,
+        identity: side.identity.public(),
+        instance: [role as u8; 16],
+        ephemeral: PublicKey::from(&side.secret).to_bytes(),
+        dtls_local: side.dtls_local,
+        dtls_remote: side.dtls_remote,
+    })
+    .unwrap()
+}
+
+/// Both halves after verified finishes.
+fn verified_pair(offerer: &Side<'_>, answerer: &Side<'_>) -> (Handshake, Handshake) {
+    let (mut o, hello_o) = start(offerer, Role::Offerer);
+    let (mut a, hello_a) = start(answerer, Role::Answerer);
+    o.receive_hello(&hello_a, |_| true).unwrap();
+    a.receive_hello(&hello_o, |_| true).unwrap();
+    let finish_o = Handshake::finish(&offerer.identity.sign(&o.to_sign().unwrap()).unwrap());
+    let finish_a = Handshake::finish(&answerer.identity.sign(&a.to_sign().unwrap()).unwrap());
+    let (message, signature) = o.receive_finish(&finish_a).unwrap();
+    answerer
+        .identity
+        .public()
+        .verify(&message, &signature)
+        .unwrap();
+    o.peer_verified().unwrap();
+    let (message, signature) = a.receive_finish(&finish_o).unwrap();
+    offerer
+        .identity
+        .public()
+        .verify(&message, &signature)
+        .unwrap();
+    a.peer_verified().unwrap();
+    (o, a)
+}
+
+/// Runs both halves; each side accepts only the other's identity.
+fn run(offerer: &Side<'_>, answerer: &Side<'_>) -> Result<(SessionKeys, SessionKeys), Error> {
+    let allow_o = answerer.identity.public().fingerprint();
+    let allow_a = offerer.identity.public().fingerprint();
+    let (mut o, hello_o) = start(offerer, Role::Offerer);
+    let (mut a, hello_a) = start(answerer, Role::Answerer);
+    let peer_of_o = o.receive_hello(&hello_a, |fp| *fp == allow_o)?.clone();
+    let peer_of_a = a.receive_hello(&hello_o, |fp| *fp == allow_a)?.clone();
+    let finish_o = Handshake::finish(&offerer.identity.sign(&o.to_sign()?)?);
+    let finish_a = Handshake::finish(&answerer.identity.sign(&a.to_sign()?)?);
+    let (message, signature) = o.receive_finish(&finish_a)?;
+    peer_of_o.identity.verify(&message, &signature)?;
+    o.peer_verified()?;
+    let (message, signature) = a.receive_finish(&finish_o)?;
+    peer_of_a.identity.verify(&message, &signature)?;
+    a.peer_verified()?;
+    let shared_o = offerer
+        .secret
+        .diffie_hellman(&PublicKey::from(peer_of_o.ephemeral))
+        .to_bytes();
+    let shared_a = answerer
+        .secret
+        .diffie_hellman(&PublicKey::from(peer_of_a.ephemeral))
+        .to_bytes();
+    Ok((o.session_keys(&shared_o)?, a.session_keys(&shared_a)?))
+}
+
+fn identities() -> (Identity, Identity, Identity) {
+    let v = identity_file().vectors;
+    (derive(&v[0]), derive(&v[1]), derive(&v[4]))
+}
+
+#[test]
+fn honest_peers_agree_on_mirrored_session_keys() {
+    let (alice, bob, _) = identities();
+    let (o, a) = run(&side(&alice, 1, 0xa, 0xb), &side(&bob, 2, 0xb, 0xa)).unwrap();
+    assert_eq!(o.session_id, a.session_id);
+    assert_eq!(o.send, a.receive);
+    assert_eq!(o.receive, a.send);
+    assert_ne!(o.send, o.receive);
+}
+
+#[test]
+fn frames_flow_both_ways_and_replays_or_reordering_are_rejected() {
+    let (alice, bob, _) = identities();
+    let (o, a) = run(&side(&alice, 1, 0xa, 0xb), &side(&bob, 2, 0xb, 0xa)).unwrap();
+    let mut offerer = Channel::new(o, Role::Offerer);
+    let mut answerer = Channel::new(a, Role::Answerer);
+    let first = offerer.seal(b"one").unwrap();
+    let second = offerer.seal(b"two").unwrap();
+    assert_eq!(answerer.open(&first).unwrap().as_slice(), b"one");
+    assert_eq!(
+        answerer.open(&first).err(),
+        Some(Error::FrameRejected),
+        "replay"
+    );
+    let reply = answerer.seal(b"back").unwrap();
+    assert_eq!(offerer.open(&reply).unwrap().as_slice(), b"back");
+
+    let (o, a) = run(&side(&alice, 3, 0xa, 0xb), &side(&bob, 4, 0xb, 0xa)).unwrap();
+    let mut offerer = Channel::new(o, Role::Offerer);
+    let mut answerer = Channel::new(a, Role::Answerer);
+    let first = offerer.seal(b"one").unwrap();
+    let second_new = offerer.seal(b"two").unwrap();
+    assert_eq!(
+        answerer.open(&second_new).err(),
+        Some(Error::FrameRejected),
+        "reordered"
+    );
+    assert!(
+        answerer.open(&first).is_err(),
+        "a rejected session stays broken"
+    );
+    assert_eq!(
+        answerer.open(&second).err(),
+        Some(Error::FrameRejected),
+        "frame of another session"
+    );
+}
+
+#[test]
+fn an_impostor_with_a_valid_key_is_refused_by_identity() {
+    let (alice, bob, mallory) = identities();
+    let (mut o, hello_o) = start(&side(&mallory, 5, 0xa, 0xb), Role::Offerer);
+    let (mut a, _) = start(&side(&bob, 2, 0xb, 0xa), Role::Answerer);
+    let alice_fp = alice.public().fingerprint();
+    let error = a.receive_hello(&hello_o, |fp| *fp == alice_fp).unwrap_err();
+    assert_eq!(
+        error,
+        Error::UnexpectedPeer(mallory.public().fingerprint().to_hex())
+    );
+    assert_eq!(error.code(), "unexpected-peer");
+    let _ = o.to_sign().unwrap_err();
+}
+
+#[test]
+fn a_man_in_the_middle_with_other_dtls_fingerprints_is_detected() {
+    let (alice, bob, _) = identities();
+    // Alice sees (her cert a, remote m1); Bob sees (his cert b, remote m2).
+    let result = run(&side(&alice, 1, 0xa, 0x01), &side(&bob, 2, 0xb, 0x02));
+    assert_eq!(result.err(), Some(Error::ChannelBinding));
+}
+
+#[test]
+fn a_finish_signed_for_another_session_does_not_verify() {
+    let (alice, bob, _) = identities();
+    let alice_side = side(&alice, 1, 0xa, 0xb);
+    let bob_side = side(&bob, 2, 0xb, 0xa);
+    let bob_fp = bob.public().fingerprint();
+    // An old session between the same two people...
+    let (mut old_o, old_hello_o) = start(&alice_side, Role::Offerer);
+    let (_, old_hello_a) = start(&bob_side, Role::Answerer);
+    old_o
+        .receive_hello(&old_hello_a, |fp| *fp == bob_fp)
+        .unwrap();
+    let old_finish = Handshake::finish(&alice.sign(&old_o.to_sign().unwrap()).unwrap());
+    // ...cannot lend its finish to a new one: nonces and ephemeral keys differ.
+    let (mut a, _) = start(&bob_side, Role::Answerer);
+    let (_, new_hello_o) = start(&alice_side, Role::Offerer);
+    let peer = a
+        .receive_hello(&new_hello_o, |fp| *fp == alice.public().fingerprint())
+        .unwrap()
+        .clone();
+    let _ = old_hello_o;
+    let (message, signature) = a.receive_finish(&old_finish).unwrap();
+    assert_eq!(
+        peer.identity.verify(&message, &signature),
+        Err(Error::BadSignature)
+    );
+    assert!(
+        a.session_keys(&[7; 32]).is_err(),
+        "no keys without a verified signature"
+    );
+}
+
+#[test]
+fn misuse_of_the_state_machine_fails_cleanly() {
+    let (alice, bob, _) = identities();
+    let (mut o, hello_o) = start(&side(&alice, 1, 0xa, 0xb), Role::Offerer);
+    let (mut o2, _) = start(&side(&bob, 2, 0xb, 0xa), Role::Offerer);
+    // Both offerers: refused.
+    assert!(o2.receive_hello(&hello_o, |_| true).is_err());
+    // Our own hello reflected back: refused.
+    let (_, reflected) = start(&side(&alice, 1, 0xb, 0xa), Role::Answerer);
+    assert!(matches!(
+        o.receive_hello(&reflected, |_| true),
+        Err(Error::UnexpectedPeer(_))
+    ));
+    // Finish before hello, truncated input, garbage.
+    let (mut fresh, _) = start(&side(&alice, 1, 0xa, 0xb), Role::Offerer);
+    assert!(fresh.receive_finish(&[2, 1, 0, 7]).is_err());
+    let (mut fresh, _) = start(&side(&alice, 1, 0xa, 0xb), Role::Offerer);
+    for len in 0..hello_o.len() {
+        assert!(fresh.receive_hello(&hello_o[..len], |_| true).is_err());
+    }
+}
+
+#[test]
+fn a_zero_shared_secret_is_refused() {
+    let (alice, bob, _) = identities();
+    let (o, _) = verified_pair(&side(&alice, 1, 0xa, 0xb), &side(&bob, 2, 0xb, 0xa));
+    assert!(o.session_keys(&[0; 32]).is_err());
+    assert!(o.session_keys(&[1; 32]).is_ok());
+}
