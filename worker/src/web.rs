@@ -8,8 +8,10 @@
 //! as the pure-Rust path; `tests/web.rs` checks each direction against the other.
 
 mod bindings;
+mod peer;
 mod session;
 mod subtle;
 
+pub use peer::{Connection, Pending, WebChannel, WebHandshake};
 pub use session::WebSession;
 pub use subtle::{RsaUse, Subtle};

@@ -236,3 +236,175 @@ fn room_topics_and_signal_blobs_match_in_the_browser() {
         );
     }
 }
+
+mod peers {
+    use super::*;
+    use js_sys::Uint8Array;
+    use std::rc::Rc;
+    use worker::handshake::{Role, derive_session_keys};
+    use worker::web::{Connection, Subtle, WebChannel, WebHandshake};
+
+    const ROOM: [u8; 32] = [0x22; 32];
+
+    fn connection(role: Role, local: u8, remote: u8) -> Connection {
+        Connection {
+            role,
+            announce_id: ROOM,
+            instance: [role as u8 + 1; 16],
+            dtls_local: [local; 32],
+            dtls_remote: [remote; 32],
+        }
+    }
+
+    async fn session(index: usize) -> Rc<WebSession> {
+        Rc::new(
+            WebSession::from_identity(derive(&identity_file().vectors[index]))
+                .await
+                .unwrap(),
+        )
+    }
+
+    /// Runs a WebCrypto handshake; returns each side's channel or error.
+    async fn handshake(
+        offerer: Rc<WebSession>,
+        answerer: Rc<WebSession>,
+        dtls: (u8, u8, u8, u8),
+    ) -> (worker::Result<WebChannel>, worker::Result<WebChannel>) {
+        let allow_o = vec![answerer.public().fingerprint()];
+        let allow_a = vec![offerer.public().fingerprint()];
+        let mut o = WebHandshake::start(offerer, connection(Role::Offerer, dtls.0, dtls.1))
+            .await
+            .unwrap();
+        let mut a = WebHandshake::start(answerer, connection(Role::Answerer, dtls.2, dtls.3))
+            .await
+            .unwrap();
+        let hello_o = o.hello().to_vec();
+        let hello_a = a.hello().to_vec();
+        let finish_o = match o.receive_hello(&hello_a, &allow_o).await {
+            Ok((_, finish)) => finish,
+            Err(e) => return (Err(e.clone()), Err(e)),
+        };
+        let finish_a = match a.receive_hello(&hello_o, &allow_a).await {
+            Ok((_, finish)) => finish,
+            Err(e) => return (Err(e.clone()), Err(e)),
+        };
+        (
+            o.receive_finish(&finish_a).await,
+            a.receive_finish(&finish_o).await,
+        )
+    }
+
+    async fn seal(channel: &mut WebChannel, text: &[u8]) -> Vec<u8> {
+        let pending = channel.prepare_seal(text.len()).unwrap();
+        pending
+            .seal(&Uint8Array::from(text))
+            .await
+            .unwrap()
+            .to_vec()
+    }
+
+    async fn open(channel: &mut WebChannel, frame: &[u8]) -> worker::Result<Vec<u8>> {
+        let pending = channel.prepare_open(frame.len())?;
+        pending
+            .open(&Uint8Array::from(frame))
+            .await
+            .map(|b| b.to_vec())
+    }
+
+    #[wasm_bindgen_test]
+    async fn webcrypto_x25519_matches_rfc_7748() {
+        let x = &handshake_file()["x25519"];
+        let subtle = Subtle::get().unwrap();
+        let mut pkcs8 = unhex("302e020100300506032b656e04220420");
+        pkcs8.extend(hex_field(x, "alice_secret"));
+        let alice = subtle.import_x25519_private(&pkcs8).await.unwrap();
+        let shared = subtle
+            .x25519(&alice, &array32(hex_field(x, "bob_public")))
+            .await
+            .unwrap();
+        assert_eq!(shared.to_vec(), hex_field(x, "shared"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn webcrypto_frames_match_the_committed_vectors() {
+        let file = handshake_file();
+        let s = &file["session"];
+        let th = array32(hex_field(s, "transcript_hash"));
+        let shared = array32(hex_field(s, "shared"));
+        let subtle = Subtle::get().unwrap();
+        let peer = PublicIdentity::from_spki(&unb64url(&identity_file().vectors[1].spki)).unwrap();
+        let mut sender = WebChannel::new(
+            &subtle,
+            &derive_session_keys(&th, &shared, Role::Offerer),
+            Role::Offerer,
+            peer.clone(),
+            [0; 16],
+        )
+        .await
+        .unwrap();
+        let mut receiver = WebChannel::new(
+            &subtle,
+            &derive_session_keys(&th, &shared, Role::Answerer),
+            Role::Answerer,
+            peer,
+            [0; 16],
+        )
+        .await
+        .unwrap();
+        for frame in file["frames"].as_array().unwrap() {
+            assert_eq!(
+                seal(&mut sender, &hex_field(frame, "plaintext")).await,
+                hex_field(frame, "frame")
+            );
+            assert_eq!(
+                open(&mut receiver, &hex_field(frame, "frame"))
+                    .await
+                    .unwrap(),
+                hex_field(frame, "plaintext")
+            );
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn webcrypto_handshake_authenticates_and_frames_flow_both_ways() {
+        let (o, a) = handshake(session(0).await, session(1).await, (0xa, 0xb, 0xb, 0xa)).await;
+        let (mut o, mut a) = (o.unwrap(), a.unwrap());
+        assert_eq!(o.session_id(), a.session_id());
+        assert_eq!(
+            o.peer().fingerprint().to_hex(),
+            identity_file().vectors[1].fingerprint
+        );
+        let frame = seal(&mut o, b"hello bob").await;
+        assert_eq!(open(&mut a, &frame).await.unwrap(), b"hello bob");
+        let reply = seal(&mut a, b"hi alice").await;
+        assert_eq!(open(&mut o, &reply).await.unwrap(), b"hi alice");
+        // A replayed frame is rejected and the session stays broken.
+        assert_eq!(open(&mut a, &frame).await.err(), Some(Error::FrameRejected));
+        let next = seal(&mut o, b"more").await;
+        assert_eq!(open(&mut a, &next).await.err(), Some(Error::FrameRejected));
+    }
+
+    #[wasm_bindgen_test]
+    async fn webcrypto_handshake_rejects_impostors_and_men_in_the_middle() {
+        // Mallory (vectors[4]) answers where bob (vectors[1]) was expected.
+        let alice = session(0).await;
+        let mallory = session(4).await;
+        let mut o = WebHandshake::start(alice, connection(Role::Offerer, 0xa, 0xb))
+            .await
+            .unwrap();
+        let m = WebHandshake::start(Rc::clone(&mallory), connection(Role::Answerer, 0xb, 0xa))
+            .await
+            .unwrap();
+        let bob_fp = Fingerprint::from_hex(&identity_file().vectors[1].fingerprint).unwrap();
+        let error = o.receive_hello(m.hello(), &[bob_fp]).await.unwrap_err();
+        assert_eq!(
+            error,
+            Error::UnexpectedPeer(mallory.public().fingerprint().to_hex())
+        );
+
+        // Different DTLS views on the two sides: someone terminates both.
+        let (o, a) = handshake(session(0).await, session(1).await, (0xa, 0x01, 0xb, 0x02)).await;
+        assert_eq!(o.err(), Some(Error::ChannelBinding));
+        assert_eq!(a.err(), Some(Error::ChannelBinding));
+    }
+}

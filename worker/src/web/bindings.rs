@@ -4,15 +4,21 @@
 //! [`crate::Error::code`]); JavaScript branches on the code, never the text.
 //! Byte strings cross as `Uint8Array`, ids and fingerprints as lowercase hex.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use super::peer::{Connection, WebChannel, WebHandshake};
 use super::session::WebSession;
 use crate::envelope::{self, EnvelopeMeta, Header};
-use crate::identity::{self, Identity, IdentitySeed, KeySize, PublicIdentity, hex_lower};
+use crate::handshake::Role;
+use crate::identity::{
+    self, Fingerprint, Identity, IdentitySeed, KeySize, PublicIdentity, hex_lower,
+};
+use crate::nostr::NostrKey;
 use crate::signal::{RoomTopic, SignalKey};
 use crate::{Error, random};
 
@@ -80,6 +86,7 @@ fn public_identities(list: &Array) -> Result<Vec<PublicIdentity>, Error> {
 #[derive(Debug)]
 pub struct Session {
     inner: Rc<WebSession>,
+    store_name: String,
 }
 
 #[wasm_bindgen]
@@ -104,11 +111,13 @@ impl Session {
             Ok::<_, Error>(identity)
         })();
         future_to_promise(async move {
-            let session = WebSession::from_identity(result.map_err(to_js)?)
-                .await
-                .map_err(to_js)?;
+            let identity = result.map_err(to_js)?;
+            let identity_store_name = identity.store_name();
+            let session = WebSession::from_identity(identity).await.map_err(to_js)?;
+            let store_name = identity_store_name;
             Ok(Session {
                 inner: Rc::new(session),
+                store_name,
             }
             .into())
         })
@@ -245,6 +254,45 @@ impl Session {
         })
     }
 
+    /// The name of this identity's local database (reveals nothing about the key).
+    #[wasm_bindgen(getter, js_name = storeName)]
+    pub fn store_name(&self) -> String {
+        self.store_name.clone()
+    }
+
+    /// Starts the handshake of a new peer connection in `room`. `role` is
+    /// "offerer" or "answerer"; `instance` is this page's 16-byte instance id;
+    /// the DTLS fingerprints are the SHA-256 ones from the local and remote SDP.
+    #[wasm_bindgen(js_name = startHandshake)]
+    pub fn start_handshake(
+        &self,
+        room: &Room,
+        role: String,
+        instance: &[u8],
+        dtls_local: &[u8],
+        dtls_remote: &[u8],
+    ) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        let connection = (|| {
+            Ok::<_, Error>(Connection {
+                role: Role::from_name(&role)?,
+                announce_id: room.announce_id,
+                instance: array(instance, "instance must be 16 bytes")?,
+                dtls_local: array(dtls_local, "DTLS fingerprint must be 32 bytes")?,
+                dtls_remote: array(dtls_remote, "DTLS fingerprint must be 32 bytes")?,
+            })
+        })();
+        future_to_promise(async move {
+            let handshake = WebHandshake::start(inner, connection.map_err(to_js)?)
+                .await
+                .map_err(to_js)?;
+            Ok(PeerHandshake {
+                inner: Rc::new(RefCell::new(Some(handshake))),
+            }
+            .into())
+        })
+    }
+
     /// The signalling room shared with the holder of `theirSpki`.
     #[wasm_bindgen(js_name = pairRoom)]
     pub fn pair_room(&self, their_spki: &[u8], room_password: &str) -> Result<Room, JsValue> {
@@ -294,6 +342,19 @@ impl Room {
 
 #[wasm_bindgen]
 impl Room {
+    /// The pair room of any two identities (anyone who knows both public keys
+    /// can compute it; the handshake is what keeps impostors out).
+    #[wasm_bindgen(js_name = pairOf)]
+    pub fn pair_of(spki_a: &[u8], spki_b: &[u8], room_password: &str) -> Result<Room, JsValue> {
+        let a = PublicIdentity::from_spki(spki_a).map_err(to_js)?;
+        let b = PublicIdentity::from_spki(spki_b).map_err(to_js)?;
+        Ok(Room::from_topic(&RoomTopic::pair(
+            &a.fingerprint(),
+            &b.fingerprint(),
+            room_password,
+        )))
+    }
+
     /// The room of a group, from the 16-byte id and 32-byte secret of its invite.
     pub fn group(group_id: &[u8], group_secret: &[u8]) -> Result<Room, JsValue> {
         let id = array(group_id, "group id must be 16 bytes").map_err(to_js)?;
@@ -325,4 +386,195 @@ impl Room {
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex_lower(&sha2::Sha256::digest(bytes))
+}
+
+fn peer_object(channel: &WebChannel) -> Object {
+    let result = Object::new();
+    set(
+        &result,
+        "fingerprint",
+        channel.peer().fingerprint().to_hex(),
+    );
+    set(&result, "spki", bytes(channel.peer().spki()));
+    set(&result, "instance", hex_lower(&channel.peer_instance()));
+    set(&result, "sessionId", hex_lower(&channel.session_id()));
+    result
+}
+
+/// One side of a peer handshake in progress.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct PeerHandshake {
+    inner: Rc<RefCell<Option<WebHandshake>>>,
+}
+
+impl PeerHandshake {
+    fn take(&self) -> Result<WebHandshake, JsValue> {
+        self.inner.borrow_mut().take().ok_or_else(|| {
+            to_js(Error::Malformed(
+                "handshake step already in progress or finished",
+            ))
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl PeerHandshake {
+    /// Our hello message, to send first.
+    #[wasm_bindgen(getter)]
+    pub fn hello(&self) -> Result<Uint8Array, JsValue> {
+        let inner = self.inner.borrow();
+        let handshake = inner
+            .as_ref()
+            .ok_or_else(|| to_js(Error::Malformed("handshake already finished")))?;
+        Ok(bytes(handshake.hello()))
+    }
+
+    /// Checks the peer's hello; `allowed` lists the fingerprints (hex) that may
+    /// connect. Resolves to `{finish: Uint8Array, fingerprint}`; rejects with
+    /// `unexpected-peer` or `channel-binding` when the peer must be dropped.
+    #[wasm_bindgen(js_name = receiveHello)]
+    pub fn receive_hello(&self, hello: Vec<u8>, allowed: Vec<String>) -> Promise {
+        let taken = self.take();
+        let slot = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            let mut handshake = taken?;
+            let allowed: Vec<Fingerprint> = allowed
+                .iter()
+                .map(|fp| Fingerprint::from_hex(fp))
+                .collect::<Result<_, _>>()
+                .map_err(to_js)?;
+            let (peer, finish) = handshake
+                .receive_hello(&hello, &allowed)
+                .await
+                .map_err(to_js)?;
+            *slot.borrow_mut() = Some(handshake);
+            let result = Object::new();
+            set(&result, "finish", bytes(&finish));
+            set(&result, "fingerprint", peer.identity.fingerprint().to_hex());
+            Ok(result.into())
+        })
+    }
+
+    /// Verifies the peer's finish. Resolves to a `SecureChannel`.
+    #[wasm_bindgen(js_name = receiveFinish)]
+    pub fn receive_finish(&self, finish: Vec<u8>) -> Promise {
+        let taken = self.take();
+        future_to_promise(async move {
+            let mut handshake = taken?;
+            let channel = handshake.receive_finish(&finish).await.map_err(to_js)?;
+            let peer = peer_object(&channel);
+            Ok(SecureChannel {
+                inner: Rc::new(RefCell::new(channel)),
+                peer,
+            }
+            .into())
+        })
+    }
+}
+
+/// An authenticated peer session: seals and opens its frames in order.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct SecureChannel {
+    inner: Rc<RefCell<WebChannel>>,
+    peer: Object,
+}
+
+#[wasm_bindgen]
+impl SecureChannel {
+    /// `{fingerprint, spki, instance, sessionId}` of the authenticated peer.
+    #[wasm_bindgen(getter)]
+    pub fn peer(&self) -> Object {
+        self.peer.clone()
+    }
+
+    /// Seals the next frame. Call in sending order; the counter is taken at
+    /// call time, so await results in the same order.
+    pub fn seal(&self, plaintext: Uint8Array) -> Promise {
+        let pending = self
+            .inner
+            .borrow_mut()
+            .prepare_seal(plaintext.length() as usize);
+        future_to_promise(async move {
+            let sealed = pending
+                .map_err(to_js)?
+                .seal(&plaintext)
+                .await
+                .map_err(to_js)?;
+            Ok(sealed.into())
+        })
+    }
+
+    /// Opens the next frame, in arrival order. A rejected frame breaks the
+    /// session for good (`frame-rejected`): reconnect.
+    pub fn open(&self, frame: Uint8Array) -> Promise {
+        let pending = self
+            .inner
+            .borrow_mut()
+            .prepare_open(frame.length() as usize);
+        let channel = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            match pending.map_err(to_js)?.open(&frame).await {
+                Ok(opened) => Ok(opened.into()),
+                Err(error) => {
+                    channel.borrow_mut().break_session();
+                    Err(to_js(error))
+                }
+            }
+        })
+    }
+}
+
+/// A throw-away Nostr key that signs this page's signalling events.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct NostrSigner {
+    key: NostrKey,
+}
+
+#[wasm_bindgen]
+impl NostrSigner {
+    /// A fresh random key.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Result<NostrSigner, JsValue> {
+        Ok(NostrSigner {
+            key: NostrKey::generate().map_err(to_js)?,
+        })
+    }
+
+    /// x-only public key, hex.
+    #[wasm_bindgen(getter)]
+    pub fn pubkey(&self) -> String {
+        self.key.public_hex()
+    }
+
+    /// Signs a NIP-01 event; resolves to `{id, pubkey, sig}`. Tags and content
+    /// must be printable ASCII without quotes or backslashes.
+    pub fn sign(
+        &self,
+        created_at: f64,
+        kind: u32,
+        tags: Vec<js_sys::Array>,
+        content: String,
+    ) -> Result<Object, JsValue> {
+        let tags: Vec<Vec<String>> = tags
+            .iter()
+            .map(|tag| {
+                tag.iter()
+                    .map(|item| item.as_string().unwrap_or_default())
+                    .collect()
+            })
+            .collect();
+        let created_at = whole_number(created_at, "created_at").map_err(to_js)?;
+        let signed = self
+            .key
+            .sign_event(created_at, kind, &tags, &content)
+            .map_err(to_js)?;
+        let result = Object::new();
+        set(&result, "id", signed.id);
+        set(&result, "pubkey", signed.pubkey);
+        set(&result, "sig", signed.sig);
+        Ok(result)
+    }
 }

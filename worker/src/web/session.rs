@@ -60,7 +60,16 @@ impl WebSession {
         &self.public
     }
 
-    async fn public_key(&self, who: &PublicIdentity, usage: RsaUse) -> Result<CryptoKey> {
+    /// The WebCrypto handle.
+    pub fn subtle(&self) -> &Subtle {
+        &self.subtle
+    }
+
+    pub(super) async fn public_key(
+        &self,
+        who: &PublicIdentity,
+        usage: RsaUse,
+    ) -> Result<CryptoKey> {
         let slot = (who.fingerprint(), usage == RsaUse::Pss);
         if let Some(key) = self.public_keys.borrow().get(&slot) {
             return Ok(key.clone());

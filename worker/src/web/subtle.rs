@@ -289,4 +289,78 @@ impl Subtle {
             .map_err(|_| Error::DecryptionFailed)?;
         Ok(out.unchecked_into())
     }
+
+    /// A fresh ephemeral X25519 key pair: the private half non-extractable.
+    pub async fn generate_x25519(&self) -> Result<(CryptoKey, [u8; 32])> {
+        let pair = settle(
+            "X25519 generateKey",
+            self.0.generate_key_with_object(
+                &object(&[("name", "X25519".into())]),
+                false,
+                &usages(&["deriveBits"]),
+            ),
+        )
+        .await?;
+        let private: CryptoKey = Reflect::get(&pair, &"privateKey".into())
+            .map_err(|e| js_error("X25519 key pair", e))?
+            .unchecked_into();
+        let public: CryptoKey = Reflect::get(&pair, &"publicKey".into())
+            .map_err(|e| js_error("X25519 key pair", e))?
+            .unchecked_into();
+        let raw = settle("X25519 exportKey", self.0.export_key("raw", &public)).await?;
+        let raw: [u8; 32] = buffer_bytes(raw)
+            .try_into()
+            .map_err(|_| Error::WebCrypto("X25519 public key is not 32 bytes".into()))?;
+        Ok((private, raw))
+    }
+
+    /// Imports an X25519 private key from PKCS#8 (test vectors only).
+    pub async fn import_x25519_private(&self, pkcs8: &[u8]) -> Result<CryptoKey> {
+        self.import(
+            "pkcs8",
+            pkcs8,
+            &object(&[("name", "X25519".into())]),
+            &["deriveBits"],
+        )
+        .await
+    }
+
+    /// X25519(private, peer) — WebCrypto refuses an all-zero result.
+    pub async fn x25519(
+        &self,
+        private: &CryptoKey,
+        peer_public: &[u8; 32],
+    ) -> Result<Zeroizing<[u8; 32]>> {
+        let peer: CryptoKey = settle(
+            "X25519 importKey",
+            self.0.import_key_with_object(
+                "raw",
+                &bytes_object(peer_public),
+                &object(&[("name", "X25519".into())]),
+                true,
+                &usages(&[]),
+            ),
+        )
+        .await?
+        .unchecked_into();
+        let bits = settle(
+            "X25519 deriveBits",
+            self.0.derive_bits_with_object(
+                &object(&[("name", "X25519".into()), ("public", peer.into())]),
+                private,
+                256,
+            ),
+        )
+        .await?;
+        let shared: [u8; 32] = buffer_bytes(bits)
+            .try_into()
+            .map_err(|_| Error::WebCrypto("X25519 output is not 32 bytes".into()))?;
+        Ok(Zeroizing::new(shared))
+    }
+
+    /// Imports a raw AES-256-GCM key for one direction of a session.
+    pub async fn import_aes_one_way(&self, raw: &[u8; 32], usage: &str) -> Result<CryptoKey> {
+        self.import("raw", raw, &object(&[("name", "AES-GCM".into())]), &[usage])
+            .await
+    }
 }
