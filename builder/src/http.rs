@@ -1,7 +1,9 @@
 //! A small static-file HTTP/1.1 server for `builder serve`: GET and HEAD,
-//! keep-alive, correct MIME types and security headers. One thread per
-//! connection, bounded; malformed or hostile requests get an error response
-//! and never affect other connections.
+//! keep-alive, correct MIME types and security headers, plus the WebSocket
+//! tracker at `/announce` ([`crate::tracker`]) and `/local-tracker`, which
+//! tells the page that tracker's URL. One thread per connection, bounded;
+//! malformed or hostile requests get an error response and never affect
+//! other connections.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -11,6 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+
+use crate::tracker::Tracker;
 
 /// Longest request head accepted (request line + headers).
 const MAX_HEAD: usize = 16 * 1024;
@@ -62,17 +66,25 @@ pub fn mime_type(path: &str) -> &'static str {
     }
 }
 
+/// Path of the embedded WebSocket tracker.
+pub const TRACKER_PATH: &str = "/announce";
+/// Path that tells a page served from here where the tracker is.
+pub const LOCAL_TRACKER_PATH: &str = "/local-tracker";
+
 /// A parsed request line with the headers we act on.
 #[derive(Debug)]
 struct Request {
     method: String,
     path: String,
     keep_alive: bool,
+    host: Option<String>,
+    websocket_key: Option<String>,
 }
 
-/// Serves files under `root` on an already bound listener, forever.
+/// Serves files under `root` (and the tracker) on a bound listener, forever.
 pub fn serve(listener: TcpListener, root: PathBuf) -> Result<()> {
     let root = Arc::new(root);
+    let tracker = Arc::new(Tracker::default());
     let active = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
@@ -83,8 +95,9 @@ pub fn serve(listener: TcpListener, root: PathBuf) -> Result<()> {
         }
         let root = Arc::clone(&root);
         let active = Arc::clone(&active);
+        let tracker = Arc::clone(&tracker);
         std::thread::spawn(move || {
-            let _ = handle_connection(stream, &root);
+            let _ = handle_connection(stream, &root, &tracker);
             active.fetch_sub(1, Ordering::SeqCst);
         });
     }
@@ -104,7 +117,7 @@ pub fn bind(addr: SocketAddr) -> Result<TcpListener> {
     }
 }
 
-fn handle_connection(stream: TcpStream, root: &Path) -> Result<()> {
+fn handle_connection(stream: TcpStream, root: &Path, tracker: &Tracker) -> Result<()> {
     stream.set_read_timeout(Some(IDLE_TIMEOUT))?;
     stream.set_write_timeout(Some(IDLE_TIMEOUT))?;
     let mut reader = BufReader::new(stream.try_clone()?);
@@ -121,6 +134,19 @@ fn handle_connection(stream: TcpStream, root: &Path) -> Result<()> {
             Some(request) => request,
             None => return respond_error(&stream, 400, "malformed request", false),
         };
+        let path_only = request.path.split(['?', '#']).next().unwrap_or("/");
+        if path_only == TRACKER_PATH {
+            let Some(key) = request.websocket_key.as_deref() else {
+                return respond_error(&stream, 426, "the tracker speaks WebSocket", false);
+            };
+            let accept = crate::tracker::accept_key(key);
+            let head = format!(
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+            );
+            (&stream).write_all(head.as_bytes())?;
+            tracker.serve_connection(stream);
+            return Ok(());
+        }
         respond(&stream, root, &request)?;
         if !request.keep_alive {
             return Ok(());
@@ -177,6 +203,21 @@ fn parse_request(head: &[u8]) -> Option<Request> {
         Some(value) if value.contains("keep-alive") => true,
         _ => version == 1,
     };
+    let header = |name: &str| {
+        parsed
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| String::from_utf8_lossy(h.value).into_owned())
+    };
+    let upgrade = header("upgrade").is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let websocket_key = header("sec-websocket-key").filter(|_| upgrade);
+    let host = header("host").filter(|h| {
+        !h.is_empty()
+            && h.len() < 256
+            && h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+    });
     let has_body = parsed.headers.iter().any(|h| {
         (h.name.eq_ignore_ascii_case("content-length") && h.value != b"0")
             || h.name.eq_ignore_ascii_case("transfer-encoding")
@@ -186,6 +227,8 @@ fn parse_request(head: &[u8]) -> Option<Request> {
         path: parsed.path?.to_owned(),
         // A request with a body we do not read would desynchronize keep-alive.
         keep_alive: keep_alive && !has_body,
+        host,
+        websocket_key,
     })
 }
 
@@ -251,6 +294,21 @@ fn respond(stream: &TcpStream, root: &Path, request: &Request) -> Result<()> {
             request.keep_alive,
         );
     }
+    if path_only == LOCAL_TRACKER_PATH {
+        let Some(host) = request.host.as_deref() else {
+            return respond_error(stream, 400, "missing Host header", request.keep_alive);
+        };
+        let body =
+            serde_json::json!({ "announce": format!("ws://{host}{TRACKER_PATH}") }).to_string();
+        return write_response(
+            stream,
+            200,
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+            head_only,
+            request.keep_alive,
+        );
+    }
     let Some(file) = resolve(root, &request.path) else {
         return respond_error(stream, 400, "bad path", request.keep_alive);
     };
@@ -286,6 +344,7 @@ fn reason(status: u16) -> &'static str {
         400 => "Bad Request",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        426 => "Upgrade Required",
         431 => "Request Header Fields Too Large",
         503 => "Service Unavailable",
         _ => "Error",

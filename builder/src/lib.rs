@@ -8,5 +8,6 @@ pub mod cmd;
 pub mod hashes;
 pub mod http;
 pub mod render;
+pub mod tracker;
 pub mod wasm;
 pub mod workspace;

@@ -1,0 +1,176 @@
+//! The embedded tracker speaks the WebTorrent protocol to real WebSocket
+//! clients, and one client's garbage does not disturb the others.
+
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tungstenite::stream::MaybeTlsStream;
+use tungstenite::{Message, WebSocket};
+
+struct Server(Child, u16, tempfile::TempDir);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start() -> Server {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("templates")).unwrap();
+    let mut bundle = builder::bundle::Bundle::default();
+    bundle.insert("index.htm", b"<p>".to_vec());
+    bundle.write(&root.path().join("dist")).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_builder"))
+        .arg("--root")
+        .arg(root.path())
+        .args(["serve", "--no-build", "--port", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Server(child, port, root)
+}
+
+type Client = WebSocket<MaybeTlsStream<TcpStream>>;
+
+fn connect(port: u16) -> Client {
+    let (socket, _) = tungstenite::connect(format!("ws://127.0.0.1:{port}/announce")).unwrap();
+    if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+    }
+    socket
+}
+
+fn send(client: &mut Client, value: Value) {
+    client.send(Message::text(value.to_string())).unwrap();
+}
+
+fn receive(client: &mut Client) -> Value {
+    loop {
+        if let Message::Text(text) = client.read().unwrap() {
+            return serde_json::from_str(text.as_str()).unwrap();
+        }
+    }
+}
+
+const HASH: &str = "0123456789abcdef0123";
+
+fn announce(peer: &str, offers: Value) -> Value {
+    json!({"action": "announce", "info_hash": HASH, "peer_id": peer, "numwant": 1,
+           "uploaded": 0, "downloaded": 0, "left": 1, "event": "started", "offers": offers})
+}
+
+#[test]
+fn offers_and_answers_are_relayed_between_swarm_members() {
+    let server = start();
+    let mut alice = connect(server.1);
+    send(&mut alice, announce("aaaaaaaaaaaaaaaaaaaa", json!([])));
+    let reply = receive(&mut alice);
+    assert_eq!(reply["action"], "announce");
+    assert_eq!(reply["incomplete"], 1);
+
+    let mut bob = connect(server.1);
+    let offer = json!({"type": "offer", "sdp": "sealed-offer"});
+    send(
+        &mut bob,
+        announce(
+            "bbbbbbbbbbbbbbbbbbbb",
+            json!([{"offer": offer, "offer_id": "oooooooooooooooooooo"}]),
+        ),
+    );
+    assert_eq!(receive(&mut bob)["incomplete"], 2);
+
+    let relayed = receive(&mut alice);
+    assert_eq!(relayed["offer"], offer);
+    assert_eq!(relayed["offer_id"], "oooooooooooooooooooo");
+    assert_eq!(relayed["peer_id"], "bbbbbbbbbbbbbbbbbbbb");
+    assert_eq!(relayed["info_hash"], HASH);
+
+    send(
+        &mut alice,
+        json!({"action": "announce", "info_hash": HASH, "peer_id": "aaaaaaaaaaaaaaaaaaaa",
+        "to_peer_id": "bbbbbbbbbbbbbbbbbbbb", "offer_id": "oooooooooooooooooooo",
+        "answer": {"type": "answer", "sdp": "sealed-answer"}}),
+    );
+    let answered = receive(&mut bob);
+    assert_eq!(answered["answer"]["sdp"], "sealed-answer");
+    assert_eq!(answered["peer_id"], "aaaaaaaaaaaaaaaaaaaa");
+}
+
+#[test]
+fn garbage_gets_a_failure_reason_and_others_keep_working() {
+    let server = start();
+    let mut mallory = connect(server.1);
+    for garbage in [
+        "not json",
+        "{\"action\":\"announce\",\"info_hash\":\"short\"}",
+        "{\"action\":\"dance\"}",
+    ] {
+        mallory.send(Message::text(garbage)).unwrap();
+        assert!(
+            receive(&mut mallory)["failure reason"].is_string(),
+            "{garbage}"
+        );
+    }
+    // Oversized messages close only that connection.
+    let _ = mallory.send(Message::text("x".repeat(200 * 1024)));
+    let mut alice = connect(server.1);
+    send(&mut alice, announce("aaaaaaaaaaaaaaaaaaaa", json!([])));
+    assert_eq!(receive(&mut alice)["action"], "announce");
+}
+
+#[test]
+fn closing_a_socket_leaves_the_swarm() {
+    let server = start();
+    let mut alice = connect(server.1);
+    send(&mut alice, announce("aaaaaaaaaaaaaaaaaaaa", json!([])));
+    receive(&mut alice);
+    let mut bob = connect(server.1);
+    send(&mut bob, announce("bbbbbbbbbbbbbbbbbbbb", json!([])));
+    assert_eq!(receive(&mut bob)["incomplete"], 2);
+    alice.close(None).unwrap();
+    drop(alice);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        send(&mut bob, json!({"action": "scrape", "info_hash": HASH}));
+        if receive(&mut bob)["files"][HASH]["incomplete"] == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "alice never left the swarm");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_page_learns_the_local_tracker_url() {
+    let server = start();
+    let mut stream = TcpStream::connect(("127.0.0.1", server.1)).unwrap();
+    use std::io::{Read, Write};
+    stream
+        .write_all(
+            b"GET /local-tracker HTTP/1.1\r\nHost: 127.0.0.1:1234\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(
+        response.ends_with("{\"announce\":\"ws://127.0.0.1:1234/announce\"}"),
+        "{response}"
+    );
+}
