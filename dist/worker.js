@@ -15,6 +15,150 @@
             }
             
 /**
+ * A throw-away Nostr key that signs this page's signalling events.
+ */
+class NostrSigner {
+__destroy_into_raw() {
+                const ptr = this.__wbg_ptr;
+this.__wbg_ptr = 0;
+NostrSignerFinalization.unregister(this);
+return ptr;
+            }
+            free() {
+                const ptr = this.__destroy_into_raw();
+                wasm.__wbg_nostrsigner_free(ptr, 0);
+            }
+            /**
+ * A fresh random key.
+ */
+constructor() {
+const ret = wasm.nostrsigner_new();
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+this.__wbg_ptr = ret[0];
+NostrSignerFinalization.register(this, this.__wbg_ptr, this);
+return this;
+}
+/**
+ * x-only public key, hex.
+ * @returns {string}
+ */
+get pubkey() {
+let deferred1_0;
+let deferred1_1;
+try {
+const ret = wasm.nostrsigner_pubkey(this.__wbg_ptr);
+deferred1_0 = ret[0];
+deferred1_1 = ret[1];
+return getStringFromWasm0(ret[0], ret[1]);
+} finally {
+wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+}
+}
+/**
+ * Signs a NIP-01 event; resolves to `{id, pubkey, sig}`. Tags and content
+ * must be printable ASCII without quotes or backslashes.
+ * @param {number} created_at
+ * @param {number} kind
+ * @param {(Array<any>)[]} tags
+ * @param {string} content
+ * @returns {object}
+ */
+sign(created_at, kind, tags, content) {
+const val3 = +created_at;
+const val4 = +kind;
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passArrayJsValueToWasm0(tags, wasm.__wbindgen_malloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passStringToWasm0(content, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__externref_drop_slice(ptr0, len0); wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+throw e;
+}
+const ret = wasm.nostrsigner_sign(this.__wbg_ptr, val3, val4, ptr0, len0, ptr1, len1);
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+return takeFromExternrefTable0(ret[0]);
+}
+}
+if (Symbol.dispose) NostrSigner.prototype[Symbol.dispose] = NostrSigner.prototype.free;
+exports.NostrSigner = NostrSigner;
+
+/**
+ * One side of a peer handshake in progress.
+ */
+class PeerHandshake {
+static __wrap(ptr) {
+                    const obj = Object.create(PeerHandshake.prototype);
+                    obj.__wbg_ptr = ptr;
+                    PeerHandshakeFinalization.register(obj, obj.__wbg_ptr, obj);
+                    return obj;
+                }
+                __destroy_into_raw() {
+                const ptr = this.__wbg_ptr;
+this.__wbg_ptr = 0;
+PeerHandshakeFinalization.unregister(this);
+return ptr;
+            }
+            free() {
+                const ptr = this.__destroy_into_raw();
+                wasm.__wbg_peerhandshake_free(ptr, 0);
+            }
+            /**
+ * Our hello message, to send first.
+ * @returns {Uint8Array}
+ */
+get hello() {
+const ret = wasm.peerhandshake_hello(this.__wbg_ptr);
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+return takeFromExternrefTable0(ret[0]);
+}
+/**
+ * Verifies the peer's finish. Resolves to a `SecureChannel`.
+ * @param {Uint8Array | number[]} finish
+ * @returns {Promise<any>}
+ */
+receiveFinish(finish) {
+const ptr0 = passArray8ToWasm0(finish, wasm.__wbindgen_malloc);
+const len0 = WASM_VECTOR_LEN;
+const ret = wasm.peerhandshake_receiveFinish(this.__wbg_ptr, ptr0, len0);
+return ret;
+}
+/**
+ * Checks the peer's hello; `allowed` lists the fingerprints (hex) that may
+ * connect. Resolves to `{finish: Uint8Array, fingerprint}`; rejects with
+ * `unexpected-peer` or `channel-binding` when the peer must be dropped.
+ * @param {Uint8Array | number[]} hello
+ * @param {string[]} allowed
+ * @returns {Promise<any>}
+ */
+receiveHello(hello, allowed) {
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passArray8ToWasm0(hello, wasm.__wbindgen_malloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArrayJsValueToWasm0(allowed, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__externref_drop_slice(ptr1, len1); wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.peerhandshake_receiveHello(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+return ret;
+}
+}
+if (Symbol.dispose) PeerHandshake.prototype[Symbol.dispose] = PeerHandshake.prototype.free;
+exports.PeerHandshake = PeerHandshake;
+
+/**
  * A signalling room: its public announce id and the key of its blobs.
  */
 class Room {
@@ -89,6 +233,35 @@ throw takeFromExternrefTable0(ret[1]);
 return takeFromExternrefTable0(ret[0]);
 }
 /**
+ * The pair room of any two identities (anyone who knows both public keys
+ * can compute it; the handshake is what keeps impostors out).
+ * @param {Uint8Array | number[]} spki_a
+ * @param {Uint8Array | number[]} spki_b
+ * @param {string} room_password
+ * @returns {Room}
+ */
+static pairOf(spki_a, spki_b, room_password) {
+let ptr0, len0, ptr1, len1, ptr2, len2;
+try {
+ptr0 = passArray8ToWasm0(spki_a, wasm.__wbindgen_malloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(spki_b, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+ptr2 = passStringToWasm0(room_password, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len2 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.room_pairOf(ptr0, len0, ptr1, len1, ptr2, len2);
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+return Room.__wrap(ret[0]);
+}
+/**
  * Seals a signalling message for this room.
  * @param {Uint8Array | number[]} plaintext
  * @returns {Uint8Array}
@@ -105,6 +278,58 @@ return takeFromExternrefTable0(ret[0]);
 }
 if (Symbol.dispose) Room.prototype[Symbol.dispose] = Room.prototype.free;
 exports.Room = Room;
+
+/**
+ * An authenticated peer session: seals and opens its frames in order.
+ */
+class SecureChannel {
+static __wrap(ptr) {
+                    const obj = Object.create(SecureChannel.prototype);
+                    obj.__wbg_ptr = ptr;
+                    SecureChannelFinalization.register(obj, obj.__wbg_ptr, obj);
+                    return obj;
+                }
+                __destroy_into_raw() {
+                const ptr = this.__wbg_ptr;
+this.__wbg_ptr = 0;
+SecureChannelFinalization.unregister(this);
+return ptr;
+            }
+            free() {
+                const ptr = this.__destroy_into_raw();
+                wasm.__wbg_securechannel_free(ptr, 0);
+            }
+            /**
+ * Opens the next frame, in arrival order. A rejected frame breaks the
+ * session for good (`frame-rejected`): reconnect.
+ * @param {Uint8Array} frame
+ * @returns {Promise<any>}
+ */
+open(frame) {
+const ret = wasm.securechannel_open(this.__wbg_ptr, frame);
+return ret;
+}
+/**
+ * `{fingerprint, spki, instance, sessionId}` of the authenticated peer.
+ * @returns {object}
+ */
+get peer() {
+const ret = wasm.securechannel_peer(this.__wbg_ptr);
+return ret;
+}
+/**
+ * Seals the next frame. Call in sending order; the counter is taken at
+ * call time, so await results in the same order.
+ * @param {Uint8Array} plaintext
+ * @returns {Promise<any>}
+ */
+seal(plaintext) {
+const ret = wasm.securechannel_seal(this.__wbg_ptr, plaintext);
+return ret;
+}
+}
+if (Symbol.dispose) SecureChannel.prototype[Symbol.dispose] = SecureChannel.prototype.free;
+exports.SecureChannel = SecureChannel;
 
 /**
  * A logged-in identity. Its private key exists only as non-extractable
@@ -312,6 +537,55 @@ const ret = wasm.session_spki(this.__wbg_ptr);
 return ret;
 }
 /**
+ * Starts the handshake of a new peer connection in `room`. `role` is
+ * "offerer" or "answerer"; `instance` is this page's 16-byte instance id;
+ * the DTLS fingerprints are the SHA-256 ones from the local and remote SDP.
+ * @param {Room} room
+ * @param {string} role
+ * @param {Uint8Array | number[]} instance
+ * @param {Uint8Array | number[]} dtls_local
+ * @param {Uint8Array | number[]} dtls_remote
+ * @returns {Promise<any>}
+ */
+startHandshake(room, role, instance, dtls_local, dtls_remote) {
+_assertClass(room, Room);
+let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+try {
+ptr0 = passStringToWasm0(role, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(instance, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+ptr2 = passArray8ToWasm0(dtls_local, wasm.__wbindgen_malloc);
+len2 = WASM_VECTOR_LEN;
+ptr3 = passArray8ToWasm0(dtls_remote, wasm.__wbindgen_malloc);
+len3 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_startHandshake(this.__wbg_ptr, room.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3);
+return ret;
+}
+/**
+ * The name of this identity's local database (reveals nothing about the key).
+ * @returns {string}
+ */
+get storeName() {
+let deferred1_0;
+let deferred1_1;
+try {
+const ret = wasm.session_storeName(this.__wbg_ptr);
+deferred1_0 = ret[0];
+deferred1_1 = ret[1];
+return getStringFromWasm0(ret[0], ret[1]);
+} finally {
+wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+}
+}
+/**
  * Opens a record sealed for the same `context`.
  * @param {string} context
  * @param {Uint8Array} record
@@ -442,12 +716,24 @@ __wbg_decrypt_252bf265687cbe72: function() { return handleError(function (arg0, 
 const ret = arg0.decrypt(arg1, arg2, arg3);
 return ret;
 }, arguments); },
+__wbg_deriveBits_4c00b9e4633ad461: function() { return handleError(function (arg0, arg1, arg2, arg3) {
+const ret = arg0.deriveBits(arg1, arg2, arg3 >>> 0);
+return ret;
+}, arguments); },
 __wbg_encrypt_a958ea2fb42e62f3: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4) {
 const ret = arg0.encrypt(arg1, arg2, getArrayU8FromWasm0(arg3, arg4));
 return ret;
 }, arguments); },
 __wbg_encrypt_edf0d37e4b6114f2: function() { return handleError(function (arg0, arg1, arg2, arg3) {
 const ret = arg0.encrypt(arg1, arg2, arg3);
+return ret;
+}, arguments); },
+__wbg_exportKey_46d08526c02b708d: function() { return handleError(function (arg0, arg1, arg2, arg3) {
+const ret = arg0.exportKey(getStringFromWasm0(arg1, arg2), arg3);
+return ret;
+}, arguments); },
+__wbg_generateKey_57dd0e4027c20a79: function() { return handleError(function (arg0, arg1, arg2, arg3) {
+const ret = arg0.generateKey(arg1, arg2 !== 0, arg3);
 return ret;
 }, arguments); },
 __wbg_getRandomValues_8b6f1f663e6f188d: function() { return handleError(function (arg0, arg1) {
@@ -529,6 +815,10 @@ __wbg_normalize_2d352f86793b4b5f: function(arg0, arg1, arg2) {
 const ret = arg0.normalize(getStringFromWasm0(arg1, arg2));
 return ret;
 },
+__wbg_peerhandshake_new: function(arg0) {
+const ret = PeerHandshake.__wrap(arg0);
+return ret;
+},
 __wbg_prototypesetcall_13162965d1fe7aa3: function(arg0, arg1, arg2) {
 Uint8Array.prototype.set.call(getArrayU8FromWasm0(arg0, arg1), arg2);
 },
@@ -545,6 +835,10 @@ queueMicrotask(arg0);
 },
 __wbg_resolve_dbf78ab4942478b0: function(arg0) {
 const ret = Promise.resolve(arg0);
+return ret;
+},
+__wbg_securechannel_new: function(arg0) {
+const ret = SecureChannel.__wrap(arg0);
 return ret;
 },
 __wbg_session_new: function(arg0) {
@@ -595,7 +889,7 @@ const ret = arg0.verify(arg1, arg2, getArrayU8FromWasm0(arg3, arg4), getArrayU8F
 return ret;
 }, arguments); },
 __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-// Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 65, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+// Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 91, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
 const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hb75119badfe1c789);
 return ret;
 },
@@ -635,9 +929,18 @@ function wasm_bindgen__convert__closures_____invoke__h1c63c6372677919a(arg0, arg
 wasm.wasm_bindgen__convert__closures_____invoke__h1c63c6372677919a(arg0, arg1, arg2, arg3);
 }
 
+const NostrSignerFinalization = (typeof FinalizationRegistry === 'undefined')
+? { register: () => {}, unregister: () => {} }
+: new FinalizationRegistry(ptr => wasm.__wbg_nostrsigner_free(ptr, 1));
+const PeerHandshakeFinalization = (typeof FinalizationRegistry === 'undefined')
+? { register: () => {}, unregister: () => {} }
+: new FinalizationRegistry(ptr => wasm.__wbg_peerhandshake_free(ptr, 1));
 const RoomFinalization = (typeof FinalizationRegistry === 'undefined')
 ? { register: () => {}, unregister: () => {} }
 : new FinalizationRegistry(ptr => wasm.__wbg_room_free(ptr, 1));
+const SecureChannelFinalization = (typeof FinalizationRegistry === 'undefined')
+? { register: () => {}, unregister: () => {} }
+: new FinalizationRegistry(ptr => wasm.__wbg_securechannel_free(ptr, 1));
 const SessionFinalization = (typeof FinalizationRegistry === 'undefined')
 ? { register: () => {}, unregister: () => {} }
 : new FinalizationRegistry(ptr => wasm.__wbg_session_free(ptr, 1));
@@ -647,6 +950,12 @@ function addToExternrefTable0(obj) {
                     wasm.__wbindgen_externrefs.set(idx, obj);
                     return idx;
                 }
+
+function _assertClass(instance, klass) {
+                if (!(instance instanceof klass)) {
+                    throw new Error(`expected instance of ${klass.name}`);
+                }
+            }
 
 const CLOSURE_DTORS = (typeof FinalizationRegistry === 'undefined')
                         ? { register: () => {}, unregister: () => {} }
@@ -783,6 +1092,16 @@ function passArray8ToWasm0(arg, malloc) {
                     WASM_VECTOR_LEN = arg.length;
                     return ptr;
                 }
+
+function passArrayJsValueToWasm0(array, malloc) {
+                            const ptr = malloc(array.length * 4, 4) >>> 0;
+                            for (let i = 0; i < array.length; i++) {
+                                const add = addToExternrefTable0(array[i]);
+                                getDataViewMemory0().setUint32(ptr + 4 * i, add, true);
+                            }
+                            WASM_VECTOR_LEN = array.length;
+                            return ptr;
+                        }
 
 function passStringToWasm0(arg, malloc, realloc) {
                     if (realloc === undefined) {
@@ -956,10 +1275,36 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-R+P7SiUG19CQDaMtEkqL5faAo1Y1YYdF7v9cuqKzwWN+6tB6puy01bcohoTUyz9c";
+const WASM_INTEGRITY = "sha384-vJ/AT6DGZBxolFXcrUNMk/+eV/1G5V5gxwmedMIY31NzbwwzhUguvj9QdFWvT4tE";
 
 let ready = null; // Promise of the instantiated module
 let session = null; // the logged-in wasm_bindgen.Session, if any
+let nostrSigner = null; // throw-away Nostr key of this page load
+
+// Rooms, handshakes and secure channels stay in here; the page holds ids.
+const handles = new Map();
+let nextHandle = 1;
+
+function keep(object) {
+  const id = nextHandle++;
+  handles.set(id, object);
+  return id;
+}
+
+function held(id, Type) {
+  const object = handles.get(id);
+  if (!(object instanceof Type)) throw fail('unknown-handle', `no ${Type.name} with id ${id}`);
+  return object;
+}
+
+function release(id) {
+  handles.get(id)?.free?.();
+  handles.delete(id);
+}
+
+function releaseAll() {
+  for (const id of [...handles.keys()]) release(id);
+}
 
 function fail(code, message) {
   const error = new Error(message);
@@ -989,11 +1334,13 @@ function requireSession() {
 const handlers = {
   'identity.derive': async ({ username, password, bits }, progress) => {
     const next = await wasm_bindgen.Session.derive(username, password, bits, progress);
+    releaseAll();
     session?.free();
     session = next;
-    return { spki: next.spki, fingerprint: next.fingerprint, bits: next.bits };
+    return { spki: next.spki, fingerprint: next.fingerprint, bits: next.bits, storeName: next.storeName };
   },
   'identity.logout': () => {
+    releaseAll();
     session?.free();
     session = null;
     return true;
@@ -1008,7 +1355,38 @@ const handlers = {
   'vault.seal': ({ context, plaintext }) => requireSession().vaultSeal(context, plaintext),
   'vault.open': ({ context, record }) => requireSession().vaultOpen(context, record),
   'hash.sha256': ({ bytes }) => wasm_bindgen.sha256Hex(bytes),
+
+  'room.pair': ({ spki, password }) => roomResult(requireSession().pairRoom(spki, password ?? '')),
+  'room.pairOf': ({ spkiA, spkiB, password }) => roomResult(wasm_bindgen.Room.pairOf(spkiA, spkiB, password ?? '')),
+  'room.group': ({ groupId, secret }) => roomResult(wasm_bindgen.Room.group(groupId, secret)),
+  'room.seal': ({ roomId, plaintext }) => held(roomId, wasm_bindgen.Room).seal(plaintext),
+  'room.open': ({ roomId, blob }) => held(roomId, wasm_bindgen.Room).open(blob),
+  'handle.release': ({ id }) => release(id),
+
+  'handshake.start': async ({ roomId, role, instance, dtlsLocal, dtlsRemote }) => {
+    const room = held(roomId, wasm_bindgen.Room);
+    const handshake = await requireSession().startHandshake(room, role, instance, dtlsLocal, dtlsRemote);
+    return { handshakeId: keep(handshake), hello: handshake.hello };
+  },
+  'handshake.hello': ({ handshakeId, hello, allowed }) =>
+    held(handshakeId, wasm_bindgen.PeerHandshake).receiveHello(hello, allowed),
+  'handshake.finish': async ({ handshakeId, finish }) => {
+    const channel = await held(handshakeId, wasm_bindgen.PeerHandshake).receiveFinish(finish);
+    release(handshakeId);
+    return { channelId: keep(channel), peer: channel.peer };
+  },
+  'channel.seal': ({ channelId, plaintext }) => held(channelId, wasm_bindgen.SecureChannel).seal(plaintext),
+  'channel.open': ({ channelId, frame }) => held(channelId, wasm_bindgen.SecureChannel).open(frame),
+
+  'nostr.sign': ({ createdAt, kind, tags, content }) => {
+    nostrSigner ??= new wasm_bindgen.NostrSigner();
+    return nostrSigner.sign(createdAt, kind, tags, content);
+  },
 };
+
+function roomResult(room) {
+  return { roomId: keep(room), announceId: room.announceId };
+}
 
 /** Buffers of a result that can move to the page instead of being copied:
  *  every Uint8Array the worker made owns its whole buffer. */

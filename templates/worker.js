@@ -15,6 +15,32 @@ const WASM_INTEGRITY = {{ wasm_integrity }};
 
 let ready = null; // Promise of the instantiated module
 let session = null; // the logged-in wasm_bindgen.Session, if any
+let nostrSigner = null; // throw-away Nostr key of this page load
+
+// Rooms, handshakes and secure channels stay in here; the page holds ids.
+const handles = new Map();
+let nextHandle = 1;
+
+function keep(object) {
+  const id = nextHandle++;
+  handles.set(id, object);
+  return id;
+}
+
+function held(id, Type) {
+  const object = handles.get(id);
+  if (!(object instanceof Type)) throw fail('unknown-handle', `no ${Type.name} with id ${id}`);
+  return object;
+}
+
+function release(id) {
+  handles.get(id)?.free?.();
+  handles.delete(id);
+}
+
+function releaseAll() {
+  for (const id of [...handles.keys()]) release(id);
+}
 
 function fail(code, message) {
   const error = new Error(message);
@@ -44,11 +70,13 @@ function requireSession() {
 const handlers = {
   'identity.derive': async ({ username, password, bits }, progress) => {
     const next = await wasm_bindgen.Session.derive(username, password, bits, progress);
+    releaseAll();
     session?.free();
     session = next;
-    return { spki: next.spki, fingerprint: next.fingerprint, bits: next.bits };
+    return { spki: next.spki, fingerprint: next.fingerprint, bits: next.bits, storeName: next.storeName };
   },
   'identity.logout': () => {
+    releaseAll();
     session?.free();
     session = null;
     return true;
@@ -63,7 +91,38 @@ const handlers = {
   'vault.seal': ({ context, plaintext }) => requireSession().vaultSeal(context, plaintext),
   'vault.open': ({ context, record }) => requireSession().vaultOpen(context, record),
   'hash.sha256': ({ bytes }) => wasm_bindgen.sha256Hex(bytes),
+
+  'room.pair': ({ spki, password }) => roomResult(requireSession().pairRoom(spki, password ?? '')),
+  'room.pairOf': ({ spkiA, spkiB, password }) => roomResult(wasm_bindgen.Room.pairOf(spkiA, spkiB, password ?? '')),
+  'room.group': ({ groupId, secret }) => roomResult(wasm_bindgen.Room.group(groupId, secret)),
+  'room.seal': ({ roomId, plaintext }) => held(roomId, wasm_bindgen.Room).seal(plaintext),
+  'room.open': ({ roomId, blob }) => held(roomId, wasm_bindgen.Room).open(blob),
+  'handle.release': ({ id }) => release(id),
+
+  'handshake.start': async ({ roomId, role, instance, dtlsLocal, dtlsRemote }) => {
+    const room = held(roomId, wasm_bindgen.Room);
+    const handshake = await requireSession().startHandshake(room, role, instance, dtlsLocal, dtlsRemote);
+    return { handshakeId: keep(handshake), hello: handshake.hello };
+  },
+  'handshake.hello': ({ handshakeId, hello, allowed }) =>
+    held(handshakeId, wasm_bindgen.PeerHandshake).receiveHello(hello, allowed),
+  'handshake.finish': async ({ handshakeId, finish }) => {
+    const channel = await held(handshakeId, wasm_bindgen.PeerHandshake).receiveFinish(finish);
+    release(handshakeId);
+    return { channelId: keep(channel), peer: channel.peer };
+  },
+  'channel.seal': ({ channelId, plaintext }) => held(channelId, wasm_bindgen.SecureChannel).seal(plaintext),
+  'channel.open': ({ channelId, frame }) => held(channelId, wasm_bindgen.SecureChannel).open(frame),
+
+  'nostr.sign': ({ createdAt, kind, tags, content }) => {
+    nostrSigner ??= new wasm_bindgen.NostrSigner();
+    return nostrSigner.sign(createdAt, kind, tags, content);
+  },
 };
+
+function roomResult(room) {
+  return { roomId: keep(room), announceId: room.announceId };
+}
 
 /** Buffers of a result that can move to the page instead of being copied:
  *  every Uint8Array the worker made owns its whole buffer. */

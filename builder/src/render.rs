@@ -31,13 +31,14 @@ pub const WORKER_WASM: &str = "worker.wasm";
 ///
 /// - scripts only from this origin, no eval, WASM compilation allowed;
 /// - the worker starts from a `blob:` holding the integrity-checked worker.js;
-/// - network only to this origin (later issues add trackers and relays).
+/// - network: this origin, and WebSockets anywhere (trackers and relays are
+///   user-configurable; WebRTC itself is not governed by CSP).
 const CSP: &[&str] = &[
     "default-src 'none'",
     "script-src 'self' 'wasm-unsafe-eval' {importmap}",
     "style-src 'self'",
     "img-src 'self' data: blob:",
-    "connect-src 'self'",
+    "connect-src 'self' ws: wss:",
     "worker-src blob:",
     "base-uri 'none'",
     "form-action 'none'",

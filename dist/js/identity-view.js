@@ -1,8 +1,8 @@
 // The identity panel shown after login: public key, fingerprint and an
 // "add me" link with its QR code, each copyable.
 
-import { el, replaceChildren, copyText } from './dom.js';
-import { encode as base64url } from './base64url.js';
+import { el, copyText } from './dom.js';
+import { encode as base64url } from './encoding.js';
 import * as qr from './qr.js';
 
 /** 64 hex digits in groups of four, as people compare them. */
@@ -35,7 +35,8 @@ function copyRow(id, label, value, { multiline = false } = {}) {
   return [el('label', { for: id, text: label }), el('div', { className: 'row' }, field, button, done)];
 }
 
-export function mountIdentity(root, { identity, onLogout }) {
+/** The identity panel: fingerprint, public key, add-me link and QR code. */
+export function identityPanel(identity) {
   const spkiText = base64url(identity.spki);
   const link = addMeLink(identity.spki);
   const code = qr.encode(link, 'M');
@@ -53,7 +54,6 @@ export function mountIdentity(root, { identity, onLogout }) {
     ...copyRow('public-key', 'Public key (share it with friends)', spkiText, { multiline: true }),
     ...copyRow('add-me-link', '“Add me” link', link),
     el('figure', { className: 'qr' }, canvas,
-      el('figcaption', { text: 'Friends can scan this to add you. It holds only your public key.' })),
-    el('button', { type: 'button', id: 'logout-button', className: 'secondary', text: 'Log out', onclick: onLogout }));
-  replaceChildren(root, panel);
+      el('figcaption', { text: 'Friends can scan this to add you. It holds only your public key.' })));
+  return panel;
 }

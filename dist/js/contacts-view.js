@@ -1,0 +1,105 @@
+// Contacts: add one by public key or "add me" link, see who is online,
+// ping them over the encrypted session, and see refused connection attempts.
+
+import { el, replaceChildren } from './dom.js';
+
+const REASONS = {
+  'unexpected-peer': 'Refused: the peer proved an identity that is not this contact',
+  'channel-binding': 'Refused: the connection fingerprints do not match — someone may be intercepting',
+  'bad-signature': 'Refused: the peer’s handshake signature did not verify',
+};
+
+function shortFingerprint(fp) {
+  return fp.slice(0, 16).match(/.{4}/g).join(' ');
+}
+
+function ago(time) {
+  const seconds = Math.max(0, Math.round((Date.now() - time) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  return new Date(time).toLocaleString();
+}
+
+export function createContactsView({ friends, pendingKey }) {
+  const keyInput = el('textarea', { id: 'contact-key', rows: 3, spellcheck: false, placeholder: 'Public key or “add me” link', value: pendingKey ?? '' });
+  const nickname = el('input', { id: 'contact-nickname', placeholder: 'Name (only you see it)', maxLength: 100 });
+  const password = el('input', { id: 'contact-room-password', type: 'password', placeholder: 'Optional shared room password', autocomplete: 'off' });
+  const formError = el('p', { id: 'contact-error', className: 'error', role: 'alert', hidden: true });
+  const addButton = el('button', { type: 'submit', className: 'primary', id: 'add-contact-button', text: 'Add contact' });
+  const list = el('ul', { id: 'contact-list', className: 'contacts' });
+  const attempts = el('ul', { id: 'failed-attempts', className: 'attempts' });
+  const attemptsSection = el('section', { className: 'card', id: 'failed-attempts-card', hidden: true },
+    el('h3', { text: 'Refused connection attempts' }), attempts);
+
+  const form = el('form', {
+    id: 'add-contact-form',
+    onsubmit: async (event) => {
+      event.preventDefault();
+      formError.hidden = true;
+      addButton.disabled = true;
+      try {
+        await friends.add({ keyText: keyInput.value, nickname: nickname.value, roomPassword: password.value });
+        keyInput.value = '';
+        nickname.value = '';
+        password.value = '';
+      } catch (error) {
+        formError.textContent = error.code === 'invalid-public-key'
+          ? 'That is not a valid Trustero public key (RSA 2048–4096, as shown on the identity panel).'
+          : error.message;
+        formError.hidden = false;
+      } finally {
+        addButton.disabled = false;
+      }
+    },
+  },
+  el('label', { for: 'contact-key', text: 'Add a contact' }), keyInput,
+  el('div', { className: 'row' }, nickname, password),
+  el('p', { className: 'hint', text: 'A room password, if you both set the same one, hides when you are online from anyone who merely knows both public keys.' }),
+  addButton, formError);
+
+  function contactRow(friend) {
+    const pingResult = el('span', { className: 'ping-result', 'data-ping-result': friend.fingerprint });
+    const online = friend.status === 'online';
+    return el('li', { className: `contact ${friend.status}`, 'data-fingerprint': friend.fingerprint },
+      el('span', { className: 'dot', 'aria-hidden': 'true' }),
+      el('div', { className: 'who' },
+        el('strong', { text: friend.nickname || 'Unnamed contact' }),
+        el('code', { className: 'fp', title: friend.fingerprint, text: shortFingerprint(friend.fingerprint) })),
+      el('span', { className: 'status', 'data-status': friend.status, text: online ? `online since ${ago(friend.since)}` : 'offline' }),
+      el('button', {
+        type: 'button', className: 'ghost', text: 'Ping', disabled: !online, 'data-ping': friend.fingerprint,
+        onclick: async () => {
+          pingResult.textContent = '…';
+          try {
+            pingResult.textContent = `${(await friends.ping(friend.fingerprint)).toFixed(1)} ms`;
+          } catch (error) {
+            pingResult.textContent = error.message;
+          }
+        },
+      }),
+      pingResult,
+      el('button', {
+        type: 'button', className: 'ghost danger', text: 'Remove', 'data-remove': friend.fingerprint,
+        onclick: () => {
+          if (confirm(`Remove ${friend.nickname || 'this contact'}? You can add them again with their public key.`)) {
+            friends.remove(friend.fingerprint);
+          }
+        },
+      }));
+  }
+
+  function render() {
+    const all = friends.list();
+    replaceChildren(list, all.length ? all.map(contactRow) : [el('li', { className: 'hint', text: 'No contacts yet. Share your “add me” link and paste theirs above.' })]);
+    const failed = friends.failedAttempts();
+    attemptsSection.hidden = failed.length === 0;
+    replaceChildren(attempts, failed.map((attempt) => el('li', { 'data-reason': attempt.reason },
+      el('span', { text: `${REASONS[attempt.reason] ?? `Refused (${attempt.reason})`}` }),
+      attempt.fingerprint ? el('code', { className: 'fp', text: ` ${shortFingerprint(attempt.fingerprint)}` }) : null,
+      el('span', { className: 'hint', text: ` — ${ago(attempt.at)} via ${attempt.via}` }))));
+  }
+
+  const section = el('section', { id: 'contacts', className: 'card' }, el('h2', { text: 'Contacts' }), form, list);
+  render();
+  return { element: el('div', {}, section, attemptsSection), render };
+}

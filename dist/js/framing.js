@@ -1,0 +1,161 @@
+// Typed messages over an authenticated session: each message is one frame,
+// or a first/middle/last run of frames for big payloads, reassembled on the
+// other side with progress and hard size limits.
+//
+// Frame plaintext (then sealed by the worker, one data-channel message each):
+//   u8 kind
+//   WHOLE, FIRST: u32 message id ‖ u32 total length ‖ u8 type length ‖ type (UTF-8) ‖ data
+//   MIDDLE, LAST: u32 message id ‖ data
+//   PING, PONG:   u32 nonce
+//   BYE:          (nothing)
+
+export const KIND = Object.freeze({ WHOLE: 1, FIRST: 2, MIDDLE: 3, LAST: 4, PING: 5, PONG: 6, BYE: 7 });
+/** Payload bytes per frame: well under the channel's 256 KiB frame limit and
+ *  the 64 KiB that every browser's SCTP stack sends without fragmentation issues. */
+export const CHUNK_SIZE = 60 * 1024;
+/** Largest message accepted by default. */
+export const MAX_MESSAGE = 64 * 1024 * 1024;
+/** Messages being reassembled at once from one peer. */
+export const MAX_PARTIAL = 8;
+const MAX_TYPE = 64;
+
+export class FramingError extends Error {
+  constructor(message) {
+    super(`framing: ${message}`);
+    this.code = 'framing';
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export function encodeFrame({ kind, id = 0, total = 0, type = '', data = new Uint8Array(0) }) {
+  if (kind === KIND.BYE) return Uint8Array.of(kind);
+  if (kind === KIND.PING || kind === KIND.PONG) {
+    const out = new Uint8Array(5);
+    out[0] = kind;
+    new DataView(out.buffer).setUint32(1, id);
+    return out;
+  }
+  const typeBytes = encoder.encode(type);
+  const head = kind === KIND.WHOLE || kind === KIND.FIRST ? 10 + typeBytes.length : 5;
+  if (typeBytes.length > MAX_TYPE) throw new FramingError('message type too long');
+  const out = new Uint8Array(head + data.length);
+  const view = new DataView(out.buffer);
+  out[0] = kind;
+  view.setUint32(1, id);
+  if (head > 5) {
+    view.setUint32(5, total);
+    out[9] = typeBytes.length;
+    out.set(typeBytes, 10);
+  }
+  out.set(data, head);
+  return out;
+}
+
+export function decodeFrame(bytes) {
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new FramingError('empty frame');
+  const kind = bytes[0];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (kind === KIND.BYE) return { kind };
+  if (bytes.length < 5) throw new FramingError('truncated frame');
+  const id = view.getUint32(1);
+  if (kind === KIND.PING || kind === KIND.PONG) return { kind, id };
+  if (kind === KIND.MIDDLE || kind === KIND.LAST) return { kind, id, data: bytes.subarray(5) };
+  if (kind !== KIND.WHOLE && kind !== KIND.FIRST) throw new FramingError(`unknown frame kind ${kind}`);
+  if (bytes.length < 10) throw new FramingError('truncated frame header');
+  const total = view.getUint32(5);
+  const typeLength = bytes[9];
+  if (typeLength > MAX_TYPE || bytes.length < 10 + typeLength) throw new FramingError('bad message type');
+  let type;
+  try {
+    type = decoder.decode(bytes.subarray(10, 10 + typeLength));
+  } catch {
+    throw new FramingError('message type is not UTF-8');
+  }
+  return { kind, id, total, type, data: bytes.subarray(10 + typeLength) };
+}
+
+/**
+ * Splits messages into frames. `sendFrame(bytes)` must deliver frames in call
+ * order and resolve when the transport can take more (back-pressure).
+ */
+export function createSender(sendFrame, { chunkSize = CHUNK_SIZE } = {}) {
+  let nextId = 1;
+  return {
+    async send(type, payload, { onProgress } = {}) {
+      const data = payload ?? new Uint8Array(0);
+      if (data.length > 0xffffffff) throw new FramingError('message too large');
+      const id = nextId;
+      nextId = (nextId % 0xffffffff) + 1;
+      if (data.length <= chunkSize) {
+        await sendFrame(encodeFrame({ kind: KIND.WHOLE, id, total: data.length, type, data }));
+        onProgress?.(data.length, data.length);
+        return;
+      }
+      for (let offset = 0; offset < data.length; offset += chunkSize) {
+        const end = Math.min(offset + chunkSize, data.length);
+        const chunk = data.subarray(offset, end);
+        const kind = offset === 0 ? KIND.FIRST : end === data.length ? KIND.LAST : KIND.MIDDLE;
+        const frame = kind === KIND.FIRST
+          ? encodeFrame({ kind, id, total: data.length, type, data: chunk })
+          : encodeFrame({ kind, id, data: chunk });
+        await sendFrame(frame);
+        onProgress?.(end, data.length);
+      }
+    },
+  };
+}
+
+/**
+ * Reassembles messages. `limitFor(type)` gives the largest accepted size of a
+ * type (default MAX_MESSAGE); violations throw FramingError: the caller drops
+ * the session rather than buffer unbounded data from a peer.
+ */
+export function createReceiver({ onMessage, onProgress, limitFor = () => MAX_MESSAGE }) {
+  const partial = new Map(); // id -> {type, total, buffer, received}
+  return {
+    push(bytes) {
+      const frame = decodeFrame(bytes);
+      if (frame.kind === KIND.WHOLE) {
+        if (frame.data.length !== frame.total) throw new FramingError('length mismatch');
+        if (frame.total > limitFor(frame.type)) throw new FramingError(`${frame.type} message exceeds its size limit`);
+        onProgress?.(frame.type, frame.id, frame.total, frame.total);
+        onMessage(frame.type, frame.data.slice());
+        return null;
+      }
+      if (frame.kind === KIND.FIRST) {
+        if (partial.has(frame.id)) throw new FramingError('message id reused');
+        if (partial.size >= MAX_PARTIAL) throw new FramingError('too many messages in flight');
+        if (frame.total > limitFor(frame.type)) throw new FramingError(`${frame.type} message exceeds its size limit`);
+        if (frame.data.length >= frame.total) throw new FramingError('first chunk holds the whole message');
+        const buffer = new Uint8Array(frame.total);
+        buffer.set(frame.data);
+        partial.set(frame.id, { type: frame.type, total: frame.total, buffer, received: frame.data.length });
+        onProgress?.(frame.type, frame.id, frame.data.length, frame.total);
+        return null;
+      }
+      if (frame.kind === KIND.MIDDLE || frame.kind === KIND.LAST) {
+        const message = partial.get(frame.id);
+        if (!message) throw new FramingError('chunk of an unknown message');
+        const end = message.received + frame.data.length;
+        if (end > message.total || (frame.kind === KIND.MIDDLE && end === message.total)) {
+          throw new FramingError('chunks exceed the announced length');
+        }
+        message.buffer.set(frame.data, message.received);
+        message.received = end;
+        onProgress?.(message.type, frame.id, end, message.total);
+        if (frame.kind === KIND.LAST) {
+          if (end !== message.total) throw new FramingError('message ended short');
+          partial.delete(frame.id);
+          onMessage(message.type, message.buffer);
+        }
+        return null;
+      }
+      return frame; // PING, PONG, BYE: for the session layer
+    },
+    get pending() {
+      return partial.size;
+    },
+  };
+}

@@ -1,0 +1,252 @@
+// A room: the peers that share one topic. Strategies (trackers, Nostr
+// relays) carry sealed offers and answers here; the room turns them into
+// WebRTC connections, runs the handshake on each and keeps one session per
+// peer instance.
+//
+// Duplicate connections between the same two instances (both offered at
+// once, or one offer arrived over two trackers) are resolved without any
+// glare stall: of two candidates the one whose *offerer* has the lower peer
+// id wins, a rule both sides evaluate identically. An incumbent answers
+// newcomers' offers at once, whatever the ids, so nobody waits for the next
+// announce interval.
+
+import { acceptAnswer, acceptOffer, createOffer } from './peer.js';
+import { createLink } from './link.js';
+import { fromBase64, fromUtf8, randomBytes, toBase64, toHex, utf8 } from './encoding.js';
+
+export const OFFER_TTL_MS = 30_000;
+export const MAX_PENDING_OFFERS = 16;
+/** Announce at these delays after joining or losing a peer... */
+export const WARMUP_MS = [0, 1_000, 3_000, 7_000, 15_000];
+/** ...then this often while someone expected is missing... */
+export const STEADY_MS = 30_000;
+/** ...and only this often (without offers) once everyone is here. */
+export const KEEPALIVE_MS = 120_000;
+/** Announces are this many times rarer while the page is hidden. */
+export const HIDDEN_FACTOR = 3;
+
+function jitter(ms) {
+  return ms === 0 ? 0 : Math.round(ms * (0.8 + Math.random() * 0.4));
+}
+
+/**
+ * options: cryptoClient, roomId + announceId (from the worker), self {peerId,
+ * instance}, allowed() -> fingerprints that may join, iceServers(), limitFor,
+ * handlers {announce(room), onPeerJoin, onPeerLeave, onMessage, onProgress,
+ * onFailedAttempt, onChange}.
+ */
+export function createRoom(options) {
+  const { cryptoClient, roomId, announceId, self, allowed, iceServers, handlers } = options;
+  const connections = new Map(); // remote peer id -> connection
+  const pending = new Map(); // offer id -> {pc, channel, timer}
+  let step = 0;
+  let timer = null;
+  let left = false;
+
+  const seal = async (message) =>
+    toBase64(await cryptoClient.call('room.seal', { roomId, plaintext: utf8(JSON.stringify(message)) }));
+  const open = async (payload) => {
+    try {
+      return JSON.parse(fromUtf8(await cryptoClient.call('room.open', { roomId, blob: fromBase64(payload) })));
+    } catch {
+      return null; // not for this room, or tampered: ignore quietly
+    }
+  };
+
+  const readyFingerprints = () =>
+    new Set([...connections.values()].filter((c) => c.link.state === 'ready').map((c) => c.link.peer.fingerprint));
+
+  function wantsPeers() {
+    const present = readyFingerprints();
+    return allowed().some((fp) => !present.has(fp));
+  }
+
+  /** Whether a new candidate (offered by `offererId`) should replace `existing`. */
+  function prefers(existing, offererId) {
+    if (!existing || existing.link.state === 'closed') return true;
+    if (existing.link.state === 'ready') return false;
+    return offererId < existing.offererId;
+  }
+
+  function track({ peerId, role, offererId, pc, channel, via }) {
+    const previous = connections.get(peerId);
+    const connection = { peerId, role, offererId, via, createdAt: Date.now() };
+    connection.link = createLink({
+      cryptoClient,
+      pc,
+      channel,
+      role,
+      roomId,
+      instance: self.instance,
+      allowed,
+      limitFor: options.limitFor,
+      handlers: {
+        onReady(peer) {
+          if (!peer.instance.startsWith(peerId)) {
+            // The signalled peer id must be the one the peer authenticated.
+            connection.link.close('instance-mismatch');
+            return;
+          }
+          for (const other of connections.values()) {
+            // A newer instance of the same identity (a reload) replaces the old one.
+            if (other !== connection && other.link.state === 'ready' && other.link.peer.fingerprint === peer.fingerprint) {
+              other.link.close('replaced');
+            }
+          }
+          handlers.onPeerJoin?.({ ...peer, peerId, via, link: connection.link });
+          handlers.onChange?.();
+          schedule();
+        },
+        onMessage: (type, data) => handlers.onMessage?.(connection.link.peer, type, data),
+        onProgress: (type, id, done, total) => handlers.onProgress?.(connection.link.peer, type, id, done, total),
+        onRejected(error) {
+          const fingerprint = /[0-9a-f]{64}/.exec(error.message ?? '')?.[0] ?? null;
+          handlers.onFailedAttempt?.({ reason: error.code ?? 'rejected', fingerprint, via, at: Date.now(), message: error.message });
+        },
+        onClose(reason, wasReady) {
+          if (connections.get(peerId) === connection) connections.delete(peerId);
+          if (wasReady) {
+            const fingerprint = connection.link.peer.fingerprint;
+            if (!readyFingerprints().has(fingerprint)) handlers.onPeerLeave?.({ fingerprint, peerId, reason });
+          }
+          handlers.onChange?.();
+          if (!left && wasReady) restartWarmup();
+        },
+      },
+    });
+    connections.set(peerId, connection);
+    if (previous && previous.link.state !== 'closed') previous.link.close('superseded');
+    handlers.onChange?.();
+    return connection;
+  }
+
+  const room = {
+    roomId,
+    announceId,
+    /** 20 characters: what WebTorrent trackers call the info_hash. */
+    infoHash: announceId.slice(0, 20),
+    peerId: self.peerId,
+    wantsPeers,
+
+    /** How many offers an announce should carry. */
+    offerCount: () => (wantsPeers() ? 1 : 0),
+
+    /** A fresh connection and its sealed offer, addressed to `to` if known. */
+    async makeOffer({ to = null } = {}) {
+      const offerId = toHex(randomBytes(10));
+      const { pc, channel, sdp } = await createOffer(iceServers());
+      if (left) {
+        pc.close();
+        throw new Error('room: left');
+      }
+      while (pending.size >= MAX_PENDING_OFFERS) {
+        const [oldest, entry] = pending.entries().next().value;
+        entry.pc.close();
+        clearTimeout(entry.timer);
+        pending.delete(oldest);
+      }
+      const timer = setTimeout(() => {
+        pending.get(offerId)?.pc.close();
+        pending.delete(offerId);
+      }, OFFER_TTL_MS);
+      pending.set(offerId, { pc, channel, timer });
+      return { offerId, payload: await seal({ kind: 'offer', from: self.peerId, to, offerId, sdp }) };
+    },
+
+    /** Answers a peer's offer; resolves to the sealed answer, or null to ignore. */
+    async handleOffer({ from, payload, via }) {
+      if (left || from === self.peerId) return null;
+      const message = await open(payload);
+      if (message?.kind !== 'offer' || message.from !== from || (message.to && message.to !== self.peerId)) return null;
+      if (!prefers(connections.get(from), from)) return null;
+      const { pc, channel, sdp } = await acceptOffer(message.sdp, iceServers());
+      if (left || !prefers(connections.get(from), from)) {
+        pc.close();
+        return null;
+      }
+      track({ peerId: from, role: 'answerer', offererId: from, pc, channel, via });
+      return seal({ kind: 'answer', from: self.peerId, to: from, offerId: message.offerId, sdp });
+    },
+
+    /** Completes one of our offers with a peer's answer. */
+    async handleAnswer({ from, payload, via }) {
+      const message = await open(payload);
+      if (message?.kind !== 'answer' || message.from !== from || message.to !== self.peerId) return;
+      const offer = pending.get(message.offerId);
+      if (!offer || left) return;
+      pending.delete(message.offerId);
+      clearTimeout(offer.timer);
+      if (!prefers(connections.get(from), self.peerId)) {
+        offer.pc.close();
+        return;
+      }
+      try {
+        await acceptAnswer(offer.pc, message.sdp);
+      } catch {
+        offer.pc.close();
+        return;
+      }
+      track({ peerId: from, role: 'offerer', offererId: self.peerId, pc: offer.pc, channel: offer.channel, via });
+    },
+
+    /** Whether an announce from `peerId` (Nostr) should get an offer from us. */
+    shouldOfferTo(peerId) {
+      if (left || peerId === self.peerId || !wantsPeers()) return false;
+      const existing = connections.get(peerId);
+      return !existing || existing.link.state === 'closed';
+    },
+
+    seal,
+    open,
+
+    /** Authenticated peers: [{fingerprint, spki, instance, sessionId, peerId, link}]. */
+    peers() {
+      return [...connections.values()]
+        .filter((c) => c.link.state === 'ready')
+        .map((c) => ({ ...c.link.peer, peerId: c.peerId, via: c.via, link: c.link }));
+    },
+
+    /** Connections in any state, for status displays. */
+    connections() {
+      return [...connections.values()].map((c) => ({ peerId: c.peerId, role: c.role, via: c.via, state: c.link.state }));
+    },
+
+    /** Announce again soon (network came back, page woke up, peer left). */
+    restartWarmup,
+
+    leave() {
+      left = true;
+      clearTimeout(timer);
+      for (const connection of connections.values()) connection.link.close('left');
+      for (const offer of pending.values()) {
+        clearTimeout(offer.timer);
+        offer.pc.close();
+      }
+      pending.clear();
+      cryptoClient.call('handle.release', { id: roomId }).catch(() => {});
+    },
+  };
+
+  function schedule() {
+    clearTimeout(timer);
+    if (left) return;
+    const hidden = typeof document !== 'undefined' && document.hidden ? HIDDEN_FACTOR : 1;
+    let delay;
+    if (!wantsPeers()) delay = KEEPALIVE_MS * hidden;
+    else if (step < WARMUP_MS.length) delay = WARMUP_MS[step];
+    else delay = STEADY_MS * hidden;
+    timer = setTimeout(() => {
+      step += 1;
+      handlers.announce(room);
+      schedule();
+    }, jitter(delay));
+  }
+
+  function restartWarmup() {
+    step = 0;
+    schedule();
+  }
+
+  restartWarmup();
+  return room;
+}

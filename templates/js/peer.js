@@ -1,0 +1,93 @@
+// WebRTC plumbing: one RTCPeerConnection with one ordered data channel,
+// negotiated without trickle ICE (the whole candidate list travels in the
+// sealed SDP, so a connection needs exactly one offer and one answer).
+
+const CHANNEL_LABEL = 'trustero';
+/** Longest we wait for ICE candidates before sending what we have. */
+export const ICE_GATHER_TIMEOUT_MS = 2500;
+
+function peerError(message) {
+  return new Error(`peer: ${message}`);
+}
+
+function gathered(pc, timeoutMs = ICE_GATHER_TIMEOUT_MS) {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      pc.removeEventListener('icegatheringstatechange', check);
+      resolve();
+    };
+    const check = () => {
+      if (pc.iceGatheringState === 'complete') done();
+    };
+    // Bounded: an unreachable STUN server must not hold the offer back.
+    const timer = setTimeout(done, timeoutMs);
+    pc.addEventListener('icegatheringstatechange', check);
+  });
+}
+
+/** Creates a connection and its offer. Resolves to {pc, channel, sdp}. */
+export async function createOffer(iceServers) {
+  const pc = new RTCPeerConnection({ iceServers });
+  const channel = pc.createDataChannel(CHANNEL_LABEL, { ordered: true });
+  try {
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    return { pc, channel: Promise.resolve(channel), sdp: pc.localDescription.sdp };
+  } catch (error) {
+    pc.close();
+    throw error;
+  }
+}
+
+/** Answers a remote offer. Resolves to {pc, channel: Promise, sdp}. */
+export async function acceptOffer(offerSdp, iceServers) {
+  const pc = new RTCPeerConnection({ iceServers });
+  const channel = new Promise((resolve) => {
+    pc.addEventListener('datachannel', (event) => {
+      if (event.channel.label === CHANNEL_LABEL) resolve(event.channel);
+    });
+  });
+  try {
+    await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await gathered(pc);
+    return { pc, channel, sdp: pc.localDescription.sdp };
+  } catch (error) {
+    pc.close();
+    throw error;
+  }
+}
+
+/** Applies the remote answer to a connection we offered. */
+export async function acceptAnswer(pc, answerSdp) {
+  await pc.setRemoteDescription({ type: 'answer', sdp: answerSdp });
+}
+
+/**
+ * The SHA-256 DTLS certificate fingerprint an SDP declares, as 32 bytes.
+ * WebRTC refuses a DTLS peer whose certificate does not match it, which is
+ * why the handshake signs both: they name the two ends of this connection.
+ */
+export function dtlsFingerprint(sdp) {
+  const match = /^a=fingerprint:sha-256 ([0-9A-Fa-f:]{95})\s*$/m.exec(sdp ?? '');
+  if (!match) throw peerError('SDP has no SHA-256 DTLS fingerprint');
+  return Uint8Array.from(match[1].split(':'), (pair) => parseInt(pair, 16));
+}
+
+/** Resolves when `channel` is open (rejects if it closes first or times out). */
+export function channelOpen(channel, timeoutMs) {
+  if (channel.readyState === 'open') return Promise.resolve(channel);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(peerError('data channel did not open in time')), timeoutMs);
+    channel.addEventListener('open', () => {
+      clearTimeout(timer);
+      resolve(channel);
+    }, { once: true });
+    channel.addEventListener('close', () => {
+      clearTimeout(timer);
+      reject(peerError('data channel closed before opening'));
+    }, { once: true });
+  });
+}

@@ -1,0 +1,106 @@
+// Network settings: which trackers, relays and ICE servers to use. Stored
+// sealed in the vault; editable in the settings view.
+
+/** Public WebTorrent trackers (the ones WebTorrent clients use). */
+export const DEFAULT_TRACKERS = [
+  'wss://tracker.openwebtorrent.com',
+  'wss://tracker.webtorrent.dev',
+  'wss://tracker.btorrent.xyz',
+  'wss://tracker.files.fm:7073/announce',
+];
+
+/** Public Nostr relays that accept ephemeral events. */
+export const DEFAULT_RELAYS = ['wss://relay.damus.io', 'wss://nos.lol', 'wss://relay.snort.social', 'wss://relay.primal.net'];
+
+/** A public STUN server helps peers behind NATs; not needed on a LAN. */
+export const DEFAULT_ICE_SERVERS = [{ urls: ['stun:stun.l.google.com:19302'] }];
+
+export const DEFAULT_SETTINGS = Object.freeze({
+  trackers: DEFAULT_TRACKERS,
+  relays: DEFAULT_RELAYS,
+  iceServers: DEFAULT_ICE_SERVERS,
+  useTrackers: true,
+  useNostr: true,
+  useLocalTracker: true,
+});
+
+const SETTINGS_KEY = 'settings';
+
+function isSocketUrl(text) {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'wss:' || url.protocol === 'ws:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** Parses one URL per line; returns {urls, errors}. */
+export function parseUrls(text, what) {
+  const urls = [];
+  const errors = [];
+  for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    if (isSocketUrl(line)) {
+      if (!urls.includes(line)) urls.push(line);
+    } else {
+      errors.push(`${what}: “${line}” is not a ws:// or wss:// address`);
+    }
+  }
+  return { urls, errors };
+}
+
+/**
+ * ICE servers, one per line: `stun:host:port` or
+ * `turn:host:port username credential` (also turns:).
+ */
+export function parseIceServers(text) {
+  const servers = [];
+  const errors = [];
+  for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const [url, username, credential, ...extra] = line.split(/\s+/);
+    if (extra.length || !/^(stun|turns?):[^\s]+$/.test(url)) {
+      errors.push(`ICE server: “${line}” should be “stun:host:port” or “turn:host:port username credential”`);
+    } else if (url.startsWith('turn') && (!username || !credential)) {
+      errors.push(`ICE server: ${url} needs a username and a credential`);
+    } else if (url.startsWith('stun') && username) {
+      errors.push(`ICE server: ${url} takes no credentials`);
+    } else {
+      servers.push(username ? { urls: [url], username, credential } : { urls: [url] });
+    }
+  }
+  return { servers, errors };
+}
+
+export function formatIceServers(servers) {
+  return servers
+    .map((s) => [s.urls[0], s.username, s.credential].filter(Boolean).join(' '))
+    .join('\n');
+}
+
+export async function loadSettings(store) {
+  const saved = await store.get(SETTINGS_KEY);
+  return { ...DEFAULT_SETTINGS, ...(saved ?? {}) };
+}
+
+export async function saveSettings(store, settings) {
+  await store.put(SETTINGS_KEY, settings);
+}
+
+/** The tracker built into `builder serve`, if this page came from one. */
+export async function discoverLocalTracker() {
+  try {
+    const response = await fetch('local-tracker', { cache: 'no-store', credentials: 'omit' });
+    if (!response.ok) return null;
+    const { announce } = await response.json();
+    return isSocketUrl(announce) ? announce : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Settings as the network uses them (local tracker added when enabled). */
+export function effectiveSettings(settings, localTracker) {
+  const trackers = [...settings.trackers];
+  if (settings.useLocalTracker && localTracker && !trackers.includes(localTracker)) trackers.unshift(localTracker);
+  return { ...settings, trackers };
+}

@@ -1,0 +1,93 @@
+// Signalling over WebTorrent trackers (the protocol of `bittorrent-tracker`'s
+// WebSocket server, which public trackers and `builder serve` speak). An
+// announce carries sealed offers; the tracker hands each to a random member
+// of the swarm, whose sealed answer comes back addressed to us.
+
+import { createSocketPool } from './sockets.js';
+
+export function createTrackerStrategy({ peerId, onStatus }) {
+  const rooms = new Map(); // info_hash -> room
+  const started = new Set(); // `${url} ${info_hash}` already announced with event=started
+
+  async function announceOn(endpoint, room) {
+    const offers = [];
+    for (let i = 0; i < room.offerCount(); i++) {
+      try {
+        const { offerId, payload } = await room.makeOffer();
+        offers.push({ offer_id: offerId, offer: { type: 'offer', sdp: payload } });
+      } catch {
+        break; // the room was left, or WebRTC refused: announce what we have
+      }
+    }
+    const key = `${endpoint.url} ${room.infoHash}`;
+    endpoint.send({
+      action: 'announce',
+      info_hash: room.infoHash,
+      peer_id: peerId,
+      numwant: offers.length,
+      uploaded: 0,
+      downloaded: 0,
+      left: 1,
+      event: started.has(key) ? undefined : 'started',
+      offers,
+    });
+    started.add(key);
+  }
+
+  async function onMessage(endpoint, message) {
+    if (message['failure reason']) {
+      endpoint.lastError = `tracker says: ${String(message['failure reason']).slice(0, 200)}`;
+      endpoint.lastErrorAt = Date.now();
+      onStatus?.();
+      return;
+    }
+    if (message.action !== 'announce') return;
+    const room = rooms.get(message.info_hash);
+    if (!room || typeof message.peer_id !== 'string' || message.peer_id === peerId) return;
+    if (message.offer && typeof message.offer.sdp === 'string' && typeof message.offer_id === 'string') {
+      const answer = await room.handleOffer({ from: message.peer_id, payload: message.offer.sdp, via: endpoint.url }).catch(() => null);
+      if (answer) {
+        endpoint.send({
+          action: 'announce',
+          info_hash: room.infoHash,
+          peer_id: peerId,
+          to_peer_id: message.peer_id,
+          offer_id: message.offer_id,
+          answer: { type: 'answer', sdp: answer },
+        });
+      }
+    } else if (message.answer && typeof message.answer.sdp === 'string') {
+      await room.handleAnswer({ from: message.peer_id, payload: message.answer.sdp, via: endpoint.url }).catch(() => {});
+    }
+  }
+
+  const pool = createSocketPool({
+    onOpen(endpoint) {
+      for (const key of [...started]) if (key.startsWith(`${endpoint.url} `)) started.delete(key);
+      for (const room of rooms.values()) announceOn(endpoint, room);
+    },
+    onMessage,
+    onStatus,
+  });
+
+  return {
+    name: 'tracker',
+    setUrls: pool.setUrls,
+    addRoom(room) {
+      rooms.set(room.infoHash, room);
+    },
+    removeRoom(room) {
+      rooms.delete(room.infoHash);
+      for (const endpoint of pool.open()) {
+        endpoint.send({ action: 'announce', info_hash: room.infoHash, peer_id: peerId, numwant: 0, uploaded: 0, downloaded: 0, left: 1, event: 'stopped' });
+        started.delete(`${endpoint.url} ${room.infoHash}`);
+      }
+    },
+    announce(room) {
+      for (const endpoint of pool.open()) announceOn(endpoint, room);
+    },
+    wake: pool.wake,
+    status: pool.status,
+    close: pool.close,
+  };
+}
