@@ -16,6 +16,7 @@ import { fromBase64, fromUtf8, randomBytes, toBase64, toHex, utf8 } from './enco
 
 export const OFFER_TTL_MS = 30_000;
 export const MAX_PENDING_OFFERS = 16;
+export const MAX_OFFERS_PER_ANNOUNCE = 4;
 /** Announce at these delays after joining or losing a peer... */
 export const WARMUP_MS = [0, 1_000, 3_000, 7_000, 15_000];
 /** ...then this often while someone expected is missing... */
@@ -56,10 +57,11 @@ export function createRoom(options) {
   const readyFingerprints = () =>
     new Set([...connections.values()].filter((c) => c.link.state === 'ready').map((c) => c.link.peer.fingerprint));
 
-  function wantsPeers() {
+  function missingPeers() {
     const present = readyFingerprints();
-    return allowed().some((fp) => !present.has(fp));
+    return allowed().filter((fp) => !present.has(fp)).length;
   }
+  const wantsPeers = () => missingPeers() > 0;
 
   /** Whether a new candidate (offered by `offererId`) should replace `existing`. */
   function prefers(existing, offererId) {
@@ -128,8 +130,8 @@ export function createRoom(options) {
     peerId: self.peerId,
     wantsPeers,
 
-    /** How many offers an announce should carry. */
-    offerCount: () => (wantsPeers() ? 1 : 0),
+    /** How many offers an announce should carry: one per missing peer (capped). */
+    offerCount: () => Math.min(missingPeers(), MAX_OFFERS_PER_ANNOUNCE),
 
     /** A fresh connection and its sealed offer, addressed to `to` if known. */
     async makeOffer({ to = null } = {}) {

@@ -38,10 +38,10 @@ export function createSettingsView({ settings, localTracker, onSave }) {
       message.textContent = 'Saved and applied.';
     },
   },
-  el('label', {}, useTrackers, ' Use WebTorrent trackers'),
+  el('label', { className: 'check' }, useTrackers, ' Use WebTorrent trackers'),
   el('label', { for: 'settings-trackers', text: 'Trackers (one wss:// address per line)' }), trackers,
-  el('label', {}, useLocal, localTracker ? ` Also use this server’s tracker (${localTracker})` : ' Also use the tracker of the server this page came from, when it has one'),
-  el('label', {}, useNostr, ' Use Nostr relays'),
+  el('label', { className: 'check' }, useLocal, localTracker ? ` Also use this server’s tracker (${localTracker})` : ' Also use the tracker of the server this page came from, when it has one'),
+  el('label', { className: 'check' }, useNostr, ' Use Nostr relays'),
   el('label', { for: 'settings-relays', text: 'Relays (one wss:// address per line)' }), relays,
   el('label', { for: 'settings-ice', text: 'ICE servers: “stun:host:port” or “turn:host:port username credential”, one per line (none needed on a LAN)' }), ice,
   el('div', { className: 'row' },

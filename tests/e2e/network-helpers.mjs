@@ -1,0 +1,70 @@
+// Helpers of the networking tests: log in, point the page at chosen
+// signalling servers through the real settings form, befriend, wait.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, login, openPage } from './harness.mjs';
+
+export const identities = JSON.parse(readFileSync(join(ROOT, 'tests/vectors/identity.json'), 'utf8')).vectors;
+export const ALICE = identities[0];
+export const BOB = identities[1];
+export const CAROL = identities[2];
+export const MALLORY = identities[4];
+
+/** Sets trackers, relays (arrays of URLs) and whether builder serve's tracker is used. */
+export async function configure(page, { trackers = [], relays = [], local = false, ice = '' }) {
+  if (!(await page.$eval('#settings', (d) => d.open))) await page.click('#settings summary');
+  await page.fill('#settings-trackers', trackers.join('\n'));
+  await page.fill('#settings-relays', relays.join('\n'));
+  await page.fill('#settings-ice', ice);
+  await page.setChecked('#settings-use-trackers', true);
+  await page.setChecked('#settings-use-nostr', true);
+  await page.setChecked('#settings-use-local-tracker', local);
+  await page.click('#settings-save');
+  await page.waitForSelector('#settings-message:text("Saved")');
+}
+
+export async function loggedIn(browser, url, who, network) {
+  const page = await openPage(browser, url);
+  await login(page, who.username, who.password, { bits: who.bits });
+  await configure(page, network);
+  return page;
+}
+
+export async function addContact(page, who, nickname) {
+  await page.fill('#contact-key', who.spki);
+  await page.fill('#contact-nickname', nickname);
+  await page.click('#add-contact-button');
+  await page.waitForSelector(`.contact[data-fingerprint="${who.fingerprint}"]`);
+}
+
+export async function waitOnline(page, who, timeout = 30_000) {
+  await page.waitForSelector(`.contact.online[data-fingerprint="${who.fingerprint}"]`, { timeout });
+}
+
+export async function waitOffline(page, who, timeout = 30_000) {
+  await page.waitForSelector(`.contact.offline[data-fingerprint="${who.fingerprint}"]`, { timeout });
+}
+
+/** Pings `who` through the contact list; resolves to the text shown ("12.3 ms"). */
+export async function ping(page, who) {
+  await page.click(`[data-ping="${who.fingerprint}"]`);
+  const result = `[data-ping-result="${who.fingerprint}"]`;
+  await page.waitForFunction((selector) => / ms$/.test(document.querySelector(selector)?.textContent ?? ''), result);
+  return page.textContent(result);
+}
+
+/** Alice and Bob, each with the other as a contact, online over `network`. */
+export async function befriend(browser, url, network, { alice = ALICE, bob = BOB } = {}) {
+  const a = await loggedIn(browser, url, alice, network);
+  const b = await loggedIn(browser, url, bob, network);
+  await addContact(a, bob, 'Bob');
+  await addContact(b, alice, 'Alice');
+  await Promise.all([waitOnline(a, bob), waitOnline(b, alice)]);
+  return [a, b];
+}
+
+/** Page errors other than unreachable signalling servers (expected offline). */
+export function unexpectedProblems(page) {
+  return page.problems.filter((p) => !/WebSocket connection to .* failed/.test(p));
+}

@@ -1,0 +1,175 @@
+// Matchmaking end to end: real Chromium pages find each other through real
+// signalling servers on loopback (builder serve's tracker, the npm
+// bittorrent-tracker server, nostr-rs-relay), authenticate, and pass frames.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { freePort, launch, openPage, serve } from './harness.mjs';
+import { startNostrRelay, startNpmTracker } from './servers.mjs';
+import {
+  ALICE, BOB, CAROL, MALLORY, addContact, befriend, loggedIn, ping, unexpectedProblems, waitOffline, waitOnline,
+} from './network-helpers.mjs';
+
+let browser;
+let server;
+before(async () => {
+  browser = await launch();
+  server = await serve();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function closeAll(pages) {
+  await Promise.all(pages.map((p) => p.context().close()));
+}
+
+test('peers meet through builder serve’s own tracker and exchange encrypted frames', async () => {
+  const pages = await befriend(browser, server.url, { local: true });
+  assert.match(await ping(pages[0], BOB), / ms$/);
+  assert.match(await ping(pages[1], ALICE), / ms$/);
+  assert.match(await pages[0].textContent('#network-summary'), /1 authenticated peer/);
+  for (const page of pages) assert.deepEqual(unexpectedProblems(page), []);
+  await closeAll(pages);
+});
+
+test('peers meet through the npm bittorrent-tracker server alone', async () => {
+  const tracker = await startNpmTracker();
+  try {
+    const pages = await befriend(browser, server.url, { trackers: [tracker.url] });
+    assert.match(await ping(pages[0], BOB), / ms$/);
+    await closeAll(pages);
+  } finally {
+    await tracker.stop();
+  }
+});
+
+test('peers meet through a Nostr relay alone', async () => {
+  const relay = await startNostrRelay();
+  try {
+    const pages = await befriend(browser, server.url, { relays: [relay.url] });
+    assert.match(await ping(pages[1], ALICE), / ms$/);
+    assert.match(await pages[0].textContent('#relay-status'), /connected/);
+    await closeAll(pages);
+  } finally {
+    await relay.stop();
+  }
+});
+
+test('a dead tracker does not block the one that works, and shows as unreachable', async () => {
+  const tracker = await startNpmTracker();
+  const dead = `ws://127.0.0.1:${await freePort()}`;
+  try {
+    const pages = await befriend(browser, server.url, { trackers: [dead, tracker.url] });
+    assert.match(await ping(pages[0], BOB), / ms$/);
+    await pages[0].waitForSelector(`#tracker-status [data-url="${dead}"][data-state="retrying"]`);
+    assert.match(await pages[0].textContent(`#tracker-status [data-url="${dead}"]`), /could not connect/);
+    await closeAll(pages);
+  } finally {
+    await tracker.stop();
+  }
+});
+
+test('an impostor who knows both public keys is refused and shown as a failed attempt', async () => {
+  const bob = await loggedIn(browser, server.url, BOB, { local: true });
+  await addContact(bob, ALICE, 'Alice');
+  // Mallory computes the Alice-Bob room from the public keys alone and joins it.
+  const mallory = await loggedIn(browser, server.url, MALLORY, { local: true });
+  await mallory.evaluate(async ({ alice, bob }) => {
+    const { app } = await import('./js/app-state.js');
+    const { decode } = await import('./js/encoding.js');
+    const room = await app.cryptoClient.call('room.pairOf', { spkiA: decode(alice.spki), spkiB: decode(bob.spki), password: '' });
+    app.network.join({ room, allowed: () => [alice.fingerprint, bob.fingerprint] });
+  }, { alice: ALICE, bob: BOB });
+  await bob.waitForSelector('#failed-attempts li[data-reason="unexpected-peer"]', { timeout: 30_000 });
+  assert.match(await bob.textContent('#failed-attempts'), new RegExp(MALLORY.fingerprint.slice(0, 4)));
+  assert.equal(await bob.locator('.contact.online').count(), 0, 'Mallory never shows as Alice');
+  await closeAll([bob, mallory]);
+});
+
+test('peers find each other again after the tracker restarts', async () => {
+  const tracker = await startNpmTracker();
+  const alice = await loggedIn(browser, server.url, ALICE, { trackers: [tracker.url] });
+  await addContact(alice, BOB, 'Bob');
+  await alice.waitForSelector(`#tracker-status [data-state="open"]`);
+  await tracker.stop();
+  await alice.waitForSelector(`#tracker-status [data-state="retrying"]`);
+  const bob = await loggedIn(browser, server.url, BOB, { trackers: [tracker.url] });
+  await addContact(bob, ALICE, 'Alice');
+  const restarted = await startNpmTracker({ port: tracker.port });
+  try {
+    await Promise.all([waitOnline(alice, BOB, 60_000), waitOnline(bob, ALICE, 60_000)]);
+    assert.match(await ping(bob, ALICE), / ms$/);
+  } finally {
+    await closeAll([alice, bob]);
+    await restarted.stop();
+  }
+});
+
+test('a peer that reloads shows offline, then comes back by itself', async () => {
+  const [alice, bob] = await befriend(browser, server.url, { local: true });
+  await bob.reload();
+  await waitOffline(alice, BOB);
+  await bob.waitForSelector('#login-form');
+  const { login } = await import('./harness.mjs');
+  await login(bob, BOB.username, BOB.password);
+  await waitOnline(alice, BOB);
+  await waitOnline(bob, ALICE);
+  assert.match(await ping(alice, BOB), / ms$/);
+  await closeAll([alice, bob]);
+});
+
+test('three peers in one group room each authenticate the other two', async () => {
+  const members = [ALICE, BOB, CAROL];
+  const pages = await Promise.all(members.map((who) => loggedIn(browser, server.url, who, { local: true })));
+  const groupId = Array.from({ length: 16 }, (_, i) => i);
+  const secret = Array.from({ length: 32 }, (_, i) => 100 + i);
+  await Promise.all(pages.map((page, i) => page.evaluate(async ({ groupId, secret, others }) => {
+    const { app } = await import('./js/app-state.js');
+    const room = await app.cryptoClient.call('room.group', { groupId: Uint8Array.from(groupId), secret: Uint8Array.from(secret) });
+    window.groupRoom = app.network.join({ room, allowed: () => others });
+  }, { groupId, secret, others: members.filter((_, j) => j !== i).map((m) => m.fingerprint) })));
+  for (const [i, page] of pages.entries()) {
+    await page.waitForFunction(() => window.groupRoom.peers().length === 2, null, { timeout: 30_000 });
+    const seen = await page.evaluate(() => window.groupRoom.peers().map((p) => p.fingerprint).sort());
+    assert.deepEqual(seen, members.filter((_, j) => j !== i).map((m) => m.fingerprint).sort());
+  }
+  await closeAll(pages);
+});
+
+test('a 5 MB payload arrives intact with progress on both sides', async () => {
+  const [alice, bob] = await befriend(browser, server.url, { local: true });
+  await bob.evaluate((aliceFp) => {
+    window.received = new Promise((resolve) => {
+      import('./js/app-state.js').then(({ app }) => {
+        window.progress = [];
+        const friend = app.friends.get(aliceFp);
+        friend.onMessage = (type, data) => resolve({ type, length: data.length, digest: crypto.subtle.digest('SHA-256', data) });
+        friend.link.onProgressForTest = null;
+      });
+    }).then(async (m) => ({ ...m, digest: Array.from(new Uint8Array(await m.digest)) }));
+  }, ALICE.fingerprint);
+  const sent = await alice.evaluate(async (bobFp) => {
+    const { app } = await import('./js/app-state.js');
+    const payload = new Uint8Array(5 * 1024 * 1024);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 7 + (i >> 13)) & 0xff;
+    const progress = [];
+    const started = performance.now();
+    await app.friends.get(bobFp).link.send('test-blob', payload, { onProgress: (done, total) => progress.push([done, total]) });
+    return {
+      ms: performance.now() - started,
+      progress,
+      digest: Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', payload))),
+    };
+  }, BOB.fingerprint);
+  const received = await bob.evaluate(() => window.received);
+  assert.equal(received.type, 'test-blob');
+  assert.equal(received.length, 5 * 1024 * 1024);
+  assert.deepEqual(received.digest, sent.digest);
+  assert.ok(sent.progress.length > 50, 'progress reported per chunk');
+  assert.deepEqual(sent.progress.at(-1), [5 * 1024 * 1024, 5 * 1024 * 1024]);
+  for (let i = 1; i < sent.progress.length; i++) assert.ok(sent.progress[i][0] > sent.progress[i - 1][0]);
+  await closeAll([alice, bob]);
+});
