@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Trustero's whole test suite. Installs what it needs on a fresh Debian
 # machine (wasm target, wasm-bindgen test runner, Chromium + ChromeDriver,
-# npm dev packages, cargo-deny), then runs every check and prints a summary.
+# npm dev packages, cargo-deny, nostr-rs-relay), then runs every check and
+# prints a summary.
 #
 #   bash tests/run.sh
 #
@@ -59,6 +60,12 @@ install_prerequisites() {
   if [ "$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
     say "installing wasm-bindgen-cli $wbg (provides wasm-bindgen-test-runner)"
     cargo install wasm-bindgen-cli --version "$wbg"
+  fi
+  # A real Nostr relay for the signalling tests (needs protoc to build).
+  if ! command -v nostr-rs-relay >/dev/null; then
+    command -v protoc >/dev/null || apt_install protobuf-compiler
+    say "installing nostr-rs-relay (a real Nostr relay for the tests)"
+    cargo install nostr-rs-relay --version 0.8.12
   fi
   if ! cargo deny --version >/dev/null 2>&1; then
     say "installing cargo-deny"
@@ -127,6 +134,6 @@ step "reproducible bundle (builder verify of the committed dist/)" reproducible_
 step "builder verify names a tampered file" verify_detects_tampering
 step "builder verify --url checks a served mirror" verify_checks_a_served_mirror
 step "README states the current bundle hash" readme_states_bundle_hash
-step "browser end-to-end tests (Playwright + Chromium + builder serve)" browser_end_to_end
+step "browser end-to-end tests (Chromium; builder serve, bittorrent-tracker, nostr-rs-relay)" browser_end_to_end
 
 printf '\ntests/run.sh: all %d steps passed in %s\n' "$STEPS" "$(elapsed "$STARTED")"

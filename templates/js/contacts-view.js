@@ -7,6 +7,7 @@ const REASONS = {
   'unexpected-peer': 'Refused: the peer proved an identity that is not this contact',
   'channel-binding': 'Refused: the connection fingerprints do not match — someone may be intercepting',
   'bad-signature': 'Refused: the peer’s handshake signature did not verify',
+  malformed: 'Refused: the peer broke the handshake protocol',
 };
 
 function shortFingerprint(fp) {
