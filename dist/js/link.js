@@ -30,7 +30,13 @@ export function createLink({ cryptoClient, pc, channel, role, roomId, instance, 
   let handshakeId = null;
   let channelId = null;
   let peer = null;
-  let started = null;
+  // Settles once our side of the handshake exists in the worker; the peer's
+  // hello may arrive before that and must wait for it.
+  let handshakeStarted;
+  const started = new Promise((resolve, reject) => {
+    handshakeStarted = { resolve, reject };
+  });
+  started.catch(() => {});
   let processing = Promise.resolve();
   let sending = Promise.resolve();
   let lastReceived = Date.now();
@@ -175,17 +181,21 @@ export function createLink({ cryptoClient, pc, channel, role, roomId, instance, 
     // Sending in the very tick a received channel opens sometimes loses the
     // message in Chromium: defer the first send.
     await new Promise((resolve) => setTimeout(resolve, 0));
-    started = call('handshake.start', {
-      roomId,
-      role,
-      instance,
-      dtlsLocal: dtlsFingerprint(pc.localDescription?.sdp),
-      dtlsRemote: dtlsFingerprint(pc.remoteDescription?.sdp),
-    }).then((result) => {
+    try {
+      const result = await call('handshake.start', {
+        roomId,
+        role,
+        instance,
+        dtlsLocal: dtlsFingerprint(pc.localDescription?.sdp),
+        dtlsRemote: dtlsFingerprint(pc.remoteDescription?.sdp),
+      });
       handshakeId = result.handshakeId;
       if (state !== 'closed') dc.send(result.hello);
-    });
-    started.catch(() => close('handshake-failed'));
+      handshakeStarted.resolve();
+    } catch (error) {
+      handshakeStarted.reject(error);
+      close('handshake-failed');
+    }
   }
 
   pc.addEventListener('connectionstatechange', () => {

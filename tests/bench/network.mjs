@@ -86,6 +86,12 @@ async function oursOnce(a, b, spkis, run, idle) {
 
 /** The same with Trystero 0.25 (torrent strategy) on the same tracker. */
 async function trysteroOnce(a, b, tracker, run, idle) {
+  // Trystero shares peer connections across rooms of a page: start each run
+  // from fresh pages so it connects from scratch, as ours does.
+  await Promise.all([a, b].map(async (page) => {
+    await page.reload();
+    await page.waitForFunction(() => window.trystero);
+  }));
   const roomId = `bench-${Date.now()}-${run}`;
   const join = (page, sendFirst) => page.evaluate(({ tracker, roomId, sendFirst }) => {
     const room = window.trystero.joinRoom({ appId: 'trustero-bench', relayConfig: { urls: [tracker] }, rtcConfig: { iceServers: [] } }, roomId);
