@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
 # Benchmarks (separate from the tests; they print tables, nothing is asserted).
-#   bash tests/bench.sh          BENCH_USERS=N sets how many users derive (default 5)
+#   bash tests/bench.sh [crypto|network|all]      (default: all)
+# Knobs: BENCH_USERS (identities derived, default 5), BENCH_RUNS (connect runs,
+# default 20), BENCH_IDLE_MS (idle time of the first peer, default 5000),
+# BENCH_ROUNDS (throughput rounds, default 7).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --locked -p builder
+which=${1:-all}
+cargo build --locked -q -p builder
 (cd tests && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-native=$(mktemp)
-echo "native timings (cargo run --release -p worker --example bench)..."
-cargo run --locked --release -q -p worker --example bench > "$native"
-echo "browser timings (Chromium, builder serve)..."
-(cd tests && node bench/crypto.mjs "$native")
-rm -f "$native"
+if [ "$which" = crypto ] || [ "$which" = all ]; then
+  native=$(mktemp)
+  echo "native timings (cargo run --release -p worker --example bench)..."
+  cargo run --locked --release -q -p worker --example bench > "$native"
+  echo "browser timings (Chromium, builder serve)..."
+  (cd tests && node bench/crypto.mjs "$native")
+  rm -f "$native"
+fi
+if [ "$which" = network ] || [ "$which" = all ]; then
+  command -v nostr-rs-relay >/dev/null || { echo "nostr-rs-relay is missing: run tests/run.sh once (it installs it)"; exit 1; }
+  echo
+  echo "matchmaking and throughput (Chromium; builder serve, bittorrent-tracker, nostr-rs-relay, Trystero)..."
+  (cd tests && node bench/network.mjs)
+fi
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

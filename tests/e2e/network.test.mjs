@@ -173,3 +173,55 @@ test('a 5 MB payload arrives intact with progress on both sides', async () => {
   for (let i = 1; i < sent.progress.length; i++) assert.ok(sent.progress[i][0] > sent.progress[i - 1][0]);
   await closeAll([alice, bob]);
 });
+
+test('opening an “add me” link before login fills in the contact form', async () => {
+  const page = await openPage(browser, `${server.url}#add=${BOB.spki}`);
+  await page.waitForFunction(() => !location.hash, null, { timeout: 10_000 });
+  const { login } = await import('./harness.mjs');
+  await login(page, ALICE.username, ALICE.password);
+  assert.match(await page.inputValue('#contact-key'), new RegExp(`#add=${BOB.spki}`));
+  await page.fill('#contact-nickname', 'Bob');
+  await page.click('#add-contact-button');
+  await page.waitForSelector(`.contact[data-fingerprint="${BOB.fingerprint}"]`);
+  // Adding yourself or nonsense is refused with an explanation.
+  const errorShows = (pattern) => page.waitForFunction((source) => new RegExp(source).test(document.getElementById('contact-error').textContent), pattern.source);
+  await page.fill('#contact-key', ALICE.spki);
+  await page.click('#add-contact-button');
+  await errorShows(/your own public key/);
+  await page.fill('#contact-key', 'not a key');
+  await page.click('#add-contact-button');
+  await errorShows(/not a valid Trustero public key/);
+  await page.context().close();
+});
+
+test('contacts and settings survive logging out and in again, sealed at rest', async () => {
+  const relay = 'ws://127.0.0.1:9/unused-relay';
+  const page = await loggedIn(browser, server.url, ALICE, { local: true, relays: [relay] });
+  await addContact(page, BOB, 'Bobby Tables <b>');
+  await page.click('#logout-button');
+  const { login } = await import('./harness.mjs');
+  await login(page, ALICE.username, ALICE.password);
+  await page.waitForSelector(`.contact[data-fingerprint="${BOB.fingerprint}"]`);
+  assert.equal(await page.textContent(`.contact[data-fingerprint="${BOB.fingerprint}"] strong`), 'Bobby Tables <b>');
+  assert.equal(await page.inputValue('#settings-relays'), relay);
+  // Nothing readable in IndexedDB: no nickname, no relay address, no key.
+  const dump = await page.evaluate(async () => {
+    const { app } = await import('./js/app-state.js');
+    const db = await new Promise((resolve, reject) => {
+      const request = indexedDB.open(app.store.name);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const values = await new Promise((resolve) => {
+      const request = db.transaction('records').objectStore('records').getAll();
+      request.onsuccess = () => resolve(request.result);
+    });
+    db.close();
+    return { name: app.store.name, text: values.map((v) => new TextDecoder('latin1').decode(v)).join('\n') };
+  });
+  for (const secret of ['Bobby', 'unused-relay', BOB.spki.slice(0, 40), BOB.fingerprint.slice(0, 16)]) {
+    assert.ok(!dump.text.includes(secret), `IndexedDB leaks ${secret}`);
+  }
+  assert.ok(!dump.name.includes(ALICE.fingerprint.slice(0, 8)), 'the database name reveals nothing');
+  await page.context().close();
+});
