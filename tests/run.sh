@@ -78,7 +78,7 @@ install_prerequisites() {
 rust_format() { cargo fmt --all -- --check; }
 rust_lints() {
   cargo clippy --workspace --all-targets --locked -- -D warnings
-  cargo clippy -p worker --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+  cargo clippy -p worker --target wasm32-unknown-unknown --lib --tests --locked -- -D warnings
 }
 dependency_policy() { cargo deny --locked check licenses bans sources; }
 native_tests() { cargo test --workspace --locked; }

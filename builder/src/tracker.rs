@@ -179,10 +179,10 @@ impl Tracker {
             match socket.read() {
                 Ok(Message::Text(text)) => {
                     let reply = self.handle(text.as_str(), connection, &outbox, &mut joined);
-                    if let Some(reply) = reply {
-                        if outbox.send(&reply).is_err() {
-                            break;
-                        }
+                    if let Some(reply) = reply
+                        && outbox.send(&reply).is_err()
+                    {
+                        break;
                     }
                 }
                 Ok(Message::Binary(_)) => {

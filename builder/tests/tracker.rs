@@ -9,7 +9,11 @@ use serde_json::{Value, json};
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
-struct Server(Child, u16, tempfile::TempDir);
+struct Server(
+    Child,
+    u16,
+    #[allow(dead_code, reason = "kept alive until the server stops")] tempfile::TempDir,
+);
 
 impl Drop for Server {
     fn drop(&mut self) {

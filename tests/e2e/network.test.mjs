@@ -225,3 +225,42 @@ test('contacts and settings survive logging out and in again, sealed at rest', a
   assert.ok(!dump.name.includes(ALICE.fingerprint.slice(0, 8)), 'the database name reveals nothing');
   await page.context().close();
 });
+
+test('closing a tab shows the peer offline within seconds', async () => {
+  const [alice, bob] = await befriend(browser, server.url, { local: true });
+  const started = Date.now();
+  await bob.close();
+  await waitOffline(alice, BOB, 20_000);
+  assert.ok(Date.now() - started < 20_000);
+  await alice.context().close();
+});
+
+test('when the network comes back, signalling reconnects at once instead of waiting out its backoff', async () => {
+  const tracker = await startNpmTracker();
+  const alice = await loggedIn(browser, server.url, ALICE, { trackers: [tracker.url] });
+  await alice.waitForSelector('#tracker-status [data-state="open"]');
+  await tracker.stop();
+  await alice.context().setOffline(true);
+  // Let failures push the next attempt several seconds away.
+  const retryIn = () => alice.evaluate(async () => {
+    const { app } = await import('./js/app-state.js');
+    const [endpoint] = app.network.status().trackers;
+    return endpoint.state === 'retrying' ? endpoint.retryAt - Date.now() : 0;
+  });
+  const deadline = Date.now() + 30_000;
+  while ((await retryIn()) < 6_000) {
+    assert.ok(Date.now() < deadline, 'backoff never grew');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const restarted = await startNpmTracker({ port: tracker.port });
+  try {
+    const back = Date.now();
+    await alice.context().setOffline(false);
+    // Well before the scheduled retry (6 s or more away).
+    await alice.waitForSelector('#tracker-status [data-state="open"]', { timeout: 4_000 });
+    assert.ok(Date.now() - back < 4_000);
+  } finally {
+    await alice.context().close();
+    await restarted.stop();
+  }
+});

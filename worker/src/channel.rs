@@ -31,7 +31,7 @@ pub struct Counter(u64);
 
 impl Counter {
     /// The next counter value.
-    pub fn next(&mut self) -> Result<u64> {
+    pub fn take(&mut self) -> Result<u64> {
         let value = self.0;
         self.0 = value.checked_add(1).ok_or(Error::FrameRejected)?;
         Ok(value)
@@ -73,7 +73,7 @@ impl Channel {
     /// Seals the next outgoing frame.
     pub fn seal(&mut self, plaintext: &[u8]) -> Result<Vec<u8>> {
         check_len(plaintext.len())?;
-        let nonce = nonce(self.role, self.sent.next()?);
+        let nonce = nonce(self.role, self.sent.take()?);
         Ok(aead::seal(
             &self.keys.send,
             &nonce,
@@ -87,7 +87,7 @@ impl Channel {
         if frame.len() > MAX_FRAME + aead::TAG_LEN {
             return Err(Error::FrameRejected);
         }
-        let nonce = nonce(self.role.peer(), self.received.next()?);
+        let nonce = nonce(self.role.peer(), self.received.take()?);
         aead::open(&self.keys.receive, &nonce, labels::FRAME, frame)
             .map_err(|_| Error::FrameRejected)
     }

@@ -150,7 +150,7 @@ fn frames_flow_both_ways_and_replays_or_reordering_are_rejected() {
 #[test]
 fn an_impostor_with_a_valid_key_is_refused_by_identity() {
     let (alice, bob, mallory) = identities();
-    let (mut o, hello_o) = start(&side(&mallory, 5, 0xa, 0xb), Role::Offerer);
+    let (o, hello_o) = start(&side(&mallory, 5, 0xa, 0xb), Role::Offerer);
     let (mut a, _) = start(&side(&bob, 2, 0xb, 0xa), Role::Answerer);
     let alice_fp = alice.public().fingerprint();
     let error = a.receive_hello(&hello_o, |fp| *fp == alice_fp).unwrap_err();

@@ -191,7 +191,7 @@ impl WebChannel {
         Ok(Pending {
             subtle: self.subtle.clone(),
             key: self.send.clone(),
-            nonce: channel::nonce(self.role, self.sent.next()?),
+            nonce: channel::nonce(self.role, self.sent.take()?),
         })
     }
 
@@ -204,7 +204,7 @@ impl WebChannel {
         Ok(Pending {
             subtle: self.subtle.clone(),
             key: self.receive.clone(),
-            nonce: channel::nonce(self.role.peer(), self.received.next()?),
+            nonce: channel::nonce(self.role.peer(), self.received.take()?),
         })
     }
 
