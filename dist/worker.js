@@ -448,6 +448,31 @@ const ret = wasm.session_openStored(this.__wbg_ptr, ptr0, len0, ptr1, len1);
 return ret;
 }
 /**
+ * The id (hex) of the conversation with the holder of `theirSpki`.
+ * @param {Uint8Array | number[]} their_spki
+ * @returns {string}
+ */
+pairConversationId(their_spki) {
+let deferred3_0;
+let deferred3_1;
+try {
+const ptr0 = passArray8ToWasm0(their_spki, wasm.__wbindgen_malloc);
+const len0 = WASM_VECTOR_LEN;
+const ret = wasm.session_pairConversationId(this.__wbg_ptr, ptr0, len0);
+var ptr2 = ret[0];
+var len2 = ret[1];
+if (ret[3]) {
+ptr2 = 0; len2 = 0;
+throw takeFromExternrefTable0(ret[2]);
+}
+deferred3_0 = ptr2;
+deferred3_1 = len2;
+return getStringFromWasm0(ptr2, len2);
+} finally {
+wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+}
+}
+/**
  * The signalling room shared with the holder of `theirSpki`.
  * @param {Uint8Array | number[]} their_spki
  * @param {string} room_password
@@ -615,6 +640,71 @@ if (Symbol.dispose) Session.prototype[Symbol.dispose] = Session.prototype.free;
 exports.Session = Session;
 
 /**
+ * SHA-256 of a buffer, as bytes (WebCrypto).
+ * @param {Uint8Array} data
+ * @returns {Promise<any>}
+ */
+function digest(data) {
+const ret = wasm.digest(data);
+return ret;
+}
+exports.digest = digest;
+
+/**
+ * The root hash (hex) of a file from its concatenated 32-byte chunk digests.
+ * @param {Uint8Array | number[]} digests
+ * @returns {string}
+ */
+function fileRoot(digests) {
+let deferred3_0;
+let deferred3_1;
+try {
+const ptr0 = passArray8ToWasm0(digests, wasm.__wbindgen_malloc);
+const len0 = WASM_VECTOR_LEN;
+const ret = wasm.fileRoot(ptr0, len0);
+var ptr2 = ret[0];
+var len2 = ret[1];
+if (ret[3]) {
+ptr2 = 0; len2 = 0;
+throw takeFromExternrefTable0(ret[2]);
+}
+deferred3_0 = ptr2;
+deferred3_1 = len2;
+return getStringFromWasm0(ptr2, len2);
+} finally {
+wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+}
+}
+exports.fileRoot = fileRoot;
+
+/**
+ * The id (hex) of a group's conversation, from its 16-byte group id.
+ * @param {Uint8Array | number[]} group_id
+ * @returns {string}
+ */
+function groupConversationId(group_id) {
+let deferred3_0;
+let deferred3_1;
+try {
+const ptr0 = passArray8ToWasm0(group_id, wasm.__wbindgen_malloc);
+const len0 = WASM_VECTOR_LEN;
+const ret = wasm.groupConversationId(ptr0, len0);
+var ptr2 = ret[0];
+var len2 = ret[1];
+if (ret[3]) {
+ptr2 = 0; len2 = 0;
+throw takeFromExternrefTable0(ret[2]);
+}
+deferred3_0 = ptr2;
+deferred3_1 = len2;
+return getStringFromWasm0(ptr2, len2);
+} finally {
+wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+}
+}
+exports.groupConversationId = groupConversationId;
+
+/**
  * The fingerprint and size of a public key, or an `invalid-public-key` error.
  * @param {Uint8Array | number[]} spki
  * @returns {object}
@@ -629,6 +719,35 @@ throw takeFromExternrefTable0(ret[1]);
 return takeFromExternrefTable0(ret[0]);
 }
 exports.inspectPublicKey = inspectPublicKey;
+
+/**
+ * Decrypts chunk `index` of a file; `decryption-failed` if it was altered,
+ * moved, or its last flag is wrong.
+ * @param {Uint8Array | number[]} key
+ * @param {Uint8Array | number[]} file_id
+ * @param {number} index
+ * @param {boolean} last
+ * @param {Uint8Array} ciphertext
+ * @returns {Promise<any>}
+ */
+function openFileChunk(key, file_id, index, last, ciphertext) {
+const val3 = +index;
+const val4 = +last;
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passArray8ToWasm0(key, wasm.__wbindgen_malloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(file_id, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.openFileChunk(ptr0, len0, ptr1, len1, val3, val4, ciphertext);
+return ret;
+}
+exports.openFileChunk = openFileChunk;
 
 /**
  * The unverified header of an envelope: who claims to have sent it, so the
@@ -646,6 +765,48 @@ throw takeFromExternrefTable0(ret[1]);
 return takeFromExternrefTable0(ret[0]);
 }
 exports.peekEnvelope = peekEnvelope;
+
+/**
+ * `n` random bytes (1 to 64): file keys, group ids and secrets.
+ * @param {number} n
+ * @returns {Uint8Array}
+ */
+function randomBytes(n) {
+const ret = wasm.randomBytes(n);
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+return takeFromExternrefTable0(ret[0]);
+}
+exports.randomBytes = randomBytes;
+
+/**
+ * Encrypts chunk `index` of a file (see `worker/src/files.rs`).
+ * @param {Uint8Array | number[]} key
+ * @param {Uint8Array | number[]} file_id
+ * @param {number} index
+ * @param {boolean} last
+ * @param {Uint8Array} plaintext
+ * @returns {Promise<any>}
+ */
+function sealFileChunk(key, file_id, index, last, plaintext) {
+const val3 = +index;
+const val4 = +last;
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passArray8ToWasm0(key, wasm.__wbindgen_malloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(file_id, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.sealFileChunk(ptr0, len0, ptr1, len1, val3, val4, plaintext);
+return ret;
+}
+exports.sealFileChunk = sealFileChunk;
 
 /**
  * SHA-256 of `bytes` as 64 lowercase hex digits (the bundle hash is that of MANIFEST).
@@ -718,6 +879,10 @@ return ret;
 }, arguments); },
 __wbg_deriveBits_4c00b9e4633ad461: function() { return handleError(function (arg0, arg1, arg2, arg3) {
 const ret = arg0.deriveBits(arg1, arg2, arg3 >>> 0);
+return ret;
+}, arguments); },
+__wbg_digest_78e0e7803e156bbe: function() { return handleError(function (arg0, arg1, arg2, arg3) {
+const ret = arg0.digest(getStringFromWasm0(arg1, arg2), arg3);
 return ret;
 }, arguments); },
 __wbg_encrypt_a958ea2fb42e62f3: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4) {
@@ -889,7 +1054,7 @@ const ret = arg0.verify(arg1, arg2, getArrayU8FromWasm0(arg3, arg4), getArrayU8F
 return ret;
 }, arguments); },
 __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-// Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 91, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+// Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 106, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
 const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hb75119badfe1c789);
 return ret;
 },
@@ -1275,7 +1440,7 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-vJ/AT6DGZBxolFXcrUNMk/+eV/1G5V5gxwmedMIY31NzbwwzhUguvj9QdFWvT4tE";
+const WASM_INTEGRITY = "sha384-R3vP0gqZrNxQT8dPK238Pxf11DkkMmOpCSkpr+uzwJB45cAKmkzcYY4+fJbZ0xyG";
 
 let ready = null; // Promise of the instantiated module
 let session = null; // the logged-in wasm_bindgen.Session, if any
@@ -1377,6 +1542,16 @@ const handlers = {
   },
   'channel.seal': ({ channelId, plaintext }) => held(channelId, wasm_bindgen.SecureChannel).seal(plaintext),
   'channel.open': ({ channelId, frame }) => held(channelId, wasm_bindgen.SecureChannel).open(frame),
+
+  'conversation.pair': ({ spki }) => requireSession().pairConversationId(spki),
+  'conversation.group': ({ groupId }) => wasm_bindgen.groupConversationId(groupId),
+  'random.bytes': ({ length }) => wasm_bindgen.randomBytes(length),
+  'file.sealChunk': ({ key, fileId, index, last, plaintext }) =>
+    wasm_bindgen.sealFileChunk(key, fileId, index, last, plaintext),
+  'file.openChunk': ({ key, fileId, index, last, ciphertext }) =>
+    wasm_bindgen.openFileChunk(key, fileId, index, last, ciphertext),
+  'file.root': ({ digests }) => wasm_bindgen.fileRoot(digests),
+  'hash.digest': ({ bytes }) => wasm_bindgen.digest(bytes),
 
   'nostr.sign': ({ createdAt, kind, tags, content }) => {
     nostrSigner ??= new wasm_bindgen.NostrSigner();

@@ -114,6 +114,16 @@ const handlers = {
   'channel.seal': ({ channelId, plaintext }) => held(channelId, wasm_bindgen.SecureChannel).seal(plaintext),
   'channel.open': ({ channelId, frame }) => held(channelId, wasm_bindgen.SecureChannel).open(frame),
 
+  'conversation.pair': ({ spki }) => requireSession().pairConversationId(spki),
+  'conversation.group': ({ groupId }) => wasm_bindgen.groupConversationId(groupId),
+  'random.bytes': ({ length }) => wasm_bindgen.randomBytes(length),
+  'file.sealChunk': ({ key, fileId, index, last, plaintext }) =>
+    wasm_bindgen.sealFileChunk(key, fileId, index, last, plaintext),
+  'file.openChunk': ({ key, fileId, index, last, ciphertext }) =>
+    wasm_bindgen.openFileChunk(key, fileId, index, last, ciphertext),
+  'file.root': ({ digests }) => wasm_bindgen.fileRoot(digests),
+  'hash.digest': ({ bytes }) => wasm_bindgen.digest(bytes),
+
   'nostr.sign': ({ createdAt, kind, tags, content }) => {
     nostrSigner ??= new wasm_bindgen.NostrSigner();
     return nostrSigner.sign(createdAt, kind, tags, content);

@@ -21,7 +21,7 @@ function ago(time) {
   return new Date(time).toLocaleString();
 }
 
-export function createContactsView({ friends, pendingKey }) {
+export function createContactsView({ friends, pendingKey, onChat }) {
   const keyInput = el('textarea', { id: 'contact-key', rows: 3, spellcheck: false, placeholder: 'Public key or “add me” link', value: pendingKey ?? '' });
   const nickname = el('input', { id: 'contact-nickname', placeholder: 'Name (only you see it)', maxLength: 100 });
   const password = el('input', { id: 'contact-room-password', type: 'password', placeholder: 'Optional shared room password', autocomplete: 'off' });
@@ -67,6 +67,8 @@ export function createContactsView({ friends, pendingKey }) {
         el('strong', { text: friend.nickname || 'Unnamed contact' }),
         el('code', { className: 'fp', title: friend.fingerprint, text: shortFingerprint(friend.fingerprint) })),
       el('span', { className: 'status', 'data-status': friend.status, text: online ? `online since ${ago(friend.since)}` : 'offline' }),
+      friend.verified ? el('span', { className: 'verified', title: 'Safety number verified', text: '✓ verified' }) : null,
+      el('button', { type: 'button', className: 'ghost', text: 'Chat', 'data-chat': friend.fingerprint, onclick: () => onChat?.(friend.fingerprint) }),
       el('button', {
         type: 'button', className: 'ghost', text: 'Ping', disabled: !online, 'data-ping': friend.fingerprint,
         onclick: async () => {

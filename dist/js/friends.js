@@ -1,6 +1,6 @@
 // Contacts: the people whose public keys you hold. Each has a pair room
-// (topic from both fingerprints and an optional room password) that this
-// page stays in, so the contact shows online the moment both are.
+// (topic from both fingerprints and an optional room password) and a pair
+// conversation. Rooms are joined and left by the room cycler (cycling.js).
 
 import { decode as fromBase64url, encode as toBase64url } from './encoding.js';
 
@@ -20,48 +20,68 @@ export function parsePublicKey(text) {
   }
 }
 
-export function createFriends({ cryptoClient, store, network, identity, onChange }) {
+export function createFriends({ cryptoClient, store, network, identity, messenger, frames, onChange }) {
   const friends = new Map(); // fingerprint -> friend
   const failedAttempts = [];
 
-  const snapshot = (friend) => ({
-    spki: toBase64url(friend.spki),
-    nickname: friend.nickname,
-    roomPassword: friend.roomPassword,
-    addedAt: friend.addedAt,
+  const snapshot = (f) => ({
+    spki: toBase64url(f.spki),
+    nickname: f.nickname,
+    roomPassword: f.roomPassword,
+    addedAt: f.addedAt,
+    verified: f.verified,
+    keyChangedFrom: f.keyChangedFrom ?? null,
   });
   const save = () => store.put(FRIENDS_KEY, [...friends.values()].map(snapshot));
 
-  async function join(friend) {
-    const room = await cryptoClient.call('room.pair', { spki: friend.spki, password: friend.roomPassword });
-    friend.room = network.join({
-      room,
-      allowed: () => [friend.fingerprint],
-      handlers: {
-        onPeerJoin(peer) {
-          friend.link = peer.link;
-          friend.status = 'online';
-          friend.since = Date.now();
-          friend.via = peer.via;
-          onChange?.();
-        },
-        onPeerLeave() {
-          friend.link = null;
-          friend.status = 'offline';
-          friend.since = Date.now();
-          onChange?.();
-        },
-        onFailedAttempt(attempt) {
-          failedAttempts.unshift({ ...attempt, contact: friend.fingerprint });
-          failedAttempts.length = Math.min(failedAttempts.length, MAX_FAILED_ATTEMPTS);
-          onChange?.();
-        },
-        onMessage: (peer, type, data) => friend.onMessage?.(type, data),
+  function roomHandlers(friend) {
+    return {
+      onPeerJoin(peer) {
+        friend.link = peer.link;
+        friend.status = 'online';
+        friend.since = Date.now();
+        friend.lastActive = Date.now();
+        messenger.attachLink(friend.fingerprint, peer.link);
+        onChange?.({ friend: friend.fingerprint });
       },
-    });
+      onPeerLeave() {
+        if (friend.link) messenger.detachLink(friend.fingerprint, friend.link);
+        friend.link = null;
+        friend.status = 'offline';
+        friend.since = Date.now();
+        onChange?.({ friend: friend.fingerprint });
+      },
+      onFailedAttempt(attempt) {
+        failedAttempts.unshift({ ...attempt, contact: friend.fingerprint });
+        failedAttempts.length = Math.min(failedAttempts.length, MAX_FAILED_ATTEMPTS);
+        onChange?.({ attempts: true });
+      },
+      onMessage: (peer, type, data) => frames(peer.fingerprint, friend.link ?? peer.link, type, data),
+      onProgress: (peer, type, id, done, total) => friend.onProgress?.(type, id, done, total),
+    };
   }
 
-  async function add({ keyText, nickname = '', roomPassword = '' }, { persist = true } = {}) {
+  /** Joins this contact's room (called by the cycler). */
+  async function join(friend) {
+    if (friend.room || friend.joining) return;
+    friend.joining = true;
+    try {
+      const room = await cryptoClient.call('room.pair', { spki: friend.spki, password: friend.roomPassword });
+      if (!friends.has(friend.fingerprint)) return;
+      friend.room = network.join({ room, allowed: () => [friend.fingerprint], handlers: roomHandlers(friend), limitFor: frameLimit });
+    } finally {
+      friend.joining = false;
+    }
+  }
+
+  function leave(friend) {
+    if (!friend.room) return;
+    network.leave(friend.room);
+    friend.room = null;
+    if (friend.status === 'online') roomHandlers(friend).onPeerLeave();
+  }
+
+  async function add({ keyText, nickname = '', roomPassword = '', verified = false, keyChangedFrom = null }, { persist = true } = {}) {
     const spki = parsePublicKey(keyText);
     const { fingerprint, bits } = await cryptoClient.inspectKey(spki);
     if (fingerprint === identity.fingerprint) {
@@ -71,41 +91,86 @@ export function createFriends({ cryptoClient, store, network, identity, onChange
       throw Object.assign(new Error('This contact is already in your list.'), { code: 'duplicate' });
     }
     const friend = {
-      fingerprint,
-      bits,
-      spki,
+      fingerprint, bits, spki,
       nickname: nickname.trim().slice(0, 100),
       roomPassword,
       addedAt: Date.now(),
+      verified,
+      keyChangedFrom,
       status: 'offline',
       since: Date.now(),
+      lastActive: 0,
       link: null,
+      room: null,
     };
+    friend.conversationId = await cryptoClient.call('conversation.pair', { spki });
     friends.set(fingerprint, friend);
-    await join(friend);
+    messenger.ensureConversation({
+      id: friend.conversationId, kind: 'pair', ref: fingerprint, title: title(friend), members: [{ fingerprint, spki }],
+    });
     if (persist) await save();
-    onChange?.();
+    onChange?.({ friend: fingerprint, added: true });
     return friend;
   }
 
+  const title = (friend) => friend.nickname || `Contact ${friend.fingerprint.slice(0, 8)}`;
+
   return {
-    /** Loads the saved contacts and joins their rooms. */
+    /** Loads saved contacts. */
     async load() {
       for (const saved of (await store.get(FRIENDS_KEY)) ?? []) {
-        await add({ keyText: saved.spki, nickname: saved.nickname, roomPassword: saved.roomPassword }, { persist: false }).catch(() => {});
+        await add({ keyText: saved.spki, ...saved }, { persist: false }).catch(() => {});
       }
     },
     add,
     async remove(fingerprint) {
       const friend = friends.get(fingerprint);
       if (!friend) return;
-      network.leave(friend.room);
+      leave(friend);
       friends.delete(fingerprint);
       await save();
-      onChange?.();
+      onChange?.({ friend: fingerprint, removed: true });
     },
+    async rename(fingerprint, nickname) {
+      const friend = friends.get(fingerprint);
+      if (!friend) return;
+      friend.nickname = nickname.trim().slice(0, 100);
+      messenger.conversation(friend.conversationId).title = title(friend);
+      await save();
+      onChange?.({ friend: fingerprint });
+    },
+    /** Marks the contact verified (the user compared safety numbers) or not. */
+    async setVerified(fingerprint, verified) {
+      const friend = friends.get(fingerprint);
+      if (!friend) return;
+      friend.verified = verified;
+      if (verified) friend.keyChangedFrom = null;
+      await save();
+      onChange?.({ friend: fingerprint });
+    },
+    /**
+     * The contact has a new key (reinstalled, new password): a new contact
+     * replaces the old one. If the old one was verified, the new one carries a
+     * loud warning until verified again.
+     */
+    async replaceKey(fingerprint, keyText) {
+      const old = friends.get(fingerprint);
+      if (!old) return null;
+      const next = await add({
+        keyText, nickname: old.nickname, roomPassword: old.roomPassword, verified: false,
+        keyChangedFrom: old.verified || old.keyChangedFrom ? { fingerprint: old.fingerprint, at: Date.now() } : null,
+      });
+      leave(old);
+      friends.delete(fingerprint);
+      await save();
+      onChange?.({ friend: fingerprint, removed: true });
+      return next;
+    },
+    safetyNumber: (fingerprint) => cryptoClient.safetyNumber(friends.get(fingerprint).spki),
     get: (fingerprint) => friends.get(fingerprint),
+    byConversation: (conversationId) => [...friends.values()].find((f) => f.conversationId === conversationId),
     list: () => [...friends.values()].sort((a, b) => a.addedAt - b.addedAt),
+    title,
     failedAttempts: () => [...failedAttempts],
     /** Round trip of an encrypted ping to an online contact, ms. */
     async ping(fingerprint) {
@@ -113,9 +178,29 @@ export function createFriends({ cryptoClient, store, network, identity, onChange
       if (!friend?.link) throw new Error('contact is offline');
       return friend.link.ping();
     },
+    /** Room cycling: one candidate per contact. */
+    roomCandidates: () => [...friends.values()].map((friend) => ({
+      key: `friend:${friend.fingerprint}`,
+      joined: !!friend.room || !!friend.joining,
+      lastActive: friend.lastActive,
+      conversationId: friend.conversationId,
+      fingerprints: [friend.fingerprint],
+      join: () => join(friend),
+      leave: () => leave(friend),
+    })),
     close() {
-      for (const friend of friends.values()) network.leave(friend.room);
+      for (const friend of friends.values()) leave(friend);
       friends.clear();
     },
   };
+}
+
+/** Largest message accepted per frame type from a peer. */
+export function frameLimit(type) {
+  switch (type) {
+    case 'env': return 1.2 * 1024 * 1024;
+    case 'file-chunk': return 4.1 * 1024 * 1024;
+    case 'ack': case 'read': case 'typing': case 'sync': case 'file-get': return 64 * 1024;
+    default: return 64 * 1024 * 1024;
+  }
 }

@@ -1,32 +1,113 @@
-// The screen after login: contacts, network status, settings and identity.
+// The screen after login: conversations (several open side by side),
+// contacts, network status, settings and identity, one tab each.
 
 import { el, replaceChildren } from './dom.js';
 import { identityPanel } from './identity-view.js';
 import { createContactsView } from './contacts-view.js';
 import { createStatusView } from './status-view.js';
 import { createSettingsView } from './settings-view.js';
+import { createChatList } from './chat-list-view.js';
+import { createConversationView } from './conversation-view.js';
 
-export function mountHome(root, { app, pendingKey, onLogout, onSaveSettings }) {
-  const contacts = createContactsView({ friends: app.friends, pendingKey });
+/** Conversations shown side by side at most (narrow screens show one). */
+export const MAX_OPEN = 3;
+
+export function mountHome(root, { app, pendingKey, onLogout, onSaveSettings, onSavePreferences }) {
+  const open = []; // conversation views, most recent last
+  const panes = el('div', { className: 'panes', id: 'panes' });
+  const chatList = createChatList(app, { onOpen: openConversation });
+  const contacts = createContactsView({ friends: app.friends, pendingKey, onChat: (fp) => openConversation(app.friends.get(fp).conversationId) });
   const status = createStatusView({ network: app.network });
-  const settings = createSettingsView({ settings: app.settings, localTracker: app.localTracker, onSave: onSaveSettings });
-  const identity = el('details', { className: 'card', id: 'identity-details', open: true },
-    el('summary', { text: 'My identity: public key, fingerprint and “add me” link' }),
-    identityPanel(app.identity));
+  const settings = createSettingsView({
+    settings: app.settings, preferences: app.preferences, localTracker: app.localTracker, app,
+    onSave: onSaveSettings, onSavePreferences,
+  });
+  const identity = el('section', { className: 'card', id: 'identity-view' }, identityPanel(app.identity));
+
+  const views = {
+    chats: el('section', { className: 'view chats', id: 'view-chats' }, chatList.element, panes),
+    contacts: el('section', { className: 'view', id: 'view-contacts' }, contacts.element),
+    network: el('section', { className: 'view', id: 'view-network' }, status.element),
+    settings: el('section', { className: 'view', id: 'view-settings' }, settings.element),
+    identity: el('section', { className: 'view', id: 'view-identity' }, identity),
+  };
+  const labels = { chats: 'Chats', contacts: 'Contacts', network: 'Network', settings: 'Settings', identity: 'My identity' };
+  const nav = el('nav', { className: 'tabs', 'aria-label': 'Sections' }, Object.keys(views).map((name) => el('button', {
+    type: 'button', id: `nav-${name}`, className: 'tab', 'data-view': name, text: labels[name], onclick: () => show(name),
+  })));
+
+  function show(name) {
+    for (const [key, view] of Object.entries(views)) view.hidden = key !== name;
+    for (const button of nav.children) button.setAttribute('aria-current', button.dataset.view === name ? 'page' : 'false');
+    for (const view of open) view.markRead();
+  }
+
+  function openConversation(conversationId) {
+    show('chats');
+    let view = open.find((v) => v.id === conversationId);
+    if (view) {
+      open.splice(open.indexOf(view), 1);
+    } else {
+      view = createConversationView(conversationId, app, { onClose: closeConversation, onFocus: () => {} });
+      if (open.length >= MAX_OPEN) closeConversation(open[0].id);
+    }
+    open.push(view);
+    replaceChildren(panes, open.map((v) => v.element));
+    view.focus();
+    app.cycler.apply();
+    chatList.render();
+    return view;
+  }
+
+  function closeConversation(conversationId) {
+    const view = open.find((v) => v.id === conversationId);
+    if (!view) return;
+    view.close();
+    open.splice(open.indexOf(view), 1);
+    replaceChildren(panes, open.map((v) => v.element));
+    app.cycler.apply();
+  }
+
   const bar = el('div', { className: 'session-bar' },
     el('span', {}, 'Logged in as ', el('strong', { id: 'session-username', text: app.identity.username })),
     el('button', { type: 'button', id: 'logout-button', className: 'secondary', text: 'Log out', onclick: onLogout }));
-  replaceChildren(root, bar, contacts.element, status.element, settings.element, identity);
+  replaceChildren(root, bar, nav, ...Object.values(views));
+  show(app.friends.list().length ? 'chats' : 'identity');
+  if (pendingKey) show('contacts');
+
+  const visibility = () => {
+    for (const view of open) view.markRead();
+  };
+  document.addEventListener('visibilitychange', visibility);
   // Status texts ("online since", retry countdowns) age: refresh them now and then.
   const timer = setInterval(() => {
     contacts.render();
     status.render();
   }, 5_000);
+
+  let renderQueued = false;
   return {
-    render() {
-      contacts.render();
-      status.render();
+    /** Something changed (see messenger/friends/groups/transfers events). */
+    render(event) {
+      for (const view of open) view.update(event);
+      if (renderQueued) return;
+      renderQueued = true;
+      requestAnimationFrame(() => {
+        renderQueued = false;
+        chatList.render();
+        contacts.render();
+        status.render();
+      });
     },
-    unmount: () => clearInterval(timer),
+    openConversation,
+    /** Conversations on screen now (for notifications and room cycling). */
+    isVisible: (conversationId) => !document.hidden && !views.chats.hidden && open.some((v) => v.id === conversationId),
+    openIds: () => open.map((v) => v.id),
+    show,
+    unmount() {
+      clearInterval(timer);
+      document.removeEventListener('visibilitychange', visibility);
+      for (const view of open) view.close();
+    },
   };
 }

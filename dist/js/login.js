@@ -25,7 +25,7 @@ const ERROR_TEXT = {
   webcrypto: 'Your browser refused a cryptographic operation. Use a current browser over https:// or http://localhost.',
 };
 
-export function mountLogin(root, { cryptoClient, onLogin }) {
+export function mountLogin(root, { cryptoClient, onLogin, notice }) {
   const username = el('input', {
     id: 'username', name: 'username', autocomplete: 'username', required: true,
     spellcheck: false, autocapitalize: 'off',
@@ -88,6 +88,7 @@ export function mountLogin(root, { cryptoClient, onLogin }) {
     },
   },
   el('h2', { text: 'Log in or create your identity' }),
+  notice ? el('p', { className: 'warning', id: 'login-notice', text: notice }) : null,
   el('p', { className: 'hint', text: 'The same username and password give the same identity on any device. Nothing is stored or sent anywhere: there is no account to recover, so remember both.' }),
   el('label', { for: 'username', text: 'Username' }), username,
   el('label', { for: 'password', text: 'Password' }),

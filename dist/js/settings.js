@@ -104,3 +104,21 @@ export function effectiveSettings(settings, localTracker) {
   if (settings.useLocalTracker && localTracker && !trackers.includes(localTracker)) trackers.unshift(localTracker);
   return { ...settings, trackers };
 }
+
+/** Chat preferences (sealed in the vault like everything else). */
+export const DEFAULT_PREFERENCES = Object.freeze({
+  readReceipts: true,
+  typingIndicators: true,
+  notifications: false,
+  notificationPreview: true,
+  sound: false,
+  maxRooms: 50,
+});
+
+export async function loadPreferences(store) {
+  return { ...DEFAULT_PREFERENCES, ...((await store.get('preferences')) ?? {}) };
+}
+
+export async function savePreferences(store, preferences) {
+  await store.put('preferences', preferences);
+}

@@ -3,8 +3,78 @@
 
 import { el } from './dom.js';
 import { DEFAULT_SETTINGS, formatIceServers, parseIceServers, parseUrls } from './settings.js';
+import { exportBackup, importBackup } from './backup.js';
 
-export function createSettingsView({ settings, localTracker, onSave }) {
+function preferencesForm({ preferences, app, onSavePreferences }) {
+  const box = (id, key, label) => {
+    const input = el('input', { type: 'checkbox', id, checked: !!preferences[key] });
+    input.addEventListener('change', async () => {
+      if (key === 'notifications' && input.checked) {
+        const permission = await app.notifier.requestPermission();
+        if (permission !== 'granted') {
+          input.checked = false;
+          message.textContent = 'The browser did not allow notifications.';
+        }
+      }
+      await onSavePreferences({ ...preferences, [key]: input.checked });
+      preferences[key] = input.checked;
+    });
+    return el('label', { className: 'check' }, input, ` ${label}`);
+  };
+  const maxRooms = el('input', { type: 'number', id: 'pref-max-rooms', min: 5, max: 500, value: preferences.maxRooms });
+  maxRooms.addEventListener('change', async () => {
+    const value = Math.max(5, Math.min(500, Number(maxRooms.value) || 50));
+    preferences.maxRooms = value;
+    await onSavePreferences({ ...preferences, maxRooms: value });
+  });
+  const message = el('p', { className: 'hint', role: 'status' });
+  return el('section', { className: 'card', id: 'preferences' },
+    el('h2', { text: 'Chat preferences' }),
+    box('pref-read-receipts', 'readReceipts', 'Send read receipts'),
+    box('pref-typing', 'typingIndicators', 'Send typing indicators'),
+    box('pref-notifications', 'notifications', 'Desktop notifications while this tab is hidden'),
+    box('pref-notification-preview', 'notificationPreview', 'Show message text in notifications'),
+    box('pref-sound', 'sound', 'Play a sound for new messages'),
+    el('label', { for: 'pref-max-rooms', text: 'Rooms joined at once (contacts and groups take turns beyond this)' }), maxRooms,
+    message);
+}
+
+function backupForm({ app }) {
+  const message = el('p', { id: 'backup-message', role: 'status' });
+  const input = el('input', { type: 'file', id: 'backup-file', accept: '.tbk,application/octet-stream' });
+  return el('section', { className: 'card', id: 'backup' },
+    el('h2', { text: 'Encrypted backup' }),
+    el('p', { className: 'hint', text: 'A backup holds your contacts, groups, settings and history exactly as stored: sealed with your vault key. Only the same username and password can restore it.' }),
+    el('button', {
+      type: 'button', className: 'ghost', id: 'backup-export', text: 'Export backup',
+      onclick: async () => {
+        const blob = await exportBackup(app.store);
+        const url = URL.createObjectURL(blob);
+        el('a', { href: url, download: `trustero-backup-${new Date().toISOString().slice(0, 10)}.tbk` }).click();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+        message.className = 'hint';
+        message.textContent = `Exported ${Math.round(blob.size / 1024)} KB.`;
+      },
+    }),
+    el('label', { for: 'backup-file', text: 'Restore a backup' }), input,
+    el('button', {
+      type: 'button', className: 'ghost', id: 'backup-import', text: 'Restore',
+      onclick: async () => {
+        if (!input.files[0]) return;
+        try {
+          const count = await importBackup(app.store, input.files[0]);
+          message.className = 'hint';
+          message.textContent = `Restored ${count} records. Log out and in again to see them.`;
+        } catch (error) {
+          message.className = 'error';
+          message.textContent = error.message;
+        }
+      },
+    }),
+    message);
+}
+
+export function createSettingsView({ settings, preferences, localTracker, app, onSave, onSavePreferences }) {
   const trackers = el('textarea', { id: 'settings-trackers', rows: 4, spellcheck: false, value: settings.trackers.join('\n') });
   const relays = el('textarea', { id: 'settings-relays', rows: 4, spellcheck: false, value: settings.relays.join('\n') });
   const ice = el('textarea', { id: 'settings-ice', rows: 3, spellcheck: false, value: formatIceServers(settings.iceServers) });
@@ -56,5 +126,6 @@ export function createSettingsView({ settings, localTracker, onSave }) {
     })),
   message);
 
-  return { element: el('details', { id: 'settings', className: 'card' }, el('summary', { text: 'Network settings' }), form) };
+  const network = el('details', { id: 'settings', className: 'card', open: true }, el('summary', { text: 'Network settings' }), form);
+  return { element: el('div', {}, preferencesForm({ preferences, app, onSavePreferences }), network, backupForm({ app })) };
 }

@@ -104,5 +104,5 @@ export async function login(page, username, password, { bits = 2048 } = {}) {
   await page.fill('#password', password);
   await page.selectOption('#key-size', String(bits));
   await page.click('#login-button');
-  await page.waitForSelector('#identity', { timeout: 60_000 });
+  await page.waitForSelector('#logout-button', { timeout: 60_000 });
 }

@@ -146,7 +146,7 @@ test('a relaying man in the middle is detected by the handshake’s channel bind
   await addContact(bob, ALICE, 'Alice');
   try {
     for (const page of [alice, bob]) {
-      await page.waitForSelector('#failed-attempts li[data-reason="channel-binding"]', { timeout: 30_000 });
+      await page.waitForSelector('#failed-attempts li[data-reason="channel-binding"]', { state: 'attached', timeout: 30_000 });
       assert.match(await page.textContent('#failed-attempts'), /someone may be intercepting/);
       assert.equal(await page.locator('.contact.online').count(), 0);
     }

@@ -12,7 +12,13 @@ export const CAROL = identities[2];
 export const MALLORY = identities[4];
 
 /** Sets trackers, relays (arrays of URLs) and whether builder serve's tracker is used. */
+/** Shows a section of the home screen (Chats, Contacts, Network, Settings, My identity). */
+export async function tab(page, name) {
+  await page.click(`#nav-${name}`);
+}
+
 export async function configure(page, { trackers = [], relays = [], local = false, ice = '' }) {
+  await tab(page, 'settings');
   if (!(await page.$eval('#settings', (d) => d.open))) await page.click('#settings summary');
   await page.fill('#settings-trackers', trackers.join('\n'));
   await page.fill('#settings-relays', relays.join('\n'));
@@ -32,22 +38,24 @@ export async function loggedIn(browser, url, who, network) {
 }
 
 export async function addContact(page, who, nickname) {
+  await tab(page, 'contacts');
   await page.fill('#contact-key', who.spki);
   await page.fill('#contact-nickname', nickname);
   await page.click('#add-contact-button');
-  await page.waitForSelector(`.contact[data-fingerprint="${who.fingerprint}"]`);
+  await page.waitForSelector(`.contact[data-fingerprint="${who.fingerprint}"]`, { state: 'attached' });
 }
 
 export async function waitOnline(page, who, timeout = 30_000) {
-  await page.waitForSelector(`.contact.online[data-fingerprint="${who.fingerprint}"]`, { timeout });
+  await page.waitForSelector(`.contact.online[data-fingerprint="${who.fingerprint}"]`, { timeout, state: 'attached' });
 }
 
 export async function waitOffline(page, who, timeout = 30_000) {
-  await page.waitForSelector(`.contact.offline[data-fingerprint="${who.fingerprint}"]`, { timeout });
+  await page.waitForSelector(`.contact.offline[data-fingerprint="${who.fingerprint}"]`, { timeout, state: 'attached' });
 }
 
 /** Pings `who` through the contact list; resolves to the text shown ("12.3 ms"). */
 export async function ping(page, who) {
+  await tab(page, 'contacts');
   await page.click(`[data-ping="${who.fingerprint}"]`);
   const result = `[data-ping-result="${who.fingerprint}"]`;
   await page.waitForFunction((selector) => / ms$/.test(document.querySelector(selector)?.textContent ?? ''), result);

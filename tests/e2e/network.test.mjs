@@ -64,7 +64,7 @@ test('a dead tracker does not block the one that works, and shows as unreachable
   try {
     const pages = await befriend(browser, server.url, { trackers: [dead, tracker.url] });
     assert.match(await ping(pages[0], BOB), / ms$/);
-    await pages[0].waitForSelector(`#tracker-status [data-url="${dead}"][data-state="retrying"]`);
+    await pages[0].waitForSelector(`#tracker-status [data-url="${dead}"][data-state="retrying"]`, { state: 'attached' });
     assert.match(await pages[0].textContent(`#tracker-status [data-url="${dead}"]`), /could not connect/);
     await closeAll(pages);
   } finally {
@@ -83,7 +83,7 @@ test('an impostor who knows both public keys is refused and shown as a failed at
     const room = await app.cryptoClient.call('room.pairOf', { spkiA: decode(alice.spki), spkiB: decode(bob.spki), password: '' });
     app.network.join({ room, allowed: () => [alice.fingerprint, bob.fingerprint] });
   }, { alice: ALICE, bob: BOB });
-  await bob.waitForSelector('#failed-attempts li[data-reason="unexpected-peer"]', { timeout: 30_000 });
+  await bob.waitForSelector('#failed-attempts li[data-reason="unexpected-peer"]', { state: 'attached', timeout: 30_000 });
   assert.match(await bob.textContent('#failed-attempts'), new RegExp(MALLORY.fingerprint.slice(0, 4)));
   assert.equal(await bob.locator('.contact.online').count(), 0, 'Mallory never shows as Alice');
   await closeAll([bob, mallory]);
@@ -93,9 +93,9 @@ test('peers find each other again after the tracker restarts', async () => {
   const tracker = await startNpmTracker();
   const alice = await loggedIn(browser, server.url, ALICE, { trackers: [tracker.url] });
   await addContact(alice, BOB, 'Bob');
-  await alice.waitForSelector(`#tracker-status [data-state="open"]`);
+  await alice.waitForSelector(`#tracker-status [data-state="open"]`, { state: 'attached' });
   await tracker.stop();
-  await alice.waitForSelector(`#tracker-status [data-state="retrying"]`);
+  await alice.waitForSelector(`#tracker-status [data-state="retrying"]`, { state: 'attached' });
   const bob = await loggedIn(browser, server.url, BOB, { trackers: [tracker.url] });
   await addContact(bob, ALICE, 'Alice');
   const restarted = await startNpmTracker({ port: tracker.port });
@@ -182,7 +182,7 @@ test('opening an “add me” link before login fills in the contact form', asyn
   assert.match(await page.inputValue('#contact-key'), new RegExp(`#add=${BOB.spki}`));
   await page.fill('#contact-nickname', 'Bob');
   await page.click('#add-contact-button');
-  await page.waitForSelector(`.contact[data-fingerprint="${BOB.fingerprint}"]`);
+  await page.waitForSelector(`.contact[data-fingerprint="${BOB.fingerprint}"]`, { state: 'attached' });
   // Adding yourself or nonsense is refused with an explanation.
   const errorShows = (pattern) => page.waitForFunction((source) => new RegExp(source).test(document.getElementById('contact-error').textContent), pattern.source);
   await page.fill('#contact-key', ALICE.spki);
@@ -201,7 +201,7 @@ test('contacts and settings survive logging out and in again, sealed at rest', a
   await page.click('#logout-button');
   const { login } = await import('./harness.mjs');
   await login(page, ALICE.username, ALICE.password);
-  await page.waitForSelector(`.contact[data-fingerprint="${BOB.fingerprint}"]`);
+  await page.waitForSelector(`.contact[data-fingerprint="${BOB.fingerprint}"]`, { state: 'attached' });
   assert.equal(await page.textContent(`.contact[data-fingerprint="${BOB.fingerprint}"] strong`), 'Bobby Tables <b>');
   assert.equal(await page.inputValue('#settings-relays'), relay);
   // Nothing readable in IndexedDB: no nickname, no relay address, no key.
@@ -238,7 +238,7 @@ test('closing a tab shows the peer offline within seconds', async () => {
 test('when the network comes back, signalling reconnects at once instead of waiting out its backoff', async () => {
   const tracker = await startNpmTracker();
   const alice = await loggedIn(browser, server.url, ALICE, { trackers: [tracker.url] });
-  await alice.waitForSelector('#tracker-status [data-state="open"]');
+  await alice.waitForSelector('#tracker-status [data-state="open"]', { state: 'attached' });
   await tracker.stop();
   await alice.context().setOffline(true);
   // Let failures push the next attempt several seconds away.
@@ -257,7 +257,7 @@ test('when the network comes back, signalling reconnects at once instead of wait
     const back = Date.now();
     await alice.context().setOffline(false);
     // Well before the scheduled retry (6 s or more away).
-    await alice.waitForSelector('#tracker-status [data-state="open"]', { timeout: 4_000 });
+    await alice.waitForSelector('#tracker-status [data-state="open"]', { state: 'attached', timeout: 4_000 });
     assert.ok(Date.now() - back < 4_000);
   } finally {
     await alice.context().close();

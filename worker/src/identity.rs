@@ -414,6 +414,27 @@ impl fmt::Debug for Identity {
     }
 }
 
+/// The id of the conversation between two identities:
+/// `SHA-256("trustero/conversation/v1" ‖ min(fpA, fpB) ‖ max(fpA, fpB))`.
+pub fn pair_conversation_id(a: &Fingerprint, b: &Fingerprint) -> [u8; 32] {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    Sha256::new()
+        .chain_update(labels::PAIR_CONVERSATION)
+        .chain_update(lo.0)
+        .chain_update(hi.0)
+        .finalize()
+        .into()
+}
+
+/// The id of a group's conversation: `SHA-256("trustero/group-conversation/v1" ‖ group_id)`.
+pub fn group_conversation_id(group_id: &[u8; 16]) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(labels::GROUP_CONVERSATION)
+        .chain_update(group_id)
+        .finalize()
+        .into()
+}
+
 /// The safety number of a pair: 60 digits in 12 groups of five, the same on
 /// both sides (the fingerprints are sorted before hashing).
 ///

@@ -37,3 +37,9 @@ pub const SESSION_KEYS: &[u8] = b"trustero/session/v1";
 pub const STORE_NAME: &[u8] = b"trustero/store-name/v1";
 /// AES-GCM associated data of every session frame.
 pub const FRAME: &[u8] = b"trustero/frame/v1";
+/// AES-GCM associated-data prefix of file chunks.
+pub const FILE_CHUNK: &[u8] = b"trustero/file-chunk/v1";
+/// Prefix of a pair conversation's id.
+pub const PAIR_CONVERSATION: &[u8] = b"trustero/conversation/v1";
+/// Prefix of a group conversation's id.
+pub const GROUP_CONVERSATION: &[u8] = b"trustero/group-conversation/v1";

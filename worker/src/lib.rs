@@ -16,6 +16,7 @@ pub mod channel;
 pub mod codec;
 pub mod envelope;
 mod error;
+pub mod files;
 pub mod handshake;
 pub mod identity;
 pub mod labels;

@@ -13,6 +13,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::peer::{Connection, WebChannel, WebHandshake};
 use super::session::WebSession;
+use super::subtle::Subtle;
 use crate::envelope::{self, EnvelopeMeta, Header};
 use crate::handshake::Role;
 use crate::identity::{
@@ -20,7 +21,7 @@ use crate::identity::{
 };
 use crate::nostr::NostrKey;
 use crate::signal::{RoomTopic, SignalKey};
-use crate::{Error, random};
+use crate::{Error, files, random};
 
 fn to_js(error: Error) -> JsValue {
     let js = js_sys::Error::new(&error.to_string());
@@ -291,6 +292,16 @@ impl Session {
             }
             .into())
         })
+    }
+
+    /// The id (hex) of the conversation with the holder of `theirSpki`.
+    #[wasm_bindgen(js_name = pairConversationId)]
+    pub fn pair_conversation_id(&self, their_spki: &[u8]) -> Result<String, JsValue> {
+        let theirs = PublicIdentity::from_spki(their_spki).map_err(to_js)?;
+        Ok(hex_lower(&identity::pair_conversation_id(
+            &self.inner.public().fingerprint(),
+            &theirs.fingerprint(),
+        )))
     }
 
     /// The signalling room shared with the holder of `theirSpki`.
@@ -577,4 +588,114 @@ impl NostrSigner {
         set(&result, "sig", signed.sig);
         Ok(result)
     }
+}
+
+/// The id (hex) of a group's conversation, from its 16-byte group id.
+#[wasm_bindgen(js_name = groupConversationId)]
+pub fn group_conversation_id(group_id: &[u8]) -> Result<String, JsValue> {
+    let id = array(group_id, "group id must be 16 bytes").map_err(to_js)?;
+    Ok(hex_lower(&identity::group_conversation_id(&id)))
+}
+
+/// `n` random bytes (1 to 64): file keys, group ids and secrets.
+#[wasm_bindgen(js_name = randomBytes)]
+pub fn random_bytes(n: u32) -> Result<Uint8Array, JsValue> {
+    if n == 0 || n > 64 {
+        return Err(to_js(Error::Malformed("1 to 64 random bytes")));
+    }
+    let bytes = random::bytes::<64>().map_err(to_js)?;
+    Ok(Uint8Array::from(&bytes[..n as usize]))
+}
+
+/// Arguments of one file-chunk operation.
+struct ChunkSpec {
+    key: zeroize::Zeroizing<[u8; 32]>,
+    file_id: [u8; 16],
+    index: u64,
+    last: bool,
+}
+
+fn chunk_spec(key: &[u8], file_id: &[u8], index: f64, last: bool) -> Result<ChunkSpec, Error> {
+    Ok(ChunkSpec {
+        key: zeroize::Zeroizing::new(array(key, "file key must be 32 bytes")?),
+        file_id: array(file_id, "file id must be 16 bytes")?,
+        index: whole_number(index, "chunk index")?,
+        last,
+    })
+}
+
+/// Encrypts chunk `index` of a file (see `worker/src/files.rs`).
+#[wasm_bindgen(js_name = sealFileChunk)]
+pub fn seal_file_chunk(
+    key: &[u8],
+    file_id: &[u8],
+    index: f64,
+    last: bool,
+    plaintext: Uint8Array,
+) -> Promise {
+    let spec = chunk_spec(key, file_id, index, last);
+    future_to_promise(async move {
+        let spec = spec.map_err(to_js)?;
+        files::check_len(plaintext.length() as usize).map_err(to_js)?;
+        let subtle = Subtle::get().map_err(to_js)?;
+        let key = subtle
+            .import_aes_one_way(&spec.key, "encrypt")
+            .await
+            .map_err(to_js)?;
+        let aad = files::associated_data(&spec.file_id, spec.index, spec.last);
+        let sealed = subtle
+            .aes_gcm_encrypt_buffer(&key, &files::nonce(spec.index), &aad, &plaintext)
+            .await
+            .map_err(to_js)?;
+        Ok(Uint8Array::new(&sealed).into())
+    })
+}
+
+/// Decrypts chunk `index` of a file; `decryption-failed` if it was altered,
+/// moved, or its last flag is wrong.
+#[wasm_bindgen(js_name = openFileChunk)]
+pub fn open_file_chunk(
+    key: &[u8],
+    file_id: &[u8],
+    index: f64,
+    last: bool,
+    ciphertext: Uint8Array,
+) -> Promise {
+    let spec = chunk_spec(key, file_id, index, last);
+    future_to_promise(async move {
+        let spec = spec.map_err(to_js)?;
+        let subtle = Subtle::get().map_err(to_js)?;
+        let key = subtle
+            .import_aes_one_way(&spec.key, "decrypt")
+            .await
+            .map_err(to_js)?;
+        let aad = files::associated_data(&spec.file_id, spec.index, spec.last);
+        let opened = subtle
+            .aes_gcm_decrypt_buffer(&key, &files::nonce(spec.index), &aad, &ciphertext)
+            .await
+            .map_err(to_js)?;
+        Ok(Uint8Array::new(&opened).into())
+    })
+}
+
+/// SHA-256 of a buffer, as bytes (WebCrypto).
+#[wasm_bindgen(js_name = digest)]
+pub fn digest(data: Uint8Array) -> Promise {
+    future_to_promise(async move {
+        let subtle = Subtle::get().map_err(to_js)?;
+        Ok(bytes(&subtle.sha256(&data).await.map_err(to_js)?).into())
+    })
+}
+
+/// The root hash (hex) of a file from its concatenated 32-byte chunk digests.
+#[wasm_bindgen(js_name = fileRoot)]
+pub fn file_root(digests: &[u8]) -> Result<String, JsValue> {
+    if !digests.len().is_multiple_of(32) {
+        return Err(to_js(Error::Malformed("digests must be 32 bytes each")));
+    }
+    let list: Vec<[u8; 32]> = digests
+        .chunks_exact(32)
+        .map(|d| d.try_into().expect("chunks_exact(32)"))
+        .collect();
+    Ok(hex_lower(&files::root(&list)))
 }

@@ -363,4 +363,16 @@ impl Subtle {
         self.import("raw", raw, &object(&[("name", "AES-GCM".into())]), &[usage])
             .await
     }
+
+    /// SHA-256 of a JavaScript buffer (WebCrypto: fast for big file chunks).
+    pub async fn sha256(&self, data: &Uint8Array) -> Result<[u8; 32]> {
+        let out = settle(
+            "SHA-256 digest",
+            self.0.digest_with_str_and_buffer_source("SHA-256", data),
+        )
+        .await?;
+        buffer_bytes(out)
+            .try_into()
+            .map_err(|_| Error::WebCrypto("SHA-256 digest is not 32 bytes".into()))
+    }
 }

@@ -1,0 +1,209 @@
+// Groups: a random group id and secret (the room), a name, a creator and a
+// member list. The creator invites contacts (the invitation travels as an
+// envelope in each pair conversation) and is the only one who changes the
+// member list; anyone may leave. Removing someone rotates the secret, so the
+// removed member can no longer find the room. Group messages are envelopes
+// sealed to every member; online members pass on what others missed.
+
+import { decode as fromBase64url, encode as toBase64url, fromHex, toHex } from './encoding.js';
+import { frameLimit } from './friends.js';
+
+const GROUPS_KEY = 'groups';
+/** The full mesh stays workable up to this many members (each pair connects). */
+export const MAX_GROUP_MEMBERS = 12;
+
+function groupError(message, code) {
+  return Object.assign(new Error(message), { code });
+}
+
+export function createGroups({ cryptoClient, store, network, identity, messenger, friends, frames, onChange }) {
+  const groups = new Map(); // group id hex -> group
+
+  const descriptor = (g) => ({
+    id: g.id, secret: g.secret, name: g.name, creator: g.creator, epoch: g.epoch,
+    members: g.members.map((m) => ({ fingerprint: m.fingerprint, spki: m.spki, name: m.name })),
+  });
+  const save = () => store.put(GROUPS_KEY, [...groups.values()].map((g) => ({ ...descriptor(g), removed: g.removed ?? false })));
+
+  const memberEntries = (g) => g.members.map((m) => ({ fingerprint: m.fingerprint, spki: fromBase64url(m.spki) }));
+  const others = (g) => g.members.filter((m) => m.fingerprint !== identity.fingerprint).map((m) => m.fingerprint);
+
+  async function register(g) {
+    g.conversationId ??= await cryptoClient.call('conversation.group', { groupId: fromHex(g.id) });
+    g.links ??= new Map();
+    groups.set(g.id, g);
+    messenger.ensureConversation({ id: g.conversationId, kind: 'group', ref: g.id, title: g.name, members: memberEntries(g) });
+  }
+
+  async function join(g) {
+    if (g.room || g.joining || g.removed) return;
+    g.joining = true;
+    try {
+      const room = await cryptoClient.call('room.group', { groupId: fromHex(g.id), secret: fromBase64url(g.secret) });
+      g.room = network.join({
+        room,
+        allowed: () => others(g),
+        limitFor: frameLimit,
+        handlers: {
+          onPeerJoin(peer) {
+            g.links.set(peer.fingerprint, peer.link);
+            g.lastActive = Date.now();
+            messenger.attachLink(peer.fingerprint, peer.link);
+            onChange?.({ group: g.id });
+          },
+          onPeerLeave(peer) {
+            const link = g.links.get(peer.fingerprint);
+            g.links.delete(peer.fingerprint);
+            if (link) messenger.detachLink(peer.fingerprint, link);
+            onChange?.({ group: g.id });
+          },
+          onMessage: (peer, type, data) => frames(peer.fingerprint, g.links.get(peer.fingerprint), type, data),
+        },
+      });
+    } finally {
+      g.joining = false;
+    }
+  }
+
+  function leaveRoom(g) {
+    if (!g.room) return;
+    network.leave(g.room);
+    g.room = null;
+    g.links.clear();
+  }
+
+  async function rejoin(g) {
+    leaveRoom(g);
+    await join(g);
+  }
+
+  /** Invites members (contacts) through each pair conversation. */
+  async function invite(g, fingerprints) {
+    for (const fingerprint of fingerprints) {
+      const friend = friends.get(fingerprint);
+      if (friend) await messenger.send(friend.conversationId, { t: 'group-invite', group: descriptor(g) });
+    }
+  }
+
+  async function create(name, memberFingerprints) {
+    const picked = [...new Set(memberFingerprints)].map((fp) => friends.get(fp)).filter(Boolean);
+    if (!name.trim()) throw groupError('Give the group a name.', 'no-name');
+    if (!picked.length) throw groupError('Pick at least one contact.', 'no-members');
+    if (picked.length + 1 > MAX_GROUP_MEMBERS) throw groupError(`Groups hold at most ${MAX_GROUP_MEMBERS} members.`, 'too-many');
+    const id = toHex(await cryptoClient.call('random.bytes', { length: 16 }));
+    const secret = toBase64url(await cryptoClient.call('random.bytes', { length: 32 }));
+    const g = {
+      id, secret, name: name.trim().slice(0, 100), creator: identity.fingerprint, epoch: 1,
+      members: [
+        { fingerprint: identity.fingerprint, spki: toBase64url(identity.spki), name: identity.username },
+        ...picked.map((f) => ({ fingerprint: f.fingerprint, spki: toBase64url(f.spki), name: f.nickname })),
+      ],
+    };
+    await register(g);
+    await save();
+    await join(g);
+    await invite(g, picked.map((f) => f.fingerprint));
+    onChange?.({ group: g.id, added: true });
+    return g;
+  }
+
+  /** Applies a group description received from its creator. */
+  async function adopt(incoming, { from }) {
+    if (!incoming || typeof incoming.id !== 'string' || !/^[0-9a-f]{32}$/.test(incoming.id)) return;
+    const current = groups.get(incoming.id);
+    if (current && incoming.epoch <= current.epoch) return;
+    if (from !== incoming.creator || (current && current.creator !== incoming.creator)) return;
+    const members = (incoming.members ?? []).slice(0, MAX_GROUP_MEMBERS).filter((m) => typeof m.spki === 'string');
+    const isMember = members.some((m) => m.fingerprint === identity.fingerprint);
+    const g = current ?? { id: incoming.id };
+    const secretChanged = current && current.secret !== incoming.secret;
+    Object.assign(g, {
+      secret: incoming.secret, name: String(incoming.name ?? 'Group').slice(0, 100), creator: incoming.creator,
+      epoch: incoming.epoch, members, removed: !isMember,
+    });
+    await register(g);
+    await save();
+    if (!isMember) leaveRoom(g);
+    else if (secretChanged) await rejoin(g);
+    onChange?.({ group: g.id });
+  }
+
+  messenger.on('group-invite', (conv, message) => {
+    if (conv.kind === 'pair') adopt(message.content.group, { from: message.sender });
+  });
+  messenger.on('group-update', (conv, message) => adopt(message.content.group, { from: message.sender }));
+  messenger.on('group-leave', async (conv, message) => {
+    const g = [...groups.values()].find((x) => x.conversationId === conv.id);
+    if (!g || g.creator !== identity.fingerprint) return;
+    await removeMember(g.id, message.sender, { leaving: true });
+  });
+
+  async function update(g) {
+    g.epoch += 1;
+    await register(g);
+    await save();
+    await messenger.send(g.conversationId, { t: 'group-update', group: descriptor(g) });
+  }
+
+  async function removeMember(id, fingerprint, { leaving = false } = {}) {
+    const g = groups.get(id);
+    if (!g || g.creator !== identity.fingerprint || fingerprint === identity.fingerprint) return;
+    const removed = g.members.find((m) => m.fingerprint === fingerprint);
+    if (!removed) return;
+    g.members = g.members.filter((m) => m.fingerprint !== fingerprint);
+    g.secret = toBase64url(await cryptoClient.call('random.bytes', { length: 32 }));
+    await update(g);
+    // Tell the removed member directly (they are no longer a recipient above).
+    const friend = friends.get(fingerprint);
+    if (friend && !leaving) await messenger.send(friend.conversationId, { t: 'group-update', group: descriptor(g) });
+    await rejoin(g);
+    onChange?.({ group: id });
+  }
+
+  return {
+    async load() {
+      for (const saved of (await store.get(GROUPS_KEY)) ?? []) await register({ ...saved });
+    },
+    create,
+    get: (id) => groups.get(id),
+    byConversation: (conversationId) => [...groups.values()].find((g) => g.conversationId === conversationId),
+    list: () => [...groups.values()],
+    isCreator: (id) => groups.get(id)?.creator === identity.fingerprint,
+    async addMember(id, fingerprint) {
+      const g = groups.get(id);
+      const friend = friends.get(fingerprint);
+      if (!g || g.creator !== identity.fingerprint || !friend) return;
+      if (g.members.some((m) => m.fingerprint === fingerprint)) return;
+      if (g.members.length >= MAX_GROUP_MEMBERS) throw groupError(`Groups hold at most ${MAX_GROUP_MEMBERS} members.`, 'too-many');
+      g.members.push({ fingerprint, spki: toBase64url(friend.spki), name: friend.nickname });
+      await update(g);
+      await invite(g, [fingerprint]);
+      onChange?.({ group: id });
+    },
+    removeMember,
+    async leave(id) {
+      const g = groups.get(id);
+      if (!g) return;
+      if (!g.removed) await messenger.send(g.conversationId, { t: 'group-leave' }).catch(() => {});
+      g.removed = true;
+      leaveRoom(g);
+      await save();
+      onChange?.({ group: id });
+    },
+    /** Online members of a group right now. */
+    onlineMembers: (id) => [...(groups.get(id)?.links.keys() ?? [])],
+    roomCandidates: () => [...groups.values()].filter((g) => !g.removed).map((g) => ({
+      key: `group:${g.id}`,
+      joined: !!g.room || !!g.joining,
+      lastActive: g.lastActive ?? 0,
+      conversationId: g.conversationId,
+      fingerprints: others(g),
+      join: () => join(g),
+      leave: () => leaveRoom(g),
+    })),
+    close() {
+      for (const g of groups.values()) leaveRoom(g);
+      groups.clear();
+    },
+  };
+}

@@ -1,0 +1,566 @@
+// Conversations and delivery: nothing lost, nothing twice (DESIGN.md §6).
+//
+// Sending: the envelope is sealed to every member (and to ourselves), written
+// durably with its receipt and an outbox entry, and only then shown as
+// "queued". Whenever a member's authenticated session is up, its pending
+// envelopes go out in order; unacknowledged ones are sent again with backoff
+// and on every reconnect.
+// Receiving: an envelope is verified and opened, written durably, and only
+// then acknowledged; a message id already stored is acknowledged again but
+// not stored twice. Group members also exchange which recent message ids they
+// hold, so anyone online passes on what a member missed (envelopes are sealed
+// per member: a forwarder learns nothing).
+
+import { fromUtf8, toHex, utf8 } from './encoding.js';
+import { request } from './store.js';
+
+export const PAGE_SIZE = 50;
+const RESEND_BASE_MS = 4_000;
+const RESEND_MAX_MS = 60_000;
+const RESEND_TICK_MS = 2_000;
+const SYNC_WINDOW = 500;
+const TYPING_SHOW_MS = 6_000;
+const TYPING_SEND_EVERY_MS = 3_000;
+/** Largest message content (JSON) a peer may send us. */
+export const MAX_CONTENT = 256 * 1024;
+
+const CONTROL_TYPES = new Set(['ack', 'read', 'typing', 'sync']);
+const CONVERSATIONS_KEY = 'conversations';
+const OUTBOX_KEY = 'outbox';
+
+function messageError(message, code) {
+  return Object.assign(new Error(`messenger: ${message}`), { code });
+}
+
+/** A queue that runs one task at a time and batches what piles up meanwhile. */
+function batcher(run) {
+  let queue = [];
+  let running = null;
+  async function drain() {
+    while (queue.length) {
+      const batch = queue;
+      queue = [];
+      try {
+        const results = await run(batch.map((item) => item.value));
+        batch.forEach((item, i) => item.resolve(results?.[i]));
+      } catch (error) {
+        batch.forEach((item) => item.reject(error));
+      }
+    }
+    running = null;
+  }
+  return (value) => new Promise((resolve, reject) => {
+    queue.push({ value, resolve, reject });
+    running ??= drain();
+  });
+}
+
+export function createMessenger({ cryptoClient, store, identity, preferences, onChange, onIncoming, onAttach }) {
+  const conversations = new Map(); // id -> conversation
+  const outbox = new Map(); // message id -> {id, conv, seq, pending:Set, lastSent:Map, attempts:Map}
+  const envelopes = new Map(); // message id -> envelope bytes (outbox only)
+  const links = new Map(); // fingerprint -> ready link
+  const handlers = new Map(); // content type -> handler(conversation, message)
+  let saveTimer = null;
+
+  const changed = (what) => onChange?.(what);
+  const metaContext = (id) => `meta/${id}`;
+
+  // ---- persistence of conversations and outbox ----
+
+  function snapshot(conv) {
+    const { id, tag, kind, ref, title, lamport, nextSeq, unread, lastActivity, lastPreview, recent } = conv;
+    return { id, tag, kind, ref, title, lamport, nextSeq, unread, lastActivity, lastPreview, recent: recent.slice(-SYNC_WINDOW) };
+  }
+  function saveSoon() {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(saveNow, 300);
+  }
+  async function saveNow() {
+    clearTimeout(saveTimer);
+    await store.put(CONVERSATIONS_KEY, [...conversations.values()].map(snapshot));
+  }
+  const outboxSnapshot = () => [...outbox.values()].map((o) => ({ id: o.id, conv: o.conv, seq: o.seq, pending: [...o.pending] }));
+
+  /** The newest stored records of a conversation (seq and id only). */
+  function newestRecords(tag, limit) {
+    return new Promise((resolve, reject) => {
+      const found = [];
+      const range = IDBKeyRange.bound([tag, 0], [tag, Infinity]);
+      const cursor = store.db.transaction('messages').objectStore('messages').openCursor(range, 'prev');
+      cursor.onsuccess = () => {
+        const c = cursor.result;
+        if (!c || found.length >= limit) return resolve(found.reverse());
+        found.push({ seq: c.key[1], id: c.value.id });
+        c.continue();
+      };
+      cursor.onerror = () => reject(cursor.error);
+    });
+  }
+
+  /** Loads conversations and the outbox saved by earlier sessions. */
+  async function restore() {
+    for (const saved of (await store.get(CONVERSATIONS_KEY)) ?? []) {
+      // The message store is the authority on sequence numbers and recent
+      // ids: the conversation list is saved lazily and may be a bit behind.
+      const newest = await newestRecords(saved.tag, SYNC_WINDOW);
+      const nextSeq = Math.max(saved.nextSeq ?? 1, (newest.at(-1)?.seq ?? 0) + 1);
+      conversations.set(saved.id, { ...saved, nextSeq, members: [], typing: new Map(), recent: newest.map((r) => r.id) });
+    }
+    for (const entry of (await store.get(OUTBOX_KEY)) ?? []) {
+      const conv = conversations.get(entry.conv);
+      if (!conv) continue;
+      const record = await request(store.db.transaction('messages').objectStore('messages').get([conv.tag, entry.seq]));
+      if (!record) continue;
+      envelopes.set(entry.id, record.env);
+      outbox.set(entry.id, { ...entry, pending: new Set(entry.pending), lastSent: new Map(), attempts: new Map() });
+    }
+  }
+
+  // ---- conversations ----
+
+  /** Registers a conversation (pair with a contact, or a group); members: [{fingerprint, spki}]. */
+  function ensureConversation({ id, kind, ref, title, members }) {
+    let conv = conversations.get(id);
+    if (!conv) {
+      conv = {
+        id, kind, ref, title,
+        tag: toHex(crypto.getRandomValues(new Uint8Array(8))),
+        lamport: 0, nextSeq: 1, unread: 0, lastActivity: 0, lastPreview: '', recent: [],
+        typing: new Map(),
+      };
+      conversations.set(id, conv);
+      saveSoon();
+    }
+    conv.kind = kind;
+    conv.ref = ref;
+    conv.title = title;
+    conv.members = members.filter((m) => m.fingerprint !== identity.fingerprint);
+    return conv;
+  }
+
+  function removeConversation(id) {
+    conversations.delete(id);
+    for (const [messageId, entry] of outbox) if (entry.conv === id) outbox.delete(messageId);
+    saveSoon();
+  }
+
+  // ---- sending ----
+
+  async function sendTo(fingerprint, entry) {
+    const link = links.get(fingerprint);
+    const bytes = envelopes.get(entry.id);
+    if (!link || !bytes || link.state !== 'ready') return;
+    entry.lastSent.set(fingerprint, Date.now());
+    entry.attempts.set(fingerprint, (entry.attempts.get(fingerprint) ?? 0) + 1);
+    try {
+      await link.send('env', bytes);
+      if (!entry.sentOnce) {
+        entry.sentOnce = true;
+        changed({ conversation: entry.conv, message: entry.id });
+      }
+    } catch {
+      // the session dropped: the envelope stays pending
+    }
+  }
+
+  const persistSent = batcher(async (items) => {
+    await store.write(['messages', 'ids'], ({ messages, ids }) => {
+      for (const item of items) {
+        messages.put({ id: item.id, env: item.envelope, rcpt: item.receipt, meta: item.meta }, [item.tag, item.seq]);
+        ids.put([item.tag, item.seq], item.id);
+      }
+    });
+    await store.put(OUTBOX_KEY, outboxSnapshot());
+    return items.map(() => true);
+  });
+
+  /** Seals `content` (an object) to the conversation's members and queues it. */
+  async function send(conversationId, content) {
+    const conv = conversations.get(conversationId);
+    if (!conv) throw messageError('unknown conversation', 'unknown-conversation');
+    const bytes = utf8(JSON.stringify(content));
+    if (bytes.length > MAX_CONTENT) throw messageError('message too large', 'too-large');
+    const lamport = ++conv.lamport;
+    const timestampMs = Date.now();
+    const { envelope, messageId } = await cryptoClient.sealEnvelope({
+      recipients: conv.members.map((m) => m.spki),
+      conversationId: fromHexBytes(conv.id),
+      timestampMs,
+      lamport,
+      content: bytes,
+    });
+    // Our own copy: opening it once gives the receipt that reopens it later.
+    const own = await cryptoClient.openEnvelope(envelope, identity.spki);
+    const seq = conv.nextSeq++;
+    const meta = { mine: true, delivered: {}, read: {} };
+    const entry = { id: messageId, conv: conv.id, seq, pending: new Set(conv.members.map((m) => m.fingerprint)), lastSent: new Map(), attempts: new Map() };
+    outbox.set(messageId, entry);
+    envelopes.set(messageId, envelope);
+    await persistSent({ id: messageId, envelope, receipt: own.receipt, meta: await store.seal(metaContext(messageId), meta), tag: conv.tag, seq });
+    noteActivity(conv, messageId, content, timestampMs, false);
+    const message = { id: messageId, seq, sender: identity.fingerprint, mine: true, timestampMs, lamport, content, state: 'queued', delivered: {}, read: {} };
+    changed({ conversation: conv.id, message: messageId, added: message });
+    for (const fingerprint of entry.pending) sendTo(fingerprint, entry);
+    return message;
+  }
+
+  function noteActivity(conv, id, content, timestampMs, incoming) {
+    conv.lastActivity = Math.max(conv.lastActivity, timestampMs);
+    conv.lastPreview = preview(content);
+    conv.recent.push(id);
+    if (conv.recent.length > SYNC_WINDOW * 2) conv.recent = conv.recent.slice(-SYNC_WINDOW);
+    if (incoming && !conv.visible) conv.unread += 1;
+    saveSoon();
+  }
+
+  // ---- receiving ----
+
+  const receiveBatch = batcher(async (items) => {
+    const accepted = [];
+    const seen = new Set();
+    for (const item of items) {
+      try {
+        const result = await openIncoming(item, seen);
+        if (result) accepted.push(result);
+        item.ackTo?.add(result?.id ?? item.duplicateOf);
+      } catch {
+        // forged, not for us, or from a stranger: dropped, never acknowledged
+      }
+    }
+    if (accepted.length) {
+      await store.write(['messages', 'ids'], ({ messages, ids }) => {
+        for (const m of accepted) {
+          messages.put({ id: m.id, env: m.envelope, rcpt: m.receipt, meta: m.meta }, [m.conv.tag, m.seq]);
+          ids.put([m.conv.tag, m.seq], m.id);
+        }
+      });
+    }
+    // Durable now: acknowledge, then show.
+    for (const m of accepted) {
+      noteActivity(m.conv, m.id, m.content, m.timestampMs, true);
+      const message = { id: m.id, seq: m.seq, sender: m.sender, mine: false, timestampMs: m.timestampMs, lamport: m.lamport, content: m.content, state: 'received' };
+      changed({ conversation: m.conv.id, message: m.id, added: message });
+      handlers.get(m.content.t)?.(m.conv, message, m.from);
+      onIncoming?.(m.conv, message);
+    }
+    return items.map(() => null);
+  });
+
+  async function openIncoming({ bytes, from }, seen) {
+    const header = await cryptoClient.peekEnvelope(bytes);
+    const id = header.messageId;
+    const known = seen.has(id) || (await request(store.db.transaction('ids').objectStore('ids').get(id))) !== undefined;
+    if (known) {
+      ackLater(from, id);
+      return null;
+    }
+    const conv = conversations.get(header.conversationId);
+    if (!conv) return null;
+    const sender = conv.members.find((m) => m.fingerprint === header.sender);
+    if (!sender) return null;
+    if (conv.kind === 'pair' && from !== header.sender) return null; // nobody forwards in a pair
+    const opened = await cryptoClient.openEnvelope(bytes, sender.spki);
+    if (opened.content.length > MAX_CONTENT) return null;
+    const content = JSON.parse(fromUtf8(opened.content));
+    if (typeof content?.t !== 'string') return null;
+    seen.add(id);
+    conv.lamport = Math.max(conv.lamport, opened.lamport);
+    const seq = conv.nextSeq++;
+    ackLater(from, id);
+    return {
+      id, conv, seq, from, content,
+      sender: header.sender,
+      timestampMs: opened.timestampMs,
+      lamport: opened.lamport,
+      envelope: bytes,
+      receipt: opened.receipt,
+      meta: await store.seal(metaContext(id), { mine: false, readAt: null }),
+    };
+  }
+
+  const pendingAcks = new Map(); // fingerprint -> Set(ids)
+  function ackLater(fingerprint, id) {
+    if (!pendingAcks.has(fingerprint)) pendingAcks.set(fingerprint, new Set());
+    pendingAcks.get(fingerprint).add(id);
+  }
+  function flushAcks() {
+    for (const [fingerprint, ids] of pendingAcks) {
+      const link = links.get(fingerprint);
+      if (!link || !ids.size) continue;
+      link.send('ack', utf8(JSON.stringify({ ids: [...ids] }))).catch(() => {});
+      pendingAcks.delete(fingerprint);
+    }
+  }
+
+  async function updateMeta(id, update) {
+    const key = await request(store.db.transaction('ids').objectStore('ids').get(id));
+    if (!key) return null;
+    const record = await request(store.db.transaction('messages').objectStore('messages').get(key));
+    if (!record) return null;
+    const meta = await store.open(metaContext(id), record.meta);
+    update(meta);
+    record.meta = await store.seal(metaContext(id), meta);
+    await store.write(['messages'], ({ messages }) => messages.put(record, key));
+    return meta;
+  }
+
+  async function onAck(fingerprint, ids) {
+    const now = Date.now();
+    let outboxChanged = false;
+    for (const id of ids) {
+      const entry = outbox.get(id);
+      if (!entry?.pending.has(fingerprint)) continue;
+      entry.pending.delete(fingerprint);
+      if (!entry.pending.size) {
+        outbox.delete(id);
+        envelopes.delete(id);
+      }
+      outboxChanged = true;
+      await updateMeta(id, (meta) => {
+        meta.delivered[fingerprint] = now;
+      });
+      changed({ conversation: entry.conv, message: id });
+    }
+    if (outboxChanged) await store.put(OUTBOX_KEY, outboxSnapshot());
+  }
+
+  async function onRead(fingerprint, ids) {
+    for (const id of ids) {
+      const meta = await updateMeta(id, (m) => {
+        if (m.mine) m.read[fingerprint] = m.read[fingerprint] ?? Date.now();
+      });
+      if (meta?.mine) {
+        const convId = [...conversations.values()].find((c) => c.recent.includes(id))?.id;
+        changed({ conversation: convId, message: id });
+      }
+    }
+  }
+
+  function onTyping(fingerprint, conversationId) {
+    const conv = conversations.get(conversationId);
+    if (!conv || !conv.members.some((m) => m.fingerprint === fingerprint)) return;
+    conv.typing.set(fingerprint, Date.now() + TYPING_SHOW_MS);
+    changed({ conversation: conv.id, typing: true });
+    setTimeout(() => changed({ conversation: conv.id, typing: true }), TYPING_SHOW_MS + 50);
+  }
+
+  /** Group backlog: send what the peer lacks of our recent envelopes addressed to it. */
+  async function onSync(fingerprint, { conv: conversationId, have }) {
+    const conv = conversations.get(conversationId);
+    if (!conv || conv.kind !== 'group' || !conv.members.some((m) => m.fingerprint === fingerprint)) return;
+    const theirs = new Set(Array.isArray(have) ? have.slice(0, SYNC_WINDOW) : []);
+    const link = links.get(fingerprint);
+    // What they have of ours counts as delivered.
+    const delivered = conv.recent.filter((id) => theirs.has(id) && outbox.get(id)?.pending.has(fingerprint));
+    if (delivered.length) await onAck(fingerprint, delivered);
+    const missing = conv.recent.slice(-SYNC_WINDOW).filter((id) => !theirs.has(id) && !outbox.has(id));
+    for (const id of missing) {
+      const key = await request(store.db.transaction('ids').objectStore('ids').get(id));
+      const record = key && (await request(store.db.transaction('messages').objectStore('messages').get(key)));
+      if (!record || !link || link.state !== 'ready') continue;
+      const header = await cryptoClient.peekEnvelope(record.env);
+      if (header.sender !== fingerprint && header.recipients.includes(fingerprint)) {
+        await link.send('env', record.env).catch(() => {});
+      }
+    }
+  }
+
+  // ---- sessions ----
+
+  /** A member's authenticated session is up (from any room). */
+  function attachLink(fingerprint, link) {
+    links.set(fingerprint, link);
+    for (const entry of outbox.values()) {
+      if (entry.pending.has(fingerprint)) {
+        entry.lastSent.delete(fingerprint);
+        entry.attempts.delete(fingerprint);
+        sendTo(fingerprint, entry);
+      }
+    }
+    for (const conv of conversations.values()) {
+      if (conv.kind === 'group' && conv.members.some((m) => m.fingerprint === fingerprint)) {
+        link.send('sync', utf8(JSON.stringify({ conv: conv.id, have: conv.recent.slice(-SYNC_WINDOW) }))).catch(() => {});
+      }
+    }
+    flushAcks();
+    onAttach?.(fingerprint);
+  }
+
+  function detachLink(fingerprint, link) {
+    if (links.get(fingerprint) === link) links.delete(fingerprint);
+  }
+
+  /** Frames of the messaging protocol; returns false for types it does not handle. */
+  function handleFrame(fingerprint, link, type, data) {
+    if (links.get(fingerprint) !== link && link.state === 'ready') links.set(fingerprint, link);
+    if (type === 'env') {
+      const ackTo = new Set();
+      receiveBatch({ bytes: data, from: fingerprint, ackTo }).then(flushAcks, flushAcks);
+      return true;
+    }
+    if (!CONTROL_TYPES.has(type)) return false;
+    let body;
+    try {
+      body = JSON.parse(fromUtf8(data));
+    } catch {
+      return true; // malformed control message: ignored
+    }
+    if (type === 'ack' && Array.isArray(body.ids)) onAck(fingerprint, body.ids.slice(0, 1000));
+    else if (type === 'read' && Array.isArray(body.ids)) onRead(fingerprint, body.ids.slice(0, 1000));
+    else if (type === 'typing') onTyping(fingerprint, body.conv);
+    else if (type === 'sync') onSync(fingerprint, body);
+    else return false;
+    return true;
+  }
+
+  // Resend what stays unacknowledged, with backoff per recipient.
+  const resendTimer = setInterval(() => {
+    const now = Date.now();
+    for (const entry of outbox.values()) {
+      for (const fingerprint of entry.pending) {
+        if (!links.has(fingerprint)) continue;
+        const last = entry.lastSent.get(fingerprint) ?? 0;
+        const attempts = entry.attempts.get(fingerprint) ?? 0;
+        const wait = Math.min(RESEND_MAX_MS, RESEND_BASE_MS * 2 ** Math.max(0, attempts - 1));
+        if (now - last >= wait) sendTo(fingerprint, entry);
+      }
+    }
+  }, RESEND_TICK_MS);
+
+  // ---- reading ----
+
+  function stateOf(meta, id, conv) {
+    if (!meta.mine) return 'received';
+    const entry = outbox.get(id);
+    const members = conv.members.map((m) => m.fingerprint);
+    if (members.length && members.every((fp) => meta.read?.[fp])) return 'read';
+    if (!entry || (members.length && members.every((fp) => meta.delivered?.[fp]))) return 'delivered';
+    return entry.sentOnce ? 'sent' : 'queued';
+  }
+
+  /** Up to `limit` messages before `beforeSeq` (newest last), opened with their receipts. */
+  async function history(conversationId, { beforeSeq = Infinity, limit = PAGE_SIZE } = {}) {
+    const conv = conversations.get(conversationId);
+    if (!conv) return [];
+    const upper = Number.isFinite(beforeSeq) ? [conv.tag, beforeSeq] : [conv.tag, Infinity];
+    const range = IDBKeyRange.bound([conv.tag, 0], upper, false, true);
+    const records = await new Promise((resolve, reject) => {
+      const found = [];
+      const cursor = store.db.transaction('messages').objectStore('messages').openCursor(range, 'prev');
+      cursor.onsuccess = () => {
+        const c = cursor.result;
+        if (!c || found.length >= limit) return resolve(found);
+        found.push({ seq: c.key[1], ...c.value });
+        c.continue();
+      };
+      cursor.onerror = () => reject(cursor.error);
+    });
+    const messages = await Promise.all(records.map(async (record) => {
+      try {
+        const [opened, meta] = await Promise.all([
+          cryptoClient.openStored(record.env, record.rcpt),
+          store.open(metaContext(record.id), record.meta),
+        ]);
+        return {
+          id: record.id,
+          seq: record.seq,
+          sender: opened.sender,
+          mine: meta.mine,
+          timestampMs: opened.timestampMs,
+          lamport: opened.lamport,
+          content: JSON.parse(fromUtf8(opened.content)),
+          state: stateOf(meta, record.id, conv),
+          delivered: meta.delivered ?? {},
+          read: meta.read ?? {},
+          readAt: meta.readAt ?? null,
+        };
+      } catch {
+        return { id: record.id, seq: record.seq, broken: true, content: { t: 'text', body: '' } };
+      }
+    }));
+    return messages.reverse();
+  }
+
+  /** The conversation is on screen: clear unread, send read receipts. */
+  async function markRead(conversationId, messages) {
+    const conv = conversations.get(conversationId);
+    if (!conv) return;
+    if (conv.unread) {
+      conv.unread = 0;
+      saveSoon();
+      changed({ conversation: conv.id, unread: true });
+    }
+    const unread = messages.filter((m) => !m.mine && !m.readAt && !m.broken);
+    if (!unread.length) return;
+    const now = Date.now();
+    for (const m of unread) {
+      m.readAt = now;
+      await updateMeta(m.id, (meta) => {
+        meta.readAt = now;
+      });
+    }
+    if (!preferences().readReceipts) return;
+    const bySender = new Map();
+    for (const m of unread) bySender.set(m.sender, [...(bySender.get(m.sender) ?? []), m.id]);
+    for (const [fingerprint, ids] of bySender) {
+      links.get(fingerprint)?.send('read', utf8(JSON.stringify({ ids }))).catch(() => {});
+    }
+  }
+
+  let lastTypingSent = 0;
+  function typing(conversationId) {
+    const conv = conversations.get(conversationId);
+    if (!conv || !preferences().typingIndicators || Date.now() - lastTypingSent < TYPING_SEND_EVERY_MS) return;
+    lastTypingSent = Date.now();
+    for (const member of conv.members) {
+      links.get(member.fingerprint)?.send('typing', utf8(JSON.stringify({ conv: conv.id }))).catch(() => {});
+    }
+  }
+
+  return {
+    restore,
+    ensureConversation,
+    removeConversation,
+    conversation: (id) => conversations.get(id),
+    conversations: () => [...conversations.values()],
+    send,
+    history,
+    markRead,
+    typing,
+    typingIn: (id) => {
+      const conv = conversations.get(id);
+      if (!conv) return [];
+      const now = Date.now();
+      return [...conv.typing].filter(([, until]) => until > now).map(([fp]) => fp);
+    },
+    attachLink,
+    detachLink,
+    handleFrame,
+    /** Registers what to do with received content of type `t` (files, groups). */
+    on: (t, handler) => handlers.set(t, handler),
+    pendingFor: (fingerprint) => [...outbox.values()].filter((e) => e.pending.has(fingerprint)).length,
+    hasPending: () => outbox.size > 0,
+    totalUnread: () => [...conversations.values()].reduce((sum, c) => sum + c.unread, 0),
+    async close() {
+      clearInterval(resendTimer);
+      await saveNow();
+    },
+  };
+}
+
+function fromHexBytes(hex) {
+  return Uint8Array.from(hex.match(/../g), (pair) => parseInt(pair, 16));
+}
+
+/** A one-line summary of message content for lists and notifications. */
+export function preview(content) {
+  switch (content?.t) {
+    case 'text': return String(content.body ?? '').slice(0, 120);
+    case 'file': return content.mime?.startsWith('image/') ? '📷 Photo' : `📎 ${String(content.name ?? 'File').slice(0, 80)}`;
+    case 'group-invite': return 'Group invitation';
+    case 'group-update': return 'Group updated';
+    case 'group-leave': return 'Left the group';
+    default: return '';
+  }
+}
