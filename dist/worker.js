@@ -1440,7 +1440,7 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-R3vP0gqZrNxQT8dPK238Pxf11DkkMmOpCSkpr+uzwJB45cAKmkzcYY4+fJbZ0xyG";
+const WASM_INTEGRITY = "sha384-IMsrtZthNAzjPfm/D2g5cxW8yVuNY+YBegwxrg2PzMosFdxDL5i59FhuqkWGUj+B";
 
 let ready = null; // Promise of the instantiated module
 let session = null; // the logged-in wasm_bindgen.Session, if any

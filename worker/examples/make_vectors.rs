@@ -271,6 +271,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }),
     )?;
     write(&dir, "handshake.json", handshake_vectors()?)?;
+    write(&dir, "chat.json", chat_vectors(&derived)?)?;
     Ok(())
 }
 
@@ -348,6 +349,40 @@ fn handshake_vectors() -> Result<Value, Box<dyn std::error::Error>> {
         "nostr": {
             "secret": hex(&nostr_secret), "created_at": 1_790_000_000u64, "kind": 20_333,
             "tags": tags, "content": "AQIDBA==", "id": signed.id, "pubkey": signed.pubkey,
+        },
+    }))
+}
+
+fn chat_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Error>> {
+    use worker::files;
+    let key = [0x5au8; 32];
+    let file_id = [0x0fu8; 16];
+    let plaintexts: [&[u8]; 3] = [b"first chunk", &[0xab; 1000], b"last"];
+    let mut digests = Vec::new();
+    let chunks: Vec<Value> = plaintexts
+        .iter()
+        .enumerate()
+        .map(|(index, plaintext)| {
+            let last = index == plaintexts.len() - 1;
+            use sha2::Digest;
+            digests.push(<[u8; 32]>::from(sha2::Sha256::digest(plaintext)));
+            json!({
+                "index": index,
+                "last": last,
+                "plaintext": hex(plaintext),
+                "ciphertext": hex(&files::seal_chunk(&key, &file_id, index as u64, last, plaintext).expect("small chunk")),
+            })
+        })
+        .collect();
+    let (alice, bob) = (&derived[0], &derived[1]);
+    Ok(json!({
+        "description": "Chat formats: encrypted file chunks and their root hash (worker/src/files.rs), and conversation ids (worker/src/identity.rs).",
+        "source": "cargo run --release -p worker --example make_vectors; deterministic.",
+        "file": { "key": hex(&key), "file_id": hex(&file_id), "chunks": chunks, "root": hex(&files::root(&digests)) },
+        "conversations": {
+            "pair": { "a": alice.public().fingerprint().to_hex(), "b": bob.public().fingerprint().to_hex(),
+                      "id": hex(&identity::pair_conversation_id(&alice.public().fingerprint(), &bob.public().fingerprint())) },
+            "group": { "group_id": hex(&[0x42; 16]), "id": hex(&identity::group_conversation_id(&[0x42; 16])) },
         },
     }))
 }

@@ -8,10 +8,12 @@
 //! as the pure-Rust path; `tests/web.rs` checks each direction against the other.
 
 mod bindings;
+mod chunks;
 mod peer;
 mod session;
 mod subtle;
 
+pub use chunks::{open_chunk, seal_chunk};
 pub use peer::{Connection, Pending, WebChannel, WebHandshake};
 pub use session::WebSession;
 pub use subtle::{RsaUse, Subtle};

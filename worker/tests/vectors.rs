@@ -374,3 +374,58 @@ fn nostr_event_ids_and_keys_match() {
     assert_eq!(signed.id, n["id"].as_str().unwrap());
     assert_eq!(signed.pubkey, n["pubkey"].as_str().unwrap());
 }
+
+#[test]
+fn file_chunks_root_hashes_and_conversation_ids_match() {
+    use sha2::Digest;
+    use worker::files;
+    let chat = chat_file();
+    let f = &chat["file"];
+    let key = array32(hex_field(f, "key"));
+    let file_id: [u8; 16] = hex_field(f, "file_id").try_into().unwrap();
+    let mut digests = Vec::new();
+    for chunk in f["chunks"].as_array().unwrap() {
+        let index = chunk["index"].as_u64().unwrap();
+        let last = chunk["last"].as_bool().unwrap();
+        let plaintext = hex_field(chunk, "plaintext");
+        assert_eq!(
+            files::seal_chunk(&key, &file_id, index, last, &plaintext).unwrap(),
+            hex_field(chunk, "ciphertext")
+        );
+        assert_eq!(
+            files::open_chunk(&key, &file_id, index, last, &hex_field(chunk, "ciphertext"))
+                .unwrap()
+                .to_vec(),
+            plaintext
+        );
+        assert!(
+            files::open_chunk(
+                &key,
+                &file_id,
+                index,
+                !last,
+                &hex_field(chunk, "ciphertext")
+            )
+            .is_err(),
+            "a truncated file is detected"
+        );
+        digests.push(<[u8; 32]>::from(sha2::Sha256::digest(&plaintext)));
+    }
+    assert_eq!(files::root(&digests).to_vec(), hex_field(f, "root"));
+    let c = &chat["conversations"];
+    let a = Fingerprint::from_hex(c["pair"]["a"].as_str().unwrap()).unwrap();
+    let b = Fingerprint::from_hex(c["pair"]["b"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        worker::identity::pair_conversation_id(&a, &b).to_vec(),
+        hex_field(&c["pair"], "id")
+    );
+    assert_eq!(
+        worker::identity::pair_conversation_id(&b, &a).to_vec(),
+        hex_field(&c["pair"], "id")
+    );
+    let group: [u8; 16] = hex_field(&c["group"], "group_id").try_into().unwrap();
+    assert_eq!(
+        worker::identity::group_conversation_id(&group).to_vec(),
+        hex_field(&c["group"], "id")
+    );
+}

@@ -408,3 +408,36 @@ mod peers {
         assert_eq!(a.err(), Some(Error::ChannelBinding));
     }
 }
+
+#[wasm_bindgen_test]
+async fn webcrypto_file_chunks_match_the_committed_vectors() {
+    use js_sys::Uint8Array;
+    let chat = chat_file();
+    let f = &chat["file"];
+    let key = array32(hex_field(f, "key"));
+    let file_id: [u8; 16] = hex_field(f, "file_id").try_into().unwrap();
+    for chunk in f["chunks"].as_array().unwrap() {
+        let index = chunk["index"].as_u64().unwrap();
+        let last = chunk["last"].as_bool().unwrap();
+        let plaintext = Uint8Array::from(hex_field(chunk, "plaintext").as_slice());
+        let sealed = worker::web::seal_chunk(&key, &file_id, index, last, &plaintext)
+            .await
+            .unwrap();
+        assert_eq!(sealed.to_vec(), hex_field(chunk, "ciphertext"));
+        let opened = worker::web::open_chunk(&key, &file_id, index, last, &sealed)
+            .await
+            .unwrap();
+        assert_eq!(opened.to_vec(), hex_field(chunk, "plaintext"));
+        assert!(
+            worker::web::open_chunk(&key, &file_id, index + 1, last, &sealed)
+                .await
+                .is_err()
+        );
+    }
+    let c = &chat["conversations"];
+    let group: [u8; 16] = hex_field(&c["group"], "group_id").try_into().unwrap();
+    assert_eq!(
+        worker::identity::group_conversation_id(&group).to_vec(),
+        hex_field(&c["group"], "id")
+    );
+}

@@ -636,18 +636,11 @@ pub fn seal_file_chunk(
     let spec = chunk_spec(key, file_id, index, last);
     future_to_promise(async move {
         let spec = spec.map_err(to_js)?;
-        files::check_len(plaintext.length() as usize).map_err(to_js)?;
-        let subtle = Subtle::get().map_err(to_js)?;
-        let key = subtle
-            .import_aes_one_way(&spec.key, "encrypt")
-            .await
-            .map_err(to_js)?;
-        let aad = files::associated_data(&spec.file_id, spec.index, spec.last);
-        let sealed = subtle
-            .aes_gcm_encrypt_buffer(&key, &files::nonce(spec.index), &aad, &plaintext)
-            .await
-            .map_err(to_js)?;
-        Ok(Uint8Array::new(&sealed).into())
+        let sealed =
+            super::chunks::seal_chunk(&spec.key, &spec.file_id, spec.index, spec.last, &plaintext)
+                .await
+                .map_err(to_js)?;
+        Ok(sealed.into())
     })
 }
 
@@ -664,17 +657,11 @@ pub fn open_file_chunk(
     let spec = chunk_spec(key, file_id, index, last);
     future_to_promise(async move {
         let spec = spec.map_err(to_js)?;
-        let subtle = Subtle::get().map_err(to_js)?;
-        let key = subtle
-            .import_aes_one_way(&spec.key, "decrypt")
-            .await
-            .map_err(to_js)?;
-        let aad = files::associated_data(&spec.file_id, spec.index, spec.last);
-        let opened = subtle
-            .aes_gcm_decrypt_buffer(&key, &files::nonce(spec.index), &aad, &ciphertext)
-            .await
-            .map_err(to_js)?;
-        Ok(Uint8Array::new(&opened).into())
+        let opened =
+            super::chunks::open_chunk(&spec.key, &spec.file_id, spec.index, spec.last, &ciphertext)
+                .await
+                .map_err(to_js)?;
+        Ok(opened.into())
     })
 }
 

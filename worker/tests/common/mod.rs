@@ -160,3 +160,9 @@ pub fn hex_field(value: &serde_json::Value, name: &str) -> Vec<u8> {
 pub fn array32(bytes: Vec<u8>) -> [u8; 32] {
     bytes.try_into().expect("32 bytes")
 }
+
+pub const CHAT_JSON: &str = include_str!("../../../tests/vectors/chat.json");
+
+pub fn chat_file() -> serde_json::Value {
+    serde_json::from_str(CHAT_JSON).expect("chat.json parses")
+}
