@@ -11,6 +11,7 @@ export function createConversationView(conversationId, app, { onClose, onFocus }
   const friend = conv.kind === 'pair' ? friends.get(conv.ref) : null;
   const group = conv.kind === 'group' ? groups.get(conv.ref) : null;
   const loaded = new Map(); // message id -> {message, node}
+  const opened = new Map(); // file id -> object URL of the decrypted image
   let oldestSeq = Infinity;
   let exhausted = false;
   let loading = false;
@@ -39,12 +40,14 @@ export function createConversationView(conversationId, app, { onClose, onFocus }
       names,
       group: !!group,
       transfers,
-      openFile: async (content, node) => {
+      fullImage: (fileId) => opened.get(fileId) ?? null,
+      openFile: async (content) => {
         const blob = await transfers.blob(content.fileId);
         const url = URL.createObjectURL(blob);
         if (content.mime.startsWith('image/')) {
-          node.querySelector('img.full')?.remove();
-          node.prepend(el('img', { className: 'full', src: url, alt: content.name }));
+          opened.set(content.fileId, url);
+          const entry = [...loaded.values()].find((x) => x.message.content.fileId === content.fileId);
+          if (entry) render(entry.message);
         } else {
           el('a', { href: url, download: content.name }).click();
           setTimeout(() => URL.revokeObjectURL(url), 60_000);
@@ -277,6 +280,8 @@ export function createConversationView(conversationId, app, { onClose, onFocus }
     markRead,
     close() {
       conv.visible = false;
+      for (const url of opened.values()) URL.revokeObjectURL(url);
+      opened.clear();
     },
   };
 }

@@ -41,12 +41,15 @@ function time(ms) {
   return today ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : date.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
 }
 
-function fileBody(message, { transfers, openFile }) {
+function fileBody(message, { transfers, openFile, fullImage }) {
   const content = message.content;
   const status = transfers.status(content.fileId);
   const isImage = content.mime?.startsWith('image/');
   const node = el('div', { className: 'file', 'data-file': content.fileId });
-  if (isImage && content.thumb?.startsWith('data:image/jpeg;base64,')) {
+  const full = isImage ? fullImage(content.fileId) : null;
+  if (full) {
+    node.append(el('img', { className: 'full', src: full, alt: content.name }));
+  } else if (isImage && content.thumb?.startsWith('data:image/jpeg;base64,')) {
     node.append(el('img', { className: 'thumb', src: content.thumb, alt: content.name, width: content.width, height: content.height }));
   }
   node.append(el('div', { className: 'file-name' }, el('span', { text: isImage ? '📷 ' : '📎 ' }), el('span', { text: content.name }), el('span', { className: 'hint', text: ` · ${formatSize(content.size)}` })));
@@ -55,7 +58,7 @@ function fileBody(message, { transfers, openFile }) {
     node.append(el('span', { className: 'hint transfer-state', text: status.error ?? (status.state === 'waiting' ? 'waiting for the sender to be online' : status.state) }));
   }
   if (status?.state === 'complete') {
-    node.append(el('button', { type: 'button', className: 'ghost', text: isImage ? 'Open' : 'Save', 'data-open-file': content.fileId, onclick: () => openFile(content, node) }));
+    if (!full) node.append(el('button', { type: 'button', className: 'ghost', text: isImage ? 'Open' : 'Save', 'data-open-file': content.fileId, onclick: () => openFile(content) }));
   }
   return node;
 }

@@ -34,8 +34,8 @@ export function createCycler({ candidates, isImportant, maxRooms }) {
     return { all, chosen: new Set(chosen) };
   }
 
-  function apply() {
-    const { all, chosen } = choose();
+  function apply(now = Date.now()) {
+    const { all, chosen } = choose(now);
     for (const candidate of all) {
       if (chosen.has(candidate) && !candidate.joined) candidate.join();
       else if (!chosen.has(candidate) && candidate.joined) candidate.leave();
@@ -44,8 +44,10 @@ export function createCycler({ candidates, isImportant, maxRooms }) {
 
   const timer = setInterval(apply, TICK_MS);
   return {
-    /** Re-evaluates now (a conversation opened, a message queued). */
+    /** Re-evaluates now (a conversation opened, a message queued); `now` for tests. */
     apply,
+    /** Which rooms are joined now. */
+    joined: () => candidates().filter((c) => c.joined).map((c) => c.key),
     choose,
     stop: () => clearInterval(timer),
   };

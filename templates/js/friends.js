@@ -63,11 +63,16 @@ export function createFriends({ cryptoClient, store, network, identity, messenge
 
   /** Joins this contact's room (called by the cycler). */
   async function join(friend) {
+    friend.wanted = true;
     if (friend.room || friend.joining) return;
     friend.joining = true;
     try {
       const room = await cryptoClient.call('room.pair', { spki: friend.spki, password: friend.roomPassword });
-      if (!friends.has(friend.fingerprint)) return;
+      if (!friends.has(friend.fingerprint) || !friend.wanted) {
+        // Left (or removed) while the room was being made.
+        cryptoClient.call('handle.release', { id: room.roomId }).catch(() => {});
+        return;
+      }
       friend.room = network.join({ room, allowed: () => [friend.fingerprint], handlers: roomHandlers(friend), limitFor: frameLimit });
     } finally {
       friend.joining = false;
@@ -75,6 +80,7 @@ export function createFriends({ cryptoClient, store, network, identity, messenge
   }
 
   function leave(friend) {
+    friend.wanted = false;
     if (!friend.room) return;
     network.leave(friend.room);
     friend.room = null;
@@ -105,7 +111,7 @@ export function createFriends({ cryptoClient, store, network, identity, messenge
     };
     friend.conversationId = await cryptoClient.call('conversation.pair', { spki });
     friends.set(fingerprint, friend);
-    messenger.ensureConversation({
+    await messenger.ensureConversation({
       id: friend.conversationId, kind: 'pair', ref: fingerprint, title: title(friend), members: [{ fingerprint, spki }],
     });
     if (persist) await save();
@@ -181,7 +187,7 @@ export function createFriends({ cryptoClient, store, network, identity, messenge
     /** Room cycling: one candidate per contact. */
     roomCandidates: () => [...friends.values()].map((friend) => ({
       key: `friend:${friend.fingerprint}`,
-      joined: !!friend.room || !!friend.joining,
+      joined: !!friend.room || (!!friend.joining && !!friend.wanted),
       lastActive: friend.lastActive,
       conversationId: friend.conversationId,
       fingerprints: [friend.fingerprint],

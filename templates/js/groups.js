@@ -32,14 +32,19 @@ export function createGroups({ cryptoClient, store, network, identity, messenger
     g.conversationId ??= await cryptoClient.call('conversation.group', { groupId: fromHex(g.id) });
     g.links ??= new Map();
     groups.set(g.id, g);
-    messenger.ensureConversation({ id: g.conversationId, kind: 'group', ref: g.id, title: g.name, members: memberEntries(g) });
+    await messenger.ensureConversation({ id: g.conversationId, kind: 'group', ref: g.id, title: g.name, members: memberEntries(g) });
   }
 
   async function join(g) {
+    g.wanted = true;
     if (g.room || g.joining || g.removed) return;
     g.joining = true;
     try {
       const room = await cryptoClient.call('room.group', { groupId: fromHex(g.id), secret: fromBase64url(g.secret) });
+      if (!g.wanted || g.removed) {
+        cryptoClient.call('handle.release', { id: room.roomId }).catch(() => {});
+        return;
+      }
       g.room = network.join({
         room,
         allowed: () => others(g),
@@ -66,6 +71,7 @@ export function createGroups({ cryptoClient, store, network, identity, messenger
   }
 
   function leaveRoom(g) {
+    g.wanted = false;
     if (!g.room) return;
     network.leave(g.room);
     g.room = null;
@@ -73,8 +79,9 @@ export function createGroups({ cryptoClient, store, network, identity, messenger
   }
 
   async function rejoin(g) {
+    const wanted = g.wanted;
     leaveRoom(g);
-    await join(g);
+    if (wanted) await join(g);
   }
 
   /** Invites members (contacts) through each pair conversation. */
@@ -194,7 +201,7 @@ export function createGroups({ cryptoClient, store, network, identity, messenger
     onlineMembers: (id) => [...(groups.get(id)?.links.keys() ?? [])],
     roomCandidates: () => [...groups.values()].filter((g) => !g.removed).map((g) => ({
       key: `group:${g.id}`,
-      joined: !!g.room || !!g.joining,
+      joined: !!g.room || (!!g.joining && !!g.wanted),
       lastActive: g.lastActive ?? 0,
       conversationId: g.conversationId,
       fingerprints: others(g),

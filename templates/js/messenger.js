@@ -119,10 +119,15 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
 
   // ---- conversations ----
 
-  /** Registers a conversation (pair with a contact, or a group); members: [{fingerprint, spki}]. */
-  function ensureConversation({ id, kind, ref, title, members }) {
+  /**
+   * Registers a conversation (pair with a contact, or a group); members:
+   * [{fingerprint, spki}]. A new conversation is saved before this resolves:
+   * its storage tag must never be lost once messages use it.
+   */
+  async function ensureConversation({ id, kind, ref, title, members }) {
     let conv = conversations.get(id);
-    if (!conv) {
+    const created = !conv;
+    if (created) {
       conv = {
         id, kind, ref, title,
         tag: toHex(crypto.getRandomValues(new Uint8Array(8))),
@@ -130,12 +135,12 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
         typing: new Map(),
       };
       conversations.set(id, conv);
-      saveSoon();
     }
     conv.kind = kind;
     conv.ref = ref;
     conv.title = title;
     conv.members = members.filter((m) => m.fingerprint !== identity.fingerprint);
+    if (created) await saveNow();
     return conv;
   }
 

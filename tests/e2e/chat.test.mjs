@@ -1,0 +1,301 @@
+// Chat end to end: real Chromium pages, real signalling (builder serve's
+// tracker), real IndexedDB — reloads, offline periods and interruptions
+// included.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, launch, login, openPage, serve } from './harness.mjs';
+import { ALICE, BOB, CAROL, addContact, befriend, loggedIn, waitOffline, waitOnline } from './network-helpers.mjs';
+import { conversationWith, openChat, send, stored, tab, type, until } from './chat-helpers.mjs';
+
+let browser;
+let server;
+before(async () => {
+  browser = await launch();
+  server = await serve();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const LOCAL = { local: true };
+const closeAll = (pages) => Promise.all(pages.map((p) => p.context().close()));
+
+test('friends chat both ways; ticks go queued → sent → delivered → read; typing shows', async () => {
+  const [alice, bob] = await befriend(browser, server.url, LOCAL);
+  const id = await openChat(alice, BOB);
+  await type(alice, id, 'Hello Bob');
+  await alice.waitForSelector('.message.mine .state[data-state="delivered"], .message.mine .state[data-state="read"]');
+  await tab(bob, 'chats');
+  await bob.waitForSelector(`.chat-item[data-conversation="${id}"] .unread`);
+  await openChat(bob, ALICE);
+  await bob.waitForSelector('.message.theirs .body:text("Hello Bob")');
+  await alice.waitForSelector('.message.mine .state[data-state="read"]');
+  await bob.fill(`.conversation[data-conversation="${id}"] .compose-text`, 'typing something');
+  await alice.waitForSelector('.typing:text("is typing")');
+  await bob.press(`.conversation[data-conversation="${id}"] .compose-text`, 'Enter');
+  await alice.waitForSelector('.message.theirs .body:text("typing something")');
+  assert.equal(await alice.locator('.message').count(), 2);
+  await closeAll([alice, bob]);
+});
+
+test('a message written while the friend is offline waits, survives a reload, and arrives once', async () => {
+  const alice = await loggedIn(browser, server.url, ALICE, LOCAL);
+  await addContact(alice, BOB, 'Bob');
+  const id = await conversationWith(alice, BOB);
+  for (const n of [1, 2, 3]) await send(alice, id, `offline ${n}`);
+  let mine = await stored(alice, id);
+  assert.deepEqual(mine.map((m) => m.state), ['queued', 'queued', 'queued']);
+  // The outbox is durable: reload before Bob ever comes online.
+  await alice.reload();
+  await login(alice, ALICE.username, ALICE.password);
+  mine = await stored(alice, id);
+  assert.deepEqual(mine.map((m) => [m.body, m.state]), [['offline 1', 'queued'], ['offline 2', 'queued'], ['offline 3', 'queued']]);
+  const bob = await loggedIn(browser, server.url, BOB, LOCAL);
+  await addContact(bob, ALICE, 'Alice');
+  const theirs = await until(bob, id, (m) => m.length >= 3, { what: 'three messages at Bob' });
+  assert.deepEqual(theirs.map((m) => m.body), ['offline 1', 'offline 2', 'offline 3']);
+  await until(alice, id, (m) => m.every((x) => x.state === 'delivered' || x.state === 'read'), { what: 'delivered ticks' });
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal((await stored(bob, id)).length, 3, 'nothing twice');
+  await closeAll([alice, bob]);
+});
+
+test('reloading sender and receiver mid-flow loses nothing and duplicates nothing', async () => {
+  const [alice, bob] = await befriend(browser, server.url, LOCAL);
+  const id = await conversationWith(alice, BOB);
+  const sent = [];
+  for (let n = 1; n <= 20; n++) {
+    sent.push(`flow ${n}`);
+    await send(alice, id, `flow ${n}`);
+    if (n === 6) {
+      await bob.reload(); // the receiver drops mid-flow...
+      login(bob, BOB.username, BOB.password);
+    }
+    if (n === 12) {
+      await alice.reload(); // ...and then the sender
+      await login(alice, ALICE.username, ALICE.password);
+    }
+  }
+  await bob.waitForSelector('#logout-button');
+  const received = await until(bob, id, (m) => m.length >= 20, { what: 'twenty messages', timeout: 60_000 });
+  assert.deepEqual(received.map((m) => m.body), sent);
+  await until(alice, id, (m) => m.length === 20 && m.every((x) => x.state !== 'queued' && x.state !== 'sent'), { what: 'all delivered', timeout: 60_000 });
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.equal((await stored(bob, id)).length, 20, 'nothing twice');
+  await closeAll([alice, bob]);
+});
+
+test('a group member who was offline receives the backlog from another member', async () => {
+  const alice = await loggedIn(browser, server.url, ALICE, LOCAL);
+  const bob = await loggedIn(browser, server.url, BOB, LOCAL);
+  let carol = await loggedIn(browser, server.url, CAROL, LOCAL);
+  await addContact(alice, BOB, 'Bob');
+  await addContact(alice, CAROL, 'Carol');
+  await addContact(bob, ALICE, 'Alice');
+  await addContact(carol, ALICE, 'Alice');
+  await Promise.all([waitOnline(alice, BOB), waitOnline(alice, CAROL)]);
+  // Alice creates the group through the UI.
+  await tab(alice, 'chats');
+  await alice.click('#new-group summary');
+  await alice.fill('#group-name', 'Book club');
+  for (const who of [BOB, CAROL]) await alice.check(`#group-members input[value="${who.fingerprint}"]`);
+  await alice.click('#create-group');
+  await alice.waitForSelector('.conversation[data-kind="group"]');
+  const groupId = await alice.evaluate(async () => (await import('./js/app-state.js')).app.groups.list()[0].conversationId);
+  for (const page of [bob, carol]) {
+    await page.waitForFunction(async () => (await import('./js/app-state.js')).app.groups.list().length === 1, null, { timeout: 30_000 });
+  }
+  // Carol closes her tab for a while; Alice and Bob talk in the group.
+  const carolContext = carol.context();
+  await carol.close();
+  await send(alice, groupId, 'group 1 from alice');
+  await send(bob, groupId, 'group 2 from bob');
+  await send(alice, groupId, 'group 3 from alice');
+  await until(bob, groupId, (m) => m.filter((x) => x.t === 'text').length >= 3, { what: 'bob has the three' });
+  // Alice leaves too: only Bob, who is not Carol's contact, holds the backlog.
+  await alice.context().close();
+  carol = await carolContext.newPage();
+  await carol.goto(server.url);
+  await login(carol, CAROL.username, CAROL.password, { bits: CAROL.bits });
+  const backlog = await until(carol, groupId, (m) => m.filter((x) => x.t === 'text').length >= 3, { what: 'backlog at carol', timeout: 60_000 });
+  assert.deepEqual(backlog.filter((x) => x.t === 'text').map((m) => m.body).sort(), ['group 1 from alice', 'group 2 from bob', 'group 3 from alice']);
+  await closeAll([bob, carol]);
+});
+
+function bytes(size) {
+  const data = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) data[i] = (i * 31 + (i >> 10)) & 0xff;
+  return data;
+}
+
+test('a 10 MB file arrives with progress, survives the sender dropping out, and matches its hash', async () => {
+  const [alice, bob] = await befriend(browser, server.url, LOCAL);
+  const id = await openChat(alice, BOB);
+  const data = bytes(10 * 1024 * 1024);
+  await alice.setInputFiles(`.conversation[data-conversation="${id}"] .attach-input`, { name: 'big.bin', mimeType: 'application/octet-stream', buffer: data });
+  await openChat(bob, ALICE);
+  await bob.waitForSelector('progress.transfer', { timeout: 60_000 });
+  // Interrupt once some chunks are in.
+  await bob.waitForFunction(() => Number(document.querySelector('progress.transfer')?.value ?? 0) >= 4, null, { timeout: 60_000 });
+  const before = await bob.evaluate(() => Number(document.querySelector('progress.transfer').value));
+  await alice.reload();
+  await waitOffline(bob, ALICE);
+  await login(alice, ALICE.username, ALICE.password);
+  await bob.waitForSelector('[data-open-file]', { state: 'attached', timeout: 90_000 });
+  const digest = await bob.evaluate(async () => {
+    const { app } = await import('./js/app-state.js');
+    const fileId = document.querySelector('[data-open-file]').dataset.openFile;
+    const blob = await app.transfers.blob(fileId);
+    return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer())), (b) => b.toString(16).padStart(2, '0')).join('');
+  });
+  assert.equal(digest, createHash('sha256').update(data).digest('hex'));
+  assert.ok(before >= 4 && before < 40, `interrupted mid-way (${before} of 40 chunks)`);
+  await closeAll([alice, bob]);
+});
+
+/** A 40×30 PNG drawn by the browser itself. */
+async function png(page) {
+  const base64 = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(40, 30);
+    const context = canvas.getContext('2d');
+    context.fillStyle = '#c33';
+    context.fillRect(0, 0, 40, 30);
+    const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+    return btoa(String.fromCharCode(...bytes));
+  });
+  return Buffer.from(base64, 'base64');
+}
+
+test('an image shows a preview inline, then opens full size', async () => {
+  const [alice, bob] = await befriend(browser, server.url, LOCAL);
+  const id = await openChat(alice, BOB);
+  await alice.setInputFiles(`.conversation[data-conversation="${id}"] .attach-input`, { name: 'dot.png', mimeType: 'image/png', buffer: await png(alice) });
+  await openChat(bob, ALICE);
+  const thumb = await bob.waitForSelector('.message.theirs img.thumb');
+  assert.match(await thumb.getAttribute('src'), /^data:image\/jpeg;base64,/);
+  await bob.click('.message.theirs [data-open-file]');
+  const full = await bob.waitForSelector('.message.theirs img.full');
+  assert.match(await full.getAttribute('src'), /^blob:/);
+  await full.evaluate((img) => img.decode());
+  assert.equal(await full.evaluate((img) => img.naturalWidth), 40);
+  await closeAll([alice, bob]);
+});
+
+test('markup in names and messages stays inert text', async () => {
+  const hostile = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
+  const alice = await loggedIn(browser, server.url, ALICE, LOCAL);
+  const bob = await loggedIn(browser, server.url, BOB, LOCAL);
+  await addContact(alice, BOB, hostile);
+  await addContact(bob, ALICE, 'Alice');
+  await waitOnline(alice, BOB);
+  const id = await openChat(alice, BOB);
+  await type(alice, id, `${hostile} javascript:alert(1) https://example.com/ok`);
+  await openChat(bob, ALICE);
+  await bob.waitForSelector('.message.theirs .body');
+  assert.equal(await bob.textContent('.message.theirs .body'), `${hostile} javascript:alert(1) https://example.com/ok`);
+  assert.equal(await bob.locator('.message img, .message script').count(), 0);
+  const hrefs = await bob.$$eval('.message a', (links) => links.map((a) => a.href));
+  assert.deepEqual(hrefs, ['https://example.com/ok']);
+  assert.equal(await alice.textContent(`.conversation h2`), hostile);
+  for (const page of [alice, bob]) assert.equal(await page.evaluate(() => window.pwned), undefined);
+  await closeAll([alice, bob]);
+});
+
+test('after a conversation, IndexedDB holds no plaintext message, nickname or key', async () => {
+  const [alice, bob] = await befriend(browser, server.url, LOCAL);
+  const id = await openChat(alice, BOB);
+  await type(alice, id, 'the secret plan is purple elephants');
+  await alice.setInputFiles(`.conversation[data-conversation="${id}"] .attach-input`, { name: 'notes-unique-name.txt', mimeType: 'text/plain', buffer: Buffer.from('file body: tangerine submarine') });
+  await until(bob, id, (m) => m.length >= 2, { what: 'both messages at bob' });
+  // Bob has downloaded the file too (kept encrypted with its file key).
+  await bob.waitForFunction(async () => {
+    const { app } = await import('./js/app-state.js');
+    const file = (await app.messenger.history(app.messenger.conversations()[0].id)).find((m) => m.content.t === 'file');
+    return file && app.transfers.status(file.content.fileId)?.state === 'complete';
+  }, null, { timeout: 30_000, polling: 250 });
+  for (const page of [alice, bob]) {
+    const dump = await page.evaluate(async () => {
+      const { app } = await import('./js/app-state.js');
+      const all = [];
+      const flatten = (value) => {
+        if (value instanceof Uint8Array || value instanceof ArrayBuffer) return new TextDecoder('latin1').decode(value);
+        if (value && typeof value === 'object') return Object.values(value).map(flatten).join('|');
+        return String(value);
+      };
+      for (const name of app.store.db.objectStoreNames) {
+        const tx = app.store.db.transaction(name);
+        const [keys, values] = await Promise.all([
+          new Promise((r) => { const q = tx.objectStore(name).getAllKeys(); q.onsuccess = () => r(q.result); }),
+          new Promise((r) => { const q = tx.objectStore(name).getAll(); q.onsuccess = () => r(q.result); }),
+        ]);
+        all.push(flatten(keys), flatten(values));
+      }
+      return all.join('\n');
+    });
+    for (const secret of ['purple elephants', 'tangerine submarine', 'notes-unique-name', 'Alice', 'Bob', ALICE.spki.slice(20, 60), BOB.spki.slice(20, 60), ALICE.username]) {
+      assert.ok(!dump.includes(secret), `IndexedDB leaks “${secret}”`);
+    }
+  }
+  assert.equal(await alice.evaluate(() => localStorage.length), 0);
+  await closeAll([alice, bob]);
+});
+
+test('a second tab with the same identity is refused, and can take over', async () => {
+  const context = await browser.newContext();
+  const first = await context.newPage();
+  await first.goto(server.url);
+  await login(first, ALICE.username, ALICE.password);
+  const second = await context.newPage();
+  await second.goto(server.url);
+  await second.fill('#username', ALICE.username);
+  await second.fill('#password', ALICE.password);
+  await second.click('#login-button');
+  await second.waitForSelector('#tab-conflict', { timeout: 60_000 });
+  assert.match(await second.textContent('#tab-conflict'), /another tab/);
+  await second.click('#take-over');
+  await second.waitForSelector('#logout-button', { timeout: 30_000 });
+  await first.waitForSelector('#login-notice');
+  assert.match(await first.textContent('#login-notice'), /opened in another tab/);
+  await context.close();
+});
+
+test('with 200 contacts only the configured number of rooms is joined, and they rotate', async () => {
+  const keys = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/contacts-200.json'), 'utf8')).keys;
+  const alice = await loggedIn(browser, server.url, ALICE, LOCAL);
+  await tab(alice, 'settings');
+  await alice.fill('#pref-max-rooms', '20');
+  await alice.press('#pref-max-rooms', 'Tab');
+  await addContact(alice, BOB, 'Bob');
+  const result = await alice.evaluate(async (keys) => {
+    const { app } = await import('./js/app-state.js');
+    for (const [i, key] of keys.entries()) await app.friends.add({ keyText: key, nickname: `Contact ${i}` });
+    app.cycler.apply();
+    const first = app.cycler.joined();
+    const rooms = app.network.status().rooms;
+    app.cycler.apply(Date.now() + 3 * 60_000 + 1);
+    const second = app.cycler.joined();
+    return { first, second, rooms, after: app.network.status().rooms, max: app.preferences.maxRooms };
+  }, keys);
+  assert.equal(result.max, 20);
+  assert.ok(result.rooms <= 20 && result.after <= 20, `${result.rooms} and ${result.after} rooms joined`);
+  assert.ok(result.first.length <= 20 && result.second.length <= 20);
+  assert.notDeepEqual(result.first.sort(), result.second.sort(), 'the batch rotated');
+  // Bob has the open conversation: he stays in through rotations.
+  await openChat(alice, BOB);
+  const kept = await alice.evaluate(async (fp) => {
+    const { app } = await import('./js/app-state.js');
+    const runs = [];
+    for (let i = 1; i <= 3; i++) {
+      app.cycler.apply(Date.now() + i * (3 * 60_000 + 1));
+      runs.push(app.cycler.joined().includes(`friend:${fp}`));
+    }
+    return runs;
+  }, BOB.fingerprint);
+  assert.deepEqual(kept, [true, true, true]);
+  await closeAll([alice]);
+});
