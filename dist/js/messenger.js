@@ -61,6 +61,7 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
   const envelopes = new Map(); // message id -> envelope bytes (outbox only)
   const links = new Map(); // fingerprint -> ready link
   const handlers = new Map(); // content type -> handler(conversation, message)
+  const deliveryWaiters = new Map(); // message id -> [resolve]
   let saveTimer = null;
 
   const changed = (what) => onChange?.(what);
@@ -320,6 +321,8 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
       if (!entry.pending.size) {
         outbox.delete(id);
         envelopes.delete(id);
+        for (const resolve of deliveryWaiters.get(id) ?? []) resolve();
+        deliveryWaiters.delete(id);
       }
       outboxChanged = true;
       await updateMeta(id, (meta) => {
@@ -544,6 +547,11 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
     handleFrame,
     /** Registers what to do with received content of type `t` (files, groups). */
     on: (t, handler) => handlers.set(t, handler),
+    /** Resolves once every recipient acknowledged message `id`. */
+    whenDelivered(id) {
+      if (!outbox.has(id)) return Promise.resolve();
+      return new Promise((resolve) => deliveryWaiters.set(id, [...(deliveryWaiters.get(id) ?? []), resolve]));
+    },
     pendingFor: (fingerprint) => [...outbox.values()].filter((e) => e.pending.has(fingerprint)).length,
     hasPending: () => outbox.size > 0,
     totalUnread: () => [...conversations.values()].reduce((sum, c) => sum + c.unread, 0),

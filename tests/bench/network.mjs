@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, launch, login, openPage, serve } from '../e2e/harness.mjs';
 import { startNostrRelay, startNpmTracker } from '../e2e/servers.mjs';
 import { ALICE, BOB } from '../e2e/network-helpers.mjs';
+import { rawThroughput } from './raw.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const IDLE_EVERY = 4; // every 4th run, the first peer idles in the room first
@@ -176,57 +177,6 @@ async function oursOnceKeep(a, b, spkis) {
   await Promise.all([a.evaluate(() => window.benchReady), b.evaluate(() => window.benchReady)]);
 }
 
-/** 20 MB over a raw RTCDataChannel between the same two pages; MB/s. */
-async function rawThroughput(a, b, { chunk = 64 * 1024, high = 64 * 1024, low = 0 } = {}) {
-  const offer = await a.evaluate(async () => {
-    const pc = new RTCPeerConnection({ iceServers: [] });
-    window.rawPc = pc;
-    window.rawChannel = pc.createDataChannel('raw', { ordered: true });
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise((r) => { if (pc.iceGatheringState === 'complete') r(); pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); setTimeout(r, 2000); });
-    return pc.localDescription.sdp;
-  });
-  const answer = await b.evaluate(async (sdp) => {
-    const pc = new RTCPeerConnection({ iceServers: [] });
-    window.rawPc = pc;
-    window.rawReceived = new Promise((resolve) => {
-      pc.ondatachannel = ({ channel }) => {
-        let received = 0;
-        channel.binaryType = 'arraybuffer';
-        channel.onmessage = (e) => {
-          received += e.data.byteLength;
-          if (received >= window.rawExpected) {
-            channel.send('done');
-            resolve();
-          }
-        };
-      };
-    });
-    await pc.setRemoteDescription({ type: 'offer', sdp });
-    await pc.setLocalDescription(await pc.createAnswer());
-    await new Promise((r) => { if (pc.iceGatheringState === 'complete') r(); pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); setTimeout(r, 2000); });
-    return pc.localDescription.sdp;
-  }, offer);
-  await b.evaluate((bytes) => { window.rawExpected = bytes; }, TRANSFER_BYTES);
-  const ms = await a.evaluate(async ({ sdp, bytes, chunk, high, low }) => {
-    const channel = window.rawChannel;
-    await window.rawPc.setRemoteDescription({ type: 'answer', sdp });
-    await new Promise((r) => (channel.readyState === 'open' ? r() : (channel.onopen = r)));
-    channel.bufferedAmountLowThreshold = low;
-    const done = new Promise((r) => { channel.onmessage = r; });
-    const data = new Uint8Array(chunk);
-    const started = performance.now();
-    for (let sent = 0; sent < bytes; sent += chunk) {
-      if (channel.bufferedAmount > high) await new Promise((r) => channel.addEventListener('bufferedamountlow', r, { once: true }));
-      channel.send(data);
-    }
-    await done;
-    return performance.now() - started;
-  }, { sdp: answer, bytes: TRANSFER_BYTES, chunk, high, low });
-  for (const page of [a, b]) await page.evaluate(() => window.rawPc.close());
-  return TRANSFER_BYTES / 1e6 / (ms / 1000);
-}
-
 const server = await serve();
 const tracker = await startNpmTracker();
 const relay = await startNostrRelay();
@@ -266,7 +216,7 @@ try {
   const raws = [];
   const ourss = [];
   for (let i = 0; i < THROUGHPUT_ROUNDS; i++) {
-    raws.push(await rawThroughput(a, b));
+    raws.push(await rawThroughput(a, b, TRANSFER_BYTES));
     ourss.push(await oursThroughput(a, b, spkis));
   }
   const raw = percentile(raws, 50);

@@ -1,0 +1,164 @@
+// Chat benchmark (issue 4): send → delivered latency, sustained messages per
+// second with acknowledgements, encrypted file transfer beside a raw
+// RTCDataChannel, time to open a conversation holding 1,000 messages, and the
+// idle cost of a page with 200 contacts. Usage: node bench/chat.mjs
+
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, launch, login, openPage, serve } from '../e2e/harness.mjs';
+import { ALICE, BOB, befriend, identities, tab } from '../e2e/network-helpers.mjs';
+import { rawThroughput } from './raw.mjs';
+
+const LATENCY_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 200);
+const BURST = Number(process.env.BENCH_BURST ?? 500);
+const HISTORY = 1000;
+const FILE_BYTES = 20 * 1024 * 1024;
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 30_000);
+
+const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+const server = await serve();
+const browser = await launch();
+const rows = [];
+try {
+  const [a, b] = await befriend(browser, server.url, { local: true });
+  const conversation = await a.evaluate(async (fp) => (await import('./js/app-state.js')).app.friends.get(fp).conversationId, BOB.fingerprint);
+
+  // 1. Latency: send() until Alice holds Bob's acknowledgement (the delivered tick).
+  const latencies = await a.evaluate(async ({ id, runs }) => {
+    const { app } = await import('./js/app-state.js');
+    const out = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      const message = await app.messenger.send(id, { t: 'text', body: `latency ${i}` });
+      await app.messenger.whenDelivered(message.id);
+      out.push(performance.now() - t0);
+    }
+    return out;
+  }, { id: conversation, runs: LATENCY_RUNS });
+  rows.push(['send → delivered tick, p50', `${percentile(latencies, 50).toFixed(1)} ms`, '≤ 50 ms', percentile(latencies, 50) <= 50]);
+  rows.push(['send → delivered tick, p99', `${percentile(latencies, 99).toFixed(1)} ms`, '≤ 200 ms', percentile(latencies, 99) <= 200]);
+
+  // 2. Sustained: queue BURST messages back to back, until all are acknowledged.
+  const rate = await a.evaluate(async ({ id, count }) => {
+    const { app } = await import('./js/app-state.js');
+    const t0 = performance.now();
+    const sent = [];
+    for (let i = 0; i < count; i++) sent.push(app.messenger.send(id, { t: 'text', body: `burst ${i}` }));
+    const messages = await Promise.all(sent);
+    await Promise.all(messages.map((m) => app.messenger.whenDelivered(m.id)));
+    return count / ((performance.now() - t0) / 1000);
+  }, { id: conversation, count: BURST });
+  rows.push([`sustained, ${BURST} messages with acks`, `${rate.toFixed(0)} msg/s`, '≥ 100 msg/s', rate >= 100]);
+
+  // 3. A 20 MiB file: from its envelope reaching Bob to verified and complete.
+  await b.evaluate(() => {
+    window.fileTimes = new Promise((resolve) => {
+      const started = {};
+      const poll = setInterval(async () => {
+        const { app } = await import('./js/app-state.js');
+        const id = app.messenger.conversations()[0].id;
+        const file = (await app.messenger.history(id, { limit: 5 })).find((m) => m.content.t === 'file');
+        if (!file) return;
+        const status = app.transfers.status(file.content.fileId);
+        started.at ??= performance.now();
+        if (status?.state === 'complete') {
+          clearInterval(poll);
+          resolve(performance.now() - started.at);
+        }
+      }, 20);
+    });
+  });
+  await a.evaluate(async ({ id, bytes }) => {
+    const { app } = await import('./js/app-state.js');
+    const data = new Uint8Array(bytes);
+    for (let i = 0; i < data.length; i += 4096) data[i] = i & 0xff;
+    await app.transfers.attach(id, new File([data], 'bench.bin'));
+  }, { id: conversation, bytes: FILE_BYTES });
+  const fileMs = await b.evaluate(() => window.fileTimes);
+  const fileRate = FILE_BYTES / 1e6 / (fileMs / 1000);
+  const raws = [];
+  for (let i = 0; i < 3; i++) raws.push(await rawThroughput(a, b, FILE_BYTES));
+  const raw = percentile(raws, 50);
+  rows.push(['encrypted file transfer, 20 MiB (fetch, verify, store)', `${fileRate.toFixed(1)} MB/s`, `≥ 90% of raw (${raw.toFixed(1)} MB/s): ${(fileRate / raw * 100).toFixed(0)}%`, fileRate / raw >= 0.9]);
+
+  // 4. Open a conversation with 1,000 stored messages: click → first screen shown.
+  await a.evaluate(async ({ id, count }) => {
+    const { app } = await import('./js/app-state.js');
+    const sent = [];
+    for (let i = 0; i < count; i++) sent.push(app.messenger.send(id, { t: 'text', body: `history ${i}` }));
+    await Promise.all((await Promise.all(sent)).map((m) => app.messenger.whenDelivered(m.id)));
+  }, { id: conversation, count: HISTORY });
+  await b.reload();
+  await login(b, BOB.username, BOB.password);
+  await tab(b, 'chats');
+  const openMs = await b.evaluate(async (id) => {
+    const t0 = performance.now();
+    document.querySelector(`.chat-item[data-conversation="${id}"]`).click();
+    await new Promise((resolve) => {
+      const check = () => (document.querySelectorAll('.conversation .message').length >= 50 ? resolve() : requestAnimationFrame(check));
+      check();
+    });
+    await new Promise((r) => requestAnimationFrame(r));
+    return performance.now() - t0;
+  }, conversation);
+  const stored = await b.evaluate(async (id) => (await (await import('./js/app-state.js')).app.messenger.conversation(id)).nextSeq - 1, conversation);
+  rows.push([`open a conversation holding ${stored} messages (first 50 shown)`, `${openMs.toFixed(0)} ms`, '< 500 ms', openMs < 500]);
+  await Promise.all([a.context().close(), b.context().close()]);
+
+  // 5. Idle page with 200 contacts: CPU and memory of its renderer process.
+  const renderers = () => new Set(readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer');
+    } catch {
+      return false;
+    }
+  }));
+  const before = renderers();
+  const idle = await openPage(browser, server.url);
+  const mine = [...renderers()].filter((pid) => !before.has(pid));
+  const carol = identities[2];
+  await login(idle, carol.username, carol.password, { bits: carol.bits });
+  const keys = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/contacts-200.json'), 'utf8')).keys;
+  await idle.evaluate(async (list) => {
+    const { app } = await import('./js/app-state.js');
+    app.network.configure({ ...app.settings, trackers: [], relays: [], iceServers: [] });
+    for (const key of list) await app.friends.add({ keyText: key });
+    app.cycler.apply();
+  }, keys);
+  await idle.evaluate(async (local) => {
+    const { app } = await import('./js/app-state.js');
+    app.network.configure({ ...app.settings, trackers: [local], relays: [], iceServers: [] });
+  }, `ws://127.0.0.1:${new URL(server.url).port}/announce`);
+  await new Promise((r) => setTimeout(r, 10_000));
+  const cpu = (pids) => pids.reduce((sum, pid) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return sum + Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return sum;
+    }
+  }, 0);
+  const rss = (pids) => pids.reduce((sum, pid) => {
+    try {
+      return sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+    } catch {
+      return sum;
+    }
+  }, 0);
+  const ticks0 = cpu(mine);
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  const cpuPercent = ((cpu(mine) - ticks0) / 100) / ((Date.now() - t0) / 1000) * 100;
+  const memory = rss(mine) / 1024 / 1024;
+  const rooms = await idle.evaluate(async () => (await import('./js/app-state.js')).app.network.status().rooms);
+  rows.push([`idle page, 200 contacts (${rooms} rooms joined), CPU of one core`, `${cpuPercent.toFixed(2)} %`, '< 2 %', cpuPercent < 2]);
+  rows.push(['idle page, 200 contacts, renderer memory (RSS, page + worker)', `${memory.toFixed(0)} MB`, '< 150 MB', memory < 150]);
+} finally {
+  await browser.close();
+  await server.stop();
+}
+console.log('\nChat (Chromium, builder serve tracker, same machine)');
+console.log('| measure | result | target | met |');
+console.log('| --- | --- | --- | --- |');
+for (const [what, result, target, met] of rows) console.log(`| ${what} | ${result} | ${target} | ${met ? 'yes' : 'NO'} |`);
