@@ -403,6 +403,40 @@ wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
 }
 }
 /**
+ * A session from the keys another worker derived (see `keys`).
+ * @param {Uint8Array | number[]} spki
+ * @param {object} keys
+ * @param {string} store_name
+ * @returns {Session}
+ */
+static fromKeys(spki, keys, store_name) {
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passArray8ToWasm0(spki, wasm.__wbindgen_malloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passStringToWasm0(store_name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_fromKeys(ptr0, len0, keys, ptr1, len1);
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+return Session.__wrap(ret[0]);
+}
+/**
+ * `{oaep, pss, vault}`: the session's non-extractable `CryptoKey`s, to
+ * hand to another worker with `postMessage` (see `fromKeys`).
+ * @returns {object}
+ */
+get keys() {
+const ret = wasm.session_keys(this.__wbg_ptr);
+return ret;
+}
+/**
  * Opens an envelope from the holder of `senderSpki`. Resolves to the
  * header fields (see `peekEnvelope`) plus `content: Uint8Array` and
  * `receipt: Uint8Array` (store it beside the envelope for `openStored`).
@@ -916,6 +950,16 @@ __wbg_importKey_dffa85a08f1b105a: function() { return handleError(function (arg0
 const ret = arg0.importKey(getStringFromWasm0(arg1, arg2), arg3, arg4, arg5 !== 0, arg6);
 return ret;
 }, arguments); },
+__wbg_instanceof_CryptoKey_50c903e21f76ad93: function(arg0) {
+let result;
+try {
+result = arg0 instanceof CryptoKey;
+} catch (_) {
+result = false;
+}
+const ret = result;
+return ret;
+},
 __wbg_instanceof_Uint8Array_d7aeb0dcb3108fea: function(arg0) {
 let result;
 try {
@@ -1440,8 +1484,9 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-IMsrtZthNAzjPfm/D2g5cxW8yVuNY+YBegwxrg2PzMosFdxDL5i59FhuqkWGUj+B";
+const WASM_INTEGRITY = "sha384-ZpWSfZ3YOw3bwMCCn6T5sSU8yt0wVdMFgEKkhLfm9rr5jVItxvXcWv40UU9TRzAd";
 
+const DERIVE_WORKER = 'trustero-derive';
 let ready = null; // Promise of the instantiated module
 let session = null; // the logged-in wasm_bindgen.Session, if any
 let nostrSigner = null; // throw-away Nostr key of this page load
@@ -1495,10 +1540,41 @@ function requireSession() {
   return session;
 }
 
+let baseUrl = null;
+
+/**
+ * Derives an identity in a short-lived nested worker: Argon2id needs 64 MiB,
+ * and WASM memory never shrinks, so that memory goes away with the helper.
+ * Only non-extractable CryptoKeys come back (structured clones).
+ */
+function deriveElsewhere({ username, password, bits }, progress) {
+  return new Promise((resolve, reject) => {
+    let helper;
+    try {
+      helper = new Worker(self.location.href, { name: DERIVE_WORKER });
+    } catch {
+      // No nested workers here: derive in this worker instead.
+      resolve(wasm_bindgen.Session.derive(username, password, bits, progress));
+      return;
+    }
+    helper.onmessage = ({ data }) => {
+      if ('progress' in data) return progress(data.progress);
+      helper.terminate();
+      if (!data.ok) return reject(fail(data.error.code, data.error.message));
+      resolve(wasm_bindgen.Session.fromKeys(data.spki, data.keys, data.storeName));
+    };
+    helper.onerror = (event) => {
+      helper.terminate();
+      reject(fail('derive-failed', event.message || 'the derivation helper stopped'));
+    };
+    helper.postMessage({ username, password, bits, baseUrl });
+  });
+}
+
 // Message handlers by namespaced type. Each returns the result (or a promise).
 const handlers = {
-  'identity.derive': async ({ username, password, bits }, progress) => {
-    const next = await wasm_bindgen.Session.derive(username, password, bits, progress);
+  'identity.derive': async (args, progress) => {
+    const next = await deriveElsewhere(args, progress);
     releaseAll();
     session?.free();
     session = next;
@@ -1572,9 +1648,24 @@ function transferables(result) {
     .map((v) => v.buffer);
 }
 
+async function deriveHere({ username, password, bits, baseUrl: base }) {
+  try {
+    await instantiate(base);
+    const derived = await wasm_bindgen.Session.derive(username, password, bits, (stage) => self.postMessage({ progress: stage }));
+    self.postMessage({ ok: true, spki: derived.spki, keys: derived.keys, storeName: derived.storeName });
+  } catch (error) {
+    self.postMessage({ ok: false, error: { code: error?.code ?? 'internal', message: String(error?.message ?? error) } });
+  }
+}
+
 self.onmessage = async (event) => {
+  if (self.name === DERIVE_WORKER) {
+    deriveHere(event.data);
+    return;
+  }
   const { id, type, args } = event.data ?? {};
   if (type === 'worker.init') {
+    baseUrl = args.baseUrl;
     ready = instantiate(args.baseUrl);
     ready.then(
       () => self.postMessage({ id, ok: true, result: true }),

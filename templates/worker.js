@@ -13,6 +13,7 @@
 const WASM_PATH = {{ wasm_path }};
 const WASM_INTEGRITY = {{ wasm_integrity }};
 
+const DERIVE_WORKER = 'trustero-derive';
 let ready = null; // Promise of the instantiated module
 let session = null; // the logged-in wasm_bindgen.Session, if any
 let nostrSigner = null; // throw-away Nostr key of this page load
@@ -66,10 +67,41 @@ function requireSession() {
   return session;
 }
 
+let baseUrl = null;
+
+/**
+ * Derives an identity in a short-lived nested worker: Argon2id needs 64 MiB,
+ * and WASM memory never shrinks, so that memory goes away with the helper.
+ * Only non-extractable CryptoKeys come back (structured clones).
+ */
+function deriveElsewhere({ username, password, bits }, progress) {
+  return new Promise((resolve, reject) => {
+    let helper;
+    try {
+      helper = new Worker(self.location.href, { name: DERIVE_WORKER });
+    } catch {
+      // No nested workers here: derive in this worker instead.
+      resolve(wasm_bindgen.Session.derive(username, password, bits, progress));
+      return;
+    }
+    helper.onmessage = ({ data }) => {
+      if ('progress' in data) return progress(data.progress);
+      helper.terminate();
+      if (!data.ok) return reject(fail(data.error.code, data.error.message));
+      resolve(wasm_bindgen.Session.fromKeys(data.spki, data.keys, data.storeName));
+    };
+    helper.onerror = (event) => {
+      helper.terminate();
+      reject(fail('derive-failed', event.message || 'the derivation helper stopped'));
+    };
+    helper.postMessage({ username, password, bits, baseUrl });
+  });
+}
+
 // Message handlers by namespaced type. Each returns the result (or a promise).
 const handlers = {
-  'identity.derive': async ({ username, password, bits }, progress) => {
-    const next = await wasm_bindgen.Session.derive(username, password, bits, progress);
+  'identity.derive': async (args, progress) => {
+    const next = await deriveElsewhere(args, progress);
     releaseAll();
     session?.free();
     session = next;
@@ -143,9 +175,24 @@ function transferables(result) {
     .map((v) => v.buffer);
 }
 
+async function deriveHere({ username, password, bits, baseUrl: base }) {
+  try {
+    await instantiate(base);
+    const derived = await wasm_bindgen.Session.derive(username, password, bits, (stage) => self.postMessage({ progress: stage }));
+    self.postMessage({ ok: true, spki: derived.spki, keys: derived.keys, storeName: derived.storeName });
+  } catch (error) {
+    self.postMessage({ ok: false, error: { code: error?.code ?? 'internal', message: String(error?.message ?? error) } });
+  }
+}
+
 self.onmessage = async (event) => {
+  if (self.name === DERIVE_WORKER) {
+    deriveHere(event.data);
+    return;
+  }
   const { id, type, args } = event.data ?? {};
   if (type === 'worker.init') {
+    baseUrl = args.baseUrl;
     ready = instantiate(args.baseUrl);
     ready.then(
       () => self.postMessage({ id, ok: true, result: true }),

@@ -16,13 +16,10 @@ function rpcError(code, message) {
 async function startWorker(integrity) {
   const response = await fetch(WORKER_PATH, { integrity, credentials: 'omit' });
   if (!response.ok) throw rpcError('worker-load', `loading ${WORKER_PATH} failed: HTTP ${response.status}`);
+  // Kept alive: the worker starts a short-lived helper from the same bytes
+  // for each login (see templates/worker.js).
   const url = URL.createObjectURL(new Blob([await response.arrayBuffer()], { type: 'text/javascript' }));
-  try {
-    return new Worker(url, { name: 'trustero-crypto' });
-  } finally {
-    // The worker has its own reference to the blob once constructed.
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  }
+  return new Worker(url, { name: 'trustero-crypto' });
 }
 
 export function createCryptoClient(integrity) {

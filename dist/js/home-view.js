@@ -38,6 +38,7 @@ export function mountHome(root, { app, pendingKey, onLogout, onSaveSettings, onS
 
   function show(name) {
     for (const [key, view] of Object.entries(views)) view.hidden = key !== name;
+    ({ chats: chatList, contacts, network: status })[name]?.render();
     for (const button of nav.children) button.setAttribute('aria-current', button.dataset.view === name ? 'page' : 'false');
     for (const view of open) view.markRead();
   }
@@ -79,10 +80,12 @@ export function mountHome(root, { app, pendingKey, onLogout, onSaveSettings, onS
     for (const view of open) view.markRead();
   };
   document.addEventListener('visibilitychange', visibility);
-  // Status texts ("online since", retry countdowns) age: refresh them now and then.
+  // Status texts ("online since", retry countdowns) age: refresh what is on
+  // screen now and then (nothing while the tab is hidden).
   const timer = setInterval(() => {
-    contacts.render();
-    status.render();
+    if (document.hidden) return;
+    if (!views.contacts.hidden) contacts.render();
+    if (!views.network.hidden) status.render();
   }, 5_000);
 
   let renderQueued = false;
@@ -94,9 +97,9 @@ export function mountHome(root, { app, pendingKey, onLogout, onSaveSettings, onS
       renderQueued = true;
       requestAnimationFrame(() => {
         renderQueued = false;
-        chatList.render();
-        contacts.render();
-        status.render();
+        if (!views.chats.hidden) chatList.render();
+        if (!views.contacts.hidden) contacts.render();
+        if (!views.network.hidden) status.render();
       });
     },
     openConversation,

@@ -19,9 +19,11 @@ export const MAX_PENDING_OFFERS = 16;
 export const MAX_OFFERS_PER_ANNOUNCE = 4;
 /** Announce at these delays after joining or losing a peer... */
 export const WARMUP_MS = [0, 1_000, 3_000, 7_000, 15_000];
-/** ...then this often while someone expected is missing... */
-export const STEADY_MS = 30_000;
-/** ...and only this often (without offers) once everyone is here. */
+/** ...then at growing intervals while someone expected is missing (a peer
+ *  that comes online announces itself, and its offers reach us at once, so
+ *  an incumbent only needs to stay registered)... */
+export const STEADY_MS = [30_000, 60_000, 120_000, 240_000];
+/** ...and only this often once everyone is here. */
 export const KEEPALIVE_MS = 120_000;
 /** Announces are this many times rarer while the page is hidden. */
 export const HIDDEN_FACTOR = 3;
@@ -130,8 +132,10 @@ export function createRoom(options) {
     peerId: self.peerId,
     wantsPeers,
 
-    /** How many offers an announce should carry: one per missing peer (capped). */
-    offerCount: () => Math.min(missingPeers(), MAX_OFFERS_PER_ANNOUNCE),
+    /** How many offers an announce should carry: one per missing peer
+     *  (capped) during warm-up and every fourth steady announce; none in
+     *  between (each offer is a live RTCPeerConnection). */
+    offerCount: () => (step <= WARMUP_MS.length || step % 4 === 0 ? Math.min(missingPeers(), MAX_OFFERS_PER_ANNOUNCE) : 0),
 
     /** A fresh connection and its sealed offer, addressed to `to` if known. */
     async makeOffer({ to = null } = {}) {
@@ -153,6 +157,18 @@ export function createRoom(options) {
       }, OFFER_TTL_MS);
       pending.set(offerId, { pc, channel, timer });
       return { offerId, payload: await seal({ kind: 'offer', from: self.peerId, to, offerId, sdp }) };
+    },
+
+    /** Closes offers nobody received (the tracker reported an empty swarm):
+     *  each is a live RTCPeerConnection. */
+    dropOffers(offerIds) {
+      for (const offerId of offerIds) {
+        const offer = pending.get(offerId);
+        if (!offer) continue;
+        clearTimeout(offer.timer);
+        offer.pc.close();
+        pending.delete(offerId);
+      }
     },
 
     /** Answers a peer's offer; resolves to the sealed answer, or null to ignore. */
@@ -236,7 +252,7 @@ export function createRoom(options) {
     let delay;
     if (!wantsPeers()) delay = KEEPALIVE_MS * hidden;
     else if (step < WARMUP_MS.length) delay = WARMUP_MS[step];
-    else delay = STEADY_MS * hidden;
+    else delay = STEADY_MS[Math.min(step - WARMUP_MS.length, STEADY_MS.length - 1)] * hidden;
     timer = setTimeout(() => {
       step += 1;
       handlers.announce(room);

@@ -68,8 +68,8 @@ export async function openStore(cryptoClient, name) {
      * Runs `fill(stores)` in one transaction over `names`, durably committed
      * before the promise resolves (what "acked after the durable write" means).
      */
-    async write(names, fill) {
-      const tx = db.transaction(names, 'readwrite', { durability: 'strict' });
+    async write(names, fill, { durability = 'strict' } = {}) {
+      const tx = db.transaction(names, 'readwrite', { durability });
       const stores = Object.fromEntries(names.map((n) => [n, tx.objectStore(n)]));
       fill(stores);
       await done(tx);

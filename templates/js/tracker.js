@@ -8,6 +8,7 @@ import { createSocketPool } from './sockets.js';
 export function createTrackerStrategy({ peerId, onStatus }) {
   const rooms = new Map(); // info_hash -> room
   const started = new Set(); // `${url} ${info_hash}` already announced with event=started
+  const lastOffers = new Map(); // `${url} ${info_hash}` -> offer ids of the latest announce
 
   async function announceOn(endpoint, room) {
     const offers = [];
@@ -20,6 +21,8 @@ export function createTrackerStrategy({ peerId, onStatus }) {
       }
     }
     const key = `${endpoint.url} ${room.infoHash}`;
+    room.dropOffers(lastOffers.get(key) ?? []);
+    lastOffers.set(key, offers.map((o) => o.offer_id));
     endpoint.send({
       action: 'announce',
       info_hash: room.infoHash,
@@ -43,7 +46,14 @@ export function createTrackerStrategy({ peerId, onStatus }) {
     }
     if (message.action !== 'announce') return;
     const room = rooms.get(message.info_hash);
-    if (!room || typeof message.peer_id !== 'string' || message.peer_id === peerId) return;
+    if (!room) return;
+    if (message.interval !== undefined && Number(message.incomplete) <= 1) {
+      // Our announce's reply: we are alone in the swarm, so its offers went
+      // to nobody; do not keep their connections open.
+      room.dropOffers(lastOffers.get(`${endpoint.url} ${room.infoHash}`) ?? []);
+      return;
+    }
+    if (typeof message.peer_id !== 'string' || message.peer_id === peerId) return;
     if (message.offer && typeof message.offer.sdp === 'string' && typeof message.offer_id === 'string') {
       const answer = await room.handleOffer({ from: message.peer_id, payload: message.offer.sdp, via: endpoint.url }).catch(() => null);
       if (answer) {

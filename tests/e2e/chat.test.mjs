@@ -145,6 +145,7 @@ test('a 10 MB file arrives with progress, survives the sender dropping out, and 
   const before = await bob.evaluate(() => Number(document.querySelector('progress.transfer').value));
   await alice.reload();
   await waitOffline(bob, ALICE);
+  await tab(bob, 'chats');
   await login(alice, ALICE.username, ALICE.password);
   await bob.waitForSelector('[data-open-file]', { state: 'attached', timeout: 90_000 });
   const digest = await bob.evaluate(async () => {

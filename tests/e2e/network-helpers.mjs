@@ -11,12 +11,18 @@ export const BOB = identities[1];
 export const CAROL = identities[2];
 export const MALLORY = identities[4];
 
-/** Sets trackers, relays (arrays of URLs) and whether builder serve's tracker is used. */
 /** Shows a section of the home screen (Chats, Contacts, Network, Settings, My identity). */
 export async function tab(page, name) {
   await page.click(`#nav-${name}`);
 }
 
+/** Text of an element of the Network section, as a user sees it there (hidden sections are not kept current). */
+export async function statusText(page, selector) {
+  await tab(page, 'network');
+  return page.textContent(selector);
+}
+
+/** Sets trackers, relays (arrays of URLs) and whether builder serve's tracker is used. */
 export async function configure(page, { trackers = [], relays = [], local = false, ice = '' }) {
   await tab(page, 'settings');
   if (!(await page.$eval('#settings', (d) => d.open))) await page.click('#settings summary');
@@ -45,11 +51,14 @@ export async function addContact(page, who, nickname) {
   await page.waitForSelector(`.contact[data-fingerprint="${who.fingerprint}"]`, { state: 'attached' });
 }
 
+/** Waits in the Contacts section (hidden sections are not kept current) until `who` shows online. */
 export async function waitOnline(page, who, timeout = 30_000) {
+  await tab(page, 'contacts');
   await page.waitForSelector(`.contact.online[data-fingerprint="${who.fingerprint}"]`, { timeout, state: 'attached' });
 }
 
 export async function waitOffline(page, who, timeout = 30_000) {
+  await tab(page, 'contacts');
   await page.waitForSelector(`.contact.offline[data-fingerprint="${who.fingerprint}"]`, { timeout, state: 'attached' });
 }
 

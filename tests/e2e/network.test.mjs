@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { freePort, launch, openPage, serve } from './harness.mjs';
 import { startNostrRelay, startNpmTracker } from './servers.mjs';
 import {
-  ALICE, BOB, CAROL, MALLORY, addContact, befriend, loggedIn, ping, unexpectedProblems, waitOffline, waitOnline,
+  ALICE, BOB, CAROL, statusText, MALLORY, tab, addContact, befriend, loggedIn, ping, unexpectedProblems, waitOffline, waitOnline,
 } from './network-helpers.mjs';
 
 let browser;
@@ -30,7 +30,7 @@ test('peers meet through builder serve’s own tracker and exchange encrypted fr
   const pages = await befriend(browser, server.url, { local: true });
   assert.match(await ping(pages[0], BOB), / ms$/);
   assert.match(await ping(pages[1], ALICE), / ms$/);
-  assert.match(await pages[0].textContent('#network-summary'), /1 authenticated peer/);
+  assert.match(await statusText(pages[0], '#network-summary'), /1 authenticated peer/);
   for (const page of pages) assert.deepEqual(unexpectedProblems(page), []);
   await closeAll(pages);
 });
@@ -51,7 +51,7 @@ test('peers meet through a Nostr relay alone', async () => {
   try {
     const pages = await befriend(browser, server.url, { relays: [relay.url] });
     assert.match(await ping(pages[1], ALICE), / ms$/);
-    assert.match(await pages[0].textContent('#relay-status'), /connected/);
+    assert.match(await statusText(pages[0], '#relay-status'), /connected/);
     await closeAll(pages);
   } finally {
     await relay.stop();
@@ -64,6 +64,7 @@ test('a dead tracker does not block the one that works, and shows as unreachable
   try {
     const pages = await befriend(browser, server.url, { trackers: [dead, tracker.url] });
     assert.match(await ping(pages[0], BOB), / ms$/);
+    await tab(pages[0], 'network');
     await pages[0].waitForSelector(`#tracker-status [data-url="${dead}"][data-state="retrying"]`, { state: 'attached' });
     assert.match(await pages[0].textContent(`#tracker-status [data-url="${dead}"]`), /could not connect/);
     await closeAll(pages);
@@ -93,6 +94,7 @@ test('peers find each other again after the tracker restarts', async () => {
   const tracker = await startNpmTracker();
   const alice = await loggedIn(browser, server.url, ALICE, { trackers: [tracker.url] });
   await addContact(alice, BOB, 'Bob');
+  await tab(alice, 'network');
   await alice.waitForSelector(`#tracker-status [data-state="open"]`, { state: 'attached' });
   await tracker.stop();
   await alice.waitForSelector(`#tracker-status [data-state="retrying"]`, { state: 'attached' });
@@ -238,6 +240,7 @@ test('closing a tab shows the peer offline within seconds', async () => {
 test('when the network comes back, signalling reconnects at once instead of waiting out its backoff', async () => {
   const tracker = await startNpmTracker();
   const alice = await loggedIn(browser, server.url, ALICE, { trackers: [tracker.url] });
+  await tab(alice, 'network');
   await alice.waitForSelector('#tracker-status [data-state="open"]', { state: 'attached' });
   await tracker.stop();
   await alice.context().setOffline(true);

@@ -15,5 +15,5 @@ mod subtle;
 
 pub use chunks::{open_chunk, seal_chunk};
 pub use peer::{Connection, Pending, WebChannel, WebHandshake};
-pub use session::WebSession;
+pub use session::{SessionKeys, WebSession};
 pub use subtle::{RsaUse, Subtle};

@@ -124,6 +124,42 @@ impl Session {
         })
     }
 
+    /// `{oaep, pss, vault}`: the session's non-extractable `CryptoKey`s, to
+    /// hand to another worker with `postMessage` (see `fromKeys`).
+    #[wasm_bindgen(getter)]
+    pub fn keys(&self) -> Object {
+        let keys = self.inner.keys();
+        let result = Object::new();
+        set(&result, "oaep", keys.oaep);
+        set(&result, "pss", keys.pss);
+        set(&result, "vault", keys.vault);
+        result
+    }
+
+    /// A session from the keys another worker derived (see `keys`).
+    #[wasm_bindgen(js_name = fromKeys)]
+    pub fn from_keys(spki: &[u8], keys: &Object, store_name: String) -> Result<Session, JsValue> {
+        let public = PublicIdentity::from_spki(spki).map_err(to_js)?;
+        let get = |name: &str| -> Result<web_sys::CryptoKey, JsValue> {
+            Reflect::get(keys, &name.into())?
+                .dyn_into::<web_sys::CryptoKey>()
+                .map_err(|_| to_js(Error::Malformed("keys must be CryptoKeys")))
+        };
+        let session = WebSession::from_keys(
+            public,
+            super::session::SessionKeys {
+                oaep: get("oaep")?,
+                pss: get("pss")?,
+                vault: get("vault")?,
+            },
+        )
+        .map_err(to_js)?;
+        Ok(Session {
+            inner: Rc::new(session),
+            store_name,
+        })
+    }
+
     /// SubjectPublicKeyInfo DER of the public key.
     #[wasm_bindgen(getter)]
     pub fn spki(&self) -> Uint8Array {

@@ -16,6 +16,17 @@ use crate::{Result, aead, padding, random, vault};
 /// Imported public keys kept per use; cleared whole when this many pile up.
 const PUBLIC_KEY_CACHE: usize = 4096;
 
+/// The non-extractable WebCrypto keys of a session.
+#[derive(Clone, Debug)]
+pub struct SessionKeys {
+    /// RSA-OAEP private key (unwrapping content keys).
+    pub oaep: CryptoKey,
+    /// RSA-PSS private key (signing).
+    pub pss: CryptoKey,
+    /// AES-256-GCM vault key.
+    pub vault: CryptoKey,
+}
+
 /// A logged-in identity whose secrets live in WebCrypto.
 pub struct WebSession {
     subtle: Subtle,
@@ -53,6 +64,29 @@ impl WebSession {
             vault,
             public_keys: RefCell::new(HashMap::new()),
         })
+    }
+
+    /// A session from keys already imported elsewhere (the derivation runs in
+    /// a short-lived worker whose 64 MiB of Argon2 memory is then freed; its
+    /// non-extractable `CryptoKey`s are structured-cloned to this worker).
+    pub fn from_keys(public: PublicIdentity, keys: SessionKeys) -> Result<Self> {
+        Ok(WebSession {
+            subtle: Subtle::get()?,
+            public,
+            oaep_private: keys.oaep,
+            pss_private: keys.pss,
+            vault: keys.vault,
+            public_keys: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// The session's private keys, as opaque non-extractable handles.
+    pub fn keys(&self) -> SessionKeys {
+        SessionKeys {
+            oaep: self.oaep_private.clone(),
+            pss: self.pss_private.clone(),
+            vault: self.vault.clone(),
+        }
     }
 
     /// The logged-in public identity.
