@@ -4,7 +4,7 @@
 
 import { createReceiver, createSender, encodeFrame, KIND } from './framing.js';
 import { channelOpen, dtlsFingerprint } from './peer.js';
-import { randomBytes } from './encoding.js';
+import { randomBytes, toHex } from './encoding.js';
 
 export const CONNECT_TIMEOUT_MS = 20_000;
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -30,6 +30,9 @@ export function createLink({ cryptoClient, pc, channel, role, roomId, instance, 
   let handshakeId = null;
   let channelId = null;
   let peer = null;
+  // The remote DTLS fingerprint the handshake signs: renegotiated
+  // descriptions (calls) must keep it (negotiation.js).
+  let remoteDtls = null;
   // Settles once our side of the handshake exists in the worker; the peer's
   // hello may arrive before that and must wait for it.
   let handshakeStarted;
@@ -182,12 +185,14 @@ export function createLink({ cryptoClient, pc, channel, role, roomId, instance, 
     // message in Chromium: defer the first send.
     await new Promise((resolve) => setTimeout(resolve, 0));
     try {
+      const dtlsRemote = dtlsFingerprint(pc.remoteDescription?.sdp);
+      remoteDtls = toHex(dtlsRemote);
       const result = await call('handshake.start', {
         roomId,
         role,
         instance,
         dtlsLocal: dtlsFingerprint(pc.localDescription?.sdp),
-        dtlsRemote: dtlsFingerprint(pc.remoteDescription?.sdp),
+        dtlsRemote,
       });
       handshakeId = result.handshakeId;
       if (state !== 'closed') dc.send(result.hello);
@@ -212,6 +217,14 @@ export function createLink({ cryptoClient, pc, channel, role, roomId, instance, 
     },
     get peer() {
       return peer;
+    },
+    /** The connection itself, for call media (see negotiation.js). */
+    pc,
+    /** 'offerer' or 'answerer' of the first connection. */
+    role,
+    /** Hex SHA-256 of the remote DTLS certificate the handshake authenticated. */
+    get remoteDtls() {
+      return remoteDtls;
     },
     /** Sends a typed message (any size up to the peer's limit). */
     send: (type, data, options) => sender.send(type, data, options),

@@ -2,6 +2,7 @@
 // links are rebuilt as anchors only for http(s) URLs, opened without referrer.
 
 import { el } from './dom.js';
+import { callSummary } from './messenger.js';
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
 const STATE_TEXT = { queued: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓' };
@@ -81,6 +82,8 @@ export function messageView(message, context) {
       ? el('p', { className: 'body' }, linkify(String(message.content.body ?? '')))
       : message.content.t === 'file'
         ? fileBody(message, context)
+        : message.content.t === 'call'
+          ? el('p', { className: `body call-event ${message.content.outcome === 'ended' ? '' : 'missed'}`, text: `📞 ${callSummary(message.content, message.mine)}` })
         : el('p', { className: 'body system', text: systemText(message.content, names) });
   const meta = el('div', { className: 'meta' },
     group && !message.mine ? el('span', { className: 'sender', text: names(message.sender) }) : null,

@@ -46,6 +46,20 @@ export function createNotifier({ preferences, totalUnread, isVisible, titleOf })
         };
       }
     },
+    /** A call rings: a notification when the tab is hidden (the call screen rings itself). */
+    incomingCall(conversation, video) {
+      const prefs = preferences();
+      if (!document.hidden || !prefs.notifications || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+      const notification = new Notification(titleOf(conversation), {
+        body: video ? 'Incoming video call' : 'Incoming voice call',
+        tag: `call ${conversation.id}`,
+        requireInteraction: true,
+      });
+      notification.onclick = () => {
+        window.focus();
+        notification.close();
+      };
+    },
     async requestPermission() {
       if (typeof Notification === 'undefined') return 'unsupported';
       return Notification.requestPermission();

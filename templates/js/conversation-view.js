@@ -172,6 +172,24 @@ export function createConversationView(conversationId, app, { onClose, onFocus }
       group.removed ? null : el('button', { type: 'button', className: 'ghost danger leave-group', text: 'Leave group', onclick: () => groups.leave(group.id) }));
   }
 
+  function callButton(video) {
+    return el('button', {
+      type: 'button',
+      className: `ghost ${video ? 'video-call' : 'voice-call'}`,
+      text: video ? 'Video call' : 'Call',
+      title: video ? 'Start a video call' : 'Start a voice call',
+      onclick: async () => {
+        composeError.hidden = true;
+        try {
+          await app.calls.start(conversationId, { video });
+        } catch (error) {
+          composeError.textContent = error.message;
+          composeError.hidden = false;
+        }
+      },
+    });
+  }
+
   const verifyButton = el('button', {
     type: 'button', className: 'ghost verify-button', text: 'Verify', hidden: !friend,
     onclick: async () => {
@@ -247,7 +265,7 @@ export function createConversationView(conversationId, app, { onClose, onFocus }
   },
   el('header', { className: 'conv-header' },
     el('div', { className: 'who' }, el('h2', { text: conv.title }), status),
-    verifyButton, membersButton,
+    callButton(false), callButton(true), verifyButton, membersButton,
     el('button', { type: 'button', className: 'ghost close-conversation', 'aria-label': 'Close conversation', text: '✕', onclick: () => onClose(conversationId) })),
   warning, verifyPanel, membersPanel, scroller, typingLine,
   el('form', {

@@ -206,7 +206,7 @@ export function frameLimit(type) {
   switch (type) {
     case 'env': return 1.2 * 1024 * 1024;
     case 'file-chunk': return 4.1 * 1024 * 1024;
-    case 'ack': case 'read': case 'typing': case 'sync': case 'file-get': return 64 * 1024;
+    case 'ack': case 'read': case 'typing': case 'sync': case 'file-get': case 'call': case 'rtc': return 64 * 1024;
     default: return 64 * 1024 * 1024;
   }
 }

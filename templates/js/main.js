@@ -15,6 +15,8 @@ import { createMessenger, preview } from './messenger.js';
 import { createTransfers } from './transfers.js';
 import { createCycler } from './cycling.js';
 import { createNotifier } from './notify.js';
+import { createCalls } from './calls.js';
+import { mountCallView } from './call-view.js';
 import { claimIdentity } from './tab-lock.js';
 import { el, replaceChildren } from './dom.js';
 
@@ -93,24 +95,36 @@ async function openSession(identity, claim) {
     if (!link) return;
     if (app.messenger.handleFrame(fingerprint, link, type, data)) return;
     if (app.transfers.handleFrame(fingerprint, link, type, data)) return;
+    if (app.calls.handleFrame(fingerprint, link, type, data)) return;
     app.friends.get(fingerprint)?.onMessage?.(type, data);
   };
   app.friends = createFriends({ cryptoClient: app.cryptoClient, store: app.store, network: app.network, identity, messenger: app.messenger, frames, onChange: refresh });
   app.groups = createGroups({ cryptoClient: app.cryptoClient, store: app.store, network: app.network, identity, messenger: app.messenger, friends: app.friends, frames, onChange: refresh });
+  // Any authenticated session with that identity (pair room or group room).
+  const linkTo = (fingerprint) => {
+    const candidates = [app.friends.get(fingerprint)?.link, ...app.groups.list().map((g) => g.links?.get(fingerprint))];
+    return candidates.find((link) => link?.state === 'ready') ?? null;
+  };
   app.transfers = createTransfers({
     cryptoClient: app.cryptoClient,
     store: app.store,
     messenger: app.messenger,
     onChange: refresh,
-    linkTo: (fingerprint) => {
-      const link = app.friends.get(fingerprint)?.link ?? app.groups.list().map((g) => g.links?.get(fingerprint)).find(Boolean);
-      return link?.state === 'ready' ? link : null;
-    },
+    linkTo,
     // Whoever announced the file first, then anyone else in that conversation.
     sourcesFor: (file) => {
       const conversation = app.messenger.conversation(file.conversation);
       return [...new Set([file.from, file.relay, ...(conversation?.members ?? []).map((m) => m.fingerprint)].filter(Boolean))];
     },
+  });
+  let callView = null;
+  app.calls = createCalls({
+    identity,
+    membersOf: (conversationId) => app.messenger.conversation(conversationId)?.members ?? [],
+    linkTo,
+    record: (conversationId, content) => app.messenger.send(conversationId, content),
+    onChange: (call, ended) => callView?.render(call, ended),
+    onRing: (call) => app.notifier.incomingCall(app.messenger.conversation(call.conversationId), call.video),
   });
   await app.friends.load();
   await app.groups.load();
@@ -118,6 +132,7 @@ async function openSession(identity, claim) {
   app.cycler = createCycler({
     candidates: () => [...app.friends.roomCandidates(), ...app.groups.roomCandidates()],
     isImportant: (candidate) => (home?.openIds().includes(candidate.conversationId) ?? false)
+      || candidate.conversationId === app.calls.current()?.conversationId
       || candidate.fingerprints.some((fp) => app.messenger.pendingFor(fp) > 0),
     maxRooms: () => app.preferences.maxRooms,
   });
@@ -137,12 +152,16 @@ async function openSession(identity, claim) {
       app.cycler.apply();
     },
   });
+  callView = mountCallView(document.body, app);
+  app.callView = callView;
   pendingKey = null;
   app.home = home;
   app.notifier.badge();
 }
 
 async function logout(notice) {
+  app.calls?.close();
+  app.callView?.unmount();
   app.home?.unmount();
   app.cycler?.stop();
   app.transfers?.close();
@@ -157,6 +176,9 @@ async function logout(notice) {
   document.title = 'Trustero';
   showLogin(notice);
 }
+
+// Closing or reloading the tab leaves a call cleanly for the others.
+window.addEventListener('pagehide', () => app.calls?.close());
 
 showBundleHash(app.cryptoClient, {
   hash: document.getElementById('bundle-hash'),

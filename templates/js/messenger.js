@@ -574,6 +574,25 @@ export function preview(content) {
     case 'group-invite': return 'Group invitation';
     case 'group-update': return 'Group updated';
     case 'group-leave': return 'Left the group';
+    case 'call': return `📞 ${callSummary(content)}`;
     default: return '';
+  }
+}
+
+/**
+ * "Outgoing video call · 1:23", "Missed voice call", ... from the caller's
+ * (`mine` true) or callee's (false) side; neutral when `mine` is undefined.
+ */
+export function callSummary(content, mine) {
+  const kind = content.video ? 'video call' : 'voice call';
+  const capital = kind[0].toUpperCase() + kind.slice(1);
+  const seconds = Math.round((Number(content.durationMs) || 0) / 1000);
+  const duration = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+  if (mine === undefined) return content.outcome === 'ended' ? `${capital} · ${duration}` : `${capital} (${content.outcome === 'declined' ? 'declined' : 'not answered'})`;
+  switch (content.outcome) {
+    case 'ended': return `${mine ? 'Outgoing' : 'Incoming'} ${kind} · ${duration}`;
+    case 'declined': return mine ? `${capital} declined` : `You declined a ${kind}`;
+    case 'cancelled': return mine ? `${capital} cancelled` : `Missed ${kind}`;
+    default: return mine ? `${capital}, no answer` : `Missed ${kind}`;
   }
 }

@@ -1,6 +1,8 @@
 // WebRTC plumbing: one RTCPeerConnection with one ordered data channel,
 // negotiated without trickle ICE (the whole candidate list travels in the
 // sealed SDP, so a connection needs exactly one offer and one answer).
+// Call media added later shares the same transport (max-bundle), so
+// renegotiation never needs new candidates (negotiation.js).
 
 const CHANNEL_LABEL = 'trustero';
 /** Longest we wait for ICE candidates before sending what we have. */
@@ -29,7 +31,7 @@ function gathered(pc, timeoutMs = ICE_GATHER_TIMEOUT_MS) {
 
 /** Creates a connection and its offer. Resolves to {pc, channel, sdp}. */
 export async function createOffer(iceServers) {
-  const pc = new RTCPeerConnection({ iceServers });
+  const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
   const channel = pc.createDataChannel(CHANNEL_LABEL, { ordered: true });
   try {
     await pc.setLocalDescription(await pc.createOffer());
@@ -43,7 +45,7 @@ export async function createOffer(iceServers) {
 
 /** Answers a remote offer. Resolves to {pc, channel: Promise, sdp}. */
 export async function acceptOffer(offerSdp, iceServers) {
-  const pc = new RTCPeerConnection({ iceServers });
+  const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
   const channel = new Promise((resolve) => {
     pc.addEventListener('datachannel', (event) => {
       if (event.channel.label === CHANNEL_LABEL) resolve(event.channel);

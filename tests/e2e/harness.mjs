@@ -21,6 +21,8 @@ export const CHROMIUM_ARGS = [
   '--disable-features=WebRtcHideLocalIpsWithMdns',
   '--use-fake-device-for-media-stream',
   '--use-fake-ui-for-media-stream',
+  '--auto-select-desktop-capture-source=Entire screen',
+  '--autoplay-policy=no-user-gesture-required',
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',

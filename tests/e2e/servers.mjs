@@ -17,6 +17,17 @@ export async function startNpmTracker({ port } = {}) {
   server.on('warning', () => {}); // hostile input is expected in some tests
   server.on('error', () => {});
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  // Everything clients sent, parsed: tests check what signalling saw.
+  const received = [];
+  server.ws.on('connection', (socket) => {
+    socket.on('message', (data) => {
+      try {
+        received.push({ at: Date.now(), message: JSON.parse(String(data)) });
+      } catch {
+        received.push({ at: Date.now(), message: null });
+      }
+    });
+  });
   const sockets = new Set();
   server.http.on('connection', (socket) => {
     sockets.add(socket);
@@ -25,6 +36,7 @@ export async function startNpmTracker({ port } = {}) {
   return {
     port,
     url: `ws://127.0.0.1:${port}`,
+    received,
     /** Stops like a crash would: every client connection is cut at once. */
     stop: () => new Promise((resolve) => {
       for (const socket of sockets) socket.destroy();

@@ -1,0 +1,260 @@
+// The call screen: ringing (in and out), participant tiles with speaking
+// indicators, controls, and what protects the call. Media elements live as
+// long as their participant, so the once-a-second refresh never flickers.
+
+import { el, replaceChildren } from './dom.js';
+import { listDevices } from './media.js';
+import { MAX_PARTICIPANTS } from './calls.js';
+
+const STATE_TEXT = {
+  ringing: 'ringing…',
+  joined: '',
+  reconnecting: 'reconnecting…',
+  left: 'left',
+  declined: 'declined',
+  busy: 'busy',
+};
+
+export function formatDuration(ms) {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** A repeating two-tone ring while a call comes in (silent if audio is blocked). */
+function createRinger() {
+  let context = null;
+  let timer = null;
+  function burst() {
+    try {
+      context ??= new AudioContext();
+      for (const [offset, frequency] of [[0, 440], [0.4, 480]]) {
+        const oscillator = context.createOscillator();
+        const gain = context.createGain();
+        const at = context.currentTime + offset;
+        oscillator.frequency.value = frequency;
+        gain.gain.setValueAtTime(0.06, at);
+        gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.35);
+        oscillator.connect(gain).connect(context.destination);
+        oscillator.start(at);
+        oscillator.stop(at + 0.35);
+      }
+    } catch {
+      // no audio output
+    }
+  }
+  return {
+    start() {
+      if (timer) return;
+      burst();
+      timer = setInterval(burst, 2_000);
+    },
+    stop() {
+      clearInterval(timer);
+      timer = null;
+    },
+  };
+}
+
+export function mountCallView(parent, app) {
+  const { calls, friends } = app;
+  const ringer = createRinger();
+  const tiles = new Map(); // key -> {figure, video, caption}
+  let safety = { key: null, text: '' };
+  let lastEnded = null;
+  let endedTimer = null;
+
+  const title = el('h2', { className: 'call-title' });
+  const status = el('p', { className: 'call-status', role: 'status' });
+  const e2e = el('p', { className: 'call-e2e hint' });
+  const warnings = el('ul', { className: 'call-warnings', role: 'alert' });
+  const grid = el('div', { className: 'call-tiles' });
+  const incoming = el('div', { className: 'call-incoming' });
+  const controls = el('div', { className: 'call-controls' });
+  const micPicker = el('select', { className: 'call-mic', 'aria-label': 'Microphone', onchange: () => calls.useDevice('audio', micPicker.value) });
+  const camPicker = el('select', { className: 'call-cam', 'aria-label': 'Camera', onchange: () => calls.useDevice('video', camPicker.value) });
+  const root = el('section', { id: 'call', className: 'call-screen', hidden: true, 'aria-label': 'Call' },
+    el('header', {}, title, status), e2e, warnings, incoming, grid, controls);
+  parent.append(root);
+
+  const nameOf = (fingerprint) => {
+    const friend = friends.get(fingerprint);
+    if (friend) return friends.title(friend);
+    for (const g of app.groups.list()) {
+      const member = g.members.find((m) => m.fingerprint === fingerprint);
+      if (member?.name) return member.name;
+    }
+    return `${fingerprint.slice(0, 8)}…`;
+  };
+
+  function tile(key, { label, muted }) {
+    let t = tiles.get(key);
+    if (!t) {
+      const video = el('video', { autoplay: true, playsInline: true, muted: !!muted });
+      const caption = el('figcaption', {});
+      const figure = el('figure', { className: 'call-tile', 'data-tile': key }, video, caption);
+      t = { figure, video, caption };
+      tiles.set(key, t);
+    }
+    t.caption.textContent = label;
+    return t;
+  }
+
+  function setStream(t, stream) {
+    if (t.video.srcObject !== stream) t.video.srcObject = stream ?? null;
+    const hasVideo = !!stream?.getVideoTracks().some((track) => track.readyState === 'live');
+    t.figure.classList.toggle('no-video', !hasVideo);
+  }
+
+  async function fillDevices() {
+    const { microphones, cameras } = await listDevices().catch(() => ({ microphones: [], cameras: [] }));
+    const options = (list) => list.map((d) => el('option', { value: d.deviceId, text: d.label }));
+    replaceChildren(micPicker, options(microphones));
+    replaceChildren(camPicker, options(cameras));
+  }
+
+  async function showSafety(call) {
+    const others = [...call.participants.keys()];
+    const key = `${call.id} ${others.join(',')}`;
+    if (safety.key === key) return;
+    safety = { key, text: '' };
+    const lines = [];
+    for (const fingerprint of others) {
+      const spki = app.messenger.conversation(call.conversationId)?.members.find((m) => m.fingerprint === fingerprint)?.spki;
+      if (!spki) continue;
+      try {
+        lines.push(`${nameOf(fingerprint)}: ${await app.cryptoClient.safetyNumber(spki)}`);
+      } catch {
+        // shown without it
+      }
+    }
+    if (safety.key === key) {
+      safety.text = lines.join(' · ');
+      render();
+    }
+  }
+
+  function renderCall(call) {
+    const conversation = app.messenger.conversation(call.conversationId);
+    const kind = call.video ? 'Video call' : 'Voice call';
+    const waitingForUs = !call.outgoing && !call.accepted;
+    root.dataset.state = waitingForUs ? 'incoming' : call.state;
+    title.textContent = `${kind} · ${conversation?.title ?? ''}`;
+    status.textContent = waitingForUs
+      ? `${nameOf(call.initiator)} is calling…`
+      : call.state === 'ringing'
+        ? 'Ringing…'
+        : `In call · ${formatDuration(Date.now() - call.activeAt)}`;
+    e2e.textContent = `🔒 End-to-end encrypted. Sound and video go directly to each participant (DTLS-SRTP) over a connection whose keys your identities authenticated; no server sees them. ${safety.text ? `Safety numbers — ${safety.text}. ` : ''}Group calls: up to ${MAX_PARTICIPANTS} people.`;
+    showSafety(call);
+    replaceChildren(warnings, [...new Set(call.warnings)].map((w) => el('li', { text: w })));
+
+    if (waitingForUs) {
+      ringer.start();
+      replaceChildren(incoming,
+        el('button', { type: 'button', className: 'primary call-accept', text: call.video ? 'Accept with video' : 'Accept', onclick: () => calls.accept({ video: call.video }) }),
+        call.video ? el('button', { type: 'button', className: 'call-accept-audio', text: 'Accept without video', onclick: () => calls.accept({ video: false }) }) : null,
+        el('button', { type: 'button', className: 'danger call-decline', text: 'Decline', onclick: () => calls.decline() }));
+    } else {
+      ringer.stop();
+      replaceChildren(incoming);
+    }
+
+    // Tiles: ourselves, then each participant (and their screen, if shared).
+    const keep = new Set();
+    const own = tile('self', { label: `You${call.muted ? ' · muted' : ''}`, muted: true });
+    setStream(own, call.local.stream);
+    own.figure.classList.toggle('speaking', !call.muted && (call.localLevel ?? 0) > 0.02);
+    keep.add('self');
+    for (const p of call.participants.values()) {
+      const t = tile(p.fingerprint, { label: [nameOf(p.fingerprint), STATE_TEXT[p.state]].filter(Boolean).join(' · ') });
+      t.figure.dataset.fingerprint = p.fingerprint;
+      t.figure.dataset.state = p.state;
+      const streams = [...p.streams.values()];
+      const camera = streams.find((s) => s.id !== p.screenStreamId) ?? null;
+      const screen = streams.find((s) => s.id === p.screenStreamId) ?? null;
+      setStream(t, camera);
+      t.figure.classList.toggle('speaking', !!p.stats?.speaking);
+      keep.add(p.fingerprint);
+      if (screen) {
+        const s = tile(`screen ${p.fingerprint}`, { label: `${nameOf(p.fingerprint)}’s screen`, muted: true });
+        s.figure.classList.add('screen');
+        setStream(s, screen);
+        keep.add(`screen ${p.fingerprint}`);
+      }
+    }
+    if (call.local.screenStream) {
+      const s = tile('screen self', { label: 'Your screen', muted: true });
+      s.figure.classList.add('screen');
+      setStream(s, call.local.screenStream);
+      keep.add('screen self');
+    }
+    for (const [key, t] of tiles) {
+      if (!keep.has(key)) {
+        t.video.srcObject = null;
+        tiles.delete(key);
+      }
+    }
+    replaceChildren(grid, [...keep].map((key) => tiles.get(key).figure));
+
+    const inCall = call.accepted;
+    replaceChildren(controls, inCall ? [
+      el('button', { type: 'button', className: 'call-mute', 'aria-pressed': String(call.muted), text: call.muted ? 'Unmute' : 'Mute', onclick: () => calls.setMuted(!call.muted) }),
+      el('button', { type: 'button', className: 'call-camera', 'aria-pressed': String(call.cameraOff), text: call.cameraOff ? 'Camera on' : 'Camera off', onclick: () => calls.setCamera(call.cameraOff) }),
+      el('button', { type: 'button', className: 'call-screen-share', 'aria-pressed': String(!!call.local.screen), text: call.local.screen ? 'Stop sharing' : 'Share screen', onclick: () => calls.shareScreen(!call.local.screen) }),
+      micPicker, camPicker,
+      el('button', { type: 'button', className: 'danger call-hangup', text: call.state === 'ringing' ? 'Cancel' : 'Hang up', onclick: () => calls.hangup() }),
+    ] : []);
+  }
+
+  function renderEnded(call) {
+    ringer.stop();
+    root.dataset.state = 'ended';
+    const what = { declined: 'Call declined', missed: call.outgoing ? 'No answer' : 'Missed call', busy: 'Busy', cancelled: 'Call cancelled' }[call.outcome];
+    status.textContent = what ?? (call.activeAt ? `Call ended · ${formatDuration(call.endedAt - call.activeAt)}` : 'Call ended');
+    replaceChildren(incoming);
+    replaceChildren(controls, el('button', { type: 'button', className: 'call-close', text: 'Close', onclick: hide }));
+    for (const t of tiles.values()) t.video.srcObject = null;
+    tiles.clear();
+    replaceChildren(grid);
+  }
+
+  function hide() {
+    clearTimeout(endedTimer);
+    lastEnded = null;
+    root.hidden = true;
+    document.body.classList.remove('in-call');
+  }
+
+  function render(_, ended) {
+    const call = calls.current();
+    if (ended) {
+      lastEnded = ended;
+      clearTimeout(endedTimer);
+      endedTimer = setTimeout(hide, 4_000);
+    }
+    if (call) {
+      if (root.hidden) fillDevices();
+      root.hidden = false;
+      document.body.classList.add('in-call');
+      renderCall(call);
+    } else if (lastEnded) {
+      renderEnded(lastEnded);
+    } else {
+      ringer.stop();
+      hide();
+    }
+  }
+
+  return {
+    render,
+    unmount() {
+      ringer.stop();
+      clearTimeout(endedTimer);
+      root.remove();
+      document.body.classList.remove('in-call');
+    },
+  };
+}

@@ -1,0 +1,557 @@
+// Calls: voice and video, 1:1 and small groups, as a mesh over the
+// authenticated sessions. Media is DTLS-SRTP on the very connection whose
+// DTLS fingerprints our handshake signed (DESIGN.md §4); call messages
+// ('call' frames) and renegotiation ('rtc' frames, negotiation.js) travel
+// sealed over the session, never through trackers or relays.
+//
+// Protocol, all JSON {op, id, ...} on the session with each member:
+//   invite  caller → members: {conv, video, members}
+//   accept  a member who answers → every member in the call
+//   here    a joined participant → a member who just accepted (so each
+//           pair of joined participants adds its media exactly when both
+//           know about each other)
+//   decline / busy / cancel (caller gave up) / hangup (left)
+//   resume  after a participant's session came back (new connection):
+//           the other side answers `hangup` if it no longer has the call
+//   media   which remote stream is the screen share
+
+import { fromUtf8, randomBytes, toHex, utf8 } from './encoding.js';
+import { openCamera, openLocalMedia, openMicrophone, openScreen, explainMediaError } from './media.js';
+import { createNegotiator, RTC_TYPE } from './negotiation.js';
+
+export const CALL_TYPE = 'call';
+/** An unanswered call stops ringing after this long. */
+export const RING_TIMEOUT_MS = 45_000;
+/** A participant whose session dropped has this long to come back. */
+export const RECONNECT_GRACE_MS = 30_000;
+/** Largest mesh we offer (see docs/decisions.md, measured by tests/bench/calls.mjs). */
+export const MAX_PARTICIPANTS = 4;
+const TICK_MS = 1_000;
+const SPEAKING_LEVEL = 0.02;
+const MAX_CALL_MESSAGE = 16 * 1024;
+const OPS = new Set(['invite', 'accept', 'here', 'decline', 'busy', 'cancel', 'hangup', 'resume', 'media']);
+const SLOTS = ['audio', 'camera', 'screen'];
+
+function callError(message, code) {
+  return Object.assign(new Error(message), { code });
+}
+
+/** Parses a 'call' frame; null for anything malformed. */
+export function parseCallMessage(bytes) {
+  if (bytes.length > MAX_CALL_MESSAGE) return null;
+  try {
+    const body = JSON.parse(fromUtf8(bytes));
+    if (!OPS.has(body?.op) || typeof body.id !== 'string' || !/^[0-9a-f]{32}$/.test(body.id)) return null;
+    return body;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * identity: ours; membersOf(conversationId) → [{fingerprint}] (without us);
+ * linkTo(fingerprint) → a ready link or null; record(conversationId, content)
+ * posts the call's summary to the conversation; onChange(call);
+ * onRing(call) when a call comes in.
+ */
+export function createCalls({ identity, membersOf, linkTo, record, onChange, onRing }) {
+  let current = null;
+  const negotiators = new WeakMap(); // link -> negotiator (lives as long as the link)
+  let ticker = null;
+
+  const changed = () => onChange?.(current);
+  const message = (op, call, extra = {}) => utf8(JSON.stringify({ op, id: call.id, ...extra }));
+  const sendTo = (link, op, call, extra) => link?.send(CALL_TYPE, message(op, call, extra)).catch(() => {});
+
+  function negotiatorFor(link) {
+    let negotiator = negotiators.get(link);
+    if (!negotiator) {
+      negotiator = createNegotiator(link, {
+        onTrack: (event) => remoteTrack(link, event),
+        onTampered: () => {
+          const p = current && [...current.participants.values()].find((x) => x.link === link);
+          if (p) current.warnings.push('A renegotiation named another DTLS certificate: that connection was dropped.');
+        },
+      });
+      negotiators.set(link, negotiator);
+    }
+    return negotiator;
+  }
+
+  function participant(fingerprint, state) {
+    return { fingerprint, state, link: null, senders: {}, streams: new Map(), screenStreamId: null, lostAt: 0, stats: {} };
+  }
+
+  const joinedOthers = (call) => [...call.participants.values()].filter((p) => p.state === 'joined' || p.state === 'reconnecting');
+
+  // ---- local media ----
+
+  async function openMedia(call) {
+    const { audio, video, warnings } = await openLocalMedia({ video: call.video, audioDevice: call.devices.audio, videoDevice: call.devices.video });
+    call.local.audio = audio;
+    call.local.camera = video;
+    call.warnings.push(...warnings);
+    if (call.state === 'ended') stopLocal(call); // hung up while the browser asked for permission
+  }
+
+  function stopLocal(call) {
+    for (const slot of SLOTS) {
+      call.local[slot]?.stop();
+      call.local[slot] = null;
+    }
+  }
+
+  /** Makes each joined participant's senders match our local tracks. */
+  function syncMedia(call, p) {
+    const link = p.link;
+    if (!link || link.state !== 'ready' || link.pc.signalingState === 'closed') return;
+    negotiatorFor(link);
+    for (const slot of SLOTS) {
+      const track = slot === 'audio' ? call.local.audio : slot === 'camera' ? (call.cameraOff ? null : call.local.camera) : call.local.screen;
+      const sender = p.senders[slot];
+      const stream = slot === 'screen' ? call.local.screenStream : call.local.stream;
+      try {
+        if (track && !sender) {
+          p.senders[slot] = link.pc.addTrack(track, stream);
+        } else if (sender && slot === 'screen' && !track) {
+          link.pc.removeTrack(sender); // the other side's screen tile goes away
+          delete p.senders[slot];
+        } else if (sender && sender.track !== track) {
+          sender.replaceTrack(track).catch(() => {}); // same kind: no renegotiation
+        }
+      } catch {
+        // the connection is closing; the tick notices and reconnects
+      }
+    }
+    if (call.local.screen) sendTo(link, 'media', call, { screen: call.local.screenStream.id });
+  }
+
+  function removeMedia(p) {
+    const pc = p.link?.pc;
+    for (const sender of Object.values(p.senders)) {
+      try {
+        if (pc && pc.signalingState !== 'closed') pc.removeTrack(sender);
+      } catch {
+        // closed
+      }
+    }
+    p.senders = {};
+    p.streams.clear();
+  }
+
+  function remoteTrack(link, event) {
+    const p = current && [...current.participants.values()].find((x) => x.link === link);
+    if (!p) return;
+    const stream = event.streams[0] ?? new MediaStream([event.track]);
+    p.streams.set(stream.id, stream);
+    stream.addEventListener('removetrack', () => {
+      if (!stream.getTracks().length) p.streams.delete(stream.id);
+      changed();
+    });
+    changed();
+  }
+
+  // ---- call lifecycle ----
+
+  function newCall({ id, conversationId, video, initiator, outgoing }) {
+    const call = {
+      id, conversationId, video, initiator, outgoing,
+      state: 'ringing',
+      accepted: outgoing, // we are in the media mesh
+      createdAt: Date.now(),
+      activeAt: 0,
+      participants: new Map(),
+      local: { audio: null, camera: null, screen: null, stream: new MediaStream(), screenStream: null },
+      muted: false,
+      cameraOff: !video,
+      devices: { audio: null, video: null },
+      warnings: [],
+      ringTimer: null,
+      initiatorLost: false,
+    };
+    return call;
+  }
+
+  function startTicking() {
+    clearInterval(ticker);
+    ticker = setInterval(tick, TICK_MS);
+  }
+
+  async function start(conversationId, { video = true } = {}) {
+    if (current) throw callError('You are already in a call.', 'busy');
+    const members = membersOf(conversationId);
+    if (!members.length) throw callError('There is nobody to call in this conversation.', 'no-members');
+    if (members.length + 1 > MAX_PARTICIPANTS) {
+      throw callError(`Calls work for up to ${MAX_PARTICIPANTS} people (a direct connection to each); this group has ${members.length + 1}.`, 'too-many');
+    }
+    const online = members.filter((m) => linkTo(m.fingerprint));
+    if (!online.length) throw callError('Nobody in this conversation is online right now: a call needs them connected.', 'offline');
+    const call = newCall({ id: toHex(randomBytes(16)), conversationId, video, initiator: identity.fingerprint, outgoing: true });
+    current = call;
+    for (const m of online) call.participants.set(m.fingerprint, participant(m.fingerprint, 'ringing'));
+    changed();
+    await openMedia(call);
+    if (current !== call) return call;
+    syncLocalStream(call);
+    for (const p of call.participants.values()) {
+      p.link = linkTo(p.fingerprint);
+      sendTo(p.link, 'invite', call, { conv: conversationId, video, members: online.map((m) => m.fingerprint) });
+    }
+    call.ringTimer = setTimeout(() => {
+      if (current === call && call.state === 'ringing') {
+        for (const p of call.participants.values()) sendTo(p.link, 'cancel', call);
+        end(call, 'missed');
+      }
+    }, RING_TIMEOUT_MS);
+    startTicking();
+    changed();
+    return call;
+  }
+
+  function syncLocalStream(call) {
+    const { stream } = call.local;
+    for (const track of stream.getTracks()) stream.removeTrack(track);
+    if (call.local.audio) stream.addTrack(call.local.audio);
+    if (call.local.camera && !call.cameraOff) stream.addTrack(call.local.camera);
+  }
+
+  /** Answers the ringing call; `video: false` answers with sound only. */
+  async function accept({ video } = {}) {
+    const call = current;
+    if (!call || call.outgoing || call.accepted) return;
+    call.accepted = true;
+    if (video === false) call.video = false;
+    call.cameraOff = !call.video;
+    clearTimeout(call.ringTimer);
+    call.state = 'active';
+    call.activeAt = Date.now();
+    changed();
+    await openMedia(call);
+    if (current !== call) return;
+    syncLocalStream(call);
+    for (const p of call.participants.values()) {
+      p.link = linkTo(p.fingerprint) ?? p.link;
+      if (p.state !== 'declined' && p.state !== 'left') sendTo(p.link, 'accept', call);
+    }
+    startTicking();
+    changed();
+  }
+
+  function decline() {
+    const call = current;
+    if (!call || call.outgoing || call.accepted) return;
+    for (const p of call.participants.values()) sendTo(p.link, 'decline', call);
+    end(call, 'declined');
+  }
+
+  /** Leaves the call (or stops ringing, for the caller). */
+  function hangup() {
+    const call = current;
+    if (!call) return;
+    if (!call.accepted) return decline();
+    const op = call.state === 'ringing' ? 'cancel' : 'hangup';
+    for (const p of call.participants.values()) if (p.state !== 'left') sendTo(p.link, op, call);
+    end(call, call.state === 'ringing' ? 'cancelled' : 'ended');
+  }
+
+  function end(call, outcome) {
+    if (call.state === 'ended') return;
+    clearTimeout(call.ringTimer);
+    call.state = 'ended';
+    call.outcome = outcome;
+    call.endedAt = Date.now();
+    for (const p of call.participants.values()) removeMedia(p);
+    stopLocal(call);
+    if (current === call) {
+      current = null;
+      clearInterval(ticker);
+    }
+    // The caller writes the call into the conversation (delivered like any
+    // message); the callee does only if the caller vanished without a word.
+    if (call.outgoing || (call.initiatorLost && call.activeAt)) {
+      const durationMs = call.activeAt ? call.endedAt - call.activeAt : 0;
+      const declined = [...call.participants.values()].every((p) => p.state === 'declined' || p.state === 'busy');
+      const summary = call.activeAt ? 'ended' : declined ? 'declined' : outcome === 'cancelled' ? 'cancelled' : 'missed';
+      record?.(call.conversationId, { t: 'call', video: call.video, outcome: summary, durationMs }).catch?.(() => {});
+    }
+    onChange?.(null, call);
+  }
+
+  function maybeEnd(call) {
+    const others = joinedOthers(call);
+    const ringing = [...call.participants.values()].some((p) => p.state === 'ringing');
+    if (call.accepted && !others.length && (call.activeAt || !ringing)) end(call, call.activeAt ? 'ended' : 'missed');
+    else if (!call.accepted && !others.length) end(call, 'missed');
+  }
+
+  /** Takes `link` as `p`'s session (first time, or after a reconnect). */
+  function adopt(call, p, link) {
+    if (p.link === link) return;
+    removeMedia(p);
+    p.link = link;
+    if (p.state === 'reconnecting') p.state = 'joined';
+    if (call.accepted && p.state === 'joined') syncMedia(call, p);
+  }
+
+  function onCallMessage(fingerprint, link, body) {
+    const call = current;
+    if (body.op === 'invite') {
+      if (call && call.id !== body.id) {
+        sendTo(link, 'busy', { id: body.id });
+        return;
+      }
+      if (call) return; // a repeated invite
+      const members = membersOf(body.conv);
+      if (!members.some((m) => m.fingerprint === fingerprint)) return; // not someone of that conversation
+      const incoming = newCall({ id: body.id, conversationId: body.conv, video: !!body.video, initiator: fingerprint, outgoing: false });
+      const others = Array.isArray(body.members) ? body.members : [];
+      for (const m of members) {
+        if (m.fingerprint === fingerprint) {
+          const caller = participant(fingerprint, 'joined');
+          caller.link = link;
+          incoming.participants.set(fingerprint, caller);
+        } else if (others.includes(m.fingerprint) && others.length < MAX_PARTICIPANTS) {
+          incoming.participants.set(m.fingerprint, participant(m.fingerprint, 'ringing'));
+        }
+      }
+      current = incoming;
+      incoming.ringTimer = setTimeout(() => {
+        if (current === incoming && !incoming.accepted) end(incoming, 'missed');
+      }, RING_TIMEOUT_MS + 5_000);
+      startTicking();
+      onRing?.(incoming);
+      changed();
+      return;
+    }
+    if (!call || call.id !== body.id) {
+      if (body.op === 'resume') sendTo(link, 'hangup', { id: body.id });
+      return;
+    }
+    const p = call.participants.get(fingerprint);
+    if (!p) return;
+    switch (body.op) {
+      case 'accept':
+        p.state = 'joined';
+        adopt(call, p, link);
+        if (call.accepted) {
+          syncMedia(call, p);
+          sendTo(link, 'here', call);
+          if (call.state === 'ringing') {
+            call.state = 'active';
+            call.activeAt = Date.now();
+            clearTimeout(call.ringTimer);
+          }
+        }
+        break;
+      case 'here':
+        if (!call.accepted) break;
+        p.state = 'joined';
+        adopt(call, p, link);
+        syncMedia(call, p);
+        break;
+      case 'resume':
+        if (p.state === 'joined' || p.state === 'reconnecting') adopt(call, p, link);
+        break;
+      case 'media':
+        p.screenStreamId = typeof body.screen === 'string' ? body.screen : null;
+        break;
+      case 'decline':
+      case 'busy':
+        p.state = body.op === 'busy' ? 'busy' : 'declined';
+        maybeEnd(call);
+        break;
+      case 'cancel':
+      case 'hangup':
+        p.state = 'left';
+        removeMedia(p);
+        if (fingerprint === call.initiator && !call.accepted) end(call, 'missed');
+        else maybeEnd(call);
+        break;
+      default:
+    }
+    changed();
+  }
+
+  // ---- once a second: sessions that dropped, stats, speaking ----
+
+  async function tick() {
+    const call = current;
+    if (!call) return;
+    const now = Date.now();
+    for (const p of call.participants.values()) {
+      if (p.state !== 'joined' && p.state !== 'reconnecting') continue;
+      if (p.link?.state !== 'ready') {
+        if (p.state === 'joined') {
+          p.state = 'reconnecting';
+          p.lostAt = now;
+          p.streams.clear();
+          p.senders = {};
+        }
+        const fresh = linkTo(p.fingerprint);
+        if (fresh && fresh !== p.link) {
+          p.link = null;
+          sendTo(fresh, 'resume', call);
+          adopt(call, p, fresh);
+        } else if (now - p.lostAt > RECONNECT_GRACE_MS) {
+          p.state = 'left';
+          if (p.fingerprint === call.initiator) call.initiatorLost = true;
+        }
+        continue;
+      }
+      try {
+        p.stats = await inboundStats(p.link.pc);
+      } catch {
+        // closed meanwhile
+      }
+    }
+    if (call.accepted && current === call) {
+      const anyLink = joinedOthers(call).find((p) => p.link?.state === 'ready')?.link;
+      call.localLevel = anyLink ? await localAudioLevel(anyLink.pc).catch(() => 0) : 0;
+      maybeEnd(call);
+    }
+    if (current === call) changed();
+  }
+
+  /** What we receive from one participant: decoded frames, fps, audio energy. */
+  async function inboundStats(pc) {
+    const stats = { framesDecoded: 0, framesPerSecond: 0, audioEnergy: 0, audioLevel: 0, width: 0, height: 0 };
+    (await pc.getStats()).forEach((report) => {
+      if (report.type !== 'inbound-rtp') return;
+      if (report.kind === 'video') {
+        stats.framesDecoded += report.framesDecoded ?? 0;
+        stats.framesPerSecond = Math.max(stats.framesPerSecond, report.framesPerSecond ?? 0);
+        stats.width = Math.max(stats.width, report.frameWidth ?? 0);
+        stats.height = Math.max(stats.height, report.frameHeight ?? 0);
+      } else if (report.kind === 'audio') {
+        stats.audioEnergy += report.totalAudioEnergy ?? 0;
+        stats.audioLevel = Math.max(stats.audioLevel, report.audioLevel ?? 0);
+      }
+    });
+    stats.speaking = stats.audioLevel > SPEAKING_LEVEL;
+    return stats;
+  }
+
+  async function localAudioLevel(pc) {
+    let level = 0;
+    (await pc.getStats()).forEach((report) => {
+      if (report.type === 'media-source' && report.kind === 'audio') level = Math.max(level, report.audioLevel ?? 0);
+    });
+    return level;
+  }
+
+  // ---- controls during a call ----
+
+  function resync(call) {
+    syncLocalStream(call);
+    for (const p of joinedOthers(call)) syncMedia(call, p);
+    changed();
+  }
+
+  function setMuted(muted) {
+    if (!current) return;
+    current.muted = muted;
+    // A disabled track sends silence: no renegotiation, and the microphone
+    // stays ready for unmuting at once.
+    if (current.local.audio) current.local.audio.enabled = !muted;
+    changed();
+  }
+
+  /** Camera on/off. Off stops the camera itself (its light goes out). */
+  async function setCamera(on) {
+    const call = current;
+    if (!call) return;
+    if (!on) {
+      call.cameraOff = true;
+      call.local.camera?.stop();
+      call.local.camera = null;
+      return resync(call);
+    }
+    try {
+      const track = await openCamera(call.devices.video);
+      if (current !== call) return track.stop();
+      call.local.camera = track;
+      call.cameraOff = false;
+      call.video = true;
+    } catch (error) {
+      call.warnings.push(explainMediaError(error, 'camera'));
+    }
+    resync(call);
+  }
+
+  async function shareScreen(on) {
+    const call = current;
+    if (!call) return;
+    if (!on) {
+      call.local.screen?.stop();
+      call.local.screen = null;
+      call.local.screenStream = null;
+      for (const p of joinedOthers(call)) sendTo(p.link, 'media', call, { screen: null });
+      return resync(call);
+    }
+    try {
+      const track = await openScreen();
+      if (current !== call) return track.stop();
+      call.local.screen = track;
+      call.local.screenStream = new MediaStream([track]);
+      // The browser's own "Stop sharing" button ends the track.
+      track.addEventListener('ended', () => {
+        if (current === call && call.local.screen === track) shareScreen(false);
+      });
+    } catch (error) {
+      if (error?.name !== 'NotAllowedError') call.warnings.push(explainMediaError(error, 'screen'));
+    }
+    resync(call);
+  }
+
+  /** Switches microphone ('audio') or camera ('video') to `deviceId`. */
+  async function useDevice(kind, deviceId) {
+    const call = current;
+    if (!call) return;
+    call.devices[kind] = deviceId;
+    const slot = kind === 'audio' ? 'audio' : 'camera';
+    if (kind === 'video' && call.cameraOff) return;
+    try {
+      const track = kind === 'audio' ? await openMicrophone(deviceId) : await openCamera(deviceId);
+      if (current !== call) return track.stop();
+      call.local[slot]?.stop();
+      call.local[slot] = track;
+      if (slot === 'audio') track.enabled = !call.muted;
+    } catch (error) {
+      call.warnings.push(explainMediaError(error, kind === 'audio' ? 'microphone' : 'camera'));
+    }
+    resync(call);
+  }
+
+  return {
+    current: () => current,
+    start,
+    accept,
+    decline,
+    hangup,
+    setMuted,
+    setCamera,
+    shareScreen,
+    useDevice,
+    /** Fingerprints the call needs connected (kept joined by the room cycler). */
+    busyWith: () => (current ? [...current.participants.keys()] : []),
+    /** 'call' and 'rtc' frames; false for other types. */
+    handleFrame(fingerprint, link, type, data) {
+      if (type === RTC_TYPE) {
+        try {
+          negotiatorFor(link).receive(data);
+        } catch {
+          // malformed renegotiation: ignored, the media stays as it was
+        }
+        return true;
+      }
+      if (type !== CALL_TYPE) return false;
+      const body = parseCallMessage(data);
+      if (body) onCallMessage(fingerprint, link, body);
+      return true;
+    },
+    close() {
+      if (current) hangup();
+      clearInterval(ticker);
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// Helpers of the call tests: start and answer through the UI, and read what
+// each side receives through WebRTC's own statistics.
+
+import { openChat } from './chat-helpers.mjs';
+
+/** Starts a call from the conversation with `who` (a contact or, with `groupId`, a group). */
+export async function startCall(page, who, { video = true } = {}) {
+  await openChat(page, who);
+  await page.click(`.conversation .${video ? 'video-call' : 'voice-call'}`);
+  await page.waitForSelector('#call:not([hidden])');
+}
+
+export async function answer(page, { video = true } = {}) {
+  await page.waitForSelector('#call[data-state="incoming"]', { timeout: 30_000 });
+  await page.click(video ? '.call-accept' : '.call-accept-audio');
+}
+
+/** What `page` receives from participant `who`: {framesDecoded, framesPerSecond, audioEnergy, ...}. */
+export function received(page, who) {
+  return page.evaluate((fp) => import('./js/app-state.js').then(({ app }) => {
+    const p = app.calls.current()?.participants.get(fp);
+    return p ? { state: p.state, streams: p.streams.size, ...p.stats } : null;
+  }), who.fingerprint);
+}
+
+/** Waits until `check(stats)` holds for what `page` receives from `who`. */
+export async function untilReceived(page, who, check, { timeout = 20_000, what = 'media' } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await received(page, who);
+    if (last && check(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last stats ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** How much of a stat grows over `ms` (stats refresh once a second). */
+export async function growth(page, who, key, ms = 3_000) {
+  const before = (await received(page, who))?.[key] ?? 0;
+  await new Promise((r) => setTimeout(r, ms));
+  return ((await received(page, who))?.[key] ?? 0) - before;
+}
+
+export const callState = (page) => page.evaluate(() => document.getElementById('call')?.dataset.state ?? null);
