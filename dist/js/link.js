@@ -50,10 +50,13 @@ export function createLink({ cryptoClient, pc, channel, role, roomId, instance, 
 
   const call = (type, args, options) => cryptoClient.call(type, args, options);
 
+  let closeReason = null;
+
   function close(reason) {
     if (state === 'closed') return;
     const wasReady = state === 'ready';
     state = 'closed';
+    closeReason = reason;
     clearInterval(heartbeat);
     clearTimeout(handshakeTimer);
     for (const { reject } of pings.values()) reject(new Error('link: closed'));
@@ -217,6 +220,10 @@ export function createLink({ cryptoClient, pc, channel, role, roomId, instance, 
     },
     get peer() {
       return peer;
+    },
+    /** Why the session ended: 'peer-left' and 'closed' mean the other side went away on purpose. */
+    get closeReason() {
+      return closeReason;
     },
     /** The connection itself, for call media (see negotiation.js). */
     pc,

@@ -31,6 +31,7 @@ const SPEAKING_LEVEL = 0.02;
 const MAX_CALL_MESSAGE = 16 * 1024;
 const OPS = new Set(['invite', 'accept', 'here', 'decline', 'busy', 'cancel', 'hangup', 'resume', 'media']);
 const SLOTS = ['audio', 'camera', 'screen'];
+const ORDERLY_CLOSE = new Set(['peer-left', 'closed']);
 
 function callError(message, code) {
   return Object.assign(new Error(message), { code });
@@ -58,6 +59,7 @@ export function createCalls({ identity, membersOf, linkTo, record, onChange, onR
   let current = null;
   const negotiators = new WeakMap(); // link -> negotiator (lives as long as the link)
   let ticker = null;
+  let rtcFramesReceived = 0;
 
   const changed = () => onChange?.(current);
   const message = (op, call, extra = {}) => utf8(JSON.stringify({ op, id: call.id, ...extra }));
@@ -79,7 +81,7 @@ export function createCalls({ identity, membersOf, linkTo, record, onChange, onR
   }
 
   function participant(fingerprint, state) {
-    return { fingerprint, state, link: null, senders: {}, streams: new Map(), screenStreamId: null, lostAt: 0, stats: {} };
+    return { fingerprint, state, link: null, announced: false, senders: {}, streams: new Map(), screenStreamId: null, lostAt: 0, stats: {} };
   }
 
   const joinedOthers = (call) => [...call.participants.values()].filter((p) => p.state === 'joined' || p.state === 'reconnecting');
@@ -229,12 +231,18 @@ export function createCalls({ identity, membersOf, linkTo, record, onChange, onR
     await openMedia(call);
     if (current !== call) return;
     syncLocalStream(call);
-    for (const p of call.participants.values()) {
-      p.link = linkTo(p.fingerprint) ?? p.link;
-      if (p.state !== 'declined' && p.state !== 'left') sendTo(p.link, 'accept', call);
-    }
+    for (const p of call.participants.values()) announce(call, p);
     startTicking();
     changed();
+  }
+
+  /** Tells `p` we are in the call, once we have a session with them. */
+  function announce(call, p) {
+    if (p.announced || p.state === 'declined' || p.state === 'left' || p.state === 'busy') return;
+    p.link = linkTo(p.fingerprint) ?? p.link;
+    if (p.link?.state !== 'ready') return;
+    p.announced = true;
+    sendTo(p.link, 'accept', call);
   }
 
   function decline() {
@@ -279,8 +287,10 @@ export function createCalls({ identity, membersOf, linkTo, record, onChange, onR
 
   function maybeEnd(call) {
     const others = joinedOthers(call);
-    const ringing = [...call.participants.values()].some((p) => p.state === 'ringing');
-    if (call.accepted && !others.length && (call.activeAt || !ringing)) end(call, call.activeAt ? 'ended' : 'missed');
+    const states = [...call.participants.values()].map((p) => p.state);
+    const ringing = states.includes('ringing');
+    const unanswered = states.every((state) => state === 'busy') ? 'busy' : states.every((state) => state === 'declined' || state === 'busy') ? 'declined' : 'missed';
+    if (call.accepted && !others.length && (call.activeAt || !ringing)) end(call, call.activeAt ? 'ended' : unanswered);
     else if (!call.accepted && !others.length) end(call, 'missed');
   }
 
@@ -379,8 +389,20 @@ export function createCalls({ identity, membersOf, linkTo, record, onChange, onR
     if (!call) return;
     const now = Date.now();
     for (const p of call.participants.values()) {
+      // Group members we had no session with when we answered (they meet
+      // us in the group's room a little later) hear from us now.
+      if (call.accepted && !call.outgoing && p.state === 'ringing') announce(call, p);
       if (p.state !== 'joined' && p.state !== 'reconnecting') continue;
       if (p.link?.state !== 'ready') {
+        // The other page closed its session (tab closed or reloaded): it
+        // left. Anything else (network trouble) gets time to come back.
+        if (p.link && ORDERLY_CLOSE.has(p.link.closeReason) && !linkTo(p.fingerprint)) {
+          p.state = 'left';
+          p.streams.clear();
+          p.senders = {};
+          if (p.fingerprint === call.initiator) call.initiatorLost = true;
+          continue;
+        }
         if (p.state === 'joined') {
           p.state = 'reconnecting';
           p.lostAt = now;
@@ -532,11 +554,12 @@ export function createCalls({ identity, membersOf, linkTo, record, onChange, onR
     setCamera,
     shareScreen,
     useDevice,
-    /** Fingerprints the call needs connected (kept joined by the room cycler). */
-    busyWith: () => (current ? [...current.participants.keys()] : []),
+    /** Renegotiation frames received over encrypted sessions so far. */
+    rtcFramesReceived: () => rtcFramesReceived,
     /** 'call' and 'rtc' frames; false for other types. */
     handleFrame(fingerprint, link, type, data) {
       if (type === RTC_TYPE) {
+        rtcFramesReceived += 1;
         try {
           negotiatorFor(link).receive(data);
         } catch {

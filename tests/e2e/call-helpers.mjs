@@ -10,9 +10,10 @@ export async function startCall(page, who, { video = true } = {}) {
   await page.waitForSelector('#call:not([hidden])');
 }
 
-export async function answer(page, { video = true } = {}) {
+/** Answers (or declines) the ringing call through the call screen. */
+export async function answer(page, { video = true, decline = false } = {}) {
   await page.waitForSelector('#call[data-state="incoming"]', { timeout: 30_000 });
-  await page.click(video ? '.call-accept' : '.call-accept-audio');
+  await page.click(decline ? '.call-decline' : video ? '.call-accept' : '.call-accept-audio');
 }
 
 /** What `page` receives from participant `who`: {framesDecoded, framesPerSecond, audioEnergy, ...}. */

@@ -8,7 +8,7 @@ import { launch, serve } from './harness.mjs';
 import { startNpmTracker } from './servers.mjs';
 import { ALICE, BOB, CAROL, addContact, befriend, loggedIn, waitOnline } from './network-helpers.mjs';
 import { openChat, tab } from './chat-helpers.mjs';
-import { answer, callState, growth, received, startCall, untilReceived } from './call-helpers.mjs';
+import { answer, callState, growth, startCall, untilReceived } from './call-helpers.mjs';
 
 let browser;
 let server;
@@ -21,6 +21,15 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
+
+/** Polls `check(arg)` in the page (an async function) until it is true. */
+async function untilTrue(page, check, arg, what, timeout = 60_000) {
+  const deadline = Date.now() + timeout;
+  while (!(await page.evaluate(check, arg))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
 
 const closeAll = (pages) => Promise.all(pages.map((p) => p.context().close()));
 
@@ -64,5 +73,114 @@ test('a 1:1 video call: frames and sound arrive, mute and camera-off stop them, 
     assert.match(await historyText(bob, ALICE), /Incoming video call · \d+:\d\d/);
   } finally {
     await closeAll([alice, bob]);
+  }
+});
+
+test('a declined call and an unanswered call end cleanly and are written into both histories', async () => {
+  const [alice, bob] = await befriend(browser, server.url, { local: true });
+  try {
+    await startCall(alice, BOB);
+    await answer(bob, { decline: true });
+    await alice.waitForSelector('#call[data-state="ended"]', { timeout: 10_000 });
+    assert.match(await alice.textContent('.call-status'), /declined/);
+    assert.match(await historyText(alice, BOB), /Video call declined/);
+    assert.match(await historyText(bob, ALICE), /You declined a video call/);
+    await alice.waitForSelector('#call', { state: 'hidden', timeout: 10_000 });
+
+    // Nobody answers: both sides stop ringing after the timeout.
+    await startCall(alice, BOB, { video: false });
+    await bob.waitForSelector('#call[data-state="incoming"]', { timeout: 30_000 });
+    assert.match(await bob.textContent('.call-status'), /is calling/);
+    await alice.waitForSelector('#call[data-state="ended"]', { timeout: 60_000 });
+    assert.match(await alice.textContent('.call-status'), /No answer/);
+    await bob.waitForSelector('#call[data-state="ended"]', { timeout: 15_000 });
+    assert.match(await bob.textContent('.call-status'), /Missed call/);
+    assert.match(await historyText(bob, ALICE), /Missed voice call/);
+    assert.match(await historyText(alice, BOB), /Voice call, no answer/);
+  } finally {
+    await closeAll([alice, bob]);
+  }
+});
+
+test('sharing the screen adds a track by renegotiating over the encrypted session, never through the tracker', async () => {
+  const tracker = await startNpmTracker();
+  const [alice, bob] = await befriend(browser, server.url, { trackers: [tracker.url] });
+  try {
+    await startCall(alice, BOB);
+    await answer(bob);
+    await untilReceived(bob, ALICE, (s) => s.framesDecoded > 10, { what: 'camera video' });
+    const mark = tracker.received.length;
+    const renegotiationsBefore = await bob.evaluate(async () => (await import('./js/app-state.js')).app.calls.rtcFramesReceived());
+
+    await alice.click('.call-screen-share');
+    await bob.waitForSelector(`.call-tile.screen[data-tile="screen ${ALICE.fingerprint}"]`, { timeout: 20_000 });
+    await untilReceived(bob, ALICE, (s) => s.streams === 2, { what: 'a second (screen) stream' });
+    await bob.waitForFunction((fp) => {
+      const video = document.querySelector(`[data-tile="screen ${fp}"] video`);
+      return video && video.videoWidth >= 640;
+    }, ALICE.fingerprint, { timeout: 20_000 });
+    await alice.click('.call-screen-share');
+    await bob.waitForSelector(`[data-tile="screen ${ALICE.fingerprint}"]`, { state: 'detached', timeout: 20_000 });
+    assert.ok(await alice.isVisible('[data-tile="self"]'));
+
+    const renegotiations = await bob.evaluate(async () => (await import('./js/app-state.js')).app.calls.rtcFramesReceived());
+    assert.ok(renegotiations > renegotiationsBefore, 'descriptions came over the session');
+    const duringCall = tracker.received.slice(mark).map((r) => r.message);
+    assert.equal(duringCall.filter((m) => m?.answer || m?.to_peer_id).length, 0, 'no answer went through the tracker');
+    assert.equal(duringCall.filter((m) => m === null).length, 0);
+    await bob.click('.call-hangup');
+    await alice.waitForSelector('#call[data-state="ended"]', { timeout: 10_000 });
+  } finally {
+    await closeAll([alice, bob]);
+    await tracker.stop();
+  }
+});
+
+test('a 3-person group call: each sees two remote tiles; one reloads and the others see them leave', async () => {
+  const LOCAL = { local: true };
+  const alice = await loggedIn(browser, server.url, ALICE, LOCAL);
+  const bob = await loggedIn(browser, server.url, BOB, LOCAL);
+  const carol = await loggedIn(browser, server.url, CAROL, LOCAL);
+  const pages = [alice, bob, carol];
+  try {
+    await addContact(alice, BOB, 'Bob');
+    await addContact(alice, CAROL, 'Carol');
+    await addContact(bob, ALICE, 'Alice');
+    await addContact(carol, ALICE, 'Alice');
+    await Promise.all([waitOnline(alice, BOB), waitOnline(alice, CAROL)]);
+    await tab(alice, 'chats');
+    await alice.click('#new-group summary');
+    await alice.fill('#group-name', 'Call club');
+    for (const who of [BOB, CAROL]) await alice.check(`#group-members input[value="${who.fingerprint}"]`);
+    await alice.click('#create-group');
+    await alice.waitForSelector('.conversation[data-kind="group"]');
+    // Bob and Carol are not contacts: they meet in the group's room.
+    await untilTrue(bob, async (fp) => {
+      const { app } = await import('./js/app-state.js');
+      return app.groups.list()[0]?.links?.get(fp)?.state === 'ready';
+    }, CAROL.fingerprint, 'Bob and Carol meeting in the group room');
+
+    await alice.click('.conversation[data-kind="group"] .video-call');
+    await answer(bob);
+    await answer(carol);
+    const everyone = { alice: [alice, ALICE], bob: [bob, BOB], carol: [carol, CAROL] };
+    for (const [, [page, me]] of Object.entries(everyone)) {
+      for (const [, [, other]] of Object.entries(everyone)) {
+        if (other === me) continue;
+        await untilReceived(page, other, (s) => s.framesDecoded > 10 && s.audioEnergy > 0, { what: `${other.username} at ${me.username}`, timeout: 30_000 });
+      }
+      await page.waitForFunction(() => document.querySelectorAll('.call-tile[data-fingerprint]:not(.no-video)').length === 2, null, { timeout: 10_000 });
+    }
+
+    await carol.reload();
+    for (const page of [alice, bob]) {
+      await page.waitForSelector(`.call-tile[data-fingerprint="${CAROL.fingerprint}"][data-state="left"]`, { state: 'attached', timeout: 20_000 });
+      assert.equal(await callState(page), 'active', 'the call goes on for the other two');
+    }
+    assert.ok((await growth(alice, BOB, 'framesDecoded', 2_000)) > 10, 'Alice still sees Bob');
+    await alice.click('.call-hangup');
+    await bob.waitForSelector('#call[data-state="ended"]', { timeout: 15_000 });
+  } finally {
+    await closeAll(pages);
   }
 });
