@@ -75,6 +75,17 @@ export function mountCallView(parent, app) {
   const controls = el('div', { className: 'call-controls' });
   const micPicker = el('select', { className: 'call-mic', 'aria-label': 'Microphone', onchange: () => calls.useDevice('audio', micPicker.value) });
   const camPicker = el('select', { className: 'call-cam', 'aria-label': 'Camera', onchange: () => calls.useDevice('video', camPicker.value) });
+  const current = () => calls.current();
+  const acceptButton = el('button', { type: 'button', className: 'primary call-accept', onclick: () => calls.accept({ video: current()?.video }) });
+  const acceptAudioButton = el('button', { type: 'button', className: 'call-accept-audio', text: 'Accept without video', onclick: () => calls.accept({ video: false }) });
+  const declineButton = el('button', { type: 'button', className: 'danger call-decline', text: 'Decline', onclick: () => calls.decline() });
+  replaceChildren(incoming, acceptButton, acceptAudioButton, declineButton);
+  const muteButton = el('button', { type: 'button', className: 'call-mute', onclick: () => calls.setMuted(!current()?.muted) });
+  const cameraButton = el('button', { type: 'button', className: 'call-camera', onclick: () => calls.setCamera(!!current()?.cameraOff) });
+  const shareButton = el('button', { type: 'button', className: 'call-screen-share', onclick: () => calls.shareScreen(!current()?.local.screen) });
+  const hangupButton = el('button', { type: 'button', className: 'danger call-hangup', onclick: () => calls.hangup() });
+  const closeButton = el('button', { type: 'button', className: 'call-close', text: 'Close', hidden: true, onclick: () => hide() });
+  replaceChildren(controls, muteButton, cameraButton, shareButton, micPicker, camPicker, hangupButton, closeButton);
   const root = el('section', { id: 'call', className: 'call-screen', hidden: true, 'aria-label': 'Call' },
     el('header', {}, title, status), e2e, warnings, incoming, grid, controls);
   parent.append(root);
@@ -149,18 +160,17 @@ export function mountCallView(parent, app) {
         : `In call · ${formatDuration(Date.now() - call.activeAt)}`;
     e2e.textContent = `🔒 End-to-end encrypted. Sound and video go directly to each participant (DTLS-SRTP) over a connection whose keys your identities authenticated; no server sees them. ${safety.text ? `Safety numbers — ${safety.text}. ` : ''}Group calls: up to ${MAX_PARTICIPANTS} people.`;
     showSafety(call);
-    replaceChildren(warnings, [...new Set(call.warnings)].map((w) => el('li', { text: w })));
-
-    if (waitingForUs) {
-      ringer.start();
-      replaceChildren(incoming,
-        el('button', { type: 'button', className: 'primary call-accept', text: call.video ? 'Accept with video' : 'Accept', onclick: () => calls.accept({ video: call.video }) }),
-        call.video ? el('button', { type: 'button', className: 'call-accept-audio', text: 'Accept without video', onclick: () => calls.accept({ video: false }) }) : null,
-        el('button', { type: 'button', className: 'danger call-decline', text: 'Decline', onclick: () => calls.decline() }));
-    } else {
-      ringer.stop();
-      replaceChildren(incoming);
+    const shown = [...new Set(call.warnings)];
+    if (warnings.dataset.count !== String(shown.length)) { // a live region: announce only what is new
+      warnings.dataset.count = String(shown.length);
+      replaceChildren(warnings, shown.map((w) => el('li', { text: w })));
     }
+
+    if (waitingForUs) ringer.start();
+    else ringer.stop();
+    acceptButton.textContent = call.video ? 'Accept with video' : 'Accept';
+    acceptAudioButton.hidden = !call.video;
+    incoming.hidden = !waitingForUs;
 
     // Tiles: ourselves, then each participant (and their screen, if shared).
     const keep = new Set();
@@ -197,16 +207,24 @@ export function mountCallView(parent, app) {
         tiles.delete(key);
       }
     }
-    replaceChildren(grid, [...keep].map((key) => tiles.get(key).figure));
+    // Re-attaching a playing <video> restarts it: only when the set changes.
+    const order = [...keep].join('|');
+    if (grid.dataset.order !== order) {
+      grid.dataset.order = order;
+      replaceChildren(grid, [...keep].map((key) => tiles.get(key).figure));
+    }
 
-    const inCall = call.accepted;
-    replaceChildren(controls, inCall ? [
-      el('button', { type: 'button', className: 'call-mute', 'aria-pressed': String(call.muted), text: call.muted ? 'Unmute' : 'Mute', onclick: () => calls.setMuted(!call.muted) }),
-      el('button', { type: 'button', className: 'call-camera', 'aria-pressed': String(call.cameraOff), text: call.cameraOff ? 'Camera on' : 'Camera off', onclick: () => calls.setCamera(call.cameraOff) }),
-      el('button', { type: 'button', className: 'call-screen-share', 'aria-pressed': String(!!call.local.screen), text: call.local.screen ? 'Stop sharing' : 'Share screen', onclick: () => calls.shareScreen(!call.local.screen) }),
-      micPicker, camPicker,
-      el('button', { type: 'button', className: 'danger call-hangup', text: call.state === 'ringing' ? 'Cancel' : 'Hang up', onclick: () => calls.hangup() }),
-    ] : []);
+    // Controls are updated in place (never rebuilt), so focus stays put.
+    controls.hidden = !call.accepted;
+    closeButton.hidden = true;
+    for (const node of [muteButton, cameraButton, shareButton, micPicker, camPicker, hangupButton]) node.hidden = false;
+    muteButton.textContent = call.muted ? 'Unmute' : 'Mute';
+    muteButton.setAttribute('aria-pressed', String(call.muted));
+    cameraButton.textContent = call.cameraOff ? 'Camera on' : 'Camera off';
+    cameraButton.setAttribute('aria-pressed', String(call.cameraOff));
+    shareButton.textContent = call.local.screen ? 'Stop sharing' : 'Share screen';
+    shareButton.setAttribute('aria-pressed', String(!!call.local.screen));
+    hangupButton.textContent = call.state === 'ringing' ? 'Cancel' : 'Hang up';
   }
 
   function renderEnded(call) {
@@ -214,11 +232,14 @@ export function mountCallView(parent, app) {
     root.dataset.state = 'ended';
     const what = { declined: 'Call declined', missed: call.outgoing ? 'No answer' : 'Missed call', busy: 'Busy', cancelled: 'Call cancelled' }[call.outcome];
     status.textContent = what ?? (call.activeAt ? `Call ended · ${formatDuration(call.endedAt - call.activeAt)}` : 'Call ended');
-    replaceChildren(incoming);
-    replaceChildren(controls, el('button', { type: 'button', className: 'call-close', text: 'Close', onclick: hide }));
+    incoming.hidden = true;
+    controls.hidden = false;
+    for (const node of [muteButton, cameraButton, shareButton, micPicker, camPicker, hangupButton]) node.hidden = true;
+    closeButton.hidden = false;
     for (const t of tiles.values()) t.video.srcObject = null;
     tiles.clear();
     replaceChildren(grid);
+    grid.dataset.order = '';
   }
 
   function hide() {

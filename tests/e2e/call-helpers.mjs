@@ -1,7 +1,8 @@
 // Helpers of the call tests: start and answer through the UI, and read what
 // each side receives through WebRTC's own statistics.
 
-import { openChat } from './chat-helpers.mjs';
+import { openChat, tab } from './chat-helpers.mjs';
+import { BOB, CAROL, ALICE, addContact, waitOnline } from './network-helpers.mjs';
 
 /** Starts a call from the conversation with `who` (a contact or, with `groupId`, a group). */
 export async function startCall(page, who, { video = true } = {}) {
@@ -44,3 +45,35 @@ export async function growth(page, who, key, ms = 3_000) {
 }
 
 export const callState = (page) => page.evaluate(() => document.getElementById('call')?.dataset.state ?? null);
+
+/** Polls `check(arg)` in the page (an async function) until it is true. */
+export async function untilTrue(page, check, arg, what, timeout = 60_000) {
+  const deadline = Date.now() + timeout;
+  while (!(await page.evaluate(check, arg))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * Alice befriends Bob and Carol and makes a group of the three (Bob and
+ * Carol are not contacts: they meet in the group's room). Returns with the
+ * group conversation open at Alice and every pair connected.
+ */
+export async function threeInAGroup(alice, bob, carol, name = 'Call club') {
+  await addContact(alice, BOB, 'Bob');
+  await addContact(alice, CAROL, 'Carol');
+  await addContact(bob, ALICE, 'Alice');
+  await addContact(carol, ALICE, 'Alice');
+  await Promise.all([waitOnline(alice, BOB), waitOnline(alice, CAROL)]);
+  await tab(alice, 'chats');
+  await alice.click('#new-group summary');
+  await alice.fill('#group-name', name);
+  for (const who of [BOB, CAROL]) await alice.check(`#group-members input[value="${who.fingerprint}"]`);
+  await alice.click('#create-group');
+  await alice.waitForSelector('.conversation[data-kind="group"]');
+  await untilTrue(bob, async (fp) => {
+    const { app } = await import('./js/app-state.js');
+    return app.groups.list()[0]?.links?.get(fp)?.state === 'ready';
+  }, CAROL.fingerprint, 'Bob and Carol meeting in the group room');
+}

@@ -6,9 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, serve } from './harness.mjs';
 import { startNpmTracker } from './servers.mjs';
-import { ALICE, BOB, CAROL, addContact, befriend, loggedIn, waitOnline } from './network-helpers.mjs';
-import { openChat, tab } from './chat-helpers.mjs';
-import { answer, callState, growth, startCall, untilReceived } from './call-helpers.mjs';
+import { ALICE, BOB, CAROL, befriend, loggedIn } from './network-helpers.mjs';
+import { openChat } from './chat-helpers.mjs';
+import { answer, callState, growth, startCall, threeInAGroup, untilReceived } from './call-helpers.mjs';
 
 let browser;
 let server;
@@ -21,15 +21,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** Polls `check(arg)` in the page (an async function) until it is true. */
-async function untilTrue(page, check, arg, what, timeout = 60_000) {
-  const deadline = Date.now() + timeout;
-  while (!(await page.evaluate(check, arg))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 const closeAll = (pages) => Promise.all(pages.map((p) => p.context().close()));
 
@@ -143,23 +134,7 @@ test('a 3-person group call: each sees two remote tiles; one reloads and the oth
   const carol = await loggedIn(browser, server.url, CAROL, LOCAL);
   const pages = [alice, bob, carol];
   try {
-    await addContact(alice, BOB, 'Bob');
-    await addContact(alice, CAROL, 'Carol');
-    await addContact(bob, ALICE, 'Alice');
-    await addContact(carol, ALICE, 'Alice');
-    await Promise.all([waitOnline(alice, BOB), waitOnline(alice, CAROL)]);
-    await tab(alice, 'chats');
-    await alice.click('#new-group summary');
-    await alice.fill('#group-name', 'Call club');
-    for (const who of [BOB, CAROL]) await alice.check(`#group-members input[value="${who.fingerprint}"]`);
-    await alice.click('#create-group');
-    await alice.waitForSelector('.conversation[data-kind="group"]');
-    // Bob and Carol are not contacts: they meet in the group's room.
-    await untilTrue(bob, async (fp) => {
-      const { app } = await import('./js/app-state.js');
-      return app.groups.list()[0]?.links?.get(fp)?.state === 'ready';
-    }, CAROL.fingerprint, 'Bob and Carol meeting in the group room');
-
+    await threeInAGroup(alice, bob, carol);
     await alice.click('.conversation[data-kind="group"] .video-call');
     await answer(bob);
     await answer(carol);
