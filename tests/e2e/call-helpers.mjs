@@ -2,7 +2,7 @@
 // each side receives through WebRTC's own statistics.
 
 import { openChat, tab } from './chat-helpers.mjs';
-import { BOB, CAROL, ALICE, addContact, waitOnline } from './network-helpers.mjs';
+import { addContact, waitOnline } from './network-helpers.mjs';
 
 /** Starts a call from the conversation with `who` (a contact or, with `groupId`, a group). */
 export async function startCall(page, who, { video = true } = {}) {
@@ -56,24 +56,28 @@ export async function untilTrue(page, check, arg, what, timeout = 60_000) {
 }
 
 /**
- * Alice befriends Bob and Carol and makes a group of the three (Bob and
- * Carol are not contacts: they meet in the group's room). Returns with the
- * group conversation open at Alice and every pair connected.
+ * The first person befriends the others and makes a group of everyone (the
+ * others need not be contacts: they meet in the group's room). Returns with
+ * the group conversation open at the first page and every pair connected.
  */
-export async function threeInAGroup(alice, bob, carol, name = 'Call club') {
-  await addContact(alice, BOB, 'Bob');
-  await addContact(alice, CAROL, 'Carol');
-  await addContact(bob, ALICE, 'Alice');
-  await addContact(carol, ALICE, 'Alice');
-  await Promise.all([waitOnline(alice, BOB), waitOnline(alice, CAROL)]);
-  await tab(alice, 'chats');
-  await alice.click('#new-group summary');
-  await alice.fill('#group-name', name);
-  for (const who of [BOB, CAROL]) await alice.check(`#group-members input[value="${who.fingerprint}"]`);
-  await alice.click('#create-group');
-  await alice.waitForSelector('.conversation[data-kind="group"]');
-  await untilTrue(bob, async (fp) => {
-    const { app } = await import('./js/app-state.js');
-    return app.groups.list()[0]?.links?.get(fp)?.state === 'ready';
-  }, CAROL.fingerprint, 'Bob and Carol meeting in the group room');
+export async function inAGroup(pages, people, name = 'Call club') {
+  const [creator, ...members] = people;
+  for (const who of members) await addContact(pages[0], who, who.username);
+  for (const page of pages.slice(1)) await addContact(page, creator, creator.username);
+  await Promise.all(members.map((who) => waitOnline(pages[0], who)));
+  await tab(pages[0], 'chats');
+  await pages[0].click('#new-group summary');
+  await pages[0].fill('#group-name', name);
+  for (const who of members) await pages[0].check(`#group-members input[value="${who.fingerprint}"]`);
+  await pages[0].click('#create-group');
+  await pages[0].waitForSelector('.conversation[data-kind="group"]');
+  for (const [i, page] of pages.entries()) {
+    for (const who of members) {
+      if (i === 0 || who === people[i]) continue;
+      await untilTrue(page, async (fp) => {
+        const { app } = await import('./js/app-state.js');
+        return app.groups.list()[0]?.links?.get(fp)?.state === 'ready';
+      }, who.fingerprint, `${people[i].username} and ${who.username} meeting in the group room`);
+    }
+  }
 }

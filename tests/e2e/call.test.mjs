@@ -8,7 +8,7 @@ import { launch, serve } from './harness.mjs';
 import { startNpmTracker } from './servers.mjs';
 import { ALICE, BOB, CAROL, befriend, loggedIn } from './network-helpers.mjs';
 import { openChat } from './chat-helpers.mjs';
-import { answer, callState, growth, startCall, threeInAGroup, untilReceived } from './call-helpers.mjs';
+import { answer, callState, growth, startCall, inAGroup, untilReceived } from './call-helpers.mjs';
 
 let browser;
 let server;
@@ -134,7 +134,7 @@ test('a 3-person group call: each sees two remote tiles; one reloads and the oth
   const carol = await loggedIn(browser, server.url, CAROL, LOCAL);
   const pages = [alice, bob, carol];
   try {
-    await threeInAGroup(alice, bob, carol);
+    await inAGroup(pages, [ALICE, BOB, CAROL]);
     await alice.click('.conversation[data-kind="group"] .video-call');
     await answer(bob);
     await answer(carol);

@@ -19,7 +19,7 @@ export const CHROMIUM_ARGS = [
   '--headless=new',
   '--no-sandbox',
   '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--use-fake-device-for-media-stream',
+  '--use-fake-device-for-media-stream=fps=30', // a 30 fps camera, like a real webcam (default 20)
   '--use-fake-ui-for-media-stream',
   '--auto-select-desktop-capture-source=Entire screen',
   '--autoplay-policy=no-user-gesture-required',
