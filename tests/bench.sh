@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (separate from the tests; they print tables, nothing is asserted).
-#   bash tests/bench.sh [crypto|network|all]      (default: all)
+#   bash tests/bench.sh [crypto|network|chat|calls|all]      (default: all)
 # Knobs: BENCH_USERS (identities derived, default 5), BENCH_RUNS (connect runs,
 # default 20), BENCH_IDLE_MS (idle time of the first peer, default 5000),
 # BENCH_ROUNDS (throughput rounds, default 7).
@@ -22,6 +22,16 @@ if [ "$which" = network ] || [ "$which" = all ]; then
   echo
   echo "matchmaking and throughput (Chromium; builder serve, bittorrent-tracker, nostr-rs-relay, Trystero)..."
   (cd tests && node bench/network.mjs)
+fi
+if [ "$which" = chat ] || [ "$which" = all ]; then
+  echo
+  echo "chat (Chromium, builder serve tracker)..."
+  (cd tests && node bench/chat.mjs)
+fi
+if [ "$which" = calls ] || [ "$which" = all ]; then
+  echo
+  echo "calls (Chromium fake devices, builder serve tracker)..."
+  (cd tests && node bench/calls.mjs)
 fi
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
