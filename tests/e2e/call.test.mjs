@@ -159,3 +159,28 @@ test('a 3-person group call: each sees two remote tiles; one reloads and the oth
     await closeAll(pages);
   }
 });
+
+test('with no camera and the microphone refused, the call goes on with what is available and says why', async () => {
+  const [alice, bob] = await befriend(browser, server.url, { local: true });
+  try {
+    // What the browser reports for a machine without a camera whose user
+    // refused the microphone.
+    await bob.evaluate(() => {
+      navigator.mediaDevices.getUserMedia = async (constraints) => {
+        throw new DOMException('refused', constraints.audio ? 'NotAllowedError' : 'NotFoundError');
+      };
+    });
+    await startCall(alice, BOB);
+    await answer(bob);
+    await bob.waitForSelector('.call-warnings li', { timeout: 10_000 });
+    const warnings = await bob.textContent('.call-warnings');
+    assert.match(warnings, /Access to the microphone was denied.*Others cannot hear you/s);
+    assert.match(warnings, /No camera was found.*continues without your video/s);
+    await untilReceived(bob, ALICE, (s) => s.framesDecoded > 10 && s.audioEnergy > 0, { what: 'Alice still seen and heard by Bob' });
+    assert.equal(await callState(alice), 'active');
+    await alice.click('.call-hangup');
+    await bob.waitForSelector('#call[data-state="ended"]', { timeout: 10_000 });
+  } finally {
+    await closeAll([alice, bob]);
+  }
+});
