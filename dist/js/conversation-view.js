@@ -291,7 +291,13 @@ export function createConversationView(conversationId, app, { onClose, onFocus }
     /** Something changed: messages, states, presence. */
     update(event) {
       renderHeader();
-      if (event?.conversation === conversationId || event?.file) refresh();
+      if (event?.file && !event.message) {
+        // Transfer progress: redraw that message only. Reloading the history
+        // for every chunk kept the worker busy decrypting old messages.
+        for (const entry of loaded.values()) if (entry.message.content.fileId === event.file) render(entry.message);
+      } else if (event?.conversation === conversationId) {
+        refresh();
+      }
       if (!membersPanel.hidden && group) renderMembers();
     },
     focus: () => textarea.focus(),

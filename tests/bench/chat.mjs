@@ -55,12 +55,17 @@ try {
   await b.evaluate(() => {
     window.fileTimes = new Promise((resolve) => {
       const started = {};
+      let fileId = null;
       const poll = setInterval(async () => {
         const { app } = await import('./js/app-state.js');
-        const id = app.messenger.conversations()[0].id;
-        const file = (await app.messenger.history(id, { limit: 5 })).find((m) => m.content.t === 'file');
-        if (!file) return;
-        const status = app.transfers.status(file.content.fileId);
+        if (!fileId) {
+          // Only until the file's message is here: reading history while the
+          // chunks arrive would compete with the transfer for the worker.
+          const id = app.messenger.conversations()[0].id;
+          fileId = (await app.messenger.history(id, { limit: 5 })).find((m) => m.content.t === 'file')?.content.fileId;
+          if (!fileId) return;
+        }
+        const status = app.transfers.status(fileId);
         started.at ??= performance.now();
         if (status?.state === 'complete') {
           clearInterval(poll);
