@@ -24,6 +24,8 @@ export const CALL_TYPE = 'call';
 export const RING_TIMEOUT_MS = 45_000;
 /** A participant whose session dropped has this long to come back. */
 export const RECONNECT_GRACE_MS = 30_000;
+/** ... and this long if its channel closed (most often: the tab closed or reloaded). */
+export const CLOSED_GRACE_MS = 10_000;
 /** Largest mesh we offer (see docs/decisions.md, measured by tests/bench/calls.mjs). */
 export const MAX_PARTICIPANTS = 4;
 const TICK_MS = 1_000;
@@ -31,7 +33,6 @@ const SPEAKING_LEVEL = 0.02;
 const MAX_CALL_MESSAGE = 16 * 1024;
 const OPS = new Set(['invite', 'accept', 'here', 'decline', 'busy', 'cancel', 'hangup', 'resume', 'media']);
 const SLOTS = ['audio', 'camera', 'screen'];
-const ORDERLY_CLOSE = new Set(['peer-left', 'closed']);
 
 function callError(message, code) {
   return Object.assign(new Error(message), { code });
@@ -394,9 +395,13 @@ export function createCalls({ identity, membersOf, linkTo, record, onChange, onR
       if (call.accepted && !call.outgoing && p.state === 'ringing') announce(call, p);
       if (p.state !== 'joined' && p.state !== 'reconnecting') continue;
       if (p.link?.state !== 'ready') {
-        // The other page closed its session (tab closed or reloaded): it
-        // left. Anything else (network trouble) gets time to come back.
-        if (p.link && ORDERLY_CLOSE.has(p.link.closeReason) && !linkTo(p.fingerprint)) {
+        // The other side said goodbye: it left. A closed channel is a closed
+        // or reloaded tab, or the other side giving up on a silent
+        // connection: a short grace. Anything else (network trouble) gets
+        // the full grace to come back.
+        const reason = p.link?.closeReason;
+        const grace = reason === 'peer-left' ? 0 : reason === 'closed' ? CLOSED_GRACE_MS : RECONNECT_GRACE_MS;
+        if (grace === 0 && !linkTo(p.fingerprint)) {
           p.state = 'left';
           p.streams.clear();
           p.senders = {};
@@ -414,7 +419,7 @@ export function createCalls({ identity, membersOf, linkTo, record, onChange, onR
           p.link = null;
           sendTo(fresh, 'resume', call);
           adopt(call, p, fresh);
-        } else if (now - p.lostAt > RECONNECT_GRACE_MS) {
+        } else if (now - p.lostAt > grace) {
           p.state = 'left';
           if (p.fingerprint === call.initiator) call.initiatorLost = true;
         }

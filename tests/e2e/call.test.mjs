@@ -57,6 +57,14 @@ test('a 1:1 video call: frames and sound arrive, mute and camera-off stop them, 
     await alice.click('.call-camera');
     await untilReceived(bob, ALICE, (s) => s.framesPerSecond > 5, { what: 'video back after camera on' });
 
+    // Switching microphones keeps the sound flowing, without renegotiating.
+    assert.ok((await bob.locator('.call-mic option').count()) >= 2, 'the fake devices offer several microphones');
+    const renegotiations = await alice.evaluate(async () => (await import('./js/app-state.js')).app.calls.rtcFramesReceived());
+    await bob.selectOption('.call-mic', { index: 1 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.ok((await growth(alice, BOB, 'audioEnergy')) > 0, 'sound goes on with the other microphone');
+    assert.equal(await alice.evaluate(async () => (await import('./js/app-state.js')).app.calls.rtcFramesReceived()), renegotiations);
+
     await bob.click('.call-hangup');
     await alice.waitForSelector('#call[data-state="ended"]', { timeout: 10_000 });
     assert.match(await alice.textContent('.call-status'), /Call ended · \d+:\d\d/);
@@ -178,6 +186,33 @@ test('with no camera and the microphone refused, the call goes on with what is a
     assert.match(warnings, /No camera was found.*continues without your video/s);
     await untilReceived(bob, ALICE, (s) => s.framesDecoded > 10 && s.audioEnergy > 0, { what: 'Alice still seen and heard by Bob' });
     assert.equal(await callState(alice), 'active');
+    await alice.click('.call-hangup');
+    await bob.waitForSelector('#call[data-state="ended"]', { timeout: 10_000 });
+  } finally {
+    await closeAll([alice, bob]);
+  }
+});
+
+test('a participant whose session drops shows as reconnecting and comes back into the same call', async () => {
+  const [alice, bob] = await befriend(browser, server.url, { local: true });
+  try {
+    await startCall(alice, BOB);
+    await answer(bob);
+    await untilReceived(alice, BOB, (s) => s.framesDecoded > 10, { what: 'Bob’s video' });
+    const callId = () => import('./js/app-state.js').then(({ app }) => app.calls.current()?.id);
+    const id = await alice.evaluate(callId);
+    // Bob's page stops answering (a frozen laptop): his sessions go silent.
+    const frozen = bob.evaluate(() => {
+      const until = Date.now() + 20_000;
+      while (Date.now() < until) { /* busy */ }
+    });
+    await alice.waitForSelector(`.call-tile[data-fingerprint="${BOB.fingerprint}"][data-state="reconnecting"]`, { state: 'attached', timeout: 30_000 });
+    await frozen;
+    await alice.waitForSelector(`.call-tile[data-fingerprint="${BOB.fingerprint}"][data-state="joined"]`, { state: 'attached', timeout: 30_000 });
+    await untilReceived(alice, BOB, (s) => s.framesPerSecond > 5, { what: 'Bob’s video again', timeout: 20_000 });
+    await untilReceived(bob, ALICE, (s) => s.framesPerSecond > 5, { what: 'Alice’s video again at Bob', timeout: 20_000 });
+    assert.equal(await alice.evaluate(callId), id, 'the same call, not a new one');
+    assert.equal(await bob.evaluate(callId), id);
     await alice.click('.call-hangup');
     await bob.waitForSelector('#call[data-state="ended"]', { timeout: 10_000 });
   } finally {
