@@ -121,7 +121,7 @@ readme_states_bundle_hash() {
   hash=$(sha256sum dist/MANIFEST | cut -d' ' -f1)
   grep -q "bundle hash: $hash" README.md || { echo "README.md must state the bundle hash $hash"; return 1; }
 }
-browser_end_to_end() { (cd tests && TRUSTERO_BUILDER="$ROOT/target/debug/builder" node --test --test-concurrency=1 --test-timeout=180000 e2e/); }
+browser_end_to_end() { (cd tests && TRUSTERO_BUILDER="$ROOT/target/debug/builder" node --test --test-concurrency=1 --test-timeout=300000 e2e/); }
 
 step "install prerequisites" install_prerequisites
 step "cargo fmt --check" rust_format
