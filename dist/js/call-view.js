@@ -13,6 +13,7 @@ const STATE_TEXT = {
   left: 'left',
   declined: 'declined',
   busy: 'busy',
+  'no-answer': 'did not answer',
 };
 
 export function formatDuration(ms) {

@@ -82,7 +82,7 @@ export function createCalls({ identity, membersOf, linkTo, record, onChange, onR
   }
 
   function participant(fingerprint, state) {
-    return { fingerprint, state, link: null, announced: false, senders: {}, streams: new Map(), screenStreamId: null, lostAt: 0, stats: {} };
+    return { fingerprint, state, link: null, announced: false, invitedAt: Date.now(), senders: {}, streams: new Map(), screenStreamId: null, lostAt: 0, stats: {} };
   }
 
   const joinedOthers = (call) => [...call.participants.values()].filter((p) => p.state === 'joined' || p.state === 'reconnecting');
@@ -338,7 +338,13 @@ export function createCalls({ identity, membersOf, linkTo, record, onChange, onR
       if (body.op === 'resume') sendTo(link, 'hangup', { id: body.id });
       return;
     }
-    const p = call.participants.get(fingerprint);
+    let p = call.participants.get(fingerprint);
+    if (!p && body.op === 'accept' && call.participants.size + 1 < MAX_PARTICIPANTS
+      && membersOf(call.conversationId).some((m) => m.fingerprint === fingerprint)) {
+      // A member the caller rang after we joined (they came online later).
+      p = participant(fingerprint, 'ringing');
+      call.participants.set(fingerprint, p);
+    }
     if (!p) return;
     switch (body.op) {
       case 'accept':
@@ -385,14 +391,42 @@ export function createCalls({ identity, membersOf, linkTo, record, onChange, onR
 
   // ---- once a second: sessions that dropped, stats, speaking ----
 
+  /** The caller rings group members who came online after the call began. */
+  function inviteLatecomers(call) {
+    if (!call.outgoing || call.state === 'ended') return;
+    const invite = (p) => sendTo(p.link, 'invite', call, { conv: call.conversationId, video: call.video, members: [...call.participants.keys()] });
+    for (const p of call.participants.values()) {
+      // Rung over a session that has since been replaced (they closed the
+      // tab or it reloaded): ring the new one.
+      const fresh = p.state === 'ringing' ? linkTo(p.fingerprint) : null;
+      if (fresh && fresh !== p.link) {
+        p.link = fresh;
+        p.invitedAt = Date.now();
+        invite(p);
+      }
+    }
+    for (const member of membersOf(call.conversationId)) {
+      if (call.participants.has(member.fingerprint) || call.participants.size + 1 >= MAX_PARTICIPANTS) continue;
+      const link = linkTo(member.fingerprint);
+      if (!link) continue;
+      const p = participant(member.fingerprint, 'ringing');
+      p.link = link;
+      call.participants.set(member.fingerprint, p);
+      invite(p);
+    }
+  }
+
   async function tick() {
     const call = current;
     if (!call) return;
     const now = Date.now();
+    inviteLatecomers(call);
     for (const p of call.participants.values()) {
       // Group members we had no session with when we answered (they meet
       // us in the group's room a little later) hear from us now.
       if (call.accepted && !call.outgoing && p.state === 'ringing') announce(call, p);
+      // Someone rung during a running call who never answered stops ringing.
+      if (p.state === 'ringing' && call.activeAt && now - p.invitedAt > RING_TIMEOUT_MS + 5_000) p.state = 'no-answer';
       if (p.state !== 'joined' && p.state !== 'reconnecting') continue;
       if (p.link?.state !== 'ready') {
         // The other side said goodbye: it left. A closed channel is a closed

@@ -12,8 +12,8 @@ export async function startCall(page, who, { video = true } = {}) {
 }
 
 /** Answers (or declines) the ringing call through the call screen. */
-export async function answer(page, { video = true, decline = false } = {}) {
-  await page.waitForSelector('#call[data-state="incoming"]', { timeout: 30_000 });
+export async function answer(page, { video = true, decline = false, timeout = 30_000 } = {}) {
+  await page.waitForSelector('#call[data-state="incoming"]', { timeout });
   await page.click(decline ? '.call-decline' : video ? '.call-accept' : '.call-accept-audio');
 }
 

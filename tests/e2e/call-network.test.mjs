@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, serve } from './harness.mjs';
+import { launch, login, serve } from './harness.mjs';
 import { startNpmTracker } from './servers.mjs';
 import { ALICE, BOB, CAROL, befriend, loggedIn } from './network-helpers.mjs';
 import { answer, callState, growth, startCall, inAGroup, untilReceived } from './call-helpers.mjs';
@@ -114,5 +114,35 @@ test('a participant whose session drops shows as reconnecting and comes back int
     await bob.waitForSelector('#call[data-state="ended"]', { timeout: 10_000 });
   } finally {
     await closeAll([alice, bob]);
+  }
+});
+
+test('a group member who comes online during a call is rung and joins the mesh', async () => {
+  const LOCAL = { local: true };
+  const people = [ALICE, BOB, CAROL];
+  const pages = [];
+  for (const who of people) pages.push(await loggedIn(browser, server.url, who, LOCAL));
+  let [alice, bob, carol] = pages;
+  try {
+    await inAGroup(pages, people);
+    const carolContext = carol.context();
+    await carol.close(); // Carol is offline when the call starts
+    await alice.click('.conversation[data-kind="group"] .video-call');
+    await answer(bob);
+    await untilReceived(bob, ALICE, (s) => s.framesDecoded > 10, { what: 'Alice at Bob' });
+
+    carol = await carolContext.newPage();
+    pages[2] = carol;
+    await carol.goto(server.url);
+    await login(carol, CAROL.username, CAROL.password, { bits: CAROL.bits });
+    await answer(carol, { timeout: 60_000 });
+    for (const [i, page] of pages.entries()) {
+      for (const [j, other] of people.entries()) {
+        if (i !== j) await untilReceived(page, other, (s) => s.framesDecoded > 10, { what: `${other.username} at ${people[i].username}`, timeout: 40_000 });
+      }
+    }
+    await alice.click('.call-hangup');
+  } finally {
+    await Promise.all(pages.map((p) => p.context().close().catch(() => {})));
   }
 });
