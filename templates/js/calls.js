@@ -297,9 +297,10 @@ export function createCalls({ identity, membersOf, linkTo, record, onChange, onR
 
   /** Takes `link` as `p`'s session (first time, or after a reconnect). */
   function adopt(call, p, link) {
-    if (p.link === link) return;
-    removeMedia(p);
-    p.link = link;
+    if (p.link !== link) {
+      removeMedia(p);
+      p.link = link;
+    }
     if (p.state === 'reconnecting') p.state = 'joined';
     if (call.accepted && p.state === 'joined') syncMedia(call, p);
   }
@@ -351,7 +352,6 @@ export function createCalls({ identity, membersOf, linkTo, record, onChange, onR
         p.state = 'joined';
         adopt(call, p, link);
         if (call.accepted) {
-          syncMedia(call, p);
           sendTo(link, 'here', call);
           if (call.state === 'ringing') {
             call.state = 'active';
@@ -364,7 +364,6 @@ export function createCalls({ identity, membersOf, linkTo, record, onChange, onR
         if (!call.accepted) break;
         p.state = 'joined';
         adopt(call, p, link);
-        syncMedia(call, p);
         break;
       case 'resume':
         if (p.state === 'joined' || p.state === 'reconnecting') adopt(call, p, link);
@@ -437,20 +436,17 @@ export function createCalls({ identity, membersOf, linkTo, record, onChange, onR
         const grace = reason === 'peer-left' ? 0 : reason === 'closed' ? CLOSED_GRACE_MS : RECONNECT_GRACE_MS;
         if (grace === 0 && !linkTo(p.fingerprint)) {
           p.state = 'left';
-          p.streams.clear();
-          p.senders = {};
+          removeMedia(p);
           if (p.fingerprint === call.initiator) call.initiatorLost = true;
           continue;
         }
         if (p.state === 'joined') {
           p.state = 'reconnecting';
           p.lostAt = now;
-          p.streams.clear();
-          p.senders = {};
+          removeMedia(p);
         }
         const fresh = linkTo(p.fingerprint);
         if (fresh && fresh !== p.link) {
-          p.link = null;
           sendTo(fresh, 'resume', call);
           adopt(call, p, fresh);
         } else if (now - p.lostAt > grace) {

@@ -5,10 +5,9 @@
 //   node bench/calls.mjs   knobs: BENCH_CALLS (default 10), BENCH_CALL_S (default 60),
 //   BENCH_GROUP_SIZES (default 3,4; every participant's page runs on this machine)
 
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { launch, serve } from '../e2e/harness.mjs';
 import { ALICE, BOB, CAROL, MALLORY, befriend, loggedIn } from '../e2e/network-helpers.mjs';
+import { cpuTicks, chromiumPids } from './proc.mjs';
 import { answer, received, startCall, inAGroup, untilReceived } from '../e2e/call-helpers.mjs';
 
 const RUNS = Number(process.env.BENCH_CALLS ?? 10);
@@ -18,22 +17,7 @@ const CPU_WINDOW_MS = 20_000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p / 100))];
 
-/** CPU ticks (1/100 s) used so far by every Chromium process on the machine. */
-function chromiumTicks() {
-  let sum = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(join('/proc', pid, 'stat'), 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (!/chrom/i.test(comm)) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      sum += Number(fields[11]) + Number(fields[12]); // utime + stime
-    } catch {
-      // the process ended
-    }
-  }
-  return sum;
-}
+const chromiumTicks = () => cpuTicks(chromiumPids());
 
 async function cpuPercent(ms) {
   const ticks = chromiumTicks();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ROOT, launch, login, openPage, serve } from '../e2e/harness.mjs';
 import { ALICE, BOB, befriend, identities, tab } from '../e2e/network-helpers.mjs';
 import { rawThroughput } from './raw.mjs';
+import { cpuTicks } from './proc.mjs';
 
 const LATENCY_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 200);
 const BURST = Number(process.env.BENCH_BURST ?? 500);
@@ -137,14 +138,6 @@ try {
   }, `ws://127.0.0.1:${new URL(server.url).port}/announce`);
   // Steady state: after the rooms' warm-up announces (0–15 s after joining).
   await new Promise((r) => setTimeout(r, 20_000));
-  const cpu = (pids) => pids.reduce((sum, pid) => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return sum + Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return sum;
-    }
-  }, 0);
   // Memory the page itself holds: private pages (USS) and proportional share
   // (PSS) of its renderer process; shared libraries count once per machine.
   const memoryOf = (pids, fields) => pids.reduce((sum, pid) => {
@@ -155,10 +148,10 @@ try {
       return sum;
     }
   }, 0);
-  const ticks0 = cpu(mine);
+  const ticks0 = cpuTicks(mine);
   const t0 = Date.now();
   await new Promise((r) => setTimeout(r, IDLE_MS));
-  const cpuPercent = ((cpu(mine) - ticks0) / 100) / ((Date.now() - t0) / 1000) * 100;
+  const cpuPercent = ((cpuTicks(mine) - ticks0) / 100) / ((Date.now() - t0) / 1000) * 100;
   const uss = memoryOf(mine, ['Private_Clean', 'Private_Dirty']) / 1024 / 1024;
   const pss = memoryOf(mine, ['Pss']) / 1024 / 1024;
   const rooms = await idle.evaluate(async () => (await import('./js/app-state.js')).app.network.status().rooms);

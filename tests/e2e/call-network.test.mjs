@@ -2,26 +2,19 @@
 // a 3-person mesh, and a participant dropping out and coming back. Real
 // Chromium with fake devices, real trackers on loopback, getStats() checks.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, login, serve } from './harness.mjs';
+import { browserAndServerPerFile, closeAll, login } from './harness.mjs';
 import { startNpmTracker } from './servers.mjs';
 import { ALICE, BOB, CAROL, befriend, loggedIn } from './network-helpers.mjs';
 import { answer, callState, growth, startCall, inAGroup, untilReceived } from './call-helpers.mjs';
 
 let browser;
 let server;
-
-before(async () => {
-  [browser, server] = await Promise.all([launch(), serve()]);
+browserAndServerPerFile((b, s) => {
+  browser = b;
+  server = s;
 });
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const closeAll = (pages) => Promise.all(pages.map((p) => p.context().close()));
 
 test('sharing the screen adds a track by renegotiating over the encrypted session, never through the tracker', async () => {
   const tracker = await startNpmTracker();

@@ -2,26 +2,19 @@
 // screen, signalling through real trackers on loopback, media checked with
 // getStats() on the receiving side.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, serve } from './harness.mjs';
+import { browserAndServerPerFile, closeAll } from './harness.mjs';
 import { ALICE, BOB, befriend } from './network-helpers.mjs';
 import { openChat } from './chat-helpers.mjs';
 import { answer, callState, growth, startCall, untilReceived } from './call-helpers.mjs';
 
 let browser;
 let server;
-
-before(async () => {
-  [browser, server] = await Promise.all([launch(), serve()]);
+browserAndServerPerFile((b, s) => {
+  browser = b;
+  server = s;
 });
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const closeAll = (pages) => Promise.all(pages.map((p) => p.context().close()));
 
 async function historyText(page, who) {
   await openChat(page, who);

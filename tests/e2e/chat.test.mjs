@@ -2,29 +2,23 @@
 // tracker), real IndexedDB — reloads, offline periods and interruptions
 // included.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, launch, login, openPage, serve } from './harness.mjs';
+import { ROOT, browserAndServerPerFile, closeAll, login, openPage } from './harness.mjs';
 import { ALICE, BOB, CAROL, addContact, befriend, loggedIn, waitOffline, waitOnline } from './network-helpers.mjs';
 import { conversationWith, openChat, send, stored, tab, type, until } from './chat-helpers.mjs';
 
 let browser;
 let server;
-before(async () => {
-  browser = await launch();
-  server = await serve();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+browserAndServerPerFile((b, s) => {
+  browser = b;
+  server = s;
 });
 
 const LOCAL = { local: true };
-const closeAll = (pages) => Promise.all(pages.map((p) => p.context().close()));
-
 test('friends chat both ways; ticks go queued → sent → delivered → read; typing shows', async () => {
   const [alice, bob] = await befriend(browser, server.url, LOCAL);
   const id = await openChat(alice, BOB);

@@ -8,6 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -108,3 +109,23 @@ export async function login(page, username, password, { bits = 2048 } = {}) {
   await page.click('#login-button');
   await page.waitForSelector('#logout-button', { timeout: 60_000 });
 }
+
+/**
+ * One Chromium and one `builder serve` shared by the tests of a file: started
+ * before them (then handed to `use(browser, server)`), stopped after them.
+ */
+export function browserAndServerPerFile(use) {
+  let browser;
+  let server;
+  before(async () => {
+    [browser, server] = await Promise.all([launch(), serve()]);
+    use(browser, server);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+}
+
+/** Closes the pages' browser contexts (each test page has its own). */
+export const closeAll = (pages) => Promise.all(pages.map((p) => p.context().close()));

@@ -1,12 +1,12 @@
 // End to end: the real page in real Chromium, served by the real builder.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jsQR from 'jsqr';
-import { ROOT, copyOfDist, launch, login, openPage, serve } from './harness.mjs';
+import { ROOT, browserAndServerPerFile, copyOfDist, login, openPage, serve } from './harness.mjs';
 import { unexpectedProblems } from './network-helpers.mjs';
 
 const vectors = JSON.parse(readFileSync(join(ROOT, 'tests/vectors/identity.json'), 'utf8')).vectors;
@@ -15,13 +15,9 @@ const alice3072 = vectors.find((v) => v.username === 'alice' && v.bits === 3072)
 
 let browser;
 let server;
-before(async () => {
-  browser = await launch();
-  server = await serve();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+browserAndServerPerFile((b, s) => {
+  browser = b;
+  server = s;
 });
 
 test('logging in shows the key native code derives, copyable, with a scannable add-me QR code', async () => {

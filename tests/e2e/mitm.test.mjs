@@ -5,11 +5,11 @@
 // its own DTLS fingerprint paired with the intruder's, and the handshake's
 // channel binding must catch it: nobody shows online, both see the attempt.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { WebSocketServer } from 'ws';
-import { freePort, launch, openPage, serve } from './harness.mjs';
+import { browserAndServerPerFile, freePort, openPage } from './harness.mjs';
 import { ALICE, BOB, addContact, loggedIn } from './network-helpers.mjs';
 
 /** The room format of worker/src/signal.rs, reimplemented with node:crypto. */
@@ -39,13 +39,9 @@ function roomOf(fpA, fpB, password = '') {
 
 let browser;
 let server;
-before(async () => {
-  browser = await launch();
-  server = await serve();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+browserAndServerPerFile((b, s) => {
+  browser = b;
+  server = s;
 });
 
 test('a relaying man in the middle is detected by the handshake’s channel binding', async () => {

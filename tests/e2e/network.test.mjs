@@ -2,10 +2,10 @@
 // signalling servers on loopback (builder serve's tracker, the npm
 // bittorrent-tracker server, nostr-rs-relay), authenticate, and pass frames.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { freePort, launch, openPage, serve } from './harness.mjs';
+import { browserAndServerPerFile, closeAll, freePort, openPage } from './harness.mjs';
 import { startNostrRelay, startNpmTracker } from './servers.mjs';
 import {
   ALICE, BOB, CAROL, statusText, MALLORY, tab, addContact, befriend, loggedIn, ping, unexpectedProblems, waitOffline, waitOnline,
@@ -13,18 +13,10 @@ import {
 
 let browser;
 let server;
-before(async () => {
-  browser = await launch();
-  server = await serve();
+browserAndServerPerFile((b, s) => {
+  browser = b;
+  server = s;
 });
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function closeAll(pages) {
-  await Promise.all(pages.map((p) => p.context().close()));
-}
 
 test('peers meet through builder serve’s own tracker and exchange encrypted frames', async () => {
   const pages = await befriend(browser, server.url, { local: true });
