@@ -669,6 +669,29 @@ const len0 = WASM_VECTOR_LEN;
 const ret = wasm.session_vaultSeal(this.__wbg_ptr, ptr0, len0, plaintext);
 return ret;
 }
+/**
+ * Checks an envelope's signature by the holder of `senderSpki` without
+ * opening it (a duplicate must be genuine before it is acknowledged).
+ * Resolves to the authenticated header fields (see `peekEnvelope`).
+ * @param {Uint8Array | number[]} envelope
+ * @param {Uint8Array | number[]} sender_spki
+ * @returns {Promise<any>}
+ */
+verifyEnvelope(envelope, sender_spki) {
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passArray8ToWasm0(envelope, wasm.__wbindgen_malloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(sender_spki, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_verifyEnvelope(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+return ret;
+}
 }
 if (Symbol.dispose) Session.prototype[Symbol.dispose] = Session.prototype.free;
 exports.Session = Session;
@@ -737,6 +760,44 @@ wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
 }
 }
 exports.groupConversationId = groupConversationId;
+
+/**
+ * The id (hex) of a group created by `creator` (fingerprint hex) with a
+ * 16-byte `nonce` (see `identity::group_id`).
+ * @param {string} creator
+ * @param {Uint8Array | number[]} nonce
+ * @returns {string}
+ */
+function groupId(creator, nonce) {
+let deferred4_0;
+let deferred4_1;
+try {
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passStringToWasm0(creator, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(nonce, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.groupId(ptr0, len0, ptr1, len1);
+var ptr3 = ret[0];
+var len3 = ret[1];
+if (ret[3]) {
+ptr3 = 0; len3 = 0;
+throw takeFromExternrefTable0(ret[2]);
+}
+deferred4_0 = ptr3;
+deferred4_1 = len3;
+return getStringFromWasm0(ptr3, len3);
+} finally {
+wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
+}
+}
+exports.groupId = groupId;
 
 /**
  * The fingerprint and size of a public key, or an `invalid-public-key` error.
@@ -1098,7 +1159,7 @@ const ret = arg0.verify(arg1, arg2, getArrayU8FromWasm0(arg3, arg4), getArrayU8F
 return ret;
 }, arguments); },
 __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-// Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 106, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+// Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 112, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
 const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hb75119badfe1c789);
 return ret;
 },
@@ -1484,7 +1545,7 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-ZpWSfZ3YOw3bwMCCn6T5sSU8yt0wVdMFgEKkhLfm9rr5jVItxvXcWv40UU9TRzAd";
+const WASM_INTEGRITY = "sha384-tw8nv3DNFanqItnM7Gr3SjP43fuDDcOyslgUruZ3P3kQBmRHEqyO5m3vo2bexNN/";
 
 const DERIVE_WORKER = 'trustero-derive';
 let ready = null; // Promise of the instantiated module
@@ -1592,6 +1653,7 @@ const handlers = {
     requireSession().sealEnvelope(recipients, conversationId, timestampMs, lamport, content, messageId),
   'envelope.open': ({ envelope, senderSpki }) => requireSession().openEnvelope(envelope, senderSpki),
   'envelope.openStored': ({ envelope, receipt }) => requireSession().openStored(envelope, receipt),
+  'envelope.verify': ({ envelope, senderSpki }) => requireSession().verifyEnvelope(envelope, senderSpki),
   'envelope.peek': ({ envelope }) => wasm_bindgen.peekEnvelope(envelope),
   'vault.seal': ({ context, plaintext }) => requireSession().vaultSeal(context, plaintext),
   'vault.open': ({ context, record }) => requireSession().vaultOpen(context, record),
@@ -1621,6 +1683,7 @@ const handlers = {
 
   'conversation.pair': ({ spki }) => requireSession().pairConversationId(spki),
   'conversation.group': ({ groupId }) => wasm_bindgen.groupConversationId(groupId),
+  'group.id': ({ creator, nonce }) => wasm_bindgen.groupId(creator, nonce),
   'random.bytes': ({ length }) => wasm_bindgen.randomBytes(length),
   'file.sealChunk': ({ key, fileId, index, last, plaintext }) =>
     wasm_bindgen.sealFileChunk(key, fileId, index, last, plaintext),

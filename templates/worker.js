@@ -119,6 +119,7 @@ const handlers = {
     requireSession().sealEnvelope(recipients, conversationId, timestampMs, lamport, content, messageId),
   'envelope.open': ({ envelope, senderSpki }) => requireSession().openEnvelope(envelope, senderSpki),
   'envelope.openStored': ({ envelope, receipt }) => requireSession().openStored(envelope, receipt),
+  'envelope.verify': ({ envelope, senderSpki }) => requireSession().verifyEnvelope(envelope, senderSpki),
   'envelope.peek': ({ envelope }) => wasm_bindgen.peekEnvelope(envelope),
   'vault.seal': ({ context, plaintext }) => requireSession().vaultSeal(context, plaintext),
   'vault.open': ({ context, record }) => requireSession().vaultOpen(context, record),
@@ -148,6 +149,7 @@ const handlers = {
 
   'conversation.pair': ({ spki }) => requireSession().pairConversationId(spki),
   'conversation.group': ({ groupId }) => wasm_bindgen.groupConversationId(groupId),
+  'group.id': ({ creator, nonce }) => wasm_bindgen.groupId(creator, nonce),
   'random.bytes': ({ length }) => wasm_bindgen.randomBytes(length),
   'file.sealChunk': ({ key, fileId, index, last, plaintext }) =>
     wasm_bindgen.sealFileChunk(key, fileId, index, last, plaintext),

@@ -1,45 +1,65 @@
-//! A small static-file HTTP/1.1 server for `builder serve`: GET and HEAD,
-//! keep-alive, correct MIME types and security headers, plus the WebSocket
-//! tracker at `/announce` ([`crate::tracker`]) and `/local-tracker`, which
-//! tells the page that tracker's URL. One thread per connection, bounded;
-//! malformed or hostile requests get an error response and never affect
-//! other connections.
+//! `builder serve`'s HTTP server, on hyper and axum: the bundle's files
+//! ([`crate::site`]), the WebSocket tracker at `/announce`
+//! ([`crate::tracker`]) and `/local-tracker`, which tells a page that
+//! tracker's URL.
+//!
+//! Every request must name an allowed `Host` (see [`host_allowed`]): a
+//! website that rebinds its own domain name to this machine's address gets
+//! `403` instead of the bundle or the tracker. Connections are bounded in
+//! number, request heads in size and time; one slow or hostile client never
+//! holds up another (each connection is its own task).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::Semaphore;
 
-use crate::tracker::Tracker;
+use crate::site::{Refusal, Site};
+use crate::tracker::{self, Tracker};
 
-/// Longest request head accepted (request line + headers).
+/// Largest request head buffered (hyper's minimum is 8 KiB).
 const MAX_HEAD: usize = 16 * 1024;
-/// Connections served at once; more get `503`.
+/// HTTP connections served at once; more get `503`.
 const MAX_CONNECTIONS: usize = 512;
-/// An idle keep-alive connection is closed after this long.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// A client must send a complete request head within this long (this also
+/// closes idle keep-alive connections).
+const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Path of the embedded WebSocket tracker.
+pub const TRACKER_PATH: &str = "/announce";
+/// Path that tells a page served from here where the tracker is.
+pub const LOCAL_TRACKER_PATH: &str = "/local-tracker";
 
 /// Headers on every response. The page carries its own strict CSP in a
 /// `<meta>`; this header adds what a `<meta>` policy cannot express.
 const SECURITY_HEADERS: &[(&str, &str)] = &[
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-    ("Cross-Origin-Resource-Policy", "same-origin"),
-    ("X-Frame-Options", "DENY"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("cross-origin-resource-policy", "same-origin"),
+    ("x-frame-options", "DENY"),
     (
-        "Content-Security-Policy",
+        "content-security-policy",
         "frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'none'",
     ),
     (
-        "Permissions-Policy",
+        "permissions-policy",
         "camera=(self), microphone=(self), display-capture=(self), geolocation=(), payment=(), usb=()",
     ),
-    ("Cache-Control", "no-cache"),
+    ("cache-control", "no-cache"),
 ];
 
 /// The `Content-Type` for a file name.
@@ -66,42 +86,55 @@ pub fn mime_type(path: &str) -> &'static str {
     }
 }
 
-/// Path of the embedded WebSocket tracker.
-pub const TRACKER_PATH: &str = "/announce";
-/// Path that tells a page served from here where the tracker is.
-pub const LOCAL_TRACKER_PATH: &str = "/local-tracker";
-
-/// A parsed request line with the headers we act on.
-#[derive(Debug)]
-struct Request {
-    method: String,
-    path: String,
-    keep_alive: bool,
-    host: Option<String>,
-    websocket_key: Option<String>,
+/// What `builder serve` serves and to whom.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The bundle directory (dist/).
+    pub root: PathBuf,
+    /// Host names accepted besides localhost names and IP literals.
+    pub allowed_hosts: Vec<String>,
 }
 
-/// Serves files under `root` (and the tracker) on a bound listener, forever.
-pub fn serve(listener: TcpListener, root: PathBuf) -> Result<()> {
-    let root = Arc::new(root);
-    let tracker = Arc::new(Tracker::default());
-    let active = Arc::new(AtomicUsize::new(0));
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        if active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            active.fetch_sub(1, Ordering::SeqCst);
-            let _ = respond_error(&stream, 503, "too many connections", false);
-            continue;
+#[derive(Debug)]
+struct Shared {
+    site: Site,
+    tracker: Arc<Tracker>,
+    allowed_hosts: Vec<String>,
+}
+
+/// Whether a request's `Host` header names this server rather than some
+/// other site's domain (DNS rebinding): `localhost` and `*.localhost`, any
+/// IPv4 or bracketed IPv6 literal (an address is what a user types on a LAN,
+/// and a rebinding site cannot make a browser send one for its own origin),
+/// and the names in `extra` (`--allow-host`), each with an optional port.
+pub fn host_allowed(host: &str, extra: &[String]) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        let Some((literal, after)) = rest.split_once(']') else {
+            return false;
+        };
+        if !(after.is_empty() || is_port(after.strip_prefix(':').unwrap_or("x"))) {
+            return false;
         }
-        let root = Arc::clone(&root);
-        let active = Arc::clone(&active);
-        let tracker = Arc::clone(&tracker);
-        std::thread::spawn(move || {
-            let _ = handle_connection(stream, &root, &tracker);
-            active.fetch_sub(1, Ordering::SeqCst);
-        });
-    }
-    Ok(())
+        return literal.parse::<Ipv6Addr>().is_ok();
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) if is_port(port) => name,
+            Some(_) => return false,
+            None => host,
+        }
+    };
+    let name = name.to_ascii_lowercase();
+    let name = name.strip_suffix('.').unwrap_or(&name);
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name.parse::<Ipv4Addr>().is_ok()
+        || extra
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(name))
+}
+
+fn is_port(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 5 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Binds `addr` with a clear message when the port is taken.
@@ -117,264 +150,207 @@ pub fn bind(addr: SocketAddr) -> Result<TcpListener> {
     }
 }
 
-fn handle_connection(stream: TcpStream, root: &Path, tracker: &Tracker) -> Result<()> {
-    stream.set_read_timeout(Some(IDLE_TIMEOUT))?;
-    stream.set_write_timeout(Some(IDLE_TIMEOUT))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
+/// Serves on a bound listener, forever.
+pub fn serve(listener: TcpListener, options: Options) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(accept_loop(listener, options))
+}
+
+/// The app: routes, host check and security headers.
+fn router(options: Options) -> Router {
+    let shared = Arc::new(Shared {
+        site: Site::new(options.root),
+        tracker: Arc::new(Tracker::default()),
+        allowed_hosts: options.allowed_hosts,
+    });
+    Router::new()
+        .route("/", get(|| async { redirect_to_index() }))
+        .route(TRACKER_PATH, any(tracker_socket))
+        .route(LOCAL_TRACKER_PATH, get(local_tracker))
+        .fallback(static_file)
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            check_host,
+        ))
+        .layer(middleware::map_response(security_headers))
+        .with_state(shared)
+}
+
+async fn accept_loop(listener: TcpListener, options: Options) -> Result<()> {
+    listener
+        .set_nonblocking(true)
+        .context("configuring the listener")?;
+    let listener = tokio::net::TcpListener::from_std(listener).context("adopting the listener")?;
+    let app = router(options);
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
-        let head = match read_head(&mut reader) {
-            Ok(Some(head)) => head,
-            Ok(None) => return Ok(()),
-            Err(HeadError::TooLarge) => {
-                return respond_error(&stream, 431, "request head too large", false);
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of file descriptors or similar: let others finish.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
             }
-            Err(HeadError::Io) => return Ok(()),
         };
-        let request = match parse_request(&head) {
-            Some(request) => request,
-            None => return respond_error(&stream, 400, "malformed request", false),
-        };
-        let path_only = request.path.split(['?', '#']).next().unwrap_or("/");
-        if path_only == TRACKER_PATH {
-            let Some(key) = request.websocket_key.as_deref() else {
-                return respond_error(&stream, 426, "the tracker speaks WebSocket", false);
-            };
-            let accept = crate::tracker::accept_key(key);
-            let head = format!(
-                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
-            );
-            (&stream).write_all(head.as_bytes())?;
-            tracker.serve_connection(stream);
-            return Ok(());
-        }
-        respond(&stream, root, &request)?;
-        if !request.keep_alive {
-            return Ok(());
-        }
+        let permit = Arc::clone(&slots).try_acquire_owned().ok();
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let io = TokioIo::new(stream);
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new())
+                .header_read_timeout(HEAD_TIMEOUT)
+                .max_buf_size(MAX_HEAD);
+            if permit.is_none() {
+                // Over the limit: answer 503 and close.
+                let busy = hyper::service::service_fn(|_| async {
+                    Ok::<_, std::convert::Infallible>(error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "too many connections, try again shortly",
+                    ))
+                });
+                let _ = http.keep_alive(false).serve_connection(io, busy).await;
+                return;
+            }
+            let _ = http.serve_connection(io, service).with_upgrades().await;
+            drop(permit);
+        });
     }
 }
 
-enum HeadError {
-    TooLarge,
-    Io,
-}
-
-/// Reads up to the blank line ending the head; `None` on a clean close.
-fn read_head(reader: &mut BufReader<TcpStream>) -> Result<Option<Vec<u8>>, HeadError> {
-    let mut head = Vec::new();
-    loop {
-        let mut line = Vec::new();
-        let read = reader
-            .by_ref()
-            .take((MAX_HEAD + 1 - head.len().min(MAX_HEAD)) as u64)
-            .read_until(b'\n', &mut line)
-            .map_err(|_| HeadError::Io)?;
-        if read == 0 {
-            return if head.is_empty() {
-                Ok(None)
-            } else {
-                Err(HeadError::Io)
-            };
-        }
-        head.extend_from_slice(&line);
-        if head.len() > MAX_HEAD {
-            return Err(HeadError::TooLarge);
-        }
-        if line == b"\r\n" || line == b"\n" {
-            return Ok(Some(head));
-        }
-    }
-}
-
-fn parse_request(head: &[u8]) -> Option<Request> {
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut parsed = httparse::Request::new(&mut headers);
-    if !parsed.parse(head).ok()?.is_complete() {
-        return None;
-    }
-    let version = parsed.version?;
-    let connection = parsed
-        .headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case("connection"))
-        .map(|h| String::from_utf8_lossy(h.value).to_ascii_lowercase());
-    let keep_alive = match connection.as_deref() {
-        Some(value) if value.contains("close") => false,
-        Some(value) if value.contains("keep-alive") => true,
-        _ => version == 1,
-    };
-    let header = |name: &str| {
-        parsed
-            .headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| String::from_utf8_lossy(h.value).into_owned())
-    };
-    let upgrade = header("upgrade").is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    let websocket_key = header("sec-websocket-key").filter(|_| upgrade);
-    let host = header("host").filter(|h| {
-        !h.is_empty()
-            && h.len() < 256
-            && h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-    });
-    let has_body = parsed.headers.iter().any(|h| {
-        (h.name.eq_ignore_ascii_case("content-length") && h.value != b"0")
-            || h.name.eq_ignore_ascii_case("transfer-encoding")
-    });
-    Some(Request {
-        method: parsed.method?.to_owned(),
-        path: parsed.path?.to_owned(),
-        // A request with a body we do not read would desynchronize keep-alive.
-        keep_alive: keep_alive && !has_body,
-        host,
-        websocket_key,
-    })
-}
-
-/// Maps a URL path to a file under `root`, refusing anything that could escape it.
-fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
-    let path = url_path.split(['?', '#']).next()?;
-    let decoded = percent_decode(path)?;
-    let mut file = root.to_path_buf();
-    for segment in decoded.split('/').filter(|s| !s.is_empty()) {
-        if segment == "."
-            || segment == ".."
-            || segment.contains(['\\', '\0'])
-            || segment.starts_with('.')
-        {
-            return None;
-        }
-        file.push(segment);
-    }
-    Some(file)
-}
-
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-fn respond(stream: &TcpStream, root: &Path, request: &Request) -> Result<()> {
-    let head_only = match request.method.as_str() {
-        "GET" => false,
-        "HEAD" => true,
-        _ => {
-            return respond_error(
-                stream,
-                405,
-                "only GET and HEAD are served",
-                request.keep_alive,
-            );
-        }
-    };
-    let path_only = request.path.split(['?', '#']).next().unwrap_or("/");
-    if path_only == "/" {
-        return write_response(
-            stream,
-            302,
-            &[
-                ("Location", "/index.htm"),
-                ("Content-Type", "text/plain; charset=utf-8"),
-            ],
-            b"see /index.htm\n",
-            head_only,
-            request.keep_alive,
-        );
-    }
-    if path_only == LOCAL_TRACKER_PATH {
-        let Some(host) = request.host.as_deref() else {
-            return respond_error(stream, 400, "missing Host header", request.keep_alive);
-        };
-        let body =
-            serde_json::json!({ "announce": format!("ws://{host}{TRACKER_PATH}") }).to_string();
-        return write_response(
-            stream,
-            200,
-            &[("Content-Type", "application/json")],
-            body.as_bytes(),
-            head_only,
-            request.keep_alive,
-        );
-    }
-    let Some(file) = resolve(root, &request.path) else {
-        return respond_error(stream, 400, "bad path", request.keep_alive);
-    };
-    match std::fs::read(&file) {
-        Ok(body) if file.is_file() => write_response(
-            stream,
-            200,
-            &[("Content-Type", mime_type(&request.path))],
-            &body,
-            head_only,
-            request.keep_alive,
-        ),
-        _ => respond_error(stream, 404, "not found", request.keep_alive),
-    }
-}
-
-fn respond_error(stream: &TcpStream, status: u16, message: &str, keep_alive: bool) -> Result<()> {
-    let body = format!("{status} {message}\n");
-    write_response(
-        stream,
+fn error(status: StatusCode, message: &str) -> Response {
+    (
         status,
-        &[("Content-Type", "text/plain; charset=utf-8")],
-        body.as_bytes(),
-        false,
-        keep_alive,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{} {message}\n", status.as_u16()),
     )
+        .into_response()
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        302 => "Found",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        426 => "Upgrade Required",
-        431 => "Request Header Fields Too Large",
-        503 => "Service Unavailable",
-        _ => "Error",
+fn redirect_to_index() -> Response {
+    (
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, "/index.htm"),
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+        ],
+        "see /index.htm\n",
+    )
+        .into_response()
+}
+
+async fn check_host(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned);
+    match host {
+        None => error(StatusCode::BAD_REQUEST, "missing Host header"),
+        Some(host) if !host_allowed(&host, &shared.allowed_hosts) => error(
+            StatusCode::FORBIDDEN,
+            "this server does not answer to that host name; its operator can allow it with `builder serve --allow-host NAME`",
+        ),
+        Some(_) => next.run(request).await,
     }
 }
 
-fn write_response(
-    mut stream: &TcpStream,
-    status: u16,
-    headers: &[(&str, &str)],
-    body: &[u8],
-    head_only: bool,
-    keep_alive: bool,
-) -> Result<()> {
-    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
-    for (name, value) in headers.iter().chain(SECURITY_HEADERS) {
-        head.push_str(&format!("{name}: {value}\r\n"));
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(*name, HeaderValue::from_static(value));
     }
-    head.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    head.push_str(if keep_alive {
-        "Connection: keep-alive\r\n\r\n"
+    response
+}
+
+async fn tracker_socket(
+    State(shared): State<Arc<Shared>>,
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    let Ok(upgrade) = upgrade else {
+        return error(StatusCode::UPGRADE_REQUIRED, "the tracker speaks WebSocket");
+    };
+    let Some(admission) = shared.tracker.admit() else {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "the tracker is full");
+    };
+    let tracker = Arc::clone(&shared.tracker);
+    upgrade
+        .max_message_size(tracker::MAX_MESSAGE)
+        .max_frame_size(tracker::MAX_MESSAGE)
+        .on_upgrade(move |socket| tracker.serve(socket, admission))
+}
+
+async fn local_tracker(request: Request) -> Response {
+    // The Host header was checked by `check_host`.
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let body = serde_json::json!({ "announce": format!("ws://{host}{TRACKER_PATH}") }).to_string();
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn static_file(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let head_only = match *request.method() {
+        Method::GET => false,
+        Method::HEAD => true,
+        _ => {
+            return error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "only GET and HEAD are served",
+            );
+        }
+    };
+    let path = request.uri().path().to_owned();
+    let site = shared.site.clone();
+    let found = tokio::task::spawn_blocking(move || site.read(&path)).await;
+    match found {
+        Ok(Ok((relative, bytes))) => {
+            let length = bytes.len();
+            let body = if head_only {
+                Body::empty()
+            } else {
+                Body::from(bytes)
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, mime_type(&relative).to_owned()),
+                    (header::CONTENT_LENGTH, length.to_string()),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Ok(Err(Refusal::BadPath)) => error(
+            StatusCode::BAD_REQUEST,
+            "bad path: only plain file names of the bundle are served",
+        ),
+        Ok(Err(Refusal::NotFound)) => error(StatusCode::NOT_FOUND, "not found"),
+        Ok(Err(Refusal::Unreadable(reason))) => {
+            eprintln!("builder serve: {reason}");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the bundle could not be read (see the server's output)",
+            )
+        }
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+    }
+}
+
+/// The address pages should show for a bound IP (an unspecified one means
+/// "every interface": localhost is where this machine's browser finds it).
+pub fn shown_host(ip: IpAddr) -> String {
+    if ip.is_unspecified() {
+        "localhost".to_owned()
+    } else if ip.is_ipv6() {
+        format!("[{ip}]")
     } else {
-        "Connection: close\r\n\r\n"
-    });
-    stream.write_all(head.as_bytes())?;
-    if !head_only {
-        stream.write_all(body)?;
+        ip.to_string()
     }
-    stream.flush()?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -382,24 +358,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_cannot_escape_the_root() {
-        let root = Path::new("/srv/dist");
-        assert_eq!(
-            resolve(root, "/js/app.js?x=1"),
-            Some(PathBuf::from("/srv/dist/js/app.js"))
-        );
-        assert_eq!(resolve(root, "/../etc/passwd"), None);
-        assert_eq!(resolve(root, "/%2e%2e/etc/passwd"), None);
-        assert_eq!(resolve(root, "/a%5c..%5cb"), None);
-        assert_eq!(resolve(root, "/.git/config"), None);
-        assert_eq!(resolve(root, "/%zz"), None);
+    fn local_names_and_addresses_are_allowed_hosts() {
+        for host in [
+            "localhost",
+            "localhost:9000",
+            "LOCALHOST.",
+            "app.localhost:1",
+            "127.0.0.1",
+            "127.0.0.1:9000",
+            "192.168.1.20:9000",
+            "[::1]",
+            "[::1]:9000",
+            "[fe80::1]:80",
+        ] {
+            assert!(host_allowed(host, &[]), "{host}");
+        }
+    }
+
+    #[test]
+    fn other_names_are_refused_unless_allowed() {
+        for host in [
+            "evil.example",
+            "evil.example:9000",
+            "localhost.evil.example",
+            "127.0.0.1.nip.io",
+            "[::1",
+            "[::1]x",
+            "[not-ip]:80",
+            "localhost:port",
+            "",
+            "0x7f.1",
+        ] {
+            assert!(!host_allowed(host, &[]), "{host}");
+        }
+        let extra = vec!["laptop.local".to_owned()];
+        assert!(host_allowed("laptop.local:9000", &extra));
+        assert!(!host_allowed("other.local:9000", &extra));
     }
 
     #[test]
     fn wasm_and_scripts_get_their_mime_types() {
-        assert_eq!(mime_type("/worker.wasm"), "application/wasm");
-        assert_eq!(mime_type("/js/app.js"), "text/javascript; charset=utf-8");
-        assert_eq!(mime_type("/index.htm"), "text/html; charset=utf-8");
-        assert_eq!(mime_type("/MANIFEST"), "text/plain; charset=utf-8");
+        assert_eq!(mime_type("worker.wasm"), "application/wasm");
+        assert_eq!(mime_type("js/app.js"), "text/javascript; charset=utf-8");
+        assert_eq!(mime_type("index.htm"), "text/html; charset=utf-8");
+        assert_eq!(mime_type("MANIFEST"), "text/plain; charset=utf-8");
     }
 }

@@ -8,6 +8,7 @@ pub mod cmd;
 pub mod hashes;
 pub mod http;
 pub mod render;
+pub mod site;
 pub mod tracker;
 pub mod wasm;
 pub mod workspace;

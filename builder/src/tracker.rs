@@ -11,21 +11,24 @@
 //! - `{"action":"scrape","info_hash"}` reports counts.
 //!
 //! `info_hash`, `peer_id` and ids are 20-character strings. Offers and answers
-//! are opaque to the tracker (Trustero seals them). One client's malformed or
-//! hostile input gets a `failure reason` reply and never reaches the others;
-//! every size is bounded.
+//! are opaque to the tracker (Trustero seals them).
+//!
+//! Hostile clients are contained: a `peer_id` belongs to the connection that
+//! first announced it until that connection closes (nobody else can announce,
+//! answer or stop as it); a connection holds at most [`MAX_PEER_IDS`] ids in
+//! at most [`MAX_SWARMS_PER_PEER`] swarms; every size is bounded; and relaying
+//! never waits on the receiver: each client has its own bounded queue and its
+//! own writer task, and what does not fit is dropped for that client alone.
 
-use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use base64::Engine;
+use axum::extract::ws::{Message, WebSocket};
+use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use sha1::{Digest, Sha1};
-use tungstenite::protocol::{Role, WebSocketConfig};
-use tungstenite::{Message, WebSocket};
+use tokio::sync::mpsc;
 
 /// Largest message a client may send.
 pub const MAX_MESSAGE: usize = 64 * 1024;
@@ -33,104 +36,50 @@ pub const MAX_MESSAGE: usize = 64 * 1024;
 pub const MAX_OFFERS: usize = 10;
 /// Most swarms one connection may be in.
 pub const MAX_SWARMS_PER_PEER: usize = 256;
+/// Most distinct peer ids one connection may announce (a page uses one).
+pub const MAX_PEER_IDS: usize = 4;
 /// Most peers in one swarm.
 pub const MAX_SWARM_SIZE: usize = 1000;
+/// Most tracker connections at once.
+pub const MAX_CONNECTIONS: usize = 1024;
 /// Suggested re-announce interval, seconds (bittorrent-tracker's WebSocket default).
 pub const INTERVAL_SECS: u64 = 120;
-/// A peer that does not read its messages within this long is dropped.
+/// Messages waiting for one client; beyond this, relays to it are dropped.
+const OUTBOX: usize = 64;
+/// A client that does not take a message within this long is disconnected.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
-const ACCEPT_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-/// Writes whole WebSocket frames to one client; shared by every thread that
-/// relays to it, so frames never interleave.
-#[derive(Debug, Clone)]
-struct Outbox(Arc<Mutex<TcpStream>>);
-
-impl Outbox {
-    fn lock(&self) -> MutexGuard<'_, TcpStream> {
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Sends one unmasked text frame (RFC 6455 §5.2, server to client).
-    fn send_text(&self, text: &str) -> std::io::Result<()> {
-        let payload = text.as_bytes();
-        let mut frame = Vec::with_capacity(payload.len() + 10);
-        frame.push(0x81);
-        match payload.len() {
-            len if len < 126 => frame.push(len as u8),
-            len if len <= u16::MAX as usize => {
-                frame.push(126);
-                frame.extend_from_slice(&(len as u16).to_be_bytes());
-            }
-            len => {
-                frame.push(127);
-                frame.extend_from_slice(&(len as u64).to_be_bytes());
-            }
-        }
-        frame.extend_from_slice(payload);
-        let mut stream = self.lock();
-        stream.write_all(&frame)?;
-        stream.flush()
-    }
-
-    fn send(&self, value: &Value) -> std::io::Result<()> {
-        self.send_text(&value.to_string())
-    }
-}
-
-/// The reading side of a client connection; anything tungstenite writes
-/// (pongs, close frames) goes through the shared [`Outbox`].
-#[derive(Debug)]
-struct Duplex {
-    read: TcpStream,
-    write: Outbox,
-}
-
-impl Read for Duplex {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.read.read(buf)
-    }
-}
-
-impl Write for Duplex {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut stream = self.write.lock();
-        stream.write_all(buf)?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.write.lock().flush()
-    }
-}
+/// The tracker pings every client this often...
+const PING_EVERY: Duration = Duration::from_secs(30);
+/// ...and drops one it has not heard from (pongs included) for this long, so
+/// a half-open socket frees its peer ids within about a minute.
+const SILENCE_LIMIT: Duration = Duration::from_secs(75);
 
 #[derive(Debug)]
 struct Member {
     connection: u64,
-    outbox: Outbox,
+    outbox: mpsc::Sender<Message>,
 }
 
 /// Swarms by info_hash, then members by peer_id.
 #[derive(Debug, Default)]
 pub struct Tracker {
     state: Mutex<State>,
+    next_connection: AtomicU64,
+    connections: AtomicUsize,
 }
 
 #[derive(Debug, Default)]
 struct State {
     swarms: HashMap<String, HashMap<String, Member>>,
-    next_connection: u64,
+    /// peer_id → the connection that owns it.
+    owners: HashMap<String, u64>,
 }
 
-/// `Sec-WebSocket-Accept` for a client's `Sec-WebSocket-Key`.
-pub fn accept_key(client_key: &str) -> String {
-    let digest = Sha1::new()
-        .chain_update(client_key.trim().as_bytes())
-        .chain_update(ACCEPT_GUID.as_bytes())
-        .finalize();
-    base64::engine::general_purpose::STANDARD.encode(digest)
+/// What one connection has registered, so closing it undoes exactly that.
+#[derive(Debug, Default)]
+struct Registered {
+    peer_ids: HashSet<String>,
+    swarms: HashSet<String>,
 }
 
 fn is_id(value: &Value) -> Option<&str> {
@@ -141,6 +90,20 @@ fn failure(reason: &str) -> Value {
     json!({ "failure reason": reason })
 }
 
+fn text(value: &Value) -> Message {
+    Message::Text(value.to_string().into())
+}
+
+/// A place in the tracker's connection count, given back on drop.
+#[derive(Debug)]
+pub struct Admission(Arc<Tracker>);
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 impl Tracker {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state
@@ -148,66 +111,84 @@ impl Tracker {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Serves one upgraded connection until it closes. `stream` has already
-    /// received the `101 Switching Protocols` response.
-    pub fn serve_connection(&self, stream: TcpStream) {
-        let Ok(write) = stream.try_clone() else {
-            return;
-        };
-        let _ = write.set_write_timeout(Some(WRITE_TIMEOUT));
-        let outbox = Outbox(Arc::new(Mutex::new(write)));
-        let connection = {
-            let mut state = self.state();
-            state.next_connection += 1;
-            state.next_connection
-        };
-        let mut config = WebSocketConfig::default();
-        config.max_message_size = Some(MAX_MESSAGE);
-        config.max_frame_size = Some(MAX_MESSAGE);
-        // Clients re-announce at least every INTERVAL_SECS; a silent peer is gone.
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(INTERVAL_SECS * 3)));
-        let mut socket = WebSocket::from_raw_socket(
-            Duplex {
-                read: stream,
-                write: outbox.clone(),
-            },
-            Role::Server,
-            Some(config),
-        );
-        let mut joined: Vec<String> = Vec::new();
-        loop {
-            match socket.read() {
-                Ok(Message::Text(text)) => {
-                    let reply = self.handle(text.as_str(), connection, &outbox, &mut joined);
-                    if let Some(reply) = reply
-                        && outbox.send(&reply).is_err()
-                    {
-                        break;
-                    }
-                }
-                Ok(Message::Binary(_)) => {
-                    if outbox
-                        .send(&failure("binary messages are not part of the protocol"))
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-                Ok(Message::Close(_)) | Err(_) => break,
-                Ok(_) => {}
-            }
+    /// Reserves a connection slot, or `None` when [`MAX_CONNECTIONS`] are open.
+    pub fn admit(self: &Arc<Self>) -> Option<Admission> {
+        if self.connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+            self.connections.fetch_sub(1, Ordering::SeqCst);
+            return None;
         }
-        self.leave_all(connection, &joined);
+        Some(Admission(Arc::clone(self)))
     }
 
-    fn leave_all(&self, connection: u64, joined: &[String]) {
+    /// Serves one upgraded WebSocket until it closes, goes silent or stops
+    /// reading.
+    pub async fn serve(self: Arc<Self>, socket: WebSocket, admission: Admission) {
+        let connection = self.next_connection.fetch_add(1, Ordering::SeqCst);
+        let (mut sink, mut stream) = socket.split();
+        let (outbox, mut queued) = mpsc::channel::<Message>(OUTBOX);
+        let writer = async move {
+            while let Some(message) = queued.recv().await {
+                match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
+                    Ok(Ok(())) => {}
+                    _ => break,
+                }
+            }
+        };
+        let mut registered = Registered::default();
+        let reader = async {
+            let mut ping = tokio::time::interval(PING_EVERY);
+            ping.tick().await;
+            let mut last_heard = Instant::now();
+            loop {
+                tokio::select! {
+                    incoming = stream.next() => {
+                        last_heard = Instant::now();
+                        let reply = match incoming {
+                            Some(Ok(Message::Text(message))) => {
+                                self.handle(message.as_str(), connection, &outbox, &mut registered)
+                            }
+                            Some(Ok(Message::Binary(_))) => {
+                                Some(failure("binary messages are not part of the protocol"))
+                            }
+                            Some(Ok(Message::Ping(_) | Message::Pong(_))) => None,
+                            Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                        };
+                        if let Some(reply) = reply
+                            && outbox.send(text(&reply)).await.is_err()
+                        {
+                            break;
+                        }
+                    }
+                    _ = ping.tick() => {
+                        if last_heard.elapsed() > SILENCE_LIMIT {
+                            break;
+                        }
+                        let _ = outbox.try_send(Message::Ping(Default::default()));
+                    }
+                }
+            }
+        };
+        tokio::select! {
+            () = reader => {}
+            () = writer => {}
+        }
+        self.leave_all(connection, &registered);
+        drop(admission);
+    }
+
+    fn leave_all(&self, connection: u64, registered: &Registered) {
         let mut state = self.state();
-        for info_hash in joined {
+        for info_hash in &registered.swarms {
             if let Some(swarm) = state.swarms.get_mut(info_hash) {
                 swarm.retain(|_, member| member.connection != connection);
                 if swarm.is_empty() {
                     state.swarms.remove(info_hash);
                 }
+            }
+        }
+        for peer_id in &registered.peer_ids {
+            if state.owners.get(peer_id) == Some(&connection) {
+                state.owners.remove(peer_id);
             }
         }
     }
@@ -217,14 +198,14 @@ impl Tracker {
         &self,
         text: &str,
         connection: u64,
-        outbox: &Outbox,
-        joined: &mut Vec<String>,
+        outbox: &mpsc::Sender<Message>,
+        registered: &mut Registered,
     ) -> Option<Value> {
         let Ok(message) = serde_json::from_str::<Value>(text) else {
             return Some(failure("invalid JSON"));
         };
         match message["action"].as_str() {
-            Some("announce") => self.announce(&message, connection, outbox, joined),
+            Some("announce") => self.announce(&message, connection, outbox, registered),
             Some("scrape") => Some(self.scrape(&message)),
             _ => Some(failure("invalid action")),
         }
@@ -247,12 +228,36 @@ impl Tracker {
         json!({ "action": "scrape", "files": files })
     }
 
+    /// Makes `peer_id` this connection's, unless another connection owns it
+    /// or this one has too many.
+    fn claim(
+        state: &mut State,
+        peer_id: &str,
+        connection: u64,
+        registered: &mut Registered,
+    ) -> Result<(), Value> {
+        match state.owners.get(peer_id) {
+            Some(&owner) if owner == connection => Ok(()),
+            Some(_) => Err(failure(
+                "peer_id is in use by another connection (it is released when that connection closes)",
+            )),
+            None if registered.peer_ids.len() >= MAX_PEER_IDS => {
+                Err(failure("too many peer ids on one connection"))
+            }
+            None => {
+                state.owners.insert(peer_id.to_owned(), connection);
+                registered.peer_ids.insert(peer_id.to_owned());
+                Ok(())
+            }
+        }
+    }
+
     fn announce(
         &self,
         message: &Value,
         connection: u64,
-        outbox: &Outbox,
-        joined: &mut Vec<String>,
+        outbox: &mpsc::Sender<Message>,
+        registered: &mut Registered,
     ) -> Option<Value> {
         let Some(info_hash) = is_id(&message["info_hash"]) else {
             return Some(failure("invalid info_hash"));
@@ -260,94 +265,94 @@ impl Tracker {
         let Some(peer_id) = is_id(&message["peer_id"]) else {
             return Some(failure("invalid peer_id"));
         };
+        let mut state = self.state();
+        if let Err(refusal) = Self::claim(&mut state, peer_id, connection, registered) {
+            return Some(refusal);
+        }
         if let Some(answer) = message.get("answer") {
             let Some(to_peer) = is_id(&message["to_peer_id"]) else {
                 return Some(failure("invalid `to_peer_id` (required with `answer`)"));
             };
-            let target = {
-                let state = self.state();
-                state
-                    .swarms
-                    .get(info_hash)
-                    .and_then(|swarm| swarm.get(to_peer))
-                    .map(|member| member.outbox.clone())
-            };
-            if let Some(target) = target {
-                let _ = target.send(&json!({
+            if let Some(target) = state
+                .swarms
+                .get(info_hash)
+                .and_then(|swarm| swarm.get(to_peer))
+            {
+                // Never waits: a client that does not read loses this answer alone.
+                let _ = target.outbox.try_send(text(&json!({
                     "action": "announce",
                     "answer": answer,
                     "offer_id": message["offer_id"],
                     "peer_id": peer_id,
                     "info_hash": info_hash,
-                }));
+                })));
             }
             return None; // bittorrent-tracker does not reply to answers
         }
 
-        let stopped = message["event"].as_str() == Some("stopped");
+        if message["event"].as_str() == Some("stopped") {
+            if let Some(swarm) = state.swarms.get_mut(info_hash) {
+                if swarm
+                    .get(peer_id)
+                    .is_some_and(|member| member.connection == connection)
+                {
+                    swarm.remove(peer_id);
+                }
+                if swarm.is_empty() {
+                    state.swarms.remove(info_hash);
+                }
+            }
+            let count = state.swarms.get(info_hash).map_or(0, HashMap::len);
+            return Some(announced(info_hash, count));
+        }
+
+        if !registered.swarms.contains(info_hash) {
+            if registered.swarms.len() >= MAX_SWARMS_PER_PEER {
+                return Some(failure("too many swarms on one connection"));
+            }
+            registered.swarms.insert(info_hash.to_owned());
+        }
+        let swarm = state.swarms.entry(info_hash.to_owned()).or_default();
+        if !swarm.contains_key(peer_id) && swarm.len() >= MAX_SWARM_SIZE {
+            return Some(failure("swarm is full"));
+        }
+        swarm.insert(
+            peer_id.to_owned(),
+            Member {
+                connection,
+                outbox: outbox.clone(),
+            },
+        );
         let offers: &[Value] = message["offers"]
             .as_array()
             .map_or(&[], |offers| offers.as_slice());
-        let (targets, count) = {
-            let mut state = self.state();
-            if stopped {
-                if let Some(swarm) = state.swarms.get_mut(info_hash) {
-                    swarm.remove(peer_id);
-                }
-                joined.retain(|hash| hash != info_hash);
-                (
-                    Vec::new(),
-                    state.swarms.get(info_hash).map_or(0, HashMap::len),
-                )
-            } else {
-                if !joined.iter().any(|hash| hash == info_hash) {
-                    if joined.len() >= MAX_SWARMS_PER_PEER {
-                        return Some(failure("too many swarms on one connection"));
-                    }
-                    joined.push(info_hash.to_owned());
-                }
-                let swarm = state.swarms.entry(info_hash.to_owned()).or_default();
-                if !swarm.contains_key(peer_id) && swarm.len() >= MAX_SWARM_SIZE {
-                    return Some(failure("swarm is full"));
-                }
-                swarm.insert(
-                    peer_id.to_owned(),
-                    Member {
-                        connection,
-                        outbox: outbox.clone(),
-                    },
-                );
-                let mut others: Vec<(&String, &Member)> = swarm
-                    .iter()
-                    .filter(|(id, _)| id.as_str() != peer_id)
-                    .collect();
-                shuffle(&mut others);
-                let targets: Vec<(Outbox, &Value)> = others
-                    .into_iter()
-                    .zip(offers.iter().take(MAX_OFFERS))
-                    .map(|((_, member), offer)| (member.outbox.clone(), offer))
-                    .collect();
-                let count = swarm.len();
-                (targets, count)
-            }
-        };
-        for (target, offer) in targets {
-            let _ = target.send(&json!({
+        let mut others: Vec<&Member> = swarm
+            .iter()
+            .filter(|(id, _)| id.as_str() != peer_id)
+            .map(|(_, member)| member)
+            .collect();
+        shuffle(&mut others);
+        for (member, offer) in others.into_iter().zip(offers.iter().take(MAX_OFFERS)) {
+            let _ = member.outbox.try_send(text(&json!({
                 "action": "announce",
                 "offer": offer["offer"],
                 "offer_id": offer["offer_id"],
                 "peer_id": peer_id,
                 "info_hash": info_hash,
-            }));
+            })));
         }
-        Some(json!({
-            "action": "announce",
-            "interval": INTERVAL_SECS,
-            "info_hash": info_hash,
-            "complete": 0,
-            "incomplete": count,
-        }))
+        Some(announced(info_hash, swarm.len()))
     }
+}
+
+fn announced(info_hash: &str, count: usize) -> Value {
+    json!({
+        "action": "announce",
+        "interval": INTERVAL_SECS,
+        "info_hash": info_hash,
+        "complete": 0,
+        "incomplete": count,
+    })
 }
 
 /// Fisher-Yates with a small xorshift seeded from the clock: offers go to
@@ -370,11 +375,62 @@ fn shuffle<T>(items: &mut [T]) {
 mod tests {
     use super::*;
 
+    /// Mutated protocol messages (`TRUSTERO_FUZZ_ITERATIONS`, default
+    /// 20,000) never panic the tracker, and whatever they register stays
+    /// within the per-connection bounds.
     #[test]
-    fn accept_key_matches_rfc_6455_example() {
-        assert_eq!(
-            accept_key("dGhlIHNhbXBsZSBub25jZQ=="),
-            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-        );
+    fn mutated_messages_never_panic_and_stay_bounded() {
+        let seeds: Vec<Vec<u8>> = [
+            r#"{"action":"announce","info_hash":"0123456789abcdef0123","peer_id":"aaaaaaaaaaaaaaaaaaaa","numwant":1,"event":"started","offers":[{"offer":{"type":"offer","sdp":"x"},"offer_id":"oooooooooooooooooooo"}]}"#,
+            r#"{"action":"announce","info_hash":"0123456789abcdef0123","peer_id":"aaaaaaaaaaaaaaaaaaaa","to_peer_id":"bbbbbbbbbbbbbbbbbbbb","offer_id":"oooooooooooooooooooo","answer":{"type":"answer","sdp":"y"}}"#,
+            r#"{"action":"announce","info_hash":"0123456789abcdef0123","peer_id":"aaaaaaaaaaaaaaaaaaaa","event":"stopped"}"#,
+            r#"{"action":"scrape","info_hash":["0123456789abcdef0123","x"]}"#,
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        let iterations: usize = std::env::var("TRUSTERO_FUZZ_ITERATIONS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(20_000);
+        let tracker = Tracker::default();
+        let (outbox, _queued) = mpsc::channel(OUTBOX);
+        let mut registered = Registered::default();
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..iterations {
+            let mut input = seeds[(next() % seeds.len() as u64) as usize].clone();
+            for _ in 0..1 + next() % 4 {
+                let len = input.len().max(1);
+                let at = (next() % len as u64) as usize;
+                match next() % 5 {
+                    0 if at < input.len() => input[at] = next() as u8,
+                    1 if at < input.len() => {
+                        const JSON_BYTES: &[u8] = b"\"{}[],:0123456789abcdefghijklmnopqrstuvwxyz";
+                        input[at] = JSON_BYTES[(next() % JSON_BYTES.len() as u64) as usize];
+                    }
+                    2 => input.truncate(at),
+                    3 => input.insert(at.min(input.len()), next() as u8),
+                    _ => {
+                        let id = format!("{:020}", next() % 1000);
+                        let text =
+                            String::from_utf8_lossy(&input).replace("aaaaaaaaaaaaaaaaaaaa", &id);
+                        input = text.into_bytes();
+                    }
+                }
+            }
+            let text = String::from_utf8_lossy(&input);
+            let _ = tracker.handle(&text, 1, &outbox, &mut registered);
+            assert!(registered.peer_ids.len() <= MAX_PEER_IDS);
+            assert!(registered.swarms.len() <= MAX_SWARMS_PER_PEER);
+        }
+        tracker.leave_all(1, &registered);
+        assert!(tracker.state().owners.is_empty());
+        assert!(tracker.state().swarms.is_empty());
     }
 }

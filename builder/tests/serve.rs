@@ -154,9 +154,98 @@ fn bad_paths_and_methods_get_clear_errors() {
     );
     let (head, _) = raw(
         server.port,
-        b"DELETE /index.htm HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"DELETE /index.htm HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     );
     assert!(head.starts_with("HTTP/1.1 405"), "{head}");
+}
+
+#[test]
+fn windows_drives_device_names_and_escapes_never_reach_the_filesystem() {
+    let server = start();
+    for path in [
+        "/D:/secret",
+        "/C:/Windows/win.ini",
+        "/C%3A/x",
+        "/COM1",
+        "/com1.js",
+        "/js/NUL",
+        "/CON.htm",
+        "/LPT1",
+        "/..%5c..%5cCargo.toml",
+        "/js/..%2f..%2fCargo.toml",
+        "/.git/config",
+        "/index.htm.",
+        "/%00",
+    ] {
+        let (head, _) = get(server.port, path);
+        assert!(head.starts_with("HTTP/1.1 400"), "{path}: {head}");
+    }
+    // A plain name that is not part of the bundle is simply not there.
+    std::fs::write(server._root.path().join("dist/extra.txt"), b"not listed").unwrap();
+    assert!(get(server.port, "/extra.txt").0.starts_with("HTTP/1.1 404"));
+}
+
+#[test]
+fn only_local_names_addresses_and_allowed_hosts_are_answered() {
+    let server = start();
+    let with_host = |host: &str, path: &str| {
+        raw(
+            server.port,
+            format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .0
+    };
+    for host in [
+        "localhost:9000",
+        "127.0.0.1",
+        "192.168.0.7:9000",
+        "[::1]:9000",
+    ] {
+        assert!(
+            with_host(host, "/index.htm").starts_with("HTTP/1.1 200"),
+            "{host}"
+        );
+    }
+    // A rebinding site's own name is refused, for files, the tracker and its URL.
+    for path in ["/index.htm", "/local-tracker", "/announce", "/MANIFEST"] {
+        let head = with_host("attacker.example", path);
+        assert!(head.starts_with("HTTP/1.1 403"), "{path}: {head}");
+    }
+    let (head, _) = raw(
+        server.port,
+        b"GET /index.htm HTTP/1.1\r\nConnection: close\r\n\r\n",
+    );
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+}
+
+#[test]
+fn allow_host_admits_a_named_host() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("templates")).unwrap();
+    let mut bundle = builder::bundle::Bundle::default();
+    bundle.insert("index.htm", b"<p>".to_vec());
+    bundle.write(&root.path().join("dist")).unwrap();
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_builder"))
+        .arg("--root")
+        .arg(root.path())
+        .args(["serve", "--no-build", "--port", &port.to_string()])
+        .args(["--allow-host", "laptop.lan"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server {
+        child,
+        port,
+        _root: root,
+    };
+    wait_until_listening(port);
+    let (head, _) = raw(
+        server.port,
+        b"GET /index.htm HTTP/1.1\r\nHost: laptop.lan:9000\r\nConnection: close\r\n\r\n",
+    );
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
 }
 
 #[test]
@@ -189,7 +278,7 @@ fn keep_alive_serves_several_requests_on_one_connection() {
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     stream
-        .write_all(b"GET /index.htm HTTP/1.1\r\nHost: x\r\n\r\nHEAD /js/app.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .write_all(b"GET /index.htm HTTP/1.1\r\nHost: localhost\r\n\r\nHEAD /js/app.js HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .unwrap();
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);

@@ -178,3 +178,82 @@ fn the_page_learns_the_local_tracker_url() {
         "{response}"
     );
 }
+
+#[test]
+fn another_connection_cannot_take_over_or_stop_a_peer_id() {
+    let server = start();
+    let mut alice = connect(server.1);
+    send(&mut alice, announce("aaaaaaaaaaaaaaaaaaaa", json!([])));
+    assert_eq!(receive(&mut alice)["incomplete"], 1);
+    let mut mallory = connect(server.1);
+    // Announcing, stopping or answering as Alice from another socket is refused.
+    send(&mut mallory, announce("aaaaaaaaaaaaaaaaaaaa", json!([])));
+    assert!(
+        receive(&mut mallory)["failure reason"]
+            .as_str()
+            .unwrap()
+            .contains("in use")
+    );
+    send(
+        &mut mallory,
+        json!({"action": "announce", "info_hash": HASH, "peer_id": "aaaaaaaaaaaaaaaaaaaa", "event": "stopped"}),
+    );
+    assert!(receive(&mut mallory)["failure reason"].is_string());
+    // Alice is still there, reachable by offers from a third peer.
+    let mut bob = connect(server.1);
+    let offer = json!({"type": "offer", "sdp": "x"});
+    send(
+        &mut bob,
+        announce(
+            "bbbbbbbbbbbbbbbbbbbb",
+            json!([{"offer": offer, "offer_id": "oooooooooooooooooooo"}]),
+        ),
+    );
+    assert_eq!(receive(&mut bob)["incomplete"], 2);
+    assert_eq!(receive(&mut alice)["peer_id"], "bbbbbbbbbbbbbbbbbbbb");
+}
+
+#[test]
+fn one_connection_cannot_register_many_peer_ids() {
+    let server = start();
+    let mut mallory = connect(server.1);
+    let mut refused = 0;
+    for n in 0..20 {
+        send(&mut mallory, announce(&format!("{n:020}"), json!([])));
+        if receive(&mut mallory)["failure reason"].is_string() {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 20 - builder::tracker::MAX_PEER_IDS);
+    send(&mut mallory, json!({"action": "scrape", "info_hash": HASH}));
+    assert_eq!(
+        receive(&mut mallory)["files"][HASH]["incomplete"],
+        builder::tracker::MAX_PEER_IDS
+    );
+}
+
+#[test]
+fn a_client_that_never_reads_does_not_block_the_others() {
+    let server = start();
+    // Mallory joins, then never reads: offers relayed to her pile up.
+    let mut mallory = connect(server.1);
+    send(&mut mallory, announce("mmmmmmmmmmmmmmmmmmmm", json!([])));
+    receive(&mut mallory);
+    let mut alice = connect(server.1);
+    let big_offer = json!({"type": "offer", "sdp": "x".repeat(60_000)});
+    // Each reply must come within the clients' 10 s read timeout.
+    for n in 0..400 {
+        send(
+            &mut alice,
+            announce(
+                "aaaaaaaaaaaaaaaaaaaa",
+                json!([{"offer": big_offer, "offer_id": format!("{n:020}")}]),
+            ),
+        );
+        assert_eq!(receive(&mut alice)["action"], "announce", "reply {n}");
+    }
+    // 24 MB were relayed to a socket nobody reads; Alice was answered throughout.
+    let mut bob = connect(server.1);
+    send(&mut bob, announce("bbbbbbbbbbbbbbbbbbbb", json!([])));
+    assert_eq!(receive(&mut bob)["action"], "announce");
+}

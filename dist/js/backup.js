@@ -28,34 +28,70 @@ export async function exportBackup(store) {
 }
 
 /**
- * Restores a backup made by this identity (checked by opening one of its
- * sealed records with our vault key). Existing records with the same keys are
- * replaced. Returns how many records were written.
+ * Checks every record of a backup before anything is written: each sealed
+ * record must open with our vault key under its own key, each message must
+ * reopen with its receipt and its delivery state, each index entry and
+ * chunk must have the shape the app writes. Throws on the first that fails.
  */
-export async function importBackup(store, file) {
+async function checkAll(store, cryptoClient, stores) {
+  const wrongIdentity = () => Object.assign(new Error('This backup belongs to another identity (another username or password), or was altered.'), { code: 'wrong-identity' });
+  const malformed = (what) => Object.assign(new Error(`This backup is damaged: ${what}.`), { code: 'not-a-backup' });
+  for (const [key, value] of stores.records) {
+    if (typeof key !== 'string' || !(value instanceof Uint8Array)) throw malformed('a record has the wrong shape');
+    try {
+      await store.open(`records/${key}`, value);
+    } catch {
+      throw wrongIdentity();
+    }
+  }
+  for (const [key, value] of stores.messages) {
+    if (!Array.isArray(key) || key.length !== 2 || typeof key[0] !== 'string' || !Number.isSafeInteger(key[1])) throw malformed('a message key has the wrong shape');
+    if (!value || !(value.env instanceof Uint8Array) || !(value.rcpt instanceof Uint8Array) || !(value.meta instanceof Uint8Array)) throw malformed('a message has the wrong shape');
+    try {
+      const opened = await cryptoClient.openStored(value.env, value.rcpt);
+      if (opened.messageId !== value.id) throw new Error('id');
+      await store.open(`meta/${value.id}`, value.meta);
+    } catch {
+      throw wrongIdentity();
+    }
+  }
+  for (const [key, value] of stores.ids) {
+    if (typeof key !== 'string' || !Array.isArray(value) || value.length !== 2) throw malformed('an index entry has the wrong shape');
+  }
+  for (const [key, value] of stores.chunks) {
+    if (!Array.isArray(key) || key.length !== 2 || !(value instanceof Uint8Array)) throw malformed('a file chunk has the wrong shape');
+  }
+}
+
+/**
+ * Restores a backup made by this identity. Every record is checked first
+ * (see checkAll); then all are written in one transaction, replacing
+ * existing records with the same keys. Returns how many records were written.
+ */
+export async function importBackup(store, file, cryptoClient) {
   let backup;
   try {
     backup = JSON.parse(await file.text());
   } catch {
     throw Object.assign(new Error('That file is not a Trustero backup.'), { code: 'not-a-backup' });
   }
-  if (backup?.format !== FORMAT || backup.version !== 1 || typeof backup.stores !== 'object') {
+  if (backup?.format !== FORMAT || backup.version !== 1 || typeof backup.stores !== 'object' || backup.stores === null) {
     throw Object.assign(new Error('That file is not a Trustero backup (or a newer version).'), { code: 'not-a-backup' });
   }
-  const records = backup.stores.records ?? [];
-  const probe = records.find(([key]) => typeof key === 'string');
-  if (probe) {
-    try {
-      await store.open(`records/${probe[0]}`, unpack(probe[1]));
-    } catch {
-      throw Object.assign(new Error('This backup belongs to another identity (another username or password).'), { code: 'wrong-identity' });
+  const stores = {};
+  for (const name of STORES) {
+    const entries = backup.stores[name] ?? [];
+    if (!Array.isArray(entries) || entries.some((entry) => !Array.isArray(entry) || entry.length !== 2)) {
+      throw Object.assign(new Error('That file is not a Trustero backup.'), { code: 'not-a-backup' });
     }
+    stores[name] = entries.map(([key, value]) => [key, unpack(value)]);
   }
+  await checkAll(store, cryptoClient, stores);
   let written = 0;
-  await store.write(STORES, (stores) => {
+  await store.write(STORES, (tx) => {
     for (const name of STORES) {
-      for (const [key, value] of backup.stores[name] ?? []) {
-        stores[name].put(unpack(value), key);
+      for (const [key, value] of stores[name]) {
+        tx[name].put(value, key);
         written += 1;
       }
     }

@@ -77,6 +77,7 @@ export function createCryptoClient(integrity) {
     openEnvelope: (envelope, senderSpki) => call('envelope.open', { envelope, senderSpki }),
     openStored: (envelope, receipt) => call('envelope.openStored', { envelope, receipt }),
     peekEnvelope: (envelope) => call('envelope.peek', { envelope }),
+    verifyEnvelope: (envelope, senderSpki) => call('envelope.verify', { envelope, senderSpki }),
     // With {transfer: true} the buffer moves to the worker instead of being
     // copied (the caller's array is emptied): use it for bulk data.
     vaultSeal: (context, plaintext, { transfer = false } = {}) =>

@@ -16,13 +16,16 @@ export function mountHome(root, { app, pendingKey, onLogout, onSaveSettings, onS
   const open = []; // conversation views, most recent last
   const panes = el('div', { className: 'panes', id: 'panes' });
   const chatList = createChatList(app, { onOpen: openConversation });
-  const contacts = createContactsView({ friends: app.friends, pendingKey, onChat: (fp) => openConversation(app.friends.get(fp).conversationId) });
+  const contacts = createContactsView({ friends: app.friends, groups: app.groups, pendingKey, onChat: (fp) => openConversation(app.friends.get(fp).conversationId) });
   const status = createStatusView({ network: app.network });
   const settings = createSettingsView({
     settings: app.settings, preferences: app.preferences, localTracker: app.localTracker, app,
     onSave: onSaveSettings, onSavePreferences,
   });
-  const identity = el('section', { className: 'card', id: 'identity-view' }, identityPanel(app.identity));
+  const identity = el('section', { className: 'card', id: 'identity-view' }, identityPanel(app.identity, {
+    preferences: app.preferences,
+    onSaveDisplayName: (displayName) => onSavePreferences({ ...app.preferences, displayName }),
+  }));
 
   const views = {
     chats: el('section', { className: 'view chats', id: 'view-chats' }, chatList.element, panes),
@@ -70,7 +73,7 @@ export function mountHome(root, { app, pendingKey, onLogout, onSaveSettings, onS
   }
 
   const bar = el('div', { className: 'session-bar' },
-    el('span', {}, 'Logged in as ', el('strong', { id: 'session-username', text: app.identity.username })),
+    el('span', {}, 'Logged in · fingerprint ', el('strong', { id: 'session-fingerprint', className: 'fingerprint', text: app.identity.fingerprint.slice(0, 16) })),
     el('button', { type: 'button', id: 'logout-button', className: 'secondary', text: 'Log out', onclick: onLogout }));
   replaceChildren(root, bar, nav, ...Object.values(views));
   show(app.friends.list().length ? 'chats' : 'identity');

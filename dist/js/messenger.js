@@ -13,6 +13,7 @@
 
 import { fromUtf8, toHex, utf8 } from './encoding.js';
 import { request } from './store.js';
+import { checkContent } from './content.js';
 
 export const PAGE_SIZE = 50;
 const RESEND_BASE_MS = 4_000;
@@ -24,9 +25,29 @@ const TYPING_SEND_EVERY_MS = 3_000;
 /** Largest message content (JSON) a peer may send us. */
 export const MAX_CONTENT = 256 * 1024;
 
+/** Largest Lamport counter an envelope may carry (worker/src/envelope/codec.rs). */
+export const MAX_LAMPORT = 2 ** 53 - 1;
+/** A received counter further ahead of ours than this is not adopted: no
+ *  honest conversation moves that far, and adopting it would let one
+ *  envelope push everyone's counters to the limit. */
+export const MAX_LAMPORT_STEP = 2 ** 32;
+
 const CONTROL_TYPES = new Set(['ack', 'read', 'typing', 'sync']);
 const CONVERSATIONS_KEY = 'conversations';
 const OUTBOX_KEY = 'outbox';
+/** The `ids` store is keyed by messageKey() since this format. */
+const IDS_FORMAT_KEY = 'ids-format';
+const IDS_FORMAT = 2;
+
+/**
+ * What a message is deduplicated and looked up by: its sender and its id.
+ * Message ids are chosen by senders, so an id alone proves nothing: someone
+ * who learns another member's id must not be able to shadow that message.
+ */
+export const messageKey = (sender, id) => `${sender}:${id}`;
+const keySender = (key) => key.slice(0, key.indexOf(':'));
+const keyId = (key) => key.slice(key.indexOf(':') + 1);
+const KEY_PATTERN = /^[0-9a-f]{64}:[0-9a-f]{32}$/;
 
 function messageError(message, code) {
   return Object.assign(new Error(`messenger: ${message}`), { code });
@@ -55,7 +76,7 @@ function batcher(run) {
   });
 }
 
-export function createMessenger({ cryptoClient, store, identity, preferences, onChange, onIncoming, onAttach }) {
+export function createMessenger({ cryptoClient, store, identity, preferences, displayName, onChange, onIncoming, onAttach }) {
   const conversations = new Map(); // id -> conversation
   const outbox = new Map(); // message id -> {id, conv, seq, pending:Set, lastSent:Map, attempts:Map}
   const envelopes = new Map(); // message id -> envelope bytes (outbox only)
@@ -70,8 +91,8 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
   // ---- persistence of conversations and outbox ----
 
   function snapshot(conv) {
-    const { id, tag, kind, ref, title, lamport, nextSeq, unread, lastActivity, lastPreview, recent } = conv;
-    return { id, tag, kind, ref, title, lamport, nextSeq, unread, lastActivity, lastPreview, recent: recent.slice(-SYNC_WINDOW) };
+    const { id, tag, kind, ref, title, lamport, nextSeq, unread, lastActivity, lastPreview, recent, names } = conv;
+    return { id, tag, kind, ref, title, lamport, nextSeq, unread, lastActivity, lastPreview, names, recent: recent.slice(-SYNC_WINDOW) };
   }
   function saveSoon() {
     clearTimeout(saveTimer);
@@ -92,21 +113,55 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
       cursor.onsuccess = () => {
         const c = cursor.result;
         if (!c || found.length >= limit) return resolve(found.reverse());
-        found.push({ seq: c.key[1], id: c.value.id });
+        found.push({ seq: c.key[1], id: c.value.id, sender: c.value.sender });
         c.continue();
       };
       cursor.onerror = () => reject(cursor.error);
     });
   }
 
+  /**
+   * Databases written before messages were keyed by (sender, id) hold a
+   * bare id in `ids` and no sender in `messages`: re-key them once, reading
+   * each sender from its envelope's header.
+   */
+  async function upgradeIds() {
+    if ((await store.get(IDS_FORMAT_KEY)) === IDS_FORMAT) return;
+    const records = await store.read(['messages'], ({ messages }) => new Promise((resolve, reject) => {
+      const found = [];
+      const cursor = messages.openCursor();
+      cursor.onsuccess = () => {
+        const c = cursor.result;
+        if (!c) return resolve(found);
+        found.push({ key: c.key, value: c.value });
+        c.continue();
+      };
+      cursor.onerror = () => reject(cursor.error);
+    }));
+    for (const record of records) {
+      if (!record.value.sender) record.value.sender = (await cryptoClient.peekEnvelope(record.value.env)).sender;
+    }
+    await store.write(['messages', 'ids'], ({ messages, ids }) => {
+      ids.clear();
+      for (const { key, value } of records) {
+        messages.put(value, key);
+        ids.put(key, messageKey(value.sender, value.id));
+      }
+    });
+    await store.put(IDS_FORMAT_KEY, IDS_FORMAT);
+  }
+
   /** Loads conversations and the outbox saved by earlier sessions. */
   async function restore() {
+    await upgradeIds();
     for (const saved of (await store.get(CONVERSATIONS_KEY)) ?? []) {
       // The message store is the authority on sequence numbers and recent
       // ids: the conversation list is saved lazily and may be a bit behind.
       const newest = await newestRecords(saved.tag, SYNC_WINDOW);
       const nextSeq = Math.max(saved.nextSeq ?? 1, (newest.at(-1)?.seq ?? 0) + 1);
-      conversations.set(saved.id, { ...saved, nextSeq, members: [], typing: new Map(), recent: newest.map((r) => r.id) });
+      conversations.set(saved.id, {
+        ...saved, nextSeq, members: [], typing: new Map(), names: saved.names ?? {}, recent: newest.map((r) => messageKey(r.sender, r.id)),
+      });
     }
     for (const entry of (await store.get(OUTBOX_KEY)) ?? []) {
       const conv = conversations.get(entry.conv);
@@ -132,7 +187,7 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
       conv = {
         id, kind, ref, title,
         tag: toHex(crypto.getRandomValues(new Uint8Array(8))),
-        lamport: 0, nextSeq: 1, unread: 0, lastActivity: 0, lastPreview: '', recent: [],
+        lamport: 0, nextSeq: 1, unread: 0, lastActivity: 0, lastPreview: '', recent: [], names: {},
         typing: new Map(),
       };
       conversations.set(id, conv);
@@ -173,8 +228,8 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
   const persistSent = batcher(async (items) => {
     await store.write(['messages', 'ids'], ({ messages, ids }) => {
       for (const item of items) {
-        messages.put({ id: item.id, env: item.envelope, rcpt: item.receipt, meta: item.meta }, [item.tag, item.seq]);
-        ids.put([item.tag, item.seq], item.id);
+        messages.put({ id: item.id, sender: identity.fingerprint, env: item.envelope, rcpt: item.receipt, meta: item.meta }, [item.tag, item.seq]);
+        ids.put([item.tag, item.seq], messageKey(identity.fingerprint, item.id));
       }
     });
     await store.put(OUTBOX_KEY, outboxSnapshot());
@@ -185,9 +240,14 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
   async function send(conversationId, content) {
     const conv = conversations.get(conversationId);
     if (!conv) throw messageError('unknown conversation', 'unknown-conversation');
+    const name = displayName?.();
+    if (name && content.n === undefined) content = { ...content, n: name };
+    if (!checkContent(content)) throw messageError('this message is not well formed', 'malformed');
     const bytes = utf8(JSON.stringify(content));
     if (bytes.length > MAX_CONTENT) throw messageError('message too large', 'too-large');
-    const lamport = ++conv.lamport;
+    // Saturates instead of failing: ordering ties are broken by arrival.
+    conv.lamport = Math.min(conv.lamport + 1, MAX_LAMPORT);
+    const lamport = conv.lamport;
     const timestampMs = Date.now();
     const { envelope, messageId } = await cryptoClient.sealEnvelope({
       recipients: conv.members.map((m) => m.spki),
@@ -204,17 +264,17 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
     outbox.set(messageId, entry);
     envelopes.set(messageId, envelope);
     await persistSent({ id: messageId, envelope, receipt: own.receipt, meta: await store.seal(metaContext(messageId), meta), tag: conv.tag, seq });
-    noteActivity(conv, messageId, content, timestampMs, false);
+    noteActivity(conv, messageKey(identity.fingerprint, messageId), content, timestampMs, false);
     const message = { id: messageId, seq, sender: identity.fingerprint, mine: true, timestampMs, lamport, content, state: 'queued', delivered: {}, read: {} };
     changed({ conversation: conv.id, message: messageId, added: message });
     for (const fingerprint of entry.pending) sendTo(fingerprint, entry);
     return message;
   }
 
-  function noteActivity(conv, id, content, timestampMs, incoming) {
-    conv.lastActivity = Math.max(conv.lastActivity, timestampMs);
+  function noteActivity(conv, key, content, timestampMs, incoming) {
+    conv.lastActivity = Math.max(conv.lastActivity, Math.min(timestampMs, Date.now()));
     conv.lastPreview = preview(content);
-    conv.recent.push(id);
+    conv.recent.push(key);
     if (conv.recent.length > SYNC_WINDOW * 2) conv.recent = conv.recent.slice(-SYNC_WINDOW);
     if (incoming && !conv.visible) conv.unread += 1;
     saveSoon();
@@ -229,22 +289,24 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
       try {
         const result = await openIncoming(item, seen);
         if (result) accepted.push(result);
-        item.ackTo?.add(result?.id ?? item.duplicateOf);
       } catch {
-        // forged, not for us, or from a stranger: dropped, never acknowledged
+        // forged, not for us, malformed or from a stranger: dropped, never acknowledged
       }
     }
     if (accepted.length) {
       await store.write(['messages', 'ids'], ({ messages, ids }) => {
         for (const m of accepted) {
-          messages.put({ id: m.id, env: m.envelope, rcpt: m.receipt, meta: m.meta }, [m.conv.tag, m.seq]);
-          ids.put([m.conv.tag, m.seq], m.id);
+          messages.put({ id: m.id, sender: m.sender, env: m.envelope, rcpt: m.receipt, meta: m.meta }, [m.conv.tag, m.seq]);
+          ids.put([m.conv.tag, m.seq], messageKey(m.sender, m.id));
         }
       });
     }
     // Durable now: acknowledge, then show.
     for (const m of accepted) {
-      noteActivity(m.conv, m.id, m.content, m.timestampMs, true);
+      ackLater(m.from, messageKey(m.sender, m.id));
+      // Each member states its own display name; the newest one counts.
+      if (m.content.n !== undefined) m.conv.names[m.sender] = m.content.n;
+      noteActivity(m.conv, messageKey(m.sender, m.id), m.content, m.timestampMs, true);
       const message = { id: m.id, seq: m.seq, sender: m.sender, mine: false, timestampMs: m.timestampMs, lamport: m.lamport, content: m.content, state: 'received' };
       changed({ conversation: m.conv.id, message: m.id, added: message });
       handlers.get(m.content.t)?.(m.conv, message, m.from);
@@ -253,54 +315,69 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
     return items.map(() => null);
   });
 
+  const storedKey = (key) => request(store.db.transaction('ids').objectStore('ids').get(key));
+
+  /**
+   * Checks one received envelope, in an order that trusts nothing the peer
+   * chose: its conversation must be ours, its sender a member (and, in a
+   * pair, the peer itself); only then is it verified. A (sender, id) we
+   * already hold is acknowledged again once its signature verifies; a new
+   * one is opened and its content checked before it is accepted.
+   */
   async function openIncoming({ bytes, from }, seen) {
     const header = await cryptoClient.peekEnvelope(bytes);
-    const id = header.messageId;
-    const known = seen.has(id) || (await request(store.db.transaction('ids').objectStore('ids').get(id))) !== undefined;
-    if (known) {
-      ackLater(from, id);
-      return null;
-    }
     const conv = conversations.get(header.conversationId);
     if (!conv) return null;
     const sender = conv.members.find((m) => m.fingerprint === header.sender);
     if (!sender) return null;
     if (conv.kind === 'pair' && from !== header.sender) return null; // nobody forwards in a pair
+    const key = messageKey(header.sender, header.messageId);
+    if (seen.has(key) || (await storedKey(key)) !== undefined) {
+      await cryptoClient.verifyEnvelope(bytes, sender.spki);
+      ackLater(from, key);
+      return null;
+    }
     const opened = await cryptoClient.openEnvelope(bytes, sender.spki);
+    if (opened.conversationId !== conv.id || opened.sender !== header.sender) return null;
     if (opened.content.length > MAX_CONTENT) return null;
-    const content = JSON.parse(fromUtf8(opened.content));
-    if (typeof content?.t !== 'string') return null;
-    seen.add(id);
-    conv.lamport = Math.max(conv.lamport, opened.lamport);
+    let content;
+    try {
+      content = checkContent(JSON.parse(fromUtf8(opened.content)));
+    } catch {
+      return null;
+    }
+    if (!content) return null;
+    seen.add(key);
+    if (opened.lamport > conv.lamport && opened.lamport - conv.lamport <= MAX_LAMPORT_STEP) conv.lamport = opened.lamport;
     const seq = conv.nextSeq++;
-    ackLater(from, id);
     return {
-      id, conv, seq, from, content,
+      id: header.messageId, conv, seq, from, content,
       sender: header.sender,
       timestampMs: opened.timestampMs,
       lamport: opened.lamport,
       envelope: bytes,
       receipt: opened.receipt,
-      meta: await store.seal(metaContext(id), { mine: false, readAt: null }),
+      meta: await store.seal(metaContext(header.messageId), { mine: false, readAt: null }),
     };
   }
 
-  const pendingAcks = new Map(); // fingerprint -> Set(ids)
-  function ackLater(fingerprint, id) {
+  const pendingAcks = new Map(); // fingerprint -> Set(message keys)
+  function ackLater(fingerprint, key) {
     if (!pendingAcks.has(fingerprint)) pendingAcks.set(fingerprint, new Set());
-    pendingAcks.get(fingerprint).add(id);
+    pendingAcks.get(fingerprint).add(key);
   }
   function flushAcks() {
-    for (const [fingerprint, ids] of pendingAcks) {
+    for (const [fingerprint, keys] of pendingAcks) {
       const link = links.get(fingerprint);
-      if (!link || !ids.size) continue;
-      link.send('ack', utf8(JSON.stringify({ ids: [...ids] }))).catch(() => {});
+      if (!link || !keys.size) continue;
+      link.send('ack', utf8(JSON.stringify({ keys: [...keys] }))).catch(() => {});
       pendingAcks.delete(fingerprint);
     }
   }
 
-  async function updateMeta(id, update) {
-    const key = await request(store.db.transaction('ids').objectStore('ids').get(id));
+  /** Changes the sealed delivery state of the message stored under `messageKey`. */
+  async function updateMeta(mkey, update) {
+    const key = await storedKey(mkey);
     if (!key) return null;
     const record = await request(store.db.transaction('messages').objectStore('messages').get(key));
     if (!record) return null;
@@ -311,10 +388,13 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
     return meta;
   }
 
-  async function onAck(fingerprint, ids) {
+  /** `keys` were stored by `fingerprint`; only keys of our own messages matter here. */
+  async function onAck(fingerprint, keys) {
     const now = Date.now();
     let outboxChanged = false;
-    for (const id of ids) {
+    for (const key of keys) {
+      if (typeof key !== 'string' || !KEY_PATTERN.test(key) || keySender(key) !== identity.fingerprint) continue;
+      const id = keyId(key);
       const entry = outbox.get(id);
       if (!entry?.pending.has(fingerprint)) continue;
       entry.pending.delete(fingerprint);
@@ -325,7 +405,7 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
         deliveryWaiters.delete(id);
       }
       outboxChanged = true;
-      await updateMeta(id, (meta) => {
+      await updateMeta(key, (meta) => {
         meta.delivered[fingerprint] = now;
       });
       changed({ conversation: entry.conv, message: id });
@@ -333,15 +413,18 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
     if (outboxChanged) await store.put(OUTBOX_KEY, outboxSnapshot());
   }
 
+  /** `ids` of our messages were read by `fingerprint`. */
   async function onRead(fingerprint, ids) {
     for (const id of ids) {
-      const meta = await updateMeta(id, (m) => {
+      if (typeof id !== 'string' || !/^[0-9a-f]{32}$/.test(id)) continue;
+      const key = messageKey(identity.fingerprint, id);
+      const conv = [...conversations.values()].find((c) => c.recent.includes(key));
+      // Only a member of the message's conversation can have read it.
+      if (!conv?.members.some((m) => m.fingerprint === fingerprint)) continue;
+      const meta = await updateMeta(key, (m) => {
         if (m.mine) m.read[fingerprint] = m.read[fingerprint] ?? Date.now();
       });
-      if (meta?.mine) {
-        const convId = [...conversations.values()].find((c) => c.recent.includes(id))?.id;
-        changed({ conversation: convId, message: id });
-      }
+      if (meta?.mine) changed({ conversation: conv.id, message: id });
     }
   }
 
@@ -357,20 +440,20 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
   async function onSync(fingerprint, { conv: conversationId, have }) {
     const conv = conversations.get(conversationId);
     if (!conv || conv.kind !== 'group' || !conv.members.some((m) => m.fingerprint === fingerprint)) return;
-    const theirs = new Set(Array.isArray(have) ? have.slice(0, SYNC_WINDOW) : []);
+    const theirs = new Set(Array.isArray(have) ? have.slice(0, SYNC_WINDOW).filter((k) => typeof k === 'string' && KEY_PATTERN.test(k)) : []);
     const link = links.get(fingerprint);
-    // What they have of ours counts as delivered.
-    const delivered = conv.recent.filter((id) => theirs.has(id) && outbox.get(id)?.pending.has(fingerprint));
+    // What they hold of ours counts as delivered to them.
+    const delivered = conv.recent.filter((key) => theirs.has(key) && keySender(key) === identity.fingerprint && outbox.get(keyId(key))?.pending.has(fingerprint));
     if (delivered.length) await onAck(fingerprint, delivered);
-    const missing = conv.recent.slice(-SYNC_WINDOW).filter((id) => !theirs.has(id) && !outbox.has(id));
-    for (const id of missing) {
-      const key = await request(store.db.transaction('ids').objectStore('ids').get(id));
-      const record = key && (await request(store.db.transaction('messages').objectStore('messages').get(key)));
+    // Our own pending messages go through the outbox; the rest is forwarded.
+    const missing = conv.recent.slice(-SYNC_WINDOW)
+      .filter((key) => !theirs.has(key) && keySender(key) !== fingerprint && !(keySender(key) === identity.fingerprint && outbox.has(keyId(key))));
+    for (const key of missing) {
+      const where = await storedKey(key);
+      const record = where && (await request(store.db.transaction('messages').objectStore('messages').get(where)));
       if (!record || !link || link.state !== 'ready') continue;
       const header = await cryptoClient.peekEnvelope(record.env);
-      if (header.sender !== fingerprint && header.recipients.includes(fingerprint)) {
-        await link.send('env', record.env).catch(() => {});
-      }
+      if (header.recipients.includes(fingerprint)) await link.send('env', record.env).catch(() => {});
     }
   }
 
@@ -414,7 +497,7 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
     } catch {
       return true; // malformed control message: ignored
     }
-    if (type === 'ack' && Array.isArray(body.ids)) onAck(fingerprint, body.ids.slice(0, 1000));
+    if (type === 'ack' && Array.isArray(body.keys)) onAck(fingerprint, body.keys.slice(0, 1000));
     else if (type === 'read' && Array.isArray(body.ids)) onRead(fingerprint, body.ids.slice(0, 1000));
     else if (type === 'typing') onTyping(fingerprint, body.conv);
     else if (type === 'sync') onSync(fingerprint, body);
@@ -470,6 +553,10 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
           cryptoClient.openStored(record.env, record.rcpt),
           store.open(metaContext(record.id), record.meta),
         ]);
+        // The store is ours, but a record must still open as what it claims to be.
+        if (opened.conversationId !== conv.id || opened.messageId !== record.id) throw new Error('misplaced record');
+        const content = checkContent(JSON.parse(fromUtf8(opened.content)));
+        if (!content) throw new Error('malformed content');
         return {
           id: record.id,
           seq: record.seq,
@@ -477,7 +564,7 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
           mine: meta.mine,
           timestampMs: opened.timestampMs,
           lamport: opened.lamport,
-          content: JSON.parse(fromUtf8(opened.content)),
+          content,
           state: stateOf(meta, record.id, conv),
           delivered: meta.delivered ?? {},
           read: meta.read ?? {},
@@ -504,7 +591,7 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
     const now = Date.now();
     for (const m of unread) {
       m.readAt = now;
-      await updateMeta(m.id, (meta) => {
+      await updateMeta(messageKey(m.sender, m.id), (meta) => {
         meta.readAt = now;
       });
     }
@@ -531,6 +618,8 @@ export function createMessenger({ cryptoClient, store, identity, preferences, on
     ensureConversation,
     removeConversation,
     conversation: (id) => conversations.get(id),
+    /** The display name `fingerprint` gave itself in a conversation ('' if none). */
+    memberName: (conversationId, fingerprint) => conversations.get(conversationId)?.names?.[fingerprint] ?? '',
     conversations: () => [...conversations.values()],
     send,
     history,

@@ -16,6 +16,16 @@ import { fromBase64, fromUtf8, randomBytes, toBase64, toHex, utf8 } from './enco
 
 export const OFFER_TTL_MS = 30_000;
 export const MAX_PENDING_OFFERS = 16;
+/** Connections of a room still being set up (offered to us, or answered by
+ *  us) at once: beyond this, offers from new peer ids are ignored, so whoever
+ *  knows the room cannot make us build RTCPeerConnections without end. */
+export const MAX_CONNECTING = 8;
+/** Sealed offers and answers carry their time; older (or later) than this
+ *  is refused: a tracker or relay that replays one gets nothing. Generous,
+ *  because the two clocks may differ. */
+export const SIGNAL_MAX_AGE_MS = 10 * 60_000;
+/** Offer ids answered lately, refused if seen again within the window above. */
+const SEEN_OFFERS = 1024;
 export const MAX_OFFERS_PER_ANNOUNCE = 4;
 /** Announce at these delays after joining or losing a peer... */
 export const WARMUP_MS = [0, 1_000, 3_000, 7_000, 15_000];
@@ -42,6 +52,7 @@ export function createRoom(options) {
   const { cryptoClient, roomId, announceId, self, allowed, iceServers, handlers } = options;
   const connections = new Map(); // remote peer id -> connection
   const pending = new Map(); // offer id -> {pc, channel, timer}
+  const answered = new Set(); // offer ids (with sender) answered lately, oldest first
   let step = 0;
   let timer = null;
   let left = false;
@@ -55,6 +66,10 @@ export function createRoom(options) {
       return null; // not for this room, or tampered: ignore quietly
     }
   };
+
+  /** Whether a sealed signal's time is recent enough to act on. */
+  const fresh = (message) => Number.isFinite(message?.at) && Math.abs(Date.now() - message.at) <= SIGNAL_MAX_AGE_MS;
+  const connecting = () => [...connections.values()].filter((c) => c.link.state !== 'ready' && c.link.state !== 'closed').length;
 
   const readyFingerprints = () =>
     new Set([...connections.values()].filter((c) => c.link.state === 'ready').map((c) => c.link.peer.fingerprint));
@@ -156,7 +171,7 @@ export function createRoom(options) {
         pending.delete(offerId);
       }, OFFER_TTL_MS);
       pending.set(offerId, { pc, channel, timer });
-      return { offerId, payload: await seal({ kind: 'offer', from: self.peerId, to, offerId, sdp }) };
+      return { offerId, payload: await seal({ kind: 'offer', from: self.peerId, to, offerId, sdp, at: Date.now() }) };
     },
 
     /** Closes offers nobody received (the tracker reported an empty swarm):
@@ -176,20 +191,27 @@ export function createRoom(options) {
       if (left || from === self.peerId) return null;
       const message = await open(payload);
       if (message?.kind !== 'offer' || message.from !== from || (message.to && message.to !== self.peerId)) return null;
+      if (!fresh(message) || typeof message.offerId !== 'string' || typeof message.sdp !== 'string') return null;
+      const seen = `${from} ${message.offerId}`;
+      if (answered.has(seen)) return null; // replayed
       if (!prefers(connections.get(from), from)) return null;
+      if (!connections.has(from) && connecting() >= MAX_CONNECTING) return null;
+      answered.add(seen);
+      if (answered.size > SEEN_OFFERS) answered.delete(answered.values().next().value);
       const { pc, channel, sdp } = await acceptOffer(message.sdp, iceServers());
       if (left || !prefers(connections.get(from), from)) {
         pc.close();
         return null;
       }
       track({ peerId: from, role: 'answerer', offererId: from, pc, channel, via });
-      return seal({ kind: 'answer', from: self.peerId, to: from, offerId: message.offerId, sdp });
+      return seal({ kind: 'answer', from: self.peerId, to: from, offerId: message.offerId, sdp, at: Date.now() });
     },
 
     /** Completes one of our offers with a peer's answer. */
     async handleAnswer({ from, payload, via }) {
       const message = await open(payload);
       if (message?.kind !== 'answer' || message.from !== from || message.to !== self.peerId) return;
+      if (!fresh(message) || typeof message.sdp !== 'string') return;
       const offer = pending.get(message.offerId);
       if (!offer || left) return;
       pending.delete(message.offerId);

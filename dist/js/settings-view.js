@@ -62,7 +62,7 @@ function backupForm({ app }) {
       onclick: async () => {
         if (!input.files[0]) return;
         try {
-          const count = await importBackup(app.store, input.files[0]);
+          const count = await importBackup(app.store, input.files[0], app.cryptoClient);
           message.className = 'hint';
           message.textContent = `Restored ${count} records. Log out and in again to see them.`;
         } catch (error) {

@@ -113,6 +113,9 @@ export const DEFAULT_PREFERENCES = Object.freeze({
   notificationPreview: true,
   sound: false,
   maxRooms: 50,
+  // What contacts and group members see as your name ('' = "a contact").
+  // Never derived from the login username, which stays in the crypto worker.
+  displayName: '',
 });
 
 export async function loadPreferences(store) {

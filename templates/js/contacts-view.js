@@ -21,7 +21,7 @@ function ago(time) {
   return new Date(time).toLocaleString();
 }
 
-export function createContactsView({ friends, pendingKey, onChat }) {
+export function createContactsView({ friends, groups, pendingKey, onChat }) {
   const keyInput = el('textarea', { id: 'contact-key', rows: 3, spellcheck: false, placeholder: 'Public key or “add me” link', value: pendingKey ?? '' });
   const nickname = el('input', { id: 'contact-nickname', placeholder: 'Name (only you see it)', maxLength: 100 });
   const password = el('input', { id: 'contact-room-password', type: 'password', placeholder: 'Optional shared room password', autocomplete: 'off' });
@@ -31,6 +31,11 @@ export function createContactsView({ friends, pendingKey, onChat }) {
   const attempts = el('ul', { id: 'failed-attempts', className: 'attempts' });
   const attemptsSection = el('section', { className: 'card', id: 'failed-attempts-card', hidden: true },
     el('h3', { text: 'Refused connection attempts' }), attempts);
+  const invitations = el('ul', { id: 'refused-groups', className: 'attempts' });
+  const invitationsSection = el('section', { className: 'card', id: 'refused-groups-card', hidden: true },
+    el('h3', { text: 'Refused group invitations' }),
+    el('p', { className: 'hint', text: 'Someone sent a group description that does not hold together. Nothing of it was kept.' }),
+    invitations);
 
   const form = el('form', {
     id: 'add-contact-form',
@@ -100,9 +105,14 @@ export function createContactsView({ friends, pendingKey, onChat }) {
       el('span', { text: `${REASONS[attempt.reason] ?? `Refused (${attempt.reason})`}` }),
       attempt.fingerprint ? el('code', { className: 'fp', text: ` ${shortFingerprint(attempt.fingerprint)}` }) : null,
       el('span', { className: 'hint', text: ` — ${ago(attempt.at)} via ${attempt.via}` }))));
+    const refusedGroups = groups?.refusedDescriptors() ?? [];
+    invitationsSection.hidden = refusedGroups.length === 0;
+    replaceChildren(invitations, refusedGroups.map((refusal) => el('li', {},
+      el('span', { text: `“${refusal.name}”: ${refusal.why}` }),
+      el('span', { className: 'hint', text: ` — from ${friends.get(refusal.from) ? friends.title(friends.get(refusal.from)) : shortFingerprint(refusal.from)}, ${ago(refusal.at)}` }))));
   }
 
   const section = el('section', { id: 'contacts', className: 'card' }, el('h2', { text: 'Contacts' }), form, list);
   render();
-  return { element: el('div', {}, section, attemptsSection), render };
+  return { element: el('div', {}, section, attemptsSection, invitationsSection), render };
 }

@@ -2,7 +2,7 @@
 // paging, typing indicator and composer with attachments.
 
 import { el, replaceChildren } from './dom.js';
-import { messageView } from './message-view.js';
+import { messageView, unshowableView } from './message-view.js';
 import { PAGE_SIZE } from './messenger.js';
 
 export function createConversationView(conversationId, app, { onClose, onFocus }) {
@@ -10,18 +10,27 @@ export function createConversationView(conversationId, app, { onClose, onFocus }
   const conv = messenger.conversation(conversationId);
   const friend = conv.kind === 'pair' ? friends.get(conv.ref) : null;
   const group = conv.kind === 'group' ? groups.get(conv.ref) : null;
-  const loaded = new Map(); // message id -> {message, node}
-  const opened = new Map(); // file id -> object URL of the decrypted image
+  // Keyed by sequence number: unique in a conversation, whatever ids peers chose.
+  const loaded = new Map(); // seq -> {message, node}
+  const opened = new Map(); // `${owner}:${fileId}` -> object URL of the decrypted image
   let oldestSeq = Infinity;
   let exhausted = false;
   let loading = false;
 
-  const names = (fingerprint, fallback) => {
+  /**
+   * Who a fingerprint is, as shown here: "You"; a contact by the nickname
+   * you gave them; anyone else by the display name they gave themselves,
+   * marked with "~" (they chose it), and always with the start of their
+   * fingerprint, so a chosen name cannot pass for one of your contacts.
+   */
+  const names = (fingerprint) => {
     if (fingerprint === app.identity.fingerprint) return 'You';
     const f = friends.get(fingerprint);
-    if (f) return friends.title(f);
-    const member = group?.members.find((m) => m.fingerprint === fingerprint);
-    return member?.name || fallback || `${fingerprint.slice(0, 8)}…`;
+    if (f?.nickname) return f.nickname;
+    const stated = messenger.memberName(conversationId, fingerprint);
+    const short = `${fingerprint.slice(0, 8)}…`;
+    if (f) return stated ? `~${stated} (${short})` : friends.title(f);
+    return stated ? `~${stated} (${short})` : `a contact (${short})`;
   };
 
   const list = el('ol', { className: 'messages', 'aria-live': 'polite' });
@@ -35,18 +44,21 @@ export function createConversationView(conversationId, app, { onClose, onFocus }
   const fileInput = el('input', { type: 'file', multiple: true, hidden: true, className: 'attach-input' });
   const composeError = el('p', { className: 'error compose-error', role: 'alert', hidden: true });
 
+  const imageKey = (message) => `${message.sender}:${message.content.fileId}`;
+
   function context() {
     return {
       names,
       group: !!group,
       transfers,
-      fullImage: (fileId) => opened.get(fileId) ?? null,
-      openFile: async (content) => {
-        const blob = await transfers.blob(content.fileId);
+      fullImage: (message) => opened.get(imageKey(message)) ?? null,
+      openFile: async (message) => {
+        const { content } = message;
+        const blob = await transfers.blob(message.sender, content);
         const url = URL.createObjectURL(blob);
         if (content.mime.startsWith('image/')) {
-          opened.set(content.fileId, url);
-          const entry = [...loaded.values()].find((x) => x.message.content.fileId === content.fileId);
+          opened.set(imageKey(message), url);
+          const entry = loaded.get(message.seq);
           if (entry) render(entry.message);
         } else {
           el('a', { href: url, download: content.name }).click();
@@ -56,11 +68,18 @@ export function createConversationView(conversationId, app, { onClose, onFocus }
     };
   }
 
+  /** Each message is drawn on its own: one that cannot be shown says so and
+   *  never stops the others from rendering. */
   function render(message) {
-    const node = messageView(message, context());
-    const existing = loaded.get(message.id);
+    let node;
+    try {
+      node = messageView(message, context());
+    } catch {
+      node = unshowableView(message);
+    }
+    const existing = loaded.get(message.seq);
     if (existing) existing.node.replaceWith(node);
-    loaded.set(message.id, { message, node });
+    loaded.set(message.seq, { message, node });
     return node;
   }
 
@@ -76,7 +95,7 @@ export function createConversationView(conversationId, app, { onClose, onFocus }
     const page = await messenger.history(conversationId, { beforeSeq: oldestSeq, limit: PAGE_SIZE });
     if (page.length < PAGE_SIZE) exhausted = true;
     for (const message of page) {
-      if (loaded.has(message.id)) continue;
+      if (loaded.has(message.seq)) continue;
       insertInOrder(render(message), message.seq);
       oldestSeq = Math.min(oldestSeq, message.seq);
     }
@@ -94,7 +113,7 @@ export function createConversationView(conversationId, app, { onClose, onFocus }
     const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 60;
     const newest = await messenger.history(conversationId, { limit: Math.max(PAGE_SIZE, Math.min(loaded.size + 5, 500)) });
     for (const message of newest) {
-      const existing = loaded.get(message.id);
+      const existing = loaded.get(message.seq);
       if (!existing) {
         insertInOrder(render(message), message.seq);
         oldestSeq = Math.min(oldestSeq, message.seq);
@@ -160,7 +179,7 @@ export function createConversationView(conversationId, app, { onClose, onFocus }
     replaceChildren(membersPanel,
       el('ul', { className: 'members' }, group.members.map((m) => el('li', { 'data-member': m.fingerprint },
         el('span', { className: `dot ${online.has(m.fingerprint) || m.fingerprint === app.identity.fingerprint ? 'on' : ''}` }),
-        el('span', { text: names(m.fingerprint, m.name) }),
+        el('span', { text: names(m.fingerprint) }),
         m.fingerprint === group.creator ? el('span', { className: 'hint', text: ' (creator)' }) : null,
         creator && m.fingerprint !== app.identity.fingerprint
           ? el('button', { type: 'button', className: 'ghost danger', text: 'Remove', onclick: () => groups.removeMember(group.id, m.fingerprint) })
@@ -294,7 +313,9 @@ export function createConversationView(conversationId, app, { onClose, onFocus }
       if (event?.file && !event.message) {
         // Transfer progress: redraw that message only. Reloading the history
         // for every chunk kept the worker busy decrypting old messages.
-        for (const entry of loaded.values()) if (entry.message.content.fileId === event.file) render(entry.message);
+        for (const entry of loaded.values()) {
+          if (entry.message.content.fileId === event.file && entry.message.sender === event.owner) render(entry.message);
+        }
       } else if (event?.conversation === conversationId) {
         refresh();
       }

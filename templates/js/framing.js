@@ -113,19 +113,37 @@ export function createSender(sendFrame, { chunkSize = CHUNK_SIZE, window = SEND_
   };
 }
 
+/** Bytes of unfinished messages held for one peer at once: a peer that
+ *  announces big messages and sends them slowly cannot make us hold more. */
+export const MAX_BUFFERED = 8 * 1024 * 1024;
+
 /**
  * Reassembles messages. `limitFor(type)` gives the largest accepted size of a
- * type (default MAX_MESSAGE); violations throw FramingError: the caller drops
- * the session rather than buffer unbounded data from a peer.
+ * type; a type without a limit (0 or undefined) is refused outright. Memory
+ * grows only as data arrives (never by what a FIRST frame announces) and is
+ * bounded by `maxBuffered` per peer. Violations throw FramingError: the caller
+ * drops the session rather than buffer unbounded data from a peer.
  */
-export function createReceiver({ onMessage, onProgress, limitFor = () => MAX_MESSAGE }) {
-  const partial = new Map(); // id -> {type, total, buffer, received}
+export function createReceiver({ onMessage, onProgress, limitFor = () => 0, maxBuffered = MAX_BUFFERED }) {
+  const partial = new Map(); // id -> {type, total, parts: Uint8Array[], received}
+  let buffered = 0;
+
+  function checkType(type, total) {
+    const limit = limitFor(type) ?? 0;
+    if (!(limit > 0)) throw new FramingError(`unknown message type ${JSON.stringify(type)}`);
+    if (total > limit) throw new FramingError(`${type} message exceeds its size limit`);
+  }
+  function hold(bytes) {
+    if (buffered + bytes > maxBuffered) throw new FramingError('too much unfinished data from this peer');
+    buffered += bytes;
+  }
+
   return {
     push(bytes) {
       const frame = decodeFrame(bytes);
       if (frame.kind === KIND.WHOLE) {
         if (frame.data.length !== frame.total) throw new FramingError('length mismatch');
-        if (frame.total > limitFor(frame.type)) throw new FramingError(`${frame.type} message exceeds its size limit`);
+        checkType(frame.type, frame.total);
         onProgress?.(frame.type, frame.id, frame.total, frame.total);
         onMessage(frame.type, frame.data.slice());
         return null;
@@ -133,11 +151,10 @@ export function createReceiver({ onMessage, onProgress, limitFor = () => MAX_MES
       if (frame.kind === KIND.FIRST) {
         if (partial.has(frame.id)) throw new FramingError('message id reused');
         if (partial.size >= MAX_PARTIAL) throw new FramingError('too many messages in flight');
-        if (frame.total > limitFor(frame.type)) throw new FramingError(`${frame.type} message exceeds its size limit`);
+        checkType(frame.type, frame.total);
         if (frame.data.length >= frame.total) throw new FramingError('first chunk holds the whole message');
-        const buffer = new Uint8Array(frame.total);
-        buffer.set(frame.data);
-        partial.set(frame.id, { type: frame.type, total: frame.total, buffer, received: frame.data.length });
+        hold(frame.data.length);
+        partial.set(frame.id, { type: frame.type, total: frame.total, parts: [frame.data.slice()], received: frame.data.length });
         onProgress?.(frame.type, frame.id, frame.data.length, frame.total);
         return null;
       }
@@ -148,13 +165,21 @@ export function createReceiver({ onMessage, onProgress, limitFor = () => MAX_MES
         if (end > message.total || (frame.kind === KIND.MIDDLE && end === message.total)) {
           throw new FramingError('chunks exceed the announced length');
         }
-        message.buffer.set(frame.data, message.received);
+        if (frame.kind === KIND.LAST && end !== message.total) throw new FramingError('message ended short');
+        hold(frame.data.length);
+        message.parts.push(frame.data.slice());
         message.received = end;
         onProgress?.(message.type, frame.id, end, message.total);
         if (frame.kind === KIND.LAST) {
-          if (end !== message.total) throw new FramingError('message ended short');
           partial.delete(frame.id);
-          onMessage(message.type, message.buffer);
+          buffered -= message.total;
+          const whole = new Uint8Array(message.total);
+          let offset = 0;
+          for (const part of message.parts) {
+            whole.set(part, offset);
+            offset += part.length;
+          }
+          onMessage(message.type, whole);
         }
         return null;
       }
@@ -162,6 +187,10 @@ export function createReceiver({ onMessage, onProgress, limitFor = () => MAX_MES
     },
     get pending() {
       return partial.size;
+    },
+    /** Bytes of unfinished messages held right now. */
+    get buffered() {
+      return buffered;
     },
   };
 }

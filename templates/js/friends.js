@@ -3,6 +3,7 @@
 // conversation. Rooms are joined and left by the room cycler (cycling.js).
 
 import { decode as fromBase64url, encode as toBase64url } from './encoding.js';
+import { frameLimit } from './protocol.js';
 
 const FRIENDS_KEY = 'friends';
 const MAX_FAILED_ATTEMPTS = 50;
@@ -199,14 +200,4 @@ export function createFriends({ cryptoClient, store, network, identity, messenge
       friends.clear();
     },
   };
-}
-
-/** Largest message accepted per frame type from a peer. */
-export function frameLimit(type) {
-  switch (type) {
-    case 'env': return 1.2 * 1024 * 1024;
-    case 'file-chunk': return 4.1 * 1024 * 1024;
-    case 'ack': case 'read': case 'typing': case 'sync': case 'file-get': case 'call': case 'rtc': return 64 * 1024;
-    default: return 64 * 1024 * 1024;
-  }
 }

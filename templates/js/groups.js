@@ -1,16 +1,23 @@
-// Groups: a random group id and secret (the room), a name, a creator and a
-// member list. The creator invites contacts (the invitation travels as an
-// envelope in each pair conversation) and is the only one who changes the
+// Groups: an id bound to the creator, a secret (the room), a name, a creator
+// and a member list. The creator invites contacts (the invitation travels as
+// an envelope in each pair conversation) and is the only one who changes the
 // member list; anyone may leave. Removing someone rotates the secret, so the
 // removed member can no longer find the room. Group messages are envelopes
 // sealed to every member; online members pass on what others missed.
+//
+// Nothing in a descriptor is taken on trust: its id must derive from its
+// creator and nonce (worker/src/identity.rs `group_id`), so no one else can
+// ever be the creator of that id; every member's key must hash to the
+// fingerprint listed with it. Descriptors carry no names of members: each
+// member states its own display name in its messages (content.js `n`).
 
 import { decode as fromBase64url, encode as toBase64url, fromHex, toHex } from './encoding.js';
-import { frameLimit } from './friends.js';
+import { frameLimit } from './protocol.js';
+import { MAX_GROUP_MEMBERS } from './content.js';
 
 const GROUPS_KEY = 'groups';
 /** The full mesh stays workable up to this many members (each pair connects). */
-export const MAX_GROUP_MEMBERS = 12;
+export { MAX_GROUP_MEMBERS };
 
 function groupError(message, code) {
   return Object.assign(new Error(message), { code });
@@ -18,10 +25,11 @@ function groupError(message, code) {
 
 export function createGroups({ cryptoClient, store, network, identity, messenger, friends, frames, onChange }) {
   const groups = new Map(); // group id hex -> group
+  const refused = []; // descriptors refused lately, for the UI: {group, name, from, why, at}
 
   const descriptor = (g) => ({
-    id: g.id, secret: g.secret, name: g.name, creator: g.creator, epoch: g.epoch,
-    members: g.members.map((m) => ({ fingerprint: m.fingerprint, spki: m.spki, name: m.name })),
+    id: g.id, nonce: g.nonce, secret: g.secret, name: g.name, creator: g.creator, epoch: g.epoch,
+    members: g.members.map((m) => ({ fingerprint: m.fingerprint, spki: m.spki })),
   });
   const save = () => store.put(GROUPS_KEY, [...groups.values()].map((g) => ({ ...descriptor(g), removed: g.removed ?? false })));
 
@@ -97,13 +105,14 @@ export function createGroups({ cryptoClient, store, network, identity, messenger
     if (!name.trim()) throw groupError('Give the group a name.', 'no-name');
     if (!picked.length) throw groupError('Pick at least one contact.', 'no-members');
     if (picked.length + 1 > MAX_GROUP_MEMBERS) throw groupError(`Groups hold at most ${MAX_GROUP_MEMBERS} members.`, 'too-many');
-    const id = toHex(await cryptoClient.call('random.bytes', { length: 16 }));
+    const nonce = await cryptoClient.call('random.bytes', { length: 16 });
+    const id = await cryptoClient.call('group.id', { creator: identity.fingerprint, nonce });
     const secret = toBase64url(await cryptoClient.call('random.bytes', { length: 32 }));
     const g = {
-      id, secret, name: name.trim().slice(0, 100), creator: identity.fingerprint, epoch: 1,
+      id, nonce: toHex(nonce), secret, name: name.trim().slice(0, 100), creator: identity.fingerprint, epoch: 1,
       members: [
-        { fingerprint: identity.fingerprint, spki: toBase64url(identity.spki), name: identity.username },
-        ...picked.map((f) => ({ fingerprint: f.fingerprint, spki: toBase64url(f.spki), name: f.nickname })),
+        { fingerprint: identity.fingerprint, spki: toBase64url(identity.spki) },
+        ...picked.map((f) => ({ fingerprint: f.fingerprint, spki: toBase64url(f.spki) })),
       ],
     };
     await register(g);
@@ -114,18 +123,45 @@ export function createGroups({ cryptoClient, store, network, identity, messenger
     return g;
   }
 
+  /**
+   * Why a descriptor (already well formed: content.js) cannot be adopted, or
+   * null when it can: it must come from its creator, its id must derive from
+   * that creator, and each member's key must be the one its fingerprint names.
+   */
+  async function refusal(incoming, from) {
+    if (from !== incoming.creator) return 'sent by someone other than its creator';
+    const id = await cryptoClient.call('group.id', { creator: incoming.creator, nonce: fromHex(incoming.nonce) });
+    if (id !== incoming.id) return 'its id does not belong to its creator';
+    for (const member of incoming.members) {
+      let fingerprint;
+      try {
+        ({ fingerprint } = await cryptoClient.inspectKey(fromBase64url(member.spki)));
+      } catch {
+        return 'a member key is not valid';
+      }
+      if (fingerprint !== member.fingerprint) return 'a member key does not match its fingerprint';
+    }
+    return null;
+  }
+
   /** Applies a group description received from its creator. */
   async function adopt(incoming, { from }) {
-    if (!incoming || typeof incoming.id !== 'string' || !/^[0-9a-f]{32}$/.test(incoming.id)) return;
+    if (!incoming) return;
     const current = groups.get(incoming.id);
     if (current && incoming.epoch <= current.epoch) return;
-    if (from !== incoming.creator || (current && current.creator !== incoming.creator)) return;
-    const members = (incoming.members ?? []).slice(0, MAX_GROUP_MEMBERS).filter((m) => typeof m.spki === 'string');
+    const why = await refusal(incoming, from);
+    if (why) {
+      refused.unshift({ group: incoming.id, name: incoming.name, from, why, at: Date.now() });
+      refused.length = Math.min(refused.length, 20);
+      onChange?.({ refusedGroup: incoming.id });
+      return;
+    }
+    const members = incoming.members;
     const isMember = members.some((m) => m.fingerprint === identity.fingerprint);
     const g = current ?? { id: incoming.id };
     const secretChanged = current && current.secret !== incoming.secret;
     Object.assign(g, {
-      secret: incoming.secret, name: String(incoming.name ?? 'Group').slice(0, 100), creator: incoming.creator,
+      nonce: incoming.nonce, secret: incoming.secret, name: incoming.name.slice(0, 100), creator: incoming.creator,
       epoch: incoming.epoch, members, removed: !isMember,
     });
     await register(g);
@@ -182,7 +218,7 @@ export function createGroups({ cryptoClient, store, network, identity, messenger
       if (!g || g.creator !== identity.fingerprint || !friend) return;
       if (g.members.some((m) => m.fingerprint === fingerprint)) return;
       if (g.members.length >= MAX_GROUP_MEMBERS) throw groupError(`Groups hold at most ${MAX_GROUP_MEMBERS} members.`, 'too-many');
-      g.members.push({ fingerprint, spki: toBase64url(friend.spki), name: friend.nickname });
+      g.members.push({ fingerprint, spki: toBase64url(friend.spki) });
       await update(g);
       await invite(g, [fingerprint]);
       onChange?.({ group: id });
@@ -197,6 +233,8 @@ export function createGroups({ cryptoClient, store, network, identity, messenger
       await save();
       onChange?.({ group: id });
     },
+    /** Group descriptors refused lately (newest first), with the reason. */
+    refusedDescriptors: () => [...refused],
     /** Online members of a group right now. */
     onlineMembers: (id) => [...(groups.get(id)?.links.keys() ?? [])],
     roomCandidates: () => [...groups.values()].filter((g) => !g.removed).map((g) => ({

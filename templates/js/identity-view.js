@@ -3,6 +3,7 @@
 
 import { el, copyText } from './dom.js';
 import { encode as base64url } from './encoding.js';
+import { cleanDisplayName, MAX_DISPLAY_NAME } from './content.js';
 import * as qr from './qr.js';
 
 /** 64 hex digits in groups of four, as people compare them. */
@@ -35,8 +36,31 @@ function copyRow(id, label, value, { multiline = false } = {}) {
   return [el('label', { for: id, text: label }), el('div', { className: 'row' }, field, button, done)];
 }
 
+/** The display name form: what others see as your name. */
+function displayNameForm(preferences, onSave) {
+  const input = el('input', {
+    id: 'display-name', maxLength: MAX_DISPLAY_NAME, value: preferences.displayName ?? '', placeholder: 'a contact',
+    autocomplete: 'off', spellcheck: false,
+  });
+  const message = el('span', { id: 'display-name-message', className: 'hint', role: 'status' });
+  const save = el('button', {
+    type: 'button', className: 'ghost', id: 'display-name-save', text: 'Save',
+    onclick: async () => {
+      const name = cleanDisplayName(input.value);
+      input.value = name;
+      await onSave(name);
+      message.textContent = 'Saved';
+    },
+  });
+  return [
+    el('label', { for: 'display-name', text: 'Display name (shown to your contacts and group members with your messages)' }),
+    el('div', { className: 'row' }, input, save, message),
+    el('p', { className: 'hint', text: 'Pick any name: it is not your login. Your username never leaves this tab’s crypto worker. Empty shows you as “a contact”.' }),
+  ];
+}
+
 /** The identity panel: fingerprint, public key, add-me link and QR code. */
-export function identityPanel(identity) {
+export function identityPanel(identity, { preferences, onSaveDisplayName } = {}) {
   const spkiText = base64url(identity.spki);
   const link = addMeLink(identity.spki);
   const code = qr.encode(link, 'M');
@@ -46,7 +70,8 @@ export function identityPanel(identity) {
   canvas.setAttribute('aria-label', 'QR code of your add-me link');
 
   const panel = el('section', { id: 'identity', className: 'card' },
-    el('h2', {}, 'Logged in as ', el('span', { id: 'identity-username', text: identity.username })),
+    el('h2', { text: 'Your identity' }),
+    ...(preferences ? displayNameForm(preferences, onSaveDisplayName) : []),
     el('p', { className: 'hint', text: `RSA-${identity.bits} identity, derived in ${(identity.derivedMs / 1000).toFixed(1)} s. Your private key stays inside this tab's crypto worker and is forgotten when you log out or close the tab.` }),
     el('label', { text: 'Fingerprint' }),
     el('p', { id: 'fingerprint', className: 'fingerprint', text: groupFingerprint(identity.fingerprint) }),

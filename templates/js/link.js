@@ -3,7 +3,7 @@
 // end, then every frame is sealed by the worker under per-direction keys.
 
 import { createReceiver, createSender, encodeFrame, KIND } from './framing.js';
-import { channelOpen, dtlsFingerprint } from './peer.js';
+import { channelOpen, dtlsFingerprint, presentedCertificate } from './peer.js';
 import { randomBytes, toHex } from './encoding.js';
 
 export const CONNECT_TIMEOUT_MS = 20_000;
@@ -190,6 +190,12 @@ export function createLink({ cryptoClient, pc, channel, role, roomId, instance, 
     try {
       const dtlsRemote = dtlsFingerprint(pc.remoteDescription?.sdp);
       remoteDtls = toHex(dtlsRemote);
+      // Where the browser shows the certificate the peer really presented,
+      // it must be the one the SDP (and so the handshake) names.
+      const presented = await presentedCertificate(pc, (bytes) => call('hash.digest', { bytes }));
+      if (presented && toHex(presented) !== remoteDtls) {
+        throw Object.assign(new Error('link: the peer presented another DTLS certificate than its description names'), { code: 'channel-binding' });
+      }
       const result = await call('handshake.start', {
         roomId,
         role,
@@ -202,7 +208,8 @@ export function createLink({ cryptoClient, pc, channel, role, roomId, instance, 
       handshakeStarted.resolve();
     } catch (error) {
       handshakeStarted.reject(error);
-      close('handshake-failed');
+      if (error.code === 'channel-binding') handlers.onRejected?.(error);
+      close(error.code === 'channel-binding' ? 'channel-binding' : 'handshake-failed');
     }
   }
 

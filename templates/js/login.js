@@ -19,6 +19,7 @@ const STAGES = {
 const ERROR_TEXT = {
   'invalid-username': 'Enter a username (at most 256 bytes).',
   'invalid-password': 'Enter a password (at most 1024 bytes).',
+  'unassigned-character': null, // the worker's message names the character
   'unsupported-key-size': 'Choose a key size of 2048, 3072 or 4096 bits.',
   'wasm-load': 'The crypto engine could not be loaded. Reload the page; if this persists, this copy of Trustero may be damaged.',
   'worker-load': 'The crypto worker could not be loaded or failed its integrity check. Reload the page.',
@@ -114,10 +115,12 @@ export function mountLogin(root, { cryptoClient, onLogin, notice }) {
         stageText.textContent = STAGES[stage] ?? stage;
       });
       password.value = '';
-      onLogin({ ...identity, username: username.value.trim(), derivedMs: performance.now() - started });
+      // The username stays in the worker: the page keeps only the public identity.
+      username.value = '';
+      onLogin({ ...identity, derivedMs: performance.now() - started });
     } catch (failure) {
       replaceChildren(status);
-      showError(ERROR_TEXT[failure.code] ?? `Login failed: ${failure.message}`);
+      showError(ERROR_TEXT[failure.code] ?? `Login failed: ${failure.message.replace(/^crypto: /, '')}`);
       controls.forEach((c) => { c.disabled = false; });
     } finally {
       clearInterval(timer);

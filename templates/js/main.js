@@ -45,7 +45,7 @@ function showConflict(claim, identity) {
   });
   replaceChildren(root, el('section', { className: 'card', id: 'tab-conflict' },
     el('h2', { text: 'Already open in another tab' }),
-    el('p', { text: `Trustero is running as ${identity.username} in another tab or window of this browser. Two tabs would deliver the same messages twice, so only one runs at a time.` }),
+    el('p', { text: `Trustero is running with this identity (fingerprint ${identity.fingerprint.slice(0, 16)}…) in another tab or window of this browser. Two tabs would deliver the same messages twice, so only one runs at a time.` }),
     button,
     el('button', { type: 'button', className: 'ghost', text: 'Log out here', onclick: async () => {
       await app.cryptoClient.logout();
@@ -86,6 +86,7 @@ async function openSession(identity, claim) {
     store: app.store,
     identity,
     preferences: () => app.preferences,
+    displayName: () => app.preferences.displayName,
     onChange: refresh,
     onIncoming: (conversation, message) => app.notifier.incoming(conversation, message, preview(message.content)),
     onAttach: () => app.transfers?.resume(),
@@ -109,6 +110,8 @@ async function openSession(identity, claim) {
     cryptoClient: app.cryptoClient,
     store: app.store,
     messenger: app.messenger,
+    identity,
+    membersOf: (conversationId) => (app.messenger.conversation(conversationId)?.members ?? []).map((m) => m.fingerprint),
     onChange: refresh,
     linkTo,
     // Whoever announced the file first, then anyone else in that conversation.

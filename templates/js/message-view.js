@@ -44,22 +44,28 @@ function time(ms) {
 
 function fileBody(message, { transfers, openFile, fullImage }) {
   const content = message.content;
-  const status = transfers.status(content.fileId);
-  const isImage = content.mime?.startsWith('image/');
+  const status = transfers.status(message.sender, content.fileId);
+  const isImage = content.mime.startsWith('image/');
   const node = el('div', { className: 'file', 'data-file': content.fileId });
-  const full = isImage ? fullImage(content.fileId) : null;
+  const full = isImage ? fullImage(message) : null;
   if (full) {
     node.append(el('img', { className: 'full', src: full, alt: content.name }));
   } else if (isImage && content.thumb?.startsWith('data:image/jpeg;base64,')) {
     node.append(el('img', { className: 'thumb', src: content.thumb, alt: content.name, width: content.width, height: content.height }));
   }
   node.append(el('div', { className: 'file-name' }, el('span', { text: isImage ? '📷 ' : '📎 ' }), el('span', { text: content.name }), el('span', { className: 'hint', text: ` · ${formatSize(content.size)}` })));
-  if (status && status.state !== 'complete') {
+  if (status?.needsRequest) {
+    node.append(el('button', {
+      type: 'button', className: 'ghost', text: 'Download', 'data-download-file': content.fileId,
+      onclick: () => transfers.request(message.sender, content.fileId),
+    }));
+    node.append(el('span', { className: 'hint transfer-state', text: ' large files download when you ask' }));
+  } else if (status && status.state !== 'complete') {
     node.append(el('progress', { className: 'transfer', max: status.chunks, value: status.received, 'data-file': content.fileId }));
     node.append(el('span', { className: 'hint transfer-state', text: status.error ?? (status.state === 'waiting' ? 'waiting for the sender to be online' : status.state) }));
   }
   if (status?.state === 'complete') {
-    if (!full) node.append(el('button', { type: 'button', className: 'ghost', text: isImage ? 'Open' : 'Save', 'data-open-file': content.fileId, onclick: () => openFile(content) }));
+    if (!full) node.append(el('button', { type: 'button', className: 'ghost', text: isImage ? 'Open' : 'Save', 'data-open-file': content.fileId, onclick: () => openFile(message) }));
   }
   return node;
 }
@@ -67,10 +73,23 @@ function fileBody(message, { transfers, openFile, fullImage }) {
 function systemText(content, names) {
   switch (content.t) {
     case 'group-invite': return `invited you to the group “${content.group?.name ?? ''}”`;
-    case 'group-update': return `updated the group: ${(content.group?.members ?? []).map((m) => names(m.fingerprint, m.name)).join(', ')}`;
+    case 'group-update': return `updated the group: ${content.group.members.map((m) => names(m.fingerprint)).join(', ')}`;
     case 'group-leave': return 'left the group';
     default: return 'sent something this version cannot show';
   }
+}
+
+/** What stands in for a message whose content cannot be drawn. */
+export function unshowableView(message) {
+  return el('li', { className: 'message broken', 'data-seq': message.seq },
+    el('p', { className: 'body hint', text: 'This message could not be shown.' }));
+}
+
+/** A time an element can show, or null (the worker bounds timestamps; this
+ *  keeps the view safe whatever it is given). */
+function safeDate(ms) {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? null : date;
 }
 
 /** A message element; `context` gives names, transfers and actions. */
@@ -87,7 +106,7 @@ export function messageView(message, context) {
         : el('p', { className: 'body system', text: systemText(message.content, names) });
   const meta = el('div', { className: 'meta' },
     group && !message.mine ? el('span', { className: 'sender', text: names(message.sender) }) : null,
-    el('time', { dateTime: new Date(message.timestampMs).toISOString(), text: time(message.timestampMs) }),
+    safeDate(message.timestampMs) ? el('time', { dateTime: safeDate(message.timestampMs).toISOString(), text: time(message.timestampMs) }) : null,
     message.mine ? el('span', { className: `state ${message.state}`, 'data-state': message.state, title: STATE_TITLE[message.state], text: STATE_TEXT[message.state] ?? '' }) : null);
   return el('li', { className: `message ${message.mine ? 'mine' : 'theirs'}`, 'data-id': message.id, 'data-seq': message.seq }, body, meta);
 }

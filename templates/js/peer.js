@@ -73,9 +73,26 @@ export async function acceptAnswer(pc, answerSdp) {
  * why the handshake signs both: they name the two ends of this connection.
  */
 export function dtlsFingerprint(sdp) {
-  const match = /^a=fingerprint:sha-256 ([0-9A-Fa-f:]{95})\s*$/m.exec(sdp ?? '');
+  // Every fingerprint line, whatever its hash or its place (session or
+  // media level): an SDP naming two certificates could be accepted by
+  // WebRTC with one while the handshake signs the other, so it is refused.
+  const lines = (sdp ?? '').match(/^a=fingerprint:.*$/gim) ?? [];
+  if (lines.length > 1) throw peerError('SDP names more than one DTLS certificate');
+  const match = /^a=fingerprint:sha-256 ([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){31})\s*$/i.exec(lines[0] ?? '');
   if (!match) throw peerError('SDP has no SHA-256 DTLS fingerprint');
   return Uint8Array.from(match[1].split(':'), (pair) => parseInt(pair, 16));
+}
+
+/**
+ * The SHA-256 of the DTLS certificate the peer actually presented, when the
+ * browser exposes it (`RTCDtlsTransport.getRemoteCertificates`), else null.
+ * `digest(bytes)` hashes in the crypto worker.
+ */
+export async function presentedCertificate(pc, digest) {
+  const transport = pc.sctp?.transport;
+  const certificates = typeof transport?.getRemoteCertificates === 'function' ? transport.getRemoteCertificates() : [];
+  if (!certificates.length) return null;
+  return digest(new Uint8Array(certificates[0]));
 }
 
 /** Resolves when `channel` is open (rejects if it closes first or times out). */

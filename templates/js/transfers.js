@@ -3,22 +3,35 @@
 // envelope carrying the key and the root hash, and fetched by the recipient
 // chunk by chunk from whoever has them — resuming where it stopped after a
 // reconnect, and checked against the signed root hash at the end.
+//
+// A file is known by its *owner* (the fingerprint that announced it) and its
+// id: ids are chosen by senders, so another member who reuses someone's file
+// id gets a separate file, never a place in theirs. Whatever is shown or
+// saved is checked against the key and root hash of the very message it
+// belongs to.
 
 import { fromBase64, fromHex, fromUtf8, toBase64, toHex, utf8 } from './encoding.js';
 import { request } from './store.js';
+import { FILE_CHUNK_SIZE, MAX_FILE_SIZE } from './content.js';
 
 /** Bytes per chunk: large enough to be efficient, small enough to resume. */
-export const CHUNK_SIZE = 256 * 1024;
-/** Files up to this size download without asking. */
+export const CHUNK_SIZE = FILE_CHUNK_SIZE;
+/** Files up to this size download without asking; larger ones on request. */
 export const AUTO_DOWNLOAD = 64 * 1024 * 1024;
+export { MAX_FILE_SIZE };
 const FILES_KEY = 'files';
 /** Chunks being sent at once to one peer (framing interleaves them). */
 const SERVE_WINDOW = 3;
 const THUMBNAIL_PX = 320;
+/** owner fingerprint (32) ‖ file id (16) ‖ u32 index, then the sealed chunk. */
+const CHUNK_HEADER = 52;
 
 function transferError(message, code) {
   return Object.assign(new Error(message), { code });
 }
+
+/** How files are keyed here and in the `chunks` store. */
+export const fileKey = (owner, fileId) => `${owner}:${fileId}`;
 
 /** A small JPEG preview of an image file, as a data: URL (null if not an image). */
 async function thumbnail(file) {
@@ -36,27 +49,58 @@ async function thumbnail(file) {
   }
 }
 
-export function createTransfers({ cryptoClient, store, messenger, linkTo, sourcesFor, onChange }) {
-  const files = new Map(); // file id hex -> {info, have:Set, state, progress, from, conversation}
-  const serving = new Map(); // `${fp} ${fileId}` -> cancel flag
+/** Encodes a chunk frame. */
+export function encodeChunkFrame(owner, fileId, index, sealed) {
+  const frame = new Uint8Array(CHUNK_HEADER + sealed.length);
+  frame.set(fromHex(owner), 0);
+  frame.set(fromHex(fileId), 32);
+  new DataView(frame.buffer).setUint32(48, index);
+  frame.set(sealed, CHUNK_HEADER);
+  return frame;
+}
+
+/** Decodes a chunk frame, or null. */
+export function decodeChunkFrame(bytes) {
+  if (!(bytes instanceof Uint8Array) || bytes.length <= CHUNK_HEADER) return null;
+  return {
+    owner: toHex(bytes.subarray(0, 32)),
+    fileId: toHex(bytes.subarray(32, 48)),
+    index: new DataView(bytes.buffer, bytes.byteOffset + 48, 4).getUint32(0),
+    sealed: bytes.slice(CHUNK_HEADER),
+  };
+}
+
+/**
+ * identity: ours; membersOf(conversationId) → fingerprints that may fetch a
+ * conversation's files; linkTo(fingerprint) → a ready link; sourcesFor(file)
+ * → fingerprints to ask, in order.
+ */
+export function createTransfers({ cryptoClient, store, messenger, identity, membersOf, linkTo, sourcesFor, onChange }) {
+  const files = new Map(); // fileKey -> {info, owner, have:Set, state, conversation, from, mine, requested}
+  const serving = new Map(); // `${fp} ${fileKey}` -> cancel flag
   let saveTimer = null;
 
   const call = (type, args, options) => cryptoClient.call(type, args, options);
+  const keyOf = (file) => fileKey(file.owner, file.info.fileId);
   const save = () => {
     clearTimeout(saveTimer);
-    saveTimer = setTimeout(() => store.put(FILES_KEY, [...files.values()].map(({ info, state, conversation, from, mine }) => ({ info, state, conversation, from, mine }))), 200);
+    saveTimer = setTimeout(() => store.put(FILES_KEY, [...files.values()].map(({ info, owner, state, conversation, from, mine, requested }) => ({
+      info, owner, state, conversation, from, mine, requested: !!requested,
+    }))), 200);
   };
-  const changed = (file) => onChange?.({ file: file.info.fileId, conversation: file.conversation });
+  const changed = (file) => onChange?.({ file: file.info.fileId, owner: file.owner, conversation: file.conversation });
+  const chunkRange = (key) => IDBKeyRange.bound([key, 0], [key, Infinity]);
 
-  async function chunkKeys(fileId) {
-    const range = IDBKeyRange.bound([fileId, 0], [fileId, Infinity]);
-    return new Set((await request(store.db.transaction('chunks').objectStore('chunks').getAllKeys(range))).map((k) => k[1]));
+  async function chunkKeys(key) {
+    return new Set((await request(store.db.transaction('chunks').objectStore('chunks').getAllKeys(chunkRange(key)))).map((k) => k[1]));
   }
 
   /** Encrypts and stores a file, then sends the envelope announcing it. */
   async function attach(conversationId, file, { onProgress } = {}) {
     if (!file.size) throw transferError('That file is empty.', 'empty');
+    if (file.size > MAX_FILE_SIZE) throw transferError(`Files can be at most ${MAX_FILE_SIZE / 1024 ** 3} GB.`, 'too-large');
     const fileId = toHex(await call('random.bytes', { length: 16 }));
+    const owner = identity.fingerprint;
     const key = await call('random.bytes', { length: 32 });
     const chunks = Math.ceil(file.size / CHUNK_SIZE);
     const digests = new Uint8Array(chunks * 32);
@@ -64,7 +108,7 @@ export function createTransfers({ cryptoClient, store, messenger, linkTo, source
       const plaintext = new Uint8Array(await file.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE).arrayBuffer());
       digests.set(await call('hash.digest', { bytes: plaintext.slice() }), index * 32);
       const sealed = await call('file.sealChunk', { key, fileId: fromHex(fileId), index, last: index === chunks - 1, plaintext }, { transfer: [plaintext.buffer] });
-      await store.write(['chunks'], ({ chunks: s }) => s.put(sealed, [fileId, index]));
+      await store.write(['chunks'], ({ chunks: s }) => s.put(sealed, [fileKey(owner, fileId), index]));
       onProgress?.((index + 1) / chunks);
     }
     const info = {
@@ -72,34 +116,31 @@ export function createTransfers({ cryptoClient, store, messenger, linkTo, source
       chunkSize: CHUNK_SIZE, chunks, key: toBase64(key), root: await call('file.root', { digests }),
     };
     const thumb = await thumbnail(file);
-    files.set(fileId, { info, have: new Set(Array.from({ length: chunks }, (_, i) => i)), state: 'complete', conversation: conversationId, from: null, mine: true });
+    files.set(fileKey(owner, fileId), { info, owner, have: new Set(Array.from({ length: chunks }, (_, i) => i)), state: 'complete', conversation: conversationId, from: null, mine: true });
     save();
     return messenger.send(conversationId, { t: 'file', ...info, thumb: thumb?.data ?? null, width: thumb?.width, height: thumb?.height });
   }
 
-  function validInfo(content) {
-    return /^[0-9a-f]{32}$/.test(content.fileId ?? '') && Number.isSafeInteger(content.size) && content.size > 0
-      && content.chunkSize > 0 && content.chunkSize <= 4 * 1024 * 1024
-      && content.chunks === Math.ceil(content.size / content.chunkSize) && typeof content.key === 'string'
-      && /^[0-9a-f]{64}$/.test(content.root ?? '');
-  }
+  const wanted = (file) => file.requested || file.info.size <= AUTO_DOWNLOAD;
 
-  // A file announced in a conversation.
+  // A file announced in a conversation (its content was checked by the messenger).
   messenger.on('file', async (conv, message, from) => {
-    const content = message.content;
-    if (!validInfo(content) || files.has(content.fileId)) return;
-    const { t, thumb, width, height, ...info } = content;
-    files.set(info.fileId, { info, have: await chunkKeys(info.fileId), state: 'waiting', conversation: conv.id, from: message.sender, relay: from });
+    const { t, thumb, width, height, n, ...info } = message.content;
+    const key = fileKey(message.sender, info.fileId);
+    if (files.has(key)) return;
+    files.set(key, { info, owner: message.sender, have: await chunkKeys(key), state: 'waiting', conversation: conv.id, from: message.sender, relay: from });
     save();
-    if (info.size <= AUTO_DOWNLOAD) download(info.fileId);
+    if (wanted(files.get(key))) download(key);
+    else changed(files.get(key));
   });
 
   /** Asks a source for every chunk we lack, from the first missing one. */
-  function download(fileId) {
-    const file = files.get(fileId);
+  function download(key) {
+    const file = files.get(key);
     if (!file || file.state === 'complete' || file.mine) return false;
-    const first = Array.from({ length: file.info.chunks }, (_, i) => i).find((i) => !file.have.has(i));
-    if (first === undefined) {
+    let first = 0;
+    while (first < file.info.chunks && file.have.has(first)) first += 1;
+    if (first === file.info.chunks) {
       finish(file);
       return true;
     }
@@ -108,7 +149,7 @@ export function createTransfers({ cryptoClient, store, messenger, linkTo, source
       if (!link) continue;
       file.state = 'downloading';
       file.source = fingerprint;
-      link.send('file-get', utf8(JSON.stringify({ fileId, from: first }))).catch(() => {});
+      link.send('file-get', utf8(JSON.stringify({ owner: file.owner, fileId: file.info.fileId, from: first }))).catch(() => {});
       changed(file);
       return true;
     }
@@ -117,25 +158,25 @@ export function createTransfers({ cryptoClient, store, messenger, linkTo, source
     return false;
   }
 
-  async function serve(fingerprint, link, { fileId, from }) {
-    const file = files.get(fileId);
-    if (!file || file.state !== 'complete' || !Number.isSafeInteger(from)) return;
-    const key = `${fingerprint} ${fileId}`;
+  async function serve(fingerprint, link, request_) {
+    const { owner, fileId, from } = request_ ?? {};
+    if (typeof owner !== 'string' || typeof fileId !== 'string' || !Number.isSafeInteger(from) || from < 0) return;
+    const key = fileKey(owner, fileId);
+    const file = files.get(key);
+    // Only members of the conversation the file was shared in may fetch it.
+    if (!file || file.state !== 'complete' || !membersOf(file.conversation).includes(fingerprint)) return;
     const token = {};
-    serving.set(key, token);
-    const read = (index) => request(store.db.transaction('chunks').objectStore('chunks').get([fileId, index]));
-    let next = read(Math.max(0, from));
+    const servingKey = `${fingerprint} ${key}`;
+    serving.set(servingKey, token);
+    const read = (index) => request(store.db.transaction('chunks').objectStore('chunks').get([key, index]));
+    let next = read(from);
     // A few chunks in flight, so the channel never waits between chunks.
     const inFlight = [];
-    for (let index = Math.max(0, from); index < file.info.chunks && serving.get(key) === token; index++) {
+    for (let index = from; index < file.info.chunks && serving.get(servingKey) === token; index++) {
       const sealed = await next;
       if (index + 1 < file.info.chunks) next = read(index + 1); // read ahead while this one is sent
       if (!sealed || link.state !== 'ready') break;
-      const frame = new Uint8Array(20 + sealed.length);
-      frame.set(fromHex(fileId));
-      new DataView(frame.buffer).setUint32(16, index);
-      frame.set(sealed, 20);
-      inFlight.push(link.send('file-chunk', frame));
+      inFlight.push(link.send('file-chunk', encodeChunkFrame(owner, fileId, index, sealed)));
       if (inFlight.length >= SERVE_WINDOW) {
         try {
           await inFlight.shift();
@@ -145,21 +186,21 @@ export function createTransfers({ cryptoClient, store, messenger, linkTo, source
       }
     }
     await Promise.allSettled(inFlight);
-    if (serving.get(key) === token) serving.delete(key);
+    if (serving.get(servingKey) === token) serving.delete(servingKey);
   }
 
-  async function receiveChunk(fingerprint, bytes) {
-    if (bytes.length < 20) return;
-    const fileId = toHex(bytes.subarray(0, 16));
-    const index = new DataView(bytes.buffer, bytes.byteOffset + 16, 4).getUint32(0);
-    const file = files.get(fileId);
+  async function receiveChunk(bytes) {
+    const chunk = decodeChunkFrame(bytes);
+    if (!chunk) return;
+    const key = fileKey(chunk.owner, chunk.fileId);
+    const file = files.get(key);
+    const { index } = chunk;
     if (!file || file.state === 'complete' || index >= file.info.chunks || file.have.has(index)) return;
-    const sealed = bytes.slice(20);
     let plaintext;
     try {
       // Authenticated with the file key: a chunk altered or moved fails here.
       plaintext = await call('file.openChunk', {
-        key: fromBase64(file.info.key), fileId: fromHex(fileId), index, last: index === file.info.chunks - 1, ciphertext: sealed.slice(),
+        key: fromBase64(file.info.key), fileId: fromHex(file.info.fileId), index, last: index === file.info.chunks - 1, ciphertext: chunk.sealed.slice(),
       });
     } catch {
       file.error = 'a chunk did not authenticate; asking again';
@@ -168,7 +209,7 @@ export function createTransfers({ cryptoClient, store, messenger, linkTo, source
     file.digests ??= new Map();
     file.digests.set(index, await call('hash.digest', { bytes: plaintext }, { transfer: [plaintext.buffer] }));
     // Relaxed durability: a chunk lost in a crash is simply fetched again.
-    await store.write(['chunks'], ({ chunks }) => chunks.put(sealed, [fileId, index]), { durability: 'relaxed' });
+    await store.write(['chunks'], ({ chunks }) => chunks.put(chunk.sealed, [key, index]), { durability: 'relaxed' });
     file.have.add(index);
     file.state = 'downloading';
     changed(file);
@@ -191,7 +232,7 @@ export function createTransfers({ cryptoClient, store, messenger, linkTo, source
         digests.set(digest, index * 32);
       }
       if ((await call('file.root', { digests })) !== file.info.root) {
-        await store.write(['chunks'], ({ chunks }) => chunks.delete(IDBKeyRange.bound([file.info.fileId, 0], [file.info.fileId, Infinity])));
+        await store.write(['chunks'], ({ chunks }) => chunks.delete(chunkRange(keyOf(file))));
         file.have.clear();
         file.state = 'failed';
         file.error = 'the file did not match the hash its sender signed, and was discarded';
@@ -208,21 +249,52 @@ export function createTransfers({ cryptoClient, store, messenger, linkTo, source
   }
 
   async function openChunk(file, index) {
-    const sealed = await request(store.db.transaction('chunks').objectStore('chunks').get([file.info.fileId, index]));
+    const sealed = await request(store.db.transaction('chunks').objectStore('chunks').get([keyOf(file), index]));
     if (!sealed) throw transferError('a chunk is missing', 'missing-chunk');
     return call('file.openChunk', {
       key: fromBase64(file.info.key), fileId: fromHex(file.info.fileId), index, last: index === file.info.chunks - 1, ciphertext: sealed,
     });
   }
 
+  /**
+   * Files saved before they were keyed by owner kept their chunks under the
+   * bare file id: move them under (owner, id).
+   */
+  async function upgrade(saved) {
+    const owner = saved.mine ? identity.fingerprint : saved.from;
+    if (!owner) return null;
+    const oldRange = IDBKeyRange.bound([saved.info.fileId, 0], [saved.info.fileId, Infinity]);
+    const [keys, values] = await store.read(['chunks'], ({ chunks }) => Promise.all([request(chunks.getAllKeys(oldRange)), request(chunks.getAll(oldRange))]));
+    await store.write(['chunks'], ({ chunks }) => {
+      keys.forEach((k, i) => chunks.put(values[i], [fileKey(owner, saved.info.fileId), k[1]]));
+      chunks.delete(oldRange);
+    });
+    return { ...saved, owner };
+  }
+
   return {
     async load() {
-      for (const saved of (await store.get(FILES_KEY)) ?? []) {
-        files.set(saved.info.fileId, { ...saved, have: await chunkKeys(saved.info.fileId) });
+      let upgraded = false;
+      for (let saved of (await store.get(FILES_KEY)) ?? []) {
+        if (!saved.owner) {
+          saved = await upgrade(saved);
+          if (!saved) continue;
+          upgraded = true;
+        }
+        const key = fileKey(saved.owner, saved.info.fileId);
+        files.set(key, { ...saved, have: await chunkKeys(key) });
       }
+      if (upgraded) save();
     },
     attach,
-    download,
+    /** The user asked for this file (larger ones wait for that). */
+    request(owner, fileId) {
+      const file = files.get(fileKey(owner, fileId));
+      if (!file) return false;
+      file.requested = true;
+      save();
+      return download(fileKey(owner, fileId));
+    },
     /** Frames of the file protocol; false for other types. */
     handleFrame(fingerprint, link, type, data) {
       if (type === 'file-get') {
@@ -234,29 +306,39 @@ export function createTransfers({ cryptoClient, store, messenger, linkTo, source
         return true;
       }
       if (type === 'file-chunk') {
-        receiveChunk(fingerprint, data);
+        receiveChunk(data);
         return true;
       }
       return false;
     },
-    /** A peer came online: resume whatever we were fetching. */
+    /** A peer came online: resume whatever we were fetching (and were asked to). */
     resume() {
-      for (const file of files.values()) {
-        if (file.state === 'waiting' || file.state === 'downloading') download(file.info.fileId);
+      for (const [key, file] of files) {
+        if ((file.state === 'waiting' || file.state === 'downloading') && wanted(file)) download(key);
       }
     },
-    status(fileId) {
-      const file = files.get(fileId);
+    status(owner, fileId) {
+      const file = files.get(fileKey(owner, fileId));
       if (!file) return null;
-      return { state: file.state, received: file.have.size, chunks: file.info.chunks, error: file.error ?? null, mine: !!file.mine };
+      return {
+        state: file.state, received: file.have.size, chunks: file.info.chunks, error: file.error ?? null, mine: !!file.mine,
+        needsRequest: !wanted(file) && file.state !== 'complete',
+      };
     },
-    /** The decrypted file as a Blob (complete files only). */
-    async blob(fileId) {
-      const file = files.get(fileId);
+    /**
+     * The decrypted file of a message as a Blob (complete files only). The
+     * stored file must have the key and root hash `content` announces: the
+     * bytes shown or saved are those this very message's sender signed.
+     */
+    async blob(owner, content) {
+      const file = files.get(fileKey(owner, content?.fileId));
       if (!file || file.state !== 'complete') throw transferError('file not complete', 'incomplete');
+      if (file.info.key !== content.key || file.info.root !== content.root) {
+        throw transferError('this file does not match its message', 'mismatch');
+      }
       const parts = [];
       for (let index = 0; index < file.info.chunks; index++) parts.push(await openChunk(file, index));
-      return new Blob(parts, { type: file.info.mime });
+      return new Blob(parts, { type: content.mime });
     },
     close() {
       serving.clear();

@@ -57,16 +57,19 @@ try {
     window.fileTimes = new Promise((resolve) => {
       const started = {};
       let fileId = null;
+      let owner = null;
       const poll = setInterval(async () => {
         const { app } = await import('./js/app-state.js');
         if (!fileId) {
           // Only until the file's message is here: reading history while the
           // chunks arrive would compete with the transfer for the worker.
           const id = app.messenger.conversations()[0].id;
-          fileId = (await app.messenger.history(id, { limit: 5 })).find((m) => m.content.t === 'file')?.content.fileId;
+          const message = (await app.messenger.history(id, { limit: 5 })).find((m) => m.content.t === 'file');
+          fileId = message?.content.fileId;
+          owner = message?.sender;
           if (!fileId) return;
         }
-        const status = app.transfers.status(fileId);
+        const status = app.transfers.status(owner, fileId);
         started.at ??= performance.now();
         if (status?.state === 'complete') {
           clearInterval(poll);

@@ -144,8 +144,9 @@ test('a 10 MB file arrives with progress, survives the sender dropping out, and 
   await bob.waitForSelector('[data-open-file]', { state: 'attached', timeout: 90_000 });
   const digest = await bob.evaluate(async () => {
     const { app } = await import('./js/app-state.js');
-    const fileId = document.querySelector('[data-open-file]').dataset.openFile;
-    const blob = await app.transfers.blob(fileId);
+    const id = app.messenger.conversations()[0].id;
+    const message = (await app.messenger.history(id)).find((m) => m.content.t === 'file');
+    const blob = await app.transfers.blob(message.sender, message.content);
     return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer())), (b) => b.toString(16).padStart(2, '0')).join('');
   });
   assert.equal(digest, createHash('sha256').update(data).digest('hex'));
@@ -211,7 +212,7 @@ test('after a conversation, IndexedDB holds no plaintext message, nickname or ke
   await bob.waitForFunction(async () => {
     const { app } = await import('./js/app-state.js');
     const file = (await app.messenger.history(app.messenger.conversations()[0].id)).find((m) => m.content.t === 'file');
-    return file && app.transfers.status(file.content.fileId)?.state === 'complete';
+    return file && app.transfers.status(file.sender, file.content.fileId)?.state === 'complete';
   }, null, { timeout: 30_000, polling: 250 });
   for (const page of [alice, bob]) {
     const dump = await page.evaluate(async () => {

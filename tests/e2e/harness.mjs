@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before } from 'node:test';
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -111,19 +111,38 @@ export async function login(page, username, password, { bits = 2048 } = {}) {
 }
 
 /**
- * One Chromium and one `builder serve` shared by the tests of a file: started
- * before them (then handed to `use(browser, server)`), stopped after them.
+ * One Chromium per file, and for each test its own `builder serve` (so its
+ * own tracker: rooms of different tests never meet, whatever a failed test
+ * left running) and its own browser contexts, all closed when the test ends,
+ * passed or failed. `use(browser, server)` is called before each test with a
+ * browser whose `newContext` records what the test opens.
  */
 export function browserAndServerPerFile(use) {
   let browser;
   let server;
+  let contexts = [];
   before(async () => {
-    [browser, server] = await Promise.all([launch(), serve()]);
-    use(browser, server);
+    browser = await launch();
+  });
+  beforeEach(async () => {
+    contexts = [];
+    server = await serve();
+    const scoped = {
+      async newContext(options) {
+        const context = await browser.newContext(options);
+        contexts.push(context);
+        return context;
+      },
+    };
+    use(scoped, server);
+  });
+  afterEach(async () => {
+    await Promise.allSettled(contexts.map((context) => context.close()));
+    await server?.stop();
+    server = null;
   });
   after(async () => {
     await browser?.close();
-    await server?.stop();
   });
 }
 

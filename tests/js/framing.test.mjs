@@ -3,10 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CHUNK_SIZE, FramingError, KIND, MAX_PARTIAL, createReceiver, createSender, decodeFrame, encodeFrame,
+  CHUNK_SIZE, FramingError, KIND, MAX_BUFFERED, MAX_PARTIAL, createReceiver, createSender, decodeFrame, encodeFrame,
 } from '../../templates/js/framing.js';
 
-function pipe({ limitFor } = {}) {
+// The tests' own frame table: every type they use may be up to 16 MiB.
+const ANY_KNOWN = (type) => (['chat', 'file', 'small', 'big', 'empty', 'exact', 't'].includes(type) ? 16 << 20 : 0);
+
+function pipe({ limitFor = ANY_KNOWN } = {}) {
   const frames = [];
   const received = [];
   const progress = [];
@@ -104,4 +107,48 @@ test('control frames are handed back to the session layer', () => {
   const { receiver } = pipe();
   assert.deepEqual(receiver.push(encodeFrame({ kind: KIND.PING, id: 3 })), { kind: KIND.PING, id: 3 });
   assert.deepEqual(receiver.push(encodeFrame({ kind: KIND.BYE })), { kind: KIND.BYE });
+});
+
+test('a message type the receiver does not know is refused, however small', () => {
+  const { receiver, received } = pipe();
+  assert.throws(() => receiver.push(encodeFrame({ kind: KIND.WHOLE, id: 1, total: 0, type: 'mystery', data: new Uint8Array(0) })), /unknown message type/);
+  assert.throws(() => receiver.push(encodeFrame({ kind: KIND.FIRST, id: 2, total: 64 << 20, type: 'mystery', data: new Uint8Array(8) })), /unknown message type/);
+  assert.equal(received.length, 0);
+  assert.equal(receiver.buffered, 0);
+});
+
+test('announcing a big message allocates nothing until its data arrives', () => {
+  const { receiver } = pipe();
+  // 16 MiB announced, 10 bytes sent: only the 10 bytes are held.
+  receiver.push(encodeFrame({ kind: KIND.FIRST, id: 1, total: 16 << 20, type: 'big', data: new Uint8Array(10) }));
+  assert.equal(receiver.buffered, 10);
+  receiver.push(encodeFrame({ kind: KIND.MIDDLE, id: 1, data: new Uint8Array(1000) }));
+  assert.equal(receiver.buffered, 1010);
+});
+
+test('unfinished data from one peer is bounded, across all its messages', () => {
+  const { receiver } = pipe();
+  const chunk = new Uint8Array(CHUNK_SIZE);
+  let pushed = 0;
+  assert.throws(() => {
+    for (let id = 1; id <= MAX_PARTIAL; id++) {
+      receiver.push(encodeFrame({ kind: KIND.FIRST, id, total: 16 << 20, type: 'big', data: chunk }));
+      pushed += chunk.length;
+    }
+    for (;;) {
+      for (let id = 1; id <= MAX_PARTIAL; id++) {
+        receiver.push(encodeFrame({ kind: KIND.MIDDLE, id, data: chunk }));
+        pushed += chunk.length;
+      }
+    }
+  }, /too much unfinished data/);
+  assert.ok(receiver.buffered <= MAX_BUFFERED);
+  assert.ok(pushed <= MAX_BUFFERED);
+});
+
+test('a finished message frees what it held', async () => {
+  const { sender, receiver, received } = pipe();
+  await sender.send('big', new Uint8Array(CHUNK_SIZE * 5));
+  assert.equal(received.length, 1);
+  assert.equal(receiver.buffered, 0);
 });

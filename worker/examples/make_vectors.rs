@@ -1,5 +1,6 @@
 //! Regenerates tests/vectors/*.json:
-//! `cargo run --release -p worker --example make_vectors -- tests/vectors`.
+//! `cargo run --release -p worker --example make_vectors -- tests/vectors [FILE...]`
+//! (only the named files, e.g. `chat.json`, when any are given).
 //!
 //! Identity, vault and signal topics are deterministic: regenerating must give
 //! the same values, and a difference means a dependency update changed the
@@ -238,7 +239,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fp_b = bob.public().fingerprint();
     let mut signals = Vec::new();
     for password in ["", "our secret room"] {
-        let topic = RoomTopic::pair(&fp_a, &fp_b, password);
+        let topic = RoomTopic::pair(&fp_a, &fp_b, password)?;
         let plaintext = b"{\"type\":\"offer\",\"sdp\":\"v=0...\"}";
         signals.push(json!({
             "kind": "pair",
@@ -376,7 +377,7 @@ fn chat_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Error
         .collect();
     let (alice, bob) = (&derived[0], &derived[1]);
     Ok(json!({
-        "description": "Chat formats: encrypted file chunks and their root hash (worker/src/files.rs), and conversation ids (worker/src/identity.rs).",
+        "description": "Chat formats: encrypted file chunks and their root hash (worker/src/files.rs), conversation ids and creator-bound group ids (worker/src/identity.rs).",
         "source": "cargo run --release -p worker --example make_vectors; deterministic.",
         "file": { "key": hex(&key), "file_id": hex(&file_id), "chunks": chunks, "root": hex(&files::root(&digests)) },
         "conversations": {
@@ -384,6 +385,12 @@ fn chat_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Error
                       "id": hex(&identity::pair_conversation_id(&alice.public().fingerprint(), &bob.public().fingerprint())) },
             "group": { "group_id": hex(&[0x42; 16]), "id": hex(&identity::group_conversation_id(&[0x42; 16])) },
         },
+        "group_ids": [
+            { "creator": alice.public().fingerprint().to_hex(), "nonce": hex(&[0x42; 16]),
+              "id": hex(&identity::group_id(&alice.public().fingerprint(), &[0x42; 16])) },
+            { "creator": bob.public().fingerprint().to_hex(), "nonce": hex(&[0x42; 16]),
+              "id": hex(&identity::group_id(&bob.public().fingerprint(), &[0x42; 16])) },
+        ],
     }))
 }
 
@@ -400,6 +407,10 @@ fn write(
     name: &str,
     value: Value,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    let only: Vec<String> = std::env::args().skip(2).collect();
+    if !only.is_empty() && !only.iter().any(|o| o == name) {
+        return Ok(());
+    }
     let path = dir.join(name);
     std::fs::write(&path, serde_json::to_string_pretty(&value)? + "\n")?;
     println!("wrote {}", path.display());

@@ -28,7 +28,9 @@ use zeroize::Zeroizing;
 use crate::identity::{Fingerprint, Identity, PublicIdentity, VaultKey};
 use crate::{Error, Result, aead, labels, padding, random, vault};
 
-pub use codec::{Envelope, Header, MAX_RECIPIENTS, Recipient, VERSION};
+pub use codec::{
+    Envelope, Header, MAX_LAMPORT, MAX_RECIPIENTS, MAX_TIMESTAMP_MS, Recipient, VERSION,
+};
 
 /// PSS salt length: the digest size, as WebCrypto is told too.
 pub const PSS_SALT_LEN: usize = 32;
@@ -44,6 +46,14 @@ pub struct EnvelopeMeta {
     pub timestamp_ms: u64,
     /// Sender's Lamport counter for ordering within the conversation.
     pub lamport: u64,
+}
+
+impl EnvelopeMeta {
+    /// Fails unless every field can be encoded and will be accepted by a
+    /// receiver (see [`codec`]'s ranges).
+    pub fn check(&self) -> Result<()> {
+        codec::check_clock(self.timestamp_ms, self.lamport)
+    }
 }
 
 /// The content and authenticated header of an opened envelope.
@@ -87,6 +97,7 @@ pub fn seal(
     meta: &EnvelopeMeta,
     content: &[u8],
 ) -> Result<Vec<u8>> {
+    meta.check()?;
     let padded = padding::pad(content)?;
     let content_key = Zeroizing::new(random::bytes::<32>()?);
     let nonce = random::bytes::<{ aead::NONCE_LEN }>()?;
@@ -109,6 +120,16 @@ pub fn seal(
     let ciphertext = aead::seal(&content_key, &nonce, &header_bytes, &padded);
     let signature = sender.sign(&signed_message(&header_bytes, &ciphertext))?;
     Ok(Envelope::assemble(header_bytes, ciphertext, signature))
+}
+
+/// Checks an envelope's signature by `sender` without opening it (no
+/// private-key operation): enough to know a duplicate is genuine before
+/// acknowledging it again. Returns the authenticated header.
+pub fn verify(bytes: &[u8], sender: &PublicIdentity) -> Result<Header> {
+    let envelope = Envelope::decode(bytes)?;
+    envelope.check_sender(sender)?;
+    sender.verify(&envelope.signed_message(), envelope.signature())?;
+    Ok(envelope.into_header())
 }
 
 /// Opens an envelope from `sender` addressed to `me`, with the pure-Rust primitives.

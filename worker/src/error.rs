@@ -13,6 +13,14 @@ pub enum Error {
     InvalidUsername,
     /// The password is empty or too long.
     InvalidPassword,
+    /// Login or room-password text holds a character the pinned Unicode
+    /// table does not assign: devices could normalize it differently.
+    UnassignedCharacter {
+        /// Which text ("username", "password", "room password").
+        field: &'static str,
+        /// The offending code point.
+        code_point: u32,
+    },
     /// The requested RSA modulus size is not one of 2048, 3072 or 4096.
     UnsupportedKeySize(usize),
     /// A public key could not be parsed or is not an acceptable RSA key.
@@ -59,6 +67,7 @@ impl Error {
         match self {
             Error::InvalidUsername => "invalid-username",
             Error::InvalidPassword => "invalid-password",
+            Error::UnassignedCharacter { .. } => "unassigned-character",
             Error::UnsupportedKeySize(_) => "unsupported-key-size",
             Error::InvalidPublicKey => "invalid-public-key",
             Error::Malformed(_) => "malformed",
@@ -86,6 +95,11 @@ impl fmt::Display for Error {
                 f.write_str("username must be 1 to 256 bytes after trimming whitespace")
             }
             Error::InvalidPassword => f.write_str("password must be 1 to 1024 bytes"),
+            Error::UnassignedCharacter { field, code_point } => write!(
+                f,
+                "the {field} contains U+{code_point:04X}, a character Unicode does not define yet \
+                 (or never will); other devices could read it differently, so remove it"
+            ),
             Error::UnsupportedKeySize(bits) => {
                 write!(f, "unsupported RSA key size {bits}: use 2048, 3072 or 4096")
             }

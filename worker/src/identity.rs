@@ -280,7 +280,7 @@ impl fmt::Debug for IdentitySeed {
 
 /// Applies the username rule: NFC(trim(username)), 1 to 256 bytes.
 pub fn normalize_username(username: &str) -> Result<String> {
-    let user = unicode::nfc(username.trim());
+    let user = unicode::nfc_checked(username.trim(), "username")?;
     if user.is_empty() || user.len() > MAX_USERNAME_BYTES {
         return Err(Error::InvalidUsername);
     }
@@ -288,7 +288,7 @@ pub fn normalize_username(username: &str) -> Result<String> {
 }
 
 fn normalize_password(password: &str) -> Result<Zeroizing<String>> {
-    let pass = Zeroizing::new(unicode::nfc(password));
+    let pass = Zeroizing::new(unicode::nfc_checked(password, "password")?);
     if pass.is_empty() || pass.len() > MAX_PASSWORD_BYTES {
         return Err(Error::InvalidPassword);
     }
@@ -334,7 +334,14 @@ impl IdentitySeed {
             u16::try_from(size.bits()).map_err(|_| Error::UnsupportedKeySize(size.bits()))?;
         let rsa_seed = self.expand(&[labels::RSA_KEYGEN, &bits.to_be_bytes()])?;
         let mut rng = ChaCha20Rng::from_seed(*rsa_seed);
-        RsaPrivateKey::new(&mut rng, size.bits()).map_err(|_| Error::Derivation("rsa keygen"))
+        let key =
+            RsaPrivateKey::new(&mut rng, size.bits()).map_err(|_| Error::Derivation("rsa keygen"));
+        // rand_chacha has no zeroize support: overwrite the generator's whole
+        // state (key, counter, buffered output) in place with an all-zero one,
+        // and keep the store from being optimized away.
+        rng = ChaCha20Rng::from_seed([0; 32]);
+        core::hint::black_box(&mut rng);
+        key
     }
 }
 
@@ -424,6 +431,24 @@ pub fn pair_conversation_id(a: &Fingerprint, b: &Fingerprint) -> [u8; 32] {
         .chain_update(hi.0)
         .finalize()
         .into()
+}
+
+/// A group's id, bound to its creator:
+/// `SHA-256("trustero/group-id/v1" ‖ 0x00 ‖ creator_fp ‖ nonce)[..16]`.
+///
+/// Members recompute it from the descriptor's creator and nonce, so no one
+/// else can ever claim to be the creator of that id (or of its conversation,
+/// whose id derives from it).
+pub fn group_id(creator: &Fingerprint, nonce: &[u8; 16]) -> [u8; 16] {
+    let digest = Sha256::new()
+        .chain_update(labels::GROUP_ID)
+        .chain_update([0u8])
+        .chain_update(creator.0)
+        .chain_update(nonce)
+        .finalize();
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&digest[..16]);
+    id
 }
 
 /// The id of a group's conversation: `SHA-256("trustero/group-conversation/v1" ‖ group_id)`.

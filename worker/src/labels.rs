@@ -41,5 +41,8 @@ pub const FRAME: &[u8] = b"trustero/frame/v1";
 pub const FILE_CHUNK: &[u8] = b"trustero/file-chunk/v1";
 /// Prefix of a pair conversation's id.
 pub const PAIR_CONVERSATION: &[u8] = b"trustero/conversation/v1";
+/// Prefix of a group's id, followed by its creator's fingerprint and a nonce:
+/// nobody but the creator can make a descriptor whose id matches.
+pub const GROUP_ID: &[u8] = b"trustero/group-id/v1";
 /// Prefix of a group conversation's id.
 pub const GROUP_CONVERSATION: &[u8] = b"trustero/group-conversation/v1";

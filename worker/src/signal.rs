@@ -35,11 +35,12 @@ impl core::fmt::Debug for RoomTopic {
 }
 
 impl RoomTopic {
-    /// The room of two identities, optionally protected by a shared password.
-    pub fn pair(a: &Fingerprint, b: &Fingerprint, room_password: &str) -> Self {
+    /// The room of two identities, optionally protected by a shared password
+    /// (NFC; characters Unicode does not assign are refused, as in logins).
+    pub fn pair(a: &Fingerprint, b: &Fingerprint, room_password: &str) -> Result<Self> {
         let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-        let password = Zeroizing::new(unicode::nfc(room_password));
-        RoomTopic(
+        let password = Zeroizing::new(unicode::nfc_checked(room_password, "room password")?);
+        Ok(RoomTopic(
             Sha256::new()
                 .chain_update(labels::PAIR_ROOM)
                 .chain_update(lo.0)
@@ -47,7 +48,7 @@ impl RoomTopic {
                 .chain_update(password.as_bytes())
                 .finalize()
                 .into(),
-        )
+        ))
     }
 
     /// The room of a group, from the id and secret carried in its invite.
@@ -148,14 +149,16 @@ mod tests {
     fn pair_topic_is_symmetric_and_password_dependent() {
         let a = Fingerprint([1; 32]);
         let b = Fingerprint([2; 32]);
-        assert_eq!(RoomTopic::pair(&a, &b, ""), RoomTopic::pair(&b, &a, ""));
-        assert_ne!(RoomTopic::pair(&a, &b, ""), RoomTopic::pair(&a, &b, "x"));
+        let pair = |x, y, password| RoomTopic::pair(x, y, password).unwrap();
+        assert_eq!(pair(&a, &b, ""), pair(&b, &a, ""));
+        assert_ne!(pair(&a, &b, ""), pair(&a, &b, "x"));
+        assert!(RoomTopic::pair(&a, &b, "\u{378}").is_err());
     }
 
     #[test]
     fn signal_blob_from_another_room_does_not_open() {
-        let here = RoomTopic::pair(&Fingerprint([1; 32]), &Fingerprint([2; 32]), "");
-        let there = RoomTopic::pair(&Fingerprint([1; 32]), &Fingerprint([3; 32]), "");
+        let here = RoomTopic::pair(&Fingerprint([1; 32]), &Fingerprint([2; 32]), "").unwrap();
+        let there = RoomTopic::pair(&Fingerprint([1; 32]), &Fingerprint([3; 32]), "").unwrap();
         let blob = here.signal_key().seal(b"offer").unwrap();
         assert_eq!(here.signal_key().open(&blob).unwrap().as_slice(), b"offer");
         assert_eq!(there.signal_key().open(&blob), Err(Error::DecryptionFailed));

@@ -4,7 +4,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
-use worker::envelope::{Envelope, EnvelopeMeta, Header, Recipient};
+use worker::envelope::{Envelope, EnvelopeMeta, Header, MAX_LAMPORT, MAX_TIMESTAMP_MS, Recipient};
 use worker::{Fingerprint, padding, signal::RoomTopic, vault};
 
 fn header_strategy() -> impl Strategy<Value = Header> {
@@ -12,8 +12,8 @@ fn header_strategy() -> impl Strategy<Value = Header> {
         any::<[u8; 16]>(),
         any::<[u8; 32]>(),
         any::<[u8; 32]>(),
-        any::<u64>(),
-        any::<u64>(),
+        0..=MAX_TIMESTAMP_MS,
+        0..=MAX_LAMPORT,
         any::<[u8; 12]>(),
         prop::collection::btree_map(
             any::<[u8; 32]>(),
@@ -29,16 +29,92 @@ fn header_strategy() -> impl Strategy<Value = Header> {
                     timestamp_ms,
                     lamport,
                 };
-                let recipients = recipients
+                // The sender is always a recipient (its own copy).
+                let mut recipients: Vec<Recipient> = recipients
                     .into_iter()
+                    .filter(|(fp, _)| *fp != sender)
                     .map(|(fp, len)| Recipient {
                         fingerprint: Fingerprint(fp),
                         wrapped_key: vec![7; len],
                     })
                     .collect();
+                recipients.truncate(5);
+                recipients.push(Recipient {
+                    fingerprint: Fingerprint(sender),
+                    wrapped_key: vec![7; 256],
+                });
                 Header::new(&meta, Fingerprint(sender), nonce, recipients)
             },
         )
+}
+
+fn valid_header() -> Header {
+    let meta = EnvelopeMeta {
+        message_id: [1; 16],
+        conversation_id: [2; 32],
+        timestamp_ms: 1_790_000_000_000,
+        lamport: 7,
+    };
+    let sender = Fingerprint([3; 32]);
+    let recipients = vec![Recipient {
+        fingerprint: sender,
+        wrapped_key: vec![7; 256],
+    }];
+    Header::new(&meta, sender, [4; 12], recipients)
+}
+
+fn assemble(header: &Header) -> Vec<u8> {
+    Envelope::assemble(header.encode(), vec![0; 256 + 16], vec![1; 256])
+}
+
+#[test]
+fn header_clock_fields_out_of_javascript_range_are_refused() {
+    assert!(Envelope::decode(&assemble(&valid_header())).is_ok());
+    let mut late = valid_header();
+    late.timestamp_ms = MAX_TIMESTAMP_MS + 1;
+    assert_eq!(
+        Envelope::decode(&assemble(&late)).unwrap_err(),
+        worker::Error::Malformed("timestamp out of range")
+    );
+    let mut huge = valid_header();
+    huge.lamport = MAX_LAMPORT + 1;
+    assert_eq!(
+        Envelope::decode(&assemble(&huge)).unwrap_err(),
+        worker::Error::Malformed("lamport counter out of range")
+    );
+    let mut edge = valid_header();
+    edge.timestamp_ms = MAX_TIMESTAMP_MS;
+    edge.lamport = MAX_LAMPORT;
+    assert!(Envelope::decode(&assemble(&edge)).is_ok());
+}
+
+#[test]
+fn an_envelope_whose_sender_is_not_a_recipient_is_refused() {
+    let mut header = valid_header();
+    header.recipients[0].fingerprint = Fingerprint([9; 32]);
+    assert_eq!(
+        Envelope::decode(&assemble(&header)).unwrap_err(),
+        worker::Error::Malformed("the sender is not a recipient")
+    );
+}
+
+#[test]
+fn sealing_refuses_clock_values_a_receiver_would_refuse() {
+    let meta = EnvelopeMeta {
+        message_id: [1; 16],
+        conversation_id: [2; 32],
+        timestamp_ms: 1,
+        lamport: MAX_LAMPORT + 1,
+    };
+    assert!(meta.check().is_err());
+    assert!(
+        EnvelopeMeta {
+            lamport: MAX_LAMPORT,
+            ..meta
+        }
+        .check()
+        .is_ok()
+    );
 }
 
 proptest! {

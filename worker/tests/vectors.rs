@@ -130,7 +130,7 @@ fn a_receipt_opens_only_its_own_envelope_and_only_for_its_owner() {
     let alice = derive_by_fingerprint(&v.sender);
     let receipt = unhex(&v.receipts[&v.recipients[0]]);
     let mut tampered = unhex(&v.envelope);
-    tampered[60] ^= 1;
+    tampered[30] ^= 1; // in the conversation id: still well formed, no longer what the receipt binds
     assert_eq!(
         envelope::open_stored(&tampered, &receipt, bob.vault_key()).err(),
         Some(Error::DecryptionFailed)
@@ -171,7 +171,8 @@ fn topic_of(v: &SignalVector) -> RoomTopic {
             &Fingerprint::from_hex(v.fingerprint_a.as_deref().unwrap()).unwrap(),
             &Fingerprint::from_hex(v.fingerprint_b.as_deref().unwrap()).unwrap(),
             v.room_password.as_deref().unwrap(),
-        ),
+        )
+        .unwrap(),
         "group" => RoomTopic::group(
             &unhex(v.group_id.as_deref().unwrap()).try_into().unwrap(),
             &unhex(v.group_secret.as_deref().unwrap())
@@ -428,4 +429,32 @@ fn file_chunks_root_hashes_and_conversation_ids_match() {
         worker::identity::group_conversation_id(&group).to_vec(),
         hex_field(&c["group"], "id")
     );
+    for vector in chat["group_ids"].as_array().unwrap() {
+        let creator = Fingerprint::from_hex(vector["creator"].as_str().unwrap()).unwrap();
+        let nonce: [u8; 16] = hex_field(vector, "nonce").try_into().unwrap();
+        assert_eq!(
+            worker::identity::group_id(&creator, &nonce).to_vec(),
+            hex_field(vector, "id")
+        );
+    }
+}
+
+#[test]
+fn hostile_clock_fields_are_refused_exactly_where_the_vectors_say() {
+    let hostile = hostile_file();
+    let bob = derive_by_fingerprint(hostile["recipient"].as_str().unwrap());
+    let mallory = derive_by_fingerprint(hostile["sender"].as_str().unwrap());
+    for vector in hostile["envelopes"].as_array().unwrap() {
+        let bytes = hex_field(vector, "envelope");
+        let accepted = vector["accepted"].as_bool().unwrap();
+        let decoded = worker::envelope::Envelope::decode(&bytes);
+        assert_eq!(decoded.is_ok(), accepted, "{}", vector["note"]);
+        if accepted {
+            let opened = worker::envelope::open(&bytes, mallory.public(), &bob).unwrap();
+            assert_eq!(
+                opened.header.lamport.to_string(),
+                vector["lamport"].as_str().unwrap()
+            );
+        }
+    }
 }

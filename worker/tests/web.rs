@@ -220,7 +220,8 @@ fn room_topics_and_signal_blobs_match_in_the_browser() {
                 &Fingerprint::from_hex(v.fingerprint_a.as_deref().unwrap()).unwrap(),
                 &Fingerprint::from_hex(v.fingerprint_b.as_deref().unwrap()).unwrap(),
                 v.room_password.as_deref().unwrap(),
-            ),
+            )
+            .unwrap(),
             _ => RoomTopic::group(
                 &unhex(v.group_id.as_deref().unwrap()).try_into().unwrap(),
                 &unhex(v.group_secret.as_deref().unwrap())
@@ -440,4 +441,26 @@ async fn webcrypto_file_chunks_match_the_committed_vectors() {
         worker::identity::group_conversation_id(&group).to_vec(),
         hex_field(&c["group"], "id")
     );
+    for vector in chat["group_ids"].as_array().unwrap() {
+        let creator = Fingerprint::from_hex(vector["creator"].as_str().unwrap()).unwrap();
+        let nonce: [u8; 16] = hex_field(vector, "nonce").try_into().unwrap();
+        assert_eq!(
+            worker::identity::group_id(&creator, &nonce).to_vec(),
+            hex_field(vector, "id")
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn hostile_clock_fields_are_refused_in_the_browser_too() {
+    let hostile = hostile_file();
+    for vector in hostile["envelopes"].as_array().unwrap() {
+        let decoded = worker::envelope::Envelope::decode(&hex_field(vector, "envelope"));
+        assert_eq!(
+            decoded.is_ok(),
+            vector["accepted"].as_bool().unwrap(),
+            "{}",
+            vector["note"]
+        );
+    }
 }

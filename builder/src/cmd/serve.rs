@@ -21,6 +21,11 @@ pub struct Args {
     /// Serve dist/ as it is, even if it looks stale.
     #[arg(long)]
     no_build: bool,
+    /// Also answer to this host name (repeatable). Localhost names and IP
+    /// addresses always work; any other name a browser sends is refused, so
+    /// a website cannot reach this server by pointing its own domain here.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    allow_hosts: Vec<String>,
 }
 
 /// Why dist/ must be (re)built, if it must.
@@ -73,16 +78,18 @@ pub fn run(ws: &Workspace, args: Args) -> Result<ExitCode> {
     }
     let manifest = std::fs::read(ws.dist().join(MANIFEST))
         .with_context(|| format!("reading {}", ws.dist().join(MANIFEST).display()))?;
-    let shown_host = if args.host.is_unspecified() {
-        "localhost".to_owned()
-    } else {
-        args.host.to_string()
-    };
+    let shown_host = http::shown_host(args.host);
     println!("bundle hash {}", crate::hashes::sha256_hex(&manifest));
     println!(
         "Trustero is at http://{shown_host}:{}/index.htm (Ctrl+C stops)",
         args.port
     );
-    http::serve(listener, ws.dist())?;
+    http::serve(
+        listener,
+        http::Options {
+            root: ws.dist(),
+            allowed_hosts: args.allow_hosts,
+        },
+    )?;
     Ok(ExitCode::SUCCESS)
 }

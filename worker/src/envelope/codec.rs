@@ -5,11 +5,11 @@
 //! [16]      message_id
 //! [32]      conversation_id
 //! [32]      sender fingerprint
-//! u64       timestamp_ms
-//! u64       lamport
+//! u64       timestamp_ms                 (≤ MAX_TIMESTAMP_MS: a date JavaScript can show)
+//! u64       lamport                      (≤ MAX_LAMPORT: exact as a JavaScript number)
 //! [12]      AES-GCM nonce
 //! u8        recipient count, 1..=MAX_RECIPIENTS
-//!   [32]    recipient fingerprint        (distinct)
+//!   [32]    recipient fingerprint        (distinct; the sender is one of them)
 //!   u16     wrapped key length           (256, 384 or 512: the recipient's modulus size)
 //!   [len]   RSA-OAEP wrapped content key
 //! --------- end of header (the AES-GCM associated data)
@@ -33,6 +33,24 @@ pub const MAX_RECIPIENTS: usize = 128;
 /// Largest ciphertext: the largest padding bucket plus the tag.
 pub const MAX_CIPHERTEXT: usize = padding::MAX_CONTENT + 4 + aead::TAG_LEN;
 const RSA_LENGTHS: [usize; 3] = [256, 384, 512];
+/// Latest timestamp accepted: ECMAScript's largest time value (year 275760).
+/// A later one would make every `Date` of the message invalid in the page.
+pub const MAX_TIMESTAMP_MS: u64 = 8_640_000_000_000_000;
+/// Largest Lamport counter accepted: 2^53 − 1, the largest integer a
+/// JavaScript number holds exactly.
+pub const MAX_LAMPORT: u64 = (1 << 53) - 1;
+
+/// Fails unless a header's clock fields are in range. Refused, never
+/// clamped: a clamped value would no longer be what the sender signed.
+pub(crate) fn check_clock(timestamp_ms: u64, lamport: u64) -> Result<()> {
+    if timestamp_ms > MAX_TIMESTAMP_MS {
+        return Err(Error::Malformed("timestamp out of range"));
+    }
+    if lamport > MAX_LAMPORT {
+        return Err(Error::Malformed("lamport counter out of range"));
+    }
+    Ok(())
+}
 
 /// One recipient's copy of the content key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,6 +131,7 @@ impl Header {
         let sender = Fingerprint(r.array("sender")?);
         let timestamp_ms = r.u64("timestamp")?;
         let lamport = r.u64("lamport")?;
+        check_clock(timestamp_ms, lamport)?;
         let nonce = r.array("nonce")?;
         let count = r.u8("recipient count")? as usize;
         if count == 0 || count > MAX_RECIPIENTS {
@@ -133,6 +152,10 @@ impl Header {
                 fingerprint,
                 wrapped_key,
             });
+        }
+        // The sender always wraps a copy for itself (its history stays readable).
+        if !recipients.iter().any(|x| x.fingerprint == sender) {
+            return Err(Error::Malformed("the sender is not a recipient"));
         }
         Ok(Header {
             version,

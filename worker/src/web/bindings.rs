@@ -248,6 +248,23 @@ impl Session {
         })
     }
 
+    /// Checks an envelope's signature by the holder of `senderSpki` without
+    /// opening it (a duplicate must be genuine before it is acknowledged).
+    /// Resolves to the authenticated header fields (see `peekEnvelope`).
+    #[wasm_bindgen(js_name = verifyEnvelope)]
+    pub fn verify_envelope(&self, envelope: Vec<u8>, sender_spki: &[u8]) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        let sender = PublicIdentity::from_spki(sender_spki);
+        future_to_promise(async move {
+            let sender = sender.map_err(to_js)?;
+            let header = inner
+                .verify_envelope(&envelope, &sender)
+                .await
+                .map_err(to_js)?;
+            Ok(header_object(&header).into())
+        })
+    }
+
     /// Reopens a stored envelope with the receipt `openEnvelope` gave: no RSA,
     /// so history loads fast. Resolves like `openEnvelope` (without receipt).
     #[wasm_bindgen(js_name = openStored)]
@@ -344,11 +361,13 @@ impl Session {
     #[wasm_bindgen(js_name = pairRoom)]
     pub fn pair_room(&self, their_spki: &[u8], room_password: &str) -> Result<Room, JsValue> {
         let theirs = PublicIdentity::from_spki(their_spki).map_err(to_js)?;
-        Ok(Room::from_topic(&RoomTopic::pair(
+        let topic = RoomTopic::pair(
             &self.inner.public().fingerprint(),
             &theirs.fingerprint(),
             room_password,
-        )))
+        )
+        .map_err(to_js)?;
+        Ok(Room::from_topic(&topic))
     }
 }
 
@@ -395,11 +414,9 @@ impl Room {
     pub fn pair_of(spki_a: &[u8], spki_b: &[u8], room_password: &str) -> Result<Room, JsValue> {
         let a = PublicIdentity::from_spki(spki_a).map_err(to_js)?;
         let b = PublicIdentity::from_spki(spki_b).map_err(to_js)?;
-        Ok(Room::from_topic(&RoomTopic::pair(
-            &a.fingerprint(),
-            &b.fingerprint(),
-            room_password,
-        )))
+        let topic =
+            RoomTopic::pair(&a.fingerprint(), &b.fingerprint(), room_password).map_err(to_js)?;
+        Ok(Room::from_topic(&topic))
     }
 
     /// The room of a group, from the 16-byte id and 32-byte secret of its invite.
@@ -631,6 +648,15 @@ impl NostrSigner {
 pub fn group_conversation_id(group_id: &[u8]) -> Result<String, JsValue> {
     let id = array(group_id, "group id must be 16 bytes").map_err(to_js)?;
     Ok(hex_lower(&identity::group_conversation_id(&id)))
+}
+
+/// The id (hex) of a group created by `creator` (fingerprint hex) with a
+/// 16-byte `nonce` (see `identity::group_id`).
+#[wasm_bindgen(js_name = groupId)]
+pub fn group_id(creator: &str, nonce: &[u8]) -> Result<String, JsValue> {
+    let creator = Fingerprint::from_hex(creator).map_err(to_js)?;
+    let nonce = array(nonce, "group nonce must be 16 bytes").map_err(to_js)?;
+    Ok(hex_lower(&identity::group_id(&creator, &nonce)))
 }
 
 /// `n` random bytes (1 to 64): file keys, group ids and secrets.

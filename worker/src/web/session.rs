@@ -124,6 +124,7 @@ impl WebSession {
         meta: &EnvelopeMeta,
         content: &[u8],
     ) -> Result<Vec<u8>> {
+        meta.check()?;
         let padded = padding::pad(content)?;
         let content_key = Zeroizing::new(random::bytes::<32>()?);
         let nonce = random::bytes::<{ aead::NONCE_LEN }>()?;
@@ -149,6 +150,22 @@ impl WebSession {
             )
             .await?;
         Ok(Envelope::assemble(header_bytes, ciphertext, signature))
+    }
+
+    /// Checks an envelope's signature exactly as [`envelope::verify`] does,
+    /// with WebCrypto; no private-key operation.
+    pub async fn verify_envelope(&self, bytes: &[u8], sender: &PublicIdentity) -> Result<Header> {
+        let envelope = Envelope::decode(bytes)?;
+        envelope.check_sender(sender)?;
+        let verify_key = self.public_key(sender, RsaUse::Pss).await?;
+        self.subtle
+            .pss_verify(
+                &verify_key,
+                envelope.signature(),
+                &envelope.signed_message(),
+            )
+            .await?;
+        Ok(envelope.into_header())
     }
 
     /// Opens an envelope exactly as [`envelope::open_with_receipt`] does, with

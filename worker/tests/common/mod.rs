@@ -166,3 +166,9 @@ pub const CHAT_JSON: &str = include_str!("../../../tests/vectors/chat.json");
 pub fn chat_file() -> serde_json::Value {
     serde_json::from_str(CHAT_JSON).expect("chat.json parses")
 }
+
+pub const HOSTILE_JSON: &str = include_str!("../../../tests/vectors/hostile.json");
+
+pub fn hostile_file() -> serde_json::Value {
+    serde_json::from_str(HOSTILE_JSON).expect("hostile.json parses")
+}

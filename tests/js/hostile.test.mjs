@@ -1,0 +1,107 @@
+// What peers send, checked without a browser: message contents, group
+// descriptors, file announcements and chunk frames, signalling blobs
+// (replays, floods, stale offers) and DTLS fingerprints in descriptions.
+// Each case is an attack a hostile contact, member or tracker could try.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  checkContent, checkFileInfo, checkGroupDescriptor, cleanDisplayName, FILE_CHUNK_SIZE, MAX_FILE_SIZE, MAX_GROUP_MEMBERS,
+} from '../../templates/js/content.js';
+import { decodeChunkFrame, encodeChunkFrame } from '../../templates/js/transfers.js';
+import { dtlsFingerprint } from '../../templates/js/peer.js';
+import { frameLimit } from '../../templates/js/protocol.js';
+
+const hex = (n, c = 'a') => c.repeat(n);
+const FP_A = hex(64, 'a');
+const FP_B = hex(64, 'b');
+const SPKI = 'M'.repeat(392);
+
+const goodFile = () => ({
+  t: 'file', fileId: hex(32, '1'), name: 'a.txt', size: 300_000, mime: 'text/plain', chunkSize: FILE_CHUNK_SIZE, chunks: 2,
+  key: `${'A'.repeat(43)}=`, root: hex(64, '2'), thumb: null,
+});
+const goodGroup = () => ({
+  id: hex(32, '3'), nonce: hex(32, '4'), secret: 'S'.repeat(43), name: 'Book club', creator: FP_A, epoch: 1,
+  members: [{ fingerprint: FP_A, spki: SPKI }, { fingerprint: FP_B, spki: SPKI }],
+});
+
+test('well-formed contents pass with only their known fields', () => {
+  assert.deepEqual(checkContent({ t: 'text', body: 'hi', extra: 'dropped' }), { t: 'text', body: 'hi' });
+  assert.equal(checkContent({ t: 'text', body: 'hi', n: 'Ann' }).n, 'Ann');
+  assert.equal(checkContent(goodFile()).fileId, hex(32, '1'));
+  assert.equal(checkContent({ t: 'group-invite', group: goodGroup() }).group.members.length, 2);
+  assert.deepEqual(checkContent({ t: 'call', video: true, outcome: 'ended', durationMs: 1000 }), { t: 'call', video: true, outcome: 'ended', durationMs: 1000 });
+  assert.deepEqual(checkContent({ t: 'reaction-from-the-future', whatever: 1 }), { t: 'reaction-from-the-future' });
+});
+
+test('contents whose fields have the wrong type or size are refused', () => {
+  for (const bad of [
+    null, 'text', [], {}, { t: 5 }, { t: '' }, { t: 'x'.repeat(33) },
+    { t: 'text' }, { t: 'text', body: 42 }, { t: 'text', body: 'x'.repeat(64_001) },
+    { ...goodFile(), mime: 7 }, { ...goodFile(), mime: { startsWith: 1 } }, { ...goodFile(), mime: 'not a mime' },
+    { ...goodFile(), name: ['a'] }, { ...goodFile(), thumb: 'javascript:alert(1)' },
+    { t: 'group-invite', group: { ...goodGroup(), members: 'everyone' } },
+    { t: 'group-update', group: { ...goodGroup(), members: {} } },
+    { t: 'group-update' },
+    { t: 'call', video: 'yes', outcome: 'ended' }, { t: 'call', video: true, outcome: 'exploded' },
+    { t: 'call', video: true, outcome: 'ended', durationMs: -1 },
+  ]) assert.equal(checkContent(bad), null, JSON.stringify(bad)?.slice(0, 80));
+});
+
+test('display names lose control and direction-override characters and are capped', () => {
+  assert.equal(cleanDisplayName('  Ann\u202e\u0007 '), 'Ann');
+  assert.equal(cleanDisplayName('x'.repeat(500)).length, 64);
+  assert.equal(cleanDisplayName(42), '');
+});
+
+test('file announcements must use the protocol chunk size and a bounded size', () => {
+  assert.ok(checkFileInfo(goodFile()));
+  // chunkSize 1 would make a 64 MiB "file" 67 million chunks.
+  assert.equal(checkFileInfo({ ...goodFile(), size: 64 << 20, chunkSize: 1, chunks: 64 << 20 }), null);
+  assert.equal(checkFileInfo({ ...goodFile(), chunkSize: 4 << 20, chunks: 1 }), null);
+  assert.equal(checkFileInfo({ ...goodFile(), size: MAX_FILE_SIZE + 1, chunks: Math.ceil((MAX_FILE_SIZE + 1) / FILE_CHUNK_SIZE) }), null);
+  assert.equal(checkFileInfo({ ...goodFile(), chunks: 3 }), null);
+  assert.equal(checkFileInfo({ ...goodFile(), size: 0, chunks: 0 }), null);
+  assert.equal(checkFileInfo({ ...goodFile(), size: 1.5 }), null);
+});
+
+test('group descriptors must list their creator, distinct members and no more than the cap', () => {
+  assert.ok(checkGroupDescriptor(goodGroup()));
+  assert.equal(checkGroupDescriptor({ ...goodGroup(), nonce: undefined }), null, 'an id must be bound to a creator');
+  assert.equal(checkGroupDescriptor({ ...goodGroup(), creator: hex(64, 'c') }), null);
+  assert.equal(checkGroupDescriptor({ ...goodGroup(), members: [goodGroup().members[0], goodGroup().members[0]] }), null);
+  const many = Array.from({ length: MAX_GROUP_MEMBERS + 1 }, (_, i) => ({ fingerprint: i.toString(16).padStart(64, '0'), spki: SPKI }));
+  assert.equal(checkGroupDescriptor({ ...goodGroup(), members: [{ fingerprint: FP_A, spki: SPKI }, ...many] }), null);
+  assert.equal(checkGroupDescriptor({ ...goodGroup(), epoch: 2 ** 53 }), null);
+  // Names of members are the creator's words: they are not kept.
+  const withNames = goodGroup();
+  withNames.members[1].name = 'Your bank';
+  assert.equal(checkGroupDescriptor(withNames).members[1].name, undefined);
+});
+
+test('chunk frames carry their owner, so another member cannot stand in for a file', () => {
+  const sealed = Uint8Array.of(1, 2, 3);
+  const frame = encodeChunkFrame(FP_A, hex(32, 'f'), 7, sealed);
+  assert.deepEqual(decodeChunkFrame(frame), { owner: FP_A, fileId: hex(32, 'f'), index: 7, sealed });
+  assert.equal(decodeChunkFrame(frame.subarray(0, 52)), null);
+  assert.equal(decodeChunkFrame(new Uint8Array(10)), null);
+});
+
+test('only the frame types of the protocol table are accepted', () => {
+  assert.ok(frameLimit('env') > 0);
+  for (const unknown of ['test-blob', 'constructor', '__proto__', 'toString', '']) assert.equal(frameLimit(unknown), 0, unknown);
+  assert.ok(frameLimit('file-chunk') < 300 * 1024, 'a chunk frame is one 256 KiB chunk, not megabytes');
+});
+
+const FINGERPRINT = Array.from({ length: 32 }, (_, i) => i.toString(16).padStart(2, '0').toUpperCase()).join(':');
+const OTHER = Array.from({ length: 32 }, () => 'AB').join(':');
+
+test('a description naming two DTLS certificates is refused', () => {
+  const sdp = (...lines) => ['v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', ...lines, ''].join('\r\n');
+  assert.equal(dtlsFingerprint(sdp(`a=fingerprint:sha-256 ${FINGERPRINT}`)).length, 32);
+  assert.throws(() => dtlsFingerprint(sdp(`a=fingerprint:sha-256 ${FINGERPRINT}`, 'm=application 9 UDP/DTLS/SCTP webrtc-datachannel', `a=fingerprint:sha-256 ${OTHER}`)), /more than one/);
+  assert.throws(() => dtlsFingerprint(sdp(`a=fingerprint:sha-1 ${FINGERPRINT.slice(0, 59)}`, `a=fingerprint:sha-256 ${FINGERPRINT}`)), /more than one/);
+  assert.throws(() => dtlsFingerprint(sdp('a=setup:actpass')), /no SHA-256/);
+  assert.throws(() => dtlsFingerprint(sdp(`a=fingerprint:sha-256 ${FINGERPRINT}:00`)), /no SHA-256/);
+});
