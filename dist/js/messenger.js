@@ -381,9 +381,9 @@ export function createMessenger({ cryptoClient, store, identity, preferences, di
     if (!key) return null;
     const record = await request(store.db.transaction('messages').objectStore('messages').get(key));
     if (!record) return null;
-    const meta = await store.open(metaContext(id), record.meta);
+    const meta = await store.open(metaContext(record.id), record.meta);
     update(meta);
-    record.meta = await store.seal(metaContext(id), meta);
+    record.meta = await store.seal(metaContext(record.id), meta);
     await store.write(['messages'], ({ messages }) => messages.put(record, key));
     return meta;
   }

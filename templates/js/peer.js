@@ -73,11 +73,13 @@ export async function acceptAnswer(pc, answerSdp) {
  * why the handshake signs both: they name the two ends of this connection.
  */
 export function dtlsFingerprint(sdp) {
-  // Every fingerprint line, whatever its hash or its place (session or
-  // media level): an SDP naming two certificates could be accepted by
+  // Every fingerprint line, whatever its hash or its place (session or media
+  // level). A description with media has one per media section, all naming
+  // the same certificate; one naming two certificates could be accepted by
   // WebRTC with one while the handshake signs the other, so it is refused.
   const lines = (sdp ?? '').match(/^a=fingerprint:.*$/gim) ?? [];
-  if (lines.length > 1) throw peerError('SDP names more than one DTLS certificate');
+  const values = new Set(lines.map((line) => line.trim().toLowerCase()));
+  if (values.size > 1) throw peerError('SDP names more than one DTLS certificate');
   const match = /^a=fingerprint:sha-256 ([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){31})\s*$/i.exec(lines[0] ?? '');
   if (!match) throw peerError('SDP has no SHA-256 DTLS fingerprint');
   return Uint8Array.from(match[1].split(':'), (pair) => parseInt(pair, 16));

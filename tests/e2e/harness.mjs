@@ -148,3 +148,19 @@ export function browserAndServerPerFile(use) {
 
 /** Closes the pages' browser contexts (each test page has its own). */
 export const closeAll = (pages) => Promise.all(pages.map((p) => p.context().close()));
+
+/**
+ * Waits until `check(arg)`, run in the page, resolves to something truthy,
+ * and returns it. Playwright's `waitForFunction` does not await a promise:
+ * an async predicate counts as true at once, so a wait on app state that
+ * needs `await` (a dynamic import, IndexedDB) must poll here instead.
+ */
+export async function waitInPage(page, check, arg, { timeout = 30_000, interval = 200, what = 'a condition in the page' } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const result = await page.evaluate(check, arg);
+    if (result) return result;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+}

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, browserAndServerPerFile, login } from './harness.mjs';
+import { ROOT, browserAndServerPerFile, login, waitInPage } from './harness.mjs';
 import { ALICE, BOB, MALLORY, addContact, loggedIn, waitOnline } from './network-helpers.mjs';
 import { stored, until } from './chat-helpers.mjs';
 
@@ -36,7 +36,7 @@ async function pair(first, second) {
 const pairConversation = (page, who) => page.evaluate(async (fp) => (await import('./js/app-state.js')).app.friends.get(fp).conversationId, who.fingerprint);
 
 /** Seals `content` (any JSON, or raw bytes) in Mallory's worker and sends it on her session with `to`. */
-async function sendRaw(page, to, { conversationId, recipients, content, messageId = null, bytes = null }) {
+async function sendRaw(page, to, { conversationId = null, recipients = [], content = null, messageId = null, bytes = null }) {
   return page.evaluate(async ({ to, conversationId, recipients, content, messageId, bytes }) => {
     const { app } = await import('./js/app-state.js');
     const { decode, fromHex, utf8 } = await import('./js/encoding.js');
@@ -113,7 +113,7 @@ async function groupOf(alice, members, pages) {
     return (await app.groups.create('Book club', fps)).id;
   }, members.map((m) => m.fingerprint));
   for (const page of pages) {
-    await page.waitForFunction(async (id) => !!(await import('./js/app-state.js')).app.groups.get(id), groupId, { timeout: 30_000, polling: 200 });
+    await waitInPage(page, async (id) => !!(await import('./js/app-state.js')).app.groups.get(id), groupId, { timeout: 30_000 });
   }
   return groupId;
 }
@@ -179,11 +179,11 @@ test('a member who reuses a file id gets a file of her own, never the bytes of a
     const { app } = await import('./js/app-state.js');
     await app.transfers.attach(id, new File(['alice’s real bytes'], 'minutes.txt', { type: 'text/plain' }));
   }, conversationId);
-  const fileComplete = (page, owner) => page.waitForFunction(async ({ id, owner }) => {
+  const fileComplete = (page, owner) => waitInPage(page, async ({ id, owner }) => {
     const { app } = await import('./js/app-state.js');
     const file = (await app.messenger.history(id)).find((m) => m.content.t === 'file' && m.sender === owner);
     return file && app.transfers.status(file.sender, file.content.fileId)?.state === 'complete';
-  }, { id: conversationId, owner }, { timeout: 30_000, polling: 250 });
+  }, { id: conversationId, owner }, { timeout: 30_000 });
   await fileComplete(bob, ALICE.fingerprint);
   await fileComplete(mallory, ALICE.fingerprint);
   // Mallory announces "her" file under Alice's file id, with another name.
@@ -236,13 +236,13 @@ test('a squatted group id is refused, and the real creator’s invitation still 
     const group = { id: groupId, nonce, secret, name: 'Book club', creator: me.fingerprint, epoch: 7, members: [me, bob] };
     await app.messenger.send(conversationId, { t: 'group-invite', group });
   }, { groupId, conversationId: bobConversation, me: { fingerprint: MALLORY.fingerprint, spki: MALLORY.spki }, bob: { fingerprint: BOB.fingerprint, spki: BOB.spki } });
-  await bob.waitForFunction(async () => (await import('./js/app-state.js')).app.groups.refusedDescriptors().length > 0, null, { timeout: 30_000, polling: 200 });
+  await waitInPage(bob, async () => (await import('./js/app-state.js')).app.groups.refusedDescriptors().length > 0, null, { timeout: 30_000 });
   const refused = await bob.evaluate(async () => (await import('./js/app-state.js')).app.groups.refusedDescriptors());
   assert.match(refused[0].why, /does not belong to its creator/);
   assert.equal(await bob.evaluate(async (id) => !!(await import('./js/app-state.js')).app.groups.get(id), groupId), false);
   // Alice adds Bob: he joins her group, with her as its creator.
   await alice.evaluate(async ({ groupId, bob }) => (await import('./js/app-state.js')).app.groups.addMember(groupId, bob), { groupId, bob: BOB.fingerprint });
-  await bob.waitForFunction(async (id) => (await import('./js/app-state.js')).app.groups.get(id)?.creator, groupId, { timeout: 30_000, polling: 200 });
+  await waitInPage(bob, async (id) => (await import('./js/app-state.js')).app.groups.get(id)?.creator, groupId, { timeout: 30_000 });
   assert.equal(await bob.evaluate(async (id) => (await import('./js/app-state.js')).app.groups.get(id).creator, groupId), ALICE.fingerprint);
 });
 
@@ -262,7 +262,7 @@ test('a creator who lists a contact under another key is refused', async () => {
     };
     await app.messenger.send(conversationId, { t: 'group-invite', group });
   }, { conversationId: bobConversation, me: { fingerprint: MALLORY.fingerprint, spki: MALLORY.spki }, bob: { fingerprint: BOB.fingerprint, spki: BOB.spki }, alice: ALICE.fingerprint });
-  await bob.waitForFunction(async () => (await import('./js/app-state.js')).app.groups.refusedDescriptors().length > 0, null, { timeout: 30_000, polling: 200 });
+  await waitInPage(bob, async () => (await import('./js/app-state.js')).app.groups.refusedDescriptors().length > 0, null, { timeout: 30_000 });
   const state = await bob.evaluate(async () => {
     const { app } = await import('./js/app-state.js');
     return { groups: app.groups.list().length, why: app.groups.refusedDescriptors()[0].why };

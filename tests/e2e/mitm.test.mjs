@@ -122,14 +122,14 @@ test('a relaying man in the middle is detected by the handshake’s channel bind
         const sdp = await mallory.evaluate(({ sdp }) => window.answerAs('alice', sdp), { sdp: opened.sdp });
         socket.send(JSON.stringify({
           action: 'announce', info_hash: message.info_hash, peer_id: fakeIds.bob, offer_id: offerId,
-          answer: { type: 'answer', sdp: room.seal({ kind: 'answer', from: fakeIds.bob, to: opened.from, offerId: opened.offerId, sdp }) },
+          answer: { type: 'answer', sdp: room.seal({ kind: 'answer', from: fakeIds.bob, to: opened.from, offerId: opened.offerId, sdp, at: Date.now() }) },
         }));
       } else {
         const sdp = await mallory.evaluate(() => window.offerAs('bob'));
         const offerId = 'd'.repeat(20);
         socket.send(JSON.stringify({
           action: 'announce', info_hash: message.info_hash, peer_id: fakeIds.alice, offer_id: offerId,
-          offer: { type: 'offer', sdp: room.seal({ kind: 'offer', from: fakeIds.alice, to: null, offerId, sdp }) },
+          offer: { type: 'offer', sdp: room.seal({ kind: 'offer', from: fakeIds.alice, to: null, offerId, sdp, at: Date.now() }) },
         }));
       }
     });

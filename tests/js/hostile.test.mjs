@@ -103,5 +103,7 @@ test('a description naming two DTLS certificates is refused', () => {
   assert.throws(() => dtlsFingerprint(sdp(`a=fingerprint:sha-256 ${FINGERPRINT}`, 'm=application 9 UDP/DTLS/SCTP webrtc-datachannel', `a=fingerprint:sha-256 ${OTHER}`)), /more than one/);
   assert.throws(() => dtlsFingerprint(sdp(`a=fingerprint:sha-1 ${FINGERPRINT.slice(0, 59)}`, `a=fingerprint:sha-256 ${FINGERPRINT}`)), /more than one/);
   assert.throws(() => dtlsFingerprint(sdp('a=setup:actpass')), /no SHA-256/);
+  // One line per media section, all the same certificate: accepted.
+  assert.equal(dtlsFingerprint(sdp(`a=fingerprint:sha-256 ${FINGERPRINT}`, 'm=audio 9 UDP/TLS/RTP/SAVPF 111', `a=fingerprint:sha-256 ${FINGERPRINT}`)).length, 32);
   assert.throws(() => dtlsFingerprint(sdp(`a=fingerprint:sha-256 ${FINGERPRINT}:00`)), /no SHA-256/);
 });
