@@ -233,35 +233,6 @@ throw takeFromExternrefTable0(ret[1]);
 return takeFromExternrefTable0(ret[0]);
 }
 /**
- * The pair room of any two identities (anyone who knows both public keys
- * can compute it; the handshake is what keeps impostors out).
- * @param {Uint8Array | number[]} spki_a
- * @param {Uint8Array | number[]} spki_b
- * @param {string} room_password
- * @returns {Room}
- */
-static pairOf(spki_a, spki_b, room_password) {
-let ptr0, len0, ptr1, len1, ptr2, len2;
-try {
-ptr0 = passArray8ToWasm0(spki_a, wasm.__wbindgen_malloc);
-len0 = WASM_VECTOR_LEN;
-ptr1 = passArray8ToWasm0(spki_b, wasm.__wbindgen_malloc);
-len1 = WASM_VECTOR_LEN;
-ptr2 = passStringToWasm0(room_password, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-len2 = WASM_VECTOR_LEN;
-} catch (e) {
-if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
-if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
-throw e;
-}
-const ret = wasm.room_pairOf(ptr0, len0, ptr1, len1, ptr2, len2);
-if (ret[2]) {
-throw takeFromExternrefTable0(ret[1]);
-}
-return Room.__wrap(ret[0]);
-}
-/**
  * Seals a signalling message for this room.
  * @param {Uint8Array | number[]} plaintext
  * @returns {Uint8Array}
@@ -1545,7 +1516,7 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-tw8nv3DNFanqItnM7Gr3SjP43fuDDcOyslgUruZ3P3kQBmRHEqyO5m3vo2bexNN/";
+const WASM_INTEGRITY = "sha384-OpT69DPzz8a9rcTKaXg7eVQSr3V81kJE/egnHcvsDTAfeMJHCU1SMZKL5iEAhFNP";
 
 const DERIVE_WORKER = 'trustero-derive';
 let ready = null; // Promise of the instantiated module
@@ -1660,7 +1631,6 @@ const handlers = {
   'hash.sha256': ({ bytes }) => wasm_bindgen.sha256Hex(bytes),
 
   'room.pair': ({ spki, password }) => roomResult(requireSession().pairRoom(spki, password ?? '')),
-  'room.pairOf': ({ spkiA, spkiB, password }) => roomResult(wasm_bindgen.Room.pairOf(spkiA, spkiB, password ?? '')),
   'room.group': ({ groupId, secret }) => roomResult(wasm_bindgen.Room.group(groupId, secret)),
   'room.seal': ({ roomId, plaintext }) => held(roomId, wasm_bindgen.Room).seal(plaintext),
   'room.open': ({ roomId, blob }) => held(roomId, wasm_bindgen.Room).open(blob),
@@ -1748,7 +1718,7 @@ self.onmessage = async (event) => {
     self.postMessage({
       id,
       ok: false,
-      error: { code: error?.code ?? 'internal', message: String(error?.message ?? error) },
+      error: { code: error?.code ?? 'internal', message: String(error?.message ?? error), fingerprint: error?.fingerprint },
     });
   }
 };

@@ -126,7 +126,6 @@ const handlers = {
   'hash.sha256': ({ bytes }) => wasm_bindgen.sha256Hex(bytes),
 
   'room.pair': ({ spki, password }) => roomResult(requireSession().pairRoom(spki, password ?? '')),
-  'room.pairOf': ({ spkiA, spkiB, password }) => roomResult(wasm_bindgen.Room.pairOf(spkiA, spkiB, password ?? '')),
   'room.group': ({ groupId, secret }) => roomResult(wasm_bindgen.Room.group(groupId, secret)),
   'room.seal': ({ roomId, plaintext }) => held(roomId, wasm_bindgen.Room).seal(plaintext),
   'room.open': ({ roomId, blob }) => held(roomId, wasm_bindgen.Room).open(blob),
@@ -214,7 +213,7 @@ self.onmessage = async (event) => {
     self.postMessage({
       id,
       ok: false,
-      error: { code: error?.code ?? 'internal', message: String(error?.message ?? error) },
+      error: { code: error?.code ?? 'internal', message: String(error?.message ?? error), fingerprint: error?.fingerprint },
     });
   }
 };

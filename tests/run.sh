@@ -99,12 +99,12 @@ verify_detects_tampering() {
   local copy out
   copy=$(mktemp -d)
   cp -r dist/. "$copy"
-  printf '\n// injected\n' >> "$copy/js/login.js"
+  printf '\n// injected\n' >> "$copy/js/ui/login-view.js"
   if out=$(target/debug/builder verify --dir "$copy"); then
     echo "builder verify accepted a tampered copy"; rm -rf "$copy"; return 1
   fi
   rm -rf "$copy"
-  grep -q '^DIFFERS  js/login.js' <<<"$out" || { echo "$out"; echo "the tampered file was not named"; return 1; }
+  grep -q '^DIFFERS  js/ui/login-view.js' <<<"$out" || { echo "$out"; echo "the tampered file was not named"; return 1; }
   grep -q '^MISMATCH' <<<"$out"
 }
 verify_checks_a_served_mirror() {

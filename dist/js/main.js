@@ -1,27 +1,39 @@
-// Entry point: start the crypto worker, show the login screen, then the
-// home screen of whoever logs in: conversations, contacts and groups online.
+// The composition root: starts the crypto worker, shows the login screen,
+// then builds the services of whoever logs in and the views over them.
+// Nothing else wires modules together, and no module reaches for a global:
+// each gets what it uses here.
+//
+//   ui/  →  chat/, calls/  →  net/ (net/signal/)  →  core/
+//
+// An incoming frame: net/link (decrypt) → net/framing (reassemble) →
+// net/room → net/protocol dispatcher → the handler its table names
+// (chat/inbox, chat/outbox, …) → events → the views.
 
-import { createCryptoClient } from './crypto-client.js';
-import { mountLogin } from './login.js';
-import { mountHome } from './home-view.js';
-import { showBundleHash } from './bundle-info.js';
-import { app } from './app-state.js';
-import { openStore } from './store.js';
-import { discoverLocalTracker, effectiveSettings, loadSettings, saveSettings, loadPreferences, savePreferences } from './settings.js';
-import { createNetwork } from './network.js';
-import { createFriends } from './friends.js';
-import { createGroups } from './groups.js';
-import { createMessenger, preview } from './messenger.js';
-import { createTransfers } from './transfers.js';
-import { createCycler } from './cycling.js';
-import { createNotifier } from './notify.js';
-import { createCalls } from './calls.js';
-import { mountCallView } from './call-view.js';
-import { claimIdentity } from './tab-lock.js';
-import { el, replaceChildren } from './dom.js';
+import { createCryptoClient } from './core/crypto-client.js';
+import { openStore } from './core/store.js';
+import { exportBackup, importBackup } from './core/backup.js';
+import { discoverLocalTracker, effectiveSettings, loadSettings, saveSettings, loadPreferences, savePreferences } from './core/settings.js';
+import { claimIdentity } from './core/tab-lock.js';
+import { createSessions } from './net/sessions.js';
+import { createDispatcher } from './net/protocol.js';
+import { createNetwork } from './net/network.js';
+import { createCycler } from './net/cycling.js';
+import { createChat } from './chat/chat.js';
+import { createContacts } from './chat/contacts.js';
+import { createGroups } from './chat/groups.js';
+import { createTransfers } from './chat/transfers.js';
+import { preview } from './chat/content.js';
+import { createCalls } from './calls/calls.js';
+import { mountLogin } from './ui/login-view.js';
+import { mountHome } from './ui/home-view.js';
+import { mountCallView } from './ui/call-view.js';
+import { showBundleHash } from './ui/bundle-info.js';
+import { createNotifier } from './ui/notify.js';
+import { el, replaceChildren } from './ui/dom.js';
+import { app } from './facade.js';
 
 const root = document.getElementById('app');
-app.cryptoClient = createCryptoClient(document.documentElement.dataset.workerIntegrity);
+const cryptoClient = createCryptoClient(document.documentElement.dataset.workerIntegrity);
 const localTracker = discoverLocalTracker();
 
 // An "add me" link opened before login: keep the key for the contact form,
@@ -29,8 +41,11 @@ const localTracker = discoverLocalTracker();
 let pendingKey = /[#&]add=[A-Za-z0-9_-]+/.test(location.hash) ? location.href : null;
 if (pendingKey) history.replaceState(null, '', location.pathname + location.search);
 
+/** The running session: its services and views, or null when logged out. */
+let session = null;
+
 function showLogin(notice) {
-  mountLogin(root, { cryptoClient: app.cryptoClient, onLogin: startSession, notice });
+  mountLogin(root, { cryptoClient, onLogin: startSession, notice });
 }
 
 /** Another tab already runs this identity: say so, offer to take over. */
@@ -48,7 +63,7 @@ function showConflict(claim, identity) {
     el('p', { text: `Trustero is running with this identity (fingerprint ${identity.fingerprint.slice(0, 16)}…) in another tab or window of this browser. Two tabs would deliver the same messages twice, so only one runs at a time.` }),
     button,
     el('button', { type: 'button', className: 'ghost', text: 'Log out here', onclick: async () => {
-      await app.cryptoClient.logout();
+      await cryptoClient.logout();
       showLogin();
     } })));
 }
@@ -61,129 +76,132 @@ async function startSession(identity) {
   return openSession(identity, claim);
 }
 
+/** Builds every service of a logged-in identity, then the views over them. */
 async function openSession(identity, claim) {
-  app.identity = identity;
-  app.claim = claim;
-  app.store = await openStore(app.cryptoClient, identity.storeName);
-  app.settings = await loadSettings(app.store);
-  app.preferences = await loadPreferences(app.store);
-  app.localTracker = await localTracker;
+  const store = await openStore(cryptoClient, identity.storeName);
+  const state = {
+    settings: await loadSettings(store),
+    preferences: await loadPreferences(store),
+    localTracker: await localTracker,
+  };
   let home = null;
+  let callView = null;
   const refresh = (event) => {
     home?.render(event);
-    app.notifier?.badge();
+    notifier?.badge();
   };
-  app.network = createNetwork({ cryptoClient: app.cryptoClient, onChange: refresh });
-  app.network.configure(effectiveSettings(app.settings, app.localTracker));
-  app.notifier = createNotifier({
-    preferences: () => app.preferences,
-    totalUnread: () => app.messenger.totalUnread(),
+
+  const sessions = createSessions();
+  let dispatch = () => {};
+  const network = createNetwork({ cryptoClient, sessions, dispatch: (...args) => dispatch(...args), onChange: refresh });
+  network.configure(effectiveSettings(state.settings, state.localTracker));
+  let transfers = null;
+  const chat = createChat({
+    cryptoClient, store, identity, sessions,
+    preferences: () => state.preferences,
+    displayName: () => state.preferences.displayName,
+    onChange: refresh,
+    onIncoming: (conversation, message) => notifier.incoming(conversation, message, preview(message.content)),
+    onSessionUp: () => transfers?.resume(),
+  });
+  const notifier = createNotifier({
+    preferences: () => state.preferences,
+    totalUnread: () => chat.totalUnread(),
     isVisible: (id) => home?.isVisible(id) ?? false,
     titleOf: (conversation) => conversation.title,
   });
-  app.messenger = createMessenger({
-    cryptoClient: app.cryptoClient,
-    store: app.store,
-    identity,
-    preferences: () => app.preferences,
-    displayName: () => app.preferences.displayName,
+  await chat.restore();
+  const contacts = createContacts({ cryptoClient, store, network, sessions, identity, chat, onChange: refresh });
+  const groups = createGroups({ cryptoClient, store, network, sessions, identity, chat, contacts, onChange: refresh });
+  const membersOf = (conversationId) => chat.conversation(conversationId)?.members ?? [];
+  transfers = createTransfers({
+    cryptoClient, store, chat, sessions, identity,
+    membersOf: (conversationId) => membersOf(conversationId).map((m) => m.fingerprint),
     onChange: refresh,
-    onIncoming: (conversation, message) => app.notifier.incoming(conversation, message, preview(message.content)),
-    onAttach: () => app.transfers?.resume(),
   });
-  await app.messenger.restore();
-  const frames = (fingerprint, link, type, data) => {
-    if (!link) return;
-    if (app.messenger.handleFrame(fingerprint, link, type, data)) return;
-    if (app.transfers.handleFrame(fingerprint, link, type, data)) return;
-    if (app.calls.handleFrame(fingerprint, link, type, data)) return;
-    app.friends.get(fingerprint)?.onMessage?.(type, data);
-  };
-  app.friends = createFriends({ cryptoClient: app.cryptoClient, store: app.store, network: app.network, identity, messenger: app.messenger, frames, onChange: refresh });
-  app.groups = createGroups({ cryptoClient: app.cryptoClient, store: app.store, network: app.network, identity, messenger: app.messenger, friends: app.friends, frames, onChange: refresh });
-  // Any authenticated session with that identity (pair room or group room).
-  const linkTo = (fingerprint) => {
-    const candidates = [app.friends.get(fingerprint)?.link, ...app.groups.list().map((g) => g.links?.get(fingerprint))];
-    return candidates.find((link) => link?.state === 'ready') ?? null;
-  };
-  app.transfers = createTransfers({
-    cryptoClient: app.cryptoClient,
-    store: app.store,
-    messenger: app.messenger,
-    identity,
-    membersOf: (conversationId) => (app.messenger.conversation(conversationId)?.members ?? []).map((m) => m.fingerprint),
-    onChange: refresh,
-    linkTo,
-    // Whoever announced the file first, then anyone else in that conversation.
-    sourcesFor: (file) => {
-      const conversation = app.messenger.conversation(file.conversation);
-      return [...new Set([file.from, file.relay, ...(conversation?.members ?? []).map((m) => m.fingerprint)].filter(Boolean))];
-    },
-  });
-  let callView = null;
-  app.calls = createCalls({
-    identity,
-    membersOf: (conversationId) => app.messenger.conversation(conversationId)?.members ?? [],
-    linkTo,
-    record: (conversationId, content) => app.messenger.send(conversationId, content),
+  const calls = createCalls({
+    identity, sessions, membersOf,
+    record: (conversationId, content) => chat.send(conversationId, content),
     onChange: (call, ended) => callView?.render(call, ended),
-    onRing: (call) => app.notifier.incomingCall(app.messenger.conversation(call.conversationId), call.video),
+    onRing: (call) => notifier.incomingCall(chat.conversation(call.conversationId), call.video),
   });
-  await app.friends.load();
-  await app.groups.load();
-  await app.transfers.load();
-  app.cycler = createCycler({
-    candidates: () => [...app.friends.roomCandidates(), ...app.groups.roomCandidates()],
+  dispatch = createDispatcher({ ...chat.frames, ...transfers.frames, ...calls.frames });
+  await contacts.load();
+  await groups.load();
+  await transfers.load();
+  const cycler = createCycler({
+    candidates: () => [...contacts.roomCandidates(), ...groups.roomCandidates()],
     isImportant: (candidate) => (home?.openIds().includes(candidate.conversationId) ?? false)
-      || candidate.conversationId === app.calls.current()?.conversationId
-      || candidate.fingerprints.some((fp) => app.messenger.pendingFor(fp) > 0),
-    maxRooms: () => app.preferences.maxRooms,
+      || candidate.conversationId === calls.current()?.conversationId
+      || candidate.fingerprints.some((fp) => chat.pendingFor(fp) > 0),
+    maxRooms: () => state.preferences.maxRooms,
   });
-  app.cycler.apply();
+  cycler.apply();
+
+  const services = {
+    identity, chat, contacts, groups, transfers, calls, network,
+    settings: state.settings,
+    preferences: () => state.preferences,
+    localTracker: state.localTracker,
+    requestNotifications: () => notifier.requestPermission(),
+    backup: { exportFile: () => exportBackup(store), importFile: (file) => importBackup(store, file, cryptoClient) },
+    roomsChanged: () => cycler.apply(),
+    safetyNumber: (spki) => cryptoClient.safetyNumber(spki),
+  };
   home = mountHome(root, {
-    app,
+    services,
     pendingKey,
     onLogout: () => logout(),
     async onSaveSettings(settings) {
-      app.settings = settings;
-      await saveSettings(app.store, settings);
-      app.network.configure(effectiveSettings(settings, app.localTracker));
+      state.settings = settings;
+      services.settings = settings;
+      await saveSettings(store, settings);
+      network.configure(effectiveSettings(settings, state.localTracker));
     },
     async onSavePreferences(preferences) {
-      app.preferences = preferences;
-      await savePreferences(app.store, preferences);
-      app.cycler.apply();
+      state.preferences = preferences;
+      await savePreferences(store, preferences);
+      cycler.apply();
     },
   });
-  callView = mountCallView(document.body, app);
-  app.callView = callView;
+  callView = mountCallView(document.body, services);
   pendingKey = null;
-  app.home = home;
-  app.notifier.badge();
+  notifier.badge();
+  session = { claim, store, network, chat, contacts, groups, transfers, calls, cycler, home, callView };
+  // The documented test façade (facade.js): read access for the browser tests and benchmarks.
+  Object.assign(app, { cryptoClient, identity, store, sessions, network, chat, contacts, groups, transfers, calls, cycler });
+  Object.defineProperties(app, {
+    preferences: { get: () => state.preferences, configurable: true, enumerable: true },
+    settings: { get: () => state.settings, configurable: true, enumerable: true },
+  });
 }
 
 async function logout(notice) {
-  app.calls?.close();
-  app.callView?.unmount();
-  app.home?.unmount();
-  app.cycler?.stop();
-  app.transfers?.close();
-  await app.messenger?.close().catch(() => {});
-  app.groups?.close();
-  app.friends?.close();
-  app.network?.close();
-  app.store?.close();
-  app.claim?.release();
-  await app.cryptoClient.logout();
-  for (const key of Object.keys(app)) if (key !== 'cryptoClient') app[key] = null;
+  if (session) {
+    const { claim, store, network, chat, contacts, groups, transfers, calls, cycler, home, callView } = session;
+    session = null;
+    calls.close();
+    callView.unmount();
+    home.unmount();
+    cycler.stop();
+    transfers.close();
+    await chat.close().catch(() => {});
+    groups.close();
+    contacts.close();
+    network.close();
+    store.close();
+    claim.release();
+  }
+  await cryptoClient.logout();
+  for (const key of Object.keys(app)) delete app[key];
   document.title = 'Trustero';
   showLogin(notice);
 }
 
 // Closing or reloading the tab leaves a call cleanly for the others.
-window.addEventListener('pagehide', () => app.calls?.close());
+window.addEventListener('pagehide', () => session?.calls.close());
 
-showBundleHash(app.cryptoClient, {
+showBundleHash(cryptoClient, {
   hash: document.getElementById('bundle-hash'),
   url: document.getElementById('verify-url'),
 });

@@ -115,7 +115,7 @@ try {
     rows.push([`${size}-way video call, ${width}×${height}, ${CALL_S} s: lowest decoded frame rate (any participant, sampled every 2 s)`, `${lowest.toFixed(0)} fps (${lowestWhere})`, '≥ 20 fps', lowest >= 20]);
     rows.push([`${size}-way video call: CPU of all Chromium processes (${size} pages on this machine)`, `${groupCpu.toFixed(0)} % of one core (${(groupCpu / size).toFixed(0)} % per participant)`, 'measured', true]);
     // A group call goes on until the last one leaves.
-    for (const page of pages) await page.evaluate(() => import('./js/app-state.js').then(({ app }) => app.calls.hangup()));
+    for (const page of pages) await page.evaluate(() => import('./js/facade.js').then(({ app }) => app.calls.hangup()));
     await Promise.all(pages.map((p) => p.context().close()));
   }
 } finally {

@@ -23,16 +23,16 @@ const browser = await launch();
 const rows = [];
 try {
   const [a, b] = await befriend(browser, server.url, { local: true });
-  const conversation = await a.evaluate(async (fp) => (await import('./js/app-state.js')).app.friends.get(fp).conversationId, BOB.fingerprint);
+  const conversation = await a.evaluate(async (fp) => (await import('./js/facade.js')).app.contacts.get(fp).conversationId, BOB.fingerprint);
 
   // 1. Latency: send() until Alice holds Bob's acknowledgement (the delivered tick).
   const latencies = await a.evaluate(async ({ id, runs }) => {
-    const { app } = await import('./js/app-state.js');
+    const { app } = await import('./js/facade.js');
     const out = [];
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
-      const message = await app.messenger.send(id, { t: 'text', body: `latency ${i}` });
-      await app.messenger.whenDelivered(message.id);
+      const message = await app.chat.send(id, { t: 'text', body: `latency ${i}` });
+      await app.chat.whenDelivered(message.id);
       out.push(performance.now() - t0);
     }
     return out;
@@ -42,12 +42,12 @@ try {
 
   // 2. Sustained: queue BURST messages back to back, until all are acknowledged.
   const rate = await a.evaluate(async ({ id, count }) => {
-    const { app } = await import('./js/app-state.js');
+    const { app } = await import('./js/facade.js');
     const t0 = performance.now();
     const sent = [];
-    for (let i = 0; i < count; i++) sent.push(app.messenger.send(id, { t: 'text', body: `burst ${i}` }));
+    for (let i = 0; i < count; i++) sent.push(app.chat.send(id, { t: 'text', body: `burst ${i}` }));
     const messages = await Promise.all(sent);
-    await Promise.all(messages.map((m) => app.messenger.whenDelivered(m.id)));
+    await Promise.all(messages.map((m) => app.chat.whenDelivered(m.id)));
     return count / ((performance.now() - t0) / 1000);
   }, { id: conversation, count: BURST });
   rows.push([`sustained, ${BURST} messages with acks`, `${rate.toFixed(0)} msg/s`, '≥ 100 msg/s', rate >= 100]);
@@ -59,12 +59,12 @@ try {
       let fileId = null;
       let owner = null;
       const poll = setInterval(async () => {
-        const { app } = await import('./js/app-state.js');
+        const { app } = await import('./js/facade.js');
         if (!fileId) {
           // Only until the file's message is here: reading history while the
           // chunks arrive would compete with the transfer for the worker.
-          const id = app.messenger.conversations()[0].id;
-          const message = (await app.messenger.history(id, { limit: 5 })).find((m) => m.content.t === 'file');
+          const id = app.chat.conversations()[0].id;
+          const message = (await app.chat.history(id, { limit: 5 })).find((m) => m.content.t === 'file');
           fileId = message?.content.fileId;
           owner = message?.sender;
           if (!fileId) return;
@@ -79,7 +79,7 @@ try {
     });
   });
   await a.evaluate(async ({ id, bytes }) => {
-    const { app } = await import('./js/app-state.js');
+    const { app } = await import('./js/facade.js');
     const data = new Uint8Array(bytes);
     for (let i = 0; i < data.length; i += 4096) data[i] = i & 0xff;
     await app.transfers.attach(id, new File([data], 'bench.bin'));
@@ -93,10 +93,10 @@ try {
 
   // 4. Open a conversation with 1,000 stored messages: click → first screen shown.
   await a.evaluate(async ({ id, count }) => {
-    const { app } = await import('./js/app-state.js');
+    const { app } = await import('./js/facade.js');
     const sent = [];
-    for (let i = 0; i < count; i++) sent.push(app.messenger.send(id, { t: 'text', body: `history ${i}` }));
-    await Promise.all((await Promise.all(sent)).map((m) => app.messenger.whenDelivered(m.id)));
+    for (let i = 0; i < count; i++) sent.push(app.chat.send(id, { t: 'text', body: `history ${i}` }));
+    await Promise.all((await Promise.all(sent)).map((m) => app.chat.whenDelivered(m.id)));
   }, { id: conversation, count: HISTORY });
   await b.reload();
   await login(b, BOB.username, BOB.password);
@@ -111,7 +111,7 @@ try {
     await new Promise((r) => requestAnimationFrame(r));
     return performance.now() - t0;
   }, conversation);
-  const stored = await b.evaluate(async (id) => (await (await import('./js/app-state.js')).app.messenger.conversation(id)).nextSeq - 1, conversation);
+  const stored = await b.evaluate(async (id) => (await (await import('./js/facade.js')).app.chat.conversation(id)).nextSeq - 1, conversation);
   rows.push([`open a conversation holding ${stored} messages (first 50 shown)`, `${openMs.toFixed(0)} ms`, '< 500 ms', openMs < 500]);
   await Promise.all([a.context().close(), b.context().close()]);
 
@@ -130,13 +130,13 @@ try {
   await login(idle, carol.username, carol.password, { bits: carol.bits });
   const keys = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/contacts-200.json'), 'utf8')).keys;
   await idle.evaluate(async (list) => {
-    const { app } = await import('./js/app-state.js');
+    const { app } = await import('./js/facade.js');
     app.network.configure({ ...app.settings, trackers: [], relays: [], iceServers: [] });
-    for (const key of list) await app.friends.add({ keyText: key });
+    for (const key of list) await app.contacts.add({ keyText: key });
     app.cycler.apply();
   }, keys);
   await idle.evaluate(async (local) => {
-    const { app } = await import('./js/app-state.js');
+    const { app } = await import('./js/facade.js');
     app.network.configure({ ...app.settings, trackers: [local], relays: [], iceServers: [] });
   }, `ws://127.0.0.1:${new URL(server.url).port}/announce`);
   // Steady state: after the rooms' warm-up announces (0–15 s after joining).
@@ -157,7 +157,7 @@ try {
   const cpuPercent = ((cpuTicks(mine) - ticks0) / 100) / ((Date.now() - t0) / 1000) * 100;
   const uss = memoryOf(mine, ['Private_Clean', 'Private_Dirty']) / 1024 / 1024;
   const pss = memoryOf(mine, ['Pss']) / 1024 / 1024;
-  const rooms = await idle.evaluate(async () => (await import('./js/app-state.js')).app.network.status().rooms);
+  const rooms = await idle.evaluate(async () => (await import('./js/facade.js')).app.network.status().rooms);
   rows.push([`idle page, 200 contacts (${rooms} rooms joined), CPU of one core`, `${cpuPercent.toFixed(2)} %`, '< 2 %', cpuPercent < 2]);
   rows.push(['idle page, 200 contacts, memory of its renderer (page + worker): private (USS)', `${uss.toFixed(0)} MB (PSS ${pss.toFixed(0)} MB)`, '< 150 MB', uss < 150]);
 } finally {

@@ -31,7 +31,7 @@ try {
 
   // 2. The crypto measurements, inside the page.
   const results = await page.evaluate(async ({ users }) => {
-    const { createCryptoClient } = await import('./js/crypto-client.js');
+    const { createCryptoClient } = await import('./js/core/crypto-client.js');
     const integrity = document.documentElement.dataset.workerIntegrity;
     const subtle = crypto.subtle;
     const now = () => performance.now();

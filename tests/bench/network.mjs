@@ -46,7 +46,7 @@ const percentile = (xs, p) => {
 
 async function configurePage(page, settings) {
   await page.evaluate(async (s) => {
-    const { app } = await import('./js/app-state.js');
+    const { app } = await import('./js/facade.js');
     app.network.configure({ trackers: s.trackers, relays: s.relays, iceServers: [], useTrackers: true, useNostr: true });
   }, settings);
 }
@@ -55,21 +55,20 @@ async function configurePage(page, settings) {
 async function oursOnce(a, b, spkis, run, idle) {
   const password = `bench-${Date.now()}-${run}`;
   const join = (page, otherSpki, otherFp, sendFirst) => page.evaluate(async ({ otherSpki, otherFp, password, sendFirst }) => {
-    const { app } = await import('./js/app-state.js');
-    const { decode } = await import('./js/encoding.js');
-    const room = await app.cryptoClient.call('room.pair', { spki: decode(otherSpki), password });
+    const { app } = await import('./js/facade.js');
+    const { decode } = await import('./js/core/encoding.js');
+    const room = await app.cryptoClient.pairRoom(decode(otherSpki), password);
     const started = performance.now();
     window.benchFirst = new Promise((resolve) => {
+      window.benchStop?.();
+      window.benchStop = app.sessions.onUp((fingerprint, link) => {
+        if (sendFirst && fingerprint === otherFp) link.send('hello', new Uint8Array([1]));
+      });
       window.benchRoom = app.network.join({
         room,
         allowed: () => [otherFp],
         limitFor: (type) => (type === 'hello' ? 16 : 0), // this room's own frame table
-        handlers: {
-          onPeerJoin: (peer) => {
-            if (sendFirst) peer.link.send('hello', new Uint8Array([1]));
-          },
-          onMessage: () => resolve(performance.now() - started),
-        },
+        onMessage: () => resolve(performance.now() - started),
       });
     });
   }, { otherSpki, otherFp, password, sendFirst });
@@ -79,7 +78,7 @@ async function oursOnce(a, b, spkis, run, idle) {
   const ms = await b.evaluate((timeout) => Promise.race([window.benchFirst, new Promise((r) => setTimeout(() => r(null), timeout))]), TIMEOUT_MS);
   for (const page of [a, b]) {
     await page.evaluate(async () => {
-      const { app } = await import('./js/app-state.js');
+      const { app } = await import('./js/facade.js');
       app.network.leave(window.benchRoom);
     });
   }
@@ -146,7 +145,7 @@ async function oursThroughput(a, b, spkis) {
   }, TRANSFER_BYTES);
   for (const page of [a, b]) {
     await page.evaluate(async () => {
-      const { app } = await import('./js/app-state.js');
+      const { app } = await import('./js/facade.js');
       app.network.leave(window.benchRoom);
     });
   }
@@ -157,21 +156,22 @@ async function oursThroughput(a, b, spkis) {
 async function oursOnceKeep(a, b, spkis) {
   const password = `bench-throughput-${Date.now()}`;
   const join = (page, otherSpki, otherFp) => page.evaluate(async ({ otherSpki, otherFp, password }) => {
-    const { app } = await import('./js/app-state.js');
-    const { decode } = await import('./js/encoding.js');
-    const room = await app.cryptoClient.call('room.pair', { spki: decode(otherSpki), password });
+    const { app } = await import('./js/facade.js');
+    const { decode } = await import('./js/core/encoding.js');
+    const room = await app.cryptoClient.pairRoom(decode(otherSpki), password);
     window.benchReady = new Promise((resolve) => {
+      window.benchStop?.();
+      window.benchStop = app.sessions.onUp((fingerprint) => {
+        if (fingerprint === otherFp) resolve();
+      });
       window.benchRoom = app.network.join({
         room,
         allowed: () => [otherFp],
         limitFor: (type) => ({ blob: 1024 * 1024, ack: 16 })[type] ?? 0, // this room's own frame table
-        handlers: {
-          onPeerJoin: resolve,
-          onMessage: (peer, type) => {
-            window.benchBlobs = (window.benchBlobs ?? 0) + (type === 'blob' ? 1 : 0);
-            if (type === 'blob' && window.benchBlobs % 20 === 0) window.benchRoom.peers()[0].link.send('ack', new Uint8Array(1));
-            if (type === 'ack') window.benchAck?.();
-          },
+        onMessage: (fingerprint, link, type) => {
+          window.benchBlobs = (window.benchBlobs ?? 0) + (type === 'blob' ? 1 : 0);
+          if (type === 'blob' && window.benchBlobs % 20 === 0) link.send('ack', new Uint8Array(1));
+          if (type === 'ack') window.benchAck?.();
         },
       });
     });

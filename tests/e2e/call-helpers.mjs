@@ -1,7 +1,8 @@
 // Helpers of the call tests: start and answer through the UI, and read what
 // each side receives through WebRTC's own statistics.
 
-import { openChat, tab } from './chat-helpers.mjs';
+import { createGroupInUI, openChat } from './chat-helpers.mjs';
+import { until, waitInPage } from './harness.mjs';
 import { addContact, waitOnline } from './network-helpers.mjs';
 
 /** Starts a call from the conversation with `who` (a contact or, with `groupId`, a group). */
@@ -19,41 +20,31 @@ export async function answer(page, { video = true, decline = false, timeout = 30
 
 /** What `page` receives from participant `who`: {framesDecoded, framesPerSecond, audioEnergy, ...}. */
 export function received(page, who) {
-  return page.evaluate((fp) => import('./js/app-state.js').then(({ app }) => {
+  return page.evaluate((fp) => import('./js/facade.js').then(({ app }) => {
     const p = app.calls.current()?.participants.get(fp);
     return p ? { state: p.state, streams: p.streams.size, ...p.stats } : null;
   }), who.fingerprint);
 }
 
 /** Waits until `check(stats)` holds for what `page` receives from `who`. */
-export async function untilReceived(page, who, check, { timeout = 20_000, what = 'media' } = {}) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    last = await received(page, who);
-    if (last && check(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last stats ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+export function untilReceived(page, who, check, { timeout = 20_000, what = 'media' } = {}) {
+  return until(() => received(page, who), (stats) => !!stats && check(stats), { timeout, what, interval: 250 });
 }
 
-/** How much of a stat grows over `ms` (stats refresh once a second). */
-export async function growth(page, who, key, ms = 3_000) {
-  const before = (await received(page, who))?.[key] ?? 0;
-  await new Promise((r) => setTimeout(r, ms));
-  return ((await received(page, who))?.[key] ?? 0) - before;
+/**
+ * How much of a stat grows over the next `samples` samplings of the
+ * receiver's statistics (taken once a second): a measurement window counted
+ * in samples, not a sleep.
+ */
+export async function growth(page, who, key, samples = 3) {
+  const first = await untilReceived(page, who, (s) => s.sampledAt, { what: 'a first sample' });
+  const last = await untilReceived(page, who, (s) => s.sampledAt >= first.sampledAt + (samples - 0.5) * 1000, {
+    what: `${samples} more samples`, timeout: samples * 1000 + 10_000,
+  });
+  return (last[key] ?? 0) - (first[key] ?? 0);
 }
 
 export const callState = (page) => page.evaluate(() => document.getElementById('call')?.dataset.state ?? null);
-
-/** Polls `check(arg)` in the page (an async function) until it is true. */
-export async function untilTrue(page, check, arg, what, timeout = 60_000) {
-  const deadline = Date.now() + timeout;
-  while (!(await page.evaluate(check, arg))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 /**
  * The first person befriends the others and makes a group of everyone (the
@@ -65,19 +56,13 @@ export async function inAGroup(pages, people, name = 'Call club') {
   for (const who of members) await addContact(pages[0], who, who.username);
   for (const page of pages.slice(1)) await addContact(page, creator, creator.username);
   await Promise.all(members.map((who) => waitOnline(pages[0], who)));
-  await tab(pages[0], 'chats');
-  await pages[0].click('#new-group summary');
-  await pages[0].fill('#group-name', name);
-  for (const who of members) await pages[0].check(`#group-members input[value="${who.fingerprint}"]`);
-  await pages[0].click('#create-group');
-  await pages[0].waitForSelector('.conversation[data-kind="group"]');
+  await createGroupInUI(pages[0], name, members, pages.slice(1));
   for (const [i, page] of pages.entries()) {
     for (const who of members) {
       if (i === 0 || who === people[i]) continue;
-      await untilTrue(page, async (fp) => {
-        const { app } = await import('./js/app-state.js');
-        return app.groups.list()[0]?.links?.get(fp)?.state === 'ready';
-      }, who.fingerprint, `${people[i].username} and ${who.username} meeting in the group room`);
+      await waitInPage(page, async (fp) => (await import('./js/facade.js')).app.sessions.isOnline(fp), who.fingerprint, {
+        what: `${people[i].username} and ${who.username} meeting in the group room`, timeout: 60_000,
+      });
     }
   }
 }

@@ -2,11 +2,12 @@
 // and read what the app stored, through its own modules.
 
 import { tab } from './network-helpers.mjs';
+import { until, waitInPage } from './harness.mjs';
 
 export async function conversationWith(page, who) {
   return page.evaluate(async (fp) => {
-    const { app } = await import('./js/app-state.js');
-    return app.friends.get(fp).conversationId;
+    const { app } = await import('./js/facade.js');
+    return app.contacts.get(fp).conversationId;
   }, who.fingerprint);
 }
 
@@ -29,29 +30,54 @@ export async function type(page, id, text) {
 /** Sends through the messenger directly (fast loops). */
 export async function send(page, conversationId, body) {
   return page.evaluate(async ({ conversationId, body }) => {
-    const { app } = await import('./js/app-state.js');
-    return (await app.messenger.send(conversationId, { t: 'text', body })).id;
+    const { app } = await import('./js/facade.js');
+    return (await app.chat.send(conversationId, { t: 'text', body })).id;
   }, { conversationId, body });
 }
 
 /** Every stored message of a conversation: [{id, body, mine, state}]. */
 export async function stored(page, conversationId) {
   return page.evaluate(async (id) => {
-    const { app } = await import('./js/app-state.js');
-    const messages = await app.messenger.history(id, { limit: 100_000 });
+    const { app } = await import('./js/facade.js');
+    const messages = await app.chat.history(id, { limit: 100_000 });
     return messages.map((m) => ({ id: m.id, body: m.content.body, t: m.content.t, mine: m.mine, state: m.state, sender: m.sender }));
   }, conversationId);
 }
 
-/** Waits until `check(messages)` holds for the stored messages. */
-export async function until(page, conversationId, check, { timeout = 30_000, what = 'condition' } = {}) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const messages = await stored(page, conversationId);
-    if (check(messages)) return messages;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(messages.map((m) => [m.body, m.state]))}`);
-    await new Promise((r) => setTimeout(r, 250));
+/** Waits until `check(messages)` holds for the stored messages of a conversation; returns them. */
+export function untilStored(page, conversationId, check, { timeout = 30_000, what = 'a condition on the stored messages' } = {}) {
+  return until(() => stored(page, conversationId), check, { timeout, what, interval: 250 });
+}
+
+/**
+ * "Nothing twice": sends one more message after the others were delivered
+ * and waits for it. Envelopes travel in order on a session, so anything sent
+ * before it (a resend that crossed an acknowledgement) has been handled by
+ * then; returns the receiver's stored messages without the sentinel.
+ */
+export async function afterEverything(sender, receiver, conversationId) {
+  await send(sender, conversationId, 'sentinel');
+  const all = await untilStored(receiver, conversationId, (m) => m.some((x) => x.body === 'sentinel'), { what: 'the sentinel message' });
+  return all.filter((m) => m.body !== 'sentinel');
+}
+
+/**
+ * Creates a group through the UI at `page` (the creator, already connected
+ * to each member as a contact) and returns its conversation id once every
+ * member page has the invitation.
+ */
+export async function createGroupInUI(page, name, members, memberPages) {
+  await tab(page, 'chats');
+  await page.click('#new-group summary');
+  await page.fill('#group-name', name);
+  for (const who of members) await page.check(`#group-members input[value="${who.fingerprint}"]`);
+  await page.click('#create-group');
+  await page.waitForSelector('.conversation[data-kind="group"]');
+  const conversationId = await page.evaluate(async () => (await import('./js/facade.js')).app.groups.list()[0].conversationId);
+  for (const member of memberPages) {
+    await waitInPage(member, async (id) => (await import('./js/facade.js')).app.groups.byConversation(id) !== undefined, conversationId, { what: 'the group invitation' });
   }
+  return conversationId;
 }
 
 export { tab };

@@ -51,19 +51,15 @@ export async function serve({ root = ROOT, port } = {}) {
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
+  const listening = async () => {
+    if (child.exitCode !== null) throw new Error(`builder serve stopped: ${output}`);
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/MANIFEST`);
-      if (response.ok) break;
+      return (await fetch(`http://127.0.0.1:${port}/MANIFEST`)).ok;
     } catch {
-      // not listening yet
+      return false; // not listening yet
     }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`builder serve did not start: ${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  };
+  await until(listening, Boolean, { timeout: 20_000, interval: 50, what: `builder serve to start (${output})` });
   return {
     port,
     url: `http://127.0.0.1:${port}/index.htm`,
@@ -150,17 +146,57 @@ export function browserAndServerPerFile(use) {
 export const closeAll = (pages) => Promise.all(pages.map((p) => p.context().close()));
 
 /**
+ * The one wait of the browser tests: calls `probe()` until `test(value)`
+ * holds and returns that value; after `timeout` it fails naming `what` and
+ * the last value seen. Nothing sleeps for a fixed time.
+ */
+export async function until(probe, test = Boolean, { timeout = 30_000, interval = 200, what = 'a condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await probe();
+    if (test(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}; last seen ${JSON.stringify(value)?.slice(0, 400)}`);
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+}
+
+/**
  * Waits until `check(arg)`, run in the page, resolves to something truthy,
  * and returns it. Playwright's `waitForFunction` does not await a promise:
  * an async predicate counts as true at once, so a wait on app state that
  * needs `await` (a dynamic import, IndexedDB) must poll here instead.
  */
-export async function waitInPage(page, check, arg, { timeout = 30_000, interval = 200, what = 'a condition in the page' } = {}) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const result = await page.evaluate(check, arg);
-    if (result) return result;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, interval));
-  }
+export function waitInPage(page, check, arg, { what = 'a condition in the page', ...options } = {}) {
+  return until(() => page.evaluate(check, arg), Boolean, { what, ...options });
+}
+
+/**
+ * What the identity's IndexedDB holds, as a disk reader would see it: the
+ * database name and every key and value of every store, flattened to text
+ * (bytes as Latin-1). Read with the browser's own IndexedDB API, not the
+ * app's store module.
+ */
+export async function dumpDatabase(page) {
+  return page.evaluate(async () => {
+    const { app } = await import('./js/facade.js');
+    const db = await new Promise((resolve, reject) => {
+      const request = indexedDB.open(app.store.name);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const flatten = (value) => {
+      if (value instanceof Uint8Array || value instanceof ArrayBuffer) return new TextDecoder('latin1').decode(value);
+      if (value && typeof value === 'object') return Object.values(value).map(flatten).join('|');
+      return String(value);
+    };
+    const read = (name, method) => new Promise((resolve, reject) => {
+      const request = db.transaction(name).objectStore(name)[method]();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const parts = [];
+    for (const name of db.objectStoreNames) parts.push(flatten(await read(name, 'getAllKeys')), flatten(await read(name, 'getAll')));
+    db.close();
+    return { name: app.store.name, text: parts.join('\n') };
+  });
 }

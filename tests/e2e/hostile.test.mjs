@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, browserAndServerPerFile, login, waitInPage } from './harness.mjs';
 import { ALICE, BOB, MALLORY, addContact, loggedIn, waitOnline } from './network-helpers.mjs';
-import { stored, until } from './chat-helpers.mjs';
+import { untilStored } from './chat-helpers.mjs';
 
 let browser;
 let server;
@@ -33,18 +33,18 @@ async function pair(first, second) {
   return [a, b];
 }
 
-const pairConversation = (page, who) => page.evaluate(async (fp) => (await import('./js/app-state.js')).app.friends.get(fp).conversationId, who.fingerprint);
+const pairConversation = (page, who) => page.evaluate(async (fp) => (await import('./js/facade.js')).app.contacts.get(fp).conversationId, who.fingerprint);
 
 /** Seals `content` (any JSON, or raw bytes) in Mallory's worker and sends it on her session with `to`. */
 async function sendRaw(page, to, { conversationId = null, recipients = [], content = null, messageId = null, bytes = null }) {
   return page.evaluate(async ({ to, conversationId, recipients, content, messageId, bytes }) => {
-    const { app } = await import('./js/app-state.js');
-    const { decode, fromHex, utf8 } = await import('./js/encoding.js');
+    const { app } = await import('./js/facade.js');
+    const { decode, fromHex, utf8 } = await import('./js/core/encoding.js');
     let envelope;
     if (bytes) {
       envelope = fromHex(bytes);
     } else {
-      const conv = app.messenger.conversation(conversationId);
+      const conv = app.chat.conversation(conversationId);
       ({ envelope } = await app.cryptoClient.sealEnvelope({
         recipients: recipients.map((r) => decode(r)),
         conversationId: fromHex(conversationId),
@@ -54,7 +54,7 @@ async function sendRaw(page, to, { conversationId = null, recipients = [], conte
         messageId: messageId ? fromHex(messageId) : undefined,
       }));
     }
-    const link = app.friends.get(to)?.link ?? app.groups.list().map((g) => g.links.get(to)).find(Boolean);
+    const link = app.sessions.linkTo(to);
     await link.send('env', envelope);
   }, { to: to.fingerprint, conversationId, recipients: recipients.map((r) => r.spki), content, messageId, bytes });
 }
@@ -67,14 +67,14 @@ test('envelopes with out-of-range clocks are refused; the conversation and its o
   assert.equal(conversationId, hostile.conversation_id);
   for (const vector of hostile.envelopes) await sendRaw(mallory, BOB, { bytes: vector.envelope });
   await sendRaw(mallory, BOB, { conversationId, recipients: [BOB], content: { t: 'text', body: 'normal after the attack' } });
-  const received = await until(bob, conversationId, (m) => texts(m).includes('normal after the attack'), { what: 'the normal message' });
+  const received = await untilStored(bob, conversationId, (m) => texts(m).includes('normal after the attack'), { what: 'the normal message' });
   const accepted = hostile.envelopes.filter((v) => v.accepted).map((v) => v.body);
   assert.deepEqual(texts(received).sort(), [...accepted, 'normal after the attack'].sort());
   // A counter at 2^53 - 1 was stored but not adopted: Bob can still send.
-  const lamport = await bob.evaluate(async (id) => (await import('./js/app-state.js')).app.messenger.conversation(id).lamport, conversationId);
+  const lamport = await bob.evaluate(async (id) => (await import('./js/facade.js')).app.chat.conversation(id).lamport, conversationId);
   assert.ok(lamport < 2 ** 33, `Bob's counter stayed sane (${lamport})`);
-  await bob.evaluate(async (id) => (await import('./js/app-state.js')).app.messenger.send(id, { t: 'text', body: 'bob still sends' }), conversationId);
-  await until(mallory, conversationId, (m) => texts(m).includes('bob still sends'), { what: 'Bob’s reply at Mallory' });
+  await bob.evaluate(async (id) => (await import('./js/facade.js')).app.chat.send(id, { t: 'text', body: 'bob still sends' }), conversationId);
+  await untilStored(mallory, conversationId, (m) => texts(m).includes('bob still sends'), { what: 'Bob’s reply at Mallory' });
   // And the conversation renders, every message in its place.
   await bob.click('#nav-chats');
   await bob.click(`.chat-item[data-conversation="${conversationId}"]`);
@@ -98,7 +98,7 @@ test('malformed contents are refused before they are stored, and what follows ar
     await sendRaw(mallory, BOB, { conversationId, recipients: [BOB], content });
   }
   await sendRaw(mallory, BOB, { conversationId, recipients: [BOB], content: { t: 'text', body: 'well formed' } });
-  const received = await until(bob, conversationId, (m) => texts(m).includes('well formed'), { what: 'the well-formed message' });
+  const received = await untilStored(bob, conversationId, (m) => texts(m).includes('well formed'), { what: 'the well-formed message' });
   assert.deepEqual(received.map((m) => m.t), ['text'], 'nothing malformed was stored');
   await bob.click('#nav-chats');
   await bob.click(`.chat-item[data-conversation="${conversationId}"]`);
@@ -109,16 +109,16 @@ test('malformed contents are refused before they are stored, and what follows ar
 /** Alice creates a group with `members` (her contacts) and waits until each has it. */
 async function groupOf(alice, members, pages) {
   const groupId = await alice.evaluate(async (fps) => {
-    const { app } = await import('./js/app-state.js');
+    const { app } = await import('./js/facade.js');
     return (await app.groups.create('Book club', fps)).id;
   }, members.map((m) => m.fingerprint));
   for (const page of pages) {
-    await waitInPage(page, async (id) => !!(await import('./js/app-state.js')).app.groups.get(id), groupId, { timeout: 30_000 });
+    await waitInPage(page, async (id) => !!(await import('./js/facade.js')).app.groups.get(id), groupId, { timeout: 30_000 });
   }
   return groupId;
 }
 
-const groupConversation = (page, groupId) => page.evaluate(async (id) => (await import('./js/app-state.js')).app.groups.get(id).conversationId, groupId);
+const groupConversation = (page, groupId) => page.evaluate(async (id) => (await import('./js/facade.js')).app.groups.get(id).conversationId, groupId);
 
 test('a member who reuses another member’s message id cannot shadow that message', async () => {
   const alice = await loggedIn(browser, server.url, ALICE, LOCAL);
@@ -134,28 +134,27 @@ test('a member who reuses another member’s message id cannot shadow that messa
   // Bob goes away; Alice writes to the group; only Mallory receives it.
   const bobContext = bob.context();
   await bob.close();
-  await alice.evaluate(async (id) => (await import('./js/app-state.js')).app.messenger.send(id, { t: 'text', body: 'the real message' }), conversationId);
-  const atMallory = await until(mallory, conversationId, (m) => texts(m).includes('the real message'), { what: 'Alice’s message at Mallory' });
+  await alice.evaluate(async (id) => (await import('./js/facade.js')).app.chat.send(id, { t: 'text', body: 'the real message' }), conversationId);
+  const atMallory = await untilStored(mallory, conversationId, (m) => texts(m).includes('the real message'), { what: 'Alice’s message at Mallory' });
   const realId = atMallory.find((m) => m.body === 'the real message').id;
   await alice.context().close();
   // Mallory's client sends Bob an envelope of her own with that id the
   // moment their session comes up, before the sync forwards Alice's.
-  await mallory.evaluate(async ({ realId, conversationId, recipients }) => {
-    const { app } = await import('./js/app-state.js');
-    const { decode, fromHex, utf8 } = await import('./js/encoding.js');
+  await mallory.evaluate(async ({ realId, conversationId, recipients, bob }) => {
+    const { app } = await import('./js/facade.js');
+    const { decode, fromHex, utf8 } = await import('./js/core/encoding.js');
     const { envelope } = await app.cryptoClient.sealEnvelope({
       recipients: recipients.map((r) => decode(r)), conversationId: fromHex(conversationId), timestampMs: Date.now(), lamport: 99,
       content: utf8(JSON.stringify({ t: 'text', body: 'shadow' })), messageId: fromHex(realId),
     });
-    const attach = app.messenger.attachLink;
-    app.messenger.attachLink = (fingerprint, link) => {
-      link.send('env', envelope).finally(() => attach(fingerprint, link));
-    };
-  }, { realId, conversationId, recipients: [BOB.spki, ALICE.spki] });
+    app.sessions.onUp((fingerprint, link) => {
+      if (fingerprint === bob) link.send('env', envelope);
+    });
+  }, { realId, conversationId, recipients: [BOB.spki, ALICE.spki], bob: BOB.fingerprint });
   bob = await bobContext.newPage();
   await bob.goto(server.url);
   await login(bob, BOB.username, BOB.password);
-  const atBob = await until(bob, conversationId, (m) => texts(m).includes('the real message'), { what: 'Alice’s message at Bob', timeout: 60_000 });
+  const atBob = await untilStored(bob, conversationId, (m) => texts(m).includes('the real message'), { what: 'Alice’s message at Bob', timeout: 60_000 });
   const real = atBob.find((m) => m.body === 'the real message');
   assert.equal(real.sender, ALICE.fingerprint);
   assert.equal(real.id, realId);
@@ -176,27 +175,27 @@ test('a member who reuses a file id gets a file of her own, never the bytes of a
   const groupId = await groupOf(alice, [BOB, MALLORY], [bob, mallory]);
   const conversationId = await groupConversation(alice, groupId);
   await alice.evaluate(async (id) => {
-    const { app } = await import('./js/app-state.js');
+    const { app } = await import('./js/facade.js');
     await app.transfers.attach(id, new File(['alice’s real bytes'], 'minutes.txt', { type: 'text/plain' }));
   }, conversationId);
   const fileComplete = (page, owner) => waitInPage(page, async ({ id, owner }) => {
-    const { app } = await import('./js/app-state.js');
-    const file = (await app.messenger.history(id)).find((m) => m.content.t === 'file' && m.sender === owner);
+    const { app } = await import('./js/facade.js');
+    const file = (await app.chat.history(id)).find((m) => m.content.t === 'file' && m.sender === owner);
     return file && app.transfers.status(file.sender, file.content.fileId)?.state === 'complete';
   }, { id: conversationId, owner }, { timeout: 30_000 });
   await fileComplete(bob, ALICE.fingerprint);
   await fileComplete(mallory, ALICE.fingerprint);
   // Mallory announces "her" file under Alice's file id, with another name.
   await mallory.evaluate(async (id) => {
-    const { app } = await import('./js/app-state.js');
-    const alices = (await app.messenger.history(id)).find((m) => m.content.t === 'file');
+    const { app } = await import('./js/facade.js');
+    const alices = (await app.chat.history(id)).find((m) => m.content.t === 'file');
     const { t, n, ...info } = alices.content;
-    await app.messenger.send(id, { t: 'file', ...info, name: 'invoice.exe', mime: 'application/octet-stream', thumb: null });
+    await app.chat.send(id, { t: 'file', ...info, name: 'invoice.exe', mime: 'application/octet-stream', thumb: null });
   }, conversationId);
-  await until(bob, conversationId, (m) => m.filter((x) => x.t === 'file').length === 2, { what: 'both announcements at Bob' });
+  await untilStored(bob, conversationId, (m) => m.filter((x) => x.t === 'file').length === 2, { what: 'both announcements at Bob' });
   const outcome = await bob.evaluate(async (id) => {
-    const { app } = await import('./js/app-state.js');
-    const files = (await app.messenger.history(id)).filter((m) => m.content.t === 'file');
+    const { app } = await import('./js/facade.js');
+    const files = (await app.chat.history(id)).filter((m) => m.content.t === 'file');
     const text = async (message) => {
       try {
         return await (await app.transfers.blob(message.sender, message.content)).text();
@@ -229,21 +228,21 @@ test('a squatted group id is refused, and the real creator’s invitation still 
   // ...and invites Bob to "her" group of that id before Alice adds him.
   const bobConversation = await pairConversation(mallory, BOB);
   await mallory.evaluate(async ({ groupId, conversationId, me, bob }) => {
-    const { app } = await import('./js/app-state.js');
-    const { toHex, encode } = await import('./js/encoding.js');
+    const { app } = await import('./js/facade.js');
+    const { toHex, encode } = await import('./js/core/encoding.js');
     const nonce = toHex(crypto.getRandomValues(new Uint8Array(16)));
     const secret = encode(crypto.getRandomValues(new Uint8Array(32)));
     const group = { id: groupId, nonce, secret, name: 'Book club', creator: me.fingerprint, epoch: 7, members: [me, bob] };
-    await app.messenger.send(conversationId, { t: 'group-invite', group });
+    await app.chat.send(conversationId, { t: 'group-invite', group });
   }, { groupId, conversationId: bobConversation, me: { fingerprint: MALLORY.fingerprint, spki: MALLORY.spki }, bob: { fingerprint: BOB.fingerprint, spki: BOB.spki } });
-  await waitInPage(bob, async () => (await import('./js/app-state.js')).app.groups.refusedDescriptors().length > 0, null, { timeout: 30_000 });
-  const refused = await bob.evaluate(async () => (await import('./js/app-state.js')).app.groups.refusedDescriptors());
+  await waitInPage(bob, async () => (await import('./js/facade.js')).app.groups.refusedDescriptors().length > 0, null, { timeout: 30_000 });
+  const refused = await bob.evaluate(async () => (await import('./js/facade.js')).app.groups.refusedDescriptors());
   assert.match(refused[0].why, /does not belong to its creator/);
-  assert.equal(await bob.evaluate(async (id) => !!(await import('./js/app-state.js')).app.groups.get(id), groupId), false);
+  assert.equal(await bob.evaluate(async (id) => !!(await import('./js/facade.js')).app.groups.get(id), groupId), false);
   // Alice adds Bob: he joins her group, with her as its creator.
-  await alice.evaluate(async ({ groupId, bob }) => (await import('./js/app-state.js')).app.groups.addMember(groupId, bob), { groupId, bob: BOB.fingerprint });
-  await waitInPage(bob, async (id) => (await import('./js/app-state.js')).app.groups.get(id)?.creator, groupId, { timeout: 30_000 });
-  assert.equal(await bob.evaluate(async (id) => (await import('./js/app-state.js')).app.groups.get(id).creator, groupId), ALICE.fingerprint);
+  await alice.evaluate(async ({ groupId, bob }) => (await import('./js/facade.js')).app.groups.addMember(groupId, bob), { groupId, bob: BOB.fingerprint });
+  await waitInPage(bob, async (id) => (await import('./js/facade.js')).app.groups.get(id)?.creator, groupId, { timeout: 30_000 });
+  assert.equal(await bob.evaluate(async (id) => (await import('./js/facade.js')).app.groups.get(id).creator, groupId), ALICE.fingerprint);
 });
 
 test('a creator who lists a contact under another key is refused', async () => {
@@ -252,19 +251,19 @@ test('a creator who lists a contact under another key is refused', async () => {
   const bobConversation = await pairConversation(mallory, BOB);
   // Mallory's "group" shows Bob's contact Alice, but with Mallory's own key.
   await mallory.evaluate(async ({ conversationId, me, bob, alice }) => {
-    const { app } = await import('./js/app-state.js');
-    const { toHex, encode } = await import('./js/encoding.js');
+    const { app } = await import('./js/facade.js');
+    const { toHex, encode } = await import('./js/core/encoding.js');
     const nonce = crypto.getRandomValues(new Uint8Array(16));
-    const id = await app.cryptoClient.call('group.id', { creator: me.fingerprint, nonce });
+    const id = await app.cryptoClient.groupId(me.fingerprint, nonce);
     const group = {
       id, nonce: toHex(nonce), secret: encode(crypto.getRandomValues(new Uint8Array(32))), name: 'Family', creator: me.fingerprint, epoch: 1,
       members: [me, bob, { fingerprint: alice, spki: me.spki }],
     };
-    await app.messenger.send(conversationId, { t: 'group-invite', group });
+    await app.chat.send(conversationId, { t: 'group-invite', group });
   }, { conversationId: bobConversation, me: { fingerprint: MALLORY.fingerprint, spki: MALLORY.spki }, bob: { fingerprint: BOB.fingerprint, spki: BOB.spki }, alice: ALICE.fingerprint });
-  await waitInPage(bob, async () => (await import('./js/app-state.js')).app.groups.refusedDescriptors().length > 0, null, { timeout: 30_000 });
+  await waitInPage(bob, async () => (await import('./js/facade.js')).app.groups.refusedDescriptors().length > 0, null, { timeout: 30_000 });
   const state = await bob.evaluate(async () => {
-    const { app } = await import('./js/app-state.js');
+    const { app } = await import('./js/facade.js');
     return { groups: app.groups.list().length, why: app.groups.refusedDescriptors()[0].why };
   });
   assert.equal(state.groups, 0);
@@ -275,19 +274,17 @@ test('unknown and oversized frames drop only that session, which comes back and 
   const [bob, mallory] = await pair(BOB, MALLORY);
   const conversationId = await pairConversation(bob, MALLORY);
   for (const [type, size] of [['junk', 10], ['typing', 4096]]) {
-    const closed = await mallory.evaluate(async ({ bob, type, size }) => {
-      const { app } = await import('./js/app-state.js');
-      const link = app.friends.get(bob).link;
-      await link.send(type, new Uint8Array(size)).catch(() => {});
-      const deadline = Date.now() + 20_000;
-      while (link.state !== 'closed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      return link.state;
+    await mallory.evaluate(async ({ bob, type, size }) => {
+      const { app } = await import('./js/facade.js');
+      window.attacked = app.sessions.linkTo(bob);
+      await window.attacked.send(type, new Uint8Array(size)).catch(() => {});
     }, { bob: BOB.fingerprint, type, size });
-    assert.equal(closed, 'closed', `a ${type} frame of ${size} bytes ended the session`);
+    // Bob drops the session: Mallory sees it end.
+    await waitInPage(mallory, () => window.attacked.state === 'closed', null, { what: `the session to end after a ${type} frame of ${size} bytes` });
     await Promise.all([waitOnline(bob, MALLORY), waitOnline(mallory, BOB)]);
   }
-  await mallory.evaluate(async (id) => (await import('./js/app-state.js')).app.messenger.send(id, { t: 'text', body: 'after the bad frames' }), conversationId);
-  await until(bob, conversationId, (m) => texts(m).includes('after the bad frames'), { what: 'a message after the bad frames' });
+  await mallory.evaluate(async (id) => (await import('./js/facade.js')).app.chat.send(id, { t: 'text', body: 'after the bad frames' }), conversationId);
+  await untilStored(bob, conversationId, (m) => texts(m).includes('after the bad frames'), { what: 'a message after the bad frames' });
 });
 
 test('a file announcement with a tiny chunk size or a huge size is refused; the tab stays responsive', async () => {
@@ -301,7 +298,7 @@ test('a file announcement with a tiny chunk size or a huge size is refused; the 
     await sendRaw(mallory, BOB, { conversationId, recipients: [BOB], content });
   }
   await sendRaw(mallory, BOB, { conversationId, recipients: [BOB], content: { t: 'text', body: 'still here' } });
-  const received = await until(bob, conversationId, (m) => texts(m).includes('still here'), { what: 'the message after the announcements' });
+  const received = await untilStored(bob, conversationId, (m) => texts(m).includes('still here'), { what: 'the message after the announcements' });
   assert.deepEqual(received.map((m) => m.t), ['text']);
   // The page answers at once: no 67-million-chunk bookkeeping is running.
   assert.equal(await bob.evaluate(() => 1 + 1), 2);
@@ -315,12 +312,12 @@ test('a display name travels with messages; the login username never does', asyn
   await mallory.fill('#display-name', 'Mal');
   await mallory.click('#display-name-save');
   await mallory.waitForSelector('#display-name-message:text("Saved")');
-  await mallory.evaluate(async (id) => (await import('./js/app-state.js')).app.messenger.send(id, { t: 'text', body: 'hello' }), conversationId);
-  await until(bob, conversationId, (m) => texts(m).includes('hello'), { what: 'the message' });
-  assert.equal(await bob.evaluate(async ({ id, fp }) => (await import('./js/app-state.js')).app.messenger.memberName(id, fp), { id: conversationId, fp: MALLORY.fingerprint }), 'Mal');
+  await mallory.evaluate(async (id) => (await import('./js/facade.js')).app.chat.send(id, { t: 'text', body: 'hello' }), conversationId);
+  await untilStored(bob, conversationId, (m) => texts(m).includes('hello'), { what: 'the message' });
+  assert.equal(await bob.evaluate(async ({ id, fp }) => (await import('./js/facade.js')).app.chat.memberName(id, fp), { id: conversationId, fp: MALLORY.fingerprint }), 'Mal');
   const raw = await bob.evaluate(async (id) => {
-    const { app } = await import('./js/app-state.js');
-    return JSON.stringify((await app.messenger.history(id)).map((m) => m.content));
+    const { app } = await import('./js/facade.js');
+    return JSON.stringify((await app.chat.history(id)).map((m) => m.content));
   }, conversationId);
   assert.ok(!raw.includes(MALLORY.username), 'the username is not in any message');
 });

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import TrackerServer from 'bittorrent-tracker/server';
-import { freePort } from './harness.mjs';
+import { freePort, until } from './harness.mjs';
 
 /** The reference WebTorrent tracker (npm bittorrent-tracker), WebSocket only. */
 export async function startNpmTracker({ port } = {}) {
@@ -63,17 +63,15 @@ export async function startNostrRelay({ port } = {}) {
   const child = spawn(NOSTR_RELAY, ['--config', config, '--db', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (d) => { log = (log + d).slice(-4000); });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
+  const up = async () => {
+    if (child.exitCode !== null) throw new Error(`nostr-rs-relay stopped: ${log}`);
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/`, { headers: { Accept: 'application/nostr+json' } });
-      if (response.ok) break;
+      return (await fetch(`http://127.0.0.1:${port}/`, { headers: { Accept: 'application/nostr+json' } })).ok;
     } catch {
-      // not up yet
+      return false; // not up yet
     }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nostr-rs-relay did not start: ${log}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  };
+  await until(up, Boolean, { timeout: 20_000, interval: 100, what: 'nostr-rs-relay to start' });
   return {
     port,
     url: `ws://127.0.0.1:${port}`,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay } from '../../templates/js/backoff.js';
+import { backoffDelay } from '../../templates/js/net/backoff.js';
 
 test('retry delays grow exponentially, stay jittered in the upper half and are capped', () => {
   for (let attempt = 0; attempt < 12; attempt++) {

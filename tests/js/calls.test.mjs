@@ -2,10 +2,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCallMessage } from '../../templates/js/calls.js';
-import { createNegotiator, MAX_RTC_MESSAGE, parseRtcMessage } from '../../templates/js/negotiation.js';
-import { callSummary } from '../../templates/js/messenger.js';
-import { formatDuration } from '../../templates/js/call-view.js';
+import { parseCallMessage } from '../../templates/js/calls/calls.js';
+import { createNegotiator, MAX_RTC_MESSAGE, parseRtcMessage } from '../../templates/js/calls/negotiation.js';
+import { callSummary } from '../../templates/js/chat/content.js';
+import { formatDuration } from '../../templates/js/ui/call-view.js';
 
 const utf8 = (value) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
 const ID = '0123456789abcdef0123456789abcdef';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encode, decode, toBase64, fromBase64, toHex, fromHex } from '../../templates/js/encoding.js';
+import { encode, decode, toBase64, fromBase64, toHex, fromHex } from '../../templates/js/core/encoding.js';
 
 test('round trips every length without padding or +/', () => {
   for (let length = 0; length < 70; length++) {

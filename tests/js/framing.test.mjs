@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CHUNK_SIZE, FramingError, KIND, MAX_BUFFERED, MAX_PARTIAL, createReceiver, createSender, decodeFrame, encodeFrame,
-} from '../../templates/js/framing.js';
+} from '../../templates/js/net/framing.js';
 
 // The tests' own frame table: every type they use may be up to 16 MiB.
 const ANY_KNOWN = (type) => (['chat', 'file', 'small', 'big', 'empty', 'exact', 't'].includes(type) ? 16 << 20 : 0);

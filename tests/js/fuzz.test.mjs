@@ -7,12 +7,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReceiver, encodeFrame, FramingError, KIND, MAX_BUFFERED } from '../../templates/js/framing.js';
-import { checkContent } from '../../templates/js/content.js';
-import { decodeChunkFrame } from '../../templates/js/transfers.js';
-import { parseCallMessage } from '../../templates/js/calls.js';
-import { parseRtcMessage } from '../../templates/js/negotiation.js';
-import { frameLimit } from '../../templates/js/protocol.js';
+import { createReceiver, encodeFrame, FramingError, KIND, MAX_BUFFERED } from '../../templates/js/net/framing.js';
+import { checkContent } from '../../templates/js/chat/content.js';
+import { decodeChunkFrame } from '../../templates/js/chat/transfers.js';
+import { parseCallMessage } from '../../templates/js/calls/calls.js';
+import { parseRtcMessage } from '../../templates/js/calls/negotiation.js';
+import { frameLimit } from '../../templates/js/net/protocol.js';
 
 const ITERATIONS = Number(process.env.TRUSTERO_FUZZ_ITERATIONS ?? 20_000);
 

@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   checkContent, checkFileInfo, checkGroupDescriptor, cleanDisplayName, FILE_CHUNK_SIZE, MAX_FILE_SIZE, MAX_GROUP_MEMBERS,
-} from '../../templates/js/content.js';
-import { decodeChunkFrame, encodeChunkFrame } from '../../templates/js/transfers.js';
-import { dtlsFingerprint } from '../../templates/js/peer.js';
-import { frameLimit } from '../../templates/js/protocol.js';
+} from '../../templates/js/chat/content.js';
+import { decodeChunkFrame, encodeChunkFrame } from '../../templates/js/chat/transfers.js';
+import { dtlsFingerprint } from '../../templates/js/net/peer.js';
+import { frameLimit } from '../../templates/js/net/protocol.js';
 
 const hex = (n, c = 'a') => c.repeat(n);
 const FP_A = hex(64, 'a');

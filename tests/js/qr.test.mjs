@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import jsQR from 'jsqr';
-import { encode } from '../../templates/js/qr.js';
+import { encode } from '../../templates/js/ui/qr.js';
 
 function decode(code, scale = 2) {
   const quiet = 4;

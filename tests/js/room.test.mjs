@@ -37,16 +37,14 @@ FakePeerConnection.prototype.addEventListener = function add(type, listener, opt
   if (type === 'datachannel') listener({ channel: Object.assign(this.channel, { label: 'trustero' }) });
 };
 
-const { createRoom, MAX_CONNECTING, SIGNAL_MAX_AGE_MS } = await import('../../templates/js/room.js');
-const { fromBase64, toBase64, fromUtf8, utf8 } = await import('../../templates/js/encoding.js');
+const { createRoom, MAX_CONNECTING, SIGNAL_MAX_AGE_MS } = await import('../../templates/js/net/room.js');
+const { fromBase64, toBase64, fromUtf8, utf8 } = await import('../../templates/js/core/encoding.js');
 
 // Sealing is the worker's job; here a blob is just the JSON, base64-encoded.
 const cryptoClient = {
-  async call(type, args) {
-    if (type === 'room.seal') return args.plaintext;
-    if (type === 'room.open') return args.blob;
-    return null;
-  },
+  roomSeal: async (roomId, plaintext) => plaintext,
+  roomOpen: async (roomId, blob) => blob,
+  release: async () => {},
 };
 const seal = (message) => toBase64(utf8(JSON.stringify(message)));
 const openBlob = (payload) => JSON.parse(fromUtf8(fromBase64(payload)));

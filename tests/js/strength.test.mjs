@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { estimate, MIN_BITS } from '../../templates/js/strength.js';
+import { estimate, MIN_BITS } from '../../templates/js/core/strength.js';
 
 test('the most common passwords are refused with a reason', () => {
   for (const password of ['password', 'Password1', '123456789', 'qwertyuiop', 'iloveyou', 'letmein!']) {

@@ -35,7 +35,7 @@ for (const person of Object.values(people)) {
 }
 await Promise.all([waitOnline(people.alice.page, BOB, 60_000), waitOnline(people.bob.page, ALICE, 60_000)]);
 for (const person of Object.values(people)) {
-  person.conversation = await person.page.evaluate(async (fp) => (await import('./js/app-state.js')).app.friends.get(fp).conversationId, person.other.fingerprint);
+  person.conversation = await person.page.evaluate(async (fp) => (await import('./js/facade.js')).app.contacts.get(fp).conversationId, person.other.fingerprint);
 }
 log(`connected; sending ${MESSAGES} messages with chaos every ~${CHAOS_EVERY}`);
 
@@ -47,8 +47,8 @@ async function sendOne(name, body) {
   await ready[name];
   try {
     await person.page.evaluate(async ({ id, body }) => {
-      const { app } = await import('./js/app-state.js');
-      await app.messenger.send(id, { t: 'text', body });
+      const { app } = await import('./js/facade.js');
+      await app.chat.send(id, { t: 'text', body });
     }, { id: person.conversation, body });
     sent[name].push(body); // resolved: durably queued
   } catch (error) {
@@ -95,8 +95,8 @@ log(`all sent in ${((Date.now() - started) / 1000).toFixed(0)} s; waiting for de
 async function receivedBy(name) {
   const person = people[name];
   return person.page.evaluate(async (id) => {
-    const { app } = await import('./js/app-state.js');
-    return (await app.messenger.history(id, { limit: 1_000_000 })).filter((m) => !m.mine).map((m) => m.content.body);
+    const { app } = await import('./js/facade.js');
+    return (await app.chat.history(id, { limit: 1_000_000 })).filter((m) => !m.mine).map((m) => m.content.body);
   }, person.conversation);
 }
 

@@ -27,6 +27,11 @@ fn to_js(error: Error) -> JsValue {
     let js = js_sys::Error::new(&error.to_string());
     Reflect::set(&js, &"code".into(), &error.code().into())
         .expect("setting a property on a fresh Error cannot fail");
+    // A refused identity is named as data, so nobody parses it out of the text.
+    if let Error::UnexpectedPeer(fingerprint) = &error {
+        Reflect::set(&js, &"fingerprint".into(), &fingerprint.into())
+            .expect("setting a property on a fresh Error cannot fail");
+    }
     js.into()
 }
 
@@ -408,17 +413,6 @@ impl Room {
 
 #[wasm_bindgen]
 impl Room {
-    /// The pair room of any two identities (anyone who knows both public keys
-    /// can compute it; the handshake is what keeps impostors out).
-    #[wasm_bindgen(js_name = pairOf)]
-    pub fn pair_of(spki_a: &[u8], spki_b: &[u8], room_password: &str) -> Result<Room, JsValue> {
-        let a = PublicIdentity::from_spki(spki_a).map_err(to_js)?;
-        let b = PublicIdentity::from_spki(spki_b).map_err(to_js)?;
-        let topic =
-            RoomTopic::pair(&a.fingerprint(), &b.fingerprint(), room_password).map_err(to_js)?;
-        Ok(Room::from_topic(&topic))
-    }
-
     /// The room of a group, from the 16-byte id and 32-byte secret of its invite.
     pub fn group(group_id: &[u8], group_secret: &[u8]) -> Result<Room, JsValue> {
         let id = array(group_id, "group id must be 16 bytes").map_err(to_js)?;

@@ -1,0 +1,201 @@
+// Contacts: the people whose public keys you hold. Each has a pair room
+// (topic from both fingerprints and an optional room password) and a pair
+// conversation. Rooms are joined and left by the room cycler (net/cycling.js);
+// whether a contact is online is the session registry's answer (any room).
+
+import { decode as fromBase64url, encode as toBase64url } from '../core/encoding.js';
+
+const FRIENDS_KEY = 'friends';
+const MAX_FAILED_ATTEMPTS = 50;
+
+/** A public key from what a user pastes: base64url SPKI or an "add me" link. */
+export function parsePublicKey(text) {
+  const trimmed = (text ?? '').trim();
+  const fromLink = /[#&]add=([A-Za-z0-9_-]+)/.exec(trimmed);
+  const encoded = fromLink ? fromLink[1] : trimmed.replace(/\s+/g, '');
+  if (!encoded) throw Object.assign(new Error('Paste a public key or an “add me” link.'), { code: 'empty' });
+  try {
+    return fromBase64url(encoded);
+  } catch {
+    throw Object.assign(new Error('That is not a Trustero public key or “add me” link.'), { code: 'invalid-public-key' });
+  }
+}
+
+export function createContacts({ cryptoClient, store, network, sessions, identity, chat, onChange }) {
+  const friends = new Map(); // fingerprint -> contact
+  const failedAttempts = [];
+  const offlineSince = new Map(); // fingerprint -> when its last session ended
+
+  const snapshot = (f) => ({
+    spki: toBase64url(f.spki),
+    nickname: f.nickname,
+    roomPassword: f.roomPassword,
+    addedAt: f.addedAt,
+    verified: f.verified,
+    keyChangedFrom: f.keyChangedFrom ?? null,
+  });
+  const save = () => store.put(FRIENDS_KEY, [...friends.values()].map(snapshot));
+
+  const stopUp = sessions.onUp((fingerprint) => {
+    const friend = friends.get(fingerprint);
+    if (!friend) return;
+    friend.lastActive = Date.now();
+    onChange?.({ friend: fingerprint });
+  });
+  const stopDown = sessions.onDown((fingerprint) => {
+    if (!friends.has(fingerprint)) return;
+    offlineSince.set(fingerprint, Date.now());
+    onChange?.({ friend: fingerprint });
+  });
+
+  function recordAttempt(friend, attempt) {
+    failedAttempts.unshift({ ...attempt, contact: friend.fingerprint });
+    failedAttempts.length = Math.min(failedAttempts.length, MAX_FAILED_ATTEMPTS);
+    onChange?.({ attempts: true });
+  }
+
+  /** Joins this contact's room (called by the cycler). */
+  async function join(friend) {
+    friend.wanted = true;
+    if (friend.room || friend.joining) return;
+    friend.joining = true;
+    try {
+      const room = await cryptoClient.pairRoom(friend.spki, friend.roomPassword);
+      if (!friends.has(friend.fingerprint) || !friend.wanted) {
+        // Left (or removed) while the room was being made.
+        cryptoClient.release(room.roomId);
+        return;
+      }
+      friend.room = network.join({ room, allowed: () => [friend.fingerprint], onFailedAttempt: (attempt) => recordAttempt(friend, attempt) });
+    } finally {
+      friend.joining = false;
+    }
+  }
+
+  function leave(friend) {
+    friend.wanted = false;
+    if (!friend.room) return;
+    network.leave(friend.room);
+    friend.room = null;
+  }
+
+  async function add({ keyText, nickname = '', roomPassword = '', verified = false, keyChangedFrom = null }, { persist = true } = {}) {
+    const spki = parsePublicKey(keyText);
+    const { fingerprint, bits } = await cryptoClient.inspectKey(spki);
+    if (fingerprint === identity.fingerprint) {
+      throw Object.assign(new Error('That is your own public key.'), { code: 'own-key' });
+    }
+    if (friends.has(fingerprint)) {
+      throw Object.assign(new Error('This contact is already in your list.'), { code: 'duplicate' });
+    }
+    const friend = {
+      fingerprint, bits, spki,
+      nickname: nickname.trim().slice(0, 100),
+      roomPassword,
+      addedAt: Date.now(),
+      verified,
+      keyChangedFrom,
+      lastActive: 0,
+      room: null,
+      /** 'online' while any authenticated session with them is up. */
+      get status() {
+        return sessions.isOnline(fingerprint) ? 'online' : 'offline';
+      },
+      /** Since when they have been online (or offline). */
+      get since() {
+        return sessions.since(fingerprint) ?? offlineSince.get(fingerprint) ?? this.addedAt;
+      },
+    };
+    friend.conversationId = await cryptoClient.pairConversationId(spki);
+    friends.set(fingerprint, friend);
+    await chat.ensureConversation({
+      id: friend.conversationId, kind: 'pair', ref: fingerprint, title: title(friend), members: [{ fingerprint, spki }],
+    });
+    if (persist) await save();
+    onChange?.({ friend: fingerprint, added: true });
+    return friend;
+  }
+
+  const title = (friend) => friend.nickname || `Contact ${friend.fingerprint.slice(0, 8)}`;
+
+  return {
+    /** Loads saved contacts. */
+    async load() {
+      for (const saved of (await store.get(FRIENDS_KEY)) ?? []) {
+        await add({ keyText: saved.spki, ...saved }, { persist: false }).catch(() => {});
+      }
+    },
+    add,
+    async remove(fingerprint) {
+      const friend = friends.get(fingerprint);
+      if (!friend) return;
+      leave(friend);
+      friends.delete(fingerprint);
+      await save();
+      onChange?.({ friend: fingerprint, removed: true });
+    },
+    async rename(fingerprint, nickname) {
+      const friend = friends.get(fingerprint);
+      if (!friend) return;
+      friend.nickname = nickname.trim().slice(0, 100);
+      chat.retitle(friend.conversationId, title(friend));
+      await save();
+      onChange?.({ friend: fingerprint });
+    },
+    /** Marks the contact verified (the user compared safety numbers) or not. */
+    async setVerified(fingerprint, verified) {
+      const friend = friends.get(fingerprint);
+      if (!friend) return;
+      friend.verified = verified;
+      if (verified) friend.keyChangedFrom = null;
+      await save();
+      onChange?.({ friend: fingerprint });
+    },
+    /**
+     * The contact has a new key (reinstalled, new password): a new contact
+     * replaces the old one. If the old one was verified, the new one carries a
+     * loud warning until verified again.
+     */
+    async replaceKey(fingerprint, keyText) {
+      const old = friends.get(fingerprint);
+      if (!old) return null;
+      const next = await add({
+        keyText, nickname: old.nickname, roomPassword: old.roomPassword, verified: false,
+        keyChangedFrom: old.verified || old.keyChangedFrom ? { fingerprint: old.fingerprint, at: Date.now() } : null,
+      });
+      leave(old);
+      friends.delete(fingerprint);
+      await save();
+      onChange?.({ friend: fingerprint, removed: true });
+      return next;
+    },
+    safetyNumber: (fingerprint) => cryptoClient.safetyNumber(friends.get(fingerprint).spki),
+    get: (fingerprint) => friends.get(fingerprint),
+    byConversation: (conversationId) => [...friends.values()].find((f) => f.conversationId === conversationId),
+    list: () => [...friends.values()].sort((a, b) => a.addedAt - b.addedAt),
+    title,
+    failedAttempts: () => [...failedAttempts],
+    /** Round trip of an encrypted ping to an online contact, ms. */
+    async ping(fingerprint) {
+      const link = sessions.linkTo(fingerprint);
+      if (!friends.has(fingerprint) || !link) throw new Error('contact is offline');
+      return link.ping();
+    },
+    /** Room cycling: one candidate per contact. */
+    roomCandidates: () => [...friends.values()].map((friend) => ({
+      key: `friend:${friend.fingerprint}`,
+      joined: !!friend.room || (!!friend.joining && !!friend.wanted),
+      lastActive: friend.lastActive,
+      conversationId: friend.conversationId,
+      fingerprints: [friend.fingerprint],
+      join: () => join(friend),
+      leave: () => leave(friend),
+    })),
+    close() {
+      stopUp();
+      stopDown();
+      for (const friend of friends.values()) leave(friend);
+      friends.clear();
+    },
+  };
+}

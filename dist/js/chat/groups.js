@@ -1,0 +1,244 @@
+// Groups: an id bound to the creator, a secret (the room), a name, a creator
+// and a member list. The creator invites contacts (the invitation travels as
+// an envelope in each pair conversation) and is the only one who changes the
+// member list; anyone may leave. Removing someone rotates the secret, so the
+// removed member can no longer find the room. Group messages are envelopes
+// sealed to every member; online members pass on what others missed.
+//
+// Nothing in a descriptor is taken on trust: its id must derive from its
+// creator and nonce (worker/src/identity.rs `group_id`), so no one else can
+// ever be the creator of that id; every member's key must hash to the
+// fingerprint listed with it. Descriptors carry no names of members: each
+// member states its own display name in its messages (content.js `n`).
+
+import { decode as fromBase64url, encode as toBase64url, fromHex, toHex } from '../core/encoding.js';
+import { MAX_GROUP_MEMBERS } from './content.js';
+
+const GROUPS_KEY = 'groups';
+/** The full mesh stays workable up to this many members (each pair connects). */
+export { MAX_GROUP_MEMBERS };
+
+function groupError(message, code) {
+  return Object.assign(new Error(message), { code });
+}
+
+export function createGroups({ cryptoClient, store, network, sessions, identity, chat, contacts, onChange }) {
+  const groups = new Map(); // group id hex -> group
+  const refused = []; // descriptors refused lately, for the UI: {group, name, from, why, at}
+  const withMember = (fingerprint) => [...groups.values()].filter((g) => !g.removed && g.members.some((m) => m.fingerprint === fingerprint));
+  const stopUp = sessions.onUp((fingerprint) => {
+    for (const g of withMember(fingerprint)) {
+      g.lastActive = Date.now();
+      onChange?.({ group: g.id });
+    }
+  });
+  const stopDown = sessions.onDown((fingerprint) => {
+    for (const g of withMember(fingerprint)) onChange?.({ group: g.id });
+  });
+
+  const descriptor = (g) => ({
+    id: g.id, nonce: g.nonce, secret: g.secret, name: g.name, creator: g.creator, epoch: g.epoch,
+    members: g.members.map((m) => ({ fingerprint: m.fingerprint, spki: m.spki })),
+  });
+  const save = () => store.put(GROUPS_KEY, [...groups.values()].map((g) => ({ ...descriptor(g), removed: g.removed ?? false })));
+
+  const memberEntries = (g) => g.members.map((m) => ({ fingerprint: m.fingerprint, spki: fromBase64url(m.spki) }));
+  const others = (g) => g.members.filter((m) => m.fingerprint !== identity.fingerprint).map((m) => m.fingerprint);
+
+  async function register(g) {
+    g.conversationId ??= await cryptoClient.groupConversationId(fromHex(g.id));
+    groups.set(g.id, g);
+    await chat.ensureConversation({ id: g.conversationId, kind: 'group', ref: g.id, title: g.name, members: memberEntries(g) });
+  }
+
+  async function join(g) {
+    g.wanted = true;
+    if (g.room || g.joining || g.removed) return;
+    g.joining = true;
+    try {
+      const room = await cryptoClient.groupRoom(fromHex(g.id), fromBase64url(g.secret));
+      if (!g.wanted || g.removed) {
+        cryptoClient.release(room.roomId);
+        return;
+      }
+      g.room = network.join({ room, allowed: () => others(g) });
+    } finally {
+      g.joining = false;
+    }
+  }
+
+  function leaveRoom(g) {
+    g.wanted = false;
+    if (!g.room) return;
+    network.leave(g.room);
+    g.room = null;
+  }
+
+  async function rejoin(g) {
+    const wanted = g.wanted;
+    leaveRoom(g);
+    if (wanted) await join(g);
+  }
+
+  /** Invites members (contacts) through each pair conversation. */
+  async function invite(g, fingerprints) {
+    for (const fingerprint of fingerprints) {
+      const friend = contacts.get(fingerprint);
+      if (friend) await chat.send(friend.conversationId, { t: 'group-invite', group: descriptor(g) });
+    }
+  }
+
+  async function create(name, memberFingerprints) {
+    const picked = [...new Set(memberFingerprints)].map((fp) => contacts.get(fp)).filter(Boolean);
+    if (!name.trim()) throw groupError('Give the group a name.', 'no-name');
+    if (!picked.length) throw groupError('Pick at least one contact.', 'no-members');
+    if (picked.length + 1 > MAX_GROUP_MEMBERS) throw groupError(`Groups hold at most ${MAX_GROUP_MEMBERS} members.`, 'too-many');
+    const nonce = await cryptoClient.randomBytes(16);
+    const id = await cryptoClient.groupId(identity.fingerprint, nonce);
+    const secret = toBase64url(await cryptoClient.randomBytes(32));
+    const g = {
+      id, nonce: toHex(nonce), secret, name: name.trim().slice(0, 100), creator: identity.fingerprint, epoch: 1,
+      members: [
+        { fingerprint: identity.fingerprint, spki: toBase64url(identity.spki) },
+        ...picked.map((f) => ({ fingerprint: f.fingerprint, spki: toBase64url(f.spki) })),
+      ],
+    };
+    await register(g);
+    await save();
+    await join(g);
+    await invite(g, picked.map((f) => f.fingerprint));
+    onChange?.({ group: g.id, added: true });
+    return g;
+  }
+
+  /**
+   * Why a descriptor (already well formed: content.js) cannot be adopted, or
+   * null when it can: it must come from its creator, its id must derive from
+   * that creator, and each member's key must be the one its fingerprint names.
+   */
+  async function refusal(incoming, from) {
+    if (from !== incoming.creator) return 'sent by someone other than its creator';
+    const id = await cryptoClient.groupId(incoming.creator, fromHex(incoming.nonce));
+    if (id !== incoming.id) return 'its id does not belong to its creator';
+    for (const member of incoming.members) {
+      let fingerprint;
+      try {
+        ({ fingerprint } = await cryptoClient.inspectKey(fromBase64url(member.spki)));
+      } catch {
+        return 'a member key is not valid';
+      }
+      if (fingerprint !== member.fingerprint) return 'a member key does not match its fingerprint';
+    }
+    return null;
+  }
+
+  /** Applies a group description received from its creator. */
+  async function adopt(incoming, { from }) {
+    if (!incoming) return;
+    const current = groups.get(incoming.id);
+    if (current && incoming.epoch <= current.epoch) return;
+    const why = await refusal(incoming, from);
+    if (why) {
+      refused.unshift({ group: incoming.id, name: incoming.name, from, why, at: Date.now() });
+      refused.length = Math.min(refused.length, 20);
+      onChange?.({ refusedGroup: incoming.id });
+      return;
+    }
+    const members = incoming.members;
+    const isMember = members.some((m) => m.fingerprint === identity.fingerprint);
+    const g = current ?? { id: incoming.id };
+    const secretChanged = current && current.secret !== incoming.secret;
+    Object.assign(g, {
+      nonce: incoming.nonce, secret: incoming.secret, name: incoming.name.slice(0, 100), creator: incoming.creator,
+      epoch: incoming.epoch, members, removed: !isMember,
+    });
+    await register(g);
+    await save();
+    if (!isMember) leaveRoom(g);
+    else if (secretChanged) await rejoin(g);
+    onChange?.({ group: g.id });
+  }
+
+  chat.on('group-invite', (conv, message) => {
+    if (conv.kind === 'pair') adopt(message.content.group, { from: message.sender });
+  });
+  chat.on('group-update', (conv, message) => adopt(message.content.group, { from: message.sender }));
+  chat.on('group-leave', async (conv, message) => {
+    const g = [...groups.values()].find((x) => x.conversationId === conv.id);
+    if (!g || g.creator !== identity.fingerprint) return;
+    await removeMember(g.id, message.sender, { leaving: true });
+  });
+
+  async function update(g) {
+    g.epoch += 1;
+    await register(g);
+    await save();
+    await chat.send(g.conversationId, { t: 'group-update', group: descriptor(g) });
+  }
+
+  async function removeMember(id, fingerprint, { leaving = false } = {}) {
+    const g = groups.get(id);
+    if (!g || g.creator !== identity.fingerprint || fingerprint === identity.fingerprint) return;
+    const removed = g.members.find((m) => m.fingerprint === fingerprint);
+    if (!removed) return;
+    g.members = g.members.filter((m) => m.fingerprint !== fingerprint);
+    g.secret = toBase64url(await cryptoClient.randomBytes(32));
+    await update(g);
+    // Tell the removed member directly (they are no longer a recipient above).
+    const friend = contacts.get(fingerprint);
+    if (friend && !leaving) await chat.send(friend.conversationId, { t: 'group-update', group: descriptor(g) });
+    await rejoin(g);
+    onChange?.({ group: id });
+  }
+
+  return {
+    async load() {
+      for (const saved of (await store.get(GROUPS_KEY)) ?? []) await register({ ...saved });
+    },
+    create,
+    get: (id) => groups.get(id),
+    byConversation: (conversationId) => [...groups.values()].find((g) => g.conversationId === conversationId),
+    list: () => [...groups.values()],
+    isCreator: (id) => groups.get(id)?.creator === identity.fingerprint,
+    async addMember(id, fingerprint) {
+      const g = groups.get(id);
+      const friend = contacts.get(fingerprint);
+      if (!g || g.creator !== identity.fingerprint || !friend) return;
+      if (g.members.some((m) => m.fingerprint === fingerprint)) return;
+      if (g.members.length >= MAX_GROUP_MEMBERS) throw groupError(`Groups hold at most ${MAX_GROUP_MEMBERS} members.`, 'too-many');
+      g.members.push({ fingerprint, spki: toBase64url(friend.spki) });
+      await update(g);
+      await invite(g, [fingerprint]);
+      onChange?.({ group: id });
+    },
+    removeMember,
+    async leave(id) {
+      const g = groups.get(id);
+      if (!g) return;
+      if (!g.removed) await chat.send(g.conversationId, { t: 'group-leave' }).catch(() => {});
+      g.removed = true;
+      leaveRoom(g);
+      await save();
+      onChange?.({ group: id });
+    },
+    /** Group descriptors refused lately (newest first), with the reason. */
+    refusedDescriptors: () => [...refused],
+    /** Online members of a group right now. */
+    onlineMembers: (id) => others(groups.get(id) ?? { members: [] }).filter((fp) => sessions.isOnline(fp)),
+    roomCandidates: () => [...groups.values()].filter((g) => !g.removed).map((g) => ({
+      key: `group:${g.id}`,
+      joined: !!g.room || (!!g.joining && !!g.wanted),
+      lastActive: g.lastActive ?? 0,
+      conversationId: g.conversationId,
+      fingerprints: others(g),
+      join: () => join(g),
+      leave: () => leaveRoom(g),
+    })),
+    close() {
+      stopUp();
+      stopDown();
+      for (const g of groups.values()) leaveRoom(g);
+      groups.clear();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+// Encrypted backup: every record of the identity's database, exactly as
+// stored (sealed with the vault key, envelopes encrypted to their recipients),
+// in one file. Only the same username and password can use it again.
+
+import { fromBase64, toBase64 } from './encoding.js';
+import { STORES } from './store.js';
+
+const FORMAT = 'trustero-backup';
+
+const pack = (value) => (value instanceof Uint8Array ? { b: toBase64(value) } : value && typeof value === 'object' && !Array.isArray(value)
+  ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, pack(v)]))
+  : value);
+const unpack = (value) => (value && typeof value === 'object' && !Array.isArray(value)
+  ? ('b' in value && Object.keys(value).length === 1 ? fromBase64(value.b) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unpack(v)])))
+  : value);
+
+/** A Blob holding the whole database. */
+export async function exportBackup(store) {
+  const dumped = await store.dump();
+  const stores = Object.fromEntries(STORES.map((name) => [name, dumped[name].map(([key, value]) => [key, pack(value)])]));
+  const body = JSON.stringify({ format: FORMAT, version: 1, exportedAt: new Date().toISOString(), stores });
+  return new Blob([body], { type: 'application/octet-stream' });
+}
+
+/**
+ * Checks every record of a backup before anything is written: each sealed
+ * record must open with our vault key under its own key, each message must
+ * reopen with its receipt and its delivery state, each index entry and
+ * chunk must have the shape the app writes. Throws on the first that fails.
+ */
+async function checkAll(store, cryptoClient, stores) {
+  const wrongIdentity = () => Object.assign(new Error('This backup belongs to another identity (another username or password), or was altered.'), { code: 'wrong-identity' });
+  const malformed = (what) => Object.assign(new Error(`This backup is damaged: ${what}.`), { code: 'not-a-backup' });
+  for (const [key, value] of stores.records) {
+    if (typeof key !== 'string' || !(value instanceof Uint8Array)) throw malformed('a record has the wrong shape');
+    try {
+      await store.open(`records/${key}`, value);
+    } catch {
+      throw wrongIdentity();
+    }
+  }
+  for (const [key, value] of stores.messages) {
+    if (!Array.isArray(key) || key.length !== 2 || typeof key[0] !== 'string' || !Number.isSafeInteger(key[1])) throw malformed('a message key has the wrong shape');
+    if (!value || !(value.env instanceof Uint8Array) || !(value.rcpt instanceof Uint8Array) || !(value.meta instanceof Uint8Array)) throw malformed('a message has the wrong shape');
+    try {
+      const opened = await cryptoClient.openStored(value.env, value.rcpt);
+      if (opened.messageId !== value.id) throw new Error('id');
+      await store.open(`meta/${value.id}`, value.meta);
+    } catch {
+      throw wrongIdentity();
+    }
+  }
+  for (const [key, value] of stores.ids) {
+    if (typeof key !== 'string' || !Array.isArray(value) || value.length !== 2) throw malformed('an index entry has the wrong shape');
+  }
+  for (const [key, value] of stores.chunks) {
+    if (!Array.isArray(key) || key.length !== 2 || !(value instanceof Uint8Array)) throw malformed('a file chunk has the wrong shape');
+  }
+}
+
+/**
+ * Restores a backup made by this identity. Every record is checked first
+ * (see checkAll); then all are written in one transaction, replacing
+ * existing records with the same keys. Returns how many records were written.
+ */
+export async function importBackup(store, file, cryptoClient) {
+  let backup;
+  try {
+    backup = JSON.parse(await file.text());
+  } catch {
+    throw Object.assign(new Error('That file is not a Trustero backup.'), { code: 'not-a-backup' });
+  }
+  if (backup?.format !== FORMAT || backup.version !== 1 || typeof backup.stores !== 'object' || backup.stores === null) {
+    throw Object.assign(new Error('That file is not a Trustero backup (or a newer version).'), { code: 'not-a-backup' });
+  }
+  const stores = {};
+  for (const name of STORES) {
+    const entries = backup.stores[name] ?? [];
+    if (!Array.isArray(entries) || entries.some((entry) => !Array.isArray(entry) || entry.length !== 2)) {
+      throw Object.assign(new Error('That file is not a Trustero backup.'), { code: 'not-a-backup' });
+    }
+    stores[name] = entries.map(([key, value]) => [key, unpack(value)]);
+  }
+  await checkAll(store, cryptoClient, stores);
+  return store.restore(stores);
+}

@@ -1,0 +1,50 @@
+// @ts-check
+// The frame types of an authenticated session: each with the largest payload
+// a peer may send, the module that handles it, and what it carries. This is
+// the one table the receiver checks (framing.js refuses a type that is not
+// here before buffering anything) and the one place frames are dispatched.
+
+const KiB = 1024;
+
+/**
+ * @typedef {'env' | 'ack' | 'read' | 'typing' | 'sync' | 'file-get' | 'file-chunk' | 'call' | 'rtc'} FrameType
+ * @typedef {{ limit: number, handler: string, carries: string }} FrameSpec
+ * @typedef {(fingerprint: string, link: import('./sessions.js').Link, data: Uint8Array) => void} FrameHandler
+ */
+
+/** @type {Readonly<Record<FrameType, FrameSpec>>} */
+export const FRAMES = Object.freeze({
+  env: { limit: 1200 * KiB, handler: 'chat/inbox', carries: 'an envelope (≤ 1 MiB padded content, ≤ 128 wrapped keys, a signature)' },
+  ack: { limit: 96 * KiB, handler: 'chat/outbox', carries: 'JSON {keys}: up to 1,000 `sender:id` keys stored by the peer' },
+  read: { limit: 64 * KiB, handler: 'chat/receipts', carries: 'JSON {ids}: our messages the peer has read' },
+  typing: { limit: 1 * KiB, handler: 'chat/receipts', carries: 'JSON {conv}: the peer is typing there' },
+  sync: { limit: 96 * KiB, handler: 'chat/backlog', carries: 'JSON {conv, have}: up to 500 keys of a group conversation the peer holds' },
+  'file-get': { limit: 1 * KiB, handler: 'chat/transfers', carries: 'JSON {owner, fileId, from}: send me these chunks' },
+  'file-chunk': { limit: 257 * KiB, handler: 'chat/transfers', carries: 'owner ‖ file id ‖ index ‖ one sealed 256 KiB chunk' },
+  call: { limit: 16 * KiB, handler: 'calls/calls', carries: 'JSON {op, id, …}: the call protocol' },
+  rtc: { limit: 64 * KiB, handler: 'calls/negotiation', carries: 'JSON description or ICE candidate (renegotiation)' },
+});
+
+/** Largest accepted payload of a frame type; 0 (refused) for unknown types. @param {string} type */
+export function frameLimit(type) {
+  return Object.hasOwn(FRAMES, type) ? FRAMES[/** @type {FrameType} */ (type)].limit : 0;
+}
+
+/**
+ * The dispatcher of received frames. `handlers` must give a function for
+ * every type of the table, and for nothing else: a frame type is added here
+ * and handled somewhere, or not at all.
+ * @param {Record<FrameType, FrameHandler>} handlers
+ */
+export function createDispatcher(handlers) {
+  const types = Object.keys(FRAMES).sort();
+  const given = Object.keys(handlers).sort();
+  if (JSON.stringify(types) !== JSON.stringify(given)) {
+    throw new Error(`protocol: handlers for [${given}] do not match the frame table [${types}]`);
+  }
+  /** @param {string} fingerprint @param {import('./sessions.js').Link} link @param {string} type @param {Uint8Array} data */
+  return (fingerprint, link, type, data) => {
+    if (!Object.hasOwn(FRAMES, type)) return;
+    handlers[/** @type {FrameType} */ (type)](fingerprint, link, data);
+  };
+}

@@ -1,0 +1,292 @@
+// A room: the peers that share one topic. Strategies (trackers, Nostr
+// relays) carry sealed offers and answers here; the room turns them into
+// WebRTC connections, runs the handshake on each and keeps one session per
+// peer instance.
+//
+// Duplicate connections between the same two instances (both offered at
+// once, or one offer arrived over two trackers) are resolved without any
+// glare stall: of two candidates the one whose *offerer* has the lower peer
+// id wins, a rule both sides evaluate identically. An incumbent answers
+// newcomers' offers at once, whatever the ids, so nobody waits for the next
+// announce interval.
+
+import { acceptAnswer, acceptOffer, createOffer } from './peer.js';
+import { createLink } from './link.js';
+import { fromBase64, fromUtf8, randomBytes, toBase64, toHex, utf8 } from '../core/encoding.js';
+
+export const OFFER_TTL_MS = 30_000;
+export const MAX_PENDING_OFFERS = 16;
+/** Connections of a room still being set up (offered to us, or answered by
+ *  us) at once: beyond this, offers from new peer ids are ignored, so whoever
+ *  knows the room cannot make us build RTCPeerConnections without end. */
+export const MAX_CONNECTING = 8;
+/** Sealed offers and answers carry their time; older (or later) than this
+ *  is refused: a tracker or relay that replays one gets nothing. Generous,
+ *  because the two clocks may differ. */
+export const SIGNAL_MAX_AGE_MS = 10 * 60_000;
+/** Offer ids answered lately, refused if seen again within the window above. */
+const SEEN_OFFERS = 1024;
+export const MAX_OFFERS_PER_ANNOUNCE = 4;
+/** Announce at these delays after joining or losing a peer... */
+export const WARMUP_MS = [0, 1_000, 3_000, 7_000, 15_000];
+/** ...then at growing intervals while someone expected is missing (a peer
+ *  that comes online announces itself, and its offers reach us at once, so
+ *  an incumbent only needs to stay registered)... */
+export const STEADY_MS = [30_000, 60_000, 120_000, 240_000];
+/** ...and only this often once everyone is here. */
+export const KEEPALIVE_MS = 120_000;
+/** Announces are this many times rarer while the page is hidden. */
+export const HIDDEN_FACTOR = 3;
+
+function jitter(ms) {
+  return ms === 0 ? 0 : Math.round(ms * (0.8 + Math.random() * 0.4));
+}
+
+/**
+ * options: cryptoClient, roomId + announceId (from the worker), self {peerId,
+ * instance}, allowed() -> fingerprints that may join, iceServers(), limitFor,
+ * handlers:
+ *   announce(room)                          time to announce on every strategy
+ *   onSession({fingerprint, link, via, …})  a session authenticated (and replaced any older one of that identity here)
+ *   onSessionEnd({fingerprint, link, reason}) a ready session ended
+ *   onMessage(fingerprint, link, type, data) a message on a ready session
+ *   onFailedAttempt({reason, fingerprint, via, at, message}) someone was refused
+ *   onChange()                              anything shown about the room changed
+ */
+export function createRoom(options) {
+  const { cryptoClient, roomId, announceId, self, allowed, iceServers, handlers } = options;
+  const connections = new Map(); // remote peer id -> connection
+  const pending = new Map(); // offer id -> {pc, channel, timer}
+  const answered = new Set(); // offer ids (with sender) answered lately, oldest first
+  let step = 0;
+  let timer = null;
+  let left = false;
+
+  const seal = async (message) => toBase64(await cryptoClient.roomSeal(roomId, utf8(JSON.stringify(message))));
+  const open = async (payload) => {
+    try {
+      return JSON.parse(fromUtf8(await cryptoClient.roomOpen(roomId, fromBase64(payload))));
+    } catch {
+      return null; // not for this room, or tampered: ignore quietly
+    }
+  };
+
+  /** Whether a sealed signal's time is recent enough to act on. */
+  const fresh = (message) => Number.isFinite(message?.at) && Math.abs(Date.now() - message.at) <= SIGNAL_MAX_AGE_MS;
+  const connecting = () => [...connections.values()].filter((c) => c.link.state !== 'ready' && c.link.state !== 'closed').length;
+
+  const readyFingerprints = () =>
+    new Set([...connections.values()].filter((c) => c.link.state === 'ready').map((c) => c.link.peer.fingerprint));
+
+  function missingPeers() {
+    const present = readyFingerprints();
+    return allowed().filter((fp) => !present.has(fp)).length;
+  }
+  const wantsPeers = () => missingPeers() > 0;
+
+  /** Whether a new candidate (offered by `offererId`) should replace `existing`. */
+  function prefers(existing, offererId) {
+    if (!existing || existing.link.state === 'closed') return true;
+    if (existing.link.state === 'ready') return false;
+    return offererId < existing.offererId;
+  }
+
+  function track({ peerId, role, offererId, pc, channel, via }) {
+    const previous = connections.get(peerId);
+    const connection = { peerId, role, offererId, via, createdAt: Date.now() };
+    connection.link = createLink({
+      cryptoClient,
+      pc,
+      channel,
+      role,
+      roomId,
+      instance: self.instance,
+      allowed,
+      limitFor: options.limitFor,
+      handlers: {
+        onReady(peer) {
+          if (!peer.instance.startsWith(peerId)) {
+            // The signalled peer id must be the one the peer authenticated.
+            connection.link.close('instance-mismatch');
+            return;
+          }
+          for (const other of connections.values()) {
+            // A newer instance of the same identity (a reload) replaces the old one.
+            if (other !== connection && other.link.state === 'ready' && other.link.peer.fingerprint === peer.fingerprint) {
+              other.link.close('replaced');
+            }
+          }
+          handlers.onSession?.({ ...peer, peerId, via, link: connection.link });
+          handlers.onChange?.();
+          schedule();
+        },
+        onMessage: (type, data) => handlers.onMessage?.(connection.link.peer.fingerprint, connection.link, type, data),
+        onRejected(error) {
+          // The worker names a refused identity in the error itself.
+          handlers.onFailedAttempt?.({ reason: error.code ?? 'rejected', fingerprint: error.fingerprint ?? null, via, at: Date.now(), message: error.message });
+        },
+        onClose(reason, wasReady) {
+          if (connections.get(peerId) === connection) connections.delete(peerId);
+          if (wasReady) handlers.onSessionEnd?.({ fingerprint: connection.link.peer.fingerprint, link: connection.link, peerId, reason });
+          handlers.onChange?.();
+          if (!left && wasReady) restartWarmup();
+        },
+      },
+    });
+    connections.set(peerId, connection);
+    if (previous && previous.link.state !== 'closed') previous.link.close('superseded');
+    handlers.onChange?.();
+    return connection;
+  }
+
+  const room = {
+    roomId,
+    announceId,
+    /** 20 characters: what WebTorrent trackers call the info_hash. */
+    infoHash: announceId.slice(0, 20),
+    peerId: self.peerId,
+    wantsPeers,
+
+    /** How many offers an announce should carry: one per missing peer
+     *  (capped) during warm-up and every fourth steady announce; none in
+     *  between (each offer is a live RTCPeerConnection). */
+    offerCount: () => (step <= WARMUP_MS.length || step % 4 === 0 ? Math.min(missingPeers(), MAX_OFFERS_PER_ANNOUNCE) : 0),
+
+    /** A fresh connection and its sealed offer, addressed to `to` if known. */
+    async makeOffer({ to = null } = {}) {
+      const offerId = toHex(randomBytes(10));
+      const { pc, channel, sdp } = await createOffer(iceServers());
+      if (left) {
+        pc.close();
+        throw new Error('room: left');
+      }
+      while (pending.size >= MAX_PENDING_OFFERS) {
+        const [oldest, entry] = pending.entries().next().value;
+        entry.pc.close();
+        clearTimeout(entry.timer);
+        pending.delete(oldest);
+      }
+      const timer = setTimeout(() => {
+        pending.get(offerId)?.pc.close();
+        pending.delete(offerId);
+      }, OFFER_TTL_MS);
+      pending.set(offerId, { pc, channel, timer });
+      return { offerId, payload: await seal({ kind: 'offer', from: self.peerId, to, offerId, sdp, at: Date.now() }) };
+    },
+
+    /** Closes offers nobody received (the tracker reported an empty swarm):
+     *  each is a live RTCPeerConnection. */
+    dropOffers(offerIds) {
+      for (const offerId of offerIds) {
+        const offer = pending.get(offerId);
+        if (!offer) continue;
+        clearTimeout(offer.timer);
+        offer.pc.close();
+        pending.delete(offerId);
+      }
+    },
+
+    /** Answers a peer's offer; resolves to the sealed answer, or null to ignore. */
+    async handleOffer({ from, payload, via }) {
+      if (left || from === self.peerId) return null;
+      const message = await open(payload);
+      if (message?.kind !== 'offer' || message.from !== from || (message.to && message.to !== self.peerId)) return null;
+      if (!fresh(message) || typeof message.offerId !== 'string' || typeof message.sdp !== 'string') return null;
+      const seen = `${from} ${message.offerId}`;
+      if (answered.has(seen)) return null; // replayed
+      if (!prefers(connections.get(from), from)) return null;
+      if (!connections.has(from) && connecting() >= MAX_CONNECTING) return null;
+      answered.add(seen);
+      if (answered.size > SEEN_OFFERS) answered.delete(answered.values().next().value);
+      const { pc, channel, sdp } = await acceptOffer(message.sdp, iceServers());
+      if (left || !prefers(connections.get(from), from)) {
+        pc.close();
+        return null;
+      }
+      track({ peerId: from, role: 'answerer', offererId: from, pc, channel, via });
+      return seal({ kind: 'answer', from: self.peerId, to: from, offerId: message.offerId, sdp, at: Date.now() });
+    },
+
+    /** Completes one of our offers with a peer's answer. */
+    async handleAnswer({ from, payload, via }) {
+      const message = await open(payload);
+      if (message?.kind !== 'answer' || message.from !== from || message.to !== self.peerId) return;
+      if (!fresh(message) || typeof message.sdp !== 'string') return;
+      const offer = pending.get(message.offerId);
+      if (!offer || left) return;
+      pending.delete(message.offerId);
+      clearTimeout(offer.timer);
+      if (!prefers(connections.get(from), self.peerId)) {
+        offer.pc.close();
+        return;
+      }
+      try {
+        await acceptAnswer(offer.pc, message.sdp);
+      } catch {
+        offer.pc.close();
+        return;
+      }
+      track({ peerId: from, role: 'offerer', offererId: self.peerId, pc: offer.pc, channel: offer.channel, via });
+    },
+
+    /** Whether an announce from `peerId` (Nostr) should get an offer from us. */
+    shouldOfferTo(peerId) {
+      if (left || peerId === self.peerId || !wantsPeers()) return false;
+      const existing = connections.get(peerId);
+      return !existing || existing.link.state === 'closed';
+    },
+
+    seal,
+    open,
+
+    /** Authenticated peers: [{fingerprint, spki, instance, sessionId, peerId, link}]. */
+    peers() {
+      return [...connections.values()]
+        .filter((c) => c.link.state === 'ready')
+        .map((c) => ({ ...c.link.peer, peerId: c.peerId, via: c.via, link: c.link }));
+    },
+
+    /** Connections in any state, for status displays. */
+    connections() {
+      return [...connections.values()].map((c) => ({ peerId: c.peerId, role: c.role, via: c.via, state: c.link.state }));
+    },
+
+    /** Announce again soon (network came back, page woke up, peer left). */
+    restartWarmup,
+
+    leave() {
+      left = true;
+      clearTimeout(timer);
+      for (const connection of connections.values()) connection.link.close('left');
+      for (const offer of pending.values()) {
+        clearTimeout(offer.timer);
+        offer.pc.close();
+      }
+      pending.clear();
+      cryptoClient.release(roomId);
+    },
+  };
+
+  function schedule() {
+    clearTimeout(timer);
+    if (left) return;
+    const hidden = typeof document !== 'undefined' && document.hidden ? HIDDEN_FACTOR : 1;
+    let delay;
+    if (!wantsPeers()) delay = KEEPALIVE_MS * hidden;
+    else if (step < WARMUP_MS.length) delay = WARMUP_MS[step];
+    else delay = STEADY_MS[Math.min(step - WARMUP_MS.length, STEADY_MS.length - 1)] * hidden;
+    timer = setTimeout(() => {
+      step += 1;
+      handlers.announce(room);
+      schedule();
+    }, jitter(delay));
+  }
+
+  function restartWarmup() {
+    step = 0;
+    schedule();
+  }
+
+  restartWarmup();
+  return room;
+}

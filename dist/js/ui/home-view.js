@@ -1,0 +1,126 @@
+// The screen after login: conversations (several open side by side),
+// contacts, network status, settings and identity, one tab each.
+
+import { el, replaceChildren } from './dom.js';
+import { identityPanel } from './identity-view.js';
+import { createContactsView } from './contacts-view.js';
+import { createStatusView } from './status-view.js';
+import { createSettingsView } from './settings-view.js';
+import { createChatList } from './chat-list-view.js';
+import { createConversationView } from './conversation-view.js';
+
+/** Conversations shown side by side at most (narrow screens show one). */
+export const MAX_OPEN = 3;
+
+/**
+ * services: { identity, chat, contacts, groups, transfers, calls, network,
+ * settings, preferences(), localTracker, requestNotifications, backup,
+ * roomsChanged() }; the handlers persist what the user changes.
+ */
+export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings, onSavePreferences }) {
+  const open = []; // conversation views, most recent last
+  const panes = el('div', { className: 'panes', id: 'panes' });
+  const { contacts: friends, roomsChanged } = services;
+  const chatList = createChatList(services, { onOpen: openConversation });
+  const contacts = createContactsView({ friends, groups: services.groups, pendingKey, onChat: (fp) => openConversation(friends.get(fp).conversationId) });
+  const status = createStatusView({ network: services.network });
+  const settings = createSettingsView({
+    settings: services.settings, preferences: services.preferences(), localTracker: services.localTracker,
+    requestNotifications: services.requestNotifications, backup: services.backup,
+    onSave: onSaveSettings, onSavePreferences,
+  });
+  const identity = el('section', { className: 'card', id: 'identity-view' }, identityPanel(services.identity, {
+    preferences: services.preferences(),
+    onSaveDisplayName: (displayName) => onSavePreferences({ ...services.preferences(), displayName }),
+  }));
+
+  const views = {
+    chats: el('section', { className: 'view chats', id: 'view-chats' }, chatList.element, panes),
+    contacts: el('section', { className: 'view', id: 'view-contacts' }, contacts.element),
+    network: el('section', { className: 'view', id: 'view-network' }, status.element),
+    settings: el('section', { className: 'view', id: 'view-settings' }, settings.element),
+    identity: el('section', { className: 'view', id: 'view-identity' }, identity),
+  };
+  const labels = { chats: 'Chats', contacts: 'Contacts', network: 'Network', settings: 'Settings', identity: 'My identity' };
+  const nav = el('nav', { className: 'tabs', 'aria-label': 'Sections' }, Object.keys(views).map((name) => el('button', {
+    type: 'button', id: `nav-${name}`, className: 'tab', 'data-view': name, text: labels[name], onclick: () => show(name),
+  })));
+
+  function show(name) {
+    for (const [key, view] of Object.entries(views)) view.hidden = key !== name;
+    ({ chats: chatList, contacts, network: status })[name]?.render();
+    for (const button of nav.children) button.setAttribute('aria-current', button.dataset.view === name ? 'page' : 'false');
+    for (const view of open) view.markRead();
+  }
+
+  function openConversation(conversationId) {
+    show('chats');
+    let view = open.find((v) => v.id === conversationId);
+    if (view) {
+      open.splice(open.indexOf(view), 1);
+    } else {
+      view = createConversationView(conversationId, services, { onClose: closeConversation, onFocus: () => {} });
+      if (open.length >= MAX_OPEN) closeConversation(open[0].id);
+    }
+    open.push(view);
+    replaceChildren(panes, open.map((v) => v.element));
+    view.focus();
+    roomsChanged();
+    chatList.render();
+    return view;
+  }
+
+  function closeConversation(conversationId) {
+    const view = open.find((v) => v.id === conversationId);
+    if (!view) return;
+    view.close();
+    open.splice(open.indexOf(view), 1);
+    replaceChildren(panes, open.map((v) => v.element));
+    roomsChanged();
+  }
+
+  const bar = el('div', { className: 'session-bar' },
+    el('span', {}, 'Logged in · fingerprint ', el('strong', { id: 'session-fingerprint', className: 'fingerprint', text: services.identity.fingerprint.slice(0, 16) })),
+    el('button', { type: 'button', id: 'logout-button', className: 'secondary', text: 'Log out', onclick: onLogout }));
+  replaceChildren(root, bar, nav, ...Object.values(views));
+  show(friends.list().length ? 'chats' : 'identity');
+  if (pendingKey) show('contacts');
+
+  const visibility = () => {
+    for (const view of open) view.markRead();
+  };
+  document.addEventListener('visibilitychange', visibility);
+  // Status texts ("online since", retry countdowns) age: refresh what is on
+  // screen now and then (nothing while the tab is hidden).
+  const timer = setInterval(() => {
+    if (document.hidden) return;
+    if (!views.contacts.hidden) contacts.render();
+    if (!views.network.hidden) status.render();
+  }, 5_000);
+
+  let renderQueued = false;
+  return {
+    /** Something changed (events of chat, contacts, groups, transfers and the network). */
+    render(event) {
+      for (const view of open) view.update(event);
+      if (renderQueued) return;
+      renderQueued = true;
+      requestAnimationFrame(() => {
+        renderQueued = false;
+        if (!views.chats.hidden) chatList.render();
+        if (!views.contacts.hidden) contacts.render();
+        if (!views.network.hidden) status.render();
+      });
+    },
+    openConversation,
+    /** Conversations on screen now (for notifications and room cycling). */
+    isVisible: (conversationId) => !document.hidden && !views.chats.hidden && open.some((v) => v.id === conversationId),
+    openIds: () => open.map((v) => v.id),
+    show,
+    unmount() {
+      clearInterval(timer);
+      document.removeEventListener('visibilitychange', visibility);
+      for (const view of open) view.close();
+    },
+  };
+}

@@ -1,0 +1,112 @@
+// One message on screen. Everything from a peer goes in through textContent;
+// links are rebuilt as anchors only for http(s) URLs, opened without referrer.
+
+import { el } from './dom.js';
+import { callSummary } from '../chat/content.js';
+
+const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
+const STATE_TEXT = { queued: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓' };
+const STATE_TITLE = { queued: 'Queued: will be sent when they are online', sent: 'Sent', delivered: 'Delivered', read: 'Read' };
+
+/** Text with its http(s) links as safe anchors. */
+export function linkify(text) {
+  const parts = [];
+  let last = 0;
+  for (const match of text.matchAll(URL_PATTERN)) {
+    const candidate = match[0].replace(/[.,;:!?)\]]+$/, '');
+    let url;
+    try {
+      url = new URL(candidate);
+    } catch {
+      continue;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') continue;
+    if (match.index > last) parts.push(document.createTextNode(text.slice(last, match.index)));
+    parts.push(el('a', { href: url.href, target: '_blank', rel: 'noopener noreferrer nofollow', text: candidate }));
+    last = match.index + candidate.length;
+  }
+  if (last < text.length) parts.push(document.createTextNode(text.slice(last)));
+  return parts;
+}
+
+export function formatSize(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+}
+
+function time(ms) {
+  const date = new Date(ms);
+  const today = new Date().toDateString() === date.toDateString();
+  return today ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : date.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
+}
+
+function fileBody(message, { transfers, openFile, fullImage }) {
+  const content = message.content;
+  const status = transfers.status(message.sender, content.fileId);
+  const isImage = content.mime.startsWith('image/');
+  const node = el('div', { className: 'file', 'data-file': content.fileId });
+  const full = isImage ? fullImage(message) : null;
+  if (full) {
+    node.append(el('img', { className: 'full', src: full, alt: content.name }));
+  } else if (isImage && content.thumb?.startsWith('data:image/jpeg;base64,')) {
+    node.append(el('img', { className: 'thumb', src: content.thumb, alt: content.name, width: content.width, height: content.height }));
+  }
+  node.append(el('div', { className: 'file-name' }, el('span', { text: isImage ? '📷 ' : '📎 ' }), el('span', { text: content.name }), el('span', { className: 'hint', text: ` · ${formatSize(content.size)}` })));
+  if (status?.needsRequest) {
+    node.append(el('button', {
+      type: 'button', className: 'ghost', text: 'Download', 'data-download-file': content.fileId,
+      onclick: () => transfers.request(message.sender, content.fileId),
+    }));
+    node.append(el('span', { className: 'hint transfer-state', text: ' large files download when you ask' }));
+  } else if (status && status.state !== 'complete') {
+    node.append(el('progress', { className: 'transfer', max: status.chunks, value: status.received, 'data-file': content.fileId }));
+    node.append(el('span', { className: 'hint transfer-state', text: status.error ?? (status.state === 'waiting' ? 'waiting for the sender to be online' : status.state) }));
+  }
+  if (status?.state === 'complete') {
+    if (!full) node.append(el('button', { type: 'button', className: 'ghost', text: isImage ? 'Open' : 'Save', 'data-open-file': content.fileId, onclick: () => openFile(message) }));
+  }
+  return node;
+}
+
+function systemText(content, names) {
+  switch (content.t) {
+    case 'group-invite': return `invited you to the group “${content.group?.name ?? ''}”`;
+    case 'group-update': return `updated the group: ${content.group.members.map((m) => names(m.fingerprint)).join(', ')}`;
+    case 'group-leave': return 'left the group';
+    default: return 'sent something this version cannot show';
+  }
+}
+
+/** What stands in for a message whose content cannot be drawn. */
+export function unshowableView(message) {
+  return el('li', { className: 'message broken', 'data-seq': message.seq },
+    el('p', { className: 'body hint', text: 'This message could not be shown.' }));
+}
+
+/** A time an element can show, or null (the worker bounds timestamps; this
+ *  keeps the view safe whatever it is given). */
+function safeDate(ms) {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** A message element; `context` gives names, transfers and actions. */
+export function messageView(message, context) {
+  const { names, group } = context;
+  const body = message.broken
+    ? el('p', { className: 'body hint', text: 'This message could not be opened.' })
+    : message.content.t === 'text'
+      ? el('p', { className: 'body' }, linkify(String(message.content.body ?? '')))
+      : message.content.t === 'file'
+        ? fileBody(message, context)
+        : message.content.t === 'call'
+          ? el('p', { className: `body call-event ${message.content.outcome === 'ended' ? '' : 'missed'}`, text: `📞 ${callSummary(message.content, message.mine)}` })
+        : el('p', { className: 'body system', text: systemText(message.content, names) });
+  const meta = el('div', { className: 'meta' },
+    group && !message.mine ? el('span', { className: 'sender', text: names(message.sender) }) : null,
+    safeDate(message.timestampMs) ? el('time', { dateTime: safeDate(message.timestampMs).toISOString(), text: time(message.timestampMs) }) : null,
+    message.mine ? el('span', { className: `state ${message.state}`, 'data-state': message.state, title: STATE_TITLE[message.state], text: STATE_TEXT[message.state] ?? '' }) : null);
+  return el('li', { className: `message ${message.mine ? 'mine' : 'theirs'}`, 'data-id': message.id, 'data-seq': message.seq }, body, meta);
+}

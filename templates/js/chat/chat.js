@@ -1,0 +1,129 @@
+// @ts-check
+// Chat: the conversations of this identity and everything that moves their
+// messages, put together. Each concept lives in its own module —
+// conversations (the registry), outbox (sending, delivery states), inbox
+// (receiving), backlog (group sync), receipts (read, typing), history
+// (reading) — and this one only connects them to each other, to the session
+// registry and to the frame table.
+
+import { fromUtf8 } from '../core/encoding.js';
+import { createConversations } from './conversations.js';
+import { createOutbox } from './outbox.js';
+import { createInbox } from './inbox.js';
+import { createBacklog } from './backlog.js';
+import { createReceipts } from './receipts.js';
+import { createHistory, PAGE_SIZE } from './history.js';
+import { isMessageKey } from './keys.js';
+
+export { PAGE_SIZE };
+
+/**
+ * deps: cryptoClient, store, identity, sessions (net/sessions.js),
+ * preferences() and displayName() (current settings), onChange(event) for
+ * the views, onIncoming(conversation, message) for notifications,
+ * onSessionUp(fingerprint) after chat caught up with a new session.
+ */
+export function createChat({ cryptoClient, store, identity, sessions, preferences, displayName, onChange, onIncoming, onSessionUp }) {
+  const conversations = createConversations({ store, identity, onChange });
+  /** @type {ReturnType<typeof createOutbox>} */
+  let outbox;
+  const history = createHistory({ cryptoClient, store, conversations, stateOf: (/** @type {string} */ id) => outbox.stateOf(id) });
+  outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, displayName, onChange });
+  const inbox = createInbox({ cryptoClient, store, sessions, conversations, history, onChange, onIncoming });
+  const backlog = createBacklog({ cryptoClient, identity, sessions, conversations, history, outbox });
+  const receipts = createReceipts({ identity, sessions, conversations, history, outbox, preferences, onChange });
+
+  // A member's (new) session: what waits for it goes out, groups compare
+  // notes, acknowledgements owed to it leave.
+  const stopUp = sessions.onUp((/** @type {string} */ fingerprint) => {
+    outbox.flush(fingerprint);
+    backlog.offer(fingerprint);
+    inbox.flushAcks();
+    onSessionUp?.(fingerprint);
+  });
+  const resendTimer = setInterval(() => outbox.resendDue(), outbox.RESEND_TICK_MS);
+
+  /** An 'ack' frame: the peer stored these message keys. */
+  function receiveAck(/** @type {string} */ fingerprint, /** @type {unknown} */ _link, /** @type {Uint8Array} */ data) {
+    let keys;
+    try {
+      keys = JSON.parse(fromUtf8(data))?.keys;
+    } catch {
+      return;
+    }
+    if (Array.isArray(keys)) outbox.acked(fingerprint, keys.slice(0, 1000).filter(isMessageKey));
+  }
+
+  return {
+    /** Loads conversations and the outbox saved by earlier sessions. */
+    async restore() {
+      await upgradeMessageKeys(store, cryptoClient);
+      await conversations.restore((tag) => history.newest(tag));
+      await outbox.restore();
+    },
+    ensureConversation: conversations.ensure,
+    removeConversation(/** @type {string} */ id) {
+      conversations.remove(id);
+      outbox.forget(id);
+    },
+    /** Renames a conversation as this user sees it (a contact's nickname). */
+    retitle(/** @type {string} */ id, /** @type {string} */ title) {
+      const conv = conversations.get(id);
+      if (!conv) return;
+      conv.title = title;
+      conversations.saveSoon();
+      onChange?.({ conversation: id, title: true });
+    },
+    conversation: conversations.get,
+    conversations: conversations.list,
+    memberName: conversations.memberName,
+    setVisible: conversations.setVisible,
+    totalUnread: conversations.totalUnread,
+
+    send: outbox.send,
+    whenDelivered: outbox.whenDelivered,
+    pendingFor: outbox.pendingFor,
+    hasPending: outbox.hasPending,
+
+    history: history.page,
+    markRead: receipts.markRead,
+    typing: receipts.typing,
+    typingIn: receipts.typingIn,
+
+    /** Registers what to do with received content of type `t` (files, groups). */
+    on: inbox.on,
+
+    /** The chat protocol's frames, for the dispatcher (net/protocol.js). */
+    frames: {
+      env: inbox.receive,
+      ack: receiveAck,
+      read: receipts.receiveRead,
+      typing: receipts.receiveTyping,
+      sync: backlog.receive,
+    },
+
+    async close() {
+      clearInterval(resendTimer);
+      stopUp();
+      await Promise.all([conversations.saveNow(), outbox.close()]);
+    },
+  };
+}
+
+const IDS_FORMAT_KEY = 'ids-format';
+const IDS_FORMAT = 2;
+
+/**
+ * Databases written before messages were keyed by (sender, id) hold a bare
+ * id in `ids` and no sender in `messages`: re-key them once, reading each
+ * sender from its envelope's header.
+ */
+async function upgradeMessageKeys(store, cryptoClient) {
+  if ((await store.get(IDS_FORMAT_KEY)) === IDS_FORMAT) return;
+  const entries = await store.messages.all();
+  for (const entry of entries) {
+    if (!entry.record.sender) entry.record.sender = (await cryptoClient.peekEnvelope(entry.record.env)).sender;
+  }
+  await store.messages.reindex(entries.map(({ place, record }) => ({ place, record, key: `${record.sender}:${record.id}` })));
+  await store.put(IDS_FORMAT_KEY, IDS_FORMAT);
+}

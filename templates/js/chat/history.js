@@ -1,0 +1,102 @@
+// @ts-check
+// Reading what is stored: pages of a conversation, each message reopened
+// with its receipt (two AES-GCM operations, no RSA), and its delivery state
+// (sealed beside it as `meta`). Also the one place that reads and rewrites
+// that sealed state.
+
+import { fromUtf8 } from '../core/encoding.js';
+import { checkContent } from './content.js';
+import { messageKey } from './keys.js';
+
+export const PAGE_SIZE = 50;
+
+/**
+ * @typedef {{ mine: boolean, delivered?: Record<string, number>, read?: Record<string, number>, readAt?: number | null }} Meta
+ * @typedef {{ id: string, seq: number, sender?: string, mine?: boolean, timestampMs?: number, lamport?: number,
+ *   content: Record<string, any>, state?: string, delivered?: Record<string, number>, read?: Record<string, number>,
+ *   readAt?: number | null, broken?: boolean }} Message
+ */
+
+const metaContext = (/** @type {string} */ id) => `meta/${id}`;
+
+/**
+ * deps: cryptoClient, store, conversations, and stateOf(id) → the outbox's
+ * delivery state of our message `id` (null once it left the outbox).
+ */
+export function createHistory({ cryptoClient, store, conversations, stateOf }) {
+  /** The state a message shows, from the outbox or (once delivered) its meta. */
+  function stateFor(/** @type {Meta} */ meta, /** @type {string} */ id, /** @type {string[]} */ members) {
+    if (!meta.mine) return 'received';
+    const read = members.length > 0 && members.every((fp) => meta.read?.[fp]);
+    if (read) return 'read';
+    return stateOf(id) ?? 'delivered';
+  }
+
+  return {
+    /** Seals a message's delivery state. */
+    sealMeta: (/** @type {string} */ id, /** @type {Meta} */ meta) => store.seal(metaContext(id), meta),
+
+    /** Changes the sealed delivery state of the message stored under `key`; returns it. */
+    async updateMeta(/** @type {string} */ key, /** @type {(meta: Meta) => void} */ update) {
+      const place = await store.messages.locate(key);
+      if (!place) return null;
+      const record = await store.messages.get(place);
+      if (!record) return null;
+      /** @type {Meta} */
+      const meta = await store.open(metaContext(record.id), record.meta);
+      update(meta);
+      record.meta = await store.seal(metaContext(record.id), meta);
+      await store.messages.replace(place, record);
+      return meta;
+    },
+
+    /** Up to `limit` messages before `beforeSeq`, oldest first, opened with their receipts. @returns {Promise<Message[]>} */
+    async page(/** @type {string} */ conversationId, { beforeSeq = Infinity, limit = PAGE_SIZE } = {}) {
+      const conv = conversations.get(conversationId);
+      if (!conv) return [];
+      const members = conv.members.map((/** @type {{fingerprint: string}} */ m) => m.fingerprint);
+      const records = await store.messages.page(conv.tag, { beforeSeq, limit });
+      const messages = await Promise.all(records.map(async (/** @type {any} */ record) => {
+        try {
+          const [opened, meta] = await Promise.all([
+            cryptoClient.openStored(record.env, record.rcpt),
+            store.open(metaContext(record.id), record.meta),
+          ]);
+          // The store is ours, but a record must still open as what it claims to be.
+          if (opened.conversationId !== conv.id || opened.messageId !== record.id) throw new Error('misplaced record');
+          const content = checkContent(JSON.parse(fromUtf8(opened.content)));
+          if (!content) throw new Error('malformed content');
+          return {
+            id: record.id,
+            seq: record.seq,
+            sender: opened.sender,
+            mine: meta.mine,
+            timestampMs: opened.timestampMs,
+            lamport: opened.lamport,
+            content,
+            state: stateFor(meta, record.id, members),
+            delivered: meta.delivered ?? {},
+            read: meta.read ?? {},
+            readAt: meta.readAt ?? null,
+          };
+        } catch {
+          return { id: record.id, seq: record.seq, broken: true, content: { t: 'text', body: '' } };
+        }
+      }));
+      return messages.reverse();
+    },
+
+    /** The newest `limit` messages of a conversation's tag as {seq, key}, newest first. */
+    async newest(/** @type {string} */ tag, limit = 500) {
+      const records = await store.messages.page(tag, { limit });
+      return records.map((/** @type {any} */ r) => ({ seq: r.seq, key: messageKey(r.sender, r.id) }));
+    },
+
+    /** The stored envelope of the message under `key`, or null. */
+    async envelope(/** @type {string} */ key) {
+      const place = await store.messages.locate(key);
+      const record = place && (await store.messages.get(place));
+      return record?.env ?? null;
+    },
+  };
+}

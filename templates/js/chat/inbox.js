@@ -1,0 +1,145 @@
+// @ts-check
+// Receiving: an envelope is checked, verified and opened, written durably,
+// and only then acknowledged; a (sender, id) already stored is acknowledged
+// again (once its signature verifies) but not stored twice. Envelopes that
+// pile up while one batch is written are handled as the next batch.
+
+import { fromUtf8, utf8 } from '../core/encoding.js';
+import { checkContent, preview } from './content.js';
+import { messageKey } from './keys.js';
+import { MAX_CONTENT } from './outbox.js';
+
+/** A queue that runs one task at a time and batches what piles up meanwhile. */
+export function batcher(/** @type {(values: any[]) => Promise<any[] | void>} */ run) {
+  /** @type {Array<{value: any, resolve: (v: any) => void, reject: (e: unknown) => void}>} */
+  let queue = [];
+  /** @type {Promise<void> | null} */
+  let running = null;
+  async function drain() {
+    while (queue.length) {
+      const batch = queue;
+      queue = [];
+      try {
+        const results = await run(batch.map((item) => item.value));
+        batch.forEach((item, i) => item.resolve(results?.[i]));
+      } catch (error) {
+        batch.forEach((item) => item.reject(error));
+      }
+    }
+    running = null;
+  }
+  return (/** @type {any} */ value) => new Promise((resolve, reject) => {
+    queue.push({ value, resolve, reject });
+    running ??= drain();
+  });
+}
+
+/**
+ * deps: cryptoClient, store, sessions, conversations, history, onChange(event),
+ * onIncoming(conversation, message) (notifications), and `handlers`: content
+ * type → (conversation, message, from) for files and group changes.
+ */
+export function createInbox({ cryptoClient, store, sessions, conversations, history, onChange, onIncoming }) {
+  /** @type {Map<string, Function>} */
+  const handlers = new Map();
+  /** @type {Map<string, Set<string>>} fingerprint -> keys to acknowledge to it */
+  const pendingAcks = new Map();
+
+  function ackLater(/** @type {string} */ fingerprint, /** @type {string} */ key) {
+    if (!pendingAcks.has(fingerprint)) pendingAcks.set(fingerprint, new Set());
+    pendingAcks.get(fingerprint)?.add(key);
+  }
+  function flushAcks() {
+    for (const [fingerprint, keys] of pendingAcks) {
+      const link = sessions.linkTo(fingerprint);
+      if (!link || !keys.size) continue;
+      link.send('ack', utf8(JSON.stringify({ keys: [...keys] }))).catch(() => {});
+      pendingAcks.delete(fingerprint);
+    }
+  }
+
+  /**
+   * Checks one received envelope, in an order that trusts nothing the peer
+   * chose: its conversation must be ours, its sender a member (and, in a
+   * pair, the peer itself); only then is it verified. A (sender, id) we
+   * already hold is acknowledged again once its signature verifies; a new
+   * one is opened and its content checked before it is accepted.
+   */
+  async function check(/** @type {{bytes: Uint8Array, from: string}} */ { bytes, from }, /** @type {Set<string>} */ seen) {
+    const header = await cryptoClient.peekEnvelope(bytes);
+    const conv = conversations.get(header.conversationId);
+    if (!conv) return null;
+    const sender = conv.members.find((/** @type {{fingerprint: string}} */ m) => m.fingerprint === header.sender);
+    if (!sender) return null;
+    if (conv.kind === 'pair' && from !== header.sender) return null; // nobody forwards in a pair
+    const key = messageKey(header.sender, header.messageId);
+    if (seen.has(key) || (await store.messages.locate(key)) !== undefined) {
+      await cryptoClient.verifyEnvelope(bytes, sender.spki);
+      ackLater(from, key);
+      return null;
+    }
+    const opened = await cryptoClient.openEnvelope(bytes, sender.spki);
+    if (opened.conversationId !== conv.id || opened.sender !== header.sender) return null;
+    if (opened.content.length > MAX_CONTENT) return null;
+    let content;
+    try {
+      content = checkContent(JSON.parse(fromUtf8(opened.content)));
+    } catch {
+      return null;
+    }
+    if (!content) return null;
+    seen.add(key);
+    conversations.observe(conv, opened.lamport);
+    return {
+      id: header.messageId, key, conv, seq: conv.nextSeq++, from, content,
+      sender: header.sender,
+      timestampMs: opened.timestampMs,
+      lamport: opened.lamport,
+      envelope: bytes,
+      receipt: opened.receipt,
+      meta: await history.sealMeta(header.messageId, { mine: false, readAt: null }),
+    };
+  }
+
+  const receiveBatch = batcher(async (items) => {
+    const accepted = [];
+    const seen = new Set();
+    for (const item of items) {
+      try {
+        const result = await check(item, seen);
+        if (result) accepted.push(result);
+      } catch {
+        // forged, not for us, malformed or from a stranger: dropped, never acknowledged
+      }
+    }
+    if (accepted.length) {
+      await store.messages.add(accepted.map((m) => ({
+        place: [m.conv.tag, m.seq], key: m.key,
+        record: { id: m.id, sender: m.sender, env: m.envelope, rcpt: m.receipt, meta: m.meta },
+      })));
+    }
+    // Durable now: acknowledge, then show.
+    for (const m of accepted) {
+      ackLater(m.from, m.key);
+      // Each member states its own display name; the newest one counts.
+      if (m.content.n !== undefined) conversations.noteName(m.conv, m.sender, m.content.n);
+      conversations.noteActivity(m.conv, m.key, preview(m.content), m.timestampMs, true);
+      const message = { id: m.id, seq: m.seq, sender: m.sender, mine: false, timestampMs: m.timestampMs, lamport: m.lamport, content: m.content, state: 'received' };
+      onChange?.({ conversation: m.conv.id, message: m.id, added: message });
+      handlers.get(m.content.t)?.(m.conv, message, m.from);
+      onIncoming?.(m.conv, message);
+    }
+    return items.map(() => null);
+  });
+
+  return {
+    /** An 'env' frame from `fingerprint` (the sender, or a group member forwarding). */
+    receive(/** @type {string} */ fingerprint, /** @type {unknown} */ _link, /** @type {Uint8Array} */ bytes) {
+      receiveBatch({ bytes, from: fingerprint }).then(flushAcks, flushAcks);
+    },
+    /** Registers what to do with received content of type `t` (files, groups). */
+    on: (/** @type {string} */ t, /** @type {Function} */ handler) => handlers.set(t, handler),
+    /** Acknowledgements waiting for a session go out now. */
+    flushAcks,
+  };
+}

@@ -1,0 +1,231 @@
+// @ts-check
+// Sending: nothing lost, nothing twice (DESIGN.md §6). A message is sealed to
+// every member (and to ourselves), written durably with its receipt and an
+// outbox entry, and only then shown as "queued". Each recipient's delivery
+// is a state machine (delivery.js) persisted with the outbox, so a reload
+// shows exactly where each message stood. Whenever a recipient has an
+// authenticated session, its pending envelopes go out in order; what stays
+// unacknowledged is sent again with backoff and on every new session.
+
+import { fromHex, utf8 } from '../core/encoding.js';
+import { checkContent, preview } from './content.js';
+import { messageState, pending, transition } from './delivery.js';
+import { isMessageKey, keyId, keySender, messageKey } from './keys.js';
+
+const OUTBOX_KEY = 'outbox';
+const RESEND_BASE_MS = 4_000;
+const RESEND_MAX_MS = 60_000;
+const RESEND_TICK_MS = 2_000;
+/** Largest message content (JSON) we send or accept. */
+export const MAX_CONTENT = 256 * 1024;
+
+/**
+ * @typedef {import('./delivery.js').DeliveryState} DeliveryState
+ * @typedef {{ id: string, conv: string, seq: number, recipients: Record<string, DeliveryState>, lastSent: Map<string, number>, attempts: Map<string, number> }} Entry
+ */
+
+function outboxError(/** @type {string} */ message, /** @type {string} */ code) {
+  return Object.assign(new Error(`outbox: ${message}`), { code });
+}
+
+/**
+ * deps: cryptoClient, store, identity, sessions, conversations, history (for
+ * delivery state at rest), displayName() and onChange(event).
+ */
+export function createOutbox({ cryptoClient, store, identity, sessions, conversations, history, displayName, onChange }) {
+  /** @type {Map<string, Entry>} message id (ours) -> entry */
+  const entries = new Map();
+  /** @type {Map<string, Uint8Array>} message id -> envelope bytes */
+  const envelopes = new Map();
+  /** @type {Map<string, Array<() => void>>} */
+  const deliveryWaiters = new Map();
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let saveTimer;
+
+  const snapshot = () => [...entries.values()].map(({ id, conv, seq, recipients }) => ({ id, conv, seq, recipients }));
+  const saveNow = async () => {
+    clearTimeout(saveTimer);
+    await store.put(OUTBOX_KEY, snapshot());
+  };
+  const saveSoon = () => {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(saveNow, 300);
+  };
+
+  /** Tells the views where message `id` stands now. */
+  function announceState(/** @type {Entry} */ entry) {
+    onChange?.({ conversation: entry.conv, message: entry.id, sender: identity.fingerprint, state: messageState(Object.values(entry.recipients)) });
+  }
+
+  /** Applies a delivery event for one recipient; returns whether it changed anything. */
+  function apply(/** @type {Entry} */ entry, /** @type {string} */ fingerprint, /** @type {import('./delivery.js').DeliveryEvent} */ event) {
+    const before = entry.recipients[fingerprint];
+    if (!before) return false;
+    const after = transition(before, event);
+    if (after === before) return false;
+    entry.recipients[fingerprint] = after;
+    if (!Object.values(entry.recipients).some(pending)) finish(entry);
+    return true;
+  }
+
+  /** Every recipient has it: the envelope leaves the outbox. */
+  function finish(/** @type {Entry} */ entry) {
+    entries.delete(entry.id);
+    envelopes.delete(entry.id);
+    for (const resolve of deliveryWaiters.get(entry.id) ?? []) resolve();
+    deliveryWaiters.delete(entry.id);
+  }
+
+  async function sendTo(/** @type {string} */ fingerprint, /** @type {Entry} */ entry) {
+    const link = sessions.linkTo(fingerprint);
+    const bytes = envelopes.get(entry.id);
+    if (!link || !bytes || !pending(entry.recipients[fingerprint])) return;
+    entry.lastSent.set(fingerprint, Date.now());
+    entry.attempts.set(fingerprint, (entry.attempts.get(fingerprint) ?? 0) + 1);
+    try {
+      await link.send('env', bytes);
+      if (apply(entry, fingerprint, 'handed')) {
+        saveSoon();
+        announceState(entry);
+      }
+    } catch {
+      // the session dropped: the envelope stays pending
+    }
+  }
+
+  return {
+    /** Loads the outbox saved by earlier sessions (after the conversations). */
+    async restore() {
+      for (const saved of (await store.get(OUTBOX_KEY)) ?? []) {
+        const conv = conversations.get(saved.conv);
+        if (!conv) continue;
+        const record = await store.messages.get([conv.tag, saved.seq]);
+        if (!record) continue;
+        // Entries saved before delivery states were kept list pending fingerprints only.
+        const recipients = saved.recipients ?? Object.fromEntries((saved.pending ?? []).map((fp) => [fp, 'queued']));
+        envelopes.set(saved.id, record.env);
+        entries.set(saved.id, { id: saved.id, conv: saved.conv, seq: saved.seq, recipients, lastSent: new Map(), attempts: new Map() });
+      }
+    },
+
+    /** Seals `content` to the conversation's members and queues it. Resolves to the message once durable. */
+    async send(/** @type {string} */ conversationId, /** @type {Record<string, unknown>} */ content) {
+      const conv = conversations.get(conversationId);
+      if (!conv) throw outboxError('unknown conversation', 'unknown-conversation');
+      const name = displayName?.();
+      if (name && content.n === undefined) content = { ...content, n: name };
+      if (!checkContent(content)) throw outboxError('this message is not well formed', 'malformed');
+      const bytes = utf8(JSON.stringify(content));
+      if (bytes.length > MAX_CONTENT) throw outboxError('message too large', 'too-large');
+      const lamport = conversations.tick(conv);
+      const timestampMs = Date.now();
+      const { envelope, messageId } = await cryptoClient.sealEnvelope({
+        recipients: conv.members.map((m) => m.spki),
+        conversationId: fromHex(conv.id),
+        timestampMs,
+        lamport,
+        content: bytes,
+      });
+      // Our own copy: opening it once gives the receipt that reopens it later.
+      const own = await cryptoClient.openEnvelope(envelope, identity.spki);
+      const seq = conv.nextSeq++;
+      /** @type {Entry} */
+      const entry = {
+        id: messageId, conv: conv.id, seq,
+        recipients: Object.fromEntries(conv.members.map((m) => [m.fingerprint, /** @type {DeliveryState} */ ('queued')])),
+        lastSent: new Map(), attempts: new Map(),
+      };
+      entries.set(messageId, entry);
+      envelopes.set(messageId, envelope);
+      const key = messageKey(identity.fingerprint, messageId);
+      await store.messages.add([{
+        place: [conv.tag, seq], key,
+        record: { id: messageId, sender: identity.fingerprint, env: envelope, rcpt: own.receipt, meta: await history.sealMeta(messageId, { mine: true, delivered: {}, read: {} }) },
+      }]);
+      await saveNow();
+      conversations.noteActivity(conv, key, preview(content), timestampMs, false);
+      const message = { id: messageId, seq, sender: identity.fingerprint, mine: true, timestampMs, lamport, content, state: 'queued', delivered: {}, read: {} };
+      onChange?.({ conversation: conv.id, message: messageId, added: message });
+      if (!conv.members.length) finish(entry);
+      for (const fingerprint of Object.keys(entry.recipients)) sendTo(fingerprint, entry);
+      return message;
+    },
+
+    /**
+     * `fingerprint` stored these `${sender}:${id}` keys (an 'ack' frame, or
+     * what a group member's sync says it holds); only keys of our own
+     * messages matter here.
+     */
+    async acked(/** @type {string} */ fingerprint, /** @type {string[]} */ keys) {
+      const now = Date.now();
+      let changed = false;
+      for (const key of keys) {
+        if (!isMessageKey(key) || keySender(key) !== identity.fingerprint) continue;
+        const id = keyId(key);
+        const entry = entries.get(id);
+        if (!entry || !apply(entry, fingerprint, 'acked')) continue;
+        changed = true;
+        await history.updateMeta(key, (meta) => {
+          meta.delivered[fingerprint] = now;
+        });
+        announceState(entry);
+      }
+      if (changed) saveSoon();
+    },
+
+    /** `fingerprint` read our message `id` (a read receipt). */
+    read(/** @type {string} */ fingerprint, /** @type {string} */ id) {
+      const entry = entries.get(id);
+      if (entry && apply(entry, fingerprint, 'read')) {
+        saveSoon();
+        announceState(entry);
+      }
+    },
+
+    /** Resends to `fingerprint` at once: it has a new session. */
+    flush(/** @type {string} */ fingerprint) {
+      for (const entry of entries.values()) {
+        if (!pending(entry.recipients[fingerprint])) continue;
+        entry.lastSent.delete(fingerprint);
+        entry.attempts.delete(fingerprint);
+        sendTo(fingerprint, entry);
+      }
+    },
+
+    /** Resends what stays unacknowledged, with backoff per recipient (called by a timer). */
+    resendDue(now = Date.now()) {
+      for (const entry of entries.values()) {
+        for (const [fingerprint, state] of Object.entries(entry.recipients)) {
+          if (!pending(state) || !sessions.linkTo(fingerprint)) continue;
+          const last = entry.lastSent.get(fingerprint) ?? 0;
+          const attempts = entry.attempts.get(fingerprint) ?? 0;
+          const wait = Math.min(RESEND_MAX_MS, RESEND_BASE_MS * 2 ** Math.max(0, attempts - 1));
+          if (now - last >= wait) sendTo(fingerprint, entry);
+        }
+      }
+    },
+
+    /** Where one of our messages stands, if it is still in the outbox. */
+    stateOf(/** @type {string} */ id) {
+      const entry = entries.get(id);
+      return entry ? messageState(Object.values(entry.recipients)) : null;
+    },
+    /** Whether our message `id` is still being delivered. */
+    has: (/** @type {string} */ id) => entries.has(id),
+    /** Whether `fingerprint` still lacks our message `id`. */
+    isPendingFor: (/** @type {string} */ id, /** @type {string} */ fingerprint) => pending(entries.get(id)?.recipients[fingerprint] ?? 'delivered'),
+    /** Resolves once every recipient acknowledged message `id`. */
+    whenDelivered(/** @type {string} */ id) {
+      if (!entries.has(id)) return Promise.resolve();
+      return new Promise((resolve) => deliveryWaiters.set(id, [...(deliveryWaiters.get(id) ?? []), () => resolve(undefined)]));
+    },
+    pendingFor: (/** @type {string} */ fingerprint) => [...entries.values()].filter((e) => pending(e.recipients[fingerprint] ?? 'delivered')).length,
+    hasPending: () => entries.size > 0,
+    forget(/** @type {string} */ conversationId) {
+      for (const [id, entry] of entries) if (entry.conv === conversationId) finish(entry);
+      saveSoon();
+    },
+    RESEND_TICK_MS,
+    close: saveNow,
+  };
+}

@@ -1,0 +1,334 @@
+// Files and images: encrypted in chunks with a random per-file key
+// (worker/src/files.rs), kept encrypted in IndexedDB, announced by an
+// envelope carrying the key and the root hash, and fetched by the recipient
+// chunk by chunk from whoever has them — resuming where it stopped after a
+// reconnect, and checked against the signed root hash at the end.
+//
+// A file is known by its *owner* (the fingerprint that announced it) and its
+// id: ids are chosen by senders, so another member who reuses someone's file
+// id gets a separate file, never a place in theirs. Whatever is shown or
+// saved is checked against the key and root hash of the very message it
+// belongs to.
+
+import { fromBase64, fromHex, fromUtf8, toBase64, toHex, utf8 } from '../core/encoding.js';
+import { FILE_CHUNK_SIZE, MAX_FILE_SIZE } from './content.js';
+
+/** Bytes per chunk: large enough to be efficient, small enough to resume. */
+export const CHUNK_SIZE = FILE_CHUNK_SIZE;
+/** Files up to this size download without asking; larger ones on request. */
+export const AUTO_DOWNLOAD = 64 * 1024 * 1024;
+export { MAX_FILE_SIZE };
+const FILES_KEY = 'files';
+/** Chunks being sent at once to one peer (framing interleaves them). */
+const SERVE_WINDOW = 3;
+const THUMBNAIL_PX = 320;
+/** owner fingerprint (32) ‖ file id (16) ‖ u32 index, then the sealed chunk. */
+const CHUNK_HEADER = 52;
+
+function transferError(message, code) {
+  return Object.assign(new Error(message), { code });
+}
+
+/** How files are keyed here and in the `chunks` store. */
+export const fileKey = (owner, fileId) => `${owner}:${fileId}`;
+
+/** A small JPEG preview of an image file, as a data: URL (null if not an image). */
+async function thumbnail(file) {
+  if (!file.type.startsWith('image/') || typeof createImageBitmap !== 'function') return null;
+  try {
+    const bitmap = await createImageBitmap(file);
+    const scale = Math.min(1, THUMBNAIL_PX / Math.max(bitmap.width, bitmap.height));
+    const canvas = new OffscreenCanvas(Math.max(1, Math.round(bitmap.width * scale)), Math.max(1, Math.round(bitmap.height * scale)));
+    canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.7 });
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    return { data: `data:image/jpeg;base64,${toBase64(bytes)}`, width: canvas.width, height: canvas.height };
+  } catch {
+    return null;
+  }
+}
+
+/** Encodes a chunk frame. */
+export function encodeChunkFrame(owner, fileId, index, sealed) {
+  const frame = new Uint8Array(CHUNK_HEADER + sealed.length);
+  frame.set(fromHex(owner), 0);
+  frame.set(fromHex(fileId), 32);
+  new DataView(frame.buffer).setUint32(48, index);
+  frame.set(sealed, CHUNK_HEADER);
+  return frame;
+}
+
+/** Decodes a chunk frame, or null. */
+export function decodeChunkFrame(bytes) {
+  if (!(bytes instanceof Uint8Array) || bytes.length <= CHUNK_HEADER) return null;
+  return {
+    owner: toHex(bytes.subarray(0, 32)),
+    fileId: toHex(bytes.subarray(32, 48)),
+    index: new DataView(bytes.buffer, bytes.byteOffset + 48, 4).getUint32(0),
+    sealed: bytes.slice(CHUNK_HEADER),
+  };
+}
+
+/**
+ * identity: ours; chat: sends announcements and hands us received ones;
+ * sessions: who is reachable; membersOf(conversationId) → fingerprints that
+ * may fetch a conversation's files.
+ */
+export function createTransfers({ cryptoClient, store, chat, sessions, identity, membersOf, onChange }) {
+  const files = new Map(); // fileKey -> {info, owner, have:Set, state, conversation, from, mine, requested}
+  const serving = new Map(); // `${fp} ${fileKey}` -> cancel flag
+  let saveTimer = null;
+
+  const keyOf = (file) => fileKey(file.owner, file.info.fileId);
+  const save = () => {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(() => store.put(FILES_KEY, [...files.values()].map(({ info, owner, state, conversation, from, mine, requested }) => ({
+      info, owner, state, conversation, from, mine, requested: !!requested,
+    }))), 200);
+  };
+  const changed = (file) => onChange?.({ file: file.info.fileId, owner: file.owner, conversation: file.conversation });
+  const chunkKeys = (key) => store.chunks.indexes(key);
+  /** Whoever announced the file first, then anyone else in its conversation. */
+  const sourcesFor = (file) => [...new Set([file.from, file.relay, ...membersOf(file.conversation)].filter(Boolean))];
+
+  /** Encrypts and stores a file, then sends the envelope announcing it. */
+  async function attach(conversationId, file, { onProgress } = {}) {
+    if (!file.size) throw transferError('That file is empty.', 'empty');
+    if (file.size > MAX_FILE_SIZE) throw transferError(`Files can be at most ${MAX_FILE_SIZE / 1024 ** 3} GB.`, 'too-large');
+    const fileId = toHex(await cryptoClient.randomBytes(16));
+    const owner = identity.fingerprint;
+    const key = await cryptoClient.randomBytes(32);
+    const chunks = Math.ceil(file.size / CHUNK_SIZE);
+    const digests = new Uint8Array(chunks * 32);
+    for (let index = 0; index < chunks; index++) {
+      const plaintext = new Uint8Array(await file.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE).arrayBuffer());
+      digests.set(await cryptoClient.digest(plaintext.slice()), index * 32);
+      const sealed = await cryptoClient.sealChunk({ key, fileId: fromHex(fileId), index, last: index === chunks - 1, plaintext });
+      await store.chunks.put(fileKey(owner, fileId), index, sealed);
+      onProgress?.((index + 1) / chunks);
+    }
+    const info = {
+      fileId, name: file.name.slice(0, 200) || 'file', size: file.size, mime: (file.type || 'application/octet-stream').slice(0, 100),
+      chunkSize: CHUNK_SIZE, chunks, key: toBase64(key), root: await cryptoClient.fileRoot(digests),
+    };
+    const thumb = await thumbnail(file);
+    files.set(fileKey(owner, fileId), { info, owner, have: new Set(Array.from({ length: chunks }, (_, i) => i)), state: 'complete', conversation: conversationId, from: null, mine: true });
+    save();
+    return chat.send(conversationId, { t: 'file', ...info, thumb: thumb?.data ?? null, width: thumb?.width, height: thumb?.height });
+  }
+
+  const wanted = (file) => file.requested || file.info.size <= AUTO_DOWNLOAD;
+
+  // A file announced in a conversation (its content was checked by the inbox).
+  chat.on('file', async (conv, message, from) => {
+    const { t, thumb, width, height, n, ...info } = message.content;
+    const key = fileKey(message.sender, info.fileId);
+    if (files.has(key)) return;
+    files.set(key, { info, owner: message.sender, have: await chunkKeys(key), state: 'waiting', conversation: conv.id, from: message.sender, relay: from });
+    save();
+    if (wanted(files.get(key))) download(key);
+    else changed(files.get(key));
+  });
+
+  /** Asks a source for every chunk we lack, from the first missing one. */
+  function download(key) {
+    const file = files.get(key);
+    if (!file || file.state === 'complete' || file.mine) return false;
+    let first = 0;
+    while (first < file.info.chunks && file.have.has(first)) first += 1;
+    if (first === file.info.chunks) {
+      finish(file);
+      return true;
+    }
+    for (const fingerprint of sourcesFor(file)) {
+      const link = sessions.linkTo(fingerprint);
+      if (!link) continue;
+      file.state = 'downloading';
+      file.source = fingerprint;
+      link.send('file-get', utf8(JSON.stringify({ owner: file.owner, fileId: file.info.fileId, from: first }))).catch(() => {});
+      changed(file);
+      return true;
+    }
+    file.state = 'waiting';
+    changed(file);
+    return false;
+  }
+
+  async function serve(fingerprint, link, request_) {
+    const { owner, fileId, from } = request_ ?? {};
+    if (typeof owner !== 'string' || typeof fileId !== 'string' || !Number.isSafeInteger(from) || from < 0) return;
+    const key = fileKey(owner, fileId);
+    const file = files.get(key);
+    // Only members of the conversation the file was shared in may fetch it.
+    if (!file || file.state !== 'complete' || !membersOf(file.conversation).includes(fingerprint)) return;
+    const token = {};
+    const servingKey = `${fingerprint} ${key}`;
+    serving.set(servingKey, token);
+    const read = (index) => store.chunks.get(key, index);
+    let next = read(from);
+    // A few chunks in flight, so the channel never waits between chunks.
+    const inFlight = [];
+    for (let index = from; index < file.info.chunks && serving.get(servingKey) === token; index++) {
+      const sealed = await next;
+      if (index + 1 < file.info.chunks) next = read(index + 1); // read ahead while this one is sent
+      if (!sealed || link.state !== 'ready') break;
+      inFlight.push(link.send('file-chunk', encodeChunkFrame(owner, fileId, index, sealed)));
+      if (inFlight.length >= SERVE_WINDOW) {
+        try {
+          await inFlight.shift();
+        } catch {
+          break;
+        }
+      }
+    }
+    await Promise.allSettled(inFlight);
+    if (serving.get(servingKey) === token) serving.delete(servingKey);
+  }
+
+  async function receiveChunk(bytes) {
+    const chunk = decodeChunkFrame(bytes);
+    if (!chunk) return;
+    const key = fileKey(chunk.owner, chunk.fileId);
+    const file = files.get(key);
+    const { index } = chunk;
+    if (!file || file.state === 'complete' || index >= file.info.chunks || file.have.has(index)) return;
+    let plaintext;
+    try {
+      // Authenticated with the file key: a chunk altered or moved fails here.
+      plaintext = await cryptoClient.openChunk({
+        key: fromBase64(file.info.key), fileId: fromHex(file.info.fileId), index, last: index === file.info.chunks - 1, ciphertext: chunk.sealed.slice(),
+      });
+    } catch {
+      file.error = 'a chunk did not authenticate; asking again';
+      return;
+    }
+    file.digests ??= new Map();
+    file.digests.set(index, await cryptoClient.digest(plaintext, { transfer: true }));
+    // Relaxed durability: a chunk lost in a crash is simply fetched again.
+    await store.chunks.put(key, index, chunk.sealed, { durability: 'relaxed' });
+    file.have.add(index);
+    file.state = 'downloading';
+    changed(file);
+    if (file.have.size === file.info.chunks) finish(file);
+  }
+
+  /** All chunks here: check the root hash the sender signed. */
+  async function finish(file) {
+    if (file.state === 'complete' || file.verifying) return;
+    file.verifying = true;
+    try {
+      const digests = new Uint8Array(file.info.chunks * 32);
+      for (let index = 0; index < file.info.chunks; index++) {
+        let digest = file.digests?.get(index);
+        if (!digest) {
+          // Fetched before a reload: decrypt again to hash it.
+          const plaintext = await openChunk(file, index);
+          digest = await cryptoClient.digest(plaintext, { transfer: true });
+        }
+        digests.set(digest, index * 32);
+      }
+      if ((await cryptoClient.fileRoot(digests)) !== file.info.root) {
+        await store.chunks.drop(keyOf(file));
+        file.have.clear();
+        file.state = 'failed';
+        file.error = 'the file did not match the hash its sender signed, and was discarded';
+      } else {
+        file.state = 'complete';
+        file.error = null;
+        file.digests = null;
+      }
+    } finally {
+      file.verifying = false;
+      save();
+      changed(file);
+    }
+  }
+
+  async function openChunk(file, index) {
+    const sealed = await store.chunks.get(keyOf(file), index);
+    if (!sealed) throw transferError('a chunk is missing', 'missing-chunk');
+    return cryptoClient.openChunk({
+      key: fromBase64(file.info.key), fileId: fromHex(file.info.fileId), index, last: index === file.info.chunks - 1, ciphertext: sealed,
+    });
+  }
+
+  /**
+   * Files saved before they were keyed by owner kept their chunks under the
+   * bare file id: move them under (owner, id).
+   */
+  async function upgrade(saved) {
+    const owner = saved.mine ? identity.fingerprint : saved.from;
+    if (!owner) return null;
+    await store.chunks.move(saved.info.fileId, fileKey(owner, saved.info.fileId));
+    return { ...saved, owner };
+  }
+
+  return {
+    async load() {
+      let upgraded = false;
+      for (let saved of (await store.get(FILES_KEY)) ?? []) {
+        if (!saved.owner) {
+          saved = await upgrade(saved);
+          if (!saved) continue;
+          upgraded = true;
+        }
+        const key = fileKey(saved.owner, saved.info.fileId);
+        files.set(key, { ...saved, have: await chunkKeys(key) });
+      }
+      if (upgraded) save();
+    },
+    attach,
+    /** The user asked for this file (larger ones wait for that). */
+    request(owner, fileId) {
+      const file = files.get(fileKey(owner, fileId));
+      if (!file) return false;
+      file.requested = true;
+      save();
+      return download(fileKey(owner, fileId));
+    },
+    /** The file protocol's frames, for the dispatcher (net/protocol.js). */
+    frames: {
+      'file-get': (fingerprint, link, data) => {
+        try {
+          serve(fingerprint, link, JSON.parse(fromUtf8(data)));
+        } catch {
+          // malformed request: ignored
+        }
+      },
+      'file-chunk': (fingerprint, link, data) => receiveChunk(data),
+    },
+    /** A peer came online: resume whatever we were fetching (and were asked to). */
+    resume() {
+      for (const [key, file] of files) {
+        if ((file.state === 'waiting' || file.state === 'downloading') && wanted(file)) download(key);
+      }
+    },
+    status(owner, fileId) {
+      const file = files.get(fileKey(owner, fileId));
+      if (!file) return null;
+      return {
+        state: file.state, received: file.have.size, chunks: file.info.chunks, error: file.error ?? null, mine: !!file.mine,
+        needsRequest: !wanted(file) && file.state !== 'complete',
+      };
+    },
+    /**
+     * The decrypted file of a message as a Blob (complete files only). The
+     * stored file must have the key and root hash `content` announces: the
+     * bytes shown or saved are those this very message's sender signed.
+     */
+    async blob(owner, content) {
+      const file = files.get(fileKey(owner, content?.fileId));
+      if (!file || file.state !== 'complete') throw transferError('file not complete', 'incomplete');
+      if (file.info.key !== content.key || file.info.root !== content.root) {
+        throw transferError('this file does not match its message', 'mismatch');
+      }
+      const parts = [];
+      for (let index = 0; index < file.info.chunks; index++) parts.push(await openChunk(file, index));
+      return new Blob(parts, { type: content.mime });
+    },
+    close() {
+      serving.clear();
+      clearTimeout(saveTimer);
+    },
+  };
+}

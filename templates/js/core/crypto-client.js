@@ -1,0 +1,186 @@
+// @ts-check
+// The page's only door to cryptography: a promise-based RPC client for the
+// crypto worker (templates/worker.js), with one typed method per operation.
+// Requests carry an id and a namespaced type; replies settle the matching
+// promise; failures reject with an Error whose `code` is stable (see
+// worker/src/error.rs) — branch on it, not on text.
+
+const WORKER_PATH = 'worker.js';
+
+/**
+ * @typedef {{ roomId: number, announceId: string }} RoomHandle  a signalling room held in the worker
+ * @typedef {{ messageId: string, conversationId: string, sender: string, timestampMs: number, lamport: number, recipients: string[] }} EnvelopeHeader
+ * @typedef {EnvelopeHeader & { content: Uint8Array, receipt: Uint8Array }} OpenedEnvelope
+ * @typedef {{ spki: Uint8Array, fingerprint: string, bits: number, storeName: string }} PublicSession
+ * @typedef {{ fingerprint: string, spki: Uint8Array, instance: Uint8Array, sessionId: string }} AuthenticatedPeer
+ */
+
+/** @param {string} code @param {string} message @param {{fingerprint?: string}} [detail] */
+function rpcError(code, message, detail = {}) {
+  const error = /** @type {Error & {code: string, fingerprint?: string}} */ (new Error(`crypto: ${message}`));
+  error.code = code;
+  // A refused peer's identity (worker/src/web/bindings.rs) travels as data.
+  if (typeof detail.fingerprint === 'string') error.fingerprint = detail.fingerprint;
+  return error;
+}
+
+/** Fetches worker.js, checks it against the integrity pinned in the page and
+ *  starts it from those exact bytes.
+ *  @param {string} integrity */
+async function startWorker(integrity) {
+  const response = await fetch(WORKER_PATH, { integrity, credentials: 'omit' });
+  if (!response.ok) throw rpcError('worker-load', `loading ${WORKER_PATH} failed: HTTP ${response.status}`);
+  // Kept alive: the worker starts a short-lived helper from the same bytes
+  // for each login (see templates/worker.js).
+  const url = URL.createObjectURL(new Blob([await response.arrayBuffer()], { type: 'text/javascript' }));
+  return new Worker(url, { name: 'trustero-crypto' });
+}
+
+/** @param {string} integrity */
+export function createCryptoClient(integrity) {
+  /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void, onProgress?: (stage: string) => void}>} */
+  const pending = new Map();
+  let nextId = 1;
+  /** @type {Error | null} */
+  let failure = null;
+
+  const workerPromise = startWorker(integrity).then((worker) => {
+    worker.onmessage = ({ data }) => {
+      const entry = pending.get(data.id);
+      if (!entry) return;
+      if ('progress' in data) {
+        entry.onProgress?.(data.progress);
+        return;
+      }
+      pending.delete(data.id);
+      if (data.ok) entry.resolve(data.result);
+      else entry.reject(rpcError(data.error.code, data.error.message, data.error));
+    };
+    worker.onerror = (event) => {
+      failure = rpcError('worker-crashed', event.message || 'the crypto worker stopped');
+      for (const entry of pending.values()) entry.reject(failure);
+      pending.clear();
+    };
+    return worker;
+  });
+
+  /**
+   * @param {string} type
+   * @param {object} [args]
+   * @param {{onProgress?: (stage: string) => void, transfer?: Transferable[]}} [options]
+   * @returns {Promise<any>}
+   */
+  function call(type, args = {}, { onProgress, transfer = [] } = {}) {
+    if (failure) return Promise.reject(failure);
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject, onProgress });
+      workerPromise.then(
+        (worker) => worker.postMessage({ id, type, args }, transfer),
+        (error) => {
+          pending.delete(id);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Moves `bytes`' buffer to the worker when asked (the caller's array is emptied). @param {Uint8Array} bytes @param {boolean} move */
+  const moved = (bytes, move) => (move ? [bytes.buffer] : []);
+
+  const ready = call('worker.init', { baseUrl: location.href });
+
+  return {
+    /** Resolves once the WASM is verified and instantiated. */
+    ready,
+
+    // ---- identity ----
+    /** @returns {Promise<PublicSession>} */
+    derive: (/** @type {string} */ username, /** @type {string} */ password, /** @type {number} */ bits, /** @type {(stage: string) => void} */ onProgress) =>
+      call('identity.derive', { username, password, bits }, { onProgress }),
+    logout: () => call('identity.logout'),
+    /** @returns {Promise<string>} */
+    safetyNumber: (/** @type {Uint8Array} */ spki) => call('identity.safetyNumber', { spki }),
+    /** @returns {Promise<{fingerprint: string, bits: number}>} */
+    inspectKey: (/** @type {Uint8Array} */ spki) => call('key.inspect', { spki }),
+
+    // ---- envelopes ----
+    /** @returns {Promise<{envelope: Uint8Array, messageId: string}>} */
+    sealEnvelope: (/** @type {{recipients: Uint8Array[], conversationId: Uint8Array, timestampMs: number, lamport: number, content: Uint8Array, messageId?: Uint8Array}} */ args) =>
+      call('envelope.seal', args),
+    /** @returns {Promise<OpenedEnvelope>} */
+    openEnvelope: (/** @type {Uint8Array} */ envelope, /** @type {Uint8Array} */ senderSpki) => call('envelope.open', { envelope, senderSpki }),
+    /** @returns {Promise<EnvelopeHeader & {content: Uint8Array}>} */
+    openStored: (/** @type {Uint8Array} */ envelope, /** @type {Uint8Array} */ receipt) => call('envelope.openStored', { envelope, receipt }),
+    /** The unverified header. @returns {Promise<EnvelopeHeader>} */
+    peekEnvelope: (/** @type {Uint8Array} */ envelope) => call('envelope.peek', { envelope }),
+    /** The header, once the signature verified. @returns {Promise<EnvelopeHeader>} */
+    verifyEnvelope: (/** @type {Uint8Array} */ envelope, /** @type {Uint8Array} */ senderSpki) => call('envelope.verify', { envelope, senderSpki }),
+
+    // ---- the vault (records at rest) ----
+    /** With {transfer: true} the buffer moves to the worker instead of being copied. @returns {Promise<Uint8Array>} */
+    vaultSeal: (/** @type {string} */ context, /** @type {Uint8Array} */ plaintext, { transfer = false } = {}) =>
+      call('vault.seal', { context, plaintext }, { transfer: moved(plaintext, transfer) }),
+    /** @returns {Promise<Uint8Array>} */
+    vaultOpen: (/** @type {string} */ context, /** @type {Uint8Array} */ record, { transfer = false } = {}) =>
+      call('vault.open', { context, record }, { transfer: moved(record, transfer) }),
+
+    // ---- hashes and randomness ----
+    /** Hex SHA-256. @returns {Promise<string>} */
+    sha256: (/** @type {Uint8Array} */ bytes) => call('hash.sha256', { bytes }),
+    /** Raw SHA-256 (32 bytes). @returns {Promise<Uint8Array>} */
+    digest: (/** @type {Uint8Array} */ bytes, { transfer = false } = {}) => call('hash.digest', { bytes }, { transfer: moved(bytes, transfer) }),
+    /** @returns {Promise<Uint8Array>} */
+    randomBytes: (/** @type {number} */ length) => call('random.bytes', { length }),
+
+    // ---- ids ----
+    /** @returns {Promise<string>} */
+    pairConversationId: (/** @type {Uint8Array} */ spki) => call('conversation.pair', { spki }),
+    /** @returns {Promise<string>} */
+    groupConversationId: (/** @type {Uint8Array} */ groupId) => call('conversation.group', { groupId }),
+    /** A group id bound to its creator. @returns {Promise<string>} */
+    groupId: (/** @type {string} */ creator, /** @type {Uint8Array} */ nonce) => call('group.id', { creator, nonce }),
+
+    // ---- files ----
+    /** @returns {Promise<Uint8Array>} */
+    sealChunk: (/** @type {{key: Uint8Array, fileId: Uint8Array, index: number, last: boolean, plaintext: Uint8Array}} */ args) =>
+      call('file.sealChunk', args, { transfer: [args.plaintext.buffer] }),
+    /** @returns {Promise<Uint8Array>} */
+    openChunk: (/** @type {{key: Uint8Array, fileId: Uint8Array, index: number, last: boolean, ciphertext: Uint8Array}} */ args) =>
+      call('file.openChunk', args),
+    /** Hex root hash of a file's chunk digests. @returns {Promise<string>} */
+    fileRoot: (/** @type {Uint8Array} */ digests) => call('file.root', { digests }),
+
+    // ---- signalling rooms ----
+    /** @returns {Promise<RoomHandle>} */
+    pairRoom: (/** @type {Uint8Array} */ spki, /** @type {string} */ password) => call('room.pair', { spki, password }),
+    /** @returns {Promise<RoomHandle>} */
+    groupRoom: (/** @type {Uint8Array} */ groupId, /** @type {Uint8Array} */ secret) => call('room.group', { groupId, secret }),
+    /** @returns {Promise<Uint8Array>} */
+    roomSeal: (/** @type {number} */ roomId, /** @type {Uint8Array} */ plaintext) => call('room.seal', { roomId, plaintext }),
+    /** @returns {Promise<Uint8Array>} */
+    roomOpen: (/** @type {number} */ roomId, /** @type {Uint8Array} */ blob) => call('room.open', { roomId, blob }),
+    /** Frees a room, handshake or channel held in the worker. */
+    release: (/** @type {number} */ id) => call('handle.release', { id }).catch(() => {}),
+
+    // ---- peer sessions ----
+    /** @returns {Promise<{handshakeId: number, hello: Uint8Array}>} */
+    startHandshake: (/** @type {{roomId: number, role: string, instance: Uint8Array, dtlsLocal: Uint8Array, dtlsRemote: Uint8Array}} */ args) =>
+      call('handshake.start', args),
+    /** @returns {Promise<{fingerprint: string, finish: Uint8Array}>} */
+    handshakeHello: (/** @type {number} */ handshakeId, /** @type {Uint8Array} */ hello, /** @type {string[]} */ allowed) =>
+      call('handshake.hello', { handshakeId, hello, allowed }),
+    /** @returns {Promise<{channelId: number, peer: AuthenticatedPeer}>} */
+    handshakeFinish: (/** @type {number} */ handshakeId, /** @type {Uint8Array} */ finish) => call('handshake.finish', { handshakeId, finish }),
+    /** Seals the next frame (the counter is taken in call order); the buffer moves. @returns {Promise<Uint8Array>} */
+    channelSeal: (/** @type {number} */ channelId, /** @type {Uint8Array} */ plaintext) =>
+      call('channel.seal', { channelId, plaintext }, { transfer: [plaintext.buffer] }),
+    /** Opens the next frame (in arrival order); the buffer moves. @returns {Promise<Uint8Array>} */
+    channelOpen: (/** @type {number} */ channelId, /** @type {Uint8Array} */ frame) =>
+      call('channel.open', { channelId, frame }, { transfer: [frame.buffer] }),
+
+    // ---- Nostr ----
+    /** Signs an event with this page load's throw-away key. @returns {Promise<{id: string, pubkey: string, sig: string}>} */
+    nostrSign: (/** @type {{createdAt: number, kind: number, tags: string[][], content: string}} */ event) => call('nostr.sign', event),
+  };
+}

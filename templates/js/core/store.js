@@ -1,0 +1,198 @@
+// @ts-check
+// The identity's local database (IndexedDB), and the only module that opens
+// its transactions. Values are sealed by the worker with the vault key,
+// bound to where they live; envelopes are kept as received (already
+// encrypted to their recipients) with their receipts; file chunks are kept
+// encrypted with their file keys. The database name is derived from the
+// vault key, so nothing readable reaches the disk.
+//
+// Object stores:
+//   records   key (string)             -> sealed JSON            settings, contacts, groups, outbox…
+//   messages  [conversation tag, seq]  -> {id, sender, env, rcpt, meta}  meta sealed JSON
+//   ids       `${sender}:${id}`        -> [conversation tag, seq]  dedupe and lookups
+//   chunks    [`${owner}:${fileId}`, index] -> encrypted chunk    files sent and received
+
+import { fromUtf8, utf8 } from './encoding.js';
+
+const VERSION = 2;
+/** Every object store, in backup order. */
+export const STORES = ['records', 'messages', 'ids', 'chunks'];
+
+/**
+ * @typedef {[string, number]} MessagePlace  [conversation tag, seq]
+ * @typedef {{ id: string, sender: string, env: Uint8Array, rcpt: Uint8Array, meta: Uint8Array }} MessageRecord
+ * @typedef {{ place: MessagePlace, key: string, record: MessageRecord }} MessageWrite
+ */
+
+/** @template T @param {IDBRequest<T>} req @returns {Promise<T>} */
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+/** @param {IDBTransaction} tx @returns {Promise<void>} */
+function done(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error ?? new Error('store: transaction aborted'));
+  });
+}
+
+/** Collects what a cursor walks over, up to `limit` entries. */
+function walk(source, range, direction, limit, take) {
+  return new Promise((resolve, reject) => {
+    const found = [];
+    const cursor = source.openCursor(range, direction);
+    cursor.onsuccess = () => {
+      const c = cursor.result;
+      if (!c || found.length >= limit) return resolve(found);
+      found.push(take(c));
+      c.continue();
+    };
+    cursor.onerror = () => reject(cursor.error);
+  });
+}
+
+/**
+ * @param {{ vaultSeal: (context: string, bytes: Uint8Array, options?: {transfer?: boolean}) => Promise<Uint8Array>, vaultOpen: (context: string, record: Uint8Array) => Promise<Uint8Array> }} cryptoClient
+ * @param {string} name
+ */
+export async function openStore(cryptoClient, name) {
+  const opening = indexedDB.open(name, VERSION);
+  opening.onupgradeneeded = () => {
+    const db = opening.result;
+    for (const store of STORES) {
+      if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
+    }
+  };
+  const db = await request(opening);
+  const recordContext = (/** @type {string} */ key) => `records/${key}`;
+  /** Seals a JSON value for `where`. */
+  const seal = async (/** @type {string} */ where, /** @type {unknown} */ value) => cryptoClient.vaultSeal(where, utf8(JSON.stringify(value)), { transfer: true });
+  /** Opens a JSON value sealed for `where`. */
+  const open = async (/** @type {string} */ where, /** @type {Uint8Array} */ sealed) => JSON.parse(fromUtf8(await cryptoClient.vaultOpen(where, sealed)));
+
+  /** Runs `fill` in one read-write transaction, committed before this resolves. */
+  async function write(/** @type {string[]} */ names, /** @type {(stores: Record<string, IDBObjectStore>) => void} */ fill, { durability = 'strict' } = {}) {
+    const tx = db.transaction(names, 'readwrite', { durability: /** @type {IDBTransactionDurability} */ (durability) });
+    fill(Object.fromEntries(names.map((n) => [n, tx.objectStore(n)])));
+    await done(tx);
+  }
+  const readOnly = (/** @type {string} */ name) => db.transaction(name, 'readonly').objectStore(name);
+  const messageRange = (/** @type {string} */ tag, lower = 0, upper = Infinity, upperOpen = false) => IDBKeyRange.bound([tag, lower], [tag, upper], false, upperOpen);
+  const chunkRange = (/** @type {string} */ fileKey) => IDBKeyRange.bound([fileKey, 0], [fileKey, Infinity]);
+
+  return {
+    name,
+    seal,
+    open,
+
+    // ---- sealed records: settings, contacts, groups, conversations, outbox ----
+    /** The decrypted JSON value under `key`, or undefined. */
+    async get(/** @type {string} */ key) {
+      const sealed = await request(readOnly('records').get(key));
+      return sealed === undefined ? undefined : open(recordContext(key), sealed);
+    },
+    /** Seals `value` (JSON) and stores it under `key`, durably. */
+    async put(/** @type {string} */ key, /** @type {unknown} */ value) {
+      const sealed = await seal(recordContext(key), value);
+      await write(['records'], ({ records }) => records.put(sealed, key));
+    },
+    async delete(/** @type {string} */ key) {
+      await write(['records'], ({ records }) => records.delete(key));
+    },
+
+    // ---- messages (envelopes as received, with receipts and sealed delivery state) ----
+    messages: {
+      /** Stores messages and their lookup keys in one durable transaction. */
+      async add(/** @type {MessageWrite[]} */ items) {
+        await write(['messages', 'ids'], ({ messages, ids }) => {
+          for (const { place, key, record } of items) {
+            messages.put(record, place);
+            ids.put(place, key);
+          }
+        });
+      },
+      /** Where the message with this `${sender}:${id}` key is, or undefined. @returns {Promise<MessagePlace | undefined>} */
+      locate: (/** @type {string} */ key) => request(readOnly('ids').get(key)),
+      /** @returns {Promise<MessageRecord | undefined>} */
+      get: (/** @type {MessagePlace} */ place) => request(readOnly('messages').get(place)),
+      /** Replaces a stored record (its delivery state changed). */
+      replace: (/** @type {MessagePlace} */ place, /** @type {MessageRecord} */ record) => write(['messages'], ({ messages }) => messages.put(record, place)),
+      /** The newest `limit` messages of a conversation before `beforeSeq`, newest first. @returns {Promise<Array<MessageRecord & {seq: number}>>} */
+      page(/** @type {string} */ tag, { beforeSeq = Infinity, limit = 50 } = {}) {
+        return walk(readOnly('messages'), messageRange(tag, 0, beforeSeq, true), 'prev', limit, (c) => ({ seq: c.key[1], ...c.value }));
+      },
+      /** Every stored message with its place (for one-time upgrades). @returns {Promise<Array<{place: MessagePlace, record: MessageRecord}>>} */
+      all() {
+        return walk(readOnly('messages'), undefined, 'next', Infinity, (c) => ({ place: c.key, record: c.value }));
+      },
+      /** Rewrites every lookup key (after an upgrade of the key format). */
+      async reindex(/** @type {Array<{place: MessagePlace, record: MessageRecord, key: string}>} */ entries) {
+        await write(['messages', 'ids'], ({ messages, ids }) => {
+          ids.clear();
+          for (const { place, record, key } of entries) {
+            messages.put(record, place);
+            ids.put(place, key);
+          }
+        });
+      },
+    },
+
+    // ---- file chunks (encrypted with their file keys) ----
+    chunks: {
+      /** Stores one chunk; relaxed durability for received ones (a lost chunk is fetched again). */
+      put: (/** @type {string} */ fileKey, /** @type {number} */ index, /** @type {Uint8Array} */ bytes, { durability = 'strict' } = {}) =>
+        write(['chunks'], ({ chunks }) => chunks.put(bytes, [fileKey, index]), { durability }),
+      /** @returns {Promise<Uint8Array | undefined>} */
+      get: (/** @type {string} */ fileKey, /** @type {number} */ index) => request(readOnly('chunks').get([fileKey, index])),
+      /** The indexes of the chunks held for a file. @returns {Promise<Set<number>>} */
+      async indexes(/** @type {string} */ fileKey) {
+        const keys = /** @type {Array<[string, number]>} */ (await request(readOnly('chunks').getAllKeys(chunkRange(fileKey))));
+        return new Set(keys.map((k) => k[1]));
+      },
+      /** Deletes every chunk of a file. */
+      drop: (/** @type {string} */ fileKey) => write(['chunks'], ({ chunks }) => chunks.delete(chunkRange(fileKey))),
+      /** Moves every chunk of a file under another key (one-time upgrades). */
+      async move(/** @type {string} */ from, /** @type {string} */ to) {
+        const source = readOnly('chunks');
+        const [keys, values] = await Promise.all([request(source.getAllKeys(chunkRange(from))), request(source.getAll(chunkRange(from)))]);
+        await write(['chunks'], ({ chunks }) => {
+          keys.forEach((k, i) => chunks.put(values[i], [to, /** @type {[string, number]} */ (k)[1]]));
+          chunks.delete(chunkRange(from));
+        });
+      },
+    },
+
+    // ---- the whole database (encrypted backups) ----
+    /** Every entry of every store, as stored. @returns {Promise<Record<string, Array<[IDBValidKey, unknown]>>>} */
+    async dump() {
+      /** @type {Record<string, Array<[IDBValidKey, unknown]>>} */
+      const stores = {};
+      for (const storeName of STORES) {
+        const source = readOnly(storeName);
+        const [keys, values] = await Promise.all([request(source.getAllKeys()), request(source.getAll())]);
+        stores[storeName] = keys.map((key, i) => [key, values[i]]);
+      }
+      return stores;
+    },
+    /** Writes entries into their stores in one durable transaction. */
+    async restore(/** @type {Record<string, Array<[IDBValidKey, unknown]>>} */ stores) {
+      let written = 0;
+      await write(STORES, (tx) => {
+        for (const storeName of STORES) {
+          for (const [key, value] of stores[storeName] ?? []) {
+            tx[storeName].put(value, key);
+            written += 1;
+          }
+        }
+      });
+      return written;
+    },
+
+    close: () => db.close(),
+  };
+}

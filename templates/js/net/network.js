@@ -1,0 +1,123 @@
+// The network of one logged-in page: its instance id, the signalling
+// strategies (WebTorrent trackers and Nostr relays, used at the same time),
+// the rooms it has joined and the wake-up signals that make them retry.
+// Every session a room authenticates is reported to the session registry
+// (sessions.js), and every frame on it goes to the protocol's dispatcher
+// (protocol.js): nothing above this layer deals with rooms' connections.
+
+import { createRoom } from './room.js';
+import { createTrackerStrategy } from './signal/tracker.js';
+import { createNostrStrategy } from './signal/nostr.js';
+import { watchWake } from './backoff.js';
+import { frameLimit } from './protocol.js';
+import { randomBytes, toHex } from '../core/encoding.js';
+
+/**
+ * sessions: the registry (sessions.js); dispatch(fingerprint, link, type,
+ * data): the protocol's dispatcher; onChange(): status changed.
+ */
+export function createNetwork({ cryptoClient, sessions, dispatch, onChange }) {
+  // A fresh instance per page load: peers tell a reload from a duplicate.
+  const instance = randomBytes(16);
+  const peerId = toHex(instance).slice(0, 20);
+  const rooms = new Set();
+  let settings = { trackers: [], relays: [], iceServers: [], useTrackers: true, useNostr: true };
+  let changeQueued = false;
+
+  function changed() {
+    if (changeQueued) return;
+    changeQueued = true;
+    queueMicrotask(() => {
+      changeQueued = false;
+      onChange?.();
+    });
+  }
+
+  const tracker = createTrackerStrategy({ peerId, onStatus: changed });
+  const nostr = createNostrStrategy({ peerId, cryptoClient, onStatus: changed });
+  const strategies = () => [settings.useTrackers && tracker, settings.useNostr && nostr].filter(Boolean);
+
+  const stopWake = watchWake(() => {
+    tracker.wake();
+    nostr.wake();
+    for (const room of rooms) room.restartWarmup();
+  });
+  const onPageHide = () => {
+    for (const room of rooms) for (const peer of room.peers()) peer.link.close('page-hide');
+  };
+  addEventListener('pagehide', onPageHide);
+
+  return {
+    peerId,
+    instance,
+
+    /** Applies trackers, relays and ICE servers (see core/settings.js). */
+    configure(next) {
+      settings = next;
+      tracker.setUrls(settings.useTrackers ? settings.trackers : []);
+      nostr.setUrls(settings.useNostr ? settings.relays : []);
+      changed();
+    },
+
+    /**
+     * Joins a room made by the worker ({roomId, announceId}). `allowed()`
+     * gives the fingerprints that may join; `onFailedAttempt` hears of
+     * refused ones. A room with a frame table of its own (a benchmark's)
+     * passes `limitFor` and `onMessage`.
+     */
+    join({ room, allowed, onFailedAttempt, limitFor = frameLimit, onMessage = dispatch }) {
+      const joined = createRoom({
+        cryptoClient,
+        roomId: room.roomId,
+        announceId: room.announceId,
+        self: { peerId, instance },
+        allowed,
+        iceServers: () => settings.iceServers,
+        limitFor,
+        handlers: {
+          announce: (r) => {
+            for (const strategy of strategies()) strategy.announce(r);
+          },
+          onSession: ({ fingerprint, link, via }) => sessions.add(fingerprint, link, { via }),
+          onSessionEnd: ({ fingerprint, link }) => sessions.remove(fingerprint, link),
+          onMessage,
+          onFailedAttempt,
+          onChange: changed,
+        },
+      });
+      tracker.addRoom(joined);
+      nostr.addRoom(joined);
+      rooms.add(joined);
+      changed();
+      return joined;
+    },
+
+    leave(room) {
+      tracker.removeRoom(room);
+      nostr.removeRoom(room);
+      room.leave();
+      rooms.delete(room);
+      changed();
+    },
+
+    status() {
+      let peers = 0;
+      for (const room of rooms) peers += room.peers().length;
+      return {
+        peerId,
+        trackers: settings.useTrackers ? tracker.status() : [],
+        relays: settings.useNostr ? nostr.status() : [],
+        rooms: rooms.size,
+        peers,
+      };
+    },
+
+    close() {
+      for (const room of [...rooms]) this.leave(room);
+      tracker.close();
+      nostr.close();
+      stopWake();
+      removeEventListener('pagehide', onPageHide);
+    },
+  };
+}

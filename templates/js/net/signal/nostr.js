@@ -1,0 +1,104 @@
+// Signalling over Nostr relays (NIP-01): ephemeral events tagged with the
+// room's announce id, signed in the worker with a throw-away key, carrying
+// sealed announce/offer/answer messages. Whoever sees an announce from a peer
+// it is not connected to sends that peer an offer.
+
+import { createSocketPool } from './sockets.js';
+
+/** Ephemeral event kind (20000-29999: relays forward, never store). */
+export const EVENT_KIND = 29333;
+/** Events older than this are ignored (relays may replay recent ones). */
+const MAX_AGE_S = 60;
+const SEEN_LIMIT = 2000;
+
+export function createNostrStrategy({ peerId, cryptoClient, onStatus }) {
+  const rooms = new Map(); // subscription id -> room
+  const seen = new Set();
+
+  const subscriptionId = (room) => `trustero-${room.announceId.slice(0, 16)}`;
+
+  async function publish(room, content, endpoints = pool.open()) {
+    const createdAt = Math.floor(Date.now() / 1000);
+    const tags = [['t', room.announceId]];
+    const signed = await cryptoClient.nostrSign({ createdAt, kind: EVENT_KIND, tags, content });
+    const event = { ...signed, created_at: createdAt, kind: EVENT_KIND, tags, content };
+    for (const endpoint of endpoints) endpoint.send(['EVENT', event]);
+  }
+
+  function subscribe(endpoint, room) {
+    const since = Math.floor(Date.now() / 1000) - 10;
+    endpoint.send(['REQ', subscriptionId(room), { kinds: [EVENT_KIND], '#t': [room.announceId], since }]);
+  }
+
+  async function announceRoom(room, endpoints) {
+    await publish(room, await room.seal({ kind: 'announce', from: peerId }), endpoints).catch(() => {});
+  }
+
+  async function onEvent(endpoint, room, event) {
+    if (typeof event?.id !== 'string' || seen.has(event.id)) return;
+    if (event.kind !== EVENT_KIND || typeof event.content !== 'string') return;
+    if (Math.abs(Date.now() / 1000 - Number(event.created_at)) > MAX_AGE_S) return;
+    seen.add(event.id);
+    if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value);
+    const message = await room.open(event.content);
+    if (!message || message.from === peerId || typeof message.from !== 'string') return;
+    const via = endpoint.url;
+    if (message.kind === 'announce') {
+      if (!room.shouldOfferTo(message.from)) return;
+      const { payload } = await room.makeOffer({ to: message.from });
+      await publish(room, payload);
+    } else if (message.kind === 'offer' && message.to === peerId) {
+      const answer = await room.handleOffer({ from: message.from, payload: event.content, via });
+      if (answer) await publish(room, answer);
+    } else if (message.kind === 'answer' && message.to === peerId) {
+      await room.handleAnswer({ from: message.from, payload: event.content, via });
+    }
+  }
+
+  function note(endpoint, text) {
+    endpoint.lastError = `relay says: ${String(text).slice(0, 200)}`;
+    endpoint.lastErrorAt = Date.now();
+    onStatus?.();
+  }
+
+  const pool = createSocketPool({
+    onOpen(endpoint) {
+      for (const room of rooms.values()) {
+        subscribe(endpoint, room);
+        announceRoom(room, [endpoint]);
+      }
+    },
+    onMessage(endpoint, message) {
+      if (!Array.isArray(message)) return;
+      const [type, ...rest] = message;
+      if (type === 'EVENT') {
+        const room = rooms.get(rest[0]);
+        if (room) onEvent(endpoint, room, rest[1]).catch(() => {});
+      } else if (type === 'OK' && rest[1] === false) {
+        note(endpoint, rest[2]);
+      } else if (type === 'NOTICE' || type === 'CLOSED') {
+        note(endpoint, type === 'NOTICE' ? rest[0] : rest[1]);
+      }
+    },
+    onStatus,
+  });
+
+  return {
+    name: 'nostr',
+    setUrls: pool.setUrls,
+    addRoom(room) {
+      rooms.set(subscriptionId(room), room);
+      for (const endpoint of pool.open()) subscribe(endpoint, room);
+    },
+    removeRoom(room) {
+      rooms.delete(subscriptionId(room));
+      for (const endpoint of pool.open()) endpoint.send(['CLOSE', subscriptionId(room)]);
+    },
+    announce(room) {
+      announceRoom(room, pool.open());
+    },
+    wake: pool.wake,
+    status: pool.status,
+    close: pool.close,
+  };
+}

@@ -1,0 +1,283 @@
+// The call screen: ringing (in and out), participant tiles with speaking
+// indicators, controls, and what protects the call. Media elements live as
+// long as their participant, so the once-a-second refresh never flickers.
+
+import { el, replaceChildren } from './dom.js';
+import { listDevices } from '../calls/media.js';
+import { MAX_PARTICIPANTS } from '../calls/calls.js';
+
+const STATE_TEXT = {
+  ringing: 'ringing…',
+  joined: '',
+  reconnecting: 'reconnecting…',
+  left: 'left',
+  declined: 'declined',
+  busy: 'busy',
+  'no-answer': 'did not answer',
+};
+
+export function formatDuration(ms) {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** A repeating two-tone ring while a call comes in (silent if audio is blocked). */
+function createRinger() {
+  let context = null;
+  let timer = null;
+  function burst() {
+    try {
+      context ??= new AudioContext();
+      for (const [offset, frequency] of [[0, 440], [0.4, 480]]) {
+        const oscillator = context.createOscillator();
+        const gain = context.createGain();
+        const at = context.currentTime + offset;
+        oscillator.frequency.value = frequency;
+        gain.gain.setValueAtTime(0.06, at);
+        gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.35);
+        oscillator.connect(gain).connect(context.destination);
+        oscillator.start(at);
+        oscillator.stop(at + 0.35);
+      }
+    } catch {
+      // no audio output
+    }
+  }
+  return {
+    start() {
+      if (timer) return;
+      burst();
+      timer = setInterval(burst, 2_000);
+    },
+    stop() {
+      clearInterval(timer);
+      timer = null;
+    },
+  };
+}
+
+/** services: { calls, contacts, groups, chat, safetyNumber(spki) }. */
+export function mountCallView(parent, { calls, contacts: friends, groups, chat, safetyNumber }) {
+  const ringer = createRinger();
+  const tiles = new Map(); // key -> {figure, video, caption}
+  let safety = { key: null, text: '' };
+  let lastEnded = null;
+  let endedTimer = null;
+
+  const title = el('h2', { className: 'call-title' });
+  const status = el('p', { className: 'call-status', role: 'status' });
+  const e2e = el('p', { className: 'call-e2e hint' });
+  const warnings = el('ul', { className: 'call-warnings', role: 'alert' });
+  const grid = el('div', { className: 'call-tiles' });
+  const incoming = el('div', { className: 'call-incoming' });
+  const controls = el('div', { className: 'call-controls' });
+  const micPicker = el('select', { className: 'call-mic', 'aria-label': 'Microphone', onchange: () => calls.useDevice('audio', micPicker.value) });
+  const camPicker = el('select', { className: 'call-cam', 'aria-label': 'Camera', onchange: () => calls.useDevice('video', camPicker.value) });
+  const current = () => calls.current();
+  const acceptButton = el('button', { type: 'button', className: 'primary call-accept', onclick: () => calls.accept({ video: current()?.video }) });
+  const acceptAudioButton = el('button', { type: 'button', className: 'call-accept-audio', text: 'Accept without video', onclick: () => calls.accept({ video: false }) });
+  const declineButton = el('button', { type: 'button', className: 'danger call-decline', text: 'Decline', onclick: () => calls.decline() });
+  replaceChildren(incoming, acceptButton, acceptAudioButton, declineButton);
+  const muteButton = el('button', { type: 'button', className: 'call-mute', onclick: () => calls.setMuted(!current()?.muted) });
+  const cameraButton = el('button', { type: 'button', className: 'call-camera', onclick: () => calls.setCamera(!!current()?.cameraOff) });
+  const shareButton = el('button', { type: 'button', className: 'call-screen-share', onclick: () => calls.shareScreen(!current()?.local.screen) });
+  const hangupButton = el('button', { type: 'button', className: 'danger call-hangup', onclick: () => calls.hangup() });
+  const closeButton = el('button', { type: 'button', className: 'call-close', text: 'Close', hidden: true, onclick: () => hide() });
+  replaceChildren(controls, muteButton, cameraButton, shareButton, micPicker, camPicker, hangupButton, closeButton);
+  const root = el('section', { id: 'call', className: 'call-screen', hidden: true, 'aria-label': 'Call' },
+    el('header', {}, title, status), e2e, warnings, incoming, grid, controls);
+  parent.append(root);
+
+  const nameOf = (fingerprint) => {
+    const friend = friends.get(fingerprint);
+    if (friend) return friends.title(friend);
+    // Someone else: the name they stated themselves, marked as theirs.
+    for (const g of groups.list()) {
+      const stated = chat.memberName(g.conversationId, fingerprint);
+      if (stated) return `~${stated} (${fingerprint.slice(0, 8)}…)`;
+    }
+    return `a contact (${fingerprint.slice(0, 8)}…)`;
+  };
+
+  function tile(key, { label, muted }) {
+    let t = tiles.get(key);
+    if (!t) {
+      const video = el('video', { autoplay: true, playsInline: true, muted: !!muted });
+      const caption = el('figcaption', {});
+      const figure = el('figure', { className: 'call-tile', 'data-tile': key }, video, caption);
+      t = { figure, video, caption };
+      tiles.set(key, t);
+    }
+    t.caption.textContent = label;
+    return t;
+  }
+
+  function setStream(t, stream) {
+    if (t.video.srcObject !== stream) t.video.srcObject = stream ?? null;
+    const hasVideo = !!stream?.getVideoTracks().some((track) => track.readyState === 'live');
+    t.figure.classList.toggle('no-video', !hasVideo);
+  }
+
+  async function fillDevices() {
+    const { microphones, cameras } = await listDevices().catch(() => ({ microphones: [], cameras: [] }));
+    const options = (list) => list.map((d) => el('option', { value: d.deviceId, text: d.label }));
+    replaceChildren(micPicker, options(microphones));
+    replaceChildren(camPicker, options(cameras));
+  }
+
+  async function showSafety(call) {
+    const others = [...call.participants.keys()];
+    const key = `${call.id} ${others.join(',')}`;
+    if (safety.key === key) return;
+    safety = { key, text: '' };
+    const lines = [];
+    for (const fingerprint of others) {
+      const spki = chat.conversation(call.conversationId)?.members.find((m) => m.fingerprint === fingerprint)?.spki;
+      if (!spki) continue;
+      try {
+        lines.push(`${nameOf(fingerprint)}: ${await safetyNumber(spki)}`);
+      } catch {
+        // shown without it
+      }
+    }
+    if (safety.key === key) {
+      safety.text = lines.join(' · ');
+      render();
+    }
+  }
+
+  function renderCall(call) {
+    const conversation = chat.conversation(call.conversationId);
+    const kind = call.video ? 'Video call' : 'Voice call';
+    const waitingForUs = !call.outgoing && !call.accepted;
+    root.dataset.state = waitingForUs ? 'incoming' : call.state;
+    title.textContent = `${kind} · ${conversation?.title ?? ''}`;
+    status.textContent = waitingForUs
+      ? `${nameOf(call.initiator)} is calling…`
+      : call.state === 'ringing'
+        ? 'Ringing…'
+        : `In call · ${formatDuration(Date.now() - call.activeAt)}`;
+    e2e.textContent = `🔒 End-to-end encrypted. Sound and video go directly to each participant (DTLS-SRTP) over a connection whose keys your identities authenticated; no server sees them. ${safety.text ? `Safety numbers — ${safety.text}. ` : ''}Group calls: up to ${MAX_PARTICIPANTS} people.`;
+    showSafety(call);
+    const shown = [...new Set(call.warnings)];
+    if (warnings.dataset.count !== String(shown.length)) { // a live region: announce only what is new
+      warnings.dataset.count = String(shown.length);
+      replaceChildren(warnings, shown.map((w) => el('li', { text: w })));
+    }
+
+    if (waitingForUs) ringer.start();
+    else ringer.stop();
+    acceptButton.textContent = call.video ? 'Accept with video' : 'Accept';
+    acceptAudioButton.hidden = !call.video;
+    incoming.hidden = !waitingForUs;
+
+    // Tiles: ourselves, then each participant (and their screen, if shared).
+    const keep = new Set();
+    const own = tile('self', { label: `You${call.muted ? ' · muted' : ''}`, muted: true });
+    setStream(own, call.local.stream);
+    own.figure.classList.toggle('speaking', !call.muted && (call.localLevel ?? 0) > 0.02);
+    keep.add('self');
+    for (const p of call.participants.values()) {
+      const t = tile(p.fingerprint, { label: [nameOf(p.fingerprint), STATE_TEXT[p.state]].filter(Boolean).join(' · ') });
+      t.figure.dataset.fingerprint = p.fingerprint;
+      t.figure.dataset.state = p.state;
+      const streams = [...p.streams.values()];
+      const camera = streams.find((s) => s.id !== p.screenStreamId) ?? null;
+      const screen = streams.find((s) => s.id === p.screenStreamId) ?? null;
+      setStream(t, camera);
+      t.figure.classList.toggle('speaking', !!p.stats?.speaking);
+      keep.add(p.fingerprint);
+      if (screen) {
+        const s = tile(`screen ${p.fingerprint}`, { label: `${nameOf(p.fingerprint)}’s screen`, muted: true });
+        s.figure.classList.add('screen');
+        setStream(s, screen);
+        keep.add(`screen ${p.fingerprint}`);
+      }
+    }
+    if (call.local.screenStream) {
+      const s = tile('screen self', { label: 'Your screen', muted: true });
+      s.figure.classList.add('screen');
+      setStream(s, call.local.screenStream);
+      keep.add('screen self');
+    }
+    for (const [key, t] of tiles) {
+      if (!keep.has(key)) {
+        t.video.srcObject = null;
+        tiles.delete(key);
+      }
+    }
+    // Re-attaching a playing <video> restarts it: only when the set changes.
+    const order = [...keep].join('|');
+    if (grid.dataset.order !== order) {
+      grid.dataset.order = order;
+      replaceChildren(grid, [...keep].map((key) => tiles.get(key).figure));
+    }
+
+    // Controls are updated in place (never rebuilt), so focus stays put.
+    controls.hidden = !call.accepted;
+    closeButton.hidden = true;
+    for (const node of [muteButton, cameraButton, shareButton, micPicker, camPicker, hangupButton]) node.hidden = false;
+    muteButton.textContent = call.muted ? 'Unmute' : 'Mute';
+    muteButton.setAttribute('aria-pressed', String(call.muted));
+    cameraButton.textContent = call.cameraOff ? 'Camera on' : 'Camera off';
+    cameraButton.setAttribute('aria-pressed', String(call.cameraOff));
+    shareButton.textContent = call.local.screen ? 'Stop sharing' : 'Share screen';
+    shareButton.setAttribute('aria-pressed', String(!!call.local.screen));
+    hangupButton.textContent = call.state === 'ringing' ? 'Cancel' : 'Hang up';
+  }
+
+  function renderEnded(call) {
+    ringer.stop();
+    root.dataset.state = 'ended';
+    const what = { declined: 'Call declined', missed: call.outgoing ? 'No answer' : 'Missed call', busy: 'Busy', cancelled: 'Call cancelled' }[call.outcome];
+    status.textContent = what ?? (call.activeAt ? `Call ended · ${formatDuration(call.endedAt - call.activeAt)}` : 'Call ended');
+    incoming.hidden = true;
+    controls.hidden = false;
+    for (const node of [muteButton, cameraButton, shareButton, micPicker, camPicker, hangupButton]) node.hidden = true;
+    closeButton.hidden = false;
+    for (const t of tiles.values()) t.video.srcObject = null;
+    tiles.clear();
+    replaceChildren(grid);
+    grid.dataset.order = '';
+  }
+
+  function hide() {
+    clearTimeout(endedTimer);
+    lastEnded = null;
+    root.hidden = true;
+    document.body.classList.remove('in-call');
+  }
+
+  function render(_, ended) {
+    const call = calls.current();
+    if (ended) {
+      lastEnded = ended;
+      clearTimeout(endedTimer);
+      endedTimer = setTimeout(hide, 4_000);
+    }
+    if (call) {
+      if (root.hidden) fillDevices();
+      root.hidden = false;
+      document.body.classList.add('in-call');
+      renderCall(call);
+    } else if (lastEnded) {
+      renderEnded(lastEnded);
+    } else {
+      ringer.stop();
+      hide();
+    }
+  }
+
+  return {
+    render,
+    unmount() {
+      ringer.stop();
+      clearTimeout(endedTimer);
+      root.remove();
+      document.body.classList.remove('in-call');
+    },
+  };
+}

@@ -1,0 +1,335 @@
+// One open conversation: header (who, online, verification), history with
+// paging, typing indicator and composer with attachments. Changes arrive as
+// events (a message added, a delivery state, a transfer's progress) and are
+// applied to what is on screen; history is read only when paging back.
+
+import { el, replaceChildren } from './dom.js';
+import { messageView, unshowableView } from './message-view.js';
+import { PAGE_SIZE } from '../chat/chat.js';
+
+/**
+ * services: { identity, chat, contacts, groups, transfers, calls,
+ * roomsChanged() } — what this view reads and acts on.
+ */
+export function createConversationView(conversationId, services, { onClose, onFocus }) {
+  const { identity, chat, contacts: friends, groups, transfers, calls, roomsChanged } = services;
+  const conv = chat.conversation(conversationId);
+  const friend = conv.kind === 'pair' ? friends.get(conv.ref) : null;
+  const group = conv.kind === 'group' ? groups.get(conv.ref) : null;
+  // Keyed by sequence number: unique in a conversation, whatever ids peers chose.
+  const loaded = new Map(); // seq -> {message, node}
+  const opened = new Map(); // `${owner}:${fileId}` -> object URL of the decrypted image
+  let oldestSeq = Infinity;
+  let exhausted = false;
+  let loading = false;
+
+  /**
+   * Who a fingerprint is, as shown here: "You"; a contact by the nickname
+   * you gave them; anyone else by the display name they gave themselves,
+   * marked with "~" (they chose it), and always with the start of their
+   * fingerprint, so a chosen name cannot pass for one of your contacts.
+   */
+  const names = (fingerprint) => {
+    if (fingerprint === identity.fingerprint) return 'You';
+    const f = friends.get(fingerprint);
+    if (f?.nickname) return f.nickname;
+    const stated = chat.memberName(conversationId, fingerprint);
+    const short = `${fingerprint.slice(0, 8)}…`;
+    if (f) return stated ? `~${stated} (${short})` : friends.title(f);
+    return stated ? `~${stated} (${short})` : `a contact (${short})`;
+  };
+
+  const list = el('ol', { className: 'messages', 'aria-live': 'polite' });
+  const scroller = el('div', { className: 'scroller' }, list);
+  const typingLine = el('p', { className: 'typing hint' });
+  const status = el('span', { className: 'conv-status' });
+  const warning = el('p', { className: 'key-warning', role: 'alert', hidden: true });
+  const verifyPanel = el('div', { className: 'panel verify-panel', hidden: true });
+  const membersPanel = el('div', { className: 'panel members-panel', hidden: true });
+  const textarea = el('textarea', { className: 'compose-text', rows: 2, placeholder: 'Message', maxLength: 64000, 'aria-label': 'Message' });
+  const fileInput = el('input', { type: 'file', multiple: true, hidden: true, className: 'attach-input' });
+  const composeError = el('p', { className: 'error compose-error', role: 'alert', hidden: true });
+
+  const imageKey = (message) => `${message.sender}:${message.content.fileId}`;
+
+  function context() {
+    return {
+      names,
+      group: !!group,
+      transfers,
+      fullImage: (message) => opened.get(imageKey(message)) ?? null,
+      openFile: async (message) => {
+        const { content } = message;
+        const blob = await transfers.blob(message.sender, content);
+        const url = URL.createObjectURL(blob);
+        if (content.mime.startsWith('image/')) {
+          opened.set(imageKey(message), url);
+          const entry = loaded.get(message.seq);
+          if (entry) render(entry.message);
+        } else {
+          el('a', { href: url, download: content.name }).click();
+          setTimeout(() => URL.revokeObjectURL(url), 60_000);
+        }
+      },
+    };
+  }
+
+  /** Each message is drawn on its own: one that cannot be shown says so and
+   *  never stops the others from rendering. */
+  function render(message) {
+    let node;
+    try {
+      node = messageView(message, context());
+    } catch {
+      node = unshowableView(message);
+    }
+    const existing = loaded.get(message.seq);
+    if (existing) existing.node.replaceWith(node);
+    loaded.set(message.seq, { message, node });
+    return node;
+  }
+
+  function insertInOrder(node, seq) {
+    const after = [...list.children].find((child) => Number(child.dataset.seq) > seq);
+    list.insertBefore(node, after ?? null);
+  }
+
+  async function loadOlder() {
+    if (loading || exhausted) return;
+    loading = true;
+    const before = scroller.scrollHeight - scroller.scrollTop;
+    const page = await chat.history(conversationId, { beforeSeq: oldestSeq, limit: PAGE_SIZE });
+    if (page.length < PAGE_SIZE) exhausted = true;
+    for (const message of page) {
+      if (loaded.has(message.seq)) continue;
+      insertInOrder(render(message), message.seq);
+      oldestSeq = Math.min(oldestSeq, message.seq);
+    }
+    scroller.scrollTop = scroller.scrollHeight - before;
+    loading = false;
+    markRead();
+  }
+
+  /** A message was added (sent here or received): show it in its place. */
+  function add(message) {
+    if (loaded.has(message.seq)) return;
+    const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 60;
+    insertInOrder(render(message), message.seq);
+    oldestSeq = Math.min(oldestSeq, message.seq);
+    if (atBottom || message.mine) scroller.scrollTop = scroller.scrollHeight;
+    markRead();
+  }
+
+  /** One of our messages moved on (sent, delivered, read): redraw its tick. */
+  function restate({ message: id, sender, state }) {
+    for (const entry of loaded.values()) {
+      if (entry.message.id !== id || entry.message.sender !== sender || entry.message.state === state) continue;
+      entry.message = { ...entry.message, state };
+      render(entry.message);
+    }
+  }
+
+  function visible() {
+    return !document.hidden && !element.hidden && element.isConnected;
+  }
+
+  function markRead() {
+    chat.setVisible(conversationId, visible());
+    if (!visible()) return;
+    chat.markRead(conversationId, [...loaded.values()].map((x) => x.message));
+  }
+
+  function renderHeader() {
+    if (friend) {
+      const online = friend.status === 'online';
+      status.textContent = online ? 'online' : 'offline';
+      status.dataset.status = friend.status;
+      warning.hidden = !friend.keyChangedFrom;
+      warning.textContent = friend.keyChangedFrom
+        ? `⚠ ${friends.title(friend)}’s key changed. Anyone could have made the new key. Compare the new safety number with them before you trust this conversation.`
+        : '';
+      verifyButton.textContent = friend.verified ? 'Verified ✓' : 'Verify';
+    } else if (group) {
+      const online = groups.onlineMembers(group.id).length;
+      status.textContent = group.removed ? 'you are no longer a member' : `${group.members.length} members, ${online} online`;
+    }
+    const typingNow = chat.typingIn(conversationId);
+    typingLine.textContent = typingNow.length ? `${typingNow.map((fp) => names(fp)).join(', ')} ${typingNow.length > 1 ? 'are' : 'is'} typing…` : '';
+  }
+
+  async function renderVerify() {
+    const number = await friends.safetyNumber(friend.fingerprint);
+    const check = el('input', {
+      type: 'checkbox', className: 'verified-check', checked: friend.verified,
+      onchange: async () => {
+        await friends.setVerified(friend.fingerprint, check.checked);
+        renderHeader();
+      },
+    });
+    replaceChildren(verifyPanel,
+      el('p', { text: `Compare this safety number with ${friends.title(friend)}, in person or on a call. If it is the same on both screens, nobody is in the middle.` }),
+      el('p', { className: 'safety-number', text: number }),
+      el('p', { className: 'hint', text: `Their fingerprint: ${friend.fingerprint.match(/.{4}/g).join(' ')}` }),
+      el('label', { className: 'check' }, check, ' I compared it: mark as verified'));
+  }
+
+  function renderMembers() {
+    const creator = groups.isCreator(group.id);
+    const online = new Set(groups.onlineMembers(group.id));
+    const candidates = friends.list().filter((f) => !group.members.some((m) => m.fingerprint === f.fingerprint));
+    const picker = el('select', { className: 'add-member-select' },
+      el('option', { value: '', text: 'Add a contact…' }),
+      candidates.map((f) => el('option', { value: f.fingerprint, text: friends.title(f) })));
+    replaceChildren(membersPanel,
+      el('ul', { className: 'members' }, group.members.map((m) => el('li', { 'data-member': m.fingerprint },
+        el('span', { className: `dot ${online.has(m.fingerprint) || m.fingerprint === identity.fingerprint ? 'on' : ''}` }),
+        el('span', { text: names(m.fingerprint) }),
+        m.fingerprint === group.creator ? el('span', { className: 'hint', text: ' (creator)' }) : null,
+        creator && m.fingerprint !== identity.fingerprint
+          ? el('button', { type: 'button', className: 'ghost danger', text: 'Remove', onclick: () => groups.removeMember(group.id, m.fingerprint) })
+          : null))),
+      creator && candidates.length
+        ? el('div', { className: 'row' }, picker, el('button', { type: 'button', className: 'ghost', text: 'Add', onclick: () => picker.value && groups.addMember(group.id, picker.value) }))
+        : null,
+      el('p', { className: 'hint', text: 'Everyone connects to everyone (a full mesh): groups hold at most 12 members.' }),
+      group.removed ? null : el('button', { type: 'button', className: 'ghost danger leave-group', text: 'Leave group', onclick: () => groups.leave(group.id) }));
+  }
+
+  function callButton(video) {
+    return el('button', {
+      type: 'button',
+      className: `ghost ${video ? 'video-call' : 'voice-call'}`,
+      text: video ? 'Video call' : 'Call',
+      title: video ? 'Start a video call' : 'Start a voice call',
+      onclick: async () => {
+        composeError.hidden = true;
+        try {
+          await calls.start(conversationId, { video });
+        } catch (error) {
+          composeError.textContent = error.message;
+          composeError.hidden = false;
+        }
+      },
+    });
+  }
+
+  const verifyButton = el('button', {
+    type: 'button', className: 'ghost verify-button', text: 'Verify', hidden: !friend,
+    onclick: async () => {
+      verifyPanel.hidden = !verifyPanel.hidden;
+      if (!verifyPanel.hidden) await renderVerify();
+    },
+  });
+  const membersButton = el('button', {
+    type: 'button', className: 'ghost members-button', text: 'Members', hidden: !group,
+    onclick: () => {
+      membersPanel.hidden = !membersPanel.hidden;
+      if (!membersPanel.hidden) renderMembers();
+    },
+  });
+
+  async function sendText() {
+    const text = textarea.value.trim();
+    if (!text) return;
+    textarea.value = '';
+    composeError.hidden = true;
+    try {
+      await chat.send(conversationId, { t: 'text', body: text });
+      roomsChanged();
+    } catch (error) {
+      textarea.value = text;
+      composeError.textContent = `Not sent: ${error.message}`;
+      composeError.hidden = false;
+    }
+  }
+
+  async function attachFiles(fileList) {
+    for (const file of fileList) {
+      composeError.hidden = true;
+      try {
+        await transfers.attach(conversationId, file);
+      } catch (error) {
+        composeError.textContent = `Could not attach ${file.name}: ${error.message}`;
+        composeError.hidden = false;
+      }
+    }
+  }
+
+  textarea.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      sendText();
+    }
+  });
+  textarea.addEventListener('input', () => chat.typing(conversationId));
+  textarea.addEventListener('paste', (event) => {
+    const pasted = [...(event.clipboardData?.files ?? [])];
+    if (pasted.length) {
+      event.preventDefault();
+      attachFiles(pasted);
+    }
+  });
+  fileInput.addEventListener('change', () => {
+    attachFiles([...fileInput.files]);
+    fileInput.value = '';
+  });
+  scroller.addEventListener('scroll', () => {
+    if (scroller.scrollTop < 80) loadOlder();
+  });
+
+  const element = el('section', {
+    className: 'conversation', 'data-conversation': conversationId, 'data-kind': conv.kind,
+    ondragover: (event) => event.preventDefault(),
+    ondrop: (event) => {
+      event.preventDefault();
+      attachFiles([...(event.dataTransfer?.files ?? [])]);
+    },
+    onfocusin: () => onFocus?.(conversationId),
+  },
+  el('header', { className: 'conv-header' },
+    el('div', { className: 'who' }, el('h2', { text: conv.title }), status),
+    callButton(false), callButton(true), verifyButton, membersButton,
+    el('button', { type: 'button', className: 'ghost close-conversation', 'aria-label': 'Close conversation', text: '✕', onclick: () => onClose(conversationId) })),
+  warning, verifyPanel, membersPanel, scroller, typingLine,
+  el('form', {
+    className: 'composer',
+    onsubmit: (event) => {
+      event.preventDefault();
+      sendText();
+    },
+  },
+  el('button', { type: 'button', className: 'ghost attach', title: 'Attach files or images', 'aria-label': 'Attach files or images', text: 'Attach', onclick: () => fileInput.click() }),
+  fileInput, textarea,
+  el('button', { type: 'submit', className: 'primary send', text: 'Send' })),
+  composeError);
+
+  renderHeader();
+  loadOlder().then(() => {
+    scroller.scrollTop = scroller.scrollHeight;
+  });
+
+  return {
+    id: conversationId,
+    element,
+    /** Something changed: a message, a delivery state, a transfer, presence. */
+    update(event) {
+      renderHeader();
+      if (event?.conversation === conversationId && event.added) add(event.added);
+      else if (event?.conversation === conversationId && event.state) restate(event);
+      else if (event?.file) {
+        // Transfer progress: redraw that file's message only.
+        for (const entry of loaded.values()) {
+          if (entry.message.content.fileId === event.file && entry.message.sender === event.owner) render(entry.message);
+        }
+      }
+      if (!membersPanel.hidden && group) renderMembers();
+    },
+    focus: () => textarea.focus(),
+    markRead,
+    close() {
+      chat.setVisible(conversationId, false);
+      for (const url of opened.values()) URL.revokeObjectURL(url);
+      opened.clear();
+    },
+  };
+}

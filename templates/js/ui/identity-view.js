@@ -1,0 +1,84 @@
+// The identity panel shown after login: public key, fingerprint and an
+// "add me" link with its QR code, each copyable.
+
+import { el, copyText } from './dom.js';
+import { encode as base64url } from '../core/encoding.js';
+import { cleanDisplayName, MAX_DISPLAY_NAME } from '../chat/content.js';
+import * as qr from './qr.js';
+
+/** 64 hex digits in groups of four, as people compare them. */
+export function groupFingerprint(hex) {
+  return hex.match(/.{4}/g).join(' ');
+}
+
+/** The "add me" link: this page with the public key in the fragment, which
+ *  browsers never send to a server. The username is deliberately left out:
+ *  it is half of the login. */
+export function addMeLink(spki) {
+  const page = new URL(location.href);
+  page.hash = `add=${base64url(spki)}`;
+  return page.href;
+}
+
+function copyRow(id, label, value, { multiline = false } = {}) {
+  const field = multiline
+    ? el('textarea', { id, readOnly: true, rows: 4, spellcheck: false, value })
+    : el('input', { id, readOnly: true, spellcheck: false, value });
+  const done = el('span', { className: 'copied', 'aria-live': 'polite' });
+  const button = el('button', {
+    type: 'button', className: 'ghost', 'data-copy': id, text: 'Copy',
+    onclick: async () => {
+      const ok = await copyText(value, field);
+      done.textContent = ok ? 'Copied' : 'Press Ctrl+C to copy';
+      setTimeout(() => { done.textContent = ''; }, 2000);
+    },
+  });
+  return [el('label', { for: id, text: label }), el('div', { className: 'row' }, field, button, done)];
+}
+
+/** The display name form: what others see as your name. */
+function displayNameForm(preferences, onSave) {
+  const input = el('input', {
+    id: 'display-name', maxLength: MAX_DISPLAY_NAME, value: preferences.displayName ?? '', placeholder: 'a contact',
+    autocomplete: 'off', spellcheck: false,
+  });
+  const message = el('span', { id: 'display-name-message', className: 'hint', role: 'status' });
+  const save = el('button', {
+    type: 'button', className: 'ghost', id: 'display-name-save', text: 'Save',
+    onclick: async () => {
+      const name = cleanDisplayName(input.value);
+      input.value = name;
+      await onSave(name);
+      message.textContent = 'Saved';
+    },
+  });
+  return [
+    el('label', { for: 'display-name', text: 'Display name (shown to your contacts and group members with your messages)' }),
+    el('div', { className: 'row' }, input, save, message),
+    el('p', { className: 'hint', text: 'Pick any name: it is not your login. Your username never leaves this tab’s crypto worker. Empty shows you as “a contact”.' }),
+  ];
+}
+
+/** The identity panel: fingerprint, public key, add-me link and QR code. */
+export function identityPanel(identity, { preferences, onSaveDisplayName } = {}) {
+  const spkiText = base64url(identity.spki);
+  const link = addMeLink(identity.spki);
+  const code = qr.encode(link, 'M');
+  const canvas = qr.toCanvas(code, 3);
+  canvas.id = 'add-me-qr';
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', 'QR code of your add-me link');
+
+  const panel = el('section', { id: 'identity', className: 'card' },
+    el('h2', { text: 'Your identity' }),
+    ...(preferences ? displayNameForm(preferences, onSaveDisplayName) : []),
+    el('p', { className: 'hint', text: `RSA-${identity.bits} identity, derived in ${(identity.derivedMs / 1000).toFixed(1)} s. Your private key stays inside this tab's crypto worker and is forgotten when you log out or close the tab.` }),
+    el('label', { text: 'Fingerprint' }),
+    el('p', { id: 'fingerprint', className: 'fingerprint', text: groupFingerprint(identity.fingerprint) }),
+    ...copyRow('fingerprint-hex', 'Fingerprint (for copying)', identity.fingerprint),
+    ...copyRow('public-key', 'Public key (share it with friends)', spkiText, { multiline: true }),
+    ...copyRow('add-me-link', '“Add me” link', link),
+    el('figure', { className: 'qr' }, canvas,
+      el('figcaption', { text: 'Friends can scan this to add you. It holds only your public key.' })));
+  return panel;
+}

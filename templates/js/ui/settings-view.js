@@ -1,0 +1,136 @@
+// Settings: the trackers, relays and ICE servers this identity uses. Saved
+// sealed in the vault; applied at once.
+
+import { el } from './dom.js';
+import { DEFAULT_SETTINGS, formatIceServers, parseIceServers, parseUrls } from '../core/settings.js';
+
+function preferencesForm({ preferences, requestNotifications, onSavePreferences }) {
+  const box = (id, key, label) => {
+    const input = el('input', { type: 'checkbox', id, checked: !!preferences[key] });
+    input.addEventListener('change', async () => {
+      if (key === 'notifications' && input.checked) {
+        const permission = await requestNotifications();
+        if (permission !== 'granted') {
+          input.checked = false;
+          message.textContent = 'The browser did not allow notifications.';
+        }
+      }
+      await onSavePreferences({ ...preferences, [key]: input.checked });
+      preferences[key] = input.checked;
+    });
+    return el('label', { className: 'check' }, input, ` ${label}`);
+  };
+  const maxRooms = el('input', { type: 'number', id: 'pref-max-rooms', min: 5, max: 500, value: preferences.maxRooms });
+  maxRooms.addEventListener('change', async () => {
+    const value = Math.max(5, Math.min(500, Number(maxRooms.value) || 50));
+    preferences.maxRooms = value;
+    await onSavePreferences({ ...preferences, maxRooms: value });
+  });
+  const message = el('p', { className: 'hint', role: 'status' });
+  return el('section', { className: 'card', id: 'preferences' },
+    el('h2', { text: 'Chat preferences' }),
+    box('pref-read-receipts', 'readReceipts', 'Send read receipts'),
+    box('pref-typing', 'typingIndicators', 'Send typing indicators'),
+    box('pref-notifications', 'notifications', 'Desktop notifications while this tab is hidden'),
+    box('pref-notification-preview', 'notificationPreview', 'Show message text in notifications'),
+    box('pref-sound', 'sound', 'Play a sound for new messages'),
+    el('label', { for: 'pref-max-rooms', text: 'Rooms joined at once (contacts and groups take turns beyond this)' }), maxRooms,
+    message);
+}
+
+/** backup: { exportFile() → Blob, importFile(file) → records written }. */
+function backupForm({ backup }) {
+  const message = el('p', { id: 'backup-message', role: 'status' });
+  const input = el('input', { type: 'file', id: 'backup-file', accept: '.tbk,application/octet-stream' });
+  return el('section', { className: 'card', id: 'backup' },
+    el('h2', { text: 'Encrypted backup' }),
+    el('p', { className: 'hint', text: 'A backup holds your contacts, groups, settings and history exactly as stored: sealed with your vault key. Only the same username and password can restore it.' }),
+    el('button', {
+      type: 'button', className: 'ghost', id: 'backup-export', text: 'Export backup',
+      onclick: async () => {
+        const blob = await backup.exportFile();
+        const url = URL.createObjectURL(blob);
+        el('a', { href: url, download: `trustero-backup-${new Date().toISOString().slice(0, 10)}.tbk` }).click();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+        message.className = 'hint';
+        message.textContent = `Exported ${Math.round(blob.size / 1024)} KB.`;
+      },
+    }),
+    el('label', { for: 'backup-file', text: 'Restore a backup' }), input,
+    el('button', {
+      type: 'button', className: 'ghost', id: 'backup-import', text: 'Restore',
+      onclick: async () => {
+        if (!input.files[0]) return;
+        try {
+          const count = await backup.importFile(input.files[0]);
+          message.className = 'hint';
+          message.textContent = `Restored ${count} records. Log out and in again to see them.`;
+        } catch (error) {
+          message.className = 'error';
+          message.textContent = error.message;
+        }
+      },
+    }),
+    message);
+}
+
+/**
+ * settings and preferences as loaded; localTracker: builder serve's tracker
+ * (or null); requestNotifications(); backup (see backupForm); onSave and
+ * onSavePreferences persist and apply.
+ */
+export function createSettingsView({ settings, preferences, localTracker, requestNotifications, backup, onSave, onSavePreferences }) {
+  const trackers = el('textarea', { id: 'settings-trackers', rows: 4, spellcheck: false, value: settings.trackers.join('\n') });
+  const relays = el('textarea', { id: 'settings-relays', rows: 4, spellcheck: false, value: settings.relays.join('\n') });
+  const ice = el('textarea', { id: 'settings-ice', rows: 3, spellcheck: false, value: formatIceServers(settings.iceServers) });
+  const useTrackers = el('input', { type: 'checkbox', id: 'settings-use-trackers', checked: settings.useTrackers });
+  const useNostr = el('input', { type: 'checkbox', id: 'settings-use-nostr', checked: settings.useNostr });
+  const useLocal = el('input', { type: 'checkbox', id: 'settings-use-local-tracker', checked: settings.useLocalTracker });
+  const message = el('p', { id: 'settings-message', role: 'status' });
+
+  const form = el('form', {
+    id: 'settings-form',
+    onsubmit: async (event) => {
+      event.preventDefault();
+      const parsedTrackers = parseUrls(trackers.value, 'Tracker');
+      const parsedRelays = parseUrls(relays.value, 'Relay');
+      const parsedIce = parseIceServers(ice.value);
+      const errors = [...parsedTrackers.errors, ...parsedRelays.errors, ...parsedIce.errors];
+      if (errors.length) {
+        message.className = 'error';
+        message.textContent = errors.join(' ');
+        return;
+      }
+      await onSave({
+        trackers: parsedTrackers.urls,
+        relays: parsedRelays.urls,
+        iceServers: parsedIce.servers,
+        useTrackers: useTrackers.checked,
+        useNostr: useNostr.checked,
+        useLocalTracker: useLocal.checked,
+      });
+      message.className = 'hint';
+      message.textContent = 'Saved and applied.';
+    },
+  },
+  el('label', { className: 'check' }, useTrackers, ' Use WebTorrent trackers'),
+  el('label', { for: 'settings-trackers', text: 'Trackers (one wss:// address per line)' }), trackers,
+  el('label', { className: 'check' }, useLocal, localTracker ? ` Also use this server’s tracker (${localTracker})` : ' Also use the tracker of the server this page came from, when it has one'),
+  el('label', { className: 'check' }, useNostr, ' Use Nostr relays'),
+  el('label', { for: 'settings-relays', text: 'Relays (one wss:// address per line)' }), relays,
+  el('label', { for: 'settings-ice', text: 'ICE servers: “stun:host:port” or “turn:host:port username credential”, one per line (none needed on a LAN)' }), ice,
+  el('div', { className: 'row' },
+    el('button', { type: 'submit', className: 'primary', id: 'settings-save', text: 'Save' }),
+    el('button', {
+      type: 'button', className: 'ghost', text: 'Restore defaults',
+      onclick: () => {
+        trackers.value = DEFAULT_SETTINGS.trackers.join('\n');
+        relays.value = DEFAULT_SETTINGS.relays.join('\n');
+        ice.value = formatIceServers(DEFAULT_SETTINGS.iceServers);
+      },
+    })),
+  message);
+
+  const network = el('details', { id: 'settings', className: 'card', open: true }, el('summary', { text: 'Network settings' }), form);
+  return { element: el('div', {}, preferencesForm({ preferences, requestNotifications, onSavePreferences }), network, backupForm({ backup })) };
+}
