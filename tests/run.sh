@@ -90,6 +90,13 @@ browser_crypto_tests() {
     cargo test -p worker --target wasm32-unknown-unknown --locked --tests
 }
 js_unit_tests() { (cd tests && node --test js/); }
+js_static_checks() {
+  # Dev-only tools over the shipped JavaScript: lint (with the layer rules as
+  # import restrictions), formatting, and the JSDoc types of module boundaries.
+  tests/node_modules/.bin/eslint --config tests/eslint.config.js templates/js
+  tests/node_modules/.bin/prettier --config tests/.prettierrc.json --check templates/js
+  (cd tests && node_modules/.bin/tsc -p tsconfig.json)
+}
 reproducible_bundle() {
   # Rebuilds from source and compares with the committed dist/, file by file.
   cargo build -p builder --locked
@@ -132,7 +139,8 @@ step "cargo clippy -D warnings (native and wasm32)" rust_lints
 step "cargo deny (licenses, bans, sources)" dependency_policy
 step "native tests (worker vectors, property tests, builder)" native_tests
 step "browser crypto tests (wasm-bindgen-test in Chromium, dedicated worker)" browser_crypto_tests
-step "JavaScript unit tests" js_unit_tests
+step "JavaScript unit tests (state machines, codecs, fuzzing, layers)" js_unit_tests
+step "JavaScript lint, format and type checks (ESLint, Prettier, tsc --checkJs)" js_static_checks
 step "reproducible bundle (builder verify of the committed dist/)" reproducible_bundle
 step "builder verify names a tampered file" verify_detects_tampering
 step "builder verify --url checks a served mirror" verify_checks_a_served_mirror

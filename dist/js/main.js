@@ -51,21 +51,37 @@ function showLogin(notice) {
 /** Another tab already runs this identity: say so, offer to take over. */
 function showConflict(claim, identity) {
   const button = el('button', {
-    type: 'button', className: 'primary', id: 'take-over', text: 'Use Trustero in this tab instead',
+    type: 'button',
+    className: 'primary',
+    id: 'take-over',
+    text: 'Use Trustero in this tab instead',
     onclick: async () => {
       button.disabled = true;
       const held = await claim.takeOver();
       openSession(identity, held);
     },
   });
-  replaceChildren(root, el('section', { className: 'card', id: 'tab-conflict' },
-    el('h2', { text: 'Already open in another tab' }),
-    el('p', { text: `Trustero is running with this identity (fingerprint ${identity.fingerprint.slice(0, 16)}…) in another tab or window of this browser. Two tabs would deliver the same messages twice, so only one runs at a time.` }),
-    button,
-    el('button', { type: 'button', className: 'ghost', text: 'Log out here', onclick: async () => {
-      await cryptoClient.logout();
-      showLogin();
-    } })));
+  replaceChildren(
+    root,
+    el(
+      'section',
+      { className: 'card', id: 'tab-conflict' },
+      el('h2', { text: 'Already open in another tab' }),
+      el('p', {
+        text: `Trustero is running with this identity (fingerprint ${identity.fingerprint.slice(0, 16)}…) in another tab or window of this browser. Two tabs would deliver the same messages twice, so only one runs at a time.`,
+      }),
+      button,
+      el('button', {
+        type: 'button',
+        className: 'ghost',
+        text: 'Log out here',
+        onclick: async () => {
+          await cryptoClient.logout();
+          showLogin();
+        },
+      }),
+    ),
+  );
 }
 
 async function startSession(identity) {
@@ -97,7 +113,10 @@ async function openSession(identity, claim) {
   network.configure(effectiveSettings(state.settings, state.localTracker));
   let transfers = null;
   const chat = createChat({
-    cryptoClient, store, identity, sessions,
+    cryptoClient,
+    store,
+    identity,
+    sessions,
     preferences: () => state.preferences,
     displayName: () => state.preferences.displayName,
     onChange: refresh,
@@ -115,12 +134,18 @@ async function openSession(identity, claim) {
   const groups = createGroups({ cryptoClient, store, network, sessions, identity, chat, contacts, onChange: refresh });
   const membersOf = (conversationId) => chat.conversation(conversationId)?.members ?? [];
   transfers = createTransfers({
-    cryptoClient, store, chat, sessions, identity,
+    cryptoClient,
+    store,
+    chat,
+    sessions,
+    identity,
     membersOf: (conversationId) => membersOf(conversationId).map((m) => m.fingerprint),
     onChange: refresh,
   });
   const calls = createCalls({
-    identity, sessions, membersOf,
+    identity,
+    sessions,
+    membersOf,
     record: (conversationId, content) => chat.send(conversationId, content),
     onChange: (call, ended) => callView?.render(call, ended),
     onRing: (call) => notifier.incomingCall(chat.conversation(call.conversationId), call.video),
@@ -131,15 +156,22 @@ async function openSession(identity, claim) {
   await transfers.load();
   const cycler = createCycler({
     candidates: () => [...contacts.roomCandidates(), ...groups.roomCandidates()],
-    isImportant: (candidate) => (home?.openIds().includes(candidate.conversationId) ?? false)
-      || candidate.conversationId === calls.current()?.conversationId
-      || candidate.fingerprints.some((fp) => chat.pendingFor(fp) > 0),
+    isImportant: (candidate) =>
+      (home?.openIds().includes(candidate.conversationId) ?? false) ||
+      candidate.conversationId === calls.current()?.conversationId ||
+      candidate.fingerprints.some((fp) => chat.pendingFor(fp) > 0),
     maxRooms: () => state.preferences.maxRooms,
   });
   cycler.apply();
 
   const services = {
-    identity, chat, contacts, groups, transfers, calls, network,
+    identity,
+    chat,
+    contacts,
+    groups,
+    transfers,
+    calls,
+    network,
     settings: state.settings,
     preferences: () => state.preferences,
     localTracker: state.localTracker,

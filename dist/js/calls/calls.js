@@ -17,7 +17,7 @@
 
 import { fromUtf8, randomBytes, toHex, utf8 } from '../core/encoding.js';
 import { openCamera, openLocalMedia, openMicrophone, openScreen, explainMediaError } from './media.js';
-import { createNegotiator, RTC_TYPE } from './negotiation.js';
+import { createNegotiator } from './negotiation.js';
 import { inCall, transition } from './participants.js';
 
 export const CALL_TYPE = 'call';
@@ -98,7 +98,19 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
   }
 
   function participant(fingerprint, state) {
-    return { fingerprint, state, link: null, announced: false, invitedAt: Date.now(), senders: {}, streams: new Map(), screenStreamId: null, lostAt: 0, stats: {}, graceTimer: null };
+    return {
+      fingerprint,
+      state,
+      link: null,
+      announced: false,
+      invitedAt: Date.now(),
+      senders: {},
+      streams: new Map(),
+      screenStreamId: null,
+      lostAt: 0,
+      stats: {},
+      graceTimer: null,
+    };
   }
 
   const joinedOthers = (call) => [...call.participants.values()].filter((p) => inCall(p.state));
@@ -174,7 +186,11 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
 
   function newCall({ id, conversationId, video, initiator, outgoing }) {
     const call = {
-      id, conversationId, video, initiator, outgoing,
+      id,
+      conversationId,
+      video,
+      initiator,
+      outgoing,
       state: 'ringing',
       accepted: outgoing, // we are in the media mesh
       createdAt: Date.now(),
@@ -309,7 +325,11 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
     const others = joinedOthers(call);
     const states = [...call.participants.values()].map((p) => p.state);
     const ringing = states.includes('ringing');
-    const unanswered = states.every((state) => state === 'busy') ? 'busy' : states.every((state) => state === 'declined' || state === 'busy') ? 'declined' : 'missed';
+    const unanswered = states.every((state) => state === 'busy')
+      ? 'busy'
+      : states.every((state) => state === 'declined' || state === 'busy')
+        ? 'declined'
+        : 'missed';
     if (call.accepted && !others.length && (call.activeAt || !ringing)) end(call, call.activeAt ? 'ended' : unanswered);
     else if (!call.accepted && !others.length) end(call, 'missed');
   }
@@ -360,8 +380,12 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
       return;
     }
     let p = call.participants.get(fingerprint);
-    if (!p && body.op === 'accept' && call.participants.size + 1 < MAX_PARTICIPANTS
-      && membersOf(call.conversationId).some((m) => m.fingerprint === fingerprint)) {
+    if (
+      !p &&
+      body.op === 'accept' &&
+      call.participants.size + 1 < MAX_PARTICIPANTS &&
+      membersOf(call.conversationId).some((m) => m.fingerprint === fingerprint)
+    ) {
       // A member the caller rang after we joined (they came online later).
       p = participant(fingerprint, 'ringing');
       call.participants.set(fingerprint, p);
@@ -425,12 +449,15 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
       p.lostAt = Date.now();
       removeMedia(p);
       clearTimeout(p.graceTimer);
-      p.graceTimer = setTimeout(() => {
-        if (current !== call || p.state !== 'reconnecting') return;
-        move(call, p, 'expire');
-        maybeEnd(call);
-        changed();
-      }, reason === 'closed' ? CLOSED_GRACE_MS : RECONNECT_GRACE_MS);
+      p.graceTimer = setTimeout(
+        () => {
+          if (current !== call || p.state !== 'reconnecting') return;
+          move(call, p, 'expire');
+          maybeEnd(call);
+          changed();
+        },
+        reason === 'closed' ? CLOSED_GRACE_MS : RECONNECT_GRACE_MS,
+      );
     }
     maybeEnd(call);
     changed();
@@ -457,8 +484,12 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
         // A member we had no session with when we answered.
         announce(call, p);
       }
-    } else if (!p && call.outgoing && call.participants.size + 1 < MAX_PARTICIPANTS
-      && membersOf(call.conversationId).some((m) => m.fingerprint === fingerprint)) {
+    } else if (
+      !p &&
+      call.outgoing &&
+      call.participants.size + 1 < MAX_PARTICIPANTS &&
+      membersOf(call.conversationId).some((m) => m.fingerprint === fingerprint)
+    ) {
       // The caller rings group members who come online during the call.
       const latecomer = participant(fingerprint, 'ringing');
       latecomer.link = link;

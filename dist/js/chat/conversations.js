@@ -38,8 +38,18 @@ export function createConversations({ store, identity, onChange }) {
   let saveTimer;
 
   const snapshot = (/** @type {Conversation} */ c) => ({
-    id: c.id, tag: c.tag, kind: c.kind, ref: c.ref, title: c.title, lamport: c.lamport, nextSeq: c.nextSeq, unread: c.unread,
-    lastActivity: c.lastActivity, lastPreview: c.lastPreview, names: c.names, recent: c.recent.slice(-SYNC_WINDOW),
+    id: c.id,
+    tag: c.tag,
+    kind: c.kind,
+    ref: c.ref,
+    title: c.title,
+    lamport: c.lamport,
+    nextSeq: c.nextSeq,
+    unread: c.unread,
+    lastActivity: c.lastActivity,
+    lastPreview: c.lastPreview,
+    names: c.names,
+    recent: c.recent.slice(-SYNC_WINDOW),
   });
   async function saveNow() {
     clearTimeout(saveTimer);
@@ -81,10 +91,21 @@ export function createConversations({ store, identity, onChange }) {
       const created = !conv;
       if (!conv) {
         conv = {
-          id, kind, ref, title, members: [],
+          id,
+          kind,
+          ref,
+          title,
+          members: [],
           tag: toHex(crypto.getRandomValues(new Uint8Array(8))),
-          lamport: 0, nextSeq: 1, unread: 0, lastActivity: 0, lastPreview: '', recent: [], names: {},
-          typing: new Map(), visible: false,
+          lamport: 0,
+          nextSeq: 1,
+          unread: 0,
+          lastActivity: 0,
+          lastPreview: '',
+          recent: [],
+          names: {},
+          typing: new Map(),
+          visible: false,
         };
         conversations.set(id, conv);
       }
@@ -111,7 +132,13 @@ export function createConversations({ store, identity, onChange }) {
       if (lamport > conv.lamport && lamport - conv.lamport <= MAX_LAMPORT_STEP) conv.lamport = lamport;
     },
     /** A message joined the conversation (sent or received). */
-    noteActivity(/** @type {Conversation} */ conv, /** @type {string} */ key, /** @type {string} */ preview, /** @type {number} */ timestampMs, /** @type {boolean} */ incoming) {
+    noteActivity(
+      /** @type {Conversation} */ conv,
+      /** @type {string} */ key,
+      /** @type {string} */ preview,
+      /** @type {number} */ timestampMs,
+      /** @type {boolean} */ incoming,
+    ) {
       conv.lastActivity = Math.max(conv.lastActivity, Math.min(timestampMs, Date.now()));
       conv.lastPreview = preview;
       conv.recent.push(key);

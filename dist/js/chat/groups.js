@@ -37,10 +37,19 @@ export function createGroups({ cryptoClient, store, network, sessions, identity,
   });
 
   const descriptor = (g) => ({
-    id: g.id, nonce: g.nonce, secret: g.secret, name: g.name, creator: g.creator, epoch: g.epoch,
+    id: g.id,
+    nonce: g.nonce,
+    secret: g.secret,
+    name: g.name,
+    creator: g.creator,
+    epoch: g.epoch,
     members: g.members.map((m) => ({ fingerprint: m.fingerprint, spki: m.spki })),
   });
-  const save = () => store.put(GROUPS_KEY, [...groups.values()].map((g) => ({ ...descriptor(g), removed: g.removed ?? false })));
+  const save = () =>
+    store.put(
+      GROUPS_KEY,
+      [...groups.values()].map((g) => ({ ...descriptor(g), removed: g.removed ?? false })),
+    );
 
   const memberEntries = (g) => g.members.map((m) => ({ fingerprint: m.fingerprint, spki: fromBase64url(m.spki) }));
   const others = (g) => g.members.filter((m) => m.fingerprint !== identity.fingerprint).map((m) => m.fingerprint);
@@ -97,7 +106,12 @@ export function createGroups({ cryptoClient, store, network, sessions, identity,
     const id = await cryptoClient.groupId(identity.fingerprint, nonce);
     const secret = toBase64url(await cryptoClient.randomBytes(32));
     const g = {
-      id, nonce: toHex(nonce), secret, name: name.trim().slice(0, 100), creator: identity.fingerprint, epoch: 1,
+      id,
+      nonce: toHex(nonce),
+      secret,
+      name: name.trim().slice(0, 100),
+      creator: identity.fingerprint,
+      epoch: 1,
       members: [
         { fingerprint: identity.fingerprint, spki: toBase64url(identity.spki) },
         ...picked.map((f) => ({ fingerprint: f.fingerprint, spki: toBase64url(f.spki) })),
@@ -106,7 +120,10 @@ export function createGroups({ cryptoClient, store, network, sessions, identity,
     await register(g);
     await save();
     await join(g);
-    await invite(g, picked.map((f) => f.fingerprint));
+    await invite(
+      g,
+      picked.map((f) => f.fingerprint),
+    );
     onChange?.({ group: g.id, added: true });
     return g;
   }
@@ -149,8 +166,13 @@ export function createGroups({ cryptoClient, store, network, sessions, identity,
     const g = current ?? { id: incoming.id };
     const secretChanged = current && current.secret !== incoming.secret;
     Object.assign(g, {
-      nonce: incoming.nonce, secret: incoming.secret, name: incoming.name.slice(0, 100), creator: incoming.creator,
-      epoch: incoming.epoch, members, removed: !isMember,
+      nonce: incoming.nonce,
+      secret: incoming.secret,
+      name: incoming.name.slice(0, 100),
+      creator: incoming.creator,
+      epoch: incoming.epoch,
+      members,
+      removed: !isMember,
     });
     await register(g);
     await save();
@@ -225,15 +247,18 @@ export function createGroups({ cryptoClient, store, network, sessions, identity,
     refusedDescriptors: () => [...refused],
     /** Online members of a group right now. */
     onlineMembers: (id) => others(groups.get(id) ?? { members: [] }).filter((fp) => sessions.isOnline(fp)),
-    roomCandidates: () => [...groups.values()].filter((g) => !g.removed).map((g) => ({
-      key: `group:${g.id}`,
-      joined: !!g.room || (!!g.joining && !!g.wanted),
-      lastActive: g.lastActive ?? 0,
-      conversationId: g.conversationId,
-      fingerprints: others(g),
-      join: () => join(g),
-      leave: () => leaveRoom(g),
-    })),
+    roomCandidates: () =>
+      [...groups.values()]
+        .filter((g) => !g.removed)
+        .map((g) => ({
+          key: `group:${g.id}`,
+          joined: !!g.room || (!!g.joining && !!g.wanted),
+          lastActive: g.lastActive ?? 0,
+          conversationId: g.conversationId,
+          fingerprints: others(g),
+          join: () => join(g),
+          leave: () => leaveRoom(g),
+        })),
     close() {
       stopUp();
       stopDown();

@@ -28,10 +28,11 @@ export function batcher(/** @type {(values: any[]) => Promise<any[] | void>} */ 
     }
     running = null;
   }
-  return (/** @type {any} */ value) => new Promise((resolve, reject) => {
-    queue.push({ value, resolve, reject });
-    running ??= drain();
-  });
+  return (/** @type {any} */ value) =>
+    new Promise((resolve, reject) => {
+      queue.push({ value, resolve, reject });
+      running ??= drain();
+    });
 }
 
 /**
@@ -91,7 +92,12 @@ export function createInbox({ cryptoClient, store, sessions, conversations, hist
     seen.add(key);
     conversations.observe(conv, opened.lamport);
     return {
-      id: header.messageId, key, conv, seq: conv.nextSeq++, from, content,
+      id: header.messageId,
+      key,
+      conv,
+      seq: conv.nextSeq++,
+      from,
+      content,
       sender: header.sender,
       timestampMs: opened.timestampMs,
       lamport: opened.lamport,
@@ -113,10 +119,13 @@ export function createInbox({ cryptoClient, store, sessions, conversations, hist
       }
     }
     if (accepted.length) {
-      await store.messages.add(accepted.map((m) => ({
-        place: [m.conv.tag, m.seq], key: m.key,
-        record: { id: m.id, sender: m.sender, env: m.envelope, rcpt: m.receipt, meta: m.meta },
-      })));
+      await store.messages.add(
+        accepted.map((m) => ({
+          place: [m.conv.tag, m.seq],
+          key: m.key,
+          record: { id: m.id, sender: m.sender, env: m.envelope, rcpt: m.receipt, meta: m.meta },
+        })),
+      );
     }
     // Durable now: acknowledge, then show.
     for (const m of accepted) {
@@ -124,7 +133,16 @@ export function createInbox({ cryptoClient, store, sessions, conversations, hist
       // Each member states its own display name; the newest one counts.
       if (m.content.n !== undefined) conversations.noteName(m.conv, m.sender, m.content.n);
       conversations.noteActivity(m.conv, m.key, preview(m.content), m.timestampMs, true);
-      const message = { id: m.id, seq: m.seq, sender: m.sender, mine: false, timestampMs: m.timestampMs, lamport: m.lamport, content: m.content, state: 'received' };
+      const message = {
+        id: m.id,
+        seq: m.seq,
+        sender: m.sender,
+        mine: false,
+        timestampMs: m.timestampMs,
+        lamport: m.lamport,
+        content: m.content,
+        state: 'received',
+      };
       onChange?.({ conversation: m.conv.id, message: m.id, added: message });
       handlers.get(m.content.t)?.(m.conv, message, m.from);
       onIncoming?.(m.conv, message);

@@ -7,12 +7,18 @@ import { STORES } from './store.js';
 
 const FORMAT = 'trustero-backup';
 
-const pack = (value) => (value instanceof Uint8Array ? { b: toBase64(value) } : value && typeof value === 'object' && !Array.isArray(value)
-  ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, pack(v)]))
-  : value);
-const unpack = (value) => (value && typeof value === 'object' && !Array.isArray(value)
-  ? ('b' in value && Object.keys(value).length === 1 ? fromBase64(value.b) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unpack(v)])))
-  : value);
+const pack = (value) =>
+  value instanceof Uint8Array
+    ? { b: toBase64(value) }
+    : value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, pack(v)]))
+      : value;
+const unpack = (value) =>
+  value && typeof value === 'object' && !Array.isArray(value)
+    ? 'b' in value && Object.keys(value).length === 1
+      ? fromBase64(value.b)
+      : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unpack(v)]))
+    : value;
 
 /** A Blob holding the whole database. */
 export async function exportBackup(store) {
@@ -29,7 +35,8 @@ export async function exportBackup(store) {
  * chunk must have the shape the app writes. Throws on the first that fails.
  */
 async function checkAll(store, cryptoClient, stores) {
-  const wrongIdentity = () => Object.assign(new Error('This backup belongs to another identity (another username or password), or was altered.'), { code: 'wrong-identity' });
+  const wrongIdentity = () =>
+    Object.assign(new Error('This backup belongs to another identity (another username or password), or was altered.'), { code: 'wrong-identity' });
   const malformed = (what) => Object.assign(new Error(`This backup is damaged: ${what}.`), { code: 'not-a-backup' });
   for (const [key, value] of stores.records) {
     if (typeof key !== 'string' || !(value instanceof Uint8Array)) throw malformed('a record has the wrong shape');
@@ -40,8 +47,10 @@ async function checkAll(store, cryptoClient, stores) {
     }
   }
   for (const [key, value] of stores.messages) {
-    if (!Array.isArray(key) || key.length !== 2 || typeof key[0] !== 'string' || !Number.isSafeInteger(key[1])) throw malformed('a message key has the wrong shape');
-    if (!value || !(value.env instanceof Uint8Array) || !(value.rcpt instanceof Uint8Array) || !(value.meta instanceof Uint8Array)) throw malformed('a message has the wrong shape');
+    if (!Array.isArray(key) || key.length !== 2 || typeof key[0] !== 'string' || !Number.isSafeInteger(key[1]))
+      throw malformed('a message key has the wrong shape');
+    if (!value || !(value.env instanceof Uint8Array) || !(value.rcpt instanceof Uint8Array) || !(value.meta instanceof Uint8Array))
+      throw malformed('a message has the wrong shape');
     try {
       const opened = await cryptoClient.openStored(value.env, value.rcpt);
       if (opened.messageId !== value.id) throw new Error('id');

@@ -17,13 +17,15 @@ const LEVELS = [
 ];
 
 // The most used passwords of public breach corpora: tried first by everyone.
-const COMMON = new Set(`123456 123456789 12345678 password qwerty123 qwerty 12345 1234567 111111
+const COMMON = new Set(
+  `123456 123456789 12345678 password qwerty123 qwerty 12345 1234567 111111
 1234567890 123123 abc123 1234 password1 iloveyou 1q2w3e4r 000000 qwertyuiop 123321 654321 666666
 dragon monkey letmein football baseball welcome admin login princess sunshine master shadow
 superman michael trustno1 passw0rd starwars whatever freedom hello charlie donald jordan23
 asdfghjkl zxcvbnm qazwsx 1qaz2wsx password123 p@ssw0rd changeme secret access flower hunter2
 correcthorse batman mustang killer jennifer ashley computer internet soccer hockey ranger
-11111111 987654321 7777777 121212 iloveyou1 lovely welcome1 admin123 test1234 qwerty1`.split(/\s+/));
+11111111 987654321 7777777 121212 iloveyou1 lovely welcome1 admin123 test1234 qwerty1`.split(/\s+/),
+);
 
 const SEQUENCES = ['abcdefghijklmnopqrstuvwxyz', '01234567890', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm', 'qwertzuiop', 'azertyuiop'];
 
@@ -34,7 +36,7 @@ function poolSize(text) {
   if (/[0-9]/.test(text)) pool += 10;
   if (/[^a-zA-Z0-9\s]/.test(text)) pool += 33;
   if (/\s/.test(text)) pool += 1;
-  if (/[^\x00-\x7f]/.test(text)) pool += 100;
+  if (/[^\p{ASCII}]/u.test(text)) pool += 100;
   return Math.max(pool, 1);
 }
 
@@ -121,9 +123,7 @@ export function estimate(password, { username = '' } = {}) {
   const acceptable = bits >= MIN_BITS;
   if (!acceptable) {
     feedback.push(
-      text.length < 12
-        ? 'Use a longer password: four or more random words make a strong, memorable one.'
-        : 'Add more unpredictable words or characters.',
+      text.length < 12 ? 'Use a longer password: four or more random words make a strong, memorable one.' : 'Add more unpredictable words or characters.',
     );
   }
   return { bits, level, label: LEVELS[level].label, acceptable, feedback };

@@ -47,7 +47,10 @@ export function createCycler({ candidates, isImportant, maxRooms }) {
     /** Re-evaluates now (a conversation opened, a message queued); `now` for tests. */
     apply,
     /** Which rooms are joined now. */
-    joined: () => candidates().filter((c) => c.joined).map((c) => c.key),
+    joined: () =>
+      candidates()
+        .filter((c) => c.joined)
+        .map((c) => c.key),
     choose,
     stop: () => clearInterval(timer),
   };

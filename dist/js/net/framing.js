@@ -102,9 +102,7 @@ export function createSender(sendFrame, { chunkSize = CHUNK_SIZE, window = SEND_
         const end = Math.min(offset + chunkSize, data.length);
         const chunk = data.subarray(offset, end);
         const kind = offset === 0 ? KIND.FIRST : end === data.length ? KIND.LAST : KIND.MIDDLE;
-        const frame = kind === KIND.FIRST
-          ? encodeFrame({ kind, id, total: data.length, type, data: chunk })
-          : encodeFrame({ kind, id, data: chunk });
+        const frame = kind === KIND.FIRST ? encodeFrame({ kind, id, total: data.length, type, data: chunk }) : encodeFrame({ kind, id, data: chunk });
         inFlight.push(sendFrame(frame).then(() => onProgress?.(end, data.length)));
         if (inFlight.length >= window) await inFlight.shift();
       }

@@ -152,11 +152,13 @@ export function createLink({ cryptoClient, pc, channel, role, roomId, instance, 
     // order), so decryption overlaps; results are still consumed in order.
     const opening = state === 'ready' ? cryptoClient.channelOpen(channelId, bytes) : null;
     opening?.catch(() => {});
-    processing = processing.then(() => receive(bytes, opening)).catch((error) => {
-      if (state === 'closed') return;
-      if (state === 'handshake') handlers.onRejected?.(error);
-      close(error.code === 'frame-rejected' ? 'frame-rejected' : state === 'handshake' ? 'rejected' : 'protocol-error');
-    });
+    processing = processing
+      .then(() => receive(bytes, opening))
+      .catch((error) => {
+        if (state === 'closed') return;
+        if (state === 'handshake') handlers.onRejected?.(error);
+        close(error.code === 'frame-rejected' ? 'frame-rejected' : state === 'handshake' ? 'rejected' : 'protocol-error');
+      });
   }
 
   function checkHeartbeat() {

@@ -29,53 +29,76 @@ export function createContactsView({ friends, groups, pendingKey, onChat }) {
   const addButton = el('button', { type: 'submit', className: 'primary', id: 'add-contact-button', text: 'Add contact' });
   const list = el('ul', { id: 'contact-list', className: 'contacts' });
   const attempts = el('ul', { id: 'failed-attempts', className: 'attempts' });
-  const attemptsSection = el('section', { className: 'card', id: 'failed-attempts-card', hidden: true },
-    el('h3', { text: 'Refused connection attempts' }), attempts);
+  const attemptsSection = el(
+    'section',
+    { className: 'card', id: 'failed-attempts-card', hidden: true },
+    el('h3', { text: 'Refused connection attempts' }),
+    attempts,
+  );
   const invitations = el('ul', { id: 'refused-groups', className: 'attempts' });
-  const invitationsSection = el('section', { className: 'card', id: 'refused-groups-card', hidden: true },
+  const invitationsSection = el(
+    'section',
+    { className: 'card', id: 'refused-groups-card', hidden: true },
     el('h3', { text: 'Refused group invitations' }),
     el('p', { className: 'hint', text: 'Someone sent a group description that does not hold together. Nothing of it was kept.' }),
-    invitations);
+    invitations,
+  );
 
-  const form = el('form', {
-    id: 'add-contact-form',
-    onsubmit: async (event) => {
-      event.preventDefault();
-      formError.hidden = true;
-      addButton.disabled = true;
-      try {
-        await friends.add({ keyText: keyInput.value, nickname: nickname.value, roomPassword: password.value });
-        keyInput.value = '';
-        nickname.value = '';
-        password.value = '';
-      } catch (error) {
-        formError.textContent = error.code === 'invalid-public-key'
-          ? 'That is not a valid Trustero public key (RSA 2048–4096, as shown on the identity panel).'
-          : error.message;
-        formError.hidden = false;
-      } finally {
-        addButton.disabled = false;
-      }
+  const form = el(
+    'form',
+    {
+      id: 'add-contact-form',
+      onsubmit: async (event) => {
+        event.preventDefault();
+        formError.hidden = true;
+        addButton.disabled = true;
+        try {
+          await friends.add({ keyText: keyInput.value, nickname: nickname.value, roomPassword: password.value });
+          keyInput.value = '';
+          nickname.value = '';
+          password.value = '';
+        } catch (error) {
+          formError.textContent =
+            error.code === 'invalid-public-key' ? 'That is not a valid Trustero public key (RSA 2048–4096, as shown on the identity panel).' : error.message;
+          formError.hidden = false;
+        } finally {
+          addButton.disabled = false;
+        }
+      },
     },
-  },
-  el('label', { for: 'contact-key', text: 'Add a contact' }), keyInput,
-  el('div', { className: 'row' }, nickname, password),
-  el('p', { className: 'hint', text: 'A room password, if you both set the same one, hides when you are online from anyone who merely knows both public keys.' }),
-  addButton, formError);
+    el('label', { for: 'contact-key', text: 'Add a contact' }),
+    keyInput,
+    el('div', { className: 'row' }, nickname, password),
+    el('p', {
+      className: 'hint',
+      text: 'A room password, if you both set the same one, hides when you are online from anyone who merely knows both public keys.',
+    }),
+    addButton,
+    formError,
+  );
 
   function contactRow(friend) {
     const pingResult = el('span', { className: 'ping-result', 'data-ping-result': friend.fingerprint });
     const online = friend.status === 'online';
-    return el('li', { className: `contact ${friend.status}`, 'data-fingerprint': friend.fingerprint },
+    return el(
+      'li',
+      { className: `contact ${friend.status}`, 'data-fingerprint': friend.fingerprint },
       el('span', { className: 'dot', 'aria-hidden': 'true' }),
-      el('div', { className: 'who' },
+      el(
+        'div',
+        { className: 'who' },
         el('strong', { text: friend.nickname || 'Unnamed contact' }),
-        el('code', { className: 'fp', title: friend.fingerprint, text: shortFingerprint(friend.fingerprint) })),
+        el('code', { className: 'fp', title: friend.fingerprint, text: shortFingerprint(friend.fingerprint) }),
+      ),
       el('span', { className: 'status', 'data-status': friend.status, text: online ? `online since ${ago(friend.since)}` : 'offline' }),
       friend.verified ? el('span', { className: 'verified', title: 'Safety number verified', text: '✓ verified' }) : null,
       el('button', { type: 'button', className: 'ghost', text: 'Chat', 'data-chat': friend.fingerprint, onclick: () => onChat?.(friend.fingerprint) }),
       el('button', {
-        type: 'button', className: 'ghost', text: 'Ping', disabled: !online, 'data-ping': friend.fingerprint,
+        type: 'button',
+        className: 'ghost',
+        text: 'Ping',
+        disabled: !online,
+        'data-ping': friend.fingerprint,
         onclick: async () => {
           pingResult.textContent = '…';
           try {
@@ -87,29 +110,55 @@ export function createContactsView({ friends, groups, pendingKey, onChat }) {
       }),
       pingResult,
       el('button', {
-        type: 'button', className: 'ghost danger', text: 'Remove', 'data-remove': friend.fingerprint,
+        type: 'button',
+        className: 'ghost danger',
+        text: 'Remove',
+        'data-remove': friend.fingerprint,
         onclick: () => {
           if (confirm(`Remove ${friend.nickname || 'this contact'}? You can add them again with their public key.`)) {
             friends.remove(friend.fingerprint);
           }
         },
-      }));
+      }),
+    );
   }
 
   function render() {
     const all = friends.list();
-    replaceChildren(list, all.length ? all.map(contactRow) : [el('li', { className: 'hint', text: 'No contacts yet. Share your “add me” link and paste theirs above.' })]);
+    replaceChildren(
+      list,
+      all.length ? all.map(contactRow) : [el('li', { className: 'hint', text: 'No contacts yet. Share your “add me” link and paste theirs above.' })],
+    );
     const failed = friends.failedAttempts();
     attemptsSection.hidden = failed.length === 0;
-    replaceChildren(attempts, failed.map((attempt) => el('li', { 'data-reason': attempt.reason },
-      el('span', { text: `${REASONS[attempt.reason] ?? `Refused (${attempt.reason})`}` }),
-      attempt.fingerprint ? el('code', { className: 'fp', text: ` ${shortFingerprint(attempt.fingerprint)}` }) : null,
-      el('span', { className: 'hint', text: ` — ${ago(attempt.at)} via ${attempt.via}` }))));
+    replaceChildren(
+      attempts,
+      failed.map((attempt) =>
+        el(
+          'li',
+          { 'data-reason': attempt.reason },
+          el('span', { text: `${REASONS[attempt.reason] ?? `Refused (${attempt.reason})`}` }),
+          attempt.fingerprint ? el('code', { className: 'fp', text: ` ${shortFingerprint(attempt.fingerprint)}` }) : null,
+          el('span', { className: 'hint', text: ` — ${ago(attempt.at)} via ${attempt.via}` }),
+        ),
+      ),
+    );
     const refusedGroups = groups?.refusedDescriptors() ?? [];
     invitationsSection.hidden = refusedGroups.length === 0;
-    replaceChildren(invitations, refusedGroups.map((refusal) => el('li', {},
-      el('span', { text: `“${refusal.name}”: ${refusal.why}` }),
-      el('span', { className: 'hint', text: ` — from ${friends.get(refusal.from) ? friends.title(friends.get(refusal.from)) : shortFingerprint(refusal.from)}, ${ago(refusal.at)}` }))));
+    replaceChildren(
+      invitations,
+      refusedGroups.map((refusal) =>
+        el(
+          'li',
+          {},
+          el('span', { text: `“${refusal.name}”: ${refusal.why}` }),
+          el('span', {
+            className: 'hint',
+            text: ` — from ${friends.get(refusal.from) ? friends.title(friends.get(refusal.from)) : shortFingerprint(refusal.from)}, ${ago(refusal.at)}`,
+          }),
+        ),
+      ),
+    );
   }
 
   const section = el('section', { id: 'contacts', className: 'card' }, el('h2', { text: 'Contacts' }), form, list);

@@ -26,11 +26,16 @@ function copyRow(id, label, value, { multiline = false } = {}) {
     : el('input', { id, readOnly: true, spellcheck: false, value });
   const done = el('span', { className: 'copied', 'aria-live': 'polite' });
   const button = el('button', {
-    type: 'button', className: 'ghost', 'data-copy': id, text: 'Copy',
+    type: 'button',
+    className: 'ghost',
+    'data-copy': id,
+    text: 'Copy',
     onclick: async () => {
       const ok = await copyText(value, field);
       done.textContent = ok ? 'Copied' : 'Press Ctrl+C to copy';
-      setTimeout(() => { done.textContent = ''; }, 2000);
+      setTimeout(() => {
+        done.textContent = '';
+      }, 2000);
     },
   });
   return [el('label', { for: id, text: label }), el('div', { className: 'row' }, field, button, done)];
@@ -39,12 +44,19 @@ function copyRow(id, label, value, { multiline = false } = {}) {
 /** The display name form: what others see as your name. */
 function displayNameForm(preferences, onSave) {
   const input = el('input', {
-    id: 'display-name', maxLength: MAX_DISPLAY_NAME, value: preferences.displayName ?? '', placeholder: 'a contact',
-    autocomplete: 'off', spellcheck: false,
+    id: 'display-name',
+    maxLength: MAX_DISPLAY_NAME,
+    value: preferences.displayName ?? '',
+    placeholder: 'a contact',
+    autocomplete: 'off',
+    spellcheck: false,
   });
   const message = el('span', { id: 'display-name-message', className: 'hint', role: 'status' });
   const save = el('button', {
-    type: 'button', className: 'ghost', id: 'display-name-save', text: 'Save',
+    type: 'button',
+    className: 'ghost',
+    id: 'display-name-save',
+    text: 'Save',
     onclick: async () => {
       const name = cleanDisplayName(input.value);
       input.value = name;
@@ -55,7 +67,10 @@ function displayNameForm(preferences, onSave) {
   return [
     el('label', { for: 'display-name', text: 'Display name (shown to your contacts and group members with your messages)' }),
     el('div', { className: 'row' }, input, save, message),
-    el('p', { className: 'hint', text: 'Pick any name: it is not your login. Your username never leaves this tab’s crypto worker. Empty shows you as “a contact”.' }),
+    el('p', {
+      className: 'hint',
+      text: 'Pick any name: it is not your login. Your username never leaves this tab’s crypto worker. Empty shows you as “a contact”.',
+    }),
   ];
 }
 
@@ -69,16 +84,21 @@ export function identityPanel(identity, { preferences, onSaveDisplayName } = {})
   canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', 'QR code of your add-me link');
 
-  const panel = el('section', { id: 'identity', className: 'card' },
+  const panel = el(
+    'section',
+    { id: 'identity', className: 'card' },
     el('h2', { text: 'Your identity' }),
     ...(preferences ? displayNameForm(preferences, onSaveDisplayName) : []),
-    el('p', { className: 'hint', text: `RSA-${identity.bits} identity, derived in ${(identity.derivedMs / 1000).toFixed(1)} s. Your private key stays inside this tab's crypto worker and is forgotten when you log out or close the tab.` }),
+    el('p', {
+      className: 'hint',
+      text: `RSA-${identity.bits} identity, derived in ${(identity.derivedMs / 1000).toFixed(1)} s. Your private key stays inside this tab's crypto worker and is forgotten when you log out or close the tab.`,
+    }),
     el('label', { text: 'Fingerprint' }),
     el('p', { id: 'fingerprint', className: 'fingerprint', text: groupFingerprint(identity.fingerprint) }),
     ...copyRow('fingerprint-hex', 'Fingerprint (for copying)', identity.fingerprint),
     ...copyRow('public-key', 'Public key (share it with friends)', spkiText, { multiline: true }),
     ...copyRow('add-me-link', '“Add me” link', link),
-    el('figure', { className: 'qr' }, canvas,
-      el('figcaption', { text: 'Friends can scan this to add you. It holds only your public key.' })));
+    el('figure', { className: 'qr' }, canvas, el('figcaption', { text: 'Friends can scan this to add you. It holds only your public key.' })),
+  );
   return panel;
 }

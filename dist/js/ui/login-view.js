@@ -28,14 +28,25 @@ const ERROR_TEXT = {
 
 export function mountLogin(root, { cryptoClient, onLogin, notice }) {
   const username = el('input', {
-    id: 'username', name: 'username', autocomplete: 'username', required: true,
-    spellcheck: false, autocapitalize: 'off',
+    id: 'username',
+    name: 'username',
+    autocomplete: 'username',
+    required: true,
+    spellcheck: false,
+    autocapitalize: 'off',
   });
   const password = el('input', {
-    id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true,
+    id: 'password',
+    name: 'password',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
   });
   const reveal = el('button', {
-    type: 'button', className: 'ghost', 'aria-controls': 'password', text: 'Show',
+    type: 'button',
+    className: 'ghost',
+    'aria-controls': 'password',
+    text: 'Show',
     onclick: () => {
       const hidden = password.type === 'password';
       password.type = hidden ? 'text' : 'password';
@@ -45,8 +56,11 @@ export function mountLogin(root, { cryptoClient, onLogin, notice }) {
   const meter = el('meter', { id: 'strength-meter', min: 0, max: 4, low: 1.5, high: 2.5, optimum: 4, value: 0 });
   const meterLabel = el('span', { id: 'strength-label', className: 'strength-label' });
   const advice = el('ul', { id: 'strength-advice', className: 'advice' });
-  const bits = el('select', { id: 'key-size', name: 'bits' },
-    KEY_SIZES.map((size) => el('option', { value: String(size.bits), text: size.label })));
+  const bits = el(
+    'select',
+    { id: 'key-size', name: 'bits' },
+    KEY_SIZES.map((size) => el('option', { value: String(size.bits), text: size.label })),
+  );
   const submit = el('button', { type: 'submit', className: 'primary', id: 'login-button', text: 'Log in' });
   const status = el('div', { id: 'login-status', className: 'status', role: 'status' });
   const error = el('p', { id: 'login-error', className: 'error', role: 'alert', hidden: true });
@@ -54,9 +68,7 @@ export function mountLogin(root, { cryptoClient, onLogin, notice }) {
   const updateStrength = () => {
     const result = estimate(password.value, { username: username.value });
     meter.value = result.level;
-    meterLabel.textContent = password.value
-      ? `${result.label} (about ${result.bits} bits)${result.acceptable ? '' : ' — not accepted'}`
-      : '';
+    meterLabel.textContent = password.value ? `${result.label} (about ${result.bits} bits)${result.acceptable ? '' : ' — not accepted'}` : '';
     replaceChildren(advice, password.value ? result.feedback.map((text) => el('li', { text })) : []);
     return result;
   };
@@ -68,41 +80,61 @@ export function mountLogin(root, { cryptoClient, onLogin, notice }) {
     error.hidden = !text;
   };
 
-  const form = el('form', {
-    id: 'login-form', className: 'card', noValidate: true,
-    onsubmit: async (event) => {
-      event.preventDefault();
-      showError('');
-      if (!username.value.trim()) {
-        showError(ERROR_TEXT['invalid-username']);
-        username.focus();
-        return;
-      }
-      const strength = updateStrength();
-      if (!strength.acceptable) {
-        showError(`This password is too easy to guess (about ${strength.bits} bits; at least ${MIN_BITS} are required). ` +
-          'Anyone who guesses your username and password becomes you, so Trustero refuses weak ones.');
-        password.focus();
-        return;
-      }
-      await derive();
+  const form = el(
+    'form',
+    {
+      id: 'login-form',
+      className: 'card',
+      noValidate: true,
+      onsubmit: async (event) => {
+        event.preventDefault();
+        showError('');
+        if (!username.value.trim()) {
+          showError(ERROR_TEXT['invalid-username']);
+          username.focus();
+          return;
+        }
+        const strength = updateStrength();
+        if (!strength.acceptable) {
+          showError(
+            `This password is too easy to guess (about ${strength.bits} bits; at least ${MIN_BITS} are required). ` +
+              'Anyone who guesses your username and password becomes you, so Trustero refuses weak ones.',
+          );
+          password.focus();
+          return;
+        }
+        await derive();
+      },
     },
-  },
-  el('h2', { text: 'Log in or create your identity' }),
-  notice ? el('p', { className: 'warning', id: 'login-notice', text: notice }) : null,
-  el('p', { className: 'hint', text: 'The same username and password give the same identity on any device. Nothing is stored or sent anywhere: there is no account to recover, so remember both.' }),
-  el('label', { for: 'username', text: 'Username' }), username,
-  el('label', { for: 'password', text: 'Password' }),
-  el('div', { className: 'row' }, password, reveal),
-  el('div', { className: 'strength' }, meter, meterLabel),
-  advice,
-  el('p', { className: 'warning', id: 'strength-warning', text: 'Your identity is only as strong as your password: use four or more random words, or a password manager.' }),
-  el('label', { for: 'key-size', text: 'Key size' }), bits,
-  submit, status, error);
+    el('h2', { text: 'Log in or create your identity' }),
+    notice ? el('p', { className: 'warning', id: 'login-notice', text: notice }) : null,
+    el('p', {
+      className: 'hint',
+      text: 'The same username and password give the same identity on any device. Nothing is stored or sent anywhere: there is no account to recover, so remember both.',
+    }),
+    el('label', { for: 'username', text: 'Username' }),
+    username,
+    el('label', { for: 'password', text: 'Password' }),
+    el('div', { className: 'row' }, password, reveal),
+    el('div', { className: 'strength' }, meter, meterLabel),
+    advice,
+    el('p', {
+      className: 'warning',
+      id: 'strength-warning',
+      text: 'Your identity is only as strong as your password: use four or more random words, or a password manager.',
+    }),
+    el('label', { for: 'key-size', text: 'Key size' }),
+    bits,
+    submit,
+    status,
+    error,
+  );
 
   async function derive() {
     const controls = [username, password, reveal, bits, submit];
-    controls.forEach((c) => { c.disabled = true; });
+    controls.forEach((c) => {
+      c.disabled = true;
+    });
     const started = performance.now();
     const stageText = el('span', { id: 'login-stage', text: STAGES.argon2 });
     const elapsed = el('span', { className: 'elapsed' });
@@ -121,7 +153,9 @@ export function mountLogin(root, { cryptoClient, onLogin, notice }) {
     } catch (failure) {
       replaceChildren(status);
       showError(ERROR_TEXT[failure.code] ?? `Login failed: ${failure.message.replace(/^crypto: /, '')}`);
-      controls.forEach((c) => { c.disabled = false; });
+      controls.forEach((c) => {
+        c.disabled = false;
+      });
     } finally {
       clearInterval(timer);
     }

@@ -27,26 +27,38 @@ function preferencesForm({ preferences, requestNotifications, onSavePreferences 
     await onSavePreferences({ ...preferences, maxRooms: value });
   });
   const message = el('p', { className: 'hint', role: 'status' });
-  return el('section', { className: 'card', id: 'preferences' },
+  return el(
+    'section',
+    { className: 'card', id: 'preferences' },
     el('h2', { text: 'Chat preferences' }),
     box('pref-read-receipts', 'readReceipts', 'Send read receipts'),
     box('pref-typing', 'typingIndicators', 'Send typing indicators'),
     box('pref-notifications', 'notifications', 'Desktop notifications while this tab is hidden'),
     box('pref-notification-preview', 'notificationPreview', 'Show message text in notifications'),
     box('pref-sound', 'sound', 'Play a sound for new messages'),
-    el('label', { for: 'pref-max-rooms', text: 'Rooms joined at once (contacts and groups take turns beyond this)' }), maxRooms,
-    message);
+    el('label', { for: 'pref-max-rooms', text: 'Rooms joined at once (contacts and groups take turns beyond this)' }),
+    maxRooms,
+    message,
+  );
 }
 
 /** backup: { exportFile() → Blob, importFile(file) → records written }. */
 function backupForm({ backup }) {
   const message = el('p', { id: 'backup-message', role: 'status' });
   const input = el('input', { type: 'file', id: 'backup-file', accept: '.tbk,application/octet-stream' });
-  return el('section', { className: 'card', id: 'backup' },
+  return el(
+    'section',
+    { className: 'card', id: 'backup' },
     el('h2', { text: 'Encrypted backup' }),
-    el('p', { className: 'hint', text: 'A backup holds your contacts, groups, settings and history exactly as stored: sealed with your vault key. Only the same username and password can restore it.' }),
+    el('p', {
+      className: 'hint',
+      text: 'A backup holds your contacts, groups, settings and history exactly as stored: sealed with your vault key. Only the same username and password can restore it.',
+    }),
     el('button', {
-      type: 'button', className: 'ghost', id: 'backup-export', text: 'Export backup',
+      type: 'button',
+      className: 'ghost',
+      id: 'backup-export',
+      text: 'Export backup',
       onclick: async () => {
         const blob = await backup.exportFile();
         const url = URL.createObjectURL(blob);
@@ -56,9 +68,13 @@ function backupForm({ backup }) {
         message.textContent = `Exported ${Math.round(blob.size / 1024)} KB.`;
       },
     }),
-    el('label', { for: 'backup-file', text: 'Restore a backup' }), input,
+    el('label', { for: 'backup-file', text: 'Restore a backup' }),
+    input,
     el('button', {
-      type: 'button', className: 'ghost', id: 'backup-import', text: 'Restore',
+      type: 'button',
+      className: 'ghost',
+      id: 'backup-import',
+      text: 'Restore',
       onclick: async () => {
         if (!input.files[0]) return;
         try {
@@ -71,7 +87,8 @@ function backupForm({ backup }) {
         }
       },
     }),
-    message);
+    message,
+  );
 }
 
 /**
@@ -88,48 +105,64 @@ export function createSettingsView({ settings, preferences, localTracker, reques
   const useLocal = el('input', { type: 'checkbox', id: 'settings-use-local-tracker', checked: settings.useLocalTracker });
   const message = el('p', { id: 'settings-message', role: 'status' });
 
-  const form = el('form', {
-    id: 'settings-form',
-    onsubmit: async (event) => {
-      event.preventDefault();
-      const parsedTrackers = parseUrls(trackers.value, 'Tracker');
-      const parsedRelays = parseUrls(relays.value, 'Relay');
-      const parsedIce = parseIceServers(ice.value);
-      const errors = [...parsedTrackers.errors, ...parsedRelays.errors, ...parsedIce.errors];
-      if (errors.length) {
-        message.className = 'error';
-        message.textContent = errors.join(' ');
-        return;
-      }
-      await onSave({
-        trackers: parsedTrackers.urls,
-        relays: parsedRelays.urls,
-        iceServers: parsedIce.servers,
-        useTrackers: useTrackers.checked,
-        useNostr: useNostr.checked,
-        useLocalTracker: useLocal.checked,
-      });
-      message.className = 'hint';
-      message.textContent = 'Saved and applied.';
-    },
-  },
-  el('label', { className: 'check' }, useTrackers, ' Use WebTorrent trackers'),
-  el('label', { for: 'settings-trackers', text: 'Trackers (one wss:// address per line)' }), trackers,
-  el('label', { className: 'check' }, useLocal, localTracker ? ` Also use this server’s tracker (${localTracker})` : ' Also use the tracker of the server this page came from, when it has one'),
-  el('label', { className: 'check' }, useNostr, ' Use Nostr relays'),
-  el('label', { for: 'settings-relays', text: 'Relays (one wss:// address per line)' }), relays,
-  el('label', { for: 'settings-ice', text: 'ICE servers: “stun:host:port” or “turn:host:port username credential”, one per line (none needed on a LAN)' }), ice,
-  el('div', { className: 'row' },
-    el('button', { type: 'submit', className: 'primary', id: 'settings-save', text: 'Save' }),
-    el('button', {
-      type: 'button', className: 'ghost', text: 'Restore defaults',
-      onclick: () => {
-        trackers.value = DEFAULT_SETTINGS.trackers.join('\n');
-        relays.value = DEFAULT_SETTINGS.relays.join('\n');
-        ice.value = formatIceServers(DEFAULT_SETTINGS.iceServers);
+  const form = el(
+    'form',
+    {
+      id: 'settings-form',
+      onsubmit: async (event) => {
+        event.preventDefault();
+        const parsedTrackers = parseUrls(trackers.value, 'Tracker');
+        const parsedRelays = parseUrls(relays.value, 'Relay');
+        const parsedIce = parseIceServers(ice.value);
+        const errors = [...parsedTrackers.errors, ...parsedRelays.errors, ...parsedIce.errors];
+        if (errors.length) {
+          message.className = 'error';
+          message.textContent = errors.join(' ');
+          return;
+        }
+        await onSave({
+          trackers: parsedTrackers.urls,
+          relays: parsedRelays.urls,
+          iceServers: parsedIce.servers,
+          useTrackers: useTrackers.checked,
+          useNostr: useNostr.checked,
+          useLocalTracker: useLocal.checked,
+        });
+        message.className = 'hint';
+        message.textContent = 'Saved and applied.';
       },
-    })),
-  message);
+    },
+    el('label', { className: 'check' }, useTrackers, ' Use WebTorrent trackers'),
+    el('label', { for: 'settings-trackers', text: 'Trackers (one wss:// address per line)' }),
+    trackers,
+    el(
+      'label',
+      { className: 'check' },
+      useLocal,
+      localTracker ? ` Also use this server’s tracker (${localTracker})` : ' Also use the tracker of the server this page came from, when it has one',
+    ),
+    el('label', { className: 'check' }, useNostr, ' Use Nostr relays'),
+    el('label', { for: 'settings-relays', text: 'Relays (one wss:// address per line)' }),
+    relays,
+    el('label', { for: 'settings-ice', text: 'ICE servers: “stun:host:port” or “turn:host:port username credential”, one per line (none needed on a LAN)' }),
+    ice,
+    el(
+      'div',
+      { className: 'row' },
+      el('button', { type: 'submit', className: 'primary', id: 'settings-save', text: 'Save' }),
+      el('button', {
+        type: 'button',
+        className: 'ghost',
+        text: 'Restore defaults',
+        onclick: () => {
+          trackers.value = DEFAULT_SETTINGS.trackers.join('\n');
+          relays.value = DEFAULT_SETTINGS.relays.join('\n');
+          ice.value = formatIceServers(DEFAULT_SETTINGS.iceServers);
+        },
+      }),
+    ),
+    message,
+  );
 
   const network = el('details', { id: 'settings', className: 'card', open: true }, el('summary', { text: 'Network settings' }), form);
   return { element: el('div', {}, preferencesForm({ preferences, requestNotifications, onSavePreferences }), network, backupForm({ backup })) };

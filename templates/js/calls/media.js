@@ -77,7 +77,6 @@ export async function openScreen() {
 export async function listDevices() {
   if (!navigator.mediaDevices?.enumerateDevices) return { microphones: [], cameras: [] };
   const devices = await navigator.mediaDevices.enumerateDevices();
-  const named = (kind, fallback) => devices.filter((d) => d.kind === kind)
-    .map((d, i) => ({ deviceId: d.deviceId, label: d.label || `${fallback} ${i + 1}` }));
+  const named = (kind, fallback) => devices.filter((d) => d.kind === kind).map((d, i) => ({ deviceId: d.deviceId, label: d.label || `${fallback} ${i + 1}` }));
   return { microphones: named('audioinput', 'Microphone'), cameras: named('videoinput', 'Camera') };
 }

@@ -35,8 +35,9 @@ export function createBacklog({ cryptoClient, identity, sessions, conversations,
     const held = conv.recent.filter((key) => theirs.has(key) && keySender(key) === identity.fingerprint);
     if (held.length) await outbox.acked(fingerprint, held);
     // Our own pending messages go through the outbox; the rest is forwarded.
-    const missing = conv.recent.slice(-SYNC_WINDOW).filter((key) => !theirs.has(key) && keySender(key) !== fingerprint
-      && !(keySender(key) === identity.fingerprint && outbox.has(keyId(key))));
+    const missing = conv.recent
+      .slice(-SYNC_WINDOW)
+      .filter((key) => !theirs.has(key) && keySender(key) !== fingerprint && !(keySender(key) === identity.fingerprint && outbox.has(keyId(key))));
     for (const key of missing) {
       const link = sessions.linkTo(fingerprint);
       const envelope = await history.envelope(key);

@@ -89,7 +89,9 @@ export function createContacts({ cryptoClient, store, network, sessions, identit
       throw Object.assign(new Error('This contact is already in your list.'), { code: 'duplicate' });
     }
     const friend = {
-      fingerprint, bits, spki,
+      fingerprint,
+      bits,
+      spki,
       nickname: nickname.trim().slice(0, 100),
       roomPassword,
       addedAt: Date.now(),
@@ -109,7 +111,11 @@ export function createContacts({ cryptoClient, store, network, sessions, identit
     friend.conversationId = await cryptoClient.pairConversationId(spki);
     friends.set(fingerprint, friend);
     await chat.ensureConversation({
-      id: friend.conversationId, kind: 'pair', ref: fingerprint, title: title(friend), members: [{ fingerprint, spki }],
+      id: friend.conversationId,
+      kind: 'pair',
+      ref: fingerprint,
+      title: title(friend),
+      members: [{ fingerprint, spki }],
     });
     if (persist) await save();
     onChange?.({ friend: fingerprint, added: true });
@@ -160,7 +166,10 @@ export function createContacts({ cryptoClient, store, network, sessions, identit
       const old = friends.get(fingerprint);
       if (!old) return null;
       const next = await add({
-        keyText, nickname: old.nickname, roomPassword: old.roomPassword, verified: false,
+        keyText,
+        nickname: old.nickname,
+        roomPassword: old.roomPassword,
+        verified: false,
         keyChangedFrom: old.verified || old.keyChangedFrom ? { fingerprint: old.fingerprint, at: Date.now() } : null,
       });
       leave(old);
@@ -182,15 +191,16 @@ export function createContacts({ cryptoClient, store, network, sessions, identit
       return link.ping();
     },
     /** Room cycling: one candidate per contact. */
-    roomCandidates: () => [...friends.values()].map((friend) => ({
-      key: `friend:${friend.fingerprint}`,
-      joined: !!friend.room || (!!friend.joining && !!friend.wanted),
-      lastActive: friend.lastActive,
-      conversationId: friend.conversationId,
-      fingerprints: [friend.fingerprint],
-      join: () => join(friend),
-      leave: () => leave(friend),
-    })),
+    roomCandidates: () =>
+      [...friends.values()].map((friend) => ({
+        key: `friend:${friend.fingerprint}`,
+        joined: !!friend.room || (!!friend.joining && !!friend.wanted),
+        lastActive: friend.lastActive,
+        conversationId: friend.conversationId,
+        fingerprints: [friend.fingerprint],
+        join: () => join(friend),
+        leave: () => leave(friend),
+      })),
     close() {
       stopUp();
       stopDown();

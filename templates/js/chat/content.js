@@ -31,7 +31,10 @@ const isCount = (value, min, max) => Number.isSafeInteger(value) && value >= min
 export function cleanDisplayName(value) {
   if (typeof value !== 'string') return '';
   // Control and bidi-override characters could disguise a name.
-  return value.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '').trim().slice(0, MAX_DISPLAY_NAME);
+  return value
+    .replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, '')
+    .trim()
+    .slice(0, MAX_DISPLAY_NAME);
 }
 
 /** A group descriptor as the creator sends it, or null. */
@@ -106,13 +109,20 @@ export function checkContent(content) {
 /** A one-line summary of message content for lists and notifications. */
 export function preview(content) {
   switch (content?.t) {
-    case 'text': return String(content.body ?? '').slice(0, 120);
-    case 'file': return content.mime?.startsWith('image/') ? '📷 Photo' : `📎 ${String(content.name ?? 'File').slice(0, 80)}`;
-    case 'group-invite': return 'Group invitation';
-    case 'group-update': return 'Group updated';
-    case 'group-leave': return 'Left the group';
-    case 'call': return `📞 ${callSummary(content)}`;
-    default: return '';
+    case 'text':
+      return String(content.body ?? '').slice(0, 120);
+    case 'file':
+      return content.mime?.startsWith('image/') ? '📷 Photo' : `📎 ${String(content.name ?? 'File').slice(0, 80)}`;
+    case 'group-invite':
+      return 'Group invitation';
+    case 'group-update':
+      return 'Group updated';
+    case 'group-leave':
+      return 'Left the group';
+    case 'call':
+      return `📞 ${callSummary(content)}`;
+    default:
+      return '';
   }
 }
 
@@ -125,11 +135,16 @@ export function callSummary(content, mine) {
   const capital = kind[0].toUpperCase() + kind.slice(1);
   const seconds = Math.round((Number(content.durationMs) || 0) / 1000);
   const duration = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
-  if (mine === undefined) return content.outcome === 'ended' ? `${capital} · ${duration}` : `${capital} (${content.outcome === 'declined' ? 'declined' : 'not answered'})`;
+  if (mine === undefined)
+    return content.outcome === 'ended' ? `${capital} · ${duration}` : `${capital} (${content.outcome === 'declined' ? 'declined' : 'not answered'})`;
   switch (content.outcome) {
-    case 'ended': return `${mine ? 'Outgoing' : 'Incoming'} ${kind} · ${duration}`;
-    case 'declined': return mine ? `${capital} declined` : `You declined a ${kind}`;
-    case 'cancelled': return mine ? `${capital} cancelled` : `Missed ${kind}`;
-    default: return mine ? `${capital}, no answer` : `Missed ${kind}`;
+    case 'ended':
+      return `${mine ? 'Outgoing' : 'Incoming'} ${kind} · ${duration}`;
+    case 'declined':
+      return mine ? `${capital} declined` : `You declined a ${kind}`;
+    case 'cancelled':
+      return mine ? `${capital} cancelled` : `Missed ${kind}`;
+    default:
+      return mine ? `${capital}, no answer` : `Missed ${kind}`;
   }
 }

@@ -56,33 +56,32 @@ export function createHistory({ cryptoClient, store, conversations, stateOf }) {
       if (!conv) return [];
       const members = conv.members.map((/** @type {{fingerprint: string}} */ m) => m.fingerprint);
       const records = await store.messages.page(conv.tag, { beforeSeq, limit });
-      const messages = await Promise.all(records.map(async (/** @type {any} */ record) => {
-        try {
-          const [opened, meta] = await Promise.all([
-            cryptoClient.openStored(record.env, record.rcpt),
-            store.open(metaContext(record.id), record.meta),
-          ]);
-          // The store is ours, but a record must still open as what it claims to be.
-          if (opened.conversationId !== conv.id || opened.messageId !== record.id) throw new Error('misplaced record');
-          const content = checkContent(JSON.parse(fromUtf8(opened.content)));
-          if (!content) throw new Error('malformed content');
-          return {
-            id: record.id,
-            seq: record.seq,
-            sender: opened.sender,
-            mine: meta.mine,
-            timestampMs: opened.timestampMs,
-            lamport: opened.lamport,
-            content,
-            state: stateFor(meta, record.id, members),
-            delivered: meta.delivered ?? {},
-            read: meta.read ?? {},
-            readAt: meta.readAt ?? null,
-          };
-        } catch {
-          return { id: record.id, seq: record.seq, broken: true, content: { t: 'text', body: '' } };
-        }
-      }));
+      const messages = await Promise.all(
+        records.map(async (/** @type {any} */ record) => {
+          try {
+            const [opened, meta] = await Promise.all([cryptoClient.openStored(record.env, record.rcpt), store.open(metaContext(record.id), record.meta)]);
+            // The store is ours, but a record must still open as what it claims to be.
+            if (opened.conversationId !== conv.id || opened.messageId !== record.id) throw new Error('misplaced record');
+            const content = checkContent(JSON.parse(fromUtf8(opened.content)));
+            if (!content) throw new Error('malformed content');
+            return {
+              id: record.id,
+              seq: record.seq,
+              sender: opened.sender,
+              mine: meta.mine,
+              timestampMs: opened.timestampMs,
+              lamport: opened.lamport,
+              content,
+              state: stateFor(meta, record.id, members),
+              delivered: meta.delivered ?? {},
+              read: meta.read ?? {},
+              readAt: meta.readAt ?? null,
+            };
+          } catch {
+            return { id: record.id, seq: record.seq, broken: true, content: { t: 'text', body: '' } };
+          }
+        }),
+      );
       return messages.reverse();
     },
 

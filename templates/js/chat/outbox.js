@@ -131,17 +131,29 @@ export function createOutbox({ cryptoClient, store, identity, sessions, conversa
       const seq = conv.nextSeq++;
       /** @type {Entry} */
       const entry = {
-        id: messageId, conv: conv.id, seq,
+        id: messageId,
+        conv: conv.id,
+        seq,
         recipients: Object.fromEntries(conv.members.map((m) => [m.fingerprint, /** @type {DeliveryState} */ ('queued')])),
-        lastSent: new Map(), attempts: new Map(),
+        lastSent: new Map(),
+        attempts: new Map(),
       };
       entries.set(messageId, entry);
       envelopes.set(messageId, envelope);
       const key = messageKey(identity.fingerprint, messageId);
-      await store.messages.add([{
-        place: [conv.tag, seq], key,
-        record: { id: messageId, sender: identity.fingerprint, env: envelope, rcpt: own.receipt, meta: await history.sealMeta(messageId, { mine: true, delivered: {}, read: {} }) },
-      }]);
+      await store.messages.add([
+        {
+          place: [conv.tag, seq],
+          key,
+          record: {
+            id: messageId,
+            sender: identity.fingerprint,
+            env: envelope,
+            rcpt: own.receipt,
+            meta: await history.sealMeta(messageId, { mine: true, delivered: {}, read: {} }),
+          },
+        },
+      ]);
       await saveNow();
       conversations.noteActivity(conv, key, preview(content), timestampMs, false);
       const message = { id: messageId, seq, sender: identity.fingerprint, mine: true, timestampMs, lamport, content, state: 'queued', delivered: {}, read: {} };
@@ -222,7 +234,7 @@ export function createOutbox({ cryptoClient, store, identity, sessions, conversa
     pendingFor: (/** @type {string} */ fingerprint) => [...entries.values()].filter((e) => pending(e.recipients[fingerprint] ?? 'delivered')).length,
     hasPending: () => entries.size > 0,
     forget(/** @type {string} */ conversationId) {
-      for (const [id, entry] of entries) if (entry.conv === conversationId) finish(entry);
+      for (const entry of [...entries.values()]) if (entry.conv === conversationId) finish(entry);
       saveSoon();
     },
     RESEND_TICK_MS,

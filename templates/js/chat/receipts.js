@@ -39,7 +39,10 @@ export function createReceipts({ identity, sessions, conversations, history, out
       const bySender = new Map();
       for (const m of unread) bySender.set(m.sender, [...(bySender.get(m.sender) ?? []), m.id]);
       for (const [fingerprint, ids] of bySender) {
-        sessions.linkTo(fingerprint)?.send('read', utf8(JSON.stringify({ ids }))).catch(() => {});
+        sessions
+          .linkTo(fingerprint)
+          ?.send('read', utf8(JSON.stringify({ ids })))
+          .catch(() => {});
       }
     },
 
@@ -69,7 +72,10 @@ export function createReceipts({ identity, sessions, conversations, history, out
       if (!conv || !preferences().typingIndicators || Date.now() - lastTypingSent < TYPING_SEND_EVERY_MS) return;
       lastTypingSent = Date.now();
       for (const member of conv.members) {
-        sessions.linkTo(member.fingerprint)?.send('typing', utf8(JSON.stringify({ conv: conv.id }))).catch(() => {});
+        sessions
+          .linkTo(member.fingerprint)
+          ?.send('typing', utf8(JSON.stringify({ conv: conv.id })))
+          .catch(() => {});
       }
     },
 

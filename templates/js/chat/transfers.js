@@ -82,9 +82,22 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
   const keyOf = (file) => fileKey(file.owner, file.info.fileId);
   const save = () => {
     clearTimeout(saveTimer);
-    saveTimer = setTimeout(() => store.put(FILES_KEY, [...files.values()].map(({ info, owner, state, conversation, from, mine, requested }) => ({
-      info, owner, state, conversation, from, mine, requested: !!requested,
-    }))), 200);
+    saveTimer = setTimeout(
+      () =>
+        store.put(
+          FILES_KEY,
+          [...files.values()].map(({ info, owner, state, conversation, from, mine, requested }) => ({
+            info,
+            owner,
+            state,
+            conversation,
+            from,
+            mine,
+            requested: !!requested,
+          })),
+        ),
+      200,
+    );
   };
   const changed = (file) => onChange?.({ file: file.info.fileId, owner: file.owner, conversation: file.conversation });
   const chunkKeys = (key) => store.chunks.indexes(key);
@@ -108,11 +121,25 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
       onProgress?.((index + 1) / chunks);
     }
     const info = {
-      fileId, name: file.name.slice(0, 200) || 'file', size: file.size, mime: (file.type || 'application/octet-stream').slice(0, 100),
-      chunkSize: CHUNK_SIZE, chunks, key: toBase64(key), root: await cryptoClient.fileRoot(digests),
+      fileId,
+      name: file.name.slice(0, 200) || 'file',
+      size: file.size,
+      mime: (file.type || 'application/octet-stream').slice(0, 100),
+      chunkSize: CHUNK_SIZE,
+      chunks,
+      key: toBase64(key),
+      root: await cryptoClient.fileRoot(digests),
     };
     const thumb = await thumbnail(file);
-    files.set(fileKey(owner, fileId), { info, owner, have: new Set(Array.from({ length: chunks }, (_, i) => i)), state: 'complete', conversation: conversationId, from: null, mine: true });
+    files.set(fileKey(owner, fileId), {
+      info,
+      owner,
+      have: new Set(Array.from({ length: chunks }, (_, i) => i)),
+      state: 'complete',
+      conversation: conversationId,
+      from: null,
+      mine: true,
+    });
     save();
     return chat.send(conversationId, { t: 'file', ...info, thumb: thumb?.data ?? null, width: thumb?.width, height: thumb?.height });
   }
@@ -196,7 +223,11 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
     try {
       // Authenticated with the file key: a chunk altered or moved fails here.
       plaintext = await cryptoClient.openChunk({
-        key: fromBase64(file.info.key), fileId: fromHex(file.info.fileId), index, last: index === file.info.chunks - 1, ciphertext: chunk.sealed.slice(),
+        key: fromBase64(file.info.key),
+        fileId: fromHex(file.info.fileId),
+        index,
+        last: index === file.info.chunks - 1,
+        ciphertext: chunk.sealed.slice(),
       });
     } catch {
       file.error = 'a chunk did not authenticate; asking again';
@@ -248,7 +279,11 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
     const sealed = await store.chunks.get(keyOf(file), index);
     if (!sealed) throw transferError('a chunk is missing', 'missing-chunk');
     return cryptoClient.openChunk({
-      key: fromBase64(file.info.key), fileId: fromHex(file.info.fileId), index, last: index === file.info.chunks - 1, ciphertext: sealed,
+      key: fromBase64(file.info.key),
+      fileId: fromHex(file.info.fileId),
+      index,
+      last: index === file.info.chunks - 1,
+      ciphertext: sealed,
     });
   }
 
@@ -307,7 +342,11 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
       const file = files.get(fileKey(owner, fileId));
       if (!file) return null;
       return {
-        state: file.state, received: file.have.size, chunks: file.info.chunks, error: file.error ?? null, mine: !!file.mine,
+        state: file.state,
+        received: file.have.size,
+        chunks: file.info.chunks,
+        error: file.error ?? null,
+        mine: !!file.mine,
         needsRequest: !wanted(file) && file.state !== 'complete',
       };
     },

@@ -106,8 +106,9 @@ export function createCryptoClient(integrity) {
 
     // ---- envelopes ----
     /** @returns {Promise<{envelope: Uint8Array, messageId: string}>} */
-    sealEnvelope: (/** @type {{recipients: Uint8Array[], conversationId: Uint8Array, timestampMs: number, lamport: number, content: Uint8Array, messageId?: Uint8Array}} */ args) =>
-      call('envelope.seal', args),
+    sealEnvelope: (
+      /** @type {{recipients: Uint8Array[], conversationId: Uint8Array, timestampMs: number, lamport: number, content: Uint8Array, messageId?: Uint8Array}} */ args,
+    ) => call('envelope.seal', args),
     /** @returns {Promise<OpenedEnvelope>} */
     openEnvelope: (/** @type {Uint8Array} */ envelope, /** @type {Uint8Array} */ senderSpki) => call('envelope.open', { envelope, senderSpki }),
     /** @returns {Promise<EnvelopeHeader & {content: Uint8Array}>} */
@@ -176,8 +177,7 @@ export function createCryptoClient(integrity) {
     channelSeal: (/** @type {number} */ channelId, /** @type {Uint8Array} */ plaintext) =>
       call('channel.seal', { channelId, plaintext }, { transfer: [plaintext.buffer] }),
     /** Opens the next frame (in arrival order); the buffer moves. @returns {Promise<Uint8Array>} */
-    channelOpen: (/** @type {number} */ channelId, /** @type {Uint8Array} */ frame) =>
-      call('channel.open', { channelId, frame }, { transfer: [frame.buffer] }),
+    channelOpen: (/** @type {number} */ channelId, /** @type {Uint8Array} */ frame) => call('channel.open', { channelId, frame }, { transfer: [frame.buffer] }),
 
     // ---- Nostr ----
     /** Signs an event with this page load's throw-away key. @returns {Promise<{id: string, pubkey: string, sig: string}>} */

@@ -39,7 +39,10 @@ function isSocketUrl(text) {
 export function parseUrls(text, what) {
   const urls = [];
   const errors = [];
-  for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     if (isSocketUrl(line)) {
       if (!urls.includes(line)) urls.push(line);
     } else {
@@ -56,7 +59,10 @@ export function parseUrls(text, what) {
 export function parseIceServers(text) {
   const servers = [];
   const errors = [];
-  for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const [url, username, credential, ...extra] = line.split(/\s+/);
     if (extra.length || !/^(stun|turns?):[^\s]+$/.test(url)) {
       errors.push(`ICE server: “${line}” should be “stun:host:port” or “turn:host:port username credential”`);
@@ -72,9 +78,7 @@ export function parseIceServers(text) {
 }
 
 export function formatIceServers(servers) {
-  return servers
-    .map((s) => [s.urls[0], s.username, s.credential].filter(Boolean).join(' '))
-    .join('\n');
+  return servers.map((s) => [s.urls[0], s.username, s.credential].filter(Boolean).join(' ')).join('\n');
 }
 
 export async function loadSettings(store) {

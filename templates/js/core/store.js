@@ -71,7 +71,8 @@ export async function openStore(cryptoClient, name) {
   const db = await request(opening);
   const recordContext = (/** @type {string} */ key) => `records/${key}`;
   /** Seals a JSON value for `where`. */
-  const seal = async (/** @type {string} */ where, /** @type {unknown} */ value) => cryptoClient.vaultSeal(where, utf8(JSON.stringify(value)), { transfer: true });
+  const seal = async (/** @type {string} */ where, /** @type {unknown} */ value) =>
+    cryptoClient.vaultSeal(where, utf8(JSON.stringify(value)), { transfer: true });
   /** Opens a JSON value sealed for `where`. */
   const open = async (/** @type {string} */ where, /** @type {Uint8Array} */ sealed) => JSON.parse(fromUtf8(await cryptoClient.vaultOpen(where, sealed)));
 
@@ -82,7 +83,8 @@ export async function openStore(cryptoClient, name) {
     await done(tx);
   }
   const readOnly = (/** @type {string} */ name) => db.transaction(name, 'readonly').objectStore(name);
-  const messageRange = (/** @type {string} */ tag, lower = 0, upper = Infinity, upperOpen = false) => IDBKeyRange.bound([tag, lower], [tag, upper], false, upperOpen);
+  const messageRange = (/** @type {string} */ tag, lower = 0, upper = Infinity, upperOpen = false) =>
+    IDBKeyRange.bound([tag, lower], [tag, upper], false, upperOpen);
   const chunkRange = (/** @type {string} */ fileKey) => IDBKeyRange.bound([fileKey, 0], [fileKey, Infinity]);
 
   return {

@@ -102,13 +102,21 @@ export function channelOpen(channel, timeoutMs) {
   if (channel.readyState === 'open') return Promise.resolve(channel);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(peerError('data channel did not open in time')), timeoutMs);
-    channel.addEventListener('open', () => {
-      clearTimeout(timer);
-      resolve(channel);
-    }, { once: true });
-    channel.addEventListener('close', () => {
-      clearTimeout(timer);
-      reject(peerError('data channel closed before opening'));
-    }, { once: true });
+    channel.addEventListener(
+      'open',
+      () => {
+        clearTimeout(timer);
+        resolve(channel);
+      },
+      { once: true },
+    );
+    channel.addEventListener(
+      'close',
+      () => {
+        clearTimeout(timer);
+        reject(peerError('data channel closed before opening'));
+      },
+      { once: true },
+    );
   });
 }

@@ -75,8 +75,7 @@ export function createRoom(options) {
   const fresh = (message) => Number.isFinite(message?.at) && Math.abs(Date.now() - message.at) <= SIGNAL_MAX_AGE_MS;
   const connecting = () => [...connections.values()].filter((c) => c.link.state !== 'ready' && c.link.state !== 'closed').length;
 
-  const readyFingerprints = () =>
-    new Set([...connections.values()].filter((c) => c.link.state === 'ready').map((c) => c.link.peer.fingerprint));
+  const readyFingerprints = () => new Set([...connections.values()].filter((c) => c.link.state === 'ready').map((c) => c.link.peer.fingerprint));
 
   function missingPeers() {
     const present = readyFingerprints();
@@ -241,9 +240,7 @@ export function createRoom(options) {
 
     /** Authenticated peers: [{fingerprint, spki, instance, sessionId, peerId, link}]. */
     peers() {
-      return [...connections.values()]
-        .filter((c) => c.link.state === 'ready')
-        .map((c) => ({ ...c.link.peer, peerId: c.peerId, via: c.via, link: c.link }));
+      return [...connections.values()].filter((c) => c.link.state === 'ready').map((c) => ({ ...c.link.peer, peerId: c.peerId, via: c.via, link: c.link }));
     },
 
     /** Connections in any state, for status displays. */

@@ -31,7 +31,10 @@ function createRinger() {
   function burst() {
     try {
       context ??= new AudioContext();
-      for (const [offset, frequency] of [[0, 440], [0.4, 480]]) {
+      for (const [offset, frequency] of [
+        [0, 440],
+        [0.4, 480],
+      ]) {
         const oscillator = context.createOscillator();
         const gain = context.createGain();
         const at = context.currentTime + offset;
@@ -78,7 +81,12 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
   const camPicker = el('select', { className: 'call-cam', 'aria-label': 'Camera', onchange: () => calls.useDevice('video', camPicker.value) });
   const current = () => calls.current();
   const acceptButton = el('button', { type: 'button', className: 'primary call-accept', onclick: () => calls.accept({ video: current()?.video }) });
-  const acceptAudioButton = el('button', { type: 'button', className: 'call-accept-audio', text: 'Accept without video', onclick: () => calls.accept({ video: false }) });
+  const acceptAudioButton = el('button', {
+    type: 'button',
+    className: 'call-accept-audio',
+    text: 'Accept without video',
+    onclick: () => calls.accept({ video: false }),
+  });
   const declineButton = el('button', { type: 'button', className: 'danger call-decline', text: 'Decline', onclick: () => calls.decline() });
   replaceChildren(incoming, acceptButton, acceptAudioButton, declineButton);
   const muteButton = el('button', { type: 'button', className: 'call-mute', onclick: () => calls.setMuted(!current()?.muted) });
@@ -87,8 +95,16 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
   const hangupButton = el('button', { type: 'button', className: 'danger call-hangup', onclick: () => calls.hangup() });
   const closeButton = el('button', { type: 'button', className: 'call-close', text: 'Close', hidden: true, onclick: () => hide() });
   replaceChildren(controls, muteButton, cameraButton, shareButton, micPicker, camPicker, hangupButton, closeButton);
-  const root = el('section', { id: 'call', className: 'call-screen', hidden: true, 'aria-label': 'Call' },
-    el('header', {}, title, status), e2e, warnings, incoming, grid, controls);
+  const root = el(
+    'section',
+    { id: 'call', className: 'call-screen', hidden: true, 'aria-label': 'Call' },
+    el('header', {}, title, status),
+    e2e,
+    warnings,
+    incoming,
+    grid,
+    controls,
+  );
   parent.append(root);
 
   const nameOf = (fingerprint) => {
@@ -163,9 +179,13 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
     e2e.textContent = `🔒 End-to-end encrypted. Sound and video go directly to each participant (DTLS-SRTP) over a connection whose keys your identities authenticated; no server sees them. ${safety.text ? `Safety numbers — ${safety.text}. ` : ''}Group calls: up to ${MAX_PARTICIPANTS} people.`;
     showSafety(call);
     const shown = [...new Set(call.warnings)];
-    if (warnings.dataset.count !== String(shown.length)) { // a live region: announce only what is new
+    if (warnings.dataset.count !== String(shown.length)) {
+      // a live region: announce only what is new
       warnings.dataset.count = String(shown.length);
-      replaceChildren(warnings, shown.map((w) => el('li', { text: w })));
+      replaceChildren(
+        warnings,
+        shown.map((w) => el('li', { text: w })),
+      );
     }
 
     if (waitingForUs) ringer.start();
@@ -213,7 +233,10 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
     const order = [...keep].join('|');
     if (grid.dataset.order !== order) {
       grid.dataset.order = order;
-      replaceChildren(grid, [...keep].map((key) => tiles.get(key).figure));
+      replaceChildren(
+        grid,
+        [...keep].map((key) => tiles.get(key).figure),
+      );
     }
 
     // Controls are updated in place (never rebuilt), so focus stays put.

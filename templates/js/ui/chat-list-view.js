@@ -9,29 +9,41 @@ export function createChatList({ chat, contacts: friends, groups }, { onOpen }) 
   const groupName = el('input', { id: 'group-name', placeholder: 'Group name', maxLength: 100 });
   const picker = el('div', { className: 'group-picker', id: 'group-members' });
   const groupError = el('p', { className: 'error', id: 'group-error', role: 'alert', hidden: true });
-  const groupForm = el('details', { className: 'new-group', id: 'new-group' },
+  const groupForm = el(
+    'details',
+    { className: 'new-group', id: 'new-group' },
     el('summary', { text: 'New group' }),
-    el('form', {
-      onsubmit: async (event) => {
-        event.preventDefault();
-        groupError.hidden = true;
-        const members = [...picker.querySelectorAll('input:checked')].map((input) => input.value);
-        try {
-          const group = await groups.create(groupName.value, members);
-          groupName.value = '';
-          groupForm.open = false;
-          onOpen(group.conversationId);
-        } catch (error) {
-          groupError.textContent = error.message;
-          groupError.hidden = false;
-        }
+    el(
+      'form',
+      {
+        onsubmit: async (event) => {
+          event.preventDefault();
+          groupError.hidden = true;
+          const members = [...picker.querySelectorAll('input:checked')].map((input) => input.value);
+          try {
+            const group = await groups.create(groupName.value, members);
+            groupName.value = '';
+            groupForm.open = false;
+            onOpen(group.conversationId);
+          } catch (error) {
+            groupError.textContent = error.message;
+            groupError.hidden = false;
+          }
+        },
       },
-    }, groupName, picker, el('button', { type: 'submit', className: 'primary', id: 'create-group', text: 'Create group' }), groupError));
+      groupName,
+      picker,
+      el('button', { type: 'submit', className: 'primary', id: 'create-group', text: 'Create group' }),
+      groupError,
+    ),
+  );
   groupForm.addEventListener('toggle', renderPicker);
 
   function renderPicker() {
-    replaceChildren(picker, friends.list().map((f) => el('label', { className: 'check' },
-      el('input', { type: 'checkbox', value: f.fingerprint }), ` ${friends.title(f)}`)));
+    replaceChildren(
+      picker,
+      friends.list().map((f) => el('label', { className: 'check' }, el('input', { type: 'checkbox', value: f.fingerprint }), ` ${friends.title(f)}`)),
+    );
   }
 
   function item(conv) {
@@ -40,18 +52,31 @@ export function createChatList({ chat, contacts: friends, groups }, { onOpen }) 
     if (conv.kind === 'pair' && !friend) return null;
     if (conv.kind === 'group' && !group) return null;
     const online = friend ? friend.status === 'online' : groups.onlineMembers(group.id).length > 0;
-    return el('li', {
-      className: `chat-item ${online ? 'online' : ''}`, 'data-conversation': conv.id, tabIndex: 0,
-      onclick: () => onOpen(conv.id),
-      onkeydown: (event) => event.key === 'Enter' && onOpen(conv.id),
-    },
-    el('span', { className: 'dot', 'aria-hidden': 'true' }),
-    el('div', { className: 'chat-text' },
-      el('strong', {}, conv.title, friend?.verified ? el('span', { className: 'verified', title: 'Verified', text: ' ✓' }) : null,
-        friend?.keyChangedFrom ? el('span', { className: 'warn', title: 'Key changed', text: ' ⚠' }) : null,
-        group ? el('span', { className: 'hint', text: ` (${group.members.length})` }) : null),
-      el('span', { className: 'preview', text: conv.lastPreview || (friend ? (online ? 'online' : 'offline') : 'group') })),
-    conv.unread ? el('span', { className: 'unread', text: String(conv.unread) }) : null);
+    return el(
+      'li',
+      {
+        className: `chat-item ${online ? 'online' : ''}`,
+        'data-conversation': conv.id,
+        tabIndex: 0,
+        onclick: () => onOpen(conv.id),
+        onkeydown: (event) => event.key === 'Enter' && onOpen(conv.id),
+      },
+      el('span', { className: 'dot', 'aria-hidden': 'true' }),
+      el(
+        'div',
+        { className: 'chat-text' },
+        el(
+          'strong',
+          {},
+          conv.title,
+          friend?.verified ? el('span', { className: 'verified', title: 'Verified', text: ' ✓' }) : null,
+          friend?.keyChangedFrom ? el('span', { className: 'warn', title: 'Key changed', text: ' ⚠' }) : null,
+          group ? el('span', { className: 'hint', text: ` (${group.members.length})` }) : null,
+        ),
+        el('span', { className: 'preview', text: conv.lastPreview || (friend ? (online ? 'online' : 'offline') : 'group') }),
+      ),
+      conv.unread ? el('span', { className: 'unread', text: String(conv.unread) }) : null,
+    );
   }
 
   function render() {

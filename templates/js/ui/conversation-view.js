@@ -136,7 +136,10 @@ export function createConversationView(conversationId, services, { onClose, onFo
   function markRead() {
     chat.setVisible(conversationId, visible());
     if (!visible()) return;
-    chat.markRead(conversationId, [...loaded.values()].map((x) => x.message));
+    chat.markRead(
+      conversationId,
+      [...loaded.values()].map((x) => x.message),
+    );
   }
 
   function renderHeader() {
@@ -160,39 +163,66 @@ export function createConversationView(conversationId, services, { onClose, onFo
   async function renderVerify() {
     const number = await friends.safetyNumber(friend.fingerprint);
     const check = el('input', {
-      type: 'checkbox', className: 'verified-check', checked: friend.verified,
+      type: 'checkbox',
+      className: 'verified-check',
+      checked: friend.verified,
       onchange: async () => {
         await friends.setVerified(friend.fingerprint, check.checked);
         renderHeader();
       },
     });
-    replaceChildren(verifyPanel,
-      el('p', { text: `Compare this safety number with ${friends.title(friend)}, in person or on a call. If it is the same on both screens, nobody is in the middle.` }),
+    replaceChildren(
+      verifyPanel,
+      el('p', {
+        text: `Compare this safety number with ${friends.title(friend)}, in person or on a call. If it is the same on both screens, nobody is in the middle.`,
+      }),
       el('p', { className: 'safety-number', text: number }),
       el('p', { className: 'hint', text: `Their fingerprint: ${friend.fingerprint.match(/.{4}/g).join(' ')}` }),
-      el('label', { className: 'check' }, check, ' I compared it: mark as verified'));
+      el('label', { className: 'check' }, check, ' I compared it: mark as verified'),
+    );
   }
 
   function renderMembers() {
     const creator = groups.isCreator(group.id);
     const online = new Set(groups.onlineMembers(group.id));
     const candidates = friends.list().filter((f) => !group.members.some((m) => m.fingerprint === f.fingerprint));
-    const picker = el('select', { className: 'add-member-select' },
+    const picker = el(
+      'select',
+      { className: 'add-member-select' },
       el('option', { value: '', text: 'Add a contact…' }),
-      candidates.map((f) => el('option', { value: f.fingerprint, text: friends.title(f) })));
-    replaceChildren(membersPanel,
-      el('ul', { className: 'members' }, group.members.map((m) => el('li', { 'data-member': m.fingerprint },
-        el('span', { className: `dot ${online.has(m.fingerprint) || m.fingerprint === identity.fingerprint ? 'on' : ''}` }),
-        el('span', { text: names(m.fingerprint) }),
-        m.fingerprint === group.creator ? el('span', { className: 'hint', text: ' (creator)' }) : null,
-        creator && m.fingerprint !== identity.fingerprint
-          ? el('button', { type: 'button', className: 'ghost danger', text: 'Remove', onclick: () => groups.removeMember(group.id, m.fingerprint) })
-          : null))),
+      candidates.map((f) => el('option', { value: f.fingerprint, text: friends.title(f) })),
+    );
+    replaceChildren(
+      membersPanel,
+      el(
+        'ul',
+        { className: 'members' },
+        group.members.map((m) =>
+          el(
+            'li',
+            { 'data-member': m.fingerprint },
+            el('span', { className: `dot ${online.has(m.fingerprint) || m.fingerprint === identity.fingerprint ? 'on' : ''}` }),
+            el('span', { text: names(m.fingerprint) }),
+            m.fingerprint === group.creator ? el('span', { className: 'hint', text: ' (creator)' }) : null,
+            creator && m.fingerprint !== identity.fingerprint
+              ? el('button', { type: 'button', className: 'ghost danger', text: 'Remove', onclick: () => groups.removeMember(group.id, m.fingerprint) })
+              : null,
+          ),
+        ),
+      ),
       creator && candidates.length
-        ? el('div', { className: 'row' }, picker, el('button', { type: 'button', className: 'ghost', text: 'Add', onclick: () => picker.value && groups.addMember(group.id, picker.value) }))
+        ? el(
+            'div',
+            { className: 'row' },
+            picker,
+            el('button', { type: 'button', className: 'ghost', text: 'Add', onclick: () => picker.value && groups.addMember(group.id, picker.value) }),
+          )
         : null,
       el('p', { className: 'hint', text: 'Everyone connects to everyone (a full mesh): groups hold at most 12 members.' }),
-      group.removed ? null : el('button', { type: 'button', className: 'ghost danger leave-group', text: 'Leave group', onclick: () => groups.leave(group.id) }));
+      group.removed
+        ? null
+        : el('button', { type: 'button', className: 'ghost danger leave-group', text: 'Leave group', onclick: () => groups.leave(group.id) }),
+    );
   }
 
   function callButton(video) {
@@ -214,14 +244,20 @@ export function createConversationView(conversationId, services, { onClose, onFo
   }
 
   const verifyButton = el('button', {
-    type: 'button', className: 'ghost verify-button', text: 'Verify', hidden: !friend,
+    type: 'button',
+    className: 'ghost verify-button',
+    text: 'Verify',
+    hidden: !friend,
     onclick: async () => {
       verifyPanel.hidden = !verifyPanel.hidden;
       if (!verifyPanel.hidden) await renderVerify();
     },
   });
   const membersButton = el('button', {
-    type: 'button', className: 'ghost members-button', text: 'Members', hidden: !group,
+    type: 'button',
+    className: 'ghost members-button',
+    text: 'Members',
+    hidden: !group,
     onclick: () => {
       membersPanel.hidden = !membersPanel.hidden;
       if (!membersPanel.hidden) renderMembers();
@@ -277,31 +313,63 @@ export function createConversationView(conversationId, services, { onClose, onFo
     if (scroller.scrollTop < 80) loadOlder();
   });
 
-  const element = el('section', {
-    className: 'conversation', 'data-conversation': conversationId, 'data-kind': conv.kind,
-    ondragover: (event) => event.preventDefault(),
-    ondrop: (event) => {
-      event.preventDefault();
-      attachFiles([...(event.dataTransfer?.files ?? [])]);
+  const element = el(
+    'section',
+    {
+      className: 'conversation',
+      'data-conversation': conversationId,
+      'data-kind': conv.kind,
+      ondragover: (event) => event.preventDefault(),
+      ondrop: (event) => {
+        event.preventDefault();
+        attachFiles([...(event.dataTransfer?.files ?? [])]);
+      },
+      onfocusin: () => onFocus?.(conversationId),
     },
-    onfocusin: () => onFocus?.(conversationId),
-  },
-  el('header', { className: 'conv-header' },
-    el('div', { className: 'who' }, el('h2', { text: conv.title }), status),
-    callButton(false), callButton(true), verifyButton, membersButton,
-    el('button', { type: 'button', className: 'ghost close-conversation', 'aria-label': 'Close conversation', text: '✕', onclick: () => onClose(conversationId) })),
-  warning, verifyPanel, membersPanel, scroller, typingLine,
-  el('form', {
-    className: 'composer',
-    onsubmit: (event) => {
-      event.preventDefault();
-      sendText();
-    },
-  },
-  el('button', { type: 'button', className: 'ghost attach', title: 'Attach files or images', 'aria-label': 'Attach files or images', text: 'Attach', onclick: () => fileInput.click() }),
-  fileInput, textarea,
-  el('button', { type: 'submit', className: 'primary send', text: 'Send' })),
-  composeError);
+    el(
+      'header',
+      { className: 'conv-header' },
+      el('div', { className: 'who' }, el('h2', { text: conv.title }), status),
+      callButton(false),
+      callButton(true),
+      verifyButton,
+      membersButton,
+      el('button', {
+        type: 'button',
+        className: 'ghost close-conversation',
+        'aria-label': 'Close conversation',
+        text: '✕',
+        onclick: () => onClose(conversationId),
+      }),
+    ),
+    warning,
+    verifyPanel,
+    membersPanel,
+    scroller,
+    typingLine,
+    el(
+      'form',
+      {
+        className: 'composer',
+        onsubmit: (event) => {
+          event.preventDefault();
+          sendText();
+        },
+      },
+      el('button', {
+        type: 'button',
+        className: 'ghost attach',
+        title: 'Attach files or images',
+        'aria-label': 'Attach files or images',
+        text: 'Attach',
+        onclick: () => fileInput.click(),
+      }),
+      fileInput,
+      textarea,
+      el('button', { type: 'submit', className: 'primary send', text: 'Send' }),
+    ),
+    composeError,
+  );
 
   renderHeader();
   loadOlder().then(() => {

@@ -25,14 +25,22 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
   const contacts = createContactsView({ friends, groups: services.groups, pendingKey, onChat: (fp) => openConversation(friends.get(fp).conversationId) });
   const status = createStatusView({ network: services.network });
   const settings = createSettingsView({
-    settings: services.settings, preferences: services.preferences(), localTracker: services.localTracker,
-    requestNotifications: services.requestNotifications, backup: services.backup,
-    onSave: onSaveSettings, onSavePreferences,
-  });
-  const identity = el('section', { className: 'card', id: 'identity-view' }, identityPanel(services.identity, {
+    settings: services.settings,
     preferences: services.preferences(),
-    onSaveDisplayName: (displayName) => onSavePreferences({ ...services.preferences(), displayName }),
-  }));
+    localTracker: services.localTracker,
+    requestNotifications: services.requestNotifications,
+    backup: services.backup,
+    onSave: onSaveSettings,
+    onSavePreferences,
+  });
+  const identity = el(
+    'section',
+    { className: 'card', id: 'identity-view' },
+    identityPanel(services.identity, {
+      preferences: services.preferences(),
+      onSaveDisplayName: (displayName) => onSavePreferences({ ...services.preferences(), displayName }),
+    }),
+  );
 
   const views = {
     chats: el('section', { className: 'view chats', id: 'view-chats' }, chatList.element, panes),
@@ -42,9 +50,20 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
     identity: el('section', { className: 'view', id: 'view-identity' }, identity),
   };
   const labels = { chats: 'Chats', contacts: 'Contacts', network: 'Network', settings: 'Settings', identity: 'My identity' };
-  const nav = el('nav', { className: 'tabs', 'aria-label': 'Sections' }, Object.keys(views).map((name) => el('button', {
-    type: 'button', id: `nav-${name}`, className: 'tab', 'data-view': name, text: labels[name], onclick: () => show(name),
-  })));
+  const nav = el(
+    'nav',
+    { className: 'tabs', 'aria-label': 'Sections' },
+    Object.keys(views).map((name) =>
+      el('button', {
+        type: 'button',
+        id: `nav-${name}`,
+        className: 'tab',
+        'data-view': name,
+        text: labels[name],
+        onclick: () => show(name),
+      }),
+    ),
+  );
 
   function show(name) {
     for (const [key, view] of Object.entries(views)) view.hidden = key !== name;
@@ -63,7 +82,10 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
       if (open.length >= MAX_OPEN) closeConversation(open[0].id);
     }
     open.push(view);
-    replaceChildren(panes, open.map((v) => v.element));
+    replaceChildren(
+      panes,
+      open.map((v) => v.element),
+    );
     view.focus();
     roomsChanged();
     chatList.render();
@@ -75,13 +97,24 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
     if (!view) return;
     view.close();
     open.splice(open.indexOf(view), 1);
-    replaceChildren(panes, open.map((v) => v.element));
+    replaceChildren(
+      panes,
+      open.map((v) => v.element),
+    );
     roomsChanged();
   }
 
-  const bar = el('div', { className: 'session-bar' },
-    el('span', {}, 'Logged in · fingerprint ', el('strong', { id: 'session-fingerprint', className: 'fingerprint', text: services.identity.fingerprint.slice(0, 16) })),
-    el('button', { type: 'button', id: 'logout-button', className: 'secondary', text: 'Log out', onclick: onLogout }));
+  const bar = el(
+    'div',
+    { className: 'session-bar' },
+    el(
+      'span',
+      {},
+      'Logged in · fingerprint ',
+      el('strong', { id: 'session-fingerprint', className: 'fingerprint', text: services.identity.fingerprint.slice(0, 16) }),
+    ),
+    el('button', { type: 'button', id: 'logout-button', className: 'secondary', text: 'Log out', onclick: onLogout }),
+  );
   replaceChildren(root, bar, nav, ...Object.values(views));
   show(friends.list().length ? 'chats' : 'identity');
   if (pendingKey) show('contacts');

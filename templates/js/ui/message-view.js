@@ -53,36 +53,66 @@ function fileBody(message, { transfers, openFile, fullImage }) {
   } else if (isImage && content.thumb?.startsWith('data:image/jpeg;base64,')) {
     node.append(el('img', { className: 'thumb', src: content.thumb, alt: content.name, width: content.width, height: content.height }));
   }
-  node.append(el('div', { className: 'file-name' }, el('span', { text: isImage ? '📷 ' : '📎 ' }), el('span', { text: content.name }), el('span', { className: 'hint', text: ` · ${formatSize(content.size)}` })));
+  node.append(
+    el(
+      'div',
+      { className: 'file-name' },
+      el('span', { text: isImage ? '📷 ' : '📎 ' }),
+      el('span', { text: content.name }),
+      el('span', { className: 'hint', text: ` · ${formatSize(content.size)}` }),
+    ),
+  );
   if (status?.needsRequest) {
-    node.append(el('button', {
-      type: 'button', className: 'ghost', text: 'Download', 'data-download-file': content.fileId,
-      onclick: () => transfers.request(message.sender, content.fileId),
-    }));
+    node.append(
+      el('button', {
+        type: 'button',
+        className: 'ghost',
+        text: 'Download',
+        'data-download-file': content.fileId,
+        onclick: () => transfers.request(message.sender, content.fileId),
+      }),
+    );
     node.append(el('span', { className: 'hint transfer-state', text: ' large files download when you ask' }));
   } else if (status && status.state !== 'complete') {
     node.append(el('progress', { className: 'transfer', max: status.chunks, value: status.received, 'data-file': content.fileId }));
-    node.append(el('span', { className: 'hint transfer-state', text: status.error ?? (status.state === 'waiting' ? 'waiting for the sender to be online' : status.state) }));
+    node.append(
+      el('span', {
+        className: 'hint transfer-state',
+        text: status.error ?? (status.state === 'waiting' ? 'waiting for the sender to be online' : status.state),
+      }),
+    );
   }
   if (status?.state === 'complete') {
-    if (!full) node.append(el('button', { type: 'button', className: 'ghost', text: isImage ? 'Open' : 'Save', 'data-open-file': content.fileId, onclick: () => openFile(message) }));
+    if (!full)
+      node.append(
+        el('button', {
+          type: 'button',
+          className: 'ghost',
+          text: isImage ? 'Open' : 'Save',
+          'data-open-file': content.fileId,
+          onclick: () => openFile(message),
+        }),
+      );
   }
   return node;
 }
 
 function systemText(content, names) {
   switch (content.t) {
-    case 'group-invite': return `invited you to the group “${content.group?.name ?? ''}”`;
-    case 'group-update': return `updated the group: ${content.group.members.map((m) => names(m.fingerprint)).join(', ')}`;
-    case 'group-leave': return 'left the group';
-    default: return 'sent something this version cannot show';
+    case 'group-invite':
+      return `invited you to the group “${content.group?.name ?? ''}”`;
+    case 'group-update':
+      return `updated the group: ${content.group.members.map((m) => names(m.fingerprint)).join(', ')}`;
+    case 'group-leave':
+      return 'left the group';
+    default:
+      return 'sent something this version cannot show';
   }
 }
 
 /** What stands in for a message whose content cannot be drawn. */
 export function unshowableView(message) {
-  return el('li', { className: 'message broken', 'data-seq': message.seq },
-    el('p', { className: 'body hint', text: 'This message could not be shown.' }));
+  return el('li', { className: 'message broken', 'data-seq': message.seq }, el('p', { className: 'body hint', text: 'This message could not be shown.' }));
 }
 
 /** A time an element can show, or null (the worker bounds timestamps; this
@@ -102,11 +132,24 @@ export function messageView(message, context) {
       : message.content.t === 'file'
         ? fileBody(message, context)
         : message.content.t === 'call'
-          ? el('p', { className: `body call-event ${message.content.outcome === 'ended' ? '' : 'missed'}`, text: `📞 ${callSummary(message.content, message.mine)}` })
-        : el('p', { className: 'body system', text: systemText(message.content, names) });
-  const meta = el('div', { className: 'meta' },
+          ? el('p', {
+              className: `body call-event ${message.content.outcome === 'ended' ? '' : 'missed'}`,
+              text: `📞 ${callSummary(message.content, message.mine)}`,
+            })
+          : el('p', { className: 'body system', text: systemText(message.content, names) });
+  const meta = el(
+    'div',
+    { className: 'meta' },
     group && !message.mine ? el('span', { className: 'sender', text: names(message.sender) }) : null,
     safeDate(message.timestampMs) ? el('time', { dateTime: safeDate(message.timestampMs).toISOString(), text: time(message.timestampMs) }) : null,
-    message.mine ? el('span', { className: `state ${message.state}`, 'data-state': message.state, title: STATE_TITLE[message.state], text: STATE_TEXT[message.state] ?? '' }) : null);
+    message.mine
+      ? el('span', {
+          className: `state ${message.state}`,
+          'data-state': message.state,
+          title: STATE_TITLE[message.state],
+          text: STATE_TEXT[message.state] ?? '',
+        })
+      : null,
+  );
   return el('li', { className: `message ${message.mine ? 'mine' : 'theirs'}`, 'data-id': message.id, 'data-seq': message.seq }, body, meta);
 }

@@ -22,7 +22,10 @@ export function createTrackerStrategy({ peerId, onStatus }) {
     }
     const key = `${endpoint.url} ${room.infoHash}`;
     room.dropOffers(lastOffers.get(key) ?? []);
-    lastOffers.set(key, offers.map((o) => o.offer_id));
+    lastOffers.set(
+      key,
+      offers.map((o) => o.offer_id),
+    );
     endpoint.send({
       action: 'announce',
       info_hash: room.infoHash,

@@ -1,0 +1,240 @@
+// The state machines and tables that the modules' closures used to hide,
+// tested without a browser: delivery (per recipient, and the outbox that
+// persists it across reloads), call participants, room cycling and the frame
+// table.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { STATES, TRANSITIONS, messageState, pending, transition } from '../../templates/js/chat/delivery.js';
+import { createOutbox } from '../../templates/js/chat/outbox.js';
+import { createConversations } from '../../templates/js/chat/conversations.js';
+import { createHistory } from '../../templates/js/chat/history.js';
+import { TRANSITIONS as CALL_TRANSITIONS, inCall, transition as callTransition } from '../../templates/js/calls/participants.js';
+import { createCycler, ROTATE_MS, RECENT_MS } from '../../templates/js/net/cycling.js';
+import { FRAMES, createDispatcher, frameLimit } from '../../templates/js/net/protocol.js';
+import { createSessions } from '../../templates/js/net/sessions.js';
+
+// ---- delivery ----
+
+test('delivery never moves a recipient backwards, whatever order events come in', () => {
+  for (const state of STATES) {
+    for (const event of ['handed', 'acked', 'read']) {
+      const next = transition(state, event);
+      assert.ok(STATES.indexOf(next) >= STATES.indexOf(state), `${state} --${event}--> ${next}`);
+    }
+  }
+  assert.equal(transition('queued', 'handed'), 'sent');
+  assert.equal(transition('sent', 'acked'), 'delivered');
+  assert.equal(transition('read', 'acked'), 'read', 'an ack after a read receipt stays read');
+  assert.throws(() => transition('lost', 'acked'), /no transition/);
+  assert.equal(Object.keys(TRANSITIONS).length, STATES.length);
+});
+
+test('a message is as far as its least advanced recipient', () => {
+  assert.equal(messageState(['read', 'sent']), 'sent');
+  assert.equal(messageState(['delivered', 'read']), 'delivered');
+  assert.equal(messageState([]), 'delivered');
+  assert.ok(pending('queued') && pending('sent') && !pending('delivered'));
+});
+
+// ---- the outbox, persisted, across reloads in every state ----
+
+/** An in-memory store with the API of core/store.js (sealing is JSON). */
+function memoryStore() {
+  const records = new Map();
+  const messages = new Map();
+  const ids = new Map();
+  const placeKey = (place) => JSON.stringify(place);
+  return {
+    records,
+    seal: async (where, value) => ({ where, value: structuredClone(value) }),
+    open: async (where, sealed) => {
+      assert.equal(sealed.where, where, 'opened under the context it was sealed for');
+      return structuredClone(sealed.value);
+    },
+    get: async (key) => structuredClone(records.get(key)),
+    put: async (key, value) => void records.set(key, structuredClone(value)),
+    messages: {
+      add: async (items) => items.forEach(({ place, key, record }) => {
+        messages.set(placeKey(place), record);
+        ids.set(key, place);
+      }),
+      locate: async (key) => ids.get(key),
+      get: async (place) => messages.get(placeKey(place)),
+      replace: async (place, record) => void messages.set(placeKey(place), record),
+      page: async (tag, { limit = 50 } = {}) => [...messages.entries()]
+        .map(([k, v]) => ({ place: JSON.parse(k), ...v })).filter((m) => m.place[0] === tag)
+        .map(({ place, ...v }) => ({ seq: place[1], ...v })).sort((a, b) => b.seq - a.seq).slice(0, limit),
+    },
+  };
+}
+
+const ME = 'a'.repeat(64);
+const BOB = 'b'.repeat(64);
+const CAROL = 'c'.repeat(64);
+
+function fakeCrypto() {
+  let n = 0;
+  return {
+    async sealEnvelope() {
+      n += 1;
+      return { envelope: Uint8Array.of(n), messageId: n.toString(16).padStart(32, '0') };
+    },
+    openEnvelope: async () => ({ receipt: Uint8Array.of(0) }),
+  };
+}
+
+/** A session registry whose links to `online` record what they carry. */
+function fakeSessions(online) {
+  const sent = [];
+  return {
+    sent,
+    linkTo: (fp) => (online.has(fp) ? { state: 'ready', send: async (type, data) => void sent.push({ fp, type, data }) } : null),
+  };
+}
+
+/** One "page load": conversations and an outbox over a store that outlives it. */
+async function load(store, online = new Set()) {
+  const identity = { fingerprint: ME, spki: Uint8Array.of(1) };
+  const events = [];
+  const conversations = createConversations({ store, identity });
+  await conversations.restore(async () => []);
+  const conv = await conversations.ensure({ id: 'c'.repeat(64), kind: 'group', ref: 'g', title: 'G', members: [{ fingerprint: BOB, spki: Uint8Array.of(2) }, { fingerprint: CAROL, spki: Uint8Array.of(3) }] });
+  let outbox;
+  const history = createHistory({ cryptoClient: {}, store, conversations, stateOf: (id) => outbox.stateOf(id) });
+  const sessions = fakeSessions(online);
+  outbox = createOutbox({ cryptoClient: fakeCrypto(), store, identity, sessions, conversations, history, onChange: (e) => events.push(e) });
+  await outbox.restore();
+  return { outbox, conv, sessions, events };
+}
+
+test('the outbox keeps each recipient’s delivery state across reloads in every state', async () => {
+  const store = memoryStore();
+  let page = await load(store);
+  const message = await page.outbox.send('c'.repeat(64), { t: 'text', body: 'hi' });
+  assert.equal(page.outbox.stateOf(message.id), 'queued');
+
+  // Reload while queued: still queued, nothing lost.
+  page = await load(store, new Set([BOB]));
+  assert.equal(page.outbox.stateOf(message.id), 'queued');
+  // Bob comes online: it is handed to his session, so Bob's copy is "sent".
+  page.outbox.flush(BOB);
+  await new Promise(setImmediate);
+  assert.deepEqual(page.sessions.sent.map((s) => [s.fp, s.type]), [[BOB, 'env']]);
+  await page.outbox.close(); // what a page does when it goes away
+
+  // Reload: Bob's copy is still "sent" (not queued again), Carol's queued.
+  page = await load(store);
+  assert.equal(page.outbox.stateOf(message.id), 'queued', 'the message is as far as Carol');
+  assert.equal(page.outbox.isPendingFor(message.id, BOB), true);
+  await page.outbox.acked(BOB, [`${ME}:${message.id}`]);
+  assert.equal(page.outbox.isPendingFor(message.id, BOB), false);
+  await page.outbox.close();
+
+  // Reload after Bob's ack: Bob stays delivered; Carol's ack finishes it.
+  page = await load(store);
+  assert.equal(page.outbox.isPendingFor(message.id, BOB), false);
+  await page.outbox.acked(CAROL, [`${ME}:${message.id}`]);
+  assert.equal(page.outbox.has(message.id), false, 'delivered to all: out of the outbox');
+  assert.equal(page.outbox.hasPending(), false);
+  await page.outbox.close();
+  page = await load(store);
+  assert.equal(page.outbox.has(message.id), false, 'and it stays out after a reload');
+});
+
+test('acks for other senders’ messages, malformed keys or strangers change nothing', async () => {
+  const store = memoryStore();
+  const page = await load(store);
+  const message = await page.outbox.send('c'.repeat(64), { t: 'text', body: 'hi' });
+  await page.outbox.acked(BOB, [`${BOB}:${message.id}`, 'garbage', `${ME}:${'f'.repeat(32)}`, 42]);
+  assert.equal(page.outbox.isPendingFor(message.id, BOB), true, 'only our own key acknowledges our message');
+  await page.outbox.acked('d'.repeat(64), [`${ME}:${message.id}`]);
+  assert.equal(page.outbox.stateOf(message.id), 'queued', 'a non-recipient cannot acknowledge');
+});
+
+// ---- call participants ----
+
+test('every participant state has a transition for every event, and the table holds the lifecycle', () => {
+  const events = Object.keys(CALL_TRANSITIONS.ringing);
+  for (const [state, row] of Object.entries(CALL_TRANSITIONS)) {
+    assert.deepEqual(Object.keys(row).sort(), [...events].sort(), `${state} handles every event`);
+    for (const next of Object.values(row)) assert.ok(CALL_TRANSITIONS[next], `${state} leads to a known state`);
+  }
+  let s = 'ringing';
+  for (const [event, expected] of [['accept', 'joined'], ['lost', 'reconnecting'], ['back', 'joined'], ['lost', 'reconnecting'], ['expire', 'left'], ['accept', 'joined'], ['goodbye', 'left']]) {
+    s = callTransition(s, event);
+    assert.equal(s, expected, event);
+  }
+  assert.equal(callTransition('ringing', 'timeout'), 'no-answer');
+  assert.equal(callTransition('ringing', 'decline'), 'declined');
+  assert.equal(callTransition('declined', 'lost'), 'declined', 'a decline is final for the session events');
+  assert.equal(callTransition('joined', 'decline'), 'joined', 'a late decline does not drop a participant in the call');
+  assert.ok(inCall('reconnecting') && !inCall('ringing'));
+  assert.throws(() => callTransition('joined', 'explode'), /no transition/);
+});
+
+// ---- room cycling ----
+
+test('cycling keeps important and recent rooms, and rotates the rest in batches', () => {
+  const joined = new Set();
+  const candidate = (key, extra = {}) => ({
+    key, lastActive: 0, conversationId: key, fingerprints: [key],
+    get joined() { return joined.has(key); },
+    join: () => joined.add(key),
+    leave: () => joined.delete(key),
+    ...extra,
+  });
+  const now = Date.now();
+  const all = [candidate('open'), candidate('recent', { lastActive: now - RECENT_MS / 2 }), ...Array.from({ length: 10 }, (_, i) => candidate(`r${i}`))];
+  const cycler = createCycler({ candidates: () => all, isImportant: (c) => c.key === 'open', maxRooms: () => 4 });
+  cycler.stop();
+  cycler.apply(now);
+  assert.ok(joined.has('open') && joined.has('recent'));
+  assert.equal(joined.size, 4);
+  const first = new Set(joined);
+  cycler.apply(now + ROTATE_MS + 1);
+  assert.ok(joined.has('open') && joined.has('recent'), 'important and recent rooms stay');
+  assert.equal(joined.size, 4);
+  assert.notDeepEqual([...joined].sort(), [...first].sort(), 'the others take turns');
+});
+
+// ---- the frame table ----
+
+test('the frame table bounds every type, and the dispatcher needs a handler for exactly its types', () => {
+  for (const [type, spec] of Object.entries(FRAMES)) {
+    assert.ok(spec.limit > 0 && spec.limit <= 2 * 1024 * 1024, `${type} has a sane limit`);
+    assert.equal(frameLimit(type), spec.limit);
+  }
+  assert.ok(frameLimit('file-chunk') > 256 * 1024, 'a whole sealed chunk fits');
+  const handlers = Object.fromEntries(Object.keys(FRAMES).map((type) => [type, () => {}]));
+  assert.doesNotThrow(() => createDispatcher(handlers));
+  const { env, ...missing } = handlers;
+  assert.throws(() => createDispatcher(missing), /do not match the frame table/);
+  assert.throws(() => createDispatcher({ ...handlers, extra: () => {} }), /do not match the frame table/);
+  const seen = [];
+  const dispatch = createDispatcher({ ...handlers, typing: (fp, link, data) => seen.push([fp, data.length]) });
+  dispatch('x', null, 'typing', new Uint8Array(3));
+  dispatch('x', null, 'mystery', new Uint8Array(3));
+  assert.deepEqual(seen, [['x', 3]]);
+});
+
+// ---- the session registry ----
+
+test('the session registry answers for every room, and says when someone comes and goes', () => {
+  const sessions = createSessions();
+  const events = [];
+  sessions.onUp((fp) => events.push(['up', fp]));
+  sessions.onDown((fp) => events.push(['down', fp]));
+  const pairLink = { state: 'ready' };
+  const groupLink = { state: 'ready' };
+  sessions.add(BOB, pairLink);
+  sessions.add(BOB, groupLink);
+  assert.equal(sessions.linkTo(BOB), groupLink, 'the newest session is the current one');
+  groupLink.state = 'closed';
+  sessions.remove(BOB, groupLink);
+  assert.equal(sessions.linkTo(BOB), pairLink, 'the other room’s session takes over');
+  pairLink.state = 'closed';
+  sessions.remove(BOB, pairLink);
+  assert.equal(sessions.linkTo(BOB), null);
+  assert.deepEqual(events, [['up', BOB], ['up', BOB], ['up', BOB], ['down', BOB]]);
+});
