@@ -1516,7 +1516,7 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-OpT69DPzz8a9rcTKaXg7eVQSr3V81kJE/egnHcvsDTAfeMJHCU1SMZKL5iEAhFNP";
+const WASM_INTEGRITY = "sha384-6cAmVImr32RsTsclHHZSk/J6ht/TAKmNFJVLRMh6uAb8ARIdhl6wpx4oMxJyDAE2";
 
 const DERIVE_WORKER = 'trustero-derive';
 let ready = null; // Promise of the instantiated module

@@ -1,4 +1,4 @@
-//! `builder serve`'s HTTP server, on hyper and axum: the bundle's files
+//! `builder serve`'s HTTP server (or HTTPS, with `--tls`), on hyper and axum: the bundle's files
 //! ([`crate::site`]), the WebSocket tracker at `/announce`
 //! ([`crate::tracker`]) and `/local-tracker`, which tells a page that
 //! tracker's URL.
@@ -93,6 +93,8 @@ pub struct Options {
     pub root: PathBuf,
     /// Host names accepted besides localhost names and IP literals.
     pub allowed_hosts: Vec<String>,
+    /// Serve https and wss with this configuration (`--tls`), or plain http.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 #[derive(Debug)]
@@ -100,6 +102,7 @@ struct Shared {
     site: Site,
     tracker: Arc<Tracker>,
     allowed_hosts: Vec<String>,
+    secure: bool,
 }
 
 /// Whether a request's `Host` header names this server rather than some
@@ -161,11 +164,12 @@ pub fn serve(listener: TcpListener, options: Options) -> Result<()> {
 }
 
 /// The app: routes, host check and security headers.
-fn router(options: Options) -> Router {
+fn router(options: &Options) -> Router {
     let shared = Arc::new(Shared {
-        site: Site::new(options.root),
+        site: Site::new(options.root.clone()),
         tracker: Arc::new(Tracker::default()),
-        allowed_hosts: options.allowed_hosts,
+        allowed_hosts: options.allowed_hosts.clone(),
+        secure: options.tls.is_some(),
     });
     Router::new()
         .route("/", get(|| async { redirect_to_index() }))
@@ -185,7 +189,8 @@ async fn accept_loop(listener: TcpListener, options: Options) -> Result<()> {
         .set_nonblocking(true)
         .context("configuring the listener")?;
     let listener = tokio::net::TcpListener::from_std(listener).context("adopting the listener")?;
-    let app = router(options);
+    let app = router(&options);
+    let tls = options.tls.map(tokio_rustls::TlsAcceptor::from);
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let stream = match listener.accept().await {
@@ -198,27 +203,49 @@ async fn accept_loop(listener: TcpListener, options: Options) -> Result<()> {
         };
         let permit = Arc::clone(&slots).try_acquire_owned().ok();
         let service = TowerToHyperService::new(app.clone());
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let io = TokioIo::new(stream);
-            let mut http = hyper::server::conn::http1::Builder::new();
-            http.timer(TokioTimer::new())
-                .header_read_timeout(HEAD_TIMEOUT)
-                .max_buf_size(MAX_HEAD);
-            if permit.is_none() {
-                // Over the limit: answer 503 and close.
-                let busy = hyper::service::service_fn(|_| async {
-                    Ok::<_, std::convert::Infallible>(error(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "too many connections, try again shortly",
-                    ))
-                });
-                let _ = http.keep_alive(false).serve_connection(io, busy).await;
-                return;
+            match tls {
+                // The TLS handshake is bounded like a request head.
+                Some(acceptor) => {
+                    if let Ok(Ok(stream)) =
+                        tokio::time::timeout(HEAD_TIMEOUT, acceptor.accept(stream)).await
+                    {
+                        serve_connection(stream, service, permit).await;
+                    }
+                }
+                None => serve_connection(stream, service, permit).await,
             }
-            let _ = http.serve_connection(io, service).with_upgrades().await;
-            drop(permit);
         });
     }
+}
+
+/// Serves one connection (plain or TLS) until it closes; without a
+/// connection slot, answers 503 and closes.
+async fn serve_connection<I>(
+    stream: I,
+    service: TowerToHyperService<Router>,
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let io = TokioIo::new(stream);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEAD_TIMEOUT)
+        .max_buf_size(MAX_HEAD);
+    if permit.is_none() {
+        let busy = hyper::service::service_fn(|_| async {
+            Ok::<_, std::convert::Infallible>(error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many connections, try again shortly",
+            ))
+        });
+        let _ = http.keep_alive(false).serve_connection(io, busy).await;
+        return;
+    }
+    let _ = http.serve_connection(io, service).with_upgrades().await;
+    drop(permit);
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
@@ -283,14 +310,16 @@ async fn tracker_socket(
         .on_upgrade(move |socket| tracker.serve(socket, admission))
 }
 
-async fn local_tracker(request: Request) -> Response {
+async fn local_tracker(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     // The Host header was checked by `check_host`.
     let host = request
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let body = serde_json::json!({ "announce": format!("ws://{host}{TRACKER_PATH}") }).to_string();
+    let scheme = if shared.secure { "wss" } else { "ws" };
+    let body =
+        serde_json::json!({ "announce": format!("{scheme}://{host}{TRACKER_PATH}") }).to_string();
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 

@@ -9,6 +9,7 @@ pub mod hashes;
 pub mod http;
 pub mod render;
 pub mod site;
+pub mod tls;
 pub mod tracker;
 pub mod wasm;
 pub mod workspace;

@@ -80,8 +80,8 @@ export function copyOfDist() {
   return root;
 }
 
-export async function launch() {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+export async function launch({ extraArgs = [] } = {}) {
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /** A new page that records console errors and uncaught exceptions. */

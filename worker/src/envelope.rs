@@ -15,17 +15,20 @@
 //! RUSTSEC-2023-0071, the "Marvin" timing attack on RSA decryption):
 //! parse → sender is the expected key → verify signature → unwrap → decrypt → unpad.
 //!
+//! Each step is written once, over a [`Provider`]: the pure-Rust one natively
+//! (`seal`, `open`, … below), WebCrypto in the browser (`web::WebSession`).
+//!
 //! A *receipt* (the content key sealed with the opener's vault key, bound to
 //! the envelope's SHA-256) is made when an envelope is first opened; with it a
 //! stored envelope reopens with two AES-GCM operations and no RSA at all.
 
 pub mod codec;
 
-use rsa::Oaep;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::identity::{Fingerprint, Identity, PublicIdentity, VaultKey};
+use crate::provider::{Holder, Provider, RustCrypto, block_on};
 use crate::{Error, Result, aead, labels, padding, random, vault};
 
 pub use codec::{
@@ -89,10 +92,10 @@ pub fn recipient_list<'a>(
     Ok(list)
 }
 
-/// Seals `content` to `recipients` (the sender is always added) with the
-/// pure-Rust primitives. The browser worker does the same steps with WebCrypto.
-pub fn seal(
-    sender: &Identity,
+/// Seals `content` from `sender` to `recipients` (the sender is always added).
+pub async fn seal_with<P: Provider>(
+    provider: &P,
+    sender: Holder<'_, P>,
     recipients: &[PublicIdentity],
     meta: &EnvelopeMeta,
     content: &[u8],
@@ -101,79 +104,123 @@ pub fn seal(
     let padded = padding::pad(content)?;
     let content_key = Zeroizing::new(random::bytes::<32>()?);
     let nonce = random::bytes::<{ aead::NONCE_LEN }>()?;
-    let mut rng = random::rng();
-    let wrapped = recipient_list(sender.public(), recipients)?
-        .into_iter()
-        .map(|recipient| {
-            let wrapped = recipient
-                .rsa()
-                .encrypt(&mut rng, Oaep::<Sha256>::new(), content_key.as_ref())
-                .map_err(|_| Error::Random)?;
-            Ok(Recipient {
-                fingerprint: recipient.fingerprint(),
-                wrapped_key: wrapped,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let header = Header::new(meta, sender.public().fingerprint(), nonce, wrapped);
-    let header_bytes = header.encode();
-    let ciphertext = aead::seal(&content_key, &nonce, &header_bytes, &padded);
-    let signature = sender.sign(&signed_message(&header_bytes, &ciphertext))?;
+    let mut wrapped = Vec::with_capacity(recipients.len() + 1);
+    for recipient in recipient_list(sender.public, recipients)? {
+        wrapped.push(Recipient {
+            fingerprint: recipient.fingerprint(),
+            wrapped_key: provider.wrap(recipient, content_key.as_ref()).await?,
+        });
+    }
+    let header_bytes = Header::new(meta, sender.public.fingerprint(), nonce, wrapped).encode();
+    let key = provider.aes_key(&content_key).await?;
+    let ciphertext = provider.seal(&key, &nonce, &header_bytes, &padded).await?;
+    let signature = provider
+        .sign(sender.private, &signed_message(&header_bytes, &ciphertext))
+        .await?;
     Ok(Envelope::assemble(header_bytes, ciphertext, signature))
 }
 
 /// Checks an envelope's signature by `sender` without opening it (no
 /// private-key operation): enough to know a duplicate is genuine before
 /// acknowledging it again. Returns the authenticated header.
-pub fn verify(bytes: &[u8], sender: &PublicIdentity) -> Result<Header> {
+pub async fn verify_with<P: Provider>(
+    provider: &P,
+    bytes: &[u8],
+    sender: &PublicIdentity,
+) -> Result<Header> {
     let envelope = Envelope::decode(bytes)?;
     envelope.check_sender(sender)?;
-    sender.verify(&envelope.signed_message(), envelope.signature())?;
+    provider
+        .verify(sender, &envelope.signed_message(), envelope.signature())
+        .await?;
     Ok(envelope.into_header())
 }
 
-/// Opens an envelope from `sender` addressed to `me`, with the pure-Rust primitives.
+/// Opens an envelope from `sender` addressed to `me`, and makes its
+/// *receipt*: the content key sealed with `me`'s vault key and bound to
+/// these exact envelope bytes. Stored beside the envelope, it lets
+/// [`open_stored_with`] reopen it later without any RSA operation (history
+/// loads fast) and only with the vault key.
+///
+/// The signature is verified before the private key is touched.
+pub async fn open_with<P: Provider>(
+    provider: &P,
+    me: Holder<'_, P>,
+    bytes: &[u8],
+    sender: &PublicIdentity,
+) -> Result<(Opened, Vec<u8>)> {
+    let envelope = Envelope::decode(bytes)?;
+    envelope.check_sender(sender)?;
+    provider
+        .verify(sender, &envelope.signed_message(), envelope.signature())
+        .await?;
+    let wrapped = envelope.wrapped_key_for(&me.public.fingerprint())?;
+    let content_key = content_key_array(&provider.unwrap(me.private, wrapped).await?)?;
+    let opened = decrypt_content(provider, envelope, &content_key).await?;
+    let receipt = vault::seal_with(
+        provider,
+        me.vault,
+        &receipt_context(bytes),
+        content_key.as_ref(),
+    )
+    .await?;
+    Ok((opened, receipt))
+}
+
+/// Reopens a stored envelope with the receipt [`open_with`] made. The
+/// receipt authenticates the whole envelope (it is bound to its SHA-256), so
+/// the signature, checked when the envelope arrived, is not checked again.
+pub async fn open_stored_with<P: Provider>(
+    provider: &P,
+    vault_key: &P::AesKey,
+    bytes: &[u8],
+    receipt: &[u8],
+) -> Result<Opened> {
+    let envelope = Envelope::decode(bytes)?;
+    let content_key = content_key_array(
+        &vault::open_with(provider, vault_key, &receipt_context(bytes), receipt).await?,
+    )?;
+    decrypt_content(provider, envelope, &content_key).await
+}
+
+/// [`seal_with`] with the pure-Rust provider.
+pub fn seal(
+    sender: &Identity,
+    recipients: &[PublicIdentity],
+    meta: &EnvelopeMeta,
+    content: &[u8],
+) -> Result<Vec<u8>> {
+    block_on(seal_with(
+        &RustCrypto,
+        sender.holder(),
+        recipients,
+        meta,
+        content,
+    ))
+}
+
+/// [`verify_with`] with the pure-Rust provider.
+pub fn verify(bytes: &[u8], sender: &PublicIdentity) -> Result<Header> {
+    block_on(verify_with(&RustCrypto, bytes, sender))
+}
+
+/// Opens an envelope from `sender` addressed to `me`, with the pure-Rust provider.
 pub fn open(bytes: &[u8], sender: &PublicIdentity, me: &Identity) -> Result<Opened> {
     open_with_receipt(bytes, sender, me).map(|(opened, _)| opened)
 }
 
-/// Opens an envelope like [`open`] and also returns its *receipt*: the content
-/// key sealed with `me`'s vault key and bound to these exact envelope bytes.
-/// Stored beside the envelope, it lets [`open_stored`] reopen it later without
-/// any RSA operation (history loads fast) and only with the vault key.
+/// [`open_with`] with the pure-Rust provider: the content and its receipt.
 pub fn open_with_receipt(
     bytes: &[u8],
     sender: &PublicIdentity,
     me: &Identity,
 ) -> Result<(Opened, Vec<u8>)> {
-    let envelope = Envelope::decode(bytes)?;
-    envelope.check_sender(sender)?;
-    sender.verify(&envelope.signed_message(), envelope.signature())?;
-    let wrapped = envelope.wrapped_key_for(&me.public().fingerprint())?;
-    // Blinded: the private operation's timing does not depend on the ciphertext.
-    let content_key = Zeroizing::new(
-        me.rsa()
-            .decrypt_blinded(&mut random::rng(), Oaep::<Sha256>::new(), wrapped)
-            .map_err(|_| Error::DecryptionFailed)?,
-    );
-    let content_key = content_key_array(&content_key)?;
-    let opened = decrypt_content(envelope, &content_key)?;
-    let receipt = vault::seal(
-        me.vault_key(),
-        &receipt_context(bytes),
-        content_key.as_ref(),
-    )?;
-    Ok((opened, receipt))
+    block_on(open_with(&RustCrypto, me.holder(), bytes, sender))
 }
 
-/// Reopens a stored envelope with the receipt [`open_with_receipt`] made.
-/// The receipt authenticates the whole envelope (it is bound to its SHA-256),
-/// so the signature, checked when the envelope arrived, is not checked again.
+/// [`open_stored_with`] with the pure-Rust provider.
 pub fn open_stored(bytes: &[u8], receipt: &[u8], vault_key: &VaultKey) -> Result<Opened> {
-    let envelope = Envelope::decode(bytes)?;
-    let content_key =
-        content_key_array(&vault::open(vault_key, &receipt_context(bytes), receipt)?)?;
-    decrypt_content(envelope, &content_key)
+    block_on(open_stored_with(&RustCrypto, &vault_key.0, bytes, receipt))
 }
 
 /// The vault context of an envelope's receipt: label ‖ SHA-256(envelope).
@@ -189,13 +236,20 @@ pub fn content_key_array(key: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
     Ok(Zeroizing::new(array))
 }
 
-fn decrypt_content(envelope: Envelope, content_key: &[u8; 32]) -> Result<Opened> {
-    let padded = aead::open(
-        content_key,
-        &envelope.header().nonce,
-        envelope.header_bytes(),
-        envelope.ciphertext(),
-    )?;
+async fn decrypt_content<P: Provider>(
+    provider: &P,
+    envelope: Envelope,
+    content_key: &[u8; 32],
+) -> Result<Opened> {
+    let key = provider.aes_key(content_key).await?;
+    let padded = provider
+        .open(
+            &key,
+            &envelope.header().nonce,
+            envelope.header_bytes(),
+            envelope.ciphertext(),
+        )
+        .await?;
     Ok(Opened {
         header: envelope.into_header(),
         content: padding::unpad(&padded)?,

@@ -15,6 +15,7 @@
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use crate::provider::{Provider, RustCrypto, block_on};
 use crate::{Error, Result, aead, labels};
 
 /// Largest chunk.
@@ -49,7 +50,58 @@ pub fn check_len(len: usize) -> Result<()> {
     Ok(())
 }
 
-/// Encrypts one chunk (pure Rust; the browser does the same with WebCrypto).
+/// Encrypts chunk `index` of a file with its key (as `provider` holds it).
+pub async fn seal_chunk_with<P: Provider>(
+    provider: &P,
+    key: &P::AesKey,
+    file_id: &[u8; 16],
+    index: u64,
+    last: bool,
+    plaintext: &[u8],
+) -> Result<Vec<u8>> {
+    check_len(plaintext.len())?;
+    provider
+        .seal(
+            key,
+            &nonce(index),
+            &associated_data(file_id, index, last),
+            plaintext,
+        )
+        .await
+}
+
+/// Checks a sealed chunk's size before opening it.
+pub fn check_sealed_len(len: usize) -> Result<()> {
+    if len > MAX_CHUNK + aead::TAG_LEN {
+        return Err(Error::TooLarge {
+            what: "file chunk",
+            limit: MAX_CHUNK,
+        });
+    }
+    Ok(())
+}
+
+/// Decrypts one chunk; fails if it was altered, moved or is not the claimed last.
+pub async fn open_chunk_with<P: Provider>(
+    provider: &P,
+    key: &P::AesKey,
+    file_id: &[u8; 16],
+    index: u64,
+    last: bool,
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>> {
+    check_sealed_len(ciphertext.len())?;
+    provider
+        .open(
+            key,
+            &nonce(index),
+            &associated_data(file_id, index, last),
+            ciphertext,
+        )
+        .await
+}
+
+/// [`seal_chunk_with`] with the pure-Rust provider.
 pub fn seal_chunk(
     key: &[u8; 32],
     file_id: &[u8; 16],
@@ -57,16 +109,17 @@ pub fn seal_chunk(
     last: bool,
     plaintext: &[u8],
 ) -> Result<Vec<u8>> {
-    check_len(plaintext.len())?;
-    Ok(aead::seal(
-        key,
-        &nonce(index),
-        &associated_data(file_id, index, last),
+    block_on(seal_chunk_with(
+        &RustCrypto,
+        &Zeroizing::new(*key),
+        file_id,
+        index,
+        last,
         plaintext,
     ))
 }
 
-/// Decrypts one chunk; fails if it was altered, moved or is not the claimed last.
+/// [`open_chunk_with`] with the pure-Rust provider.
 pub fn open_chunk(
     key: &[u8; 32],
     file_id: &[u8; 16],
@@ -74,18 +127,14 @@ pub fn open_chunk(
     last: bool,
     ciphertext: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>> {
-    if ciphertext.len() > MAX_CHUNK + aead::TAG_LEN {
-        return Err(Error::TooLarge {
-            what: "file chunk",
-            limit: MAX_CHUNK,
-        });
-    }
-    aead::open(
-        key,
-        &nonce(index),
-        &associated_data(file_id, index, last),
+    block_on(open_chunk_with(
+        &RustCrypto,
+        &Zeroizing::new(*key),
+        file_id,
+        index,
+        last,
         ciphertext,
-    )
+    ))
 }
 
 /// The file's root hash from its chunk digests, in order.

@@ -31,6 +31,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::codec::{Reader, Writer};
 use crate::identity::{Fingerprint, PublicIdentity};
+use crate::provider::Provider;
 use crate::{Error, Result, labels, random};
 
 /// Handshake protocol version.
@@ -400,4 +401,111 @@ pub fn derive_session_keys(
     };
     okm.zeroize();
     keys
+}
+
+/// The facts of a connection a handshake starts from.
+#[derive(Debug, Clone, Copy)]
+pub struct Connection {
+    /// Our role in the WebRTC negotiation.
+    pub role: Role,
+    /// The room's announce id.
+    pub announce_id: [u8; 32],
+    /// Our page instance.
+    pub instance: [u8; 16],
+    /// Our DTLS fingerprint.
+    pub dtls_local: [u8; 32],
+    /// The peer's DTLS fingerprint as our SDP shows it.
+    pub dtls_remote: [u8; 32],
+}
+
+/// One side of a handshake with its ephemeral X25519 key, every step over a
+/// [`Provider`]: the state machine ([`Handshake`]) decides, the provider signs,
+/// verifies and agrees.
+pub struct Exchange<P: Provider> {
+    machine: Handshake,
+    ephemeral: P::Ephemeral,
+    role: Role,
+    hello: Vec<u8>,
+}
+
+impl<P: Provider> core::fmt::Debug for Exchange<P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Exchange")
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: Provider> Exchange<P> {
+    /// Starts a handshake as `identity` with a fresh ephemeral key.
+    pub async fn start(
+        provider: &P,
+        identity: &PublicIdentity,
+        connection: Connection,
+    ) -> Result<Self> {
+        let (ephemeral, public) = provider.ephemeral().await?;
+        let (machine, hello) = Handshake::start(Start {
+            role: connection.role,
+            announce_id: connection.announce_id,
+            identity,
+            instance: connection.instance,
+            ephemeral: public,
+            dtls_local: connection.dtls_local,
+            dtls_remote: connection.dtls_remote,
+        })?;
+        Ok(Exchange {
+            machine,
+            ephemeral,
+            role: connection.role,
+            hello,
+        })
+    }
+
+    /// Our hello message.
+    pub fn hello(&self) -> &[u8] {
+        &self.hello
+    }
+
+    /// Checks the peer's hello against the allowed identities; returns the
+    /// peer and our finish, signed with `private`.
+    pub async fn receive_hello(
+        &mut self,
+        provider: &P,
+        private: &P::PrivateKey,
+        hello: &[u8],
+        allowed: &[Fingerprint],
+    ) -> Result<(Peer, Vec<u8>)> {
+        let peer = self
+            .machine
+            .receive_hello(hello, |fp| allowed.contains(fp))?
+            .clone();
+        let signature = provider.sign(private, &self.machine.to_sign()?).await?;
+        Ok((peer, Handshake::finish(&signature)))
+    }
+
+    /// Verifies the peer's finish and derives the session keys.
+    pub async fn receive_finish(
+        &mut self,
+        provider: &P,
+        finish: &[u8],
+    ) -> Result<(Peer, SessionKeys)> {
+        let (message, signature) = self.machine.receive_finish(finish)?;
+        let peer = self
+            .machine
+            .peer()
+            .cloned()
+            .ok_or(Error::Malformed("handshake finish before hello"))?;
+        provider
+            .verify(&peer.identity, &message, &signature)
+            .await?;
+        self.machine.peer_verified()?;
+        let shared = provider.agree(&self.ephemeral, &peer.ephemeral).await?;
+        let keys = self.machine.session_keys(&shared)?;
+        Ok((peer, keys))
+    }
+
+    /// Our role in the handshake.
+    pub fn role(&self) -> Role {
+        self.role
+    }
 }

@@ -28,6 +28,8 @@ use rsa::{PrivateKey as RsaPrivateKey, PublicKey as RsaPublicKey};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use crate::provider::{Holder, Provider, RustCrypto, block_on};
+
 use crate::{Error, Result};
 use crate::{labels, unicode};
 
@@ -245,14 +247,14 @@ impl fmt::Debug for PublicIdentity {
     }
 }
 
-/// The symmetric key that seals records at rest (AES-256-GCM).
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct VaultKey(pub(crate) [u8; 32]);
+/// The symmetric key that seals records at rest (AES-256-GCM). Zeroized on drop.
+#[derive(Clone)]
+pub struct VaultKey(pub(crate) Zeroizing<[u8; 32]>);
 
 impl VaultKey {
     /// Wraps raw key bytes (tests and backups; normal code derives it).
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        VaultKey(bytes)
+        VaultKey(Zeroizing::new(bytes))
     }
 
     /// The raw key bytes. Handle with care: only for import into WebCrypto.
@@ -325,7 +327,7 @@ impl IdentitySeed {
 
     /// The vault key of this identity.
     pub fn vault_key(&self) -> Result<VaultKey> {
-        Ok(VaultKey(*self.expand(&[labels::VAULT_KEY])?))
+        Ok(VaultKey(self.expand(&[labels::VAULT_KEY])?))
     }
 
     /// Generates the identity's RSA key of the given size (the second slow step).
@@ -390,22 +392,25 @@ impl Identity {
         Ok(Zeroizing::new(doc.as_bytes().to_vec()))
     }
 
-    pub(crate) fn rsa(&self) -> &RsaPrivateKey {
-        &self.private
+    /// This identity as the pure-Rust provider holds it.
+    pub fn holder(&self) -> Holder<'_, RustCrypto> {
+        Holder {
+            public: &self.public,
+            private: &self.private,
+            vault: &self.vault_key.0,
+        }
     }
 
     /// Signs `message` with RSA-PSS-SHA-256 (salt 32), as WebCrypto does.
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
-        self.private
-            .pss_sign_with_rng::<Sha256, _>(&mut crate::random::rng(), message)
-            .map_err(|_| Error::Derivation("rsa-pss signing"))
+        block_on(RustCrypto.sign(&self.private, message))
     }
 
     /// The name of this identity's local database: derived from the vault
     /// key, so it reveals nothing about the public key.
     pub fn store_name(&self) -> String {
         let mut name = [0u8; 16];
-        Hkdf::<Sha256>::new(None, &self.vault_key.0)
+        Hkdf::<Sha256>::new(None, &self.vault_key.0[..])
             .expand(labels::STORE_NAME, &mut name)
             .expect("16 bytes is a valid HKDF-SHA-256 output length");
         format!("trustero-{}", hex_lower(&name))

@@ -3,17 +3,21 @@
 //! Everything secret in Trustero happens here: deriving an identity from a
 //! username and password ([`identity`]), sealing and opening message
 //! [`envelope`]s, sealing records at rest ([`vault`]) and signalling blobs
-//! ([`signal`]). The same code compiles natively (tested with `cargo test`)
-//! and to WASM, where it runs inside a Web Worker and drives the browser's
-//! WebCrypto for private-key and bulk operations (`web`).
+//! ([`signal`]), files ([`files`]), the peer [`handshake`] and session
+//! frames ([`channel`]). Every protocol step is written once over a crypto
+//! [`provider`]: the RustCrypto crates natively (tested with `cargo test`),
+//! the browser's WebCrypto when compiled to WASM and run inside a Web Worker
+//! (`web`).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
-pub mod aead;
+mod primitives;
+pub(crate) use primitives::codec;
+pub use primitives::{aead, padding, random};
+
 pub mod channel;
-pub mod codec;
 pub mod envelope;
 mod error;
 pub mod files;
@@ -21,8 +25,7 @@ pub mod handshake;
 pub mod identity;
 pub mod labels;
 pub mod nostr;
-pub mod padding;
-pub mod random;
+pub mod provider;
 pub mod signal;
 mod unicode;
 pub mod vault;

@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 
 use crate::codec::Reader;
 use crate::identity::VaultKey;
+use crate::provider::{Provider, RustCrypto, block_on};
 use crate::{Error, Result, aead, labels, random};
 
 /// Current vault record version.
@@ -32,12 +33,37 @@ pub fn associated_data(context: &[u8]) -> Result<Vec<u8>> {
     Ok([labels::VAULT_RECORD, &[0], context].concat())
 }
 
-/// Seals a record.
-pub fn seal(key: &VaultKey, context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+/// Seals a record for `context` with `key` (the vault key as `provider` holds it).
+pub async fn seal_with<P: Provider>(
+    provider: &P,
+    key: &P::AesKey,
+    context: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>> {
     check_plaintext_len(plaintext.len())?;
     let nonce = random::bytes::<{ aead::NONCE_LEN }>()?;
-    let sealed = aead::seal(&key.0, &nonce, &associated_data(context)?, plaintext);
+    let sealed = provider
+        .seal(key, &nonce, &associated_data(context)?, plaintext)
+        .await?;
     Ok(assemble(&nonce, &sealed))
+}
+
+/// Opens a record sealed for the same `context`.
+pub async fn open_with<P: Provider>(
+    provider: &P,
+    key: &P::AesKey,
+    context: &[u8],
+    record: &[u8],
+) -> Result<Zeroizing<Vec<u8>>> {
+    let (nonce, ciphertext) = parse(record)?;
+    provider
+        .open(key, &nonce, &associated_data(context)?, ciphertext)
+        .await
+}
+
+/// [`seal_with`] with the pure-Rust provider.
+pub fn seal(key: &VaultKey, context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+    block_on(seal_with(&RustCrypto, &key.0, context, plaintext))
 }
 
 /// Joins version, nonce and ciphertext into a record.
@@ -88,8 +114,7 @@ pub fn parse(record: &[u8]) -> Result<([u8; aead::NONCE_LEN], &[u8])> {
     Ok((nonce, &record[HEADER_LEN..]))
 }
 
-/// Opens a record sealed for the same `context`.
+/// [`open_with`] with the pure-Rust provider.
 pub fn open(key: &VaultKey, context: &[u8], record: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let (nonce, ciphertext) = parse(record)?;
-    aead::open(&key.0, &nonce, &associated_data(context)?, ciphertext)
+    block_on(open_with(&RustCrypto, &key.0, context, record))
 }

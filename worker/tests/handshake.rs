@@ -118,13 +118,16 @@ fn frames_flow_both_ways_and_replays_or_reordering_are_rejected() {
     let first = offerer.seal(b"one").unwrap();
     let second = offerer.seal(b"two").unwrap();
     assert_eq!(answerer.open(&first).unwrap().as_slice(), b"one");
+    let reply = answerer.seal(b"back").unwrap();
+    assert_eq!(offerer.open(&reply).unwrap().as_slice(), b"back");
     assert_eq!(
         answerer.open(&first).err(),
         Some(Error::FrameRejected),
         "replay"
     );
-    let reply = answerer.seal(b"back").unwrap();
-    assert_eq!(offerer.open(&reply).unwrap().as_slice(), b"back");
+    // A rejected frame ends the session for good: nothing more opens or seals.
+    assert_eq!(answerer.open(&second).err(), Some(Error::FrameRejected));
+    assert_eq!(answerer.seal(b"more").err(), Some(Error::FrameRejected));
 
     let (o, a) = run(&side(&alice, 3, 0xa, 0xb), &side(&bob, 4, 0xb, 0xa)).unwrap();
     let mut offerer = Channel::new(o, Role::Offerer);
@@ -230,4 +233,63 @@ fn a_zero_shared_secret_is_refused() {
     let (o, _) = verified_pair(&side(&alice, 1, 0xa, 0xb), &side(&bob, 2, 0xb, 0xa));
     assert!(o.session_keys(&[0; 32]).is_err());
     assert!(o.session_keys(&[1; 32]).is_ok());
+}
+
+#[test]
+fn the_provider_exchange_runs_the_same_handshake_end_to_end() {
+    use worker::handshake::{Connection, Exchange};
+    use worker::provider::{RustCrypto, block_on};
+    let alice = derive(&identity_file().vectors[0]);
+    let bob = derive(&identity_file().vectors[1]);
+    let connection = |role, local: u8, remote: u8| Connection {
+        role,
+        announce_id: ROOM,
+        instance: [role as u8; 16],
+        dtls_local: [local; 32],
+        dtls_remote: [remote; 32],
+    };
+    let mut o = block_on(Exchange::start(
+        &RustCrypto,
+        alice.public(),
+        connection(Role::Offerer, 1, 2),
+    ))
+    .unwrap();
+    let mut a = block_on(Exchange::start(
+        &RustCrypto,
+        bob.public(),
+        connection(Role::Answerer, 2, 1),
+    ))
+    .unwrap();
+    let (hello_o, hello_a) = (o.hello().to_vec(), a.hello().to_vec());
+    let bob_fp = bob.public().fingerprint();
+    let alice_fp = alice.public().fingerprint();
+    let (peer, finish_o) =
+        block_on(o.receive_hello(&RustCrypto, alice.holder().private, &hello_a, &[bob_fp]))
+            .unwrap();
+    assert_eq!(peer.identity.fingerprint(), bob_fp);
+    let (_, finish_a) =
+        block_on(a.receive_hello(&RustCrypto, bob.holder().private, &hello_o, &[alice_fp]))
+            .unwrap();
+    let (_, keys_o) = block_on(o.receive_finish(&RustCrypto, &finish_a)).unwrap();
+    let (_, keys_a) = block_on(a.receive_finish(&RustCrypto, &finish_o)).unwrap();
+    assert_eq!(keys_o.send, keys_a.receive);
+    assert_eq!(keys_o.session_id, keys_a.session_id);
+    // Frames flow with the channel made from those keys.
+    let mut sender = Channel::new(keys_o, Role::Offerer);
+    let mut receiver = Channel::new(keys_a, Role::Answerer);
+    let frame = sender.seal(b"over the provider").unwrap();
+    assert_eq!(
+        receiver.open(&frame).unwrap().as_slice(),
+        b"over the provider"
+    );
+    // An identity that is not allowed is refused by name.
+    let mut o2 = block_on(Exchange::start(
+        &RustCrypto,
+        alice.public(),
+        connection(Role::Offerer, 1, 2),
+    ))
+    .unwrap();
+    let refused =
+        block_on(o2.receive_hello(&RustCrypto, alice.holder().private, &hello_a, &[alice_fp]));
+    assert_eq!(refused.unwrap_err(), Error::UnexpectedPeer(bob_fp.to_hex()));
 }

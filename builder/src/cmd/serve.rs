@@ -26,6 +26,15 @@ pub struct Args {
     /// a website cannot reach this server by pointing its own domain here.
     #[arg(long = "allow-host", value_name = "NAME")]
     allow_hosts: Vec<String>,
+    /// Serve https and wss with a self-signed certificate (made once, kept in
+    /// the data directory; its fingerprint is printed), so other machines on
+    /// a LAN get the secure context the app needs.
+    #[arg(long)]
+    tls: bool,
+    /// Where to keep what outlives a run (the TLS certificate). Default: the
+    /// user's data directory (`$TRUSTERO_DATA_DIR` if set).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<std::path::PathBuf>,
 }
 
 /// Why dist/ must be (re)built, if it must.
@@ -79,9 +88,38 @@ pub fn run(ws: &Workspace, args: Args) -> Result<ExitCode> {
     let manifest = std::fs::read(ws.dist().join(MANIFEST))
         .with_context(|| format!("reading {}", ws.dist().join(MANIFEST).display()))?;
     let shown_host = http::shown_host(args.host);
+    let tls = if args.tls {
+        let data_dir = args
+            .data_dir
+            .clone()
+            .unwrap_or_else(crate::tls::default_data_dir);
+        let mut names = vec![
+            "localhost".to_owned(),
+            "127.0.0.1".to_owned(),
+            "::1".to_owned(),
+        ];
+        if !args.host.is_unspecified() {
+            names.push(args.host.to_string());
+        }
+        names.extend(args.allow_hosts.iter().cloned());
+        let certificate = crate::tls::load_or_create(&data_dir.join("serve-tls"), &names)?;
+        println!(
+            "TLS certificate SHA-256 {} (kept in {}): compare it with what the browser shows before you accept it",
+            certificate.fingerprint,
+            certificate.dir.display()
+        );
+        println!(
+            "TLS public key SHA-256 (base64) {}",
+            certificate.spki_sha256
+        );
+        Some(certificate.config)
+    } else {
+        None
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     println!("bundle hash {}", crate::hashes::sha256_hex(&manifest));
     println!(
-        "Trustero is at http://{shown_host}:{}/index.htm (Ctrl+C stops)",
+        "Trustero is at {scheme}://{shown_host}:{}/index.htm (Ctrl+C stops)",
         args.port
     );
     http::serve(
@@ -89,6 +127,7 @@ pub fn run(ws: &Workspace, args: Args) -> Result<ExitCode> {
         http::Options {
             root: ws.dist(),
             allowed_hosts: args.allow_hosts,
+            tls,
         },
     )?;
     Ok(ExitCode::SUCCESS)

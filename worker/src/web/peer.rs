@@ -1,76 +1,43 @@
-//! Peer sessions in the browser: the handshake of [`crate::handshake`] with
-//! WebCrypto doing X25519 and RSA-PSS, and the resulting frame channel with
-//! AES-GCM keys held as non-extractable `CryptoKey`s.
+//! Peer sessions in the browser: the protocol's own handshake
+//! ([`Exchange`]) and frame channel ([`Channel`]) over [`WebCrypto`], with
+//! frames going straight between JavaScript buffers and WebCrypto.
 
 use std::rc::Rc;
 
 use js_sys::Uint8Array;
-use web_sys::CryptoKey;
 
+use super::provider::WebCrypto;
 use super::session::WebSession;
-use super::subtle::{RsaUse, Subtle};
-use crate::channel::{self, Counter};
-use crate::handshake::{Handshake, Peer, Role, SessionKeys, Start};
+use super::subtle::Subtle;
+use crate::channel::{Channel, Prepared};
+use crate::handshake::{Connection, Exchange, Peer, Role, SessionKeys};
 use crate::identity::{Fingerprint, PublicIdentity};
-use crate::{Error, Result, aead, labels};
+use crate::{Error, Result, labels};
 
 /// One side of a handshake in progress.
 pub struct WebHandshake {
     session: Rc<WebSession>,
-    machine: Handshake,
-    ephemeral: CryptoKey,
-    role: Role,
-    hello: Vec<u8>,
+    exchange: Exchange<WebCrypto>,
 }
 
 impl core::fmt::Debug for WebHandshake {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("WebHandshake")
-            .field("role", &self.role)
+            .field("exchange", &self.exchange)
             .finish_non_exhaustive()
     }
-}
-
-/// The connection facts a handshake starts from.
-#[derive(Debug, Clone, Copy)]
-pub struct Connection {
-    /// Our role in the WebRTC negotiation.
-    pub role: Role,
-    /// The room's announce id.
-    pub announce_id: [u8; 32],
-    /// Our page instance.
-    pub instance: [u8; 16],
-    /// Our DTLS fingerprint.
-    pub dtls_local: [u8; 32],
-    /// The peer's DTLS fingerprint as our SDP shows it.
-    pub dtls_remote: [u8; 32],
 }
 
 impl WebHandshake {
     /// Starts a handshake with a fresh ephemeral X25519 key.
     pub async fn start(session: Rc<WebSession>, connection: Connection) -> Result<Self> {
-        let (ephemeral, public) = session.subtle().generate_x25519().await?;
-        let (machine, hello) = Handshake::start(Start {
-            role: connection.role,
-            announce_id: connection.announce_id,
-            identity: session.public(),
-            instance: connection.instance,
-            ephemeral: public,
-            dtls_local: connection.dtls_local,
-            dtls_remote: connection.dtls_remote,
-        })?;
-        Ok(WebHandshake {
-            session,
-            machine,
-            ephemeral,
-            role: connection.role,
-            hello,
-        })
+        let exchange = Exchange::start(session.crypto(), session.public(), connection).await?;
+        Ok(WebHandshake { session, exchange })
     }
 
     /// Our hello message.
     pub fn hello(&self) -> &[u8] {
-        &self.hello
+        self.exchange.hello()
     }
 
     /// Checks the peer's hello against the allowed identities; returns the
@@ -80,42 +47,33 @@ impl WebHandshake {
         hello: &[u8],
         allowed: &[Fingerprint],
     ) -> Result<(Peer, Vec<u8>)> {
-        let peer = self
-            .machine
-            .receive_hello(hello, |fp| allowed.contains(fp))?
-            .clone();
-        let signature = self.session.sign(&self.machine.to_sign()?).await?;
-        Ok((peer, Handshake::finish(&signature)))
+        let holder = self.session.holder();
+        self.exchange
+            .receive_hello(self.session.crypto(), holder.private, hello, allowed)
+            .await
     }
 
     /// Verifies the peer's finish and derives the session.
     pub async fn receive_finish(&mut self, finish: &[u8]) -> Result<WebChannel> {
-        let (message, signature) = self.machine.receive_finish(finish)?;
-        let peer = self
-            .machine
-            .peer()
-            .cloned()
-            .ok_or(Error::Malformed("handshake finish before hello"))?;
-        self.session
-            .verify(&peer.identity, &message, &signature)
+        let (peer, keys) = self
+            .exchange
+            .receive_finish(self.session.crypto(), finish)
             .await?;
-        self.machine.peer_verified()?;
-        let subtle = self.session.subtle();
-        let shared = subtle.x25519(&self.ephemeral, &peer.ephemeral).await?;
-        let keys = self.machine.session_keys(&shared)?;
-        WebChannel::new(subtle, &keys, self.role, peer.identity, peer.instance).await
+        WebChannel::new(
+            self.session.crypto().subtle(),
+            &keys,
+            self.exchange.role(),
+            peer.identity,
+            peer.instance,
+        )
+        .await
     }
 }
 
-/// An authenticated session's frame protection.
+/// An authenticated session's frame protection, with its peer.
 pub struct WebChannel {
-    subtle: Subtle,
-    send: CryptoKey,
-    receive: CryptoKey,
-    role: Role,
-    sent: Counter,
-    received: Counter,
-    broken: bool,
+    crypto: Rc<WebCrypto>,
+    channel: Channel<WebCrypto>,
     peer: PublicIdentity,
     peer_instance: [u8; 16],
     session_id: [u8; 32],
@@ -129,30 +87,40 @@ impl core::fmt::Debug for WebChannel {
     }
 }
 
-/// A frame operation prepared synchronously (its counter taken in call
-/// order) and finished asynchronously.
+/// A frame prepared in order (its counter taken), sealed or opened later.
 #[derive(Debug)]
 pub struct Pending {
-    subtle: Subtle,
-    key: CryptoKey,
-    nonce: [u8; aead::NONCE_LEN],
+    crypto: Rc<WebCrypto>,
+    prepared: Prepared<WebCrypto>,
 }
 
 impl Pending {
-    /// Encrypts `plaintext` with the prepared nonce.
+    /// Encrypts `plaintext` (a JavaScript buffer, not copied into WASM).
     pub async fn seal(self, plaintext: &Uint8Array) -> Result<Uint8Array> {
         let out = self
-            .subtle
-            .aes_gcm_encrypt_buffer(&self.key, &self.nonce, labels::FRAME, plaintext)
+            .crypto
+            .subtle()
+            .aes_gcm_encrypt_buffer(
+                &self.prepared.key,
+                &self.prepared.nonce,
+                labels::FRAME,
+                plaintext,
+            )
             .await?;
         Ok(Uint8Array::new(&out))
     }
 
-    /// Decrypts `frame` with the prepared nonce.
+    /// Decrypts `frame`; any failure is [`Error::FrameRejected`].
     pub async fn open(self, frame: &Uint8Array) -> Result<Uint8Array> {
         let out = self
-            .subtle
-            .aes_gcm_decrypt_buffer(&self.key, &self.nonce, labels::FRAME, frame)
+            .crypto
+            .subtle()
+            .aes_gcm_decrypt_buffer(
+                &self.prepared.key,
+                &self.prepared.nonce,
+                labels::FRAME,
+                frame,
+            )
             .await
             .map_err(|_| Error::FrameRejected)?;
         Ok(Uint8Array::new(&out))
@@ -162,20 +130,16 @@ impl Pending {
 impl WebChannel {
     /// A channel from session keys (imported as non-extractable AES keys).
     pub async fn new(
-        subtle: &Subtle,
+        _subtle: &Subtle,
         keys: &SessionKeys,
         role: Role,
         peer: PublicIdentity,
         peer_instance: [u8; 16],
     ) -> Result<Self> {
+        let crypto = Rc::new(WebCrypto::get()?);
         Ok(WebChannel {
-            send: subtle.import_aes_one_way(&keys.send, "encrypt").await?,
-            receive: subtle.import_aes_one_way(&keys.receive, "decrypt").await?,
-            subtle: subtle.clone(),
-            role,
-            sent: Counter::default(),
-            received: Counter::default(),
-            broken: false,
+            channel: Channel::with(crypto.as_ref(), keys, role).await?,
+            crypto,
             peer,
             peer_instance,
             session_id: keys.session_id,
@@ -184,33 +148,23 @@ impl WebChannel {
 
     /// Takes the next send counter; call in the order frames will be sent.
     pub fn prepare_seal(&mut self, plaintext_len: usize) -> Result<Pending> {
-        if self.broken {
-            return Err(Error::FrameRejected);
-        }
-        channel::check_len(plaintext_len)?;
         Ok(Pending {
-            subtle: self.subtle.clone(),
-            key: self.send.clone(),
-            nonce: channel::nonce(self.role, self.sent.take()?),
+            crypto: Rc::clone(&self.crypto),
+            prepared: self.channel.prepare_seal(plaintext_len)?,
         })
     }
 
     /// Takes the next receive counter; call in the order frames arrived.
     pub fn prepare_open(&mut self, frame_len: usize) -> Result<Pending> {
-        if self.broken || frame_len > channel::MAX_FRAME + aead::TAG_LEN {
-            self.broken = true;
-            return Err(Error::FrameRejected);
-        }
         Ok(Pending {
-            subtle: self.subtle.clone(),
-            key: self.receive.clone(),
-            nonce: channel::nonce(self.role.peer(), self.received.take()?),
+            crypto: Rc::clone(&self.crypto),
+            prepared: self.channel.prepare_open(frame_len)?,
         })
     }
 
     /// Marks the session unusable (after a rejected frame).
     pub fn break_session(&mut self) {
-        self.broken = true;
+        self.channel.break_session();
     }
 
     /// The authenticated peer.
@@ -226,21 +180,5 @@ impl WebChannel {
     /// The shared session id (transcript hash).
     pub fn session_id(&self) -> [u8; 32] {
         self.session_id
-    }
-}
-
-impl WebSession {
-    /// Verifies an RSA-PSS signature of `who` with WebCrypto.
-    pub async fn verify(
-        &self,
-        who: &PublicIdentity,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<()> {
-        if signature.len() != who.size().bytes() {
-            return Err(Error::BadSignature);
-        }
-        let key = self.public_key(who, RsaUse::Pss).await?;
-        self.subtle().pss_verify(&key, signature, message).await
     }
 }
