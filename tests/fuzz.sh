@@ -9,6 +9,6 @@ cd "$(dirname "$0")/.."
 export TRUSTERO_FUZZ_ITERATIONS=${1:-1000000}
 echo "fuzzing with $TRUSTERO_FUZZ_ITERATIONS inputs per target"
 cargo test --release --locked -p worker --test fuzz
-cargo test --release --locked -p builder --lib tracker::tests::mutated_messages_never_panic_and_stay_bounded
+cargo test --release --locked -p builder --lib mutated_messages_never_panic_and_stay_bounded
 (cd tests && node --test js/fuzz.test.mjs)
 echo "fuzz: $TRUSTERO_FUZZ_ITERATIONS inputs per target, no panic, no bound exceeded"

@@ -6,10 +6,6 @@
 pub mod bundle;
 pub mod cmd;
 pub mod hashes;
-pub mod http;
 pub mod render;
-pub mod site;
-pub mod tls;
-pub mod tracker;
 pub mod wasm;
 pub mod workspace;

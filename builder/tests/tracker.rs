@@ -224,11 +224,11 @@ fn one_connection_cannot_register_many_peer_ids() {
             refused += 1;
         }
     }
-    assert_eq!(refused, 20 - builder::tracker::MAX_PEER_IDS);
+    assert_eq!(refused, 20 - builder::cmd::serve::tracker::MAX_PEER_IDS);
     send(&mut mallory, json!({"action": "scrape", "info_hash": HASH}));
     assert_eq!(
         receive(&mut mallory)["files"][HASH]["incomplete"],
-        builder::tracker::MAX_PEER_IDS
+        builder::cmd::serve::tracker::MAX_PEER_IDS
     );
 }
 

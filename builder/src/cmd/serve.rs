@@ -6,8 +6,12 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context, Result};
 
 use crate::bundle::{Bundle, MANIFEST};
-use crate::http;
 use crate::workspace::Workspace;
+
+pub mod http;
+pub mod site;
+pub mod tls;
+pub mod tracker;
 
 /// Options of `builder serve`.
 #[derive(Debug, clap::Args)]
@@ -89,10 +93,7 @@ pub fn run(ws: &Workspace, args: Args) -> Result<ExitCode> {
         .with_context(|| format!("reading {}", ws.dist().join(MANIFEST).display()))?;
     let shown_host = http::shown_host(args.host);
     let tls = if args.tls {
-        let data_dir = args
-            .data_dir
-            .clone()
-            .unwrap_or_else(crate::tls::default_data_dir);
+        let data_dir = args.data_dir.clone().unwrap_or_else(tls::default_data_dir);
         let mut names = vec![
             "localhost".to_owned(),
             "127.0.0.1".to_owned(),
@@ -102,7 +103,7 @@ pub fn run(ws: &Workspace, args: Args) -> Result<ExitCode> {
             names.push(args.host.to_string());
         }
         names.extend(args.allow_hosts.iter().cloned());
-        let certificate = crate::tls::load_or_create(&data_dir.join("serve-tls"), &names)?;
+        let certificate = tls::load_or_create(&data_dir.join("serve-tls"), &names)?;
         println!(
             "TLS certificate SHA-256 {} (kept in {}): compare it with what the browser shows before you accept it",
             certificate.fingerprint,

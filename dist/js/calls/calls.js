@@ -15,12 +15,13 @@
 //           the other side answers `hangup` if it no longer has the call
 //   media   which remote stream is the screen share
 
-import { fromUtf8, randomBytes, toHex, utf8 } from '../core/encoding.js';
+import { randomBytes, toHex } from '../core/encoding.js';
 import { openCamera, openLocalMedia, openMicrophone, openScreen, explainMediaError } from './media.js';
-import { createNegotiator } from './negotiation.js';
 import { inCall, transition } from './participants.js';
+import { CALL_TYPE, callMessage, parseCallMessage } from './messages.js';
+import { SLOTS, createMesh } from './mesh.js';
 
-export const CALL_TYPE = 'call';
+export { CALL_TYPE, parseCallMessage };
 /** An unanswered call stops ringing after this long. */
 export const RING_TIMEOUT_MS = 45_000;
 /** A participant whose session dropped has this long to come back. */
@@ -30,25 +31,9 @@ export const CLOSED_GRACE_MS = 10_000;
 /** Largest mesh we offer (see docs/decisions.md, measured by tests/bench/calls.mjs). */
 export const MAX_PARTICIPANTS = 4;
 const TICK_MS = 1_000;
-const SPEAKING_LEVEL = 0.02;
-const MAX_CALL_MESSAGE = 16 * 1024;
-const OPS = new Set(['invite', 'accept', 'here', 'decline', 'busy', 'cancel', 'hangup', 'resume', 'media']);
-const SLOTS = ['audio', 'camera', 'screen'];
 
 function callError(message, code) {
   return Object.assign(new Error(message), { code });
-}
-
-/** Parses a 'call' frame; null for anything malformed. */
-export function parseCallMessage(bytes) {
-  if (bytes.length > MAX_CALL_MESSAGE) return null;
-  try {
-    const body = JSON.parse(fromUtf8(bytes));
-    if (!OPS.has(body?.op) || typeof body.id !== 'string' || !/^[0-9a-f]{32}$/.test(body.id)) return null;
-    return body;
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -60,7 +45,6 @@ export function parseCallMessage(bytes) {
  */
 export function createCalls({ identity, sessions, membersOf, record, onChange, onRing }) {
   let current = null;
-  const negotiators = new WeakMap(); // link -> negotiator (lives as long as the link)
   let ticker = null;
   let rtcFramesReceived = 0;
   const linkTo = (fingerprint) => sessions.linkTo(fingerprint);
@@ -79,23 +63,18 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
   }
 
   const changed = () => onChange?.(current);
-  const message = (op, call, extra = {}) => utf8(JSON.stringify({ op, id: call.id, ...extra }));
-  const sendTo = (link, op, call, extra) => link?.send(CALL_TYPE, message(op, call, extra)).catch(() => {});
-
-  function negotiatorFor(link) {
-    let negotiator = negotiators.get(link);
-    if (!negotiator) {
-      negotiator = createNegotiator(link, {
-        onTrack: (event) => remoteTrack(link, event),
-        onTampered: () => {
-          const p = current && [...current.participants.values()].find((x) => x.link === link);
-          if (p) current.warnings.push('A renegotiation named another DTLS certificate: that connection was dropped.');
-        },
-      });
-      negotiators.set(link, negotiator);
-    }
-    return negotiator;
-  }
+  const sendTo = (link, op, call, extra) => link?.send(CALL_TYPE, callMessage(op, call.id, extra)).catch(() => {});
+  const participantOnLink = (link) => (current && [...current.participants.values()].find((x) => x.link === link)) ?? null;
+  const mesh = createMesh({
+    participantOf: participantOnLink,
+    onChange: changed,
+    onTampered: (link) => {
+      if (participantOnLink(link)) current.warnings.push('A renegotiation named another DTLS certificate: that connection was dropped.');
+    },
+    announceScreen: (link, streamId) => current && sendTo(link, 'media', current, { screen: streamId }),
+  });
+  const syncMedia = (call, p) => mesh.sync(call.local, call.cameraOff, p);
+  const removeMedia = (p) => mesh.remove(p);
 
   function participant(fingerprint, state) {
     return {
@@ -130,56 +109,6 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
       call.local[slot]?.stop();
       call.local[slot] = null;
     }
-  }
-
-  /** Makes each joined participant's senders match our local tracks. */
-  function syncMedia(call, p) {
-    const link = p.link;
-    if (!link || link.state !== 'ready' || link.pc.signalingState === 'closed') return;
-    negotiatorFor(link);
-    for (const slot of SLOTS) {
-      const track = slot === 'audio' ? call.local.audio : slot === 'camera' ? (call.cameraOff ? null : call.local.camera) : call.local.screen;
-      const sender = p.senders[slot];
-      const stream = slot === 'screen' ? call.local.screenStream : call.local.stream;
-      try {
-        if (track && !sender) {
-          p.senders[slot] = link.pc.addTrack(track, stream);
-        } else if (sender && slot === 'screen' && !track) {
-          link.pc.removeTrack(sender); // the other side's screen tile goes away
-          delete p.senders[slot];
-        } else if (sender && sender.track !== track) {
-          sender.replaceTrack(track).catch(() => {}); // same kind: no renegotiation
-        }
-      } catch {
-        // the connection is closing; its session's end is noticed and handled
-      }
-    }
-    if (call.local.screen) sendTo(link, 'media', call, { screen: call.local.screenStream.id });
-  }
-
-  function removeMedia(p) {
-    const pc = p.link?.pc;
-    for (const sender of Object.values(p.senders)) {
-      try {
-        if (pc && pc.signalingState !== 'closed') pc.removeTrack(sender);
-      } catch {
-        // closed
-      }
-    }
-    p.senders = {};
-    p.streams.clear();
-  }
-
-  function remoteTrack(link, event) {
-    const p = current && [...current.participants.values()].find((x) => x.link === link);
-    if (!p) return;
-    const stream = event.streams[0] ?? new MediaStream([event.track]);
-    p.streams.set(stream.id, stream);
-    stream.addEventListener('removetrack', () => {
-      if (!stream.getTracks().length) p.streams.delete(stream.id);
-      changed();
-    });
-    changed();
   }
 
   // ---- call lifecycle ----
@@ -527,45 +456,17 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
       if (p.state === 'ringing' && call.activeAt && now - p.invitedAt > RING_TIMEOUT_MS + 5_000) move(call, p, 'timeout');
       if (p.state !== 'joined' || p.link?.state !== 'ready') continue;
       try {
-        p.stats = await inboundStats(p.link.pc);
+        p.stats = await mesh.inboundStats(p.link.pc);
       } catch {
         // closed meanwhile
       }
     }
     if (call.accepted && current === call) {
       const anyLink = joinedOthers(call).find((p) => p.link?.state === 'ready')?.link;
-      call.localLevel = anyLink ? await localAudioLevel(anyLink.pc).catch(() => 0) : 0;
+      call.localLevel = anyLink ? await mesh.localAudioLevel(anyLink.pc).catch(() => 0) : 0;
       maybeEnd(call);
     }
     if (current === call) changed();
-  }
-
-  /** What we receive from one participant: decoded frames, fps, audio energy. */
-  async function inboundStats(pc) {
-    const stats = { framesDecoded: 0, framesPerSecond: 0, audioEnergy: 0, audioLevel: 0, width: 0, height: 0 };
-    (await pc.getStats()).forEach((report) => {
-      if (report.type !== 'inbound-rtp') return;
-      if (report.kind === 'video') {
-        stats.framesDecoded += report.framesDecoded ?? 0;
-        stats.framesPerSecond = Math.max(stats.framesPerSecond, report.framesPerSecond ?? 0);
-        stats.width = Math.max(stats.width, report.frameWidth ?? 0);
-        stats.height = Math.max(stats.height, report.frameHeight ?? 0);
-      } else if (report.kind === 'audio') {
-        stats.audioEnergy += report.totalAudioEnergy ?? 0;
-        stats.audioLevel = Math.max(stats.audioLevel, report.audioLevel ?? 0);
-      }
-    });
-    stats.speaking = stats.audioLevel > SPEAKING_LEVEL;
-    stats.sampledAt = Date.now();
-    return stats;
-  }
-
-  async function localAudioLevel(pc) {
-    let level = 0;
-    (await pc.getStats()).forEach((report) => {
-      if (report.type === 'media-source' && report.kind === 'audio') level = Math.max(level, report.audioLevel ?? 0);
-    });
-    return level;
   }
 
   // ---- controls during a call ----
@@ -672,7 +573,7 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
       rtc(fingerprint, link, data) {
         rtcFramesReceived += 1;
         try {
-          negotiatorFor(link).receive(data);
+          mesh.negotiatorFor(link).receive(data);
         } catch {
           // malformed renegotiation: ignored, the media stays as it was
         }

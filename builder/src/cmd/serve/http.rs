@@ -1,6 +1,6 @@
 //! `builder serve`'s HTTP server (or HTTPS, with `--tls`), on hyper and axum: the bundle's files
-//! ([`crate::site`]), the WebSocket tracker at `/announce`
-//! ([`crate::tracker`]) and `/local-tracker`, which tells a page that
+//! ([`super::site`]), the WebSocket tracker at `/announce`
+//! ([`super::tracker`]) and `/local-tracker`, which tells a page that
 //! tracker's URL.
 //!
 //! Every request must name an allowed `Host` (see [`host_allowed`]): a
@@ -27,8 +27,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::sync::Semaphore;
 
-use crate::site::{Refusal, Site};
-use crate::tracker::{self, Tracker};
+use super::site::{Refusal, Site};
+use super::tracker::{self, Tracker};
 
 /// Largest request head buffered (hyper's minimum is 8 KiB).
 const MAX_HEAD: usize = 16 * 1024;

@@ -1,0 +1,113 @@
+// The media of a call, per participant: which of our tracks each
+// connection sends (adding, replacing or removing senders, renegotiated over
+// the session by negotiation.js), what each sends us, and the statistics of
+// what arrives.
+
+import { createNegotiator } from './negotiation.js';
+
+/** The local media slots: microphone, camera, shared screen. */
+export const SLOTS = ['audio', 'camera', 'screen'];
+const SPEAKING_LEVEL = 0.02;
+
+/**
+ * participantOf(link) → the participant of the current call on that link (or
+ * null); onChange() → something to redraw; onTampered(link) → a renegotiation
+ * named another DTLS certificate; announceScreen(link, streamId) tells the
+ * peer which of our streams is the screen.
+ */
+export function createMesh({ participantOf, onChange, onTampered, announceScreen }) {
+  const negotiators = new WeakMap(); // link -> negotiator (lives as long as the link)
+
+  function remoteTrack(link, event) {
+    const p = participantOf(link);
+    if (!p) return;
+    const stream = event.streams[0] ?? new MediaStream([event.track]);
+    p.streams.set(stream.id, stream);
+    stream.addEventListener('removetrack', () => {
+      if (!stream.getTracks().length) p.streams.delete(stream.id);
+      onChange();
+    });
+    onChange();
+  }
+
+  function negotiatorFor(link) {
+    let negotiator = negotiators.get(link);
+    if (!negotiator) {
+      negotiator = createNegotiator(link, { onTrack: (event) => remoteTrack(link, event), onTampered: () => onTampered(link) });
+      negotiators.set(link, negotiator);
+    }
+    return negotiator;
+  }
+
+  return {
+    negotiatorFor,
+
+    /** Makes `p`'s senders match our local tracks (`local` of the call, camera off or not). */
+    sync(local, cameraOff, p) {
+      const link = p.link;
+      if (!link || link.state !== 'ready' || link.pc.signalingState === 'closed') return;
+      negotiatorFor(link);
+      for (const slot of SLOTS) {
+        const track = slot === 'audio' ? local.audio : slot === 'camera' ? (cameraOff ? null : local.camera) : local.screen;
+        const sender = p.senders[slot];
+        const stream = slot === 'screen' ? local.screenStream : local.stream;
+        try {
+          if (track && !sender) {
+            p.senders[slot] = link.pc.addTrack(track, stream);
+          } else if (sender && slot === 'screen' && !track) {
+            link.pc.removeTrack(sender); // the other side's screen tile goes away
+            delete p.senders[slot];
+          } else if (sender && sender.track !== track) {
+            sender.replaceTrack(track).catch(() => {}); // same kind: no renegotiation
+          }
+        } catch {
+          // the connection is closing; its session's end is noticed and handled
+        }
+      }
+      if (local.screen) announceScreen(link, local.screenStream.id);
+    },
+
+    /** Stops sending to `p` and forgets what it sent us. */
+    remove(p) {
+      const pc = p.link?.pc;
+      for (const sender of Object.values(p.senders)) {
+        try {
+          if (pc && pc.signalingState !== 'closed') pc.removeTrack(sender);
+        } catch {
+          // closed
+        }
+      }
+      p.senders = {};
+      p.streams.clear();
+    },
+
+    /** What we receive from one participant: decoded frames, fps, audio energy. */
+    async inboundStats(pc) {
+      const stats = { framesDecoded: 0, framesPerSecond: 0, audioEnergy: 0, audioLevel: 0, width: 0, height: 0 };
+      (await pc.getStats()).forEach((report) => {
+        if (report.type !== 'inbound-rtp') return;
+        if (report.kind === 'video') {
+          stats.framesDecoded += report.framesDecoded ?? 0;
+          stats.framesPerSecond = Math.max(stats.framesPerSecond, report.framesPerSecond ?? 0);
+          stats.width = Math.max(stats.width, report.frameWidth ?? 0);
+          stats.height = Math.max(stats.height, report.frameHeight ?? 0);
+        } else if (report.kind === 'audio') {
+          stats.audioEnergy += report.totalAudioEnergy ?? 0;
+          stats.audioLevel = Math.max(stats.audioLevel, report.audioLevel ?? 0);
+        }
+      });
+      stats.speaking = stats.audioLevel > SPEAKING_LEVEL;
+      stats.sampledAt = Date.now();
+      return stats;
+    },
+
+    /** The level of our own microphone as sent. */
+    async localAudioLevel(pc) {
+      let level = 0;
+      (await pc.getStats()).forEach((report) => {
+        if (report.type === 'media-source' && report.kind === 'audio') level = Math.max(level, report.audioLevel ?? 0);
+      });
+      return level;
+    },
+  };
+}
