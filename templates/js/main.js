@@ -11,7 +11,7 @@
 
 import { createCryptoClient } from './core/crypto-client.js';
 import { openStore } from './core/store.js';
-import { exportBackup, importBackup } from './core/backup.js';
+import { exportBackup, readBackup } from './core/backup.js';
 import { discoverLocalTracker, effectiveSettings, loadSettings, saveSettings, loadPreferences, savePreferences } from './core/settings.js';
 import { claimIdentity } from './core/tab-lock.js';
 import { createSessions } from './net/sessions.js';
@@ -176,7 +176,15 @@ async function openSession(identity, claim) {
     preferences: () => state.preferences,
     localTracker: state.localTracker,
     requestNotifications: () => notifier.requestPermission(),
-    backup: { exportFile: () => exportBackup(store), importFile: (file) => importBackup(store, file, cryptoClient) },
+    backup: {
+      exportFile: () => exportBackup(store),
+      // Checked first (nothing written if any record fails); then the session
+      // closes without saving its lists, which would overwrite the restored ones.
+      async importFile(file) {
+        const stores = await readBackup(store, file, cryptoClient);
+        await logout('', { restore: stores, identityName: identity.storeName });
+      },
+    },
     roomsChanged: () => cycler.apply(),
     safetyNumber: (spki) => cryptoClient.safetyNumber(spki),
   };
@@ -208,20 +216,35 @@ async function openSession(identity, claim) {
   });
 }
 
-async function logout(notice) {
+/**
+ * Closes the session and shows the login form. With `restore` (the checked
+ * stores of a backup) nothing in memory is saved; the backup is written once
+ * every writer has stopped, and the form says how much was restored.
+ */
+async function logout(notice, { restore = null, identityName = '' } = {}) {
   if (session) {
     const { claim, store, network, chat, contacts, groups, transfers, calls, cycler, home, callView } = session;
+    const save = !restore;
     session = null;
     calls.close();
     callView.unmount();
     home.unmount();
     cycler.stop();
-    transfers.close();
-    await chat.close().catch(() => {});
+    await transfers.close({ save }).catch(() => {});
+    await chat.close({ save }).catch(() => {});
     groups.close();
     contacts.close();
     network.close();
     store.close();
+    if (restore) {
+      const fresh = await openStore(cryptoClient, identityName);
+      try {
+        const count = await fresh.restore(restore);
+        notice = `Restored ${count} records from the backup. Log in again to open them.`;
+      } finally {
+        fresh.close();
+      }
+    }
     claim.release();
   }
   await cryptoClient.logout();

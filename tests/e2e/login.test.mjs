@@ -133,3 +133,14 @@ test('a tampered WASM module fails login with a clear error', async () => {
     await tampered.stop();
   }
 });
+
+test('a username or password with a character Unicode does not assign is refused, naming it', async () => {
+  const page = await openPage(browser, server.url);
+  // U+0378 has never been assigned: two devices could normalize it differently.
+  await page.fill('#username', 'al\u0378ice');
+  await page.fill('#password', 'zebra lantern orbit velvet quarry');
+  await page.click('#login-button');
+  await page.waitForSelector('#login-error:not([hidden])');
+  assert.match(await page.textContent('#login-error'), /U\+0378/);
+  assert.equal(await page.locator('#identity').count(), 0);
+});

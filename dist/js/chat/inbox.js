@@ -8,32 +8,7 @@ import { fromUtf8, utf8 } from '../core/encoding.js';
 import { checkContent, preview } from './content.js';
 import { messageKey } from './keys.js';
 import { MAX_CONTENT } from './outbox.js';
-
-/** A queue that runs one task at a time and batches what piles up meanwhile. */
-export function batcher(/** @type {(values: any[]) => Promise<any[] | void>} */ run) {
-  /** @type {Array<{value: any, resolve: (v: any) => void, reject: (e: unknown) => void}>} */
-  let queue = [];
-  /** @type {Promise<void> | null} */
-  let running = null;
-  async function drain() {
-    while (queue.length) {
-      const batch = queue;
-      queue = [];
-      try {
-        const results = await run(batch.map((item) => item.value));
-        batch.forEach((item, i) => item.resolve(results?.[i]));
-      } catch (error) {
-        batch.forEach((item) => item.reject(error));
-      }
-    }
-    running = null;
-  }
-  return (/** @type {any} */ value) =>
-    new Promise((resolve, reject) => {
-      queue.push({ value, resolve, reject });
-      running ??= drain();
-    });
-}
+import { batcher } from './batcher.js';
 
 /**
  * deps: cryptoClient, store, sessions, conversations, history, onChange(event),

@@ -102,10 +102,15 @@ export function createChat({ cryptoClient, store, identity, sessions, preference
       sync: backlog.receive,
     },
 
-    async close() {
+    /** Stops; saves the conversation list and outbox unless `save` is false (a restored backup replaces them). */
+    async close({ save = true } = {}) {
       clearInterval(resendTimer);
       stopUp();
-      await Promise.all([conversations.saveNow(), outbox.close()]);
+      if (save) await Promise.all([conversations.saveNow(), outbox.close()]);
+      else {
+        conversations.discard();
+        outbox.discard();
+      }
     },
   };
 }

@@ -59,6 +59,8 @@ export function createConversations({ store, identity, onChange }) {
     clearTimeout(saveTimer);
     saveTimer = setTimeout(saveNow, 300);
   }
+  /** Drops a pending save (the session closes without writing). */
+  const discard = () => clearTimeout(saveTimer);
 
   return {
     /**
@@ -168,5 +170,6 @@ export function createConversations({ store, identity, onChange }) {
     totalUnread: () => [...conversations.values()].reduce((sum, c) => sum + c.unread, 0),
     saveSoon,
     saveNow,
+    discard,
   };
 }

@@ -11,6 +11,7 @@ import { fromHex, utf8 } from '../core/encoding.js';
 import { checkContent, preview } from './content.js';
 import { messageState, pending, transition } from './delivery.js';
 import { isMessageKey, keyId, keySender, messageKey } from './keys.js';
+import { batcher } from './batcher.js';
 
 const OUTBOX_KEY = 'outbox';
 const RESEND_BASE_MS = 4_000;
@@ -51,6 +52,11 @@ export function createOutbox({ cryptoClient, store, identity, sessions, conversa
     clearTimeout(saveTimer);
     saveTimer = setTimeout(saveNow, 300);
   };
+  /** Stores sent messages and the outbox that lists them, a burst at a time. */
+  const persist = batcher(async (writes) => {
+    await store.messages.add(writes);
+    await saveNow();
+  });
 
   /** Tells the views where message `id` stands now. */
   function announceState(/** @type {Entry} */ entry) {
@@ -141,20 +147,17 @@ export function createOutbox({ cryptoClient, store, identity, sessions, conversa
       entries.set(messageId, entry);
       envelopes.set(messageId, envelope);
       const key = messageKey(identity.fingerprint, messageId);
-      await store.messages.add([
-        {
-          place: [conv.tag, seq],
-          key,
-          record: {
-            id: messageId,
-            sender: identity.fingerprint,
-            env: envelope,
-            rcpt: own.receipt,
-            meta: await history.sealMeta(messageId, { mine: true, delivered: {}, read: {} }),
-          },
+      await persist({
+        place: [conv.tag, seq],
+        key,
+        record: {
+          id: messageId,
+          sender: identity.fingerprint,
+          env: envelope,
+          rcpt: own.receipt,
+          meta: await history.sealMeta(messageId, { mine: true, delivered: {}, read: {} }),
         },
-      ]);
-      await saveNow();
+      });
       conversations.noteActivity(conv, key, preview(content), timestampMs, false);
       const message = { id: messageId, seq, sender: identity.fingerprint, mine: true, timestampMs, lamport, content, state: 'queued', delivered: {}, read: {} };
       onChange?.({ conversation: conv.id, message: messageId, added: message });
@@ -239,5 +242,7 @@ export function createOutbox({ cryptoClient, store, identity, sessions, conversa
     },
     RESEND_TICK_MS,
     close: saveNow,
+    /** Drops a pending save (the session closes without writing). */
+    discard: () => clearTimeout(saveTimer),
   };
 }

@@ -80,24 +80,24 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
   let saveTimer = null;
 
   const keyOf = (file) => fileKey(file.owner, file.info.fileId);
+  const saveNow = () => {
+    clearTimeout(saveTimer);
+    return store.put(
+      FILES_KEY,
+      [...files.values()].map(({ info, owner, state, conversation, from, mine, requested }) => ({
+        info,
+        owner,
+        state,
+        conversation,
+        from,
+        mine,
+        requested: !!requested,
+      })),
+    );
+  };
   const save = () => {
     clearTimeout(saveTimer);
-    saveTimer = setTimeout(
-      () =>
-        store.put(
-          FILES_KEY,
-          [...files.values()].map(({ info, owner, state, conversation, from, mine, requested }) => ({
-            info,
-            owner,
-            state,
-            conversation,
-            from,
-            mine,
-            requested: !!requested,
-          })),
-        ),
-      200,
-    );
+    saveTimer = setTimeout(saveNow, 200);
   };
   const changed = (file) => onChange?.({ file: file.info.fileId, owner: file.owner, conversation: file.conversation });
   const chunkKeys = (key) => store.chunks.indexes(key);
@@ -365,9 +365,11 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
       for (let index = 0; index < file.info.chunks; index++) parts.push(await openChunk(file, index));
       return new Blob(parts, { type: content.mime });
     },
-    close() {
+    /** Stops serving; saves the file list unless `save` is false (a restored backup replaces it). */
+    async close({ save: keep = true } = {}) {
       serving.clear();
       clearTimeout(saveTimer);
+      if (keep) await saveNow();
     },
   };
 }

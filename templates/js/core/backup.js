@@ -68,11 +68,12 @@ async function checkAll(store, cryptoClient, stores) {
 }
 
 /**
- * Restores a backup made by this identity. Every record is checked first
- * (see checkAll); then all are written in one transaction, replacing
- * existing records with the same keys. Returns how many records were written.
+ * Reads a backup made by this identity and checks every record (see
+ * checkAll) without writing anything. Returns the stores to hand to
+ * `store.restore`, which writes them in one transaction, replacing existing
+ * records with the same keys.
  */
-export async function importBackup(store, file, cryptoClient) {
+export async function readBackup(store, file, cryptoClient) {
   let backup;
   try {
     backup = JSON.parse(await file.text());
@@ -91,5 +92,5 @@ export async function importBackup(store, file, cryptoClient) {
     stores[name] = entries.map(([key, value]) => [key, unpack(value)]);
   }
   await checkAll(store, cryptoClient, stores);
-  return store.restore(stores);
+  return stores;
 }

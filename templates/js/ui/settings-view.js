@@ -42,7 +42,11 @@ function preferencesForm({ preferences, requestNotifications, onSavePreferences 
   );
 }
 
-/** backup: { exportFile() → Blob, importFile(file) → records written }. */
+/**
+ * backup: { exportFile() → Blob, importFile(file) }; importFile throws a
+ * readable error for a refused backup, and on success closes the session
+ * (the login form then says what was restored).
+ */
 function backupForm({ backup }) {
   const message = el('p', { id: 'backup-message', role: 'status' });
   const input = el('input', { type: 'file', id: 'backup-file', accept: '.tbk,application/octet-stream' });
@@ -75,15 +79,20 @@ function backupForm({ backup }) {
       className: 'ghost',
       id: 'backup-import',
       text: 'Restore',
-      onclick: async () => {
+      onclick: async (event) => {
         if (!input.files[0]) return;
+        // Every record is checked before the first is written; say so while it runs.
+        const button = event.currentTarget;
+        button.disabled = true;
+        message.className = 'hint checking';
+        message.textContent = 'Checking every record of the backup…';
         try {
-          const count = await backup.importFile(input.files[0]);
-          message.className = 'hint';
-          message.textContent = `Restored ${count} records. Log out and in again to see them.`;
+          await backup.importFile(input.files[0]);
         } catch (error) {
           message.className = 'error';
           message.textContent = error.message;
+        } finally {
+          button.disabled = false;
         }
       },
     }),
