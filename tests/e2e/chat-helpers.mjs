@@ -77,6 +77,14 @@ export async function createGroupInUI(page, name, members, memberPages) {
   for (const member of memberPages) {
     await waitInPage(member, async (id) => (await import('./js/facade.js')).app.groups.byConversation(id) !== undefined, conversationId, { what: 'the group invitation' });
   }
+  // The invitation shows "delivered" only once each member has stored the
+  // group durably: a member may close the tab right after (the backlog test).
+  for (const member of members) {
+    const pair = await conversationWith(page, member);
+    await untilStored(page, pair, (m) => m.some((x) => x.t === 'group-invite' && (x.state === 'delivered' || x.state === 'read')), {
+      what: 'the group invitation delivered',
+    });
+  }
   return conversationId;
 }
 

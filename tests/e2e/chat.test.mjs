@@ -94,8 +94,13 @@ test('a group member who was offline receives the backlog from another member', 
   await Promise.all([waitOnline(alice, BOB), waitOnline(alice, CAROL)]);
   // Alice creates the group through the UI. The invitation must reach Carol
   // before she leaves: she learns of the group only from Alice, who is gone
-  // when Carol comes back. (A wait that returned at once here made this test
-  // fail about 1 run in 4: Carol left before the invitation arrived.)
+  // when Carol comes back. Two causes made this test fail, both fixed:
+  // a wait that returned at once (Playwright's waitForFunction does not await
+  // an async predicate; about 1 run in 4), and the app acknowledging an
+  // invitation before it had saved the group (about 1 run in 13: Carol's tab
+  // closed between the two, Alice never resent, the group was lost). The
+  // helper now waits for "delivered", which the app shows only once the
+  // member saved the group.
   const groupId = await createGroupInUI(alice, 'Book club', [BOB, CAROL], [bob, carol]);
   // Carol closes her tab for a while; Alice and Bob talk in the group.
   const carolContext = carol.context();
@@ -109,6 +114,10 @@ test('a group member who was offline receives the backlog from another member', 
   carol = await carolContext.newPage();
   await carol.goto(server.url);
   await login(carol, CAROL.username, CAROL.password, { bits: CAROL.bits });
+  assert.ok(
+    await carol.evaluate(async (id) => (await import('./js/facade.js')).app.groups.byConversation(id) !== undefined, groupId),
+    'Carol still knows the group after closing her tab',
+  );
   const backlog = await untilStored(carol, groupId, (m) => m.filter((x) => x.t === 'text').length >= 3, { what: 'backlog at carol', timeout: 60_000 });
   assert.deepEqual(backlog.filter((x) => x.t === 'text').map((m) => m.body).sort(), ['group 1 from alice', 'group 2 from bob', 'group 3 from alice']);
   await closeAll([bob, carol]);

@@ -9,6 +9,7 @@ import { STATES, TRANSITIONS, messageState, pending, transition } from '../../te
 import { createOutbox } from '../../templates/js/chat/outbox.js';
 import { createConversations } from '../../templates/js/chat/conversations.js';
 import { createHistory } from '../../templates/js/chat/history.js';
+import { createInbox } from '../../templates/js/chat/inbox.js';
 import { TRANSITIONS as CALL_TRANSITIONS, inCall, transition as callTransition } from '../../templates/js/calls/participants.js';
 import { createCycler, ROTATE_MS, RECENT_MS } from '../../templates/js/net/cycling.js';
 import { FRAMES, createDispatcher, frameLimit } from '../../templates/js/net/protocol.js';
@@ -150,6 +151,39 @@ test('acks for other senders’ messages, malformed keys or strangers change not
   assert.equal(page.outbox.isPendingFor(message.id, BOB), true, 'only our own key acknowledges our message');
   await page.outbox.acked('d'.repeat(64), [`${ME}:${message.id}`]);
   assert.equal(page.outbox.stateOf(message.id), 'queued', 'a non-recipient cannot acknowledge');
+});
+
+// ---- the inbox: stored, made durable by its handler, then acknowledged ----
+
+test('a received message is acknowledged only after its handler made its change durable', async () => {
+  const store = memoryStore();
+  const identity = { fingerprint: ME, spki: Uint8Array.of(1) };
+  const conversations = createConversations({ store, identity });
+  const conv = await conversations.ensure({ id: 'd'.repeat(64), kind: 'pair', ref: BOB, title: 'Bob', members: [{ fingerprint: BOB, spki: Uint8Array.of(2) }] });
+  const history = createHistory({ cryptoClient: {}, store, conversations, stateOf: () => null });
+  const header = { conversationId: conv.id, sender: BOB, messageId: 'e'.repeat(32) };
+  const cryptoClient = {
+    peekEnvelope: async () => header,
+    openEnvelope: async () => ({ ...header, lamport: 1, timestampMs: 1, receipt: Uint8Array.of(9), content: new TextEncoder().encode(JSON.stringify({ t: 'text', body: 'join us' })) }),
+  };
+  const sessions = fakeSessions(new Set([BOB]));
+  const inbox = createInbox({ cryptoClient, store, sessions, conversations, history });
+  let finishHandler;
+  const handled = new Promise((resolve) => (finishHandler = resolve));
+  let handlerStarted = false;
+  inbox.on('text', async () => {
+    handlerStarted = true;
+    await handled; // e.g. a group saved to IndexedDB
+  });
+  inbox.receive(BOB, null, Uint8Array.of(1));
+  while (!handlerStarted) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(await store.messages.locate(`${BOB}:${header.messageId}`) !== undefined, true, 'stored before the handler runs');
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(sessions.sent.filter((f) => f.type === 'ack'), [], 'no acknowledgement while the handler is still saving');
+  finishHandler();
+  while (!sessions.sent.some((f) => f.type === 'ack')) await new Promise((resolve) => setImmediate(resolve));
+  const ack = JSON.parse(new TextDecoder().decode(sessions.sent.find((f) => f.type === 'ack').data));
+  assert.deepEqual(ack.keys, [`${BOB}:${header.messageId}`]);
 });
 
 // ---- call participants ----

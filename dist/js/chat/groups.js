@@ -181,8 +181,8 @@ export function createGroups({ cryptoClient, store, network, sessions, identity,
     onChange?.({ group: g.id });
   }
 
-  chat.on('group-invite', (conv, message) => {
-    if (conv.kind === 'pair') adopt(message.content.group, { from: message.sender });
+  chat.on('group-invite', async (conv, message) => {
+    if (conv.kind === 'pair') await adopt(message.content.group, { from: message.sender });
   });
   chat.on('group-update', (conv, message) => adopt(message.content.group, { from: message.sender }));
   chat.on('group-leave', async (conv, message) => {

@@ -13,7 +13,8 @@ import { batcher } from './batcher.js';
 /**
  * deps: cryptoClient, store, sessions, conversations, history, onChange(event),
  * onIncoming(conversation, message) (notifications), and `handlers`: content
- * type → (conversation, message, from) for files and group changes.
+ * type → (conversation, message, from) for files and group changes; a handler
+ * resolves once its change is durable (the message is acknowledged after).
  */
 export function createInbox({ cryptoClient, store, sessions, conversations, history, onChange, onIncoming }) {
   /** @type {Map<string, Function>} */
@@ -102,9 +103,11 @@ export function createInbox({ cryptoClient, store, sessions, conversations, hist
         })),
       );
     }
-    // Durable now: acknowledge, then show.
+    // Durable now: show, let the content's handler make its own change
+    // durable (a group joined, a file announced), then acknowledge: an
+    // acknowledged message must never need to be sent again, so a tab closed
+    // right after the ack loses nothing.
     for (const m of accepted) {
-      ackLater(m.from, m.key);
       // Each member states its own display name; the newest one counts.
       if (m.content.n !== undefined) conversations.noteName(m.conv, m.sender, m.content.n);
       conversations.noteActivity(m.conv, m.key, preview(m.content), m.timestampMs, true);
@@ -119,7 +122,12 @@ export function createInbox({ cryptoClient, store, sessions, conversations, hist
         state: 'received',
       };
       onChange?.({ conversation: m.conv.id, message: m.id, added: message });
-      handlers.get(m.content.t)?.(m.conv, message, m.from);
+      try {
+        await handlers.get(m.content.t)?.(m.conv, message, m.from);
+      } catch {
+        // a refused group change or file stays refused; the message itself is kept
+      }
+      ackLater(m.from, m.key);
       onIncoming?.(m.conv, message);
     }
     return items.map(() => null);

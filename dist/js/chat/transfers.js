@@ -152,7 +152,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
     const key = fileKey(message.sender, info.fileId);
     if (files.has(key)) return;
     files.set(key, { info, owner: message.sender, have: await chunkKeys(key), state: 'waiting', conversation: conv.id, from: message.sender, relay: from });
-    save();
+    await saveNow();
     if (wanted(files.get(key))) download(key);
     else changed(files.get(key));
   });
