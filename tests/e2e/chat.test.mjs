@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, browserAndServerPerFile, closeAll, dumpDatabase, login, openPage, waitInPage } from './harness.mjs';
-import { ALICE, BOB, CAROL, addContact, befriend, loggedIn, waitOffline, waitOnline } from './network-helpers.mjs';
+import { ROOT, browserAndServerPerFile, closeAll, dumpDatabase, login, waitInPage } from './harness.mjs';
+import { ALICE, BOB, CAROL, addContact, befriend, contactsAround, loggedIn, waitOffline, waitOnline } from './network-helpers.mjs';
 import { afterEverything, conversationWith, createGroupInUI, openChat, send, stored, tab, type, untilStored } from './chat-helpers.mjs';
 
 let browser;
@@ -84,14 +84,9 @@ test('reloading sender and receiver mid-flow loses nothing and duplicates nothin
 });
 
 test('a group member who was offline receives the backlog from another member', async () => {
-  const alice = await loggedIn(browser, server.url, ALICE, LOCAL);
-  const bob = await loggedIn(browser, server.url, BOB, LOCAL);
-  let carol = await loggedIn(browser, server.url, CAROL, LOCAL);
-  await addContact(alice, BOB, 'Bob');
-  await addContact(alice, CAROL, 'Carol');
-  await addContact(bob, ALICE, 'Alice');
-  await addContact(carol, ALICE, 'Alice');
-  await Promise.all([waitOnline(alice, BOB), waitOnline(alice, CAROL)]);
+  const pages = await contactsAround(browser, server.url, [ALICE, BOB, CAROL], LOCAL);
+  const [alice, bob] = pages;
+  let carol = pages[2];
   // Alice creates the group through the UI. The invitation must reach Carol
   // before she leaves: she learns of the group only from Alice, who is gone
   // when Carol comes back. Two causes made this test fail, both fixed:

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, browserAndServerPerFile, login, waitInPage } from './harness.mjs';
-import { ALICE, BOB, MALLORY, addContact, loggedIn, waitOnline } from './network-helpers.mjs';
+import { ALICE, BOB, MALLORY, addContact, contactsAround, loggedIn, waitOnline } from './network-helpers.mjs';
 import { untilStored } from './chat-helpers.mjs';
 
 let browser;
@@ -121,14 +121,9 @@ async function groupOf(alice, members, pages) {
 const groupConversation = (page, groupId) => page.evaluate(async (id) => (await import('./js/facade.js')).app.groups.get(id).conversationId, groupId);
 
 test('a member who reuses another member’s message id cannot shadow that message', async () => {
-  const alice = await loggedIn(browser, server.url, ALICE, LOCAL);
-  let bob = await loggedIn(browser, server.url, BOB, LOCAL);
-  const mallory = await loggedIn(browser, server.url, MALLORY, LOCAL);
-  await addContact(alice, BOB, 'Bob');
-  await addContact(alice, MALLORY, 'Mallory');
-  await addContact(bob, ALICE, 'Alice');
-  await addContact(mallory, ALICE, 'Alice');
-  await Promise.all([waitOnline(alice, BOB), waitOnline(alice, MALLORY)]);
+  const pages = await contactsAround(browser, server.url, [ALICE, BOB, MALLORY], LOCAL);
+  const [alice, , mallory] = pages;
+  let bob = pages[1];
   const groupId = await groupOf(alice, [BOB, MALLORY], [bob, mallory]);
   const conversationId = await groupConversation(alice, groupId);
   // Bob goes away; Alice writes to the group; only Mallory receives it.
@@ -164,14 +159,7 @@ test('a member who reuses another member’s message id cannot shadow that messa
 });
 
 test('a member who reuses a file id gets a file of her own, never the bytes of another’s message', async () => {
-  const alice = await loggedIn(browser, server.url, ALICE, LOCAL);
-  const bob = await loggedIn(browser, server.url, BOB, LOCAL);
-  const mallory = await loggedIn(browser, server.url, MALLORY, LOCAL);
-  await addContact(alice, BOB, 'Bob');
-  await addContact(alice, MALLORY, 'Mallory');
-  await addContact(bob, ALICE, 'Alice');
-  await addContact(mallory, ALICE, 'Alice');
-  await Promise.all([waitOnline(alice, BOB), waitOnline(alice, MALLORY)]);
+  const [alice, bob, mallory] = await contactsAround(browser, server.url, [ALICE, BOB, MALLORY], LOCAL);
   const groupId = await groupOf(alice, [BOB, MALLORY], [bob, mallory]);
   const conversationId = await groupConversation(alice, groupId);
   await alice.evaluate(async (id) => {

@@ -52,6 +52,22 @@ export async function addContact(page, who, nickname) {
 }
 
 /** Waits in the Contacts section (hidden sections are not kept current) until `who` shows online. */
+/**
+ * Everyone in `people` logs in; the first adds each of the others as a
+ * contact (nicknamed after their username) and each of them adds the first;
+ * returns the pages, in the same order, once the first sees everyone online.
+ */
+export async function contactsAround(browser, url, people, network) {
+  const pages = [];
+  for (const who of people) pages.push(await loggedIn(browser, url, who, network));
+  const [center, ...others] = people;
+  for (const who of others) await addContact(pages[0], who, nickname(who));
+  for (const page of pages.slice(1)) await addContact(page, center, nickname(center));
+  await Promise.all(others.map((who) => waitOnline(pages[0], who)));
+  return pages;
+}
+const nickname = (who) => who.username[0].toUpperCase() + who.username.slice(1);
+
 export async function waitOnline(page, who, timeout = 30_000) {
   await tab(page, 'contacts');
   await page.waitForSelector(`.contact.online[data-fingerprint="${who.fingerprint}"]`, { timeout, state: 'attached' });
