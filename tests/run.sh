@@ -99,7 +99,10 @@ js_static_checks() {
 }
 reproducible_bundle() {
   # Rebuilds from source and compares with the committed dist/, file by file.
-  cargo build -p builder --locked
+  # Built with every target, as `cargo test --workspace` just did: the same
+  # feature resolution, so the builder is already compiled (`-p builder`
+  # alone resolves features differently and rebuilt most dependencies).
+  cargo build --workspace --all-targets --locked
   target/debug/builder verify
 }
 verify_detects_tampering() {
