@@ -1516,7 +1516,7 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-6cAmVImr32RsTsclHHZSk/J6ht/TAKmNFJVLRMh6uAb8ARIdhl6wpx4oMxJyDAE2";
+const WASM_INTEGRITY = "sha384-layfQzyFvhV5npzKTqlXTRi+X2tCgcV8lSGrhK+SGch9c8Gqo0OvhsdA/AzkCO6H";
 
 const DERIVE_WORKER = 'trustero-derive';
 let ready = null; // Promise of the instantiated module

@@ -116,6 +116,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "bits": c.bits,
             "fingerprint": id.public().fingerprint().to_hex(),
             "vault_key": hex(id.vault_key().expose_bytes()),
+            "mailbox_key": id.mailbox_key().public_hex(),
             "spki": b64url(id.public().spki()),
         }));
         derived.push(id);
@@ -130,7 +131,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &dir,
         "identity.json",
         json!({
-            "description": "username + password + bits -> identity (DESIGN.md section 2): SPKI (base64url), its SHA-256 fingerprint and the vault key; and the safety number of a pair.",
+            "description": "username + password + bits -> identity (DESIGN.md section 2): SPKI (base64url), its SHA-256 fingerprint, the vault key and the mailbox key (BIP-340 x-only public key, hex; worker/src/identity.rs); and the safety number of a pair.",
             "source": "cargo run --release -p worker --example make_vectors; the first entry's fingerprint and vault key are the worked example published in DESIGN.md. Deterministic: regenerating must not change a byte.",
             "vectors": identities,
             "safety_numbers": safety,

@@ -9,6 +9,9 @@
 //! seed      = Argon2id v0x13 (m = 65536 KiB, t = 3, p = 1, 32 bytes)(UTF-8(pass), salt)   RFC 9106
 //! rsa_seed  = HKDF-SHA-256(salt = none, ikm = seed, info = "trustero/rsa-keygen/v1" ‖ u16be(bits), L = 32)   RFC 5869
 //! vault_key = HKDF-SHA-256(salt = none, ikm = seed, info = "trustero/vault/v1", L = 32)
+//! mailbox   = HKDF-SHA-256(salt = none, ikm = seed, info = "trustero/mailbox/v1" ‖ u8(i), L = 32)
+//!             for the first i = 0, 1, … that is a valid secp256k1 secret (1 ≤ k < n);
+//!             its BIP-340 x-only public key addresses the identity's mailbox
 //! key       = rsa 0.10 key generation, e = 65537, driven by ChaCha20Rng::from_seed(rsa_seed)
 //! ```
 //!
@@ -28,6 +31,7 @@ use rsa::{PrivateKey as RsaPrivateKey, PublicKey as RsaPublicKey};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use crate::nostr::NostrKey;
 use crate::provider::{Holder, Provider, RustCrypto, block_on};
 
 use crate::{Error, Result};
@@ -330,6 +334,21 @@ impl IdentitySeed {
         Ok(VaultKey(self.expand(&[labels::VAULT_KEY])?))
     }
 
+    /// The mailbox key: the secp256k1 key whose public half addresses this
+    /// identity's mail on Nostr relays. Only contacts learn it; it is unrelated
+    /// to the RSA key, so a relay cannot link mail to a public identity.
+    pub fn mailbox_key(&self) -> Result<NostrKey> {
+        // A 32-byte HKDF output is an invalid scalar with probability about
+        // 2^-128; the attempt byte keeps the derivation total all the same.
+        for attempt in 0..=u8::MAX {
+            let secret = self.expand(&[labels::MAILBOX_KEY, &[attempt]])?;
+            if let Ok(key) = NostrKey::from_bytes(&secret) {
+                return Ok(key);
+            }
+        }
+        Err(Error::Derivation("mailbox key"))
+    }
+
     /// Generates the identity's RSA key of the given size (the second slow step).
     pub fn rsa_key(&self, size: KeySize) -> Result<RsaPrivateKey> {
         let bits =
@@ -347,11 +366,13 @@ impl IdentitySeed {
     }
 }
 
-/// A logged-in identity: the RSA private key, its public half and the vault key.
+/// A logged-in identity: the RSA private key, its public half, the vault key
+/// and the mailbox key.
 pub struct Identity {
     private: RsaPrivateKey,
     public: PublicIdentity,
     vault_key: VaultKey,
+    mailbox: NostrKey,
 }
 
 impl Identity {
@@ -369,6 +390,7 @@ impl Identity {
             private,
             public,
             vault_key: seed.vault_key()?,
+            mailbox: seed.mailbox_key()?,
         })
     }
 
@@ -380,6 +402,11 @@ impl Identity {
     /// The vault key.
     pub fn vault_key(&self) -> &VaultKey {
         &self.vault_key
+    }
+
+    /// The mailbox key (see [`IdentitySeed::mailbox_key`]).
+    pub fn mailbox_key(&self) -> &NostrKey {
+        &self.mailbox
     }
 
     /// PKCS#8 DER of the private key, for import into WebCrypto as a

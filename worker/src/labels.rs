@@ -10,6 +10,9 @@ pub const IDENTITY_SALT: &[u8] = b"trustero/identity/v1";
 pub const RSA_KEYGEN: &[u8] = b"trustero/rsa-keygen/v1";
 /// HKDF info for the vault key (records at rest).
 pub const VAULT_KEY: &[u8] = b"trustero/vault/v1";
+/// HKDF info prefix for the mailbox key (a secp256k1 key only contacts
+/// learn), followed by one attempt byte.
+pub const MAILBOX_KEY: &[u8] = b"trustero/mailbox/v1";
 /// AES-GCM associated-data prefix for vault records, followed by the caller's context.
 pub const VAULT_RECORD: &[u8] = b"trustero/vault-record/v1";
 /// Pair room topic prefix (DESIGN.md section 3).

@@ -33,6 +33,12 @@ fn identities_match_the_committed_vectors_including_the_design_example() {
             v.note
         );
         assert_eq!(
+            identity.mailbox_key().public_hex(),
+            v.mailbox_key,
+            "{}",
+            v.note
+        );
+        assert_eq!(
             identity.public().spki(),
             unb64url(&v.spki).as_slice(),
             "{}",

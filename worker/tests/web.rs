@@ -36,6 +36,12 @@ fn browser_derives_the_same_identities_as_native_code() {
             v.note
         );
         assert_eq!(
+            identity.mailbox_key().public_hex(),
+            v.mailbox_key,
+            "{}",
+            v.note
+        );
+        assert_eq!(
             identity.public().spki(),
             unb64url(&v.spki).as_slice(),
             "{}",

@@ -26,6 +26,7 @@ pub struct IdentityVector {
     pub bits: usize,
     pub fingerprint: String,
     pub vault_key: String,
+    pub mailbox_key: String,
     pub spki: String,
 }
 
