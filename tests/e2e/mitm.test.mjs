@@ -45,10 +45,10 @@ test('a relaying man in the middle is detected by the handshake’s channel bind
       channel.onopen = () => forward(other(name));
       if (channel.readyState === 'open') setTimeout(() => forward(other(name)), 0);
     };
+    // With no ICE servers, gathering host candidates always completes.
     const gathered = (pc) => new Promise((resolve) => {
       if (pc.iceGatheringState === 'complete') resolve();
       pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
-      setTimeout(resolve, 2000);
     });
     const pcs = {};
     // Toward Alice, Mallory answers Alice's offer...
