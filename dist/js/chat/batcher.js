@@ -28,3 +28,23 @@ export function batcher(/** @type {(values: any[]) => Promise<any[] | void>} */ 
       running ??= drain();
     });
 }
+
+/**
+ * A snapshot saved a moment after the last change (`soon`), at once
+ * (`now`, which also cancels a pending one), or not at all (`discard`, when
+ * the session closes without writing).
+ */
+export function debouncedSave(/** @type {() => Promise<unknown>} */ write, delayMs = 300) {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  const discard = () => clearTimeout(timer);
+  const now = async () => {
+    discard();
+    await write();
+  };
+  const soon = () => {
+    discard();
+    timer = setTimeout(now, delayMs);
+  };
+  return { now, soon, discard };
+}

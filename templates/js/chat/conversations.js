@@ -7,6 +7,7 @@
 // the authority on what was received).
 
 import { toHex } from '../core/encoding.js';
+import { debouncedSave } from './batcher.js';
 
 const CONVERSATIONS_KEY = 'conversations';
 /** Recent message keys kept per conversation (what group members sync). */
@@ -34,9 +35,6 @@ export const MAX_LAMPORT_STEP = 2 ** 32;
 export function createConversations({ store, identity, onChange }) {
   /** @type {Map<string, Conversation>} */
   const conversations = new Map();
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  let saveTimer;
-
   const snapshot = (/** @type {Conversation} */ c) => ({
     id: c.id,
     tag: c.tag,
@@ -51,16 +49,7 @@ export function createConversations({ store, identity, onChange }) {
     names: c.names,
     recent: c.recent.slice(-SYNC_WINDOW),
   });
-  async function saveNow() {
-    clearTimeout(saveTimer);
-    await store.put(CONVERSATIONS_KEY, [...conversations.values()].map(snapshot));
-  }
-  function saveSoon() {
-    clearTimeout(saveTimer);
-    saveTimer = setTimeout(saveNow, 300);
-  }
-  /** Drops a pending save (the session closes without writing). */
-  const discard = () => clearTimeout(saveTimer);
+  const { now: saveNow, soon: saveSoon, discard } = debouncedSave(() => store.put(CONVERSATIONS_KEY, [...conversations.values()].map(snapshot)));
 
   return {
     /**

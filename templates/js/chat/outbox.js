@@ -11,7 +11,7 @@ import { fromHex, utf8 } from '../core/encoding.js';
 import { checkContent, preview } from './content.js';
 import { messageState, pending, transition } from './delivery.js';
 import { isMessageKey, keyId, keySender, messageKey } from './keys.js';
-import { batcher } from './batcher.js';
+import { batcher, debouncedSave } from './batcher.js';
 
 const OUTBOX_KEY = 'outbox';
 const RESEND_BASE_MS = 4_000;
@@ -40,18 +40,9 @@ export function createOutbox({ cryptoClient, store, identity, sessions, conversa
   const envelopes = new Map();
   /** @type {Map<string, Array<() => void>>} */
   const deliveryWaiters = new Map();
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  let saveTimer;
 
   const snapshot = () => [...entries.values()].map(({ id, conv, seq, recipients }) => ({ id, conv, seq, recipients }));
-  const saveNow = async () => {
-    clearTimeout(saveTimer);
-    await store.put(OUTBOX_KEY, snapshot());
-  };
-  const saveSoon = () => {
-    clearTimeout(saveTimer);
-    saveTimer = setTimeout(saveNow, 300);
-  };
+  const { now: saveNow, soon: saveSoon, discard } = debouncedSave(() => store.put(OUTBOX_KEY, snapshot()));
   /** Stores sent messages and the outbox that lists them, a burst at a time. */
   const persist = batcher(async (writes) => {
     await store.messages.add(writes);
@@ -243,6 +234,6 @@ export function createOutbox({ cryptoClient, store, identity, sessions, conversa
     RESEND_TICK_MS,
     close: saveNow,
     /** Drops a pending save (the session closes without writing). */
-    discard: () => clearTimeout(saveTimer),
+    discard,
   };
 }

@@ -12,6 +12,7 @@
 
 import { fromBase64, fromHex, fromUtf8, toBase64, toHex, utf8 } from '../core/encoding.js';
 import { FILE_CHUNK_SIZE, MAX_FILE_SIZE } from './content.js';
+import { debouncedSave } from './batcher.js';
 
 /** Bytes per chunk: large enough to be efficient, small enough to resume. */
 export const CHUNK_SIZE = FILE_CHUNK_SIZE;
@@ -77,28 +78,25 @@ export function decodeChunkFrame(bytes) {
 export function createTransfers({ cryptoClient, store, chat, sessions, identity, membersOf, onChange }) {
   const files = new Map(); // fileKey -> {info, owner, have:Set, state, conversation, from, mine, requested}
   const serving = new Map(); // `${fp} ${fileKey}` -> cancel flag
-  let saveTimer = null;
 
   const keyOf = (file) => fileKey(file.owner, file.info.fileId);
-  const saveNow = () => {
-    clearTimeout(saveTimer);
-    return store.put(
-      FILES_KEY,
-      [...files.values()].map(({ info, owner, state, conversation, from, mine, requested }) => ({
-        info,
-        owner,
-        state,
-        conversation,
-        from,
-        mine,
-        requested: !!requested,
-      })),
-    );
-  };
-  const save = () => {
-    clearTimeout(saveTimer);
-    saveTimer = setTimeout(saveNow, 200);
-  };
+  const saving = debouncedSave(
+    () =>
+      store.put(
+        FILES_KEY,
+        [...files.values()].map(({ info, owner, state, conversation, from, mine, requested }) => ({
+          info,
+          owner,
+          state,
+          conversation,
+          from,
+          mine,
+          requested: !!requested,
+        })),
+      ),
+    200,
+  );
+  const { now: saveNow, soon: save } = saving;
   const changed = (file) => onChange?.({ file: file.info.fileId, owner: file.owner, conversation: file.conversation });
   const chunkKeys = (key) => store.chunks.indexes(key);
   /** Whoever announced the file first, then anyone else in its conversation. */
@@ -368,8 +366,8 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
     /** Stops serving; saves the file list unless `save` is false (a restored backup replaces it). */
     async close({ save: keep = true } = {}) {
       serving.clear();
-      clearTimeout(saveTimer);
       if (keep) await saveNow();
+      else saving.discard();
     },
   };
 }
