@@ -182,7 +182,7 @@ async function openSession(identity, claim) {
       // closes without saving its lists, which would overwrite the restored ones.
       async importFile(file) {
         const stores = await readBackup(store, file, cryptoClient);
-        await logout('', { restore: stores, identityName: identity.storeName });
+        await logout('', { restore: stores });
       },
     },
     roomsChanged: () => cycler.apply(),
@@ -221,7 +221,7 @@ async function openSession(identity, claim) {
  * stores of a backup) nothing in memory is saved; the backup is written once
  * every writer has stopped, and the form says how much was restored.
  */
-async function logout(notice, { restore = null, identityName = '' } = {}) {
+async function logout(notice, { restore = null } = {}) {
   if (session) {
     const { claim, store, network, chat, contacts, groups, transfers, calls, cycler, home, callView } = session;
     const save = !restore;
@@ -237,7 +237,7 @@ async function logout(notice, { restore = null, identityName = '' } = {}) {
     network.close();
     store.close();
     if (restore) {
-      const fresh = await openStore(cryptoClient, identityName);
+      const fresh = await openStore(cryptoClient, store.name);
       try {
         const count = await fresh.restore(restore);
         notice = `Restored ${count} records from the backup. Log in again to open them.`;
