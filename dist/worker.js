@@ -408,6 +408,139 @@ const ret = wasm.session_keys(this.__wbg_ptr);
 return ret;
 }
 /**
+ * A NIP-09 deletion request for our wrap `wrapId`, made with its `nonce`.
+ * @param {string} nonce
+ * @param {string} wrap_id
+ * @param {number} now
+ * @returns {object}
+ */
+mailboxDeletion(nonce, wrap_id, now) {
+const val3 = +now;
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passStringToWasm0(nonce, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passStringToWasm0(wrap_id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_mailboxDeletion(this.__wbg_ptr, ptr0, len0, ptr1, len1, val3);
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+return takeFromExternrefTable0(ret[0]);
+}
+/**
+ * This identity's mailbox key (x-only, hex): what contacts address mail to.
+ * @returns {string}
+ */
+get mailboxKey() {
+let deferred1_0;
+let deferred1_1;
+try {
+const ret = wasm.session_mailboxKey(this.__wbg_ptr);
+deferred1_0 = ret[0];
+deferred1_1 = ret[1];
+return getStringFromWasm0(ret[0], ret[1]);
+} finally {
+wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+}
+}
+/**
+ * Checks that `senderSpki` sealed `seal` for our mailbox; resolves to
+ * `{type, payload}`.
+ * @param {Uint8Array | number[]} seal
+ * @param {Uint8Array | number[]} sender_spki
+ * @returns {Promise<any>}
+ */
+mailboxOpenSeal(seal, sender_spki) {
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passArray8ToWasm0(seal, wasm.__wbindgen_malloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(sender_spki, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_mailboxOpenSeal(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+return ret;
+}
+/**
+ * The fingerprint a reassembled seal claims as its sender (unchecked).
+ * @param {Uint8Array | number[]} seal
+ * @returns {string}
+ */
+mailboxSealSender(seal) {
+let deferred3_0;
+let deferred3_1;
+try {
+const ptr0 = passArray8ToWasm0(seal, wasm.__wbindgen_malloc);
+const len0 = WASM_VECTOR_LEN;
+const ret = wasm.session_mailboxSealSender(this.__wbg_ptr, ptr0, len0);
+var ptr2 = ret[0];
+var len2 = ret[1];
+if (ret[3]) {
+ptr2 = 0; len2 = 0;
+throw takeFromExternrefTable0(ret[2]);
+}
+deferred3_0 = ptr2;
+deferred3_1 = len2;
+return getStringFromWasm0(ptr2, len2);
+} finally {
+wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+}
+}
+/**
+ * Opens a wrap a relay sent: `{bundle, index, count, data}` of the
+ * fragment inside. Throws unless it is a well-formed wrap addressed to us.
+ * @param {any} event
+ * @returns {object}
+ */
+mailboxUnwrap(event) {
+const ret = wasm.session_mailboxUnwrap(this.__wbg_ptr, event);
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+return takeFromExternrefTable0(ret[0]);
+}
+/**
+ * Seals `payload` of type `kind` for the mailbox key `recipient` (hex)
+ * and wraps it in as many events as it takes. `now` and `expiration`
+ * are Unix seconds. Resolves to `[{event, nonce}]`.
+ * @param {string} recipient
+ * @param {string} kind
+ * @param {Uint8Array | number[]} payload
+ * @param {number} now
+ * @param {number} expiration
+ * @returns {Promise<any>}
+ */
+mailboxWrap(recipient, kind, payload, now, expiration) {
+const val4 = +now;
+const val5 = +expiration;
+let ptr0, len0, ptr1, len1, ptr2, len2;
+try {
+ptr0 = passStringToWasm0(recipient, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passStringToWasm0(kind, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len1 = WASM_VECTOR_LEN;
+ptr2 = passArray8ToWasm0(payload, wasm.__wbindgen_malloc);
+len2 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_mailboxWrap(this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2, val4, val5);
+return ret;
+}
+/**
  * Opens an envelope from the holder of `senderSpki`. Resolves to the
  * header fields (see `peekEnvelope`) plus `content: Uint8Array` and
  * `receipt: Uint8Array` (store it beside the envelope for `openStored`).
@@ -917,6 +1050,12 @@ __wbg___wbindgen_is_undefined_be5b34249ff1fc15: function(arg0) {
 const ret = arg0 === undefined;
 return ret;
 },
+__wbg___wbindgen_number_get_934b640d0889af78: function(arg0, arg1) {
+const obj = arg1;
+const ret = typeof(obj) === 'number' ? obj : undefined;
+getDataViewMemory0().setFloat64((arg0 >>> 0) + 8 * 1, isLikeNone(ret) ? 0 : ret, true);
+getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, !isLikeNone(ret), true);
+},
 __wbg___wbindgen_string_get_7ce8eee7fd327545: function(arg0, arg1) {
 const obj = arg1;
 const ret = typeof(obj) === 'string' ? obj : undefined;
@@ -1000,6 +1139,10 @@ result = arg0 instanceof Uint8Array;
 result = false;
 }
 const ret = result;
+return ret;
+},
+__wbg_isArray_bcf1376d0d732d08: function(arg0) {
+const ret = Array.isArray(arg0);
 return ret;
 },
 __wbg_length_186163212ffe79c3: function(arg0) {
@@ -1130,7 +1273,7 @@ const ret = arg0.verify(arg1, arg2, getArrayU8FromWasm0(arg3, arg4), getArrayU8F
 return ret;
 }, arguments); },
 __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-// Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 112, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+// Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 123, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
 const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hb75119badfe1c789);
 return ret;
 },
@@ -1516,7 +1659,7 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-layfQzyFvhV5npzKTqlXTRi+X2tCgcV8lSGrhK+SGch9c8Gqo0OvhsdA/AzkCO6H";
+const WASM_INTEGRITY = "sha384-q0URR+oFG8T6h3/2Gv7+ubBnhQOqbGltBS9IDqAuBMHmulMEFEio6hqzj4Pf36ap";
 
 const DERIVE_WORKER = 'trustero-derive';
 let ready = null; // Promise of the instantiated module
@@ -1610,7 +1753,7 @@ const handlers = {
     releaseAll();
     session?.free();
     session = next;
-    return { spki: next.spki, fingerprint: next.fingerprint, bits: next.bits, storeName: next.storeName };
+    return { spki: next.spki, fingerprint: next.fingerprint, bits: next.bits, storeName: next.storeName, mailboxKey: next.mailboxKey };
   },
   'identity.logout': () => {
     releaseAll();
@@ -1661,6 +1804,13 @@ const handlers = {
     wasm_bindgen.openFileChunk(key, fileId, index, last, ciphertext),
   'file.root': ({ digests }) => wasm_bindgen.fileRoot(digests),
   'hash.digest': ({ bytes }) => wasm_bindgen.digest(bytes),
+
+  'mailbox.wrap': ({ recipient, type, payload, now, expiration }) =>
+    requireSession().mailboxWrap(recipient, type, payload, now, expiration),
+  'mailbox.unwrap': ({ event }) => requireSession().mailboxUnwrap(event),
+  'mailbox.sealSender': ({ seal }) => requireSession().mailboxSealSender(seal),
+  'mailbox.openSeal': ({ seal, senderSpki }) => requireSession().mailboxOpenSeal(seal, senderSpki),
+  'mailbox.deletion': ({ nonce, wrapId, now }) => requireSession().mailboxDeletion(nonce, wrapId, now),
 
   'nostr.sign': ({ createdAt, kind, tags, content }) => {
     nostrSigner ??= new wasm_bindgen.NostrSigner();

@@ -105,7 +105,7 @@ const handlers = {
     releaseAll();
     session?.free();
     session = next;
-    return { spki: next.spki, fingerprint: next.fingerprint, bits: next.bits, storeName: next.storeName };
+    return { spki: next.spki, fingerprint: next.fingerprint, bits: next.bits, storeName: next.storeName, mailboxKey: next.mailboxKey };
   },
   'identity.logout': () => {
     releaseAll();
@@ -156,6 +156,13 @@ const handlers = {
     wasm_bindgen.openFileChunk(key, fileId, index, last, ciphertext),
   'file.root': ({ digests }) => wasm_bindgen.fileRoot(digests),
   'hash.digest': ({ bytes }) => wasm_bindgen.digest(bytes),
+
+  'mailbox.wrap': ({ recipient, type, payload, now, expiration }) =>
+    requireSession().mailboxWrap(recipient, type, payload, now, expiration),
+  'mailbox.unwrap': ({ event }) => requireSession().mailboxUnwrap(event),
+  'mailbox.sealSender': ({ seal }) => requireSession().mailboxSealSender(seal),
+  'mailbox.openSeal': ({ seal, senderSpki }) => requireSession().mailboxOpenSeal(seal, senderSpki),
+  'mailbox.deletion': ({ nonce, wrapId, now }) => requireSession().mailboxDeletion(nonce, wrapId, now),
 
   'nostr.sign': ({ createdAt, kind, tags, content }) => {
     nostrSigner ??= new wasm_bindgen.NostrSigner();

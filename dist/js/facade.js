@@ -3,7 +3,7 @@
 // the composition root, fills it at login and empties it at logout; no other
 // module imports it — views and services receive what they use explicitly.
 //
-//   cryptoClient, identity, store, sessions, network, chat, contacts, groups,
+//   cryptoClient, identity, store, sessions, network, mailbox, chat, contacts, groups,
 //   transfers, calls, cycler, preferences, settings
 
 export const app = {};

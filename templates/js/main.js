@@ -19,6 +19,7 @@ import { createDispatcher } from './net/protocol.js';
 import { createNetwork } from './net/network.js';
 import { createCycler } from './net/cycling.js';
 import { createChat } from './chat/chat.js';
+import { createMailbox } from './chat/mailbox.js';
 import { createContacts } from './chat/contacts.js';
 import { createGroups } from './chat/groups.js';
 import { createTransfers } from './chat/transfers.js';
@@ -112,11 +113,25 @@ async function openSession(identity, claim) {
   const network = createNetwork({ cryptoClient, sessions, dispatch: (...args) => dispatch(...args), onChange: refresh });
   network.configure(effectiveSettings(state.settings, state.localTracker));
   let transfers = null;
+  let contacts = null;
+  let groups = null;
+  const mailbox = createMailbox({
+    cryptoClient,
+    store,
+    identity,
+    sessions,
+    spkiOf: (fingerprint) => contacts?.get(fingerprint)?.spki ?? groups?.memberSpki(fingerprint) ?? null,
+    dispatch: (...args) => dispatch(...args),
+    onChange: refresh,
+  });
+  await mailbox.load();
   const chat = createChat({
     cryptoClient,
     store,
     identity,
     sessions,
+    mailbox,
+    onRelayed: (fingerprint, messageId) => transfers?.pushByMailbox(fingerprint, messageId),
     preferences: () => state.preferences,
     displayName: () => state.preferences.displayName,
     onChange: refresh,
@@ -130,14 +145,15 @@ async function openSession(identity, claim) {
     titleOf: (conversation) => conversation.title,
   });
   await chat.restore();
-  const contacts = createContacts({ cryptoClient, store, network, sessions, identity, chat, onChange: refresh });
-  const groups = createGroups({ cryptoClient, store, network, sessions, identity, chat, contacts, onChange: refresh });
+  contacts = createContacts({ cryptoClient, store, network, sessions, mailbox, identity, chat, onChange: refresh });
+  groups = createGroups({ cryptoClient, store, network, sessions, mailbox, identity, chat, contacts, onChange: refresh });
   const membersOf = (conversationId) => chat.conversation(conversationId)?.members ?? [];
   transfers = createTransfers({
     cryptoClient,
     store,
     chat,
     sessions,
+    mailbox,
     identity,
     membersOf: (conversationId) => membersOf(conversationId).map((m) => m.fingerprint),
     onChange: refresh,
@@ -150,10 +166,12 @@ async function openSession(identity, claim) {
     onChange: (call, ended) => callView?.render(call, ended),
     onRing: (call) => notifier.incomingCall(chat.conversation(call.conversationId), call.video),
   });
-  dispatch = createDispatcher({ ...chat.frames, ...transfers.frames, ...calls.frames });
+  dispatch = createDispatcher({ ...chat.frames, ...transfers.frames, ...calls.frames, profile: mailbox.receiveProfile });
   await contacts.load();
   await groups.load();
   await transfers.load();
+  // Reading mail starts once every handler and every known key is in place.
+  mailbox.configure(state.settings);
   const cycler = createCycler({
     candidates: () => [...contacts.roomCandidates(), ...groups.roomCandidates()],
     isImportant: (candidate) =>
@@ -172,6 +190,7 @@ async function openSession(identity, claim) {
     transfers,
     calls,
     network,
+    mailbox,
     settings: state.settings,
     preferences: () => state.preferences,
     localTracker: state.localTracker,
@@ -197,6 +216,7 @@ async function openSession(identity, claim) {
       services.settings = settings;
       await saveSettings(store, settings);
       network.configure(effectiveSettings(settings, state.localTracker));
+      mailbox.configure(settings);
     },
     async onSavePreferences(preferences) {
       state.preferences = preferences;
@@ -207,9 +227,9 @@ async function openSession(identity, claim) {
   callView = mountCallView(document.body, services);
   pendingKey = null;
   notifier.badge();
-  session = { claim, store, network, chat, contacts, groups, transfers, calls, cycler, home, callView };
+  session = { claim, store, network, mailbox, chat, contacts, groups, transfers, calls, cycler, home, callView };
   // The documented test façade (facade.js): read access for the browser tests and benchmarks.
-  Object.assign(app, { cryptoClient, identity, store, sessions, network, chat, contacts, groups, transfers, calls, cycler });
+  Object.assign(app, { cryptoClient, identity, store, sessions, network, mailbox, chat, contacts, groups, transfers, calls, cycler });
   Object.defineProperties(app, {
     preferences: { get: () => state.preferences, configurable: true, enumerable: true },
     settings: { get: () => state.settings, configurable: true, enumerable: true },
@@ -223,7 +243,7 @@ async function openSession(identity, claim) {
  */
 async function logout(notice, { restore = null } = {}) {
   if (session) {
-    const { claim, store, network, chat, contacts, groups, transfers, calls, cycler, home, callView } = session;
+    const { claim, store, network, mailbox, chat, contacts, groups, transfers, calls, cycler, home, callView } = session;
     const save = !restore;
     session = null;
     calls.close();
@@ -234,6 +254,7 @@ async function logout(notice, { restore = null } = {}) {
     await chat.close({ save }).catch(() => {});
     groups.close();
     contacts.close();
+    mailbox.close();
     network.close();
     store.close();
     if (restore) {

@@ -4,7 +4,8 @@
 // harness.serve().
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { WebSocket } from 'ws';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import TrackerServer from 'bittorrent-tracker/server';
@@ -47,10 +48,14 @@ export async function startNpmTracker({ port } = {}) {
 
 export const NOSTR_RELAY = process.env.TRUSTERO_NOSTR_RELAY ?? 'nostr-rs-relay';
 
-/** A real Nostr relay (nostr-rs-relay) bound to 127.0.0.1 with a throw-away database. */
-export async function startNostrRelay({ port } = {}) {
+/**
+ * A real Nostr relay (nostr-rs-relay) bound to 127.0.0.1 with a throw-away
+ * database; `dir` and `port` given again start the same relay after a stop
+ * (its stored events kept, as after a crash and restart).
+ */
+export async function startNostrRelay({ port, dir } = {}) {
   port ??= await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'trustero-relay-'));
+  dir ??= mkdtempSync(join(tmpdir(), 'trustero-relay-'));
   const config = join(dir, 'config.toml');
   writeFileSync(config, [
     '[info]', `relay_url = "ws://127.0.0.1:${port}/"`, 'name = "trustero-test-relay"',
@@ -72,13 +77,45 @@ export async function startNostrRelay({ port } = {}) {
     }
   };
   await until(up, Boolean, { timeout: 20_000, interval: 100, what: 'nostr-rs-relay to start' });
+  const url = `ws://127.0.0.1:${port}`;
   return {
     port,
-    url: `ws://127.0.0.1:${port}`,
+    dir,
+    url,
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once('exit', resolve);
       child.kill('SIGKILL');
     }),
+    /** What the relay's database files hold, as raw text (Latin-1): what someone who takes the relay's disk reads. */
+    diskText: () => readdirSync(dir).filter((f) => f.startsWith('nostr.db')).map((f) => readFileSync(join(dir, f), 'latin1')).join('\n'),
+    /** The stored events matching `filter`, asked as any client would (REQ … EOSE). */
+    query: (filter) => queryRelay(url, filter),
   };
+}
+
+/** Asks a relay for the events matching `filter`; resolves at its end of stored events. */
+export function queryRelay(url, filter) {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    const events = [];
+    const timer = setTimeout(() => {
+      socket.terminate();
+      reject(new Error(`no EOSE from ${url}`));
+    }, 10_000);
+    socket.on('open', () => socket.send(JSON.stringify(['REQ', 'q', filter])));
+    socket.on('message', (data) => {
+      const [type, , event] = JSON.parse(String(data));
+      if (type === 'EVENT') events.push(event);
+      if (type === 'EOSE') {
+        clearTimeout(timer);
+        socket.close();
+        resolve(events);
+      }
+    });
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
 }

@@ -167,7 +167,7 @@ test('a received message is acknowledged only after its handler made its change 
     openEnvelope: async () => ({ ...header, lamport: 1, timestampMs: 1, receipt: Uint8Array.of(9), content: new TextEncoder().encode(JSON.stringify({ t: 'text', body: 'join us' })) }),
   };
   const sessions = fakeSessions(new Set([BOB]));
-  const inbox = createInbox({ cryptoClient, store, sessions, conversations, history });
+  const inbox = createInbox({ cryptoClient, store, route: sessions.linkTo, conversations, history });
   let finishHandler;
   const handled = new Promise((resolve) => (finishHandler = resolve));
   let handlerStarted = false;

@@ -409,6 +409,11 @@ impl Identity {
         &self.mailbox
     }
 
+    /// The mailbox this identity's key opens (see [`crate::mailbox`]).
+    pub fn mailbox(&self) -> Result<crate::mailbox::Mailbox> {
+        crate::mailbox::Mailbox::new(NostrKey::from_bytes(&self.mailbox.secret_bytes())?)
+    }
+
     /// PKCS#8 DER of the private key, for import into WebCrypto as a
     /// non-extractable key. Zeroized when dropped.
     pub fn private_key_pkcs8(&self) -> Result<Zeroizing<Vec<u8>>> {

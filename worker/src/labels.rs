@@ -13,6 +13,14 @@ pub const VAULT_KEY: &[u8] = b"trustero/vault/v1";
 /// HKDF info prefix for the mailbox key (a secp256k1 key only contacts
 /// learn), followed by one attempt byte.
 pub const MAILBOX_KEY: &[u8] = b"trustero/mailbox/v1";
+/// Prefix of the message a mailbox seal's sender signs (RSA-PSS).
+pub const MAILBOX_SEAL: &[u8] = b"trustero/mailbox-seal/v1";
+/// HKDF info prefix of a mailbox wrap's one-time key, followed by its nonce
+/// and one attempt byte.
+pub const MAILBOX_WRAP_KEY: &[u8] = b"trustero/mailbox-wrap-key/v1";
+/// HKDF info prefix of a mailbox wrap's AES key, followed by the wrap's and
+/// the recipient's public keys.
+pub const MAILBOX_WRAP: &[u8] = b"trustero/mailbox-wrap/v1";
 /// AES-GCM associated-data prefix for vault records, followed by the caller's context.
 pub const VAULT_RECORD: &[u8] = b"trustero/vault-record/v1";
 /// Pair room topic prefix (DESIGN.md section 3).

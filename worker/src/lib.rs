@@ -24,6 +24,7 @@ pub mod files;
 pub mod handshake;
 pub mod identity;
 pub mod labels;
+pub mod mailbox;
 pub mod nostr;
 pub mod provider;
 pub mod signal;

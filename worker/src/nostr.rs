@@ -10,8 +10,9 @@
 //! Only strings that need no JSON escaping are accepted (printable ASCII
 //! without `"` and `\`), so the serialization is unambiguous.
 
-use k256::schnorr::SigningKey;
+use k256::schnorr::{Signature, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 use crate::identity::hex_lower;
 use crate::{Error, Result, random};
@@ -109,6 +110,22 @@ impl NostrKey {
         hex_lower(&self.0.verifying_key().to_bytes())
     }
 
+    /// The 32 secret bytes (to derive other keys from; zeroized when dropped).
+    pub fn secret_bytes(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(self.0.to_bytes().into())
+    }
+
+    /// secp256k1 Diffie-Hellman with an x-only public key (lifted to its
+    /// even-y point, as BIP-340 does): the x coordinate of the shared point.
+    /// Both sides get the same value whatever the parity of their own keys,
+    /// since a point and its negation share their x coordinate.
+    pub fn shared_x(&self, their_x_only: &[u8; 32]) -> Result<Zeroizing<[u8; 32]>> {
+        let theirs = VerifyingKey::from_slice(their_x_only)
+            .map_err(|_| Error::Malformed("nostr public key is not on the curve"))?;
+        let shared = k256::ecdh::diffie_hellman(self.0.as_nonzero_scalar(), theirs.as_affine());
+        Ok(Zeroizing::new((*shared.raw_secret_bytes()).into()))
+    }
+
     /// Computes the id of an event and signs it.
     pub fn sign_event(
         &self,
@@ -130,6 +147,95 @@ impl NostrKey {
             sig: hex_lower(&signature.to_bytes()),
         })
     }
+}
+
+/// A whole NIP-01 event, as relays carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// SHA-256 of the serialization, 64 hex digits.
+    pub id: String,
+    /// x-only public key of the author, 64 hex digits.
+    pub pubkey: String,
+    /// Seconds since the Unix epoch.
+    pub created_at: u64,
+    /// Event kind.
+    pub kind: u32,
+    /// Tags.
+    pub tags: Vec<Vec<String>>,
+    /// Content.
+    pub content: String,
+    /// BIP-340 signature of `id` by `pubkey`, 128 hex digits.
+    pub sig: String,
+}
+
+impl Event {
+    /// Signs a new event with `key`.
+    pub fn signed(
+        key: &NostrKey,
+        created_at: u64,
+        kind: u32,
+        tags: Vec<Vec<String>>,
+        content: String,
+    ) -> Result<Event> {
+        let Signed { id, pubkey, sig } = key.sign_event(created_at, kind, &tags, &content)?;
+        Ok(Event {
+            id,
+            pubkey,
+            created_at,
+            kind,
+            tags,
+            content,
+            sig,
+        })
+    }
+
+    /// Checks that `id` is the hash of the event and `sig` its author's
+    /// BIP-340 signature of it: whatever a relay hands us, only events their
+    /// author signed as they are get further.
+    pub fn verify(&self) -> Result<()> {
+        let id: [u8; 32] = Sha256::digest(serialize(
+            &self.pubkey,
+            self.created_at,
+            self.kind,
+            &self.tags,
+            &self.content,
+        )?)
+        .into();
+        if decode_hex::<32>(&self.id, "nostr event id")? != id {
+            return Err(Error::Malformed(
+                "nostr event id is not the hash of the event",
+            ));
+        }
+        let pubkey = VerifyingKey::from_slice(&decode_hex::<32>(&self.pubkey, "nostr pubkey")?)
+            .map_err(|_| Error::Malformed("nostr pubkey is not on the curve"))?;
+        let signature = Signature::try_from(&decode_hex::<64>(&self.sig, "nostr signature")?[..])
+            .map_err(|_| Error::BadSignature)?;
+        pubkey
+            .verify_raw(&id, &signature)
+            .map_err(|_| Error::BadSignature)
+    }
+
+    /// The value of the first tag named `name`.
+    pub fn tag(&self, name: &str) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|tag| tag.first().map(String::as_str) == Some(name))
+            .and_then(|tag| tag.get(1))
+            .map(String::as_str)
+    }
+}
+
+/// Lower-case hex of exactly `N` bytes.
+pub fn decode_hex<const N: usize>(text: &str, what: &'static str) -> Result<[u8; N]> {
+    if text.len() != 2 * N || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Err(Error::Malformed(what));
+    }
+    let mut out = [0u8; N];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte =
+            u8::from_str_radix(&text[2 * i..2 * i + 2], 16).map_err(|_| Error::Malformed(what))?;
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -166,6 +272,42 @@ mod tests {
         pubkey
             .verify_raw(&hex_decode(&signed.id), &signature)
             .unwrap();
+    }
+
+    #[test]
+    fn events_verify_and_any_change_is_caught() {
+        let key = NostrKey::generate().unwrap();
+        let event = Event::signed(
+            &key,
+            5,
+            1059,
+            vec![vec!["p".into(), "ab".into()]],
+            "x".into(),
+        )
+        .unwrap();
+        event.verify().unwrap();
+        let mut altered = event.clone();
+        altered.content = "y".into();
+        assert!(altered.verify().is_err());
+        let mut altered = event.clone();
+        altered.created_at += 1;
+        assert!(altered.verify().is_err());
+        let mut altered = event.clone();
+        altered.sig = "00".repeat(64);
+        assert!(altered.verify().is_err());
+        let mut altered = event;
+        altered.id = "ZZ".repeat(32);
+        assert!(altered.verify().is_err());
+    }
+
+    #[test]
+    fn both_sides_of_a_key_agreement_get_the_same_secret() {
+        let a = NostrKey::generate().unwrap();
+        let b = NostrKey::generate().unwrap();
+        let a_pub = decode_hex::<32>(&a.public_hex(), "").unwrap();
+        let b_pub = decode_hex::<32>(&b.public_hex(), "").unwrap();
+        assert_eq!(*a.shared_x(&b_pub).unwrap(), *b.shared_x(&a_pub).unwrap());
+        assert!(a.shared_x(&[0xff; 32]).is_err());
     }
 
     fn hex_decode(text: &str) -> Vec<u8> {

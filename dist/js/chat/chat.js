@@ -18,20 +18,36 @@ import { isMessageKey } from './keys.js';
 export { PAGE_SIZE };
 
 /**
- * deps: cryptoClient, store, identity, sessions (net/sessions.js),
- * preferences() and displayName() (current settings), onChange(event) for
- * the views, onIncoming(conversation, message) for notifications,
- * onSessionUp(fingerprint) after chat caught up with a new session.
+ * deps: cryptoClient, store, identity, sessions (net/sessions.js), mailbox
+ * (chat/mailbox.js: the second path, or null), preferences() and
+ * displayName() (current settings), onChange(event) for the views,
+ * onIncoming(conversation, message) for notifications, onSessionUp(fingerprint)
+ * after chat caught up with a new session, onRelayed(fingerprint, messageId)
+ * when a message went through the mailbox.
  */
-export function createChat({ cryptoClient, store, identity, sessions, preferences, displayName, onChange, onIncoming, onSessionUp }) {
+export function createChat({
+  cryptoClient,
+  store,
+  identity,
+  sessions,
+  mailbox = /** @type {import('./mailbox.js').Mailbox | null} */ (null),
+  preferences,
+  displayName,
+  onChange,
+  onIncoming,
+  onSessionUp,
+  onRelayed,
+}) {
   const conversations = createConversations({ store, identity, onChange });
+  /** The way to a member now: their direct session, else their mailbox. */
+  const route = (/** @type {string} */ fingerprint) => sessions.linkTo(fingerprint) ?? mailbox?.linkFor(fingerprint) ?? null;
   /** @type {ReturnType<typeof createOutbox>} */
   let outbox;
   const history = createHistory({ cryptoClient, store, conversations, stateOf: (/** @type {string} */ id) => outbox.stateOf(id) });
-  outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, displayName, onChange });
-  const inbox = createInbox({ cryptoClient, store, sessions, conversations, history, onChange, onIncoming });
+  outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, mailbox, displayName, onChange, onRelayed });
+  const inbox = createInbox({ cryptoClient, store, route, conversations, history, onChange, onIncoming });
   const backlog = createBacklog({ cryptoClient, identity, sessions, conversations, history, outbox });
-  const receipts = createReceipts({ identity, sessions, conversations, history, outbox, preferences, onChange });
+  const receipts = createReceipts({ identity, sessions, route, conversations, history, outbox, preferences, onChange });
 
   // A member's (new) session: what waits for it goes out, groups compare
   // notes, acknowledgements owed to it leave.
@@ -51,7 +67,7 @@ export function createChat({ cryptoClient, store, identity, sessions, preference
     } catch {
       return;
     }
-    if (Array.isArray(keys)) outbox.acked(fingerprint, keys.slice(0, 1000).filter(isMessageKey));
+    if (Array.isArray(keys)) return outbox.acked(fingerprint, keys.slice(0, 1000).filter(isMessageKey));
   }
 
   return {
@@ -81,6 +97,7 @@ export function createChat({ cryptoClient, store, identity, sessions, preference
     totalUnread: conversations.totalUnread,
 
     send: outbox.send,
+    attachWraps: outbox.attachWraps,
     whenDelivered: outbox.whenDelivered,
     pendingFor: outbox.pendingFor,
     hasPending: outbox.hasPending,

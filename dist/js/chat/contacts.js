@@ -8,6 +8,15 @@ import { decode as fromBase64url, encode as toBase64url } from '../core/encoding
 const FRIENDS_KEY = 'friends';
 const MAX_FAILED_ATTEMPTS = 50;
 
+/**
+ * The mailbox key an "add me" link carries (version 2 links: `&mb=`), or
+ * null (a bare key, or a link from before the mailbox: those still work, and
+ * the contact's mailbox key arrives over the first session instead).
+ */
+export function parseMailboxKey(text) {
+  return /[#&]mb=([0-9a-f]{64})(?:&|$)/.exec((text ?? '').trim())?.[1] ?? null;
+}
+
 /** A public key from what a user pastes: base64url SPKI or an "add me" link. */
 export function parsePublicKey(text) {
   const trimmed = (text ?? '').trim();
@@ -21,7 +30,8 @@ export function parsePublicKey(text) {
   }
 }
 
-export function createContacts({ cryptoClient, store, network, sessions, identity, chat, onChange }) {
+/** mailbox (chat/mailbox.js, or null) learns the mailbox keys that links carry. */
+export function createContacts({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, onChange }) {
   const friends = new Map(); // fingerprint -> contact
   const failedAttempts = [];
   const offlineSince = new Map(); // fingerprint -> when its last session ended
@@ -110,6 +120,8 @@ export function createContacts({ cryptoClient, store, network, sessions, identit
     };
     friend.conversationId = await cryptoClient.pairConversationId(spki);
     friends.set(fingerprint, friend);
+    const mailboxKey = parseMailboxKey(keyText);
+    if (mailboxKey) mailbox?.learn(fingerprint, { key: mailboxKey }, 'link');
     await chat.ensureConversation({
       id: friend.conversationId,
       kind: 'pair',

@@ -22,7 +22,8 @@ function groupError(message, code) {
   return Object.assign(new Error(message), { code });
 }
 
-export function createGroups({ cryptoClient, store, network, sessions, identity, chat, contacts, onChange }) {
+/** mailbox (chat/mailbox.js, or null): descriptors carry members' mailbox keys. */
+export function createGroups({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, contacts, onChange }) {
   const groups = new Map(); // group id hex -> group
   const refused = []; // descriptors refused lately, for the UI: {group, name, from, why, at}
   const withMember = (fingerprint) => [...groups.values()].filter((g) => !g.removed && g.members.some((m) => m.fingerprint === fingerprint));
@@ -43,8 +44,15 @@ export function createGroups({ cryptoClient, store, network, sessions, identity,
     name: g.name,
     creator: g.creator,
     epoch: g.epoch,
-    members: g.members.map((m) => ({ fingerprint: m.fingerprint, spki: m.spki })),
+    members: g.members.map((m) => {
+      const key = m.fingerprint === identity.fingerprint ? identity.mailboxKey : (mailbox?.keyOf(m.fingerprint) ?? m.mailbox);
+      return key ? { fingerprint: m.fingerprint, spki: m.spki, mailbox: key } : { fingerprint: m.fingerprint, spki: m.spki };
+    }),
   });
+  /** Members' mailbox keys, as the creator listed them (their own word, when we get it, counts more). */
+  const learnAddresses = (g) => {
+    for (const m of g.members) if (m.mailbox) mailbox?.learn(m.fingerprint, { key: m.mailbox }, 'group');
+  };
   const save = () =>
     store.put(
       GROUPS_KEY,
@@ -176,6 +184,7 @@ export function createGroups({ cryptoClient, store, network, sessions, identity,
     });
     await register(g);
     await save();
+    learnAddresses(g);
     if (!isMember) leaveRoom(g);
     else if (secretChanged) await rejoin(g);
     onChange?.({ group: g.id });
@@ -245,6 +254,14 @@ export function createGroups({ cryptoClient, store, network, sessions, identity,
     },
     /** Group descriptors refused lately (newest first), with the reason. */
     refusedDescriptors: () => [...refused],
+    /** The key of a member of any of our groups (to check what they send), or null. */
+    memberSpki(fingerprint) {
+      for (const g of groups.values()) {
+        const member = !g.removed && g.members.find((m) => m.fingerprint === fingerprint);
+        if (member) return fromBase64url(member.spki);
+      }
+      return null;
+    },
     /** Online members of a group right now. */
     onlineMembers: (id) => others(groups.get(id) ?? { members: [] }).filter((fp) => sessions.isOnline(fp)),
     roomCandidates: () =>

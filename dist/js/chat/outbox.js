@@ -6,6 +6,13 @@
 // shows exactly where each message stood. Whenever a recipient has an
 // authenticated session, its pending envelopes go out in order; what stays
 // unacknowledged is sent again with backoff and on every new session.
+//
+// The second path is the mailbox (chat/mailbox.js): a recipient who has no
+// direct session after a bounded wait gets the envelope wrapped on the
+// relays ("on relays"); once they acknowledge it — by either path — the
+// wraps are deleted. Wraps still unacknowledged after a long while are
+// replaced by fresh ones, so an acknowledgement lost on the way back is asked
+// for again.
 
 import { fromHex, utf8 } from '../core/encoding.js';
 import { checkContent, preview } from './content.js';
@@ -17,12 +24,20 @@ const OUTBOX_KEY = 'outbox';
 const RESEND_BASE_MS = 4_000;
 const RESEND_MAX_MS = 60_000;
 const RESEND_TICK_MS = 2_000;
+/** How long a recipient without a session may take to connect before the envelope goes through the mailbox. */
+export const RELAY_AFTER_MS = 5_000;
+/** A mailbox post no relay accepted is tried again after this. */
+const RELAY_RETRY_MS = 30_000;
+/** Wraps still unacknowledged after this are replaced by fresh ones. */
+export const MAILBOX_RESEND_MS = 6 * 3600_000;
 /** Largest message content (JSON) we send or accept. */
 export const MAX_CONTENT = 256 * 1024;
 
 /**
  * @typedef {import('./delivery.js').DeliveryState} DeliveryState
- * @typedef {{ id: string, conv: string, seq: number, recipients: Record<string, DeliveryState>, lastSent: Map<string, number>, attempts: Map<string, number> }} Entry
+ * @typedef {{ at: number, list: Array<{id: string, nonce: string}> }} Wraps  what lies on the relays for one recipient
+ * @typedef {{ id: string, conv: string, seq: number, at: number, recipients: Record<string, DeliveryState>, wraps: Record<string, Wraps>,
+ *   lastSent: Map<string, number>, attempts: Map<string, number>, relaying: Set<string>, relayTried: Map<string, number> }} Entry
  */
 
 function outboxError(/** @type {string} */ message, /** @type {string} */ code) {
@@ -31,9 +46,22 @@ function outboxError(/** @type {string} */ message, /** @type {string} */ code) 
 
 /**
  * deps: cryptoClient, store, identity, sessions, conversations, history (for
- * delivery state at rest), displayName() and onChange(event).
+ * delivery state at rest), mailbox (chat/mailbox.js, or null), displayName(),
+ * onChange(event) and onRelayed(fingerprint, messageId) (a message went
+ * through the mailbox: its small file follows).
  */
-export function createOutbox({ cryptoClient, store, identity, sessions, conversations, history, displayName, onChange }) {
+export function createOutbox({
+  cryptoClient,
+  store,
+  identity,
+  sessions,
+  conversations,
+  history,
+  mailbox = /** @type {import('./mailbox.js').Mailbox | null} */ (null),
+  displayName,
+  onChange,
+  onRelayed,
+}) {
   /** @type {Map<string, Entry>} message id (ours) -> entry */
   const entries = new Map();
   /** @type {Map<string, Uint8Array>} message id -> envelope bytes */
@@ -41,7 +69,7 @@ export function createOutbox({ cryptoClient, store, identity, sessions, conversa
   /** @type {Map<string, Array<() => void>>} */
   const deliveryWaiters = new Map();
 
-  const snapshot = () => [...entries.values()].map(({ id, conv, seq, recipients }) => ({ id, conv, seq, recipients }));
+  const snapshot = () => [...entries.values()].map(({ id, conv, seq, at, recipients, wraps }) => ({ id, conv, seq, at, recipients, wraps }));
   const { now: saveNow, soon: saveSoon, discard } = debouncedSave(() => store.put(OUTBOX_KEY, snapshot()));
   /** Stores sent messages and the outbox that lists them, a burst at a time. */
   const persist = batcher(async (writes) => {
@@ -61,6 +89,11 @@ export function createOutbox({ cryptoClient, store, identity, sessions, conversa
     const after = transition(before, event);
     if (after === before) return false;
     entry.recipients[fingerprint] = after;
+    if (!pending(after) && entry.wraps[fingerprint]) {
+      // They have it: the relays may forget our wraps.
+      mailbox?.deleteWraps(entry.wraps[fingerprint].list);
+      delete entry.wraps[fingerprint];
+    }
     if (!Object.values(entry.recipients).some(pending)) finish(entry);
     return true;
   }
@@ -76,7 +109,8 @@ export function createOutbox({ cryptoClient, store, identity, sessions, conversa
   async function sendTo(/** @type {string} */ fingerprint, /** @type {Entry} */ entry) {
     const link = sessions.linkTo(fingerprint);
     const bytes = envelopes.get(entry.id);
-    if (!link || !bytes || !pending(entry.recipients[fingerprint])) return;
+    if (!link) return relay(fingerprint, entry);
+    if (!bytes || !pending(entry.recipients[fingerprint])) return;
     entry.lastSent.set(fingerprint, Date.now());
     entry.attempts.set(fingerprint, (entry.attempts.get(fingerprint) ?? 0) + 1);
     try {
@@ -87,6 +121,41 @@ export function createOutbox({ cryptoClient, store, identity, sessions, conversa
       }
     } catch {
       // the session dropped: the envelope stays pending
+    }
+  }
+
+  /**
+   * Leaves the envelope in `fingerprint`'s mailbox when there is no session
+   * to hand it to: after a bounded wait for one, once (fresh wraps replace
+   * old ones after MAILBOX_RESEND_MS), never while a post is under way.
+   */
+  async function relay(/** @type {string} */ fingerprint, /** @type {Entry} */ entry, now = Date.now()) {
+    const bytes = envelopes.get(entry.id);
+    if (!mailbox || !bytes || !pending(entry.recipients[fingerprint]) || entry.relaying.has(fingerprint)) return;
+    if (!mailbox.keyOf(fingerprint) || !mailbox.connected()) return;
+    const previous = entry.wraps[fingerprint];
+    if (previous ? now - previous.at < MAILBOX_RESEND_MS : now - entry.at < RELAY_AFTER_MS) return;
+    if (now - (entry.relayTried.get(fingerprint) ?? 0) < RELAY_RETRY_MS) return;
+    entry.relaying.add(fingerprint);
+    entry.relayTried.set(fingerprint, now);
+    try {
+      const { wraps, accepted } = await mailbox.post(fingerprint, 'env', bytes);
+      if (!accepted) return; // tried again after RELAY_RETRY_MS
+      if (!entries.has(entry.id) || !pending(entry.recipients[fingerprint])) {
+        mailbox.deleteWraps(wraps); // delivered meanwhile
+        return;
+      }
+      if (previous) mailbox.deleteWraps(previous.list);
+      entry.wraps[fingerprint] = { at: now, list: wraps };
+      apply(entry, fingerprint, 'relayed');
+      // At once: the wraps' nonces are what deletes them once delivered.
+      await saveNow();
+      announceState(entry);
+      onRelayed?.(fingerprint, entry.id);
+    } catch {
+      // no mailbox key yet, or too large for the mailbox: waits for a direct session
+    } finally {
+      entry.relaying.delete(fingerprint);
     }
   }
 
@@ -101,7 +170,18 @@ export function createOutbox({ cryptoClient, store, identity, sessions, conversa
         // Entries saved before delivery states were kept list pending fingerprints only.
         const recipients = saved.recipients ?? Object.fromEntries((saved.pending ?? []).map((fp) => [fp, 'queued']));
         envelopes.set(saved.id, record.env);
-        entries.set(saved.id, { id: saved.id, conv: saved.conv, seq: saved.seq, recipients, lastSent: new Map(), attempts: new Map() });
+        entries.set(saved.id, {
+          id: saved.id,
+          conv: saved.conv,
+          seq: saved.seq,
+          at: saved.at ?? 0,
+          recipients,
+          wraps: saved.wraps ?? {},
+          lastSent: new Map(),
+          attempts: new Map(),
+          relaying: new Set(),
+          relayTried: new Map(),
+        });
       }
     },
 
@@ -131,9 +211,13 @@ export function createOutbox({ cryptoClient, store, identity, sessions, conversa
         id: messageId,
         conv: conv.id,
         seq,
+        at: timestampMs,
         recipients: Object.fromEntries(conv.members.map((m) => [m.fingerprint, /** @type {DeliveryState} */ ('queued')])),
+        wraps: {},
         lastSent: new Map(),
         attempts: new Map(),
+        relaying: new Set(),
+        relayTried: new Map(),
       };
       entries.set(messageId, entry);
       envelopes.set(messageId, envelope);
@@ -202,13 +286,32 @@ export function createOutbox({ cryptoClient, store, identity, sessions, conversa
     resendDue(now = Date.now()) {
       for (const entry of entries.values()) {
         for (const [fingerprint, state] of Object.entries(entry.recipients)) {
-          if (!pending(state) || !sessions.linkTo(fingerprint)) continue;
+          if (!pending(state)) continue;
+          if (!sessions.linkTo(fingerprint)) {
+            relay(fingerprint, entry, now);
+            continue;
+          }
           const last = entry.lastSent.get(fingerprint) ?? 0;
           const attempts = entry.attempts.get(fingerprint) ?? 0;
           const wait = Math.min(RESEND_MAX_MS, RESEND_BASE_MS * 2 ** Math.max(0, attempts - 1));
           if (now - last >= wait) sendTo(fingerprint, entry);
         }
       }
+    },
+
+    /**
+     * More wraps that went to `fingerprint` with our message `id` (its small
+     * file's chunks): deleted with the message's own once delivered.
+     */
+    async attachWraps(/** @type {string} */ fingerprint, /** @type {string} */ id, /** @type {Array<{id: string, nonce: string}>} */ wraps) {
+      const entry = entries.get(id);
+      const list = entry?.wraps[fingerprint]?.list;
+      if (!list || !pending(entry.recipients[fingerprint])) {
+        mailbox?.deleteWraps(wraps); // delivered meanwhile
+        return;
+      }
+      list.push(...wraps);
+      await saveNow();
     },
 
     /** Where one of our messages stands, if it is still in the outbox. */

@@ -16,7 +16,11 @@ function parse(/** @type {Uint8Array} */ data) {
   }
 }
 
-export function createReceipts({ identity, sessions, conversations, history, outbox, preferences, onChange }) {
+/**
+ * route(fingerprint): a link to them (direct, else their mailbox) for read
+ * receipts; typing goes over direct sessions only.
+ */
+export function createReceipts({ identity, sessions, route, conversations, history, outbox, preferences, onChange }) {
   let lastTypingSent = 0;
 
   return {
@@ -39,8 +43,7 @@ export function createReceipts({ identity, sessions, conversations, history, out
       const bySender = new Map();
       for (const m of unread) bySender.set(m.sender, [...(bySender.get(m.sender) ?? []), m.id]);
       for (const [fingerprint, ids] of bySender) {
-        sessions
-          .linkTo(fingerprint)
+        route(fingerprint)
           ?.send('read', utf8(JSON.stringify({ ids })))
           .catch(() => {});
       }

@@ -16,6 +16,10 @@ import { debouncedSave } from './batcher.js';
 
 /** Bytes per chunk: large enough to be efficient, small enough to resume. */
 export const CHUNK_SIZE = FILE_CHUNK_SIZE;
+/** Files up to this size also travel through the mailbox (one chunk); larger ones wait for a direct session. */
+export const MAILBOX_FILE_LIMIT = 256 * 1024;
+/** Files sent through the mailbox whose announcement has not arrived yet, at most. */
+const MAX_EARLY_FILES = 64;
 /** Files up to this size download without asking; larger ones on request. */
 export const AUTO_DOWNLOAD = 64 * 1024 * 1024;
 export { MAX_FILE_SIZE };
@@ -72,19 +76,22 @@ export function decodeChunkFrame(bytes) {
 
 /**
  * identity: ours; chat: sends announcements and hands us received ones;
- * sessions: who is reachable; membersOf(conversationId) → fingerprints that
- * may fetch a conversation's files.
+ * sessions: who is reachable; mailbox (chat/mailbox.js, or null): small
+ * files' chunks follow their message there; membersOf(conversationId) →
+ * fingerprints that may fetch a conversation's files.
  */
-export function createTransfers({ cryptoClient, store, chat, sessions, identity, membersOf, onChange }) {
-  const files = new Map(); // fileKey -> {info, owner, have:Set, state, conversation, from, mine, requested}
+export function createTransfers({ cryptoClient, store, chat, sessions, mailbox = null, identity, membersOf, onChange }) {
+  const files = new Map(); // fileKey -> {info, owner, have:Set, state, conversation, from, mine, requested, messageId}
   const serving = new Map(); // `${fp} ${fileKey}` -> cancel flag
+  /** file keys of chunks that came through the mailbox before their announcement */
+  const early = new Set();
 
   const keyOf = (file) => fileKey(file.owner, file.info.fileId);
   const saving = debouncedSave(
     () =>
       store.put(
         FILES_KEY,
-        [...files.values()].map(({ info, owner, state, conversation, from, mine, requested }) => ({
+        [...files.values()].map(({ info, owner, state, conversation, from, mine, requested, messageId }) => ({
           info,
           owner,
           state,
@@ -92,6 +99,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
           from,
           mine,
           requested: !!requested,
+          messageId: messageId ?? null,
         })),
       ),
     200,
@@ -129,7 +137,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
       root: await cryptoClient.fileRoot(digests),
     };
     const thumb = await thumbnail(file);
-    files.set(fileKey(owner, fileId), {
+    const entry = {
       info,
       owner,
       have: new Set(Array.from({ length: chunks }, (_, i) => i)),
@@ -137,9 +145,33 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
       conversation: conversationId,
       from: null,
       mine: true,
-    });
+      messageId: null,
+    };
+    files.set(fileKey(owner, fileId), entry);
+    const message = await chat.send(conversationId, { t: 'file', ...info, thumb: thumb?.data ?? null, width: thumb?.width, height: thumb?.height });
+    entry.messageId = message.id;
     save();
-    return chat.send(conversationId, { t: 'file', ...info, thumb: thumb?.data ?? null, width: thumb?.width, height: thumb?.height });
+    return message;
+  }
+
+  /**
+   * Our message `messageId` went to `fingerprint` through the mailbox: if it
+   * announced a small file, its chunks follow the same way (the recipient
+   * may never be online with us to fetch them).
+   */
+  async function pushByMailbox(fingerprint, messageId) {
+    const file = [...files.values()].find((f) => f.mine && f.messageId === messageId);
+    if (!file || !mailbox || file.info.size > MAILBOX_FILE_LIMIT) return;
+    for (let index = 0; index < file.info.chunks; index++) {
+      const sealed = await store.chunks.get(keyOf(file), index);
+      if (!sealed) return;
+      try {
+        const { wraps } = await mailbox.post(fingerprint, 'file-chunk', encodeChunkFrame(file.owner, file.info.fileId, index, sealed));
+        await chat.attachWraps(fingerprint, messageId, wraps);
+      } catch {
+        // no relay took it: the recipient fetches the file directly when both are online
+      }
+    }
   }
 
   const wanted = (file) => file.requested || file.info.size <= AUTO_DOWNLOAD;
@@ -149,6 +181,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
     const { t, thumb, width, height, n, ...info } = message.content;
     const key = fileKey(message.sender, info.fileId);
     if (files.has(key)) return;
+    early.delete(key);
     files.set(key, { info, owner: message.sender, have: await chunkKeys(key), state: 'waiting', conversation: conv.id, from: message.sender, relay: from });
     await saveNow();
     if (wanted(files.get(key))) download(key);
@@ -210,12 +243,13 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
     if (serving.get(servingKey) === token) serving.delete(servingKey);
   }
 
-  async function receiveChunk(bytes) {
+  async function receiveChunk(fingerprint, link, bytes) {
     const chunk = decodeChunkFrame(bytes);
     if (!chunk) return;
     const key = fileKey(chunk.owner, chunk.fileId);
     const file = files.get(key);
     const { index } = chunk;
+    if (!file && link?.via === 'relays') return keepEarly(fingerprint, key, chunk);
     if (!file || file.state === 'complete' || index >= file.info.chunks || file.have.has(index)) return;
     let plaintext;
     try {
@@ -239,6 +273,19 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
     file.state = 'downloading';
     changed(file);
     if (file.have.size === file.info.chunks) finish(file);
+  }
+
+  /**
+   * A chunk the owner sent through the mailbox before we saw its
+   * announcement (relays return wraps in any order): kept encrypted under
+   * its file key; the announcement that follows checks it against the key
+   * and root hash its owner signed, as every chunk is.
+   */
+  async function keepEarly(fingerprint, key, chunk) {
+    if (chunk.owner !== fingerprint || chunk.index !== 0 || chunk.sealed.length > CHUNK_SIZE + 16) return;
+    if (!early.has(key) && early.size >= MAX_EARLY_FILES) return;
+    early.add(key);
+    await store.chunks.put(key, chunk.index, chunk.sealed);
   }
 
   /** All chunks here: check the root hash the sender signed. */
@@ -311,6 +358,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
       if (upgraded) save();
     },
     attach,
+    pushByMailbox,
     /** The user asked for this file (larger ones wait for that). */
     request(owner, fileId) {
       const file = files.get(fileKey(owner, fileId));
@@ -328,7 +376,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
           // malformed request: ignored
         }
       },
-      'file-chunk': (fingerprint, link, data) => receiveChunk(data),
+      'file-chunk': (fingerprint, link, data) => receiveChunk(fingerprint, link, data),
     },
     /** A peer came online: resume whatever we were fetching (and were asked to). */
     resume() {
@@ -346,6 +394,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, identity,
         error: file.error ?? null,
         mine: !!file.mine,
         needsRequest: !wanted(file) && file.state !== 'complete',
+        directOnly: file.info.size > MAILBOX_FILE_LIMIT,
       };
     },
     /**

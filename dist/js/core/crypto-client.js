@@ -11,7 +11,8 @@ const WORKER_PATH = 'worker.js';
  * @typedef {{ roomId: number, announceId: string }} RoomHandle  a signalling room held in the worker
  * @typedef {{ messageId: string, conversationId: string, sender: string, timestampMs: number, lamport: number, recipients: string[] }} EnvelopeHeader
  * @typedef {EnvelopeHeader & { content: Uint8Array, receipt: Uint8Array }} OpenedEnvelope
- * @typedef {{ spki: Uint8Array, fingerprint: string, bits: number, storeName: string }} PublicSession
+ * @typedef {{ spki: Uint8Array, fingerprint: string, bits: number, storeName: string, mailboxKey: string }} PublicSession
+ * @typedef {{ id: string, pubkey: string, created_at: number, kind: number, tags: string[][], content: string, sig: string }} NostrEvent
  * @typedef {{ fingerprint: string, spki: Uint8Array, instance: Uint8Array, sessionId: string }} AuthenticatedPeer
  */
 
@@ -182,5 +183,17 @@ export function createCryptoClient(integrity) {
     // ---- Nostr ----
     /** Signs an event with this page load's throw-away key. @returns {Promise<{id: string, pubkey: string, sig: string}>} */
     nostrSign: (/** @type {{createdAt: number, kind: number, tags: string[][], content: string}} */ event) => call('nostr.sign', event),
+
+    // ---- the mailbox (worker/src/mailbox.rs) ----
+    /** Seals and wraps a payload for a mailbox key. @returns {Promise<Array<{event: NostrEvent, nonce: string}>>} */
+    mailboxWrap: (/** @type {{recipient: string, type: string, payload: Uint8Array, now: number, expiration: number}} */ args) => call('mailbox.wrap', args),
+    /** Opens a wrap addressed to us. @returns {Promise<{bundle: string, index: number, count: number, data: Uint8Array}>} */
+    mailboxUnwrap: (/** @type {unknown} */ event) => call('mailbox.unwrap', { event }),
+    /** The sender a seal claims (unchecked). @returns {Promise<string>} */
+    mailboxSealSender: (/** @type {Uint8Array} */ seal) => call('mailbox.sealSender', { seal }),
+    /** Checks a seal's signature by `senderSpki`. @returns {Promise<{type: string, payload: Uint8Array}>} */
+    mailboxOpenSeal: (/** @type {Uint8Array} */ seal, /** @type {Uint8Array} */ senderSpki) => call('mailbox.openSeal', { seal, senderSpki }),
+    /** A deletion request for one of our wraps. @returns {Promise<NostrEvent>} */
+    mailboxDeletion: (/** @type {{nonce: string, wrapId: string, now: number}} */ args) => call('mailbox.deletion', args),
   };
 }

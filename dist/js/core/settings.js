@@ -9,7 +9,7 @@ export const DEFAULT_TRACKERS = [
   'wss://tracker.files.fm:7073/announce',
 ];
 
-/** Public Nostr relays that accept ephemeral events. */
+/** Public Nostr relays: signalling (ephemeral events) and the mailbox (wraps, kind 1059). */
 export const DEFAULT_RELAYS = ['wss://relay.damus.io', 'wss://nos.lol', 'wss://relay.snort.social', 'wss://relay.primal.net'];
 
 /** A public STUN server helps peers behind NATs; not needed on a LAN. */
@@ -22,6 +22,8 @@ export const DEFAULT_SETTINGS = Object.freeze({
   useTrackers: true,
   useNostr: true,
   useLocalTracker: true,
+  // How long a message waits on relays for a contact who is away (NIP-40 expiration).
+  mailboxDays: 14,
 });
 
 const SETTINGS_KEY = 'settings';

@@ -7,9 +7,9 @@
 const KiB = 1024;
 
 /**
- * @typedef {'env' | 'ack' | 'read' | 'typing' | 'sync' | 'file-get' | 'file-chunk' | 'call' | 'rtc'} FrameType
+ * @typedef {'env' | 'ack' | 'read' | 'typing' | 'sync' | 'file-get' | 'file-chunk' | 'call' | 'rtc' | 'profile'} FrameType
  * @typedef {{ limit: number, handler: string, carries: string }} FrameSpec
- * @typedef {(fingerprint: string, link: import('./sessions.js').Link, data: Uint8Array) => void} FrameHandler
+ * @typedef {(fingerprint: string, link: import('./sessions.js').Link, data: Uint8Array) => unknown} FrameHandler
  */
 
 /** @type {Readonly<Record<FrameType, FrameSpec>>} */
@@ -23,6 +23,7 @@ export const FRAMES = Object.freeze({
   'file-chunk': { limit: 257 * KiB, handler: 'chat/transfers', carries: 'owner ‖ file id ‖ index ‖ one sealed 256 KiB chunk' },
   call: { limit: 16 * KiB, handler: 'calls/calls', carries: 'JSON {op, id, …}: the call protocol' },
   rtc: { limit: 64 * KiB, handler: 'calls/negotiation', carries: 'JSON description or ICE candidate (renegotiation)' },
+  profile: { limit: 2 * KiB, handler: 'chat/mailbox', carries: 'JSON {mailbox, relays}: where to leave mail for the peer (also through the mailbox)' },
 });
 
 /** Largest accepted payload of a frame type; 0 (refused) for unknown types. @param {string} type */
@@ -42,9 +43,13 @@ export function createDispatcher(handlers) {
   if (JSON.stringify(types) !== JSON.stringify(given)) {
     throw new Error(`protocol: handlers for [${given}] do not match the frame table [${types}]`);
   }
-  /** @param {string} fingerprint @param {import('./sessions.js').Link} link @param {string} type @param {Uint8Array} data */
+  /**
+   * Resolves once the handler is done (the mailbox waits for that before it
+   * counts a wrap as handled).
+   * @param {string} fingerprint @param {import('./sessions.js').Link} link @param {string} type @param {Uint8Array} data
+   */
   return (fingerprint, link, type, data) => {
-    if (!Object.hasOwn(FRAMES, type)) return;
-    handlers[/** @type {FrameType} */ (type)](fingerprint, link, data);
+    if (!Object.hasOwn(FRAMES, type)) return undefined;
+    return handlers[/** @type {FrameType} */ (type)](fingerprint, link, data);
   };
 }

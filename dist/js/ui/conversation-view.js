@@ -7,12 +7,15 @@ import { el, replaceChildren } from './dom.js';
 import { messageView, unshowableView } from './message-view.js';
 import { PAGE_SIZE } from '../chat/chat.js';
 
+/** A contact without a direct session but heard from through relays this recently is shown "via relays". */
+const VIA_RELAYS_MS = 15 * 60_000;
+
 /**
- * services: { identity, chat, contacts, groups, transfers, calls,
+ * services: { identity, chat, contacts, groups, transfers, calls, mailbox,
  * roomsChanged() } — what this view reads and acts on.
  */
 export function createConversationView(conversationId, services, { onClose, onFocus }) {
-  const { identity, chat, contacts: friends, groups, transfers, calls, roomsChanged } = services;
+  const { identity, chat, contacts: friends, groups, transfers, calls, mailbox, roomsChanged } = services;
   const conv = chat.conversation(conversationId);
   const friend = conv.kind === 'pair' ? friends.get(conv.ref) : null;
   const group = conv.kind === 'group' ? groups.get(conv.ref) : null;
@@ -145,8 +148,10 @@ export function createConversationView(conversationId, services, { onClose, onFo
   function renderHeader() {
     if (friend) {
       const online = friend.status === 'online';
-      status.textContent = online ? 'online' : 'offline';
-      status.dataset.status = friend.status;
+      // No direct connection, yet their mail comes through the relays: say so rather than "offline".
+      const viaRelays = !online && Date.now() - (mailbox?.lastHeard(friend.fingerprint) ?? 0) < VIA_RELAYS_MS;
+      status.textContent = online ? 'online' : viaRelays ? 'via relays' : 'offline';
+      status.dataset.status = viaRelays ? 'relays' : friend.status;
       warning.hidden = !friend.keyChangedFrom;
       warning.textContent = friend.keyChangedFrom
         ? `⚠ ${friends.title(friend)}’s key changed. Anyone could have made the new key. Compare the new safety number with them before you trust this conversation.`

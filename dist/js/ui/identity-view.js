@@ -11,12 +11,13 @@ export function groupFingerprint(hex) {
   return hex.match(/.{4}/g).join(' ');
 }
 
-/** The "add me" link: this page with the public key in the fragment, which
- *  browsers never send to a server. The username is deliberately left out:
- *  it is half of the login. */
-export function addMeLink(spki) {
+/** The "add me" link: this page with the public key and the mailbox key
+ *  (version 2: `mb=`, where mail waits while you are away) in the fragment,
+ *  which browsers never send to a server. The username is deliberately left
+ *  out: it is half of the login. */
+export function addMeLink(spki, mailboxKey) {
   const page = new URL(location.href);
-  page.hash = `add=${base64url(spki)}`;
+  page.hash = `add=${base64url(spki)}${mailboxKey ? `&mb=${mailboxKey}` : ''}`;
   return page.href;
 }
 
@@ -77,7 +78,7 @@ function displayNameForm(preferences, onSave) {
 /** The identity panel: fingerprint, public key, add-me link and QR code. */
 export function identityPanel(identity, { preferences, onSaveDisplayName } = {}) {
   const spkiText = base64url(identity.spki);
-  const link = addMeLink(identity.spki);
+  const link = addMeLink(identity.spki, identity.mailboxKey);
   const code = qr.encode(link, 'M');
   const canvas = qr.toCanvas(code, 3);
   canvas.id = 'add-me-qr';
@@ -98,7 +99,12 @@ export function identityPanel(identity, { preferences, onSaveDisplayName } = {})
     ...copyRow('fingerprint-hex', 'Fingerprint (for copying)', identity.fingerprint),
     ...copyRow('public-key', 'Public key (share it with friends)', spkiText, { multiline: true }),
     ...copyRow('add-me-link', '“Add me” link', link),
-    el('figure', { className: 'qr' }, canvas, el('figcaption', { text: 'Friends can scan this to add you. It holds only your public key.' })),
+    el(
+      'figure',
+      { className: 'qr' },
+      canvas,
+      el('figcaption', { text: 'Friends can scan this to add you. It holds your public key and the address of your mailbox on relays, nothing else.' }),
+    ),
   );
   return panel;
 }

@@ -112,6 +112,13 @@ export function createSettingsView({ settings, preferences, localTracker, reques
   const useTrackers = el('input', { type: 'checkbox', id: 'settings-use-trackers', checked: settings.useTrackers });
   const useNostr = el('input', { type: 'checkbox', id: 'settings-use-nostr', checked: settings.useNostr });
   const useLocal = el('input', { type: 'checkbox', id: 'settings-use-local-tracker', checked: settings.useLocalTracker });
+  const mailboxDays = el('input', {
+    type: 'number',
+    id: 'settings-mailbox-days',
+    min: 1,
+    max: 60,
+    value: settings.mailboxDays ?? DEFAULT_SETTINGS.mailboxDays,
+  });
   const message = el('p', { id: 'settings-message', role: 'status' });
 
   const form = el(
@@ -123,7 +130,9 @@ export function createSettingsView({ settings, preferences, localTracker, reques
         const parsedTrackers = parseUrls(trackers.value, 'Tracker');
         const parsedRelays = parseUrls(relays.value, 'Relay');
         const parsedIce = parseIceServers(ice.value);
+        const days = Number(mailboxDays.value);
         const errors = [...parsedTrackers.errors, ...parsedRelays.errors, ...parsedIce.errors];
+        if (!Number.isInteger(days) || days < 1 || days > 60) errors.push('Mail on relays: give a whole number of days from 1 to 60.');
         if (errors.length) {
           message.className = 'error';
           message.textContent = errors.join(' ');
@@ -136,6 +145,7 @@ export function createSettingsView({ settings, preferences, localTracker, reques
           useTrackers: useTrackers.checked,
           useNostr: useNostr.checked,
           useLocalTracker: useLocal.checked,
+          mailboxDays: days,
         });
         message.className = 'hint';
         message.textContent = 'Saved and applied.';
@@ -153,6 +163,11 @@ export function createSettingsView({ settings, preferences, localTracker, reques
     el('label', { className: 'check' }, useNostr, ' Use Nostr relays'),
     el('label', { for: 'settings-relays', text: 'Relays (one wss:// address per line)' }),
     relays,
+    el('label', {
+      for: 'settings-mailbox-days',
+      text: 'Days your messages wait on relays for a contact who is away (the relays are asked to delete them once delivered)',
+    }),
+    mailboxDays,
     el('label', { for: 'settings-ice', text: 'ICE servers: “stun:host:port” or “turn:host:port username credential”, one per line (none needed on a LAN)' }),
     ice,
     el(
@@ -167,6 +182,7 @@ export function createSettingsView({ settings, preferences, localTracker, reques
           trackers.value = DEFAULT_SETTINGS.trackers.join('\n');
           relays.value = DEFAULT_SETTINGS.relays.join('\n');
           ice.value = formatIceServers(DEFAULT_SETTINGS.iceServers);
+          mailboxDays.value = String(DEFAULT_SETTINGS.mailboxDays);
         },
       }),
     ),

@@ -47,8 +47,12 @@ export function checkGroupDescriptor(group) {
   const clean = [];
   for (const member of members) {
     if (!member || !HEX64.test(member.fingerprint ?? '') || !B64URL_SPKI.test(member.spki ?? '')) return null;
+    if (member.mailbox !== undefined && !HEX64.test(member.mailbox ?? '')) return null;
     if (clean.some((m) => m.fingerprint === member.fingerprint)) return null;
-    clean.push({ fingerprint: member.fingerprint, spki: member.spki });
+    // A member's mailbox key (where their mail waits) is optional: descriptors from before the mailbox have none.
+    clean.push(
+      member.mailbox ? { fingerprint: member.fingerprint, spki: member.spki, mailbox: member.mailbox } : { fingerprint: member.fingerprint, spki: member.spki },
+    );
   }
   if (!clean.some((m) => m.fingerprint === creator)) return null;
   return { id, nonce, secret, name: name.trim() || 'Group', creator, epoch, members: clean };

@@ -2,26 +2,30 @@
 // Delivery of one message to one recipient, as a state machine with an
 // explicit transition table (DESIGN.md §6):
 //
-//   queued ──handed──▶ sent ──acked──▶ delivered ──read──▶ read
+//   queued ──relayed──▶ relayed ──handed──▶ sent ──acked──▶ delivered ──read──▶ read
+//      └─────────────────handed─────────────▲
 //
-// `handed`: the envelope was given to an authenticated session; `acked`: the
+// `relayed`: the envelope sits on at least one Nostr relay, wrapped for the
+// recipient's mailbox (chat/mailbox.js) — "on relays"; `handed`: it was
+// given to an authenticated session; `acked`: the
 // recipient stored it durably; `read`: the recipient showed it (read
 // receipts). Events that arrive late or out of order never move a recipient
 // backwards (an ack after a read receipt stays read). The state of a message
 // is the least advanced state of its recipients.
 
-/** @typedef {'queued' | 'sent' | 'delivered' | 'read'} DeliveryState */
-/** @typedef {'handed' | 'acked' | 'read'} DeliveryEvent */
+/** @typedef {'queued' | 'relayed' | 'sent' | 'delivered' | 'read'} DeliveryState */
+/** @typedef {'relayed' | 'handed' | 'acked' | 'read'} DeliveryEvent */
 
 /** States from least to most advanced. @type {readonly DeliveryState[]} */
-export const STATES = Object.freeze(['queued', 'sent', 'delivered', 'read']);
+export const STATES = Object.freeze(['queued', 'relayed', 'sent', 'delivered', 'read']);
 
 /** @type {Readonly<Record<DeliveryState, Readonly<Record<DeliveryEvent, DeliveryState>>>>} */
 export const TRANSITIONS = Object.freeze({
-  queued: Object.freeze({ handed: 'sent', acked: 'delivered', read: 'read' }),
-  sent: Object.freeze({ handed: 'sent', acked: 'delivered', read: 'read' }),
-  delivered: Object.freeze({ handed: 'delivered', acked: 'delivered', read: 'read' }),
-  read: Object.freeze({ handed: 'read', acked: 'read', read: 'read' }),
+  queued: Object.freeze({ relayed: 'relayed', handed: 'sent', acked: 'delivered', read: 'read' }),
+  relayed: Object.freeze({ relayed: 'relayed', handed: 'sent', acked: 'delivered', read: 'read' }),
+  sent: Object.freeze({ relayed: 'sent', handed: 'sent', acked: 'delivered', read: 'read' }),
+  delivered: Object.freeze({ relayed: 'delivered', handed: 'delivered', acked: 'delivered', read: 'read' }),
+  read: Object.freeze({ relayed: 'read', handed: 'read', acked: 'read', read: 'read' }),
 });
 
 /**
@@ -36,7 +40,7 @@ export function transition(state, event) {
 }
 
 /** Whether a recipient in `state` still needs the envelope sent. @param {DeliveryState} state */
-export const pending = (state) => state === 'queued' || state === 'sent';
+export const pending = (state) => state === 'queued' || state === 'relayed' || state === 'sent';
 
 /**
  * The state of a message from its recipients' states (the least advanced);

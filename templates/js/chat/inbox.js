@@ -11,12 +11,16 @@ import { MAX_CONTENT } from './outbox.js';
 import { batcher } from './batcher.js';
 
 /**
- * deps: cryptoClient, store, sessions, conversations, history, onChange(event),
+ * deps: cryptoClient, store, route(fingerprint) → a link to them (the direct
+ * session, else their mailbox) or null, conversations, history, onChange(event),
  * onIncoming(conversation, message) (notifications), and `handlers`: content
  * type → (conversation, message, from) for files and group changes; a handler
  * resolves once its change is durable (the message is acknowledged after).
  */
-export function createInbox({ cryptoClient, store, sessions, conversations, history, onChange, onIncoming }) {
+/** What check() says of an envelope for a conversation or member we do not know (yet). */
+const UNKNOWN = Symbol('unknown');
+
+export function createInbox({ cryptoClient, store, route, conversations, history, onChange, onIncoming }) {
   /** @type {Map<string, Function>} */
   const handlers = new Map();
   /** @type {Map<string, Set<string>>} fingerprint -> keys to acknowledge to it */
@@ -28,10 +32,13 @@ export function createInbox({ cryptoClient, store, sessions, conversations, hist
   }
   function flushAcks() {
     for (const [fingerprint, keys] of pendingAcks) {
-      const link = sessions.linkTo(fingerprint);
+      const link = route(fingerprint);
       if (!link || !keys.size) continue;
-      link.send('ack', utf8(JSON.stringify({ keys: [...keys] }))).catch(() => {});
       pendingAcks.delete(fingerprint);
+      link.send('ack', utf8(JSON.stringify({ keys: [...keys] }))).catch(() => {
+        // Not sent (the session dropped, no relay took it): owed still.
+        for (const key of keys) ackLater(fingerprint, key);
+      });
     }
   }
 
@@ -45,9 +52,10 @@ export function createInbox({ cryptoClient, store, sessions, conversations, hist
   async function check(/** @type {{bytes: Uint8Array, from: string}} */ { bytes, from }, /** @type {Set<string>} */ seen) {
     const header = await cryptoClient.peekEnvelope(bytes);
     const conv = conversations.get(header.conversationId);
-    if (!conv) return null;
+    // Perhaps not yet: mail comes in any order, and the invitation may follow.
+    if (!conv) return UNKNOWN;
     const sender = conv.members.find((/** @type {{fingerprint: string}} */ m) => m.fingerprint === header.sender);
-    if (!sender) return null;
+    if (!sender) return UNKNOWN;
     if (conv.kind === 'pair' && from !== header.sender) return null; // nobody forwards in a pair
     const key = messageKey(header.sender, header.messageId);
     if (seen.has(key) || (await store.messages.locate(key)) !== undefined) {
@@ -86,12 +94,19 @@ export function createInbox({ cryptoClient, store, sessions, conversations, hist
   const receiveBatch = batcher(async (items) => {
     const accepted = [];
     const seen = new Set();
+    /** @type {Array<'accepted' | 'unknown' | null>} what became of each item */
+    const outcomes = [];
     for (const item of items) {
       try {
         const result = await check(item, seen);
-        if (result) accepted.push(result);
+        if (result === UNKNOWN) outcomes.push('unknown');
+        else if (result) {
+          accepted.push(result);
+          outcomes.push('accepted');
+        } else outcomes.push(null);
       } catch {
         // forged, not for us, malformed or from a stranger: dropped, never acknowledged
+        outcomes.push(null);
       }
     }
     if (accepted.length) {
@@ -130,13 +145,25 @@ export function createInbox({ cryptoClient, store, sessions, conversations, hist
       ackLater(m.from, m.key);
       onIncoming?.(m.conv, message);
     }
-    return items.map(() => null);
+    return outcomes;
   });
 
   return {
-    /** An 'env' frame from `fingerprint` (the sender, or a group member forwarding). */
-    receive(/** @type {string} */ fingerprint, /** @type {unknown} */ _link, /** @type {Uint8Array} */ bytes) {
-      receiveBatch({ bytes, from: fingerprint }).then(flushAcks, flushAcks);
+    /**
+     * An 'env' frame from `fingerprint` (the sender, or a group member
+     * forwarding), directly or through the mailbox. Resolves once it is
+     * stored (or refused) and its acknowledgement is on its way, to
+     * 'accepted', 'unknown' (its conversation or sender is not known here —
+     * yet, perhaps) or null (refused or already held).
+     */
+    async receive(/** @type {string} */ fingerprint, /** @type {unknown} */ _link, /** @type {Uint8Array} */ bytes) {
+      let outcome = null;
+      try {
+        outcome = await receiveBatch({ bytes, from: fingerprint });
+      } finally {
+        flushAcks();
+      }
+      return outcome;
     },
     /** Registers what to do with received content of type `t` (files, groups). */
     on: (/** @type {string} */ t, /** @type {Function} */ handler) => handlers.set(t, handler),

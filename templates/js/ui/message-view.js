@@ -5,8 +5,14 @@ import { el } from './dom.js';
 import { callSummary } from '../chat/content.js';
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
-const STATE_TEXT = { queued: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓' };
-const STATE_TITLE = { queued: 'Queued: will be sent when they are online', sent: 'Sent', delivered: 'Delivered', read: 'Read' };
+const STATE_TEXT = { queued: '🕓', relayed: '☁✓', sent: '✓', delivered: '✓✓', read: '✓✓' };
+const STATE_TITLE = {
+  queued: 'Queued: will be sent when they are online',
+  relayed: 'On relays: waiting in their mailbox until they come online',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
+};
 
 /** Text with its http(s) links as safe anchors. */
 export function linkify(text) {
@@ -78,7 +84,13 @@ function fileBody(message, { transfers, openFile, fullImage }) {
     node.append(
       el('span', {
         className: 'hint transfer-state',
-        text: status.error ?? (status.state === 'waiting' ? 'waiting for the sender to be online' : status.state),
+        text:
+          status.error ??
+          (status.state === 'waiting'
+            ? status.directOnly
+              ? 'waiting for the sender to be online (files over 256 KB travel only directly, not through relays)'
+              : 'waiting for the sender to be online or for its relays'
+            : status.state),
       }),
     );
   }

@@ -100,6 +100,11 @@ impl Writer {
         self.bytes(&value.to_be_bytes())
     }
 
+    /// Appends a big-endian u32.
+    pub fn u32(&mut self, value: u32) -> &mut Self {
+        self.bytes(&value.to_be_bytes())
+    }
+
     /// Appends a big-endian u64.
     pub fn u64(&mut self, value: u64) -> &mut Self {
         self.bytes(&value.to_be_bytes())

@@ -5,6 +5,7 @@
 
 mod convert;
 mod functions;
+mod mailbox;
 mod nostr;
 mod peer;
 mod room;

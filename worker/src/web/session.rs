@@ -10,6 +10,8 @@ use super::provider::{WebCrypto, WebPrivateKey};
 use super::subtle::RsaUse;
 use crate::envelope::{self, EnvelopeMeta, Header, Opened};
 use crate::identity::{Identity, PublicIdentity};
+use crate::mailbox::Mailbox;
+use crate::nostr::NostrKey;
 use crate::provider::{Holder, Provider};
 use crate::{Result, aead, random, vault};
 
@@ -30,6 +32,7 @@ pub struct WebSession {
     public: PublicIdentity,
     private: WebPrivateKey,
     vault: CryptoKey,
+    mailbox: Mailbox,
 }
 
 impl core::fmt::Debug for WebSession {
@@ -59,13 +62,20 @@ impl WebSession {
             public: identity.public().clone(),
             private,
             vault,
+            mailbox: identity.mailbox()?,
         })
     }
 
     /// A session from keys already imported elsewhere (the derivation runs in
     /// a short-lived worker whose 64 MiB of Argon2 memory is then freed; its
-    /// non-extractable `CryptoKey`s are structured-cloned to this worker).
-    pub fn from_keys(public: PublicIdentity, keys: SessionKeys) -> Result<Self> {
+    /// non-extractable `CryptoKey`s are structured-cloned to this worker;
+    /// the mailbox secret, a secp256k1 key WebCrypto cannot hold, comes as
+    /// bytes from that worker to this one and never reaches the page).
+    pub fn from_keys(
+        public: PublicIdentity,
+        keys: SessionKeys,
+        mailbox_secret: &[u8; 32],
+    ) -> Result<Self> {
         Ok(WebSession {
             crypto: WebCrypto::get()?,
             public,
@@ -74,7 +84,13 @@ impl WebSession {
                 pss: keys.pss,
             },
             vault: keys.vault,
+            mailbox: Mailbox::new(NostrKey::from_bytes(mailbox_secret)?)?,
         })
+    }
+
+    /// This identity's mailbox.
+    pub fn mailbox(&self) -> &Mailbox {
+        &self.mailbox
     }
 
     /// The session's private keys, as opaque non-extractable handles.

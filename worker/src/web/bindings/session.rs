@@ -22,7 +22,7 @@ use crate::{Error, random};
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct Session {
-    inner: Rc<WebSession>,
+    pub(super) inner: Rc<WebSession>,
     store_name: String,
 }
 
@@ -69,6 +69,12 @@ impl Session {
         set(&result, "oaep", keys.oaep);
         set(&result, "pss", keys.pss);
         set(&result, "vault", keys.vault);
+        // Crosses only from the derivation worker to the crypto worker.
+        set(
+            &result,
+            "mailbox",
+            bytes(self.inner.mailbox().secret_bytes().as_ref()),
+        );
         result
     }
 
@@ -88,6 +94,15 @@ impl Session {
                 pss: get("pss")?,
                 vault: get("vault")?,
             },
+            &array::<32>(
+                &zeroize::Zeroizing::new(
+                    Reflect::get(keys, &"mailbox".into())?
+                        .dyn_into::<Uint8Array>()
+                        .map_err(|_| JsValue::from(Error::Malformed("mailbox secret")))?
+                        .to_vec(),
+                ),
+                "mailbox secret",
+            )?,
         )?;
         Ok(Session {
             inner: Rc::new(session),

@@ -1,0 +1,371 @@
+// @ts-check
+// The mailbox (DESIGN.md §6, docs/mailbox.md): the second path of the one
+// outbox. When a contact has no direct session, what the direct path would
+// carry — envelopes, acknowledgements, read receipts, small files' chunks,
+// our mailbox address — is sealed with our identity key, wrapped by
+// one-time keys (worker/src/mailbox.rs) and left on Nostr relays under the
+// contact's mailbox key; our own mail comes back the same way.
+//
+// Who has which mailbox key (the directory) is learnt from three places, the
+// most trustworthy winning: the contact's own authenticated word (a profile
+// frame over a session, or a sealed profile through the mailbox), the "add
+// me" link the user pasted, and a group descriptor made by a group's creator.
+
+import { fromUtf8, utf8 } from '../core/encoding.js';
+import { createMailboxRelays } from '../net/mailbox-relays.js';
+import { watchWake } from '../net/backoff.js';
+import { frameLimit } from '../net/protocol.js';
+
+/** Frame types that may travel through the mailbox; everything else is live only. */
+export const MAIL_TYPES = Object.freeze(['env', 'ack', 'read', 'file-chunk', 'profile']);
+/** Default days a wrap stays on relays (NIP-40 expiration). */
+export const DEFAULT_RETENTION_DAYS = 14;
+/** Relays a contact is told to write our mail to, at most. */
+export const MAX_INBOX_RELAYS = 4;
+/** Relays we write to for all contacts together, at most (ours come first). */
+const MAX_WRITE_RELAYS = 12;
+const DIRECTORY_KEY = 'mailbox-directory';
+const CURSORS_KEY = 'mailbox-cursors';
+/** Fragments of one seal wait this long for the others. */
+const BUNDLE_TTL_MS = 10 * 60_000;
+const MAX_BUNDLES = 64;
+const SEEN_LIMIT = 10_000;
+/** Envelopes held for ordering during a catch-up, at most. */
+const MAX_HELD = 1000;
+/** Seals and envelopes waiting for their sender or conversation to become known, at most and how long. */
+const MAX_PARKED = 256;
+const PARK_TTL_MS = 30 * 60_000;
+/** Where a directory entry came from: a better source replaces a worse one, never the reverse. */
+const RANK = Object.freeze({ group: 1, link: 2, self: 3 });
+
+/**
+ * @typedef {{ key: string, relays: string[], rank: number }} Address
+ * @typedef {ReturnType<typeof createMailbox>} Mailbox
+ */
+
+const isKey = (/** @type {unknown} */ key) => typeof key === 'string' && /^[0-9a-f]{64}$/.test(key);
+const isRelayUrl = (/** @type {unknown} */ url) => typeof url === 'string' && url.length <= 200 && /^wss?:\/\/[^\s"\\]+$/.test(url);
+
+/** A profile (mailbox key, inbox relays) as received, or null if malformed. */
+export function parseProfile(/** @type {unknown} */ value) {
+  const profile = /** @type {{mailbox?: unknown, relays?: unknown}} */ (value);
+  if (!profile || !isKey(profile.mailbox)) return null;
+  const relays = Array.isArray(profile.relays) ? profile.relays.filter(isRelayUrl).slice(0, MAX_INBOX_RELAYS) : [];
+  return { key: /** @type {string} */ (profile.mailbox), relays };
+}
+
+/**
+ * deps: cryptoClient, store, identity ({fingerprint, mailboxKey}), sessions
+ * (each new session is told our address), spkiOf(fingerprint) → the key of a
+ * contact or group member (else null),
+ * dispatch(fingerprint, link, type, data) → the frame handlers (may return
+ * a promise, awaited before the wrap counts as handled), onChange(event).
+ */
+export function createMailbox({ cryptoClient, store, identity, sessions, spkiOf, dispatch, onChange }) {
+  /** @type {Map<string, Address>} fingerprint -> where their mail goes */
+  const directory = new Map();
+  /** @type {Map<string, number>} relay url -> seconds of its last completed catch-up */
+  const cursors = new Map();
+  /** @type {Map<string, {parts: Array<Uint8Array | null>, at: number}>} */
+  const bundles = new Map();
+  /** wrap ids handled in this session (the same wrap comes from every relay) */
+  const seen = new Set();
+  /** @type {Map<string, number>} fingerprint -> when we last heard from them through relays */
+  const heard = new Map();
+  /** @type {Array<{sender: string, payload: Uint8Array}>} envelopes of a catch-up, until the relay sent all it held */
+  const held = [];
+  /** @type {Array<{seal?: Uint8Array, sender?: string, type?: string, payload?: Uint8Array, at: number}>} */
+  const parked = [];
+  let retrying = false;
+  /** contacts told our address through the mailbox in this session */
+  const toldProfile = new Set();
+  let ownRelays = /** @type {string[]} */ ([]);
+  let retentionDays = DEFAULT_RETENTION_DAYS;
+
+  const saveDirectory = () =>
+    store.put(
+      DIRECTORY_KEY,
+      [...directory].map(([fingerprint, a]) => ({ fingerprint, key: a.key, relays: a.relays, rank: a.rank })),
+    );
+
+  const relays = createMailboxRelays({
+    mailboxKey: identity.mailboxKey,
+    cursors: {
+      get: (/** @type {string} */ url) => cursors.get(url),
+      set(/** @type {string} */ url, /** @type {number} */ seconds) {
+        cursors.set(url, seconds);
+        store.put(CURSORS_KEY, Object.fromEntries(cursors)).catch(() => {});
+      },
+    },
+    retentionS: () => retentionDays * 86_400,
+    onEvent: receive,
+    onCaughtUp: () => flushHeld(),
+    onStatus: () => onChange?.({ relays: true }),
+  });
+
+  function writeRelays() {
+    const extra = [...directory.values()].flatMap((a) => a.relays);
+    return [...new Set([...ownRelays, ...extra])].slice(0, MAX_WRITE_RELAYS);
+  }
+
+  /** Our address, as contacts need it. */
+  const profile = () => ({ mailbox: identity.mailboxKey, relays: ownRelays.slice(0, MAX_INBOX_RELAYS) });
+
+  /** One wrap from a relay: open, reassemble, then handle the seal it completes. */
+  async function receive(/** @type {any} */ event, /** @type {string} */ _url, /** @type {boolean} */ live) {
+    if (!event || typeof event.id !== 'string' || seen.has(event.id)) return;
+    seen.add(event.id);
+    if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value ?? '');
+    let fragment;
+    try {
+      fragment = await cryptoClient.mailboxUnwrap(event);
+    } catch {
+      return; // not a well-formed wrap for us: a hostile or confused relay
+    }
+    const seal = reassemble(fragment);
+    if (seal) await handleSeal(seal, live);
+  }
+
+  /**
+   * Checks a seal and hands its payload on. Envelopes of a catch-up are held
+   * until the relay has sent all it held, then go in the order their senders
+   * wrote them (relays return wraps in any order). A seal from someone we do
+   * not know yet, or an envelope of a conversation we do not know yet, waits
+   * (parked) for the invitation or contact that may follow.
+   */
+  async function handleSeal(/** @type {Uint8Array} */ seal, live = true) {
+    let sender, opened;
+    try {
+      sender = await cryptoClient.mailboxSealSender(seal);
+      const spki = spkiOf(sender);
+      if (!spki) return park({ seal });
+      opened = await cryptoClient.mailboxOpenSeal(seal, spki);
+    } catch {
+      return; // forged or altered
+    }
+    const { type, payload } = opened;
+    if (!MAIL_TYPES.includes(type) || payload.length > frameLimit(type)) return;
+    heard.set(sender, Date.now());
+    onChange?.({ mailbox: sender });
+    if (type === 'profile') {
+      let parsed = null;
+      try {
+        parsed = parseProfile(JSON.parse(fromUtf8(payload)));
+      } catch {
+        // malformed: ignored
+      }
+      if (parsed) learn(sender, parsed, 'self');
+      return;
+    }
+    if (type === 'env' && !live) {
+      held.push({ sender, payload });
+      if (held.length >= MAX_HELD) await flushHeld();
+      return;
+    }
+    const outcome = await dispatch(sender, linkFor(sender), type, payload);
+    if (outcome === 'unknown') park({ sender, type, payload });
+    else if (outcome === 'accepted') await retryParked();
+  }
+
+  /** Envelopes held during a catch-up go to the inbox together, oldest first. */
+  async function flushHeld() {
+    const batch = held.splice(0);
+    if (!batch.length) return;
+    const order = await Promise.all(
+      batch.map(async (item) => {
+        try {
+          const header = await cryptoClient.peekEnvelope(item.payload);
+          return { item, at: header.timestampMs, lamport: header.lamport };
+        } catch {
+          return { item, at: 0, lamport: 0 };
+        }
+      }),
+    );
+    order.sort((a, b) => a.at - b.at || a.lamport - b.lamport);
+    const outcomes = await Promise.all(order.map(({ item }) => dispatch(item.sender, linkFor(item.sender), 'env', item.payload)));
+    order.forEach(({ item }, i) => outcomes[i] === 'unknown' && park({ sender: item.sender, type: 'env', payload: item.payload }));
+    if (outcomes.includes('accepted')) await retryParked();
+  }
+
+  function park(/** @type {{seal?: Uint8Array, sender?: string, type?: string, payload?: Uint8Array}} */ item) {
+    const now = Date.now();
+    while (parked.length && (parked.length >= MAX_PARKED || now - parked[0].at > PARK_TTL_MS)) parked.shift();
+    parked.push({ ...item, at: now });
+  }
+
+  /** Something new was accepted (a contact, a group, a conversation): what waited may fit now. */
+  async function retryParked() {
+    if (retrying || !parked.length) return;
+    retrying = true;
+    try {
+      let progress = true;
+      while (progress && parked.length) {
+        progress = false;
+        for (const item of parked.splice(0)) {
+          if (item.seal) {
+            if (!spkiOf(await cryptoClient.mailboxSealSender(item.seal).catch(() => ''))) {
+              parked.push(item);
+              continue;
+            }
+            await handleSeal(item.seal);
+            progress = true;
+          } else if (item.sender && item.type && item.payload) {
+            const outcome = await dispatch(item.sender, linkFor(item.sender), item.type, item.payload);
+            if (outcome === 'unknown') parked.push(item);
+            else progress = true;
+          }
+        }
+      }
+    } finally {
+      retrying = false;
+    }
+  }
+
+  function reassemble(/** @type {{bundle: string, index: number, count: number, data: Uint8Array}} */ { bundle, index, count, data }) {
+    if (count === 1) return data;
+    const now = Date.now();
+    for (const [id, b] of bundles) if (now - b.at > BUNDLE_TTL_MS) bundles.delete(id);
+    let entry = bundles.get(bundle);
+    if (!entry) {
+      if (bundles.size >= MAX_BUNDLES) bundles.delete(bundles.keys().next().value ?? '');
+      entry = { parts: Array(count).fill(null), at: now };
+      bundles.set(bundle, entry);
+    }
+    if (entry.parts.length !== count) return null;
+    entry.parts[index] = data;
+    if (entry.parts.some((p) => !p)) return null;
+    bundles.delete(bundle);
+    const parts = /** @type {Uint8Array[]} */ (entry.parts);
+    const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      whole.set(part, offset);
+      offset += part.length;
+    }
+    return whole;
+  }
+
+  /**
+   * Records where `fingerprint`'s mail goes, learnt from `source` ('self',
+   * 'link' or 'group'); a less trustworthy source never replaces a better one.
+   */
+  function learn(/** @type {string} */ fingerprint, /** @type {{key: string, relays?: string[]}} */ address, /** @type {keyof typeof RANK} */ source) {
+    if (fingerprint === identity.fingerprint || !isKey(address.key)) return false;
+    const rank = RANK[source];
+    const known = directory.get(fingerprint);
+    if (known && known.rank > rank) return false;
+    const relaysOf = (address.relays ?? []).filter(isRelayUrl).slice(0, MAX_INBOX_RELAYS);
+    if (known && known.key === address.key && known.rank === rank && JSON.stringify(known.relays) === JSON.stringify(relaysOf)) return false;
+    directory.set(fingerprint, { key: address.key, relays: relaysOf, rank });
+    saveDirectory().catch(() => {});
+    relays.setUrls(ownRelays, writeRelays());
+    return true;
+  }
+
+  /**
+   * Seals `data` of frame type `type` for `fingerprint` and leaves it on the
+   * relays. Resolves to {wraps: [{id, nonce}], accepted}: whether at least
+   * one relay took every wrap. Rejects when their mailbox key is unknown or
+   * the payload cannot travel this way.
+   */
+  async function post(/** @type {string} */ fingerprint, /** @type {string} */ type, /** @type {Uint8Array} */ data) {
+    const address = directory.get(fingerprint);
+    if (!address) throw Object.assign(new Error('mailbox: no mailbox key for this contact yet'), { code: 'no-mailbox' });
+    if (!MAIL_TYPES.includes(type)) throw Object.assign(new Error(`mailbox: ${type} frames travel only directly`), { code: 'not-mail' });
+    /** @type {Array<{id: string, nonce: string}>} */
+    let companions = [];
+    if (type !== 'profile' && !toldProfile.has(fingerprint)) {
+      // First mail to them in this session: say where to answer. With an
+      // envelope, its wraps are deleted with the envelope's once delivered.
+      toldProfile.add(fingerprint);
+      const told = post(fingerprint, 'profile', utf8(JSON.stringify(profile())));
+      told.catch(() => toldProfile.delete(fingerprint));
+      if (type === 'env') companions = (await told.catch(() => ({ wraps: [] }))).wraps;
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const wrapped = await cryptoClient.mailboxWrap({ recipient: address.key, type, payload: data, now, expiration: now + retentionDays * 86_400 });
+    const targets = [...new Set([...ownRelays, ...address.relays])];
+    const results = await Promise.all(wrapped.map(({ event }) => relays.publish(event, targets)));
+    return {
+      wraps: [...wrapped.map(({ event, nonce }) => ({ id: event.id, nonce })), ...companions],
+      accepted: results.every((accepted) => accepted.length > 0),
+    };
+  }
+
+  // Every contact or member we meet directly learns our address from us.
+  const stopWake = watchWake(() => relays.wake());
+  const stopUp = sessions.onUp((/** @type {string} */ fingerprint, /** @type {{send: Function}} */ link) => {
+    if (spkiOf(fingerprint)) link?.send('profile', utf8(JSON.stringify(profile()))).catch(() => {});
+  });
+
+  /** A link-like route to `fingerprint` through the relays, or null without a mailbox key. */
+  function linkFor(/** @type {string} */ fingerprint) {
+    if (!directory.has(fingerprint)) return null;
+    return {
+      state: 'ready',
+      via: 'relays',
+      closeReason: null,
+      /** @param {string} type @param {Uint8Array} data */
+      send: async (type, data) => {
+        const { accepted } = await post(fingerprint, type, data);
+        if (!accepted) throw Object.assign(new Error('mailbox: no relay took it'), { code: 'not-accepted' });
+      },
+    };
+  }
+
+  return {
+    /** Loads the directory and catch-up cursors, then starts reading. */
+    async load() {
+      for (const saved of (await store.get(DIRECTORY_KEY)) ?? []) {
+        if (isKey(saved?.key))
+          directory.set(saved.fingerprint, { key: saved.key, relays: (saved.relays ?? []).filter(isRelayUrl), rank: saved.rank ?? RANK.group });
+      }
+      for (const [url, seconds] of Object.entries((await store.get(CURSORS_KEY)) ?? {})) {
+        if (Number.isSafeInteger(seconds)) cursors.set(url, seconds);
+      }
+    },
+    /** Applies settings: the relays we read from (ours) and how long wraps live. */
+    configure(/** @type {{relays: string[], useNostr: boolean, mailboxDays?: number}} */ settings) {
+      ownRelays = settings.useNostr ? [...settings.relays] : [];
+      retentionDays = Math.min(60, Math.max(1, Math.round(settings.mailboxDays ?? DEFAULT_RETENTION_DAYS)));
+      relays.setUrls(ownRelays, writeRelays());
+    },
+    learn,
+    profile,
+    post,
+    linkFor,
+    /** Their mailbox key, if known. */
+    keyOf: (/** @type {string} */ fingerprint) => directory.get(fingerprint)?.key ?? null,
+    /** When we last heard from them through the relays (ms), or 0. */
+    lastHeard: (/** @type {string} */ fingerprint) => heard.get(fingerprint) ?? 0,
+    /** Asks the relays to delete wraps of ours that were delivered (NIP-09). */
+    async deleteWraps(/** @type {Array<{id: string, nonce: string}>} */ wraps) {
+      const now = Math.floor(Date.now() / 1000);
+      for (const { id, nonce } of wraps) {
+        try {
+          relays.publish(await cryptoClient.mailboxDeletion({ nonce, wrapId: id, now }));
+        } catch {
+          // a malformed saved entry: the wrap expires by itself
+        }
+      }
+    },
+    /** A 'profile' frame over a direct session: their own word on their address. */
+    receiveProfile(/** @type {string} */ fingerprint, /** @type {unknown} */ _link, /** @type {Uint8Array} */ data) {
+      if (!spkiOf(fingerprint)) return;
+      try {
+        const parsed = parseProfile(JSON.parse(fromUtf8(data)));
+        if (parsed) learn(fingerprint, parsed, 'self');
+      } catch {
+        // malformed: ignored
+      }
+    },
+    connected: relays.connected,
+    status: relays.status,
+    wake: relays.wake,
+    close() {
+      stopUp();
+      stopWake();
+      relays.close();
+    },
+  };
+}

@@ -1,0 +1,264 @@
+// The mailbox (issue 10): people who are never online together, or who
+// cannot connect directly, still hold a conversation — through a real Nostr
+// relay (nostr-rs-relay) on loopback, with nothing lost, nothing twice and
+// nothing readable on the relay. Each person has their own browser context:
+// closing their page and opening a new one is leaving and coming back
+// (IndexedDB stays, as it does in a real browser).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { browserAndServerPerFile, login, until, waitInPage } from './harness.mjs';
+import { ALICE, BOB, CAROL, configure, tab } from './network-helpers.mjs';
+import { conversationWith, send, stored, untilStored } from './chat-helpers.mjs';
+import { startNostrRelay } from './servers.mjs';
+
+let browser;
+let server;
+browserAndServerPerFile((b, s) => {
+  browser = b;
+  server = s;
+});
+
+/** Only relays: no tracker, so nobody meets anyone but through them. */
+const relaysOnly = (relays) => ({ trackers: [], relays, local: false, ice: '' });
+
+/** A person: their own browser context, in which pages open and close. */
+async function person(who, { init } = {}) {
+  const context = await browser.newContext();
+  if (init) await context.addInitScript(init);
+  return { who, context, page: null };
+}
+
+/** Opens a page and logs in (the first time, also applies `network`). */
+async function arrive(someone, network) {
+  someone.page = await someone.context.newPage();
+  await someone.page.goto(server.url);
+  await login(someone.page, someone.who.username, someone.who.password, { bits: someone.who.bits });
+  if (network) await configure(someone.page, network);
+  return someone.page;
+}
+
+/** Closes the page, as a user closes the tab: the person is offline. */
+async function leave(someone) {
+  await someone.page.close({ runBeforeUnload: true });
+  someone.page = null;
+}
+
+/** The "add me" link of `who` (version 2, with the mailbox key), pasted as a user would. */
+async function addByLink(page, who, nickname) {
+  const spki = Buffer.from(who.spki, 'base64').toString('base64url');
+  await tab(page, 'contacts');
+  await page.fill('#contact-key', `${server.url}#add=${spki}&mb=${who.mailbox_key}`);
+  await page.fill('#contact-nickname', nickname);
+  await page.click('#add-contact-button');
+  await page.waitForSelector(`.contact[data-fingerprint="${who.fingerprint}"]`, { state: 'attached' });
+}
+
+/** Our messages in a conversation, once every one of them is in `states`. */
+function untilStates(page, conversationId, states, what) {
+  return untilStored(page, conversationId, (m) => m.filter((x) => x.mine).length > 0 && m.filter((x) => x.mine).every((x) => states.includes(x.state)), {
+    timeout: 60_000,
+    what,
+  });
+}
+
+function fileStatus(page, owner, fileId) {
+  return page.evaluate(async ({ owner, fileId }) => (await import('./js/facade.js')).app.transfers.status(owner, fileId), { owner, fileId });
+}
+
+test('never online together: three messages and a 100 KiB image arrive once, in order; ticks go "on relays" then "delivered"; the relay keeps nothing readable', async () => {
+  const relay = await startNostrRelay();
+  try {
+    const alice = await person(ALICE);
+    const bob = await person(BOB);
+    // Each adds the other from their "add me" link, at different times.
+    await addByLink(await arrive(bob, relaysOnly([relay.url])), ALICE, 'Alice');
+    await leave(bob);
+    await addByLink(await arrive(alice, relaysOnly([relay.url])), BOB, 'Bob');
+    const conv = await conversationWith(alice.page, BOB);
+
+    const bodies = ['plaintext-one-7f3a', 'plaintext-two-7f3a', 'plaintext-three-7f3a'];
+    for (const body of bodies) await send(alice.page, conv, body);
+    const image = await alice.page.evaluate(async (id) => {
+      const { app } = await import('./js/facade.js');
+      const bytes = new Uint8Array(100 * 1024).map((_, i) => (i * 7) % 251);
+      const message = await app.transfers.attach(id, new File([bytes], 'holiday-photo-7f3a.png', { type: 'image/png' }));
+      return { id: message.id, fileId: message.content.fileId };
+    }, conv);
+    const mine = await untilStates(alice.page, conv, ['relayed'], 'every message "on relays"');
+    assert.equal(mine.length, 4);
+    // The image's chunk follows its message through the relays (posted right
+    // after it): 100 KiB sealed travel in four 32 KiB fragments.
+    await until(() => relay.query({ kinds: [1059], '#p': [BOB.mailbox_key] }), (events) => events.length >= 4 + 4, {
+      what: 'the wraps of three messages, the image message and its chunk on the relay',
+    });
+    await leave(alice);
+
+    // Bob comes back hours later (here: now), with Alice long gone.
+    await arrive(bob);
+    const bobConv = await conversationWith(bob.page, ALICE);
+    const got = await untilStored(bob.page, bobConv, (m) => m.length === 4, { timeout: 60_000, what: 'all four messages at Bob' });
+    assert.deepEqual(got.map((m) => m.body ?? m.t), [...bodies, 'file'], 'once each, in the order Alice wrote them');
+    await until(() => fileStatus(bob.page, ALICE.fingerprint, image.fileId), (s) => s?.state === 'complete', { timeout: 60_000, what: 'the image complete at Bob' });
+    // Bob's acknowledgements leave through the relays too.
+    await until(() => relay.query({ kinds: [1059], '#p': [ALICE.mailbox_key] }), (events) => events.length > 0, { what: 'Bob’s acknowledgements on the relay' });
+    await leave(bob);
+
+    // Alice comes back: her ticks show delivered, and her wraps were deleted.
+    await arrive(alice);
+    await untilStates(alice.page, conv, ['delivered', 'read'], 'every message delivered at Alice');
+    await until(() => relay.query({ kinds: [1059], '#p': [BOB.mailbox_key] }), (events) => events.length === 0, {
+      what: 'the relay to stop serving Alice’s delivered wraps (NIP-09)',
+    });
+
+    // What the relay stored: opaque wraps by one-time keys, each expiring.
+    const everything = await relay.query({});
+    assert.ok(everything.length > 0);
+    const mailboxKeys = [ALICE.mailbox_key, BOB.mailbox_key];
+    for (const event of everything) {
+      assert.ok([1059, 5].includes(event.kind), `only wraps and deletions, not kind ${event.kind}`);
+      assert.ok(!mailboxKeys.includes(event.pubkey), 'never published by a stable key');
+      if (event.kind === 1059) assert.ok(Number(event.tags.find((t) => t[0] === 'expiration')?.[1]) > Date.now() / 1000, 'every wrap expires');
+    }
+    // Mailbox keys appear only as the recipient tag of mail to their owner (checked above: never as an author).
+    const disk = relay.diskText();
+    const secrets = [ALICE.fingerprint, BOB.fingerprint, ALICE.username, BOB.username, conv, ...bodies, 'holiday-photo-7f3a', ...mine.map((m) => m.id)];
+    for (const secret of secrets) assert.ok(!disk.includes(secret), `the relay's database holds ${secret.slice(0, 20)}`);
+  } finally {
+    await relay.stop();
+  }
+});
+
+test('with default settings and no direct connection possible (WebRTC fails), chat works both ways through the mailbox and says "via relays"', async () => {
+  const relay = await startNostrRelay();
+  try {
+    // A page whose every RTCPeerConnection fails (symmetric NAT, a policy).
+    const noWebRtc = () => {
+      window.RTCPeerConnection = class {
+        constructor() {
+          throw new DOMException('WebRTC is disabled by policy', 'NotSupportedError');
+        }
+      };
+    };
+    const alice = await person(ALICE, { init: noWebRtc });
+    const bob = await person(BOB, { init: noWebRtc });
+    // The default trackers, relays and STUN server (unreachable here), plus the loopback relay.
+    for (const someone of [alice, bob]) {
+      const page = await arrive(someone);
+      await tab(page, 'settings');
+      if (!(await page.$eval('#settings', (d) => d.open))) await page.click('#settings summary');
+      await page.fill('#settings-relays', `${await page.inputValue('#settings-relays')}\n${relay.url}`);
+      await page.click('#settings-save');
+      await page.waitForSelector('#settings-message:text("Saved")');
+    }
+    await addByLink(alice.page, BOB, 'Bob');
+    await addByLink(bob.page, ALICE, 'Alice');
+    const conv = await conversationWith(alice.page, BOB);
+    const bobConv = await conversationWith(bob.page, ALICE);
+
+    await send(alice.page, conv, 'hello through the relays');
+    await untilStored(bob.page, bobConv, (m) => m.some((x) => x.body === 'hello through the relays'), { timeout: 60_000, what: 'Alice’s message at Bob' });
+    await send(bob.page, bobConv, 'and back');
+    await untilStored(alice.page, conv, (m) => m.some((x) => x.body === 'and back'), { timeout: 60_000, what: 'Bob’s answer at Alice' });
+    await untilStates(alice.page, conv, ['delivered', 'read'], 'Alice’s message delivered');
+    await untilStates(bob.page, bobConv, ['delivered', 'read'], 'Bob’s message delivered');
+    // The header says how they are talking.
+    await tab(alice.page, 'chats');
+    await alice.page.click(`.chat-item[data-conversation="${conv}"]`);
+    await alice.page.waitForSelector(`.conversation[data-conversation="${conv}"] .conv-status[data-status="relays"]`);
+    assert.equal(await alice.page.textContent(`.conversation[data-conversation="${conv}"] .conv-status`), 'via relays');
+  } finally {
+    await relay.stop();
+  }
+});
+
+test('a group whose three members are online at different, non-overlapping times: every message reaches every member exactly once', async () => {
+  const relay = await startNostrRelay();
+  try {
+    const people = [await person(ALICE), await person(BOB), await person(CAROL)];
+    const [alice, bob, carol] = people;
+    // Bob and Carol know Alice (not each other); Alice knows both.
+    for (const someone of [bob, carol]) {
+      await addByLink(await arrive(someone, relaysOnly([relay.url])), ALICE, 'Alice');
+      await leave(someone);
+    }
+    await arrive(alice, relaysOnly([relay.url]));
+    await addByLink(alice.page, BOB, 'Bob');
+    await addByLink(alice.page, CAROL, 'Carol');
+    const groupConv = await alice.page.evaluate(
+      async ([bob, carol]) => {
+        const { app } = await import('./js/facade.js');
+        const g = await app.groups.create('Never together', [bob, carol]);
+        return g.conversationId ?? app.groups.list()[0].conversationId;
+      },
+      [BOB.fingerprint, CAROL.fingerprint],
+    );
+    await send(alice.page, groupConv, 'from alice');
+    await untilStates(alice.page, groupConv, ['relayed'], 'Alice’s group message on relays');
+    await leave(alice);
+
+    await arrive(bob);
+    await untilStored(bob.page, groupConv, (m) => m.some((x) => x.body === 'from alice'), { timeout: 60_000, what: 'the invitation and Alice’s message at Bob' });
+    await send(bob.page, groupConv, 'from bob');
+    await untilStates(bob.page, groupConv, ['relayed', 'delivered', 'read'], 'Bob’s group message on relays');
+    await leave(bob);
+
+    await arrive(carol);
+    await untilStored(carol.page, groupConv, (m) => ['from alice', 'from bob'].every((b) => m.some((x) => x.body === b)), {
+      timeout: 60_000,
+      what: 'both group messages at Carol, who is not Bob’s contact',
+    });
+    await send(carol.page, groupConv, 'from carol');
+    await untilStates(carol.page, groupConv, ['relayed', 'delivered', 'read'], 'Carol’s message on relays');
+    await leave(carol);
+
+    for (const someone of [alice, bob]) {
+      await arrive(someone);
+      await untilStored(someone.page, groupConv, (m) => ['from alice', 'from bob', 'from carol'].every((b) => m.some((x) => x.body === b)), {
+        timeout: 60_000,
+        what: `every group message at ${someone.who.username}`,
+      });
+      await leave(someone);
+    }
+    // Exactly once each, everywhere.
+    for (const someone of people) {
+      await arrive(someone);
+      const bodies = (await stored(someone.page, groupConv)).map((m) => m.body).filter(Boolean).sort();
+      assert.deepEqual(bodies, ['from alice', 'from bob', 'from carol'], `${someone.who.username} holds each message once`);
+      await leave(someone);
+    }
+  } finally {
+    await relay.stop();
+  }
+});
+
+test('the relay restarts between send and fetch and one of two relays is dead: nothing is lost', async () => {
+  let relay = await startNostrRelay();
+  const dead = 'ws://127.0.0.1:9/'; // nothing listens on the discard port
+  try {
+    const alice = await person(ALICE);
+    const bob = await person(BOB);
+    await addByLink(await arrive(bob, relaysOnly([dead, relay.url])), ALICE, 'Alice');
+    await leave(bob);
+    await addByLink(await arrive(alice, relaysOnly([dead, relay.url])), BOB, 'Bob');
+    const conv = await conversationWith(alice.page, BOB);
+    await send(alice.page, conv, 'survives a restart');
+    await untilStates(alice.page, conv, ['relayed'], 'on relays');
+    await leave(alice);
+
+    // The relay goes down and comes back on the same port and database.
+    await relay.stop();
+    relay = await startNostrRelay({ port: relay.port, dir: relay.dir });
+
+    await arrive(bob);
+    const bobConv = await conversationWith(bob.page, ALICE);
+    const got = await untilStored(bob.page, bobConv, (m) => m.some((x) => x.body === 'survives a restart'), { timeout: 60_000, what: 'the message after the restart' });
+    assert.equal(got.length, 1);
+    // The Network section names the dead relay's error.
+    await waitInPage(bob.page, async (url) => (await import('./js/facade.js')).app.mailbox.status().some((r) => r.url === url && r.state !== 'open' && r.lastError), dead, {
+      what: 'the dead relay reported',
+    });
+  } finally {
+    await relay.stop();
+  }
+});
