@@ -11,6 +11,8 @@ import { browserAndServerPerFile, login, until, waitInPage } from './harness.mjs
 import { ALICE, BOB, CAROL, configure, tab } from './network-helpers.mjs';
 import { conversationWith, send, stored, untilStored } from './chat-helpers.mjs';
 import { startNostrRelay } from './servers.mjs';
+import { WebSocketServer } from 'ws';
+import { freePort } from './harness.mjs';
 
 let browser;
 let server;
@@ -258,6 +260,104 @@ test('the relay restarts between send and fetch and one of two relays is dead: n
     await waitInPage(bob.page, async (url) => (await import('./js/facade.js')).app.mailbox.status().some((r) => r.url === url && r.state !== 'open' && r.lastError), dead, {
       what: 'the dead relay reported',
     });
+  } finally {
+    await relay.stop();
+  }
+});
+
+/**
+ * A relay that stores and serves what it is given, and around it serves
+ * everything a hostile or broken relay could: garbage, truncated and
+ * oversized messages, events of other kinds and subscriptions, forged,
+ * altered and re-addressed copies of the real wraps, each real wrap three
+ * times, and more after its end of stored events.
+ */
+async function startHostileRelay() {
+  const port = await freePort();
+  const wss = new WebSocketServer({ host: '127.0.0.1', port });
+  const events = [];
+  wss.on('connection', (socket) => {
+    const send = (value) => socket.send(typeof value === 'string' ? value : JSON.stringify(value));
+    socket.on('message', (data) => {
+      let message;
+      try {
+        message = JSON.parse(String(data));
+      } catch {
+        return;
+      }
+      if (message[0] === 'EVENT') {
+        events.push(message[1]);
+        send(['OK', message[1].id, true, '']);
+      } else if (message[0] === 'REQ') {
+        const [, sub, filter] = message;
+        const mine = events.filter((e) => e.kind === 1059 && e.tags.some((t) => t[0] === 'p' && filter['#p']?.includes(t[1])));
+        const real = mine[0] ?? { id: 'a'.repeat(64), pubkey: 'b'.repeat(64), created_at: 1, kind: 1059, tags: [], content: 'AA==', sig: 'c'.repeat(128) };
+        const flip = (text) => text.slice(0, 20) + (text[20] === 'A' ? 'B' : 'A') + text.slice(21);
+        for (const junk of [
+          'not json',
+          '{"an": "object"}',
+          [],
+          ['EVENT'],
+          ['EVENT', sub],
+          ['EVENT', sub, null],
+          ['EVENT', sub, 'a string'],
+          ['EVENT', sub, { id: 42, kind: '1059', tags: 'p', content: 7 }],
+          ['EVENT', sub, { ...real, id: 'zz' }],
+          ['EVENT', sub, { ...real, content: flip(real.content) }],
+          ['EVENT', sub, { ...real, sig: flip(real.sig) }],
+          ['EVENT', sub, { ...real, tags: [['p', '0'.repeat(64)], ...real.tags.slice(1)] }],
+          ['EVENT', sub, { ...real, kind: 1 }],
+          ['EVENT', sub, { ...real, content: 'A'.repeat(200_000) }],
+          ['EVENT', sub, { ...real, tags: Array.from({ length: 5000 }, () => ['p', real.pubkey]) }],
+          ['EVENT', 'someone-else', real],
+          ['OK', 'f'.repeat(64), true, ''],
+          ['NOTICE', 'n'.repeat(10_000)],
+          ['EOSE', 'someone-else'],
+        ]) {
+          send(junk);
+        }
+        for (const event of mine) for (let i = 0; i < 3; i++) send(['EVENT', sub, event]);
+        send(['EOSE', sub]);
+        for (const event of mine) send(['EVENT', sub, event]);
+      }
+    });
+  });
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    events,
+    stop: () =>
+      new Promise((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}
+
+test('a hostile relay’s garbage, forgeries and replays are dropped; the real mail it also carries arrives exactly once', async () => {
+  const relay = await startHostileRelay();
+  try {
+    const alice = await person(ALICE);
+    const bob = await person(BOB);
+    await addByLink(await arrive(bob, relaysOnly([relay.url])), ALICE, 'Alice');
+    await leave(bob);
+    await addByLink(await arrive(alice, relaysOnly([relay.url])), BOB, 'Bob');
+    const conv = await conversationWith(alice.page, BOB);
+    await send(alice.page, conv, 'first through a bad relay');
+    await send(alice.page, conv, 'second through a bad relay');
+    await untilStates(alice.page, conv, ['relayed'], 'on the hostile relay');
+    await leave(alice);
+
+    const page = await arrive(bob);
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    const bobConv = await conversationWith(page, ALICE);
+    await untilStored(page, bobConv, (m) => m.length >= 2, { timeout: 60_000, what: 'both messages at Bob' });
+    // A sentinel through the same relay: everything served before it was handled by then.
+    await send(page, bobConv, 'bob is fine');
+    await untilStates(page, bobConv, ['relayed'], 'Bob’s answer on the relay');
+    const got = await stored(page, bobConv);
+    assert.deepEqual(got.filter((m) => !m.mine).map((m) => m.body), ['first through a bad relay', 'second through a bad relay'], 'each once, nothing forged');
+    assert.deepEqual(errors, [], 'no uncaught error in the page');
   } finally {
     await relay.stop();
   }

@@ -274,6 +274,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     write(&dir, "handshake.json", handshake_vectors()?)?;
     write(&dir, "chat.json", chat_vectors(&derived)?)?;
+    write(&dir, "mailbox.json", mailbox_vectors(&derived)?)?;
     Ok(())
 }
 
@@ -392,6 +393,55 @@ fn chat_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Error
             { "creator": bob.public().fingerprint().to_hex(), "nonce": hex(&[0x42; 16]),
               "id": hex(&identity::group_id(&bob.public().fingerprint(), &[0x42; 16])) },
         ],
+    }))
+}
+
+fn mailbox_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Error>> {
+    use worker::mailbox::{self, Mailbox};
+    use worker::nostr::NostrKey;
+    let (alice, bob) = (&derived[0], &derived[1]);
+    let sender = Mailbox::new(NostrKey::from_bytes(&[0x11; 32])?)?;
+    let recipient = Mailbox::new(NostrKey::from_bytes(&[0x22; 32])?)?;
+    let (nonce, aead_nonce, bundle) = ([0x33u8; 16], [0x44u8; 12], [0x55u8; 16]);
+    let (created_at, expiration) = (1_790_000_000u64, 1_791_209_600u64);
+    let payload = b"an envelope would be here";
+    // The seal's RSA-PSS signature is randomized: checked, not compared.
+    let seal = mailbox::seal(alice, recipient.public(), "env", payload)?;
+    let small = mailbox::fragments(b"hello mailbox", bundle)?.remove(0);
+    let wrapped = sender.wrap_with(
+        recipient.public(),
+        &small,
+        created_at,
+        expiration,
+        nonce,
+        aead_nonce,
+    )?;
+    let deletion = sender.deletion(&nonce, &wrapped.event.id, created_at + 60)?;
+    let large_seal: Vec<u8> = (0..40_000u32).map(|i| (i % 253) as u8).collect();
+    let large: Vec<Value> = mailbox::fragments(&large_seal, bundle)?
+        .iter()
+        .map(|f| json!({ "sha256": hex(&<[u8; 32]>::from(<sha2::Sha256 as sha2::Digest>::digest(f))) }))
+        .collect();
+    Ok(json!({
+        "description": "Mailbox formats (worker/src/mailbox.rs): a fragment, its kind-1059 wrap from a one-time key derived from the sender's mailbox secret and a nonce (secp256k1 ECDH, HKDF-SHA-256, AES-256-GCM, base64), the NIP-09 deletion of that wrap, the fragments of a larger seal, and a seal signed by identity vector 0 for the recipient's mailbox key.",
+        "source": "cargo run --release -p worker --example make_vectors -- tests/vectors mailbox.json; everything is deterministic except the BIP-340 and RSA-PSS signatures (randomized: checked, not compared).",
+        "sender_secret": hex(&[0x11; 32]),
+        "recipient_secret": hex(&[0x22; 32]),
+        "recipient_public": hex(recipient.public()),
+        "wrap": {
+            "nonce": hex(&nonce), "aead_nonce": hex(&aead_nonce), "bundle": hex(&bundle),
+            "data": hex(b"hello mailbox"), "fragment": hex(&small),
+            "created_at": created_at, "expiration": expiration,
+            "id": wrapped.event.id, "pubkey": wrapped.event.pubkey,
+            "tags": wrapped.event.tags, "content": wrapped.event.content, "sig": wrapped.event.sig,
+        },
+        "deletion": { "created_at": created_at + 60, "id": deletion.id, "pubkey": deletion.pubkey, "tags": deletion.tags, "sig": deletion.sig },
+        "large": { "seal": "bytes i % 253 for i in 0..40000", "fragments": large },
+        "seal": {
+            "sender": alice.public().fingerprint().to_hex(),
+            "other": bob.public().fingerprint().to_hex(),
+            "type": "env", "payload": hex(payload), "bytes": hex(&seal),
+        },
     }))
 }
 

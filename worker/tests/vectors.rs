@@ -464,3 +464,38 @@ fn hostile_clock_fields_are_refused_exactly_where_the_vectors_say() {
         }
     }
 }
+
+#[test]
+fn mailbox_wraps_deletions_and_fragments_match_the_committed_vectors() {
+    check_mailbox_formats();
+}
+
+#[test]
+fn the_committed_mailbox_seal_opens_only_for_its_sender_and_recipient() {
+    use worker::mailbox;
+    let v = mailbox_file();
+    let s = &v["seal"];
+    let sender = PublicIdentity::from_spki(
+        derive_by_fingerprint(s["sender"].as_str().unwrap())
+            .public()
+            .spki(),
+    )
+    .unwrap();
+    let other = derive_by_fingerprint(s["other"].as_str().unwrap());
+    let recipient = array32(hex_field(&v, "recipient_public"));
+    let seal = hex_field(s, "bytes");
+    let (kind, payload) = mailbox::open_seal(&seal, &sender, &recipient).unwrap();
+    assert_eq!((kind, payload.to_vec()), ("env", hex_field(s, "payload")));
+    assert!(matches!(
+        mailbox::open_seal(&seal, other.public(), &recipient),
+        Err(Error::WrongSender)
+    ));
+    assert!(
+        mailbox::open_seal(&seal, &sender, &[0u8; 32]).is_err(),
+        "bound to the recipient's mailbox key"
+    );
+    let mut forged = seal.clone();
+    let at = forged.len() - 300;
+    forged[at] ^= 1;
+    assert!(mailbox::open_seal(&forged, &sender, &recipient).is_err());
+}

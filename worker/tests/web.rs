@@ -470,3 +470,44 @@ fn hostile_clock_fields_are_refused_in_the_browser_too() {
         );
     }
 }
+
+#[wasm_bindgen_test]
+fn mailbox_wraps_deletions_and_fragments_match_in_the_browser() {
+    check_mailbox_formats();
+}
+
+#[wasm_bindgen_test]
+async fn webcrypto_opens_the_committed_mailbox_seal_and_its_seals_open_natively() {
+    use worker::mailbox;
+    let v = mailbox_file();
+    let s = &v["seal"];
+    let alice = derive_by_fingerprint(s["sender"].as_str().unwrap());
+    let bob = derive_by_fingerprint(s["other"].as_str().unwrap());
+    let alice_web = WebSession::from_identity(derive_by_fingerprint(s["sender"].as_str().unwrap()))
+        .await
+        .unwrap();
+    let recipient = array32(hex_field(&v, "recipient_public"));
+    let seal = hex_field(s, "bytes");
+    let crypto = alice_web.crypto();
+    let (kind, payload) = mailbox::open_seal_with(crypto, &seal, alice.public(), &recipient)
+        .await
+        .unwrap();
+    assert_eq!((kind, payload.to_vec()), ("env", hex_field(s, "payload")));
+    assert!(matches!(
+        mailbox::open_seal_with(crypto, &seal, bob.public(), &recipient).await,
+        Err(Error::WrongSender)
+    ));
+    assert!(
+        mailbox::open_seal_with(crypto, &seal, alice.public(), &[0u8; 32])
+            .await
+            .is_err()
+    );
+    // WebCrypto seals (RSA-PSS), pure Rust opens.
+    let sealed = mailbox::seal_with(crypto, alice_web.holder(), &recipient, "ack", b"{}")
+        .await
+        .unwrap();
+    assert_eq!(
+        mailbox::open_seal(&sealed, alice.public(), &recipient).unwrap(),
+        ("ack", &b"{}"[..])
+    );
+}

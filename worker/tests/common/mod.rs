@@ -173,3 +173,107 @@ pub const HOSTILE_JSON: &str = include_str!("../../../tests/vectors/hostile.json
 pub fn hostile_file() -> serde_json::Value {
     serde_json::from_str(HOSTILE_JSON).expect("hostile.json parses")
 }
+
+pub fn mailbox_file() -> serde_json::Value {
+    serde_json::from_str(include_str!("../../../tests/vectors/mailbox.json")).expect("mailbox.json")
+}
+
+/// The committed mailbox vectors, checked with the pure-Rust code (natively
+/// and compiled to WASM in the browser): fragments, wraps, deletions. The
+/// seal is checked by the caller with its own provider.
+pub fn check_mailbox_formats() {
+    use worker::mailbox::{self, Mailbox, Reassembly};
+    use worker::nostr::{Event, NostrKey};
+    let v = mailbox_file();
+    let mailbox_of = |name: &str| {
+        Mailbox::new(NostrKey::from_bytes(&array32(hex_field(&v, name))).unwrap()).unwrap()
+    };
+    let (sender, recipient) = (mailbox_of("sender_secret"), mailbox_of("recipient_secret"));
+    assert_eq!(
+        recipient.public().to_vec(),
+        hex_field(&v, "recipient_public")
+    );
+    let w = &v["wrap"];
+    let bundle: [u8; 16] = hex_field(w, "bundle").try_into().unwrap();
+    let fragment = mailbox::fragments(&hex_field(w, "data"), bundle)
+        .unwrap()
+        .remove(0);
+    assert_eq!(fragment.to_vec(), hex_field(w, "fragment"));
+    let wrapped = sender
+        .wrap_with(
+            recipient.public(),
+            &fragment,
+            w["created_at"].as_u64().unwrap(),
+            w["expiration"].as_u64().unwrap(),
+            hex_field(w, "nonce").try_into().unwrap(),
+            hex_field(w, "aead_nonce").try_into().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(wrapped.event.id, w["id"].as_str().unwrap());
+    assert_eq!(wrapped.event.pubkey, w["pubkey"].as_str().unwrap());
+    assert_eq!(wrapped.event.content, w["content"].as_str().unwrap());
+    assert_eq!(serde_json::json!(wrapped.event.tags), w["tags"]);
+    // The committed event (with its committed signature) opens for the recipient only.
+    let committed = Event {
+        id: w["id"].as_str().unwrap().into(),
+        pubkey: w["pubkey"].as_str().unwrap().into(),
+        created_at: w["created_at"].as_u64().unwrap(),
+        kind: mailbox::WRAP_KIND,
+        tags: serde_json::from_value(w["tags"].clone()).unwrap(),
+        content: w["content"].as_str().unwrap().into(),
+        sig: w["sig"].as_str().unwrap().into(),
+    };
+    let opened = recipient.unwrap(&committed).unwrap();
+    assert_eq!(opened.data.to_vec(), hex_field(w, "data"));
+    assert!(
+        sender.unwrap(&committed).is_err(),
+        "only the recipient's mailbox opens it"
+    );
+    let mut altered = committed.clone();
+    altered.content.replace_range(
+        10..11,
+        if &altered.content[10..11] == "A" {
+            "B"
+        } else {
+            "A"
+        },
+    );
+    assert!(
+        recipient.unwrap(&altered).is_err(),
+        "an altered wrap is refused"
+    );
+    let d = &v["deletion"];
+    let deletion = sender
+        .deletion(
+            &hex_field(w, "nonce").try_into().unwrap(),
+            &wrapped.event.id,
+            d["created_at"].as_u64().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(deletion.id, d["id"].as_str().unwrap());
+    assert_eq!(
+        deletion.pubkey,
+        w["pubkey"].as_str().unwrap(),
+        "signed by the wrap's own one-time key"
+    );
+    deletion.verify().unwrap();
+    let large_seal: Vec<u8> = (0..40_000u32).map(|i| (i % 253) as u8).collect();
+    let parts = mailbox::fragments(&large_seal, bundle).unwrap();
+    let digests: Vec<String> = parts
+        .iter()
+        .map(|f| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(f)))
+        .collect();
+    let committed: Vec<String> = v["large"]["fragments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["sha256"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(digests, committed);
+    let mut whole = Reassembly::default();
+    let mut result = None;
+    for part in parts.iter().rev() {
+        result = whole.add(mailbox::parse_fragment(part).unwrap()).unwrap();
+    }
+    assert_eq!(result.unwrap(), large_seal);
+}
