@@ -74,6 +74,14 @@ test('group descriptors must list their creator, distinct members and no more th
   const many = Array.from({ length: MAX_GROUP_MEMBERS + 1 }, (_, i) => ({ fingerprint: i.toString(16).padStart(64, '0'), spki: SPKI }));
   assert.equal(checkGroupDescriptor({ ...goodGroup(), members: [{ fingerprint: FP_A, spki: SPKI }, ...many] }), null);
   assert.equal(checkGroupDescriptor({ ...goodGroup(), epoch: 2 ** 53 }), null);
+  // A member's mailbox key is optional, and must be 64 lowercase hex digits when given.
+  const withMailbox = goodGroup();
+  withMailbox.members[1].mailbox = 'ab'.repeat(32);
+  assert.equal(checkGroupDescriptor(withMailbox).members[1].mailbox, 'ab'.repeat(32));
+  withMailbox.members[1].mailbox = 'not a key';
+  assert.equal(checkGroupDescriptor(withMailbox), null);
+  withMailbox.members[1].mailbox = { key: 'ab'.repeat(32) };
+  assert.equal(checkGroupDescriptor(withMailbox), null);
   // Names of members are the creator's words: they are not kept.
   const withNames = goodGroup();
   withNames.members[1].name = 'Your bank';
@@ -106,4 +114,36 @@ test('a description naming two DTLS certificates is refused', () => {
   // One line per media section, all the same certificate: accepted.
   assert.equal(dtlsFingerprint(sdp(`a=fingerprint:sha-256 ${FINGERPRINT}`, 'm=audio 9 UDP/TLS/RTP/SAVPF 111', `a=fingerprint:sha-256 ${FINGERPRINT}`)).length, 32);
   assert.throws(() => dtlsFingerprint(sdp(`a=fingerprint:sha-256 ${FINGERPRINT}:00`)), /no SHA-256/);
+});
+
+// ---- the mailbox's addresses: profiles, links, group descriptors ----
+
+import { parseProfile } from '../../templates/js/chat/mailbox.js';
+import { parseMailboxKey } from '../../templates/js/chat/contacts.js';
+
+test('mailbox profiles from peers keep only a well-formed key and a few plain relay addresses', () => {
+  const key = 'ab'.repeat(32);
+  assert.deepEqual(parseProfile({ mailbox: key, relays: ['wss://relay.example', 'ws://10.0.0.2:7000'] }), {
+    key,
+    relays: ['wss://relay.example', 'ws://10.0.0.2:7000'],
+  });
+  for (const bad of [null, 42, 'text', {}, { mailbox: key.toUpperCase() }, { mailbox: key.slice(2) }, { mailbox: [key] }]) {
+    assert.equal(parseProfile(bad), null, JSON.stringify(bad));
+  }
+  const messy = parseProfile({
+    mailbox: key,
+    relays: ['https://not-a-socket', 'wss://a b', 'wss://"quoted"', 42, `wss://${'x'.repeat(300)}`, 'wss://1', 'wss://2', 'wss://3', 'wss://4', 'wss://5'],
+  });
+  assert.deepEqual(messy.relays, ['wss://1', 'wss://2', 'wss://3', 'wss://4'], 'only plain ws(s) addresses, at most four');
+  assert.deepEqual(parseProfile({ mailbox: key, relays: 'wss://x' }).relays, []);
+});
+
+test('an add-me link gives a mailbox key only when it is exactly 64 hex digits', () => {
+  const key = 'cd'.repeat(32);
+  assert.equal(parseMailboxKey(`https://x/index.htm#add=AAAA&mb=${key}`), key);
+  assert.equal(parseMailboxKey(`https://x/index.htm#add=AAAA&mb=${key}&later=1`), key);
+  assert.equal(parseMailboxKey('https://x/index.htm#add=AAAA'), null, 'links from before the mailbox still add the contact');
+  assert.equal(parseMailboxKey(`#add=AAAA&mb=${key}00`), null);
+  assert.equal(parseMailboxKey(`#add=AAAA&mb=${key.toUpperCase()}`), null);
+  assert.equal(parseMailboxKey(undefined), null);
 });

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { STATES, TRANSITIONS, messageState, pending, transition } from '../../templates/js/chat/delivery.js';
-import { createOutbox } from '../../templates/js/chat/outbox.js';
+import { createOutbox, MAILBOX_RESEND_MS, RELAY_AFTER_MS } from '../../templates/js/chat/outbox.js';
 import { createConversations } from '../../templates/js/chat/conversations.js';
 import { createHistory } from '../../templates/js/chat/history.js';
 import { createInbox } from '../../templates/js/chat/inbox.js';
@@ -19,7 +19,7 @@ import { createSessions } from '../../templates/js/net/sessions.js';
 
 test('delivery never moves a recipient backwards, whatever order events come in', () => {
   for (const state of STATES) {
-    for (const event of ['handed', 'acked', 'read']) {
+    for (const event of ['relayed', 'handed', 'acked', 'read']) {
       const next = transition(state, event);
       assert.ok(STATES.indexOf(next) >= STATES.indexOf(state), `${state} --${event}--> ${next}`);
     }
@@ -95,7 +95,7 @@ function fakeSessions(online) {
 }
 
 /** One "page load": conversations and an outbox over a store that outlives it. */
-async function load(store, online = new Set()) {
+async function load(store, online = new Set(), mailbox = null) {
   const identity = { fingerprint: ME, spki: Uint8Array.of(1) };
   const events = [];
   const conversations = createConversations({ store, identity });
@@ -104,7 +104,7 @@ async function load(store, online = new Set()) {
   let outbox;
   const history = createHistory({ cryptoClient: {}, store, conversations, stateOf: (id) => outbox.stateOf(id) });
   const sessions = fakeSessions(online);
-  outbox = createOutbox({ cryptoClient: fakeCrypto(), store, identity, sessions, conversations, history, onChange: (e) => events.push(e) });
+  outbox = createOutbox({ cryptoClient: fakeCrypto(), store, identity, sessions, conversations, history, mailbox, onChange: (e) => events.push(e) });
   await outbox.restore();
   return { outbox, conv, sessions, events };
 }
@@ -151,6 +151,74 @@ test('acks for other senders’ messages, malformed keys or strangers change not
   assert.equal(page.outbox.isPendingFor(message.id, BOB), true, 'only our own key acknowledges our message');
   await page.outbox.acked('d'.repeat(64), [`${ME}:${message.id}`]);
   assert.equal(page.outbox.stateOf(message.id), 'queued', 'a non-recipient cannot acknowledge');
+});
+
+// ---- the second path: the mailbox ----
+
+/** A mailbox whose relays take everything; records posts and deletions. */
+function fakeMailbox() {
+  let n = 0;
+  const posts = [];
+  const deleted = [];
+  return {
+    posts,
+    deleted,
+    keyOf: () => 'e'.repeat(64),
+    connected: () => true,
+    post: async (fp, type) => {
+      posts.push({ fp, type });
+      return { wraps: [{ id: `wrap-${++n}`, nonce: '0'.repeat(32) }], accepted: true };
+    },
+    deleteWraps: (list) => deleted.push(...list.map((w) => w.id)),
+  };
+}
+
+const settle = async () => {
+  for (let i = 0; i < 10; i++) await new Promise(setImmediate);
+};
+
+test('without a session, an envelope goes through the mailbox after a bounded wait, is "relayed" across reloads, and its wraps are deleted once acknowledged', async () => {
+  const store = memoryStore();
+  const mailbox = fakeMailbox();
+  let page = await load(store, new Set(), mailbox);
+  const message = await page.outbox.send('c'.repeat(64), { t: 'text', body: 'hi' });
+  const sentAt = Date.now();
+  page.outbox.resendDue(sentAt + 100);
+  await settle();
+  assert.deepEqual(mailbox.posts, [], 'first a bounded wait for a direct session');
+  page.outbox.resendDue(sentAt + RELAY_AFTER_MS + 1);
+  await settle();
+  assert.deepEqual(mailbox.posts.map((p) => [p.fp, p.type]).sort(), [[BOB, 'env'], [CAROL, 'env']]);
+  assert.equal(page.outbox.stateOf(message.id), 'relayed', 'shown "on relays"');
+  page.outbox.resendDue(sentAt + RELAY_AFTER_MS + 60_000);
+  await settle();
+  assert.equal(mailbox.posts.length, 2, 'once on the relays, not posted again soon');
+
+  // Reload: still relayed, and the wraps are remembered.
+  page = await load(store, new Set(), mailbox);
+  assert.equal(page.outbox.stateOf(message.id), 'relayed');
+  await page.outbox.acked(BOB, [`${ME}:${message.id}`]);
+  assert.equal(mailbox.deleted.length, 1, 'Bob has it: his wrap is deleted (NIP-09)');
+  assert.equal(page.outbox.isPendingFor(message.id, CAROL), true);
+
+  // No acknowledgement from Carol for a long while: fresh wraps replace the old ones.
+  page.outbox.resendDue(sentAt + RELAY_AFTER_MS + MAILBOX_RESEND_MS + 2);
+  await settle();
+  assert.equal(mailbox.posts.length, 3);
+  assert.deepEqual(mailbox.posts.at(-1), { fp: CAROL, type: 'env' });
+  assert.equal(mailbox.deleted.length, 2, 'the replaced wrap is deleted');
+  await page.outbox.acked(CAROL, [`${ME}:${message.id}`]);
+  assert.equal(page.outbox.has(message.id), false);
+  assert.equal(mailbox.deleted.length, 3);
+});
+
+test('delivery states include "relayed" between queued and sent', () => {
+  assert.equal(transition('queued', 'relayed'), 'relayed');
+  assert.equal(transition('relayed', 'handed'), 'sent');
+  assert.equal(transition('sent', 'relayed'), 'sent', 'a direct hand-over is not undone by a relay');
+  assert.equal(transition('relayed', 'acked'), 'delivered');
+  assert.equal(messageState(['relayed', 'delivered']), 'relayed');
+  assert.ok(pending('relayed'));
 });
 
 // ---- the inbox: stored, made durable by its handler, then acknowledged ----
