@@ -1,14 +1,15 @@
 // The mailbox (issue 10): people who are never online together, or who
 // cannot connect directly, still hold a conversation — through a real Nostr
 // relay (nostr-rs-relay) on loopback, with nothing lost, nothing twice and
-// nothing readable on the relay. Each person has their own browser context:
-// closing their page and opening a new one is leaving and coming back
-// (IndexedDB stays, as it does in a real browser).
+// nothing readable on the relay. Each person has their own browser context
+// (mailbox-helpers.mjs).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserAndServerPerFile, login, until, waitInPage } from './harness.mjs';
-import { ALICE, BOB, CAROL, configure, tab } from './network-helpers.mjs';
+import { browserAndServerPerFile, until, waitInPage } from './harness.mjs';
+import { ALICE, BOB, CAROL, tab } from './network-helpers.mjs';
+import * as helpers from './mailbox-helpers.mjs';
+import { leave, relaysOnly, untilStates } from './mailbox-helpers.mjs';
 import { conversationWith, send, stored, untilStored } from './chat-helpers.mjs';
 import { startNostrRelay } from './servers.mjs';
 import { WebSocketServer } from 'ws';
@@ -21,48 +22,9 @@ browserAndServerPerFile((b, s) => {
   server = s;
 });
 
-/** Only relays: no tracker, so nobody meets anyone but through them. */
-const relaysOnly = (relays) => ({ trackers: [], relays, local: false, ice: '' });
-
-/** A person: their own browser context, in which pages open and close. */
-async function person(who, { init } = {}) {
-  const context = await browser.newContext();
-  if (init) await context.addInitScript(init);
-  return { who, context, page: null };
-}
-
-/** Opens a page and logs in (the first time, also applies `network`). */
-async function arrive(someone, network) {
-  someone.page = await someone.context.newPage();
-  await someone.page.goto(server.url);
-  await login(someone.page, someone.who.username, someone.who.password, { bits: someone.who.bits });
-  if (network) await configure(someone.page, network);
-  return someone.page;
-}
-
-/** Closes the page, as a user closes the tab: the person is offline. */
-async function leave(someone) {
-  await someone.page.close({ runBeforeUnload: true });
-  someone.page = null;
-}
-
-/** The "add me" link of `who` (version 2, with the mailbox key), pasted as a user would. */
-async function addByLink(page, who, nickname) {
-  const spki = Buffer.from(who.spki, 'base64').toString('base64url');
-  await tab(page, 'contacts');
-  await page.fill('#contact-key', `${server.url}#add=${spki}&mb=${who.mailbox_key}`);
-  await page.fill('#contact-nickname', nickname);
-  await page.click('#add-contact-button');
-  await page.waitForSelector(`.contact[data-fingerprint="${who.fingerprint}"]`, { state: 'attached' });
-}
-
-/** Our messages in a conversation, once every one of them is in `states`. */
-function untilStates(page, conversationId, states, what) {
-  return untilStored(page, conversationId, (m) => m.filter((x) => x.mine).length > 0 && m.filter((x) => x.mine).every((x) => states.includes(x.state)), {
-    timeout: 60_000,
-    what,
-  });
-}
+const person = (who, options) => helpers.person(browser, who, options);
+const arrive = (someone, network) => helpers.arrive(someone, server.url, network);
+const addByLink = (page, who, nickname) => helpers.addByLink(page, server.url, who, nickname);
 
 function fileStatus(page, owner, fileId) {
   return page.evaluate(async ({ owner, fileId }) => (await import('./js/facade.js')).app.transfers.status(owner, fileId), { owner, fileId });
