@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (separate from the tests; they print tables, nothing is asserted).
-#   bash tests/bench.sh [crypto|network|chat|calls|all]      (default: all)
+#   bash tests/bench.sh [crypto|network|chat|calls|mailbox|all]      (default: all)
 # Knobs: BENCH_USERS (identities derived, default 5), BENCH_RUNS (connect runs,
 # default 20), BENCH_IDLE_MS (idle time of the first peer, default 5000),
 # BENCH_ROUNDS (throughput rounds, default 7).
@@ -32,6 +32,12 @@ if [ "$which" = calls ] || [ "$which" = all ]; then
   echo
   echo "calls (Chromium fake devices, builder serve tracker)..."
   (cd tests && node bench/calls.mjs)
+fi
+if [ "$which" = mailbox ] || [ "$which" = all ]; then
+  command -v nostr-rs-relay >/dev/null || { echo "nostr-rs-relay is missing: run tests/run.sh once (it installs it)"; exit 1; }
+  echo
+  echo "mailbox (Chromium; builder serve, nostr-rs-relay)..."
+  (cd tests && node bench/mailbox.mjs)
 fi
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

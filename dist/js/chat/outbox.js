@@ -134,7 +134,9 @@ export function createOutbox({
     if (!mailbox || !bytes || !pending(entry.recipients[fingerprint]) || entry.relaying.has(fingerprint)) return;
     if (!mailbox.keyOf(fingerprint) || !mailbox.connected()) return;
     const previous = entry.wraps[fingerprint];
-    if (previous ? now - previous.at < MAILBOX_RESEND_MS : now - entry.at < RELAY_AFTER_MS) return;
+    // The bounded wait for a direct session is skipped for someone we only reach through relays lately.
+    const wait = mailbox.reachedOnlyByRelays?.(fingerprint) ? 0 : RELAY_AFTER_MS;
+    if (previous ? now - previous.at < MAILBOX_RESEND_MS : now - entry.at < wait) return;
     if (now - (entry.relayTried.get(fingerprint) ?? 0) < RELAY_RETRY_MS) return;
     entry.relaying.add(fingerprint);
     entry.relayTried.set(fingerprint, now);

@@ -7,9 +7,6 @@ import { el, replaceChildren } from './dom.js';
 import { messageView, unshowableView } from './message-view.js';
 import { PAGE_SIZE } from '../chat/chat.js';
 
-/** A contact without a direct session but heard from through relays this recently is shown "via relays". */
-const VIA_RELAYS_MS = 15 * 60_000;
-
 /**
  * services: { identity, chat, contacts, groups, transfers, calls, mailbox,
  * roomsChanged() } — what this view reads and acts on.
@@ -149,7 +146,7 @@ export function createConversationView(conversationId, services, { onClose, onFo
     if (friend) {
       const online = friend.status === 'online';
       // No direct connection, yet their mail comes through the relays: say so rather than "offline".
-      const viaRelays = !online && Date.now() - (mailbox?.lastHeard(friend.fingerprint) ?? 0) < VIA_RELAYS_MS;
+      const viaRelays = !online && (mailbox?.reachedOnlyByRelays(friend.fingerprint) ?? false);
       status.textContent = online ? 'online' : viaRelays ? 'via relays' : 'offline';
       status.dataset.status = viaRelays ? 'relays' : friend.status;
       warning.hidden = !friend.keyChangedFrom;

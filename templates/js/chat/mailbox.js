@@ -30,6 +30,8 @@ const CURSORS_KEY = 'mailbox-cursors';
 const BUNDLE_TTL_MS = 10 * 60_000;
 const MAX_BUNDLES = 64;
 const SEEN_LIMIT = 10_000;
+/** Someone we heard from through relays this recently, and not directly since, is reached "via relays". */
+export const VIA_RELAYS_MS = 15 * 60_000;
 /** Envelopes held for ordering during a catch-up, at most. */
 const MAX_HELD = 1000;
 /** Seals and envelopes waiting for their sender or conversation to become known, at most and how long. */
@@ -338,6 +340,8 @@ export function createMailbox({ cryptoClient, store, identity, sessions, spkiOf,
     keyOf: (/** @type {string} */ fingerprint) => directory.get(fingerprint)?.key ?? null,
     /** When we last heard from them through the relays (ms), or 0. */
     lastHeard: (/** @type {string} */ fingerprint) => heard.get(fingerprint) ?? 0,
+    /** Whether they have written to us through the relays lately, with no direct session since. */
+    reachedOnlyByRelays: (/** @type {string} */ fingerprint) => Date.now() - (heard.get(fingerprint) ?? 0) < VIA_RELAYS_MS && !sessions.linkTo(fingerprint),
     /** Asks the relays to delete wraps of ours that were delivered (NIP-09). */
     async deleteWraps(/** @type {Array<{id: string, nonce: string}>} */ wraps) {
       const now = Math.floor(Date.now() / 1000);
