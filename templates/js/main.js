@@ -124,7 +124,6 @@ async function openSession(identity, claim) {
     dispatch: (...args) => dispatch(...args),
     onChange: refresh,
   });
-  await mailbox.load();
   const chat = createChat({
     cryptoClient,
     store,
@@ -145,6 +144,8 @@ async function openSession(identity, claim) {
     titleOf: (conversation) => conversation.title,
   });
   await chat.restore();
+  // After the notifier exists: an await before it would let a status change reach refresh() too early.
+  await mailbox.load();
   contacts = createContacts({ cryptoClient, store, network, sessions, mailbox, identity, chat, onChange: refresh });
   groups = createGroups({ cryptoClient, store, network, sessions, mailbox, identity, chat, contacts, onChange: refresh });
   const membersOf = (conversationId) => chat.conversation(conversationId)?.members ?? [];

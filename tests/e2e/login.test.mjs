@@ -28,7 +28,8 @@ test('logging in shows the key native code derives, copyable, with a scannable a
   assert.equal(await page.inputValue('#fingerprint-hex'), alice.fingerprint);
   assert.equal(await page.inputValue('#public-key'), alice.spki);
   const link = await page.inputValue('#add-me-link');
-  assert.equal(link, `${server.url}#add=${alice.spki}`);
+  // Version 2 of the link also carries the mailbox key (docs/mailbox.md).
+  assert.equal(link, `${server.url}#add=${alice.spki}&mb=${alice.mailbox_key}`);
 
   const image = await page.evaluate(() => {
     const canvas = document.getElementById('add-me-qr');

@@ -23,7 +23,7 @@ export { PAGE_SIZE };
  * displayName() (current settings), onChange(event) for the views,
  * onIncoming(conversation, message) for notifications, onSessionUp(fingerprint)
  * after chat caught up with a new session, onRelayed(fingerprint, messageId)
- * when a message went through the mailbox.
+ * when a message goes through the mailbox (resolves to the wraps that follow it).
  */
 export function createChat({
   cryptoClient,
@@ -97,7 +97,6 @@ export function createChat({
     totalUnread: conversations.totalUnread,
 
     send: outbox.send,
-    attachWraps: outbox.attachWraps,
     whenDelivered: outbox.whenDelivered,
     pendingFor: outbox.pendingFor,
     hasPending: outbox.hasPending,

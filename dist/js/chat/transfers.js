@@ -155,23 +155,25 @@ export function createTransfers({ cryptoClient, store, chat, sessions, mailbox =
   }
 
   /**
-   * Our message `messageId` went to `fingerprint` through the mailbox: if it
+   * Our message `messageId` goes to `fingerprint` through the mailbox: if it
    * announced a small file, its chunks follow the same way (the recipient
-   * may never be online with us to fetch them).
+   * may never be online with us to fetch them). Resolves to their wraps,
+   * which the outbox deletes with the message's once delivered.
    */
   async function pushByMailbox(fingerprint, messageId) {
     const file = [...files.values()].find((f) => f.mine && f.messageId === messageId);
-    if (!file || !mailbox || file.info.size > MAILBOX_FILE_LIMIT) return;
+    const wraps = [];
+    if (!file || !mailbox || file.info.size > MAILBOX_FILE_LIMIT) return wraps;
     for (let index = 0; index < file.info.chunks; index++) {
       const sealed = await store.chunks.get(keyOf(file), index);
-      if (!sealed) return;
+      if (!sealed) break;
       try {
-        const { wraps } = await mailbox.post(fingerprint, 'file-chunk', encodeChunkFrame(file.owner, file.info.fileId, index, sealed));
-        await chat.attachWraps(fingerprint, messageId, wraps);
+        wraps.push(...(await mailbox.post(fingerprint, 'file-chunk', encodeChunkFrame(file.owner, file.info.fileId, index, sealed))).wraps);
       } catch {
         // no relay took it: the recipient fetches the file directly when both are online
       }
     }
+    return wraps;
   }
 
   const wanted = (file) => file.requested || file.info.size <= AUTO_DOWNLOAD;

@@ -47,8 +47,8 @@ function outboxError(/** @type {string} */ message, /** @type {string} */ code) 
 /**
  * deps: cryptoClient, store, identity, sessions, conversations, history (for
  * delivery state at rest), mailbox (chat/mailbox.js, or null), displayName(),
- * onChange(event) and onRelayed(fingerprint, messageId) (a message went
- * through the mailbox: its small file follows).
+ * onChange(event) and onRelayed(fingerprint, messageId) → the wraps of what
+ * follows a message through the mailbox (its small file), deleted with it.
  */
 export function createOutbox({
   cryptoClient,
@@ -147,13 +147,18 @@ export function createOutbox({
         mailbox.deleteWraps(wraps); // delivered meanwhile
         return;
       }
+      // What goes with it (a small file's chunk) goes before it counts as "on relays".
+      const companions = (await onRelayed?.(fingerprint, entry.id)) ?? [];
+      if (!entries.has(entry.id) || !pending(entry.recipients[fingerprint])) {
+        mailbox.deleteWraps([...wraps, ...companions]); // delivered meanwhile
+        return;
+      }
       if (previous) mailbox.deleteWraps(previous.list);
-      entry.wraps[fingerprint] = { at: now, list: wraps };
+      entry.wraps[fingerprint] = { at: now, list: [...wraps, ...companions] };
       apply(entry, fingerprint, 'relayed');
       // At once: the wraps' nonces are what deletes them once delivered.
       await saveNow();
       announceState(entry);
-      onRelayed?.(fingerprint, entry.id);
     } catch {
       // no mailbox key yet, or too large for the mailbox: waits for a direct session
     } finally {
@@ -299,21 +304,6 @@ export function createOutbox({
           if (now - last >= wait) sendTo(fingerprint, entry);
         }
       }
-    },
-
-    /**
-     * More wraps that went to `fingerprint` with our message `id` (its small
-     * file's chunks): deleted with the message's own once delivered.
-     */
-    async attachWraps(/** @type {string} */ fingerprint, /** @type {string} */ id, /** @type {Array<{id: string, nonce: string}>} */ wraps) {
-      const entry = entries.get(id);
-      const list = entry?.wraps[fingerprint]?.list;
-      if (!list || !pending(entry.recipients[fingerprint])) {
-        mailbox?.deleteWraps(wraps); // delivered meanwhile
-        return;
-      }
-      list.push(...wraps);
-      await saveNow();
     },
 
     /** Where one of our messages stands, if it is still in the outbox. */
