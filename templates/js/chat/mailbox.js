@@ -149,16 +149,7 @@ export function createMailbox({ cryptoClient, store, identity, sessions, spkiOf,
     if (!MAIL_TYPES.includes(type) || payload.length > frameLimit(type)) return;
     heard.set(sender, Date.now());
     onChange?.({ mailbox: sender });
-    if (type === 'profile') {
-      let parsed = null;
-      try {
-        parsed = parseProfile(JSON.parse(fromUtf8(payload)));
-      } catch {
-        // malformed: ignored
-      }
-      if (parsed) learn(sender, parsed, 'self');
-      return;
-    }
+    if (type === 'profile') return learnProfile(sender, payload);
     if (type === 'env' && !live) {
       held.push({ sender, payload });
       if (held.length >= MAX_HELD) await flushHeld();
@@ -245,6 +236,17 @@ export function createMailbox({ cryptoClient, store, identity, sessions, spkiOf,
       offset += part.length;
     }
     return whole;
+  }
+
+  /** A profile in `fingerprint`'s own words (a frame or a seal of theirs): their address. */
+  function learnProfile(/** @type {string} */ fingerprint, /** @type {Uint8Array} */ data) {
+    let parsed = null;
+    try {
+      parsed = parseProfile(JSON.parse(fromUtf8(data)));
+    } catch {
+      // malformed: ignored
+    }
+    if (parsed) learn(fingerprint, parsed, 'self');
   }
 
   /**
@@ -338,8 +340,6 @@ export function createMailbox({ cryptoClient, store, identity, sessions, spkiOf,
     linkFor,
     /** Their mailbox key, if known. */
     keyOf: (/** @type {string} */ fingerprint) => directory.get(fingerprint)?.key ?? null,
-    /** When we last heard from them through the relays (ms), or 0. */
-    lastHeard: (/** @type {string} */ fingerprint) => heard.get(fingerprint) ?? 0,
     /** Whether they have written to us through the relays lately, with no direct session since. */
     reachedOnlyByRelays: (/** @type {string} */ fingerprint) => Date.now() - (heard.get(fingerprint) ?? 0) < VIA_RELAYS_MS && !sessions.linkTo(fingerprint),
     /** Asks the relays to delete wraps of ours that were delivered (NIP-09). */
@@ -355,13 +355,7 @@ export function createMailbox({ cryptoClient, store, identity, sessions, spkiOf,
     },
     /** A 'profile' frame over a direct session: their own word on their address. */
     receiveProfile(/** @type {string} */ fingerprint, /** @type {unknown} */ _link, /** @type {Uint8Array} */ data) {
-      if (!spkiOf(fingerprint)) return;
-      try {
-        const parsed = parseProfile(JSON.parse(fromUtf8(data)));
-        if (parsed) learn(fingerprint, parsed, 'self');
-      } catch {
-        // malformed: ignored
-      }
+      if (spkiOf(fingerprint)) learnProfile(fingerprint, data);
     },
     connected: relays.connected,
     status: relays.status,

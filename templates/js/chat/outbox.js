@@ -143,10 +143,6 @@ export function createOutbox({
     try {
       const { wraps, accepted } = await mailbox.post(fingerprint, 'env', bytes);
       if (!accepted) return; // tried again after RELAY_RETRY_MS
-      if (!entries.has(entry.id) || !pending(entry.recipients[fingerprint])) {
-        mailbox.deleteWraps(wraps); // delivered meanwhile
-        return;
-      }
       // What goes with it (a small file's chunk) goes before it counts as "on relays".
       const companions = (await onRelayed?.(fingerprint, entry.id)) ?? [];
       if (!entries.has(entry.id) || !pending(entry.recipients[fingerprint])) {
