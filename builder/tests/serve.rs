@@ -52,6 +52,8 @@ fn spawn(root: &Path, port: u16) -> Child {
         .arg("--root")
         .arg(root)
         .args(["serve", "--no-build", "--port", &port.to_string()])
+        .arg("--data-dir")
+        .arg(root.join("data"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -230,6 +232,8 @@ fn allow_host_admits_a_named_host() {
         .arg("--root")
         .arg(root.path())
         .args(["serve", "--no-build", "--port", &port.to_string()])
+        .arg("--data-dir")
+        .arg(root.path().join("data"))
         .args(["--allow-host", "laptop.lan"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -295,6 +299,8 @@ fn a_taken_port_is_reported_clearly() {
         .arg("--root")
         .arg(root.path())
         .args(["serve", "--no-build", "--port", &port.to_string()])
+        .arg("--data-dir")
+        .arg(root.path().join("data"))
         .output()
         .unwrap();
     assert!(!output.status.success());

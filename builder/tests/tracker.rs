@@ -37,6 +37,8 @@ fn start() -> Server {
         .arg("--root")
         .arg(root.path())
         .args(["serve", "--no-build", "--port", &port.to_string()])
+        .arg("--data-dir")
+        .arg(root.path().join("data"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -174,7 +176,9 @@ fn the_page_learns_the_local_tracker_url() {
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     assert!(
-        response.ends_with("{\"announce\":\"ws://127.0.0.1:1234/announce\"}"),
+        response.ends_with(
+            "{\"announce\":\"ws://127.0.0.1:1234/announce\",\"relay\":\"ws://127.0.0.1:1234/relay\"}"
+        ),
         "{response}"
     );
 }

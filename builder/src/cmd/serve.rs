@@ -9,6 +9,7 @@ use crate::bundle::{Bundle, MANIFEST};
 use crate::workspace::Workspace;
 
 pub mod http;
+pub mod relay;
 pub mod site;
 pub mod tls;
 pub mod tracker;
@@ -35,8 +36,9 @@ pub struct Args {
     /// a LAN get the secure context the app needs.
     #[arg(long)]
     tls: bool,
-    /// Where to keep what outlives a run (the TLS certificate). Default: the
-    /// user's data directory (`$TRUSTERO_DATA_DIR` if set).
+    /// Where to keep what outlives a run (the mailbox relay's stored mail,
+    /// the TLS certificate). Default: the user's data directory
+    /// (`$TRUSTERO_DATA_DIR` if set).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<std::path::PathBuf>,
 }
@@ -92,8 +94,8 @@ pub fn run(ws: &Workspace, args: Args) -> Result<ExitCode> {
     let manifest = std::fs::read(ws.dist().join(MANIFEST))
         .with_context(|| format!("reading {}", ws.dist().join(MANIFEST).display()))?;
     let shown_host = http::shown_host(args.host);
+    let data_dir = args.data_dir.clone().unwrap_or_else(tls::default_data_dir);
     let tls = if args.tls {
-        let data_dir = args.data_dir.clone().unwrap_or_else(tls::default_data_dir);
         let mut names = vec![
             "localhost".to_owned(),
             "127.0.0.1".to_owned(),
@@ -123,12 +125,20 @@ pub fn run(ws: &Workspace, args: Args) -> Result<ExitCode> {
         "Trustero is at {scheme}://{shown_host}:{}/index.htm (Ctrl+C stops)",
         args.port
     );
+    println!(
+        "mailbox relay at {}://{shown_host}:{}{} (mail kept in {})",
+        if args.tls { "wss" } else { "ws" },
+        args.port,
+        http::RELAY_PATH,
+        data_dir.join("serve-relay").display()
+    );
     http::serve(
         listener,
         http::Options {
             root: ws.dist(),
             allowed_hosts: args.allow_hosts,
             tls,
+            relay_dir: data_dir.join("serve-relay"),
         },
     )?;
     Ok(ExitCode::SUCCESS)

@@ -1,7 +1,8 @@
 //! `builder serve`'s HTTP server (or HTTPS, with `--tls`), on hyper and axum: the bundle's files
 //! ([`super::site`]), the WebSocket tracker at `/announce`
-//! ([`super::tracker`]) and `/local-tracker`, which tells a page that
-//! tracker's URL.
+//! ([`super::tracker`]), the mailbox relay at `/relay` ([`super::relay`],
+//! with its NIP-11 document for `Accept: application/nostr+json`) and
+//! `/local-tracker`, which tells a page the tracker's and the relay's URLs.
 //!
 //! Every request must name an allowed `Host` (see [`host_allowed`]): a
 //! website that rebinds its own domain name to this machine's address gets
@@ -27,6 +28,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::sync::Semaphore;
 
+use super::relay::{self, MailboxRelay};
 use super::site::{Refusal, Site};
 use super::tracker::{self, Tracker};
 
@@ -40,7 +42,9 @@ const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Path of the embedded WebSocket tracker.
 pub const TRACKER_PATH: &str = "/announce";
-/// Path that tells a page served from here where the tracker is.
+/// Path of the embedded Nostr relay (the mailbox).
+pub const RELAY_PATH: &str = "/relay";
+/// Path that tells a page served from here where the tracker and relay are.
 pub const LOCAL_TRACKER_PATH: &str = "/local-tracker";
 
 /// Headers on every response. The page carries its own strict CSP in a
@@ -95,12 +99,19 @@ pub struct Options {
     pub allowed_hosts: Vec<String>,
     /// Serve https and wss with this configuration (`--tls`), or plain http.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Where the mailbox relay keeps its store.
+    pub relay_dir: PathBuf,
 }
+
+/// The address of the client of a connection (for the relay's policies).
+#[derive(Debug, Clone, Copy)]
+struct Peer(SocketAddr);
 
 #[derive(Debug)]
 struct Shared {
     site: Site,
     tracker: Arc<Tracker>,
+    relay: MailboxRelay,
     allowed_hosts: Vec<String>,
     secure: bool,
 }
@@ -163,17 +174,20 @@ pub fn serve(listener: TcpListener, options: Options) -> Result<()> {
     runtime.block_on(accept_loop(listener, options))
 }
 
-/// The app: routes, host check and security headers.
-fn router(options: &Options) -> Router {
+/// The app: routes, host check and security headers. Runs inside the
+/// Tokio runtime (the relay starts its sweeper).
+fn router(options: &Options) -> Result<Router> {
     let shared = Arc::new(Shared {
         site: Site::new(options.root.clone()),
         tracker: Arc::new(Tracker::default()),
+        relay: MailboxRelay::open(&options.relay_dir)?,
         allowed_hosts: options.allowed_hosts.clone(),
         secure: options.tls.is_some(),
     });
-    Router::new()
+    Ok(Router::new()
         .route("/", get(|| async { redirect_to_index() }))
         .route(TRACKER_PATH, any(tracker_socket))
+        .route(RELAY_PATH, any(relay_socket))
         .route(LOCAL_TRACKER_PATH, get(local_tracker))
         .fallback(static_file)
         .layer(middleware::from_fn_with_state(
@@ -181,7 +195,7 @@ fn router(options: &Options) -> Router {
             check_host,
         ))
         .layer(middleware::map_response(security_headers))
-        .with_state(shared)
+        .with_state(shared))
 }
 
 async fn accept_loop(listener: TcpListener, options: Options) -> Result<()> {
@@ -189,12 +203,12 @@ async fn accept_loop(listener: TcpListener, options: Options) -> Result<()> {
         .set_nonblocking(true)
         .context("configuring the listener")?;
     let listener = tokio::net::TcpListener::from_std(listener).context("adopting the listener")?;
-    let app = router(&options);
+    let app = router(&options)?;
     let tls = options.tls.map(tokio_rustls::TlsAcceptor::from);
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
             Err(_) => {
                 // Out of file descriptors or similar: let others finish.
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -202,7 +216,9 @@ async fn accept_loop(listener: TcpListener, options: Options) -> Result<()> {
             }
         };
         let permit = Arc::clone(&slots).try_acquire_owned().ok();
-        let service = TowerToHyperService::new(app.clone());
+        let app = app.clone();
+        let service =
+            TowerToHyperService::new(tower::Layer::layer(&axum::Extension(Peer(peer)), app));
         let tls = tls.clone();
         tokio::spawn(async move {
             match tls {
@@ -224,7 +240,7 @@ async fn accept_loop(listener: TcpListener, options: Options) -> Result<()> {
 /// connection slot, answers 503 and closes.
 async fn serve_connection<I>(
     stream: I,
-    service: TowerToHyperService<Router>,
+    service: TowerToHyperService<AppService>,
     permit: Option<tokio::sync::OwnedSemaphorePermit>,
 ) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -247,6 +263,10 @@ async fn serve_connection<I>(
     let _ = http.serve_connection(io, service).with_upgrades().await;
     drop(permit);
 }
+
+/// The router as each connection runs it: with the connection's [`Peer`]
+/// in every request.
+type AppService = axum::middleware::AddExtension<Router, Peer>;
 
 fn error(status: StatusCode, message: &str) -> Response {
     (
@@ -318,9 +338,75 @@ async fn local_tracker(State(shared): State<Arc<Shared>>, request: Request) -> R
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     let scheme = if shared.secure { "wss" } else { "ws" };
-    let body =
-        serde_json::json!({ "announce": format!("{scheme}://{host}{TRACKER_PATH}") }).to_string();
+    let body = serde_json::json!({
+        "announce": format!("{scheme}://{host}{TRACKER_PATH}"),
+        "relay": format!("{scheme}://{host}{RELAY_PATH}"),
+    })
+    .to_string();
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The mailbox relay: a WebSocket upgrade handed to the relay library, or
+/// (for `Accept: application/nostr+json`) its NIP-11 document, which pages
+/// on other origins may read (NIP-11 asks for CORS).
+async fn relay_socket(State(shared): State<Arc<Shared>>, mut request: Request) -> Response {
+    let headers = request.headers();
+    let wants_upgrade = headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !wants_upgrade {
+        let wants_info = headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("application/nostr+json"));
+        if wants_info && request.method() == Method::GET {
+            return (
+                [
+                    (header::CONTENT_TYPE, "application/nostr+json"),
+                    (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+                ],
+                relay::information_document().to_string(),
+            )
+                .into_response();
+        }
+        return error(
+            StatusCode::UPGRADE_REQUIRED,
+            "the mailbox relay speaks Nostr over WebSocket (NIP-11 document: Accept: application/nostr+json)",
+        );
+    }
+    let version_ok = headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_some_and(|v| v.as_bytes() == b"13");
+    let key = headers.get(header::SEC_WEBSOCKET_KEY).cloned();
+    let on_upgrade = request
+        .extensions_mut()
+        .remove::<hyper::upgrade::OnUpgrade>();
+    let peer = request
+        .extensions()
+        .get::<Peer>()
+        .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |p| p.0);
+    let is_get = request.method() == Method::GET;
+    let (Some(key), Some(on_upgrade), true, true) = (key, on_upgrade, version_ok, is_get) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "not a valid WebSocket upgrade (GET, version 13, with a key)",
+        );
+    };
+    let relay = shared.relay.clone();
+    tokio::spawn(async move {
+        if let Ok(upgraded) = on_upgrade.await {
+            relay.take(TokioIo::new(upgraded), peer).await;
+        }
+    });
+    let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
+    Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header(header::CONNECTION, "upgrade")
+        .header(header::UPGRADE, "websocket")
+        .header(header::SEC_WEBSOCKET_ACCEPT, accept)
+        .body(Body::empty())
+        .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))
 }
 
 async fn static_file(State(shared): State<Arc<Shared>>, request: Request) -> Response {
