@@ -408,6 +408,32 @@ const ret = wasm.session_keys(this.__wbg_ptr);
 return ret;
 }
 /**
+ * A NIP-42 authentication to `relay` answering `challenge`, by our mailbox key.
+ * @param {string} relay
+ * @param {string} challenge
+ * @param {number} now
+ * @returns {object}
+ */
+mailboxAuth(relay, challenge, now) {
+const val3 = +now;
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passStringToWasm0(relay, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passStringToWasm0(challenge, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_mailboxAuth(this.__wbg_ptr, ptr0, len0, ptr1, len1, val3);
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+return takeFromExternrefTable0(ret[0]);
+}
+/**
  * A NIP-09 deletion request for our wrap `wrapId`, made with its `nonce`.
  * @param {string} nonce
  * @param {string} wrap_id
@@ -1659,7 +1685,7 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-q0URR+oFG8T6h3/2Gv7+ubBnhQOqbGltBS9IDqAuBMHmulMEFEio6hqzj4Pf36ap";
+const WASM_INTEGRITY = "sha384-btkIfrPjojcDhXORfaoWdrwG8fxnZSSgIxFU+HPApyFf8jdv/LZRGzwHQVtQAneU";
 
 const DERIVE_WORKER = 'trustero-derive';
 let ready = null; // Promise of the instantiated module
@@ -1811,6 +1837,7 @@ const handlers = {
   'mailbox.sealSender': ({ seal }) => requireSession().mailboxSealSender(seal),
   'mailbox.openSeal': ({ seal, senderSpki }) => requireSession().mailboxOpenSeal(seal, senderSpki),
   'mailbox.deletion': ({ nonce, wrapId, now }) => requireSession().mailboxDeletion(nonce, wrapId, now),
+  'mailbox.auth': ({ relay, challenge, now }) => requireSession().mailboxAuth(relay, challenge, now),
 
   'nostr.sign': ({ createdAt, kind, tags, content }) => {
     nostrSigner ??= new wasm_bindgen.NostrSigner();

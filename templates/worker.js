@@ -163,6 +163,7 @@ const handlers = {
   'mailbox.sealSender': ({ seal }) => requireSession().mailboxSealSender(seal),
   'mailbox.openSeal': ({ seal, senderSpki }) => requireSession().mailboxOpenSeal(seal, senderSpki),
   'mailbox.deletion': ({ nonce, wrapId, now }) => requireSession().mailboxDeletion(nonce, wrapId, now),
+  'mailbox.auth': ({ relay, challenge, now }) => requireSession().mailboxAuth(relay, challenge, now),
 
   'nostr.sign': ({ createdAt, kind, tags, content }) => {
     nostrSigner ??= new wasm_bindgen.NostrSigner();

@@ -31,14 +31,16 @@ pub const WORKER_WASM: &str = "worker.wasm";
 ///
 /// - scripts only from this origin, no eval, WASM compilation allowed;
 /// - the worker starts from a `blob:` holding the integrity-checked worker.js;
-/// - network: this origin, and WebSockets anywhere (trackers and relays are
-///   user-configurable; WebRTC itself is not governed by CSP).
+/// - network: this origin, WebSockets anywhere (trackers and relays are
+///   user-configurable; WebRTC itself is not governed by CSP), and https
+///   anywhere for the relays' NIP-11 documents (their limits). A page able to
+///   open a WebSocket to any host gains no reach from https.
 const CSP: &[&str] = &[
     "default-src 'none'",
     "script-src 'self' 'wasm-unsafe-eval' {importmap}",
     "style-src 'self'",
     "img-src 'self' data: blob:",
-    "connect-src 'self' ws: wss:",
+    "connect-src 'self' ws: wss: https:",
     "worker-src blob:",
     "base-uri 'none'",
     "form-action 'none'",

@@ -249,3 +249,28 @@ fn the_relay_serves_its_nip11_document_with_cors() {
             >= 64 * 1024
     );
 }
+
+#[test]
+fn the_workers_nostr_events_verify_under_rust_nostr() {
+    // An independent check of the worker's NIP-01 serialization and BIP-340
+    // signatures: the committed vectors' wrap, deletion and NIP-42
+    // authentication are valid events for rust-nostr too.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/mailbox.json");
+    let vectors: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let wrap = &vectors["wrap"];
+    let events = [
+        (wrap.clone(), 1059, wrap["content"].clone()),
+        (vectors["deletion"].clone(), 5, json!("")),
+        (vectors["auth"].clone(), 22242, json!("")),
+    ];
+    for (fields, kind, content) in events {
+        let event = json!({
+            "id": fields["id"], "pubkey": fields["pubkey"], "created_at": fields["created_at"],
+            "kind": kind, "tags": fields["tags"], "content": content, "sig": fields["sig"],
+        });
+        let parsed = Event::from_json(event.to_string()).unwrap();
+        parsed
+            .verify()
+            .unwrap_or_else(|e| panic!("kind {kind}: {e}"));
+    }
+}

@@ -12,7 +12,7 @@
 import { createCryptoClient } from './core/crypto-client.js';
 import { openStore } from './core/store.js';
 import { exportBackup, readBackup } from './core/backup.js';
-import { discoverLocalTracker, effectiveSettings, loadSettings, saveSettings, loadPreferences, savePreferences } from './core/settings.js';
+import { discoverLocalServer, effectiveSettings, loadSettings, saveSettings, loadPreferences, savePreferences } from './core/settings.js';
 import { claimIdentity } from './core/tab-lock.js';
 import { createSessions } from './net/sessions.js';
 import { createDispatcher } from './net/protocol.js';
@@ -35,7 +35,7 @@ import { app } from './facade.js';
 
 const root = document.getElementById('app');
 const cryptoClient = createCryptoClient(document.documentElement.dataset.workerIntegrity);
-const localTracker = discoverLocalTracker();
+const localServer = discoverLocalServer();
 
 // An "add me" link opened before login: keep the key for the contact form,
 // and take it out of the address bar.
@@ -99,7 +99,7 @@ async function openSession(identity, claim) {
   const state = {
     settings: await loadSettings(store),
     preferences: await loadPreferences(store),
-    localTracker: await localTracker,
+    local: await localServer,
   };
   let home = null;
   let callView = null;
@@ -111,7 +111,7 @@ async function openSession(identity, claim) {
   const sessions = createSessions();
   let dispatch = () => {};
   const network = createNetwork({ cryptoClient, sessions, dispatch: (...args) => dispatch(...args), onChange: refresh });
-  network.configure(effectiveSettings(state.settings, state.localTracker));
+  network.configure(effectiveSettings(state.settings, state.local));
   let transfers = null;
   let contacts = null;
   let groups = null;
@@ -172,7 +172,7 @@ async function openSession(identity, claim) {
   await groups.load();
   await transfers.load();
   // Reading mail starts once every handler and every known key is in place.
-  mailbox.configure(state.settings);
+  mailbox.configure(effectiveSettings(state.settings, state.local));
   const cycler = createCycler({
     candidates: () => [...contacts.roomCandidates(), ...groups.roomCandidates()],
     isImportant: (candidate) =>
@@ -194,7 +194,8 @@ async function openSession(identity, claim) {
     mailbox,
     settings: state.settings,
     preferences: () => state.preferences,
-    localTracker: state.localTracker,
+    localTracker: state.local?.tracker ?? null,
+    localRelay: state.local?.relay ?? null,
     requestNotifications: () => notifier.requestPermission(),
     backup: {
       exportFile: () => exportBackup(store),
@@ -216,8 +217,8 @@ async function openSession(identity, claim) {
       state.settings = settings;
       services.settings = settings;
       await saveSettings(store, settings);
-      network.configure(effectiveSettings(settings, state.localTracker));
-      mailbox.configure(settings);
+      network.configure(effectiveSettings(settings, state.local));
+      mailbox.configure(effectiveSettings(settings, state.local));
     },
     async onSavePreferences(preferences) {
       state.preferences = preferences;

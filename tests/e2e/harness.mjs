@@ -42,10 +42,15 @@ export function freePort() {
   });
 }
 
-/** Starts `builder serve --no-build` for `root` (default: this repository). */
-export async function serve({ root = ROOT, port } = {}) {
+/**
+ * Starts `builder serve --no-build` for `root` (default: this repository),
+ * keeping its data (the mailbox relay's store) in `dataDir` (default: a new
+ * temporary directory; pass the same one to restart with the mail kept).
+ */
+export async function serve({ root = ROOT, port, dataDir } = {}) {
   port ??= await freePort();
-  const child = spawn(BUILDER, ['--root', root, 'serve', '--no-build', '--port', String(port)], {
+  dataDir ??= mkdtempSync(join(tmpdir(), 'trustero-serve-'));
+  const child = spawn(BUILDER, ['--root', root, 'serve', '--no-build', '--port', String(port), '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -62,9 +67,11 @@ export async function serve({ root = ROOT, port } = {}) {
   await until(listening, Boolean, { timeout: 20_000, interval: 50, what: `builder serve to start (${output})` });
   return {
     port,
+    dataDir,
     url: `http://127.0.0.1:${port}/index.htm`,
     stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      // Stopped already (exited, or killed by an earlier stop): nothing to wait for.
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', resolve);
       child.kill();
     }),

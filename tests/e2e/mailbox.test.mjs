@@ -6,7 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserAndServerPerFile, until, waitInPage } from './harness.mjs';
+import { browserAndServerPerFile, serve, until, waitInPage } from './harness.mjs';
 import { ALICE, BOB, CAROL, tab } from './network-helpers.mjs';
 import * as helpers from './mailbox-helpers.mjs';
 import { leave, relaysOnly, untilStates } from './mailbox-helpers.mjs';
@@ -236,19 +236,58 @@ test('the relay restarts between send and fetch and one of two relays is dead: n
   }
 });
 
+test('with default settings, builder serve’s own relay carries the mail of people never online together, across a restart of builder serve', async () => {
+  const alice = await person(ALICE);
+  const bob = await person(BOB);
+  // Default settings: public trackers, relays and STUN (unreachable here) plus this server's tracker and relay.
+  await addByLink(await arrive(bob), ALICE, 'Alice');
+  await leave(bob);
+  await addByLink(await arrive(alice), BOB, 'Bob');
+  const conv = await conversationWith(alice.page, BOB);
+  await send(alice.page, conv, 'kept by builder serve');
+  await untilStates(alice.page, conv, ['relayed'], 'on builder serve’s relay');
+  await leave(alice);
+
+  // builder serve stops and starts again on the same port and data directory.
+  await server.stop();
+  const restarted = await serve({ port: server.port, dataDir: server.dataDir });
+  try {
+    const page = await arrive(bob);
+    const bobConv = await conversationWith(page, ALICE);
+    const got = await untilStored(page, bobConv, (m) => m.some((x) => x.body === 'kept by builder serve'), { timeout: 60_000, what: 'the message after the restart' });
+    assert.equal(got.filter((m) => !m.mine).length, 1);
+    // Bob read it from the server's relay after proving his mailbox key (NIP-42); the Network tab says so.
+    await tab(page, 'network');
+    await page.waitForSelector(`#mailbox-status li[data-url="${restarted.url.replace('http', 'ws').replace('/index.htm', '/relay')}"][data-auth="ok"][data-subscription="live"]`, { timeout: 30_000 });
+    await leave(bob);
+
+    await arrive(alice);
+    await untilStates(alice.page, conv, ['delivered', 'read'], 'delivered, seen at Alice’s next login');
+  } finally {
+    await restarted.stop();
+  }
+});
+
 /**
  * A relay that stores and serves what it is given, and around it serves
  * everything a hostile or broken relay could: garbage, truncated and
  * oversized messages, events of other kinds and subscriptions, forged,
  * altered and re-addressed copies of the real wraps, each real wrap three
- * times, and more after its end of stored events.
+ * times, and more after its end of stored events. It is also strict, as
+ * public relays may be: it refuses a wrap as "rate-limited" when told
+ * to, and serves wraps only after NIP-42 AUTH.
  */
 async function startHostileRelay() {
   const port = await freePort();
   const wss = new WebSocketServer({ host: '127.0.0.1', port });
   const events = [];
+  const rateLimited = [];
+  const authKeys = [];
+  let limitNext = false;
   wss.on('connection', (socket) => {
     const send = (value) => socket.send(typeof value === 'string' ? value : JSON.stringify(value));
+    const challenge = `challenge-${Math.random()}`;
+    let authenticated = null;
     socket.on('message', (data) => {
       let message;
       try {
@@ -256,9 +295,25 @@ async function startHostileRelay() {
       } catch {
         return;
       }
-      if (message[0] === 'EVENT') {
+      if (message[0] === 'EVENT' && limitNext && message[1]?.kind === 1059) {
+        limitNext = false;
+        rateLimited.push(message[1].id);
+        send(['OK', message[1].id, false, 'rate-limited: slow down']);
+      } else if (message[0] === 'EVENT') {
         events.push(message[1]);
         send(['OK', message[1].id, true, '']);
+      } else if (message[0] === 'AUTH') {
+        const auth = message[1];
+        const tag = (name) => auth?.tags?.find((t) => t[0] === name)?.[1];
+        const ok = auth?.kind === 22242 && tag('challenge') === challenge && tag('relay') === `ws://127.0.0.1:${port}`;
+        if (ok) {
+          authenticated = auth.pubkey;
+          authKeys.push(auth.pubkey);
+        }
+        send(['OK', auth?.id, ok, ok ? '' : 'auth-required: wrong challenge']);
+      } else if (message[0] === 'REQ' && !message[2]?.['#p']?.includes(authenticated)) {
+        send(['AUTH', challenge]);
+        send(['CLOSED', message[1], 'auth-required: wraps are served to their recipient only']);
       } else if (message[0] === 'REQ') {
         const [, sub, filter] = message;
         const mine = events.filter((e) => e.kind === 1059 && e.tags.some((t) => t[0] === 'p' && filter['#p']?.includes(t[1])));
@@ -296,6 +351,12 @@ async function startHostileRelay() {
   return {
     url: `ws://127.0.0.1:${port}`,
     events,
+    rateLimited,
+    authKeys,
+    /** The next wrap sent is refused as "rate-limited". */
+    limitNext: () => {
+      limitNext = true;
+    },
     stop: () =>
       new Promise((resolve) => {
         for (const client of wss.clients) client.terminate();
@@ -304,13 +365,20 @@ async function startHostileRelay() {
   };
 }
 
-test('a hostile relay’s garbage, forgeries and replays are dropped; the real mail it also carries arrives exactly once', async () => {
+test('a hostile relay’s garbage, forgeries and replays are dropped, its rate limit and AUTH are honoured; the real mail it also carries arrives exactly once', async () => {
   const relay = await startHostileRelay();
   try {
     const { alice, bob, conv } = await meetThroughLinks([relay.url]);
+    relay.limitNext();
     await send(alice.page, conv, 'first through a bad relay');
     await send(alice.page, conv, 'second through a bad relay');
     await untilStates(alice.page, conv, ['relayed'], 'on the hostile relay');
+    // What the relay refused as rate-limited went again after the pause.
+    await waitInPage(alice.page, async () => (await import('./js/facade.js')).app.mailbox.status().every((r) => r.waiting === 0 && !r.pausedUntil), undefined, {
+      what: 'nothing left waiting for the rate-limited relay',
+    });
+    assert.equal(relay.rateLimited.length, 1);
+    assert.ok(relay.events.some((e) => e.id === relay.rateLimited[0]), 'the refused event was sent again');
     await leave(alice);
 
     const page = await arrive(bob);
@@ -324,6 +392,9 @@ test('a hostile relay’s garbage, forgeries and replays are dropped; the real m
     const got = await stored(page, bobConv);
     assert.deepEqual(got.filter((m) => !m.mine).map((m) => m.body), ['first through a bad relay', 'second through a bad relay'], 'each once, nothing forged');
     assert.deepEqual(errors, [], 'no uncaught error in the page');
+    // Each authenticated with its own mailbox key only (the relay reads their mail from it).
+    assert.ok(relay.authKeys.includes(BOB.mailbox_key), 'Bob authenticated to read his mail');
+    assert.ok(relay.authKeys.every((key) => [ALICE.mailbox_key, BOB.mailbox_key].includes(key)), 'no other key was ever shown');
   } finally {
     await relay.stop();
   }

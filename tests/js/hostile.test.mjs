@@ -147,3 +147,33 @@ test('an add-me link gives a mailbox key only when it is exactly 64 hex digits',
   assert.equal(parseMailboxKey(`#add=AAAA&mb=${key.toUpperCase()}`), null);
   assert.equal(parseMailboxKey(undefined), null);
 });
+
+// ---- relays' words about themselves: NIP-11 documents and refusal reasons ----
+
+import { parseRelayInfo, refusalKind, infoUrl } from '../../templates/js/net/mailbox-relays.js';
+import { isLoopback } from '../../templates/js/chat/mailbox.js';
+
+test('a relay’s NIP-11 limits are honoured only when plausible; garbage means no limit', () => {
+  assert.deepEqual(parseRelayInfo({ limitation: { max_message_length: 98_304, auth_required: true } }), { maxMessage: 98_304, authRequired: true });
+  for (const bad of [null, 'text', 42, [], {}, { limitation: null }, { limitation: { max_message_length: '65536' } }, { limitation: { max_message_length: -1 } }, { limitation: { max_message_length: 10 } }, { limitation: { max_message_length: 1e300 } }, { limitation: { max_message_length: 1.5e4 + 0.5 } }]) {
+    assert.equal(parseRelayInfo(bad).maxMessage, null, JSON.stringify(bad));
+  }
+  assert.equal(parseRelayInfo({ limitation: { auth_required: 'yes' } }).authRequired, false);
+  assert.equal(infoUrl('wss://relay.example/path'), 'https://relay.example/path');
+  assert.equal(infoUrl('ws://10.0.0.2:7000'), 'http://10.0.0.2:7000');
+});
+
+test('refusal reasons are read by their NIP-01 prefix only', () => {
+  assert.equal(refusalKind('rate-limited: slow down'), 'rate-limited');
+  assert.equal(refusalKind('auth-required: we only accept events from registered users'), 'auth-required');
+  assert.equal(refusalKind('duplicate: already have this event'), 'duplicate');
+  assert.equal(refusalKind('blocked: not on the list'), 'blocked');
+  for (const other of ['rate-limited', 'please slow down: rate-limited', '', null, 42, { a: 1 }, 'x'.repeat(10_000)]) {
+    assert.equal(refusalKind(other), 'other', String(other).slice(0, 30));
+  }
+});
+
+test('loopback relays are recognised, so they are never offered to contacts', () => {
+  for (const url of ['ws://localhost:9000/relay', 'ws://127.0.0.1:9000/relay', 'ws://[::1]:9000/relay', 'wss://app.localhost/relay']) assert.ok(isLoopback(url), url);
+  for (const url of ['wss://relay.example', 'ws://192.168.1.5:9000/relay', 'not a url']) assert.ok(!isLoopback(url), url);
+});

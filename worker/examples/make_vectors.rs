@@ -417,13 +417,18 @@ fn mailbox_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Er
         aead_nonce,
     )?;
     let deletion = sender.deletion(&nonce, &wrapped.event.id, created_at + 60)?;
+    let auth = recipient.auth(
+        "wss://relay.example/inbox",
+        "challenge-1234",
+        created_at + 120,
+    )?;
     let large_seal: Vec<u8> = (0..40_000u32).map(|i| (i % 253) as u8).collect();
     let large: Vec<Value> = mailbox::fragments(&large_seal, bundle)?
         .iter()
         .map(|f| json!({ "sha256": hex(&<[u8; 32]>::from(<sha2::Sha256 as sha2::Digest>::digest(f))) }))
         .collect();
     Ok(json!({
-        "description": "Mailbox formats (worker/src/mailbox.rs): a fragment, its kind-1059 wrap from a one-time key derived from the sender's mailbox secret and a nonce (secp256k1 ECDH, HKDF-SHA-256, AES-256-GCM, base64), the NIP-09 deletion of that wrap, the fragments of a larger seal, and a seal signed by identity vector 0 for the recipient's mailbox key.",
+        "description": "Mailbox formats (worker/src/mailbox.rs): a fragment, its kind-1059 wrap from a one-time key derived from the sender's mailbox secret and a nonce (secp256k1 ECDH, HKDF-SHA-256, AES-256-GCM, base64), the NIP-09 deletion of that wrap, the recipient's NIP-42 authentication (kind 22242, by the mailbox key), the fragments of a larger seal, and a seal signed by identity vector 0 for the recipient's mailbox key.",
         "source": "cargo run --release -p worker --example make_vectors -- tests/vectors mailbox.json; everything is deterministic except the BIP-340 and RSA-PSS signatures (randomized: checked, not compared).",
         "sender_secret": hex(&[0x11; 32]),
         "recipient_secret": hex(&[0x22; 32]),
@@ -436,6 +441,7 @@ fn mailbox_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Er
             "tags": wrapped.event.tags, "content": wrapped.event.content, "sig": wrapped.event.sig,
         },
         "deletion": { "created_at": created_at + 60, "id": deletion.id, "pubkey": deletion.pubkey, "tags": deletion.tags, "sig": deletion.sig },
+        "auth": { "relay": "wss://relay.example/inbox", "challenge": "challenge-1234", "created_at": created_at + 120, "id": auth.id, "pubkey": auth.pubkey, "tags": auth.tags, "sig": auth.sig },
         "large": { "seal": "bytes i % 253 for i in 0..40000", "fragments": large },
         "seal": {
             "sender": alice.public().fingerprint().to_hex(),

@@ -47,6 +47,10 @@ pub const VERSION: u8 = 1;
 pub const WRAP_KIND: u32 = 1059;
 /// NIP-09 deletion-request kind.
 pub const DELETION_KIND: u32 = 5;
+/// NIP-42 client authentication event kind.
+pub const AUTH_KIND: u32 = 22242;
+/// Longest relay URL or challenge put into an authentication event.
+const MAX_AUTH_FIELD: usize = 512;
 /// Padded size of a fragment when the whole seal fits in one.
 pub const SMALL_FRAGMENT: usize = 4 * 1024;
 /// Padded size of every fragment of a seal that does not (its wrap's content
@@ -465,6 +469,28 @@ impl Mailbox {
             vec!["k".to_string(), WRAP_KIND.to_string()],
         ];
         Event::signed(&key, created_at, DELETION_KIND, tags, String::new())
+    }
+
+    /// A NIP-42 authentication to `relay` answering its `challenge`, signed
+    /// by the mailbox key: it proves to a relay we read our mail from that
+    /// this connection may read the wraps addressed to us. (Only ever sent
+    /// to those relays: the mailbox key is what they already see in our
+    /// subscription; elsewhere it would link our wraps to us.)
+    pub fn auth(&self, relay: &str, challenge: &str, created_at: u64) -> Result<Event> {
+        let plain = |text: &str| {
+            !text.is_empty() && text.len() <= MAX_AUTH_FIELD && !text.chars().any(char::is_control)
+        };
+        if !plain(relay) || !(relay.starts_with("wss://") || relay.starts_with("ws://")) {
+            return Err(Error::Malformed("relay url"));
+        }
+        if !plain(challenge) {
+            return Err(Error::Malformed("auth challenge"));
+        }
+        let tags = vec![
+            vec!["relay".to_string(), relay.to_string()],
+            vec!["challenge".to_string(), challenge.to_string()],
+        ];
+        Event::signed(&self.key, created_at, AUTH_KIND, tags, String::new())
     }
 }
 

@@ -195,5 +195,7 @@ export function createCryptoClient(integrity) {
     mailboxOpenSeal: (/** @type {Uint8Array} */ seal, /** @type {Uint8Array} */ senderSpki) => call('mailbox.openSeal', { seal, senderSpki }),
     /** A deletion request for one of our wraps. @returns {Promise<NostrEvent>} */
     mailboxDeletion: (/** @type {{nonce: string, wrapId: string, now: number}} */ args) => call('mailbox.deletion', args),
+    /** NIP-42: proves to a relay we read from that we hold our mailbox key. */
+    mailboxAuth: (/** @type {{relay: string, challenge: string, now: number}} */ args) => call('mailbox.auth', args),
   };
 }

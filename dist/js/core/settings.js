@@ -92,23 +92,35 @@ export async function saveSettings(store, settings) {
   await store.put(SETTINGS_KEY, settings);
 }
 
-/** The tracker built into `builder serve`, if this page came from one. */
-export async function discoverLocalTracker() {
+/**
+ * The tracker and mailbox relay built into `builder serve`, if this page
+ * came from one: {tracker, relay} (each a URL or null), or null.
+ */
+export async function discoverLocalServer() {
   try {
     const response = await fetch('local-tracker', { cache: 'no-store', credentials: 'omit' });
     if (!response.ok) return null;
-    const { announce } = await response.json();
-    return isSocketUrl(announce) ? announce : null;
+    const { announce, relay } = await response.json();
+    const tracker = isSocketUrl(announce) ? announce : null;
+    const mailbox = isSocketUrl(relay) ? relay : null;
+    return tracker || mailbox ? { tracker, relay: mailbox } : null;
   } catch {
     return null;
   }
 }
 
-/** Settings as the network uses them (local tracker added when enabled). */
-export function effectiveSettings(settings, localTracker) {
+/**
+ * Settings as the network and the mailbox use them: with the server's own
+ * tracker and relay added when enabled. The server's relay keeps only
+ * mailbox wraps, so it joins `mailboxRelays` (where our mail is read from),
+ * not the signalling relays.
+ */
+export function effectiveSettings(settings, local) {
   const trackers = [...settings.trackers];
-  if (settings.useLocalTracker && localTracker && !trackers.includes(localTracker)) trackers.unshift(localTracker);
-  return { ...settings, trackers };
+  const mailboxRelays = settings.useNostr ? [...settings.relays] : [];
+  if (settings.useLocalTracker && local?.tracker && !trackers.includes(local.tracker)) trackers.unshift(local.tracker);
+  if (settings.useLocalTracker && local?.relay && !mailboxRelays.includes(local.relay)) mailboxRelays.unshift(local.relay);
+  return { ...settings, trackers, mailboxRelays };
 }
 
 /** Chat preferences (sealed in the vault like everything else). */

@@ -101,11 +101,11 @@ function backupForm({ backup }) {
 }
 
 /**
- * settings and preferences as loaded; localTracker: builder serve's tracker
+ * settings and preferences as loaded; localTracker, localRelay: builder serve's tracker and mailbox relay
  * (or null); requestNotifications(); backup (see backupForm); onSave and
  * onSavePreferences persist and apply.
  */
-export function createSettingsView({ settings, preferences, localTracker, requestNotifications, backup, onSave, onSavePreferences }) {
+export function createSettingsView({ settings, preferences, localTracker, localRelay, requestNotifications, backup, onSave, onSavePreferences }) {
   const trackers = el('textarea', { id: 'settings-trackers', rows: 4, spellcheck: false, value: settings.trackers.join('\n') });
   const relays = el('textarea', { id: 'settings-relays', rows: 4, spellcheck: false, value: settings.relays.join('\n') });
   const ice = el('textarea', { id: 'settings-ice', rows: 3, spellcheck: false, value: formatIceServers(settings.iceServers) });
@@ -158,7 +158,9 @@ export function createSettingsView({ settings, preferences, localTracker, reques
       'label',
       { className: 'check' },
       useLocal,
-      localTracker ? ` Also use this server’s tracker (${localTracker})` : ' Also use the tracker of the server this page came from, when it has one',
+      localTracker
+        ? ` Also use this server’s tracker (${localTracker})${localRelay ? ` and mailbox relay (${localRelay})` : ''}`
+        : ' Also use the tracker and mailbox relay of the server this page came from, when it has them',
     ),
     el('label', { className: 'check' }, useNostr, ' Use Nostr relays'),
     el('label', { for: 'settings-relays', text: 'Relays (one wss:// address per line)' }),

@@ -48,6 +48,16 @@ const RANK = Object.freeze({ group: 1, link: 2, self: 3 });
 const isKey = (/** @type {unknown} */ key) => typeof key === 'string' && /^[0-9a-f]{64}$/.test(key);
 const isRelayUrl = (/** @type {unknown} */ url) => typeof url === 'string' && url.length <= 200 && /^wss?:\/\/[^\s"\\]+$/.test(url);
 
+/** Whether a relay URL names this machine (localhost, 127.x, ::1). */
+export function isLoopback(/** @type {string} */ url) {
+  try {
+    const host = new URL(url).hostname;
+    return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '[::1]';
+  } catch {
+    return false;
+  }
+}
+
 /** A profile (mailbox key, inbox relays) as received, or null if malformed. */
 export function parseProfile(/** @type {unknown} */ value) {
   const profile = /** @type {{mailbox?: unknown, relays?: unknown}} */ (value);
@@ -103,6 +113,7 @@ export function createMailbox({ cryptoClient, store, identity, sessions, spkiOf,
     onEvent: receive,
     onCaughtUp: () => flushHeld(),
     onStatus: () => onChange?.({ relays: true }),
+    authenticate: ({ relay, challenge }) => cryptoClient.mailboxAuth({ relay, challenge, now: Math.floor(Date.now() / 1000) }),
   });
 
   function writeRelays() {
@@ -110,8 +121,8 @@ export function createMailbox({ cryptoClient, store, identity, sessions, spkiOf,
     return [...new Set([...ownRelays, ...extra])].slice(0, MAX_WRITE_RELAYS);
   }
 
-  /** Our address, as contacts need it. */
-  const profile = () => ({ mailbox: identity.mailboxKey, relays: ownRelays.slice(0, MAX_INBOX_RELAYS) });
+  /** Our address, as contacts need it (a loopback relay means another machine on theirs: not shared). */
+  const profile = () => ({ mailbox: identity.mailboxKey, relays: ownRelays.filter((url) => !isLoopback(url)).slice(0, MAX_INBOX_RELAYS) });
 
   /** One wrap from a relay: open, reassemble, then handle the seal it completes. */
   async function receive(/** @type {any} */ event, /** @type {string} */ _url, /** @type {boolean} */ live) {
@@ -329,8 +340,9 @@ export function createMailbox({ cryptoClient, store, identity, sessions, spkiOf,
       }
     },
     /** Applies settings: the relays we read from (ours) and how long wraps live. */
-    configure(/** @type {{relays: string[], useNostr: boolean, mailboxDays?: number}} */ settings) {
-      ownRelays = settings.useNostr ? [...settings.relays] : [];
+    /** Settings as effectiveSettings() gives them: `mailboxRelays` are the relays we read our mail from. */
+    configure(/** @type {{relays: string[], useNostr: boolean, mailboxRelays?: string[], mailboxDays?: number}} */ settings) {
+      ownRelays = [...(settings.mailboxRelays ?? (settings.useNostr ? settings.relays : []))];
       retentionDays = Math.min(60, Math.max(1, Math.round(settings.mailboxDays ?? DEFAULT_RETENTION_DAYS)));
       relays.setUrls(ownRelays, writeRelays());
     },

@@ -14,7 +14,7 @@ export const MAX_OPEN = 3;
 
 /**
  * services: { identity, chat, contacts, groups, transfers, calls, network,
- * settings, preferences(), localTracker, requestNotifications, backup,
+ * settings, preferences(), localTracker, localRelay, requestNotifications, backup,
  * roomsChanged() }; the handlers persist what the user changes.
  */
 export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings, onSavePreferences }) {
@@ -23,11 +23,12 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
   const { contacts: friends, roomsChanged } = services;
   const chatList = createChatList(services, { onOpen: openConversation });
   const contacts = createContactsView({ friends, groups: services.groups, pendingKey, onChat: (fp) => openConversation(friends.get(fp).conversationId) });
-  const status = createStatusView({ network: services.network });
+  const status = createStatusView({ network: services.network, mailbox: services.mailbox });
   const settings = createSettingsView({
     settings: services.settings,
     preferences: services.preferences(),
     localTracker: services.localTracker,
+    localRelay: services.localRelay,
     requestNotifications: services.requestNotifications,
     backup: services.backup,
     onSave: onSaveSettings,

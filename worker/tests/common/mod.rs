@@ -257,6 +257,24 @@ pub fn check_mailbox_formats() {
         "signed by the wrap's own one-time key"
     );
     deletion.verify().unwrap();
+    let a = &v["auth"];
+    let auth = recipient
+        .auth(
+            a["relay"].as_str().unwrap(),
+            a["challenge"].as_str().unwrap(),
+            a["created_at"].as_u64().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(auth.id, a["id"].as_str().unwrap());
+    assert_eq!(
+        auth.pubkey,
+        v["recipient_public"].as_str().unwrap(),
+        "authenticated by the mailbox key"
+    );
+    assert_eq!(auth.kind, mailbox::AUTH_KIND);
+    auth.verify().unwrap();
+    assert!(recipient.auth("https://not-a-relay", "c", 1).is_err());
+    assert!(recipient.auth("wss://r", "line\nbreak", 1).is_err());
     let large_seal: Vec<u8> = (0..40_000u32).map(|i| (i % 253) as u8).collect();
     let parts = mailbox::fragments(&large_seal, bundle).unwrap();
     let digests: Vec<String> = parts

@@ -182,4 +182,19 @@ impl Session {
             .deletion(&nonce, &wrap_id, whole_number(now, "now")?)?;
         Ok(event_object(&event))
     }
+
+    /// A NIP-42 authentication to `relay` answering `challenge`, by our mailbox key.
+    #[wasm_bindgen(js_name = mailboxAuth)]
+    pub fn mailbox_auth(
+        &self,
+        relay: String,
+        challenge: String,
+        now: f64,
+    ) -> Result<Object, JsValue> {
+        let event = self
+            .inner
+            .mailbox()
+            .auth(&relay, &challenge, whole_number(now, "now")?)?;
+        Ok(event_object(&event))
+    }
 }
