@@ -661,6 +661,62 @@ throw takeFromExternrefTable0(ret[1]);
 return Room.__wrap(ret[0]);
 }
 /**
+ * The profile's author key (x-only, hex): what our devices subscribe to.
+ * @returns {string}
+ */
+get profileAuthor() {
+let deferred1_0;
+let deferred1_1;
+try {
+const ret = wasm.session_profileAuthor(this.__wbg_ptr);
+deferred1_0 = ret[0];
+deferred1_1 = ret[1];
+return getStringFromWasm0(ret[0], ret[1]);
+} finally {
+wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+}
+}
+/**
+ * Opens a profile event a relay sent: `{recordId, record}`, or an error
+ * when it is not ours, altered or malformed.
+ * @param {any} event
+ * @returns {object}
+ */
+profileOpen(event) {
+const ret = wasm.session_profileOpen(this.__wbg_ptr, event);
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+return takeFromExternrefTable0(ret[0]);
+}
+/**
+ * The kind-30078 event carrying `record` (bytes) under `recordId`,
+ * created at `now` (Unix seconds; a later one replaces it on relays).
+ * @param {string} record_id
+ * @param {Uint8Array | number[]} record
+ * @param {number} now
+ * @returns {object}
+ */
+profileSeal(record_id, record, now) {
+const val3 = +now;
+let ptr0, len0, ptr1, len1;
+try {
+ptr0 = passStringToWasm0(record_id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(record, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_profileSeal(this.__wbg_ptr, ptr0, len0, ptr1, len1, val3);
+if (ret[2]) {
+throw takeFromExternrefTable0(ret[1]);
+}
+return takeFromExternrefTable0(ret[0]);
+}
+/**
  * The safety number shared with the holder of `theirSpki`.
  * @param {Uint8Array | number[]} their_spki
  * @returns {string}
@@ -1685,7 +1741,7 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-btkIfrPjojcDhXORfaoWdrwG8fxnZSSgIxFU+HPApyFf8jdv/LZRGzwHQVtQAneU";
+const WASM_INTEGRITY = "sha384-OzchntxRuRyk7xZY4FYeWiBn6Mp49AD6QvVP7ULue1bNb/m5sBAQUDwZQY5D1ZId";
 
 const DERIVE_WORKER = 'trustero-derive';
 let ready = null; // Promise of the instantiated module
@@ -1779,7 +1835,7 @@ const handlers = {
     releaseAll();
     session?.free();
     session = next;
-    return { spki: next.spki, fingerprint: next.fingerprint, bits: next.bits, storeName: next.storeName, mailboxKey: next.mailboxKey };
+    return { spki: next.spki, fingerprint: next.fingerprint, bits: next.bits, storeName: next.storeName, mailboxKey: next.mailboxKey, profileAuthor: next.profileAuthor };
   },
   'identity.logout': () => {
     releaseAll();
@@ -1838,6 +1894,8 @@ const handlers = {
   'mailbox.openSeal': ({ seal, senderSpki }) => requireSession().mailboxOpenSeal(seal, senderSpki),
   'mailbox.deletion': ({ nonce, wrapId, now }) => requireSession().mailboxDeletion(nonce, wrapId, now),
   'mailbox.auth': ({ relay, challenge, now }) => requireSession().mailboxAuth(relay, challenge, now),
+  'profile.seal': ({ recordId, record, now }) => requireSession().profileSeal(recordId, record, now),
+  'profile.open': ({ event }) => requireSession().profileOpen(event),
 
   'nostr.sign': ({ createdAt, kind, tags, content }) => {
     nostrSigner ??= new wasm_bindgen.NostrSigner();

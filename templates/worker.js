@@ -105,7 +105,7 @@ const handlers = {
     releaseAll();
     session?.free();
     session = next;
-    return { spki: next.spki, fingerprint: next.fingerprint, bits: next.bits, storeName: next.storeName, mailboxKey: next.mailboxKey };
+    return { spki: next.spki, fingerprint: next.fingerprint, bits: next.bits, storeName: next.storeName, mailboxKey: next.mailboxKey, profileAuthor: next.profileAuthor };
   },
   'identity.logout': () => {
     releaseAll();
@@ -164,6 +164,8 @@ const handlers = {
   'mailbox.openSeal': ({ seal, senderSpki }) => requireSession().mailboxOpenSeal(seal, senderSpki),
   'mailbox.deletion': ({ nonce, wrapId, now }) => requireSession().mailboxDeletion(nonce, wrapId, now),
   'mailbox.auth': ({ relay, challenge, now }) => requireSession().mailboxAuth(relay, challenge, now),
+  'profile.seal': ({ recordId, record, now }) => requireSession().profileSeal(recordId, record, now),
+  'profile.open': ({ event }) => requireSession().profileOpen(event),
 
   'nostr.sign': ({ createdAt, kind, tags, content }) => {
     nostrSigner ??= new wasm_bindgen.NostrSigner();

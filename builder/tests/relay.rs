@@ -263,6 +263,23 @@ fn the_workers_nostr_events_verify_under_rust_nostr() {
         (vectors["deletion"].clone(), 5, json!("")),
         (vectors["auth"].clone(), 22242, json!("")),
     ];
+    let profile: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/profile.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let profile_event = json!({
+        "id": profile["id"], "pubkey": profile["author"], "created_at": profile["created_at"],
+        "tags": [["d", profile["d"]]], "sig": profile["sig"],
+    });
+    let events = [
+        events[0].clone(),
+        events[1].clone(),
+        events[2].clone(),
+        (profile_event, 30078, profile["content"].clone()),
+    ];
     for (fields, kind, content) in events {
         let event = json!({
             "id": fields["id"], "pubkey": fields["pubkey"], "created_at": fields["created_at"],

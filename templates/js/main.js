@@ -20,6 +20,7 @@ import { createNetwork } from './net/network.js';
 import { createCycler } from './net/cycling.js';
 import { createChat } from './chat/chat.js';
 import { createMailbox } from './chat/mailbox.js';
+import { createProfileSync } from './chat/profile-sync.js';
 import { createContacts } from './chat/contacts.js';
 import { createGroups } from './chat/groups.js';
 import { createTransfers } from './chat/transfers.js';
@@ -123,7 +124,10 @@ async function openSession(identity, claim) {
     spkiOf: (fingerprint) => contacts?.get(fingerprint)?.spki ?? groups?.memberSpki(fingerprint) ?? null,
     dispatch: (...args) => dispatch(...args),
     onChange: refresh,
+    onProfileEvent: (event) => profile.receive(event),
   });
+  // The roaming profile: contacts follow the login to every device (chat/profile-sync.js).
+  const profile = createProfileSync({ cryptoClient, store, publish: (event) => mailbox.publishProfile(event), onChange: refresh });
   const chat = createChat({
     cryptoClient,
     store,
@@ -146,7 +150,18 @@ async function openSession(identity, claim) {
   await chat.restore();
   // After the notifier exists: an await before it would let a status change reach refresh() too early.
   await mailbox.load();
-  contacts = createContacts({ cryptoClient, store, network, sessions, mailbox, identity, chat, onChange: refresh });
+  await profile.load();
+  contacts = createContacts({
+    cryptoClient,
+    store,
+    network,
+    sessions,
+    mailbox,
+    identity,
+    chat,
+    onChange: refresh,
+    onSaved: () => profile.noteLocal('contact'),
+  });
   groups = createGroups({ cryptoClient, store, network, sessions, mailbox, identity, chat, contacts, onChange: refresh });
   const membersOf = (conversationId) => chat.conversation(conversationId)?.members ?? [];
   transfers = createTransfers({
@@ -170,6 +185,8 @@ async function openSession(identity, claim) {
   dispatch = createDispatcher({ ...chat.frames, ...transfers.frames, ...calls.frames, profile: mailbox.receiveProfile });
   await contacts.load();
   await groups.load();
+  // Before the relays are read: what arrives then has a collection to go to.
+  await profile.register('contact', { list: contacts.profileValues, apply: contacts.applyProfile });
   await transfers.load();
   // Reading mail starts once every handler and every known key is in place.
   mailbox.configure(effectiveSettings(state.settings, state.local));
@@ -229,9 +246,9 @@ async function openSession(identity, claim) {
   callView = mountCallView(document.body, services);
   pendingKey = null;
   notifier.badge();
-  session = { claim, store, network, mailbox, chat, contacts, groups, transfers, calls, cycler, home, callView };
+  session = { claim, store, network, mailbox, profile, chat, contacts, groups, transfers, calls, cycler, home, callView };
   // The documented test façade (facade.js): read access for the browser tests and benchmarks.
-  Object.assign(app, { cryptoClient, identity, store, sessions, network, mailbox, chat, contacts, groups, transfers, calls, cycler });
+  Object.assign(app, { cryptoClient, identity, store, sessions, network, mailbox, profile, chat, contacts, groups, transfers, calls, cycler });
   Object.defineProperties(app, {
     preferences: { get: () => state.preferences, configurable: true, enumerable: true },
     settings: { get: () => state.settings, configurable: true, enumerable: true },
@@ -245,7 +262,7 @@ async function openSession(identity, claim) {
  */
 async function logout(notice, { restore = null } = {}) {
   if (session) {
-    const { claim, store, network, mailbox, chat, contacts, groups, transfers, calls, cycler, home, callView } = session;
+    const { claim, store, network, mailbox, profile, chat, contacts, groups, transfers, calls, cycler, home, callView } = session;
     const save = !restore;
     session = null;
     calls.close();
@@ -256,6 +273,7 @@ async function logout(notice, { restore = null } = {}) {
     await chat.close({ save }).catch(() => {});
     groups.close();
     contacts.close();
+    profile.close();
     mailbox.close();
     network.close();
     store.close();

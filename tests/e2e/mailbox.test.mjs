@@ -83,14 +83,22 @@ test('never online together: three messages and a 100 KiB image arrive once, in 
       what: 'the relay to stop serving Alice’s delivered wraps (NIP-09)',
     });
 
-    // What the relay stored: opaque wraps by one-time keys, each expiring.
+    // What the relay stored: opaque wraps by one-time keys, each expiring;
+    // and each person's roaming-profile records (their contact), by a key of
+    // their own unrelated to their identity and mailbox, under an opaque d.
     const everything = await relay.query({});
     assert.ok(everything.length > 0);
     const mailboxKeys = [ALICE.mailbox_key, BOB.mailbox_key];
+    const profileKeys = [ALICE.profile_author, BOB.profile_author];
     for (const event of everything) {
-      assert.ok([1059, 5].includes(event.kind), `only wraps and deletions, not kind ${event.kind}`);
-      assert.ok(!mailboxKeys.includes(event.pubkey), 'never published by a stable key');
+      assert.ok([1059, 5, 30078].includes(event.kind), `only wraps, deletions and profile records, not kind ${event.kind}`);
+      assert.ok(!mailboxKeys.includes(event.pubkey), 'never published by a mailbox key');
       if (event.kind === 1059) assert.ok(Number(event.tags.find((t) => t[0] === 'expiration')?.[1]) > Date.now() / 1000, 'every wrap expires');
+      if (event.kind !== 30078) assert.ok(!profileKeys.includes(event.pubkey), 'mail is never published by a profile key');
+      else {
+        assert.ok(profileKeys.includes(event.pubkey), 'profile records only by profile keys');
+        assert.match(event.tags.find((t) => t[0] === 'd')?.[1] ?? '', /^[0-9a-f]{64}$/, 'an opaque d');
+      }
     }
     // Nothing but contents is free text: no username there either.
     const visible = JSON.stringify(everything.map(({ content, ...rest }) => rest));

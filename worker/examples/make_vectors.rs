@@ -117,6 +117,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "fingerprint": id.public().fingerprint().to_hex(),
             "vault_key": hex(id.vault_key().expose_bytes()),
             "mailbox_key": id.mailbox_key().public_hex(),
+            "profile_author": id.profile_author_key().public_hex(),
             "spki": b64url(id.public().spki()),
         }));
         derived.push(id);
@@ -131,7 +132,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &dir,
         "identity.json",
         json!({
-            "description": "username + password + bits -> identity (DESIGN.md section 2): SPKI (base64url), its SHA-256 fingerprint, the vault key and the mailbox key (BIP-340 x-only public key, hex; worker/src/identity.rs); and the safety number of a pair.",
+            "description": "username + password + bits -> identity (DESIGN.md section 2): SPKI (base64url), its SHA-256 fingerprint, the vault key, the mailbox key and the profile's author key (BIP-340 x-only public keys, hex; worker/src/identity.rs); and the safety number of a pair.",
             "source": "cargo run --release -p worker --example make_vectors; the first entry's fingerprint and vault key are the worked example published in DESIGN.md. Deterministic: regenerating must not change a byte.",
             "vectors": identities,
             "safety_numbers": safety,
@@ -275,7 +276,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write(&dir, "handshake.json", handshake_vectors()?)?;
     write(&dir, "chat.json", chat_vectors(&derived)?)?;
     write(&dir, "mailbox.json", mailbox_vectors(&derived)?)?;
+    write(&dir, "profile.json", profile_vectors(alice)?)?;
     Ok(())
+}
+
+fn profile_vectors(alice: &Identity) -> Result<Value, Box<dyn std::error::Error>> {
+    let profile = alice.profile()?;
+    let record = br#"{"created":{"value":true,"stamp":{"wall":1790000000000,"counter":0,"device":"aaaaaaaa"}}}"#;
+    let nonce = [0x42; 12];
+    let event = profile.seal_with("contact:5a726205", record, 1_790_000_000, nonce)?;
+    Ok(json!({
+        "description": "Roaming profile records (worker/src/profile.rs) of identity vector 0: the d tag of a record id (HKDF of the profile key, itself HKDF of the vault key) and a record sealed into a kind-30078 event by the profile's author key.",
+        "source": "cargo run --release -p worker --example make_vectors -- tests/vectors profile.json; deterministic except the BIP-340 signature (randomized: checked, not compared).",
+        "record_id": "contact:5a726205",
+        "record": String::from_utf8(record.to_vec())?,
+        "nonce": hex(&nonce),
+        "created_at": 1_790_000_000u64,
+        "d": event.tag("d").unwrap_or_default(),
+        "settings_d": profile.record_tag("settings")?,
+        "author": profile.author_hex(),
+        "id": event.id, "content": event.content, "sig": event.sig,
+    }))
 }
 
 fn handshake_vectors() -> Result<Value, Box<dyn std::error::Error>> {

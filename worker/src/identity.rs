@@ -12,6 +12,8 @@
 //! mailbox   = HKDF-SHA-256(salt = none, ikm = seed, info = "trustero/mailbox/v1" ‖ u8(i), L = 32)
 //!             for the first i = 0, 1, … that is a valid secp256k1 secret (1 ≤ k < n);
 //!             its BIP-340 x-only public key addresses the identity's mailbox
+//! profile   = HKDF-SHA-256(salt = none, ikm = seed, info = "trustero/profile-author/v1" ‖ u8(i), L = 32)
+//!             likewise: the key that signs the roaming profile's records (profile.rs)
 //! key       = rsa 0.10 key generation, e = 65537, driven by ChaCha20Rng::from_seed(rsa_seed)
 //! ```
 //!
@@ -338,15 +340,26 @@ impl IdentitySeed {
     /// identity's mail on Nostr relays. Only contacts learn it; it is unrelated
     /// to the RSA key, so a relay cannot link mail to a public identity.
     pub fn mailbox_key(&self) -> Result<NostrKey> {
+        self.nostr_key(labels::MAILBOX_KEY, "mailbox key")
+    }
+
+    /// The profile's author key: signs the roaming profile's records on
+    /// relays. Unrelated to the RSA key and to the mailbox key, so relays
+    /// cannot tie the profile to the identity or its mail.
+    pub fn profile_author_key(&self) -> Result<NostrKey> {
+        self.nostr_key(labels::PROFILE_AUTHOR, "profile author key")
+    }
+
+    fn nostr_key(&self, label: &[u8], what: &'static str) -> Result<NostrKey> {
         // A 32-byte HKDF output is an invalid scalar with probability about
         // 2^-128; the attempt byte keeps the derivation total all the same.
         for attempt in 0..=u8::MAX {
-            let secret = self.expand(&[labels::MAILBOX_KEY, &[attempt]])?;
+            let secret = self.expand(&[label, &[attempt]])?;
             if let Ok(key) = NostrKey::from_bytes(&secret) {
                 return Ok(key);
             }
         }
-        Err(Error::Derivation("mailbox key"))
+        Err(Error::Derivation(what))
     }
 
     /// Generates the identity's RSA key of the given size (the second slow step).
@@ -366,13 +379,14 @@ impl IdentitySeed {
     }
 }
 
-/// A logged-in identity: the RSA private key, its public half, the vault key
-/// and the mailbox key.
+/// A logged-in identity: the RSA private key, its public half, the vault key,
+/// the mailbox key and the profile's author key.
 pub struct Identity {
     private: RsaPrivateKey,
     public: PublicIdentity,
     vault_key: VaultKey,
     mailbox: NostrKey,
+    profile_author: NostrKey,
 }
 
 impl Identity {
@@ -391,6 +405,7 @@ impl Identity {
             public,
             vault_key: seed.vault_key()?,
             mailbox: seed.mailbox_key()?,
+            profile_author: seed.profile_author_key()?,
         })
     }
 
@@ -407,6 +422,19 @@ impl Identity {
     /// The mailbox key (see [`IdentitySeed::mailbox_key`]).
     pub fn mailbox_key(&self) -> &NostrKey {
         &self.mailbox
+    }
+
+    /// The profile's author key (see [`IdentitySeed::profile_author_key`]).
+    pub fn profile_author_key(&self) -> &NostrKey {
+        &self.profile_author
+    }
+
+    /// The roaming profile of this identity (see [`crate::profile`]).
+    pub fn profile(&self) -> Result<crate::profile::Profile> {
+        crate::profile::Profile::new(
+            NostrKey::from_bytes(&self.profile_author.secret_bytes())?,
+            &self.vault_key,
+        )
     }
 
     /// The mailbox this identity's key opens (see [`crate::mailbox`]).

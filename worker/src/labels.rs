@@ -13,6 +13,13 @@ pub const VAULT_KEY: &[u8] = b"trustero/vault/v1";
 /// HKDF info prefix for the mailbox key (a secp256k1 key only contacts
 /// learn), followed by one attempt byte.
 pub const MAILBOX_KEY: &[u8] = b"trustero/mailbox/v1";
+/// HKDF info prefix for the profile's author key (a secp256k1 key that signs
+/// the roaming profile's records on relays), followed by one attempt byte.
+pub const PROFILE_AUTHOR: &[u8] = b"trustero/profile-author/v1";
+/// HKDF info of the profile key (from the vault key): seals profile records.
+pub const PROFILE_KEY: &[u8] = b"trustero/profile-key/v1";
+/// HKDF info prefix of a profile record's `d` tag, followed by its record id.
+pub const PROFILE_RECORD: &[u8] = b"trustero/profile-record/v1";
 /// Prefix of the message a mailbox seal's sender signs (RSA-PSS).
 pub const MAILBOX_SEAL: &[u8] = b"trustero/mailbox-seal/v1";
 /// HKDF info prefix of a mailbox wrap's one-time key, followed by its nonce

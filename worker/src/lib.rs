@@ -26,6 +26,7 @@ pub mod identity;
 pub mod labels;
 pub mod mailbox;
 pub mod nostr;
+pub mod profile;
 pub mod provider;
 pub mod signal;
 mod unicode;

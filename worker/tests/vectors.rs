@@ -39,6 +39,12 @@ fn identities_match_the_committed_vectors_including_the_design_example() {
             v.note
         );
         assert_eq!(
+            identity.profile_author_key().public_hex(),
+            v.profile_author,
+            "{}",
+            v.note
+        );
+        assert_eq!(
             identity.public().spki(),
             unb64url(&v.spki).as_slice(),
             "{}",
@@ -468,6 +474,11 @@ fn hostile_clock_fields_are_refused_exactly_where_the_vectors_say() {
 #[test]
 fn mailbox_wraps_deletions_and_fragments_match_the_committed_vectors() {
     check_mailbox_formats();
+}
+
+#[test]
+fn profile_records_match_the_committed_vectors() {
+    check_profile_formats();
 }
 
 #[test]

@@ -42,6 +42,12 @@ fn browser_derives_the_same_identities_as_native_code() {
             v.note
         );
         assert_eq!(
+            identity.profile_author_key().public_hex(),
+            v.profile_author,
+            "{}",
+            v.note
+        );
+        assert_eq!(
             identity.public().spki(),
             unb64url(&v.spki).as_slice(),
             "{}",
@@ -474,6 +480,11 @@ fn hostile_clock_fields_are_refused_in_the_browser_too() {
 #[wasm_bindgen_test]
 fn mailbox_wraps_deletions_and_fragments_match_in_the_browser() {
     check_mailbox_formats();
+}
+
+#[wasm_bindgen_test]
+fn profile_records_match_the_committed_vectors() {
+    check_profile_formats();
 }
 
 #[wasm_bindgen_test]

@@ -30,8 +30,11 @@ export function parsePublicKey(text) {
   }
 }
 
-/** mailbox (chat/mailbox.js, or null) learns the mailbox keys that links carry. */
-export function createContacts({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, onChange }) {
+/**
+ * mailbox (chat/mailbox.js, or null) learns the mailbox keys that links carry.
+ * onSaved(): the list was saved (the roaming profile records the change).
+ */
+export function createContacts({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, onChange, onSaved = null }) {
   const friends = new Map(); // fingerprint -> contact
   const failedAttempts = [];
   const offlineSince = new Map(); // fingerprint -> when its last session ended
@@ -44,7 +47,29 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
     verified: f.verified,
     keyChangedFrom: f.keyChangedFrom ?? null,
   });
-  const save = () => store.put(FRIENDS_KEY, [...friends.values()].map(snapshot));
+  const save = async () => {
+    await store.put(FRIENDS_KEY, [...friends.values()].map(snapshot));
+    await onSaved?.();
+  };
+
+  /** Changes another device made to a contact that exists here. */
+  async function update(friend, values) {
+    if (typeof values.nickname === 'string' && values.nickname !== friend.nickname) {
+      friend.nickname = values.nickname.trim().slice(0, 100);
+      chat.retitle(friend.conversationId, title(friend));
+    }
+    if (typeof values.verified === 'boolean') friend.verified = values.verified;
+    if ('keyChangedFrom' in values) friend.keyChangedFrom = values.keyChangedFrom ?? null;
+    if (typeof values.roomPassword === 'string' && values.roomPassword !== friend.roomPassword) {
+      // Another room: leave the old one; the cycler joins the new one.
+      const wanted = friend.wanted;
+      leave(friend);
+      friend.roomPassword = values.roomPassword;
+      if (wanted) join(friend);
+    }
+    await save();
+    onChange?.({ friend: friend.fingerprint });
+  }
 
   const stopUp = sessions.onUp((fingerprint) => {
     const friend = friends.get(fingerprint);
@@ -189,6 +214,37 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
       await save();
       onChange?.({ friend: fingerprint, removed: true });
       return next;
+    },
+    /** The roaming profile's view of the list: fingerprint -> what follows the login. */
+    profileValues: () =>
+      new Map(
+        [...friends.values()].map((f) => [
+          f.fingerprint,
+          { spki: toBase64url(f.spki), nickname: f.nickname, roomPassword: f.roomPassword, verified: f.verified, keyChangedFrom: f.keyChangedFrom ?? null },
+        ]),
+      ),
+    /** What another device of ours did to a contact (values null: removed it). */
+    async applyProfile(fingerprint, values) {
+      const friend = friends.get(fingerprint);
+      if (!values) {
+        if (!friend) return;
+        leave(friend);
+        friends.delete(fingerprint);
+        await save();
+        onChange?.({ friend: fingerprint, removed: true });
+        return;
+      }
+      if (friend) return update(friend, values);
+      if (typeof values.spki !== 'string') return;
+      const inspected = await cryptoClient.inspectKey(parsePublicKey(values.spki));
+      if (inspected.fingerprint !== fingerprint) throw new Error('a profile record whose key is another contact’s');
+      await add({
+        keyText: values.spki,
+        nickname: typeof values.nickname === 'string' ? values.nickname : '',
+        roomPassword: typeof values.roomPassword === 'string' ? values.roomPassword : '',
+        verified: values.verified === true,
+        keyChangedFrom: values.keyChangedFrom ?? null,
+      });
     },
     safetyNumber: (fingerprint) => cryptoClient.safetyNumber(friends.get(fingerprint).spki),
     get: (fingerprint) => friends.get(fingerprint),

@@ -73,7 +73,16 @@ export function parseProfile(/** @type {unknown} */ value) {
  * dispatch(fingerprint, link, type, data) → the frame handlers (may return
  * a promise, awaited before the wrap counts as handled), onChange(event).
  */
-export function createMailbox({ cryptoClient, store, identity, sessions, spkiOf, dispatch, onChange }) {
+export function createMailbox({
+  cryptoClient,
+  store,
+  identity,
+  sessions,
+  spkiOf,
+  dispatch,
+  onChange,
+  onProfileEvent = /** @type {((event: unknown) => void) | null} */ (null),
+}) {
   /** @type {Map<string, Address>} fingerprint -> where their mail goes */
   const directory = new Map();
   /** @type {Map<string, number>} relay url -> seconds of its last completed catch-up */
@@ -114,6 +123,8 @@ export function createMailbox({ cryptoClient, store, identity, sessions, spkiOf,
     onCaughtUp: () => flushHeld(),
     onStatus: () => onChange?.({ relays: true }),
     authenticate: ({ relay, challenge }) => cryptoClient.mailboxAuth({ relay, challenge, now: Math.floor(Date.now() / 1000) }),
+    profileAuthor: identity.profileAuthor ?? null,
+    onProfileEvent: (/** @type {any} */ event) => onProfileEvent?.(event),
   });
 
   function writeRelays() {
@@ -349,6 +360,8 @@ export function createMailbox({ cryptoClient, store, identity, sessions, spkiOf,
     learn,
     profile,
     post,
+    /** Leaves one of our roaming profile's records on the relays we read from. */
+    publishProfile: (/** @type {any} */ event) => relays.publish(event, ownRelays),
     linkFor,
     /** Their mailbox key, if known. */
     keyOf: (/** @type {string} */ fingerprint) => directory.get(fingerprint)?.key ?? null,

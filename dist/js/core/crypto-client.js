@@ -11,7 +11,7 @@ const WORKER_PATH = 'worker.js';
  * @typedef {{ roomId: number, announceId: string }} RoomHandle  a signalling room held in the worker
  * @typedef {{ messageId: string, conversationId: string, sender: string, timestampMs: number, lamport: number, recipients: string[] }} EnvelopeHeader
  * @typedef {EnvelopeHeader & { content: Uint8Array, receipt: Uint8Array }} OpenedEnvelope
- * @typedef {{ spki: Uint8Array, fingerprint: string, bits: number, storeName: string, mailboxKey: string }} PublicSession
+ * @typedef {{ spki: Uint8Array, fingerprint: string, bits: number, storeName: string, mailboxKey: string, profileAuthor: string }} PublicSession
  * @typedef {{ id: string, pubkey: string, created_at: number, kind: number, tags: string[][], content: string, sig: string }} NostrEvent
  * @typedef {{ fingerprint: string, spki: Uint8Array, instance: Uint8Array, sessionId: string }} AuthenticatedPeer
  */
@@ -195,6 +195,10 @@ export function createCryptoClient(integrity) {
     mailboxOpenSeal: (/** @type {Uint8Array} */ seal, /** @type {Uint8Array} */ senderSpki) => call('mailbox.openSeal', { seal, senderSpki }),
     /** A deletion request for one of our wraps. @returns {Promise<NostrEvent>} */
     mailboxDeletion: (/** @type {{nonce: string, wrapId: string, now: number}} */ args) => call('mailbox.deletion', args),
+    /** A roaming-profile record sealed into a kind-30078 event by our profile's author key. */
+    profileSeal: (/** @type {{recordId: string, record: Uint8Array, now: number}} */ args) => call('profile.seal', args),
+    /** Opens one of our profile events from a relay: {recordId, record}. */
+    profileOpen: (/** @type {{event: NostrEvent}} */ args) => /** @type {Promise<{recordId: string, record: Uint8Array}>} */ (call('profile.open', args)),
     /** NIP-42: proves to a relay we read from that we hold our mailbox key. */
     mailboxAuth: (/** @type {{relay: string, challenge: string, now: number}} */ args) => call('mailbox.auth', args),
   };

@@ -30,6 +30,10 @@ const OK_WAIT_MS = 8_000;
 /** Events kept for relays that are not connected yet. */
 const MAX_WAITING = 500;
 const SUBSCRIPTION = 'trustero-mailbox';
+/** The second (and last) subscription per relay: our roaming profile's records. */
+const PROFILE_SUBSCRIPTION = 'trustero-profile';
+/** NIP-78 addressable application data: the roaming profile's records. */
+export const PROFILE_KIND = 30078;
 /** A NIP-11 document larger than this, or slower than the timeout, is ignored. */
 const MAX_INFO_BYTES = 64 * 1024;
 const INFO_TIMEOUT_MS = 5_000;
@@ -83,7 +87,7 @@ async function fetchRelayInfo(/** @type {string} */ relayUrl) {
 /**
  * @typedef {import('../core/crypto-client.js').NostrEvent} NostrEvent
  * @typedef {{ url: string, state: string, lastError: string | null, lastErrorAt: number | null, send: (value: unknown) => boolean }} Endpoint
- * @typedef {{ maxMessage: number | null, challenge: string | null, auth: 'none' | 'pending' | 'ok' | 'refused', authRetries: number,
+ * @typedef {{ maxMessage: number | null, infoAsked: boolean, challenge: string | null, auth: 'none' | 'pending' | 'ok' | 'refused', authRetries: number,
  *   subscription: 'none' | 'asked' | 'live' | 'waiting-auth' | 'paused' | 'closed', pausedUntil: number, pauses: number, timer: any }} RelayState
  */
 
@@ -95,9 +99,22 @@ async function fetchRelayInfo(/** @type {string} */ relayUrl) {
  * what it held). onCaughtUp(url): that relay sent everything it held, and
  * it was handled. onStatus(). authenticate({relay, challenge}) → a signed
  * NIP-42 event (by our mailbox key). relayInfo(url) → its NIP-11 document
- * or null (default: fetched over http(s)).
+ * or null (default: fetched over http(s)). profileAuthor (hex) and
+ * onProfileEvent(event): our roaming profile's records, fetched whole at
+ * every (re)connection (a relay keeps only the latest of each).
  */
-export function createMailboxRelays({ mailboxKey, cursors, retentionS, onEvent, onCaughtUp, onStatus, authenticate, relayInfo = fetchRelayInfo }) {
+export function createMailboxRelays({
+  mailboxKey,
+  cursors,
+  retentionS,
+  onEvent,
+  onCaughtUp,
+  onStatus,
+  authenticate,
+  relayInfo = fetchRelayInfo,
+  profileAuthor = /** @type {string | null} */ (null),
+  onProfileEvent = /** @type {((event: unknown) => void) | null} */ (null),
+}) {
   /** @type {Set<string>} relays we read our mail from (the others are only written to) */
   let inbox = new Set();
   /** @type {Map<string, {event: NostrEvent, endpoints: Set<string>, accepted: Set<string>, answered: Set<string>, done: () => void}>} */
@@ -127,14 +144,18 @@ export function createMailboxRelays({ mailboxKey, cursors, retentionS, onEvent, 
     let state = relays.get(url);
     if (!state) {
       /** @type {RelayState} */
-      const fresh = { maxMessage: null, challenge: null, auth: 'none', authRetries: 0, subscription: 'none', pausedUntil: 0, pauses: 0, timer: null };
+      const fresh = {
+        maxMessage: null,
+        infoAsked: false,
+        challenge: null,
+        auth: 'none',
+        authRetries: 0,
+        subscription: 'none',
+        pausedUntil: 0,
+        pauses: 0,
+        timer: null,
+      };
       relays.set(url, fresh);
-      relayInfo(url).then((info) => {
-        if (info && relays.get(url) === fresh) {
-          fresh.maxMessage = parseRelayInfo(info).maxMessage;
-          onStatus?.();
-        }
-      });
       state = fresh;
     }
     return state;
@@ -189,6 +210,7 @@ export function createMailboxRelays({ mailboxKey, cursors, retentionS, onEvent, 
     live.delete(endpoint.url);
     state.subscription = 'asked';
     endpoint.send(['REQ', SUBSCRIPTION, { kinds: [WRAP_KIND], '#p': [mailboxKey], since }]);
+    if (profileAuthor) endpoint.send(['REQ', PROFILE_SUBSCRIPTION, { kinds: [PROFILE_KIND], authors: [profileAuthor] }]);
   }
 
   /** Answers the relay's challenge with our mailbox key (relays we read from only). */
@@ -295,6 +317,17 @@ export function createMailboxRelays({ mailboxKey, cursors, retentionS, onEvent, 
 
   const pool = createSocketPool({
     onOpen(/** @type {Endpoint} */ endpoint) {
+      // Its NIP-11 limits, read once it proved reachable (no requests to dead hosts).
+      const known = stateOf(endpoint.url);
+      if (!known.infoAsked) {
+        known.infoAsked = true;
+        relayInfo(endpoint.url).then((info) => {
+          if (info && relays.get(endpoint.url) === known) {
+            known.maxMessage = parseRelayInfo(info).maxMessage;
+            onStatus?.();
+          }
+        });
+      }
       // A new connection is a new NIP-42 session.
       Object.assign(stateOf(endpoint.url), { challenge: null, auth: 'none', authRetries: 0, subscription: 'none' });
       if (paused(endpoint.url)) stateOf(endpoint.url).subscription = 'paused';
@@ -305,6 +338,7 @@ export function createMailboxRelays({ mailboxKey, cursors, retentionS, onEvent, 
       if (!Array.isArray(message)) return;
       const [type, ...rest] = message;
       if (type === 'EVENT' && rest[0] === SUBSCRIPTION && inbox.has(endpoint.url)) handleEvent(endpoint, rest[1]);
+      else if (type === 'EVENT' && rest[0] === PROFILE_SUBSCRIPTION && inbox.has(endpoint.url)) onProfileEvent?.(rest[1]);
       else if (type === 'EOSE' && rest[0] === SUBSCRIPTION) endOfStored(endpoint);
       else if (type === 'OK') answered(endpoint, rest[0], rest[1], rest[2]);
       else if (type === 'NOTICE') note(endpoint, rest[0]);

@@ -8,5 +8,6 @@ mod functions;
 mod mailbox;
 mod nostr;
 mod peer;
+mod profile;
 mod room;
 mod session;

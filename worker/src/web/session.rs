@@ -12,6 +12,7 @@ use crate::envelope::{self, EnvelopeMeta, Header, Opened};
 use crate::identity::{Identity, PublicIdentity};
 use crate::mailbox::Mailbox;
 use crate::nostr::NostrKey;
+use crate::profile::Profile;
 use crate::provider::{Holder, Provider};
 use crate::{Result, aead, random, vault};
 
@@ -33,6 +34,7 @@ pub struct WebSession {
     private: WebPrivateKey,
     vault: CryptoKey,
     mailbox: Mailbox,
+    profile: Profile,
 }
 
 impl core::fmt::Debug for WebSession {
@@ -63,18 +65,21 @@ impl WebSession {
             private,
             vault,
             mailbox: identity.mailbox()?,
+            profile: identity.profile()?,
         })
     }
 
     /// A session from keys already imported elsewhere (the derivation runs in
     /// a short-lived worker whose 64 MiB of Argon2 memory is then freed; its
     /// non-extractable `CryptoKey`s are structured-cloned to this worker;
-    /// the mailbox secret, a secp256k1 key WebCrypto cannot hold, comes as
-    /// bytes from that worker to this one and never reaches the page).
+    /// the mailbox and profile secrets, secp256k1 and HKDF keys WebCrypto
+    /// cannot hold, come as bytes from that worker to this one and never
+    /// reach the page).
     pub fn from_keys(
         public: PublicIdentity,
         keys: SessionKeys,
         mailbox_secret: &[u8; 32],
+        profile: Profile,
     ) -> Result<Self> {
         Ok(WebSession {
             crypto: WebCrypto::get()?,
@@ -85,12 +90,18 @@ impl WebSession {
             },
             vault: keys.vault,
             mailbox: Mailbox::new(NostrKey::from_bytes(mailbox_secret)?)?,
+            profile,
         })
     }
 
     /// This identity's mailbox.
     pub fn mailbox(&self) -> &Mailbox {
         &self.mailbox
+    }
+
+    /// This identity's roaming profile.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
     }
 
     /// The session's private keys, as opaque non-extractable handles.

@@ -27,6 +27,7 @@ pub struct IdentityVector {
     pub fingerprint: String,
     pub vault_key: String,
     pub mailbox_key: String,
+    pub profile_author: String,
     pub spki: String,
 }
 
@@ -294,4 +295,57 @@ pub fn check_mailbox_formats() {
         result = whole.add(mailbox::parse_fragment(part).unwrap()).unwrap();
     }
     assert_eq!(result.unwrap(), large_seal);
+}
+
+/// The committed profile vectors (identity vector 0's roaming profile),
+/// checked with the pure-Rust code natively and compiled to WASM.
+pub fn check_profile_formats() {
+    use worker::identity::IdentitySeed;
+    use worker::nostr::Event;
+    use worker::profile::{PROFILE_KIND, Profile};
+    let v: serde_json::Value =
+        serde_json::from_str(include_str!("../../../tests/vectors/profile.json"))
+            .expect("profile.json");
+    let alice = &identity_file().vectors[0];
+    let seed = IdentitySeed::derive(&alice.username, &alice.password).unwrap();
+    let profile = Profile::new(
+        seed.profile_author_key().unwrap(),
+        &seed.vault_key().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(profile.author_hex(), v["author"].as_str().unwrap());
+    assert_eq!(profile.author_hex(), alice.profile_author);
+    let record_id = v["record_id"].as_str().unwrap();
+    assert_eq!(
+        profile.record_tag(record_id).unwrap(),
+        v["d"].as_str().unwrap()
+    );
+    assert_eq!(
+        profile.record_tag("settings").unwrap(),
+        v["settings_d"].as_str().unwrap()
+    );
+    let record = v["record"].as_str().unwrap().as_bytes();
+    let event = profile
+        .seal_with(
+            record_id,
+            record,
+            v["created_at"].as_u64().unwrap(),
+            hex_field(&v, "nonce").try_into().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(event.id, v["id"].as_str().unwrap());
+    assert_eq!(event.content, v["content"].as_str().unwrap());
+    // The committed event (with its committed signature) opens to the record.
+    let committed = Event {
+        id: v["id"].as_str().unwrap().into(),
+        pubkey: v["author"].as_str().unwrap().into(),
+        created_at: v["created_at"].as_u64().unwrap(),
+        kind: PROFILE_KIND,
+        tags: vec![vec!["d".into(), v["d"].as_str().unwrap().into()]],
+        content: v["content"].as_str().unwrap().into(),
+        sig: v["sig"].as_str().unwrap().into(),
+    };
+    let (id, opened) = profile.open(&committed).unwrap();
+    assert_eq!(id, record_id);
+    assert_eq!(opened.as_slice(), record);
 }

@@ -2,9 +2,10 @@
 //! (`nostr-relay-builder`) over its LMDB store (`nostr-lmdb`), kept in the
 //! data directory so that a restart loses no stored mail.
 //!
-//! It is a mailbox relay, not a general one: it stores only what Trustero's
-//! mailbox publishes (gift wraps, kind 1059, each for one recipient and
-//! expiring, and their NIP-09 deletions) and, with NIP-42 "auth for DMs",
+//! It is a mailbox relay, not a general one: it stores only what Trustero
+//! publishes (gift wraps, kind 1059, each for one recipient and expiring,
+//! their NIP-09 deletions, and the roaming profile's records: kind 30078
+//! under an opaque 64-hex-digit `d`) and, with NIP-42 "auth for DMs",
 //! hands a wrap only to the connection that proved it holds the recipient's
 //! mailbox key — someone on the LAN who learnt a mailbox address can neither
 //! read the wraps waiting there nor use the server as a free store.
@@ -42,6 +43,8 @@ pub const MAX_SUBSCRIPTIONS: usize = 20;
 /// Events one connection may publish per minute: a catch-up after a long
 /// absence, or a 256 KiB file in fragments, stays well under it.
 const EVENTS_PER_MINUTE: u32 = 600;
+/// The roaming profile's addressable records (NIP-78 application data).
+pub const PROFILE_KIND: u16 = 30078;
 /// How often wraps past [`MAX_RETENTION`] are swept out.
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
@@ -108,12 +111,17 @@ impl MailboxRelay {
     }
 }
 
-/// Removes every event older than [`MAX_RETENTION`]: none may still be wanted,
-/// as [`MailboxOnly`] refuses wraps that ask to be kept longer.
+/// Removes every wrap and deletion older than [`MAX_RETENTION`]: none may
+/// still be wanted, as [`MailboxOnly`] refuses wraps that ask to be kept
+/// longer. Profile records stay: each is the latest of its `d`.
 pub async fn sweep(database: &NostrLMDB, now: Timestamp) -> Result<()> {
     let cutoff = Timestamp::from_secs(now.as_secs().saturating_sub(MAX_RETENTION.as_secs()));
     database
-        .delete(Filter::new().until(cutoff))
+        .delete(
+            Filter::new()
+                .kinds([Kind::GiftWrap, Kind::EventDeletion])
+                .until(cutoff),
+        )
         .await
         .context("deleting expired mail")
 }
@@ -122,8 +130,8 @@ pub async fn sweep(database: &NostrLMDB, now: Timestamp) -> Result<()> {
 pub fn information_document() -> serde_json::Value {
     serde_json::json!({
         "name": "builder serve mailbox",
-        "description": "Trustero's mailbox relay on this server: keeps only gift wraps (kind 1059) and their deletions; wraps are handed only to their recipient (NIP-42).",
-        "supported_nips": [1, 9, 11, 40, 42, 59],
+        "description": "Trustero's mailbox relay on this server: keeps only gift wraps (kind 1059), their deletions and profile records (kind 30078); wraps are handed only to their recipient (NIP-42).",
+        "supported_nips": [1, 9, 11, 40, 42, 59, 78],
         "software": "https://crates.io/crates/nostr-relay-builder",
         "version": "0.44.1",
         "limitation": {
@@ -147,11 +155,13 @@ pub fn refusal(event: &Event, now: Timestamp) -> Option<String> {
     if event.kind == Kind::EventDeletion {
         return None;
     }
+    if event.kind == Kind::Custom(PROFILE_KIND) {
+        let d = event.tags.identifier().unwrap_or_default();
+        let opaque = d.len() == 64 && d.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        return (!opaque).then(|| "invalid: a profile record's d tag is 64 hex digits".into());
+    }
     if event.kind != Kind::GiftWrap {
-        return Some(
-            "blocked: this relay keeps only mailbox wraps (kind 1059) and their deletions (kind 5)"
-                .into(),
-        );
+        return Some("blocked: this relay keeps only Trustero's mailbox wraps (kind 1059), their deletions (kind 5) and profile records (kind 30078)".into());
     }
     let recipients = event.tags.public_keys().count();
     if recipients != 1 {
@@ -235,6 +245,24 @@ mod tests {
             Kind::EventDeletion,
         );
         assert_eq!(refusal(&event, now), None);
+    }
+
+    #[test]
+    fn profile_records_are_kept_under_an_opaque_d_only() {
+        let now = Timestamp::now();
+        let keys = Keys::generate();
+        let record = |d: &str| {
+            wrap(
+                &keys,
+                vec![Tag::identifier(d)],
+                "sealed",
+                Kind::Custom(PROFILE_KIND),
+            )
+        };
+        assert_eq!(refusal(&record(&"ab".repeat(32)), now), None);
+        assert!(refusal(&record("contacts"), now).is_some());
+        let untagged = wrap(&keys, vec![], "x", Kind::Custom(PROFILE_KIND));
+        assert!(refusal(&untagged, now).is_some());
     }
 
     #[test]

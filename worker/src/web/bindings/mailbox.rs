@@ -16,7 +16,7 @@ use crate::{Error, random};
 /// to two days), so relays cannot match a wrap to the moment it was sent.
 pub const TIME_JITTER_S: u64 = 2 * 24 * 3600;
 
-fn event_object(event: &Event) -> Object {
+pub(super) fn event_object(event: &Event) -> Object {
     let object = Object::new();
     set(&object, "id", event.id.clone());
     set(&object, "pubkey", event.pubkey.clone());
@@ -45,7 +45,7 @@ fn string_field(object: &JsValue, name: &str) -> Result<String, Error> {
 }
 
 /// An event a relay sent, read defensively: every field must have its type.
-fn event_from(object: &JsValue) -> Result<Event, Error> {
+pub(super) fn event_from(object: &JsValue) -> Result<Event, Error> {
     let number = |name: &str| {
         Reflect::get(object, &name.into())
             .ok()

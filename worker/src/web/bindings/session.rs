@@ -13,6 +13,7 @@ use super::room::Room;
 use crate::envelope::EnvelopeMeta;
 use crate::handshake::{Connection, Role};
 use crate::identity::{self, Identity, IdentitySeed, KeySize, PublicIdentity, hex_lower};
+use crate::profile::Profile;
 use crate::signal::RoomTopic;
 use crate::web::{SessionKeys, WebHandshake, WebSession};
 use crate::{Error, random};
@@ -75,6 +76,9 @@ impl Session {
             "mailbox",
             bytes(self.inner.mailbox().secret_bytes().as_ref()),
         );
+        let (author, key) = self.inner.profile().secrets();
+        set(&result, "profileAuthor", bytes(author.as_ref()));
+        set(&result, "profileKey", bytes(key.as_ref()));
         result
     }
 
@@ -87,6 +91,20 @@ impl Session {
                 .dyn_into::<web_sys::CryptoKey>()
                 .map_err(|_| JsValue::from(Error::Malformed("keys must be CryptoKeys")))
         };
+        let secret = |name: &str, what: &'static str| -> Result<[u8; 32], JsValue> {
+            Ok(array::<32>(
+                &zeroize::Zeroizing::new(
+                    Reflect::get(keys, &name.into())?
+                        .dyn_into::<Uint8Array>()
+                        .map_err(|_| JsValue::from(Error::Malformed(what)))?
+                        .to_vec(),
+                ),
+                what,
+            )?)
+        };
+        let mailbox = zeroize::Zeroizing::new(secret("mailbox", "mailbox secret")?);
+        let author = zeroize::Zeroizing::new(secret("profileAuthor", "profile author secret")?);
+        let key = zeroize::Zeroizing::new(secret("profileKey", "profile key")?);
         let session = WebSession::from_keys(
             public,
             SessionKeys {
@@ -94,15 +112,8 @@ impl Session {
                 pss: get("pss")?,
                 vault: get("vault")?,
             },
-            &array::<32>(
-                &zeroize::Zeroizing::new(
-                    Reflect::get(keys, &"mailbox".into())?
-                        .dyn_into::<Uint8Array>()
-                        .map_err(|_| JsValue::from(Error::Malformed("mailbox secret")))?
-                        .to_vec(),
-                ),
-                "mailbox secret",
-            )?,
+            &mailbox,
+            Profile::from_secrets(&author, &key)?,
         )?;
         Ok(Session {
             inner: Rc::new(session),

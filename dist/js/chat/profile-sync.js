@@ -1,0 +1,222 @@
+// @ts-check
+// The roaming profile (DESIGN.md §7): what this identity keeps — contacts
+// now, more collections as they join — follows the login to every device.
+//
+// Each item of a collection is a record (chat/profile-records.js) kept
+// sealed in the vault here and, as a kind-30078 event only our devices can
+// find or read (worker/src/profile.rs), on the relays we read our mail from.
+// A collection says what it holds now (`list`) and takes what another device
+// changed (`apply`); this module turns the difference between two `list`s
+// into stamped field writes and tombstones, merges what relays send, and
+// hands back only what changed.
+
+import { createClock, isStamp } from '../core/hlc.js';
+import { fromUtf8, utf8 } from '../core/encoding.js';
+import { emptyRecord, latestStamp, mergeRecords, parseRecord, removeRecord, valuesOf, writeFields } from './profile-records.js';
+
+const RECORDS_KEY = 'profile-records';
+const DEVICE_KEY = 'profile-device';
+/** Changes are published together after this quiet time. */
+const PUBLISH_DELAY_MS = 300;
+
+/**
+ * @typedef {import('./profile-records.js').ProfileRecord} ProfileRecord
+ * @typedef {{ list: () => Map<string, Record<string, unknown>>, apply: (id: string, values: Record<string, unknown> | null) => Promise<void> }} Collection
+ */
+
+const sameValue = (/** @type {unknown} */ a, /** @type {unknown} */ b) => JSON.stringify(a) === JSON.stringify(b);
+
+/** A new device id: 16 random hex digits, kept in this browser's vault. */
+function newDeviceId() {
+  return [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * deps: cryptoClient (profileSeal, profileOpen), store, publish(event) →
+ * Promise (to the relays we read from), onChange(event).
+ */
+export function createProfileSync({ cryptoClient, store, publish, onChange }) {
+  /** @type {Map<string, ProfileRecord>} record id ("contact:<fp>") -> record */
+  const records = new Map();
+  /** @type {Map<string, Collection>} */
+  const collections = new Map();
+  /** @type {Map<string, Set<string>>} collection -> the ids its last list held */
+  const lastIds = new Map();
+  /** record ids changed here and not yet published */
+  const dirty = new Set();
+  /** @type {Map<string, number>} record id -> created_at of its last event we published or saw */
+  const published = new Map();
+  let clock = createClock('00000000');
+  let timer = /** @type {any} */ (null);
+  let applying = 0;
+
+  // Records and what still waits to be published (a tab may close first) are kept together.
+  const save = () => store.put(RECORDS_KEY, { records: Object.fromEntries(records), dirty: [...dirty] });
+
+  function schedulePublish() {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      flush().catch(() => {});
+    }, PUBLISH_DELAY_MS);
+  }
+
+  async function flush() {
+    for (const id of [...dirty]) {
+      const record = records.get(id);
+      dirty.delete(id);
+      if (!record) continue;
+      // A later created_at replaces the earlier event of the same d on relays.
+      const now = Math.max(Math.floor(Date.now() / 1000), (published.get(id) ?? 0) + 1);
+      published.set(id, now);
+      const event = await cryptoClient.profileSeal({ recordId: id, record: utf8(JSON.stringify(record)), now });
+      // Relays not connected yet get it when they connect; none at all: kept dirty for the next login.
+      const accepted = await publish(event);
+      if (!accepted?.length) dirty.add(id);
+    }
+    await save();
+  }
+
+  /** Records the collection's current state: changed fields written, vanished items removed. */
+  async function noteLocal(/** @type {string} */ name) {
+    const collection = collections.get(name);
+    if (!collection || applying) return;
+    const now = collection.list();
+    const before = lastIds.get(name) ?? new Set();
+    let changed = false;
+    for (const [key, values] of now) {
+      const id = `${name}:${key}`;
+      const record = records.get(id) ?? emptyRecord();
+      const current = valuesOf(record) ?? {};
+      /** @type {Record<string, unknown>} */
+      const writes = {};
+      if (!('created' in current)) writes.created = true;
+      for (const [field, value] of Object.entries(values)) if (!sameValue(current[field], value)) writes[field] = value;
+      if (!Object.keys(writes).length) continue;
+      records.set(id, writeFields(record, writes, clock.tick()));
+      dirty.add(id);
+      changed = true;
+    }
+    for (const key of before) {
+      if (now.has(key)) continue;
+      const id = `${name}:${key}`;
+      const record = records.get(id);
+      if (!record || !valuesOf(record)) continue;
+      records.set(id, removeRecord(record, clock.tick()));
+      dirty.add(id);
+      changed = true;
+    }
+    lastIds.set(name, new Set(now.keys()));
+    if (changed) {
+      await save();
+      schedulePublish();
+    }
+  }
+
+  /** One profile event from a relay: open, merge, and apply what changed. */
+  async function receive(/** @type {any} */ event) {
+    let opened;
+    try {
+      opened = await cryptoClient.profileOpen({ event });
+    } catch {
+      return; // not ours, altered, or malformed
+    }
+    const [name, ...rest] = opened.recordId.split(':');
+    const key = rest.join(':');
+    const collection = collections.get(name);
+    if (!collection || !key) return;
+    let theirs;
+    try {
+      theirs = parseRecord(JSON.parse(fromUtf8(opened.record)));
+    } catch {
+      return;
+    }
+    if (!theirs) return;
+    const latest = latestStamp(theirs);
+    if (latest && isStamp(latest)) clock.observe(latest);
+    if (typeof event.created_at === 'number') published.set(opened.recordId, Math.max(published.get(opened.recordId) ?? 0, event.created_at));
+    const ours = records.get(opened.recordId) ?? emptyRecord();
+    const merged = mergeRecords(ours, theirs);
+    if (sameValue(merged, ours)) return;
+    records.set(opened.recordId, merged);
+    await save();
+    // Ours had something theirs lacked: publish the merge, so relays converge too.
+    if (!sameValue(merged, theirs)) {
+      dirty.add(opened.recordId);
+      schedulePublish();
+    }
+    const before = valuesOf(ours);
+    const after = valuesOf(merged);
+    if (sameValue(before, after)) return;
+    await applyTo(name, key, after);
+    onChange?.({ profile: opened.recordId });
+  }
+
+  /** Hands an item's new values (null: removed) to its collection. */
+  async function applyTo(/** @type {string} */ name, /** @type {string} */ key, /** @type {Record<string, unknown> | null} */ values) {
+    const collection = collections.get(name);
+    if (!collection) return;
+    applying += 1;
+    try {
+      await collection.apply(key, values);
+    } catch {
+      // Values this device cannot take (a malformed key, say): the record
+      // stays as merged, and is tried again at the next login.
+    } finally {
+      applying -= 1;
+    }
+    const ids = lastIds.get(name) ?? new Set();
+    if (collection.list().has(key)) ids.add(key);
+    else ids.delete(key);
+    lastIds.set(name, ids);
+    // What the collection made of it (normalised, or edited meanwhile) is recorded.
+    await noteLocal(name);
+  }
+
+  return {
+    /** Loads the records kept here and this browser's device id. */
+    async load() {
+      let device = await store.get(DEVICE_KEY);
+      if (typeof device !== 'string' || !/^[0-9a-f]{16}$/.test(device)) {
+        device = newDeviceId();
+        await store.put(DEVICE_KEY, device);
+      }
+      clock = createClock(device);
+      const saved = (await store.get(RECORDS_KEY)) ?? {};
+      for (const [id, value] of Object.entries(saved.records ?? {})) {
+        const record = parseRecord(value);
+        if (!record) continue;
+        records.set(id, record);
+        const latest = latestStamp(record);
+        if (latest) clock.observe(latest);
+      }
+      for (const id of saved.dirty ?? []) if (records.has(id)) dirty.add(id);
+      if (dirty.size) schedulePublish();
+    },
+    /**
+     * Adds a collection under `name` ("contact", …): what it holds and the
+     * records lack is written; what the records hold and it lacks is applied.
+     */
+    async register(/** @type {string} */ name, /** @type {Collection} */ collection) {
+      collections.set(name, collection);
+      const listed = collection.list();
+      lastIds.set(name, new Set(listed.keys()));
+      // Records it lacks (an earlier apply failed or was cut short) are applied
+      // again, never taken for removals.
+      for (const [id, record] of [...records]) {
+        const values = id.startsWith(`${name}:`) ? valuesOf(record) : null;
+        const key = id.slice(name.length + 1);
+        if (values && !listed.has(key)) await applyTo(name, key, values);
+      }
+      await noteLocal(name);
+    },
+    noteLocal,
+    receive,
+    /** Records changed here that no relay has taken yet. */
+    pending: () => dirty.size,
+    /** This browser's device id. */
+    device: () => clock.tick().device,
+    close() {
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,128 @@
+// The roaming profile's records: hybrid logical clocks and per-field
+// last-writer-wins merging converge whatever the order, the clocks' skew or
+// the duplicates, and a removal is not undone by an edit made elsewhere.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compareStamps, createClock, isStamp, MAX_FUTURE_MS } from '../../templates/js/core/hlc.js';
+import { emptyRecord, isAlive, latestStamp, mergeRecords, parseRecord, removeRecord, valuesOf, writeFields } from '../../templates/js/chat/profile-records.js';
+
+const LAPTOP = 'aaaaaaaa';
+const PHONE = 'bbbbbbbb';
+
+test('a clock orders its own edits even when the wall clock stands still or goes back', () => {
+  let wall = 1_000;
+  const clock = createClock(LAPTOP, () => wall);
+  const first = clock.tick();
+  const second = clock.tick();
+  wall = 500; // the system clock was set back
+  const third = clock.tick();
+  assert.ok(compareStamps(first, second) < 0 && compareStamps(second, third) < 0);
+  assert.equal(third.wall, 1_000, 'never goes back');
+});
+
+test('after seeing a stamp from a device whose clock runs ahead, the next edit here is later than it', () => {
+  const phone = createClock(PHONE, () => 10_000); // 9 s ahead
+  const laptop = createClock(LAPTOP, () => 1_000);
+  const seen = phone.tick();
+  laptop.observe(seen);
+  assert.ok(compareStamps(laptop.tick(), seen) > 0);
+});
+
+test('stamps from devices are checked: malformed or far-future ones are refused', () => {
+  const now = 1_000_000;
+  assert.ok(isStamp({ wall: now, counter: 0, device: LAPTOP }, now));
+  for (const bad of [null, 1, 'x', {}, { wall: -1, counter: 0, device: LAPTOP }, { wall: now, counter: 0.5, device: LAPTOP }, { wall: now, counter: 0, device: 'NOT HEX' }, { wall: now + MAX_FUTURE_MS + 1, counter: 0, device: LAPTOP }, { wall: '1', counter: 0, device: LAPTOP }]) {
+    assert.ok(!isStamp(bad, now), JSON.stringify(bad));
+  }
+});
+
+/** A small deterministic random generator (tests must not depend on luck). */
+function seeded(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+test('merging is commutative, associative and idempotent, so devices converge in any order', () => {
+  const random = seeded(7);
+  const clocks = [createClock(LAPTOP, () => 1_000 + Math.floor(random() * 50)), createClock(PHONE, () => 1_000 + Math.floor(random() * 50))];
+  const versions = [];
+  let record = emptyRecord();
+  for (let i = 0; i < 200; i++) {
+    const clock = clocks[i % 2];
+    const r = random();
+    if (r < 0.1) record = removeRecord(record, clock.tick());
+    else if (r < 0.2) record = writeFields(record, { created: true, spki: 'key' }, clock.tick());
+    else record = writeFields(record, { [['nickname', 'roomPassword', 'verified'][i % 3]]: `v${i}` }, clock.tick());
+    versions.push(record);
+  }
+  const shuffled = [...versions].sort(() => random() - 0.5);
+  const forward = versions.reduce(mergeRecords, emptyRecord());
+  const backward = [...versions].reverse().reduce(mergeRecords, emptyRecord());
+  const random_ = shuffled.reduce(mergeRecords, emptyRecord());
+  assert.deepEqual(backward, forward);
+  assert.deepEqual(random_, forward);
+  assert.deepEqual(mergeRecords(forward, forward), forward, 'idempotent');
+  const [a, b, c] = [versions[10], versions[90], versions[150]];
+  assert.deepEqual(mergeRecords(mergeRecords(a, b), c), mergeRecords(a, mergeRecords(b, c)), 'associative');
+});
+
+test('the same nickname changed on two offline devices: both converge on the later edit; different fields both survive', () => {
+  let wallLaptop = 1_000;
+  let wallPhone = 1_000;
+  const laptop = createClock(LAPTOP, () => wallLaptop);
+  const phone = createClock(PHONE, () => wallPhone);
+  const base = writeFields(emptyRecord(), { created: true, spki: 'key', nickname: 'Uma' }, laptop.tick());
+  wallLaptop = 2_000;
+  wallPhone = 3_000;
+  const onLaptop = writeFields(base, { nickname: 'Uma (work)', roomPassword: 'secret' }, laptop.tick());
+  const onPhone = writeFields(base, { nickname: 'Uma B.' }, phone.tick());
+  const merged1 = mergeRecords(onLaptop, onPhone);
+  const merged2 = mergeRecords(onPhone, onLaptop);
+  assert.deepEqual(merged1, merged2);
+  assert.deepEqual(valuesOf(merged1), { created: true, spki: 'key', nickname: 'Uma B.', roomPassword: 'secret' });
+});
+
+test('a contact removed on one device stays removed, even after an edit elsewhere; adding it again brings it back', () => {
+  let wall = 1_000;
+  const laptop = createClock(LAPTOP, () => wall);
+  const phone = createClock(PHONE, () => wall);
+  const base = writeFields(emptyRecord(), { created: true, spki: 'key', nickname: 'Uma' }, laptop.tick());
+  wall = 2_000;
+  const removed = removeRecord(base, laptop.tick());
+  wall = 3_000;
+  const editedLater = writeFields(base, { nickname: 'Uma!' }, phone.tick());
+  const merged = mergeRecords(removed, editedLater);
+  assert.equal(isAlive(merged), false);
+  assert.equal(valuesOf(merged), null);
+  wall = 4_000;
+  const again = writeFields(merged, { created: true, spki: 'key' }, phone.tick());
+  // What was written before the removal stays gone; the edit made after it elsewhere is kept.
+  assert.deepEqual(valuesOf(again), { created: true, spki: 'key', nickname: 'Uma!' });
+  const readdedOnLaptop = writeFields(removed, { created: true, spki: 'key' }, laptop.tick());
+  assert.deepEqual(valuesOf(readdedOnLaptop), { created: true, spki: 'key' }, 'the nickname from before the removal does not come back');
+  assert.equal(latestStamp(again)?.wall, 4_000);
+});
+
+test('records from storage or another device are parsed defensively', () => {
+  const now = 10_000;
+  const stamp = { wall: 1_000, counter: 0, device: LAPTOP };
+  const good = { fields: { created: { value: true, stamp }, nickname: { value: 'x', stamp } }, removed: null };
+  assert.deepEqual(parseRecord(good, now), good);
+  const tooMany = { fields: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, { value: 1, stamp }])), removed: null };
+  for (const bad of [
+    null,
+    'record',
+    { fields: [], removed: null },
+    { fields: {}, removed: 'yesterday' },
+    { fields: { '__proto__x': { value: 1, stamp } }, removed: null },
+    { fields: { nickname: { stamp } }, removed: null },
+    { fields: { nickname: { value: 1, stamp: { ...stamp, wall: now + MAX_FUTURE_MS + 1 } } }, removed: null },
+    tooMany,
+  ]) {
+    assert.equal(parseRecord(bad, now), null, JSON.stringify(bad)?.slice(0, 80));
+  }
+});
