@@ -21,6 +21,7 @@ import { createCycler } from './net/cycling.js';
 import { createChat } from './chat/chat.js';
 import { createMailbox } from './chat/mailbox.js';
 import { createProfileSync } from './chat/profile-sync.js';
+import { createDevices } from './chat/devices.js';
 import { createContacts } from './chat/contacts.js';
 import { createGroups } from './chat/groups.js';
 import { createTransfers } from './chat/transfers.js';
@@ -151,6 +152,12 @@ async function openSession(identity, claim) {
   // After the notifier exists: an await before it would let a status change reach refresh() too early.
   await mailbox.load();
   await profile.load();
+  const devices = createDevices({
+    profile,
+    onForgotten: () =>
+      logout('This device was forgotten from another of your devices, so what it kept here was deleted. You can log in again.', { wipe: true }),
+    onChange: refresh,
+  });
   contacts = createContacts({
     cryptoClient,
     store,
@@ -162,7 +169,18 @@ async function openSession(identity, claim) {
     onChange: refresh,
     onSaved: () => profile.noteLocal('contact'),
   });
-  groups = createGroups({ cryptoClient, store, network, sessions, mailbox, identity, chat, contacts, onChange: refresh });
+  groups = createGroups({
+    cryptoClient,
+    store,
+    network,
+    sessions,
+    mailbox,
+    identity,
+    chat,
+    contacts,
+    onChange: refresh,
+    onSaved: () => profile.noteLocal('group'),
+  });
   const membersOf = (conversationId) => chat.conversation(conversationId)?.members ?? [];
   transfers = createTransfers({
     cryptoClient,
@@ -187,6 +205,8 @@ async function openSession(identity, claim) {
   await groups.load();
   // Before the relays are read: what arrives then has a collection to go to.
   await profile.register('contact', { list: contacts.profileValues, apply: contacts.applyProfile });
+  await profile.register('group', { list: groups.profileValues, apply: groups.applyProfile });
+  await profile.register('device', devices.collection);
   await transfers.load();
   // Reading mail starts once every handler and every known key is in place.
   mailbox.configure(effectiveSettings(state.settings, state.local));
@@ -203,6 +223,7 @@ async function openSession(identity, claim) {
   const services = {
     identity,
     chat,
+    devices,
     contacts,
     groups,
     transfers,
@@ -246,9 +267,9 @@ async function openSession(identity, claim) {
   callView = mountCallView(document.body, services);
   pendingKey = null;
   notifier.badge();
-  session = { claim, store, network, mailbox, profile, chat, contacts, groups, transfers, calls, cycler, home, callView };
+  session = { claim, store, network, mailbox, profile, devices, chat, contacts, groups, transfers, calls, cycler, home, callView };
   // The documented test façade (facade.js): read access for the browser tests and benchmarks.
-  Object.assign(app, { cryptoClient, identity, store, sessions, network, mailbox, profile, chat, contacts, groups, transfers, calls, cycler });
+  Object.assign(app, { cryptoClient, identity, store, sessions, network, mailbox, profile, devices, chat, contacts, groups, transfers, calls, cycler });
   Object.defineProperties(app, {
     preferences: { get: () => state.preferences, configurable: true, enumerable: true },
     settings: { get: () => state.settings, configurable: true, enumerable: true },
@@ -258,12 +279,14 @@ async function openSession(identity, claim) {
 /**
  * Closes the session and shows the login form. With `restore` (the checked
  * stores of a backup) nothing in memory is saved; the backup is written once
- * every writer has stopped, and the form says how much was restored.
+ * every writer has stopped, and the form says how much was restored. With
+ * `wipe` (this device was forgotten elsewhere) the identity's database here
+ * is deleted once closed.
  */
-async function logout(notice, { restore = null } = {}) {
+async function logout(notice, { restore = null, wipe = false } = {}) {
   if (session) {
-    const { claim, store, network, mailbox, profile, chat, contacts, groups, transfers, calls, cycler, home, callView } = session;
-    const save = !restore;
+    const { claim, store, network, mailbox, profile, devices, chat, contacts, groups, transfers, calls, cycler, home, callView } = session;
+    const save = !restore && !wipe;
     session = null;
     calls.close();
     callView.unmount();
@@ -273,10 +296,17 @@ async function logout(notice, { restore = null } = {}) {
     await chat.close({ save }).catch(() => {});
     groups.close();
     contacts.close();
+    devices.close();
     profile.close();
     mailbox.close();
     network.close();
     store.close();
+    if (wipe) {
+      await new Promise((resolve) => {
+        const request = indexedDB.deleteDatabase(store.name);
+        request.onsuccess = request.onerror = request.onblocked = resolve;
+      });
+    }
     if (restore) {
       const fresh = await openStore(cryptoClient, store.name);
       try {

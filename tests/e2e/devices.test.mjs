@@ -1,5 +1,5 @@
-// Your identity on every device (issue 11, first part): contacts follow the
-// login. Each device is its own browser context (its own IndexedDB), with
+// Your identity on every device (issue 11, first part): contacts and groups
+// follow the login. Each device is its own browser context (its own IndexedDB), with
 // the app's default settings: the public relays are unreachable here, and
 // builder serve's own relay carries the roaming profile.
 
@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { browserAndServerPerFile, serve, waitInPage } from './harness.mjs';
 import { ALICE, BOB, CAROL, tab } from './network-helpers.mjs';
 import * as helpers from './mailbox-helpers.mjs';
+import { send, untilStored } from './chat-helpers.mjs';
 
 let browser;
 let server;
@@ -98,4 +99,66 @@ test('edits made on two devices while the relay is down converge once it is back
   } finally {
     await restarted.stop();
   }
+});
+
+test('a fresh device restores a group with its secret and membership, and chats in it', async () => {
+  const uma = await helpers.person(browser, UMA);
+  const umaPage = await helpers.arrive(uma, server.url);
+  await addContact(umaPage, TESS, 'Tess');
+  const laptop = await device();
+  const laptopPage = await arrive(laptop);
+  await addContact(laptopPage, UMA, 'Uma');
+  const created = await facade(laptopPage, async (app, fp) => {
+    const g = await app.groups.create('Trip', [fp]);
+    return { id: g.id, secret: g.secret, members: g.members.map((m) => m.fingerprint) };
+  }, UMA.fingerprint);
+  await waitInPage(umaPage, async (id) => !!(await import('./js/facade.js')).app.groups.get(id), created.id, { what: 'the invitation at Uma', timeout: 60_000 });
+  await waitInPage(laptopPage, async () => (await import('./js/facade.js')).app.profile.pending() === 0, undefined, { what: 'the laptop’s profile on the relay' });
+  await helpers.leave(laptop);
+
+  const phone = await device();
+  const phonePage = await arrive(phone);
+  const restored = await waitInPage(
+    phonePage,
+    async (id) => {
+      const g = (await import('./js/facade.js')).app.groups.get(id);
+      return g && { secret: g.secret, members: g.members.map((m) => m.fingerprint), conversationId: g.conversationId };
+    },
+    created.id,
+    { what: 'the group on the new device', timeout: 60_000 },
+  );
+  assert.equal(restored.secret, created.secret);
+  assert.deepEqual(restored.members, created.members);
+
+  await send(phonePage, restored.conversationId, 'from the phone');
+  const umaConv = await umaPage.evaluate(async (id) => (await import('./js/facade.js')).app.groups.get(id).conversationId, created.id);
+  await untilStored(umaPage, umaConv, (m) => m.some((x) => x.body === 'from the phone'), { timeout: 60_000, what: 'the phone’s group message at Uma' });
+});
+
+test('“My identity” lists the devices by the names given them; one forgotten from another deletes its data and logs out', async () => {
+  const laptop = await device();
+  const laptopPage = await arrive(laptop);
+  await tab(laptopPage, 'identity');
+  await laptopPage.fill('#device-name', 'laptop');
+  await laptopPage.click('#device-name-save');
+
+  const phone = await device();
+  const phonePage = await arrive(phone);
+  await tab(phonePage, 'identity');
+  await phonePage.waitForSelector('#device-list li.device:has-text("laptop")');
+  await phonePage.fill('#device-name', 'phone');
+  await phonePage.click('#device-name-save');
+  const { phoneId, storeName } = await phonePage.evaluate(async () => {
+    const { app } = await import('./js/facade.js');
+    return { phoneId: app.devices.self, storeName: app.identity.storeName };
+  });
+  await laptopPage.waitForSelector(`#device-list li[data-device="${phoneId}"]:has-text("phone")`);
+
+  // Forgotten from the laptop, the phone (online) deletes what it kept and logs out, saying why.
+  laptopPage.once('dialog', (dialog) => dialog.accept());
+  await laptopPage.click(`[data-forget="${phoneId}"]`);
+  await phonePage.waitForSelector('#login-notice:has-text("forgotten")', { timeout: 60_000 });
+  const left = await phonePage.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+  assert.ok(!left.includes(storeName), 'the identity’s database is gone from the phone');
+  await laptopPage.waitForSelector(`#device-list li[data-device="${phoneId}"]`, { state: 'detached' });
 });

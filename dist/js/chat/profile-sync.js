@@ -1,6 +1,6 @@
 // @ts-check
 // The roaming profile (DESIGN.md §7): what this identity keeps — contacts
-// now, more collections as they join — follows the login to every device.
+// and groups so far — follows the login to every device.
 //
 // Each item of a collection is a record (chat/profile-records.js) kept
 // sealed in the vault here and, as a kind-30078 event only our devices can
@@ -47,6 +47,7 @@ export function createProfileSync({ cryptoClient, store, publish, onChange }) {
   /** @type {Map<string, number>} record id -> created_at of its last event we published or saw */
   const published = new Map();
   let clock = createClock('00000000');
+  let deviceId = '';
   let timer = /** @type {any} */ (null);
   let applying = 0;
 
@@ -180,6 +181,7 @@ export function createProfileSync({ cryptoClient, store, publish, onChange }) {
         device = newDeviceId();
         await store.put(DEVICE_KEY, device);
       }
+      deviceId = device;
       clock = createClock(device);
       const saved = (await store.get(RECORDS_KEY)) ?? {};
       for (const [id, value] of Object.entries(saved.records ?? {})) {
@@ -207,6 +209,12 @@ export function createProfileSync({ cryptoClient, store, publish, onChange }) {
         const key = id.slice(name.length + 1);
         if (values && !listed.has(key)) await applyTo(name, key, values);
       }
+      // Items removed elsewhere (the removal merged here earlier) that it
+      // still lists are removed, not written back to life.
+      for (const key of listed.keys()) {
+        const record = records.get(`${name}:${key}`);
+        if (record?.fields.created && !valuesOf(record)) await applyTo(name, key, null);
+      }
       await noteLocal(name);
     },
     noteLocal,
@@ -214,7 +222,7 @@ export function createProfileSync({ cryptoClient, store, publish, onChange }) {
     /** Records changed here that no relay has taken yet. */
     pending: () => dirty.size,
     /** This browser's device id. */
-    device: () => clock.tick().device,
+    device: () => deviceId,
     close() {
       clearTimeout(timer);
     },

@@ -220,11 +220,20 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
       new Map(
         [...friends.values()].map((f) => [
           f.fingerprint,
-          { spki: toBase64url(f.spki), nickname: f.nickname, roomPassword: f.roomPassword, verified: f.verified, keyChangedFrom: f.keyChangedFrom ?? null },
+          {
+            spki: toBase64url(f.spki),
+            nickname: f.nickname,
+            roomPassword: f.roomPassword,
+            verified: f.verified,
+            keyChangedFrom: f.keyChangedFrom ?? null,
+            mailbox: mailbox?.keyOf(f.fingerprint) ?? null,
+          },
         ]),
       ),
     /** What another device of ours did to a contact (values null: removed it). */
     async applyProfile(fingerprint, values) {
+      // Where their mail goes, as another device of ours knew it.
+      if (typeof values?.mailbox === 'string' && /^[0-9a-f]{64}$/.test(values.mailbox)) mailbox?.learn(fingerprint, { key: values.mailbox }, 'link');
       const friend = friends.get(fingerprint);
       if (!values) {
         if (!friend) return;

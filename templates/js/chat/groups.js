@@ -12,7 +12,7 @@
 // member states its own display name in its messages (content.js `n`).
 
 import { decode as fromBase64url, encode as toBase64url, fromHex, toHex } from '../core/encoding.js';
-import { MAX_GROUP_MEMBERS } from './content.js';
+import { MAX_GROUP_MEMBERS, checkGroupDescriptor } from './content.js';
 
 const GROUPS_KEY = 'groups';
 /** The full mesh stays workable up to this many members (each pair connects). */
@@ -22,8 +22,11 @@ function groupError(message, code) {
   return Object.assign(new Error(message), { code });
 }
 
-/** mailbox (chat/mailbox.js, or null): descriptors carry members' mailbox keys. */
-export function createGroups({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, contacts, onChange }) {
+/**
+ * mailbox (chat/mailbox.js, or null): descriptors carry members' mailbox keys.
+ * onSaved(): the list was saved (the roaming profile records the change).
+ */
+export function createGroups({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, contacts, onChange, onSaved = null }) {
   const groups = new Map(); // group id hex -> group
   const refused = []; // descriptors refused lately, for the UI: {group, name, from, why, at}
   const withMember = (fingerprint) => [...groups.values()].filter((g) => !g.removed && g.members.some((m) => m.fingerprint === fingerprint));
@@ -53,11 +56,13 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
   const learnAddresses = (g) => {
     for (const m of g.members) if (m.mailbox) mailbox?.learn(m.fingerprint, { key: m.mailbox }, 'group');
   };
-  const save = () =>
-    store.put(
+  const save = async () => {
+    await store.put(
       GROUPS_KEY,
       [...groups.values()].map((g) => ({ ...descriptor(g), removed: g.removed ?? false })),
     );
+    await onSaved?.();
+  };
 
   const memberEntries = (g) => g.members.map((m) => ({ fingerprint: m.fingerprint, spki: fromBase64url(m.spki) }));
   const others = (g) => g.members.filter((m) => m.fingerprint !== identity.fingerprint).map((m) => m.fingerprint);
@@ -251,6 +256,37 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
       leaveRoom(g);
       await save();
       onChange?.({ group: id });
+    },
+    /**
+     * The roaming profile's view: group id -> its descriptor as the creator
+     * made it (members' addresses as listed there) and whether we left.
+     */
+    profileValues: () =>
+      new Map(
+        [...groups.values()].map((g) => [
+          g.id,
+          {
+            descriptor: { id: g.id, nonce: g.nonce, secret: g.secret, name: g.name, creator: g.creator, epoch: g.epoch, members: g.members },
+            left: !!g.removed,
+          },
+        ]),
+      ),
+    /**
+     * What another device of ours learnt of a group: a newer descriptor
+     * (checked like one from its creator: id and member keys), or that we
+     * left (that device already told the group).
+     */
+    async applyProfile(id, values) {
+      const incoming = checkGroupDescriptor(values?.descriptor);
+      if (!incoming || incoming.id !== id) return;
+      await adopt(incoming, { from: incoming.creator });
+      const g = groups.get(id);
+      if (g && values.left === true && !g.removed) {
+        g.removed = true;
+        leaveRoom(g);
+        await save();
+        onChange?.({ group: id });
+      }
     },
     /** Group descriptors refused lately (newest first), with the reason. */
     refusedDescriptors: () => [...refused],

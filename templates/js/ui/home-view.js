@@ -3,6 +3,7 @@
 
 import { el, replaceChildren } from './dom.js';
 import { identityPanel } from './identity-view.js';
+import { createDevicesView } from './devices-view.js';
 import { createContactsView } from './contacts-view.js';
 import { createStatusView } from './status-view.js';
 import { createSettingsView } from './settings-view.js';
@@ -42,6 +43,8 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
       onSaveDisplayName: (displayName) => onSavePreferences({ ...services.preferences(), displayName }),
     }),
   );
+  const devicesView = services.devices ? createDevicesView({ devices: services.devices }) : null;
+  if (devicesView) identity.append(devicesView.element);
 
   const views = {
     chats: el('section', { className: 'view chats', id: 'view-chats' }, chatList.element, panes),
@@ -68,7 +71,7 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
 
   function show(name) {
     for (const [key, view] of Object.entries(views)) view.hidden = key !== name;
-    ({ chats: chatList, contacts, network: status })[name]?.render();
+    ({ chats: chatList, contacts, network: status, identity: devicesView })[name]?.render();
     for (const button of nav.children) button.setAttribute('aria-current', button.dataset.view === name ? 'page' : 'false');
     for (const view of open) view.markRead();
   }
@@ -144,6 +147,7 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
         if (!views.chats.hidden) chatList.render();
         if (!views.contacts.hidden) contacts.render();
         if (!views.network.hidden) status.render();
+        if (!views.identity.hidden) devicesView?.render();
       });
     },
     openConversation,
