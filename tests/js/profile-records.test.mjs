@@ -126,3 +126,79 @@ test('records from storage or another device are parsed defensively', () => {
     assert.equal(parseRecord(bad, now), null, JSON.stringify(bad)?.slice(0, 80));
   }
 });
+
+// ---- profile-sync: two devices through a shared "relay" (in memory), and a hostile one ----
+
+import { createProfileSync } from '../../templates/js/chat/profile-sync.js';
+
+/** A store like core/store.js's records (get/put of JSON values). */
+function memoryStore() {
+  const data = new Map();
+  return { get: async (key) => structuredClone(data.get(key)), put: async (key, value) => void data.set(key, structuredClone(value)) };
+}
+
+/** Profile "sealing" that only ours can open: a tag stands in for the worker's AES-GCM and signature. */
+const OURS = 'ours';
+const fakeCrypto = {
+  profileSeal: async ({ recordId, record, now }) => ({ kind: 30078, created_at: now, content: JSON.stringify({ who: OURS, recordId, record: [...record] }) }),
+  profileOpen: async ({ event }) => {
+    const body = JSON.parse(event.content);
+    if (body.who !== OURS) throw new Error('not ours');
+    return { recordId: body.recordId, record: new Uint8Array(body.record) };
+  },
+};
+
+/** A device with one collection ("contact") held in a Map. */
+async function deviceWith(relay, items = new Map()) {
+  const sync = createProfileSync({ cryptoClient: fakeCrypto, store: memoryStore(), publish: async (event) => (relay.push(event), ['relay']) });
+  await sync.load();
+  const collection = {
+    list: () => new Map([...items].map(([k, v]) => [k, { ...v }])),
+    apply: async (key, values) => (values ? items.set(key, { spki: values.spki, nickname: values.nickname }) : items.delete(key)),
+  };
+  await sync.register('contact', collection);
+  return { sync, items, edit: async () => sync.noteLocal('contact') };
+}
+
+const settle = (ms = 400) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('two devices converge through the relay, and a hostile relay’s events change nothing', async () => {
+  const relay = [];
+  const laptop = await deviceWith(relay, new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]));
+  await settle();
+  const phone = await deviceWith([]);
+  for (const event of relay) await phone.sync.receive(event);
+  assert.deepEqual(phone.items.get('fp1'), { spki: 'k1', nickname: 'Uma' });
+
+  // Garbage, other people's events and malformed records: ignored, nothing thrown.
+  for (const event of [
+    null,
+    {},
+    { content: 'not json' },
+    { content: JSON.stringify({ who: 'someone else', recordId: 'contact:fp1', record: [] }) },
+    { content: JSON.stringify({ who: OURS, recordId: 'contact:fp1', record: [...new TextEncoder().encode('{"fields":[]}')] }) },
+    { content: JSON.stringify({ who: OURS, recordId: 'unknown-collection:x', record: [...new TextEncoder().encode('{"fields":{},"removed":null}')] }) },
+    { content: JSON.stringify({ who: OURS, recordId: 'contact:', record: [...new TextEncoder().encode('{"fields":{},"removed":null}')] }) },
+  ]) {
+    await phone.sync.receive(event);
+  }
+  assert.deepEqual([...phone.items.keys()], ['fp1']);
+
+  // A removal on the phone reaches the laptop; the laptop does not write it back.
+  phone.items.delete('fp1');
+  const fromPhone = [];
+  phone.sync.close();
+  const phone2 = await deviceWith(fromPhone, phone.items); // same items, its own relay log
+  for (const event of relay) await phone2.sync.receive(event);
+  phone2.items.delete('fp1');
+  await phone2.edit();
+  await settle();
+  for (const event of fromPhone) await laptop.sync.receive(event);
+  assert.equal(laptop.items.has('fp1'), false, 'removed on the laptop too');
+  const before = relay.length;
+  await laptop.edit();
+  await settle();
+  assert.equal(relay.slice(before).length, 0, 'nothing written back to life');
+  laptop.sync.close();
+  phone2.sync.close();
+});
