@@ -12,7 +12,17 @@
 import { createCryptoClient } from './core/crypto-client.js';
 import { openStore } from './core/store.js';
 import { exportBackup, readBackup } from './core/backup.js';
-import { discoverLocalServer, effectiveSettings, loadSettings, saveSettings, loadPreferences, savePreferences } from './core/settings.js';
+import {
+  DEFAULT_PREFERENCES,
+  DEFAULT_SETTINGS,
+  adoptKnown,
+  discoverLocalServer,
+  effectiveSettings,
+  loadSettings,
+  saveSettings,
+  loadPreferences,
+  savePreferences,
+} from './core/settings.js';
 import { claimIdentity } from './core/tab-lock.js';
 import { createSessions } from './net/sessions.js';
 import { createDispatcher } from './net/protocol.js';
@@ -104,6 +114,8 @@ async function openSession(identity, claim) {
     local: await localServer,
   };
   let home = null;
+  /** Filled once the views are mounted (roaming settings may arrive before). */
+  let services = null;
   let callView = null;
   const refresh = (event) => {
     home?.render(event);
@@ -207,6 +219,29 @@ async function openSession(identity, claim) {
   await profile.register('contact', { list: contacts.profileValues, apply: contacts.applyProfile });
   await profile.register('group', { list: groups.profileValues, apply: groups.applyProfile });
   await profile.register('device', devices.collection);
+  // Settings and preferences roam too, field by field.
+  await profile.register('settings', {
+    list: () =>
+      new Map([
+        ['network', { ...state.settings }],
+        ['preferences', { ...state.preferences }],
+      ]),
+    async apply(key, values) {
+      if (key === 'network' && values) {
+        state.settings = adoptKnown(DEFAULT_SETTINGS, state.settings, values);
+        await saveSettings(store, state.settings);
+        network.configure(effectiveSettings(state.settings, state.local));
+        mailbox.configure(effectiveSettings(state.settings, state.local));
+      } else if (key === 'preferences' && values) {
+        state.preferences = adoptKnown(DEFAULT_PREFERENCES, state.preferences, values);
+        await savePreferences(store, state.preferences);
+      } else {
+        return;
+      }
+      if (services) services.settings = state.settings;
+      home?.settingsChanged();
+    },
+  });
   await transfers.load();
   // Reading mail starts once every handler and every known key is in place.
   mailbox.configure(effectiveSettings(state.settings, state.local));
@@ -220,7 +255,7 @@ async function openSession(identity, claim) {
   });
   cycler.apply();
 
-  const services = {
+  services = {
     identity,
     chat,
     devices,
@@ -257,11 +292,13 @@ async function openSession(identity, claim) {
       await saveSettings(store, settings);
       network.configure(effectiveSettings(settings, state.local));
       mailbox.configure(effectiveSettings(settings, state.local));
+      await profile.noteLocal('settings');
     },
     async onSavePreferences(preferences) {
       state.preferences = preferences;
       await savePreferences(store, preferences);
       cycler.apply();
+      await profile.noteLocal('settings');
     },
   });
   callView = mountCallView(document.body, services);

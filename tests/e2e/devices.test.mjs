@@ -162,3 +162,31 @@ test('“My identity” lists the devices by the names given them; one forgotten
   assert.ok(!left.includes(storeName), 'the identity’s database is gone from the phone');
   await laptopPage.waitForSelector(`#device-list li[data-device="${phoneId}"]`, { state: 'detached' });
 });
+
+test('settings and the display name follow the login, and the settings form shows them', async () => {
+  const laptop = await device();
+  const laptopPage = await arrive(laptop);
+  await tab(laptopPage, 'settings');
+  if (!(await laptopPage.$eval('#settings', (d) => d.open))) await laptopPage.click('#settings summary');
+  await laptopPage.fill('#settings-mailbox-days', '7');
+  await laptopPage.click('#settings-save');
+  await laptopPage.waitForSelector('#settings-message:text("Saved")');
+  await tab(laptopPage, 'identity');
+  await laptopPage.fill('#display-name', 'Tess');
+  await laptopPage.click('#display-name-save');
+  await waitInPage(laptopPage, async () => (await import('./js/facade.js')).app.profile.pending() === 0, undefined, { what: 'the laptop’s settings on the relay' });
+
+  const phone = await device();
+  const phonePage = await arrive(phone);
+  await waitInPage(
+    phonePage,
+    async () => {
+      const { app } = await import('./js/facade.js');
+      return app.settings.mailboxDays === 7 && app.preferences.displayName === 'Tess';
+    },
+    undefined,
+    { what: 'the settings on the new device', timeout: 60_000 },
+  );
+  await tab(phonePage, 'settings');
+  assert.equal(await phonePage.inputValue('#settings-mailbox-days'), '7');
+});

@@ -177,3 +177,19 @@ test('loopback relays are recognised, so they are never offered to contacts', ()
   for (const url of ['ws://localhost:9000/relay', 'ws://127.0.0.1:9000/relay', 'ws://[::1]:9000/relay', 'wss://app.localhost/relay']) assert.ok(isLoopback(url), url);
   for (const url of ['wss://relay.example', 'ws://192.168.1.5:9000/relay', 'not a url']) assert.ok(!isLoopback(url), url);
 });
+
+// ---- settings from another device of ours: known fields of the right type only ----
+
+import { adoptKnown, DEFAULT_SETTINGS, DEFAULT_PREFERENCES } from '../../templates/js/core/settings.js';
+
+test('settings from another device are taken field by field, known fields of the right type only', () => {
+  const current = { ...DEFAULT_SETTINGS, mailboxDays: 14 };
+  const next = adoptKnown(DEFAULT_SETTINGS, current, { mailboxDays: 7, relays: ['wss://r.example'], useNostr: 'yes', evil: '<script>', trackers: 'not a list', created: true });
+  assert.equal(next.mailboxDays, 7);
+  assert.deepEqual(next.relays, ['wss://r.example']);
+  assert.equal(next.useNostr, DEFAULT_SETTINGS.useNostr, 'a string is not a boolean');
+  assert.deepEqual(next.trackers, current.trackers, 'a string is not a list');
+  assert.ok(!('evil' in next) && !('created' in next), 'unknown fields are dropped');
+  assert.equal(adoptKnown(DEFAULT_PREFERENCES, DEFAULT_PREFERENCES, { displayName: null }).displayName, '');
+  assert.deepEqual(adoptKnown(DEFAULT_PREFERENCES, DEFAULT_PREFERENCES, null), DEFAULT_PREFERENCES);
+});

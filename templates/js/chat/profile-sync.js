@@ -77,8 +77,14 @@ export function createProfileSync({ cryptoClient, store, publish, onChange }) {
     await save();
   }
 
-  /** Records the collection's current state: changed fields written, vanished items removed. */
-  async function noteLocal(/** @type {string} */ name) {
+  /**
+   * Records the collection's current state: changed fields written, vanished
+   * items removed. With `initial` (a collection's first look on this device)
+   * what is not recorded yet is stamped as old as can be: a fresh device's
+   * defaults, or a list kept from before the profile roamed, lose against
+   * any edit made anywhere.
+   */
+  async function noteLocal(/** @type {string} */ name, { initial = false } = {}) {
     const collection = collections.get(name);
     if (!collection || applying) return;
     const now = collection.list();
@@ -90,10 +96,19 @@ export function createProfileSync({ cryptoClient, store, publish, onChange }) {
       const current = valuesOf(record) ?? {};
       /** @type {Record<string, unknown>} */
       const writes = {};
-      if (!('created' in current)) writes.created = true;
-      for (const [field, value] of Object.entries(values)) if (!sameValue(current[field], value)) writes[field] = value;
-      if (!Object.keys(writes).length) continue;
-      records.set(id, writeFields(record, writes, clock.tick()));
+      /** @type {Record<string, unknown>} fields never recorded, on a first look */
+      const unrecorded = {};
+      const put = (/** @type {string} */ field, /** @type {unknown} */ value) => {
+        if (initial && !(field in record.fields)) unrecorded[field] = value;
+        else writes[field] = value;
+      };
+      if (!('created' in current)) put('created', true);
+      for (const [field, value] of Object.entries(values)) if (!sameValue(current[field], value)) put(field, value);
+      if (!Object.keys(writes).length && !Object.keys(unrecorded).length) continue;
+      let next = record;
+      if (Object.keys(unrecorded).length) next = writeFields(next, unrecorded, { wall: 0, counter: 0, device: deviceId });
+      if (Object.keys(writes).length) next = writeFields(next, writes, clock.tick());
+      records.set(id, next);
       dirty.add(id);
       changed = true;
     }
@@ -215,7 +230,7 @@ export function createProfileSync({ cryptoClient, store, publish, onChange }) {
         const record = records.get(`${name}:${key}`);
         if (record?.fields.created && !valuesOf(record)) await applyTo(name, key, null);
       }
-      await noteLocal(name);
+      await noteLocal(name, { initial: true });
     },
     noteLocal,
     receive,

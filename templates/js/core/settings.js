@@ -143,3 +143,19 @@ export async function loadPreferences(store) {
 export async function savePreferences(store, preferences) {
   await store.put('preferences', preferences);
 }
+
+/**
+ * Settings or preferences another device of ours saved, taken field by field
+ * over `current`: only fields the defaults know, each of the defaults' type
+ * (a record from our own devices is still checked like any input).
+ */
+export function adoptKnown(defaults, current, values) {
+  const next = { ...current };
+  for (const [key, fallback] of Object.entries(defaults)) {
+    const value = values?.[key];
+    if (value === undefined) continue;
+    const sameKind = Array.isArray(fallback) ? Array.isArray(value) : typeof value === typeof fallback && value !== null;
+    if (sameKind) next[key] = value;
+  }
+  return next;
+}

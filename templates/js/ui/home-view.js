@@ -25,16 +25,18 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
   const chatList = createChatList(services, { onOpen: openConversation });
   const contacts = createContactsView({ friends, groups: services.groups, pendingKey, onChat: (fp) => openConversation(friends.get(fp).conversationId) });
   const status = createStatusView({ network: services.network, mailbox: services.mailbox });
-  const settings = createSettingsView({
-    settings: services.settings,
-    preferences: services.preferences(),
-    localTracker: services.localTracker,
-    localRelay: services.localRelay,
-    requestNotifications: services.requestNotifications,
-    backup: services.backup,
-    onSave: onSaveSettings,
-    onSavePreferences,
-  });
+  const settingsView = () =>
+    createSettingsView({
+      settings: services.settings,
+      preferences: services.preferences(),
+      localTracker: services.localTracker,
+      localRelay: services.localRelay,
+      requestNotifications: services.requestNotifications,
+      backup: services.backup,
+      onSave: onSaveSettings,
+      onSavePreferences,
+    });
+  const settings = settingsView();
   const identity = el(
     'section',
     { className: 'card', id: 'identity-view' },
@@ -149,6 +151,11 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
         if (!views.network.hidden) status.render();
         if (!views.identity.hidden) devicesView?.render();
       });
+    },
+    /** Settings changed on another device: the form shows them (unless the user is editing it). */
+    settingsChanged() {
+      if (views.settings.contains(document.activeElement)) return;
+      views.settings.replaceChildren(settingsView().element);
     },
     openConversation,
     /** Conversations on screen now (for notifications and room cycling). */
