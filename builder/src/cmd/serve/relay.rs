@@ -36,7 +36,10 @@ pub const MAX_RETENTION: Duration = Duration::from_secs((60 + 2 + 1) * 24 * 3600
 pub const MAX_CONTENT: usize = 64 * 1024;
 /// Largest message the relay says it accepts (NIP-11 `max_message_length`).
 pub const MAX_MESSAGE: usize = 96 * 1024;
-/// Relay connections at once (each may buffer a large message).
+/// Relay connections at once. The library takes the raw upgraded stream, so
+/// one WebSocket message cannot be bounded below tungstenite's default
+/// (64 MiB); bounding the number of connections bounds the memory instead.
+/// Events over [`MAX_CONTENT`] are refused once read.
 pub const MAX_CONNECTIONS: usize = 128;
 /// Subscriptions per connection (the page uses one).
 pub const MAX_SUBSCRIPTIONS: usize = 20;
