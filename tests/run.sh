@@ -119,14 +119,16 @@ verify_detects_tampering() {
 }
 verify_checks_a_served_mirror() {
   # The same comparison over HTTP, against builder serve's copy of dist/.
-  local port pid
+  local port pid data
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  target/debug/builder serve --no-build --port "$port" >/dev/null 2>&1 &
+  data=$(mktemp -d) # the mailbox relay's store, not the user's
+  target/debug/builder serve --no-build --port "$port" --data-dir "$data" >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/MANIFEST" >/dev/null && break; sleep 0.1; done
   local status=0
   target/debug/builder verify --url "http://127.0.0.1:$port/" | tail -1 || status=$?
   kill "$pid"
+  rm -rf "$data"
   return $status
 }
 readme_states_bundle_hash() {
