@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { browserAndServerPerFile, dumpDatabase, login, openPage } from './harness.mjs';
+import { browserAndServerPerFile, dumpDatabase, login, openPage, until, waitInPage } from './harness.mjs';
 import { ALICE, BOB, addContact, loggedIn, tab } from './network-helpers.mjs';
 import { conversationWith, send, stored } from './chat-helpers.mjs';
 
@@ -38,6 +38,27 @@ async function restore(page, path) {
   return { text: await page.textContent('#backup-message'), error: (await page.getAttribute('#backup-message', 'class')) === 'error' };
 }
 
+/**
+ * The database once a freshly logged-in page has done its own writing (its
+ * roaming profile's first records and their publication, relay cursors):
+ * two dumps a second apart that are the same (every sealed write uses a new
+ * nonce, so any write in between shows).
+ */
+async function settledDump(page) {
+  await waitInPage(page, async () => (await import('./js/facade.js')).app.profile.pending() === 0, undefined, { what: 'the profile published' });
+  let last = await dumpDatabase(page);
+  return until(
+    async () => {
+      const next = await dumpDatabase(page);
+      const same = next.text === last.text;
+      last = next;
+      return same && next;
+    },
+    Boolean,
+    { interval: 1_000, what: 'the page to stop writing' },
+  );
+}
+
 test('a backup restores only for its own identity, and a damaged one writes nothing', async () => {
   const alice = await loggedIn(browser, server.url, ALICE, { local: true });
   await addContact(alice, BOB, 'Bob from the backup');
@@ -47,7 +68,7 @@ test('a backup restores only for its own identity, and a damaged one writes noth
 
   // Someone else's identity cannot restore it.
   const bob = await loggedIn(browser, server.url, BOB, { local: true });
-  const before = await dumpDatabase(bob);
+  const before = await settledDump(bob);
   const other = await restore(bob, path);
   assert.ok(other.error);
   assert.match(other.text, /another identity/);
@@ -63,7 +84,9 @@ test('a backup restores only for its own identity, and a damaged one writes noth
   writeFileSync(damaged, JSON.stringify(backup));
   const fresh = await openPage(browser, server.url);
   await login(fresh, ALICE.username, ALICE.password);
-  const empty = await dumpDatabase(fresh);
+  // A second device of Alice's: her contact arrives through the roaming profile first.
+  await waitInPage(fresh, async (fp) => !!(await import('./js/facade.js')).app.contacts.get(fp), BOB.fingerprint, { what: 'Bob restored by the profile' });
+  const empty = await settledDump(fresh);
   const refused = await restore(fresh, damaged);
   assert.ok(refused.error);
   assert.equal((await dumpDatabase(fresh)).text, empty.text, 'a damaged backup writes nothing, not even its good records');
