@@ -95,6 +95,7 @@ pub fn run(ws: &Workspace, args: Args) -> Result<ExitCode> {
         .with_context(|| format!("reading {}", ws.dist().join(MANIFEST).display()))?;
     let shown_host = http::shown_host(args.host);
     let data_dir = args.data_dir.clone().unwrap_or_else(tls::default_data_dir);
+    let relay_dir = data_dir.join("serve-relay");
     let tls = if args.tls {
         let mut names = vec![
             "localhost".to_owned(),
@@ -130,7 +131,7 @@ pub fn run(ws: &Workspace, args: Args) -> Result<ExitCode> {
         if args.tls { "wss" } else { "ws" },
         args.port,
         http::RELAY_PATH,
-        data_dir.join("serve-relay").display()
+        relay_dir.display()
     );
     http::serve(
         listener,
@@ -138,7 +139,7 @@ pub fn run(ws: &Workspace, args: Args) -> Result<ExitCode> {
             root: ws.dist(),
             allowed_hosts: args.allow_hosts,
             tls,
-            relay_dir: data_dir.join("serve-relay"),
+            relay_dir,
         },
     )?;
     Ok(ExitCode::SUCCESS)

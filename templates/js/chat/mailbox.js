@@ -138,14 +138,17 @@ export function createMailbox({
   /** One wrap from a relay: open, reassemble, then handle the seal it completes. */
   async function receive(/** @type {any} */ event, /** @type {string} */ _url, /** @type {boolean} */ live) {
     if (!event || typeof event.id !== 'string' || seen.has(event.id)) return;
-    seen.add(event.id);
-    if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value ?? '');
     let fragment;
     try {
       fragment = await cryptoClient.mailboxUnwrap(event);
     } catch {
       return; // not a well-formed wrap for us: a hostile or confused relay
     }
+    // Seen only once its id is proven (unwrap checks id and signature): a
+    // forged copy under a real wrap's id must not hide the real one.
+    if (seen.has(event.id)) return;
+    seen.add(event.id);
+    if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value ?? '');
     const seal = reassemble(fragment);
     if (seal) await handleSeal(seal, live);
   }

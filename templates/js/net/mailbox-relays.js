@@ -344,8 +344,10 @@ export function createMailboxRelays({
       else if (type === 'NOTICE') note(endpoint, rest[0]);
       else if (type === 'CLOSED' && rest[0] === SUBSCRIPTION) subscriptionClosed(endpoint, rest[1]);
       else if (type === 'AUTH' && typeof rest[0] === 'string' && rest[0].length <= 512) {
-        stateOf(endpoint.url).challenge = rest[0];
-        stateOf(endpoint.url).auth = stateOf(endpoint.url).auth === 'pending' ? 'pending' : 'none';
+        // A new challenge: what we answered before no longer counts (unless an answer is on its way).
+        const state = stateOf(endpoint.url);
+        state.challenge = rest[0];
+        if (state.auth !== 'pending') state.auth = 'none';
         authenticateTo(endpoint);
       }
     },
