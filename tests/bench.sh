@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (separate from the tests; they print tables, nothing is asserted).
-#   bash tests/bench.sh [crypto|network|chat|calls|mailbox|all]      (default: all)
+#   bash tests/bench.sh [crypto|network|chat|calls|mailbox|devices|all]      (default: all)
 # Knobs: BENCH_USERS (identities derived, default 5), BENCH_RUNS (connect runs,
 # default 20), BENCH_IDLE_MS (idle time of the first peer, default 5000),
 # BENCH_ROUNDS (throughput rounds, default 7).
@@ -38,6 +38,11 @@ if [ "$which" = mailbox ] || [ "$which" = all ]; then
   echo
   echo "mailbox (Chromium; builder serve, nostr-rs-relay)..."
   (cd tests && node bench/mailbox.mjs)
+fi
+if [ "$which" = devices ] || [ "$which" = all ]; then
+  echo
+  echo "devices (Chromium; builder serve tracker and relay, default settings)..."
+  (cd tests && node bench/devices.mjs)
 fi
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { browserAndServerPerFile, dumpDatabase, login, openPage, until, waitInPage } from './harness.mjs';
+import { browserAndServerPerFile, changedEntries, dumpDatabase, login, openPage, until, waitInPage } from './harness.mjs';
 import { ALICE, BOB, addContact, loggedIn, tab } from './network-helpers.mjs';
-import { conversationWith, send, stored } from './chat-helpers.mjs';
+import { conversationWith, send, stored, untilStored } from './chat-helpers.mjs';
 
 let browser;
 let server;
@@ -40,19 +40,21 @@ async function restore(page, path) {
 
 /**
  * The database once a freshly logged-in page has done its own writing (its
- * roaming profile's first records and their publication, relay cursors):
- * two dumps a second apart that are the same (every sealed write uses a new
+ * roaming profile's first records and their publication, relay cursors,
+ * history from the relays and the conversation list it updates): three
+ * dumps a second apart that are the same (every sealed write uses a new
  * nonce, so any write in between shows).
  */
 async function settledDump(page) {
   await waitInPage(page, async () => (await import('./js/facade.js')).app.profile.pending() === 0, undefined, { what: 'the profile published' });
   let last = await dumpDatabase(page);
+  let quiet = 0;
   return until(
     async () => {
       const next = await dumpDatabase(page);
-      const same = next.text === last.text;
+      quiet = next.text === last.text ? quiet + 1 : 0;
       last = next;
-      return same && next;
+      return quiet >= 2 && next;
     },
     Boolean,
     { interval: 1_000, what: 'the page to stop writing' },
@@ -87,12 +89,15 @@ test('a backup restores only for its own identity, and a damaged one writes noth
   await alice.close();
   const fresh = await openPage(browser, server.url);
   await login(fresh, ALICE.username, ALICE.password);
-  // A second device of Alice's: her contact arrives through the roaming profile first.
+  // A second device of Alice's: her contact arrives through the roaming
+  // profile first, then her history through the relays.
   await waitInPage(fresh, async (fp) => !!(await import('./js/facade.js')).app.contacts.get(fp), BOB.fingerprint, { what: 'Bob restored by the profile' });
+  await untilStored(fresh, id, (m) => m.length === 1, { what: 'Alice’s history from the relays' });
   const empty = await settledDump(fresh);
   const refused = await restore(fresh, damaged);
   assert.ok(refused.error);
-  assert.equal((await dumpDatabase(fresh)).text, empty.text, 'a damaged backup writes nothing, not even its good records');
+  const afterRefusal = await dumpDatabase(fresh);
+  assert.equal(afterRefusal.text, empty.text, `a damaged backup writes nothing, not even its good records (changed: ${changedEntries(empty, afterRefusal).join(', ')})`);
 
   // The genuine one restores contacts and history: the session closes without
   // saving its own (empty) lists over the restored ones, and the login form

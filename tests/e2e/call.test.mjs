@@ -68,7 +68,9 @@ test('a 1:1 video call: frames and sound arrive, mute and camera-off stop them, 
   }
 });
 
-test('a declined call and an unanswered call end cleanly and are written into both histories', async () => {
+// An unanswered call rings for 45 s: its timeout is tested with mocked
+// timers in tests/js/calls-devices.test.mjs, not by waiting here.
+test('a declined call ends cleanly and is written into both histories', async () => {
   const [alice, bob] = await befriend(browser, server.url, { local: true });
   try {
     await startCall(alice, BOB);
@@ -78,17 +80,6 @@ test('a declined call and an unanswered call end cleanly and are written into bo
     assert.match(await historyText(alice, BOB), /Video call declined/);
     assert.match(await historyText(bob, ALICE), /You declined a video call/);
     await alice.waitForSelector('#call', { state: 'hidden', timeout: 10_000 });
-
-    // Nobody answers: both sides stop ringing after the timeout.
-    await startCall(alice, BOB, { video: false });
-    await bob.waitForSelector('#call[data-state="incoming"]', { timeout: 30_000 });
-    assert.match(await bob.textContent('.call-status'), /is calling/);
-    await alice.waitForSelector('#call[data-state="ended"]', { timeout: 60_000 });
-    assert.match(await alice.textContent('.call-status'), /No answer/);
-    await bob.waitForSelector('#call[data-state="ended"]', { timeout: 15_000 });
-    assert.match(await bob.textContent('.call-status'), /Missed call/);
-    assert.match(await historyText(bob, ALICE), /Missed voice call/);
-    assert.match(await historyText(alice, BOB), /Voice call, no answer/);
   } finally {
     await closeAll([alice, bob]);
   }

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { browserAndServerPerFile, serve, waitInPage } from './harness.mjs';
 import { ALICE, BOB, CAROL, tab } from './network-helpers.mjs';
 import * as helpers from './mailbox-helpers.mjs';
-import { send, untilStored } from './chat-helpers.mjs';
+import { conversationWith, openChat, send, untilStored } from './chat-helpers.mjs';
+import { answer, untilReceived } from './call-helpers.mjs';
 
 let browser;
 let server;
@@ -55,7 +56,11 @@ function untilContact(page, fingerprint, expected, what) {
   );
 }
 
-const facade = (page, fn, arg) => page.evaluate(async ({ fn, arg }) => new Function('app', 'arg', `return (${fn})(app, arg)`)((await import('./js/facade.js')).app, arg), { fn: fn.toString(), arg });
+const facade = (page, fn, arg) =>
+  page.evaluate(async ({ fn, arg }) => new Function('app', 'arg', `return (${fn})(app, arg)`)((await import('./js/facade.js')).app, arg), {
+    fn: fn.toString(),
+    arg,
+  });
 
 test('a fresh device restores the contacts with their nicknames, room passwords and verification', async () => {
   const laptop = await device();
@@ -108,12 +113,21 @@ test('a fresh device restores a group with its secret and membership, and chats 
   const laptop = await device();
   const laptopPage = await arrive(laptop);
   await addContact(laptopPage, UMA, 'Uma');
-  const created = await facade(laptopPage, async (app, fp) => {
-    const g = await app.groups.create('Trip', [fp]);
-    return { id: g.id, secret: g.secret, members: g.members.map((m) => m.fingerprint) };
-  }, UMA.fingerprint);
-  await waitInPage(umaPage, async (id) => !!(await import('./js/facade.js')).app.groups.get(id), created.id, { what: 'the invitation at Uma', timeout: 60_000 });
-  await waitInPage(laptopPage, async () => (await import('./js/facade.js')).app.profile.pending() === 0, undefined, { what: 'the laptop’s profile on the relay' });
+  const created = await facade(
+    laptopPage,
+    async (app, fp) => {
+      const g = await app.groups.create('Trip', [fp]);
+      return { id: g.id, secret: g.secret, members: g.members.map((m) => m.fingerprint) };
+    },
+    UMA.fingerprint,
+  );
+  await waitInPage(umaPage, async (id) => !!(await import('./js/facade.js')).app.groups.get(id), created.id, {
+    what: 'the invitation at Uma',
+    timeout: 60_000,
+  });
+  await waitInPage(laptopPage, async () => (await import('./js/facade.js')).app.profile.pending() === 0, undefined, {
+    what: 'the laptop’s profile on the relay',
+  });
   await helpers.leave(laptop);
 
   const phone = await device();
@@ -174,7 +188,9 @@ test('settings and the display name follow the login, and the settings form show
   await tab(laptopPage, 'identity');
   await laptopPage.fill('#display-name', 'Tess');
   await laptopPage.click('#display-name-save');
-  await waitInPage(laptopPage, async () => (await import('./js/facade.js')).app.profile.pending() === 0, undefined, { what: 'the laptop’s settings on the relay' });
+  await waitInPage(laptopPage, async () => (await import('./js/facade.js')).app.profile.pending() === 0, undefined, {
+    what: 'the laptop’s settings on the relay',
+  });
 
   const phone = await device();
   const phonePage = await arrive(phone);
@@ -189,4 +205,219 @@ test('settings and the display name follow the login, and the settings form show
   );
   await tab(phonePage, 'settings');
   assert.equal(await phonePage.inputValue('#settings-mailbox-days'), '7');
+});
+
+/** Waits until a device of Tess is connected to `count` other devices of hers. */
+const untilOwnDevices = (page, count, what) =>
+  waitInPage(page, async (n) => (await import('./js/facade.js')).app.chat.ownDevicesOnline() >= n, count, { what, timeout: 60_000 });
+
+/** A conversation's unread count on a device. */
+const unreadOn = (page, conversationId) => facade(page, (app, id) => app.chat.conversation(id)?.unread ?? -1, conversationId);
+
+test('two devices online at once: a friend’s message reaches both, one sent from the laptop shows on the phone with its ticks, reading on the phone clears the laptop; a group call rings both and answering on the phone stops the laptop', async () => {
+  const uma = await helpers.person(browser, UMA);
+  const umaPage = await helpers.arrive(uma, server.url);
+  await addContact(umaPage, TESS, 'Tess');
+  const laptop = await device();
+  const laptopPage = await arrive(laptop);
+  await addContact(laptopPage, UMA, 'Uma');
+  const phone = await device();
+  const phonePage = await arrive(phone);
+  await untilContact(phonePage, UMA.fingerprint, { nickname: 'Uma', roomPassword: '', verified: false }, 'Uma on the phone');
+  // Both of Tess's devices meet each other and Uma; Uma sees one contact, online.
+  await untilOwnDevices(laptopPage, 1, 'the laptop connected to the phone');
+  await untilOwnDevices(phonePage, 1, 'the phone connected to the laptop');
+  for (const page of [laptopPage, phonePage]) {
+    await waitInPage(page, async (fp) => (await import('./js/facade.js')).app.sessions.isOnline(fp), UMA.fingerprint, {
+      what: 'Uma online for Tess',
+      timeout: 60_000,
+    });
+  }
+  await waitInPage(umaPage, async (fp) => (await import('./js/facade.js')).app.sessions.linksTo(fp).length === 2, TESS.fingerprint, {
+    what: 'Uma connected to both of Tess’s devices',
+    timeout: 60_000,
+  });
+  assert.equal(await umaPage.locator(`.contact[data-fingerprint="${TESS.fingerprint}"]`).count(), 1);
+
+  const umaConv = await conversationWith(umaPage, TESS);
+  const laptopConv = await conversationWith(laptopPage, UMA);
+  const phoneConv = await conversationWith(phonePage, UMA);
+  await send(umaPage, umaConv, 'hello both of you');
+  for (const [page, name] of [
+    [laptopPage, 'laptop'],
+    [phonePage, 'phone'],
+  ]) {
+    const got = await untilStored(page, page === laptopPage ? laptopConv : phoneConv, (m) => m.some((x) => x.body === 'hello both of you'), {
+      timeout: 60_000,
+      what: `Uma’s message on the ${name}`,
+    });
+    assert.equal(got.filter((x) => x.body === 'hello both of you').length, 1, `once on the ${name}`);
+  }
+
+  await send(laptopPage, laptopConv, 'sent from the laptop');
+  const onPhone = await untilStored(
+    phonePage,
+    phoneConv,
+    (m) => m.some((x) => x.body === 'sent from the laptop' && x.mine && ['delivered', 'read'].includes(x.state)),
+    {
+      timeout: 60_000,
+      what: 'the laptop’s message on the phone, as Tess’s, delivered',
+    },
+  );
+  assert.equal(onPhone.find((x) => x.body === 'sent from the laptop').sender, TESS.fingerprint);
+  await untilStored(umaPage, umaConv, (m) => m.filter((x) => x.body === 'sent from the laptop').length === 1, { what: 'at Uma, once' });
+
+  // Unread on both; read on the phone, cleared on the laptop.
+  assert.ok((await unreadOn(laptopPage, laptopConv)) > 0, 'unread on the laptop');
+  await openChat(phonePage, UMA);
+  await waitInPage(laptopPage, async (id) => (await import('./js/facade.js')).app.chat.conversation(id).unread === 0, laptopConv, {
+    what: 'the laptop’s unread count cleared by reading on the phone',
+    timeout: 30_000,
+  });
+
+  // A group call from Uma rings both of Tess's devices (each reached over
+  // the pair room and the group room); the phone answers, the laptop stops.
+  const group = await facade(umaPage, async (app, fp) => (await app.groups.create('Calls', [fp])).id, TESS.fingerprint);
+  for (const page of [laptopPage, phonePage]) {
+    await waitInPage(page, async (id) => !!(await import('./js/facade.js')).app.groups.get(id), group, {
+      what: 'the group on each of Tess’s devices',
+      timeout: 60_000,
+    });
+  }
+  const umaGroupConv = await facade(umaPage, (app, id) => app.groups.get(id).conversationId, group);
+  await facade(umaPage, (app, id) => app.calls.start(id, { video: false }).then(() => true), umaGroupConv);
+  await Promise.all([laptopPage, phonePage].map((page) => page.waitForSelector('#call[data-state="incoming"]', { timeout: 30_000 })));
+  await answer(phonePage);
+  await laptopPage.waitForSelector('#call[data-state="ended"]', { timeout: 30_000 });
+  assert.equal(await laptopPage.textContent('#call .call-status'), 'Answered on another device');
+  assert.equal(await facade(laptopPage, (app) => app.calls.current()?.id ?? null), null);
+  // The media is between Uma and the phone.
+  await untilReceived(umaPage, TESS, (stats) => stats.state === 'joined' && stats.audioEnergy > 0, { what: 'sound from the phone at Uma' });
+  await untilReceived(phonePage, UMA, (stats) => stats.state === 'joined' && stats.audioEnergy > 0, { what: 'sound from Uma on the phone' });
+  await facade(phonePage, (app) => app.calls.hangup());
+  await umaPage.waitForSelector('#call[data-state="ended"]', { timeout: 30_000 });
+});
+
+/**
+ * The same messages, each as Tess or Uma sent it. A fresh device orders what
+ * a catch-up brings by when it was written; the laptop stored messages as
+ * they arrived, which may differ where the two wrote at once, but never
+ * within one sender's messages.
+ */
+function sameHistory(after, before) {
+  const summary = (messages) => messages.map((m) => [m.id, m.body, m.mine, m.sender]).sort((a, b) => a[0].localeCompare(b[0]));
+  assert.deepEqual(summary(after), summary(before));
+  for (const mine of [true, false]) {
+    assert.deepEqual(
+      after.filter((m) => m.mine === mine).map((m) => m.id),
+      before.filter((m) => m.mine === mine).map((m) => m.id),
+      mine ? 'Tess’s messages in order' : 'Uma’s messages in order',
+    );
+  }
+}
+
+/**
+ * Uma and Tess's laptop, friends, wrote `count` messages in turns (the
+ * laptop first); resolves once both are stored where they were written.
+ */
+async function laptopWithHistory(count) {
+  const uma = await helpers.person(browser, UMA);
+  const umaPage = await helpers.arrive(uma, server.url);
+  await addContact(umaPage, TESS, 'Tess');
+  const laptop = await device();
+  const laptopPage = await arrive(laptop);
+  await addContact(laptopPage, UMA, 'Uma');
+  await waitInPage(laptopPage, async (fp) => (await import('./js/facade.js')).app.sessions.isOnline(fp), UMA.fingerprint, {
+    what: 'Uma online',
+    timeout: 60_000,
+  });
+  const laptopConv = await conversationWith(laptopPage, UMA);
+  const umaConv = await conversationWith(umaPage, TESS);
+  for (let i = 0; i < count / 2; i += 1) {
+    await send(laptopPage, laptopConv, `tess ${i}`);
+    await send(umaPage, umaConv, `uma ${i}`);
+  }
+  return { uma, laptop, laptopPage, laptopConv };
+}
+
+test('a fresh device gets the whole history from another device online', async () => {
+  const count = 60;
+  const { uma, laptop, laptopPage, laptopConv } = await laptopWithHistory(count);
+  // A file of 300 KB (more than the mailbox carries), sent from the laptop.
+  await facade(
+    laptopPage,
+    (app, id) => app.transfers.attach(id, new File([new Uint8Array(300_000).fill(7)], 'notes.bin', { type: 'application/octet-stream' })).then(() => true),
+    laptopConv,
+  );
+  const before = await untilStored(laptopPage, laptopConv, (m) => m.length === count + 1 && m.filter((x) => x.mine).every((x) => x.state === 'delivered'), {
+    timeout: 60_000,
+    what: 'the laptop’s history delivered',
+  });
+  await helpers.leave(uma);
+
+  const phone = await device();
+  const phonePage = await arrive(phone);
+  const phoneConv = await waitInPage(phonePage, async (fp) => (await import('./js/facade.js')).app.contacts.get(fp)?.conversationId, UMA.fingerprint, {
+    what: 'Uma on the phone',
+    timeout: 60_000,
+  });
+  // The same messages, each as Tess or Uma sent it, with the laptop's ticks
+  // (copies from the relays and from the laptop merge: a tick only moves on).
+  const after = await untilStored(phonePage, phoneConv, (m) => m.length === count + 1 && m.filter((x) => x.mine).every((x) => x.state === 'delivered'), {
+    timeout: 60_000,
+    what: 'the whole history on the phone, delivered',
+  });
+  sameHistory(after, before);
+  // The file comes from the laptop (Uma is gone), whole.
+  const bytes = await waitInPage(
+    phonePage,
+    async (id) => {
+      const { app } = await import('./js/facade.js');
+      const file = (await app.chat.history(id, { limit: 1000 })).find((m) => m.content.t === 'file');
+      if (!file || app.transfers.status(file.sender, file.content.fileId)?.state !== 'complete') return null;
+      const data = new Uint8Array(await (await app.transfers.blob(file.sender, file.content)).arrayBuffer());
+      return { size: data.length, allSevens: data.every((b) => b === 7) };
+    },
+    phoneConv,
+    { what: 'the laptop’s file on the phone', timeout: 60_000 },
+  );
+  assert.deepEqual(bytes, { size: 300_000, allSevens: true });
+});
+
+test('a fresh device with no other device online gets the history the relays keep, read where it was read', async () => {
+  const count = 20;
+  const { uma, laptop, laptopPage, laptopConv } = await laptopWithHistory(count);
+  const before = await untilStored(laptopPage, laptopConv, (m) => m.length === count && m.filter((x) => x.mine).every((x) => x.state === 'delivered'), {
+    timeout: 60_000,
+    what: 'the laptop’s history delivered',
+  });
+  // Read on the laptop; then everything is on the relays and the laptop goes.
+  await openChat(laptopPage, UMA);
+  await waitInPage(laptopPage, async (id) => (await import('./js/facade.js')).app.chat.conversation(id).unread === 0, laptopConv, { what: 'read on the laptop' });
+  await waitInPage(
+    laptopPage,
+    async () => {
+      const { app } = await import('./js/facade.js');
+      return app.chat.historyPending() === 0 && app.profile.pending() === 0;
+    },
+    undefined,
+    { what: 'the laptop’s history and profile on the relay', timeout: 30_000 },
+  );
+  await helpers.leave(laptop);
+
+  const phone = await device();
+  const phonePage = await arrive(phone);
+  assert.equal(await facade(phonePage, (app) => app.chat.ownDevicesOnline()), 0, 'no other device of Tess online');
+  const phoneConv = await waitInPage(phonePage, async (fp) => (await import('./js/facade.js')).app.contacts.get(fp)?.conversationId, UMA.fingerprint, {
+    what: 'Uma on the phone',
+    timeout: 60_000,
+  });
+  const after = await untilStored(phonePage, phoneConv, (m) => m.length === count && m.filter((x) => x.mine).every((x) => x.state === 'delivered'), {
+    timeout: 60_000,
+    what: 'the history from the relays on the phone',
+  });
+  sameHistory(after, before);
+  await waitInPage(phonePage, async (id) => (await import('./js/facade.js')).app.chat.conversation(id).unread === 0, phoneConv, {
+    what: 'what was read on the laptop read on the phone',
+  });
 });

@@ -177,10 +177,14 @@ export function waitInPage(page, check, arg, { what = 'a condition in the page',
   return until(() => page.evaluate(check, arg), Boolean, { what, ...options });
 }
 
+/** The `store/key` names of the records that differ between two dumps. */
+export const changedEntries = (a, b) =>
+  [...new Set([...Object.keys(a.entries), ...Object.keys(b.entries)])].filter((k) => a.entries[k] !== b.entries[k]);
+
 /**
  * What the identity's IndexedDB holds, as a disk reader would see it: the
  * database name and every key and value of every store, flattened to text
- * (bytes as Latin-1). Read with the browser's own IndexedDB API, not the
+ * (bytes as Latin-1), and each record by `store/key`. Read with the browser's own IndexedDB API, not the
  * app's store module.
  */
 export async function dumpDatabase(page) {
@@ -202,8 +206,15 @@ export async function dumpDatabase(page) {
       request.onerror = () => reject(request.error);
     });
     const parts = [];
-    for (const name of db.objectStoreNames) parts.push(flatten(await read(name, 'getAllKeys')), flatten(await read(name, 'getAll')));
+    /** `store/key` -> that record, flattened (to name what changed) */
+    const entries = {};
+    for (const name of db.objectStoreNames) {
+      const storeKeys = await read(name, 'getAllKeys');
+      const values = await read(name, 'getAll');
+      storeKeys.forEach((key, i) => (entries[`${name}/${Array.isArray(key) ? key.join('/') : key}`] = flatten(values[i])));
+      parts.push(flatten(storeKeys), flatten(values));
+    }
     db.close();
-    return { name: app.store.name, text: parts.join('\n') };
+    return { name: app.store.name, text: parts.join('\n'), entries };
   });
 }

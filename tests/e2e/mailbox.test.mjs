@@ -64,6 +64,12 @@ test('never online together: three messages and a 100 KiB image arrive once, in 
     await until(() => relay.query({ kinds: [1059], '#p': [BOB.mailbox_key] }), (events) => events.length >= 4 + 4, {
       what: 'the wraps of three messages, the image message and its chunk on the relay',
     });
+    // Alice's own history goes to her own mailbox too: once it is out, every
+    // wrap that appears there later is Bob's.
+    await waitInPage(alice.page, async () => (await import('./js/facade.js')).app.chat.historyPending() === 0, undefined, { what: 'Alice’s history on the relay' });
+    const idsOf = async (key) => new Set((await relay.query({ kinds: [1059], '#p': [key] })).map((e) => e.id));
+    const aliceHad = await idsOf(ALICE.mailbox_key);
+    const forBob = await idsOf(BOB.mailbox_key);
     await leave(alice);
 
     // Bob comes back hours later (here: now), with Alice long gone.
@@ -73,13 +79,15 @@ test('never online together: three messages and a 100 KiB image arrive once, in 
     assert.deepEqual(got.map((m) => m.body ?? m.t), [...bodies, 'file'], 'once each, in the order Alice wrote them');
     await until(() => fileStatus(bob.page, ALICE.fingerprint, image.fileId), (s) => s?.state === 'complete', { timeout: 60_000, what: 'the image complete at Bob' });
     // Bob's acknowledgements leave through the relays too.
-    await until(() => relay.query({ kinds: [1059], '#p': [ALICE.mailbox_key] }), (events) => events.length > 0, { what: 'Bob’s acknowledgements on the relay' });
+    await waitInPage(bob.page, async () => (await import('./js/facade.js')).app.chat.acksPending() === 0, undefined, { what: 'Bob’s acknowledgements sent' });
+    await until(idsOf.bind(null, ALICE.mailbox_key), (ids) => [...ids].some((id) => !aliceHad.has(id)), { what: 'Bob’s acknowledgements on the relay' });
     await leave(bob);
 
     // Alice comes back: her ticks show delivered, and her wraps were deleted.
     await arrive(alice);
     await untilStates(alice.page, conv, ['delivered', 'read'], 'every message delivered at Alice');
-    await until(() => relay.query({ kinds: [1059], '#p': [BOB.mailbox_key] }), (events) => events.length === 0, {
+    // (Bob's own history, left on his mailbox meanwhile, stays: it is not Alice's.)
+    await until(idsOf.bind(null, BOB.mailbox_key), (ids) => ![...ids].some((id) => forBob.has(id)), {
       what: 'the relay to stop serving Alice’s delivered wraps (NIP-09)',
     });
 
@@ -267,6 +275,7 @@ test('with default settings, builder serve’s own relay carries the mail of peo
     // Bob read it from the server's relay after proving his mailbox key (NIP-42); the Network tab says so.
     await tab(page, 'network');
     await page.waitForSelector(`#mailbox-status li[data-url="${restarted.url.replace('http', 'ws').replace('/index.htm', '/relay')}"][data-auth="ok"][data-subscription="live"]`, { timeout: 30_000 });
+    await waitInPage(page, async () => (await import('./js/facade.js')).app.chat.acksPending() === 0, undefined, { what: 'Bob’s acknowledgement sent' });
     await leave(bob);
 
     await arrive(alice);

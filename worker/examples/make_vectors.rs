@@ -295,6 +295,7 @@ fn profile_vectors(alice: &Identity) -> Result<Value, Box<dyn std::error::Error>
         "d": event.tag("d").unwrap_or_default(),
         "settings_d": profile.record_tag("settings")?,
         "author": profile.author_hex(),
+        "devices_announce_id": hex(&profile.devices_room().announce_id()),
         "id": event.id, "content": event.content, "sig": event.sig,
     }))
 }

@@ -192,7 +192,6 @@ pub struct Handshake {
     announce_id: [u8; 32],
     own: Hello,
     own_bytes: Vec<u8>,
-    own_fingerprint: Fingerprint,
     peer: Option<Peer>,
     transcript_hash: Option<[u8; 32]>,
     peer_signature: Option<Vec<u8>>,
@@ -236,7 +235,6 @@ impl Handshake {
                 announce_id: start.announce_id,
                 own,
                 own_bytes: own_bytes.clone(),
-                own_fingerprint: start.identity.fingerprint(),
                 peer: None,
                 transcript_hash: None,
                 peer_signature: None,
@@ -270,9 +268,10 @@ impl Handshake {
             return Err(self.fail(Error::ChannelBinding));
         }
         let identity = PublicIdentity::from_spki(&hello.spki).map_err(|e| self.fail(e))?;
-        if identity.fingerprint() == self.own_fingerprint {
-            return Err(self.fail(Error::UnexpectedPeer(identity.fingerprint().to_hex())));
-        }
+        // Our own identity is another device of ours: accepted only where the
+        // caller names it (the devices room), never in a contact's or a
+        // group's room. A hello reflected back to us fails the role and
+        // channel-binding checks above, and only our own key can sign its finish.
         if !allowed(&identity.fingerprint()) {
             return Err(self.fail(Error::UnexpectedPeer(identity.fingerprint().to_hex())));
         }

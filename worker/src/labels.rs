@@ -34,6 +34,9 @@ pub const VAULT_RECORD: &[u8] = b"trustero/vault-record/v1";
 pub const PAIR_ROOM: &[u8] = b"trustero/room/v1";
 /// Group room topic prefix.
 pub const GROUP_ROOM: &[u8] = b"trustero/group-room/v1";
+/// Devices room topic prefix, followed by the profile key: the room where an
+/// identity's own devices meet (only they hold the key).
+pub const DEVICES_ROOM: &[u8] = b"trustero/devices-room/v1";
 /// HKDF info for the key that seals signalling blobs of a room.
 pub const SIGNAL_KEY: &[u8] = b"trustero/signal/v1";
 /// Prefix of the public announce identifier (tracker `info_hash`, Nostr tag) of a room.

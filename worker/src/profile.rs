@@ -10,6 +10,7 @@
 //! plaintext = pad(u8(1) ‖ u16be(len id) ‖ id ‖ record bytes)                      (padding.rs buckets)
 //! content   = base64(u8(1) ‖ nonce12 ‖ AES-256-GCM(key, nonce, aad = u8(1) ‖ d, plaintext))
 //! event     = kind 30078, tags [["d", d]], signed by author (BIP-340)
+//! devices   = RoomTopic::devices(key): the signalling room of our own devices
 //! ```
 //!
 //! A relay sees an author key unrelated to the public identity and the
@@ -26,6 +27,7 @@ use zeroize::Zeroizing;
 
 use crate::identity::{VaultKey, hex_lower};
 use crate::nostr::{Event, NostrKey, decode_hex};
+use crate::signal::RoomTopic;
 use crate::{Error, Result, aead, labels, padding};
 
 /// NIP-78 application-specific data: an addressable kind.
@@ -72,6 +74,11 @@ impl Profile {
     /// derivation worker to the crypto worker (never to the page).
     pub fn secrets(&self) -> (Zeroizing<[u8; 32]>, Zeroizing<[u8; 32]>) {
         (self.author.secret_bytes(), self.key.clone())
+    }
+
+    /// The signalling room where this identity's devices meet each other.
+    pub fn devices_room(&self) -> RoomTopic {
+        RoomTopic::devices(&self.key)
     }
 
     /// The author's x-only public key (hex): what our devices subscribe to.

@@ -3,6 +3,7 @@
 //! ```text
 //! pair topic   = SHA-256("trustero/room/v1" ‖ min(fpA, fpB) ‖ max(fpA, fpB) ‖ UTF-8(NFC(room_password)))
 //! group topic  = SHA-256("trustero/group-room/v1" ‖ group_id[16] ‖ group_secret[32])
+//! devices topic= SHA-256("trustero/devices-room/v1" ‖ profile_key[32])    (profile.rs)
 //! announce id  = SHA-256("trustero/announce/v1" ‖ topic)       public: tracker info_hash = first 20 bytes,
 //!                                                               Nostr topic tag = its hex
 //! signal key   = HKDF-SHA-256(salt = none, ikm = topic, info = "trustero/signal/v1", L = 32)
@@ -58,6 +59,18 @@ impl RoomTopic {
                 .chain_update(labels::GROUP_ROOM)
                 .chain_update(group_id)
                 .chain_update(group_secret)
+                .finalize()
+                .into(),
+        )
+    }
+
+    /// The room of one identity's own devices, from a secret only they hold
+    /// (the profile key): knowing the public identity is not enough to find it.
+    pub fn devices(secret: &[u8; 32]) -> Self {
+        RoomTopic(
+            Sha256::new()
+                .chain_update(labels::DEVICES_ROOM)
+                .chain_update(secret)
                 .finalize()
                 .into(),
         )

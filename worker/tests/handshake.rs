@@ -206,18 +206,31 @@ fn a_finish_signed_for_another_session_does_not_verify() {
 }
 
 #[test]
+fn two_devices_of_one_identity_meet_where_their_own_identity_is_allowed() {
+    let (alice, _, _) = identities();
+    // Two devices: the same identity, their own ephemeral keys and DTLS certificates.
+    let (o, a) = run(&side(&alice, 1, 0xa, 0xb), &side(&alice, 2, 0xb, 0xa)).unwrap();
+    assert_eq!(o.session_id, a.session_id);
+    assert_eq!(o.send, a.receive);
+}
+
+#[test]
 fn misuse_of_the_state_machine_fails_cleanly() {
     let (alice, bob, _) = identities();
     let (mut o, hello_o) = start(&side(&alice, 1, 0xa, 0xb), Role::Offerer);
     let (mut o2, _) = start(&side(&bob, 2, 0xb, 0xa), Role::Offerer);
     // Both offerers: refused.
     assert!(o2.receive_hello(&hello_o, |_| true).is_err());
-    // Our own hello reflected back: refused.
+    // Our own identity where only others are allowed (a contact's room): refused.
+    let alice_fp = alice.public().fingerprint();
     let (_, reflected) = start(&side(&alice, 1, 0xb, 0xa), Role::Answerer);
     assert!(matches!(
-        o.receive_hello(&reflected, |_| true),
+        o.receive_hello(&reflected, |fp| *fp != alice_fp),
         Err(Error::UnexpectedPeer(_))
     ));
+    // Our own offerer hello reflected back: refused whatever is allowed.
+    let (mut o3, hello_o3) = start(&side(&alice, 1, 0xa, 0xb), Role::Offerer);
+    assert!(o3.receive_hello(&hello_o3, |_| true).is_err());
     // Finish before hello, truncated input, garbage.
     let (mut fresh, _) = start(&side(&alice, 1, 0xa, 0xb), Role::Offerer);
     assert!(fresh.receive_finish(&[2, 1, 0, 7]).is_err());

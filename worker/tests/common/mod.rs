@@ -315,6 +315,11 @@ pub fn check_profile_formats() {
     .unwrap();
     assert_eq!(profile.author_hex(), v["author"].as_str().unwrap());
     assert_eq!(profile.author_hex(), alice.profile_author);
+    // The devices room: only the identity (its profile key) finds it.
+    assert_eq!(
+        hex::encode(profile.devices_room().announce_id()),
+        v["devices_announce_id"].as_str().unwrap()
+    );
     let record_id = v["record_id"].as_str().unwrap();
     assert_eq!(
         profile.record_tag(record_id).unwrap(),

@@ -311,4 +311,11 @@ impl Session {
         )?;
         Ok(Room::from_topic(&topic))
     }
+
+    /// The signalling room of this identity's own devices (only they can
+    /// derive it: its topic comes from the profile key).
+    #[wasm_bindgen(js_name = devicesRoom)]
+    pub fn devices_room(&self) -> Room {
+        Room::from_topic(&self.inner.profile().devices_room())
+    }
 }

@@ -1,0 +1,117 @@
+// net/mailbox-relays.js pages back through what a relay holds: a catch-up
+// asks again for what is older than the oldest wrap it got until a page
+// brings nothing new. The relays here are small WebSocket servers that
+// answer NIP-01 requests from a list (one honest, with the common 500-event
+// cap; two hostile), so that paging can be driven and counted; the real
+// relays carry the mailbox in tests/e2e. Nothing here is timed.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WebSocket, WebSocketServer } from 'ws';
+import { MAX_PAGES, createMailboxRelays } from '../../templates/js/net/mailbox-relays.js';
+
+globalThis.WebSocket ??= WebSocket;
+
+const KEY = 'ab'.repeat(32);
+const NOW = Math.floor(Date.now() / 1000);
+const hex = (n) => n.toString(16).padStart(64, '0');
+
+/**
+ * A relay answering REQs with `answer(filter, request number)` → events
+ * (then EOSE); counts the requests.
+ */
+async function fakeRelay(answer, { answersPages = true } = {}) {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((resolve) => server.on('listening', resolve));
+  const requests = [];
+  server.on('connection', (socket) => {
+    socket.on('message', (data) => {
+      const [type, id, filter] = JSON.parse(String(data));
+      if (type !== 'REQ') return;
+      requests.push({ id, filter });
+      if (!answersPages && filter.until !== undefined) return; // a relay that never answers a third subscription
+      for (const event of answer(filter, requests.length)) socket.send(JSON.stringify(['EVENT', id, event]));
+      socket.send(JSON.stringify(['EOSE', id]));
+    });
+  });
+  return { url: `ws://127.0.0.1:${server.address().port}`, requests, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** Reads the relay at `url` until its catch-up is complete; resolves to the ids received. */
+function catchUp(url, { pageTimeoutMs } = {}) {
+  const received = [];
+  const cursors = new Map();
+  return new Promise((resolve) => {
+    const relays = createMailboxRelays({
+      mailboxKey: KEY,
+      cursors: { get: (u) => cursors.get(u), set: (u, s) => cursors.set(u, s) },
+      retentionS: () => 14 * 86_400,
+      onEvent: async (event) => received.push(event.id),
+      onCaughtUp: () => {
+        // The cursor moves right after: resolve once it has.
+        queueMicrotask(() => setTimeout(() => {
+          relays.close();
+          resolve({ received, cursor: cursors.get(url) });
+        }));
+      },
+      authenticate: null,
+      relayInfo: async () => null,
+      pageTimeoutMs,
+    });
+    relays.setUrls([url]);
+  });
+}
+
+/** What an honest relay holding `events` answers: newest first, at most 500, within since/until. */
+const honest = (events) => (filter) =>
+  events
+    .filter((e) => e.created_at >= (filter.since ?? 0) && e.created_at <= (filter.until ?? Infinity))
+    .sort((a, b) => b.created_at - a.created_at)
+    .slice(0, Math.min(filter.limit ?? 500, 500));
+
+test('a catch-up pages back through everything a relay holds beyond its 500-event cap, and only then moves the cursor', async () => {
+  // 1,234 wraps over the last ten days, several per second at times.
+  const events = Array.from({ length: 1234 }, (_, i) => ({ id: hex(i + 1), kind: 1059, created_at: NOW - 3600 - Math.floor(i * 700 / 3) }));
+  const relay = await fakeRelay(honest(events));
+  try {
+    const { received, cursor } = await catchUp(relay.url);
+    assert.equal(new Set(received).size, events.length, 'every wrap');
+    assert.ok(received.length < events.length + 20, 'few repeats (only the boundary seconds)');
+    assert.ok(relay.requests.length >= 3 && relay.requests.length <= 6, `${relay.requests.length} requests`);
+    assert.ok(Number.isSafeInteger(cursor), 'the cursor moved once the last page was in');
+  } finally {
+    await relay.close();
+  }
+});
+
+test('a relay that feeds new wraps for ever is asked a bounded number of pages; one that ignores `until` is asked once more', async () => {
+  let next = 0;
+  const endless = await fakeRelay((filter) =>
+    Array.from({ length: 10 }, () => ({ id: hex(++next), kind: 1059, created_at: Math.min(filter.until ?? NOW, NOW) - 1 })),
+  );
+  const stubborn = await fakeRelay(() => Array.from({ length: 500 }, (_, i) => ({ id: hex(i + 1), kind: 1059, created_at: NOW - i })));
+  try {
+    const fed = await catchUp(endless.url);
+    assert.equal(endless.requests.length, MAX_PAGES + 1, 'the first request and MAX_PAGES pages');
+    assert.ok(Number.isSafeInteger(fed.cursor));
+    const same = await catchUp(stubborn.url);
+    assert.equal(stubborn.requests.length, 2, 'a page of nothing new ends the catch-up');
+    assert.equal(new Set(same.received).size, 500);
+  } finally {
+    await endless.close();
+    await stubborn.close();
+  }
+});
+
+test('a relay that never answers an older page still lets the catch-up end, without moving the cursor', async () => {
+  const events = Array.from({ length: 30 }, (_, i) => ({ id: hex(i + 1), kind: 1059, created_at: NOW - 100 - i }));
+  const silent = await fakeRelay(honest(events), { answersPages: false });
+  try {
+    const { received, cursor } = await catchUp(silent.url, { pageTimeoutMs: 200 });
+    assert.equal(new Set(received).size, 30, 'what the first request brought is handled');
+    assert.equal(silent.requests.length, 2);
+    assert.equal(cursor, undefined, 'the next catch-up asks again');
+  } finally {
+    await silent.close();
+  }
+});
