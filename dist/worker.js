@@ -358,6 +358,15 @@ const ret = wasm.session_derive(ptr0, len0, ptr1, len1, val3, on_progress);
 return ret;
 }
 /**
+ * The signalling room of this identity's own devices (only they can
+ * derive it: its topic comes from the profile key).
+ * @returns {Room}
+ */
+devicesRoom() {
+const ret = wasm.session_devicesRoom(this.__wbg_ptr);
+return Room.__wrap(ret);
+}
+/**
  * SHA-256 of the SPKI as 64 lowercase hex digits.
  * @returns {string}
  */
@@ -1741,7 +1750,7 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-OzchntxRuRyk7xZY4FYeWiBn6Mp49AD6QvVP7ULue1bNb/m5sBAQUDwZQY5D1ZId";
+const WASM_INTEGRITY = "sha384-0N+xqTiEAdyaka+KEyyi5Tp2S12BknlwfWnJO7Cxz4XjwVa9tJHD/LIX7gWOooC0";
 
 const DERIVE_WORKER = 'trustero-derive';
 let ready = null; // Promise of the instantiated module
@@ -1779,7 +1788,25 @@ function fail(code, message) {
   return error;
 }
 
-async function instantiate(baseUrl) {
+/**
+ * Loads the WASM, refusing any bytes but the built ones: fetched from beside
+ * this script with `integrity`, or handed over by standalone.htm (a file://
+ * page cannot fetch) and checked against the same pinned hash here.
+ */
+async function instantiate(baseUrl, embedded) {
+  if (embedded) {
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-384', embedded));
+    let binary = '';
+    for (const byte of digest) binary += String.fromCharCode(byte);
+    if (`sha384-${btoa(binary)}` !== WASM_INTEGRITY) {
+      throw fail(
+        'altered',
+        `${WASM_PATH} inside this page does not match its pinned hash: this copy of Trustero was altered or damaged. Check its folder with sha256sum -c MANIFEST, or take a fresh copy.`,
+      );
+    }
+    await wasm_bindgen({ module_or_path: embedded });
+    return;
+  }
   const url = new URL(WASM_PATH, baseUrl);
   let response;
   try {
@@ -1798,6 +1825,8 @@ function requireSession() {
 }
 
 let baseUrl = null;
+/** The WASM bytes standalone.htm handed over, kept for the derivation helper (it cannot fetch either). */
+let embeddedWasm = null;
 
 /**
  * Derives an identity in a short-lived nested worker: Argon2id needs 64 MiB,
@@ -1824,7 +1853,7 @@ function deriveElsewhere({ username, password, bits }, progress) {
       helper.terminate();
       reject(fail('derive-failed', event.message || 'the derivation helper stopped'));
     };
-    helper.postMessage({ username, password, bits, baseUrl });
+    helper.postMessage({ username, password, bits, baseUrl, wasm: embeddedWasm });
   });
 }
 
@@ -1857,6 +1886,7 @@ const handlers = {
 
   'room.pair': ({ spki, password }) => roomResult(requireSession().pairRoom(spki, password ?? '')),
   'room.group': ({ groupId, secret }) => roomResult(wasm_bindgen.Room.group(groupId, secret)),
+  'room.devices': () => roomResult(requireSession().devicesRoom()),
   'room.seal': ({ roomId, plaintext }) => held(roomId, wasm_bindgen.Room).seal(plaintext),
   'room.open': ({ roomId, blob }) => held(roomId, wasm_bindgen.Room).open(blob),
   'handle.release': ({ id }) => release(id),
@@ -1916,9 +1946,9 @@ function transferables(result) {
     .map((v) => v.buffer);
 }
 
-async function deriveHere({ username, password, bits, baseUrl: base }) {
+async function deriveHere({ username, password, bits, baseUrl: base, wasm }) {
   try {
-    await instantiate(base);
+    await instantiate(base, wasm);
     const derived = await wasm_bindgen.Session.derive(username, password, bits, (stage) => self.postMessage({ progress: stage }));
     self.postMessage({ ok: true, spki: derived.spki, keys: derived.keys, storeName: derived.storeName });
   } catch (error) {
@@ -1934,7 +1964,8 @@ self.onmessage = async (event) => {
   const { id, type, args } = event.data ?? {};
   if (type === 'worker.init') {
     baseUrl = args.baseUrl;
-    ready = instantiate(args.baseUrl);
+    embeddedWasm = args.wasm ?? null;
+    ready = instantiate(args.baseUrl, embeddedWasm);
     ready.then(
       () => self.postMessage({ id, ok: true, result: true }),
       (error) => self.postMessage({ id, ok: false, error: { code: error.code ?? 'wasm-load', message: String(error.message ?? error) } }),

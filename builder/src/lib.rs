@@ -6,6 +6,7 @@
 pub mod bundle;
 pub mod cmd;
 pub mod hashes;
+pub mod modules;
 pub mod render;
 pub mod wasm;
 pub mod workspace;

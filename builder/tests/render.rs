@@ -124,3 +124,68 @@ fn the_real_page_pins_every_subresource_and_hashes_its_import_map() {
     assert!(worker.contains(&format!("\"{}\"", sri(bundle.get("worker.wasm").unwrap()))));
     assert!(page.contains(&sri(bundle.get("worker.js").unwrap()).replace('/', "&#x2f;")));
 }
+
+/// The texts of every `<tag ...>…</tag>` in `html`, with the opening tag.
+fn elements<'a>(html: &'a str, tag: &str) -> Vec<(&'a str, &'a str)> {
+    let open = format!("<{tag}");
+    let close = format!("</{tag}>");
+    html.match_indices(&open)
+        .map(|(at, _)| {
+            let rest = &html[at..];
+            let start = rest.find('>').unwrap();
+            let end = rest.find(&close).unwrap();
+            (&rest[..start], &rest[start + 1..end])
+        })
+        .collect()
+}
+
+#[test]
+fn the_standalone_page_pins_its_inline_code_and_carries_the_exact_worker() {
+    use base64::Engine;
+    let bundle = render(&here("../templates"), &fixture_worker()).unwrap();
+    let page = String::from_utf8(bundle.get("standalone.htm").unwrap().to_vec()).unwrap();
+    let csp = unescape(attribute_values(&page, "content")[0]);
+    assert!(
+        !csp.contains("'self'") && !csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"),
+        "{csp}"
+    );
+    let scripts = elements(&page, "script");
+    let (code, data): (Vec<_>, Vec<_>) = scripts
+        .iter()
+        .partition(|(open, _)| !open.contains("application/octet-stream"));
+    assert_eq!(code.len(), 2, "the guard and the joined app");
+    for (_, text) in &code {
+        assert!(
+            csp.contains(&csp_hash(text)),
+            "an inline script is not pinned"
+        );
+    }
+    assert!(code[1].1.contains("// ---- js/main.js ----"));
+    for (_, text) in elements(&page, "style") {
+        assert!(
+            csp.contains(&csp_hash(text)),
+            "the inline style is not pinned"
+        );
+    }
+    // The data blocks are exactly worker.js and worker.wasm, and the page
+    // pins worker.js (which pins the WASM) with the integrity it checks.
+    let decoded: Vec<Vec<u8>> = data
+        .iter()
+        .map(|(_, text)| {
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(decoded[0], bundle.get("worker.js").unwrap());
+    assert_eq!(decoded[1], bundle.get("worker.wasm").unwrap());
+    assert!(page.contains(&sri(bundle.get("worker.js").unwrap()).replace('/', "&#x2f;")));
+    // index.htm sends a file:// visit here with a script its CSP pins.
+    let index = String::from_utf8(bundle.get("index.htm").unwrap().to_vec()).unwrap();
+    let redirect = elements(&index, "script")
+        .into_iter()
+        .find(|(_, text)| text.contains("standalone.htm"))
+        .unwrap()
+        .1;
+    assert!(unescape(attribute_values(&index, "content")[0]).contains(&csp_hash(redirect)));
+}

@@ -30,7 +30,7 @@ import { createNetwork } from './net/network.js';
 import { createCycler } from './net/cycling.js';
 import { createChat } from './chat/chat.js';
 import { createMailbox } from './chat/mailbox.js';
-import { createProfileSync } from './chat/profile-sync.js';
+import { createProfileSync, DEVICE_KEY, loadDeviceId } from './chat/profile-sync.js';
 import { createDevices } from './chat/devices.js';
 import { createContacts } from './chat/contacts.js';
 import { createGroups } from './chat/groups.js';
@@ -46,7 +46,10 @@ import { el, replaceChildren } from './ui/dom.js';
 import { app } from './facade.js';
 
 const root = document.getElementById('app');
-const cryptoClient = createCryptoClient(document.documentElement.dataset.workerIntegrity);
+// standalone.htm (the page a file:// visit uses) carries the worker inside.
+const embeddedWorker = document.getElementById('embedded-worker');
+const embedded = embeddedWorker ? { worker: embeddedWorker.textContent ?? '', wasm: document.getElementById('embedded-wasm')?.textContent ?? '' } : null;
+const cryptoClient = createCryptoClient(document.documentElement.dataset.workerIntegrity ?? '', embedded);
 const localServer = discoverLocalServer();
 
 // An "add me" link opened before login: keep the key for the contact form,
@@ -123,8 +126,10 @@ async function openSession(identity, claim) {
   };
 
   const sessions = createSessions();
+  /** Sessions with our own other devices (chat/mirror.js), apart from contacts'. */
+  const own = createSessions();
   let dispatch = () => {};
-  const network = createNetwork({ cryptoClient, sessions, dispatch: (...args) => dispatch(...args), onChange: refresh });
+  const network = createNetwork({ cryptoClient, device: await loadDeviceId(store), sessions, dispatch: (...args) => dispatch(...args), onChange: refresh });
   network.configure(effectiveSettings(state.settings, state.local));
   let transfers = null;
   let contacts = null;
@@ -138,6 +143,8 @@ async function openSession(identity, claim) {
     dispatch: (...args) => dispatch(...args),
     onChange: refresh,
     onProfileEvent: (event) => profile.receive(event),
+    // Our other devices' history (chat/mirror.js); relays are read only once chat exists.
+    onHistory: (payloads) => chat.receiveHistory(payloads),
   });
   // The roaming profile: contacts follow the login to every device (chat/profile-sync.js).
   const profile = createProfileSync({ cryptoClient, store, publish: (event) => mailbox.publishProfile(event), onChange: refresh });
@@ -146,6 +153,8 @@ async function openSession(identity, claim) {
     store,
     identity,
     sessions,
+    network,
+    own,
     mailbox,
     onRelayed: (fingerprint, messageId) => transfers?.pushByMailbox(fingerprint, messageId),
     preferences: () => state.preferences,
@@ -199,6 +208,7 @@ async function openSession(identity, claim) {
     store,
     chat,
     sessions,
+    own,
     mailbox,
     identity,
     membersOf: (conversationId) => membersOf(conversationId).map((m) => m.fingerprint),
@@ -212,6 +222,8 @@ async function openSession(identity, claim) {
     onChange: (call, ended) => callView?.render(call, ended),
     onRing: (call) => notifier.incomingCall(chat.conversation(call.conversationId), call.video),
   });
+  // Another device of ours came online: files it holds that we lack come from it.
+  own.onUp(() => transfers?.resume());
   dispatch = createDispatcher({ ...chat.frames, ...transfers.frames, ...calls.frames, profile: mailbox.receiveProfile });
   await contacts.load();
   await groups.load();
@@ -254,6 +266,8 @@ async function openSession(identity, claim) {
     maxRooms: () => state.preferences.maxRooms,
   });
   cycler.apply();
+  // Our other devices: the same history on each (chat/mirror.js).
+  await chat.startMirror();
 
   services = {
     identity,
@@ -276,6 +290,9 @@ async function openSession(identity, claim) {
       // closes without saving its lists, which would overwrite the restored ones.
       async importFile(file) {
         const stores = await readBackup(store, file, cryptoClient);
+        // This browser stays the device it is: a backup made on another one
+        // must not make two devices share an id.
+        stores.records = stores.records.filter(([key]) => key !== DEVICE_KEY);
         await logout('', { restore: stores });
       },
     },

@@ -46,7 +46,10 @@ import { el, replaceChildren } from './ui/dom.js';
 import { app } from './facade.js';
 
 const root = document.getElementById('app');
-const cryptoClient = createCryptoClient(document.documentElement.dataset.workerIntegrity);
+// standalone.htm (the page a file:// visit uses) carries the worker inside.
+const embeddedWorker = document.getElementById('embedded-worker');
+const embedded = embeddedWorker ? { worker: embeddedWorker.textContent ?? '', wasm: document.getElementById('embedded-wasm')?.textContent ?? '' } : null;
+const cryptoClient = createCryptoClient(document.documentElement.dataset.workerIntegrity ?? '', embedded);
 const localServer = discoverLocalServer();
 
 // An "add me" link opened before login: keep the key for the contact form,

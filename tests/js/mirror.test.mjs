@@ -14,7 +14,9 @@ const ID = '1'.repeat(32);
 const utf8 = (value) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
 const b64 = (text) => Buffer.from(text).toString('base64');
 
-function setup({ opened = { conversationId: 'conv', messageId: ID, sender: FRIEND, content: utf8({ t: 'text', body: 'hi' }), timestampMs: 1, lamport: 1 } } = {}) {
+function setup({
+  opened = { conversationId: 'conv', messageId: ID, sender: FRIEND, content: utf8({ t: 'text', body: 'hi' }), timestampMs: 1, lamport: 1 },
+} = {}) {
   const added = [];
   const events = [];
   const conv = { id: 'conv', tag: 'tag', members: [{ fingerprint: FRIEND }], nextSeq: 1, unread: 0 };
@@ -214,7 +216,12 @@ test('reads from the relays lessen the unread count by what they read; hostile h
   const ids = ['6'.repeat(32), '7'.repeat(32), '8'.repeat(32)];
   await mirror.receiveHistory([utf8({ records: ids.map((id, i) => historyRecord('conv', id, i + 1)) })]);
   assert.equal(conv.unread, 3);
-  for (const garbage of [new Uint8Array([0xff]), utf8('null'), utf8({ records: 'x', reads: 'y' }), utf8({ reads: [null, 7, { conv: 'conv', keys: 'x' }, { conv: 'conv', keys: ['not a key'] }] })]) {
+  for (const garbage of [
+    new Uint8Array([0xff]),
+    utf8('null'),
+    utf8({ records: 'x', reads: 'y' }),
+    utf8({ reads: [null, 7, { conv: 'conv', keys: 'x' }, { conv: 'conv', keys: ['not a key'] }] }),
+  ]) {
     await mirror.receiveHistory([garbage]);
   }
   assert.equal(conv.unread, 3, 'garbage reads nothing');

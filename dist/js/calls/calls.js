@@ -14,12 +14,21 @@
 //   resume  after a participant's session came back (new connection):
 //           the other side answers `hangup` if it no longer has the call
 //   media   which remote stream is the screen share
+//   elsewhere  caller → the other devices of a member who answered or
+//           declined on one device: stop ringing ({how: 'answered' | 'declined'})
+//
+// Several devices of one member: the caller rings every device (each is a
+// session of its own, net/sessions.js) and arbitrates: the first device to
+// answer is that member's participant, the others hear `elsewhere`. Media
+// then stays with that device; a new session from the same device (a
+// reload) takes it over, another device's session does not.
 
 import { randomBytes, toHex } from '../core/encoding.js';
 import { openCamera, openLocalMedia, openMicrophone, openScreen, explainMediaError } from './media.js';
 import { inCall, transition } from './participants.js';
 import { CALL_TYPE, callMessage, parseCallMessage } from './messages.js';
 import { SLOTS, createMesh } from './mesh.js';
+import { sameDevice } from '../net/instance.js';
 
 export { CALL_TYPE, parseCallMessage };
 /** An unanswered call stops ringing after this long. */
@@ -81,6 +90,8 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
       fingerprint,
       state,
       link: null,
+      /** The sessions (one per device) an invite went to while ringing. */
+      rung: new Set(),
       announced: false,
       invitedAt: Date.now(),
       senders: {},
@@ -159,11 +170,11 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
     syncLocalStream(call);
     for (const p of call.participants.values()) {
       p.link = linkTo(p.fingerprint);
-      sendTo(p.link, 'invite', call, { conv: conversationId, video, members: online.map((m) => m.fingerprint) });
+      ring(call, p);
     }
     call.ringTimer = setTimeout(() => {
       if (current === call && call.state === 'ringing') {
-        for (const p of call.participants.values()) sendTo(p.link, 'cancel', call);
+        for (const p of call.participants.values()) for (const link of reach(p)) sendTo(link, 'cancel', call);
         end(call, 'missed');
       }
     }, RING_TIMEOUT_MS);
@@ -198,13 +209,47 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
     changed();
   }
 
-  /** Tells `p` we are in the call, once we have a session with them. */
+  /**
+   * Tells `p` we are in the call, once we have a session with them: every
+   * device of a member still ringing (we cannot know which will answer),
+   * the device a member is in the call from otherwise.
+   */
   function announce(call, p) {
     if (p.announced || p.state === 'declined' || p.state === 'left' || p.state === 'busy') return;
-    p.link = linkTo(p.fingerprint) ?? p.link;
-    if (p.link?.state !== 'ready') return;
+    const targets = p.state === 'ringing' ? sessions.linksTo(p.fingerprint) : [deviceLink(p)].filter((link) => link !== null);
+    if (!targets.length) return;
     p.announced = true;
-    sendTo(p.link, 'accept', call);
+    for (const link of targets) sendTo(link, 'accept', call);
+  }
+
+  /** `p`'s ready session on the device it is in the call from (a reload's new one included). */
+  function deviceLink(p) {
+    if (p.link?.state === 'ready') return p.link;
+    if (!p.link) return linkTo(p.fingerprint);
+    return sessions.linksTo(p.fingerprint).find((link) => sameDevice(link, p.link)) ?? null;
+  }
+
+  /** Where a message to `p` goes: every rung device while it rings, its own device after. */
+  function reach(p) {
+    if (p.state === 'ringing' && p.rung.size) return [...p.rung].filter((link) => link.state === 'ready');
+    return p.link ? [p.link] : [];
+  }
+
+  /** Rings `p` on `links` (by default every device of theirs not rung yet). */
+  function ring(call, p, links = sessions.linksTo(p.fingerprint).filter((link) => !p.rung.has(link))) {
+    for (const link of links) {
+      p.rung.add(link);
+      sendTo(link, 'invite', call, { conv: call.conversationId, video: call.video, members: [...call.participants.keys()] });
+    }
+  }
+
+  /** The caller tells `p`'s other rung devices that one of them answered or declined. */
+  function settleRinging(call, p, link, how) {
+    if (!call.outgoing) return;
+    // A device may be rung over several sessions (a pair room and a group
+    // room): only other devices hear it.
+    for (const other of p.rung) if (!sameDevice(other, link) && other.state === 'ready') sendTo(other, 'elsewhere', call, { how });
+    p.rung.clear();
   }
 
   function decline() {
@@ -220,7 +265,7 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
     if (!call) return;
     if (!call.accepted) return decline();
     const op = call.state === 'ringing' ? 'cancel' : 'hangup';
-    for (const p of call.participants.values()) if (p.state !== 'left') sendTo(p.link, op, call);
+    for (const p of call.participants.values()) if (p.state !== 'left') for (const link of reach(p)) sendTo(link, op, call);
     end(call, call.state === 'ringing' ? 'cancelled' : 'ended');
   }
 
@@ -320,8 +365,21 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
       call.participants.set(fingerprint, p);
     }
     if (!p) return;
+    if (body.op === 'elsewhere') {
+      // Only the caller settles which of our devices took the call.
+      if (fingerprint === call.initiator && !call.outgoing) end(call, body.how === 'declined' ? 'declined-elsewhere' : 'answered-elsewhere');
+      changed();
+      return;
+    }
+    if (inCall(p.state) && p.link && p.link !== link && p.link.state === 'ready' && !sameDevice(p.link, link)) {
+      // Another device of a member already in the call (both answered at
+      // once): the first one stays; the caller tells this one to stop.
+      if (body.op === 'accept' && call.outgoing) sendTo(link, 'elsewhere', call, { how: 'answered' });
+      return;
+    }
     switch (body.op) {
       case 'accept':
+        if (p.state === 'ringing' || p.state === 'no-answer') settleRinging(call, p, link, 'answered');
         move(call, p, 'accept');
         adopt(call, p, link);
         if (call.accepted) {
@@ -345,7 +403,14 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
         p.screenStreamId = typeof body.screen === 'string' ? body.screen : null;
         break;
       case 'decline':
+        if (p.state === 'ringing') settleRinging(call, p, link, 'declined');
+        move(call, p, body.op);
+        maybeEnd(call);
+        break;
       case 'busy':
+        // One device busy in another call: the member's other devices may still answer.
+        p.rung.delete(link);
+        if (p.state === 'ringing' && [...p.rung].some((other) => other.state === 'ready' && !sameDevice(other, link))) break;
         move(call, p, body.op);
         maybeEnd(call);
         break;
@@ -362,11 +427,8 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
 
   // ---- sessions coming and going (events of net/sessions.js) ----
 
-  /** A member's session ended (their last one): they left, or get a grace to come back. */
-  function sessionDown(fingerprint, link) {
-    const call = current;
-    const p = call?.participants.get(fingerprint);
-    if (!p || !inCall(p.state)) return;
+  /** The session `p` was in the call on ended, with no other from that device: they left, or get a grace to come back. */
+  function lose(call, p, link) {
     // A goodbye (BYE) means they left. A closed channel is a closed or
     // reloaded tab, or the other side giving up on a silent connection: a
     // short grace. Anything else (network trouble) gets the full grace.
@@ -389,26 +451,26 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
       );
     }
     maybeEnd(call);
-    changed();
   }
 
-  /** A member has a (new) session: resume media with a participant, ring a latecomer. */
+  /** A member has a (new) session: resume media with a participant, ring a latecomer or a new device. */
   function sessionUp(fingerprint, link) {
     const call = current;
     if (!call || call.state === 'ended') return;
     const p = call.participants.get(fingerprint);
     if (p && inCall(p.state)) {
-      if (link !== p.link) {
+      // The device in the call came back on a new session (a reload, a new
+      // connection); another device of theirs coming online changes nothing.
+      if (link !== p.link && sameDevice(link, p.link)) {
         sendTo(link, 'resume', call);
         adopt(call, p, link);
       }
     } else if (p && p.state === 'ringing') {
-      if (call.outgoing && link !== p.link) {
-        // Rung over a session that has since been replaced (they closed the
-        // tab or it reloaded): ring the new one.
+      if (call.outgoing && !p.rung.has(link)) {
+        // A device that came online (or reloaded) while it rings: ring it too.
         p.link = link;
         p.invitedAt = Date.now();
-        invite(call, p);
+        ring(call, p, [link]);
       } else if (call.accepted && !call.outgoing) {
         // A member we had no session with when we answered.
         announce(call, p);
@@ -423,27 +485,33 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
       const latecomer = participant(fingerprint, 'ringing');
       latecomer.link = link;
       call.participants.set(fingerprint, latecomer);
-      invite(call, latecomer);
+      ring(call, latecomer);
     }
     changed();
   }
-  /** One session ended while another with the same member remains: move the media there. */
+  /**
+   * One session with a member ended. If it carried the call, the media moves
+   * to another session from the same device if one is up; otherwise the
+   * member left or gets a grace to come back (their other devices, if any,
+   * were never in this call).
+   */
   function sessionEnd(fingerprint, link) {
     const call = current;
     const p = call?.participants.get(fingerprint);
-    const fresh = linkTo(fingerprint);
-    if (!p || p.link !== link || !inCall(p.state) || !fresh || fresh === link) return;
-    sendTo(fresh, 'resume', call);
-    adopt(call, p, fresh);
+    if (!p) return;
+    p.rung.delete(link);
+    if (p.link !== link || !inCall(p.state)) return;
+    const fresh = sessions.linksTo(fingerprint).find((other) => other !== link && sameDevice(other, link));
+    if (fresh) {
+      sendTo(fresh, 'resume', call);
+      adopt(call, p, fresh);
+    } else {
+      lose(call, p, link);
+    }
     changed();
   }
   const stopUp = sessions.onUp(sessionUp);
-  const stopDown = sessions.onDown(sessionDown);
   const stopEnd = sessions.onEnd(sessionEnd);
-
-  function invite(call, p) {
-    sendTo(p.link, 'invite', call, { conv: call.conversationId, video: call.video, members: [...call.participants.keys()] });
-  }
 
   // ---- once a second: stats, speaking, unanswered rings ----
 
@@ -583,7 +651,6 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
       if (current) hangup();
       clearInterval(ticker);
       stopUp();
-      stopDown();
       stopEnd();
     },
   };

@@ -6,7 +6,7 @@ import { fromUtf8, utf8 } from '../core/encoding.js';
 
 export const CALL_TYPE = 'call';
 const MAX_CALL_MESSAGE = 16 * 1024;
-const OPS = new Set(['invite', 'accept', 'here', 'decline', 'busy', 'cancel', 'hangup', 'resume', 'media']);
+const OPS = new Set(['invite', 'accept', 'here', 'decline', 'busy', 'cancel', 'hangup', 'resume', 'media', 'elsewhere']);
 
 /** Parses a 'call' frame; null for anything malformed. @param {Uint8Array} bytes */
 export function parseCallMessage(bytes) {

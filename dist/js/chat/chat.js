@@ -14,11 +14,13 @@ import { createBacklog } from './backlog.js';
 import { createReceipts } from './receipts.js';
 import { createHistory, PAGE_SIZE } from './history.js';
 import { isMessageKey } from './keys.js';
+import { createMirror } from './mirror.js';
 
 export { PAGE_SIZE };
 
 /**
- * deps: cryptoClient, store, identity, sessions (net/sessions.js), mailbox
+ * deps: cryptoClient, store, identity, sessions (net/sessions.js), network
+ * and own (our own devices' session registry) for chat/mirror.js, mailbox
  * (chat/mailbox.js: the second path, or null), preferences() and
  * displayName() (current settings), onChange(event) for the views,
  * onIncoming(conversation, message) for notifications, onSessionUp(fingerprint)
@@ -30,6 +32,8 @@ export function createChat({
   store,
   identity,
   sessions,
+  network,
+  own,
   mailbox = /** @type {import('./mailbox.js').Mailbox | null} */ (null),
   preferences,
   displayName,
@@ -39,15 +43,48 @@ export function createChat({
   onRelayed,
 }) {
   const conversations = createConversations({ store, identity, onChange });
-  /** The way to a member now: their direct session, else their mailbox. */
-  const route = (/** @type {string} */ fingerprint) => sessions.linkTo(fingerprint) ?? mailbox?.linkFor(fingerprint) ?? null;
+  /** @type {ReturnType<typeof createMirror>} */
+  let mirror;
+  /** Every message event reaches the views, and our other devices (chat/mirror.js). */
+  const changed = (/** @type {any} */ event) => {
+    onChange?.(event);
+    mirror?.note(event);
+  };
+  /**
+   * The way to a member now, for acknowledgements and read receipts: every
+   * direct session with them (one per device of theirs online: the device
+   * that sent a message must hear of it), else their mailbox.
+   */
+  const route = (/** @type {string} */ fingerprint) => {
+    const links = sessions.linksTo(fingerprint);
+    if (links.length > 1)
+      return { send: (/** @type {string} */ type, /** @type {Uint8Array} */ data) => Promise.any(links.map((link) => link.send(type, data))) };
+    return links[0] ?? mailbox?.linkFor(fingerprint) ?? null;
+  };
   /** @type {ReturnType<typeof createOutbox>} */
   let outbox;
   const history = createHistory({ cryptoClient, store, conversations, stateOf: (/** @type {string} */ id) => outbox.stateOf(id) });
-  outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, mailbox, displayName, onChange, onRelayed });
-  const inbox = createInbox({ cryptoClient, store, route, conversations, history, onChange, onIncoming });
+  outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, mailbox, displayName, onChange: changed, onRelayed });
+  const inbox = createInbox({ cryptoClient, store, route, conversations, history, onChange: changed, onIncoming });
   const backlog = createBacklog({ cryptoClient, identity, sessions, conversations, history, outbox });
-  const receipts = createReceipts({ identity, sessions, route, conversations, history, outbox, preferences, onChange });
+  const receipts = createReceipts({ identity, sessions, route, conversations, history, outbox, preferences, onChange: changed });
+  mirror = createMirror({
+    cryptoClient,
+    store,
+    identity,
+    network,
+    own,
+    conversations,
+    history,
+    stateOf: (/** @type {string} */ id) => outbox.stateOf(id),
+    mailbox,
+    // A file another device of ours stored is fetched here too (chat/transfers.js).
+    onKept: (/** @type {any} */ conv, /** @type {any} */ message) => {
+      if (message.content.t !== 'file') return;
+      Promise.resolve(inbox.handlerFor('file')?.(conv, message, identity.fingerprint)).catch(() => {});
+    },
+    onChange,
+  });
 
   // A member's (new) session: what waits for it goes out, groups compare
   // notes, acknowledgements owed to it leave.
@@ -77,7 +114,12 @@ export function createChat({
       await conversations.restore((tag) => history.newest(tag));
       await outbox.restore();
     },
-    ensureConversation: conversations.ensure,
+    /** Registers a conversation; what our other devices left on the relays for it before is kept now. */
+    async ensureConversation(/** @type {Parameters<typeof conversations.ensure>[0]} */ conversation) {
+      const conv = await conversations.ensure(conversation);
+      mirror.conversationKnown(conv.id);
+      return conv;
+    },
     removeConversation(/** @type {string} */ id) {
       conversations.remove(id);
       outbox.forget(id);
@@ -102,7 +144,20 @@ export function createChat({
     hasPending: outbox.hasPending,
 
     history: history.page,
-    markRead: receipts.markRead,
+    /** The conversation is on screen: read here, and on our other devices. */
+    async markRead(/** @type {string} */ conversationId, /** @type {Array<any>} */ messages) {
+      const { hadUnread, keys } = await receipts.markRead(conversationId, messages);
+      if (hadUnread || keys.length) mirror.noteRead(conversationId, keys);
+    },
+    /** Our other devices: their room is joined, and what each holds is compared. */
+    startMirror: () => mirror.start(),
+    /** Our own history from the relays (chat/mailbox.js), for chat/mirror.js. */
+    receiveHistory: (/** @type {Uint8Array[]} */ payloads) => mirror.receiveHistory(payloads),
+    ownDevicesOnline: () => mirror.online(),
+    historyPending: () => mirror.historyPending(),
+    acksPending: () => inbox.acksPending(),
+    /** Nothing older is stored here: ask our other device online for the page before (chat/mirror.js). */
+    requestOlder: (/** @type {string} */ conversationId) => mirror.requestOlder(conversationId).catch(() => false),
     typing: receipts.typing,
     typingIn: receipts.typingIn,
 
@@ -116,12 +171,14 @@ export function createChat({
       read: receipts.receiveRead,
       typing: receipts.receiveTyping,
       sync: backlog.receive,
+      ...mirror.frames,
     },
 
     /** Stops; saves the conversation list and outbox unless `save` is false (a restored backup replaces them). */
     async close({ save = true } = {}) {
       clearInterval(resendTimer);
       stopUp();
+      mirror.close();
       if (save) await Promise.all([conversations.saveNow(), outbox.close()]);
       else {
         conversations.discard();

@@ -156,6 +156,14 @@ export function createConversations({ store, identity, onChange }) {
       saveSoon();
       onChange?.({ conversation: conv.id, unread: true });
     },
+    /** `count` of its unread messages were read on another device of ours. */
+    lessUnread(/** @type {Conversation} */ conv, /** @type {number} */ count) {
+      const unread = Math.max(0, conv.unread - count);
+      if (unread === conv.unread) return;
+      conv.unread = unread;
+      saveSoon();
+      onChange?.({ conversation: conv.id, unread: true });
+    },
     totalUnread: () => [...conversations.values()].reduce((sum, c) => sum + c.unread, 0),
     saveSoon,
     saveNow,

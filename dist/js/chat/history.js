@@ -11,7 +11,7 @@ import { messageKey } from './keys.js';
 export const PAGE_SIZE = 50;
 
 /**
- * @typedef {{ mine: boolean, delivered?: Record<string, number>, read?: Record<string, number>, readAt?: number | null }} Meta
+ * @typedef {{ mine: boolean, delivered?: Record<string, number>, read?: Record<string, number>, readAt?: number | null, shown?: string }} Meta
  * @typedef {{ id: string, seq: number, sender?: string, mine?: boolean, timestampMs?: number, lamport?: number,
  *   content: Record<string, any>, state?: string, delivered?: Record<string, number>, read?: Record<string, number>,
  *   readAt?: number | null, broken?: boolean }} Message
@@ -24,19 +24,47 @@ const metaContext = (/** @type {string} */ id) => `meta/${id}`;
  * delivery state of our message `id` (null once it left the outbox).
  */
 export function createHistory({ cryptoClient, store, conversations, stateOf }) {
-  /** The state a message shows, from the outbox or (once delivered) its meta. */
+  /**
+   * The state a message shows: from the outbox, else (once delivered, or
+   * sent from another device of ours: `shown`) its meta.
+   */
   function stateFor(/** @type {Meta} */ meta, /** @type {string} */ id, /** @type {string[]} */ members) {
     if (!meta.mine) return 'received';
-    const read = members.length > 0 && members.every((fp) => meta.read?.[fp]);
-    if (read) return 'read';
-    return stateOf(id) ?? 'delivered';
+    const all = (/** @type {Record<string, number> | undefined} */ map) => members.length > 0 && members.every((fp) => map?.[fp]);
+    if (all(meta.read)) return 'read';
+    // What this device knows first-hand wins over a state another device showed.
+    return stateOf(id) ?? (all(meta.delivered) ? 'delivered' : (meta.shown ?? 'delivered'));
   }
+  /** @type {Set<string>} message keys being written right now */
+  const claims = new Set();
 
   return {
+    /** The state our message `id` of `conv` shows, given its meta. */
+    stateFor: (/** @type {Meta} */ meta, /** @type {string} */ id, /** @type {{members: Array<{fingerprint: string}>}} */ conv) =>
+      stateFor(
+        meta,
+        id,
+        conv.members.map((m) => m.fingerprint),
+      ),
+
+    /**
+     * Claims a message key for writing: false if another path (the inbox,
+     * a mirror from another device of ours) is writing it right now. The
+     * same message may arrive both ways at once; only one may store it.
+     */
+    claim(/** @type {string} */ key) {
+      if (claims.has(key)) return false;
+      claims.add(key);
+      return true;
+    },
+    release(/** @type {string[]} */ keys) {
+      for (const key of keys) claims.delete(key);
+    },
+
     /** Seals a message's delivery state. */
     sealMeta: (/** @type {string} */ id, /** @type {Meta} */ meta) => store.seal(metaContext(id), meta),
 
-    /** Changes the sealed delivery state of the message stored under `key`; returns it. */
+    /** Changes the sealed delivery state of the message stored under `key` (written only if it changed); returns it. */
     async updateMeta(/** @type {string} */ key, /** @type {(meta: Meta) => void} */ update) {
       const place = await store.messages.locate(key);
       if (!place) return null;
@@ -44,7 +72,9 @@ export function createHistory({ cryptoClient, store, conversations, stateOf }) {
       if (!record) return null;
       /** @type {Meta} */
       const meta = await store.open(metaContext(record.id), record.meta);
+      const before = JSON.stringify(meta);
       update(meta);
+      if (JSON.stringify(meta) === before) return meta;
       record.meta = await store.seal(metaContext(record.id), meta);
       await store.messages.replace(place, record);
       return meta;

@@ -30,15 +30,21 @@ export function createInbox({ cryptoClient, store, route, conversations, history
     if (!pendingAcks.has(fingerprint)) pendingAcks.set(fingerprint, new Set());
     pendingAcks.get(fingerprint)?.add(key);
   }
+  /** Acknowledgements being sent right now (a relay's OK may take seconds). */
+  let acksSending = 0;
   function flushAcks() {
     for (const [fingerprint, keys] of pendingAcks) {
       const link = route(fingerprint);
       if (!link || !keys.size) continue;
       pendingAcks.delete(fingerprint);
-      link.send('ack', utf8(JSON.stringify({ keys: [...keys] }))).catch(() => {
-        // Not sent (the session dropped, no relay took it): owed still.
-        for (const key of keys) ackLater(fingerprint, key);
-      });
+      acksSending += 1;
+      link
+        .send('ack', utf8(JSON.stringify({ keys: [...keys] })))
+        .catch(() => {
+          // Not sent (the session dropped, no relay took it): owed still.
+          for (const key of keys) ackLater(fingerprint, key);
+        })
+        .finally(() => (acksSending -= 1));
     }
   }
 
@@ -73,6 +79,13 @@ export function createInbox({ cryptoClient, store, route, conversations, history
       return null;
     }
     if (!content) return null;
+    // Our other device may be mirroring this very message right now.
+    if (!history.claim(key)) return null;
+    if ((await store.messages.locate(key)) !== undefined) {
+      history.release([key]);
+      ackLater(from, key);
+      return null;
+    }
     seen.add(key);
     conversations.observe(conv, opened.lamport);
     return {
@@ -110,13 +123,17 @@ export function createInbox({ cryptoClient, store, route, conversations, history
       }
     }
     if (accepted.length) {
-      await store.messages.add(
-        accepted.map((m) => ({
-          place: [m.conv.tag, m.seq],
-          key: m.key,
-          record: { id: m.id, sender: m.sender, env: m.envelope, rcpt: m.receipt, meta: m.meta },
-        })),
-      );
+      try {
+        await store.messages.add(
+          accepted.map((m) => ({
+            place: [m.conv.tag, m.seq],
+            key: m.key,
+            record: { id: m.id, sender: m.sender, env: m.envelope, rcpt: m.receipt, meta: m.meta },
+          })),
+        );
+      } finally {
+        history.release(accepted.map((m) => m.key));
+      }
     }
     // Durable now: show, let the content's handler make its own change
     // durable (a group joined, a file announced), then acknowledge: an
@@ -167,7 +184,11 @@ export function createInbox({ cryptoClient, store, route, conversations, history
     },
     /** Registers what to do with received content of type `t` (files, groups). */
     on: (/** @type {string} */ t, /** @type {Function} */ handler) => handlers.set(t, handler),
+    /** What is registered for content of type `t` (for messages another device of ours stored). */
+    handlerFor: (/** @type {string} */ t) => handlers.get(t) ?? null,
     /** Acknowledgements waiting for a session go out now. */
     flushAcks,
+    /** Acknowledgements owed or on their way (a tab closed before they are out owes them still). */
+    acksPending: () => [...pendingAcks.values()].reduce((n, keys) => n + keys.size, 0) + acksSending,
   };
 }

@@ -18,6 +18,16 @@ import { frameLimit } from '../net/protocol.js';
 
 /** Frame types that may travel through the mailbox; everything else is live only. */
 export const MAIL_TYPES = Object.freeze(['env', 'ack', 'read', 'file-chunk', 'profile']);
+/**
+ * What we leave on our own mailbox for our other devices (chat/mirror.js):
+ * stored messages and what was read, sealed by our own identity. It is the
+ * only type accepted from ourselves, and never accepted from anyone else.
+ */
+export const HISTORY_TYPE = 'history';
+/** Largest history payload (the worker's limit for one seal is 260 KiB). */
+const MAX_HISTORY_PAYLOAD = 256 * 1024;
+/** History payloads held during a catch-up, at most (bytes), before they go anyway. */
+const MAX_HELD_HISTORY_BYTES = 16 * 1024 * 1024;
 /** Default days a wrap stays on relays (NIP-40 expiration). */
 export const DEFAULT_RETENTION_DAYS = 14;
 /** Relays a contact is told to write our mail to, at most. */
@@ -82,6 +92,7 @@ export function createMailbox({
   dispatch,
   onChange,
   onProfileEvent = /** @type {((event: unknown) => void) | null} */ (null),
+  onHistory = /** @type {((payloads: Uint8Array[]) => unknown) | null} */ (null),
 }) {
   /** @type {Map<string, Address>} fingerprint -> where their mail goes */
   const directory = new Map();
@@ -95,6 +106,9 @@ export function createMailbox({
   const heard = new Map();
   /** @type {Array<{sender: string, payload: Uint8Array}>} envelopes of a catch-up, until the relay sent all it held */
   const held = [];
+  /** @type {Uint8Array[]} our own history payloads of a catch-up, handed over together once it is complete */
+  const heldHistory = [];
+  let heldHistoryBytes = 0;
   /** @type {Array<{seal?: Uint8Array, sender?: string, type?: string, payload?: Uint8Array, at: number}>} */
   const parked = [];
   let retrying = false;
@@ -164,20 +178,30 @@ export function createMailbox({
     let sender, opened;
     try {
       sender = await cryptoClient.mailboxSealSender(seal);
-      const spki = spkiOf(sender);
+      const spki = sender === identity.fingerprint ? identity.spki : spkiOf(sender);
       if (!spki) return park({ seal });
       opened = await cryptoClient.mailboxOpenSeal(seal, spki);
     } catch {
       return; // forged or altered
     }
     const { type, payload } = opened;
+    if (sender === identity.fingerprint) {
+      // Our own history, from another device of ours (or this one, earlier).
+      if (type !== HISTORY_TYPE || payload.length > MAX_HISTORY_PAYLOAD) return;
+      if (live) return onHistory?.([payload]);
+      heldHistory.push(payload);
+      heldHistoryBytes += payload.length;
+      // Memory stays bounded on a long catch-up: what is held so far goes (sorted among itself).
+      if (heldHistoryBytes > MAX_HELD_HISTORY_BYTES) await flushHistory();
+      return;
+    }
     if (!MAIL_TYPES.includes(type) || payload.length > frameLimit(type)) return;
     heard.set(sender, Date.now());
     onChange?.({ mailbox: sender });
     if (type === 'profile') return learnProfile(sender, payload);
     if (type === 'env' && !live) {
       held.push({ sender, payload });
-      if (held.length >= MAX_HELD) await flushHeld();
+      if (held.length >= MAX_HELD) await flushEnvelopes();
       return;
     }
     const outcome = await dispatch(sender, linkFor(sender), type, payload);
@@ -185,8 +209,19 @@ export function createMailbox({
     else if (outcome === 'accepted') await retryParked();
   }
 
-  /** Envelopes held during a catch-up go to the inbox together, oldest first. */
+  /** Envelopes held during a catch-up go to the inbox together, oldest first; then our own history. */
   async function flushHeld() {
+    await flushEnvelopes();
+    await flushHistory();
+  }
+
+  async function flushHistory() {
+    const history = heldHistory.splice(0);
+    heldHistoryBytes = 0;
+    if (history.length) await onHistory?.(history);
+  }
+
+  async function flushEnvelopes() {
     const batch = held.splice(0);
     if (!batch.length) return;
     const order = await Promise.all(
@@ -321,6 +356,29 @@ export function createMailbox({
     };
   }
 
+  /**
+   * Leaves `data` (a history payload, chat/mirror.js) on the relays we read
+   * from, for our other devices: sealed by our identity, wrapped for our own
+   * mailbox key, kept as long as any mail (never deleted on delivery: every
+   * device, and a fresh one, reads it). Resolves to whether a relay took it.
+   */
+  async function postHistory(/** @type {Uint8Array} */ data) {
+    if (!ownRelays.length) return false;
+    if (data.length > MAX_HISTORY_PAYLOAD) throw Object.assign(new Error('mailbox: history payload too large'), { code: 'too-large' });
+    const now = Math.floor(Date.now() / 1000);
+    const wrapped = await cryptoClient.mailboxWrap({
+      recipient: identity.mailboxKey,
+      type: HISTORY_TYPE,
+      payload: data,
+      now,
+      expiration: now + retentionDays * 86_400,
+    });
+    // Our own subscription brings them straight back: this device has them already.
+    for (const { event } of wrapped) seen.add(event.id);
+    const results = await Promise.all(wrapped.map(({ event }) => relays.publish(event, ownRelays)));
+    return results.every((accepted) => accepted.length > 0);
+  }
+
   // Every contact or member we meet directly learns our address from us.
   const stopWake = watchWake(() => relays.wake());
   const stopUp = sessions.onUp((/** @type {string} */ fingerprint, /** @type {{send: Function}} */ link) => {
@@ -363,6 +421,7 @@ export function createMailbox({
     learn,
     profile,
     post,
+    postHistory,
     /** Leaves one of our roaming profile's records on the relays we read from. */
     publishProfile: (/** @type {any} */ event) => relays.publish(event, ownRelays),
     linkFor,

@@ -15,7 +15,8 @@ import { fromUtf8, utf8 } from '../core/encoding.js';
 import { emptyRecord, latestStamp, mergeRecords, parseRecord, removeRecord, valuesOf, writeFields } from './profile-records.js';
 
 const RECORDS_KEY = 'profile-records';
-const DEVICE_KEY = 'profile-device';
+/** Where this browser's device id is kept (a backup restored elsewhere must not bring it along). */
+export const DEVICE_KEY = 'profile-device';
 /** Changes are published together after this quiet time. */
 const PUBLISH_DELAY_MS = 300;
 
@@ -26,9 +27,18 @@ const PUBLISH_DELAY_MS = 300;
 
 const sameValue = (/** @type {unknown} */ a, /** @type {unknown} */ b) => JSON.stringify(a) === JSON.stringify(b);
 
-/** A new device id: 16 random hex digits, kept in this browser's vault. */
-function newDeviceId() {
-  return [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('');
+/**
+ * This browser's device id: 16 random hex digits, made at its first login
+ * and kept in its vault (the same on every load, different on every device).
+ * @param {{ get: (key: string) => Promise<unknown>, put: (key: string, value: unknown) => Promise<unknown> }} store
+ * @returns {Promise<string>}
+ */
+export async function loadDeviceId(store) {
+  const kept = await store.get(DEVICE_KEY);
+  if (typeof kept === 'string' && /^[0-9a-f]{16}$/.test(kept)) return kept;
+  const device = [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  await store.put(DEVICE_KEY, device);
+  return device;
 }
 
 /**
@@ -191,11 +201,7 @@ export function createProfileSync({ cryptoClient, store, publish, onChange }) {
   return {
     /** Loads the records kept here and this browser's device id. */
     async load() {
-      let device = await store.get(DEVICE_KEY);
-      if (typeof device !== 'string' || !/^[0-9a-f]{16}$/.test(device)) {
-        device = newDeviceId();
-        await store.put(DEVICE_KEY, device);
-      }
+      const device = await loadDeviceId(store);
       deviceId = device;
       clock = createClock(device);
       const saved = (await store.get(RECORDS_KEY)) ?? {};

@@ -24,13 +24,19 @@ export function createReceipts({ identity, sessions, route, conversations, histo
   let lastTypingSent = 0;
 
   return {
-    /** The conversation is on screen: clear unread, send read receipts for `messages`. */
+    /**
+     * The conversation is on screen: clear unread, send read receipts for
+     * `messages`. Resolves to whether anything was unread, and the keys of
+     * the messages read now (our other devices mark them too).
+     */
     async markRead(/** @type {string} */ conversationId, /** @type {Array<any>} */ messages) {
       const conv = conversations.get(conversationId);
-      if (!conv) return;
+      if (!conv) return { hadUnread: false, keys: [] };
+      const hadUnread = conv.unread > 0;
       conversations.clearUnread(conv);
       const unread = messages.filter((m) => !m.mine && !m.readAt && !m.broken);
-      if (!unread.length) return;
+      const keys = unread.map((m) => messageKey(m.sender, m.id));
+      if (!unread.length) return { hadUnread, keys };
       const now = Date.now();
       for (const m of unread) {
         m.readAt = now;
@@ -38,7 +44,7 @@ export function createReceipts({ identity, sessions, route, conversations, histo
           meta.readAt = now;
         });
       }
-      if (!preferences().readReceipts) return;
+      if (!preferences().readReceipts) return { hadUnread, keys };
       /** @type {Map<string, string[]>} */
       const bySender = new Map();
       for (const m of unread) bySender.set(m.sender, [...(bySender.get(m.sender) ?? []), m.id]);
@@ -47,6 +53,7 @@ export function createReceipts({ identity, sessions, route, conversations, histo
           ?.send('read', utf8(JSON.stringify({ ids })))
           .catch(() => {});
       }
+      return { hadUnread, keys };
     },
 
     /** A 'read' frame: `fingerprint` read these messages of ours. */

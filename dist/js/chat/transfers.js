@@ -80,7 +80,7 @@ export function decodeChunkFrame(bytes) {
  * files' chunks follow their message there; membersOf(conversationId) →
  * fingerprints that may fetch a conversation's files.
  */
-export function createTransfers({ cryptoClient, store, chat, sessions, mailbox = null, identity, membersOf, onChange }) {
+export function createTransfers({ cryptoClient, store, chat, sessions, own = null, mailbox = null, identity, membersOf, onChange }) {
   const files = new Map(); // fileKey -> {info, owner, have:Set, state, conversation, from, mine, requested, messageId}
   const serving = new Map(); // `${fp} ${fileKey}` -> cancel flag
   /** file keys of chunks that came through the mailbox before their announcement */
@@ -107,8 +107,10 @@ export function createTransfers({ cryptoClient, store, chat, sessions, mailbox =
   const { now: saveNow, soon: save } = saving;
   const changed = (file) => onChange?.({ file: file.info.fileId, owner: file.owner, conversation: file.conversation });
   const chunkKeys = (key) => store.chunks.indexes(key);
-  /** Whoever announced the file first, then anyone else in its conversation. */
+  /** Whoever announced the file first (or our device that mirrored it here), then anyone else in its conversation. */
   const sourcesFor = (file) => [...new Set([file.from, file.relay, ...membersOf(file.conversation)].filter(Boolean))];
+  /** A session to `fingerprint`: our own other devices are in their own registry (chat/mirror.js). */
+  const linkTo = (fingerprint) => (fingerprint === identity.fingerprint ? (own?.linkTo(fingerprint) ?? null) : sessions.linkTo(fingerprint));
 
   /** Encrypts and stores a file, then sends the envelope announcing it. */
   async function attach(conversationId, file, { onProgress } = {}) {
@@ -201,7 +203,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, mailbox =
       return true;
     }
     for (const fingerprint of sourcesFor(file)) {
-      const link = sessions.linkTo(fingerprint);
+      const link = linkTo(fingerprint);
       if (!link) continue;
       file.state = 'downloading';
       file.source = fingerprint;
@@ -219,8 +221,9 @@ export function createTransfers({ cryptoClient, store, chat, sessions, mailbox =
     if (typeof owner !== 'string' || typeof fileId !== 'string' || !Number.isSafeInteger(from) || from < 0) return;
     const key = fileKey(owner, fileId);
     const file = files.get(key);
-    // Only members of the conversation the file was shared in may fetch it.
-    if (!file || file.state !== 'complete' || !membersOf(file.conversation).includes(fingerprint)) return;
+    // Only members of the conversation the file was shared in, and our own devices, may fetch it.
+    const allowed = fingerprint === identity.fingerprint || membersOf(file.conversation).includes(fingerprint);
+    if (!file || file.state !== 'complete' || !allowed) return;
     const token = {};
     const servingKey = `${fingerprint} ${key}`;
     serving.set(servingKey, token);

@@ -83,7 +83,8 @@ export async function openStore(cryptoClient, name) {
     await done(tx);
   }
   const readOnly = (/** @type {string} */ name) => db.transaction(name, 'readonly').objectStore(name);
-  const messageRange = (/** @type {string} */ tag, lower = 0, upper = Infinity, upperOpen = false) =>
+  // Sequence numbers below 1 hold older history fetched later (chat/mirror.js).
+  const messageRange = (/** @type {string} */ tag, lower = -Infinity, upper = Infinity, upperOpen = false) =>
     IDBKeyRange.bound([tag, lower], [tag, upper], false, upperOpen);
   const chunkRange = (/** @type {string} */ fileKey) => IDBKeyRange.bound([fileKey, 0], [fileKey, Infinity]);
 
@@ -126,7 +127,12 @@ export async function openStore(cryptoClient, name) {
       replace: (/** @type {MessagePlace} */ place, /** @type {MessageRecord} */ record) => write(['messages'], ({ messages }) => messages.put(record, place)),
       /** The newest `limit` messages of a conversation before `beforeSeq`, newest first. @returns {Promise<Array<MessageRecord & {seq: number}>>} */
       page(/** @type {string} */ tag, { beforeSeq = Infinity, limit = 50 } = {}) {
-        return walk(readOnly('messages'), messageRange(tag, 0, beforeSeq, true), 'prev', limit, (c) => ({ seq: c.key[1], ...c.value }));
+        return walk(readOnly('messages'), messageRange(tag, -Infinity, beforeSeq, true), 'prev', limit, (c) => ({ seq: c.key[1], ...c.value }));
+      },
+      /** The oldest stored message of a conversation's tag, or null. @returns {Promise<(MessageRecord & {seq: number}) | null>} */
+      async oldest(/** @type {string} */ tag) {
+        const [first] = await walk(readOnly('messages'), messageRange(tag), 'next', 1, (c) => ({ seq: c.key[1], ...c.value }));
+        return first ?? null;
       },
       /** Every stored message with its place (for one-time upgrades). @returns {Promise<Array<{place: MessagePlace, record: MessageRecord}>>} */
       all() {

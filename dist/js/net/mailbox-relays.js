@@ -10,6 +10,13 @@
 // then brings new wraps live. A wake-up (network back, machine awake)
 // reconnects whatever is down, which catches up again.
 //
+// Relays return at most some number of stored events per request (500 is
+// common), newest first. A catch-up that brought anything asks again for
+// what is older than the oldest it got (`until`, a short-lived third
+// subscription), page after page, until a page brings nothing new: a long
+// absence, or a fresh device reading its history, gets everything the
+// relay holds, newest first. The cursor moves only once the last page is in.
+//
 // Politeness with public relays: each relay's NIP-11 document is read once
 // for its `max_message_length` (events larger are not sent to it); an
 // `OK false` or `CLOSED` saying "rate-limited:" pauses that relay with a
@@ -30,8 +37,16 @@ const OK_WAIT_MS = 8_000;
 /** Events kept for relays that are not connected yet. */
 const MAX_WAITING = 500;
 const SUBSCRIPTION = 'trustero-mailbox';
-/** The second (and last) subscription per relay: our roaming profile's records. */
+/** The second subscription per relay: our roaming profile's records. */
 const PROFILE_SUBSCRIPTION = 'trustero-profile';
+/** The third, short-lived: one older page of a catch-up at a time. */
+const PAGE_SUBSCRIPTION = 'trustero-mailbox-older';
+/** Pages one catch-up asks for at most (a hostile relay could feed new ids for ever). */
+export const MAX_PAGES = 100;
+/** Wrap ids one catch-up remembers to tell a page with something new from a repeat. */
+const MAX_PAGE_IDS = 50_000;
+/** A page not answered (EOSE) within this long ends the catch-up without moving the cursor. */
+const PAGE_TIMEOUT_MS = 20_000;
 /** NIP-78 addressable application data: the roaming profile's records. */
 export const PROFILE_KIND = 30078;
 /** A NIP-11 document larger than this, or slower than the timeout, is ignored. */
@@ -102,6 +117,7 @@ async function fetchRelayInfo(/** @type {string} */ relayUrl) {
  * or null (default: fetched over http(s)). profileAuthor (hex) and
  * onProfileEvent(event): our roaming profile's records, fetched whole at
  * every (re)connection (a relay keeps only the latest of each).
+ * pageTimeoutMs: how long an older page may go unanswered.
  */
 export function createMailboxRelays({
   mailboxKey,
@@ -114,6 +130,7 @@ export function createMailboxRelays({
   relayInfo = fetchRelayInfo,
   profileAuthor = /** @type {string | null} */ (null),
   onProfileEvent = /** @type {((event: unknown) => void) | null} */ (null),
+  pageTimeoutMs = PAGE_TIMEOUT_MS,
 }) {
   /** @type {Set<string>} relays we read our mail from (the others are only written to) */
   let inbox = new Set();
@@ -129,6 +146,12 @@ export function createMailboxRelays({
   const live = new Set();
   /** @type {Map<string, RelayState>} what we know of each relay beyond its socket */
   const relays = new Map();
+  /**
+   * The catch-up running on each relay: its `since`, the ids it brought, the
+   * oldest created_at of the current page and whether that page was new.
+   * @type {Map<string, {since: number, ids: Set<string>, oldest: number, fresh: number, pages: number, pageTimer: any}>}
+   */
+  const catchUps = new Map();
   /** @type {Map<string, string>} id of an AUTH event we sent -> its relay */
   const authSent = new Map();
   /** @type {Map<string, NostrEvent[]>} url -> events it refused until we authenticate */
@@ -208,6 +231,8 @@ export function createMailboxRelays({
     const since = cursor === undefined ? now - retentionS() : Math.max(0, cursor - CATCH_UP_MARGIN_S);
     askedAt.set(endpoint.url, now);
     live.delete(endpoint.url);
+    clearTimeout(catchUps.get(endpoint.url)?.pageTimer);
+    catchUps.set(endpoint.url, { since, ids: new Set(), oldest: Infinity, fresh: 0, pages: 0, pageTimer: null });
     state.subscription = 'asked';
     endpoint.send(['REQ', SUBSCRIPTION, { kinds: [WRAP_KIND], '#p': [mailboxKey], since }]);
     if (profileAuthor) endpoint.send(['REQ', PROFILE_SUBSCRIPTION, { kinds: [PROFILE_KIND], authors: [profileAuthor] }]);
@@ -260,23 +285,70 @@ export function createMailboxRelays({
     note(endpoint, reason);
   }
 
-  function handleEvent(/** @type {Endpoint} */ endpoint, /** @type {unknown} */ event) {
+  function handleEvent(/** @type {Endpoint} */ endpoint, /** @type {unknown} */ event, isLive = live.has(endpoint.url)) {
+    if (!isLive) countForPage(endpoint.url, event);
     const previous = chains.get(endpoint.url) ?? Promise.resolve();
-    const isLive = live.has(endpoint.url);
     const next = previous.then(() => onEvent(event, endpoint.url, isLive)).catch(() => {});
     chains.set(endpoint.url, next);
   }
 
+  /** A stored event of the running catch-up: is it new, and how old is the page so far. */
+  function countForPage(/** @type {string} */ url, /** @type {unknown} */ event) {
+    const catchUp = catchUps.get(url);
+    const { id, created_at: createdAt } = /** @type {{id?: unknown, created_at?: unknown}} */ (event ?? {});
+    if (!catchUp || typeof id !== 'string' || !Number.isSafeInteger(createdAt)) return;
+    if (!catchUp.ids.has(id) && catchUp.ids.size < MAX_PAGE_IDS) {
+      catchUp.ids.add(id);
+      catchUp.fresh += 1;
+    }
+    catchUp.oldest = Math.min(catchUp.oldest, /** @type {number} */ (createdAt));
+  }
+
+  /** The relay sent all it holds for the current request: ask for an older page, or finish. */
   function endOfStored(/** @type {Endpoint} */ endpoint) {
     const asked = askedAt.get(endpoint.url);
     if (asked === undefined) return;
     live.add(endpoint.url);
     stateOf(endpoint.url).subscription = 'live';
-    // Only once everything the relay held has been handled does the cursor move.
-    (chains.get(endpoint.url) ?? Promise.resolve())
-      .then(() => onCaughtUp?.(endpoint.url))
-      .then(() => cursors.set(endpoint.url, asked))
+    nextPageOrFinish(endpoint, asked);
+  }
+
+  function endOfPage(/** @type {Endpoint} */ endpoint) {
+    endpoint.send(['CLOSE', PAGE_SUBSCRIPTION]);
+    const catchUp = catchUps.get(endpoint.url);
+    // Only the page this catch-up asked for (a resubscription starts another).
+    if (!catchUp?.pageTimer) return;
+    clearTimeout(catchUp.pageTimer);
+    catchUp.pageTimer = null;
+    const asked = askedAt.get(endpoint.url);
+    if (asked !== undefined) nextPageOrFinish(endpoint, asked);
+  }
+
+  /**
+   * The catch-up on `url` is over: once everything it brought has been
+   * handled, the mailbox hears so, and the cursor moves to `asked` (null:
+   * it stays, and the next catch-up asks again).
+   */
+  function finishCatchUp(/** @type {string} */ url, /** @type {number | null} */ asked) {
+    clearTimeout(catchUps.get(url)?.pageTimer);
+    catchUps.delete(url);
+    (chains.get(url) ?? Promise.resolve())
+      .then(() => onCaughtUp?.(url))
+      .then(() => asked !== null && cursors.set(url, asked))
       .catch(() => {});
+  }
+
+  function nextPageOrFinish(/** @type {Endpoint} */ endpoint, /** @type {number} */ asked) {
+    const catchUp = catchUps.get(endpoint.url);
+    if (catchUp && catchUp.fresh > 0 && catchUp.pages < MAX_PAGES && catchUp.oldest > catchUp.since) {
+      // `until` is inclusive: events of that very second come again, and are not new.
+      const until = catchUp.oldest;
+      Object.assign(catchUp, { fresh: 0, oldest: Infinity, pages: catchUp.pages + 1 });
+      catchUp.pageTimer = setTimeout(() => catchUps.get(endpoint.url) === catchUp && finishCatchUp(endpoint.url, null), pageTimeoutMs);
+      endpoint.send(['REQ', PAGE_SUBSCRIPTION, { kinds: [WRAP_KIND], '#p': [mailboxKey], since: catchUp.since, until }]);
+      return;
+    }
+    finishCatchUp(endpoint.url, asked);
   }
 
   function answered(/** @type {Endpoint} */ endpoint, /** @type {unknown} */ id, /** @type {unknown} */ ok, /** @type {unknown} */ message) {
@@ -339,11 +411,17 @@ export function createMailboxRelays({
       const [type, ...rest] = message;
       if (type === 'EVENT' && rest[0] === SUBSCRIPTION && inbox.has(endpoint.url)) handleEvent(endpoint, rest[1]);
       else if (type === 'EVENT' && rest[0] === PROFILE_SUBSCRIPTION && inbox.has(endpoint.url)) onProfileEvent?.(rest[1]);
+      else if (type === 'EVENT' && rest[0] === PAGE_SUBSCRIPTION && inbox.has(endpoint.url)) handleEvent(endpoint, rest[1], false);
       else if (type === 'EOSE' && rest[0] === SUBSCRIPTION) endOfStored(endpoint);
+      else if (type === 'EOSE' && rest[0] === PAGE_SUBSCRIPTION) endOfPage(endpoint);
       else if (type === 'OK') answered(endpoint, rest[0], rest[1], rest[2]);
       else if (type === 'NOTICE') note(endpoint, rest[0]);
       else if (type === 'CLOSED' && rest[0] === SUBSCRIPTION) subscriptionClosed(endpoint, rest[1]);
-      else if (type === 'AUTH' && typeof rest[0] === 'string' && rest[0].length <= 512) {
+      else if (type === 'CLOSED' && rest[0] === PAGE_SUBSCRIPTION) {
+        // A relay refusing a third subscription: what it gave is kept, the rest waits for the next catch-up.
+        note(endpoint, rest[1]);
+        if (catchUps.get(endpoint.url)?.pageTimer) finishCatchUp(endpoint.url, null);
+      } else if (type === 'AUTH' && typeof rest[0] === 'string' && rest[0].length <= 512) {
         // A new challenge: what we answered before no longer counts (unless an answer is on its way).
         const state = stateOf(endpoint.url);
         state.challenge = rest[0];

@@ -10,16 +10,17 @@ import { createTrackerStrategy } from './signal/tracker.js';
 import { createNostrStrategy } from './signal/nostr.js';
 import { watchWake } from './backoff.js';
 import { frameLimit } from './protocol.js';
-import { randomBytes, toHex } from '../core/encoding.js';
+import { toHex } from '../core/encoding.js';
+import { LOAD_BYTES, newInstance } from './instance.js';
 
 /**
- * sessions: the registry (sessions.js); dispatch(fingerprint, link, type,
- * data): the protocol's dispatcher; onChange(): status changed.
+ * device: this browser's device id (16 hex digits); sessions: the registry
+ * (sessions.js); dispatch(fingerprint, link, type, data): the protocol's
+ * dispatcher; onChange(): status changed.
  */
-export function createNetwork({ cryptoClient, sessions, dispatch, onChange }) {
-  // A fresh instance per page load: peers tell a reload from a duplicate.
-  const instance = randomBytes(16);
-  const peerId = toHex(instance).slice(0, 20);
+export function createNetwork({ cryptoClient, device, sessions, dispatch, onChange }) {
+  const instance = newInstance(device);
+  const peerId = toHex(instance).slice(0, 2 * LOAD_BYTES);
   const rooms = new Set();
   let settings = { trackers: [], relays: [], iceServers: [], useTrackers: true, useNostr: true };
   let changeQueued = false;
@@ -63,9 +64,10 @@ export function createNetwork({ cryptoClient, sessions, dispatch, onChange }) {
      * Joins a room made by the worker ({roomId, announceId}). `allowed()`
      * gives the fingerprints that may join; `onFailedAttempt` hears of
      * refused ones. A room with a frame table of its own (a benchmark's)
-     * passes `limitFor` and `onMessage`.
+     * passes `limitFor` and `onMessage`; one whose sessions are not
+     * contacts' (our own devices') passes its own `registry`.
      */
-    join({ room, allowed, onFailedAttempt, limitFor = frameLimit, onMessage = dispatch }) {
+    join({ room, allowed, onFailedAttempt, limitFor = frameLimit, onMessage = dispatch, registry = sessions }) {
       const joined = createRoom({
         cryptoClient,
         roomId: room.roomId,
@@ -78,8 +80,8 @@ export function createNetwork({ cryptoClient, sessions, dispatch, onChange }) {
           announce: (r) => {
             for (const strategy of strategies()) strategy.announce(r);
           },
-          onSession: ({ fingerprint, link, via }) => sessions.add(fingerprint, link, { via }),
-          onSessionEnd: ({ fingerprint, link }) => sessions.remove(fingerprint, link),
+          onSession: ({ fingerprint, link, via }) => registry.add(fingerprint, link, { via }),
+          onSessionEnd: ({ fingerprint, link }) => registry.remove(fingerprint, link),
           onMessage,
           onFailedAttempt,
           onChange: changed,

@@ -7,7 +7,7 @@
 const KiB = 1024;
 
 /**
- * @typedef {'env' | 'ack' | 'read' | 'typing' | 'sync' | 'file-get' | 'file-chunk' | 'call' | 'rtc' | 'profile'} FrameType
+ * @typedef {'env' | 'ack' | 'read' | 'typing' | 'sync' | 'file-get' | 'file-chunk' | 'call' | 'rtc' | 'profile' | 'mirror' | 'mirror-have' | 'mirror-read' | 'mirror-older'} FrameType
  * @typedef {{ limit: number, handler: string, carries: string }} FrameSpec
  * @typedef {(fingerprint: string, link: import('./sessions.js').Link, data: Uint8Array) => unknown} FrameHandler
  */
@@ -24,6 +24,19 @@ export const FRAMES = Object.freeze({
   call: { limit: 16 * KiB, handler: 'calls/calls', carries: 'JSON {op, id, …}: the call protocol' },
   rtc: { limit: 64 * KiB, handler: 'calls/negotiation', carries: 'JSON description or ICE candidate (renegotiation)' },
   profile: { limit: 2 * KiB, handler: 'chat/mailbox', carries: 'JSON {mailbox, relays}: where to leave mail for the peer (also through the mailbox)' },
+  // Between our own devices only (their room, chat/mirror.js); from anyone else they are ignored.
+  mirror: {
+    limit: 1700 * KiB,
+    handler: 'chat/mirror',
+    carries: 'JSON {records, older?}: stored messages (envelope, receipt, sealed state; base64) and their state; `older`: a page asked for with mirror-older',
+  },
+  'mirror-have': { limit: 512 * KiB, handler: 'chat/mirror', carries: 'JSON {conv, keys}: up to 5,000 `sender:id` keys of a conversation this device holds' },
+  'mirror-read': { limit: 112 * KiB, handler: 'chat/mirror', carries: 'JSON {conv, keys, at}: messages read on the sending device' },
+  'mirror-older': {
+    limit: 1 * KiB,
+    handler: 'chat/mirror',
+    carries: 'JSON {conv, before, limit}: the page of messages stored before the key `before` (null: the newest)',
+  },
 });
 
 /** Largest accepted payload of a frame type; 0 (refused) for unknown types. @param {string} type */

@@ -12,6 +12,7 @@
 
 import { acceptAnswer, acceptOffer, createOffer } from './peer.js';
 import { createLink } from './link.js';
+import { deviceOf } from './instance.js';
 import { fromBase64, fromUtf8, randomBytes, toBase64, toHex, utf8 } from '../core/encoding.js';
 
 export const OFFER_TTL_MS = 30_000;
@@ -110,8 +111,14 @@ export function createRoom(options) {
             return;
           }
           for (const other of connections.values()) {
-            // A newer instance of the same identity (a reload) replaces the old one.
-            if (other !== connection && other.link.state === 'ready' && other.link.peer.fingerprint === peer.fingerprint) {
+            // A newer instance of the same identity on the same device (a
+            // reload) replaces the old one; another device of it stays.
+            if (
+              other !== connection &&
+              other.link.state === 'ready' &&
+              other.link.peer.fingerprint === peer.fingerprint &&
+              deviceOf(other.link.peer.instance) === deviceOf(peer.instance)
+            ) {
               other.link.close('replaced');
             }
           }

@@ -46,6 +46,8 @@ export function createSessions() {
       const session = current(fingerprint);
       return session && session.link.state === 'ready' ? session.link : null;
     },
+    /** Every ready session with `fingerprint` (one per device of that identity), newest last. @returns {Link[]} */
+    linksTo: (/** @type {string} */ fingerprint) => (byFingerprint.get(fingerprint) ?? []).filter((s) => s.link.state === 'ready').map((s) => s.link),
     isOnline: (/** @type {string} */ fingerprint) => current(fingerprint)?.link.state === 'ready',
     /** Since when `fingerprint` has been reachable on its current session. */
     since: (/** @type {string} */ fingerprint) => current(fingerprint)?.since ?? null,

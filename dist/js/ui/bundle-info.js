@@ -3,7 +3,13 @@
 // `builder verify --url` checks every file against a rebuild from source.
 
 export async function showBundleHash(cryptoClient, { hash, url }) {
-  url.textContent = new URL('.', location.href).href;
+  if (url) url.textContent = new URL('.', location.href).href;
+  if (location.protocol === 'file:') {
+    // A page on disk can read no file beside it: the user checks the folder.
+    hash.textContent = 'of this folder: run sha256sum MANIFEST there';
+    hash.title = 'A page opened from disk cannot read its MANIFEST; sha256sum -c MANIFEST checks every file';
+    return;
+  }
   try {
     const response = await fetch('MANIFEST', { cache: 'no-cache', credentials: 'omit' });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);

@@ -255,7 +255,14 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
   function renderEnded(call) {
     ringer.stop();
     root.dataset.state = 'ended';
-    const what = { declined: 'Call declined', missed: call.outgoing ? 'No answer' : 'Missed call', busy: 'Busy', cancelled: 'Call cancelled' }[call.outcome];
+    const what = {
+      declined: 'Call declined',
+      missed: call.outgoing ? 'No answer' : 'Missed call',
+      busy: 'Busy',
+      cancelled: 'Call cancelled',
+      'answered-elsewhere': 'Answered on another device',
+      'declined-elsewhere': 'Declined on another device',
+    }[call.outcome];
     status.textContent = what ?? (call.activeAt ? `Call ended · ${formatDuration(call.endedAt - call.activeAt)}` : 'Call ended');
     incoming.hidden = true;
     controls.hidden = false;

@@ -99,7 +99,9 @@ export function createConversationView(conversationId, services, { onClose, onFo
     loading = true;
     const before = scroller.scrollHeight - scroller.scrollTop;
     const page = await chat.history(conversationId, { beforeSeq: oldestSeq, limit: PAGE_SIZE });
-    if (page.length < PAGE_SIZE) exhausted = true;
+    // The start of what is stored here: older history may be on another
+    // device of ours (it arrives as added messages); asked again at the next scroll to the top.
+    if (page.length < PAGE_SIZE) exhausted = !(await chat.requestOlder(conversationId));
     for (const message of page) {
       if (loaded.has(message.seq)) continue;
       insertInOrder(render(message), message.seq);

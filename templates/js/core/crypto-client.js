@@ -5,6 +5,8 @@
 // promise; failures reject with an Error whose `code` is stable (see
 // worker/src/error.rs) — branch on it, not on text.
 
+import { fromBase64, toBase64 } from './encoding.js';
+
 const WORKER_PATH = 'worker.js';
 
 /**
@@ -25,45 +27,82 @@ function rpcError(code, message, detail = {}) {
   return error;
 }
 
-/** Fetches worker.js, checks it against the integrity pinned in the page and
- *  starts it from those exact bytes.
- *  @param {string} integrity */
-async function startWorker(integrity) {
+/**
+ * The worker's script and WASM, as bytes checked against the integrity the
+ * page pins. The one place where the two ways of loading differ: a served
+ * page fetches worker.js (the worker then fetches worker.wasm with its own
+ * pinned integrity); standalone.htm, which file:// pages use because they can
+ * fetch nothing, carries both inside the page and checks them here and in the
+ * worker against the same pins.
+ * @param {string} integrity  worker.js's `sha384-…`
+ * @param {{worker: string, wasm: string} | null} embedded  base64 texts from standalone.htm
+ * @returns {Promise<{script: ArrayBuffer, wasm: ArrayBuffer | null}>}
+ */
+async function workerSources(integrity, embedded) {
+  if (embedded) {
+    const altered = () =>
+      rpcError(
+        'altered',
+        `${WORKER_PATH} inside this page does not match its pinned hash: this copy of Trustero was altered or damaged. Check its folder with sha256sum -c MANIFEST, or take a fresh copy.`,
+      );
+    let script, wasm;
+    try {
+      script = fromBase64(embedded.worker.trim());
+      wasm = fromBase64(embedded.wasm.trim());
+    } catch {
+      throw altered();
+    }
+    const digest = `sha384-${toBase64(new Uint8Array(await crypto.subtle.digest('SHA-384', script)))}`;
+    if (digest !== integrity) throw altered();
+    // The worker checks the WASM against the integrity worker.js pins (templates/worker.js).
+    return { script: script.buffer, wasm: wasm.buffer };
+  }
   const response = await fetch(WORKER_PATH, { integrity, credentials: 'omit' });
   if (!response.ok) throw rpcError('worker-load', `loading ${WORKER_PATH} failed: HTTP ${response.status}`);
+  return { script: await response.arrayBuffer(), wasm: null };
+}
+
+/** Starts the worker from exactly the checked bytes. @param {ArrayBuffer} script */
+function startWorker(script) {
   // Kept alive: the worker starts a short-lived helper from the same bytes
   // for each login (see templates/worker.js).
-  const url = URL.createObjectURL(new Blob([await response.arrayBuffer()], { type: 'text/javascript' }));
+  const url = URL.createObjectURL(new Blob([script], { type: 'text/javascript' }));
   return new Worker(url, { name: 'trustero-crypto' });
 }
 
-/** @param {string} integrity */
-export function createCryptoClient(integrity) {
+/**
+ * @param {string} integrity  worker.js's pinned integrity
+ * @param {{worker: string, wasm: string} | null} [embedded]  the worker's bytes inside standalone.htm
+ */
+export function createCryptoClient(integrity, embedded = null) {
   /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void, onProgress?: (stage: string) => void}>} */
   const pending = new Map();
   let nextId = 1;
   /** @type {Error | null} */
   let failure = null;
 
-  const workerPromise = startWorker(integrity).then((worker) => {
-    worker.onmessage = ({ data }) => {
-      const entry = pending.get(data.id);
-      if (!entry) return;
-      if ('progress' in data) {
-        entry.onProgress?.(data.progress);
-        return;
-      }
-      pending.delete(data.id);
-      if (data.ok) entry.resolve(data.result);
-      else entry.reject(rpcError(data.error.code, data.error.message, data.error));
-    };
-    worker.onerror = (event) => {
-      failure = rpcError('worker-crashed', event.message || 'the crypto worker stopped');
-      for (const entry of pending.values()) entry.reject(failure);
-      pending.clear();
-    };
-    return worker;
-  });
+  const sources = workerSources(integrity, embedded);
+  const workerPromise = sources
+    .then(({ script }) => startWorker(script))
+    .then((worker) => {
+      worker.onmessage = ({ data }) => {
+        const entry = pending.get(data.id);
+        if (!entry) return;
+        if ('progress' in data) {
+          entry.onProgress?.(data.progress);
+          return;
+        }
+        pending.delete(data.id);
+        if (data.ok) entry.resolve(data.result);
+        else entry.reject(rpcError(data.error.code, data.error.message, data.error));
+      };
+      worker.onerror = (event) => {
+        failure = rpcError('worker-crashed', event.message || 'the crypto worker stopped');
+        for (const entry of pending.values()) entry.reject(failure);
+        pending.clear();
+      };
+      return worker;
+    });
 
   /**
    * @param {string} type
@@ -89,7 +128,7 @@ export function createCryptoClient(integrity) {
   /** Moves `bytes`' buffer to the worker when asked (the caller's array is emptied). @param {Uint8Array} bytes @param {boolean} move */
   const moved = (bytes, move) => (move ? [bytes.buffer] : []);
 
-  const ready = call('worker.init', { baseUrl: location.href });
+  const ready = sources.then(({ wasm }) => call('worker.init', { baseUrl: location.href, wasm }, { transfer: wasm ? [wasm] : [] }));
 
   return {
     /** Resolves once the WASM is verified and instantiated. */
@@ -158,6 +197,8 @@ export function createCryptoClient(integrity) {
     pairRoom: (/** @type {Uint8Array} */ spki, /** @type {string} */ password) => call('room.pair', { spki, password }),
     /** @returns {Promise<RoomHandle>} */
     groupRoom: (/** @type {Uint8Array} */ groupId, /** @type {Uint8Array} */ secret) => call('room.group', { groupId, secret }),
+    /** The room of this identity's own devices. @returns {Promise<RoomHandle>} */
+    devicesRoom: () => call('room.devices', {}),
     /** @returns {Promise<Uint8Array>} */
     roomSeal: (/** @type {number} */ roomId, /** @type {Uint8Array} */ plaintext) => call('room.seal', { roomId, plaintext }),
     /** @returns {Promise<Uint8Array>} */

@@ -97,6 +97,8 @@ export async function saveSettings(store, settings) {
  * came from one: {tracker, relay} (each a URL or null), or null.
  */
 export async function discoverLocalServer() {
+  // A page opened from disk came from no server (and may fetch nothing).
+  if (location.protocol === 'file:') return null;
   try {
     const response = await fetch('local-tracker', { cache: 'no-store', credentials: 'omit' });
     if (!response.ok) return null;

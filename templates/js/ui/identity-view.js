@@ -16,8 +16,12 @@ export function groupFingerprint(hex) {
  *  which browsers never send to a server. The username is deliberately left
  *  out: it is half of the login. */
 export function addMeLink(spki, mailboxKey) {
+  const fragment = `add=${base64url(spki)}${mailboxKey ? `&mb=${mailboxKey}` : ''}`;
+  // A page opened from disk has no address others can open: share the
+  // fragment alone, which "Add contact" in any copy of Trustero accepts.
+  if (location.protocol === 'file:') return `#${fragment}`;
   const page = new URL(location.href);
-  page.hash = `add=${base64url(spki)}${mailboxKey ? `&mb=${mailboxKey}` : ''}`;
+  page.hash = fragment;
   return page.href;
 }
 
@@ -98,7 +102,14 @@ export function identityPanel(identity, { preferences, onSaveDisplayName } = {})
     el('p', { id: 'fingerprint', className: 'fingerprint', text: groupFingerprint(identity.fingerprint) }),
     ...copyRow('fingerprint-hex', 'Fingerprint (for copying)', identity.fingerprint),
     ...copyRow('public-key', 'Public key (share it with friends)', spkiText, { multiline: true }),
-    ...copyRow('add-me-link', '“Add me” link', link),
+    ...copyRow('add-me-link', location.protocol === 'file:' ? '“Add me” code' : '“Add me” link', link),
+    location.protocol === 'file:'
+      ? el('p', {
+          className: 'hint',
+          id: 'add-me-from-disk',
+          text: 'This copy runs from your disk, so it has no web address to share: friends paste this code into “Add contact” in their copy of Trustero, or scan it.',
+        })
+      : null,
     el(
       'figure',
       { className: 'qr' },

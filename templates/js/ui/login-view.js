@@ -20,6 +20,7 @@ const ERROR_TEXT = {
   'invalid-username': 'Enter a username (at most 256 bytes).',
   'invalid-password': 'Enter a password (at most 1024 bytes).',
   'unassigned-character': null, // the worker's message names the character
+  altered: null, // the message names the file that failed its pinned hash
   'unsupported-key-size': 'Choose a key size of 2048, 3072 or 4096 bits.',
   'wasm-load': 'The crypto engine could not be loaded. Reload the page; if this persists, this copy of Trustero may be damaged.',
   'worker-load': 'The crypto worker could not be loaded or failed its integrity check. Reload the page.',
@@ -162,5 +163,11 @@ export function mountLogin(root, { cryptoClient, onLogin, notice }) {
   }
 
   replaceChildren(root, form);
+  // A worker that cannot start (an altered copy, a damaged download) is
+  // reported at once, not after the user has typed a password.
+  cryptoClient.ready.catch((/** @type {any} */ failure) => {
+    showError(ERROR_TEXT[failure.code] ?? failure.message);
+    submit.disabled = true;
+  });
   username.focus();
 }
