@@ -50,34 +50,22 @@ function fail(code, message) {
 }
 
 /**
- * Loads the WASM, refusing any bytes but the built ones: fetched from beside
- * this script with `integrity`, or handed over by standalone.htm (a file://
- * page cannot fetch) and checked against the same pinned hash here.
+ * Instantiates the WASM the page fetched (with `integrity`) or carried
+ * inside standalone.htm, after checking it here too against the hash this
+ * script pins: no bytes but the built ones ever run.
  */
-async function instantiate(baseUrl, embedded) {
-  if (embedded) {
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-384', embedded));
-    let binary = '';
-    for (const byte of digest) binary += String.fromCharCode(byte);
-    if (`sha384-${btoa(binary)}` !== WASM_INTEGRITY) {
-      throw fail(
-        'altered',
-        `${WASM_PATH} inside this page does not match its pinned hash: this copy of Trustero was altered or damaged. Check its folder with sha256sum -c MANIFEST, or take a fresh copy.`,
-      );
-    }
-    await wasm_bindgen({ module_or_path: embedded });
-    return;
+async function instantiate(bytes) {
+  if (!(bytes instanceof ArrayBuffer)) throw fail('wasm-load', `${WASM_PATH} did not reach the worker`);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-384', bytes));
+  let binary = '';
+  for (const byte of digest) binary += String.fromCharCode(byte);
+  if (`sha384-${btoa(binary)}` !== WASM_INTEGRITY) {
+    throw fail(
+      'altered',
+      `${WASM_PATH} does not match its pinned hash: this copy of Trustero was altered or damaged. Check its folder with sha256sum -c MANIFEST, or take a fresh copy.`,
+    );
   }
-  const url = new URL(WASM_PATH, baseUrl);
-  let response;
-  try {
-    // `integrity` makes fetch reject bytes that are not exactly the built WASM.
-    response = await fetch(url, { integrity: WASM_INTEGRITY, credentials: 'omit' });
-  } catch (error) {
-    throw fail('wasm-load', `${url} could not be loaded or failed its integrity check (${error.message})`);
-  }
-  if (!response.ok) throw fail('wasm-load', `loading ${url} failed: HTTP ${response.status}`);
-  await wasm_bindgen({ module_or_path: await response.arrayBuffer() });
+  await wasm_bindgen({ module_or_path: bytes });
 }
 
 function requireSession() {
@@ -85,9 +73,8 @@ function requireSession() {
   return session;
 }
 
-let baseUrl = null;
-/** The WASM bytes standalone.htm handed over, kept for the derivation helper (it cannot fetch either). */
-let embeddedWasm = null;
+/** The WASM's bytes, kept for the derivation helper. */
+let wasmBytes = null;
 
 /**
  * Derives an identity in a short-lived nested worker: Argon2id needs 64 MiB,
@@ -114,7 +101,7 @@ function deriveElsewhere({ username, password, bits }, progress) {
       helper.terminate();
       reject(fail('derive-failed', event.message || 'the derivation helper stopped'));
     };
-    helper.postMessage({ username, password, bits, baseUrl, wasm: embeddedWasm });
+    helper.postMessage({ username, password, bits, wasm: wasmBytes });
   });
 }
 
@@ -207,9 +194,9 @@ function transferables(result) {
     .map((v) => v.buffer);
 }
 
-async function deriveHere({ username, password, bits, baseUrl: base, wasm }) {
+async function deriveHere({ username, password, bits, wasm }) {
   try {
-    await instantiate(base, wasm);
+    await instantiate(wasm);
     const derived = await wasm_bindgen.Session.derive(username, password, bits, (stage) => self.postMessage({ progress: stage }));
     self.postMessage({ ok: true, spki: derived.spki, keys: derived.keys, storeName: derived.storeName });
   } catch (error) {
@@ -224,9 +211,8 @@ self.onmessage = async (event) => {
   }
   const { id, type, args } = event.data ?? {};
   if (type === 'worker.init') {
-    baseUrl = args.baseUrl;
-    embeddedWasm = args.wasm ?? null;
-    ready = instantiate(args.baseUrl, embeddedWasm);
+    wasmBytes = args.wasm ?? null;
+    ready = instantiate(wasmBytes);
     ready.then(
       () => self.postMessage({ id, ok: true, result: true }),
       (error) => self.postMessage({ id, ok: false, error: { code: error.code ?? 'wasm-load', message: String(error.message ?? error) } }),

@@ -20,7 +20,7 @@ function forbidden(layer, depth) {
   const up = '../'.repeat(depth);
   return [
     ...ABOVE[layer].map((other) => ({ group: [`${up}${other}/*`, `${up}${other}/**`], message: `${layer}/ must not import ${other}/: imports go only downward (ui → chat, calls → net → core).` })),
-    { group: [`${up}facade.js`, `${up}main.js`], message: 'only main.js (the composition root) wires modules; facade.js is for tests.' },
+    { group: [`${up}facade.js`, `${up}main.js`, `${up}session.js`], message: 'only main.js and session.js (the composition root) wire modules; facade.js is for tests.' },
   ];
 }
 

@@ -12,7 +12,10 @@
 //! construct fails the build instead of producing a page that breaks:
 //! - `import { a, b as c } from './x.js';` (one or several lines) and
 //!   `import * as x from './x.js';`, relative paths only;
-//! - `export function|async function|const|class NAME` and `export { a, b };`.
+//! - `export function|async function|const|class NAME` and `export { a, b };`;
+//! - `import('./x.js')` (a dynamic import) in code: the module is joined
+//!   too and the call becomes a promise of it. JSDoc's type imports,
+//!   `import('./x.js').Name`, are told apart by the `.` that follows.
 //!
 //! Bindings are copied at import time rather than kept live, which is sound
 //! because no module exports a `let` (refused) and the graph has no cycles
@@ -31,6 +34,8 @@ const REGISTRY: &str = "trusteroModules$";
 #[derive(Debug)]
 struct Module {
     dependencies: Vec<String>,
+    /// Of `dependencies`, those only imported dynamically.
+    dynamic: Vec<String>,
     body: String,
     exports: Vec<String>,
 }
@@ -92,6 +97,7 @@ fn visit(
 fn parse(path: &str, text: &str) -> Result<Module> {
     let mut module = Module {
         dependencies: Vec::new(),
+        dynamic: Vec::new(),
         body: String::with_capacity(text.len()),
         exports: Vec::new(),
     };
@@ -131,14 +137,67 @@ fn parse(path: &str, text: &str) -> Result<Module> {
                 .push_str(&export(rest, &mut module.exports).with_context(at)?);
             module.body.push('\n');
         } else {
-            module.body.push_str(line);
+            let line = dynamic_imports(path, line, &mut module.dynamic).with_context(at)?;
+            module.body.push_str(&line);
             module.body.push('\n');
         }
     }
+    module.dependencies.extend(module.dynamic.iter().cloned());
     if pending_import.is_some() {
         bail!("{path}: an import statement never ends with ';'");
     }
     Ok(module)
+}
+
+/// `import('./x.js')` not followed by `.` → `Promise.resolve(registry.get('js/x.js'))`.
+fn dynamic_imports(path: &str, line: &str, dynamic: &mut Vec<String>) -> Result<String> {
+    const CALL: &str = "import('";
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find(CALL) {
+        let after = &rest[at + CALL.len()..];
+        let Some(end) = after.find("')") else {
+            bail!("an import( call this joiner cannot read: {line}");
+        };
+        let specifier = &after[..end];
+        let tail = &after[end + 2..];
+        out.push_str(&rest[..at]);
+        if tail.starts_with('.') || !specifier.starts_with('.') {
+            // A JSDoc type import (or not ours): left as it is.
+            out.push_str(&rest[at..at + CALL.len() + end + 2]);
+        } else {
+            let target = resolve(path, specifier)?;
+            out.push_str(&format!("Promise.resolve({REGISTRY}.get({target:?}))"));
+            dynamic.push(target);
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The modules `entry` imports statically, itself included: what a page
+/// needs before `entry` runs (its dynamic imports load later).
+pub fn static_graph(bundle: &Bundle, entry: &str) -> Result<Vec<String>> {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![entry.to_owned()];
+    while let Some(path) = stack.pop() {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        let bytes = bundle
+            .get(&path)
+            .with_context(|| format!("{path} is imported but not in the bundle"))?;
+        let text = std::str::from_utf8(bytes).with_context(|| format!("{path} is not UTF-8"))?;
+        let module = parse(&path, text)?;
+        stack.extend(
+            module
+                .dependencies
+                .into_iter()
+                .filter(|d| !module.dynamic.contains(d)),
+        );
+    }
+    Ok(seen.into_iter().collect())
 }
 
 /// `import { a, b as c } from './x.js';` → `const { a, b: c } = registry.get('js/x.js');`
@@ -293,6 +352,30 @@ mod tests {
             let error = join_modules(&bundle(&[("js/main.js", text)]), "js/main.js").unwrap_err();
             assert!(format!("{error:#}").contains(why), "{text}: {error:#}");
         }
+    }
+
+    #[test]
+    fn a_dynamic_import_is_joined_but_not_in_the_static_graph() {
+        let files = bundle(&[
+            (
+                "js/main.js",
+                "import { a } from './a.js';\n/** @type {import('./b.js').B} */\nconst later = import('./b.js');\nexport const m = a;\n",
+            ),
+            ("js/a.js", "export const a = 1;\n"),
+            ("js/b.js", "export class B {}\n"),
+        ]);
+        let joined = join_modules(&files, "js/main.js").unwrap();
+        assert!(
+            joined.contains("const later = Promise.resolve(trusteroModules$.get(\"js/b.js\"));")
+        );
+        assert!(joined.contains("{import('./b.js').B}"), "type imports stay");
+        assert!(
+            joined.find("// ---- js/b.js").unwrap() < joined.find("// ---- js/main.js").unwrap()
+        );
+        assert_eq!(
+            static_graph(&files, "js/main.js").unwrap(),
+            ["js/a.js", "js/main.js"]
+        );
     }
 
     #[test]

@@ -50,6 +50,7 @@ pub const WORKER_WASM: &str = "worker.wasm";
 ///
 /// - scripts only from this origin, no eval, WASM compilation allowed;
 /// - the worker starts from a `blob:` holding the integrity-checked worker.js;
+///   the service worker (sw.js, which installs the app) from this origin;
 /// - network: this origin, WebSockets anywhere (trackers and relays are
 ///   user-configurable; WebRTC itself is not governed by CSP), and https
 ///   anywhere for the relays' NIP-11 documents (their limits). A page able to
@@ -60,7 +61,8 @@ const CSP: &[&str] = &[
     "style-src 'self'",
     "img-src 'self' data: blob:",
     "connect-src 'self' ws: wss: https:",
-    "worker-src blob:",
+    "worker-src 'self' blob:",
+    "manifest-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",
 ];
@@ -140,6 +142,12 @@ pub fn render(templates: &Path, worker: &Worker) -> Result<Bundle> {
         })
         .collect();
     let importmap = import_map(&modules);
+    let first = if bundle.get(ENTRY_MODULE).is_some() {
+        crate::modules::static_graph(&bundle, ENTRY_MODULE)?
+    } else {
+        Vec::new()
+    };
+    let preload: Vec<&Module> = modules.iter().filter(|m| first.contains(&m.path)).collect();
     let disk_redirect = inline_scripts
         .get(DISK_REDIRECT)
         .cloned()
@@ -155,6 +163,8 @@ pub fn render(templates: &Path, worker: &Worker) -> Result<Bundle> {
         .render(context! {
             sri => &integrity,
             modules => minijinja::Value::from(minijinja::value::Serde(&modules)),
+            // Preloaded: what the login form needs; the rest loads while the user types.
+            preload => minijinja::Value::from(minijinja::value::Serde(&preload)),
             importmap => minijinja::Value::from_safe_string(importmap),
             disk_redirect => minijinja::Value::from_safe_string(disk_redirect),
             csp => csp,

@@ -10,46 +10,20 @@
 // (chat/inbox, chat/outbox, …) → events → the views.
 
 import { createCryptoClient } from './core/crypto-client.js';
-import { openStore } from './core/store.js';
-import { exportBackup, readBackup } from './core/backup.js';
-import {
-  DEFAULT_PREFERENCES,
-  DEFAULT_SETTINGS,
-  adoptKnown,
-  discoverLocalServer,
-  effectiveSettings,
-  loadSettings,
-  saveSettings,
-  loadPreferences,
-  savePreferences,
-} from './core/settings.js';
+import { discoverLocalServer } from './core/settings.js';
 import { claimIdentity } from './core/tab-lock.js';
-import { createSessions } from './net/sessions.js';
-import { createDispatcher } from './net/protocol.js';
-import { createNetwork } from './net/network.js';
-import { createCycler } from './net/cycling.js';
-import { createChat } from './chat/chat.js';
-import { createMailbox } from './chat/mailbox.js';
-import { createProfileSync, DEVICE_KEY, loadDeviceId } from './chat/profile-sync.js';
-import { createDevices } from './chat/devices.js';
-import { createContacts } from './chat/contacts.js';
-import { createGroups } from './chat/groups.js';
-import { createTransfers } from './chat/transfers.js';
-import { preview } from './chat/content.js';
-import { createCalls } from './calls/calls.js';
 import { mountLogin } from './ui/login-view.js';
-import { mountHome } from './ui/home-view.js';
-import { mountCallView } from './ui/call-view.js';
 import { showBundleHash } from './ui/bundle-info.js';
-import { createNotifier } from './ui/notify.js';
+import { showUpdateOffer } from './ui/update-view.js';
+import { watchBundle } from './core/bundle-cache.js';
 import { el, replaceChildren } from './ui/dom.js';
-import { app } from './facade.js';
 
 const root = document.getElementById('app');
 // standalone.htm (the page a file:// visit uses) carries the worker inside.
 const embeddedWorker = document.getElementById('embedded-worker');
 const embedded = embeddedWorker ? { worker: embeddedWorker.textContent ?? '', wasm: document.getElementById('embedded-wasm')?.textContent ?? '' } : null;
-const cryptoClient = createCryptoClient(document.documentElement.dataset.workerIntegrity ?? '', embedded);
+const { workerIntegrity = '', wasmIntegrity = '' } = document.documentElement.dataset;
+const cryptoClient = createCryptoClient({ worker: workerIntegrity, wasm: wasmIntegrity }, embedded);
 const localServer = discoverLocalServer();
 
 // An "add me" link opened before login: keep the key for the contact form,
@@ -108,272 +82,23 @@ async function startSession(identity) {
   return openSession(identity, claim);
 }
 
-/** Builds every service of a logged-in identity, then the views over them. */
 async function openSession(identity, claim) {
-  const store = await openStore(cryptoClient, identity.storeName);
-  const state = {
-    settings: await loadSettings(store),
-    preferences: await loadPreferences(store),
-    local: await localServer,
-  };
-  let home = null;
-  /** Filled once the views are mounted (roaming settings may arrive before). */
-  let services = null;
-  let callView = null;
-  const refresh = (event) => {
-    home?.render(event);
-    notifier?.badge();
-  };
-
-  const sessions = createSessions();
-  /** Sessions with our own other devices (chat/mirror.js), apart from contacts'. */
-  const own = createSessions();
-  let dispatch = () => {};
-  const network = createNetwork({ cryptoClient, device: await loadDeviceId(store), sessions, dispatch: (...args) => dispatch(...args), onChange: refresh });
-  network.configure(effectiveSettings(state.settings, state.local));
-  let transfers = null;
-  let contacts = null;
-  let groups = null;
-  const mailbox = createMailbox({
-    cryptoClient,
-    store,
-    identity,
-    sessions,
-    spkiOf: (fingerprint) => contacts?.get(fingerprint)?.spki ?? groups?.memberSpki(fingerprint) ?? null,
-    dispatch: (...args) => dispatch(...args),
-    onChange: refresh,
-    onProfileEvent: (event) => profile.receive(event),
-    // Our other devices' history (chat/mirror.js); relays are read only once chat exists.
-    onHistory: (payloads) => chat.receiveHistory(payloads),
-  });
-  // The roaming profile: contacts follow the login to every device (chat/profile-sync.js).
-  const profile = createProfileSync({ cryptoClient, store, publish: (event) => mailbox.publishProfile(event), onChange: refresh });
-  const chat = createChat({
-    cryptoClient,
-    store,
-    identity,
-    sessions,
-    network,
-    own,
-    mailbox,
-    onRelayed: (fingerprint, messageId) => transfers?.pushByMailbox(fingerprint, messageId),
-    preferences: () => state.preferences,
-    displayName: () => state.preferences.displayName,
-    onChange: refresh,
-    onIncoming: (conversation, message) => notifier.incoming(conversation, message, preview(message.content)),
-    onSessionUp: () => transfers?.resume(),
-  });
-  const notifier = createNotifier({
-    preferences: () => state.preferences,
-    totalUnread: () => chat.totalUnread(),
-    isVisible: (id) => home?.isVisible(id) ?? false,
-    titleOf: (conversation) => conversation.title,
-  });
-  await chat.restore();
-  // After the notifier exists: an await before it would let a status change reach refresh() too early.
-  await mailbox.load();
-  await profile.load();
-  const devices = createDevices({
-    profile,
-    onForgotten: () =>
-      logout('This device was forgotten from another of your devices, so what it kept here was deleted. You can log in again.', { wipe: true }),
-    onChange: refresh,
-  });
-  contacts = createContacts({
-    cryptoClient,
-    store,
-    network,
-    sessions,
-    mailbox,
-    identity,
-    chat,
-    onChange: refresh,
-    onSaved: () => profile.noteLocal('contact'),
-  });
-  groups = createGroups({
-    cryptoClient,
-    store,
-    network,
-    sessions,
-    mailbox,
-    identity,
-    chat,
-    contacts,
-    onChange: refresh,
-    onSaved: () => profile.noteLocal('group'),
-  });
-  const membersOf = (conversationId) => chat.conversation(conversationId)?.members ?? [];
-  transfers = createTransfers({
-    cryptoClient,
-    store,
-    chat,
-    sessions,
-    own,
-    mailbox,
-    identity,
-    membersOf: (conversationId) => membersOf(conversationId).map((m) => m.fingerprint),
-    onChange: refresh,
-  });
-  const calls = createCalls({
-    identity,
-    sessions,
-    membersOf,
-    record: (conversationId, content) => chat.send(conversationId, content),
-    onChange: (call, ended) => callView?.render(call, ended),
-    onRing: (call) => notifier.incomingCall(chat.conversation(call.conversationId), call.video),
-  });
-  // Another device of ours came online: files it holds that we lack come from it.
-  own.onUp(() => transfers?.resume());
-  dispatch = createDispatcher({ ...chat.frames, ...transfers.frames, ...calls.frames, profile: mailbox.receiveProfile });
-  await contacts.load();
-  await groups.load();
-  // Before the relays are read: what arrives then has a collection to go to.
-  await profile.register('contact', { list: contacts.profileValues, apply: contacts.applyProfile });
-  await profile.register('group', { list: groups.profileValues, apply: groups.applyProfile });
-  await profile.register('device', devices.collection);
-  // Settings and preferences roam too, field by field.
-  await profile.register('settings', {
-    list: () =>
-      new Map([
-        ['network', { ...state.settings }],
-        ['preferences', { ...state.preferences }],
-      ]),
-    async apply(key, values) {
-      if (key === 'network' && values) {
-        state.settings = adoptKnown(DEFAULT_SETTINGS, state.settings, values);
-        await saveSettings(store, state.settings);
-        network.configure(effectiveSettings(state.settings, state.local));
-        mailbox.configure(effectiveSettings(state.settings, state.local));
-      } else if (key === 'preferences' && values) {
-        state.preferences = adoptKnown(DEFAULT_PREFERENCES, state.preferences, values);
-        await savePreferences(store, state.preferences);
-      } else {
-        return;
-      }
-      if (services) services.settings = state.settings;
-      home?.settingsChanged();
-    },
-  });
-  await transfers.load();
-  // Reading mail starts once every handler and every known key is in place.
-  mailbox.configure(effectiveSettings(state.settings, state.local));
-  const cycler = createCycler({
-    candidates: () => [...contacts.roomCandidates(), ...groups.roomCandidates()],
-    isImportant: (candidate) =>
-      (home?.openIds().includes(candidate.conversationId) ?? false) ||
-      candidate.conversationId === calls.current()?.conversationId ||
-      candidate.fingerprints.some((fp) => chat.pendingFor(fp) > 0),
-    maxRooms: () => state.preferences.maxRooms,
-  });
-  cycler.apply();
-  // Our other devices: the same history on each (chat/mirror.js).
-  await chat.startMirror();
-
-  services = {
-    identity,
-    chat,
-    devices,
-    contacts,
-    groups,
-    transfers,
-    calls,
-    network,
-    mailbox,
-    settings: state.settings,
-    preferences: () => state.preferences,
-    localTracker: state.local?.tracker ?? null,
-    localRelay: state.local?.relay ?? null,
-    requestNotifications: () => notifier.requestPermission(),
-    backup: {
-      exportFile: () => exportBackup(store),
-      // Checked first (nothing written if any record fails); then the session
-      // closes without saving its lists, which would overwrite the restored ones.
-      async importFile(file) {
-        const stores = await readBackup(store, file, cryptoClient);
-        // This browser stays the device it is: a backup made on another one
-        // must not make two devices share an id.
-        stores.records = stores.records.filter(([key]) => key !== DEVICE_KEY);
-        await logout('', { restore: stores });
-      },
-    },
-    roomsChanged: () => cycler.apply(),
-    safetyNumber: (spki) => cryptoClient.safetyNumber(spki),
-  };
-  home = mountHome(root, {
-    services,
-    pendingKey,
-    onLogout: () => logout(),
-    async onSaveSettings(settings) {
-      state.settings = settings;
-      services.settings = settings;
-      await saveSettings(store, settings);
-      network.configure(effectiveSettings(settings, state.local));
-      mailbox.configure(effectiveSettings(settings, state.local));
-      await profile.noteLocal('settings');
-    },
-    async onSavePreferences(preferences) {
-      state.preferences = preferences;
-      await savePreferences(store, preferences);
-      cycler.apply();
-      await profile.noteLocal('settings');
-    },
-  });
-  callView = mountCallView(document.body, services);
+  const { openSession: open } = await sessionModule;
+  session = await open({ root, cryptoClient, identity, claim, localServer, pendingKey, logout });
   pendingKey = null;
-  notifier.badge();
-  session = { claim, store, network, mailbox, profile, devices, chat, contacts, groups, transfers, calls, cycler, home, callView };
-  // The documented test façade (facade.js): read access for the browser tests and benchmarks.
-  Object.assign(app, { cryptoClient, identity, store, sessions, network, mailbox, profile, devices, chat, contacts, groups, transfers, calls, cycler });
-  Object.defineProperties(app, {
-    preferences: { get: () => state.preferences, configurable: true, enumerable: true },
-    settings: { get: () => state.settings, configurable: true, enumerable: true },
-  });
 }
 
 /**
- * Closes the session and shows the login form. With `restore` (the checked
- * stores of a backup) nothing in memory is saved; the backup is written once
- * every writer has stopped, and the form says how much was restored. With
- * `wipe` (this device was forgotten elsewhere) the identity's database here
- * is deleted once closed.
+ * Closes the session and shows the login form (see closeSession in
+ * session.js for `restore` and `wipe`).
  */
 async function logout(notice, { restore = null, wipe = false } = {}) {
   if (session) {
-    const { claim, store, network, mailbox, profile, devices, chat, contacts, groups, transfers, calls, cycler, home, callView } = session;
-    const save = !restore && !wipe;
+    const closing = session;
     session = null;
-    calls.close();
-    callView.unmount();
-    home.unmount();
-    cycler.stop();
-    await transfers.close({ save }).catch(() => {});
-    await chat.close({ save }).catch(() => {});
-    groups.close();
-    contacts.close();
-    devices.close();
-    profile.close();
-    mailbox.close();
-    network.close();
-    store.close();
-    if (wipe) {
-      await new Promise((resolve) => {
-        const request = indexedDB.deleteDatabase(store.name);
-        request.onsuccess = request.onerror = request.onblocked = resolve;
-      });
-    }
-    if (restore) {
-      const fresh = await openStore(cryptoClient, store.name);
-      try {
-        const count = await fresh.restore(restore);
-        notice = `Restored ${count} records from the backup. Log in again to open them.`;
-      } finally {
-        fresh.close();
-      }
-    }
-    claim.release();
+    notice = await (await sessionModule).closeSession(closing, cryptoClient, notice, { restore, wipe });
   }
   await cryptoClient.logout();
-  for (const key of Object.keys(app)) delete app[key];
   document.title = 'Trustero';
   showLogin(notice);
 }
@@ -386,3 +111,7 @@ showBundleHash(cryptoClient, {
   url: document.getElementById('verify-url'),
 });
 showLogin();
+// The logged-in half loads while the user types (index.htm preloads only what the form needs).
+const sessionModule = import('./session.js');
+// Installed (service worker) on an http(s) mirror; a different bundle is offered, never switched to silently.
+watchBundle({ sha256: (bytes) => cryptoClient.sha256(bytes), onOffer: (offer) => showUpdateOffer(document.body, offer) });

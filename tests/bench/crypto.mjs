@@ -32,7 +32,7 @@ try {
   // 2. The crypto measurements, inside the page.
   const results = await page.evaluate(async ({ users }) => {
     const { createCryptoClient } = await import('./js/core/crypto-client.js');
-    const integrity = document.documentElement.dataset.workerIntegrity;
+    const integrity = { worker: document.documentElement.dataset.workerIntegrity, wasm: document.documentElement.dataset.wasmIntegrity };
     const subtle = crypto.subtle;
     const now = () => performance.now();
     // performance.now() is coarsened to 0.1 ms here, so per-operation figures

@@ -8,6 +8,7 @@
 import { fromBase64, toBase64 } from './encoding.js';
 
 const WORKER_PATH = 'worker.js';
+const WASM_PATH = 'worker.wasm';
 
 /**
  * @typedef {{ roomId: number, announceId: string }} RoomHandle  a signalling room held in the worker
@@ -30,13 +31,13 @@ function rpcError(code, message, detail = {}) {
 /**
  * The worker's script and WASM, as bytes checked against the integrity the
  * page pins. The one place where the two ways of loading differ: a served
- * page fetches worker.js (the worker then fetches worker.wasm with its own
- * pinned integrity); standalone.htm, which file:// pages use because they can
- * fetch nothing, carries both inside the page and checks them here and in the
- * worker against the same pins.
- * @param {string} integrity  worker.js's `sha384-…`
+ * page fetches both (through the service worker once installed, which is
+ * what lets the app start offline); standalone.htm, which file:// pages use
+ * because they can fetch nothing, carries both inside the page. Either way
+ * the worker checks the WASM again against the hash worker.js pins.
+ * @param {{worker: string, wasm: string}} integrity  `sha384-…` of worker.js and worker.wasm
  * @param {{worker: string, wasm: string} | null} embedded  base64 texts from standalone.htm
- * @returns {Promise<{script: ArrayBuffer, wasm: ArrayBuffer | null}>}
+ * @returns {Promise<{script: ArrayBuffer, wasm: ArrayBuffer}>}
  */
 async function workerSources(integrity, embedded) {
   if (embedded) {
@@ -53,13 +54,22 @@ async function workerSources(integrity, embedded) {
       throw altered();
     }
     const digest = `sha384-${toBase64(new Uint8Array(await crypto.subtle.digest('SHA-384', script)))}`;
-    if (digest !== integrity) throw altered();
-    // The worker checks the WASM against the integrity worker.js pins (templates/worker.js).
+    if (digest !== integrity.worker) throw altered();
     return { script: script.buffer, wasm: wasm.buffer };
   }
-  const response = await fetch(WORKER_PATH, { integrity, credentials: 'omit' });
-  if (!response.ok) throw rpcError('worker-load', `loading ${WORKER_PATH} failed: HTTP ${response.status}`);
-  return { script: await response.arrayBuffer(), wasm: null };
+  const load = async (/** @type {string} */ path, /** @type {string} */ pinned, /** @type {string} */ code) => {
+    let response;
+    try {
+      // `integrity` makes fetch reject any bytes but the built ones.
+      response = await fetch(path, { integrity: pinned, credentials: 'omit' });
+    } catch (error) {
+      throw rpcError(code, `${path} could not be loaded or failed its integrity check (${/** @type {Error} */ (error).message})`);
+    }
+    if (!response.ok) throw rpcError(code, `loading ${path} failed: HTTP ${response.status}`);
+    return response.arrayBuffer();
+  };
+  const [script, wasm] = await Promise.all([load(WORKER_PATH, integrity.worker, 'worker-load'), load(WASM_PATH, integrity.wasm, 'wasm-load')]);
+  return { script, wasm };
 }
 
 /** Starts the worker from exactly the checked bytes. @param {ArrayBuffer} script */
@@ -71,7 +81,7 @@ function startWorker(script) {
 }
 
 /**
- * @param {string} integrity  worker.js's pinned integrity
+ * @param {{worker: string, wasm: string}} integrity  the pinned integrity of worker.js and worker.wasm
  * @param {{worker: string, wasm: string} | null} [embedded]  the worker's bytes inside standalone.htm
  */
 export function createCryptoClient(integrity, embedded = null) {
@@ -81,9 +91,17 @@ export function createCryptoClient(integrity, embedded = null) {
   /** @type {Error | null} */
   let failure = null;
 
-  const sources = workerSources(integrity, embedded);
-  const workerPromise = sources
-    .then(({ script }) => startWorker(script))
+  // worker.init goes first, posted as the worker starts: every other call
+  // is posted after it (the worker refuses calls before it).
+  const initId = nextId++;
+  /** Resolves once the WASM is verified and instantiated. */
+  const ready = new Promise((resolve, reject) => pending.set(initId, { resolve, reject }));
+  const workerPromise = workerSources(integrity, embedded)
+    .then(({ script, wasm }) => {
+      const worker = startWorker(script);
+      worker.postMessage({ id: initId, type: 'worker.init', args: { wasm } }, [wasm]);
+      return worker;
+    })
     .then((worker) => {
       worker.onmessage = ({ data }) => {
         const entry = pending.get(data.id);
@@ -128,7 +146,10 @@ export function createCryptoClient(integrity, embedded = null) {
   /** Moves `bytes`' buffer to the worker when asked (the caller's array is emptied). @param {Uint8Array} bytes @param {boolean} move */
   const moved = (bytes, move) => (move ? [bytes.buffer] : []);
 
-  const ready = sources.then(({ wasm }) => call('worker.init', { baseUrl: location.href, wasm }, { transfer: wasm ? [wasm] : [] }));
+  workerPromise.catch((/** @type {Error} */ error) => {
+    pending.get(initId)?.reject(error);
+    pending.delete(initId);
+  });
 
   return {
     /** Resolves once the WASM is verified and instantiated. */
