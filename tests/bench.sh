@@ -14,7 +14,7 @@ if [ "$which" = crypto ] || [ "$which" = all ]; then
   echo "native timings (cargo run --release -p worker --example bench)..."
   cargo run --locked --release -q -p worker --example bench > "$native"
   echo "browser timings (Chromium, builder serve)..."
-  (cd tests && node bench/crypto.mjs "$native")
+  (cd tests && node bench/crypto.mjs "$native")  # also the first visit's bytes, beside a previous release (BENCH_PREVIOUS, a git commit)
   rm -f "$native"
 fi
 if [ "$which" = network ] || [ "$which" = all ]; then

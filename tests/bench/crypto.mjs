@@ -3,9 +3,10 @@
 // WebCrypto doing the same operations in the same run, and native Rust.
 // Usage: node bench/crypto.mjs NATIVE_JSON   (tests/bench.sh runs it)
 
-import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
-import { launch, openPage, serve } from '../e2e/harness.mjs';
+import { ROOT, launch, openPage, serve } from '../e2e/harness.mjs';
+import { ALICE } from '../e2e/network-helpers.mjs';
+import { measureVisit, printLoad, releaseRoot } from './load.mjs';
 
 const native = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const USERS = Number(process.env.BENCH_USERS ?? 5);
@@ -13,21 +14,12 @@ const USERS = Number(process.env.BENCH_USERS ?? 5);
 const server = await serve();
 const browser = await launch();
 try {
-  // 1. Everything the first page load fetches, gzip -9, worker and WASM included.
-  const page = await openPage(browser);
-  const loaded = [];
-  page.context().on('response', async (response) => {
-    if (!/^https?:/.test(response.url())) return; // blob: URLs are not fetched from the network
-    try {
-      loaded.push({ url: response.url(), body: await response.body() });
-    } catch {
-      // redirects and aborted requests have no body
-    }
-  });
-  await page.goto(server.url);
+  // 1. The bytes of a first visit, this build beside the previous release.
+  const previousName = process.env.BENCH_PREVIOUS ?? '83b8cb3';
+  const current = await measureVisit(browser, ROOT, ALICE);
+  const previous = await measureVisit(browser, releaseRoot(previousName), ALICE);
+  const page = await openPage(browser, server.url);
   await page.waitForFunction(() => /^[0-9a-f]{64}$/.test(document.getElementById('bundle-hash').textContent));
-  await page.waitForTimeout(500);
-  const sizes = loaded.map(({ url, body }) => ({ url: new URL(url).pathname, raw: body.length, gzip: gzipSync(body, { level: 9 }).length }));
 
   // 2. The crypto measurements, inside the page.
   const results = await page.evaluate(async ({ users }) => {
@@ -205,11 +197,7 @@ try {
   console.log('\nFor AES-GCM the ratio is throughput (higher is better); elsewhere time (lower is better).');
   console.log('Identity: "WebCrypto" is a random RSA-2048 generateKey, which has no Argon2id step and cannot be deterministic.');
 
-  console.log('\nFirst page load (everything fetched, gzip -9)');
-  const total = sizes.reduce((sum, s) => sum + s.gzip, 0);
-  const sizeRows = sizes.sort((a, b) => b.gzip - a.gzip).map((s) => [s.url, s.raw, s.gzip]);
-  for (const [url, raw, gzip] of sizeRows) console.log(`| ${url.padEnd(24)} | ${String(raw).padStart(8)} B | ${String(gzip).padStart(7)} B gzip |`);
-  console.log(`| ${'total'.padEnd(24)} | ${String(sizes.reduce((s, x) => s + x.raw, 0)).padStart(8)} B | ${String(total).padStart(7)} B gzip | target ≤ 195 KB (199,680 B): ${total <= 199_680 ? 'met' : 'MISSED'}`);
+  printLoad(current, previous, previousName);
 } finally {
   await browser.close();
   await server.stop();

@@ -57,6 +57,9 @@ async function workerSources(integrity, embedded) {
     if (digest !== integrity.worker) throw altered();
     return { script: script.buffer, wasm: wasm.buffer };
   }
+  // The login form paints first: the worker's ~250 KB load while the user
+  // types. (A hidden tab paints no frames: it loads at once.)
+  if (!document.hidden) await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
   const load = async (/** @type {string} */ path, /** @type {string} */ pinned, /** @type {string} */ code) => {
     let response;
     try {
