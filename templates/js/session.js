@@ -68,6 +68,8 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
   const network = createNetwork({ cryptoClient, device: await loadDeviceId(store), sessions, dispatch: (...args) => dispatch(...args), onChange: refresh });
   network.configure(effectiveSettings(state.settings, state.local));
   let transfers = null;
+  /** @type {ReturnType<typeof createProfileSync> | null} */
+  let profile = null;
   let contacts = null;
   let groups = null;
   const mailbox = createMailbox({
@@ -81,9 +83,10 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     onProfileEvent: (event) => profile.receive(event),
     // Our other devices' history (chat/mirror.js); relays are read only once chat exists.
     onHistory: (payloads) => chat.receiveHistory(payloads),
+    onRelayOpen: () => profile?.republish(),
   });
   // The roaming profile: contacts follow the login to every device (chat/profile-sync.js).
-  const profile = createProfileSync({ cryptoClient, store, publish: (event) => mailbox.publishProfile(event), onChange: refresh });
+  profile = createProfileSync({ cryptoClient, store, publish: (event) => mailbox.publishProfile(event), onChange: refresh });
   const chat = createChat({
     cryptoClient,
     store,

@@ -106,13 +106,19 @@ test('edits made on two devices while the relay is down converge once it is back
   }
 });
 
-test('a fresh device restores a group with its secret and membership, and chats in it', async () => {
+/** Uma, and Tess's laptop, each with the other as a contact. */
+async function umaAndLaptop() {
   const uma = await helpers.person(browser, UMA);
   const umaPage = await helpers.arrive(uma, server.url);
   await addContact(umaPage, TESS, 'Tess');
   const laptop = await device();
   const laptopPage = await arrive(laptop);
   await addContact(laptopPage, UMA, 'Uma');
+  return { uma, umaPage, laptop, laptopPage };
+}
+
+test('a fresh device restores a group with its secret and membership, and chats in it', async () => {
+  const { uma, umaPage, laptop, laptopPage } = await umaAndLaptop();
   const created = await facade(
     laptopPage,
     async (app, fp) => {
@@ -215,12 +221,7 @@ const untilOwnDevices = (page, count, what) =>
 const unreadOn = (page, conversationId) => facade(page, (app, id) => app.chat.conversation(id)?.unread ?? -1, conversationId);
 
 test('two devices online at once: a friend’s message reaches both, one sent from the laptop shows on the phone with its ticks, reading on the phone clears the laptop; a group call rings both and answering on the phone stops the laptop', async () => {
-  const uma = await helpers.person(browser, UMA);
-  const umaPage = await helpers.arrive(uma, server.url);
-  await addContact(umaPage, TESS, 'Tess');
-  const laptop = await device();
-  const laptopPage = await arrive(laptop);
-  await addContact(laptopPage, UMA, 'Uma');
+  const { uma, umaPage, laptop, laptopPage } = await umaAndLaptop();
   const phone = await device();
   const phonePage = await arrive(phone);
   await untilContact(phonePage, UMA.fingerprint, { nickname: 'Uma', roomPassword: '', verified: false }, 'Uma on the phone');
@@ -321,12 +322,7 @@ function sameHistory(after, before) {
  * laptop first); resolves once both are stored where they were written.
  */
 async function laptopWithHistory(count) {
-  const uma = await helpers.person(browser, UMA);
-  const umaPage = await helpers.arrive(uma, server.url);
-  await addContact(umaPage, TESS, 'Tess');
-  const laptop = await device();
-  const laptopPage = await arrive(laptop);
-  await addContact(laptopPage, UMA, 'Uma');
+  const { uma, umaPage, laptop, laptopPage } = await umaAndLaptop();
   await waitInPage(laptopPage, async (fp) => (await import('./js/facade.js')).app.sessions.isOnline(fp), UMA.fingerprint, {
     what: 'Uma online',
     timeout: 60_000,

@@ -202,3 +202,38 @@ test('two devices converge through the relay, and a hostile relay’s events cha
   laptop.sync.close();
   phone2.sync.close();
 });
+
+/** Waits (polling, bounded) until `check()` holds. */
+async function eventually(check, what) {
+  const deadline = Date.now() + 5_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test('a record no relay took (all down, or one died mid-publish) goes again when a relay comes back', async () => {
+  const relay = [];
+  let attempts = 0;
+  let up = false;
+  const sync = createProfileSync({
+    cryptoClient: fakeCrypto,
+    store: memoryStore(),
+    publish: async (event) => {
+      attempts += 1;
+      if (!up) return [];
+      relay.push(event);
+      return ['relay'];
+    },
+  });
+  await sync.load();
+  const items = new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]);
+  await sync.register('contact', { list: () => new Map(items), apply: async () => {} });
+  await eventually(() => attempts > 0, 'a first attempt');
+  await eventually(() => sync.pending() > 0, 'the record still pending');
+  assert.equal(relay.length, 0);
+  up = true;
+  sync.republish();
+  await eventually(() => relay.length > 0 && sync.pending() === 0, 'the record on the relay');
+  sync.close();
+});

@@ -242,6 +242,10 @@ export function createProfileSync({ cryptoClient, store, publish, onChange }) {
     receive,
     /** Records changed here that no relay has taken yet. */
     pending: () => dirty.size,
+    /** A relay (re)connected: records no relay took (it went down mid-publish) go again. */
+    republish() {
+      if (dirty.size) schedulePublish();
+    },
     /** This browser's device id. */
     device: () => deviceId,
     close() {

@@ -93,6 +93,7 @@ export function createMailbox({
   onChange,
   onProfileEvent = /** @type {((event: unknown) => void) | null} */ (null),
   onHistory = /** @type {((payloads: Uint8Array[]) => unknown) | null} */ (null),
+  onRelayOpen = /** @type {(() => void) | null} */ (null),
 }) {
   /** @type {Map<string, Address>} fingerprint -> where their mail goes */
   const directory = new Map();
@@ -139,6 +140,7 @@ export function createMailbox({
     authenticate: ({ relay, challenge }) => cryptoClient.mailboxAuth({ relay, challenge, now: Math.floor(Date.now() / 1000) }),
     profileAuthor: identity.profileAuthor ?? null,
     onProfileEvent: (/** @type {any} */ event) => onProfileEvent?.(event),
+    onRelayOpen: () => onRelayOpen?.(),
   });
 
   function writeRelays() {
@@ -260,7 +262,10 @@ export function createMailbox({
               parked.push(item);
               continue;
             }
-            await handleSeal(item.seal);
+            // Held like a catch-up's (not live): what a new contact had
+            // waiting goes to the inbox in the order it was written, not
+            // in the order the relays returned it.
+            await handleSeal(item.seal, false);
             progress = true;
           } else if (item.sender && item.type && item.payload) {
             const outcome = await dispatch(item.sender, linkFor(item.sender), item.type, item.payload);
@@ -268,6 +273,7 @@ export function createMailbox({
             else progress = true;
           }
         }
+        await flushHeld();
       }
     } finally {
       retrying = false;

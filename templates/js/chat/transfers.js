@@ -152,7 +152,9 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     files.set(fileKey(owner, fileId), entry);
     const message = await chat.send(conversationId, { t: 'file', ...info, thumb: thumb?.data ?? null, width: thumb?.width, height: thumb?.height });
     entry.messageId = message.id;
-    save();
+    // Written at once, not batched: a reload right after sending must not
+    // forget that we hold this file, or nobody could fetch it from us again.
+    await saveNow();
     return message;
   }
 
@@ -221,9 +223,10 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     if (typeof owner !== 'string' || typeof fileId !== 'string' || !Number.isSafeInteger(from) || from < 0) return;
     const key = fileKey(owner, fileId);
     const file = files.get(key);
+    if (!file || file.state !== 'complete') return;
     // Only members of the conversation the file was shared in, and our own devices, may fetch it.
     const allowed = fingerprint === identity.fingerprint || membersOf(file.conversation).includes(fingerprint);
-    if (!file || file.state !== 'complete' || !allowed) return;
+    if (!allowed) return;
     const token = {};
     const servingKey = `${fingerprint} ${key}`;
     serving.set(servingKey, token);

@@ -117,7 +117,8 @@ async function fetchRelayInfo(/** @type {string} */ relayUrl) {
  * or null (default: fetched over http(s)). profileAuthor (hex) and
  * onProfileEvent(event): our roaming profile's records, fetched whole at
  * every (re)connection (a relay keeps only the latest of each).
- * pageTimeoutMs: how long an older page may go unanswered.
+ * pageTimeoutMs: how long an older page may go unanswered. onRelayOpen(url):
+ * a relay (re)connected (what failed to reach any relay may go now).
  */
 export function createMailboxRelays({
   mailboxKey,
@@ -131,6 +132,7 @@ export function createMailboxRelays({
   profileAuthor = /** @type {string | null} */ (null),
   onProfileEvent = /** @type {((event: unknown) => void) | null} */ (null),
   pageTimeoutMs = PAGE_TIMEOUT_MS,
+  onRelayOpen = /** @type {((url: string) => void) | null} */ (null),
 }) {
   /** @type {Set<string>} relays we read our mail from (the others are only written to) */
   let inbox = new Set();
@@ -405,6 +407,7 @@ export function createMailboxRelays({
       if (paused(endpoint.url)) stateOf(endpoint.url).subscription = 'paused';
       else subscribe(endpoint);
       flush(endpoint);
+      onRelayOpen?.(endpoint.url);
     },
     onMessage(/** @type {Endpoint} */ endpoint, /** @type {unknown} */ message) {
       if (!Array.isArray(message)) return;

@@ -12,7 +12,11 @@ function preferencesForm({ preferences, requestNotifications, onSavePreferences 
         const permission = await requestNotifications();
         if (permission !== 'granted') {
           input.checked = false;
-          message.textContent = 'The browser did not allow notifications.';
+          // Browsers often refuse notifications to pages opened from disk.
+          message.textContent =
+            location.protocol === 'file:'
+              ? 'This browser does not allow notifications to a page opened from disk. The number of unread messages still shows in the tab’s title.'
+              : 'The browser did not allow notifications. The number of unread messages still shows in the tab’s title.';
         }
       }
       await onSavePreferences({ ...preferences, [key]: input.checked });
