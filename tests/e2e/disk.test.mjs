@@ -46,7 +46,7 @@ async function openOnlyChat(page) {
   await page.waitForSelector('.conversation');
 }
 
-test('two pages opened from disk chat through a tracker typed into settings and send a file', async () => {
+test('two pages opened from disk chat through a tracker typed into settings, send a file and make a video call', async () => {
   const { announce } = await (await fetch(new URL('local-tracker', server.url))).json();
   const [alice, bob] = [await openFromDisk(), await openFromDisk()];
   for (const [page, who] of [
@@ -88,6 +88,19 @@ test('two pages opened from disk chat through a tracker typed into settings and 
   const [download] = await Promise.all([bob.waitForEvent('download', { timeout: 60_000 }), save.click()]);
   assert.equal(download.suggestedFilename(), 'from-disk.txt');
   assert.ok(readFileSync(await download.path()).equals(body), 'the file arrives byte for byte');
+
+  // A video call (Chromium's fake camera and microphone): each side decodes the other's video.
+  await alice.click('.conversation .video-call');
+  await bob.waitForSelector('#call[data-state="incoming"]', { timeout: 30_000 });
+  await bob.click('.call-accept');
+  for (const [page, who] of [
+    [alice, BOB],
+    [bob, ALICE],
+  ]) {
+    await page.waitForFunction((fp) => (document.querySelector(`#call figure[data-fingerprint="${fp}"] video`)?.videoWidth ?? 0) > 0, who.fingerprint, {
+      timeout: 30_000,
+    });
+  }
   for (const page of [alice, bob]) {
     assert.deepEqual(
       page.problems.filter((p) => !/ERR_NAME_NOT_RESOLVED|ERR_CONNECTION_REFUSED|ERR_INTERNET_DISCONNECTED|WebSocket|stun/i.test(p)),
