@@ -106,7 +106,7 @@ async function logout(notice, { restore = null, wipe = false } = {}) {
 // Closing or reloading the tab leaves a call cleanly for the others.
 window.addEventListener('pagehide', () => session?.calls.close());
 
-showBundleHash(cryptoClient, {
+const runningBundle = showBundleHash(cryptoClient, {
   hash: document.getElementById('bundle-hash'),
   url: document.getElementById('verify-url'),
 });
@@ -114,4 +114,4 @@ showLogin();
 // The logged-in half loads while the user types (index.htm preloads only what the form needs).
 const sessionModule = import('./session.js');
 // Installed (service worker) on an http(s) mirror; a different bundle is offered, never switched to silently.
-watchBundle({ sha256: (bytes) => cryptoClient.sha256(bytes), onOffer: (offer) => showUpdateOffer(document.body, offer) });
+watchBundle({ sha256: (bytes) => cryptoClient.sha256(bytes), running: runningBundle, onOffer: (offer) => showUpdateOffer(document.body, offer) });

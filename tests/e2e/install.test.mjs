@@ -88,6 +88,8 @@ function publishDifferentBundle(root) {
 }
 
 const footerHash = (page) => page.textContent('#bundle-hash');
+/** Waits until the footer shows a bundle hash. */
+const hashShown = (page) => page.waitForFunction(() => /^[0-9a-f]{64}$/.test(document.getElementById('bundle-hash')?.textContent ?? ''));
 const iconText = (page) => page.evaluate(async () => (await fetch('icons/trustero.svg')).text());
 
 test('a mirror that switches bundles: the page shows both hashes and keeps running the old one until the user agrees', async () => {
@@ -98,7 +100,7 @@ test('a mirror that switches bundles: the page shows both hashes and keeps runni
     const page = await context.newPage();
     await page.goto(mirror.url);
     await installed(page);
-    await page.waitForFunction(() => /^[0-9a-f]{64}$/.test(document.getElementById('bundle-hash')?.textContent ?? ''));
+    await hashShown(page);
     const before = await footerHash(page);
     const offered = publishDifferentBundle(root);
 
@@ -114,7 +116,7 @@ test('a mirror that switches bundles: the page shows both hashes and keeps runni
     assert.equal(await page.locator('#update-offer').count(), 0);
     await page.reload();
     await page.waitForSelector('#login-form');
-    await page.waitForFunction(() => /^[0-9a-f]{64}$/.test(document.getElementById('bundle-hash')?.textContent ?? ''));
+    await hashShown(page);
     assert.equal(await page.locator('#update-offer').count(), 0);
     assert.equal(await footerHash(page), before);
 

@@ -19,11 +19,13 @@ const KEEP_KEY = 'trustero.keep-bundle';
  */
 
 /**
- * @param {{sha256: (bytes: Uint8Array) => Promise<string>, onOffer: (offer: Offer) => void}} options
- *   sha256 hashes in the crypto worker; onOffer shows an offer (ui/update-view.js).
+ * @param {{sha256: (bytes: Uint8Array) => Promise<string>, running: Promise<string | null>, onOffer: (offer: Offer) => void}} options
+ *   sha256 hashes in the crypto worker; running: the hash of the MANIFEST
+ *   this page loaded with (the footer's: served by the service worker once it
+ *   pinned a bundle, so the pinned one); onOffer shows an offer (ui/update-view.js).
  * @returns {{check: () => Promise<void>, state: () => Promise<{pinned: string | null, first: string | null}>} | null}
  */
-export function watchBundle({ sha256, onOffer }) {
+export function watchBundle({ sha256, running, onOffer }) {
   if (location.protocol === 'file:' || !('serviceWorker' in navigator)) return null;
   const workers = navigator.serviceWorker;
   const registered = workers.register('sw.js', { updateViaCache: 'none' });
@@ -40,21 +42,13 @@ export function watchBundle({ sha256, onOffer }) {
     return reply;
   }
 
-  /** The bundle hash this browser runs: the service worker's pin, else the MANIFEST this page came with. */
-  async function running() {
-    const { pinned = null } = workers.controller ? await ask({ type: 'state' }) : {};
-    if (pinned) return pinned;
-    const response = await fetch('MANIFEST', { credentials: 'omit' });
-    return response.ok ? sha256(new Uint8Array(await response.arrayBuffer())) : null;
-  }
-
   async function check() {
     let now, fresh;
     try {
       const response = await fetch(`MANIFEST?fresh=${Date.now()}`, { cache: 'no-store', credentials: 'omit' });
       if (!response.ok) return;
       fresh = await sha256(new Uint8Array(await response.arrayBuffer()));
-      now = await running();
+      now = await running;
     } catch {
       return; // offline, or the mirror is down: nothing to compare
     }
