@@ -4,12 +4,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserAndServerPerFile, closeAll, dumpDatabase, freePort, openPage, until } from './harness.mjs';
+import { browserAndServerPerFile, closeAll, dumpDatabase, freePort, login, openPage, until } from './harness.mjs';
 import { startNostrRelay, startNpmTracker } from './servers.mjs';
 import { roomOf } from './rooms.mjs';
 import { WebSocketServer } from 'ws';
 import {
-  ALICE, BOB, CAROL, statusText, MALLORY, tab, addContact, befriend, loggedIn, ping, unexpectedProblems, waitOffline, waitOnline,
+  ALICE, BOB, CAROL, identities, statusText, MALLORY, tab, addContact, befriend, loggedIn, ping, unexpectedProblems, waitOffline, waitOnline,
 } from './network-helpers.mjs';
 
 let browser;
@@ -26,6 +26,25 @@ test('peers meet through builder serve’s own tracker and exchange encrypted fr
   assert.match(await statusText(pages[0], '#network-summary'), /1 authenticated peer/);
   for (const page of pages) assert.deepEqual(unexpectedProblems(page), []);
   await closeAll(pages);
+});
+
+test('with default settings (the public STUN server unreachable, as on a LAN with no internet), two people who add each other show online', async () => {
+  // No settings touched: public trackers, relays and STUN as shipped; builder
+  // serve's own tracker found by the page. Offers and answers no longer wait
+  // for the STUN server (bench/network.mjs prints how long this takes).
+  // Two identities no other test here touches: no settings saved by an
+  // earlier test apply (settings roam with the identity).
+  const [dee, eve] = [identities[6], identities[7]];
+  const [a, b] = [await openPage(browser, server.url), await openPage(browser, server.url)];
+  await login(a, dee.username, dee.password, { bits: dee.bits });
+  await login(b, eve.username, eve.password, { bits: eve.bits });
+  const iceServers = await a.evaluate(async () => (await import('./js/facade.js')).app.settings.iceServers);
+  assert.deepEqual(iceServers, [{ urls: ['stun:stun.l.google.com:19302'] }], 'the shipped STUN server is in use');
+  await addContact(a, eve, 'Eve');
+  await addContact(b, dee, 'Dee');
+  await Promise.all([waitOnline(a, eve), waitOnline(b, dee)]);
+  assert.match(await ping(a, eve), / ms$/);
+  await closeAll([a, b]);
 });
 
 test('peers meet through the npm bittorrent-tracker server alone', async () => {

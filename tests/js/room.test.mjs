@@ -21,6 +21,15 @@ class FakePeerConnection extends EventTarget {
   async createAnswer() { return { type: 'answer', sdp: 'v=0 answer' }; }
   async createOffer() { return { type: 'offer', sdp: 'v=0 offer' }; }
   async setLocalDescription(description) { this.localDescription = description; }
+  added = [];
+  async addIceCandidate(candidate) {
+    if (!this.remoteDescription) throw new Error('InvalidStateError: no remote description');
+    this.added.push(candidate.candidate);
+  }
+  /** A local candidate found after the offer or answer went out. */
+  gather(candidate) {
+    this.dispatchEvent(Object.assign(new Event('icecandidate'), { candidate: { candidate, sdpMid: '0', sdpMLineIndex: 0 } }));
+  }
   createDataChannel() { return this.channel; }
   close() {
     if (this.connectionState === 'closed') return;
@@ -37,7 +46,8 @@ FakePeerConnection.prototype.addEventListener = function add(type, listener, opt
   if (type === 'datachannel') listener({ channel: Object.assign(this.channel, { label: 'trustero' }) });
 };
 
-const { createRoom, MAX_CONNECTING, SIGNAL_MAX_AGE_MS } = await import('../../templates/js/net/room.js');
+const { createRoom, MAX_CONNECTING, MAX_CANDIDATES_PER_MESSAGE, SIGNAL_MAX_AGE_MS } = await import('../../templates/js/net/room.js');
+const { MAX_TRICKLED_CANDIDATES } = await import('../../templates/js/net/peer.js');
 const { fromBase64, toBase64, fromUtf8, utf8 } = await import('../../templates/js/core/encoding.js');
 
 // Sealing is the worker's job; here a blob is just the JSON, base64-encoded.
@@ -57,6 +67,10 @@ function makeRoom() {
   });
 }
 const rooms = [];
+const ME = 'me'.padEnd(20, '0');
+const flushed = () => new Promise((resolve) => setImmediate(resolve));
+const candidate = (n) => ({ candidate: `candidate:${n} 1 udp 2122260223 192.168.1.${n} 5000${n} typ host`, sdpMid: '0', sdpMLineIndex: 0 });
+const candidates = (from, offerId, list, extra = {}) => seal({ kind: 'candidates', from, to: ME, offerId, candidates: list, at: Date.now(), ...extra });
 after(() => rooms.forEach((r) => r.leave()));
 
 const offer = (from, extra = {}) => seal({ kind: 'offer', from, to: null, offerId: `offer-${from}`, sdp: 'v=0 offer', at: Date.now(), ...extra });
@@ -107,4 +121,78 @@ test('a flood of offers from fresh peer ids builds a bounded number of connectio
   assert.equal(answered, MAX_CONNECTING);
   assert.equal(built.length - before, MAX_CONNECTING);
   assert.equal(room.connections().length, MAX_CONNECTING);
+});
+
+test('candidates that overtake the answer apply once it is in, only from the peer that answered; ours wait for it', async () => {
+  const room = makeRoom();
+  rooms.push(room);
+  const { offerId } = await room.makeOffer();
+  const pc = built.at(-1);
+  const sent = [];
+  const reply = (payload) => sent.push(openBlob(payload));
+  // A candidate of ours found after the offer went: nobody to send it to yet.
+  pc.gather(candidate(7).candidate);
+  const answerer = 'answerer'.padEnd(20, '5');
+  const stranger = 'stranger'.padEnd(20, '6');
+  await room.handleAnswer({ from: answerer, payload: candidates(answerer, offerId, [candidate(1)]), via: 'test', reply });
+  await room.handleAnswer({ from: stranger, payload: candidates(stranger, offerId, [candidate(2)]), via: 'test', reply });
+  assert.deepEqual(pc.added, [], 'nothing applies before the answer');
+  await room.handleAnswer({ from: answerer, payload: seal({ kind: 'answer', from: answerer, to: ME, offerId, sdp: 'v=0 answer', at: Date.now() }), via: 'test', reply });
+  await flushed();
+  assert.deepEqual(pc.added, [candidate(1).candidate], "the answerer's early candidate applies, the stranger's never");
+  await room.handleAnswer({ from: answerer, payload: candidates(answerer, offerId, [candidate(3)]), via: 'test', reply });
+  await flushed();
+  assert.deepEqual(pc.added, [candidate(1).candidate, candidate(3).candidate]);
+  assert.equal(sent.length, 1, 'our waiting candidate went once the answer named the peer');
+  assert.deepEqual({ kind: sent[0].kind, to: sent[0].to, offerId: sent[0].offerId, candidates: sent[0].candidates.map((c) => c.candidate) }, { kind: 'candidates', to: answerer, offerId, candidates: [candidate(7).candidate] });
+  pc.gather(candidate(8).candidate);
+  await flushed();
+  assert.equal(sent.length, 2, 'later candidates of ours go at once');
+});
+
+test('the answerer trickles its later candidates back and takes the offerer\'s', async () => {
+  const room = makeRoom();
+  rooms.push(room);
+  const from = 'offerer'.padEnd(20, '7');
+  const sent = [];
+  const answer = await room.handleOffer({ from, payload: offer(from), via: 'test', reply: (payload) => sent.push(openBlob(payload)) });
+  assert.ok(answer);
+  const pc = built.at(-1);
+  pc.gather(candidate(4).candidate);
+  await flushed();
+  assert.deepEqual(sent.map((m) => [m.kind, m.to, m.offerId]), [['candidates', from, `offer-${from}`]]);
+  await room.handleAnswer({ from, payload: candidates(from, `offer-${from}`, [candidate(5)]), via: 'test' });
+  await flushed();
+  assert.deepEqual(pc.added, [candidate(5).candidate]);
+});
+
+test('hostile trickled candidates never reach WebRTC: malformed, oversized, stale, unknown offers, beyond the cap', async () => {
+  const room = makeRoom();
+  rooms.push(room);
+  const from = 'hostile'.padEnd(20, '8');
+  assert.ok(await room.handleOffer({ from, payload: offer(from), via: 'test', reply: () => {} }));
+  const pc = built.at(-1);
+  const offerId = `offer-${from}`;
+  const send = (list, extra) => room.handleAnswer({ from, payload: candidates(from, offerId, list, extra), via: 'test' });
+  for (const bad of [
+    'candidate:1 1 udp',
+    { candidate: 'a=candidate:1', sdpMid: '0', sdpMLineIndex: 0 },
+    { candidate: `candidate:${'x'.repeat(600)}`, sdpMid: '0', sdpMLineIndex: 0 },
+    { candidate: 'candidate:1 1 udp 1 10.0.0.1 1 typ host', sdpMid: null, sdpMLineIndex: null },
+    { candidate: 'candidate:1 1 udp 1 10.0.0.1 1 typ host', sdpMid: 5, sdpMLineIndex: 0 },
+    { candidate: 'candidate:1 1 udp 1 10.0.0.1 1 typ host', sdpMid: '0', sdpMLineIndex: -1 },
+    null,
+  ]) {
+    await send([bad]);
+  }
+  await send(Array.from({ length: MAX_CANDIDATES_PER_MESSAGE + 1 }, (_, n) => candidate(n)));
+  await send([candidate(1)], { at: Date.now() - SIGNAL_MAX_AGE_MS - 1000 });
+  await send([candidate(1)], { offerId: 'not-an-offer-of-ours' });
+  await send([candidate(1)], { candidates: 'many' });
+  await room.handleAnswer({ from, payload: 'not base64 at all', via: 'test' });
+  await flushed();
+  assert.deepEqual(pc.added, [], 'nothing malformed was applied');
+  for (let n = 0; n < MAX_TRICKLED_CANDIDATES + 10; n += 1) await send([candidate(n % 200)]);
+  await flushed();
+  assert.equal(pc.added.length, MAX_TRICKLED_CANDIDATES, 'a connection takes a bounded number of candidates');
 });

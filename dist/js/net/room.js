@@ -9,8 +9,15 @@
 // id wins, a rule both sides evaluate identically. An incumbent answers
 // newcomers' offers at once, whatever the ids, so nobody waits for the next
 // announce interval.
+//
+// Candidates trickle: an offer or answer carries the candidates gathered in
+// its first burst, and later ones go as sealed `candidates` messages over the
+// strategy that carried the offer or answer (`reply`), tagged with the offer
+// id. The offerer learns who answered only from the answer, so its own later
+// candidates wait for it, and candidates that overtake the answer wait in the
+// offer until the answer from the same peer id arrives.
 
-import { acceptAnswer, acceptOffer, createOffer } from './peer.js';
+import { acceptAnswer, acceptOffer, createOffer, isCandidate, MAX_TRICKLED_CANDIDATES, remoteCandidates } from './peer.js';
 import { createLink } from './link.js';
 import { deviceOf } from './instance.js';
 import { fromBase64, fromUtf8, randomBytes, toBase64, toHex, utf8 } from '../core/encoding.js';
@@ -28,6 +35,10 @@ export const SIGNAL_MAX_AGE_MS = 10 * 60_000;
 /** Offer ids answered lately, refused if seen again within the window above. */
 const SEEN_OFFERS = 1024;
 export const MAX_OFFERS_PER_ANNOUNCE = 4;
+/** Candidates per trickle message, at most. */
+export const MAX_CANDIDATES_PER_MESSAGE = 8;
+/** Offers whose candidates we still trickle or take (each a connection being set up). */
+const MAX_TRICKLES = MAX_PENDING_OFFERS + MAX_CONNECTING;
 /** Announce at these delays after joining or losing a peer... */
 export const WARMUP_MS = [0, 1_000, 3_000, 7_000, 15_000];
 /** ...then at growing intervals while someone expected is missing (a peer
@@ -59,6 +70,7 @@ export function createRoom(options) {
   const connections = new Map(); // remote peer id -> connection
   const pending = new Map(); // offer id -> {pc, channel, timer}
   const answered = new Set(); // offer ids (with sender) answered lately, oldest first
+  const trickles = new Map(); // our offer id, or "<peer id> <offer id>" of an offer we answer -> trickle
   let step = 0;
   let timer = null;
   let left = false;
@@ -91,7 +103,70 @@ export function createRoom(options) {
     return offererId < existing.offererId;
   }
 
-  function track({ peerId, role, offererId, pc, channel, via }) {
+  /**
+   * The candidates of one connection being set up, both ways. `remote` is the
+   * other end's peer id (the offerer knows it once answered); `reply(payload)`
+   * sends a sealed message back over the strategy that carried the answer.
+   */
+  function newTrickle(offerId, remote = null) {
+    while (trickles.size >= MAX_TRICKLES) endTrickle(trickles.values().next().value);
+    const key = remote ? `${remote} ${offerId}` : offerId;
+    const trickle = { key, offerId, remote, reply: null, outbox: [], early: [], inbound: null, timer: null };
+    trickle.timer = setTimeout(() => endTrickle(trickle), OFFER_TTL_MS);
+    trickles.set(key, trickle);
+    return trickle;
+  }
+
+  function endTrickle(trickle) {
+    if (!trickle) return;
+    clearTimeout(trickle.timer);
+    if (trickles.get(trickle.key) === trickle) trickles.delete(trickle.key);
+  }
+
+  /** A local candidate found after the offer or answer went out. */
+  function trickleOut(trickle, candidate) {
+    if (trickles.get(trickle.key) !== trickle) return;
+    if (!trickle.reply) {
+      if (trickle.outbox.length < MAX_TRICKLED_CANDIDATES) trickle.outbox.push(candidate);
+      return;
+    }
+    sendCandidates(trickle, [candidate]);
+  }
+
+  function sendCandidates(trickle, candidates) {
+    for (let i = 0; i < candidates.length; i += MAX_CANDIDATES_PER_MESSAGE) {
+      const batch = candidates.slice(i, i + MAX_CANDIDATES_PER_MESSAGE);
+      seal({ kind: 'candidates', from: self.peerId, to: trickle.remote, offerId: trickle.offerId, candidates: batch, at: Date.now() })
+        .then((payload) => trickle.reply?.(payload))
+        .catch(() => {}); // a dead tracker or relay: the host candidates already went
+    }
+  }
+
+  /** The other end is known and reachable through `reply`: send what waited. */
+  function trickleReady(trickle, remote, pc, reply) {
+    trickle.remote = remote;
+    trickle.reply = reply ?? null;
+    trickle.inbound = remoteCandidates(pc);
+    trickle.inbound.flush();
+    for (const early of trickle.early.splice(0)) if (early.from === remote) trickle.inbound.add(early.candidates);
+    if (trickle.reply) sendCandidates(trickle, trickle.outbox.splice(0));
+  }
+
+  /** A peer's later candidates for one of our connections being set up. */
+  function takeCandidates(message, from) {
+    const trickle = trickles.get(`${from} ${message.offerId}`) ?? trickles.get(message.offerId);
+    if (!trickle) return;
+    if (!Array.isArray(message.candidates) || message.candidates.length > MAX_CANDIDATES_PER_MESSAGE || !message.candidates.every(isCandidate)) return;
+    if (!trickle.remote) {
+      // Overtook the answer: keep it (bounded) until we know who answered.
+      if (trickle.early.length < MAX_TRICKLED_CANDIDATES) trickle.early.push({ from, candidates: message.candidates });
+      return;
+    }
+    if (from !== trickle.remote) return;
+    trickle.inbound.add(message.candidates);
+  }
+
+  function track({ peerId, role, offererId, pc, channel, via, trickle }) {
     const previous = connections.get(peerId);
     const connection = { peerId, role, offererId, via, createdAt: Date.now() };
     connection.link = createLink({
@@ -105,6 +180,7 @@ export function createRoom(options) {
       limitFor: options.limitFor,
       handlers: {
         onReady(peer) {
+          endTrickle(trickle);
           if (!peer.instance.startsWith(peerId)) {
             // The signalled peer id must be the one the peer authenticated.
             connection.link.close('instance-mismatch');
@@ -132,6 +208,7 @@ export function createRoom(options) {
           handlers.onFailedAttempt?.({ reason: error.code ?? 'rejected', fingerprint: error.fingerprint ?? null, via, at: Date.now(), message: error.message });
         },
         onClose(reason, wasReady) {
+          endTrickle(trickle);
           if (connections.get(peerId) === connection) connections.delete(peerId);
           if (wasReady) handlers.onSessionEnd?.({ fingerprint: connection.link.peer.fingerprint, link: connection.link, peerId, reason });
           handlers.onChange?.();
@@ -161,39 +238,39 @@ export function createRoom(options) {
     /** A fresh connection and its sealed offer, addressed to `to` if known. */
     async makeOffer({ to = null } = {}) {
       const offerId = toHex(randomBytes(10));
-      const { pc, channel, sdp } = await createOffer(iceServers());
+      const trickle = newTrickle(offerId);
+      let created;
+      try {
+        created = await createOffer(iceServers(), (candidate) => trickleOut(trickle, candidate));
+      } catch (error) {
+        endTrickle(trickle);
+        throw error;
+      }
+      const { pc, channel, sdp } = created;
       if (left) {
+        endTrickle(trickle);
         pc.close();
         throw new Error('room: left');
       }
       while (pending.size >= MAX_PENDING_OFFERS) {
         const [oldest, entry] = pending.entries().next().value;
-        entry.pc.close();
-        clearTimeout(entry.timer);
-        pending.delete(oldest);
+        dropPending(oldest, entry);
       }
-      const timer = setTimeout(() => {
-        pending.get(offerId)?.pc.close();
-        pending.delete(offerId);
-      }, OFFER_TTL_MS);
-      pending.set(offerId, { pc, channel, timer });
+      const timer = setTimeout(() => dropPending(offerId, pending.get(offerId)), OFFER_TTL_MS);
+      pending.set(offerId, { pc, channel, timer, trickle });
       return { offerId, payload: await seal({ kind: 'offer', from: self.peerId, to, offerId, sdp, at: Date.now() }) };
     },
 
     /** Closes offers nobody received (the tracker reported an empty swarm):
      *  each is a live RTCPeerConnection. */
     dropOffers(offerIds) {
-      for (const offerId of offerIds) {
-        const offer = pending.get(offerId);
-        if (!offer) continue;
-        clearTimeout(offer.timer);
-        offer.pc.close();
-        pending.delete(offerId);
-      }
+      for (const offerId of offerIds) dropPending(offerId, pending.get(offerId));
     },
 
-    /** Answers a peer's offer; resolves to the sealed answer, or null to ignore. */
-    async handleOffer({ from, payload, via }) {
+    /** Answers a peer's offer; resolves to the sealed answer, or null to
+     *  ignore. `reply(payload)` sends later sealed messages (trickled
+     *  candidates) to `from` over the same strategy. */
+    async handleOffer({ from, payload, via, reply }) {
       if (left || from === self.peerId) return null;
       const message = await open(payload);
       if (message?.kind !== 'offer' || message.from !== from || (message.to && message.to !== self.peerId)) return null;
@@ -204,35 +281,63 @@ export function createRoom(options) {
       if (!connections.has(from) && connecting() >= MAX_CONNECTING) return null;
       answered.add(seen);
       if (answered.size > SEEN_OFFERS) answered.delete(answered.values().next().value);
-      const { pc, channel, sdp } = await acceptOffer(message.sdp, iceServers());
+      const trickle = newTrickle(message.offerId, from);
+      let accepted;
+      try {
+        accepted = await acceptOffer(message.sdp, iceServers(), (candidate) => trickleOut(trickle, candidate));
+      } catch (error) {
+        endTrickle(trickle);
+        throw error;
+      }
+      const { pc, channel, sdp } = accepted;
       if (left || !prefers(connections.get(from), from)) {
+        endTrickle(trickle);
         pc.close();
         return null;
       }
-      track({ peerId: from, role: 'answerer', offererId: from, pc, channel, via });
+      trickleReady(trickle, from, pc, reply);
+      track({ peerId: from, role: 'answerer', offererId: from, pc, channel, via, trickle });
       return seal({ kind: 'answer', from: self.peerId, to: from, offerId: message.offerId, sdp, at: Date.now() });
     },
 
-    /** Completes one of our offers with a peer's answer. */
-    async handleAnswer({ from, payload, via }) {
+    /** Completes one of our offers with a peer's answer, or takes a peer's
+     *  trickled candidates (both come back the way answers do). `reply` as
+     *  for handleOffer. */
+    async handleAnswer({ from, payload, via, reply }) {
       const message = await open(payload);
-      if (message?.kind !== 'answer' || message.from !== from || message.to !== self.peerId) return;
-      if (!fresh(message) || typeof message.sdp !== 'string') return;
+      if ((message?.kind !== 'answer' && message?.kind !== 'candidates') || message.from !== from || message.to !== self.peerId) return;
+      if (!fresh(message) || typeof message.offerId !== 'string') return;
+      if (message.kind === 'candidates') {
+        if (!left) takeCandidates(message, from);
+        return;
+      }
+      if (typeof message.sdp !== 'string') return;
       const offer = pending.get(message.offerId);
       if (!offer || left) return;
       pending.delete(message.offerId);
       clearTimeout(offer.timer);
       if (!prefers(connections.get(from), self.peerId)) {
+        endTrickle(offer.trickle);
         offer.pc.close();
         return;
       }
       try {
         await acceptAnswer(offer.pc, message.sdp);
       } catch {
+        endTrickle(offer.trickle);
         offer.pc.close();
         return;
       }
-      track({ peerId: from, role: 'offerer', offererId: self.peerId, pc: offer.pc, channel: offer.channel, via });
+      trickleReady(offer.trickle, from, offer.pc, reply);
+      track({ peerId: from, role: 'offerer', offererId: self.peerId, pc: offer.pc, channel: offer.channel, via, trickle: offer.trickle });
+    },
+
+    /** A peer's trickled candidates that came on their own (Nostr). */
+    async handleCandidates({ from, payload }) {
+      const message = await open(payload);
+      if (message?.kind !== 'candidates' || message.from !== from || message.to !== self.peerId) return;
+      if (!fresh(message) || typeof message.offerId !== 'string' || left) return;
+      takeCandidates(message, from);
     },
 
     /** Whether an announce from `peerId` (Nostr) should get an offer from us. */
@@ -262,14 +367,19 @@ export function createRoom(options) {
       left = true;
       clearTimeout(timer);
       for (const connection of connections.values()) connection.link.close('left');
-      for (const offer of pending.values()) {
-        clearTimeout(offer.timer);
-        offer.pc.close();
-      }
-      pending.clear();
+      for (const [offerId, offer] of [...pending]) dropPending(offerId, offer);
+      for (const trickle of [...trickles.values()]) endTrickle(trickle);
       cryptoClient.release(roomId);
     },
   };
+
+  function dropPending(offerId, offer) {
+    if (!offer) return;
+    clearTimeout(offer.timer);
+    endTrickle(offer.trickle);
+    offer.pc.close();
+    pending.delete(offerId);
+  }
 
   function schedule() {
     clearTimeout(timer);

@@ -1,41 +1,82 @@
-// WebRTC plumbing: one RTCPeerConnection with one ordered data channel,
-// negotiated without trickle ICE (the whole candidate list travels in the
-// sealed SDP, so a connection needs exactly one offer and one answer).
+// WebRTC plumbing: one RTCPeerConnection with one ordered data channel.
+// Offers and answers go out as soon as the first burst of candidates is in
+// (the host ones, gathered locally in milliseconds); candidates found later
+// (server-reflexive ones from STUN, relayed ones from TURN) trickle through
+// `onCandidate` over the same signalling. Nothing waits on a STUN server: an
+// unreachable one (a LAN with no internet, a blocked port) used to hold every
+// offer and answer for the whole gathering timeout.
 // Call media added later shares the same transport (max-bundle), so
 // renegotiation never needs new candidates (negotiation.js).
 
 const CHANNEL_LABEL = 'trustero';
-/** Longest we wait for ICE candidates before sending what we have. */
-export const ICE_GATHER_TIMEOUT_MS = 2500;
+/** Longest an offer or answer waits for its first candidates; what comes
+ *  later trickles. Only reached when the machine has no usable interface. */
+export const FIRST_CANDIDATES_MS = 1000;
+/** Candidates this close together are one burst (a host candidate per
+ *  interface and protocol come within a few milliseconds of each other). */
+export const CANDIDATE_BURST_MS = 30;
+/** Candidates one connection sends or takes by trickle, at most. */
+export const MAX_TRICKLED_CANDIDATES = 32;
 
 function peerError(message) {
   return new Error(`peer: ${message}`);
 }
 
-function gathered(pc, timeoutMs = ICE_GATHER_TIMEOUT_MS) {
-  if (pc.iceGatheringState === 'complete') return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      pc.removeEventListener('icegatheringstatechange', check);
+/**
+ * Watches `pc`'s local candidates. Resolves once the first burst is in (or
+ * gathering completed, or the bound passed); from then on each new candidate
+ * goes to `onCandidate` as {candidate, sdpMid, sdpMLineIndex}. The caller reads
+ * the local description right after it resolves: candidates surfaced so far
+ * are in it (the browser adds each to the description in the same task that
+ * fires its event), every later one is trickled, none is lost or sent twice.
+ * Must be called before setLocalDescription, which starts gathering.
+ */
+function firstCandidates(pc, onCandidate) {
+  let released = false;
+  let quiet = null;
+  let release;
+  const first = new Promise((resolve) => {
+    release = () => {
+      if (released) return;
+      released = true;
+      clearTimeout(bound);
+      clearTimeout(quiet);
       resolve();
     };
-    const check = () => {
-      if (pc.iceGatheringState === 'complete') done();
-    };
-    // Bounded: an unreachable STUN server must not hold the offer back.
-    const timer = setTimeout(done, timeoutMs);
-    pc.addEventListener('icegatheringstatechange', check);
   });
+  const bound = setTimeout(release, FIRST_CANDIDATES_MS);
+  let trickled = 0;
+  pc.addEventListener('icecandidate', (event) => {
+    const candidate = event.candidate;
+    if (!candidate || !candidate.candidate) {
+      release(); // gathering complete (a null candidate) or an end-of-generation marker
+      return;
+    }
+    if (!released) {
+      clearTimeout(quiet);
+      quiet = setTimeout(release, CANDIDATE_BURST_MS);
+    } else if (trickled < MAX_TRICKLED_CANDIDATES && pc.connectionState !== 'closed') {
+      trickled += 1;
+      onCandidate?.({ candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null });
+    }
+  });
+  return {
+    first,
+    /** Gathering already complete (nothing to wait for). */
+    check: () => pc.iceGatheringState === 'complete' && release(),
+  };
 }
 
-/** Creates a connection and its offer. Resolves to {pc, channel, sdp}. */
-export async function createOffer(iceServers) {
+/** Creates a connection and its offer. Resolves to {pc, channel, sdp}; later
+ *  local candidates go to `onCandidate`. */
+export async function createOffer(iceServers, onCandidate) {
   const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
   const channel = pc.createDataChannel(CHANNEL_LABEL, { ordered: true });
+  const gathering = firstCandidates(pc, onCandidate);
   try {
     await pc.setLocalDescription(await pc.createOffer());
-    await gathered(pc);
+    gathering.check();
+    await gathering.first;
     return { pc, channel: Promise.resolve(channel), sdp: pc.localDescription.sdp };
   } catch (error) {
     pc.close();
@@ -43,23 +84,69 @@ export async function createOffer(iceServers) {
   }
 }
 
-/** Answers a remote offer. Resolves to {pc, channel: Promise, sdp}. */
-export async function acceptOffer(offerSdp, iceServers) {
+/** Answers a remote offer. Resolves to {pc, channel: Promise, sdp}; later
+ *  local candidates go to `onCandidate`. */
+export async function acceptOffer(offerSdp, iceServers, onCandidate) {
   const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
   const channel = new Promise((resolve) => {
     pc.addEventListener('datachannel', (event) => {
       if (event.channel.label === CHANNEL_LABEL) resolve(event.channel);
     });
   });
+  const gathering = firstCandidates(pc, onCandidate);
   try {
     await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
     await pc.setLocalDescription(await pc.createAnswer());
-    await gathered(pc);
+    gathering.check();
+    await gathering.first;
     return { pc, channel, sdp: pc.localDescription.sdp };
   } catch (error) {
     pc.close();
     throw error;
   }
+}
+
+/**
+ * Whether `value` is a trickled candidate as `firstCandidates` sends it; a
+ * peer's signalling is checked before WebRTC sees it.
+ */
+export function isCandidate(value) {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof value.candidate === 'string' &&
+    value.candidate.length > 0 &&
+    value.candidate.length <= 512 &&
+    /^candidate:/.test(value.candidate) &&
+    (value.sdpMid === null || (typeof value.sdpMid === 'string' && value.sdpMid.length <= 32)) &&
+    (value.sdpMLineIndex === null || (Number.isInteger(value.sdpMLineIndex) && value.sdpMLineIndex >= 0 && value.sdpMLineIndex < 64)) &&
+    (value.sdpMid !== null || value.sdpMLineIndex !== null)
+  );
+}
+
+/**
+ * Remote candidates for `pc`: applied once its remote description is set
+ * (candidates can overtake the answer they belong to), at most
+ * MAX_TRICKLED_CANDIDATES, malformed ones refused by WebRTC ignored.
+ */
+export function remoteCandidates(pc) {
+  const waiting = [];
+  let taken = 0;
+  const apply = (candidate) => pc.addIceCandidate(candidate).catch(() => {});
+  return {
+    add(candidates) {
+      for (const candidate of candidates) {
+        if (taken >= MAX_TRICKLED_CANDIDATES || !isCandidate(candidate) || pc.connectionState === 'closed') continue;
+        taken += 1;
+        if (pc.remoteDescription) apply(candidate);
+        else waiting.push(candidate);
+      }
+    },
+    /** Call once the remote description is set. */
+    flush() {
+      for (const candidate of waiting.splice(0)) apply(candidate);
+    },
+  };
 }
 
 /** Applies the remote answer to a connection we offered. */

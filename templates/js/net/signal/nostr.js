@@ -1,6 +1,6 @@
 // Signalling over Nostr relays (NIP-01): ephemeral events tagged with the
 // room's announce id, signed in the worker with a throw-away key, carrying
-// sealed announce/offer/answer messages. Whoever sees an announce from a peer
+// sealed announce/offer/answer messages and trickled candidates. Whoever sees an announce from a peer
 // it is not connected to sends that peer an offer.
 
 import { createSocketPool } from './sockets.js';
@@ -43,15 +43,18 @@ export function createNostrStrategy({ peerId, cryptoClient, onStatus }) {
     const message = await room.open(event.content);
     if (!message || message.from === peerId || typeof message.from !== 'string') return;
     const via = endpoint.url;
+    const reply = (payload) => publish(room, payload).catch(() => {});
     if (message.kind === 'announce') {
       if (!room.shouldOfferTo(message.from)) return;
       const { payload } = await room.makeOffer({ to: message.from });
       await publish(room, payload);
     } else if (message.kind === 'offer' && message.to === peerId) {
-      const answer = await room.handleOffer({ from: message.from, payload: event.content, via });
+      const answer = await room.handleOffer({ from: message.from, payload: event.content, via, reply });
       if (answer) await publish(room, answer);
     } else if (message.kind === 'answer' && message.to === peerId) {
-      await room.handleAnswer({ from: message.from, payload: event.content, via });
+      await room.handleAnswer({ from: message.from, payload: event.content, via, reply });
+    } else if (message.kind === 'candidates' && message.to === peerId) {
+      await room.handleCandidates({ from: message.from, payload: event.content });
     }
   }
 

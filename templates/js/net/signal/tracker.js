@@ -1,7 +1,9 @@
 // Signalling over WebTorrent trackers (the protocol of `bittorrent-tracker`'s
 // WebSocket server, which public trackers and `builder serve` speak). An
 // announce carries sealed offers; the tracker hands each to a random member
-// of the swarm, whose sealed answer comes back addressed to us.
+// of the swarm, whose sealed answer comes back addressed to us. Trickled
+// candidates travel the way answers do (`answer` + `to_peer_id`, which the
+// tracker forwards to that member whoever offered), in both directions.
 
 import { createSocketPool } from './sockets.js';
 
@@ -57,20 +59,22 @@ export function createTrackerStrategy({ peerId, onStatus }) {
       return;
     }
     if (typeof message.peer_id !== 'string' || message.peer_id === peerId) return;
+    const from = message.peer_id;
+    // Later sealed messages (trickled candidates) for this peer and offer.
+    const reply = (payload) =>
+      endpoint.send({
+        action: 'announce',
+        info_hash: room.infoHash,
+        peer_id: peerId,
+        to_peer_id: from,
+        offer_id: message.offer_id,
+        answer: { type: 'answer', sdp: payload },
+      });
     if (message.offer && typeof message.offer.sdp === 'string' && typeof message.offer_id === 'string') {
-      const answer = await room.handleOffer({ from: message.peer_id, payload: message.offer.sdp, via: endpoint.url }).catch(() => null);
-      if (answer) {
-        endpoint.send({
-          action: 'announce',
-          info_hash: room.infoHash,
-          peer_id: peerId,
-          to_peer_id: message.peer_id,
-          offer_id: message.offer_id,
-          answer: { type: 'answer', sdp: answer },
-        });
-      }
-    } else if (message.answer && typeof message.answer.sdp === 'string') {
-      await room.handleAnswer({ from: message.peer_id, payload: message.answer.sdp, via: endpoint.url }).catch(() => {});
+      const answer = await room.handleOffer({ from, payload: message.offer.sdp, via: endpoint.url, reply }).catch(() => null);
+      if (answer) reply(answer);
+    } else if (message.answer && typeof message.answer.sdp === 'string' && typeof message.offer_id === 'string') {
+      await room.handleAnswer({ from, payload: message.answer.sdp, via: endpoint.url, reply }).catch(() => {});
     }
   }
 
