@@ -162,6 +162,10 @@ const handlers = {
     wasm_bindgen.sealFileChunk(key, fileId, index, last, plaintext),
   'file.openChunk': ({ key, fileId, index, last, ciphertext }) =>
     wasm_bindgen.openFileChunk(key, fileId, index, last, ciphertext),
+  // A received chunk only needs authenticating and hashing: its plaintext
+  // never leaves the worker (the page keeps the sealed chunk).
+  'file.chunkDigest': async ({ key, fileId, index, last, ciphertext }) =>
+    wasm_bindgen.digest(await wasm_bindgen.openFileChunk(key, fileId, index, last, ciphertext)),
   'file.root': ({ digests }) => wasm_bindgen.fileRoot(digests),
   'hash.digest': ({ bytes }) => wasm_bindgen.digest(bytes),
 

@@ -275,6 +275,46 @@ test('unknown and oversized frames drop only that session, which comes back and 
   await untilStored(bob, conversationId, (m) => texts(m).includes('after the bad frames'), { what: 'a message after the bad frames' });
 });
 
+test('the bulk channel takes only sealed-elsewhere frames: an unsealed envelope, garbage or a control frame there drops only that session', async () => {
+  const bob = await loggedIn(browser, server.url, BOB, LOCAL);
+  const mallory = await loggedIn(browser, server.url, MALLORY, LOCAL);
+  // Mallory's client keeps a hand on each connection's second (bulk) channel.
+  await mallory.evaluate(() => {
+    window.bulks = [];
+    const create = RTCPeerConnection.prototype.createDataChannel;
+    RTCPeerConnection.prototype.createDataChannel = function patched(label, options) {
+      const channel = create.call(this, label, options);
+      if (label === 'trustero-bulk') window.bulks.push({ pc: this, channel });
+      return channel;
+    };
+  });
+  await addContact(bob, MALLORY, 'them');
+  await addContact(mallory, BOB, 'them');
+  await Promise.all([waitOnline(bob, MALLORY), waitOnline(mallory, BOB)]);
+  const conversationId = await pairConversation(bob, MALLORY);
+  for (const attack of ['envelope', 'garbage', 'bye']) {
+    await mallory.evaluate(async ({ bob, attack }) => {
+      const { app } = await import('./js/facade.js');
+      const { encodeFrame, KIND } = await import('./js/net/framing.js');
+      window.attacked = app.sessions.linkTo(bob);
+      const { channel } = window.bulks.find((b) => b.pc === window.attacked.pc);
+      const frames = {
+        // A frame the first channel would only take sealed under the session keys.
+        envelope: encodeFrame({ kind: KIND.WHOLE, id: 1, total: 3, type: 'env', data: new Uint8Array(3) }),
+        garbage: Uint8Array.of(0xff, 1, 2, 3),
+        bye: encodeFrame({ kind: KIND.BYE }),
+      };
+      channel.send(frames[attack]);
+    }, { bob: BOB.fingerprint, attack });
+    await waitInPage(mallory, () => window.attacked.state === 'closed', null, { what: `the session to end after ${attack} on the bulk channel` });
+    await Promise.all([waitOnline(bob, MALLORY), waitOnline(mallory, BOB)]);
+  }
+  const stored = await bob.evaluate(async (id) => (await (await import('./js/facade.js')).app.chat.history(id, { limit: 10 })).length, conversationId);
+  assert.equal(stored, 0, 'nothing from the bulk channel was taken as a message');
+  await mallory.evaluate(async (id) => (await import('./js/facade.js')).app.chat.send(id, { t: 'text', body: 'after the bulk attacks' }), conversationId);
+  await untilStored(bob, conversationId, (m) => texts(m).includes('after the bulk attacks'), { what: 'a message after the bulk attacks' });
+});
+
 test('a file announcement with a tiny chunk size or a huge size is refused; the tab stays responsive', async () => {
   const [bob, mallory] = await pair(BOB, MALLORY);
   const conversationId = await pairConversation(bob, MALLORY);

@@ -9,6 +9,12 @@
 // renegotiation never needs new candidates (negotiation.js).
 
 const CHANNEL_LABEL = 'trustero';
+/** The second channel, for payloads sealed end to end (net/protocol.js,
+ *  `bulk`). Negotiated: both ends create it with the same stream id, so it
+ *  needs no signalling and exists as soon as the connection does. The id is
+ *  far above the ids WebRTC assigns to the first channel (0 or 1). */
+const BULK_LABEL = 'trustero-bulk';
+const BULK_CHANNEL = Object.freeze({ negotiated: true, id: 100, ordered: true });
 /** Longest an offer or answer waits for its first candidates; what comes
  *  later trickles. Only reached when the machine has no usable interface. */
 export const FIRST_CANDIDATES_MS = 1000;
@@ -67,27 +73,29 @@ function firstCandidates(pc, onCandidate) {
   };
 }
 
-/** Creates a connection and its offer. Resolves to {pc, channel, sdp}; later
- *  local candidates go to `onCandidate`. */
+/** Creates a connection and its offer. Resolves to {pc, channel, bulk, sdp};
+ *  later local candidates go to `onCandidate`. */
 export async function createOffer(iceServers, onCandidate) {
   const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
   const channel = pc.createDataChannel(CHANNEL_LABEL, { ordered: true });
+  const bulk = pc.createDataChannel(BULK_LABEL, BULK_CHANNEL);
   const gathering = firstCandidates(pc, onCandidate);
   try {
     await pc.setLocalDescription(await pc.createOffer());
     gathering.check();
     await gathering.first;
-    return { pc, channel: Promise.resolve(channel), sdp: pc.localDescription.sdp };
+    return { pc, channel: Promise.resolve(channel), bulk, sdp: pc.localDescription.sdp };
   } catch (error) {
     pc.close();
     throw error;
   }
 }
 
-/** Answers a remote offer. Resolves to {pc, channel: Promise, sdp}; later
- *  local candidates go to `onCandidate`. */
+/** Answers a remote offer. Resolves to {pc, channel: Promise, bulk, sdp};
+ *  later local candidates go to `onCandidate`. */
 export async function acceptOffer(offerSdp, iceServers, onCandidate) {
   const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
+  const bulk = pc.createDataChannel(BULK_LABEL, BULK_CHANNEL);
   const channel = new Promise((resolve) => {
     pc.addEventListener('datachannel', (event) => {
       if (event.channel.label === CHANNEL_LABEL) resolve(event.channel);
@@ -99,7 +107,7 @@ export async function acceptOffer(offerSdp, iceServers, onCandidate) {
     await pc.setLocalDescription(await pc.createAnswer());
     gathering.check();
     await gathering.first;
-    return { pc, channel, sdp: pc.localDescription.sdp };
+    return { pc, channel, bulk, sdp: pc.localDescription.sdp };
   } catch (error) {
     pc.close();
     throw error;

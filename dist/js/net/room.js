@@ -166,13 +166,14 @@ export function createRoom(options) {
     trickle.inbound.add(message.candidates);
   }
 
-  function track({ peerId, role, offererId, pc, channel, via, trickle }) {
+  function track({ peerId, role, offererId, pc, channel, bulk, via, trickle }) {
     const previous = connections.get(peerId);
     const connection = { peerId, role, offererId, via, createdAt: Date.now() };
     connection.link = createLink({
       cryptoClient,
       pc,
       channel,
+      bulk,
       role,
       roomId,
       instance: self.instance,
@@ -246,7 +247,7 @@ export function createRoom(options) {
         endTrickle(trickle);
         throw error;
       }
-      const { pc, channel, sdp } = created;
+      const { pc, channel, bulk, sdp } = created;
       if (left) {
         endTrickle(trickle);
         pc.close();
@@ -257,7 +258,7 @@ export function createRoom(options) {
         dropPending(oldest, entry);
       }
       const timer = setTimeout(() => dropPending(offerId, pending.get(offerId)), OFFER_TTL_MS);
-      pending.set(offerId, { pc, channel, timer, trickle });
+      pending.set(offerId, { pc, channel, bulk, timer, trickle });
       return { offerId, payload: await seal({ kind: 'offer', from: self.peerId, to, offerId, sdp, at: Date.now() }) };
     },
 
@@ -289,14 +290,14 @@ export function createRoom(options) {
         endTrickle(trickle);
         throw error;
       }
-      const { pc, channel, sdp } = accepted;
+      const { pc, channel, bulk, sdp } = accepted;
       if (left || !prefers(connections.get(from), from)) {
         endTrickle(trickle);
         pc.close();
         return null;
       }
       trickleReady(trickle, from, pc, reply);
-      track({ peerId: from, role: 'answerer', offererId: from, pc, channel, via, trickle });
+      track({ peerId: from, role: 'answerer', offererId: from, pc, channel, bulk, via, trickle });
       return seal({ kind: 'answer', from: self.peerId, to: from, offerId: message.offerId, sdp, at: Date.now() });
     },
 
@@ -329,7 +330,7 @@ export function createRoom(options) {
         return;
       }
       trickleReady(offer.trickle, from, offer.pc, reply);
-      track({ peerId: from, role: 'offerer', offererId: self.peerId, pc: offer.pc, channel: offer.channel, via, trickle: offer.trickle });
+      track({ peerId: from, role: 'offerer', offererId: self.peerId, pc: offer.pc, channel: offer.channel, bulk: offer.bulk, via, trickle: offer.trickle });
     },
 
     /** A peer's trickled candidates that came on their own (Nostr). */

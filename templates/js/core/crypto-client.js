@@ -213,6 +213,10 @@ export function createCryptoClient(integrity, embedded = null) {
     /** @returns {Promise<Uint8Array>} */
     openChunk: (/** @type {{key: Uint8Array, fileId: Uint8Array, index: number, last: boolean, ciphertext: Uint8Array}} */ args) =>
       call('file.openChunk', args),
+    /** SHA-256 of a sealed chunk's plaintext, once it authenticated (rejects
+     *  otherwise); the plaintext stays in the worker. @returns {Promise<Uint8Array>} */
+    chunkDigest: (/** @type {{key: Uint8Array, fileId: Uint8Array, index: number, last: boolean, ciphertext: Uint8Array}} */ args) =>
+      call('file.chunkDigest', args),
     /** Hex root hash of a file's chunk digests. @returns {Promise<string>} */
     fileRoot: (/** @type {Uint8Array} */ digests) => call('file.root', { digests }),
 

@@ -155,6 +155,9 @@ export async function openStore(cryptoClient, name) {
       /** Stores one chunk; relaxed durability for received ones (a lost chunk is fetched again). */
       put: (/** @type {string} */ fileKey, /** @type {number} */ index, /** @type {Uint8Array} */ bytes, { durability = 'strict' } = {}) =>
         write(['chunks'], ({ chunks }) => chunks.put(bytes, [fileKey, index]), { durability }),
+      /** Stores several chunks in one transaction (a download's group commit). */
+      putMany: (/** @type {Array<{fileKey: string, index: number, bytes: Uint8Array}>} */ entries, { durability = 'strict' } = {}) =>
+        write(['chunks'], ({ chunks }) => entries.forEach(({ fileKey, index, bytes }) => chunks.put(bytes, [fileKey, index])), { durability }),
       /** @returns {Promise<Uint8Array | undefined>} */
       get: (/** @type {string} */ fileKey, /** @type {number} */ index) => request(readOnly('chunks').get([fileKey, index])),
       /** The indexes of the chunks held for a file. @returns {Promise<Set<number>>} */

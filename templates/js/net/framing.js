@@ -152,7 +152,10 @@ export function createReceiver({ onMessage, onProgress, limitFor = () => 0, maxB
         checkType(frame.type, frame.total);
         if (frame.data.length >= frame.total) throw new FramingError('first chunk holds the whole message');
         hold(frame.data.length);
-        partial.set(frame.id, { type: frame.type, total: frame.total, parts: [frame.data.slice()], received: frame.data.length });
+        // Views, not copies: every frame arrives in a buffer of its own
+        // (a data-channel message, or a frame the worker opened), and the
+        // parts are copied once, into the whole message.
+        partial.set(frame.id, { type: frame.type, total: frame.total, parts: [frame.data], received: frame.data.length });
         onProgress?.(frame.type, frame.id, frame.data.length, frame.total);
         return null;
       }
@@ -165,7 +168,7 @@ export function createReceiver({ onMessage, onProgress, limitFor = () => 0, maxB
         }
         if (frame.kind === KIND.LAST && end !== message.total) throw new FramingError('message ended short');
         hold(frame.data.length);
-        message.parts.push(frame.data.slice());
+        message.parts.push(frame.data);
         message.received = end;
         onProgress?.(message.type, frame.id, end, message.total);
         if (frame.kind === KIND.LAST) {

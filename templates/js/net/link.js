@@ -1,10 +1,14 @@
 // An authenticated, encrypted session with one peer over one data channel:
 // first the handshake (worker/src/handshake.rs) proves who is on the other
 // end, then every frame is sealed by the worker under per-direction keys.
+// Bulk frame types (net/protocol.js: payloads already sealed end to end) go
+// on the connection's second channel instead, framed but not sealed again:
+// DTLS, whose certificates the handshake signed, authenticates that channel.
 
 import { createReceiver, createSender, encodeFrame, KIND } from './framing.js';
 import { channelOpen, dtlsFingerprint, presentedCertificate } from './peer.js';
 import { randomBytes, toHex } from '../core/encoding.js';
+import { isBulk } from './protocol.js';
 
 export const CONNECT_TIMEOUT_MS = 20_000;
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -25,7 +29,7 @@ const FINISH = 2;
  * onClose(reason, wasReady). `limitFor(type)` caps incoming message sizes
  * (net/protocol.js).
  */
-export function createLink({ cryptoClient, pc, channel, role, roomId, instance, allowed, handlers, limitFor }) {
+export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomId, instance, allowed, handlers, limitFor }) {
   let state = 'connecting';
   let dc = null;
   let handshakeId = null;
@@ -72,16 +76,16 @@ export function createLink({ cryptoClient, pc, channel, role, roomId, instance, 
     handlers.onClose?.(reason, wasReady);
   }
 
-  async function sendRaw(bytes) {
-    while (dc.bufferedAmount > BUFFER_HIGH) {
-      if (dc.readyState !== 'open') throw new Error('link: data channel closed');
+  async function sendRaw(bytes, to = dc) {
+    while (to.bufferedAmount > BUFFER_HIGH) {
+      if (to.readyState !== 'open') throw new Error('link: data channel closed');
       await new Promise((resolve) => {
-        dc.addEventListener('bufferedamountlow', resolve, { once: true });
-        dc.addEventListener('close', resolve, { once: true });
+        to.addEventListener('bufferedamountlow', resolve, { once: true });
+        to.addEventListener('close', resolve, { once: true });
       });
     }
-    if (dc.readyState !== 'open') throw new Error('link: data channel closed');
-    dc.send(bytes);
+    if (to.readyState !== 'open') throw new Error('link: data channel closed');
+    to.send(bytes);
     lastSent = Date.now();
   }
 
@@ -101,6 +105,48 @@ export function createLink({ cryptoClient, pc, channel, role, roomId, instance, 
     onMessage: (type, data) => handlers.onMessage?.(type, data),
     limitFor,
   });
+
+  // The bulk channel: only bulk types, only once the session is ready (a
+  // chunk is only ever sent in answer to a request made after that). Each
+  // side first sends one PING on it to say it has one: a peer of an older
+  // version without it gets its chunks sealed on the first channel instead.
+  let peerHasBulk = false;
+  let bulkAnnounced = false;
+  let bulkSending = Promise.resolve();
+  const bulkSender = createSender((frame) => {
+    if (state !== 'ready') return Promise.reject(new Error('link: not connected'));
+    const sent = bulkSending.then(() => sendRaw(frame, bulk));
+    bulkSending = sent.catch(() => {});
+    return sent;
+  });
+  const bulkReceiver = createReceiver({
+    onMessage: (type, data) => handlers.onMessage?.(type, data),
+    limitFor: (type) => (isBulk(type) ? limitFor(type) : 0),
+  });
+  const bulkOpen = () => bulk !== null && bulk.readyState === 'open';
+  const BULK_MARKER = encodeFrame({ kind: KIND.PING, id: 0 });
+
+  function announceBulk() {
+    if (bulkAnnounced || state !== 'ready' || !bulkOpen()) return;
+    bulkAnnounced = true;
+    bulk.send(BULK_MARKER);
+  }
+
+  function onBulk(event) {
+    const bytes = new Uint8Array(event.data);
+    if (bytes.length === BULK_MARKER.length && bytes.every((b, i) => b === BULK_MARKER[i])) {
+      peerHasBulk = true; // only a flag: harmless whenever it comes
+      return;
+    }
+    if (state !== 'ready') return; // unasked for: dropped (nothing lost, chunks are asked for again)
+    lastReceived = Date.now();
+    try {
+      // Other control frames (pongs, bye) belong to the sealed channel only.
+      if (bulkReceiver.push(bytes)) throw Object.assign(new Error('link: control frame on the bulk channel'), { code: 'framing' });
+    } catch {
+      close('protocol-error');
+    }
+  }
 
   function handleControl(frame) {
     if (frame.kind === KIND.PING) {
@@ -136,6 +182,7 @@ export function createLink({ cryptoClient, pc, channel, role, roomId, instance, 
         state = 'ready';
         clearTimeout(handshakeTimer);
         heartbeat = setInterval(checkHeartbeat, HEARTBEAT_MS / 2);
+        announceBulk();
         handlers.onReady?.(peer);
         return;
       }
@@ -182,6 +229,12 @@ export function createLink({ cryptoClient, pc, channel, role, roomId, instance, 
     dc.bufferedAmountLowThreshold = BUFFER_LOW;
     dc.addEventListener('message', onRaw);
     dc.addEventListener('close', () => close(state === 'ready' ? 'closed' : 'connect-failed'));
+    if (bulk) {
+      bulk.binaryType = 'arraybuffer';
+      bulk.bufferedAmountLowThreshold = BUFFER_LOW;
+      bulk.addEventListener('message', onBulk);
+      bulk.addEventListener('open', announceBulk);
+    }
     state = 'handshake';
     handshakeTimer = setTimeout(() => close('handshake-timeout'), HANDSHAKE_TIMEOUT_MS);
     // Sending in the very tick a received channel opens sometimes loses the
@@ -240,8 +293,9 @@ export function createLink({ cryptoClient, pc, channel, role, roomId, instance, 
     get remoteDtls() {
       return remoteDtls;
     },
-    /** Sends a typed message (any size up to the peer's limit). */
-    send: (type, data, options) => sender.send(type, data, options),
+    /** Sends a typed message (any size up to the peer's limit); bulk types
+     *  on the bulk channel when it is open, else sealed like the rest. */
+    send: (type, data, options) => (isBulk(type) && peerHasBulk && bulkOpen() ? bulkSender : sender).send(type, data, options),
     /** Round-trip time of an encrypted ping, in milliseconds. */
     async ping() {
       const id = new DataView(randomBytes(4).buffer).getUint32(0) || 1;

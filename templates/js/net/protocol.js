@@ -3,12 +3,19 @@
 // a peer may send, the module that handles it, and what it carries. This is
 // the one table the receiver checks (framing.js refuses a type that is not
 // here before buffering anything) and the one place frames are dispatched.
+//
+// `bulk` types travel on the connection's second data channel without the
+// session's own encryption: their payload is already sealed end to end (a
+// file chunk under its file key, checked against the root hash its owner
+// signed), and the channel is authenticated to the session by DTLS, whose
+// certificates the handshake signs. Sealing them a second time halved file
+// transfer speed. Nothing else may travel there.
 
 const KiB = 1024;
 
 /**
  * @typedef {'env' | 'ack' | 'read' | 'typing' | 'sync' | 'file-get' | 'file-chunk' | 'call' | 'rtc' | 'profile' | 'mirror' | 'mirror-have' | 'mirror-read' | 'mirror-older'} FrameType
- * @typedef {{ limit: number, handler: string, carries: string }} FrameSpec
+ * @typedef {{ limit: number, handler: string, carries: string, bulk?: boolean }} FrameSpec
  * @typedef {(fingerprint: string, link: import('./sessions.js').Link, data: Uint8Array) => unknown} FrameHandler
  */
 
@@ -20,7 +27,7 @@ export const FRAMES = Object.freeze({
   typing: { limit: 1 * KiB, handler: 'chat/receipts', carries: 'JSON {conv}: the peer is typing there' },
   sync: { limit: 96 * KiB, handler: 'chat/backlog', carries: 'JSON {conv, have}: up to 500 keys of a group conversation the peer holds' },
   'file-get': { limit: 1 * KiB, handler: 'chat/transfers', carries: 'JSON {owner, fileId, from}: send me these chunks' },
-  'file-chunk': { limit: 257 * KiB, handler: 'chat/transfers', carries: 'owner ‖ file id ‖ index ‖ one sealed 256 KiB chunk' },
+  'file-chunk': { limit: 257 * KiB, handler: 'chat/transfers', carries: 'owner ‖ file id ‖ index ‖ one sealed 256 KiB chunk', bulk: true },
   call: { limit: 16 * KiB, handler: 'calls/calls', carries: 'JSON {op, id, …}: the call protocol' },
   rtc: { limit: 64 * KiB, handler: 'calls/negotiation', carries: 'JSON description or ICE candidate (renegotiation)' },
   profile: { limit: 2 * KiB, handler: 'chat/mailbox', carries: 'JSON {mailbox, relays}: where to leave mail for the peer (also through the mailbox)' },
@@ -42,6 +49,11 @@ export const FRAMES = Object.freeze({
 /** Largest accepted payload of a frame type; 0 (refused) for unknown types. @param {string} type */
 export function frameLimit(type) {
   return Object.hasOwn(FRAMES, type) ? FRAMES[/** @type {FrameType} */ (type)].limit : 0;
+}
+
+/** Whether a frame type travels on the bulk channel (see above). @param {string} type */
+export function isBulk(type) {
+  return Object.hasOwn(FRAMES, type) && FRAMES[/** @type {FrameType} */ (type)].bulk === true;
 }
 
 /**
