@@ -151,7 +151,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     mailbox,
     identity,
     membersOf: (conversationId) => membersOf(conversationId).map((m) => m.fingerprint),
-    onChange: refresh,
+    onChange: (event) => home?.progress(event),
   });
   const calls = createCalls({
     identity,

@@ -204,7 +204,9 @@ try {
     { name: 'Trustero, nostr-rs-relay', settings: { trackers: [], relays: [relay.url] } },
   ];
   const rows = [];
-  for (const strategy of strategies) {
+  // BENCH_ONLY=<text>: only the rows whose name contains it (and no Trystero or throughput).
+  const only = process.env.BENCH_ONLY;
+  for (const strategy of strategies.filter((s) => !only || s.name.includes(only))) {
     await configurePage(a, strategy.settings);
     await configurePage(b, strategy.settings);
     await new Promise((r) => setTimeout(r, 500));
@@ -212,6 +214,18 @@ try {
     for (let run = 0; run < RUNS; run++) samples.push(await oursOnce(a, b, spkis, run, run % IDLE_EVERY === IDLE_EVERY - 1));
     rows.push(summarize(strategy.name, samples));
   }
+  if (only) {
+    for (const r of rows) console.log(`| ${r.name} | ${r.connected} | ${r.idle} | ${r.p50?.toFixed(0) ?? '—'} | ${r.max?.toFixed(0) ?? '—'} |`);
+  } else {
+    await trysteroAndThroughput(a, b, spkis, localTracker, rows);
+  }
+} finally {
+  await browser.close();
+  await Promise.all([server.stop(), tracker.stop(), relay.stop(), statics.stop()]);
+}
+
+/** The rest of the run: Trystero's rows, throughput, and the tables. */
+async function trysteroAndThroughput(a, b, spkis, localTracker, rows) {
   const ta = await openPage(browser, `${statics.url}/bench/trystero.html`);
   const tb = await openPage(browser, `${statics.url}/bench/trystero.html`);
   await Promise.all([ta.waitForFunction(() => window.trystero), tb.waitForFunction(() => window.trystero)]);
@@ -245,7 +259,4 @@ try {
   console.log('| --- | --- | --- | --- |');
   console.log(`| raw RTCDataChannel, 64 KiB messages, ≤64 KiB buffered | ${raw.toFixed(1)} | ${raws.map((x) => x.toFixed(1)).join(', ')} | 1.00 |`);
   console.log(`| Trustero framing (64 KiB sealed frames, AES-GCM in the worker) | ${ours.toFixed(1)} | ${ourss.map((x) => x.toFixed(1)).join(', ')} | ${(ours / raw).toFixed(2)} (target ≥ 0.90) |`);
-} finally {
-  await browser.close();
-  await Promise.all([server.stop(), tracker.stop(), relay.stop(), statics.stop()]);
 }

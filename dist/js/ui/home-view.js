@@ -138,7 +138,25 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
   }, 5_000);
 
   let renderQueued = false;
+  /** Transfer events waiting for the next frame, the latest per file. */
+  const progressQueued = new Map();
   return {
+    /**
+     * A file's transfer moved on: redraw that file's message in the open
+     * conversations, at most once a frame. Nothing else on screen shows
+     * transfers, and a 1 GB file makes thousands of these (redrawing the
+     * lists for each took the main thread from the transfer).
+     */
+    progress(event) {
+      const first = progressQueued.size === 0;
+      progressQueued.set(`${event.owner} ${event.file}`, event);
+      if (!first) return;
+      requestAnimationFrame(() => {
+        const events = [...progressQueued.values()];
+        progressQueued.clear();
+        for (const queued of events) for (const view of open) view.update(queued);
+      });
+    },
     /** Something changed (events of chat, contacts, groups, transfers and the network). */
     render(event) {
       for (const view of open) view.update(event);
