@@ -158,8 +158,11 @@ const handlers = {
   'conversation.group': ({ groupId }) => wasm_bindgen.groupConversationId(groupId),
   'group.id': ({ creator, nonce }) => wasm_bindgen.groupId(creator, nonce),
   'random.bytes': ({ length }) => wasm_bindgen.randomBytes(length),
-  'file.sealChunk': ({ key, fileId, index, last, plaintext }) =>
-    wasm_bindgen.sealFileChunk(key, fileId, index, last, plaintext),
+  // Sending: the chunk's digest (for the root hash) and its sealed form, in one call.
+  'file.sealChunkDigest': async ({ key, fileId, index, last, plaintext }) => {
+    const digest = await wasm_bindgen.digest(plaintext);
+    return { digest, sealed: await wasm_bindgen.sealFileChunk(key, fileId, index, last, plaintext) };
+  },
   'file.openChunk': ({ key, fileId, index, last, ciphertext }) =>
     wasm_bindgen.openFileChunk(key, fileId, index, last, ciphertext),
   // A received chunk only needs authenticating and hashing: its plaintext

@@ -26,6 +26,8 @@ export { MAX_FILE_SIZE };
 const FILES_KEY = 'files';
 /** Chunks being sent at once to one peer (framing interleaves them). */
 const SERVE_WINDOW = 3;
+/** Chunks being read, hashed and sealed at once while a file is attached. */
+const PREPARE_AHEAD = 4;
 /** Chunks being read from IndexedDB ahead of sending: a read takes about
  *  as long as sending a chunk, so with one read ahead the channel waited on
  *  the store (tests/bench/transfer.mjs). */
@@ -125,12 +127,29 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     const key = await cryptoClient.randomBytes(32);
     const chunks = Math.ceil(file.size / CHUNK_SIZE);
     const digests = new Uint8Array(chunks * 32);
-    for (let index = 0; index < chunks; index++) {
+    // A few chunks at once (reading the file, hashing and sealing in the
+    // worker, writing in grouped transactions overlap), in bounded memory.
+    // The file's entry is written durably once it is announced (below).
+    let prepared = 0;
+    const prepare = async (index) => {
       const plaintext = new Uint8Array(await file.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE).arrayBuffer());
-      digests.set(await cryptoClient.digest(plaintext.slice()), index * 32);
-      const sealed = await cryptoClient.sealChunk({ key, fileId: fromHex(fileId), index, last: index === chunks - 1, plaintext });
-      await store.chunks.put(fileKey(owner, fileId), index, sealed);
-      onProgress?.((index + 1) / chunks);
+      const { digest, sealed } = await cryptoClient.sealChunkDigest({ key, fileId: fromHex(fileId), index, last: index === chunks - 1, plaintext });
+      digests.set(digest, index * 32);
+      await writeChunk(fileKey(owner, fileId), index, sealed);
+      prepared += 1;
+      onProgress?.(prepared / chunks);
+    };
+    const preparing = [];
+    try {
+      for (let index = 0; index < chunks; index++) {
+        preparing.push(prepare(index));
+        if (preparing.length >= PREPARE_AHEAD) await preparing.shift();
+      }
+      await Promise.all(preparing);
+    } catch (error) {
+      await Promise.allSettled(preparing);
+      await store.chunks.drop(fileKey(owner, fileId)).catch(() => {});
+      throw error;
     }
     const info = {
       fileId,

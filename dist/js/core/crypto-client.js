@@ -207,9 +207,9 @@ export function createCryptoClient(integrity, embedded = null) {
     groupId: (/** @type {string} */ creator, /** @type {Uint8Array} */ nonce) => call('group.id', { creator, nonce }),
 
     // ---- files ----
-    /** @returns {Promise<Uint8Array>} */
-    sealChunk: (/** @type {{key: Uint8Array, fileId: Uint8Array, index: number, last: boolean, plaintext: Uint8Array}} */ args) =>
-      call('file.sealChunk', args, { transfer: [args.plaintext.buffer] }),
+    /** SHA-256 of a chunk's plaintext and the chunk sealed, in one call (the plaintext moves to the worker). @returns {Promise<{digest: Uint8Array, sealed: Uint8Array}>} */
+    sealChunkDigest: (/** @type {{key: Uint8Array, fileId: Uint8Array, index: number, last: boolean, plaintext: Uint8Array}} */ args) =>
+      call('file.sealChunkDigest', args, { transfer: [args.plaintext.buffer] }),
     /** @returns {Promise<Uint8Array>} */
     openChunk: (/** @type {{key: Uint8Array, fileId: Uint8Array, index: number, last: boolean, ciphertext: Uint8Array}} */ args) =>
       call('file.openChunk', args),
