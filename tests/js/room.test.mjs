@@ -196,3 +196,19 @@ test('hostile trickled candidates never reach WebRTC: malformed, oversized, stal
   await flushed();
   assert.equal(pc.added.length, MAX_TRICKLED_CANDIDATES, 'a connection takes a bounded number of candidates');
 });
+
+test('candidates that come on their own (Nostr) pass the same checks: addressed to us, fresh, from the peer that answered', async () => {
+  const room = makeRoom();
+  rooms.push(room);
+  const from = 'nostrpeer'.padEnd(20, '9');
+  assert.ok(await room.handleOffer({ from, payload: offer(from), via: 'test', reply: () => {} }));
+  const pc = built.at(-1);
+  const offerId = `offer-${from}`;
+  await room.handleCandidates({ from, payload: candidates(from, offerId, [candidate(1)], { to: 'someone-else'.padEnd(20, '0') }) });
+  await room.handleCandidates({ from, payload: candidates(from, offerId, [candidate(2)], { at: Date.now() - SIGNAL_MAX_AGE_MS - 1000 }) });
+  await room.handleCandidates({ from: 'intruder'.padEnd(20, '9'), payload: candidates('intruder'.padEnd(20, '9'), offerId, [candidate(3)]) });
+  await room.handleCandidates({ from, payload: seal({ kind: 'answer', from, to: ME, offerId, sdp: 'v=0', at: Date.now() }) });
+  await room.handleCandidates({ from, payload: candidates(from, offerId, [candidate(4)]) });
+  await flushed();
+  assert.deepEqual(pc.added, [candidate(4).candidate]);
+});
