@@ -83,6 +83,9 @@ test('a relaying man in the middle is detected by the handshake’s channel bind
       if (message.action !== 'announce' || message.info_hash !== room.infoHash) return;
       if (message.answer) {
         const opened = room.open(message.answer.sdp);
+        // Trickled candidates come back the way answers do: Mallory's own
+        // endpoints gather theirs and need nobody else's.
+        if (opened?.kind !== 'answer') return;
         await mallory.evaluate(({ sdp }) => window.acceptAnswerAs('bob', sdp), { sdp: opened.sdp });
         return;
       }
