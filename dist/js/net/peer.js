@@ -133,9 +133,10 @@ export function isCandidate(value) {
 }
 
 /**
- * Remote candidates for `pc`: applied once its remote description is set
- * (candidates can overtake the answer they belong to), at most
- * MAX_TRICKLED_CANDIDATES, malformed ones refused by WebRTC ignored.
+ * Remote candidates for `pc` (checked with isCandidate by the caller):
+ * applied once its remote description is set (candidates can overtake the
+ * answer they belong to), at most MAX_TRICKLED_CANDIDATES; any WebRTC still
+ * refuses is ignored.
  */
 export function remoteCandidates(pc) {
   const waiting = [];
@@ -144,7 +145,7 @@ export function remoteCandidates(pc) {
   return {
     add(candidates) {
       for (const candidate of candidates) {
-        if (taken >= MAX_TRICKLED_CANDIDATES || !isCandidate(candidate) || pc.connectionState === 'closed') continue;
+        if (taken >= MAX_TRICKLED_CANDIDATES || pc.connectionState === 'closed') continue;
         taken += 1;
         if (pc.remoteDescription) apply(candidate);
         else waiting.push(candidate);

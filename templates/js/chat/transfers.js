@@ -135,7 +135,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
       const plaintext = new Uint8Array(await file.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE).arrayBuffer());
       const { digest, sealed } = await cryptoClient.sealChunkDigest({ key, fileId: fromHex(fileId), index, last: index === chunks - 1, plaintext });
       digests.set(digest, index * 32);
-      await writeChunk(fileKey(owner, fileId), index, sealed);
+      await store.chunks.putGrouped(fileKey(owner, fileId), index, sealed);
       prepared += 1;
       onProgress?.(prepared / chunks);
     };
@@ -277,30 +277,6 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     if (serving.get(servingKey) === token) serving.delete(servingKey);
   }
 
-  // Received chunks are written in groups: whatever arrived while the last
-  // transaction ran goes in the next one (one transaction per chunk cost
-  // more than the writes). Relaxed durability: a chunk lost in a crash is
-  // simply fetched again.
-  let writing = null;
-  const queued = [];
-  function writeChunk(fileKey, index, bytes) {
-    const done = new Promise((resolve, reject) => queued.push({ fileKey, index, bytes, resolve, reject }));
-    if (!writing) writeQueued();
-    return done;
-  }
-  function writeQueued() {
-    const batch = queued.splice(0);
-    if (!batch.length) {
-      writing = null;
-      return;
-    }
-    writing = store.chunks.putMany(batch, { durability: 'relaxed' }).then(
-      () => batch.forEach((entry) => entry.resolve()),
-      (error) => batch.forEach((entry) => entry.reject(error)),
-    );
-    writing.finally(writeQueued);
-  }
-
   async function receiveChunk(fingerprint, link, bytes) {
     const chunk = decodeChunkFrame(bytes);
     if (!chunk) return;
@@ -322,7 +298,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     }
     file.digests ??= new Map();
     file.digests.set(index, digest);
-    await writeChunk(key, index, chunk.sealed);
+    await store.chunks.putGrouped(key, index, chunk.sealed);
     file.have.add(index);
     file.state = 'downloading';
     changed(file);
@@ -352,9 +328,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
         let digest = file.digests?.get(index);
         if (!digest) {
           // Fetched before a reload: authenticate and hash it again.
-          const sealed = await store.chunks.get(keyOf(file), index);
-          if (!sealed) throw transferError('a chunk is missing', 'missing-chunk');
-          digest = await cryptoClient.chunkDigest({ ...chunkSpec(file, index), ciphertext: sealed });
+          digest = await cryptoClient.chunkDigest({ ...chunkSpec(file, index), ciphertext: await storedChunk(file, index) });
         }
         digests.set(digest, index * 32);
       }
@@ -380,10 +354,15 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     return { key: fromBase64(file.info.key), fileId: fromHex(file.info.fileId), index, last: index === file.info.chunks - 1 };
   }
 
-  async function openChunk(file, index) {
+  /** The sealed chunk `index` of `file` as stored here. */
+  async function storedChunk(file, index) {
     const sealed = await store.chunks.get(keyOf(file), index);
     if (!sealed) throw transferError('a chunk is missing', 'missing-chunk');
-    return cryptoClient.openChunk({ ...chunkSpec(file, index), ciphertext: sealed });
+    return sealed;
+  }
+
+  async function openChunk(file, index) {
+    return cryptoClient.openChunk({ ...chunkSpec(file, index), ciphertext: await storedChunk(file, index) });
   }
 
   /**

@@ -194,7 +194,7 @@ export function createCryptoClient(integrity, embedded = null) {
     /** Hex SHA-256. @returns {Promise<string>} */
     sha256: (/** @type {Uint8Array} */ bytes) => call('hash.sha256', { bytes }),
     /** Raw SHA-256 (32 bytes). @returns {Promise<Uint8Array>} */
-    digest: (/** @type {Uint8Array} */ bytes, { transfer = false } = {}) => call('hash.digest', { bytes }, { transfer: moved(bytes, transfer) }),
+    digest: (/** @type {Uint8Array} */ bytes) => call('hash.digest', { bytes }),
     /** @returns {Promise<Uint8Array>} */
     randomBytes: (/** @type {number} */ length) => call('random.bytes', { length }),
 

@@ -87,6 +87,25 @@ export async function openStore(cryptoClient, name) {
   const messageRange = (/** @type {string} */ tag, lower = -Infinity, upper = Infinity, upperOpen = false) =>
     IDBKeyRange.bound([tag, lower], [tag, upper], false, upperOpen);
   const chunkRange = (/** @type {string} */ fileKey) => IDBKeyRange.bound([fileKey, 0], [fileKey, Infinity]);
+  /**
+   * Chunks written in groups: whatever was queued while the last transaction
+   * ran goes in the next one (one transaction per 256 KiB chunk cost more
+   * than the writes). Relaxed durability: see chunks.putGrouped.
+   * @type {Array<{fileKey: string, index: number, bytes: Uint8Array, resolve: () => void, reject: (error: unknown) => void}>}
+   */
+  const queuedChunks = [];
+  let writingChunks = false;
+  function writeQueuedChunks() {
+    const batch = queuedChunks.splice(0);
+    writingChunks = batch.length > 0;
+    if (!writingChunks) return;
+    write(['chunks'], ({ chunks }) => batch.forEach(({ fileKey, index, bytes }) => chunks.put(bytes, [fileKey, index])), { durability: 'relaxed' })
+      .then(
+        () => batch.forEach((entry) => entry.resolve()),
+        (error) => batch.forEach((entry) => entry.reject(error)),
+      )
+      .finally(writeQueuedChunks);
+  }
 
   return {
     name,
@@ -152,12 +171,17 @@ export async function openStore(cryptoClient, name) {
 
     // ---- file chunks (encrypted with their file keys) ----
     chunks: {
-      /** Stores one chunk; relaxed durability for received ones (a lost chunk is fetched again). */
-      put: (/** @type {string} */ fileKey, /** @type {number} */ index, /** @type {Uint8Array} */ bytes, { durability = 'strict' } = {}) =>
-        write(['chunks'], ({ chunks }) => chunks.put(bytes, [fileKey, index]), { durability }),
-      /** Stores several chunks in one transaction (a download's group commit). */
-      putMany: (/** @type {Array<{fileKey: string, index: number, bytes: Uint8Array}>} */ entries, { durability = 'strict' } = {}) =>
-        write(['chunks'], ({ chunks }) => entries.forEach(({ fileKey, index, bytes }) => chunks.put(bytes, [fileKey, index])), { durability }),
+      /** Stores one chunk, durably. */
+      put: (/** @type {string} */ fileKey, /** @type {number} */ index, /** @type {Uint8Array} */ bytes) =>
+        write(['chunks'], ({ chunks }) => chunks.put(bytes, [fileKey, index])),
+      /** Stores one chunk of a stream of them (a download, or a file being
+       *  attached), in a group with the others; relaxed durability: a power
+       *  cut may lose the last ones (a closed tab or crashed browser does not). */
+      putGrouped: (/** @type {string} */ fileKey, /** @type {number} */ index, /** @type {Uint8Array} */ bytes) =>
+        new Promise((resolve, reject) => {
+          queuedChunks.push({ fileKey, index, bytes, resolve: () => resolve(undefined), reject });
+          if (!writingChunks) writeQueuedChunks();
+        }),
       /** @returns {Promise<Uint8Array | undefined>} */
       get: (/** @type {string} */ fileKey, /** @type {number} */ index) => request(readOnly('chunks').get([fileKey, index])),
       /** The indexes of the chunks held for a file. @returns {Promise<Set<number>>} */
