@@ -125,6 +125,9 @@ const handlers = {
   'envelope.seal': ({ recipients, conversationId, timestampMs, lamport, content, messageId }) =>
     requireSession().sealEnvelope(recipients, conversationId, timestampMs, lamport, content, messageId),
   'envelope.open': ({ envelope, senderSpki }) => requireSession().openEnvelope(envelope, senderSpki),
+  'envelope.sealGroup': ({ keyId, key, conversationId, timestampMs, lamport, content, messageId }) =>
+    requireSession().sealGroupEnvelope(keyId, key, conversationId, timestampMs, lamport, content, messageId),
+  'envelope.openGroup': ({ envelope, senderSpki, keyId, key }) => requireSession().openGroupEnvelope(envelope, senderSpki, keyId, key),
   'envelope.openStored': ({ envelope, receipt }) => requireSession().openStored(envelope, receipt),
   'envelope.verify': ({ envelope, senderSpki }) => requireSession().verifyEnvelope(envelope, senderSpki),
   'envelope.peek': ({ envelope }) => wasm_bindgen.peekEnvelope(envelope),

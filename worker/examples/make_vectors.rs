@@ -277,7 +277,44 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write(&dir, "chat.json", chat_vectors(&derived)?)?;
     write(&dir, "mailbox.json", mailbox_vectors(&derived)?)?;
     write(&dir, "profile.json", profile_vectors(alice)?)?;
+    write(&dir, "group.json", group_vectors(&derived)?)?;
     Ok(())
+}
+
+fn group_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Error>> {
+    let (alice, bob) = (&derived[0], &derived[1]);
+    let key = envelope::SenderKey::from_parts([0x6b; 16], [0x5e; 32]);
+    let conversation = identity::group_conversation_id(&[0x42; 16]);
+    let mut vectors = Vec::new();
+    for (n, content) in [(1u8, b"hello, group".to_vec()), (2, vec![0xee; 3000])] {
+        let meta = EnvelopeMeta {
+            message_id: [n; 16],
+            conversation_id: conversation,
+            timestamp_ms: 1_790_000_000_000 + u64::from(n),
+            lamport: u64::from(n),
+        };
+        let sealed = envelope::seal_group(alice, &key, &meta, &content)?;
+        let (_, receipt) = envelope::open_group(&sealed, alice.public(), &key, bob)?;
+        vectors.push(json!({
+            "message_id": hex(&meta.message_id),
+            "timestamp_ms": meta.timestamp_ms,
+            "lamport": meta.lamport,
+            "content_key": hex(key.content_key(&meta.message_id)?.as_ref()),
+            "content": hex(&content),
+            "envelope": hex(&sealed),
+            "receipt_bob": hex(&receipt),
+        }));
+    }
+    Ok(json!({
+        "description": "Group envelopes, version 2 (worker/src/envelope/group.rs): one ciphertext per message under the sender's group key. content_key = HKDF-SHA-256(ikm = key, salt = key_id, info = \"trustero/group-message-key/v1\" || message_id). Sender alice of identity.json; any member holding the key opens each to `content`; `receipt_bob` is bob's receipt (content key sealed with his vault key).",
+        "source": "cargo run --release -p worker --example make_vectors -- tests/vectors group.json; content keys are deterministic, envelopes randomized (nonce, RSA-PSS salt): checked, not compared.",
+        "sender": alice.public().fingerprint().to_hex(),
+        "opener": bob.public().fingerprint().to_hex(),
+        "conversation_id": hex(&conversation),
+        "key_id": hex(&key.id()),
+        "key": hex(key.secret()),
+        "vectors": vectors,
+    }))
 }
 
 fn profile_vectors(alice: &Identity) -> Result<Value, Box<dyn std::error::Error>> {

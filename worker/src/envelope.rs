@@ -23,6 +23,7 @@
 //! stored envelope reopens with two AES-GCM operations and no RSA at all.
 
 pub mod codec;
+pub mod group;
 
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -32,8 +33,10 @@ use crate::provider::{Holder, Provider, RustCrypto, block_on};
 use crate::{Error, Result, aead, labels, padding, random, vault};
 
 pub use codec::{
-    Envelope, Header, MAX_LAMPORT, MAX_RECIPIENTS, MAX_TIMESTAMP_MS, Recipient, VERSION,
+    Envelope, GROUP_VERSION, Header, MAX_LAMPORT, MAX_RECIPIENTS, MAX_TIMESTAMP_MS, Recipient,
+    VERSION,
 };
+pub use group::{SenderKey, open_group, open_group_with, seal_group, seal_group_with};
 
 /// PSS salt length: the digest size, as WebCrypto is told too.
 pub const PSS_SALT_LEN: usize = 32;
@@ -151,6 +154,9 @@ pub async fn open_with<P: Provider>(
 ) -> Result<(Opened, Vec<u8>)> {
     let envelope = Envelope::decode(bytes)?;
     envelope.check_sender(sender)?;
+    if envelope.header().key_id.is_some() {
+        return Err(Error::WrongSenderKey); // a group envelope: opened with its sender key
+    }
     provider
         .verify(sender, &envelope.signed_message(), envelope.signature())
         .await?;

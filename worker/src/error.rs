@@ -42,6 +42,9 @@ pub enum Error {
     BadSignature,
     /// The envelope is not addressed to this identity.
     NotARecipient,
+    /// A group envelope sealed under another sender key than the one given
+    /// (or a version-1 envelope given a sender key).
+    WrongSenderKey,
     /// Authenticated decryption failed: wrong key, or the data was altered.
     DecryptionFailed,
     /// The operating system or browser could not provide random bytes.
@@ -76,6 +79,7 @@ impl Error {
             Error::WrongSender => "wrong-sender",
             Error::BadSignature => "bad-signature",
             Error::NotARecipient => "not-a-recipient",
+            Error::WrongSenderKey => "wrong-sender-key",
             Error::DecryptionFailed => "decryption-failed",
             Error::Random => "random",
             Error::Derivation(_) => "derivation",
@@ -114,6 +118,9 @@ impl fmt::Display for Error {
             Error::WrongSender => f.write_str("envelope was not sent by the expected key"),
             Error::BadSignature => f.write_str("signature does not verify: forged or altered"),
             Error::NotARecipient => f.write_str("envelope is not addressed to this identity"),
+            Error::WrongSenderKey => f.write_str(
+                "group envelope sealed under another sender key: its key has not arrived yet",
+            ),
             Error::DecryptionFailed => f.write_str("decryption failed: wrong key or altered data"),
             Error::Random => f.write_str("no secure random numbers available"),
             Error::Derivation(step) => write!(f, "key derivation failed at {step}"),

@@ -510,3 +510,98 @@ fn the_committed_mailbox_seal_opens_only_for_its_sender_and_recipient() {
     forged[at] ^= 1;
     assert!(mailbox::open_seal(&forged, &sender, &recipient).is_err());
 }
+
+#[test]
+fn group_envelopes_open_with_the_committed_sender_key_and_content_keys() {
+    let file = group_file();
+    let sender = derive_by_fingerprint(file["sender"].as_str().unwrap());
+    let bob = derive_by_fingerprint(file["opener"].as_str().unwrap());
+    let key = group_sender_key();
+    for v in file["vectors"].as_array().unwrap() {
+        let message_id: [u8; 16] = hex_field(v, "message_id").try_into().unwrap();
+        assert_eq!(
+            key.content_key(&message_id).unwrap().to_vec(),
+            hex_field(v, "content_key"),
+            "the content key derivation changed"
+        );
+        let bytes = hex_field(v, "envelope");
+        let (opened, _) = envelope::open_group(&bytes, sender.public(), &key, &bob).unwrap();
+        assert_eq!(
+            opened.content.as_slice(),
+            hex_field(v, "content").as_slice()
+        );
+        assert_eq!(opened.header.version, envelope::GROUP_VERSION);
+        assert_eq!(opened.header.message_id, message_id);
+        assert_eq!(opened.header.key_id, Some(key.id()));
+        assert!(opened.header.recipients.is_empty());
+        let stored =
+            envelope::open_stored(&bytes, &hex_field(v, "receipt_bob"), bob.vault_key()).unwrap();
+        assert_eq!(
+            stored.content.as_slice(),
+            hex_field(v, "content").as_slice()
+        );
+    }
+}
+
+#[test]
+fn a_group_envelope_opens_only_with_its_sender_key_and_its_sender() {
+    let file = group_file();
+    let sender = derive_by_fingerprint(file["sender"].as_str().unwrap());
+    let bob = derive_by_fingerprint(file["opener"].as_str().unwrap());
+    let key = group_sender_key();
+    let bytes = hex_field(&file["vectors"][0], "envelope");
+    // The next membership's key (same id: a forged id match) does not open it.
+    let mut secret = *key.secret();
+    secret[0] ^= 1;
+    let rotated = envelope::SenderKey::from_parts(key.id(), secret);
+    assert_eq!(
+        envelope::open_group(&bytes, sender.public(), &rotated, &bob).err(),
+        Some(Error::DecryptionFailed)
+    );
+    let other_id = envelope::SenderKey::from_parts([0; 16], *key.secret());
+    assert_eq!(
+        envelope::open_group(&bytes, sender.public(), &other_id, &bob).err(),
+        Some(Error::WrongSenderKey)
+    );
+    assert_eq!(
+        envelope::open_group(&bytes, bob.public(), &key, &bob).err(),
+        Some(Error::WrongSender)
+    );
+    // Version 1 opening refuses it; any flipped bit is refused.
+    assert_eq!(
+        envelope::open(&bytes, sender.public(), &bob).err(),
+        Some(Error::WrongSenderKey)
+    );
+    for i in (0..bytes.len()).step_by(7) {
+        let mut tampered = bytes.clone();
+        tampered[i] ^= 0x10;
+        assert!(
+            envelope::open_group(&tampered, sender.public(), &key, &bob).is_err(),
+            "byte {i}"
+        );
+    }
+    for len in 0..bytes.len() {
+        assert!(envelope::Envelope::decode(&bytes[..len]).is_err());
+    }
+}
+
+#[test]
+fn group_envelopes_round_trip_and_cost_the_same_for_any_group_size() {
+    let file = group_file();
+    let alice = derive_by_fingerprint(file["sender"].as_str().unwrap());
+    let bob = derive_by_fingerprint(file["opener"].as_str().unwrap());
+    let key = envelope::SenderKey::generate().unwrap();
+    let meta = EnvelopeMeta {
+        message_id: [9; 16],
+        conversation_id: [8; 32],
+        timestamp_ms: 5,
+        lamport: 6,
+    };
+    let sealed = envelope::seal_group(&alice, &key, &meta, b"to everyone").unwrap();
+    // No recipient list: the size does not grow with the membership.
+    assert!(sealed.len() < 16 + 300 + alice.public().size().bytes() + 200);
+    let (opened, _) = envelope::open_group(&sealed, alice.public(), &key, &bob).unwrap();
+    assert_eq!(opened.content.as_slice(), b"to everyone");
+    let (own, _) = envelope::open_group(&sealed, alice.public(), &key, &alice).unwrap();
+    assert_eq!(own.content.as_slice(), b"to everyone");
+}

@@ -522,3 +522,65 @@ async fn webcrypto_opens_the_committed_mailbox_seal_and_its_seals_open_natively(
         ("ack", &b"{}"[..])
     );
 }
+
+#[wasm_bindgen_test]
+async fn webcrypto_opens_the_committed_group_envelopes_and_interoperates_both_ways() {
+    let file = group_file();
+    let alice = derive_by_fingerprint(file["sender"].as_str().unwrap());
+    let bob = derive_by_fingerprint(file["opener"].as_str().unwrap());
+    let alice_web =
+        WebSession::from_identity(derive_by_fingerprint(file["sender"].as_str().unwrap()))
+            .await
+            .unwrap();
+    let bob_web =
+        WebSession::from_identity(derive_by_fingerprint(file["opener"].as_str().unwrap()))
+            .await
+            .unwrap();
+    let key = group_sender_key();
+    for v in file["vectors"].as_array().unwrap() {
+        let bytes = hex_field(v, "envelope");
+        let (opened, _) = bob_web
+            .open_group_envelope(&bytes, alice.public(), &key)
+            .await
+            .unwrap();
+        assert_eq!(
+            opened.content.as_slice(),
+            hex_field(v, "content").as_slice()
+        );
+        let stored = bob_web
+            .open_stored(&bytes, &hex_field(v, "receipt_bob"))
+            .await
+            .unwrap();
+        assert_eq!(
+            stored.content.as_slice(),
+            hex_field(v, "content").as_slice()
+        );
+    }
+    let meta = EnvelopeMeta {
+        message_id: [1; 16],
+        conversation_id: [2; 32],
+        timestamp_ms: 3,
+        lamport: 4,
+    };
+    // WebCrypto seals, pure Rust opens; and the other way round.
+    let sealed = alice_web
+        .seal_group_envelope(&key, &meta, b"from webcrypto")
+        .await
+        .unwrap();
+    let (opened, _) = envelope::open_group(&sealed, alice.public(), &key, &bob).unwrap();
+    assert_eq!(opened.content.as_slice(), b"from webcrypto");
+    let sealed = envelope::seal_group(&alice, &key, &meta, b"from rust").unwrap();
+    let (opened, _) = bob_web
+        .open_group_envelope(&sealed, alice.public(), &key)
+        .await
+        .unwrap();
+    assert_eq!(opened.content.as_slice(), b"from rust");
+    let mut tampered = sealed.clone();
+    tampered[sealed.len() / 2] ^= 1;
+    assert!(
+        bob_web
+            .open_group_envelope(&tampered, alice.public(), &key)
+            .await
+            .is_err()
+    );
+}

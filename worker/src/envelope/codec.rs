@@ -19,6 +19,14 @@
 //! [len]     RSA-PSS signature
 //! ```
 //! Nothing may follow the signature.
+//!
+//! Version 2 (a group message under its sender's group key, see
+//! `envelope::group`) has the same layout except the recipient list: after the
+//! nonce comes
+//! ```text
+//! [16]      sender key id                (which of the sender's group keys)
+//! ```
+//! and the header ends there. Nothing in it names the group's members.
 
 use crate::codec::{Reader, Writer};
 use crate::identity::Fingerprint;
@@ -26,8 +34,10 @@ use crate::{Error, Result, aead, padding};
 
 use super::EnvelopeMeta;
 
-/// The only envelope version this build reads and writes.
+/// The version of envelopes sealed to each recipient's RSA key.
 pub const VERSION: u8 = 1;
+/// The version of group envelopes sealed under the sender's group key.
+pub const GROUP_VERSION: u8 = 2;
 /// Most recipients one envelope may have, the sender included.
 pub const MAX_RECIPIENTS: usize = 128;
 /// Largest ciphertext: the largest padding bucket plus the tag.
@@ -78,8 +88,11 @@ pub struct Header {
     pub lamport: u64,
     /// AES-GCM nonce of the ciphertext.
     pub nonce: [u8; aead::NONCE_LEN],
-    /// Wrapped content keys, one per recipient.
+    /// Wrapped content keys, one per recipient (version 1; empty in version 2).
     pub recipients: Vec<Recipient>,
+    /// The id of the sender's group key the content key derives from
+    /// (version 2 only).
+    pub key_id: Option<[u8; 16]>,
 }
 
 impl Header {
@@ -99,6 +112,27 @@ impl Header {
             lamport: meta.lamport,
             nonce,
             recipients,
+            key_id: None,
+        }
+    }
+
+    /// A version-2 header: the content key derives from the sender's group key `key_id`.
+    pub fn group(
+        meta: &EnvelopeMeta,
+        sender: Fingerprint,
+        nonce: [u8; aead::NONCE_LEN],
+        key_id: [u8; 16],
+    ) -> Self {
+        Header {
+            version: GROUP_VERSION,
+            message_id: meta.message_id,
+            conversation_id: meta.conversation_id,
+            sender,
+            timestamp_ms: meta.timestamp_ms,
+            lamport: meta.lamport,
+            nonce,
+            recipients: Vec::new(),
+            key_id: Some(key_id),
         }
     }
 
@@ -111,8 +145,12 @@ impl Header {
             .bytes(&self.sender.0)
             .u64(self.timestamp_ms)
             .u64(self.lamport)
-            .bytes(&self.nonce)
-            .u8(u8::try_from(self.recipients.len()).expect("at most MAX_RECIPIENTS"));
+            .bytes(&self.nonce);
+        if let Some(key_id) = &self.key_id {
+            w.bytes(key_id);
+            return w.into_bytes();
+        }
+        w.u8(u8::try_from(self.recipients.len()).expect("at most MAX_RECIPIENTS"));
         for r in &self.recipients {
             w.bytes(&r.fingerprint.0)
                 .u16(u16::try_from(r.wrapped_key.len()).expect("an RSA modulus length"))
@@ -123,7 +161,7 @@ impl Header {
 
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         let version = r.u8("envelope version")?;
-        if version != VERSION {
+        if version != VERSION && version != GROUP_VERSION {
             return Err(Error::UnsupportedVersion(version));
         }
         let message_id = r.array("message id")?;
@@ -133,6 +171,19 @@ impl Header {
         let lamport = r.u64("lamport")?;
         check_clock(timestamp_ms, lamport)?;
         let nonce = r.array("nonce")?;
+        if version == GROUP_VERSION {
+            return Ok(Header {
+                version,
+                message_id,
+                conversation_id,
+                sender,
+                timestamp_ms,
+                lamport,
+                nonce,
+                recipients: Vec::new(),
+                key_id: Some(r.array("sender key id")?),
+            });
+        }
         let count = r.u8("recipient count")? as usize;
         if count == 0 || count > MAX_RECIPIENTS {
             return Err(Error::Malformed("recipient count"));
@@ -166,6 +217,7 @@ impl Header {
             lamport,
             nonce,
             recipients,
+            key_id: None,
         })
     }
 }

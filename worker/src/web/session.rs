@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use super::provider::{WebCrypto, WebPrivateKey};
 use super::subtle::RsaUse;
-use crate::envelope::{self, EnvelopeMeta, Header, Opened};
+use crate::envelope::{self, EnvelopeMeta, Header, Opened, SenderKey};
 use crate::identity::{Identity, PublicIdentity};
 use crate::mailbox::Mailbox;
 use crate::nostr::NostrKey;
@@ -140,6 +140,26 @@ impl WebSession {
         content: &[u8],
     ) -> Result<Vec<u8>> {
         envelope::seal_with(&self.crypto, self.holder(), recipients, meta, content).await
+    }
+
+    /// Seals a group envelope under our sender key ([`envelope::seal_group_with`]).
+    pub async fn seal_group_envelope(
+        &self,
+        key: &SenderKey,
+        meta: &EnvelopeMeta,
+        content: &[u8],
+    ) -> Result<Vec<u8>> {
+        envelope::seal_group_with(&self.crypto, self.holder(), key, meta, content).await
+    }
+
+    /// Opens a group envelope with its sender's key ([`envelope::open_group_with`]).
+    pub async fn open_group_envelope(
+        &self,
+        bytes: &[u8],
+        sender: &PublicIdentity,
+        key: &SenderKey,
+    ) -> Result<(Opened, Vec<u8>)> {
+        envelope::open_group_with(&self.crypto, &self.vault, bytes, sender, key).await
     }
 
     /// Checks an envelope's signature ([`envelope::verify_with`]).

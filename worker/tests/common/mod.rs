@@ -354,3 +354,16 @@ pub fn check_profile_formats() {
     assert_eq!(id, record_id);
     assert_eq!(opened.as_slice(), record);
 }
+
+pub fn group_file() -> serde_json::Value {
+    serde_json::from_str(include_str!("../../../tests/vectors/group.json")).expect("group.json")
+}
+
+/// The committed group sender key.
+pub fn group_sender_key() -> worker::envelope::SenderKey {
+    let v = group_file();
+    worker::envelope::SenderKey::from_parts(
+        hex_field(&v, "key_id").try_into().expect("16 bytes"),
+        array32(hex_field(&v, "key")),
+    )
+}

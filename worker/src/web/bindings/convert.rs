@@ -48,7 +48,9 @@ pub(super) fn array<const N: usize>(value: &[u8], what: &'static str) -> Result<
     value.try_into().map_err(|_| Error::Malformed(what))
 }
 
-/// An envelope header as `{version, messageId, conversationId, sender, timestampMs, lamport, recipients}`.
+/// An envelope header as `{version, messageId, conversationId, sender,
+/// timestampMs, lamport, recipients, keyId}` (`recipients` empty and `keyId`
+/// the sender key's hex id in a group envelope; `keyId` null otherwise).
 pub(super) fn header_object(header: &Header) -> Object {
     let object = Object::new();
     set(&object, "version", header.version);
@@ -67,6 +69,10 @@ pub(super) fn header_object(header: &Header) -> Object {
         .map(|r| JsValue::from(r.fingerprint.to_hex()))
         .collect();
     set(&object, "recipients", recipients);
+    match &header.key_id {
+        Some(id) => set(&object, "keyId", hex_lower(id)),
+        None => set(&object, "keyId", JsValue::NULL),
+    }
     object
 }
 

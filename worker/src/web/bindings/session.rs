@@ -10,13 +10,21 @@ use wasm_bindgen_futures::future_to_promise;
 use super::convert::{array, bytes, header_object, public_identities, set, whole_number};
 use super::peer::PeerHandshake;
 use super::room::Room;
-use crate::envelope::EnvelopeMeta;
+use crate::envelope::{EnvelopeMeta, SenderKey};
 use crate::handshake::{Connection, Role};
 use crate::identity::{self, Identity, IdentitySeed, KeySize, PublicIdentity, hex_lower};
 use crate::profile::Profile;
 use crate::signal::RoomTopic;
 use crate::web::{SessionKeys, WebHandshake, WebSession};
 use crate::{Error, random};
+
+/// A group sender key from its id and secret bytes.
+fn sender_key(key_id: &[u8], key: &[u8]) -> Result<SenderKey, Error> {
+    Ok(SenderKey::from_parts(
+        array(key_id, "sender key id must be 16 bytes")?,
+        *zeroize::Zeroizing::new(array::<32>(key, "sender key must be 32 bytes")?),
+    ))
+}
 
 /// A logged-in identity. Its private key exists only as non-extractable
 /// WebCrypto keys inside this worker; `free()` (logout) drops them.
@@ -196,6 +204,68 @@ impl Session {
         future_to_promise(async move {
             let sender = sender?;
             let (opened, receipt) = inner.open_envelope(&envelope, &sender).await?;
+            let result = header_object(&opened.header);
+            set(&result, "content", bytes(&opened.content));
+            set(&result, "receipt", bytes(&receipt));
+            Ok(result.into())
+        })
+    }
+
+    /// Seals `content` to a group under our sender key (`keyId`, 16 bytes;
+    /// `key`, 32 bytes): one envelope for every member, no RSA wrap.
+    /// `messageId` is random when omitted. Resolves like `sealEnvelope`.
+    #[wasm_bindgen(js_name = sealGroupEnvelope)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn seal_group_envelope(
+        &self,
+        key_id: &[u8],
+        key: &[u8],
+        conversation_id: &[u8],
+        timestamp_ms: f64,
+        lamport: f64,
+        content: Vec<u8>,
+        message_id: Option<Vec<u8>>,
+    ) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        let prepared = (|| {
+            let message_id = match message_id {
+                Some(id) => array(&id, "message id must be 16 bytes")?,
+                None => random::bytes::<16>()?,
+            };
+            let meta = EnvelopeMeta {
+                message_id,
+                conversation_id: array(conversation_id, "conversation id must be 32 bytes")?,
+                timestamp_ms: whole_number(timestamp_ms, "timestamp")?,
+                lamport: whole_number(lamport, "lamport counter")?,
+            };
+            Ok::<_, Error>((meta, sender_key(key_id, key)?))
+        })();
+        future_to_promise(async move {
+            let (meta, key) = prepared?;
+            let sealed = inner.seal_group_envelope(&key, &meta, &content).await?;
+            let result = Object::new();
+            set(&result, "envelope", bytes(&sealed));
+            set(&result, "messageId", hex_lower(&meta.message_id));
+            Ok(result.into())
+        })
+    }
+
+    /// Opens a group envelope from the holder of `senderSpki` with the sender
+    /// key it names (`keyId`, `key`). Resolves like `openEnvelope`.
+    #[wasm_bindgen(js_name = openGroupEnvelope)]
+    pub fn open_group_envelope(
+        &self,
+        envelope: Vec<u8>,
+        sender_spki: &[u8],
+        key_id: &[u8],
+        key: &[u8],
+    ) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        let prepared = PublicIdentity::from_spki(sender_spki)
+            .and_then(|sender| Ok((sender, sender_key(key_id, key)?)));
+        future_to_promise(async move {
+            let (sender, key) = prepared?;
+            let (opened, receipt) = inner.open_group_envelope(&envelope, &sender, &key).await?;
             let result = header_object(&opened.header);
             set(&result, "content", bytes(&opened.content));
             set(&result, "receipt", bytes(&receipt));
