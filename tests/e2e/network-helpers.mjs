@@ -22,8 +22,8 @@ export async function statusText(page, selector) {
   return page.textContent(selector);
 }
 
-/** Sets trackers, relays (arrays of URLs) and whether builder serve's tracker is used. */
-export async function configure(page, { trackers = [], relays = [], local = false, ice = '' }) {
+/** Sets trackers, relays (arrays of URLs), whether builder serve's tracker is used and, if given, the direct connections per group. */
+export async function configure(page, { trackers = [], relays = [], local = false, ice = '', groupConnections = null }) {
   await tab(page, 'settings');
   if (!(await page.$eval('#settings', (d) => d.open))) await page.click('#settings summary');
   await page.fill('#settings-trackers', trackers.join('\n'));
@@ -32,6 +32,7 @@ export async function configure(page, { trackers = [], relays = [], local = fals
   await page.setChecked('#settings-use-trackers', true);
   await page.setChecked('#settings-use-nostr', true);
   await page.setChecked('#settings-use-local-tracker', local);
+  if (groupConnections !== null) await page.fill('#settings-group-connections', String(groupConnections));
   await page.click('#settings-save');
   await page.waitForSelector('#settings-message:text("Saved")');
 }

@@ -59,10 +59,10 @@ const cryptoClient = {
 const seal = (message) => toBase64(utf8(JSON.stringify(message)));
 const openBlob = (payload) => JSON.parse(fromUtf8(fromBase64(payload)));
 
-function makeRoom() {
+function makeRoom({ meshTarget = undefined, allowed = () => ['f'.repeat(64)] } = {}) {
   return createRoom({
     cryptoClient, roomId: 1, announceId: 'a'.repeat(64), self: { peerId: 'me'.padEnd(20, '0'), instance: new Uint8Array(16) },
-    allowed: () => ['f'.repeat(64)], iceServers: () => [], limitFor: () => 0,
+    allowed, iceServers: () => [], limitFor: () => 0, meshTarget,
     handlers: { announce() {} },
   });
 }
@@ -211,4 +211,21 @@ test('candidates that come on their own (Nostr) pass the same checks: addressed 
   await room.handleCandidates({ from, payload: candidates(from, offerId, [candidate(4)]) });
   await flushed();
   assert.deepEqual(pc.added, [candidate(4).candidate]);
+});
+
+test('a group room with a mesh target takes offers up to twice the target, and offers only while under it', async () => {
+  const members = Array.from({ length: 100 }, (_, n) => n.toString(16).padStart(64, '0'));
+  const room = makeRoom({ meshTarget: () => 2, allowed: () => members });
+  rooms.push(room);
+  assert.equal(room.offerCount(), 2, 'seeks the target, not all 100');
+  let answered = 0;
+  for (let n = 0; n < 6; n++) {
+    const from = `mesh${n}`.padEnd(20, '7');
+    if (await room.handleOffer({ from, payload: offer(from), via: 'test' })) answered += 1;
+  }
+  assert.equal(answered, 4, 'up to twice the target');
+  assert.equal(room.connections().length, 4);
+  const unbounded = makeRoom({ allowed: () => members });
+  rooms.push(unbounded);
+  assert.equal(unbounded.offerCount(), 4, 'without a target: every missing member, capped per announce');
 });
