@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (separate from the tests; they print tables, nothing is asserted).
-#   bash tests/bench.sh [crypto|network|chat|transfer|calls|mailbox|devices|all]      (default: all)
+#   bash tests/bench.sh [crypto|network|chat|transfer|groups|calls|mailbox|devices|all]      (default: all)
 # Knobs: BENCH_USERS (identities derived, default 5), BENCH_RUNS (connect runs,
 # default 20), BENCH_IDLE_MS (idle time of the first peer, default 5000),
 # BENCH_ROUNDS (throughput rounds, default 7).
@@ -32,6 +32,11 @@ if [ "$which" = transfer ] || [ "$which" = all ]; then
   echo
   echo "file transfer (Chromium, builder serve tracker)..."
   (cd tests && node bench/transfer.mjs)  # BENCH_TRANSFER_MIB=20,200
+fi
+if [ "$which" = groups ] || [ "$which" = all ]; then
+  echo
+  echo "large groups (Chromium, builder serve tracker; simulated groups of 100-500)..."
+  (cd tests && node bench/groups.mjs)  # BENCH_GROUP_PAGES=10, BENCH_GROUP_MESSAGES=30
 fi
 if [ "$which" = calls ] || [ "$which" = all ]; then
   echo

@@ -9,62 +9,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { meshFull, peersToSeek } from '../../templates/js/net/mesh.js';
-import { MAX_OFFERS_PER_ANNOUNCE } from '../../templates/js/net/room.js';
 import { createForwarding } from '../../templates/js/chat/forwarding.js';
+import { buildMesh, fingerprint, reachable, simulateGroup } from './group-sim.mjs';
 import { createSenderKeys } from '../../templates/js/chat/sender-keys.js';
 import { MAX_GROUP_MEMBERS, checkGroupDescriptor } from '../../templates/js/chat/content.js';
 import { DEFAULT_SETTINGS } from '../../templates/js/core/settings.js';
-import { fromUtf8 } from '../../templates/js/core/encoding.js';
-
-/** mulberry32: a small seeded generator (test scheduling only, never keys). */
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const fingerprint = (n) => n.toString(16).padStart(64, '0');
-
-/**
- * Members join one after another and announce in rounds, as on a tracker:
- * each announce's offers go to random members present (the tracker picks),
- * who answer unless their room is full. Returns each member's neighbours.
- */
-function buildMesh({ members, target, rounds = 40, seed = 1 }) {
-  const random = seeded(seed);
-  const neighbours = Array.from({ length: members }, () => new Set());
-  let peak = 0;
-  for (let round = 0; round < rounds + members; round++) {
-    const present = Math.min(members, round + 1); // one more member arrives each round
-    for (let me = 0; me < present; me++) {
-      const others = present - 1;
-      const seek = peersToSeek({ ready: neighbours[me].size, missing: others - neighbours[me].size, target });
-      for (let offer = 0; offer < Math.min(seek, MAX_OFFERS_PER_ANNOUNCE); offer++) {
-        const peer = Math.floor(random() * present);
-        if (peer === me || neighbours[me].has(peer)) continue;
-        if (meshFull({ open: neighbours[peer].size, target })) continue; // the peer ignores our offer
-        if (meshFull({ open: neighbours[me].size, target })) continue; // their answer finds us full
-        neighbours[me].add(peer);
-        neighbours[peer].add(me);
-        peak = Math.max(peak, neighbours[me].size, neighbours[peer].size);
-      }
-    }
-  }
-  return { neighbours, peak };
-}
-
-function reachable(neighbours, from = 0) {
-  const seen = new Set([from]);
-  const queue = [from];
-  while (queue.length) for (const next of neighbours[queue.shift()]) if (!seen.has(next)) (seen.add(next), queue.push(next));
-  return seen.size;
-}
 
 test('groups may list up to 128 members, more are refused, and the default mesh seeks a few peers', () => {
   assert.equal(MAX_GROUP_MEMBERS, 128);
@@ -103,66 +52,6 @@ test('a small group stays a full mesh (every member seeks every other)', () => {
   const { neighbours } = buildMesh({ members: target + 1, target, seed: 7 });
   for (const n of neighbours) assert.equal(n.size, target);
 });
-
-/**
- * Every member runs the app's forwarding module over links of the mesh;
- * a member stores a message once (deduplicated by key), acknowledges each
- * copy to whoever gave it, and passes new ones on, as chat.js wires it.
- */
-function simulateGroup(neighbours, { offline = new Set() } = {}) {
-  const count = neighbours.length;
-  const fps = Array.from({ length: count }, (_, n) => fingerprint(n + 1));
-  const index = new Map(fps.map((fp, n) => [fp, n]));
-  const conv = { members: fps.map((fp) => ({ fingerprint: fp })) };
-  const queue = [];
-  let frames = 0;
-  const members = fps.map((fp, n) => {
-    const member = { fp, stored: new Map(), acked: new Set(), received: 0 };
-    const sessions = {
-      linkTo: (other) => {
-        const peer = index.get(other);
-        if (!neighbours[n].has(peer) || offline.has(peer) || offline.has(n)) return null;
-        return { send: async (type, data) => void queue.push({ to: peer, from: fp, type, data }) };
-      },
-    };
-    member.forwarding = createForwarding({
-      cryptoClient: { peekEnvelope: async () => ({ keyId: 'k', recipients: [] }) },
-      identity: { fingerprint: fp },
-      sessions,
-    });
-    member.link = sessions.linkTo;
-    return member;
-  });
-  async function deliver({ to, from, type, data }) {
-    frames += 1;
-    const me = members[to];
-    if (type === 'env') {
-      const { key, sender } = data;
-      me.received += 1;
-      await me.link(from).send('ack', new TextEncoder().encode(JSON.stringify({ keys: [key] })));
-      if (me.stored.has(key)) return;
-      me.stored.set(key, from);
-      await me.forwarding.pass({ key, sender, envelope: data, conv }, from);
-    } else {
-      const body = JSON.parse(fromUtf8(data));
-      const holder = body.by ?? from;
-      if (body.keys.every((key) => key.startsWith(me.fp))) body.keys.forEach(() => me.acked.add(holder));
-      me.forwarding.relayAcks(body.keys, holder, from);
-    }
-  }
-  return {
-    members,
-    /** The sender hands its message to each neighbour (the outbox's direct path); everything settles. */
-    async send(from, id) {
-      const key = `${fps[from]}:${id}`;
-      members[from].stored.set(key, null);
-      for (const peer of neighbours[from]) await members[from].link(fps[peer])?.send('env', { key, sender: fps[from] });
-      while (queue.length) await deliver(queue.shift());
-      return key;
-    },
-    framesSoFar: () => frames,
-  };
-}
 
 for (const members of [100, 500]) {
   test(`over a mesh of ${members}, a message reaches every member once and every acknowledgement gets back to its sender`, async () => {
