@@ -599,6 +599,36 @@ const ret = wasm.session_openEnvelope(this.__wbg_ptr, ptr0, len0, ptr1, len1);
 return ret;
 }
 /**
+ * Opens a group envelope from the holder of `senderSpki` with the sender
+ * key it names (`keyId`, `key`). Resolves like `openEnvelope`.
+ * @param {Uint8Array | number[]} envelope
+ * @param {Uint8Array | number[]} sender_spki
+ * @param {Uint8Array | number[]} key_id
+ * @param {Uint8Array | number[]} key
+ * @returns {Promise<any>}
+ */
+openGroupEnvelope(envelope, sender_spki, key_id, key) {
+let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3;
+try {
+ptr0 = passArray8ToWasm0(envelope, wasm.__wbindgen_malloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(sender_spki, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+ptr2 = passArray8ToWasm0(key_id, wasm.__wbindgen_malloc);
+len2 = WASM_VECTOR_LEN;
+ptr3 = passArray8ToWasm0(key, wasm.__wbindgen_malloc);
+len3 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_openGroupEnvelope(this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3);
+return ret;
+}
+/**
  * Reopens a stored envelope with the receipt `openEnvelope` gave: no RSA,
  * so history loads fast. Resolves like `openEnvelope` (without receipt).
  * @param {Uint8Array | number[]} envelope
@@ -780,6 +810,45 @@ if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
 throw e;
 }
 const ret = wasm.session_sealEnvelope(this.__wbg_ptr, recipients, ptr0, len0, val4, val5, ptr1, len1, ptr2, len2);
+return ret;
+}
+/**
+ * Seals `content` to a group under our sender key (`keyId`, 16 bytes;
+ * `key`, 32 bytes): one envelope for every member, no RSA wrap.
+ * `messageId` is random when omitted. Resolves like `sealEnvelope`.
+ * @param {Uint8Array | number[]} key_id
+ * @param {Uint8Array | number[]} key
+ * @param {Uint8Array | number[]} conversation_id
+ * @param {number} timestamp_ms
+ * @param {number} lamport
+ * @param {Uint8Array | number[]} content
+ * @param {Uint8Array | number[] | null} [message_id]
+ * @returns {Promise<any>}
+ */
+sealGroupEnvelope(key_id, key, conversation_id, timestamp_ms, lamport, content, message_id) {
+const val6 = +timestamp_ms;
+const val7 = +lamport;
+let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4;
+try {
+ptr0 = passArray8ToWasm0(key_id, wasm.__wbindgen_malloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(key, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+ptr2 = passArray8ToWasm0(conversation_id, wasm.__wbindgen_malloc);
+len2 = WASM_VECTOR_LEN;
+ptr3 = passArray8ToWasm0(content, wasm.__wbindgen_malloc);
+len3 = WASM_VECTOR_LEN;
+ptr4 = isLikeNone(message_id) ? 0 : passArray8ToWasm0(message_id, wasm.__wbindgen_malloc);
+len4 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 1, 1); }
+if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_sealGroupEnvelope(this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2, val6, val7, ptr3, len3, ptr4, len4);
 return ret;
 }
 /**
@@ -1364,7 +1433,7 @@ const ret = arg0.verify(arg1, arg2, getArrayU8FromWasm0(arg3, arg4), getArrayU8F
 return ret;
 }, arguments); },
 __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-// Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 123, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+// Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 133, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
 const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hb75119badfe1c789);
 return ret;
 },
@@ -1750,7 +1819,7 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-0N+xqTiEAdyaka+KEyyi5Tp2S12BknlwfWnJO7Cxz4XjwVa9tJHD/LIX7gWOooC0";
+const WASM_INTEGRITY = "sha384-3xfdWLtCwV9g+3RgqvfcNMo4hWbHawi4LduZkz7XBVwUKnP645Q4wAdmOl6EIO1F";
 
 const DERIVE_WORKER = 'trustero-derive';
 let ready = null; // Promise of the instantiated module
@@ -1864,6 +1933,9 @@ const handlers = {
   'envelope.seal': ({ recipients, conversationId, timestampMs, lamport, content, messageId }) =>
     requireSession().sealEnvelope(recipients, conversationId, timestampMs, lamport, content, messageId),
   'envelope.open': ({ envelope, senderSpki }) => requireSession().openEnvelope(envelope, senderSpki),
+  'envelope.sealGroup': ({ keyId, key, conversationId, timestampMs, lamport, content, messageId }) =>
+    requireSession().sealGroupEnvelope(keyId, key, conversationId, timestampMs, lamport, content, messageId),
+  'envelope.openGroup': ({ envelope, senderSpki, keyId, key }) => requireSession().openGroupEnvelope(envelope, senderSpki, keyId, key),
   'envelope.openStored': ({ envelope, receipt }) => requireSession().openStored(envelope, receipt),
   'envelope.verify': ({ envelope, senderSpki }) => requireSession().verifyEnvelope(envelope, senderSpki),
   'envelope.peek': ({ envelope }) => wasm_bindgen.peekEnvelope(envelope),

@@ -140,6 +140,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     contacts,
     onChange: refresh,
     onSaved: () => profile.noteLocal('group'),
+    meshTarget: () => state.settings.groupConnections ?? DEFAULT_SETTINGS.groupConnections,
   });
   const membersOf = (conversationId) => chat.conversation(conversationId)?.members ?? [];
   transfers = createTransfers({

@@ -3,7 +3,8 @@
 // keys of its latest messages there ('sync' frame); each then sends what the
 // other lacks of what it holds and the other may read (envelopes are sealed
 // per member: a forwarder learns nothing), and counts what the other holds
-// of its own messages as delivered.
+// of its own messages as delivered. Live, members pass new messages on as
+// they arrive (chat/forwarding.js); this catches up on what a member missed.
 
 import { fromUtf8, utf8 } from '../core/encoding.js';
 import { isMessageKey, keyId, keySender } from './keys.js';
@@ -43,7 +44,8 @@ export function createBacklog({ cryptoClient, identity, sessions, conversations,
       const envelope = await history.envelope(key);
       if (!envelope || !link) continue;
       const header = await cryptoClient.peekEnvelope(envelope);
-      if (header.recipients.includes(fingerprint)) await link.send('env', envelope).catch(() => {});
+      // A group message (sender key) is for every member; a key's hand-over only for those it names.
+      if (!!header.keyId || header.recipients.includes(fingerprint)) await link.send('env', envelope).catch(() => {});
     }
   }
 

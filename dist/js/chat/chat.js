@@ -15,6 +15,8 @@ import { createReceipts } from './receipts.js';
 import { createHistory, PAGE_SIZE } from './history.js';
 import { isMessageKey } from './keys.js';
 import { createMirror } from './mirror.js';
+import { createSenderKeys } from './sender-keys.js';
+import { createForwarding } from './forwarding.js';
 
 export { PAGE_SIZE };
 
@@ -64,8 +66,31 @@ export function createChat({
   /** @type {ReturnType<typeof createOutbox>} */
   let outbox;
   const history = createHistory({ cryptoClient, store, conversations, stateOf: (/** @type {string} */ id) => outbox.stateOf(id) });
-  outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, mailbox, displayName, onChange: changed, onRelayed });
-  const inbox = createInbox({ cryptoClient, store, route, conversations, history, onChange: changed, onIncoming });
+  const senderKeys = createSenderKeys({ cryptoClient, store, identity });
+  const forwarding = createForwarding({ cryptoClient, identity, sessions });
+  outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, mailbox, senderKeys, displayName, onChange: changed, onRelayed });
+  const inbox = createInbox({
+    cryptoClient,
+    store,
+    route,
+    conversations,
+    history,
+    senderKeys,
+    // A group message under a key we lack: its owner is asked for it, once.
+    onMissingKey: (/** @type {any} */ conv, /** @type {string} */ sender, /** @type {string} */ keyId) => {
+      if (senderKeys.shouldAsk(conv.id, sender, keyId)) outbox.send(conv.id, { t: 'group-key-request', keyId }, { to: [sender] }).catch(() => {});
+    },
+    onAccepted: (/** @type {any} */ message, /** @type {string} */ from) => forwarding.pass(message, from).catch(() => {}),
+    onChange: changed,
+    onIncoming,
+  });
+  // A member's key is durable before its message is acknowledged; a request
+  // for one of ours is answered to the asker alone, if it was a member then.
+  inbox.on('group-key', () => senderKeys.save());
+  inbox.on('group-key-request', (/** @type {any} */ conv, /** @type {any} */ message) => {
+    const answer = senderKeys.answerFor(conv.id, message.content.keyId, message.sender);
+    if (answer) outbox.send(conv.id, answer, { to: [message.sender] }).catch(() => {});
+  });
   const backlog = createBacklog({ cryptoClient, identity, sessions, conversations, history, outbox });
   const receipts = createReceipts({ identity, sessions, route, conversations, history, outbox, preferences, onChange: changed });
   mirror = createMirror({
@@ -80,6 +105,8 @@ export function createChat({
     mailbox,
     // A file another device of ours stored is fetched here too (chat/transfers.js).
     onKept: (/** @type {any} */ conv, /** @type {any} */ message) => {
+      // A member's key that reached another device of ours opens messages here too.
+      if (message.content.t === 'group-key' && conv.kind === 'group' && senderKeys.learn(conv.id, message.sender, message.content)) senderKeys.save();
       if (message.content.t !== 'file') return;
       Promise.resolve(inbox.handlerFor('file')?.(conv, message, identity.fingerprint)).catch(() => {});
     },
@@ -96,15 +123,23 @@ export function createChat({
   });
   const resendTimer = setInterval(() => outbox.resendDue(), outbox.RESEND_TICK_MS);
 
-  /** An 'ack' frame: the peer stored these message keys. */
+  /**
+   * An 'ack' frame: the peer stored these message keys — or, with `by`, a
+   * group member it passed them to did (chat/forwarding.js): counted only
+   * for messages both are recipients of, and passed on toward their senders.
+   */
   function receiveAck(/** @type {string} */ fingerprint, /** @type {unknown} */ _link, /** @type {Uint8Array} */ data) {
-    let keys;
+    let body;
     try {
-      keys = JSON.parse(fromUtf8(data))?.keys;
+      body = JSON.parse(fromUtf8(data));
     } catch {
       return;
     }
-    if (Array.isArray(keys)) return outbox.acked(fingerprint, keys.slice(0, 1000).filter(isMessageKey));
+    if (!Array.isArray(body?.keys)) return;
+    const keys = body.keys.slice(0, 1000).filter(isMessageKey);
+    const holder = typeof body.by === 'string' && /^[0-9a-f]{64}$/.test(body.by) && body.by !== identity.fingerprint ? body.by : fingerprint;
+    forwarding.relayAcks(keys, holder, fingerprint);
+    return holder === fingerprint ? outbox.acked(fingerprint, keys) : outbox.acked(holder, keys, { via: fingerprint });
   }
 
   return {
@@ -112,6 +147,7 @@ export function createChat({
     async restore() {
       await upgradeMessageKeys(store, cryptoClient);
       await conversations.restore((tag) => history.newest(tag));
+      await senderKeys.load();
       await outbox.restore();
     },
     /** Registers a conversation; what our other devices left on the relays for it before is kept now. */
@@ -123,6 +159,7 @@ export function createChat({
     removeConversation(/** @type {string} */ id) {
       conversations.remove(id);
       outbox.forget(id);
+      senderKeys.forget(id).catch(() => {});
     },
     /** Renames a conversation as this user sees it (a contact's nickname). */
     retitle(/** @type {string} */ id, /** @type {string} */ title) {

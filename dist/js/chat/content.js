@@ -12,8 +12,10 @@ export const MAX_DISPLAY_NAME = 64;
 export const FILE_CHUNK_SIZE = 256 * 1024;
 /** Largest file that can be announced: 2 GiB (8,192 chunks). */
 export const MAX_FILE_SIZE = 2 * 1024 * 1024 * 1024;
-/** Most members a group descriptor may list (and the UI offers). */
-export const MAX_GROUP_MEMBERS = 12;
+/** Most members a group descriptor may list (and the UI offers): the most
+ *  recipients one envelope may have (worker MAX_RECIPIENTS), which a sender
+ *  key's hand-over needs. */
+export const MAX_GROUP_MEMBERS = 128;
 const MAX_THUMB = 96 * 1024;
 const CALL_OUTCOMES = new Set(['ended', 'declined', 'cancelled', 'missed']);
 
@@ -100,6 +102,11 @@ export function checkContent(content) {
     }
     case 'group-leave':
       return { t, ...common };
+    case 'group-key':
+      // A member's sender key (chat/sender-keys.js): never shown.
+      return HEX32.test(content.keyId ?? '') && B64URL_KEY.test(content.key ?? '') ? { t, keyId: content.keyId, key: content.key, ...common } : null;
+    case 'group-key-request':
+      return HEX32.test(content.keyId ?? '') ? { t, keyId: content.keyId, ...common } : null;
     case 'call': {
       const { video, outcome, durationMs } = content;
       if (typeof video !== 'boolean' || !CALL_OUTCOMES.has(outcome) || !isCount(durationMs ?? 0, 0, 7 * 24 * 3600 * 1000)) return null;
@@ -109,6 +116,9 @@ export function checkContent(content) {
       return { t, ...common };
   }
 }
+
+/** Content that keeps the group working and is never shown (sender keys). */
+export const isHiddenContent = (content) => content?.t === 'group-key' || content?.t === 'group-key-request';
 
 /** A one-line summary of message content for lists and notifications. */
 export function preview(content) {

@@ -129,12 +129,16 @@ export function createConversations({ store, identity, onChange }) {
       /** @type {string} */ preview,
       /** @type {number} */ timestampMs,
       /** @type {boolean} */ incoming,
+      { quiet = false } = {},
     ) {
-      conv.lastActivity = Math.max(conv.lastActivity, Math.min(timestampMs, Date.now()));
-      conv.lastPreview = preview;
       conv.recent.push(key);
       if (conv.recent.length > SYNC_WINDOW * 2) conv.recent = conv.recent.slice(-SYNC_WINDOW);
-      if (incoming && !conv.visible) conv.unread += 1;
+      // A quiet message (a sender key) is kept for the backlog sync only: no preview, no unread.
+      if (!quiet) {
+        conv.lastActivity = Math.max(conv.lastActivity, Math.min(timestampMs, Date.now()));
+        conv.lastPreview = preview;
+        if (incoming && !conv.visible) conv.unread += 1;
+      }
       saveSoon();
     },
     /** A member stated a display name in a message ('' clears it). */

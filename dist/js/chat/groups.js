@@ -2,8 +2,11 @@
 // and a member list. The creator invites contacts (the invitation travels as
 // an envelope in each pair conversation) and is the only one who changes the
 // member list; anyone may leave. Removing someone rotates the secret, so the
-// removed member can no longer find the room. Group messages are envelopes
-// sealed to every member; online members pass on what others missed.
+// removed member can no longer find the room, and every member's sender key
+// (chat/sender-keys.js), so they cannot read what is sent after. Each member
+// keeps a bounded number of direct connections in the group's room (a
+// partial mesh, net/room.js); members pass messages on to each other
+// (chat/forwarding.js) and catch up on what they missed (chat/backlog.js).
 //
 // Nothing in a descriptor is taken on trust: its id must derive from its
 // creator and nonce (worker/src/identity.rs `group_id`), so no one else can
@@ -15,7 +18,7 @@ import { decode as fromBase64url, encode as toBase64url, fromHex, toHex } from '
 import { MAX_GROUP_MEMBERS, checkGroupDescriptor } from './content.js';
 
 const GROUPS_KEY = 'groups';
-/** The full mesh stays workable up to this many members (each pair connects). */
+/** The most members a group may have: the most recipients a sender key's hand-over envelope takes. */
 export { MAX_GROUP_MEMBERS };
 
 function groupError(message, code) {
@@ -25,8 +28,9 @@ function groupError(message, code) {
 /**
  * mailbox (chat/mailbox.js, or null): descriptors carry members' mailbox keys.
  * onSaved(): the list was saved (the roaming profile records the change).
+ * meshTarget(): how many direct connections to seek in a group's room.
  */
-export function createGroups({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, contacts, onChange, onSaved = null }) {
+export function createGroups({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, contacts, onChange, onSaved = null, meshTarget }) {
   const groups = new Map(); // group id hex -> group
   const refused = []; // descriptors refused lately, for the UI: {group, name, from, why, at}
   const withMember = (fingerprint) => [...groups.values()].filter((g) => !g.removed && g.members.some((m) => m.fingerprint === fingerprint));
@@ -83,7 +87,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
         cryptoClient.release(room.roomId);
         return;
       }
-      g.room = network.join({ room, allowed: () => others(g) });
+      g.room = network.join({ room, allowed: () => others(g), meshTarget });
     } finally {
       g.joining = false;
     }

@@ -5,7 +5,7 @@
 // pile up while one batch is written are handled as the next batch.
 
 import { fromUtf8, utf8 } from '../core/encoding.js';
-import { checkContent, preview } from './content.js';
+import { checkContent, isHiddenContent, preview } from './content.js';
 import { messageKey } from './keys.js';
 import { MAX_CONTENT } from './outbox.js';
 import { batcher } from './batcher.js';
@@ -16,13 +16,37 @@ import { batcher } from './batcher.js';
  * onIncoming(conversation, message) (notifications), and `handlers`: content
  * type → (conversation, message, from) for files and group changes; a handler
  * resolves once its change is durable (the message is acknowledged after).
+ * senderKeys (chat/sender-keys.js) opens group messages; onMissingKey(conv,
+ * sender, keyId) asks for a key we lack; onAccepted(message, from) passes a
+ * new group message on (chat/forwarding.js).
  */
 /** What check() says of an envelope for a conversation or member we do not know (yet). */
 const UNKNOWN = Symbol('unknown');
 
-export function createInbox({ cryptoClient, store, route, conversations, history, onChange, onIncoming }) {
+/** Group messages waiting for their sender's key, at most. */
+export const MAX_WAITING_FOR_KEY = 256;
+
+export function createInbox({ cryptoClient, store, route, conversations, history, senderKeys, onMissingKey, onAccepted, onChange, onIncoming }) {
   /** @type {Map<string, Function>} */
   const handlers = new Map();
+  /** @type {Map<string, Array<{bytes: Uint8Array, from: string}>>} "conversation sender keyId" -> envelopes waiting for that key */
+  const waiting = new Map();
+  let waitingCount = 0;
+
+  /** A group message under a key we lack: kept (bounded) until the key comes. */
+  function waitForKey(/** @type {string} */ where, /** @type {{bytes: Uint8Array, from: string}} */ item) {
+    if (waitingCount >= MAX_WAITING_FOR_KEY) return;
+    waiting.set(where, [...(waiting.get(where) ?? []), item]);
+    waitingCount += 1;
+  }
+  senderKeys?.onLearn((/** @type {string} */ conv, /** @type {string} */ sender, /** @type {string} */ keyId) => {
+    const items = waiting.get(`${conv} ${sender} ${keyId}`);
+    if (!items) return;
+    waiting.delete(`${conv} ${sender} ${keyId}`);
+    waitingCount -= items.length;
+    // After the batch that learnt the key is written (the key message first).
+    setTimeout(() => items.forEach((item) => receiveBatch(item).finally(flushAcks)));
+  });
   /** @type {Map<string, Set<string>>} fingerprint -> keys to acknowledge to it */
   const pendingAcks = new Map();
 
@@ -63,13 +87,24 @@ export function createInbox({ cryptoClient, store, route, conversations, history
     const sender = conv.members.find((/** @type {{fingerprint: string}} */ m) => m.fingerprint === header.sender);
     if (!sender) return UNKNOWN;
     if (conv.kind === 'pair' && from !== header.sender) return null; // nobody forwards in a pair
+    if (header.keyId && conv.kind !== 'group') return null; // group keys exist only in groups
     const key = messageKey(header.sender, header.messageId);
     if (seen.has(key) || (await store.messages.locate(key)) !== undefined) {
       await cryptoClient.verifyEnvelope(bytes, sender.spki);
       ackLater(from, key);
       return null;
     }
-    const opened = await cryptoClient.openEnvelope(bytes, sender.spki);
+    let opened;
+    if (header.keyId) {
+      const groupKey = senderKeys?.lookup(conv.id, header.sender, header.keyId);
+      if (!groupKey) {
+        // Its key has not come (yet): it waits, and its owner is asked once.
+        waitForKey(`${conv.id} ${header.sender} ${header.keyId}`, { bytes, from });
+        onMissingKey?.(conv, header.sender, header.keyId);
+        return UNKNOWN;
+      }
+      opened = await cryptoClient.openGroupEnvelope(bytes, sender.spki, groupKey);
+    } else opened = await cryptoClient.openEnvelope(bytes, sender.spki);
     if (opened.conversationId !== conv.id || opened.sender !== header.sender) return null;
     if (opened.content.length > MAX_CONTENT) return null;
     let content;
@@ -79,6 +114,11 @@ export function createInbox({ cryptoClient, store, route, conversations, history
       return null;
     }
     if (!content) return null;
+    if (content.t === 'group-key') {
+      // A sender key travels RSA-wrapped, in its group, from its owner.
+      if (header.keyId || conv.kind !== 'group' || !senderKeys) return null;
+      senderKeys.learn(conv.id, header.sender, content);
+    }
     // Our other device may be mirroring this very message right now.
     if (!history.claim(key)) return null;
     if ((await store.messages.locate(key)) !== undefined) {
@@ -142,7 +182,8 @@ export function createInbox({ cryptoClient, store, route, conversations, history
     for (const m of accepted) {
       // Each member states its own display name; the newest one counts.
       if (m.content.n !== undefined) conversations.noteName(m.conv, m.sender, m.content.n);
-      conversations.noteActivity(m.conv, m.key, preview(m.content), m.timestampMs, true);
+      const hidden = isHiddenContent(m.content);
+      conversations.noteActivity(m.conv, m.key, preview(m.content), m.timestampMs, true, { quiet: hidden });
       const message = {
         id: m.id,
         seq: m.seq,
@@ -160,7 +201,8 @@ export function createInbox({ cryptoClient, store, route, conversations, history
         // a refused group change or file stays refused; the message itself is kept
       }
       ackLater(m.from, m.key);
-      onIncoming?.(m.conv, message);
+      if (m.conv.kind === 'group') onAccepted?.(m, m.from);
+      if (!hidden) onIncoming?.(m.conv, message);
     }
     return outcomes;
   });

@@ -29,7 +29,7 @@
 // claims to be before it is kept.
 
 import { fromBase64, fromUtf8, toBase64, utf8 } from '../core/encoding.js';
-import { checkContent, preview } from './content.js';
+import { checkContent, isHiddenContent, preview } from './content.js';
 import { isMessageKey, keySender, messageKey } from './keys.js';
 
 /** Most message keys one inventory names (the newest of a conversation). */
@@ -418,7 +418,7 @@ export function createMirror({
       conversations.observe(conv, opened.lamport);
       if (!meta.mine && content.n !== undefined) conversations.noteName(conv, sender, content.n);
       // Older history is not news: it neither moves the conversation up nor counts as unread.
-      if (!older) conversations.noteActivity(conv, key, preview(content), opened.timestampMs, !meta.mine && !meta.readAt);
+      if (!older) conversations.noteActivity(conv, key, preview(content), opened.timestampMs, !meta.mine && !meta.readAt, { quiet: isHiddenContent(content) });
       const message = {
         id: item.id,
         seq,

@@ -15,7 +15,8 @@
 // for again.
 
 import { fromHex, utf8 } from '../core/encoding.js';
-import { checkContent, preview } from './content.js';
+import { checkContent, isHiddenContent, preview } from './content.js';
+import { isKeyContent } from './sender-keys.js';
 import { messageState, pending, transition } from './delivery.js';
 import { isMessageKey, keyId, keySender, messageKey } from './keys.js';
 import { batcher, debouncedSave } from './batcher.js';
@@ -46,7 +47,8 @@ function outboxError(/** @type {string} */ message, /** @type {string} */ code) 
 
 /**
  * deps: cryptoClient, store, identity, sessions, conversations, history (for
- * delivery state at rest), mailbox (chat/mailbox.js, or null), displayName(),
+ * delivery state at rest), mailbox (chat/mailbox.js, or null), senderKeys
+ * (chat/sender-keys.js: group messages go under our group key), displayName(),
  * onChange(event) and onRelayed(fingerprint, messageId) → the wraps of what
  * follows a message through the mailbox (its small file), deleted with it.
  */
@@ -58,10 +60,13 @@ export function createOutbox({
   conversations,
   history,
   mailbox = /** @type {import('./mailbox.js').Mailbox | null} */ (null),
+  senderKeys,
   displayName,
   onChange,
   onRelayed,
 }) {
+  /** @type {Map<string, Promise<unknown>>} conversation id -> our key being made and handed over there */
+  const keying = new Map();
   /** @type {Map<string, Entry>} message id (ours) -> entry */
   const entries = new Map();
   /** @type {Map<string, Uint8Array>} message id -> envelope bytes */
@@ -162,6 +167,100 @@ export function createOutbox({
     }
   }
 
+  /**
+   * Our group key for the conversation's members of the moment; a new one
+   * (the membership changed) is handed to them, RSA-wrapped, before anything
+   * is sealed under it. One at a time per conversation.
+   */
+  function groupKey(/** @type {any} */ conv) {
+    const run = (keying.get(conv.id) ?? Promise.resolve()).then(async () => {
+      const key = await senderKeys.current(
+        conv.id,
+        conv.members.map((/** @type {{fingerprint: string}} */ m) => m.fingerprint),
+      );
+      if (key.fresh) await send(conv.id, senderKeys.keyContent(conv.id, key.keyIdHex));
+      return key;
+    });
+    keying.set(
+      conv.id,
+      run.catch(() => {}),
+    );
+    return run;
+  }
+
+  /** Seals under our group key `key` (a group's message), else to each member's RSA key. */
+  async function seal(
+    /** @type {Array<{spki: Uint8Array}>} */ members,
+    /** @type {{keyId: Uint8Array, key: Uint8Array} | null} */ key,
+    /** @type {{conversationId: Uint8Array, timestampMs: number, lamport: number, content: Uint8Array}} */ fields,
+  ) {
+    if (key) {
+      const sealed = await cryptoClient.sealGroupEnvelope({ keyId: key.keyId, key: key.key, ...fields });
+      return { ...sealed, own: await cryptoClient.openGroupEnvelope(sealed.envelope, identity.spki, key) };
+    }
+    const sealed = await cryptoClient.sealEnvelope({ recipients: members.map((m) => m.spki), ...fields });
+    // Our own copy: opening it once gives the receipt that reopens it later.
+    return { ...sealed, own: await cryptoClient.openEnvelope(sealed.envelope, identity.spki) };
+  }
+
+  /**
+   * Seals `content` to the conversation's members (or only those listed in
+   * `to`) and queues it. Resolves to the message once durable.
+   */
+  async function send(
+    /** @type {string} */ conversationId,
+    /** @type {Record<string, unknown>} */ content,
+    { to = /** @type {string[] | null} */ (null) } = {},
+  ) {
+    const conv = conversations.get(conversationId);
+    if (!conv) throw outboxError('unknown conversation', 'unknown-conversation');
+    const name = displayName?.();
+    if (name && content.n === undefined && !isHiddenContent(content)) content = { ...content, n: name };
+    if (!checkContent(content)) throw outboxError('this message is not well formed', 'malformed');
+    const bytes = utf8(JSON.stringify(content));
+    if (bytes.length > MAX_CONTENT) throw outboxError('message too large', 'too-large');
+    const members = to ? conv.members.filter((/** @type {{fingerprint: string}} */ m) => to.includes(m.fingerprint)) : conv.members;
+    // A group's key is handed over (a message of its own) before this one takes its place.
+    const key = conv.kind === 'group' && senderKeys && !isKeyContent(content.t) ? await groupKey(conv) : null;
+    const lamport = conversations.tick(conv);
+    const timestampMs = Date.now();
+    const { envelope, messageId, own } = await seal(members, key, { conversationId: fromHex(conv.id), timestampMs, lamport, content: bytes });
+    const seq = conv.nextSeq++;
+    /** @type {Entry} */
+    const entry = {
+      id: messageId,
+      conv: conv.id,
+      seq,
+      at: timestampMs,
+      recipients: Object.fromEntries(members.map((/** @type {{fingerprint: string}} */ m) => [m.fingerprint, /** @type {DeliveryState} */ ('queued')])),
+      wraps: {},
+      lastSent: new Map(),
+      attempts: new Map(),
+      relaying: new Set(),
+      relayTried: new Map(),
+    };
+    entries.set(messageId, entry);
+    envelopes.set(messageId, envelope);
+    const stored = messageKey(identity.fingerprint, messageId);
+    await persist({
+      place: [conv.tag, seq],
+      key: stored,
+      record: {
+        id: messageId,
+        sender: identity.fingerprint,
+        env: envelope,
+        rcpt: own.receipt,
+        meta: await history.sealMeta(messageId, { mine: true, delivered: {}, read: {} }),
+      },
+    });
+    conversations.noteActivity(conv, stored, preview(content), timestampMs, false, { quiet: isHiddenContent(content) });
+    const message = { id: messageId, seq, sender: identity.fingerprint, mine: true, timestampMs, lamport, content, state: 'queued', delivered: {}, read: {} };
+    onChange?.({ conversation: conv.id, message: messageId, added: message });
+    if (!members.length) finish(entry);
+    for (const fingerprint of Object.keys(entry.recipients)) sendTo(fingerprint, entry);
+    return message;
+  }
+
   return {
     /** Loads the outbox saved by earlier sessions (after the conversations). */
     async restore() {
@@ -188,75 +287,23 @@ export function createOutbox({
       }
     },
 
-    /** Seals `content` to the conversation's members and queues it. Resolves to the message once durable. */
-    async send(/** @type {string} */ conversationId, /** @type {Record<string, unknown>} */ content) {
-      const conv = conversations.get(conversationId);
-      if (!conv) throw outboxError('unknown conversation', 'unknown-conversation');
-      const name = displayName?.();
-      if (name && content.n === undefined) content = { ...content, n: name };
-      if (!checkContent(content)) throw outboxError('this message is not well formed', 'malformed');
-      const bytes = utf8(JSON.stringify(content));
-      if (bytes.length > MAX_CONTENT) throw outboxError('message too large', 'too-large');
-      const lamport = conversations.tick(conv);
-      const timestampMs = Date.now();
-      const { envelope, messageId } = await cryptoClient.sealEnvelope({
-        recipients: conv.members.map((m) => m.spki),
-        conversationId: fromHex(conv.id),
-        timestampMs,
-        lamport,
-        content: bytes,
-      });
-      // Our own copy: opening it once gives the receipt that reopens it later.
-      const own = await cryptoClient.openEnvelope(envelope, identity.spki);
-      const seq = conv.nextSeq++;
-      /** @type {Entry} */
-      const entry = {
-        id: messageId,
-        conv: conv.id,
-        seq,
-        at: timestampMs,
-        recipients: Object.fromEntries(conv.members.map((m) => [m.fingerprint, /** @type {DeliveryState} */ ('queued')])),
-        wraps: {},
-        lastSent: new Map(),
-        attempts: new Map(),
-        relaying: new Set(),
-        relayTried: new Map(),
-      };
-      entries.set(messageId, entry);
-      envelopes.set(messageId, envelope);
-      const key = messageKey(identity.fingerprint, messageId);
-      await persist({
-        place: [conv.tag, seq],
-        key,
-        record: {
-          id: messageId,
-          sender: identity.fingerprint,
-          env: envelope,
-          rcpt: own.receipt,
-          meta: await history.sealMeta(messageId, { mine: true, delivered: {}, read: {} }),
-        },
-      });
-      conversations.noteActivity(conv, key, preview(content), timestampMs, false);
-      const message = { id: messageId, seq, sender: identity.fingerprint, mine: true, timestampMs, lamport, content, state: 'queued', delivered: {}, read: {} };
-      onChange?.({ conversation: conv.id, message: messageId, added: message });
-      if (!conv.members.length) finish(entry);
-      for (const fingerprint of Object.keys(entry.recipients)) sendTo(fingerprint, entry);
-      return message;
-    },
+    send,
 
     /**
      * `fingerprint` stored these `${sender}:${id}` keys (an 'ack' frame, or
-     * what a group member's sync says it holds); only keys of our own
-     * messages matter here.
+     * what a group member's sync says it holds; `via` the member who passed
+     * the word on, chat/forwarding.js); only keys of our own messages matter here.
      */
-    async acked(/** @type {string} */ fingerprint, /** @type {string[]} */ keys) {
+    async acked(/** @type {string} */ fingerprint, /** @type {string[]} */ keys, { via = /** @type {string | null} */ (null) } = {}) {
       const now = Date.now();
       let changed = false;
       for (const key of keys) {
         if (!isMessageKey(key) || keySender(key) !== identity.fingerprint) continue;
         const id = keyId(key);
         const entry = entries.get(id);
-        if (!entry || !apply(entry, fingerprint, 'acked')) continue;
+        // Word passed on by another member counts only from a recipient of the same message.
+        if (!entry || (via !== null && !entry.recipients[via])) continue;
+        if (!apply(entry, fingerprint, 'acked')) continue;
         changed = true;
         await history.updateMeta(key, (meta) => {
           meta.delivered[fingerprint] = now;

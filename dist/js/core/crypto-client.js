@@ -12,7 +12,7 @@ const WASM_PATH = 'worker.wasm';
 
 /**
  * @typedef {{ roomId: number, announceId: string }} RoomHandle  a signalling room held in the worker
- * @typedef {{ messageId: string, conversationId: string, sender: string, timestampMs: number, lamport: number, recipients: string[] }} EnvelopeHeader
+ * @typedef {{ version: number, messageId: string, conversationId: string, sender: string, timestampMs: number, lamport: number, recipients: string[], keyId: string | null }} EnvelopeHeader
  * @typedef {EnvelopeHeader & { content: Uint8Array, receipt: Uint8Array }} OpenedEnvelope
  * @typedef {{ spki: Uint8Array, fingerprint: string, bits: number, storeName: string, mailboxKey: string, profileAuthor: string }} PublicSession
  * @typedef {{ id: string, pubkey: string, created_at: number, kind: number, tags: string[][], content: string, sig: string }} NostrEvent
@@ -175,6 +175,16 @@ export function createCryptoClient(integrity, embedded = null) {
     ) => call('envelope.seal', args),
     /** @returns {Promise<OpenedEnvelope>} */
     openEnvelope: (/** @type {Uint8Array} */ envelope, /** @type {Uint8Array} */ senderSpki) => call('envelope.open', { envelope, senderSpki }),
+    /** A group message under our sender key (chat/sender-keys.js). @returns {Promise<{envelope: Uint8Array, messageId: string}>} */
+    sealGroupEnvelope: (
+      /** @type {{keyId: Uint8Array, key: Uint8Array, conversationId: Uint8Array, timestampMs: number, lamport: number, content: Uint8Array, messageId?: Uint8Array}} */ args,
+    ) => call('envelope.sealGroup', args),
+    /** @returns {Promise<OpenedEnvelope>} */
+    openGroupEnvelope: (
+      /** @type {Uint8Array} */ envelope,
+      /** @type {Uint8Array} */ senderSpki,
+      /** @type {{keyId: Uint8Array, key: Uint8Array}} */ { keyId, key },
+    ) => call('envelope.openGroup', { envelope, senderSpki, keyId, key }),
     /** @returns {Promise<EnvelopeHeader & {content: Uint8Array}>} */
     openStored: (/** @type {Uint8Array} */ envelope, /** @type {Uint8Array} */ receipt) => call('envelope.openStored', { envelope, receipt }),
     /** The unverified header. @returns {Promise<EnvelopeHeader>} */

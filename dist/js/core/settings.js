@@ -24,7 +24,12 @@ export const DEFAULT_SETTINGS = Object.freeze({
   useLocalTracker: true,
   // How long a message waits on relays for a contact who is away (NIP-40 expiration).
   mailboxDays: 14,
+  // Direct connections each member of a group seeks (and takes up to twice
+  // as many); the other members are reached through them (chat/forwarding.js).
+  groupConnections: 6,
 });
+/** The range the settings form allows for `groupConnections`. */
+export const GROUP_CONNECTIONS_RANGE = Object.freeze({ min: 2, max: 12 });
 
 const SETTINGS_KEY = 'settings';
 

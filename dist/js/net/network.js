@@ -65,9 +65,10 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
      * gives the fingerprints that may join; `onFailedAttempt` hears of
      * refused ones. A room with a frame table of its own (a benchmark's)
      * passes `limitFor` and `onMessage`; one whose sessions are not
-     * contacts' (our own devices') passes its own `registry`.
+     * contacts' (our own devices') passes its own `registry`. A group's
+     * room passes `meshTarget()` (net/room.js: a partial mesh).
      */
-    join({ room, allowed, onFailedAttempt, limitFor = frameLimit, onMessage = dispatch, registry = sessions }) {
+    join({ room, allowed, onFailedAttempt, limitFor = frameLimit, onMessage = dispatch, registry = sessions, meshTarget = undefined }) {
       const joined = createRoom({
         cryptoClient,
         roomId: room.roomId,
@@ -76,6 +77,7 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
         allowed,
         iceServers: () => settings.iceServers,
         limitFor,
+        meshTarget,
         handlers: {
           announce: (r) => {
             for (const strategy of strategies()) strategy.announce(r);

@@ -10,6 +10,12 @@
 // newcomers' offers at once, whatever the ids, so nobody waits for the next
 // announce interval.
 //
+// A large group's room is a partial mesh: with `meshTarget()` set, we look
+// for that many peers and stop offering once we have them, and we take
+// offers until twice as many connections (so a late joiner always finds
+// members with room for it); members reach the rest through each other
+// (chat/forwarding.js). Without it every allowed peer is sought.
+//
 // Candidates trickle: an offer or answer carries the candidates gathered in
 // its first burst, and later ones go as sealed `candidates` messages over the
 // strategy that carried the offer or answer (`reply`), tagged with the offer
@@ -57,7 +63,7 @@ function jitter(ms) {
 /**
  * options: cryptoClient, roomId + announceId (from the worker), self {peerId,
  * instance}, allowed() -> fingerprints that may join, iceServers(), limitFor,
- * handlers:
+ * meshTarget() -> how many peers to seek (null: all allowed ones), handlers:
  *   announce(room)                          time to announce on every strategy
  *   onSession({fingerprint, link, via, …})  a session authenticated (and replaced any older one of that identity here)
  *   onSessionEnd({fingerprint, link, reason}) a ready session ended
@@ -90,11 +96,19 @@ export function createRoom(options) {
 
   const readyFingerprints = () => new Set([...connections.values()].filter((c) => c.link.state === 'ready').map((c) => c.link.peer.fingerprint));
 
+  /** How many more peers to look for: the allowed ones missing, up to the mesh target. */
   function missingPeers() {
     const present = readyFingerprints();
-    return allowed().filter((fp) => !present.has(fp)).length;
+    const missing = allowed().filter((fp) => !present.has(fp)).length;
+    const target = options.meshTarget?.() ?? null;
+    return target === null ? missing : Math.max(0, Math.min(missing, target - present.size));
   }
   const wantsPeers = () => missingPeers() > 0;
+  /** Whether a partial mesh holds as many connections as it may take (twice its target). */
+  function meshFull() {
+    const target = options.meshTarget?.() ?? null;
+    return target !== null && [...connections.values()].filter((c) => c.link.state !== 'closed').length >= 2 * target;
+  }
 
   /** Whether a new candidate (offered by `offererId`) should replace `existing`. */
   function prefers(existing, offererId) {
@@ -279,7 +293,7 @@ export function createRoom(options) {
       const seen = `${from} ${message.offerId}`;
       if (answered.has(seen)) return null; // replayed
       if (!prefers(connections.get(from), from)) return null;
-      if (!connections.has(from) && connecting() >= MAX_CONNECTING) return null;
+      if (!connections.has(from) && (connecting() >= MAX_CONNECTING || meshFull())) return null;
       answered.add(seen);
       if (answered.size > SEEN_OFFERS) answered.delete(answered.values().next().value);
       const trickle = newTrickle(message.offerId, from);
@@ -317,7 +331,7 @@ export function createRoom(options) {
       if (!offer || left) return;
       pending.delete(message.offerId);
       clearTimeout(offer.timer);
-      if (!prefers(connections.get(from), self.peerId)) {
+      if (!prefers(connections.get(from), self.peerId) || (!connections.has(from) && meshFull())) {
         endTrickle(offer.trickle);
         offer.pc.close();
         return;

@@ -2,7 +2,7 @@
 // links are rebuilt as anchors only for http(s) URLs, opened without referrer.
 
 import { el } from './dom.js';
-import { callSummary } from '../chat/content.js';
+import { callSummary, isHiddenContent } from '../chat/content.js';
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
 const STATE_TEXT = { queued: '🕓', relayed: '☁✓', sent: '✓', delivered: '✓✓', read: '✓✓' };
@@ -137,6 +137,9 @@ function safeDate(ms) {
 /** A message element; `context` gives names, transfers and actions. */
 export function messageView(message, context) {
   const { names, group } = context;
+  // A sender key's hand-over keeps its place in the order, unseen.
+  if (!message.broken && isHiddenContent(message.content))
+    return el('li', { className: 'message quiet', hidden: true, 'data-id': message.id, 'data-seq': message.seq });
   const body = message.broken
     ? el('p', { className: 'body hint', text: 'This message could not be opened.' })
     : message.content.t === 'text'

@@ -2,7 +2,7 @@
 // sealed in the vault; applied at once.
 
 import { el } from './dom.js';
-import { DEFAULT_SETTINGS, formatIceServers, parseIceServers, parseUrls } from '../core/settings.js';
+import { DEFAULT_SETTINGS, GROUP_CONNECTIONS_RANGE, formatIceServers, parseIceServers, parseUrls } from '../core/settings.js';
 
 function preferencesForm({ preferences, requestNotifications, onSavePreferences }) {
   const box = (id, key, label) => {
@@ -123,6 +123,13 @@ export function createSettingsView({ settings, preferences, localTracker, localR
     max: 60,
     value: settings.mailboxDays ?? DEFAULT_SETTINGS.mailboxDays,
   });
+  const groupConnections = el('input', {
+    type: 'number',
+    id: 'settings-group-connections',
+    min: GROUP_CONNECTIONS_RANGE.min,
+    max: GROUP_CONNECTIONS_RANGE.max,
+    value: settings.groupConnections ?? DEFAULT_SETTINGS.groupConnections,
+  });
   const message = el('p', { id: 'settings-message', role: 'status' });
 
   const form = el(
@@ -137,6 +144,10 @@ export function createSettingsView({ settings, preferences, localTracker, localR
         const days = Number(mailboxDays.value);
         const errors = [...parsedTrackers.errors, ...parsedRelays.errors, ...parsedIce.errors];
         if (!Number.isInteger(days) || days < 1 || days > 60) errors.push('Mail on relays: give a whole number of days from 1 to 60.');
+        const connections = Number(groupConnections.value);
+        const { min, max } = GROUP_CONNECTIONS_RANGE;
+        if (!Number.isInteger(connections) || connections < min || connections > max)
+          errors.push(`Connections per group: give a whole number from ${min} to ${max}.`);
         if (errors.length) {
           message.className = 'error';
           message.textContent = errors.join(' ');
@@ -150,6 +161,7 @@ export function createSettingsView({ settings, preferences, localTracker, localR
           useNostr: useNostr.checked,
           useLocalTracker: useLocal.checked,
           mailboxDays: days,
+          groupConnections: connections,
         });
         message.className = 'hint';
         message.textContent = 'Saved and applied.';
@@ -174,6 +186,11 @@ export function createSettingsView({ settings, preferences, localTracker, localR
       text: 'Days your messages wait on relays for a contact who is away (the relays are asked to delete them once delivered)',
     }),
     mailboxDays,
+    el('label', {
+      for: 'settings-group-connections',
+      text: 'Direct connections per group (members beyond them are reached through each other; up to twice as many are accepted)',
+    }),
+    groupConnections,
     el('label', { for: 'settings-ice', text: 'ICE servers: “stun:host:port” or “turn:host:port username credential”, one per line (none needed on a LAN)' }),
     ice,
     el(
@@ -189,6 +206,7 @@ export function createSettingsView({ settings, preferences, localTracker, localR
           relays.value = DEFAULT_SETTINGS.relays.join('\n');
           ice.value = formatIceServers(DEFAULT_SETTINGS.iceServers);
           mailboxDays.value = String(DEFAULT_SETTINGS.mailboxDays);
+          groupConnections.value = String(DEFAULT_SETTINGS.groupConnections);
         },
       }),
     ),
