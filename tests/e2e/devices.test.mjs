@@ -131,6 +131,10 @@ test('a fresh device restores a group with its secret and membership, and chats 
     what: 'the invitation at Uma',
     timeout: 60_000,
   });
+  // Uma's first group message hands her group key over (to the laptop: the phone does not exist yet).
+  const umaConv = await umaPage.evaluate(async (id) => (await import('./js/facade.js')).app.groups.get(id).conversationId, created.id);
+  await send(umaPage, umaConv, 'from uma, before the phone');
+  await untilStored(laptopPage, umaConv, (m) => m.some((x) => x.body === 'from uma, before the phone'), { timeout: 60_000, what: 'Uma’s message at the laptop' });
   await waitInPage(laptopPage, async () => (await import('./js/facade.js')).app.profile.pending() === 0, undefined, {
     what: 'the laptop’s profile on the relay',
   });
@@ -151,8 +155,13 @@ test('a fresh device restores a group with its secret and membership, and chats 
   assert.deepEqual(restored.members, created.members);
 
   await send(phonePage, restored.conversationId, 'from the phone');
-  const umaConv = await umaPage.evaluate(async (id) => (await import('./js/facade.js')).app.groups.get(id).conversationId, created.id);
   await untilStored(umaPage, umaConv, (m) => m.some((x) => x.body === 'from the phone'), { timeout: 60_000, what: 'the phone’s group message at Uma' });
+  // Uma writes again under the key the phone never received: it asks her for it, and reads.
+  await send(umaPage, umaConv, 'from uma, after the phone');
+  await untilStored(phonePage, restored.conversationId, (m) => m.some((x) => x.body === 'from uma, after the phone'), {
+    timeout: 60_000,
+    what: 'Uma’s message, under a key made before the phone, at the phone',
+  });
 });
 
 test('“My identity” lists the devices by the names given them; one forgotten from another deletes its data and logs out', async () => {
