@@ -16,7 +16,7 @@
 import { utf8 } from '../core/encoding.js';
 import { isMessageKey, keySender } from './keys.js';
 
-/** Message keys whose way back we remember, at most (oldest forgotten first). */
+/** Message keys whose way back we remember (and acknowledgements passed back), at most; oldest forgotten first. */
 export const MAX_ROUTES = 4096;
 
 /**
@@ -26,11 +26,16 @@ export const MAX_ROUTES = 4096;
 export function createForwarding({ cryptoClient, identity, sessions }) {
   /** @type {Map<string, string>} message key -> the member it came from (its sender, or a forwarder) */
   const cameFrom = new Map();
+  /** @type {Set<string>} "key holder" passed back already (each member acknowledges every copy it gets) */
+  const passedBack = new Set();
 
+  function bounded(/** @type {Map<string, string> | Set<string>} */ collection) {
+    while (collection.size > MAX_ROUTES) collection.delete(collection.keys().next().value ?? '');
+  }
   function remember(/** @type {string} */ key, /** @type {string} */ from) {
     cameFrom.delete(key);
     cameFrom.set(key, from);
-    while (cameFrom.size > MAX_ROUTES) cameFrom.delete(cameFrom.keys().next().value ?? '');
+    bounded(cameFrom);
   }
 
   return {
@@ -66,7 +71,9 @@ export function createForwarding({ cryptoClient, identity, sessions }) {
       for (const key of keys) {
         if (!isMessageKey(key) || keySender(key) === identity.fingerprint) continue;
         const back = cameFrom.get(key);
-        if (!back || back === neighbour || back === holder) continue;
+        if (!back || back === neighbour || back === holder || passedBack.has(`${key} ${holder}`)) continue;
+        passedBack.add(`${key} ${holder}`);
+        bounded(passedBack);
         towards.set(back, [...(towards.get(back) ?? []), key]);
       }
       for (const [fingerprint, list] of towards) {

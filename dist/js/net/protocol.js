@@ -21,8 +21,17 @@ const KiB = 1024;
 
 /** @type {Readonly<Record<FrameType, FrameSpec>>} */
 export const FRAMES = Object.freeze({
-  env: { limit: 1200 * KiB, handler: 'chat/inbox', carries: 'an envelope (≤ 1 MiB padded content, ≤ 128 wrapped keys, a signature)' },
-  ack: { limit: 96 * KiB, handler: 'chat/outbox', carries: 'JSON {keys}: up to 1,000 `sender:id` keys stored by the peer' },
+  env: {
+    limit: 1200 * KiB,
+    handler: 'chat/inbox',
+    carries:
+      'an envelope (≤ 1 MiB padded content, ≤ 128 wrapped keys or a group sender key id, a signature); in a group, from its sender or a member passing it on',
+  },
+  ack: {
+    limit: 96 * KiB,
+    handler: 'chat/outbox',
+    carries: 'JSON {keys, by?}: up to 1,000 `sender:id` keys stored by the peer, or by the group member `by` (passed back hop by hop, chat/forwarding.js)',
+  },
   read: { limit: 64 * KiB, handler: 'chat/receipts', carries: 'JSON {ids}: our messages the peer has read' },
   typing: { limit: 1 * KiB, handler: 'chat/receipts', carries: 'JSON {conv}: the peer is typing there' },
   sync: { limit: 96 * KiB, handler: 'chat/backlog', carries: 'JSON {conv, have}: up to 500 keys of a group conversation the peer holds' },

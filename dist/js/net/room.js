@@ -25,6 +25,7 @@
 
 import { acceptAnswer, acceptOffer, createOffer, isCandidate, MAX_TRICKLED_CANDIDATES, remoteCandidates } from './peer.js';
 import { createLink } from './link.js';
+import { meshFull, peersToSeek } from './mesh.js';
 import { deviceOf } from './instance.js';
 import { fromBase64, fromUtf8, randomBytes, toBase64, toHex, utf8 } from '../core/encoding.js';
 
@@ -96,19 +97,15 @@ export function createRoom(options) {
 
   const readyFingerprints = () => new Set([...connections.values()].filter((c) => c.link.state === 'ready').map((c) => c.link.peer.fingerprint));
 
+  const meshTarget = () => options.meshTarget?.() ?? null;
   /** How many more peers to look for: the allowed ones missing, up to the mesh target. */
   function missingPeers() {
     const present = readyFingerprints();
-    const missing = allowed().filter((fp) => !present.has(fp)).length;
-    const target = options.meshTarget?.() ?? null;
-    return target === null ? missing : Math.max(0, Math.min(missing, target - present.size));
+    return peersToSeek({ ready: present.size, missing: allowed().filter((fp) => !present.has(fp)).length, target: meshTarget() });
   }
   const wantsPeers = () => missingPeers() > 0;
-  /** Whether a partial mesh holds as many connections as it may take (twice its target). */
-  function meshFull() {
-    const target = options.meshTarget?.() ?? null;
-    return target !== null && [...connections.values()].filter((c) => c.link.state !== 'closed').length >= 2 * target;
-  }
+  /** Whether a partial mesh holds as many connections as it may take. */
+  const full = () => meshFull({ open: [...connections.values()].filter((c) => c.link.state !== 'closed').length, target: meshTarget() });
 
   /** Whether a new candidate (offered by `offererId`) should replace `existing`. */
   function prefers(existing, offererId) {
@@ -293,7 +290,7 @@ export function createRoom(options) {
       const seen = `${from} ${message.offerId}`;
       if (answered.has(seen)) return null; // replayed
       if (!prefers(connections.get(from), from)) return null;
-      if (!connections.has(from) && (connecting() >= MAX_CONNECTING || meshFull())) return null;
+      if (!connections.has(from) && (connecting() >= MAX_CONNECTING || full())) return null;
       answered.add(seen);
       if (answered.size > SEEN_OFFERS) answered.delete(answered.values().next().value);
       const trickle = newTrickle(message.offerId, from);
@@ -331,7 +328,7 @@ export function createRoom(options) {
       if (!offer || left) return;
       pending.delete(message.offerId);
       clearTimeout(offer.timer);
-      if (!prefers(connections.get(from), self.peerId) || (!connections.has(from) && meshFull())) {
+      if (!prefers(connections.get(from), self.peerId) || (!connections.has(from) && full())) {
         endTrickle(offer.trickle);
         offer.pc.close();
         return;
