@@ -1819,7 +1819,7 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-3xfdWLtCwV9g+3RgqvfcNMo4hWbHawi4LduZkz7XBVwUKnP645Q4wAdmOl6EIO1F";
+const WASM_INTEGRITY = "sha384-mktB1C5MXeOT9DcCMOW3SSTw1LXqcvQofJ4q7O/v/fNiN4e9JZ5BR2lsaII3bYUa";
 
 const DERIVE_WORKER = 'trustero-derive';
 let ready = null; // Promise of the instantiated module

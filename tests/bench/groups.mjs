@@ -14,8 +14,8 @@
 // Knobs: BENCH_GROUP_PAGES (default 10), BENCH_GROUP_MESSAGES (default 30).
 
 import { generateKeyPairSync } from 'node:crypto';
-import { launch, login, openPage, serve } from '../e2e/harness.mjs';
-import { addContact, configure, waitOnline } from '../e2e/network-helpers.mjs';
+import { launch, serve } from '../e2e/harness.mjs';
+import { addContact, loggedInNewcomer, waitOnline } from '../e2e/network-helpers.mjs';
 import { buildMesh, simulateGroup } from '../js/group-sim.mjs';
 import { DEFAULT_SETTINGS } from '../../templates/js/core/settings.js';
 
@@ -30,20 +30,7 @@ try {
   const network = { trackers: [announce] };
   const people = Array.from({ length: PAGES }, (_, n) => ({ username: `bench member ${n + 1}`, password: 'zebra lantern orbit velvet quarry' }));
   const pages = [];
-  for (const who of people) {
-    const page = await openPage(browser, server.url);
-    await login(page, who.username, who.password);
-    await configure(page, network);
-    Object.assign(
-      who,
-      await page.evaluate(async () => {
-        const { app } = await import('./js/facade.js');
-        const { encode } = await import('./js/core/encoding.js');
-        return { fingerprint: app.identity.fingerprint, spki: encode(app.identity.spki) };
-      }),
-    );
-    pages.push(page);
-  }
+  for (const who of people) pages.push(await loggedInNewcomer(browser, server.url, who, network));
   const [sender] = pages;
 
   // 1. Sender cost per message vs member count.

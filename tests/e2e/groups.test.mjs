@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { browserAndServerPerFile, closeAll, waitInPage } from './harness.mjs';
-import { addContact, loggedIn, waitOnline } from './network-helpers.mjs';
+import { addContact, loggedInNewcomer, waitOnline } from './network-helpers.mjs';
 import { send, stored, untilStored } from './chat-helpers.mjs';
 
 let browser;
@@ -33,18 +33,7 @@ test(`a group of ${MEMBERS} over a partial mesh (${TARGET} connections sought ea
   const network = { trackers: [announce], groupConnections: TARGET };
   const people = Array.from({ length: MEMBERS }, (_, n) => ({ username: `member ${n + 1}`, password: 'correct horse battery staple', bits: 2048 }));
   const pages = [];
-  for (const who of people) {
-    const page = await loggedIn(browser, server.url, who, network);
-    Object.assign(
-      who,
-      await page.evaluate(async () => {
-        const { app } = await import('./js/facade.js');
-        const { encode } = await import('./js/core/encoding.js');
-        return { fingerprint: app.identity.fingerprint, spki: encode(app.identity.spki) };
-      }),
-    );
-    pages.push(page);
-  }
+  for (const who of people) pages.push(await loggedInNewcomer(browser, server.url, who, network));
   // The creator knows everyone; the others know only the creator.
   const [creator, ...others] = pages;
   for (const who of people.slice(1)) await addContact(creator, who, who.username);

@@ -44,6 +44,20 @@ export async function loggedIn(browser, url, who, network) {
   return page;
 }
 
+/** Logs in someone who is not in the vectors and fills in `who.fingerprint` and `who.spki` (as addContact takes them). */
+export async function loggedInNewcomer(browser, url, who, network) {
+  const page = await loggedIn(browser, url, who, network);
+  Object.assign(
+    who,
+    await page.evaluate(async () => {
+      const { app } = await import('./js/facade.js');
+      const { encode } = await import('./js/core/encoding.js');
+      return { fingerprint: app.identity.fingerprint, spki: encode(app.identity.spki) };
+    }),
+  );
+  return page;
+}
+
 export async function addContact(page, who, nickname) {
   await tab(page, 'contacts');
   await page.fill('#contact-key', who.spki);

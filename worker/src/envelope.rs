@@ -114,9 +114,24 @@ pub async fn seal_with<P: Provider>(
             wrapped_key: provider.wrap(recipient, content_key.as_ref()).await?,
         });
     }
-    let header_bytes = Header::new(meta, sender.public.fingerprint(), nonce, wrapped).encode();
-    let key = provider.aes_key(&content_key).await?;
-    let ciphertext = provider.seal(&key, &nonce, &header_bytes, &padded).await?;
+    let header = Header::new(meta, sender.public.fingerprint(), nonce, wrapped);
+    encrypt_and_sign(provider, sender, &content_key, header, &padded).await
+}
+
+/// The last steps of sealing either version: AES-GCM under the content key
+/// with the header as associated data, then the sender's signature.
+pub(crate) async fn encrypt_and_sign<P: Provider>(
+    provider: &P,
+    sender: Holder<'_, P>,
+    content_key: &[u8; 32],
+    header: Header,
+    padded: &[u8],
+) -> Result<Vec<u8>> {
+    let header_bytes = header.encode();
+    let key = provider.aes_key(content_key).await?;
+    let ciphertext = provider
+        .seal(&key, &header.nonce, &header_bytes, padded)
+        .await?;
     let signature = provider
         .sign(sender.private, &signed_message(&header_bytes, &ciphertext))
         .await?;

@@ -20,6 +20,9 @@ import { createForwarding } from './forwarding.js';
 
 export { PAGE_SIZE };
 
+/** How long a group message waits for its key before its sender is asked for it. */
+export const KEY_REQUEST_DELAY_MS = 3_000;
+
 /**
  * deps: cryptoClient, store, identity, sessions (net/sessions.js), network
  * and own (our own devices' session registry) for chat/mirror.js, mailbox
@@ -67,6 +70,7 @@ export function createChat({
   let outbox;
   const history = createHistory({ cryptoClient, store, conversations, stateOf: (/** @type {string} */ id) => outbox.stateOf(id) });
   const senderKeys = createSenderKeys({ cryptoClient, store, identity });
+  let closed = false;
   const forwarding = createForwarding({ cryptoClient, identity, sessions });
   outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, mailbox, senderKeys, displayName, onChange: changed, onRelayed });
   const inbox = createInbox({
@@ -76,9 +80,13 @@ export function createChat({
     conversations,
     history,
     senderKeys,
-    // A group message under a key we lack: its owner is asked for it, once.
+    // A group message under a key we lack: its owner is asked for it, once,
+    // unless the key comes meanwhile (it often follows on another path).
     onMissingKey: (/** @type {any} */ conv, /** @type {string} */ sender, /** @type {string} */ keyId) => {
-      if (senderKeys.shouldAsk(conv.id, sender, keyId)) outbox.send(conv.id, { t: 'group-key-request', keyId }, { to: [sender] }).catch(() => {});
+      setTimeout(() => {
+        if (closed || senderKeys.lookup(conv.id, sender, keyId) || !senderKeys.shouldAsk(conv.id, sender, keyId)) return;
+        outbox.send(conv.id, { t: 'group-key-request', keyId }, { to: [sender] }).catch(() => {});
+      }, KEY_REQUEST_DELAY_MS);
     },
     onAccepted: (/** @type {any} */ message, /** @type {string} */ from) => forwarding.pass(message, from).catch(() => {}),
     onChange: changed,
@@ -213,6 +221,7 @@ export function createChat({
 
     /** Stops; saves the conversation list and outbox unless `save` is false (a restored backup replaces them). */
     async close({ save = true } = {}) {
+      closed = true;
       clearInterval(resendTimer);
       stopUp();
       mirror.close();

@@ -171,43 +171,11 @@ impl Header {
         let lamport = r.u64("lamport")?;
         check_clock(timestamp_ms, lamport)?;
         let nonce = r.array("nonce")?;
-        if version == GROUP_VERSION {
-            return Ok(Header {
-                version,
-                message_id,
-                conversation_id,
-                sender,
-                timestamp_ms,
-                lamport,
-                nonce,
-                recipients: Vec::new(),
-                key_id: Some(r.array("sender key id")?),
-            });
-        }
-        let count = r.u8("recipient count")? as usize;
-        if count == 0 || count > MAX_RECIPIENTS {
-            return Err(Error::Malformed("recipient count"));
-        }
-        let mut recipients: Vec<Recipient> = Vec::with_capacity(count);
-        for _ in 0..count {
-            let fingerprint = Fingerprint(r.array("recipient fingerprint")?);
-            if recipients.iter().any(|x| x.fingerprint == fingerprint) {
-                return Err(Error::Malformed("duplicate recipient"));
-            }
-            let len = r.u16("wrapped key length")? as usize;
-            if !RSA_LENGTHS.contains(&len) {
-                return Err(Error::Malformed("wrapped key length"));
-            }
-            let wrapped_key = r.take(len, "wrapped key")?.to_vec();
-            recipients.push(Recipient {
-                fingerprint,
-                wrapped_key,
-            });
-        }
-        // The sender always wraps a copy for itself (its history stays readable).
-        if !recipients.iter().any(|x| x.fingerprint == sender) {
-            return Err(Error::Malformed("the sender is not a recipient"));
-        }
+        let (recipients, key_id) = if version == GROUP_VERSION {
+            (Vec::new(), Some(r.array("sender key id")?))
+        } else {
+            (decode_recipients(r, &sender)?, None)
+        };
         Ok(Header {
             version,
             message_id,
@@ -217,9 +185,38 @@ impl Header {
             lamport,
             nonce,
             recipients,
-            key_id: None,
+            key_id,
         })
     }
+}
+
+/// A version-1 recipient list: distinct fingerprints, the sender among them.
+fn decode_recipients(r: &mut Reader<'_>, sender: &Fingerprint) -> Result<Vec<Recipient>> {
+    let count = r.u8("recipient count")? as usize;
+    if count == 0 || count > MAX_RECIPIENTS {
+        return Err(Error::Malformed("recipient count"));
+    }
+    let mut recipients: Vec<Recipient> = Vec::with_capacity(count);
+    for _ in 0..count {
+        let fingerprint = Fingerprint(r.array("recipient fingerprint")?);
+        if recipients.iter().any(|x| x.fingerprint == fingerprint) {
+            return Err(Error::Malformed("duplicate recipient"));
+        }
+        let len = r.u16("wrapped key length")? as usize;
+        if !RSA_LENGTHS.contains(&len) {
+            return Err(Error::Malformed("wrapped key length"));
+        }
+        let wrapped_key = r.take(len, "wrapped key")?.to_vec();
+        recipients.push(Recipient {
+            fingerprint,
+            wrapped_key,
+        });
+    }
+    // The sender always wraps a copy for itself (its history stays readable).
+    if !recipients.iter().any(|x| &x.fingerprint == sender) {
+        return Err(Error::Malformed("the sender is not a recipient"));
+    }
+    Ok(recipients)
 }
 
 /// A parsed, not yet verified envelope.

@@ -24,7 +24,7 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::{EnvelopeMeta, Opened, decrypt_content, receipt_context, signed_message};
+use super::{EnvelopeMeta, Opened, decrypt_content, encrypt_and_sign, receipt_context};
 use crate::identity::PublicIdentity;
 use crate::provider::{Holder, Provider, RustCrypto, block_on};
 use crate::{Error, Identity, Result, aead, labels, padding, random, vault};
@@ -98,15 +98,9 @@ pub async fn seal_group_with<P: Provider>(
     meta.check()?;
     let padded = padding::pad(content)?;
     let nonce = random::bytes::<{ aead::NONCE_LEN }>()?;
-    let header_bytes = Header::group(meta, sender.public.fingerprint(), nonce, key.id).encode();
-    let aes = provider
-        .aes_key(&*key.content_key(&meta.message_id)?)
-        .await?;
-    let ciphertext = provider.seal(&aes, &nonce, &header_bytes, &padded).await?;
-    let signature = provider
-        .sign(sender.private, &signed_message(&header_bytes, &ciphertext))
-        .await?;
-    Ok(Envelope::assemble(header_bytes, ciphertext, signature))
+    let header = Header::group(meta, sender.public.fingerprint(), nonce, key.id);
+    let content_key = key.content_key(&meta.message_id)?;
+    encrypt_and_sign(provider, sender, &content_key, header, &padded).await
 }
 
 /// Opens a group envelope from `sender` with the sender key it names, and

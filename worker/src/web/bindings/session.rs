@@ -10,13 +10,50 @@ use wasm_bindgen_futures::future_to_promise;
 use super::convert::{array, bytes, header_object, public_identities, set, whole_number};
 use super::peer::PeerHandshake;
 use super::room::Room;
-use crate::envelope::{EnvelopeMeta, SenderKey};
+use crate::envelope::{EnvelopeMeta, Opened, SenderKey};
 use crate::handshake::{Connection, Role};
 use crate::identity::{self, Identity, IdentitySeed, KeySize, PublicIdentity, hex_lower};
 use crate::profile::Profile;
 use crate::signal::RoomTopic;
 use crate::web::{SessionKeys, WebHandshake, WebSession};
 use crate::{Error, random};
+
+/// What the caller decides about a new envelope, checked; the message id is
+/// random when not given.
+fn envelope_meta(
+    conversation_id: &[u8],
+    timestamp_ms: f64,
+    lamport: f64,
+    message_id: Option<Vec<u8>>,
+) -> Result<EnvelopeMeta, Error> {
+    Ok(EnvelopeMeta {
+        message_id: match message_id {
+            Some(id) => array(&id, "message id must be 16 bytes")?,
+            None => random::bytes::<16>()?,
+        },
+        conversation_id: array(conversation_id, "conversation id must be 32 bytes")?,
+        timestamp_ms: whole_number(timestamp_ms, "timestamp")?,
+        lamport: whole_number(lamport, "lamport counter")?,
+    })
+}
+
+/// `{envelope, messageId}` of a sealed envelope.
+fn sealed_object(sealed: &[u8], meta: &EnvelopeMeta) -> Object {
+    let result = Object::new();
+    set(&result, "envelope", bytes(sealed));
+    set(&result, "messageId", hex_lower(&meta.message_id));
+    result
+}
+
+/// The header fields of an opened envelope plus `content` and, when made, `receipt`.
+fn opened_object(opened: &Opened, receipt: Option<&[u8]>) -> Object {
+    let result = header_object(&opened.header);
+    set(&result, "content", bytes(&opened.content));
+    if let Some(receipt) = receipt {
+        set(&result, "receipt", bytes(receipt));
+    }
+    result
+}
 
 /// A group sender key from its id and secret bytes.
 fn sender_key(key_id: &[u8], key: &[u8]) -> Result<SenderKey, Error> {
@@ -171,26 +208,12 @@ impl Session {
         message_id: Option<Vec<u8>>,
     ) -> Promise {
         let inner = Rc::clone(&self.inner);
-        let prepared = (|| {
-            let message_id = match message_id {
-                Some(id) => array(&id, "message id must be 16 bytes")?,
-                None => random::bytes::<16>()?,
-            };
-            let meta = EnvelopeMeta {
-                message_id,
-                conversation_id: array(conversation_id, "conversation id must be 32 bytes")?,
-                timestamp_ms: whole_number(timestamp_ms, "timestamp")?,
-                lamport: whole_number(lamport, "lamport counter")?,
-            };
-            Ok::<_, Error>((meta, public_identities(&recipients)?))
-        })();
+        let prepared = envelope_meta(conversation_id, timestamp_ms, lamport, message_id)
+            .and_then(|meta| Ok((meta, public_identities(&recipients)?)));
         future_to_promise(async move {
             let (meta, recipients) = prepared?;
             let sealed = inner.seal_envelope(&recipients, &meta, &content).await?;
-            let result = Object::new();
-            set(&result, "envelope", bytes(&sealed));
-            set(&result, "messageId", hex_lower(&meta.message_id));
-            Ok(result.into())
+            Ok(sealed_object(&sealed, &meta).into())
         })
     }
 
@@ -204,10 +227,7 @@ impl Session {
         future_to_promise(async move {
             let sender = sender?;
             let (opened, receipt) = inner.open_envelope(&envelope, &sender).await?;
-            let result = header_object(&opened.header);
-            set(&result, "content", bytes(&opened.content));
-            set(&result, "receipt", bytes(&receipt));
-            Ok(result.into())
+            Ok(opened_object(&opened, Some(&receipt)).into())
         })
     }
 
@@ -227,26 +247,12 @@ impl Session {
         message_id: Option<Vec<u8>>,
     ) -> Promise {
         let inner = Rc::clone(&self.inner);
-        let prepared = (|| {
-            let message_id = match message_id {
-                Some(id) => array(&id, "message id must be 16 bytes")?,
-                None => random::bytes::<16>()?,
-            };
-            let meta = EnvelopeMeta {
-                message_id,
-                conversation_id: array(conversation_id, "conversation id must be 32 bytes")?,
-                timestamp_ms: whole_number(timestamp_ms, "timestamp")?,
-                lamport: whole_number(lamport, "lamport counter")?,
-            };
-            Ok::<_, Error>((meta, sender_key(key_id, key)?))
-        })();
+        let prepared = envelope_meta(conversation_id, timestamp_ms, lamport, message_id)
+            .and_then(|meta| Ok((meta, sender_key(key_id, key)?)));
         future_to_promise(async move {
             let (meta, key) = prepared?;
             let sealed = inner.seal_group_envelope(&key, &meta, &content).await?;
-            let result = Object::new();
-            set(&result, "envelope", bytes(&sealed));
-            set(&result, "messageId", hex_lower(&meta.message_id));
-            Ok(result.into())
+            Ok(sealed_object(&sealed, &meta).into())
         })
     }
 
@@ -266,10 +272,7 @@ impl Session {
         future_to_promise(async move {
             let (sender, key) = prepared?;
             let (opened, receipt) = inner.open_group_envelope(&envelope, &sender, &key).await?;
-            let result = header_object(&opened.header);
-            set(&result, "content", bytes(&opened.content));
-            set(&result, "receipt", bytes(&receipt));
-            Ok(result.into())
+            Ok(opened_object(&opened, Some(&receipt)).into())
         })
     }
 
@@ -294,9 +297,7 @@ impl Session {
         let inner = Rc::clone(&self.inner);
         future_to_promise(async move {
             let opened = inner.open_stored(&envelope, &receipt).await?;
-            let result = header_object(&opened.header);
-            set(&result, "content", bytes(&opened.content));
-            Ok(result.into())
+            Ok(opened_object(&opened, None).into())
         })
     }
 
