@@ -180,7 +180,7 @@ test('loopback relays are recognised, so they are never offered to contacts', ()
 
 // ---- settings from another device of ours: known fields of the right type only ----
 
-import { adoptKnown, DEFAULT_SETTINGS, DEFAULT_PREFERENCES } from '../../templates/js/core/settings.js';
+import { adoptKnown, DEFAULT_SETTINGS, DEFAULT_PREFERENCES, GROUP_CONNECTIONS_RANGE, groupConnectionsOf } from '../../templates/js/core/settings.js';
 
 test('settings from another device are taken field by field, known fields of the right type only', () => {
   const current = { ...DEFAULT_SETTINGS, mailboxDays: 14 };
@@ -192,4 +192,14 @@ test('settings from another device are taken field by field, known fields of the
   assert.ok(!('evil' in next) && !('created' in next), 'unknown fields are dropped');
   assert.equal(adoptKnown(DEFAULT_PREFERENCES, DEFAULT_PREFERENCES, { displayName: null }).displayName, '');
   assert.deepEqual(adoptKnown(DEFAULT_PREFERENCES, DEFAULT_PREFERENCES, null), DEFAULT_PREFERENCES);
+});
+
+test('a stored number of connections per group outside the range is brought into it (another version may have written it)', () => {
+  assert.equal(groupConnectionsOf(DEFAULT_SETTINGS), DEFAULT_SETTINGS.groupConnections);
+  assert.equal(groupConnectionsOf({ groupConnections: 0 }), GROUP_CONNECTIONS_RANGE.min, 'never zero: a room that seeks nobody and takes nobody');
+  assert.equal(groupConnectionsOf({ groupConnections: -5 }), GROUP_CONNECTIONS_RANGE.min);
+  assert.equal(groupConnectionsOf({ groupConnections: 1e9 }), GROUP_CONNECTIONS_RANGE.max);
+  assert.equal(groupConnectionsOf({ groupConnections: Number.NaN }), DEFAULT_SETTINGS.groupConnections);
+  assert.equal(groupConnectionsOf({}), DEFAULT_SETTINGS.groupConnections);
+  assert.equal(groupConnectionsOf({ groupConnections: 4.6 }), 5);
 });
