@@ -140,3 +140,24 @@ test('an acknowledgement passed on by someone who is not a recipient of that mes
   assert.equal(outbox.isPendingFor(ID, ALICE), true);
   outbox.discard();
 });
+
+test('acknowledgements of many members arriving together all reach the stored delivery state', async () => {
+  const { createHistory } = await import('../../templates/js/chat/history.js');
+  let record = { id: 'm', meta: JSON.stringify({ mine: true, delivered: {}, read: {} }) };
+  let rewrites = 0;
+  const later = () => new Promise((resolve) => setImmediate(resolve));
+  const store = {
+    open: async (context, sealed) => (await later(), JSON.parse(sealed)),
+    seal: async (context, value) => (await later(), JSON.stringify(value)),
+    messages: {
+      locate: async () => 1,
+      get: async () => (await later(), structuredClone(record)),
+      replace: async (place, next) => void (await later(), (rewrites += 1), (record = structuredClone(next))),
+    },
+  };
+  const history = createHistory({ cryptoClient: {}, store, conversations: {}, stateOf: () => null });
+  const members = Array.from({ length: 100 }, (_, n) => n.toString(16).padStart(64, '0'));
+  await Promise.all(members.map((fp, n) => history.updateMeta('key', (meta) => void (meta.delivered[fp] = n + 1))));
+  assert.equal(Object.keys(JSON.parse(record.meta).delivered).length, 100, 'no member’s tick is lost');
+  assert.ok(rewrites < 10, `those that came together were written together (${rewrites} writes)`);
+});
