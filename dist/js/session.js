@@ -15,6 +15,7 @@ import {
   DEFAULT_PREFERENCES,
   DEFAULT_SETTINGS,
   adoptKnown,
+  groupConnectionsOf,
   effectiveSettings,
   loadSettings,
   saveSettings,
@@ -140,7 +141,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     contacts,
     onChange: refresh,
     onSaved: () => profile.noteLocal('group'),
-    meshTarget: () => state.settings.groupConnections ?? DEFAULT_SETTINGS.groupConnections,
+    meshTarget: () => groupConnectionsOf(state.settings),
   });
   const membersOf = (conversationId) => chat.conversation(conversationId)?.members ?? [];
   transfers = createTransfers({

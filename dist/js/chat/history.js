@@ -35,6 +35,25 @@ export function createHistory({ cryptoClient, store, conversations, stateOf }) {
     // What this device knows first-hand wins over a state another device showed.
     return stateOf(id) ?? (all(meta.delivered) ? 'delivered' : (meta.shown ?? 'delivered'));
   }
+  /** @type {Map<string, Promise<unknown>>} message key -> its meta being rewritten */
+  const updating = new Map();
+  /** @type {Map<string, {updates: Array<(meta: Meta) => void>, run: Promise<Meta | null>}>} message key -> updates waiting for the rewrite under way */
+  const waiting = new Map();
+  async function rewriteMeta(/** @type {string} */ key, /** @type {(meta: Meta) => void} */ update) {
+    const place = await store.messages.locate(key);
+    if (!place) return null;
+    const record = await store.messages.get(place);
+    if (!record) return null;
+    /** @type {Meta} */
+    const meta = await store.open(metaContext(record.id), record.meta);
+    const before = JSON.stringify(meta);
+    update(meta);
+    if (JSON.stringify(meta) === before) return meta;
+    record.meta = await store.seal(metaContext(record.id), meta);
+    await store.messages.replace(place, record);
+    return meta;
+  }
+
   /** @type {Set<string>} message keys being written right now */
   const claims = new Set();
 
@@ -65,19 +84,26 @@ export function createHistory({ cryptoClient, store, conversations, stateOf }) {
     sealMeta: (/** @type {string} */ id, /** @type {Meta} */ meta) => store.seal(metaContext(id), meta),
 
     /** Changes the sealed delivery state of the message stored under `key` (written only if it changed); returns it. */
-    async updateMeta(/** @type {string} */ key, /** @type {(meta: Meta) => void} */ update) {
-      const place = await store.messages.locate(key);
-      if (!place) return null;
-      const record = await store.messages.get(place);
-      if (!record) return null;
-      /** @type {Meta} */
-      const meta = await store.open(metaContext(record.id), record.meta);
-      const before = JSON.stringify(meta);
-      update(meta);
-      if (JSON.stringify(meta) === before) return meta;
-      record.meta = await store.seal(metaContext(record.id), meta);
-      await store.messages.replace(place, record);
-      return meta;
+    updateMeta(/** @type {string} */ key, /** @type {(meta: Meta) => void} */ update) {
+      // One read-modify-write at a time per message, and the updates that
+      // come meanwhile in the next one together: in a large group the
+      // acknowledgements of many members arrive at once, and two updates
+      // racing would lose one member's tick.
+      let batch = waiting.get(key);
+      if (!batch) {
+        const updates = /** @type {Array<(meta: Meta) => void>} */ ([]);
+        const run = (updating.get(key) ?? Promise.resolve()).then(() => {
+          waiting.delete(key);
+          return rewriteMeta(key, (meta) => updates.forEach((apply) => apply(meta)));
+        });
+        batch = { updates, run };
+        waiting.set(key, batch);
+        const settled = run.catch(() => {});
+        updating.set(key, settled);
+        settled.then(() => updating.get(key) === settled && updating.delete(key));
+      }
+      batch.updates.push(update);
+      return batch.run;
     },
 
     /** Up to `limit` messages before `beforeSeq`, oldest first, opened with their receipts. @returns {Promise<Message[]>} */

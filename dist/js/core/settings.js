@@ -31,6 +31,13 @@ export const DEFAULT_SETTINGS = Object.freeze({
 /** The range the settings form allows for `groupConnections`. */
 export const GROUP_CONNECTIONS_RANGE = Object.freeze({ min: 2, max: 12 });
 
+/** The direct connections a group's room seeks, within the range whatever was stored (another version's device may have written it). */
+export function groupConnectionsOf(settings) {
+  const value = Number(settings?.groupConnections);
+  if (!Number.isFinite(value)) return DEFAULT_SETTINGS.groupConnections;
+  return Math.min(GROUP_CONNECTIONS_RANGE.max, Math.max(GROUP_CONNECTIONS_RANGE.min, Math.round(value)));
+}
+
 const SETTINGS_KEY = 'settings';
 
 function isSocketUrl(text) {
