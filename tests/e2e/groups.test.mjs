@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { browserAndServerPerFile, closeAll, waitInPage } from './harness.mjs';
-import { addContact, loggedInNewcomer, waitOnline } from './network-helpers.mjs';
+import { addContact, loggedInNewcomer, tab, waitOnline } from './network-helpers.mjs';
 import { send, stored, untilStored } from './chat-helpers.mjs';
 
 let browser;
@@ -40,10 +40,26 @@ test(`a group of ${MEMBERS} over a partial mesh (${TARGET} connections sought ea
   for (const page of others) await addContact(page, people[0], 'creator');
   await Promise.all(people.slice(1).map((who) => waitOnline(creator, who, 60_000)));
 
-  const group = await creator.evaluate(async (fps) => {
-    const g = await (await import('./js/facade.js')).app.groups.create('Hundred-ready', fps);
-    return { id: g.id, conv: g.conversationId };
-  }, people.slice(1).map((p) => p.fingerprint));
+  // Created through the form, picking each member by filtering the contact list.
+  await tab(creator, 'chats');
+  await creator.click('#new-group summary');
+  await creator.fill('#group-name', 'Hundred-ready');
+  for (const who of people.slice(1)) {
+    await creator.fill('#group-filter', who.username);
+    await creator.check(`#group-members label:not([hidden]) input[value="${who.fingerprint}"]`);
+  }
+  await creator.fill('#group-filter', '');
+  assert.match(await creator.textContent('#group-count'), new RegExp(`^${MEMBERS - 1} picked`));
+  await creator.click('#create-group');
+  const group = await waitInPage(
+    creator,
+    async () => {
+      const g = (await import('./js/facade.js')).app.groups.list()[0];
+      return g && { id: g.id, conv: g.conversationId };
+    },
+    undefined,
+    { what: 'the group created' },
+  );
   for (const page of others) await waitInPage(page, async (id) => !!(await import('./js/facade.js')).app.groups.get(id)?.room, group.id, { what: 'the group joined', timeout: 60_000 });
 
   // A message from the last member reaches all seven others, and all seven acknowledgements get back to it.

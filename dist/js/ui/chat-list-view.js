@@ -2,12 +2,16 @@
 // online dots, previews and unread counts; and the new-group form.
 
 import { el, replaceChildren } from './dom.js';
+import { MAX_GROUP_MEMBERS } from '../chat/groups.js';
 
 /** services: { chat, contacts, groups }. */
 export function createChatList({ chat, contacts: friends, groups }, { onOpen }) {
   const list = el('ul', { className: 'chat-list', id: 'chat-list' });
   const groupName = el('input', { id: 'group-name', placeholder: 'Group name', maxLength: 100 });
   const picker = el('div', { className: 'group-picker', id: 'group-members' });
+  // A large group is picked from a long list: a filter, and how many are picked.
+  const pickerFilter = el('input', { type: 'search', id: 'group-filter', placeholder: 'Filter contacts', oninput: () => filterPicker() });
+  const pickedCount = el('p', { className: 'hint', id: 'group-count', role: 'status' });
   const groupError = el('p', { className: 'error', id: 'group-error', role: 'alert', hidden: true });
   const groupForm = el(
     'details',
@@ -32,7 +36,9 @@ export function createChatList({ chat, contacts: friends, groups }, { onOpen }) 
         },
       },
       groupName,
+      pickerFilter,
       picker,
+      pickedCount,
       el('button', { type: 'submit', className: 'primary', id: 'create-group', text: 'Create group' }),
       groupError,
     ),
@@ -42,8 +48,30 @@ export function createChatList({ chat, contacts: friends, groups }, { onOpen }) 
   function renderPicker() {
     replaceChildren(
       picker,
-      friends.list().map((f) => el('label', { className: 'check' }, el('input', { type: 'checkbox', value: f.fingerprint }), ` ${friends.title(f)}`)),
+      friends
+        .list()
+        .map((f) =>
+          el(
+            'label',
+            { className: 'check', 'data-title': friends.title(f).toLowerCase() },
+            el('input', { type: 'checkbox', value: f.fingerprint, onchange: countPicked }),
+            ` ${friends.title(f)}`,
+          ),
+        ),
     );
+    filterPicker();
+    countPicked();
+  }
+
+  function filterPicker() {
+    const wanted = pickerFilter.value.trim().toLowerCase();
+    for (const label of picker.querySelectorAll('label')) label.hidden = wanted !== '' && !label.dataset.title.includes(wanted);
+  }
+
+  function countPicked() {
+    const picked = picker.querySelectorAll('input:checked').length;
+    pickedCount.textContent = `${picked} picked — a group holds you and up to ${MAX_GROUP_MEMBERS - 1} others`;
+    pickedCount.className = picked > MAX_GROUP_MEMBERS - 1 ? 'error' : 'hint';
   }
 
   function item(conv) {
