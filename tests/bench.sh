@@ -36,7 +36,7 @@ fi
 if [ "$which" = groups ] || [ "$which" = all ]; then
   echo
   echo "large groups (Chromium, builder serve tracker; simulated groups of 100-500)..."
-  (cd tests && node bench/groups.mjs)  # BENCH_GROUP_PAGES=10, BENCH_GROUP_MESSAGES=30
+  (cd tests && node bench/groups.mjs)  # BENCH_GROUP_PAGES=10, BENCH_GROUP_MESSAGES=30, BENCH_GROUP_CONNECTIONS
 fi
 if [ "$which" = calls ] || [ "$which" = all ]; then
   echo
