@@ -55,7 +55,10 @@ function setup() {
   const cryptoClient = {
     randomBytes: async (n) => new Uint8Array(n).fill(7),
     peekEnvelope: async (bytes) => headers.get(bytes),
-    verifyEnvelope: async () => ({}),
+    verifyEnvelope: async (bytes) => {
+      if (bytes.forged) throw Object.assign(new Error('signature does not verify'), { code: 'bad-signature' });
+      return {};
+    },
     openEnvelope: async (bytes) => ({ ...headers.get(bytes), content: utf8(bytes.content), receipt: new Uint8Array(1) }),
     openGroupEnvelope: async (bytes) => {
       calls.openGroup += 1;
@@ -76,8 +79,8 @@ function setup() {
   inbox.on('group-key', () => senderKeys.save());
   /** An envelope (a distinct object) with its header and what it opens to. */
   let n = 0;
-  const envelope = ({ conv, sender = ALICE, keyId = null, content }) => {
-    const bytes = Object.assign(new Uint8Array([n]), { content });
+  const envelope = ({ conv, sender = ALICE, keyId = null, content, forged = false }) => {
+    const bytes = Object.assign(new Uint8Array([n]), { content, forged });
     headers.set(bytes, { conversationId: conv, sender, messageId: String(++n).padStart(32, '0'), keyId, recipients: keyId ? [] : [SELF, sender], timestampMs: 1, lamport: 1 });
     return bytes;
   };
@@ -104,6 +107,13 @@ test('a message that overtakes its sender key waits, its owner is asked, and it 
     check();
   });
   assert.equal(calls.openGroup, 1, 'the waiting message opened with the key');
+});
+
+test('a forged group message under an unknown key is dropped: nobody is asked for that key', async () => {
+  const { inbox, calls, envelope } = setup();
+  const forged = envelope({ conv: 'group', keyId: '3'.repeat(32), content: { t: 'text', body: 'x' }, forged: true });
+  assert.equal(await inbox.receive(BOB, null, forged), null);
+  assert.deepEqual(calls.missing, []);
 });
 
 test('a sender key sealed under another key, or in a pair conversation, is not learnt', async () => {

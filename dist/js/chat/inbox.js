@@ -98,7 +98,10 @@ export function createInbox({ cryptoClient, store, route, conversations, history
     if (header.keyId) {
       const groupKey = senderKeys?.lookup(conv.id, header.sender, header.keyId);
       if (!groupKey) {
-        // Its key has not come (yet): it waits, and its owner is asked once.
+        // Its key has not come (yet): once its signature shows its sender
+        // really wrote it (a forged one must not make us ask anyone for
+        // anything), it waits, and its owner is asked once.
+        await cryptoClient.verifyEnvelope(bytes, sender.spki);
         waitForKey(`${conv.id} ${header.sender} ${header.keyId}`, { bytes, from });
         onMissingKey?.(conv, header.sender, header.keyId);
         return UNKNOWN;
