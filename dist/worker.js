@@ -1819,7 +1819,7 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-mktB1C5MXeOT9DcCMOW3SSTw1LXqcvQofJ4q7O/v/fNiN4e9JZ5BR2lsaII3bYUa";
+const WASM_INTEGRITY = "sha384-J8PiAJkfseCualGSiOnJP2J570gkM5EIRYe1VSGyPlRIN0Ho4lydFSu6F0Gx7R8B";
 
 const DERIVE_WORKER = 'trustero-derive';
 let ready = null; // Promise of the instantiated module

@@ -98,8 +98,12 @@ export async function ping(page, who) {
   await tab(page, 'contacts');
   await page.click(`[data-ping="${who.fingerprint}"]`);
   const result = `[data-ping-result="${who.fingerprint}"]`;
-  await page.waitForFunction((selector) => / ms$/.test(document.querySelector(selector)?.textContent ?? ''), result);
-  return page.textContent(result);
+  // Read in the same step as the check: the list may redraw right after.
+  const shown = await page.waitForFunction((selector) => {
+    const text = document.querySelector(selector)?.textContent ?? '';
+    return / ms$/.test(text) ? text : null;
+  }, result);
+  return shown.jsonValue();
 }
 
 /** Alice and Bob, each with the other as a contact, online over `network`. */

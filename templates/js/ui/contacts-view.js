@@ -77,8 +77,16 @@ export function createContactsView({ friends, groups, pendingKey, onChat }) {
     formError,
   );
 
+  /** The last ping result per contact: the list redraws (a status changes) while the answer is on its way. */
+  const pings = new Map();
   function contactRow(friend) {
-    const pingResult = el('span', { className: 'ping-result', 'data-ping-result': friend.fingerprint });
+    const pingResult = el('span', { className: 'ping-result', 'data-ping-result': friend.fingerprint, text: pings.get(friend.fingerprint) ?? '' });
+    const showPing = (text) => {
+      pings.set(friend.fingerprint, text);
+      // The row may have been drawn again meanwhile: write into the one on screen.
+      const shown = pingResult.isConnected ? pingResult : document.querySelector(`[data-ping-result="${friend.fingerprint}"]`);
+      if (shown) shown.textContent = text;
+    };
     const online = friend.status === 'online';
     return el(
       'li',
@@ -100,11 +108,11 @@ export function createContactsView({ friends, groups, pendingKey, onChat }) {
         disabled: !online,
         'data-ping': friend.fingerprint,
         onclick: async () => {
-          pingResult.textContent = '…';
+          showPing('…');
           try {
-            pingResult.textContent = `${(await friends.ping(friend.fingerprint)).toFixed(1)} ms`;
+            showPing(`${(await friends.ping(friend.fingerprint)).toFixed(1)} ms`);
           } catch (error) {
-            pingResult.textContent = error.message;
+            showPing(error.message);
           }
         },
       }),

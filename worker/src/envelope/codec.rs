@@ -125,14 +125,8 @@ impl Header {
     ) -> Self {
         Header {
             version: GROUP_VERSION,
-            message_id: meta.message_id,
-            conversation_id: meta.conversation_id,
-            sender,
-            timestamp_ms: meta.timestamp_ms,
-            lamport: meta.lamport,
-            nonce,
-            recipients: Vec::new(),
             key_id: Some(key_id),
+            ..Header::new(meta, sender, nonce, Vec::new())
         }
     }
 
