@@ -79,11 +79,7 @@ export function simulateGroup(neighbours, { offline = new Set() } = {}) {
         return { send: async (type, data) => void queue.push({ to: peer, from: fp, type, data }) };
       },
     };
-    member.forwarding = createForwarding({
-      cryptoClient: { peekEnvelope: async () => ({ keyId: 'k', recipients: [] }) },
-      identity: { fingerprint: fp },
-      sessions,
-    });
+    member.forwarding = createForwarding({ identity: { fingerprint: fp }, sessions });
     member.link = sessions.linkTo;
     return member;
   });
@@ -96,7 +92,7 @@ export function simulateGroup(neighbours, { offline = new Set() } = {}) {
       await me.link(from).send('ack', new TextEncoder().encode(JSON.stringify({ keys: [key] })));
       if (me.stored.has(key)) return;
       me.stored.set(key, from);
-      await me.forwarding.pass({ key, sender, envelope: data, conv }, from);
+      me.forwarding.pass({ key, sender, envelope: data, forEveryMember: true, recipients: [], conv }, from);
     } else {
       const body = JSON.parse(fromUtf8(data));
       const holder = body.by ?? from;

@@ -84,7 +84,6 @@ test('members who are away are not counted as delivered; the others still get it
 test('an acknowledgement naming a holder for a message we never passed on goes nowhere', async () => {
   const sent = [];
   const forwarding = createForwarding({
-    cryptoClient: {},
     identity: { fingerprint: fingerprint(1) },
     sessions: { linkTo: () => ({ send: async (type, data) => sent.push({ type, data }) }) },
   });

@@ -48,3 +48,22 @@ export function debouncedSave(/** @type {() => Promise<unknown>} */ write, delay
   };
   return { now, soon, discard };
 }
+
+/**
+ * Runs tasks one at a time per key, in call order (a task that fails does
+ * not stop the next); the key is forgotten once nothing waits on it.
+ */
+export function keyedQueue() {
+  /** @type {Map<string, Promise<void>>} */
+  const tails = new Map();
+  return (/** @type {string} */ key, /** @type {() => Promise<any>} */ task) => {
+    const run = (tails.get(key) ?? Promise.resolve()).then(task);
+    const settled = run.then(
+      () => {},
+      () => {},
+    );
+    tails.set(key, settled);
+    settled.then(() => tails.get(key) === settled && tails.delete(key));
+    return run;
+  };
+}

@@ -71,7 +71,7 @@ export function createChat({
   const history = createHistory({ cryptoClient, store, conversations, stateOf: (/** @type {string} */ id) => outbox.stateOf(id) });
   const senderKeys = createSenderKeys({ cryptoClient, store, identity });
   let closed = false;
-  const forwarding = createForwarding({ cryptoClient, identity, sessions });
+  const forwarding = createForwarding({ identity, sessions });
   outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, mailbox, senderKeys, displayName, onChange: changed, onRelayed });
   const inbox = createInbox({
     cryptoClient,
@@ -88,7 +88,7 @@ export function createChat({
         outbox.send(conv.id, { t: 'group-key-request', keyId }, { to: [sender] }).catch(() => {});
       }, KEY_REQUEST_DELAY_MS);
     },
-    onAccepted: (/** @type {any} */ message, /** @type {string} */ from) => forwarding.pass(message, from).catch(() => {}),
+    onAccepted: (/** @type {any} */ message, /** @type {string} */ from) => forwarding.pass(message, from),
     onChange: changed,
     onIncoming,
   });

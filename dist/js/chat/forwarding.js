@@ -19,11 +19,8 @@ import { isMessageKey, keySender } from './keys.js';
 /** Message keys whose way back we remember (and acknowledgements passed back), at most; oldest forgotten first. */
 export const MAX_ROUTES = 4096;
 
-/**
- * deps: cryptoClient (to read who a hand-over is addressed to), identity,
- * sessions (net/sessions.js).
- */
-export function createForwarding({ cryptoClient, identity, sessions }) {
+/** deps: identity, sessions (net/sessions.js). */
+export function createForwarding({ identity, sessions }) {
   /** @type {Map<string, string>} message key -> the member it came from (its sender, or a forwarder) */
   const cameFrom = new Map();
   /** @type {Set<string>} "key holder" passed back already (each member acknowledges every copy it gets) */
@@ -43,14 +40,13 @@ export function createForwarding({ cryptoClient, identity, sessions }) {
      * A group message we just stored, from `from`: to our other neighbours
      * in its group who may read it.
      */
-    async pass(
-      /** @type {{key: string, sender: string, envelope: Uint8Array, conv: {members: Array<{fingerprint: string}>}}} */ message,
+    pass(
+      /** @type {{key: string, sender: string, envelope: Uint8Array, forEveryMember: boolean, recipients: string[], conv: {members: Array<{fingerprint: string}>}}} */ message,
       /** @type {string} */ from,
     ) {
       remember(message.key, from);
-      const header = await cryptoClient.peekEnvelope(message.envelope);
-      // A group-key envelope names its readers; a group message is for every member.
-      const mayRead = (/** @type {string} */ fp) => !!header.keyId || header.recipients.includes(fp);
+      // A group message is for every member; a key's hand-over only for those it names.
+      const mayRead = (/** @type {string} */ fp) => message.forEveryMember || message.recipients.includes(fp);
       for (const { fingerprint } of message.conv.members) {
         if (fingerprint === from || fingerprint === message.sender || fingerprint === identity.fingerprint || !mayRead(fingerprint)) continue;
         sessions

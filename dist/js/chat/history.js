@@ -7,6 +7,7 @@
 import { fromUtf8 } from '../core/encoding.js';
 import { checkContent } from './content.js';
 import { messageKey } from './keys.js';
+import { keyedQueue } from './batcher.js';
 
 export const PAGE_SIZE = 50;
 
@@ -35,8 +36,8 @@ export function createHistory({ cryptoClient, store, conversations, stateOf }) {
     // What this device knows first-hand wins over a state another device showed.
     return stateOf(id) ?? (all(meta.delivered) ? 'delivered' : (meta.shown ?? 'delivered'));
   }
-  /** @type {Map<string, Promise<unknown>>} message key -> its meta being rewritten */
-  const updating = new Map();
+  /** One rewrite of a message's meta at a time. */
+  const inTurn = keyedQueue();
   /** @type {Map<string, {updates: Array<(meta: Meta) => void>, run: Promise<Meta | null>}>} message key -> updates waiting for the rewrite under way */
   const waiting = new Map();
   async function rewriteMeta(/** @type {string} */ key, /** @type {(meta: Meta) => void} */ update) {
@@ -92,15 +93,12 @@ export function createHistory({ cryptoClient, store, conversations, stateOf }) {
       let batch = waiting.get(key);
       if (!batch) {
         const updates = /** @type {Array<(meta: Meta) => void>} */ ([]);
-        const run = (updating.get(key) ?? Promise.resolve()).then(() => {
+        const run = inTurn(key, () => {
           waiting.delete(key);
           return rewriteMeta(key, (meta) => updates.forEach((apply) => apply(meta)));
         });
         batch = { updates, run };
         waiting.set(key, batch);
-        const settled = run.catch(() => {});
-        updating.set(key, settled);
-        settled.then(() => updating.get(key) === settled && updating.delete(key));
       }
       batch.updates.push(update);
       return batch.run;

@@ -16,10 +16,9 @@
 
 import { fromHex, utf8 } from '../core/encoding.js';
 import { checkContent, isHiddenContent, preview } from './content.js';
-import { isKeyContent } from './sender-keys.js';
 import { messageState, pending, transition } from './delivery.js';
 import { isMessageKey, keyId, keySender, messageKey } from './keys.js';
-import { batcher, debouncedSave } from './batcher.js';
+import { batcher, debouncedSave, keyedQueue } from './batcher.js';
 
 const OUTBOX_KEY = 'outbox';
 const RESEND_BASE_MS = 4_000;
@@ -65,8 +64,8 @@ export function createOutbox({
   onChange,
   onRelayed,
 }) {
-  /** @type {Map<string, Promise<unknown>>} conversation id -> our key being made and handed over there */
-  const keying = new Map();
+  /** Our group key is made and handed over one conversation at a time. */
+  const keying = keyedQueue();
   /** @type {Map<string, Entry>} message id (ours) -> entry */
   const entries = new Map();
   /** @type {Map<string, Uint8Array>} message id -> envelope bytes */
@@ -173,7 +172,7 @@ export function createOutbox({
    * is sealed under it. One at a time per conversation.
    */
   function groupKey(/** @type {any} */ conv) {
-    const run = (keying.get(conv.id) ?? Promise.resolve()).then(async () => {
+    return keying(conv.id, async () => {
       const key = await senderKeys.current(
         conv.id,
         conv.members.map((/** @type {{fingerprint: string}} */ m) => m.fingerprint),
@@ -181,11 +180,6 @@ export function createOutbox({
       if (key.fresh) await send(conv.id, senderKeys.keyContent(conv.id, key.keyIdHex));
       return key;
     });
-    keying.set(
-      conv.id,
-      run.catch(() => {}),
-    );
-    return run;
   }
 
   /** Seals under our group key `key` (a group's message), else to each member's RSA key. */
@@ -221,7 +215,7 @@ export function createOutbox({
     if (bytes.length > MAX_CONTENT) throw outboxError('message too large', 'too-large');
     const members = to ? conv.members.filter((/** @type {{fingerprint: string}} */ m) => to.includes(m.fingerprint)) : conv.members;
     // A group's key is handed over (a message of its own) before this one takes its place.
-    const key = conv.kind === 'group' && senderKeys && !isKeyContent(content.t) ? await groupKey(conv) : null;
+    const key = conv.kind === 'group' && senderKeys && !isHiddenContent(content) ? await groupKey(conv) : null;
     const lamport = conversations.tick(conv);
     const timestampMs = Date.now();
     const { envelope, messageId, own } = await seal(members, key, { conversationId: fromHex(conv.id), timestampMs, lamport, content: bytes });

@@ -117,7 +117,8 @@ export function checkContent(content) {
   }
 }
 
-/** Content that keeps the group working and is never shown (sender keys). */
+/** Content that keeps the group working and is never shown: sender keys and
+ *  requests for them (RSA-wrapped, never under a group key: chat/sender-keys.js). */
 export const isHiddenContent = (content) => content?.t === 'group-key' || content?.t === 'group-key-request';
 
 /** A one-line summary of message content for lists and notifications. */

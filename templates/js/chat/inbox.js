@@ -142,6 +142,9 @@ export function createInbox({ cryptoClient, store, route, conversations, history
       timestampMs: opened.timestampMs,
       lamport: opened.lamport,
       envelope: bytes,
+      // Who may read it (chat/forwarding.js): every member, or those its wrapped keys name.
+      forEveryMember: !!header.keyId,
+      recipients: header.recipients,
       receipt: opened.receipt,
       meta: await history.sealMeta(header.messageId, { mine: false, readAt: null }),
     };

@@ -23,9 +23,6 @@ export const KEYS_KEPT = 16;
  * @typedef {{ keyId: Uint8Array, key: Uint8Array }} KeyBytes
  */
 
-/** Whether a content type belongs to this mechanism (it travels RSA-wrapped, never under a group key). */
-export const isKeyContent = (/** @type {unknown} */ t) => t === 'group-key' || t === 'group-key-request';
-
 /** The member set a key was made for, as one comparable string. */
 const memberSet = (/** @type {string[]} */ fingerprints) => [...fingerprints].sort().join(',');
 
