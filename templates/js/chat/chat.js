@@ -71,6 +71,8 @@ export function createChat({
   const history = createHistory({ cryptoClient, store, conversations, stateOf: (/** @type {string} */ id) => outbox.stateOf(id) });
   const senderKeys = createSenderKeys({ cryptoClient, store, identity });
   let closed = false;
+  /** Conversations being marked read right now (chat.markRead). */
+  let readsUnderWay = 0;
   const forwarding = createForwarding({ identity, sessions });
   outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, mailbox, senderKeys, displayName, onChange: changed, onRelayed });
   const inbox = createInbox({
@@ -197,15 +199,23 @@ export function createChat({
     history: history.page,
     /** The conversation is on screen: read here, and on our other devices. */
     async markRead(/** @type {string} */ conversationId, /** @type {Array<any>} */ messages) {
-      const { hadUnread, keys } = await receipts.markRead(conversationId, messages);
-      if (hadUnread || keys.length) mirror.noteRead(conversationId, keys);
+      // The unread count clears at once, the read marks are written one by
+      // one after it: until they reach the mirror, the read is still
+      // pending for our other devices (a tab closed meanwhile loses it).
+      readsUnderWay += 1;
+      try {
+        const { hadUnread, keys } = await receipts.markRead(conversationId, messages);
+        if (hadUnread || keys.length) mirror.noteRead(conversationId, keys);
+      } finally {
+        readsUnderWay -= 1;
+      }
     },
     /** Our other devices: their room is joined, and what each holds is compared. */
     startMirror: () => mirror.start(),
     /** Our own history from the relays (chat/mailbox.js), for chat/mirror.js. */
     receiveHistory: (/** @type {Uint8Array[]} */ payloads) => mirror.receiveHistory(payloads),
     ownDevicesOnline: () => mirror.online(),
-    historyPending: () => mirror.historyPending(),
+    historyPending: () => mirror.historyPending() + readsUnderWay,
     acksPending: () => inbox.acksPending(),
     /** Nothing older is stored here: ask our other device online for the page before (chat/mirror.js). */
     requestOlder: (/** @type {string} */ conversationId) => mirror.requestOlder(conversationId).catch(() => false),
