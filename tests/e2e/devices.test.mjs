@@ -10,6 +10,7 @@ import { ALICE, BOB, CAROL, tab } from './network-helpers.mjs';
 import * as helpers from './mailbox-helpers.mjs';
 import { conversationWith, openChat, send, untilStored } from './chat-helpers.mjs';
 import { answer, untilReceived } from './call-helpers.mjs';
+import { startNostrRelay } from './servers.mjs';
 
 let browser;
 let server;
@@ -307,6 +308,52 @@ test('two devices online at once: a friend’s message reaches both, one sent fr
   await facade(phonePage, (app) => app.calls.hangup());
   await umaPage.waitForSelector('#call[data-state="ended"]', { timeout: 30_000 });
 });
+
+test('a friend already connected to one device of Tess’s answers her new device’s announce over Nostr at once', async () => {
+  // Uma signals over a Nostr relay only (it forwards announces, never keeps
+  // them), so Tess's phone can reach her only if Uma, who lacks no one since
+  // the laptop is connected, offers to the phone's announce; the phone's
+  // offers through the tracker can only reach the laptop, which knows it as
+  // Tess's own device and does not answer in Uma's room.
+  const relay = await startNostrRelay();
+  try {
+    const uma = await helpers.person(browser, UMA);
+    const umaPage = await helpers.arrive(uma, server.url);
+    await signalling(umaPage, { relay: relay.url, trackers: false });
+    await addContact(umaPage, TESS, 'Tess');
+    const laptop = await device();
+    const laptopPage = await arrive(laptop);
+    await signalling(laptopPage, { relay: relay.url, trackers: true }); // settings roam to the phone
+    await addContact(laptopPage, UMA, 'Uma');
+    const online = (page, what) =>
+      waitInPage(page, async (fp) => (await import('./js/facade.js')).app.sessions.isOnline(fp), UMA.fingerprint, { what, timeout: 60_000 });
+    await online(laptopPage, 'Uma online on the laptop');
+
+    const phone = await device();
+    const phonePage = await arrive(phone);
+    await untilContact(phonePage, UMA.fingerprint, { nickname: 'Uma', roomPassword: '', verified: false }, 'Uma on the phone');
+    await online(phonePage, 'Uma online on the phone (long before her next keepalive announce)');
+    await waitInPage(umaPage, async (fp) => (await import('./js/facade.js')).app.sessions.linksTo(fp).length === 2, TESS.fingerprint, {
+      what: 'Uma connected to both of Tess’s devices',
+      timeout: 30_000,
+    });
+    const attempts = await facade(laptopPage, (app) => app.contacts.failedAttempts().length);
+    assert.equal(attempts, 0, 'the laptop shows no refused attempt of its own phone');
+  } finally {
+    await relay.stop();
+  }
+});
+
+/** Signalling through `relay` (and builder serve's tracker unless `trackers` is false). */
+async function signalling(page, { relay, trackers }) {
+  await tab(page, 'settings');
+  if (!(await page.$eval('#settings', (d) => d.open))) await page.click('#settings summary');
+  await page.fill('#settings-trackers', '');
+  await page.fill('#settings-relays', relay);
+  await page.setChecked('#settings-use-trackers', trackers);
+  await page.click('#settings-save');
+  await page.waitForSelector('#settings-message:text("Saved")');
+}
 
 /**
  * The same messages, each as Tess or Uma sent it. A fresh device orders what

@@ -1,50 +1,12 @@
 // A room's signalling under attack, without a network: replayed and stale
 // offers, and a flood of offers from fresh peer ids. WebRTC is replaced by a
-// minimal stand-in that records every connection the room builds.
+// minimal stand-in that records every connection the room builds
+// (fake-webrtc.mjs).
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-const built = [];
-class FakeChannel extends EventTarget {
-  readyState = 'connecting';
-}
-class FakePeerConnection extends EventTarget {
-  constructor() {
-    super();
-    this.connectionState = 'new';
-    this.iceGatheringState = 'complete';
-    this.channel = new FakeChannel();
-    built.push(this);
-  }
-  async setRemoteDescription(description) { this.remoteDescription = description; }
-  async createAnswer() { return { type: 'answer', sdp: 'v=0 answer' }; }
-  async createOffer() { return { type: 'offer', sdp: 'v=0 offer' }; }
-  async setLocalDescription(description) { this.localDescription = description; }
-  added = [];
-  async addIceCandidate(candidate) {
-    if (!this.remoteDescription) throw new Error('InvalidStateError: no remote description');
-    this.added.push(candidate.candidate);
-  }
-  /** A local candidate found after the offer or answer went out. */
-  gather(candidate) {
-    this.dispatchEvent(Object.assign(new Event('icecandidate'), { candidate: { candidate, sdpMid: '0', sdpMLineIndex: 0 } }));
-  }
-  createDataChannel() { return this.channel; }
-  close() {
-    if (this.connectionState === 'closed') return;
-    this.connectionState = 'closed';
-    this.dispatchEvent(new Event('connectionstatechange'));
-    this.channel.dispatchEvent(new Event('close'));
-  }
-}
-globalThis.RTCPeerConnection = FakePeerConnection;
-// The answering side waits for a 'datachannel' event: deliver the channel.
-const realAdd = FakePeerConnection.prototype.addEventListener;
-FakePeerConnection.prototype.addEventListener = function add(type, listener, options) {
-  realAdd.call(this, type, listener, options);
-  if (type === 'datachannel') listener({ channel: Object.assign(this.channel, { label: 'trustero' }) });
-};
+const { built } = await import('./fake-webrtc.mjs');
 
 const { createRoom, MAX_CONNECTING, MAX_CANDIDATES_PER_MESSAGE, SIGNAL_MAX_AGE_MS } = await import('../../templates/js/net/room.js');
 const { MAX_TRICKLED_CANDIDATES } = await import('../../templates/js/net/peer.js');
@@ -59,10 +21,10 @@ const cryptoClient = {
 const seal = (message) => toBase64(utf8(JSON.stringify(message)));
 const openBlob = (payload) => JSON.parse(fromUtf8(fromBase64(payload)));
 
-function makeRoom({ meshTarget = undefined, allowed = () => ['f'.repeat(64)] } = {}) {
+function makeRoom({ meshTarget = undefined, allowed = () => ['f'.repeat(64)], identityOf = undefined } = {}) {
   return createRoom({
     cryptoClient, roomId: 1, announceId: 'a'.repeat(64), self: { peerId: 'me'.padEnd(20, '0'), instance: new Uint8Array(16) },
-    allowed, iceServers: () => [], limitFor: () => 0, meshTarget,
+    allowed, iceServers: () => [], limitFor: () => 0, meshTarget, identityOf,
     handlers: { announce() {} },
   });
 }
@@ -228,4 +190,53 @@ test('a group room with a mesh target takes offers up to twice the target, and o
   const unbounded = makeRoom({ allowed: () => members });
   rooms.push(unbounded);
   assert.equal(unbounded.offerCount(), 4, 'without a target: every missing member, capped per announce');
+});
+
+test('while a peer is missing, a full mesh offers to every member the tracker counts (capped); a partial mesh only to the peers it seeks', () => {
+  // Each offer goes to a random member of the swarm: with the friend and our
+  // own other device there, one offer reaches the friend half the time.
+  const pair = makeRoom();
+  rooms.push(pair);
+  assert.equal(pair.offerCount(), 1, 'the swarm not counted yet: one per missing peer');
+  assert.equal(pair.offerCount(2), 2, 'the friend and another device of ours: both get one');
+  assert.equal(pair.offerCount(40), 4, 'capped per announce');
+  const nobody = makeRoom({ allowed: () => [] });
+  rooms.push(nobody);
+  assert.equal(nobody.offerCount(5), 0, 'no one missing, no offers');
+  const members = Array.from({ length: 100 }, (_, n) => n.toString(16).padStart(64, '0'));
+  const mesh = makeRoom({ meshTarget: () => 2, allowed: () => members });
+  rooms.push(mesh);
+  assert.equal(mesh.offerCount(99), 2, 'a partial mesh seeks its target whatever the swarm');
+});
+
+test('a peer id known from another room as someone this room does not allow gets no answer and no offer; others still do', async () => {
+  const friend = 'f'.repeat(64);
+  const ours = 'e'.repeat(64);
+  const known = new Map([
+    ['mylaptop'.padEnd(20, '5'), ours],
+    ['friendphone'.padEnd(20, '5'), friend],
+  ]);
+  const room = makeRoom({ identityOf: (id) => known.get(id) ?? null });
+  rooms.push(room);
+  const before = built.length;
+  const laptop = 'mylaptop'.padEnd(20, '5');
+  assert.equal(await room.handleOffer({ from: laptop, payload: offer(laptop), via: 'test' }), null, 'our own device: the handshake would refuse it');
+  assert.equal(built.length, before, 'no connection built for it');
+  assert.equal(room.shouldOfferTo(laptop), false);
+  const phone = 'friendphone'.padEnd(20, '5');
+  assert.equal(room.shouldOfferTo(phone), true);
+  assert.ok(await room.handleOffer({ from: phone, payload: offer(phone), via: 'test' }), 'the friend’s device is answered');
+  const stranger = 'unknown'.padEnd(20, '5');
+  assert.equal(room.shouldOfferTo(stranger), true, 'unknown peer ids are tried');
+});
+
+test('over Nostr a partial mesh that has its connections offers to no announcer; a full mesh offers to one it is not connected to, never to itself', () => {
+  const members = Array.from({ length: 10 }, (_, n) => n.toString(16).padStart(64, '0'));
+  const satisfied = makeRoom({ meshTarget: () => 0, allowed: () => members });
+  rooms.push(satisfied);
+  assert.equal(satisfied.shouldOfferTo('announcer'.padEnd(20, '6')), false);
+  const full = makeRoom({ allowed: () => members });
+  rooms.push(full);
+  assert.equal(full.shouldOfferTo('announcer'.padEnd(20, '6')), true);
+  assert.equal(full.shouldOfferTo(ME), false, 'never to ourselves');
 });

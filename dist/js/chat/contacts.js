@@ -84,6 +84,10 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
   });
 
   function recordAttempt(friend, attempt) {
+    // Our other devices share a friend's room with us (each meets the friend
+    // there) and the tracker may hand them our offers: a refused hello in our
+    // own name is that, not someone the user could do anything about.
+    if (attempt.fingerprint === identity.fingerprint) return;
     failedAttempts.unshift({ ...attempt, contact: friend.fingerprint });
     failedAttempts.length = Math.min(failedAttempts.length, MAX_FAILED_ATTEMPTS);
     onChange?.({ attempts: true });

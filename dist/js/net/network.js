@@ -13,6 +13,9 @@ import { frameLimit } from './protocol.js';
 import { toHex } from '../core/encoding.js';
 import { LOAD_BYTES, newInstance } from './instance.js';
 
+/** Peer ids whose identity we remember (a few per session we have had). */
+export const MAX_KNOWN_PEERS = 4096;
+
 /**
  * device: this browser's device id (16 hex digits); sessions: the registry
  * (sessions.js); dispatch(fingerprint, link, type, data): the protocol's
@@ -22,6 +25,16 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
   const instance = newInstance(device);
   const peerId = toHex(instance).slice(0, 2 * LOAD_BYTES);
   const rooms = new Set();
+  // Peer id -> the identity it authenticated as, in any room. A peer id is
+  // one page load's, so an entry never goes stale; only sessions teach it
+  // (a refused hello's claim is not proof, and would let whoever knows a
+  // room's key make us ignore someone's page elsewhere).
+  const identities = new Map();
+  const learnIdentity = (peerId, fingerprint) => {
+    identities.delete(peerId);
+    identities.set(peerId, fingerprint);
+    if (identities.size > MAX_KNOWN_PEERS) identities.delete(identities.keys().next().value);
+  };
   let settings = { trackers: [], relays: [], iceServers: [], useTrackers: true, useNostr: true };
   let changeQueued = false;
 
@@ -78,11 +91,15 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
         iceServers: () => settings.iceServers,
         limitFor,
         meshTarget,
+        identityOf: (id) => identities.get(id) ?? null,
         handlers: {
           announce: (r) => {
             for (const strategy of strategies()) strategy.announce(r);
           },
-          onSession: ({ fingerprint, link, via }) => registry.add(fingerprint, link, { via }),
+          onSession: ({ fingerprint, link, via, peerId: id }) => {
+            learnIdentity(id, fingerprint);
+            registry.add(fingerprint, link, { via });
+          },
           onSessionEnd: ({ fingerprint, link }) => registry.remove(fingerprint, link),
           onMessage,
           onFailedAttempt,

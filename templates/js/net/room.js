@@ -16,6 +16,18 @@
 // members with room for it); members reach the rest through each other
 // (chat/forwarding.js). Without it every allowed peer is sought.
 //
+// Each offer sent through a tracker goes to a random member of the swarm,
+// and in a full mesh some members cannot be the peer we miss (one we are
+// connected to already, another device of ours): while a peer is missing, an
+// announce carries an offer for every other member the tracker last counted
+// (up to MAX_OFFERS_PER_ANNOUNCE), so a friend's new device finds the friend
+// at the first announce instead of by luck. Offers from a peer id we know (from
+// a session in any room) as an identity this room does not allow are not
+// answered: the handshake would refuse it (our own devices meet in the
+// friend's room too). Over Nostr, where offers are addressed, a full mesh's
+// room offers to every announcer it is not connected to, so a newcomer does
+// not wait for the incumbents' next keepalive.
+//
 // Candidates trickle: an offer or answer carries the candidates gathered in
 // its first burst, and later ones go as sealed `candidates` messages over the
 // strategy that carried the offer or answer (`reply`), tagged with the offer
@@ -64,7 +76,9 @@ function jitter(ms) {
 /**
  * options: cryptoClient, roomId + announceId (from the worker), self {peerId,
  * instance}, allowed() -> fingerprints that may join, iceServers(), limitFor,
- * meshTarget() -> how many peers to seek (null: all allowed ones), handlers:
+ * meshTarget() -> how many peers to seek (null: all allowed ones),
+ * identityOf(peerId) -> the fingerprint a peer id authenticated as in any
+ * room (null: unknown), handlers:
  *   announce(room)                          time to announce on every strategy
  *   onSession({fingerprint, link, via, …})  a session authenticated (and replaced any older one of that identity here)
  *   onSessionEnd({fingerprint, link, reason}) a ready session ended
@@ -104,6 +118,11 @@ export function createRoom(options) {
     return peersToSeek({ ready: present.size, missing: allowed().filter((fp) => !present.has(fp)).length, target: meshTarget() });
   }
   const wantsPeers = () => missingPeers() > 0;
+  /** Whether `peerId` is known (from a session elsewhere) as someone this room does not allow. */
+  function notAllowedHere(peerId) {
+    const fingerprint = options.identityOf?.(peerId) ?? null;
+    return fingerprint !== null && !allowed().includes(fingerprint);
+  }
   /** Whether a partial mesh holds as many connections as it may take. */
   const full = () => meshFull({ open: [...connections.values()].filter((c) => c.link.state !== 'closed').length, target: meshTarget() });
 
@@ -242,10 +261,19 @@ export function createRoom(options) {
     peerId: self.peerId,
     wantsPeers,
 
-    /** How many offers an announce should carry: one per missing peer
-     *  (capped) during warm-up and every fourth steady announce; none in
-     *  between (each offer is a live RTCPeerConnection). */
-    offerCount: () => (step <= WARMUP_MS.length || step % 4 === 0 ? Math.min(missingPeers(), MAX_OFFERS_PER_ANNOUNCE) : 0),
+    /** How many offers an announce through a tracker should carry, given
+     *  how many other members the tracker last counted in the swarm: during
+     *  warm-up and every fourth steady announce, one per missing peer — in a
+     *  full mesh one per member of the swarm, since each offer goes to a
+     *  random one — capped; none in between (each offer is a live
+     *  RTCPeerConnection). */
+    offerCount(swarmOthers = 0) {
+      if (step > WARMUP_MS.length && step % 4 !== 0) return 0;
+      const missing = missingPeers();
+      if (missing === 0) return 0;
+      const reach = meshTarget() === null ? Math.max(missing, swarmOthers) : missing;
+      return Math.min(reach, MAX_OFFERS_PER_ANNOUNCE);
+    },
 
     /** A fresh connection and its sealed offer, addressed to `to` if known. */
     async makeOffer({ to = null } = {}) {
@@ -289,6 +317,7 @@ export function createRoom(options) {
       if (!fresh(message) || typeof message.offerId !== 'string' || typeof message.sdp !== 'string') return null;
       const seen = `${from} ${message.offerId}`;
       if (answered.has(seen)) return null; // replayed
+      if (notAllowedHere(from)) return null;
       if (!prefers(connections.get(from), from)) return null;
       if (!connections.has(from) && (connecting() >= MAX_CONNECTING || full())) return null;
       answered.add(seen);
@@ -352,9 +381,12 @@ export function createRoom(options) {
       takeCandidates(message, from);
     },
 
-    /** Whether an announce from `peerId` (Nostr) should get an offer from us. */
+    /** Whether an announce from `peerId` (Nostr) should get an offer from
+     *  us: in a full mesh, from anyone we are not connected to (a new device
+     *  of someone present, a reload); in a partial mesh, only while we seek. */
     shouldOfferTo(peerId) {
-      if (left || peerId === self.peerId || !wantsPeers()) return false;
+      if (left || peerId === self.peerId || notAllowedHere(peerId)) return false;
+      if (meshTarget() !== null && !wantsPeers()) return false;
       const existing = connections.get(peerId);
       return !existing || existing.link.state === 'closed';
     },

@@ -3,7 +3,9 @@
 // announce carries sealed offers; the tracker hands each to a random member
 // of the swarm, whose sealed answer comes back addressed to us. Trickled
 // candidates travel the way answers do (`answer` + `to_peer_id`, which the
-// tracker forwards to that member whoever offered), in both directions.
+// tracker forwards to that member whoever offered), in both directions. The
+// reply to our own announce counts the swarm (`complete` + `incomplete`);
+// the room sizes its next announce's offers by it (net/room.js).
 
 import { createSocketPool } from './sockets.js';
 
@@ -11,10 +13,13 @@ export function createTrackerStrategy({ peerId, onStatus }) {
   const rooms = new Map(); // info_hash -> room
   const started = new Set(); // `${url} ${info_hash}` already announced with event=started
   const lastOffers = new Map(); // `${url} ${info_hash}` -> offer ids of the latest announce
+  const swarmOthers = new Map(); // `${url} ${info_hash}` -> other members the tracker last counted
 
   async function announceOn(endpoint, room) {
     const offers = [];
-    for (let i = 0; i < room.offerCount(); i++) {
+    const key = `${endpoint.url} ${room.infoHash}`;
+    const count = room.offerCount(swarmOthers.get(key) ?? 0);
+    for (let i = 0; i < count; i++) {
       try {
         const { offerId, payload } = await room.makeOffer();
         offers.push({ offer_id: offerId, offer: { type: 'offer', sdp: payload } });
@@ -22,7 +27,6 @@ export function createTrackerStrategy({ peerId, onStatus }) {
         break; // the room was left, or WebRTC refused: announce what we have
       }
     }
-    const key = `${endpoint.url} ${room.infoHash}`;
     room.dropOffers(lastOffers.get(key) ?? []);
     lastOffers.set(
       key,
@@ -52,11 +56,16 @@ export function createTrackerStrategy({ peerId, onStatus }) {
     if (message.action !== 'announce') return;
     const room = rooms.get(message.info_hash);
     if (!room) return;
-    if (message.interval !== undefined && Number(message.incomplete) <= 1) {
-      // Our announce's reply: we are alone in the swarm, so its offers went
-      // to nobody; do not keep their connections open.
-      room.dropOffers(lastOffers.get(`${endpoint.url} ${room.infoHash}`) ?? []);
-      return;
+    if (message.interval !== undefined) {
+      // Our announce's reply. Alone in the swarm, its offers went to
+      // nobody: do not keep their connections open.
+      const key = `${endpoint.url} ${room.infoHash}`;
+      const members = swarmCount(message);
+      if (members !== null) swarmOthers.set(key, Math.max(0, members - 1));
+      if (members !== null && members <= 1) {
+        room.dropOffers(lastOffers.get(key) ?? []);
+        return;
+      }
     }
     if (typeof message.peer_id !== 'string' || message.peer_id === peerId) return;
     const from = message.peer_id;
@@ -78,6 +87,13 @@ export function createTrackerStrategy({ peerId, onStatus }) {
     }
   }
 
+  /** Members of the swarm a tracker's reply counts (null: it gave no usable count). */
+  function swarmCount(message) {
+    if (message.complete === undefined && message.incomplete === undefined) return null;
+    const count = Number(message.complete ?? 0) + Number(message.incomplete ?? 0);
+    return Number.isSafeInteger(count) && count >= 0 ? count : null;
+  }
+
   const pool = createSocketPool({
     onOpen(endpoint) {
       for (const key of [...started]) if (key.startsWith(`${endpoint.url} `)) started.delete(key);
@@ -95,6 +111,7 @@ export function createTrackerStrategy({ peerId, onStatus }) {
     },
     removeRoom(room) {
       rooms.delete(room.infoHash);
+      for (const key of [...swarmOthers.keys()]) if (key.endsWith(` ${room.infoHash}`)) swarmOthers.delete(key);
       for (const endpoint of pool.open()) {
         endpoint.send({ action: 'announce', info_hash: room.infoHash, peer_id: peerId, numwant: 0, uploaded: 0, downloaded: 0, left: 1, event: 'stopped' });
         started.delete(`${endpoint.url} ${room.infoHash}`);
