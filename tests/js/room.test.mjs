@@ -240,3 +240,11 @@ test('over Nostr a partial mesh that has its connections offers to no announcer;
   assert.equal(full.shouldOfferTo('announcer'.padEnd(20, '6')), true);
   assert.equal(full.shouldOfferTo(ME), false, 'never to ourselves');
 });
+
+test('a small group whose members number no more than the target is a full mesh: its announces reach the whole swarm', () => {
+  const members = Array.from({ length: 3 }, (_, n) => n.toString(16).padStart(64, '0'));
+  const small = makeRoom({ meshTarget: () => 6, allowed: () => members });
+  rooms.push(small);
+  assert.equal(small.offerCount(4), 4, 'three members missing, four others in the swarm (a member’s second device)');
+  assert.equal(small.shouldOfferTo('announcer'.padEnd(20, '8')), true);
+});

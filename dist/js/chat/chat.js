@@ -95,17 +95,12 @@ export function createChat({
     onIncoming,
   });
   // A member's key is durable before its message is acknowledged; a request
-  // for one of ours is answered to the asker alone, if it was a member then.
+  // for one of ours is answered to the asker alone, if it was a member then
+  // (once per asker and key in a session: chat/sender-keys.js).
   inbox.on('group-key', () => senderKeys.save());
-  // Once per asker and key in a session: the answer goes through the outbox,
-  // which delivers it; asking again cannot make us wrap it again and again.
-  const answered = new Set();
   inbox.on('group-key-request', (/** @type {any} */ conv, /** @type {any} */ message) => {
-    const what = `${conv.id} ${message.sender} ${message.content.keyId}`;
-    const answer = !answered.has(what) && senderKeys.answerFor(conv.id, message.content.keyId, message.sender);
-    if (!answer) return;
-    answered.add(what);
-    outbox.send(conv.id, answer, { to: [message.sender] }).catch(() => {});
+    const answer = senderKeys.answerFor(conv.id, message.content.keyId, message.sender);
+    if (answer) outbox.send(conv.id, answer, { to: [message.sender] }).catch(() => {});
   });
   const backlog = createBacklog({ cryptoClient, identity, sessions, conversations, history, outbox });
   const receipts = createReceipts({ identity, sessions, route, conversations, history, outbox, preferences, onChange: changed });

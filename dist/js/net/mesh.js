@@ -1,5 +1,5 @@
 // The partial mesh of a large group's room (DESIGN.md §8), as two rules the
-// room applies (net/room.js) and the simulations test (tests/js/mesh.test.mjs):
+// room applies (net/room.js) and the simulations test (tests/js/groups-scale.test.mjs):
 // seek peers up to a target, take offers up to twice that. Twice, so that a
 // member who joins late always finds others with room for it, while no page
 // ever holds more than `2 × target` connections in one group.
@@ -12,4 +12,9 @@ export function peersToSeek({ ready, missing, target }) {
 /** Whether a room with `open` connections (in any state but closed) may take no more. */
 export function meshFull({ open, target }) {
   return target !== null && open >= 2 * target;
+}
+
+/** Whether a room with a mesh target is a partial mesh: more allowed peers than it seeks (a small group stays a full mesh). */
+export function isPartialMesh({ allowed, target }) {
+  return target !== null && allowed > target;
 }

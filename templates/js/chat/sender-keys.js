@@ -36,6 +36,8 @@ export function createSenderKeys({ cryptoClient, store, identity }) {
   const theirs = new Map();
   /** @type {Set<string>} "conversation sender keyId" asked for in this session (asked once) */
   const asked = new Set();
+  /** @type {Set<string>} "conversation asker keyId" given again in this session (given once) */
+  const given = new Set();
   /** @type {Array<(conversationId: string, sender: string, keyId: string) => void>} */
   const learnListeners = [];
 
@@ -46,6 +48,9 @@ export function createSenderKeys({ cryptoClient, store, identity }) {
     });
 
   const bytesOf = (/** @type {string} */ keyId, /** @type {string} */ key) => ({ keyId: fromHex(keyId), key: fromBase64url(key) });
+  const ownKey = (/** @type {string} */ conversationId, /** @type {string} */ keyId) => own.get(conversationId)?.find((k) => k.keyId === keyId);
+  /** The content of the message that hands a key of ours over. */
+  const keyMessage = (/** @type {OwnKey} */ entry) => ({ t: 'group-key', keyId: entry.keyId, key: entry.key });
 
   return {
     async load() {
@@ -77,17 +82,22 @@ export function createSenderKeys({ cryptoClient, store, identity }) {
 
     /** The content of the message that hands our key `keyId` to members. */
     keyContent(/** @type {string} */ conversationId, /** @type {string} */ keyId) {
-      const entry = own.get(conversationId)?.find((k) => k.keyId === keyId);
-      return entry ? { t: 'group-key', keyId: entry.keyId, key: entry.key } : null;
+      const entry = ownKey(conversationId, keyId);
+      return entry ? keyMessage(entry) : null;
     },
 
     /**
-     * Who may have our key `keyId` again (a request): only a member of the
-     * group as it was when the key was made. Null when refused.
+     * The answer to `asker`'s request for our key `keyId`: given only to a
+     * member of the group as it was when the key was made, and once per
+     * asker and key in a session (the outbox delivers it; asking again must
+     * not make us wrap it again and again). Null when refused.
      */
     answerFor(/** @type {string} */ conversationId, /** @type {string} */ keyId, /** @type {string} */ asker) {
-      const entry = own.get(conversationId)?.find((k) => k.keyId === keyId);
-      return entry && entry.members.includes(asker) ? { t: 'group-key', keyId: entry.keyId, key: entry.key } : null;
+      const entry = ownKey(conversationId, keyId);
+      const what = `${conversationId} ${asker} ${keyId}`;
+      if (!entry || !entry.members.includes(asker) || given.has(what)) return null;
+      given.add(what);
+      return keyMessage(entry);
     },
 
     /**
@@ -111,7 +121,7 @@ export function createSenderKeys({ cryptoClient, store, identity }) {
     /** The key `keyId` of `sender` (ours included) in a group, as bytes, or null. */
     lookup(/** @type {string} */ conversationId, /** @type {string} */ sender, /** @type {string} */ keyId) {
       if (sender === identity.fingerprint) {
-        const entry = own.get(conversationId)?.find((k) => k.keyId === keyId);
+        const entry = ownKey(conversationId, keyId);
         return entry ? bytesOf(entry.keyId, entry.key) : null;
       }
       const key = theirs.get(`${conversationId} ${sender}`)?.get(keyId);

@@ -10,11 +10,12 @@
 // newcomers' offers at once, whatever the ids, so nobody waits for the next
 // announce interval.
 //
-// A large group's room is a partial mesh: with `meshTarget()` set, we look
-// for that many peers and stop offering once we have them, and we take
-// offers until twice as many connections (so a late joiner always finds
-// members with room for it); members reach the rest through each other
-// (chat/forwarding.js). Without it every allowed peer is sought.
+// A large group's room is a partial mesh: with `meshTarget()` set and more
+// allowed peers than it, we look for that many peers and stop offering once
+// we have them, and we take offers until twice as many connections (so a
+// late joiner always finds members with room for it); members reach the
+// rest through each other (chat/forwarding.js). Otherwise (a friend's room,
+// a small group) it is a full mesh: every allowed peer is sought.
 //
 // Each offer sent through a tracker goes to a random member of the swarm,
 // and in a full mesh some members cannot be the peer we miss (one we are
@@ -37,7 +38,7 @@
 
 import { acceptAnswer, acceptOffer, createOffer, isCandidate, MAX_TRICKLED_CANDIDATES, remoteCandidates } from './peer.js';
 import { createLink } from './link.js';
-import { meshFull, peersToSeek } from './mesh.js';
+import { isPartialMesh, meshFull, peersToSeek } from './mesh.js';
 import { deviceOf } from './instance.js';
 import { fromBase64, fromUtf8, randomBytes, toBase64, toHex, utf8 } from '../core/encoding.js';
 
@@ -118,6 +119,7 @@ export function createRoom(options) {
     return peersToSeek({ ready: present.size, missing: allowed().filter((fp) => !present.has(fp)).length, target: meshTarget() });
   }
   const wantsPeers = () => missingPeers() > 0;
+  const partialMesh = () => isPartialMesh({ allowed: allowed().length, target: meshTarget() });
   /** Whether `peerId` is known (from a session elsewhere) as someone this room does not allow. */
   function notAllowedHere(peerId) {
     const fingerprint = options.identityOf?.(peerId) ?? null;
@@ -271,7 +273,7 @@ export function createRoom(options) {
       if (step > WARMUP_MS.length && step % 4 !== 0) return 0;
       const missing = missingPeers();
       if (missing === 0) return 0;
-      const reach = meshTarget() === null ? Math.max(missing, swarmOthers) : missing;
+      const reach = partialMesh() ? missing : Math.max(missing, swarmOthers);
       return Math.min(reach, MAX_OFFERS_PER_ANNOUNCE);
     },
 
@@ -386,7 +388,7 @@ export function createRoom(options) {
      *  of someone present, a reload); in a partial mesh, only while we seek. */
     shouldOfferTo(peerId) {
       if (left || peerId === self.peerId || notAllowedHere(peerId)) return false;
-      if (meshTarget() !== null && !wantsPeers()) return false;
+      if (partialMesh() && !wantsPeers()) return false;
       const existing = connections.get(peerId);
       return !existing || existing.link.state === 'closed';
     },
