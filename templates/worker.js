@@ -131,6 +131,8 @@ const handlers = {
   'envelope.openStored': ({ envelope, receipt }) => requireSession().openStored(envelope, receipt),
   'envelope.verify': ({ envelope, senderSpki }) => requireSession().verifyEnvelope(envelope, senderSpki),
   'envelope.peek': ({ envelope }) => wasm_bindgen.peekEnvelope(envelope),
+  'ack.sign': ({ keys }) => requireSession().signAcks(keys),
+  'ack.verify': ({ holderSpki, keys, signature }) => requireSession().verifyAcks(holderSpki, keys, signature),
   'vault.seal': ({ context, plaintext }) => requireSession().vaultSeal(context, plaintext),
   'vault.open': ({ context, record }) => requireSession().vaultOpen(context, record),
   'hash.sha256': ({ bytes }) => wasm_bindgen.sha256Hex(bytes),
@@ -175,8 +177,8 @@ const handlers = {
   'file.root': ({ digests }) => wasm_bindgen.fileRoot(digests),
   'hash.digest': ({ bytes }) => wasm_bindgen.digest(bytes),
 
-  'mailbox.wrap': ({ recipient, type, payload, now, expiration }) =>
-    requireSession().mailboxWrap(recipient, type, payload, now, expiration),
+  'mailbox.wrap': ({ recipient, type, payload, now, retentionDays }) =>
+    requireSession().mailboxWrap(recipient, type, payload, now, retentionDays),
   'mailbox.unwrap': ({ event }) => requireSession().mailboxUnwrap(event),
   'mailbox.sealSender': ({ seal }) => requireSession().mailboxSealSender(seal),
   'mailbox.openSeal': ({ seal, senderSpki }) => requireSession().mailboxOpenSeal(seal, senderSpki),

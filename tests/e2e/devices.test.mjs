@@ -198,7 +198,7 @@ test('settings and the display name follow the login, and the settings form show
   const laptopPage = await arrive(laptop);
   await tab(laptopPage, 'settings');
   if (!(await laptopPage.$eval('#settings', (d) => d.open))) await laptopPage.click('#settings summary');
-  await laptopPage.fill('#settings-mailbox-days', '7');
+  await laptopPage.selectOption('#settings-mailbox-days', '7');
   await laptopPage.click('#settings-save');
   await laptopPage.waitForSelector('#settings-message:text("Saved")');
   await tab(laptopPage, 'identity');

@@ -278,7 +278,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write(&dir, "mailbox.json", mailbox_vectors(&derived)?)?;
     write(&dir, "profile.json", profile_vectors(alice)?)?;
     write(&dir, "group.json", group_vectors(&derived)?)?;
+    write(&dir, "ack.json", ack_vectors(&derived)?)?;
     Ok(())
+}
+
+/// A signed acknowledgement (worker/src/ack.rs): the exact bytes signed for
+/// a list of message keys, and one signature of them.
+fn ack_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Error>> {
+    use worker::ack;
+    let (alice, bob) = (&derived[0], &derived[1]);
+    // Three messages: two of bob's, one of carol's, as `sender:id` and as records.
+    let senders = [bob, bob, &derived[2]];
+    let mut records = Vec::new();
+    let mut keys = Vec::new();
+    for (n, sender) in senders.iter().enumerate() {
+        let id = [u8::try_from(n + 1)?; 16];
+        let fingerprint = sender.public().fingerprint();
+        keys.push(format!("{}:{}", fingerprint.to_hex(), hex(&id)));
+        records.extend_from_slice(&fingerprint.0);
+        records.extend_from_slice(&id);
+    }
+    let signed = ack::signed_message(&alice.public().fingerprint(), &records)?;
+    // RSA-PSS is randomized: the signature is checked, not compared.
+    let signature = ack::sign(alice, &records)?;
+    Ok(json!({
+        "description": "A signed acknowledgement (worker/src/ack.rs): identity vector 0 (the holder) states it stored three messages, given as `sender:id` keys (chat/keys.js) and as 48-byte records (sender fingerprint || message id); `signed` is the exact message signed (\"trustero/ack/v1\" || 0x00 || holder fingerprint || u16be(count) || records), `signature` its RSA-PSS-SHA-256 signature (salt 32) by the holder.",
+        "source": "cargo run --release -p worker --example make_vectors -- tests/vectors ack.json; everything is deterministic except the RSA-PSS signature (randomized: checked, not compared).",
+        "holder": alice.public().fingerprint().to_hex(),
+        "other": bob.public().fingerprint().to_hex(),
+        "keys": keys,
+        "records": hex(&records),
+        "signed": hex(&signed),
+        "signature": hex(&signature),
+    }))
 }
 
 fn group_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Error>> {
@@ -462,7 +494,8 @@ fn mailbox_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Er
     let sender = Mailbox::new(NostrKey::from_bytes(&[0x11; 32])?)?;
     let recipient = Mailbox::new(NostrKey::from_bytes(&[0x22; 32])?)?;
     let (nonce, aead_nonce, bundle) = ([0x33u8; 16], [0x44u8; 12], [0x55u8; 16]);
-    let (created_at, expiration) = (1_790_000_000u64, 1_791_209_600u64);
+    let created_at = 1_790_000_000u64;
+    let retention = mailbox::Retention::from_days(14)?;
     let payload = b"an envelope would be here";
     // The seal's RSA-PSS signature is randomized: checked, not compared.
     let seal = mailbox::seal(alice, recipient.public(), "env", payload)?;
@@ -471,7 +504,7 @@ fn mailbox_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Er
         recipient.public(),
         &small,
         created_at,
-        expiration,
+        retention,
         nonce,
         aead_nonce,
     )?;
@@ -487,15 +520,17 @@ fn mailbox_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Er
         .map(|f| json!({ "sha256": hex(&<[u8; 32]>::from(<sha2::Sha256 as sha2::Digest>::digest(f))) }))
         .collect();
     Ok(json!({
-        "description": "Mailbox formats (worker/src/mailbox.rs): a fragment, its kind-1059 wrap from a one-time key derived from the sender's mailbox secret and a nonce (secp256k1 ECDH, HKDF-SHA-256, AES-256-GCM, base64), the NIP-09 deletion of that wrap, the recipient's NIP-42 authentication (kind 22242, by the mailbox key), the fragments of a larger seal, and a seal signed by identity vector 0 for the recipient's mailbox key.",
+        "description": "Mailbox formats (worker/src/mailbox.rs): a fragment, its kind-1059 wrap from a one-time key derived from the sender's mailbox secret and a nonce (secp256k1 ECDH, HKDF-SHA-256, AES-256-GCM, base64), the NIP-09 deletion of that wrap, the recipient's NIP-42 authentication (kind 22242, by the mailbox key), the fragments of a larger seal, and a seal signed by identity vector 0 for the recipient's mailbox key. A wrap's expiration is its created_at plus its retention plus the two days of jitter; `retention` lists the only retentions a wrap may ask for (the settings form offers exactly these).",
         "source": "cargo run --release -p worker --example make_vectors -- tests/vectors mailbox.json; everything is deterministic except the BIP-340 and RSA-PSS signatures (randomized: checked, not compared).",
         "sender_secret": hex(&[0x11; 32]),
         "recipient_secret": hex(&[0x22; 32]),
         "recipient_public": hex(recipient.public()),
+        "retention": { "days": mailbox::RETENTION_DAYS, "jitter_s": mailbox::TIME_JITTER_S },
         "wrap": {
             "nonce": hex(&nonce), "aead_nonce": hex(&aead_nonce), "bundle": hex(&bundle),
             "data": hex(b"hello mailbox"), "fragment": hex(&small),
-            "created_at": created_at, "expiration": expiration,
+            "created_at": created_at, "retention_days": retention.days(),
+            "expiration": created_at + retention.lifetime_s(),
             "id": wrapped.event.id, "pubkey": wrapped.event.pubkey,
             "tags": wrapped.event.tags, "content": wrapped.event.content, "sig": wrapped.event.sig,
         },

@@ -62,6 +62,9 @@ pub enum Error {
     ChannelBinding,
     /// A frame arrived out of order, twice, or forged.
     FrameRejected,
+    /// Mail was asked to wait on relays for a number of days other than the
+    /// few every user shares (`mailbox::RETENTION_DAYS`).
+    UnsupportedRetention(u64),
 }
 
 impl Error {
@@ -88,6 +91,7 @@ impl Error {
             Error::UnexpectedPeer(_) => "unexpected-peer",
             Error::ChannelBinding => "channel-binding",
             Error::FrameRejected => "frame-rejected",
+            Error::UnsupportedRetention(_) => "unsupported-retention",
         }
     }
 }
@@ -136,6 +140,11 @@ impl fmt::Display for Error {
                 "the peer sees different connection fingerprints: someone is in the middle",
             ),
             Error::FrameRejected => f.write_str("frame rejected: replayed, reordered or forged"),
+            Error::UnsupportedRetention(days) => write!(
+                f,
+                "mail cannot wait on relays for {days} days: choose 1, 7, 14 or 30 days \
+                 (everyone picks from these few, so how long your mail waits does not single you out)"
+            ),
         }
     }
 }

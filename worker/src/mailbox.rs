@@ -18,11 +18,16 @@
 //! aead key    = HKDF-SHA-256(ikm = shared, info = "trustero/mailbox-wrap/v1" ‖ wrap pubkey ‖ recipient)
 //! content     = base64(0x01 ‖ aead nonce (12) ‖ AES-256-GCM(aead key, aead nonce, aad = 0x01, fragment))
 //! event       = {kind 1059, pubkey = wrap pubkey, created_at, tags [["p", recipient], ["expiration", t]], content}
+//! created_at  = now − jitter, jitter uniform in [0, 2 days), drawn for each fragment (never twice in one seal)
+//! t           = created_at + retention + 2 days, retention one of RETENTION_DAYS (1, 7, 14, 30 days)
 //! ```
 //!
 //! What this hides: relays see one-time keys, a recipient key only contacts
-//! know, two wrap sizes, a randomised time and an expiration — no
-//! fingerprint, conversation, message id or size of the inner envelope. The
+//! know, two wrap sizes, a randomised time and an expiration that adds one
+//! of four global lifetimes to it (so it reveals the sender's retention
+//! setting, shared with everyone who chose the same, and nothing about the
+//! send time or the other fragments of the seal) — no fingerprint,
+//! conversation, message id or size of the inner envelope. The
 //! seal binds the recipient's mailbox key, so a seal cannot be re-addressed
 //! to someone else; replaying one is harmless (every payload is idempotent:
 //! messages are deduplicated by sender and id). The wrap key comes from the
@@ -65,6 +70,48 @@ pub const MAX_FRAGMENTS: usize = 10;
 /// Longest payload type name.
 pub const MAX_TYPE_LEN: usize = 16;
 const NONCE_LEN: usize = 16;
+const DAY_S: u64 = 24 * 3600;
+/// How far back a wrap's `created_at` is moved, at random (NIP-59 advises up
+/// to two days), so relays cannot match a wrap to the moment it was sent.
+pub const TIME_JITTER_S: u64 = 2 * DAY_S;
+/// The only retentions (days mail waits on relays) a wrap may ask for. Few
+/// and global, so that the one a wrap reveals (its expiration minus its
+/// `created_at`) is shared by many users: a day, a week, two weeks (the
+/// default, DEFAULT_RETENTION_DAYS in chat/mailbox.js), a month. The longest
+/// plus the jitter (32 days) stays well within what `builder serve`'s relay
+/// accepts (63 days after its own clock).
+pub const RETENTION_DAYS: [u64; 4] = [1, 7, 14, 30];
+
+/// How long mail waits on relays: one of [`RETENTION_DAYS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    days: u64,
+}
+
+impl Retention {
+    /// The retention of `days`, refused unless it is one of [`RETENTION_DAYS`]
+    /// (any other value would single its user out on every wrap).
+    pub fn from_days(days: u64) -> Result<Self> {
+        if RETENTION_DAYS.contains(&days) {
+            Ok(Retention { days })
+        } else {
+            Err(Error::UnsupportedRetention(days))
+        }
+    }
+
+    /// Its number of days.
+    pub fn days(self) -> u64 {
+        self.days
+    }
+
+    /// `expiration − created_at` of every wrap of this retention: the
+    /// retention plus the whole jitter, so that a wrap whose `created_at`
+    /// was moved back the most still lives the retention after it was sent.
+    /// Being one constant, it reveals the retention and nothing else.
+    pub fn lifetime_s(self) -> u64 {
+        self.days * DAY_S + TIME_JITTER_S
+    }
+}
 
 /// Data bytes a fragment of `size` holds.
 const fn capacity(size: usize) -> usize {
@@ -366,19 +413,20 @@ impl Mailbox {
         Err(Error::Derivation("mailbox wrap key"))
     }
 
-    /// Wraps one fragment for `recipient` with fresh randomness.
+    /// Wraps one fragment for `recipient` with fresh randomness. Its
+    /// expiration is `created_at` plus the lifetime of `retention`.
     pub fn wrap(
         &self,
         recipient: &[u8; 32],
         fragment: &[u8],
         created_at: u64,
-        expiration: u64,
+        retention: Retention,
     ) -> Result<Wrapped> {
         self.wrap_with(
             recipient,
             fragment,
             created_at,
-            expiration,
+            retention,
             random::bytes()?,
             random::bytes()?,
         )
@@ -390,11 +438,16 @@ impl Mailbox {
         recipient: &[u8; 32],
         fragment: &[u8],
         created_at: u64,
-        expiration: u64,
+        retention: Retention,
         nonce: [u8; NONCE_LEN],
         aead_nonce: [u8; aead::NONCE_LEN],
     ) -> Result<Wrapped> {
         parse_fragment(fragment)?;
+        // Derived from this wrap's own created_at, never from the send time:
+        // the expiration then tells a relay nothing created_at does not.
+        let expiration = created_at
+            .checked_add(retention.lifetime_s())
+            .ok_or(Error::Malformed("mailbox wrap created_at"))?;
         let key = self.wrap_key(&nonce)?;
         let wrap_public = decode_hex::<32>(&key.public_hex(), "wrap key")?;
         let aead_key = wrap_aead_key(&*key.shared_x(recipient)?, &wrap_public, recipient)?;
@@ -415,6 +468,38 @@ impl Mailbox {
             Base64::encode_string(&body),
         )?;
         Ok(Wrapped { event, nonce })
+    }
+
+    /// Cuts `seal` into fragments and wraps each for `recipient`, sent at
+    /// `now` (Unix seconds) to wait `retention` on relays. Every fragment
+    /// gets its own `created_at`, `now` moved back by a random amount under
+    /// [`TIME_JITTER_S`] (all different within one seal), and so its own
+    /// expiration: nothing in the times links the fragments of one seal, or
+    /// gives away `now`.
+    pub fn wrap_seal(
+        &self,
+        recipient: &[u8; 32],
+        seal: &[u8],
+        now: u64,
+        retention: Retention,
+    ) -> Result<Vec<Wrapped>> {
+        let pieces = fragments(seal, random::bytes()?)?;
+        let mut jitters: Vec<u64> = Vec::with_capacity(pieces.len());
+        let mut out = Vec::with_capacity(pieces.len());
+        for fragment in &pieces {
+            // Drawn again on the (rare) repeat, so that no two fragments of a
+            // seal share a created_at. u64 % 172,800: a bias below 1e-14.
+            let jitter = loop {
+                let jitter = u64::from_be_bytes(random::bytes()?) % TIME_JITTER_S;
+                if !jitters.contains(&jitter) {
+                    break jitter;
+                }
+            };
+            jitters.push(jitter);
+            let created_at = now.saturating_sub(jitter);
+            out.push(self.wrap(recipient, fragment, created_at, retention)?);
+        }
+        Ok(out)
     }
 
     /// Opens a wrap addressed to us: checks the event's id and signature, its
@@ -553,7 +638,14 @@ mod tests {
     fn a_wrap_opens_only_for_its_recipient() {
         let (alice, bob, carol) = (mailbox(1), mailbox(2), mailbox(3));
         let fragment = fragments(b"hello", [7; 16]).unwrap().remove(0);
-        let wrapped = alice.wrap(bob.public(), &fragment, 100, 200).unwrap();
+        let wrapped = alice
+            .wrap(
+                bob.public(),
+                &fragment,
+                100,
+                Retention::from_days(14).unwrap(),
+            )
+            .unwrap();
         assert_eq!(wrapped.event.kind, WRAP_KIND);
         assert_ne!(
             wrapped.event.pubkey,
@@ -580,8 +672,9 @@ mod tests {
         let (alice, bob) = (mailbox(1), mailbox(2));
         let short = fragments(b"a", [1; 16]).unwrap().remove(0);
         let longer = fragments(&[9u8; 3000], [2; 16]).unwrap().remove(0);
-        let one = alice.wrap(bob.public(), &short, 1, 2).unwrap();
-        let two = alice.wrap(bob.public(), &longer, 1, 2).unwrap();
+        let week = Retention::from_days(7).unwrap();
+        let one = alice.wrap(bob.public(), &short, 1, week).unwrap();
+        let two = alice.wrap(bob.public(), &longer, 1, week).unwrap();
         assert_ne!(one.event.pubkey, two.event.pubkey);
         assert_eq!(one.event.content.len(), two.event.content.len());
     }
@@ -625,11 +718,114 @@ mod tests {
         assert!(parse_fragment(&bad).is_err(), "length beyond the fragment");
     }
 
+    /// The expiration tag of a wrap.
+    fn expiration_of(wrapped: &Wrapped) -> u64 {
+        wrapped.event.tag("expiration").unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn over_a_thousand_wraps_the_expiration_reveals_only_the_retention_never_the_send_time() {
+        // A relay sees created_at and expiration. created_at is the send time
+        // moved back at random; were the expiration the send time plus the
+        // retention (as the page used to give it), expiration − retention
+        // would be the exact send time. It must instead be created_at plus
+        // one constant per retention, so that it tells nothing created_at
+        // does not already tell.
+        let (alice, bob) = (mailbox(1), mailbox(2));
+        let now = 1_790_000_000u64;
+        for days in RETENTION_DAYS {
+            let retention = Retention::from_days(days).unwrap();
+            let kept = days * DAY_S;
+            let mut lifetimes = std::collections::BTreeSet::new();
+            let mut after_send = Vec::new();
+            for _ in 0..1000 {
+                let wrapped = alice
+                    .wrap_seal(bob.public(), b"short", now, retention)
+                    .unwrap();
+                assert_eq!(wrapped.len(), 1);
+                let created_at = wrapped[0].event.created_at;
+                let expiration = expiration_of(&wrapped[0]);
+                assert!(created_at <= now && created_at > now - TIME_JITTER_S);
+                lifetimes.insert(expiration - created_at);
+                after_send.push(expiration - now);
+            }
+            assert_eq!(
+                lifetimes.len(),
+                1,
+                "expiration − created_at is one constant for {days} days"
+            );
+            assert_eq!(lifetimes.first(), Some(&(kept + TIME_JITTER_S)));
+            // expiration − now spreads evenly over the whole jitter range:
+            // the send time cannot be read back from the expiration.
+            let distinct: std::collections::BTreeSet<u64> = after_send.iter().copied().collect();
+            assert!(distinct.len() > 900, "{} distinct values", distinct.len());
+            let mut quarters = [0u32; 4];
+            for &t in &after_send {
+                // Always more than the retention after the send: the
+                // contact has the whole retention to come online.
+                assert!(t > kept && t <= kept + TIME_JITTER_S, "{t}");
+                quarters[usize::try_from((t - kept - 1) * 4 / TIME_JITTER_S).unwrap()] += 1;
+            }
+            // Binomial(1000, 1/4): mean 250, standard deviation 14; 150 is 7 away.
+            assert!(quarters.iter().all(|&n| n > 150), "{quarters:?}");
+        }
+    }
+
+    #[test]
+    fn fragments_of_one_seal_get_their_own_times_so_nothing_links_them() {
+        let (alice, bob) = (mailbox(1), mailbox(2));
+        let now = 1_790_000_000u64;
+        let seal = vec![7u8; MAX_FRAGMENTS * capacity(LARGE_FRAGMENT)];
+        for _ in 0..20 {
+            let wrapped = alice
+                .wrap_seal(bob.public(), &seal, now, Retention::from_days(14).unwrap())
+                .unwrap();
+            assert_eq!(wrapped.len(), MAX_FRAGMENTS);
+            let created: std::collections::BTreeSet<u64> =
+                wrapped.iter().map(|w| w.event.created_at).collect();
+            let expirations: std::collections::BTreeSet<u64> =
+                wrapped.iter().map(expiration_of).collect();
+            assert_eq!(created.len(), MAX_FRAGMENTS, "every created_at differs");
+            assert_eq!(expirations.len(), MAX_FRAGMENTS, "every expiration differs");
+        }
+    }
+
+    #[test]
+    fn only_the_few_global_retentions_are_accepted_and_all_fit_the_relay() {
+        for days in [0, 2, 6, 13, 15, 29, 31, 60, 61, u64::MAX] {
+            let refused = Retention::from_days(days).unwrap_err();
+            assert_eq!(refused, Error::UnsupportedRetention(days));
+            assert_eq!(refused.code(), "unsupported-retention");
+            // The message names exactly the values accepted.
+            let [a, b, c, d] = RETENTION_DAYS;
+            let text = refused.to_string();
+            assert!(
+                text.contains(&format!("{a}, {b}, {c} or {d} days")),
+                "{text}"
+            );
+        }
+        for days in RETENTION_DAYS {
+            let retention = Retention::from_days(days).unwrap();
+            assert_eq!(retention.days(), days);
+            // builder serve's relay (builder/src/cmd/serve/relay.rs
+            // MAX_RETENTION) refuses an expiration more than 63 days after its
+            // clock; a day of that is left for clocks that disagree.
+            assert!(retention.lifetime_s() <= 62 * DAY_S);
+        }
+        // An expiration past the end of time is refused, not wrapped around.
+        let (alice, bob) = (mailbox(1), mailbox(2));
+        let fragment = fragments(b"x", [1; 16]).unwrap().remove(0);
+        let year = Retention::from_days(30).unwrap();
+        assert!(alice.wrap(bob.public(), &fragment, u64::MAX, year).is_err());
+    }
+
     #[test]
     fn a_deletion_is_signed_by_the_wraps_own_key() {
         let (alice, bob) = (mailbox(1), mailbox(2));
         let fragment = fragments(b"x", [1; 16]).unwrap().remove(0);
-        let wrapped = alice.wrap(bob.public(), &fragment, 1, 2).unwrap();
+        let wrapped = alice
+            .wrap(bob.public(), &fragment, 1, Retention::from_days(1).unwrap())
+            .unwrap();
         let deletion = alice
             .deletion(&wrapped.nonce, &wrapped.event.id, 3)
             .unwrap();

@@ -477,6 +477,11 @@ fn mailbox_wraps_deletions_and_fragments_match_the_committed_vectors() {
 }
 
 #[test]
+fn wrap_times_reveal_only_the_retention_and_never_link_fragments() {
+    check_wrap_times(1000);
+}
+
+#[test]
 fn profile_records_match_the_committed_vectors() {
     check_profile_formats();
 }

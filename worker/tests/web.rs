@@ -483,6 +483,11 @@ fn mailbox_wraps_deletions_and_fragments_match_in_the_browser() {
 }
 
 #[wasm_bindgen_test]
+fn wrap_times_reveal_only_the_retention_and_never_link_fragments_in_the_browser() {
+    check_wrap_times(250);
+}
+
+#[wasm_bindgen_test]
 fn profile_records_match_the_committed_vectors() {
     check_profile_formats();
 }

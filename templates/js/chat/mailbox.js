@@ -12,6 +12,7 @@
 // me" link the user pasted, and a group descriptor made by a group's creator.
 
 import { fromUtf8, utf8 } from '../core/encoding.js';
+import { mailboxDaysOf } from '../core/settings.js';
 import { createMailboxRelays } from '../net/mailbox-relays.js';
 import { watchWake } from '../net/backoff.js';
 import { frameLimit } from '../net/protocol.js';
@@ -353,7 +354,7 @@ export function createMailbox({
       if (type === 'env') companions = (await told.catch(() => ({ wraps: [] }))).wraps;
     }
     const now = Math.floor(Date.now() / 1000);
-    const wrapped = await cryptoClient.mailboxWrap({ recipient: address.key, type, payload: data, now, expiration: now + retentionDays * 86_400 });
+    const wrapped = await cryptoClient.mailboxWrap({ recipient: address.key, type, payload: data, now, retentionDays });
     const targets = [...new Set([...ownRelays, ...address.relays])];
     const results = await Promise.all(wrapped.map(({ event }) => relays.publish(event, targets)));
     return {
@@ -377,7 +378,7 @@ export function createMailbox({
       type: HISTORY_TYPE,
       payload: data,
       now,
-      expiration: now + retentionDays * 86_400,
+      retentionDays,
     });
     // Our own subscription brings them straight back: this device has them already.
     for (const { event } of wrapped) seen.add(event.id);
@@ -421,7 +422,7 @@ export function createMailbox({
     /** Settings as effectiveSettings() gives them: `mailboxRelays` are the relays we read our mail from. */
     configure(/** @type {{relays: string[], useNostr: boolean, mailboxRelays?: string[], mailboxDays?: number}} */ settings) {
       ownRelays = [...(settings.mailboxRelays ?? (settings.useNostr ? settings.relays : []))];
-      retentionDays = Math.min(60, Math.max(1, Math.round(settings.mailboxDays ?? DEFAULT_RETENTION_DAYS)));
+      retentionDays = mailboxDaysOf(settings);
       relays.setUrls(ownRelays, writeRelays());
     },
     learn,

@@ -264,8 +264,13 @@ export function createCryptoClient(integrity, embedded = null) {
     nostrSign: (/** @type {{createdAt: number, kind: number, tags: string[][], content: string}} */ event) => call('nostr.sign', event),
 
     // ---- the mailbox (worker/src/mailbox.rs) ----
-    /** Seals and wraps a payload for a mailbox key. @returns {Promise<Array<{event: NostrEvent, nonce: string}>>} */
-    mailboxWrap: (/** @type {{recipient: string, type: string, payload: Uint8Array, now: number, expiration: number}} */ args) => call('mailbox.wrap', args),
+    /**
+     * Seals and wraps a payload for a mailbox key, sent `now` (Unix seconds) to wait `retentionDays` on relays:
+     * one of MAILBOX_RETENTION_DAYS (core/settings.js), anything else is refused (code 'unsupported-retention').
+     * Each wrap's expiration is its own randomised created_at plus the retention plus two days.
+     * @returns {Promise<Array<{event: NostrEvent, nonce: string}>>}
+     */
+    mailboxWrap: (/** @type {{recipient: string, type: string, payload: Uint8Array, now: number, retentionDays: number}} */ args) => call('mailbox.wrap', args),
     /** Opens a wrap addressed to us. @returns {Promise<{bundle: string, index: number, count: number, data: Uint8Array}>} */
     mailboxUnwrap: (/** @type {unknown} */ event) => call('mailbox.unwrap', { event }),
     /** The sender a seal claims (unchecked). @returns {Promise<string>} */

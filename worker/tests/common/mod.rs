@@ -194,7 +194,26 @@ pub fn check_mailbox_formats() {
         recipient.public().to_vec(),
         hex_field(&v, "recipient_public")
     );
+    // The retentions a wrap may ask for are the committed ones (the page's
+    // settings form offers the same list, checked in tests/js).
+    assert_eq!(
+        serde_json::json!(mailbox::RETENTION_DAYS),
+        v["retention"]["days"]
+    );
+    assert_eq!(
+        serde_json::json!(mailbox::TIME_JITTER_S),
+        v["retention"]["jitter_s"]
+    );
     let w = &v["wrap"];
+    let retention = mailbox::Retention::from_days(w["retention_days"].as_u64().unwrap()).unwrap();
+    // The expiration is the wrap's own created_at plus the retention plus
+    // the jitter: derived, never the send time.
+    assert_eq!(
+        w["expiration"].as_u64().unwrap(),
+        w["created_at"].as_u64().unwrap()
+            + w["retention_days"].as_u64().unwrap() * 86_400
+            + mailbox::TIME_JITTER_S
+    );
     let bundle: [u8; 16] = hex_field(w, "bundle").try_into().unwrap();
     let fragment = mailbox::fragments(&hex_field(w, "data"), bundle)
         .unwrap()
@@ -205,7 +224,7 @@ pub fn check_mailbox_formats() {
             recipient.public(),
             &fragment,
             w["created_at"].as_u64().unwrap(),
-            w["expiration"].as_u64().unwrap(),
+            retention,
             hex_field(w, "nonce").try_into().unwrap(),
             hex_field(w, "aead_nonce").try_into().unwrap(),
         )
@@ -295,6 +314,58 @@ pub fn check_mailbox_formats() {
         result = whole.add(mailbox::parse_fragment(part).unwrap()).unwrap();
     }
     assert_eq!(result.unwrap(), large_seal);
+}
+
+/// Wraps `count` one-fragment seals and a ten-fragment one, sent at one
+/// moment, as the page's `mailboxWrap` does (natively and in the browser,
+/// where the jitter comes from `crypto.getRandomValues`): for every
+/// retention, expiration − created_at is one constant (the retention plus
+/// the jitter) while expiration − now spreads over the jitter range, and the
+/// fragments of one seal share neither created_at nor expiration.
+pub fn check_wrap_times(count: usize) {
+    use std::collections::BTreeSet;
+    use worker::mailbox::{self, Mailbox, RETENTION_DAYS, Retention, TIME_JITTER_S};
+    use worker::nostr::NostrKey;
+    let v = mailbox_file();
+    let sender =
+        Mailbox::new(NostrKey::from_bytes(&array32(hex_field(&v, "sender_secret"))).unwrap())
+            .unwrap();
+    let recipient = array32(hex_field(&v, "recipient_public"));
+    let expiration =
+        |w: &mailbox::Wrapped| -> u64 { w.event.tag("expiration").unwrap().parse().unwrap() };
+    let now = 1_790_000_000u64;
+    for days in RETENTION_DAYS {
+        let retention = Retention::from_days(days).unwrap();
+        let mut lifetimes = BTreeSet::new();
+        let mut after_send = BTreeSet::new();
+        for _ in 0..count {
+            let wrapped = sender
+                .wrap_seal(&recipient, b"one fragment", now, retention)
+                .unwrap();
+            lifetimes.insert(expiration(&wrapped[0]) - wrapped[0].event.created_at);
+            let left = expiration(&wrapped[0]) - now;
+            assert!(left > days * 86_400 && left <= days * 86_400 + TIME_JITTER_S);
+            after_send.insert(left);
+        }
+        assert_eq!(lifetimes, BTreeSet::from([retention.lifetime_s()]));
+        assert!(
+            after_send.len() > count * 9 / 10,
+            "expiration − now takes {} values over {count} wraps",
+            after_send.len()
+        );
+        let spread = after_send.last().unwrap() - after_send.first().unwrap();
+        assert!(spread > TIME_JITTER_S * 9 / 10, "spread {spread}");
+    }
+    let seal =
+        vec![1u8; mailbox::MAX_FRAGMENTS * (mailbox::LARGE_FRAGMENT - mailbox::FRAGMENT_HEADER)];
+    let wrapped = sender
+        .wrap_seal(&recipient, &seal, now, Retention::from_days(14).unwrap())
+        .unwrap();
+    assert_eq!(wrapped.len(), mailbox::MAX_FRAGMENTS);
+    let created: BTreeSet<u64> = wrapped.iter().map(|w| w.event.created_at).collect();
+    let expirations: BTreeSet<u64> = wrapped.iter().map(expiration).collect();
+    assert_eq!(created.len(), wrapped.len());
+    assert_eq!(expirations.len(), wrapped.len());
 }
 
 /// The committed profile vectors (identity vector 0's roaming profile),

@@ -7,14 +7,10 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{bytes, set, whole_number};
 use super::session::Session;
+use crate::Error;
 use crate::identity::{PublicIdentity, hex_lower};
-use crate::mailbox::{self, Fragment};
+use crate::mailbox::{self, Fragment, Retention};
 use crate::nostr::{Event, decode_hex};
-use crate::{Error, random};
-
-/// How far back a wrap's `created_at` is moved, at random (NIP-59 advises up
-/// to two days), so relays cannot match a wrap to the moment it was sent.
-pub const TIME_JITTER_S: u64 = 2 * 24 * 3600;
 
 pub(super) fn event_object(event: &Event) -> Object {
     let object = Object::new();
@@ -91,8 +87,12 @@ impl Session {
     }
 
     /// Seals `payload` of type `kind` for the mailbox key `recipient` (hex)
-    /// and wraps it in as many events as it takes. `now` and `expiration`
-    /// are Unix seconds. Resolves to `[{event, nonce}]`.
+    /// and wraps it in as many events as it takes, sent at `now` (Unix
+    /// seconds) to wait `retentionDays` on relays: 1, 7, 14 or 30
+    /// (`mailbox::RETENTION_DAYS`; anything else is refused with code
+    /// `unsupported-retention`). Each wrap's `created_at` is `now` moved back
+    /// at random by under two days, and its expiration that `created_at`
+    /// plus the retention plus two days. Resolves to `[{event, nonce}]`.
     #[wasm_bindgen(js_name = mailboxWrap)]
     pub fn mailbox_wrap(
         &self,
@@ -100,23 +100,22 @@ impl Session {
         kind: String,
         payload: Vec<u8>,
         now: f64,
-        expiration: f64,
+        retention_days: f64,
     ) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let recipient = decode_hex::<32>(&recipient, "mailbox key")?;
             let now = whole_number(now, "now")?;
-            let expiration = whole_number(expiration, "expiration")?;
+            let retention =
+                Retention::from_days(whole_number(retention_days, "mailbox retention days")?)?;
             let seal =
                 mailbox::seal_with(inner.crypto(), inner.holder(), &recipient, &kind, &payload)
                     .await?;
             let result = Array::new();
-            for fragment in mailbox::fragments(&seal, random::bytes()?)? {
-                let jitter = u64::from(u32::from_be_bytes(random::bytes()?)) % TIME_JITTER_S;
-                let created_at = now.saturating_sub(jitter);
-                let wrapped = inner
-                    .mailbox()
-                    .wrap(&recipient, &fragment, created_at, expiration)?;
+            for wrapped in inner
+                .mailbox()
+                .wrap_seal(&recipient, &seal, now, retention)?
+            {
                 let item = Object::new();
                 set(&item, "event", event_object(&wrapped.event));
                 set(&item, "nonce", hex_lower(&wrapped.nonce));
