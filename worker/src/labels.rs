@@ -43,6 +43,9 @@ pub const SIGNAL_KEY: &[u8] = b"trustero/signal/v1";
 pub const ANNOUNCE_ID: &[u8] = b"trustero/announce/v1";
 /// Prefix of the message an envelope's sender signs (RSA-PSS).
 pub const ENVELOPE_SIGNATURE: &[u8] = b"trustero/envelope/v1";
+/// Prefix of the message a group member signs to acknowledge messages it
+/// stored, passed back to their senders by other members (`ack`).
+pub const ACK_SIGNATURE: &[u8] = b"trustero/ack/v1";
 /// HKDF info prefix of a group message's content key (from its sender's
 /// group key), followed by the message id.
 pub const GROUP_MESSAGE_KEY: &[u8] = b"trustero/group-message-key/v1";

@@ -17,6 +17,7 @@ mod primitives;
 pub(crate) use primitives::codec;
 pub use primitives::{aead, padding, random};
 
+pub mod ack;
 pub mod channel;
 pub mod envelope;
 mod error;

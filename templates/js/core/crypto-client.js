@@ -192,6 +192,13 @@ export function createCryptoClient(integrity, embedded = null) {
     /** The header, once the signature verified. @returns {Promise<EnvelopeHeader>} */
     verifyEnvelope: (/** @type {Uint8Array} */ envelope, /** @type {Uint8Array} */ senderSpki) => call('envelope.verify', { envelope, senderSpki }),
 
+    // ---- signed acknowledgements (worker/src/ack.rs) ----
+    /** Signs that we stored the messages `keys` (48-byte records: sender ‖ message id). @returns {Promise<Uint8Array>} */
+    signAcks: (/** @type {Uint8Array} */ keys) => call('ack.sign', { keys }),
+    /** Resolves if the holder of `holderSpki` signed that it stored `keys`; rejects otherwise. @returns {Promise<void>} */
+    verifyAcks: (/** @type {Uint8Array} */ holderSpki, /** @type {Uint8Array} */ keys, /** @type {Uint8Array} */ signature) =>
+      call('ack.verify', { holderSpki, keys, signature }),
+
     // ---- the vault (records at rest) ----
     /** With {transfer: true} the buffer moves to the worker instead of being copied. @returns {Promise<Uint8Array>} */
     vaultSeal: (/** @type {string} */ context, /** @type {Uint8Array} */ plaintext, { transfer = false } = {}) =>

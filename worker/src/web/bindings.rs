@@ -3,6 +3,7 @@
 //! for free functions. Errors cross by `impl From<Error> for JsValue`
 //! (`convert`), so `?` works across the boundary.
 
+mod ack;
 mod convert;
 mod functions;
 mod mailbox;
