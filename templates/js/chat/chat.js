@@ -219,6 +219,9 @@ export function createChat({
 
     /** Registers what to do with received content of type `t` (files, groups). */
     on: inbox.on,
+    /** chat/groups.js: no key of ours in a group whose member list is unconfirmed; epochs stated in backlog syncs. */
+    holdGroupKeys: senderKeys.hold,
+    bindGroups: backlog.bind,
 
     /** The chat protocol's frames, for the dispatcher (net/protocol.js). */
     frames: {

@@ -34,7 +34,7 @@ export const FRAMES = Object.freeze({
   },
   read: { limit: 64 * KiB, handler: 'chat/receipts', carries: 'JSON {ids}: our messages the peer has read' },
   typing: { limit: 1 * KiB, handler: 'chat/receipts', carries: 'JSON {conv}: the peer is typing there' },
-  sync: { limit: 96 * KiB, handler: 'chat/backlog', carries: 'JSON {conv, have}: up to 500 keys of a group conversation the peer holds' },
+  sync: { limit: 96 * KiB, handler: 'chat/backlog', carries: 'JSON {conv, have, epoch, unconfirmed?}: up to 500 keys of a group conversation the peer holds, and its epoch of the group' },
   'file-get': { limit: 1 * KiB, handler: 'chat/transfers', carries: 'JSON {owner, fileId, from}: send me these chunks' },
   'file-chunk': { limit: 257 * KiB, handler: 'chat/transfers', carries: 'owner ‖ file id ‖ index ‖ one sealed 256 KiB chunk', bulk: true },
   call: { limit: 16 * KiB, handler: 'calls/calls', carries: 'JSON {op, id, …}: the call protocol' },
