@@ -16,7 +16,8 @@ const WASM_INTEGRITY = {{ wasm_integrity }};
 const DERIVE_WORKER = 'trustero-derive';
 let ready = null; // Promise of the instantiated module
 let session = null; // the logged-in wasm_bindgen.Session, if any
-let nostrSigner = null; // throw-away Nostr key of this page load
+const nostrSigners = new Map(); // signer name -> throw-away Nostr key of this page load
+const MAX_NOSTR_SIGNERS = 1024;
 
 // Rooms, handshakes and secure channels stay in here; the page holds ids.
 const handles = new Map();
@@ -187,9 +188,32 @@ const handlers = {
   'profile.seal': ({ recordId, record, now }) => requireSession().profileSeal(recordId, record, now),
   'profile.open': ({ event }) => requireSession().profileOpen(event),
 
-  'nostr.sign': ({ createdAt, kind, tags, content }) => {
-    nostrSigner ??= new wasm_bindgen.NostrSigner();
-    return nostrSigner.sign(createdAt, kind, tags, content);
+  // A throw-away key per signer name (each room signs with its own, so a
+  // relay cannot link a page's rooms by key); 'once' makes a key for this
+  // one event (a courier connection's NIP-42 answer).
+  'nostr.sign': ({ createdAt, kind, tags, content, signer = 'page' }) => {
+    if (signer === 'once') {
+      const key = new wasm_bindgen.NostrSigner();
+      try {
+        return key.sign(createdAt, kind, tags, content);
+      } finally {
+        key.free();
+      }
+    }
+    let key = nostrSigners.get(signer);
+    if (key) nostrSigners.delete(signer);
+    else key = new wasm_bindgen.NostrSigner();
+    nostrSigners.set(signer, key); // most recently used last
+    while (nostrSigners.size > MAX_NOSTR_SIGNERS) {
+      const [oldest, old] = nostrSigners.entries().next().value;
+      nostrSigners.delete(oldest);
+      old.free();
+    }
+    return key.sign(createdAt, kind, tags, content);
+  },
+  'nostr.forget': ({ signer }) => {
+    nostrSigners.get(signer)?.free();
+    nostrSigners.delete(signer);
   },
 };
 

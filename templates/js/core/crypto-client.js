@@ -268,7 +268,10 @@ export function createCryptoClient(integrity, embedded = null) {
 
     // ---- Nostr ----
     /** Signs an event with this page load's throw-away key. @returns {Promise<{id: string, pubkey: string, sig: string}>} */
-    nostrSign: (/** @type {{createdAt: number, kind: number, tags: string[][], content: string}} */ event) => call('nostr.sign', event),
+    /** Signs with the throw-away key named `signer` (one per room; 'once': a key for this event alone). */
+    nostrSign: (/** @type {{createdAt: number, kind: number, tags: string[][], content: string, signer?: string}} */ event) => call('nostr.sign', event),
+    /** Forgets the throw-away key named `signer`. */
+    nostrForget: (/** @type {string} */ signer) => call('nostr.forget', { signer }),
 
     // ---- the mailbox (worker/src/mailbox.rs) ----
     /**

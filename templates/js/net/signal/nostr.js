@@ -1,7 +1,12 @@
 // Signalling over Nostr relays (NIP-01): ephemeral events tagged with the
-// room's announce id, signed in the worker with a throw-away key, carrying
-// sealed announce/offer/answer messages and trickled candidates. Whoever sees an announce from a peer
-// it is not connected to sends that peer an offer.
+// room's announce id, signed in the worker with a throw-away key of that
+// room's own (a relay cannot link rooms by key), carrying sealed
+// announce/offer/answer messages and trickled candidates. Whoever sees an
+// announce from a peer it is not connected to sends that peer an offer.
+//
+// A room with everyone present does not announce: its subscription stays,
+// so a newcomer's announce still reaches it and gets an offer. Relays see
+// events only while someone is missing (warm-up, then backing off).
 
 import { createSocketPool } from './sockets.js';
 
@@ -11,16 +16,17 @@ export const EVENT_KIND = 29333;
 const MAX_AGE_S = 60;
 const SEEN_LIMIT = 2000;
 
-export function createNostrStrategy({ peerId, cryptoClient, onStatus }) {
+export function createNostrStrategy({ cryptoClient, onStatus }) {
   const rooms = new Map(); // subscription id -> room
   const seen = new Set();
 
   const subscriptionId = (room) => `trustero-${room.announceId.slice(0, 16)}`;
+  const signerOf = (room) => `room ${room.announceId} ${room.peerId}`;
 
   async function publish(room, content, endpoints = pool.open()) {
     const createdAt = Math.floor(Date.now() / 1000);
     const tags = [['t', room.announceId]];
-    const signed = await cryptoClient.nostrSign({ createdAt, kind: EVENT_KIND, tags, content });
+    const signed = await cryptoClient.nostrSign({ createdAt, kind: EVENT_KIND, tags, content, signer: signerOf(room) });
     const event = { ...signed, created_at: createdAt, kind: EVENT_KIND, tags, content };
     for (const endpoint of endpoints) endpoint.send(['EVENT', event]);
   }
@@ -31,7 +37,7 @@ export function createNostrStrategy({ peerId, cryptoClient, onStatus }) {
   }
 
   async function announceRoom(room, endpoints) {
-    await publish(room, await room.seal({ kind: 'announce', from: peerId }), endpoints).catch(() => {});
+    await publish(room, await room.seal({ kind: 'announce', from: room.peerId }), endpoints).catch(() => {});
   }
 
   async function onEvent(endpoint, room, event) {
@@ -41,19 +47,19 @@ export function createNostrStrategy({ peerId, cryptoClient, onStatus }) {
     seen.add(event.id);
     if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value);
     const message = await room.open(event.content);
-    if (!message || message.from === peerId || typeof message.from !== 'string') return;
+    if (!message || message.from === room.peerId || typeof message.from !== 'string') return;
     const via = endpoint.url;
     const reply = (payload) => publish(room, payload).catch(() => {});
     if (message.kind === 'announce') {
       if (!room.shouldOfferTo(message.from)) return;
       const { payload } = await room.makeOffer({ to: message.from });
       await publish(room, payload);
-    } else if (message.kind === 'offer' && message.to === peerId) {
+    } else if (message.kind === 'offer' && message.to === room.peerId) {
       const answer = await room.handleOffer({ from: message.from, payload: event.content, via, reply });
       if (answer) await publish(room, answer);
-    } else if (message.kind === 'answer' && message.to === peerId) {
+    } else if (message.kind === 'answer' && message.to === room.peerId) {
       await room.handleAnswer({ from: message.from, payload: event.content, via, reply });
-    } else if (message.kind === 'candidates' && message.to === peerId) {
+    } else if (message.kind === 'candidates' && message.to === room.peerId) {
       await room.handleCandidates({ from: message.from, payload: event.content });
     }
   }
@@ -96,9 +102,11 @@ export function createNostrStrategy({ peerId, cryptoClient, onStatus }) {
     removeRoom(room) {
       rooms.delete(subscriptionId(room));
       for (const endpoint of pool.open()) endpoint.send(['CLOSE', subscriptionId(room)]);
+      cryptoClient.nostrForget?.(signerOf(room))?.catch?.(() => {});
     },
-    announce(room) {
-      announceRoom(room, pool.open());
+    /** `keepalive`: everyone the room seeks is here; the subscription is enough. */
+    announce(room, { keepalive = false } = {}) {
+      if (!keepalive) announceRoom(room, pool.open());
     },
     wake: pool.wake,
     status: pool.status,

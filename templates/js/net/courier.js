@@ -1,0 +1,368 @@
+// @ts-check
+// Publishing to Nostr relays without saying who publishes (DESIGN.md §12).
+//
+// The socket that reads our mail subscribes to our mailbox address and may
+// authenticate as it (net/mailbox-relays.js). Anything published on that
+// socket would be tied to us by the relay, exactly and without looking at
+// IP addresses: who we mail, which wraps are our own history, that the
+// profile key is ours, when we read our mail (the deletions). So nothing is
+// ever published there. The courier carries each event instead on a
+// connection of its own: opened after a random delay, carrying a small batch
+// of events (or one alone), closed as soon as the relay answered them, and
+// never subscribing or authenticating as anything of ours (a relay that asks
+// for NIP-42 before it takes an event gets a throw-away key's answer).
+//
+// What a relay still sees: the IP address of each connection and its time,
+// which a relay can correlate with the reading socket (docs/threat-model.md).
+//
+// Politeness: a relay's NIP-11 `max_message_length` is read once (events
+// larger are not sent to it); "rate-limited:" pauses that relay for a short,
+// growing while and what it refused goes again as soon as the pause ends; a
+// relay that cannot be reached is retried with backoff, what waited for it
+// kept (bounded). One relay never holds up another.
+
+import { backoffDelay } from './backoff.js';
+
+/** Events one connection carries at most. */
+export const MAX_BATCH = 8;
+/** Connections to one relay at once, at most. */
+export const MAX_TRIPS = 2;
+/** How long a connection may take to open and get its events answered. */
+export const TRIP_TIMEOUT_MS = 8_000;
+/** Events waiting for one relay, at most (the oldest give way). */
+export const MAX_QUEUED = 500;
+/** The random wait before a connection opens. */
+export const DELAY_MS = Object.freeze({ min: 200, max: 2_000 });
+/** Largest message accepted from a relay. */
+const MAX_INCOMING = 64 * 1024;
+
+/** A random delay before a connection opens. */
+export const randomDelay = () => DELAY_MS.min + Math.random() * (DELAY_MS.max - DELAY_MS.min);
+
+/**
+ * @typedef {import('../core/crypto-client.js').NostrEvent} NostrEvent
+ * @typedef {{ event: NostrEvent, alone: boolean, entry: Entry | null }} Item
+ * @typedef {{ event: NostrEvent, waiting: Set<string>, accepted: Set<string>, done: () => void }} Entry
+ * @typedef {{ queue: Item[], timer: any, trips: number, pausedUntil: number, pauses: number, failures: number,
+ *   lastError: string | null, lastErrorAt: number | null, lastOkAt: number | null, maxMessage: number | null, infoAsked: boolean }} Relay
+ */
+
+/** What a relay's "OK false" / "CLOSED" reason asks of us (NIP-01 machine-readable prefixes). */
+export function refusalKind(/** @type {unknown} */ reason) {
+  const text = typeof reason === 'string' ? reason : '';
+  const prefix = text.split(':', 1)[0];
+  if (text.includes(':') && ['rate-limited', 'auth-required', 'duplicate', 'restricted', 'blocked', 'invalid', 'pow', 'error'].includes(prefix)) return prefix;
+  return 'other';
+}
+
+/**
+ * relayInfo(url) → the relay's limits ({maxMessage}) or null; signAuth({relay,
+ * challenge}) → a NIP-42 event by a throw-away key (null: never answer);
+ * onStatus(); onReachable(url): a relay took events again after failing;
+ * delay() → ms before a connection opens; openSocket(url) → a WebSocket.
+ */
+export function createCourier({
+  relayInfo = /** @type {(url: string) => Promise<{maxMessage: number | null} | null>} */ (async () => null),
+  signAuth = /** @type {((args: {relay: string, challenge: string}) => Promise<NostrEvent>) | null} */ (null),
+  onStatus = /** @type {(() => void) | null} */ (null),
+  onReachable = /** @type {((url: string) => void) | null} */ (null),
+  delay = randomDelay,
+  openSocket = (/** @type {string} */ url) => new WebSocket(url),
+} = {}) {
+  /** @type {Map<string, Relay>} */
+  const relays = new Map();
+  /** @type {Set<WebSocket>} */
+  const sockets = new Set();
+  let closed = false;
+
+  function stateOf(/** @type {string} */ url) {
+    let relay = relays.get(url);
+    if (!relay) {
+      relay = {
+        queue: [],
+        timer: null,
+        trips: 0,
+        pausedUntil: 0,
+        pauses: 0,
+        failures: 0,
+        lastError: null,
+        lastErrorAt: null,
+        lastOkAt: null,
+        maxMessage: null,
+        infoAsked: false,
+      };
+      relays.set(url, relay);
+    }
+    if (!relay.infoAsked) {
+      relay.infoAsked = true;
+      const asked = relay;
+      relayInfo(url)
+        .then((info) => {
+          if (info && relays.get(url) === asked) asked.maxMessage = info.maxMessage;
+        })
+        .catch(() => {});
+    }
+    return relay;
+  }
+
+  const tooLarge = (/** @type {Relay} */ relay, /** @type {NostrEvent} */ event) =>
+    typeof relay.maxMessage === 'number' && JSON.stringify(['EVENT', event]).length > relay.maxMessage;
+
+  function note(/** @type {Relay} */ relay, /** @type {string} */ text) {
+    relay.lastError = text.slice(0, 200);
+    relay.lastErrorAt = Date.now();
+    onStatus?.();
+  }
+
+  /** An entry's relay gave its answer (or gave up): resolve once all have. */
+  function settle(/** @type {Entry | null} */ entry, /** @type {string} */ url, /** @type {boolean} */ ok) {
+    if (!entry || !entry.waiting.has(url)) return;
+    entry.waiting.delete(url);
+    if (ok) entry.accepted.add(url);
+    if (!entry.waiting.size) entry.done();
+  }
+
+  /** Starts a connection to `url` after a random delay, if it has work and room. */
+  function schedule(/** @type {string} */ url, /** @type {number} */ wait = delay()) {
+    const relay = relays.get(url);
+    if (closed || !relay || relay.timer || !relay.queue.length || relay.trips >= MAX_TRIPS) return;
+    const paused = relay.pausedUntil - Date.now();
+    relay.timer = setTimeout(
+      () => {
+        relay.timer = null;
+        trip(url, relay);
+        schedule(url); // a second connection, if more waits
+      },
+      Math.max(wait, paused, 0),
+    );
+  }
+
+  /** The next batch: one event that travels alone, or up to MAX_BATCH others. */
+  function takeBatch(/** @type {Relay} */ relay) {
+    const first = relay.queue.findIndex((item) => item.alone);
+    if (first === 0) return relay.queue.splice(0, 1);
+    const end = first === -1 ? relay.queue.length : first;
+    return relay.queue.splice(0, Math.min(MAX_BATCH, end));
+  }
+
+  /** One connection: open, send the batch, wait for every answer (bounded), close. */
+  function trip(/** @type {string} */ url, /** @type {Relay} */ relay) {
+    if (closed || relays.get(url) !== relay || !relay.queue.length) return;
+    const batch = takeBatch(relay).filter((item) => {
+      if (!tooLarge(relay, item.event)) return true;
+      settle(item.entry, url, false); // this relay never takes it
+      return false;
+    });
+    if (!batch.length) return schedule(url, 0);
+    relay.trips += 1;
+    /** @type {Map<string, Item>} event id -> item, until the relay answers */
+    const open = new Map(batch.map((item) => [item.event.id, item]));
+    /** @type {string | null} */
+    let challenge = null;
+    /** @type {Promise<void> | null} our AUTH on its way, once asked for */
+    let authSent = null;
+    /** ids the relay refused for want of AUTH once (sent again after it) */
+    const authRefused = new Set();
+    let opened = false;
+    let finished = false;
+    /** @type {WebSocket} */
+    let ws;
+    try {
+      ws = openSocket(url);
+    } catch (error) {
+      relay.trips -= 1;
+      relay.queue.unshift(...batch);
+      fail(url, relay, `invalid address: ${/** @type {Error} */ (error).message}`);
+      return;
+    }
+    sockets.add(ws);
+    const timer = setTimeout(() => finish(opened ? 'the relay did not answer in time' : 'could not connect'), TRIP_TIMEOUT_MS);
+
+    function finish(/** @type {string | null} */ problem) {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      sockets.delete(ws);
+      try {
+        ws.close();
+      } catch {
+        // already closing
+      }
+      relay.trips -= 1;
+      // What got no answer waits for the next connection (at the front: order kept).
+      const unanswered = [...open.values()];
+      if (problem && unanswered.length) {
+        relay.queue.unshift(...unanswered);
+        trimQueue(url, relay);
+        fail(url, relay, problem);
+        return;
+      }
+      relay.failures = 0;
+      schedule(url);
+    }
+
+    ws.onopen = () => {
+      opened = true;
+      const recovered = relay.failures > 0;
+      relay.failures = 0;
+      for (const item of open.values()) ws.send(JSON.stringify(['EVENT', item.event]));
+      if (recovered) onReachable?.(url);
+      onStatus?.();
+    };
+    ws.onmessage = (message) => {
+      if (typeof message.data !== 'string' || message.data.length > MAX_INCOMING) return;
+      let parsed;
+      try {
+        parsed = JSON.parse(message.data);
+      } catch {
+        return;
+      }
+      if (!Array.isArray(parsed)) return;
+      const [type, id, ok, reason] = parsed;
+      if (type === 'AUTH' && typeof id === 'string' && id.length <= 512) {
+        challenge = id;
+        return;
+      }
+      if (type === 'NOTICE') {
+        note(relay, `relay says: ${String(id)}`);
+        return;
+      }
+      if (type !== 'OK' || typeof id !== 'string') return;
+      const item = open.get(id);
+      if (!item) return;
+      const kind = ok === true ? 'ok' : refusalKind(reason);
+      if (kind === 'auth-required' && challenge && signAuth && !authRefused.has(id)) {
+        // Authenticate this throw-away connection as nobody of ours, then
+        // send again what it refused (a second refusal is final).
+        authRefused.add(id);
+        authSent ??= signAuth({ relay: url, challenge }).then((auth) => {
+          if (!finished) ws.send(JSON.stringify(['AUTH', auth]));
+        });
+        authSent.then(
+          () => !finished && open.has(id) && ws.send(JSON.stringify(['EVENT', item.event])),
+          () => finish('could not authenticate'),
+        );
+        return;
+      }
+      if (kind === 'rate-limited') {
+        // Not refused for good: it goes again once the pause is over.
+        open.delete(id);
+        relay.queue.unshift(item);
+        pause(relay, reason);
+      } else {
+        open.delete(id);
+        if (kind === 'ok' || kind === 'duplicate') {
+          relay.pauses = 0;
+          relay.lastOkAt = Date.now();
+          settle(item.entry, url, true);
+        } else {
+          note(relay, `relay says: ${String(reason)}`);
+          settle(item.entry, url, false);
+        }
+      }
+      if (!open.size) finish(null);
+    };
+    ws.onclose = () => finish(opened ? 'the relay closed the connection before answering' : 'could not connect');
+  }
+
+  function pause(/** @type {Relay} */ relay, /** @type {unknown} */ reason) {
+    relay.pausedUntil = Date.now() + backoffDelay(relay.pauses++, { baseMs: 1_000, maxMs: 60_000 });
+    note(relay, `relay says: ${String(reason)}`);
+  }
+
+  function fail(/** @type {string} */ url, /** @type {Relay} */ relay, /** @type {string} */ problem) {
+    relay.failures += 1;
+    relay.pausedUntil = Math.max(relay.pausedUntil, Date.now() + backoffDelay(relay.failures - 1, { baseMs: 2_000, maxMs: 5 * 60_000 }));
+    note(relay, problem);
+    schedule(url);
+  }
+
+  function trimQueue(/** @type {string} */ url, /** @type {Relay} */ relay) {
+    while (relay.queue.length > MAX_QUEUED) {
+      const dropped = relay.queue.pop();
+      settle(dropped?.entry ?? null, url, false);
+    }
+  }
+
+  return {
+    /**
+     * Publishes `event` to `urls`, each on a connection of the courier's own.
+     * Resolves to the relays that accepted it, once each answered or after a
+     * bounded wait; a relay that could not be reached gets it later
+     * (bounded queue). `alone`: the event shares its connection with nothing
+     * else (a deletion, which would link the wraps of one batch).
+     */
+    publish(/** @type {NostrEvent} */ event, /** @type {string[]} */ urls, { alone = false } = {}) {
+      const targets = [...new Set(urls)];
+      if (closed || !targets.length) return Promise.resolve(/** @type {string[]} */ ([]));
+      return new Promise((resolve) => {
+        /** @type {Entry} */
+        const entry = {
+          event,
+          waiting: new Set(targets),
+          accepted: new Set(),
+          done: () => {
+            clearTimeout(bound);
+            entry.waiting.clear();
+            resolve([...entry.accepted]);
+          },
+        };
+        const bound = setTimeout(entry.done, DELAY_MS.max + 2 * TRIP_TIMEOUT_MS);
+        for (const url of targets) {
+          const relay = stateOf(url);
+          if (relay.queue.some((item) => item.event.id === event.id)) {
+            settle(entry, url, false);
+            continue;
+          }
+          relay.queue.push({ event, alone, entry });
+          trimQueue(url, relay);
+          schedule(url);
+        }
+      });
+    },
+
+    /** Forgets relays not in `urls` (what waited for them is dropped). */
+    keepOnly(/** @type {string[]} */ urls) {
+      const wanted = new Set(urls);
+      for (const [url, relay] of relays) {
+        if (wanted.has(url) || relay.trips) continue;
+        clearTimeout(relay.timer);
+        for (const item of relay.queue) settle(item.entry, url, false);
+        relays.delete(url);
+      }
+    },
+
+    /** Each relay written to: queued events, pause, last error and success. */
+    status: () =>
+      [...relays].map(([url, r]) => ({
+        url,
+        queued: r.queue.length,
+        sending: r.trips > 0,
+        pausedUntil: r.pausedUntil > Date.now() ? r.pausedUntil : 0,
+        lastError: r.lastError,
+        lastErrorAt: r.lastErrorAt,
+        lastOkAt: r.lastOkAt,
+        maxMessage: r.maxMessage,
+      })),
+
+    /** A relay that failed is tried again now (network back, machine awake). */
+    wake() {
+      for (const [url, relay] of relays) {
+        if (!relay.failures) continue;
+        relay.pausedUntil = 0;
+        clearTimeout(relay.timer);
+        relay.timer = null;
+        schedule(url);
+      }
+    },
+
+    close() {
+      closed = true;
+      for (const [url, relay] of relays) {
+        clearTimeout(relay.timer);
+        for (const item of relay.queue) settle(item.entry, url, false);
+      }
+      for (const ws of sockets) ws.close();
+    },
+  };
+}

@@ -1,0 +1,274 @@
+// What relays and trackers can link (DESIGN.md §12, docs/threat-model.md):
+// recording servers on loopback log every message per socket, and the real
+// modules run against them — the mailbox (chat/mailbox.js over
+// net/mailbox-relays.js and net/courier.js) and the network
+// (net/network.js with its tracker and Nostr strategies). The worker's
+// crypto is a stand-in that makes well-formed events; what matters here is
+// which socket carries what.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { WebSocket, WebSocketServer } from 'ws';
+
+globalThis.WebSocket ??= WebSocket;
+// Browser globals the modules listen to (wake-ups, page hide); nothing fires them here.
+globalThis.addEventListener ??= () => {};
+globalThis.removeEventListener ??= () => {};
+globalThis.document ??= { hidden: false, addEventListener() {}, removeEventListener() {} };
+await import('./fake-webrtc.mjs');
+const { createMailbox } = await import('../../templates/js/chat/mailbox.js');
+const { createNetwork } = await import('../../templates/js/net/network.js');
+
+const hex = (bytes = 32) => randomBytes(bytes).toString('hex');
+const MAILBOX = 'aa'.repeat(32);
+const PROFILE_AUTHOR = 'bb'.repeat(32);
+const FRIEND_MAILBOX = 'cc'.repeat(32);
+const FRIEND = 'f'.repeat(64);
+
+/** Waits until `check()` is truthy (polling; no fixed sleep decides anything). */
+async function until(check, what, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * A Nostr relay that records every message of every socket, asks each for
+ * NIP-42 AUTH, accepts every event and ends every subscription's stored
+ * events at once.
+ */
+async function recordingRelay() {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((resolve) => server.on('listening', resolve));
+  const sockets = [];
+  server.on('connection', (socket) => {
+    const record = { messages: [], closed: false };
+    sockets.push(record);
+    socket.send(JSON.stringify(['AUTH', `challenge-${sockets.length}`]));
+    socket.on('close', () => (record.closed = true));
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      record.messages.push(message);
+      const [type, id] = message;
+      if (type === 'REQ') socket.send(JSON.stringify(['EOSE', id]));
+      if (type === 'EVENT' || type === 'AUTH') socket.send(JSON.stringify(['OK', message[1].id, true, '']));
+    });
+  });
+  return {
+    url: `ws://127.0.0.1:${server.address().port}`,
+    sockets,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/** Events as the worker makes them, without the crypto. */
+const fakeCrypto = {
+  async mailboxWrap({ recipient, type, payload }) {
+    const fragments = type === 'history' || payload.length < 4000 ? 1 : 2;
+    return Array.from({ length: fragments }, () => ({
+      event: { id: hex(), pubkey: hex(), kind: 1059, created_at: Math.floor(Date.now() / 1000) - 5000, tags: [['p', recipient]], content: 'sealed', sig: hex(64) },
+      nonce: hex(16),
+    }));
+  },
+  async mailboxAuth({ relay, challenge, now }) {
+    return { id: hex(), pubkey: MAILBOX, kind: 22242, created_at: now, tags: [['relay', relay], ['challenge', challenge]], content: '', sig: hex(64) };
+  },
+  async mailboxDeletion({ wrapId, now }) {
+    return { id: hex(), pubkey: hex(), kind: 5, created_at: now, tags: [['e', wrapId]], content: '', sig: hex(64) };
+  },
+  async nostrSign({ signer }) {
+    // One key per signer name, as the worker keeps them.
+    return { id: hex(), pubkey: createHash('sha256').update(String(signer)).digest('hex'), sig: hex(64) };
+  },
+  async mailboxUnwrap() {
+    throw new Error('not for us');
+  },
+};
+
+function memoryStore() {
+  const data = new Map();
+  return { get: async (key) => data.get(key), put: async (key, value) => void data.set(key, value) };
+}
+
+const isReading = (message) =>
+  message[0] === 'AUTH' ||
+  (message[0] === 'REQ' && message.slice(2).some((filter) => filter['#p']?.includes(MAILBOX) || filter.authors?.includes(PROFILE_AUTHOR)));
+const isPublishing = (message) => message[0] === 'EVENT' && [1059, 5, 30078].includes(message[1]?.kind);
+
+test('no socket that reads our mailbox or profile, or authenticates as our mailbox, ever publishes a wrap, a history wrap, a profile record or a deletion', async () => {
+  const relay = await recordingRelay();
+  const mailbox = createMailbox({
+    cryptoClient: fakeCrypto,
+    store: memoryStore(),
+    identity: { fingerprint: 'e'.repeat(64), mailboxKey: MAILBOX, profileAuthor: PROFILE_AUTHOR, spki: new Uint8Array(1) },
+    sessions: { onUp: () => () => {}, linkTo: () => null },
+    spkiOf: () => null,
+    dispatch: async () => 'accepted',
+    timing: { deletionDelay: () => 0, courier: { delay: () => 0 } },
+  });
+  try {
+    await mailbox.load();
+    mailbox.configure({ relays: [relay.url], useNostr: true });
+    mailbox.learn(FRIEND, { key: FRIEND_MAILBOX, relays: [] }, 'self');
+    // The reading socket subscribes and authenticates first.
+    await until(() => relay.sockets.some((s) => s.messages.some((m) => m[0] === 'AUTH')), 'AUTH on the reading socket');
+
+    const sent = await mailbox.post(FRIEND, 'env', new Uint8Array(100));
+    assert.equal(sent.accepted, true, 'the relay took the wraps');
+    assert.equal(await mailbox.postHistory(new Uint8Array(50)), true, 'the relay took the history');
+    const record = { id: hex(), pubkey: PROFILE_AUTHOR, kind: 30078, created_at: Math.floor(Date.now() / 1000), tags: [['d', hex()]], content: 'sealed', sig: hex(64) };
+    assert.deepEqual(await mailbox.publishProfile(record), [relay.url]);
+    mailbox.deleteWraps(sent.wraps);
+    await until(() => relay.sockets.flatMap((s) => s.messages).filter((m) => m[0] === 'EVENT' && m[1].kind === 5).length === sent.wraps.length, 'the deletions');
+
+    const readers = relay.sockets.filter((s) => s.messages.some(isReading));
+    const publishers = relay.sockets.filter((s) => s.messages.some(isPublishing));
+    assert.ok(readers.length >= 1, 'a socket read our mail');
+    assert.ok(publishers.length >= 3, `${publishers.length} publishing sockets`);
+    for (const socket of readers) assert.equal(socket.messages.filter(isPublishing).length, 0, 'a reading socket published');
+    for (const socket of publishers) {
+      assert.equal(socket.messages.filter(isReading).length, 0, 'a publishing socket read or authenticated as us');
+      const kinds = socket.messages.filter(isPublishing).map((m) => m[1].kind);
+      // A deletion travels alone: it would link the wraps it shares a connection with.
+      if (kinds.includes(5)) assert.deepEqual(kinds, [5], 'a deletion shares its connection');
+    }
+    // Short-lived: every publishing connection is closed once its events were answered.
+    await until(() => publishers.every((s) => s.closed), 'publishing sockets closed');
+    assert.ok(!readers[0].closed, 'the reading socket stays');
+  } finally {
+    mailbox.close();
+    await relay.close();
+  }
+});
+
+test('deletions are dated like wraps, up to two days back, never at the moment the recipient read the mail', async () => {
+  const relay = await recordingRelay();
+  const mailbox = createMailbox({
+    cryptoClient: fakeCrypto,
+    store: memoryStore(),
+    identity: { fingerprint: 'e'.repeat(64), mailboxKey: MAILBOX, spki: new Uint8Array(1) },
+    sessions: { onUp: () => () => {}, linkTo: () => null },
+    spkiOf: () => null,
+    dispatch: async () => 'accepted',
+    timing: { deletionDelay: () => 0, courier: { delay: () => 0 } },
+  });
+  try {
+    mailbox.configure({ relays: [relay.url], useNostr: true });
+    const wraps = Array.from({ length: 20 }, () => ({ id: hex(), nonce: hex(16) }));
+    const now = Math.floor(Date.now() / 1000);
+    mailbox.deleteWraps(wraps);
+    const deletions = await until(() => {
+      const found = relay.sockets.flatMap((s) => s.messages).filter((m) => m[0] === 'EVENT' && m[1].kind === 5);
+      return found.length === wraps.length && found;
+    }, 'the deletions');
+    const ages = deletions.map((m) => now - m[1].created_at);
+    assert.ok(ages.every((age) => age >= -5 && age <= 2 * 24 * 3600 + 5), `ages ${ages}`);
+    assert.ok(ages.filter((age) => age > 60).length >= 15, `most are dated well before now: ${ages}`);
+  } finally {
+    mailbox.close();
+    await relay.close();
+  }
+});
+
+test('a deletion waits for its random time, and is kept across a reload until then', async () => {
+  const relay = await recordingRelay();
+  const store = memoryStore();
+  const make = (delay) =>
+    createMailbox({
+      cryptoClient: fakeCrypto,
+      store,
+      identity: { fingerprint: 'e'.repeat(64), mailboxKey: MAILBOX, spki: new Uint8Array(1) },
+      sessions: { onUp: () => () => {}, linkTo: () => null },
+      spkiOf: () => null,
+      dispatch: async () => 'accepted',
+      timing: { deletionDelay: () => delay, courier: { delay: () => 0 } },
+    });
+  const first = make(60 * 60_000);
+  first.configure({ relays: [relay.url], useNostr: true });
+  first.deleteWraps([{ id: hex(), nonce: hex(16) }]);
+  await until(() => relay.sockets.length >= 1, 'the reading socket');
+  first.close(); // the tab closes before the deletion's time
+  assert.equal(relay.sockets.flatMap((s) => s.messages).filter((m) => m[0] === 'EVENT').length, 0, 'nothing was deleted at once');
+  const saved = await store.get('mailbox-deletions');
+  assert.equal(saved.length, 1, 'the deletion is kept');
+  saved[0].due = Date.now(); // its time has come when the app starts again
+  const second = make(0);
+  try {
+    await second.load();
+    second.configure({ relays: [relay.url], useNostr: true });
+    await until(() => relay.sockets.flatMap((s) => s.messages).some((m) => m[0] === 'EVENT' && m[1].kind === 5), 'the kept deletion');
+  } finally {
+    second.close();
+    await relay.close();
+  }
+});
+
+/** A WebTorrent tracker that records every announce, per socket. */
+async function recordingTracker() {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((resolve) => server.on('listening', resolve));
+  const sockets = [];
+  server.on('connection', (socket) => {
+    const record = { announces: [] };
+    sockets.push(record);
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      record.announces.push(message);
+      socket.send(JSON.stringify({ action: 'announce', info_hash: message.info_hash, interval: 120, complete: 0, incomplete: 1 }));
+    });
+  });
+  return { url: `ws://127.0.0.1:${server.address().port}`, sockets, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+test('two rooms of one page never share a tracker peer id or a Nostr key, and our devices’ room signals over sockets of its own', async () => {
+  const tracker = await recordingTracker();
+  const relay = await recordingRelay();
+  const cryptoClient = {
+    ...fakeCrypto,
+    roomSeal: async (roomId, plaintext) => plaintext,
+    roomOpen: async (roomId, blob) => blob,
+    release: async () => {},
+    nostrForget: async () => {},
+  };
+  const network = createNetwork({
+    cryptoClient,
+    device: '0123456789abcdef',
+    sessions: { add() {}, remove() {} },
+    dispatch: () => {},
+  });
+  try {
+    network.configure({ trackers: [tracker.url], relays: [relay.url], iceServers: [], useTrackers: true, useNostr: true });
+    const rooms = ['1', '2', '3'].map((n) => network.join({ room: { roomId: Number(n), announceId: n.repeat(64) }, allowed: () => [FRIEND] }));
+    const devices = network.join({ room: { roomId: 4, announceId: '4'.repeat(64) }, allowed: () => [FRIEND], separate: true });
+    const infoHashes = [...rooms, devices].map((room) => room.infoHash);
+
+    const announces = () => tracker.sockets.flatMap((s, socket) => s.announces.map((a) => ({ ...a, socket })));
+    await until(() => infoHashes.every((hash) => announces().some((a) => a.info_hash === hash)), 'every room announced on the tracker');
+    const peerIds = new Map(infoHashes.map((hash) => [hash, new Set(announces().filter((a) => a.info_hash === hash).map((a) => a.peer_id))]));
+    for (const [hash, ids] of peerIds) assert.equal(ids.size, 1, `room ${hash} keeps one peer id`);
+    const all = [...peerIds.values()].map((ids) => [...ids][0]);
+    assert.equal(new Set(all).size, all.length, 'every room has a peer id of its own');
+    const socketOf = (hash) => new Set(announces().filter((a) => a.info_hash === hash).map((a) => a.socket));
+    for (const room of rooms) for (const socket of socketOf(devices.infoHash)) assert.ok(!socketOf(room.infoHash).has(socket), 'the devices room shares a tracker socket');
+
+    // Nostr: each room's events are signed by a key of its own; the devices room has its own socket.
+    const events = () => relay.sockets.flatMap((s, socket) => s.messages.filter((m) => m[0] === 'EVENT').map((m) => ({ event: m[1], socket })));
+    const tagOf = (event) => event.tags.find((tag) => tag[0] === 't')?.[1];
+    const announceIds = [...rooms, devices].map((room) => room.announceId);
+    await until(() => announceIds.every((id) => events().some((e) => tagOf(e.event) === id)), 'every room announced on the relay');
+    const keys = announceIds.map((id) => new Set(events().filter((e) => tagOf(e.event) === id).map((e) => e.event.pubkey)));
+    for (const set of keys) assert.equal(set.size, 1);
+    assert.equal(new Set(keys.map((set) => [...set][0])).size, keys.length, 'every room signs with a key of its own');
+    const subscribers = (id) => new Set(relay.sockets.flatMap((s, socket) => (s.messages.some((m) => m[0] === 'REQ' && m[2]['#t']?.includes(id)) ? [socket] : [])));
+    for (const room of rooms) for (const socket of subscribers(devices.announceId)) assert.ok(!subscribers(room.announceId).has(socket), 'the devices room shares a relay socket');
+  } finally {
+    network.close();
+    await tracker.close();
+    await relay.close();
+  }
+});
