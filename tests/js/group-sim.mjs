@@ -7,7 +7,6 @@
 import { meshFull, peersToSeek } from '../../templates/js/net/mesh.js';
 import { MAX_OFFERS_PER_ANNOUNCE } from '../../templates/js/net/room.js';
 import { createForwarding } from '../../templates/js/chat/forwarding.js';
-import { fromUtf8 } from '../../templates/js/core/encoding.js';
 
 /** mulberry32: a small seeded generator (test scheduling only, never keys). */
 export function seeded(seed) {
@@ -58,10 +57,16 @@ export function reachable(neighbours, from = 0) {
   return seen.size;
 }
 
+/** The stand-in worker's signature of an acknowledgement: its holder and exactly the records it covers. */
+const signature = (holder, records) => new TextEncoder().encode(`${holder} signs ${Buffer.from(records).toString('hex')}`);
+
 /**
- * Every member runs the app's forwarding module over links of the mesh;
- * a member stores a message once (deduplicated by key), acknowledges each
- * copy to whoever gave it, and passes new ones on, as chat.js wires it.
+ * Every member runs the app's forwarding module over links of the mesh; a
+ * member stores a message once (deduplicated by key), acknowledges each copy
+ * to whoever gave it (signed, when that is not the sender: the worker is a
+ * stand-in that counts signatures and checks), and passes new ones on, as
+ * chat.js wires it. A member counts a delivery of its own message only from
+ * the holder itself or from a list the holder signed.
  */
 export function simulateGroup(neighbours, { offline = new Set() } = {}) {
   const count = neighbours.length;
@@ -70,6 +75,7 @@ export function simulateGroup(neighbours, { offline = new Set() } = {}) {
   const conv = { members: fps.map((fp) => ({ fingerprint: fp })) };
   const queue = [];
   let frames = 0;
+  const work = { signed: 0, verified: 0 };
   const members = fps.map((fp, n) => {
     const member = { fp, stored: new Map(), acked: new Set(), received: 0 };
     const sessions = {
@@ -79,7 +85,19 @@ export function simulateGroup(neighbours, { offline = new Set() } = {}) {
         return { send: async (type, data) => void queue.push({ to: peer, from: fp, type, data }) };
       },
     };
-    member.forwarding = createForwarding({ identity: { fingerprint: fp }, sessions });
+    const cryptoClient = {
+      signAcks: async (records) => ((work.signed += 1), signature(fp, records)),
+      verifyAcks: async (spki, records, sig) => {
+        work.verified += 1;
+        if (Buffer.compare(Buffer.from(sig), Buffer.from(signature(new TextDecoder().decode(spki), records))) !== 0) throw new Error('bad signature');
+      },
+    };
+    const outbox = {
+      acked: async (holder, keys) => keys.filter((key) => key.startsWith(fp)).forEach(() => member.acked.add(holder)),
+      awaits: (holder, keys) => keys.some((key) => key.startsWith(fp)) && !member.acked.has(holder),
+    };
+    const spkiOf = (other) => (index.has(other) ? new TextEncoder().encode(other) : null);
+    member.forwarding = createForwarding({ identity: { fingerprint: fp }, sessions, cryptoClient, spkiOf, outbox });
     member.link = sessions.linkTo;
     return member;
   });
@@ -89,15 +107,12 @@ export function simulateGroup(neighbours, { offline = new Set() } = {}) {
     if (type === 'env') {
       const { key, sender } = data;
       me.received += 1;
-      await me.link(from).send('ack', new TextEncoder().encode(JSON.stringify({ keys: [key] })));
+      for (const frame of await me.forwarding.ackFrames(from, [key])) await me.link(from).send('ack', frame);
       if (me.stored.has(key)) return;
       me.stored.set(key, from);
       me.forwarding.pass({ key, sender, envelope: data, forEveryMember: true, recipients: [], conv }, from);
     } else {
-      const body = JSON.parse(fromUtf8(data));
-      const holder = body.by ?? from;
-      if (body.keys.every((key) => key.startsWith(me.fp))) body.keys.forEach(() => me.acked.add(holder));
-      me.forwarding.relayAcks(body.keys, holder, from);
+      await me.forwarding.receive(from, null, data);
     }
   }
   return {
@@ -111,6 +126,7 @@ export function simulateGroup(neighbours, { offline = new Set() } = {}) {
       return key;
     },
     framesSoFar: () => frames,
+    /** Signatures made and checked so far, by all members together. */
+    work: () => ({ ...work }),
   };
 }
-

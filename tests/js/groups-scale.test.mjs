@@ -65,8 +65,11 @@ for (const members of [100, 500]) {
     const copies = group.members.reduce((sum, m) => sum + m.received, 0);
     // Each member receives at most one copy per neighbour: the mesh bounds the flood.
     assert.ok(copies <= neighbours.reduce((sum, n) => sum + n.size, 0), `${copies} copies`);
+    // Each member signs its acknowledgement once, however many copies it acknowledges.
+    const { signed, verified } = group.work();
+    assert.ok(signed <= members - 1, `${signed} signatures`);
     console.log(
-      `# ${members} members: ${copies} copies delivered (${(copies / members).toFixed(1)} per member), ${group.framesSoFar()} frames with acknowledgements`,
+      `# ${members} members: ${copies} copies delivered (${(copies / members).toFixed(1)} per member), ${group.framesSoFar()} frames with acknowledgements, ${signed} signatures made and ${verified} checked`,
     );
   });
 }
@@ -81,14 +84,51 @@ test('members who are away are not counted as delivered; the others still get it
   for (const n of offline) assert.ok(!group.members[0].acked.has(group.members[n].fp), 'left for the mailbox');
 });
 
-test('an acknowledgement naming a holder for a message we never passed on goes nowhere', async () => {
+test('an acknowledgement naming a holder for a message we never passed on goes nowhere, unchecked', async () => {
   const sent = [];
+  let checks = 0;
   const forwarding = createForwarding({
     identity: { fingerprint: fingerprint(1) },
     sessions: { linkTo: () => ({ send: async (type, data) => sent.push({ type, data }) }) },
+    cryptoClient: { verifyAcks: async () => void (checks += 1) },
+    spkiOf: () => new Uint8Array(1),
+    outbox: { awaits: () => false, acked: async () => {} },
   });
-  forwarding.relayAcks([`${fingerprint(9)}:${'c'.repeat(32)}`, 'not a key'], fingerprint(5), fingerprint(6));
+  const frame = { keys: [`${fingerprint(9)}:${'c'.repeat(32)}`], by: fingerprint(5), sig: 'c2ln' };
+  await forwarding.receive(fingerprint(6), null, new TextEncoder().encode(JSON.stringify(frame)));
+  await forwarding.receive(fingerprint(6), null, new TextEncoder().encode(JSON.stringify({ ...frame, keys: [...frame.keys, 'not a key'] })));
   assert.equal(sent.length, 0);
+  assert.equal(checks, 0, 'no signature is checked when nothing would change');
+});
+
+test('a forged list passed on dies at the first honest member, and the genuine one still goes back after it', async () => {
+  const [SENDER, FORWARDER, BOB, MALLORY] = [1, 2, 3, 4].map(fingerprint);
+  const sent = [];
+  const forwarding = createForwarding({
+    identity: { fingerprint: FORWARDER },
+    sessions: { linkTo: (to) => ({ send: async (type, data) => sent.push({ to, type, body: JSON.parse(new TextDecoder().decode(data)) }) }) },
+    cryptoClient: {
+      verifyAcks: async (spki, records, sig) => {
+        if (new TextDecoder().decode(sig) !== `${new TextDecoder().decode(spki)} signs ${Buffer.from(records).toString('hex')}`)
+          throw new Error('bad signature');
+      },
+    },
+    spkiOf: (fp) => new TextEncoder().encode(fp),
+    outbox: { awaits: () => false, acked: async () => {} },
+  });
+  const key = `${SENDER}:${'d'.repeat(32)}`;
+  // We stored the sender's message and passed it on to Bob and Mallory.
+  forwarding.pass({ key, sender: SENDER, envelope: new Uint8Array(1), forEveryMember: true, recipients: [], conv: { members: [] } }, SENDER);
+  const records = Buffer.from(key.replace(':', ''), 'hex');
+  const genuine = { keys: [key], by: BOB, sig: Buffer.from(`${BOB} signs ${records.toString('hex')}`).toString('base64') };
+  const frame = (body) => new TextEncoder().encode(JSON.stringify(body));
+  await forwarding.receive(MALLORY, null, frame({ keys: [key], by: BOB }));
+  await forwarding.receive(MALLORY, null, frame({ ...genuine, sig: Buffer.from('forged').toString('base64') }));
+  assert.deepEqual(sent, [], 'Mallory’s word about Bob goes no further');
+  await forwarding.receive(MALLORY, null, frame(genuine));
+  assert.deepEqual(sent, [{ to: SENDER, type: 'ack', body: genuine }], 'Bob’s signed list goes back to the sender unchanged');
+  await forwarding.receive(BOB, null, frame(genuine));
+  assert.equal(sent.length, 1, 'once per holder and message');
 });
 
 // ---- sender keys: rotation at scale ----

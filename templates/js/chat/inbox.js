@@ -12,7 +12,9 @@ import { batcher } from './batcher.js';
 
 /**
  * deps: cryptoClient, store, route(fingerprint) → a link to them (the direct
- * session, else their mailbox) or null, conversations, history, onChange(event),
+ * session, else their mailbox) or null, ackFrames(to, keys) → the 'ack'
+ * frames that tell `to` we stored `keys` (chat/forwarding.js: signed when
+ * they will be passed on), conversations, history, onChange(event),
  * onIncoming(conversation, message) (notifications), and `handlers`: content
  * type → (conversation, message, from) for files and group changes; a handler
  * resolves once its change is durable (the message is acknowledged after).
@@ -26,7 +28,19 @@ const UNKNOWN = Symbol('unknown');
 /** Group messages waiting for their sender's key, at most. */
 export const MAX_WAITING_FOR_KEY = 256;
 
-export function createInbox({ cryptoClient, store, route, conversations, history, senderKeys, onMissingKey, onAccepted, onChange, onIncoming }) {
+export function createInbox({
+  cryptoClient,
+  store,
+  route,
+  ackFrames = async (/** @type {string} */ _to, /** @type {string[]} */ keys) => [utf8(JSON.stringify({ keys }))],
+  conversations,
+  history,
+  senderKeys,
+  onMissingKey,
+  onAccepted,
+  onChange,
+  onIncoming,
+}) {
   /** @type {Map<string, Function>} */
   const handlers = new Map();
   /** @type {Map<string, Array<{bytes: Uint8Array, from: string}>>} "conversation sender keyId" -> envelopes waiting for that key */
@@ -62,8 +76,8 @@ export function createInbox({ cryptoClient, store, route, conversations, history
       if (!link || !keys.size) continue;
       pendingAcks.delete(fingerprint);
       acksSending += 1;
-      link
-        .send('ack', utf8(JSON.stringify({ keys: [...keys] })))
+      ackFrames(fingerprint, [...keys])
+        .then((frames) => Promise.all(frames.map((frame) => link.send('ack', frame))))
         .catch(() => {
           // Not sent (the session dropped, no relay took it): owed still.
           for (const key of keys) ackLater(fingerprint, key);
