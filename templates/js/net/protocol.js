@@ -29,8 +29,9 @@ export const FRAMES = Object.freeze({
   },
   ack: {
     limit: 96 * KiB,
-    handler: 'chat/outbox',
-    carries: 'JSON {keys, by?}: up to 1,000 `sender:id` keys stored by the peer, or by the group member `by` (passed back hop by hop, chat/forwarding.js)',
+    handler: 'chat/forwarding',
+    carries:
+      'JSON {keys, by?, sig?}: up to 500 `sender:id` keys stored by the peer, or a list the group member `by` signed (`sig`, base64, worker/src/ack.rs), passed back hop by hop unchanged',
   },
   read: { limit: 64 * KiB, handler: 'chat/receipts', carries: 'JSON {ids}: our messages the peer has read' },
   typing: { limit: 1 * KiB, handler: 'chat/receipts', carries: 'JSON {conv}: the peer is typing there' },
