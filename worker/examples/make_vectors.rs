@@ -349,23 +349,46 @@ fn group_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Erro
     }))
 }
 
+/// A record as the code before the profile's keys were separated sealed it
+/// (content version 1, AES-256-GCM under the profile key itself), committed
+/// by commit 82685ae and frozen here: nothing seals that way any more, and
+/// devices must still open such records left on relays.
+const LEGACY_PROFILE_RECORD: (&str, &str, &str) = (
+    "1d5918d1c6ed5dc83bdc1ee1e281832ca49be2a4b073b6addb1775e3821e4602",
+    "AUJCQkJCQkJCQkJCQiqRBlTigWhO/txm7XunvvxFsAPD7fSjcV5rcNMBIwSSqEKDDgQ3MpvIYNPSqJrcZZJjX1lKv+sO89sSZF52kBy+fdOdR2aUHAKGVZHfiUtzvj2VJggma6OJMdCvPRMu47lWmN6ZgwYu6XnLLFdKTUYlWa4QSF651QZwGjlF/fuhhbklT1noCCRvsNH5uo88QW3QGkPsW1JmBjPBPflaYNzlCBgalTKVLnT6pxP1tqHl0PTtMqo3dr15Vuy2Thzc/q+IZSTrDhqb/GSr8AwpTtOAcflCPXw6jgt7BLTxwFChDTdrSzHLJsWlM0/ZNGpjSTDo0s9pY02t868gTBeBjsD1FAx5/KeMx4F9xdm+Q9ip",
+    "38123135e2b2737c89b1817b5fe3de6c2267b1978584035ebd6d5999dc7b77302a1343fdf4cc0ee33f813f6af2ed183128c460e53ccf4c9aae5987c35084d6d0",
+);
+
 fn profile_vectors(alice: &Identity) -> Result<Value, Box<dyn std::error::Error>> {
     let profile = alice.profile()?;
     let record = br#"{"created":{"value":true,"stamp":{"wall":1790000000000,"counter":0,"device":"aaaaaaaa"}}}"#;
     let nonce = [0x42; 12];
     let event = profile.seal_with("contact:5a726205", record, 1_790_000_000, nonce)?;
+    let (_, key) = profile.secrets();
+    let mut seal_key = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::from_prk(key.as_ref())
+        .map_err(|_| "hkdf")?
+        .expand(worker::labels::PROFILE_SEAL, &mut seal_key)
+        .map_err(|_| "hkdf")?;
+    let (legacy_id, legacy_content, legacy_sig) = LEGACY_PROFILE_RECORD;
     Ok(json!({
-        "description": "Roaming profile records (worker/src/profile.rs) of identity vector 0: the d tag of a record id (HKDF of the profile key, itself HKDF of the vault key) and a record sealed into a kind-30078 event by the profile's author key.",
-        "source": "cargo run --release -p worker --example make_vectors -- tests/vectors profile.json; deterministic except the BIP-340 signature (randomized: checked, not compared).",
+        "description": "Roaming profile records (worker/src/profile.rs) of identity vector 0: the profile key (HKDF of the vault key), the seal key expanded from it (HKDF-Expand, info \"trustero/profile-seal/v1\"), the d tag of a record id (HKDF-Expand of the profile key) and a record sealed into a kind-30078 event by the profile's author key (content version 2, AES-256-GCM under the seal key, aad = 0x02 || d). `legacy`: the same record as the code before key separation sealed it (content version 1, AES-256-GCM under the profile key itself, aad = 0x01 || d), which must still open. The d tags and the devices room's announce id did not change with key separation.",
+        "source": "cargo run --release -p worker --example make_vectors -- tests/vectors profile.json; deterministic except the BIP-340 signature (randomized: checked, not compared); `legacy` is frozen in make_vectors.rs.",
         "record_id": "contact:5a726205",
         "record": String::from_utf8(record.to_vec())?,
         "nonce": hex(&nonce),
         "created_at": 1_790_000_000u64,
+        "profile_key": hex(key.as_ref()),
+        "seal_key": hex(&seal_key),
         "d": event.tag("d").unwrap_or_default(),
         "settings_d": profile.record_tag("settings")?,
         "author": profile.author_hex(),
         "devices_announce_id": hex(&profile.devices_room().announce_id()),
         "id": event.id, "content": event.content, "sig": event.sig,
+        "legacy": {
+            "nonce": hex(&nonce), "created_at": 1_790_000_000u64,
+            "id": legacy_id, "content": legacy_content, "sig": legacy_sig,
+        },
     }))
 }
 

@@ -16,10 +16,17 @@ pub const MAILBOX_KEY: &[u8] = b"trustero/mailbox/v1";
 /// HKDF info prefix for the profile's author key (a secp256k1 key that signs
 /// the roaming profile's records on relays), followed by one attempt byte.
 pub const PROFILE_AUTHOR: &[u8] = b"trustero/profile-author/v1";
-/// HKDF info of the profile key (from the vault key): seals profile records.
+/// HKDF info of the profile key (from the vault key): the key every key of
+/// the roaming profile is derived from (records sealed before version 2
+/// used it directly as their AES-GCM key; profile.rs opens those still).
 pub const PROFILE_KEY: &[u8] = b"trustero/profile-key/v1";
 /// HKDF info prefix of a profile record's `d` tag, followed by its record id.
 pub const PROFILE_RECORD: &[u8] = b"trustero/profile-record/v1";
+/// HKDF info of the AES-256-GCM key that seals profile records, expanded
+/// from the profile key (which is only ever a key-derivation key: it gives
+/// this key, the `d` tags and the devices room). Not prefixed by
+/// [`PROFILE_RECORD`], so no record id can make a `d` tag equal to it.
+pub const PROFILE_SEAL: &[u8] = b"trustero/profile-seal/v1";
 /// Prefix of the message a mailbox seal's sender signs (RSA-PSS).
 pub const MAILBOX_SEAL: &[u8] = b"trustero/mailbox-seal/v1";
 /// HKDF info prefix of a mailbox wrap's one-time key, followed by its nonce

@@ -6,12 +6,22 @@
 //! ```text
 //! author    = secp256k1 key from HKDF(seed, "trustero/profile-author/v1" ‖ u8(i))   (identity.rs)
 //! key       = HKDF-SHA-256(ikm = vault_key, info = "trustero/profile-key/v1")
-//! d         = hex(HKDF-SHA-256(ikm = key, info = "trustero/profile-record/v1" ‖ UTF-8(record id)))
+//! seal key  = HKDF-Expand(prk = key, info = "trustero/profile-seal/v1")
+//! d         = hex(HKDF-Expand(prk = key, info = "trustero/profile-record/v1" ‖ UTF-8(record id)))
 //! plaintext = pad(u8(1) ‖ u16be(len id) ‖ id ‖ record bytes)                      (padding.rs buckets)
-//! content   = base64(u8(1) ‖ nonce12 ‖ AES-256-GCM(key, nonce, aad = u8(1) ‖ d, plaintext))
+//! content   = base64(u8(2) ‖ nonce12 ‖ AES-256-GCM(seal key, nonce, aad = u8(2) ‖ d, plaintext))
 //! event     = kind 30078, tags [["d", d]], signed by author (BIP-340)
 //! devices   = RoomTopic::devices(key): the signalling room of our own devices
 //! ```
+//!
+//! The profile key is only ever a key-derivation key: HKDF-Expand with two
+//! labels (the seal key, each `d`) and the devices room's labelled hash
+//! (signal.rs). Content of version 1, sealed before version 2 separated the
+//! keys, was AES-256-GCM under the profile key itself (aad = u8(1) ‖ d):
+//! such records still sit on relays, and [`Profile::open`] still opens them
+//! (see docs/decisions.md "Devices" for when that can stop); nothing is
+//! sealed that way any more. The `d` tags and the devices room are derived
+//! as before, so records keep their addresses and devices keep meeting.
 //!
 //! A relay sees an author key unrelated to the public identity and the
 //! mailbox key, an opaque `d` per record (stable, so a newer version replaces
@@ -32,8 +42,13 @@ use crate::{Error, Result, aead, labels, padding};
 
 /// NIP-78 application-specific data: an addressable kind.
 pub const PROFILE_KIND: u32 = 30078;
-/// Format version of the content and plaintext.
-pub const VERSION: u8 = 1;
+/// Format version of the content: sealed under the seal key.
+pub const VERSION: u8 = 2;
+/// Content version of records sealed under the profile key itself, before
+/// the keys were separated: opened, never sealed.
+pub const LEGACY_VERSION: u8 = 1;
+/// Format version of the plaintext inside (unchanged by version 2).
+pub const RECORD_VERSION: u8 = 1;
 /// Longest record id.
 pub const MAX_RECORD_ID: usize = 200;
 /// Largest record (a group with its members is the largest).
@@ -42,7 +57,32 @@ pub const MAX_RECORD: usize = 48 * 1024;
 /// The profile keys of one identity.
 pub struct Profile {
     author: NostrKey,
+    /// The profile key: derives the others, never used as a cipher key.
     key: Zeroizing<[u8; 32]>,
+    /// AES-256-GCM key of records (content version 2).
+    seal_key: Zeroizing<[u8; 32]>,
+}
+
+/// A record opened from a relay.
+#[derive(Debug)]
+pub struct OpenedRecord {
+    /// Its record id.
+    pub id: String,
+    /// The record.
+    pub record: Zeroizing<Vec<u8>>,
+    /// Sealed under the profile key itself (content version 1): worth sealing
+    /// again, so that such records stop existing on relays.
+    pub legacy: bool,
+}
+
+/// The seal key of a profile key.
+fn seal_key(key: &[u8; 32]) -> Result<Zeroizing<[u8; 32]>> {
+    let mut seal_key = Zeroizing::new([0u8; 32]);
+    Hkdf::<Sha256>::from_prk(key)
+        .map_err(|_| Error::Derivation("hkdf"))?
+        .expand(labels::PROFILE_SEAL, seal_key.as_mut())
+        .map_err(|_| Error::Derivation("hkdf"))?;
+    Ok(seal_key)
 }
 
 impl core::fmt::Debug for Profile {
@@ -58,7 +98,12 @@ impl Profile {
         Hkdf::<Sha256>::new(None, vault_key.expose_bytes())
             .expand(labels::PROFILE_KEY, key.as_mut())
             .map_err(|_| Error::Derivation("hkdf"))?;
-        Ok(Self { author, key })
+        let seal_key = seal_key(&key)?;
+        Ok(Self {
+            author,
+            key,
+            seal_key,
+        })
     }
 
     /// A profile from its two secrets (as [`Profile::secrets`] gave them, in
@@ -67,6 +112,7 @@ impl Profile {
         Ok(Self {
             author: NostrKey::from_bytes(author)?,
             key: Zeroizing::new(*key),
+            seal_key: seal_key(key)?,
         })
     }
 
@@ -119,7 +165,7 @@ impl Profile {
         let d = self.record_tag(record_id)?;
         let id_len = u16::try_from(record_id.len()).expect("checked");
         let mut inner = Zeroizing::new(Vec::with_capacity(3 + record_id.len() + record.len()));
-        inner.push(VERSION);
+        inner.push(RECORD_VERSION);
         inner.extend_from_slice(&id_len.to_be_bytes());
         inner.extend_from_slice(record_id.as_bytes());
         inner.extend_from_slice(record);
@@ -127,7 +173,12 @@ impl Profile {
         let mut body = Vec::with_capacity(1 + aead::NONCE_LEN + plaintext.len() + aead::TAG_LEN);
         body.push(VERSION);
         body.extend_from_slice(&nonce);
-        body.extend_from_slice(&aead::seal(&self.key, &nonce, &aad(&d), &plaintext));
+        body.extend_from_slice(&aead::seal(
+            &self.seal_key,
+            &nonce,
+            &aad(VERSION, &d),
+            &plaintext,
+        ));
         Event::signed(
             &self.author,
             created_at,
@@ -138,8 +189,10 @@ impl Profile {
     }
 
     /// Opens a profile event from a relay: checks its id, signature, kind and
-    /// author (ours), then decrypts; returns the record id and the record.
-    pub fn open(&self, event: &Event) -> Result<(String, Zeroizing<Vec<u8>>)> {
+    /// author (ours), then decrypts with the key its content version names:
+    /// the seal key, or for a record sealed before the keys were separated,
+    /// the profile key itself.
+    pub fn open(&self, event: &Event) -> Result<OpenedRecord> {
         if event.kind != PROFILE_KIND {
             return Err(Error::Malformed("not a profile event"));
         }
@@ -156,19 +209,23 @@ impl Profile {
         let (&version, rest) = body
             .split_first()
             .ok_or(Error::Malformed("profile content"))?;
-        if version != VERSION {
-            return Err(Error::UnsupportedVersion(version));
-        }
+        // The version picks the key, and is authenticated with the content
+        // (associated data): a relay changing it only makes opening fail.
+        let key = match version {
+            VERSION => &self.seal_key,
+            LEGACY_VERSION => &self.key,
+            other => return Err(Error::UnsupportedVersion(other)),
+        };
         let (nonce, ciphertext) = rest
             .split_first_chunk::<{ aead::NONCE_LEN }>()
             .ok_or(Error::Malformed("profile content"))?;
-        let plaintext = aead::open(&self.key, nonce, &aad(d), ciphertext)?;
+        let plaintext = aead::open(key, nonce, &aad(version, d), ciphertext)?;
         let inner = padding::unpad(&plaintext)?;
-        let (&version, rest) = inner
+        let (&record_version, rest) = inner
             .split_first()
             .ok_or(Error::Malformed("profile record"))?;
-        if version != VERSION {
-            return Err(Error::UnsupportedVersion(version));
+        if record_version != RECORD_VERSION {
+            return Err(Error::UnsupportedVersion(record_version));
         }
         let (id_len, rest) = rest
             .split_first_chunk::<2>()
@@ -185,13 +242,17 @@ impl Profile {
         if self.record_tag(&id)? != d {
             return Err(Error::Malformed("profile d tag does not match its record"));
         }
-        Ok((id, Zeroizing::new(record.to_vec())))
+        Ok(OpenedRecord {
+            id,
+            record: Zeroizing::new(record.to_vec()),
+            legacy: version == LEGACY_VERSION,
+        })
     }
 }
 
-fn aad(d: &str) -> Vec<u8> {
+fn aad(version: u8, d: &str) -> Vec<u8> {
     let mut aad = Vec::with_capacity(1 + d.len());
-    aad.push(VERSION);
+    aad.push(version);
     aad.extend_from_slice(d.as_bytes());
     aad
 }
@@ -224,9 +285,10 @@ mod tests {
         let event = ours
             .seal("contact:abcd", br#"{"nickname":"Uma"}"#, 1_790_000_000)
             .unwrap();
-        let (id, record) = profile(3).open(&event).unwrap();
-        assert_eq!(id, "contact:abcd");
-        assert_eq!(record.as_slice(), br#"{"nickname":"Uma"}"#);
+        let opened = profile(3).open(&event).unwrap();
+        assert_eq!(opened.id, "contact:abcd");
+        assert_eq!(opened.record.as_slice(), br#"{"nickname":"Uma"}"#);
+        assert!(!opened.legacy);
         assert!(theirs.open(&event).is_err());
     }
 
@@ -252,6 +314,113 @@ mod tests {
         altered.content.replace_range(5..6, swapped);
         assert!(ours.open(&altered).is_err());
         assert!(ours.open(&Event { kind: 1, ..event }).is_err());
+    }
+
+    /// The nonce and ciphertext of a profile event's content.
+    fn sealed_parts(event: &Event) -> ([u8; aead::NONCE_LEN], Vec<u8>) {
+        let body = Base64::decode_vec(&event.content).unwrap();
+        let nonce = body[1..1 + aead::NONCE_LEN].try_into().unwrap();
+        (nonce, body[1 + aead::NONCE_LEN..].to_vec())
+    }
+
+    #[test]
+    fn the_profile_key_itself_never_seals_a_record() {
+        // The profile key is an HKDF key (the d tags come from it, and the
+        // devices room): used as an AES-GCM key too, one key would serve two
+        // primitives. Records are sealed under a subkey of their own.
+        let ours = profile(3);
+        let event = ours.seal("settings", b"{}", 1).unwrap();
+        let (nonce, ciphertext) = sealed_parts(&event);
+        let d = event.tag("d").unwrap();
+        for version in [1, 2] {
+            let mut aad = vec![version];
+            aad.extend_from_slice(d.as_bytes());
+            assert!(
+                aead::open(&ours.key, &nonce, &aad, &ciphertext).is_err(),
+                "the profile key opens a new record"
+            );
+        }
+    }
+
+    /// A record as the code before version 2 sealed it: AES-256-GCM under
+    /// the profile key itself.
+    fn legacy_seal(profile: &Profile, record_id: &str, record: &[u8]) -> Event {
+        let d = profile.record_tag(record_id).unwrap();
+        let mut inner = vec![RECORD_VERSION];
+        inner.extend_from_slice(&u16::try_from(record_id.len()).unwrap().to_be_bytes());
+        inner.extend_from_slice(record_id.as_bytes());
+        inner.extend_from_slice(record);
+        let plaintext = padding::pad(&inner).unwrap();
+        let nonce = [9u8; aead::NONCE_LEN];
+        let mut body = vec![LEGACY_VERSION];
+        body.extend_from_slice(&nonce);
+        body.extend_from_slice(&aead::seal(
+            &profile.key,
+            &nonce,
+            &aad(LEGACY_VERSION, &d),
+            &plaintext,
+        ));
+        Event::signed(
+            &profile.author,
+            1,
+            PROFILE_KIND,
+            vec![vec!["d".to_string(), d]],
+            Base64::encode_string(&body),
+        )
+        .unwrap()
+    }
+
+    /// `event` with its content's version byte replaced, signed again by the
+    /// author (what a relay cannot do, but a check that the version is
+    /// bound to the key whoever signs).
+    fn with_version(profile: &Profile, event: &Event, version: u8) -> Event {
+        let mut body = Base64::decode_vec(&event.content).unwrap();
+        body[0] = version;
+        Event::signed(
+            &profile.author,
+            event.created_at,
+            PROFILE_KIND,
+            event.tags.clone(),
+            Base64::encode_string(&body),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_record_sealed_before_the_keys_were_separated_still_opens_and_says_so() {
+        let ours = profile(3);
+        let old = legacy_seal(&ours, "contact:abcd", br#"{"nickname":"Uma"}"#);
+        let opened = ours.open(&old).unwrap();
+        assert_eq!(opened.id, "contact:abcd");
+        assert_eq!(opened.record.as_slice(), br#"{"nickname":"Uma"}"#);
+        assert!(opened.legacy, "worth sealing again");
+        assert!(profile(5).open(&old).is_err(), "still ours alone");
+        // The version names the key: neither record opens under the other's.
+        let new = ours.seal("contact:abcd", b"{}", 2).unwrap();
+        assert!(matches!(
+            ours.open(&with_version(&ours, &new, LEGACY_VERSION)),
+            Err(Error::DecryptionFailed)
+        ));
+        assert!(matches!(
+            ours.open(&with_version(&ours, &old, VERSION)),
+            Err(Error::DecryptionFailed)
+        ));
+        assert!(matches!(
+            ours.open(&with_version(&ours, &new, 3)),
+            Err(Error::UnsupportedVersion(3))
+        ));
+    }
+
+    #[test]
+    fn the_seal_key_is_its_own_and_the_same_on_every_device() {
+        let ours = profile(3);
+        assert_ne!(ours.seal_key.as_ref(), ours.key.as_ref());
+        assert!(!labels::PROFILE_SEAL.starts_with(labels::PROFILE_RECORD));
+        let (author, key) = ours.secrets();
+        let other_worker = Profile::from_secrets(&author, &key).unwrap();
+        assert_eq!(other_worker.seal_key.as_ref(), ours.seal_key.as_ref());
+        let event = other_worker.seal("settings", b"{}", 1).unwrap();
+        assert!(!ours.open(&event).unwrap().legacy);
     }
 
     #[test]

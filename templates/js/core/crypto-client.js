@@ -291,8 +291,9 @@ export function createCryptoClient(integrity, embedded = null) {
     mailboxDeletion: (/** @type {{nonce: string, wrapId: string, now: number}} */ args) => call('mailbox.deletion', args),
     /** A roaming-profile record sealed into a kind-30078 event by our profile's author key. */
     profileSeal: (/** @type {{recordId: string, record: Uint8Array, now: number}} */ args) => call('profile.seal', args),
-    /** Opens one of our profile events from a relay: {recordId, record}. */
-    profileOpen: (/** @type {{event: NostrEvent}} */ args) => /** @type {Promise<{recordId: string, record: Uint8Array}>} */ (call('profile.open', args)),
+    /** Opens one of our profile events from a relay: {recordId, record, legacy} (legacy: sealed before the profile's keys were separated, worth sealing again). */
+    profileOpen: (/** @type {{event: NostrEvent}} */ args) =>
+      /** @type {Promise<{recordId: string, record: Uint8Array, legacy: boolean}>} */ (call('profile.open', args)),
     /** NIP-42: proves to a relay we read from that we hold our mailbox key. */
     mailboxAuth: (/** @type {{relay: string, challenge: string, now: number}} */ args) => call('mailbox.auth', args),
   };

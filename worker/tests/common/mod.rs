@@ -371,6 +371,7 @@ pub fn check_wrap_times(count: usize) {
 /// The committed profile vectors (identity vector 0's roaming profile),
 /// checked with the pure-Rust code natively and compiled to WASM.
 pub fn check_profile_formats() {
+    use worker::aead;
     use worker::identity::IdentitySeed;
     use worker::nostr::Event;
     use worker::profile::{PROFILE_KIND, Profile};
@@ -400,6 +401,19 @@ pub fn check_profile_formats() {
         profile.record_tag("settings").unwrap(),
         v["settings_d"].as_str().unwrap()
     );
+    // Key separation: the profile key (from the vault key) only derives;
+    // records are sealed under the seal key expanded from it.
+    let (_, key) = profile.secrets();
+    assert_eq!(
+        hex::encode(key.as_ref()),
+        v["profile_key"].as_str().unwrap()
+    );
+    let mut seal_key = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::from_prk(key.as_ref())
+        .unwrap()
+        .expand(worker::labels::PROFILE_SEAL, &mut seal_key)
+        .unwrap();
+    assert_eq!(hex::encode(seal_key), v["seal_key"].as_str().unwrap());
     let record = v["record"].as_str().unwrap().as_bytes();
     let event = profile
         .seal_with(
@@ -411,19 +425,43 @@ pub fn check_profile_formats() {
         .unwrap();
     assert_eq!(event.id, v["id"].as_str().unwrap());
     assert_eq!(event.content, v["content"].as_str().unwrap());
-    // The committed event (with its committed signature) opens to the record.
-    let committed = Event {
-        id: v["id"].as_str().unwrap().into(),
+    // The content is AES-256-GCM under the seal key, not the profile key.
+    let body = decode_base64(v["content"].as_str().unwrap());
+    assert_eq!(body[0], 2, "content version 2");
+    let (nonce, ciphertext) = body[1..].split_at(aead::NONCE_LEN);
+    let nonce: [u8; aead::NONCE_LEN] = nonce.try_into().unwrap();
+    let mut aad = vec![2u8];
+    aad.extend_from_slice(v["d"].as_str().unwrap().as_bytes());
+    assert!(aead::open(&seal_key, &nonce, &aad, ciphertext).is_ok());
+    assert!(aead::open(&array32(key.to_vec()), &nonce, &aad, ciphertext).is_err());
+    // The committed events (with their committed signatures) open to the
+    // record: the new one, and the one sealed before key separation, which
+    // says it is worth sealing again.
+    let event_of = |fields: &serde_json::Value| Event {
+        id: fields["id"].as_str().unwrap().into(),
         pubkey: v["author"].as_str().unwrap().into(),
-        created_at: v["created_at"].as_u64().unwrap(),
+        created_at: fields["created_at"].as_u64().unwrap(),
         kind: PROFILE_KIND,
         tags: vec![vec!["d".into(), v["d"].as_str().unwrap().into()]],
-        content: v["content"].as_str().unwrap().into(),
-        sig: v["sig"].as_str().unwrap().into(),
+        content: fields["content"].as_str().unwrap().into(),
+        sig: fields["sig"].as_str().unwrap().into(),
     };
-    let (id, opened) = profile.open(&committed).unwrap();
-    assert_eq!(id, record_id);
-    assert_eq!(opened.as_slice(), record);
+    for (fields, legacy) in [(&v, false), (&v["legacy"], true)] {
+        let opened = profile.open(&event_of(fields)).unwrap();
+        assert_eq!(opened.id, record_id);
+        assert_eq!(opened.record.as_slice(), record);
+        assert_eq!(opened.legacy, legacy);
+    }
+    assert_eq!(
+        decode_base64(v["legacy"]["content"].as_str().unwrap())[0],
+        1
+    );
+}
+
+/// Standard base64 (the content of Nostr events here).
+fn decode_base64(text: &str) -> Vec<u8> {
+    use base64ct::{Base64, Encoding};
+    Base64::decode_vec(text).unwrap()
 }
 
 pub fn group_file() -> serde_json::Value {

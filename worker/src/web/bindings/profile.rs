@@ -32,14 +32,17 @@ impl Session {
         Ok(event_object(&event))
     }
 
-    /// Opens a profile event a relay sent: `{recordId, record}`, or an error
-    /// when it is not ours, altered or malformed.
+    /// Opens a profile event a relay sent: `{recordId, record, legacy}`, or
+    /// an error when it is not ours, altered or malformed. `legacy`: sealed
+    /// before the profile's keys were separated (content version 1), so
+    /// worth sealing again with `profileSeal`.
     #[wasm_bindgen(js_name = profileOpen)]
     pub fn profile_open(&self, event: JsValue) -> Result<Object, JsValue> {
-        let (record_id, record) = self.inner.profile().open(&event_from(&event)?)?;
+        let opened = self.inner.profile().open(&event_from(&event)?)?;
         let result = Object::new();
-        set(&result, "recordId", record_id);
-        set(&result, "record", bytes(&record));
+        set(&result, "recordId", opened.id);
+        set(&result, "record", bytes(&opened.record));
+        set(&result, "legacy", opened.legacy);
         Ok(result)
     }
 }
