@@ -123,10 +123,13 @@ import { parseMailboxKey } from '../../templates/js/chat/contacts.js';
 
 test('mailbox profiles from peers keep only a well-formed key and a few plain relay addresses', () => {
   const key = 'ab'.repeat(32);
-  assert.deepEqual(parseProfile({ mailbox: key, relays: ['wss://relay.example', 'ws://10.0.0.2:7000'] }), {
+  assert.deepEqual(parseProfile({ mailbox: key, relays: ['wss://relay.example', 'ws://10.0.0.2:7000'], at: 1_800_000_000_000 }), {
     key,
     relays: ['wss://relay.example', 'ws://10.0.0.2:7000'],
+    at: 1_800_000_000_000,
   });
+  // A profile's time orders a contact's profiles (a replay cannot roll one back); a bad one counts as the oldest.
+  for (const at of [undefined, -5, 1.5, '9', 2 ** 60, null]) assert.equal(parseProfile({ mailbox: key, at }).at, 0, String(at));
   for (const bad of [null, 42, 'text', {}, { mailbox: key.toUpperCase() }, { mailbox: key.slice(2) }, { mailbox: [key] }]) {
     assert.equal(parseProfile(bad), null, JSON.stringify(bad));
   }

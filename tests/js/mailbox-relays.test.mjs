@@ -115,3 +115,110 @@ test('a relay that never answers an older page still lets the catch-up end, with
     await silent.close();
   }
 });
+
+/**
+ * Reads `url` like catchUp(), with `isJunk(event)` deciding which wraps do
+ * not open (someone who knows the mailbox address made them); resolves to
+ * the real ids received and the cursor.
+ */
+function catchUpWithJunk(url, isJunk, { cursor, budget } = {}) {
+  const received = [];
+  const cursors = new Map(cursor === undefined ? [] : [[url, cursor]]);
+  return new Promise((resolve) => {
+    const relays = createMailboxRelays({
+      mailboxKey: KEY,
+      cursors: { get: (u) => cursors.get(u), set: (u, s) => cursors.set(u, s) },
+      retentionS: () => 14 * 86_400,
+      onEvent: async (event) => {
+        if (isJunk(event)) return false;
+        received.push(event.id);
+        return true;
+      },
+      onCaughtUp: () => {
+        queueMicrotask(() =>
+          setTimeout(() => {
+            relays.close();
+            resolve({ received, cursor: cursors.get(url) });
+          }),
+        );
+      },
+      authenticate: null,
+      relayInfo: async () => null,
+      budget,
+    });
+    relays.setUrls([url]);
+  });
+}
+
+test('500 junk wraps sharing one second, newer than the real mail, do not hide it: all 300 real wraps arrive', async () => {
+  const junkAt = NOW - 60;
+  const junk = Array.from({ length: 500 }, (_, i) => ({ id: hex(100_000 + i), kind: 1059, created_at: junkAt }));
+  const real = Array.from({ length: 300 }, (_, i) => ({ id: hex(i + 1), kind: 1059, created_at: NOW - 3600 - i * 97 }));
+  const relay = await fakeRelay(honest([...junk, ...real]));
+  try {
+    let junkOpened = 0;
+    const { received, cursor } = await catchUpWithJunk(relay.url, (event) => event.created_at === junkAt && ++junkOpened > 0);
+    assert.equal(new Set(received).size, 300, 'every real wrap');
+    assert.equal(junkOpened, 500, 'each junk wrap is opened once, however often the relay repeats it');
+    assert.ok(Number.isSafeInteger(cursor), 'the cursor moves once the real mail is in');
+  } finally {
+    await relay.close();
+  }
+});
+
+test('junk dated in the future neither heads every page nor moves the cursor', async () => {
+  const future = Array.from({ length: 500 }, (_, i) => ({ id: hex(200_000 + i), kind: 1059, created_at: NOW + 365 * 86_400 - i }));
+  const real = Array.from({ length: 300 }, (_, i) => ({ id: hex(i + 1), kind: 1059, created_at: NOW - 3600 - i * 97 }));
+  const relay = await fakeRelay(honest([...future, ...real]));
+  const onlyFuture = await fakeRelay(honest(future));
+  try {
+    const { received, cursor } = await catchUpWithJunk(relay.url, (event) => event.created_at > NOW + 86_400);
+    assert.equal(new Set(received).size, 300, 'every real wrap');
+    assert.ok(cursor <= Math.floor(Date.now() / 1000), `the cursor is not in the future: ${cursor}`);
+    assert.ok(relay.requests.slice(1).every((r) => r.filter.until <= Math.floor(Date.now() / 1000) + 15 * 60), 'no page asks beyond now + 15 min');
+    let opened = 0;
+    const alone = await catchUpWithJunk(
+      onlyFuture.url,
+      () => {
+        opened += 1;
+        return true;
+      },
+      { cursor: NOW - 86_400 },
+    );
+    assert.equal(opened, 0, 'wraps from the future are not even opened');
+    assert.ok(alone.cursor <= Math.floor(Date.now() / 1000), 'the cursor never moves into the future');
+  } finally {
+    await relay.close();
+    await onlyFuture.close();
+  }
+});
+
+test('a catch-up ended by a page of wraps that do not open keeps the cursor where it was', async () => {
+  const junk = Array.from({ length: 40 }, (_, i) => ({ id: hex(300_000 + i), kind: 1059, created_at: NOW - 600 - i }));
+  const relay = await fakeRelay(honest(junk));
+  try {
+    const { received, cursor } = await catchUpWithJunk(relay.url, () => true, { cursor: NOW - 7200 });
+    assert.equal(received.length, 0);
+    assert.equal(cursor, NOW - 7200, 'the next catch-up reads the same span again');
+  } finally {
+    await relay.close();
+  }
+});
+
+test('one catch-up opens at most its budget of wraps, and keeps the cursor', async () => {
+  const junk = Array.from({ length: 120 }, (_, i) => ({ id: hex(400_000 + i), kind: 1059, created_at: NOW - 600 - i }));
+  const real = Array.from({ length: 5 }, (_, i) => ({ id: hex(i + 1), kind: 1059, created_at: NOW - 7200 - i }));
+  const relay = await fakeRelay(honest([...junk, ...real]));
+  try {
+    let opened = 0;
+    const isJunk = (event) => {
+      opened += 1;
+      return event.created_at > NOW - 7000;
+    };
+    const first = await catchUpWithJunk(relay.url, isJunk, { cursor: NOW - 3 * 86_400, budget: 100 });
+    assert.ok(opened <= 100, `${opened} wraps opened`);
+    assert.equal(first.cursor, NOW - 3 * 86_400, 'out of budget: the cursor stays');
+  } finally {
+    await relay.close();
+  }
+});

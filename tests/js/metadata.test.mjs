@@ -272,3 +272,31 @@ test('two rooms of one page never share a tracker peer id or a Nostr key, and ou
     await relay.close();
   }
 });
+
+test('a relay replaying a contact’s older profile seal does not roll back where their mail goes', async () => {
+  const current = await recordingRelay();
+  const old = await recordingRelay();
+  const mailbox = createMailbox({
+    cryptoClient: fakeCrypto,
+    store: memoryStore(),
+    identity: { fingerprint: 'e'.repeat(64), mailboxKey: MAILBOX, spki: new Uint8Array(1) },
+    sessions: { onUp: () => () => {}, linkTo: () => null },
+    spkiOf: () => new Uint8Array(1),
+    dispatch: async () => 'accepted',
+    timing: { courier: { delay: () => 0 } },
+  });
+  const profile = (relays, at) => new TextEncoder().encode(JSON.stringify({ mailbox: FRIEND_MAILBOX, relays, at }));
+  try {
+    mailbox.receiveProfile(FRIEND, null, profile([current.url], Date.now()));
+    mailbox.receiveProfile(FRIEND, null, profile([old.url], Date.now() - 86_400_000)); // the replay
+    const sent = await mailbox.post(FRIEND, 'env', new Uint8Array(10));
+    assert.equal(sent.accepted, true);
+    const carried = (relay) => relay.sockets.flatMap((s) => s.messages).filter((m) => m[0] === 'EVENT' && m[1].kind === 1059 && m[1].tags[0][1] === FRIEND_MAILBOX).length;
+    assert.ok(carried(current) > 0, 'the mail went where the newest profile says');
+    assert.equal(carried(old), 0, 'nothing went where the replayed one said');
+  } finally {
+    mailbox.close();
+    await current.close();
+    await old.close();
+  }
+});

@@ -116,7 +116,7 @@ export function createMailbox({
   const directory = new Map();
   /** @type {Map<string, number>} relay url -> seconds of its last completed catch-up */
   const cursors = new Map();
-  /** @type {Map<string, {parts: Array<Uint8Array | null>, at: number, received: number}>} */
+  /** @type {Map<string, {parts: Array<Uint8Array | null>, at: number, received: number, ids: string[]}>} */
   const bundles = new Map();
   /** @type {Array<{id: string, nonce: string, due: number}>} deletions waiting for their time */
   let deletions = [];
@@ -130,7 +130,7 @@ export function createMailbox({
   /** @type {Uint8Array[]} our own history payloads of a catch-up, handed over together once it is complete */
   const heldHistory = [];
   let heldHistoryBytes = 0;
-  /** @type {Array<{seal?: Uint8Array, sender?: string, type?: string, payload?: Uint8Array, claimed: string, at: number, createdAt: number}>} */
+  /** @type {Array<{seal?: Uint8Array, sender?: string, type?: string, payload?: Uint8Array, claimed: string, at: number, createdAt: number, wrapIds?: string[]}>} */
   const parked = [];
   /** @type {Map<string, number>} claimed sender -> oldest created_at of its unchecked seals we had to let go */
   const letGo = new Map();
@@ -211,9 +211,9 @@ export function createMailbox({
     if (seen.has(event.id)) return true;
     seen.add(event.id);
     if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value ?? '');
-    const seal = reassemble(fragment);
+    const whole = reassemble(fragment, event.id);
     const createdAt = Number.isSafeInteger(event.created_at) ? event.created_at : Math.floor(Date.now() / 1000);
-    return seal ? handleSeal(seal, live, createdAt) : true;
+    return whole ? handleSeal(whole.seal, live, createdAt, whole.ids) : true;
   }
 
   /**
@@ -223,13 +223,13 @@ export function createMailbox({
    * not know yet, or an envelope of a conversation we do not know yet, waits
    * (parked) for the invitation or contact that may follow.
    */
-  async function handleSeal(/** @type {Uint8Array} */ seal, live = true, createdAt = Math.floor(Date.now() / 1000)) {
+  async function handleSeal(/** @type {Uint8Array} */ seal, live = true, createdAt = Math.floor(Date.now() / 1000), wrapIds = /** @type {string[]} */ ([])) {
     let sender, opened;
     try {
       sender = await cryptoClient.mailboxSealSender(seal);
       const spki = sender === identity.fingerprint ? identity.spki : spkiOf(sender);
       if (!spki) {
-        park({ seal, claimed: sender, createdAt });
+        park({ seal, claimed: sender, createdAt, wrapIds });
         return 'unverified';
       }
       opened = await cryptoClient.mailboxOpenSeal(seal, spki);
@@ -299,7 +299,9 @@ export function createMailbox({
    * fill the space only at the expense of the names it claims: past the
    * bound, the claimed sender holding the most gives way first (its oldest).
    */
-  function park(/** @type {{seal?: Uint8Array, sender?: string, type?: string, payload?: Uint8Array, claimed: string, createdAt?: number}} */ item) {
+  function park(
+    /** @type {{seal?: Uint8Array, sender?: string, type?: string, payload?: Uint8Array, claimed: string, createdAt?: number, wrapIds?: string[]}} */ item,
+  ) {
     const now = Date.now();
     while (parked.length && now - parked[0].at > PARK_TTL_MS) parked.shift();
     const held = (/** @type {string} */ claimed) => parked.filter((p) => p.claimed === claimed).length;
@@ -317,8 +319,12 @@ export function createMailbox({
     if (victim >= 0) {
       const [gone] = parked.splice(victim, 1);
       // An unchecked seal let go may be real: once its sender becomes known,
-      // the relays are read again from its time (retryParked).
-      if (gone.seal) letGo.set(gone.claimed, Math.min(letGo.get(gone.claimed) ?? Infinity, gone.createdAt));
+      // the relays are read again from its time (retryParked), and its wraps
+      // are new to us again.
+      if (gone.seal) {
+        letGo.set(gone.claimed, Math.min(letGo.get(gone.claimed) ?? Infinity, gone.createdAt));
+        for (const id of gone.wrapIds ?? []) seen.delete(id);
+      }
       while (letGo.size > MAX_PARKED) letGo.delete(letGo.keys().next().value ?? '');
     }
     parked.push({ ...item, at: now, createdAt: item.createdAt ?? Math.floor(now / 1000) });
@@ -349,7 +355,7 @@ export function createMailbox({
             // Held like a catch-up's (not live): what a new contact had
             // waiting goes to the inbox in the order it was written, not
             // in the order the relays returned it.
-            await handleSeal(item.seal, false, item.createdAt);
+            await handleSeal(item.seal, false, item.createdAt, item.wrapIds);
             progress = true;
           } else if (item.sender && item.type && item.payload) {
             const outcome = await dispatch(item.sender, linkFor(item.sender), item.type, item.payload);
@@ -370,10 +376,18 @@ export function createMailbox({
    * those) — junk of one fragment each cannot push out a real large message
    * that is arriving.
    */
-  function reassemble(/** @type {{bundle: string, index: number, count: number, data: Uint8Array}} */ { bundle, index, count, data }) {
-    if (count === 1) return data;
+  function reassemble(
+    /** @type {{bundle: string, index: number, count: number, data: Uint8Array}} */ { bundle, index, count, data },
+    /** @type {string} */ wrapId,
+  ) {
+    if (count === 1) return { seal: data, ids: [wrapId] };
     const now = Date.now();
-    for (const [id, b] of bundles) if (now - b.at > BUNDLE_TTL_MS) bundles.delete(id);
+    // A seal that gives way may come again (a later catch-up): its wraps are new to us again.
+    const drop = (/** @type {string} */ id) => {
+      for (const gone of bundles.get(id)?.ids ?? []) seen.delete(gone);
+      bundles.delete(id);
+    };
+    for (const [id, b] of bundles) if (now - b.at > BUNDLE_TTL_MS) drop(id);
     let entry = bundles.get(bundle);
     if (!entry) {
       if (bundles.size >= MAX_BUNDLES) {
@@ -382,14 +396,15 @@ export function createMailbox({
         for (const [id, b] of bundles) {
           if (b.received < fewest) [weakest, fewest] = [id, b.received];
         }
-        bundles.delete(weakest);
+        drop(weakest);
       }
-      entry = { parts: Array(count).fill(null), at: now, received: 0 };
+      entry = { parts: Array(count).fill(null), at: now, received: 0, ids: [] };
       bundles.set(bundle, entry);
     }
     if (entry.parts.length !== count) return null;
     if (!entry.parts[index]) entry.received += 1;
     entry.parts[index] = data;
+    entry.ids.push(wrapId);
     if (entry.parts.some((p) => !p)) return null;
     bundles.delete(bundle);
     const parts = /** @type {Uint8Array[]} */ (entry.parts);
@@ -399,7 +414,7 @@ export function createMailbox({
       whole.set(part, offset);
       offset += part.length;
     }
-    return whole;
+    return { seal: whole, ids: entry.ids };
   }
 
   /** A profile in `fingerprint`'s own words (a frame or a seal of theirs): their address. */

@@ -30,7 +30,7 @@
 // otherwise head every page), and no page asks beyond that; a page whose
 // every wrap is old news at the second it asked for (junk sharing one
 // `created_at`) goes on from the second before; the cursor does not move
-// past a catch-up in which a page brought only wraps that did not open; and
+// past a catch-up whose last page brought only wraps that did not open; and
 // one catch-up hands at most MAX_CATCH_UP_WRAPS wraps to be opened (each a
 // Schnorr check, an ECDH and an AES-GCM) — past that, it stops and the next
 // one starts from the same cursor, skipping the junk it already knows.
@@ -147,8 +147,7 @@ export function nextPageUntil({ since, upper }, page) {
  * @typedef {{ maxMessage: number | null, challenge: string | null, auth: 'none' | 'pending' | 'ok' | 'refused', authRetries: number,
  *   subscription: 'none' | 'asked' | 'live' | 'waiting-auth' | 'paused' | 'closed', pausedUntil: number, pauses: number, timer: any }} RelayState
  * @typedef {{ since: number, upper: number, ids: Set<string>, pages: number, pageTimer: any, handed: number, over: boolean,
- *   page: { until: number | null, inRange: number, fresh: number, oldest: number, atUntil: boolean, beyond: number, opened: number, junk: number },
- *   junkPage: boolean }} CatchUp
+ *   page: { until: number | null, inRange: number, fresh: number, oldest: number, atUntil: boolean, beyond: number, opened: number, junk: number } }} CatchUp
  */
 
 /**
@@ -284,7 +283,6 @@ export function createMailboxRelays({
       handed: 0,
       over: false,
       page: emptyPage(null),
-      junkPage: false,
     });
     state.subscription = 'asked';
     // No `until` here: the same subscription brings new wraps live, whose
@@ -346,10 +344,16 @@ export function createMailboxRelays({
    */
   function handleEvent(/** @type {Endpoint} */ endpoint, /** @type {unknown} */ event, isLive = live.has(endpoint.url)) {
     const { id } = /** @type {{id?: unknown}} */ (event ?? {});
-    if (typeof id !== 'string' || junk.has(id)) return;
+    if (typeof id !== 'string') return;
     const catchUp = isLive ? null : catchUps.get(endpoint.url);
-    if (!isLive) {
-      if (!catchUp || !countForPage(catchUp, event)) return;
+    // Known junk still counts for its page (a page of repeats is what tells
+    // a saturated second), but is not opened again.
+    if (!isLive && (!catchUp || !countForPage(catchUp, event))) return;
+    if (junk.has(id)) {
+      if (catchUp) catchUp.page.junk += 1;
+      return;
+    }
+    if (catchUp) {
       if (catchUp.handed >= budget) {
         catchUp.over = true;
         return;
@@ -417,8 +421,9 @@ export function createMailboxRelays({
   /**
    * The catch-up on `url` is over: once everything it brought has been
    * handled, the mailbox hears so, and the cursor moves to `asked` — unless
-   * a page brought nothing but wraps that did not open, or the catch-up ran
-   * out of budget (null: it stays, and the next catch-up asks again).
+   * its last page brought nothing but wraps that did not open (junk ended
+   * it: what lies behind may be real), or it ran out of budget (null: it
+   * stays, and the next catch-up asks again).
    */
   function finishCatchUp(/** @type {string} */ url, /** @type {number | null} */ asked) {
     const catchUp = catchUps.get(url);
@@ -426,12 +431,10 @@ export function createMailboxRelays({
     catchUps.delete(url);
     const page = catchUp?.page;
     (chains.get(url) ?? Promise.resolve())
+      .then(() => onCaughtUp?.(url))
       .then(() => {
-        if (catchUp && page && page.junk > 0 && page.opened === 0) catchUp.junkPage = true;
-        return onCaughtUp?.(url);
-      })
-      .then(() => {
-        if (asked === null || !catchUp || catchUp.junkPage || catchUp.over) return;
+        const endedByJunk = page && page.junk > 0 && page.opened === 0;
+        if (asked === null || !catchUp || endedByJunk || catchUp.over) return;
         cursors.set(url, asked);
       })
       .catch(() => {});
@@ -440,12 +443,7 @@ export function createMailboxRelays({
   function nextPageOrFinish(/** @type {Endpoint} */ endpoint, /** @type {number} */ asked) {
     const catchUp = catchUps.get(endpoint.url);
     if (!catchUp) return finishCatchUp(endpoint.url, asked);
-    const page = catchUp.page;
-    const until = catchUp.over || catchUp.pages >= MAX_PAGES ? null : nextPageUntil(catchUp, page);
-    // Whether this page was all junk is known once its wraps were opened.
-    (chains.get(endpoint.url) ?? Promise.resolve()).then(() => {
-      if (page.junk > 0 && page.opened === 0) catchUp.junkPage = true;
-    });
+    const until = catchUp.over || catchUp.pages >= MAX_PAGES ? null : nextPageUntil(catchUp, catchUp.page);
     if (until === null) return finishCatchUp(endpoint.url, asked);
     catchUp.pages += 1;
     catchUp.page = emptyPage(until);
