@@ -32,7 +32,17 @@ test('after seeing a stamp from a device whose clock runs ahead, the next edit h
 test('stamps from devices are checked: malformed or far-future ones are refused', () => {
   const now = 1_000_000;
   assert.ok(isStamp({ wall: now, counter: 0, device: LAPTOP }, now));
-  for (const bad of [null, 1, 'x', {}, { wall: -1, counter: 0, device: LAPTOP }, { wall: now, counter: 0.5, device: LAPTOP }, { wall: now, counter: 0, device: 'NOT HEX' }, { wall: now + MAX_FUTURE_MS + 1, counter: 0, device: LAPTOP }, { wall: '1', counter: 0, device: LAPTOP }]) {
+  for (const bad of [
+    null,
+    1,
+    'x',
+    {},
+    { wall: -1, counter: 0, device: LAPTOP },
+    { wall: now, counter: 0.5, device: LAPTOP },
+    { wall: now, counter: 0, device: 'NOT HEX' },
+    { wall: now + MAX_FUTURE_MS + 1, counter: 0, device: LAPTOP },
+    { wall: '1', counter: 0, device: LAPTOP },
+  ]) {
     assert.ok(!isStamp(bad, now), JSON.stringify(bad));
   }
 });
@@ -118,7 +128,7 @@ test('records from storage or another device are parsed defensively', () => {
     'record',
     { fields: [], removed: null },
     { fields: {}, removed: 'yesterday' },
-    { fields: { '__proto__x': { value: 1, stamp } }, removed: null },
+    { fields: { __proto__x: { value: 1, stamp } }, removed: null },
     { fields: { nickname: { stamp } }, removed: null },
     { fields: { nickname: { value: 1, stamp: { ...stamp, wall: now + MAX_FUTURE_MS + 1 } } }, removed: null },
     tooMany,
@@ -235,5 +245,96 @@ test('a record no relay took (all down, or one died mid-publish) goes again when
   up = true;
   sync.republish();
   await eventually(() => relay.length > 0 && sync.pending() === 0, 'the record on the relay');
+  sync.close();
+});
+
+// ---- clocks that run ahead: relays keep the newest created_at of a record ----
+
+import { MAX_LEAD_MS } from '../../templates/js/chat/profile-sync.js';
+
+const REAL = Math.floor(Date.now() / 1000) * 1000;
+const HOUR = 3600_000;
+
+/** A relay that keeps the newest created_at per record and, like most, refuses events more than 15 minutes in the future (by real time). */
+function strictRelay() {
+  const kept = new Map();
+  const refused = [];
+  return {
+    kept,
+    refused,
+    publish: async (event) => {
+      const { recordId } = JSON.parse(event.content);
+      const held = kept.get(recordId);
+      if (event.created_at > Math.floor(REAL / 1000) + 15 * 60 || (held && held.created_at >= event.created_at)) {
+        refused.push(event);
+        return [];
+      }
+      kept.set(recordId, event);
+      return ['strict'];
+    },
+  };
+}
+
+/** The record an event carries. */
+const recordOf = (event) => JSON.parse(new TextDecoder().decode(new Uint8Array(JSON.parse(event.content).record)));
+
+/** A device whose clock reads REAL + `offset()`, with one "contact" collection, publishing through `publish`. */
+async function deviceAt(offset, publish, items) {
+  const sync = createProfileSync({ cryptoClient: fakeCrypto, store: memoryStore(), publish, now: () => REAL + offset() });
+  await sync.load();
+  await sync.register('contact', {
+    list: () => new Map([...items].map(([k, v]) => [k, { ...v }])),
+    apply: async (key, values) => (values ? items.set(key, { spki: values.spki, nickname: values.nickname }) : items.delete(key)),
+  });
+  return sync;
+}
+
+test('a device whose clock ran a day fast publishes again once its clock is right: a refused publish does not push created_at on', async () => {
+  const relay = strictRelay();
+  let offset = 25 * HOUR;
+  const sync = await deviceAt(() => offset, relay.publish, new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]));
+  await eventually(() => relay.refused.length > 0, 'the publish refused as too far ahead');
+  assert.equal(sync.pending(), 1);
+  offset = 0; // the clock is put right
+  sync.republish();
+  await eventually(() => relay.kept.size === 1 && sync.pending() === 0, 'the record on the relay');
+  assert.ok(relay.kept.get('contact:fp1').created_at <= Math.floor(REAL / 1000) + MAX_LEAD_MS / 1000);
+  sync.close();
+});
+
+test('a record from a device running hours ahead drags neither our clock nor our created_at along; an edit made after seeing it still wins', async () => {
+  // The fast device (20 hours ahead: its stamps are still accepted) edits a nickname.
+  const lenient = [];
+  const fastItems = new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]);
+  const fast = await deviceAt(
+    () => 20 * HOUR,
+    async (event) => (lenient.push(event), ['lenient']),
+    fastItems,
+  );
+  fastItems.set('fp1', { spki: 'k1', nickname: 'Uma (climbing)' });
+  await fast.noteLocal('contact');
+  await eventually(() => lenient.some((e) => recordOf(e).fields.nickname?.value === 'Uma (climbing)'), 'the fast edit published');
+  fast.close();
+
+  const relay = strictRelay();
+  const items = new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]);
+  const sync = await deviceAt(() => 0, relay.publish, items);
+  await eventually(() => sync.pending() === 0, 'our first look on the relay');
+  for (const event of lenient) await sync.receive(event);
+  assert.equal(items.get('fp1').nickname, 'Uma (climbing)', 'the fast edit is merged');
+
+  // Our next edits: another contact, and the same nickname again.
+  items.set('fp2', { spki: 'k2', nickname: 'Lee' });
+  items.set('fp1', { spki: 'k1', nickname: 'Uma R.' });
+  await sync.noteLocal('contact');
+  await eventually(() => relay.kept.has('contact:fp2') && sync.pending() === 0, 'our edits taken by the strict relay');
+  for (const event of relay.kept.values())
+    assert.ok(event.created_at <= Math.floor((REAL + MAX_LEAD_MS) / 1000), `created_at ${event.created_at - REAL / 1000} s ahead`);
+  const lee = recordOf(relay.kept.get('contact:fp2'));
+  assert.ok(lee.fields.nickname.stamp.wall <= REAL + MAX_LEAD_MS, `our clock was dragged ${(lee.fields.nickname.stamp.wall - REAL) / HOUR} h ahead`);
+  // The nickname edited after seeing the fast one wins everywhere, the fast device included.
+  const uma = recordOf(relay.kept.get('contact:fp1'));
+  const merged = mergeRecords(recordOf(lenient.at(-1)), uma);
+  assert.equal(valuesOf(merged).nickname, 'Uma R.');
   sync.close();
 });
