@@ -71,17 +71,17 @@ test('an offer replayed by a tracker builds no second connection', async () => {
   assert.equal(built.length, count);
 });
 
-test('a flood of offers from fresh peer ids builds a bounded number of connections', async () => {
+test('a flood of offers from fresh peer ids never holds more than a bounded number of connections at once', async () => {
   const room = makeRoom();
   rooms.push(room);
   const before = built.length;
-  let answered = 0;
   for (let n = 0; n < 50; n++) {
     const from = `flood${n}`.padEnd(20, '4');
-    if (await room.handleOffer({ from, payload: offer(from), via: 'test' })) answered += 1;
+    await room.handleOffer({ from, payload: offer(from), via: 'test' });
+    assert.ok(room.connections().length <= MAX_CONNECTING);
   }
-  assert.equal(answered, MAX_CONNECTING);
-  assert.equal(built.length - before, MAX_CONNECTING);
+  const open = built.slice(before).filter((pc) => pc.connectionState !== 'closed');
+  assert.equal(open.length, MAX_CONNECTING, 'each newcomer closed the oldest one still being set up');
   assert.equal(room.connections().length, MAX_CONNECTING);
 });
 
@@ -180,12 +180,11 @@ test('a group room with a mesh target takes offers up to twice the target, and o
   const room = makeRoom({ meshTarget: () => 2, allowed: () => members });
   rooms.push(room);
   assert.equal(room.offerCount(), 2, 'seeks the target, not all 100');
-  let answered = 0;
   for (let n = 0; n < 6; n++) {
     const from = `mesh${n}`.padEnd(20, '7');
-    if (await room.handleOffer({ from, payload: offer(from), via: 'test' })) answered += 1;
+    await room.handleOffer({ from, payload: offer(from), via: 'test' });
+    assert.ok(room.connections().length <= 4, 'up to twice the target');
   }
-  assert.equal(answered, 4, 'up to twice the target');
   assert.equal(room.connections().length, 4);
   const unbounded = makeRoom({ allowed: () => members });
   rooms.push(unbounded);
@@ -247,4 +246,99 @@ test('a small group whose members number no more than the target is a full mesh:
   rooms.push(small);
   assert.equal(small.offerCount(4), 4, 'three members missing, four others in the swarm (a member’s second device)');
   assert.equal(small.shouldOfferTo('announcer'.padEnd(20, '8')), true);
+});
+
+// ---- admission: who gets a room's connections (sessions played by fake-peer.mjs) ----
+
+const { fakeCrypto, playPeer } = await import('./fake-peer.mjs');
+const { MAX_SESSIONS_PER_IDENTITY, MESH_SESSIONS_PER_IDENTITY } = await import('../../templates/js/net/room.js');
+
+/** A room whose handshakes the test plays; `sessions` lists who got one (ready and not closed). */
+function playedRoom({ meshTarget = undefined, allowed, crypto = fakeCrypto() }) {
+  const reported = [];
+  const room = createRoom({
+    cryptoClient: crypto, roomId: 1, announceId: 'a'.repeat(64), self: { peerId: ME, instance: new Uint8Array(16) },
+    allowed, iceServers: () => [], limitFor: () => 0, meshTarget,
+    handlers: { announce() {}, onSession: (session) => reported.push(session) },
+  });
+  rooms.push(room);
+  const sessions = () => room.peers().map((p) => p.fingerprint);
+  return { room, reported, sessions, crypto };
+}
+/** Offers from `peerId`, then plays its handshake as `fingerprint` on device `device` (12 hex digits). */
+async function join(room, peerId, fingerprint, device) {
+  const answer = await room.handleOffer({ from: peerId, payload: realOffer(peerId), via: 'test', reply: () => {} });
+  if (!answer) return false;
+  await playPeer(built.at(-1), { fingerprint, instance: `${peerId}${device}` });
+  return true;
+}
+const peerIdOf = (name, n) => `${name}${String(n).padStart(3, '0')}`.padEnd(20, '0');
+/** An offer whose description names a DTLS certificate, as a browser's does (the handshake signs it). */
+const realOffer = (from, extra = {}) => offer(from, { sdp: `v=0 offer\r\na=fingerprint:sha-256 ${Array(32).fill('CD').join(':')}\r\n`, ...extra });
+const deviceOf12 = (n) => n.toString(16).padStart(12, '0');
+
+test('stalled connections do not lock the real peer out: a newcomer takes the oldest slot still being set up', async () => {
+  const friend = 'f'.repeat(64);
+  const { room, sessions } = playedRoom({ allowed: () => [friend] });
+  const stalled = [];
+  for (let n = 0; n < MAX_CONNECTING; n++) {
+    assert.ok(await room.handleOffer({ from: peerIdOf('stall', n), payload: offer(peerIdOf('stall', n)), via: 'test' }));
+    stalled.push(built.at(-1));
+  }
+  assert.equal(room.connections().length, MAX_CONNECTING);
+  assert.ok(await join(room, peerIdOf('friend', 0), friend, deviceOf12(1)), 'the friend’s offer is answered');
+  assert.equal(stalled[0].connectionState, 'closed', 'the oldest stalled connection made way');
+  assert.ok(stalled.slice(1).every((pc) => pc.connectionState !== 'closed'));
+  assert.deepEqual(sessions(), [friend]);
+  assert.ok(room.connections().length <= MAX_CONNECTING, 'never more being set up than the cap');
+});
+
+test('a flood of stalled offers never holds more than the cap, and a connection already in its handshake outlives the stalled ones', async () => {
+  const friend = 'f'.repeat(64);
+  const { room } = playedRoom({ allowed: () => [friend] });
+  assert.ok(await room.handleOffer({ from: peerIdOf('slowfriend', 0), payload: realOffer(peerIdOf('slowfriend', 0)), via: 'test' }));
+  const progressed = built.at(-1);
+  progressed.channel.open(); // its channel is up and our hello went: it is in its handshake
+  await flushed();
+  for (let n = 0; n < 50; n++) {
+    await room.handleOffer({ from: peerIdOf('flood', n), payload: offer(peerIdOf('flood', n)), via: 'test' });
+    assert.ok(room.connections().filter((c) => c.state !== 'closed').length <= MAX_CONNECTING);
+  }
+  assert.notEqual(progressed.connectionState, 'closed', 'the stalled ones made way, not the one that got further');
+});
+
+test('in a group’s room, many instances of one identity get two connections; another member still finds room', async () => {
+  const members = Array.from({ length: 100 }, (_, n) => n.toString(16).padStart(64, '0'));
+  const [mallory, carol] = [members[1], members[2]];
+  const { room, sessions } = playedRoom({ meshTarget: () => 6, allowed: () => members });
+  for (let n = 0; n < 12; n++) await join(room, peerIdOf('mallory', n), mallory, deviceOf12(n + 1));
+  assert.ok(sessions().filter((fp) => fp === mallory).length <= MESH_SESSIONS_PER_IDENTITY, `${sessions().length} sessions of one identity`);
+  assert.equal(MESH_SESSIONS_PER_IDENTITY, 2);
+  assert.ok(await join(room, peerIdOf('carol', 0), carol, deviceOf12(99)), 'a 13th instance, of another member, is answered');
+  assert.ok(sessions().includes(carol), 'and gets its session');
+  const known = peerIdOf('mallory', 5);
+  assert.equal(await room.handleOffer({ from: known, payload: realOffer(known, { offerId: 'again' }), via: 'test' }), null, 'a refused instance of a full identity is not answered again');
+});
+
+test('an identity may have a few devices online in a room, not fifty', async () => {
+  const friend = 'f'.repeat(64);
+  const { room, sessions } = playedRoom({ allowed: () => [friend] });
+  for (let n = 0; n < 50; n++) await join(room, peerIdOf('device', n), friend, deviceOf12(n + 1));
+  assert.equal(sessions().length, 8, `${sessions().length} sessions of one identity`);
+  assert.equal(MAX_SESSIONS_PER_IDENTITY, 8);
+  // One of them leaves: another device of the friend gets in again.
+  room.peers()[0].link.close('closed');
+  await flushed();
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  assert.ok(await join(room, peerIdOf('device', 60), friend, deviceOf12(60)));
+  assert.equal(sessions().length, MAX_SESSIONS_PER_IDENTITY);
+});
+
+test('a partial mesh whose connections are all sessions takes no one more: no session makes way', async () => {
+  const members = Array.from({ length: 100 }, (_, n) => n.toString(16).padStart(64, '0'));
+  const { room, sessions } = playedRoom({ meshTarget: () => 2, allowed: () => members });
+  for (let n = 0; n < 4; n++) assert.ok(await join(room, peerIdOf('member', n), members[n + 1], deviceOf12(n + 1)));
+  assert.equal(sessions().length, 4);
+  assert.equal(await room.handleOffer({ from: peerIdOf('late', 0), payload: realOffer(peerIdOf('late', 0)), via: 'test' }), null);
+  assert.equal(sessions().length, 4);
 });
