@@ -135,7 +135,10 @@ test('a fresh device restores a group with its secret and membership, and chats 
   // Uma's first group message hands her group key over (to the laptop: the phone does not exist yet).
   const umaConv = await umaPage.evaluate(async (id) => (await import('./js/facade.js')).app.groups.get(id).conversationId, created.id);
   await send(umaPage, umaConv, 'from uma, before the phone');
-  await untilStored(laptopPage, umaConv, (m) => m.some((x) => x.body === 'from uma, before the phone'), { timeout: 60_000, what: 'Uma’s message at the laptop' });
+  await untilStored(laptopPage, umaConv, (m) => m.some((x) => x.body === 'from uma, before the phone'), {
+    timeout: 60_000,
+    what: 'Uma’s message at the laptop',
+  });
   await waitInPage(laptopPage, async () => (await import('./js/facade.js')).app.profile.pending() === 0, undefined, {
     what: 'the laptop’s profile on the relay',
   });
@@ -155,6 +158,14 @@ test('a fresh device restores a group with its secret and membership, and chats 
   assert.equal(restored.secret, created.secret);
   assert.deepEqual(restored.members, created.members);
 
+  // Restored from the profile (a relay could have served an old record), the
+  // group is provisional: nothing can be sent in it until a member confirms
+  // its epoch — here Uma, the only other member, in the backlog sync she
+  // sends the phone (chat/groups.js).
+  await waitInPage(phonePage, async (id) => !(await import('./js/facade.js')).app.groups.isProvisional(id), created.id, {
+    what: 'the restored group confirmed by Uma',
+    timeout: 60_000,
+  });
   await send(phonePage, restored.conversationId, 'from the phone');
   await untilStored(umaPage, umaConv, (m) => m.some((x) => x.body === 'from the phone'), { timeout: 60_000, what: 'the phone’s group message at Uma' });
   // Uma writes again under the key the phone never received: it asks her for it, and reads.
@@ -445,7 +456,9 @@ test('a fresh device with no other device online gets the history the relays kee
   });
   // Read on the laptop; then everything is on the relays and the laptop goes.
   await openChat(laptopPage, UMA);
-  await waitInPage(laptopPage, async (id) => (await import('./js/facade.js')).app.chat.conversation(id).unread === 0, laptopConv, { what: 'read on the laptop' });
+  await waitInPage(laptopPage, async (id) => (await import('./js/facade.js')).app.chat.conversation(id).unread === 0, laptopConv, {
+    what: 'read on the laptop',
+  });
   await waitInPage(
     laptopPage,
     async () => {

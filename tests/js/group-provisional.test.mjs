@@ -272,3 +272,36 @@ test('a group we created, restored from an old record, changes nothing until con
   assert.equal(updates[0].body.content.group.epoch, 2);
   creator.close();
 });
+
+test('a device restoring a group while its members are online asks them at once, and a member answers an unconfirmed sync with its own, once per interval', async () => {
+  const current = descriptor(3, [CREATOR, US, XAVIER, YVES], 'current');
+  const fresh = device(US);
+  fresh.online(XAVIER, YVES);
+  await fresh.groups.applyProfile(GROUP_ID, { descriptor: current, left: false });
+  const asked = fresh.sent.filter((s) => s.type === 'sync').map((s) => [nameOf(s.to), s.body.epoch, s.body.unconfirmed]);
+  assert.deepEqual(asked.sort(), [
+    ['xavier', 3, true],
+    ['yves', 3, true],
+  ]);
+
+  // Xavier, sure of the group, answers with his own sync (and only once for a while).
+  const xavier = device(XAVIER);
+  xavier.online(US);
+  await xavier.groups.applyProfile(GROUP_ID, { descriptor: current, left: false });
+  xavier.syncFrom(CREATOR, 3);
+  await settle();
+  assert.equal(xavier.groups.isProvisional(GROUP_ID), false);
+  xavier.sent.length = 0;
+  xavier.syncFrom(US, 3, { unconfirmed: true });
+  xavier.syncFrom(US, 3, { unconfirmed: true });
+  await settle();
+  const back = xavier.sent.filter((s) => s.type === 'sync');
+  assert.equal(back.length, 1);
+  assert.deepEqual([nameOf(back[0].to), back[0].body.epoch, back[0].body.unconfirmed], ['us', 3, undefined]);
+  // A sync that is not asking gets no sync back.
+  xavier.syncFrom(YVES, 3);
+  await settle();
+  assert.equal(xavier.sent.filter((s) => s.type === 'sync').length, 1);
+  fresh.close();
+  xavier.close();
+});

@@ -17,7 +17,11 @@
 // A sync also states the sender's epoch of the group (chat/groups.js): a
 // device that restored a group from the roaming profile confirms its member
 // list with what members state over their direct sessions; 'sync' never
-// travels through the mailbox, so a relay cannot replay a statement.
+// travels through the mailbox, so a relay cannot replay a statement. A sync
+// marked `unconfirmed` asks for the receiver's statement: it sends its own
+// sync for that group back (once per asker and group per interval), so a
+// device that restores a group while already connected to its members does
+// not wait for their next session.
 
 import { fromUtf8, utf8 } from '../core/encoding.js';
 import { isMessageKey, keyId, keySender } from './keys.js';
@@ -55,14 +59,22 @@ export function createBacklog({
   /** @type {Map<string, {tokens: number, at: number}>} asker -> bytes it may still be sent (refilled over a minute) */
   const budgets = new Map();
 
+  /** @type {Map<string, number>} "asker conversation" -> when we last sent our sync back to an unconfirmed one */
+  const replies = new Map();
+
+  /** Tells the peer behind `link` what we hold of a group, and our epoch there. */
+  function offerOne(/** @type {{send: Function}} */ link, /** @type {any} */ conv) {
+    const state = groups?.stateOf(conv.id) ?? null;
+    link.send('sync', utf8(JSON.stringify({ conv: conv.id, have: conv.recent.slice(-SYNC_WINDOW), ...(state ?? {}) }))).catch(() => {});
+  }
+
   /** Tells `fingerprint` what we hold of every group we share with it. */
   function offer(/** @type {string} */ fingerprint) {
     const link = sessions.linkTo(fingerprint);
     if (!link) return;
     for (const conv of conversations.list()) {
       if (conv.kind !== 'group' || !conv.members.some((/** @type {{fingerprint: string}} */ m) => m.fingerprint === fingerprint)) continue;
-      const state = groups?.stateOf(conv.id) ?? null;
-      link.send('sync', utf8(JSON.stringify({ conv: conv.id, have: conv.recent.slice(-SYNC_WINDOW), ...(state ?? {}) }))).catch(() => {});
+      offerOne(link, conv);
     }
   }
 
@@ -146,6 +158,14 @@ export function createBacklog({
     const conv = conversations.get(body?.conv);
     if (!conv || conv.kind !== 'group' || !conv.members.some((/** @type {{fingerprint: string}} */ m) => m.fingerprint === fingerprint)) return;
     if (Number.isSafeInteger(body.epoch) && body.epoch >= 1) groups?.heard(conv.id, fingerprint, body.epoch, body.unconfirmed !== true);
+    // They ask for our word on the group: our own sync goes back (rationed; ours never asks, so no ping-pong).
+    const ours = groups?.stateOf(conv.id);
+    const replyKey = `${fingerprint} ${conv.id}`;
+    if (body.unconfirmed === true && ours && !ours.unconfirmed && now() - (replies.get(replyKey) ?? -Infinity) >= ANSWER_INTERVAL_MS) {
+      replies.set(replyKey, now());
+      const link = sessions.linkTo(fingerprint);
+      if (link) offerOne(link, conv);
+    }
     const theirs = new Set(Array.isArray(body.have) ? body.have.slice(0, SYNC_WINDOW).filter(isMessageKey) : []);
     request(fingerprint, conv, theirs);
   }
@@ -153,7 +173,23 @@ export function createBacklog({
   return {
     offer,
     receive,
-    /** chat/groups.js: what we state of a group, and what members state to us. */
-    bind: (/** @type {GroupHooks} */ hooks) => void (groups = hooks),
+    /**
+     * chat/groups.js: what we state of a group, and what members state to
+     * us. Returns `announce(conversationId)`: our sync for that group to
+     * every member online now (a group restored here asks for their word).
+     */
+    bind(/** @type {GroupHooks} */ hooks) {
+      groups = hooks;
+      return {
+        announce(/** @type {string} */ conversationId) {
+          const conv = conversations.get(conversationId);
+          if (!conv || conv.kind !== 'group') return;
+          for (const { fingerprint } of conv.members) {
+            const link = sessions.linkTo(fingerprint);
+            if (link) offerOne(link, conv);
+          }
+        },
+      };
+    },
   };
 }

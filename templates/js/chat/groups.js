@@ -21,7 +21,8 @@
 // given there (chat/sender-keys.js `hold`), so nothing we send reaches a
 // member the old list still names, and (if we created it) we change nothing.
 // Members state their epoch in every backlog sync over a direct session
-// (chat/backlog.js; never through a relay, which could replay one): the
+// (chat/backlog.js; never through a relay, which could replay one), and a
+// restored group asks the members online for theirs at once: the
 // group is confirmed once its creator states our epoch, or more than half
 // the other members do and none states a later one. A creator hearing a
 // member state an older epoch sends it the current descriptor, once per
@@ -133,7 +134,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     g.heard.set(fingerprint, epoch);
     await settle(g);
   }
-  chat.bindGroups({
+  const syncs = chat.bindGroups({
     stateOf: (conversationId) => {
       const g = [...groups.values()].find((x) => x.conversationId === conversationId);
       if (!g || g.removed) return null;
@@ -271,6 +272,8 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     onChange?.({ group: g.id });
     // What members stated may already confirm this epoch (the creator said it before its descriptor came).
     await settle(g);
+    // Still provisional: ask the members online now for their word (others tell us when we meet).
+    if (g.provisional && !g.removed) syncs?.announce(g.conversationId);
   }
 
   chat.on('group-invite', async (conv, message) => {
