@@ -265,11 +265,11 @@ function playedRoom({ meshTarget = undefined, allowed, crypto = fakeCrypto() }) 
   const sessions = () => room.peers().map((p) => p.fingerprint);
   return { room, reported, sessions, crypto };
 }
-/** Offers from `peerId`, then plays its handshake as `fingerprint` on device `device` (12 hex digits). */
+/** Offers from `peerId`, then plays its handshake as `fingerprint` on device `device` (12 hex digits, sent once verified). */
 async function join(room, peerId, fingerprint, device) {
   const answer = await room.handleOffer({ from: peerId, payload: realOffer(peerId), via: 'test', reply: () => {} });
   if (!answer) return false;
-  await playPeer(built.at(-1), { fingerprint, instance: `${peerId}${device}` });
+  await playPeer(built.at(-1), { fingerprint, instance: `${peerId}${'0'.repeat(12)}`, device: Buffer.from(device, 'hex') });
   return true;
 }
 const peerIdOf = (name, n) => `${name}${String(n).padStart(3, '0')}`.padEnd(20, '0');
