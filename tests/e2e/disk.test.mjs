@@ -6,7 +6,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, browserAndServerPerFile, closeAll, copyOfDist, login, openPage } from './harness.mjs';
@@ -89,6 +90,26 @@ test('two pages opened from disk chat through a tracker typed into settings, sen
   assert.equal(download.suggestedFilename(), 'from-disk.txt');
   assert.ok(readFileSync(await download.path()).equals(body), 'the file arrives byte for byte');
 
+  // A web page as attachment: opened from disk it could read this copy's storage (the next test), so saving it asks first.
+  const page = Buffer.from('<!doctype html><title>a page</title><script>indexedDB.databases().then(console.log)</script>\n');
+  await alice.setInputFiles('.conversation .attach-input', { name: 'invitation.html', mimeType: 'text/html', buffer: page });
+  const downloads = [];
+  bob.on('download', (d) => downloads.push(d));
+  const savePage = bob.locator('.message.theirs:has(.file-name:has-text("invitation.html")) [data-open-file]');
+  await savePage.waitFor({ timeout: 60_000 });
+  await savePage.click();
+  const warning = bob.locator('.message.theirs:has(.file-name:has-text("invitation.html")) .file-warning');
+  await warning.waitFor();
+  assert.match(await warning.textContent(), /“invitation\.html” is a web page.*read and change what Trustero stores/s);
+  assert.equal(downloads.length, 0, 'nothing is saved before the choice');
+  await warning.locator('.file-warning-cancel').click();
+  await warning.waitFor({ state: 'detached' });
+  assert.equal(downloads.length, 0, '"Don’t save" saves nothing');
+  await savePage.click();
+  const [pageDownload] = await Promise.all([bob.waitForEvent('download', { timeout: 60_000 }), warning.locator('.file-warning-save').click()]);
+  assert.equal(pageDownload.suggestedFilename(), 'invitation.html');
+  assert.ok(readFileSync(await pageDownload.path()).equals(page), 'saved as sent, once the user chose to');
+
   // A video call (Chromium's fake camera and microphone): each side decodes the other's video.
   await alice.click('.conversation .video-call');
   await bob.waitForSelector('#call[data-state="incoming"]', { timeout: 30_000 });
@@ -138,4 +159,61 @@ test('a copy on disk with a byte changed refuses to start and says which file', 
   assert.match(await app.textContent('#integrity-alarm'), /standalone\.htm holds a script that does not match its pinned hash/);
   assert.equal(await app.locator('#login-form').count(), 0, 'the altered app never runs');
   await closeAll([wasm, worker, app]);
+});
+
+test('Chromium lets any other file:// page read the disk copy’s IndexedDB: an .html file from another folder lists, opens and reads it', async () => {
+  // One browser profile, as a user's: the disk copy in one folder, a page saved to "Downloads" in another.
+  const context = await browser.newContext();
+  const app = await context.newPage();
+  await app.goto(fromDisk(copyOfDist()));
+  await app.waitForURL(/\/dist\/standalone\.htm$/);
+  await login(app, ALICE.username, ALICE.password, { bits: ALICE.bits });
+  /** Every database the page can see: per store, how many records it reads. */
+  const readAll = async () => {
+    const open = (name) =>
+      new Promise((resolve, reject) => {
+        const request = indexedDB.open(name);
+        // A database this page could not see would be created empty here: fail instead.
+        request.onupgradeneeded = () => request.transaction.abort();
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+    const all = (db, store) =>
+      new Promise((resolve, reject) => {
+        const request = db.transaction(store).objectStore(store).getAll();
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+    const seen = {};
+    for (const { name } of await indexedDB.databases()) {
+      const db = await open(name);
+      seen[name] = {};
+      for (const store of db.objectStoreNames) seen[name][store] = (await all(db, store)).length;
+      db.close();
+    }
+    return seen;
+  };
+  const stored = await app.evaluate(readAll);
+  const names = Object.keys(stored);
+  assert.equal(names.length, 1, 'the disk copy keeps one database for the identity');
+  assert.ok(
+    Object.values(stored[names[0]]).some((n) => n > 0),
+    'logging in stored something',
+  );
+
+  const downloads = mkdtempSync(join(tmpdir(), 'trustero-downloads-'));
+  writeFileSync(join(downloads, 'attachment.html'), '<!doctype html><title>an attachment</title><p>saved and opened by the user</p>\n');
+  const other = await context.newPage();
+  await other.goto(pathToFileURL(join(downloads, 'attachment.html')).href);
+  assert.ok(!other.url().startsWith(new URL('..', app.url()).href), 'a page from another folder');
+  // It lists the databases and opens each by its name: every record the app stored is there to copy, change or delete.
+  // (Counts only: the logged-in app may store more in between.)
+  const seen = await other.evaluate(readAll);
+  assert.deepEqual(Object.keys(seen), names, 'another file:// page lists the disk copy’s database');
+  assert.deepEqual(Object.keys(seen[names[0]]), Object.keys(stored[names[0]]), 'and opens it, with all its stores');
+  assert.ok(
+    Object.values(seen[names[0]]).some((n) => n > 0),
+    'and reads its records',
+  );
+  await context.close();
 });

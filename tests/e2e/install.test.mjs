@@ -69,7 +69,9 @@ test('installed, the app opens with the server stopped and offline: history show
     await tab(bob, 'chats');
     await bob.click('.chat-item');
     await bob.waitForSelector('.message.theirs .body:text("written while offline")', { timeout: 60_000 });
-    await alice.waitForSelector('.message.mine:has(.body:text("written while offline")) .state:is([data-state="delivered"], [data-state="read"])', { timeout: 30_000 });
+    await alice.waitForSelector('.message.mine:has(.body:text("written while offline")) .state:is([data-state="delivered"], [data-state="read"])', {
+      timeout: 30_000,
+    });
     await closeAll([alice, bob]);
   } finally {
     await tracker.stop();
@@ -106,6 +108,8 @@ test('a mirror that switches bundles: the page shows both hashes and keeps runni
 
     await page.reload();
     await page.waitForSelector('#update-offer');
+    // sw.js did not change: no warning (decided in the same check as the offer).
+    assert.equal(await page.locator('#sw-warning').count(), 0);
     assert.equal(await page.textContent('#update-running'), before);
     assert.equal(await page.textContent('#update-offered'), offered);
     assert.equal(await footerHash(page), before, 'still running the old bundle');
@@ -128,6 +132,181 @@ test('a mirror that switches bundles: the page shows both hashes and keeps runni
     await other.waitForFunction((hash) => document.getElementById('bundle-hash')?.textContent === hash, offered);
     assert.match(await iconText(other), /a new release/);
     assert.equal(await other.locator('#update-offer').count(), 0);
+    await context.close();
+  } finally {
+    await mirror.stop();
+  }
+});
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** Appends `line` to `root`'s dist/sw.js; returns the SHA-256 of the file before and after. */
+function changeServiceWorker(root, line) {
+  const path = join(root, 'dist/sw.js');
+  const before = readFileSync(path);
+  const after = Buffer.concat([before, Buffer.from(`${line}\n`)]);
+  writeFileSync(path, after);
+  return { before: sha256(before), after: sha256(after) };
+}
+
+/** Sets (or adds) `path`'s line in `root`'s dist/MANIFEST to the hash of `bytes`; returns the new bundle hash. */
+function listInManifest(root, path, bytes) {
+  const manifestPath = join(root, 'dist/MANIFEST');
+  const lines = readFileSync(manifestPath, 'utf8').split('\n').filter(Boolean);
+  const rest = lines.filter((line) => !line.endsWith(`  ${path}`));
+  const manifest = `${[...rest, `${sha256(bytes)}  ${path}`].sort((a, b) => (a.slice(66) < b.slice(66) ? -1 : 1)).join('\n')}\n`;
+  writeFileSync(manifestPath, manifest);
+  return sha256(manifest);
+}
+
+const RELEASE_WORKER = `self.addEventListener('message', (event) => {
+  if (event.data?.type === 'which') event.ports[0]?.postMessage('the new release');
+});`;
+
+/** Asks the service worker controlling `page` which it is: only RELEASE_WORKER answers (others get 10 s). */
+const whichWorker = (page) =>
+  page.evaluate(async () => {
+    const channel = new MessageChannel();
+    const reply = new Promise((resolve) => (channel.port1.onmessage = ({ data }) => resolve(data)));
+    navigator.serviceWorker.controller.postMessage({ type: 'which' }, [channel.port2]);
+    return Promise.race([reply, new Promise((resolve) => setTimeout(() => resolve('no answer: the pinned service worker'), 10_000))]);
+  });
+
+const SW_WARNING = /the mirror now serves a different service worker than the bundle you installed: it could change what runs after all Trustero tabs close/i;
+
+test('a mirror that changes only sw.js, keeping its MANIFEST: the page warns loudly, with both hashes, and offers no bundle', async () => {
+  const root = copyOfDist();
+  const mirror = await serve({ root });
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(mirror.url);
+    await installed(page);
+    await hashShown(page);
+    const before = await footerHash(page);
+    const listed = readFileSync(join(root, 'dist/MANIFEST'), 'utf8').match(/^([0-9a-f]{64}) {2}sw\.js$/m)[1];
+    const hashes = changeServiceWorker(root, '// a service worker no bundle lists');
+    assert.equal(hashes.before, listed);
+
+    await page.reload();
+    await page.waitForSelector('#sw-warning');
+    assert.match(await page.textContent('#sw-warning'), SW_WARNING);
+    assert.equal(await page.textContent('#sw-warning-pinned'), listed);
+    assert.equal(await page.textContent('#sw-warning-served'), hashes.after);
+    // Both are decided in the same check: the warning is up, so the MANIFEST was compared too.
+    assert.equal(await page.locator('#update-offer').count(), 0, 'MANIFEST is unchanged: no bundle is offered');
+    assert.equal(await footerHash(page), before, 'still running the pinned bundle');
+    // The browser fetches the new sw.js by itself and installs it to wait: the warning says so.
+    await page.waitForSelector('#sw-warning-waiting');
+    assert.equal(await page.textContent('#sw-warning-served'), hashes.after);
+    await context.close();
+  } finally {
+    await mirror.stop();
+  }
+});
+
+test('a release that changes sw.js too: offer and warning, "update now" switches to it, and the warning is gone', async () => {
+  const root = copyOfDist();
+  const mirror = await serve({ root });
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(mirror.url);
+    await installed(page);
+    await hashShown(page);
+    // The new release's service worker says so when asked (the pinned one does not answer this question).
+    changeServiceWorker(root, RELEASE_WORKER);
+    const offered = listInManifest(root, 'sw.js', readFileSync(join(root, 'dist/sw.js')));
+
+    await page.reload();
+    await page.waitForSelector('#update-offer');
+    await page.waitForSelector('#sw-warning');
+    assert.equal(await page.textContent('#update-offered'), offered);
+    await Promise.all([page.waitForEvent('load'), page.click('#update-now')]);
+    await page.waitForFunction((hash) => document.getElementById('bundle-hash')?.textContent === hash, offered);
+    assert.equal(await whichWorker(page), 'the new release', 'the new sw.js controls the page');
+    // The next check finds the served sw.js listed in the pinned MANIFEST: no warning, no offer.
+    await page.reload();
+    await page.waitForSelector('#login-form');
+    await page.evaluate(async () => {
+      const { checkBundle } = await import('./js/core/bundle-cache.js');
+      await checkBundle();
+    });
+    assert.equal(await page.locator('#sw-warning').count(), 0);
+    assert.equal(await page.locator('#update-offer').count(), 0);
+    await context.close();
+  } finally {
+    await mirror.stop();
+  }
+});
+
+/**
+ * Makes `root`'s mirror serve other code: index.htm replaced and a new
+ * other.htm, both a page that says so, listed in a new MANIFEST.
+ */
+function publishOtherCode(root) {
+  const code = Buffer.from('<!doctype html><title>other code</title><p id="other-code">the mirror’s new code runs here</p>\n');
+  writeFileSync(join(root, 'dist/index.htm'), code);
+  writeFileSync(join(root, 'dist/other.htm'), code);
+  listInManifest(root, 'index.htm', code);
+  return listInManifest(root, 'other.htm', code);
+}
+
+test('after the mirror switches bundles, no address runs its new code: ?fresh and pages outside the bundle get the pinned app', async () => {
+  const root = copyOfDist();
+  const mirror = await serve({ root });
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(mirror.url);
+    await installed(page);
+    await hashShown(page);
+    const pinned = await footerHash(page);
+    const offered = publishOtherCode(root);
+    const base = new URL('.', mirror.url).href;
+    const add = '#add=AAAA&mb=' + '0'.repeat(64);
+
+    // The address each document started at (the app then takes an add-me #fragment out of the address bar).
+    await page.addInitScript(() => (window.startedAt = location.href));
+    for (const [address, lands] of [
+      [`${base}index.htm?fresh=1${add}`, `${base}index.htm?fresh=1${add}`],
+      [`${base}other.htm${add}`, `${base}index.htm${add}`],
+      [`${base}standalone.htm?fresh=1${add}`, `${base}index.htm${add}`],
+    ]) {
+      await page.goto(address);
+      assert.equal(await page.locator('#other-code').count(), 0, `${address}: the mirror's new code ran`);
+      await page.waitForSelector('#login-form');
+      await hashShown(page);
+      assert.equal(await footerHash(page), pinned, `${address}: not the pinned bundle`);
+      // A link outside the bundle lands on the pinned app with its #fragment, so an add-me link still adds.
+      assert.equal(await page.evaluate(() => window.startedAt), lands);
+    }
+    // The offer still names the new bundle: it was seen, and refused until the user agrees.
+    await page.waitForSelector('#update-offer');
+    assert.equal(await page.textContent('#update-offered'), offered);
+
+    // Data the page asks for: outside the bundle it is refused, except what it needs from the server.
+    const fetched = await page.evaluate(async () => {
+      const get = async (path, init) => {
+        const response = await fetch(path, init);
+        return { status: response.status, text: await response.text() };
+      };
+      return {
+        other: await get('other.htm'),
+        pinnedManifest: await get('MANIFEST'),
+        freshManifest: await get(`MANIFEST?fresh=${Date.now()}`),
+        localTracker: await get('local-tracker', { cache: 'no-store' }),
+        relayInfo: await get('relay', { headers: { Accept: 'application/nostr+json' } }),
+      };
+    });
+    assert.equal(fetched.other.status, 404);
+    assert.doesNotMatch(fetched.other.text, /new code/);
+    assert.match(fetched.other.text, /not part of the bundle/);
+    assert.doesNotMatch(fetched.pinnedManifest.text, /other\.htm/);
+    assert.match(fetched.freshManifest.text, /other\.htm/);
+    assert.match(JSON.parse(fetched.localTracker.text).announce, /^ws:\/\/.*\/announce$/);
+    assert.equal(fetched.relayInfo.status, 200);
+    assert.ok(JSON.parse(fetched.relayInfo.text).supported_nips, 'the relay’s NIP-11 document');
     await context.close();
   } finally {
     await mirror.stop();
