@@ -281,6 +281,14 @@ test('after the mirror switches bundles, no address runs its new code: ?fresh an
       // A link outside the bundle lands on the pinned app with its #fragment, so an add-me link still adds.
       assert.equal(await page.evaluate(() => window.startedAt), lands);
     }
+    // A form another page posts to an address outside the bundle (the app's CSP allows no form): the pinned app too.
+    await page.goto('about:blank');
+    await page.setContent(`<form method="post" action="${base}other.htm"><input name="x" value="1"></form>`);
+    await Promise.all([page.waitForURL(`${base}index.htm`), page.evaluate(() => document.forms[0].submit())]);
+    assert.equal(await page.locator('#other-code').count(), 0, "a POST: the mirror's new code ran");
+    await page.waitForSelector('#login-form');
+    await hashShown(page);
+    assert.equal(await footerHash(page), pinned, 'a POST: not the pinned bundle');
     // The offer still names the new bundle: it was seen, and refused until the user agrees.
     await page.waitForSelector('#update-offer');
     assert.equal(await page.textContent('#update-offered'), offered);
