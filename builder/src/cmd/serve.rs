@@ -8,7 +8,9 @@ use anyhow::{Context, Result};
 use crate::bundle::{Bundle, MANIFEST};
 use crate::workspace::Workspace;
 
+pub mod gate;
 pub mod http;
+pub mod limits;
 pub mod relay;
 pub mod site;
 pub mod tls;
@@ -140,6 +142,7 @@ pub fn run(ws: &Workspace, args: Args) -> Result<ExitCode> {
             allowed_hosts: args.allow_hosts,
             tls,
             relay_dir,
+            limits: limits::Limits::default(),
         },
     )?;
     Ok(ExitCode::SUCCESS)

@@ -11,7 +11,9 @@
 //! read the wraps waiting there nor use the server as a free store.
 //!
 //! The HTTP side (the upgrade on [`super::http::RELAY_PATH`], the NIP-11
-//! document) is in `http.rs`; this module owns the relay and its policy.
+//! document) is in `http.rs`, and every message passes the gate in
+//! `gate.rs` (the library alone hands out wraps without NIP-42 in several
+//! ways); this module owns the relay, its write policy and its sweeper.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -21,11 +23,14 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use nostr_lmdb::NostrLMDB;
 use nostr_relay_builder::prelude::{
-    BoxedFuture, Event, Filter, Kind, NostrDatabase, PolicyResult, RateLimit, Timestamp,
+    BoxedFuture, Event, Filter, Kind, NostrDatabase, PolicyResult, RateLimit, TagKind, Timestamp,
     WritePolicy,
 };
 use nostr_relay_builder::{LocalRelay, RelayBuilder};
 use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::gate::MAX_LIMIT;
+use super::limits::Limits;
 
 /// Longest mailbox any page may ask for (Settings → "Mail on relays": 1–60
 /// days), plus the two days wraps' `created_at` may lie in the past, plus a
@@ -36,18 +41,22 @@ pub const MAX_RETENTION: Duration = Duration::from_secs((60 + 2 + 1) * 24 * 3600
 pub const MAX_CONTENT: usize = 64 * 1024;
 /// Largest message the relay says it accepts (NIP-11 `max_message_length`).
 pub const MAX_MESSAGE: usize = 96 * 1024;
-/// Relay connections at once. The library takes the raw upgraded stream, so
-/// one WebSocket message cannot be bounded below tungstenite's default
-/// (64 MiB); bounding the number of connections bounds the memory instead.
-/// Events over [`MAX_CONTENT`] are refused once read.
-pub const MAX_CONNECTIONS: usize = 128;
-/// Subscriptions per connection (the page uses one).
+/// Subscriptions per connection (the page uses three at most).
 pub const MAX_SUBSCRIPTIONS: usize = 20;
-/// Events one connection may publish per minute: a catch-up after a long
-/// absence, or a 256 KiB file in fragments, stays well under it.
-const EVENTS_PER_MINUTE: u32 = 600;
+/// Most tags an event may carry (Trustero's carry two).
+pub const MAX_TAGS: usize = 16;
+/// Most fields in one tag, and bytes in one field.
+pub const MAX_TAG_FIELDS: usize = 4;
+pub const MAX_TAG_FIELD: usize = 256;
+/// How far in the future an event's `created_at` may be (clock skew).
+pub const MAX_FUTURE: Duration = Duration::from_secs(15 * 60);
 /// The roaming profile's addressable records (NIP-78 application data).
 pub const PROFILE_KIND: u16 = 30078;
+/// Profile records one author may keep here: one per contact, group, device
+/// and setting a long-lived identity ever had, with room to spare. They are
+/// never swept (a fresh device reads its contacts from them, and a page
+/// publishes a record again only when it changes).
+pub const PROFILE_QUOTA: usize = 1024;
 /// How often wraps past [`MAX_RETENTION`] are swept out.
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
@@ -59,9 +68,10 @@ pub struct MailboxRelay {
 }
 
 impl MailboxRelay {
-    /// Opens (or creates) the store in `dir` and starts the relay and its sweeper.
-    /// Must be called inside the Tokio runtime.
-    pub fn open(dir: &Path) -> Result<Self> {
+    /// Opens (or creates) the store in `dir` and starts the relay and its
+    /// sweeper; `max_connections` is the library's own bound (the gate's
+    /// come first). Must be called inside the Tokio runtime.
+    pub fn open(dir: &Path, max_connections: usize) -> Result<Self> {
         std::fs::create_dir_all(dir).with_context(|| {
             format!(
                 "creating the mailbox relay's directory {}: pass --data-dir to use another",
@@ -76,11 +86,18 @@ impl MailboxRelay {
             .database(Arc::clone(&database))
             .rate_limit(RateLimit {
                 max_reqs: MAX_SUBSCRIPTIONS,
-                notes_per_minute: EVENTS_PER_MINUTE,
+                // The gate limits each client over all its connections; the
+                // library's own limit is per connection (and refills only
+                // after a second without events), so it is left out of the way.
+                notes_per_minute: u32::MAX,
             })
-            .max_connections(MAX_CONNECTIONS)
+            .max_connections(max_connections)
+            .max_filter_limit(MAX_LIMIT)
+            .default_filter_limit(MAX_LIMIT)
             .auth_dm(true)
-            .write_policy(MailboxOnly);
+            .write_policy(MailboxOnly {
+                database: Arc::clone(&database),
+            });
         let relay = LocalRelay::new(builder);
         // The sweeper lives as long as the store does.
         let sweeper = Arc::downgrade(&database);
@@ -99,7 +116,8 @@ impl MailboxRelay {
         Ok(Self { relay, database })
     }
 
-    /// Serves one WebSocket connection that HTTP already upgraded.
+    /// Serves one WebSocket connection already upgraded (the gate's side of
+    /// an in-memory stream).
     pub async fn take<S>(&self, stream: S, peer: SocketAddr)
     where
         S: AsyncRead + AsyncWrite + Unpin,
@@ -116,7 +134,9 @@ impl MailboxRelay {
 
 /// Removes every wrap and deletion older than [`MAX_RETENTION`]: none may
 /// still be wanted, as [`MailboxOnly`] refuses wraps that ask to be kept
-/// longer. Profile records stay: each is the latest of its `d`.
+/// longer. Profile records stay: each is the latest of its `d`. Also
+/// removes any event dated more than [`MAX_FUTURE`] ahead (kept before such
+/// events were refused, they would never be swept by age).
 pub async fn sweep(database: &NostrLMDB, now: Timestamp) -> Result<()> {
     let cutoff = Timestamp::from_secs(now.as_secs().saturating_sub(MAX_RETENTION.as_secs()));
     database
@@ -126,21 +146,33 @@ pub async fn sweep(database: &NostrLMDB, now: Timestamp) -> Result<()> {
                 .until(cutoff),
         )
         .await
-        .context("deleting expired mail")
+        .context("deleting expired mail")?;
+    let future = Timestamp::from_secs(now.as_secs() + MAX_FUTURE.as_secs() + 1);
+    database
+        .delete(Filter::new().since(future))
+        .await
+        .context("deleting events dated in the future")
 }
 
 /// The NIP-11 relay information document.
-pub fn information_document() -> serde_json::Value {
+pub fn information_document(limits: &Limits) -> serde_json::Value {
     serde_json::json!({
         "name": "builder serve mailbox",
-        "description": "Trustero's mailbox relay on this server: keeps only gift wraps (kind 1059), their deletions and profile records (kind 30078); wraps are handed only to their recipient (NIP-42).",
+        "description": format!(
+            "Trustero's mailbox relay on this server: keeps only gift wraps (kind 1059), their deletions and profile records (kind 30078, at most {PROFILE_QUOTA} per author); wraps are handed only to their recipient (NIP-42); no COUNT, no negentropy; at most {} messages a minute and {} sockets per client address.",
+            limits.relay_messages_per_minute, limits.sockets_per_client
+        ),
         "supported_nips": [1, 9, 11, 40, 42, 59, 78],
         "software": "https://crates.io/crates/nostr-relay-builder",
         "version": "0.44.1",
         "limitation": {
             "max_message_length": MAX_MESSAGE,
             "max_subscriptions": MAX_SUBSCRIPTIONS,
+            "max_limit": MAX_LIMIT,
+            "default_limit": MAX_LIMIT,
+            "max_event_tags": MAX_TAGS,
             "max_content_length": MAX_CONTENT,
+            "created_at_upper_limit": MAX_FUTURE.as_secs(),
             "auth_required": false,
             "restricted_writes": true,
         },
@@ -148,11 +180,35 @@ pub fn information_document() -> serde_json::Value {
     })
 }
 
-/// Why a mailbox relay refuses an event, or `None` when it keeps it.
+/// Why a mailbox relay refuses an event, or `None` when it keeps it (as
+/// far as the event alone tells: see also [`MailboxOnly`]'s quota).
 pub fn refusal(event: &Event, now: Timestamp) -> Option<String> {
     if event.content.len() > MAX_CONTENT {
         return Some(format!(
             "invalid: content over {MAX_CONTENT} bytes is not mailbox mail"
+        ));
+    }
+    if event.tags.len() > MAX_TAGS {
+        return Some(format!(
+            "invalid: an event has at most {MAX_TAGS} tags here"
+        ));
+    }
+    let oversized = event.tags.iter().any(|tag| {
+        tag.len() > MAX_TAG_FIELDS
+            || tag
+                .as_slice()
+                .iter()
+                .any(|field| field.len() > MAX_TAG_FIELD)
+    });
+    if oversized {
+        return Some(format!(
+            "invalid: a tag has at most {MAX_TAG_FIELDS} fields of at most {MAX_TAG_FIELD} bytes here"
+        ));
+    }
+    if event.created_at.as_secs() > now.as_secs() + MAX_FUTURE.as_secs() {
+        return Some(format!(
+            "invalid: created_at is more than {} minutes ahead of this server's clock (check the clock of the device that made it)",
+            MAX_FUTURE.as_secs() / 60
         ));
     }
     if event.kind == Kind::EventDeletion {
@@ -166,8 +222,13 @@ pub fn refusal(event: &Event, now: Timestamp) -> Option<String> {
     if event.kind != Kind::GiftWrap {
         return Some("blocked: this relay keeps only Trustero's mailbox wraps (kind 1059), their deletions (kind 5) and profile records (kind 30078)".into());
     }
-    let recipients = event.tags.public_keys().count();
-    if recipients != 1 {
+    // Every `p` tag, valid key or not: a wrap is for exactly one recipient.
+    let recipients = event
+        .tags
+        .iter()
+        .filter(|tag| tag.kind() == TagKind::p())
+        .count();
+    if recipients != 1 || event.tags.public_keys().count() != 1 {
         return Some(format!(
             "invalid: a wrap names exactly one recipient, this one names {recipients}"
         ));
@@ -187,9 +248,35 @@ pub fn refusal(event: &Event, now: Timestamp) -> Option<String> {
     None
 }
 
-/// The write policy: only [`refusal`]-free events are stored.
+/// The write policy: only [`refusal`]-free events are stored, and an
+/// author's new profile record only while it has fewer than
+/// [`PROFILE_QUOTA`] (replacing one of its records is always allowed).
 #[derive(Debug)]
-struct MailboxOnly;
+struct MailboxOnly {
+    database: Arc<NostrLMDB>,
+}
+
+impl MailboxOnly {
+    async fn over_quota(&self, event: &Event) -> Option<String> {
+        if event.kind != Kind::Custom(PROFILE_KIND) {
+            return None;
+        }
+        let records = Filter::new().kind(event.kind).author(event.pubkey);
+        let d = event.tags.identifier().unwrap_or_default();
+        let (same_d, all) = match (
+            self.database.count(records.clone().identifier(d)).await,
+            self.database.count(records).await,
+        ) {
+            (Ok(same_d), Ok(all)) => (same_d, all),
+            _ => return Some("error: could not read this author's records, try again".into()),
+        };
+        (same_d == 0 && all >= PROFILE_QUOTA).then(|| {
+            format!(
+                "an author keeps at most {PROFILE_QUOTA} profile records on this relay (records are replaced, never added, past that)"
+            )
+        })
+    }
+}
 
 impl WritePolicy for MailboxOnly {
     fn admit_event<'a>(
@@ -198,7 +285,11 @@ impl WritePolicy for MailboxOnly {
         _addr: &'a SocketAddr,
     ) -> BoxedFuture<'a, PolicyResult> {
         Box::pin(async move {
-            match refusal(event, Timestamp::now()) {
+            let reason = match refusal(event, Timestamp::now()) {
+                Some(reason) => Some(reason),
+                None => self.over_quota(event).await,
+            };
+            match reason {
                 None => PolicyResult::Accept,
                 Some(reason) => PolicyResult::Reject(reason),
             }
@@ -309,9 +400,12 @@ mod tests {
 
     #[test]
     fn the_information_document_states_the_limits_enforced() {
-        let doc = information_document();
+        let doc = information_document(&Limits::default());
         assert_eq!(doc["limitation"]["max_message_length"], MAX_MESSAGE);
         assert_eq!(doc["limitation"]["max_content_length"], MAX_CONTENT);
+        assert_eq!(doc["limitation"]["max_limit"], MAX_LIMIT);
+        assert_eq!(doc["limitation"]["max_event_tags"], MAX_TAGS);
+        assert_eq!(doc["limitation"]["created_at_upper_limit"], 900);
         let nips = doc["supported_nips"].as_array().unwrap();
         for nip in [9, 11, 40, 42, 59] {
             assert!(nips.contains(&serde_json::json!(nip)), "NIP-{nip}");
@@ -337,7 +431,7 @@ mod tests {
             .sign_with_keys(&keys)
             .unwrap();
         {
-            let relay = MailboxRelay::open(dir.path()).unwrap();
+            let relay = MailboxRelay::open(dir.path(), 8).unwrap();
             for event in [&fresh, &old] {
                 let status = relay.database().save_event(event).await.unwrap();
                 assert!(status.is_success(), "{status:?}");
@@ -346,7 +440,7 @@ mod tests {
         // Each open also starts a sweeper whose first round runs at once, so
         // the old wrap may already be gone here: only the fresh one is
         // asserted before the explicit sweep.
-        let reopened = MailboxRelay::open(dir.path()).unwrap();
+        let reopened = MailboxRelay::open(dir.path(), 8).unwrap();
         let fresh_only = Filter::new().id(fresh.id);
         assert_eq!(reopened.database().count(fresh_only).await.unwrap(), 1);
         sweep(reopened.database(), now).await.unwrap();
@@ -357,5 +451,153 @@ mod tests {
             .unwrap();
         assert_eq!(left.len(), 1);
         assert_eq!(left.first().unwrap().content, "fresh");
+    }
+
+    #[test]
+    fn many_or_long_tags_and_far_future_dates_are_refused() {
+        let now = Timestamp::now();
+        let keys = Keys::generate();
+        let mut tags = vec![recipient(), expires_in(now, 60)];
+        tags.extend((0..MAX_TAGS - 1).map(|n| Tag::custom(TagKind::custom("x"), [n.to_string()])));
+        let crowded = wrap(&keys, tags, "x", Kind::GiftWrap);
+        assert!(refusal(&crowded, now).unwrap().contains("at most 16 tags"));
+        let long = wrap(
+            &keys,
+            vec![
+                recipient(),
+                expires_in(now, 60),
+                Tag::custom(TagKind::custom("x"), ["y".repeat(MAX_TAG_FIELD + 1)]),
+            ],
+            "x",
+            Kind::GiftWrap,
+        );
+        assert!(refusal(&long, now).unwrap().contains("256 bytes"));
+        let wide = wrap(
+            &keys,
+            vec![
+                recipient(),
+                expires_in(now, 60),
+                Tag::custom(TagKind::custom("x"), ["a", "b", "c", "d"]),
+            ],
+            "x",
+            Kind::GiftWrap,
+        );
+        assert!(refusal(&wide, now).unwrap().contains("4 fields"));
+        // Year 2100, and anything past the quarter hour of skew allowed.
+        for ahead in [4_102_444_800 - now.as_secs(), MAX_FUTURE.as_secs() + 1] {
+            let future = EventBuilder::new(Kind::GiftWrap, "x")
+                .tags([recipient(), expires_in(now, ahead + 60)])
+                .custom_created_at(Timestamp::from_secs(now.as_secs() + ahead))
+                .sign_with_keys(&keys)
+                .unwrap();
+            assert!(
+                refusal(&future, now).unwrap().contains("created_at"),
+                "{ahead}"
+            );
+        }
+        let skewed = EventBuilder::new(Kind::GiftWrap, "x")
+            .tags([recipient(), expires_in(now, 3600)])
+            .custom_created_at(Timestamp::from_secs(now.as_secs() + MAX_FUTURE.as_secs()))
+            .sign_with_keys(&keys)
+            .unwrap();
+        assert_eq!(refusal(&skewed, now), None);
+        // A second `p` that is not even a key still names a second recipient.
+        let sneaky = wrap(
+            &keys,
+            vec![
+                recipient(),
+                Tag::custom(TagKind::p(), ["not a key"]),
+                expires_in(now, 60),
+            ],
+            "x",
+            Kind::GiftWrap,
+        );
+        assert!(refusal(&sneaky, now).unwrap().contains("names 2"));
+    }
+
+    async fn admitted(policy: &MailboxOnly, event: &Event) -> Result<(), String> {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 1));
+        match policy.admit_event(event, &addr).await {
+            PolicyResult::Accept => Ok(()),
+            PolicyResult::Reject(reason) => Err(reason),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_author_keeps_a_bounded_number_of_profile_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let relay = MailboxRelay::open(dir.path(), 8).unwrap();
+        let author = Keys::generate();
+        let record = |n: usize, at: u64| {
+            EventBuilder::new(Kind::Custom(PROFILE_KIND), "sealed")
+                .tags([Tag::identifier(format!("{n:064x}"))])
+                .custom_created_at(Timestamp::from_secs(at))
+                .sign_with_keys(&author)
+                .unwrap()
+        };
+        let now = Timestamp::now().as_secs();
+        for n in 0..PROFILE_QUOTA {
+            let status = relay
+                .database()
+                .save_event(&record(n, now - 10))
+                .await
+                .unwrap();
+            assert!(status.is_success(), "{status:?}");
+        }
+        let policy = MailboxOnly {
+            database: Arc::clone(&relay.database),
+        };
+        let refused = admitted(&policy, &record(PROFILE_QUOTA, now))
+            .await
+            .unwrap_err();
+        assert!(
+            refused.contains("at most 1024 profile records"),
+            "{refused}"
+        );
+        // A newer version of a record it has is fine, and so is another author.
+        admitted(&policy, &record(7, now)).await.unwrap();
+        let other = EventBuilder::new(Kind::Custom(PROFILE_KIND), "sealed")
+            .tags([Tag::identifier("ab".repeat(32))])
+            .sign_with_keys(&Keys::generate())
+            .unwrap();
+        admitted(&policy, &other).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn events_dated_in_the_future_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let relay = MailboxRelay::open(dir.path(), 8).unwrap();
+        let now = Timestamp::now();
+        let keys = Keys::generate();
+        let in_2100 = EventBuilder::new(Kind::GiftWrap, "from 2100")
+            .tags([recipient(), expires_in(now, 4_200_000_000 - now.as_secs())])
+            .custom_created_at(Timestamp::from_secs(4_102_444_800))
+            .sign_with_keys(&keys)
+            .unwrap();
+        let profile = EventBuilder::new(Kind::Custom(PROFILE_KIND), "from 2100")
+            .tags([Tag::identifier("cd".repeat(32))])
+            .custom_created_at(Timestamp::from_secs(4_102_444_800))
+            .sign_with_keys(&keys)
+            .unwrap();
+        let fresh = wrap(
+            &keys,
+            vec![recipient(), expires_in(now, 3600)],
+            "now",
+            Kind::GiftWrap,
+        );
+        for event in [&in_2100, &profile, &fresh] {
+            assert!(
+                relay
+                    .database()
+                    .save_event(event)
+                    .await
+                    .unwrap()
+                    .is_success()
+            );
+        }
+        sweep(relay.database(), now).await.unwrap();
+        let left = relay.database().query(Filter::new()).await.unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left.first().unwrap().content, "now");
     }
 }

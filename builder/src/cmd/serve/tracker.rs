@@ -16,12 +16,14 @@
 //! Hostile clients are contained: a `peer_id` belongs to the connection that
 //! first announced it until that connection closes (nobody else can announce,
 //! answer or stop as it); a connection holds at most [`MAX_PEER_IDS`] ids in
-//! at most [`MAX_SWARMS_PER_PEER`] swarms; every size is bounded; and relaying
+//! at most [`MAX_SWARMS_PER_PEER`] swarms; every size is bounded; relaying
 //! never waits on the receiver: each client has its own bounded queue and its
-//! own writer task, and what does not fit is dropped for that client alone.
+//! own writer task, and what does not fit is dropped for that client alone;
+//! and a socket that stays silent, or sends no announce for long, is closed
+//! (the number of sockets, in all and per client, is bounded in `http.rs`).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -29,6 +31,8 @@ use axum::extract::ws::{Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
+
+use super::limits::{Limits, SocketPlaces};
 
 /// Largest message a client may send.
 pub const MAX_MESSAGE: usize = 64 * 1024;
@@ -40,19 +44,12 @@ pub const MAX_SWARMS_PER_PEER: usize = 256;
 pub const MAX_PEER_IDS: usize = 4;
 /// Most peers in one swarm.
 pub const MAX_SWARM_SIZE: usize = 1000;
-/// Most tracker connections at once.
-pub const MAX_CONNECTIONS: usize = 1024;
 /// Suggested re-announce interval, seconds (bittorrent-tracker's WebSocket default).
 pub const INTERVAL_SECS: u64 = 120;
 /// Messages waiting for one client; beyond this, relays to it are dropped.
 const OUTBOX: usize = 64;
 /// A client that does not take a message within this long is disconnected.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
-/// The tracker pings every client this often...
-const PING_EVERY: Duration = Duration::from_secs(30);
-/// ...and drops one it has not heard from (pongs included) for this long, so
-/// a half-open socket frees its peer ids within about a minute.
-const SILENCE_LIMIT: Duration = Duration::from_secs(75);
 
 #[derive(Debug)]
 struct Member {
@@ -65,7 +62,7 @@ struct Member {
 pub struct Tracker {
     state: Mutex<State>,
     next_connection: AtomicU64,
-    connections: AtomicUsize,
+    limits: Limits,
 }
 
 #[derive(Debug, Default)]
@@ -94,35 +91,26 @@ fn text(value: &Value) -> Message {
     Message::Text(value.to_string().into())
 }
 
-/// A place in the tracker's connection count, given back on drop.
-#[derive(Debug)]
-pub struct Admission(Arc<Tracker>);
-
-impl Drop for Admission {
-    fn drop(&mut self) {
-        self.0.connections.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 impl Tracker {
+    /// A tracker that pings and drops sockets as `limits` say.
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            ..Self::default()
+        }
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Reserves a connection slot, or `None` when [`MAX_CONNECTIONS`] are open.
-    pub fn admit(self: &Arc<Self>) -> Option<Admission> {
-        if self.connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            self.connections.fetch_sub(1, Ordering::SeqCst);
-            return None;
-        }
-        Some(Admission(Arc::clone(self)))
-    }
-
-    /// Serves one upgraded WebSocket until it closes, goes silent or stops
-    /// reading.
-    pub async fn serve(self: Arc<Self>, socket: WebSocket, admission: Admission) {
+    /// Serves one upgraded WebSocket until it closes, stops reading, goes
+    /// silent for [`Limits::tracker_silence`] (pongs count: it is pinged
+    /// every [`Limits::ping_every`]) or sends no announce or scrape for
+    /// [`Limits::tracker_idle`]; `places` are given back then.
+    pub async fn serve(self: Arc<Self>, socket: WebSocket, places: SocketPlaces) {
         let connection = self.next_connection.fetch_add(1, Ordering::SeqCst);
         let (mut sink, mut stream) = socket.split();
         let (outbox, mut queued) = mpsc::channel::<Message>(OUTBOX);
@@ -136,15 +124,17 @@ impl Tracker {
         };
         let mut registered = Registered::default();
         let reader = async {
-            let mut ping = tokio::time::interval(PING_EVERY);
+            let mut ping = tokio::time::interval(self.limits.ping_every);
             ping.tick().await;
             let mut last_heard = Instant::now();
+            let mut last_message = Instant::now();
             loop {
                 tokio::select! {
                     incoming = stream.next() => {
                         last_heard = Instant::now();
                         let reply = match incoming {
                             Some(Ok(Message::Text(message))) => {
+                                last_message = Instant::now();
                                 self.handle(message.as_str(), connection, &outbox, &mut registered)
                             }
                             Some(Ok(Message::Binary(_))) => {
@@ -160,7 +150,9 @@ impl Tracker {
                         }
                     }
                     _ = ping.tick() => {
-                        if last_heard.elapsed() > SILENCE_LIMIT {
+                        if last_heard.elapsed() > self.limits.tracker_silence
+                            || last_message.elapsed() > self.limits.tracker_idle
+                        {
                             break;
                         }
                         let _ = outbox.try_send(Message::Ping(Default::default()));
@@ -173,7 +165,7 @@ impl Tracker {
             () = writer => {}
         }
         self.leave_all(connection, &registered);
-        drop(admission);
+        drop(places);
     }
 
     fn leave_all(&self, connection: u64, registered: &Registered) {
