@@ -52,15 +52,16 @@ pub const WORKER_WASM: &str = "worker.wasm";
 /// - the worker starts from a `blob:` holding the integrity-checked worker.js;
 ///   the service worker (sw.js, which installs the app) from this origin;
 /// - network: this origin, WebSockets anywhere (trackers and relays are
-///   user-configurable; WebRTC itself is not governed by CSP), and https
-///   anywhere for the relays' NIP-11 documents (their limits). A page able to
-///   open a WebSocket to any host gains no reach from https.
+///   user-configurable; WebRTC itself is not governed by CSP), and http(s)
+///   anywhere for the relays' NIP-11 documents (their limits: a `ws://` relay,
+///   such as `builder serve` on a LAN, publishes its document over `http://`).
+///   A page able to open a WebSocket to any host gains no reach from either.
 const CSP: &[&str] = &[
     "default-src 'none'",
     "script-src 'self' 'wasm-unsafe-eval' {inline}",
     "style-src 'self'",
     "img-src 'self' data: blob:",
-    "connect-src 'self' ws: wss: https:",
+    "connect-src 'self' ws: wss: http: https:",
     "worker-src 'self' blob:",
     "manifest-src 'self'",
     "base-uri 'none'",
@@ -75,7 +76,7 @@ const STANDALONE_CSP: &[&str] = &[
     "script-src 'wasm-unsafe-eval' {scripts}",
     "style-src {styles}",
     "img-src data: blob:",
-    "connect-src ws: wss: https:",
+    "connect-src ws: wss: http: https:",
     "worker-src blob:",
     "base-uri 'none'",
     "form-action 'none'",

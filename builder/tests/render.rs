@@ -189,3 +189,30 @@ fn the_standalone_page_pins_its_inline_code_and_carries_the_exact_worker() {
         .1;
     assert!(unescape(attribute_values(&index, "content")[0]).contains(&csp_hash(redirect)));
 }
+
+/// The `connect-src` of a page's CSP.
+fn connect_sources(page: &str) -> Vec<String> {
+    unescape(attribute_values(page, "content")[0])
+        .split(';')
+        .map(str::trim)
+        .find_map(|directive| directive.strip_prefix("connect-src "))
+        .unwrap()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn both_pages_may_read_a_lan_relays_nip11_document() {
+    // A `ws://` relay (builder serve on a LAN) publishes its limits at the
+    // same host over `http://`; a policy that refuses it leaves the page
+    // blind to them and logs errors.
+    let bundle = render(&here("../templates"), &fixture_worker()).unwrap();
+    for name in ["index.htm", "standalone.htm"] {
+        let page = String::from_utf8(bundle.get(name).unwrap().to_vec()).unwrap();
+        let sources = connect_sources(&page);
+        for scheme in ["ws:", "wss:", "http:", "https:"] {
+            assert!(sources.iter().any(|s| s == scheme), "{name}: {sources:?}");
+        }
+    }
+}
