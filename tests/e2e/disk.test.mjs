@@ -161,11 +161,12 @@ test('a copy on disk with a byte changed refuses to start and says which file', 
   await closeAll([wasm, worker, app]);
 });
 
-test('Chromium lets any other file:// page read the disk copy’s IndexedDB: an .html file from another folder lists, opens and reads it', async () => {
+test('Chromium lets any other file:// page read the disk copy’s IndexedDB: an .html file from another folder lists, opens, reads and empties it', async () => {
   // One browser profile, as a user's: the disk copy in one folder, a page saved to "Downloads" in another.
   const context = await browser.newContext();
   const app = await context.newPage();
-  await app.goto(fromDisk(copyOfDist()));
+  const root = copyOfDist();
+  await app.goto(fromDisk(root));
   await app.waitForURL(/\/dist\/standalone\.htm$/);
   await login(app, ALICE.username, ALICE.password, { bits: ALICE.bits });
   /** Every database the page can see: per store, how many records it reads. */
@@ -214,6 +215,32 @@ test('Chromium lets any other file:// page read the disk copy’s IndexedDB: an 
   assert.ok(
     Object.values(seen[names[0]]).some((n) => n > 0),
     'and reads its records',
+  );
+  // And writes them: with the app closed (so that it writes nothing meanwhile), it empties every store,
+  // and the disk copy opened again finds nothing.
+  await app.close();
+  await other.evaluate(async (name) => {
+    const db = await new Promise((resolve, reject) => {
+      const request = indexedDB.open(name);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const stores = [...db.objectStoreNames];
+    const transaction = db.transaction(stores, 'readwrite');
+    for (const store of stores) transaction.objectStore(store).clear();
+    await new Promise((resolve, reject) => {
+      transaction.oncomplete = resolve;
+      transaction.onerror = () => reject(transaction.error);
+    });
+    db.close();
+  }, names[0]);
+  const again = await context.newPage();
+  await again.goto(fromDisk(root));
+  await again.waitForURL(/\/dist\/standalone\.htm$/);
+  const left = await again.evaluate(readAll);
+  assert.ok(
+    Object.values(left[names[0]]).every((n) => n === 0),
+    `another file:// page deleted what the disk copy stored: ${JSON.stringify(left)}`,
   );
   await context.close();
 });
