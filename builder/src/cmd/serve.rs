@@ -10,6 +10,7 @@ use crate::workspace::Workspace;
 
 pub mod gate;
 pub mod http;
+pub mod interfaces;
 pub mod limits;
 pub mod relay;
 pub mod site;
@@ -82,6 +83,32 @@ fn build_reason(ws: &Workspace) -> Result<Option<String>> {
     }
 }
 
+/// The names a `--tls` certificate covers for `host`: the localhost names,
+/// the address listened on or, for every interface (`0.0.0.0`, `::`), this
+/// machine's addresses ([`interfaces::local_addresses`]), and the
+/// `--allow-host` names.
+pub fn certificate_names(host: IpAddr, allow_hosts: &[String]) -> Vec<String> {
+    let mut names = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    if host.is_unspecified() {
+        let addresses = interfaces::local_addresses().into_iter();
+        names.extend(
+            addresses
+                .filter(|ip| ip.is_ipv4() || host.is_ipv6())
+                .map(|ip| ip.to_string()),
+        );
+    } else {
+        names.push(host.to_string());
+    }
+    names.extend(allow_hosts.iter().cloned());
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|name| seen.insert(name.clone()));
+    names
+}
+
 /// Runs `builder serve`.
 pub fn run(ws: &Workspace, args: Args) -> Result<ExitCode> {
     let addr = SocketAddr::new(args.host, args.port);
@@ -99,16 +126,12 @@ pub fn run(ws: &Workspace, args: Args) -> Result<ExitCode> {
     let data_dir = args.data_dir.clone().unwrap_or_else(tls::default_data_dir);
     let relay_dir = data_dir.join("serve-relay");
     let tls = if args.tls {
-        let mut names = vec![
-            "localhost".to_owned(),
-            "127.0.0.1".to_owned(),
-            "::1".to_owned(),
-        ];
-        if !args.host.is_unspecified() {
-            names.push(args.host.to_string());
-        }
-        names.extend(args.allow_hosts.iter().cloned());
+        let names = certificate_names(args.host, &args.allow_hosts);
         let certificate = tls::load_or_create(&data_dir.join("serve-tls"), &names)?;
+        println!(
+            "TLS certificate for {} (another address or name: add it with --allow-host)",
+            names.join(", ")
+        );
         println!(
             "TLS certificate SHA-256 {} (kept in {}): compare it with what the browser shows before you accept it",
             certificate.fingerprint,

@@ -55,8 +55,8 @@ pub fn load_or_create(dir: &Path, names: &[String]) -> Result<Certificate> {
                 .context("making a self-signed certificate")?;
             let cert = made.cert.der().to_vec();
             let key = made.signing_key.serialize_der();
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            write_private(&key_path, &key)?;
+            private_dir(dir)?;
+            write_private(dir, &key_path, &key)?;
             std::fs::write(&cert_path, &cert)
                 .with_context(|| format!("writing {}", cert_path.display()))?;
             std::fs::write(&names_path, &wanted)
@@ -89,16 +89,51 @@ fn spki_of(pkcs8: &[u8]) -> Result<Vec<u8>> {
     Ok(rcgen::PublicKeyData::subject_public_key_info(&pair))
 }
 
-/// Writes a private key readable by its owner only.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+/// Makes `dir` (and its parents) if missing, and leaves it to its owner
+/// only (mode 0700 on Unix, also when it existed with a wider mode).
+fn private_dir(dir: &Path) -> Result<()> {
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    match builder.create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e).with_context(|| format!("creating {}", dir.display())),
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("restricting {}", path.display()))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("restricting {} to its owner", dir.display()))?;
     }
     Ok(())
+}
+
+/// Writes a private key readable by its owner only, with no moment where it
+/// is not: a new file under a temporary name, created exclusively (never an
+/// existing file, nor through a link planted there) with mode 0600, then
+/// renamed over `path` (which replaces a link rather than following it).
+fn write_private(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let temporary = dir.join(format!(".key.der.{}.new", std::process::id()));
+    // A leftover of an interrupted run (a link is removed, not followed).
+    let _ = std::fs::remove_file(&temporary);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&temporary)
+        .with_context(|| format!("creating {}", temporary.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", temporary.display()))?;
+    std::fs::rename(&temporary, path)
+        .with_context(|| format!("moving the new key to {}", path.display()))
 }
 
 /// Where `builder serve` keeps what outlives it (the TLS certificate, and the
@@ -148,5 +183,48 @@ mod tests {
             "new names, new certificate"
         );
         assert_eq!(first.fingerprint.len(), 64);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_key_is_made_owner_only_in_an_owner_only_folder_and_no_planted_link_is_followed() {
+        use std::os::unix::fs::PermissionsExt;
+        let data = tempfile::tempdir().unwrap();
+        let dir = data.path().join("serve-tls");
+        // A folder left readable by everyone, with a link planted where the
+        // key goes, pointing at a file someone else could read.
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let planted = data.path().join("planted");
+        std::fs::write(&planted, b"").unwrap();
+        std::os::unix::fs::symlink(&planted, dir.join("key.der")).unwrap();
+        load_or_create(&dir, &["localhost".to_owned()]).unwrap();
+        assert!(
+            std::fs::read(&planted).unwrap().is_empty(),
+            "the key went through the planted link"
+        );
+        let mode = |path: &Path| {
+            std::fs::symlink_metadata(path)
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode(&dir), 0o700);
+        let key = dir.join("key.der");
+        assert!(
+            std::fs::symlink_metadata(&key)
+                .unwrap()
+                .file_type()
+                .is_file()
+        );
+        assert_eq!(mode(&key), 0o600);
+        // Made again (new names): still owner-only, and a fresh folder is too.
+        load_or_create(&dir, &["laptop.lan".to_owned()]).unwrap();
+        assert_eq!(mode(&key), 0o600);
+        let fresh = data.path().join("a").join("serve-tls");
+        load_or_create(&fresh, &["localhost".to_owned()]).unwrap();
+        assert_eq!(mode(&fresh), 0o700);
+        assert_eq!(mode(&fresh.join("key.der")), 0o600);
     }
 }
