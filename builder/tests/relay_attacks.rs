@@ -234,3 +234,24 @@ fn one_address_may_publish_a_burst_but_not_a_flood() {
         "{accepted} accepted in {minutes:.2} min"
     );
 }
+
+#[test]
+fn a_message_over_96_kib_ends_only_its_own_connection() {
+    let root = site();
+    let server = start(root.path(), &[]);
+    let request = |padding: usize| {
+        json!(["REQ", "big", {"kinds": [30078], "authors": [Keys::generate().public_key().to_hex()],
+               "search": "x".repeat(padding)}])
+    };
+    // Just under the bound: answered.
+    let mut fits = relay(server.port);
+    send(&mut fits, request(90 * 1024));
+    assert_eq!(receive(&mut fits)[0], "EOSE");
+    // Over it (a valid request, 200 KiB): that connection ends unanswered...
+    let mut hog = relay(server.port);
+    send(&mut hog, request(200 * 1024));
+    assert_eq!(next(&mut hog), None, "a 200 KiB message was read");
+    // ...and the others go on.
+    send(&mut fits, request(10));
+    assert_eq!(receive(&mut fits)[0], "EOSE");
+}

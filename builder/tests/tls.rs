@@ -6,6 +6,7 @@ mod common;
 
 use std::net::IpAddr;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use rustls::pki_types::{CertificateDer, ServerName};
 
@@ -40,6 +41,16 @@ fn the_certificate_for_every_interface_names_this_machines_addresses() {
     for (host, families) in [("0.0.0.0", [true, false]), ("::", [true, true])] {
         let root = common::site();
         let server = common::start(root.path(), &["--tls", "--host", host]);
+        // It listens before it makes the certificate; names.txt is written last.
+        let made = root.path().join("data/serve-tls/names.txt");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !made.exists() {
+            assert!(
+                Instant::now() < deadline,
+                "--host {host}: no certificate made"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let der = std::fs::read(root.path().join("data/serve-tls/cert.der")).unwrap();
         drop(server);
         let der = CertificateDer::from(der);
