@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (separate from the tests; they print tables, nothing is asserted).
-#   bash tests/bench.sh [crypto|network|chat|transfer|groups|calls|mailbox|devices|all]      (default: all)
+#   bash tests/bench.sh [crypto|network|meet|relay-load|chat|transfer|groups|calls|mailbox|devices|all]      (default: all)
 # Knobs: BENCH_USERS (identities derived, default 5), BENCH_RUNS (connect runs,
 # default 20), BENCH_IDLE_MS (idle time of the first peer, default 5000),
 # BENCH_ROUNDS (throughput rounds, default 7).
@@ -22,6 +22,17 @@ if [ "$which" = network ] || [ "$which" = all ]; then
   echo
   echo "matchmaking and throughput (Chromium; builder serve, bittorrent-tracker, nostr-rs-relay, Trystero)..."
   (cd tests && node bench/network.mjs)
+fi
+if [ "$which" = meet ] || [ "$which" = all ]; then
+  echo
+  echo "meeting with shipped settings, through the Contacts form (Chromium; builder serve)..."
+  (cd tests && node bench/meet.mjs)  # BENCH_MEET_RUNS=5, BENCH_ROOT=<another checkout> for a before/after
+fi
+if [ "$which" = relay-load ] || [ "$which" = all ]; then
+  command -v nostr-rs-relay >/dev/null || { echo "nostr-rs-relay is missing: run tests/run.sh once (it installs it)"; exit 1; }
+  echo
+  echo "load on relays and trackers, 50 contacts and 3 groups, beside a Trystero room (Chromium; bittorrent-tracker, nostr-rs-relay; ~16 min)..."
+  (cd tests && node bench/relay-load.mjs)  # BENCH_LOAD_SETTLE_S=240, BENCH_LOAD_WINDOW_S=360, BENCH_LOAD_CONTACTS=50
 fi
 if [ "$which" = chat ] || [ "$which" = all ]; then
   echo

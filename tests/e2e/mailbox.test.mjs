@@ -86,6 +86,12 @@ test('never online together: three messages and a 100 KiB image arrive once, in 
     // Alice comes back: her ticks show delivered, and her wraps were deleted.
     await arrive(alice);
     await untilStates(alice.page, conv, ['delivered', 'read'], 'every message delivered at Alice');
+    // The deletions wait 10 min to 2 h (a deletion at once would tell the
+    // relay when Bob read his mail): queued, and the relay still serves the wraps.
+    await waitInPage(alice.page, async () => (await import('./js/facade.js')).app.mailbox.deletionsWaiting() >= 4, undefined, { what: 'deletions waiting' });
+    assert.ok([...(await idsOf(BOB.mailbox_key))].some((id) => forBob.has(id)), 'nothing deleted at once');
+    // Their time comes (the façade lets it pass).
+    await alice.page.evaluate(async () => (await import('./js/facade.js')).app.mailbox.sendDeletionsNow());
     // (Bob's own history, left on his mailbox meanwhile, stays: it is not Alice's.)
     await until(idsOf.bind(null, BOB.mailbox_key), (ids) => ![...ids].some((id) => forBob.has(id)), {
       what: 'the relay to stop serving Alice’s delivered wraps (NIP-09)',

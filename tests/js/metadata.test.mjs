@@ -300,3 +300,28 @@ test('a relay replaying a contact’s older profile seal does not roll back wher
     await old.close();
   }
 });
+
+test('the courier keeps the order events were queued in, one connection at a time per relay, and only the first connection waits', async () => {
+  const relay = await recordingRelay();
+  const { createCourier } = await import('../../templates/js/net/courier.js');
+  let delays = 0;
+  const courier = createCourier({
+    delay: () => {
+      delays += 1;
+      return 50;
+    },
+  });
+  try {
+    const events = Array.from({ length: 40 }, (_, i) => ({ id: hex(), kind: 1059, created_at: i, tags: [], content: '', pubkey: hex(), sig: hex(64) }));
+    const accepted = await Promise.all(events.map((event) => courier.publish(event, [relay.url])));
+    assert.ok(accepted.every((urls) => urls.length === 1), 'every event accepted');
+    const order = relay.sockets.flatMap((s) => s.messages.filter((m) => m[0] === 'EVENT').map((m) => m[1].created_at));
+    assert.deepEqual(order, events.map((e) => e.created_at), 'in the order queued');
+    assert.ok(relay.sockets.length >= 3, `${relay.sockets.length} connections (at most 16 events each)`);
+    assert.equal(delays, 1, 'a backlog goes on at once');
+    await until(() => relay.sockets.every((s) => s.closed), 'every connection closed');
+  } finally {
+    courier.close();
+    await relay.close();
+  }
+});

@@ -156,7 +156,8 @@ export function createMailbox({
         store.put(CURSORS_KEY, Object.fromEntries(cursors)).catch(() => {});
       },
     },
-    retentionS: () => retentionDays * 86_400,
+    // A first catch-up looks back the retention and the two days a wrap may be dated early.
+    retentionS: () => (retentionDays + 2) * 86_400,
     onEvent: receive,
     onCaughtUp: () => flushHeld(),
     onStatus: () => onChange?.({ relays: true }),
@@ -477,18 +478,34 @@ export function createMailbox({
     if (type !== 'profile' && !toldProfile.has(fingerprint)) {
       // First mail to them in this session: say where to answer. With an
       // envelope, its wraps are deleted with the envelope's once delivered.
+      // Wrapped (and queued) first, but not waited for: what follows keeps
+      // its place right behind it (net/courier.js keeps the order).
       toldProfile.add(fingerprint);
-      const told = post(fingerprint, 'profile', utf8(JSON.stringify(profile())));
-      told.catch(() => toldProfile.delete(fingerprint));
-      if (type === 'env') companions = (await told.catch(() => ({ wraps: [] }))).wraps;
+      try {
+        const told = await wrapAndPublish(address, 'profile', utf8(JSON.stringify(profile())));
+        told.accepted.then((ok) => ok || toldProfile.delete(fingerprint));
+        if (type === 'env') companions = told.wraps;
+      } catch {
+        toldProfile.delete(fingerprint);
+      }
     }
+    const sent = await wrapAndPublish(address, type, data);
+    return { wraps: [...sent.wraps, ...companions], accepted: await sent.accepted };
+  }
+
+  /**
+   * Wraps `data` for `address` and queues the wraps for the relays at once;
+   * resolves to their ids and nonces, and `accepted`: a promise of whether
+   * at least one relay took every wrap.
+   */
+  async function wrapAndPublish(/** @type {Address} */ address, /** @type {string} */ type, /** @type {Uint8Array} */ data) {
     const now = Math.floor(Date.now() / 1000);
     const wrapped = await cryptoClient.mailboxWrap({ recipient: address.key, type, payload: data, now, retentionDays });
     const targets = [...new Set([...ownRelays, ...address.relays])];
-    const results = await Promise.all(wrapped.map(({ event }) => relays.publish(event, targets)));
+    const published = Promise.all(wrapped.map(({ event }) => relays.publish(event, targets)));
     return {
-      wraps: [...wrapped.map(({ event, nonce }) => ({ id: event.id, nonce })), ...companions],
-      accepted: results.every((accepted) => accepted.length > 0),
+      wraps: wrapped.map(({ event, nonce }) => ({ id: event.id, nonce })),
+      accepted: published.then((results) => results.every((accepted) => accepted.length > 0)),
     };
   }
 
@@ -624,6 +641,13 @@ export function createMailbox({
       deletions = deletions.slice(-MAX_DELETIONS);
       saveDeletions();
       scheduleDeletions();
+    },
+    /** Deletions waiting for their time (the test façade lets time pass with sendDeletionsNow). */
+    deletionsWaiting: () => deletions.length,
+    /** Sends every waiting deletion now, as if their time had come. */
+    sendDeletionsNow() {
+      for (const deletion of deletions) deletion.due = 0;
+      return sendDueDeletions();
     },
     /** A 'profile' frame over a direct session: their own word on their address. */
     receiveProfile(/** @type {string} */ fingerprint, /** @type {unknown} */ _link, /** @type {Uint8Array} */ data) {

@@ -11,6 +11,10 @@
 // of events (or one alone), closed as soon as the relay answered them, and
 // never subscribing or authenticating as anything of ours (a relay that asks
 // for NIP-42 before it takes an event gets a throw-away key's answer).
+// One connection at a time per relay, in the order events were queued: what
+// was sent first is on the relay first (an invitation before the group
+// message it opens). A backlog goes connection after connection at once;
+// only the first waits.
 //
 // What a relay still sees: the IP address of each connection and its time,
 // which a relay can correlate with the reading socket (docs/threat-model.md).
@@ -24,9 +28,7 @@
 import { backoffDelay } from './backoff.js';
 
 /** Events one connection carries at most. */
-export const MAX_BATCH = 8;
-/** Connections to one relay at once, at most. */
-export const MAX_TRIPS = 2;
+export const MAX_BATCH = 16;
 /** How long a connection may take to open and get its events answered. */
 export const TRIP_TIMEOUT_MS = 8_000;
 /** Events waiting for one relay, at most (the oldest give way). */
@@ -122,18 +124,20 @@ export function createCourier({
     if (!entry.waiting.size) entry.done();
   }
 
-  /** Starts a connection to `url` after a random delay, if it has work and room. */
-  function schedule(/** @type {string} */ url, /** @type {number} */ wait = delay()) {
+  /**
+   * Starts a connection to `url` after `wait` (a random delay, unless it
+   * goes on with a backlog), if it has work and none is open.
+   */
+  function schedule(/** @type {string} */ url, /** @type {number | null} */ wait = null) {
     const relay = relays.get(url);
-    if (closed || !relay || relay.timer || !relay.queue.length || relay.trips >= MAX_TRIPS) return;
+    if (closed || !relay || relay.timer || !relay.queue.length || relay.trips > 0) return;
     const paused = relay.pausedUntil - Date.now();
     relay.timer = setTimeout(
       () => {
         relay.timer = null;
         trip(url, relay);
-        schedule(url); // a second connection, if more waits
       },
-      Math.max(wait, paused, 0),
+      Math.max(wait ?? delay(), paused, 0),
     );
   }
 
@@ -198,7 +202,7 @@ export function createCourier({
         return;
       }
       relay.failures = 0;
-      schedule(url);
+      schedule(url, 0); // the backlog goes on at once
     }
 
     ws.onopen = () => {
