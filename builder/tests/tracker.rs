@@ -218,21 +218,59 @@ fn another_connection_cannot_take_over_or_stop_a_peer_id() {
 }
 
 #[test]
-fn one_connection_cannot_register_many_peer_ids() {
+fn one_connection_holds_one_member_per_swarm_so_it_cannot_fill_one_with_ids() {
     let server = start();
     let mut mallory = connect(server.1);
-    let mut refused = 0;
     for n in 0..20 {
         send(&mut mallory, announce(&format!("{n:020}"), json!([])));
-        if receive(&mut mallory)["failure reason"].is_string() {
-            refused += 1;
-        }
+        assert!(
+            receive(&mut mallory)["failure reason"].is_null(),
+            "announce {n}"
+        );
     }
-    assert_eq!(refused, 20 - builder::cmd::serve::tracker::MAX_PEER_IDS);
+    // Each new id replaced the previous one: the swarm holds Mallory once.
     send(&mut mallory, json!({"action": "scrape", "info_hash": HASH}));
+    assert_eq!(receive(&mut mallory)["files"][HASH]["incomplete"], 1);
+}
+
+#[test]
+fn a_page_has_a_peer_id_of_its_own_in_each_room_on_one_connection() {
+    let server = start();
+    let mut page = connect(server.1);
+    let mut friend = connect(server.1);
+    // Seven rooms, seven ids, one connection (the creator of a group with its contacts' rooms).
+    for n in 0..7 {
+        let hash = format!("{n:0>20}");
+        send(
+            &mut page,
+            json!({"action": "announce", "info_hash": hash, "peer_id": format!("page{n:016}"), "numwant": 0,
+                   "uploaded": 0, "downloaded": 0, "left": 1, "event": "started", "offers": []}),
+        );
+        assert!(receive(&mut page)["failure reason"].is_null(), "room {n}");
+    }
+    // Stopping a room gives its id up; the id of another room stays the page's.
+    let stop = |n: usize| {
+        json!({"action": "announce", "info_hash": format!("{n:0>20}"), "peer_id": format!("page{n:016}"),
+               "numwant": 0, "uploaded": 0, "downloaded": 0, "left": 1, "event": "stopped"})
+    };
+    send(&mut page, stop(3));
+    assert!(receive(&mut page)["failure reason"].is_null());
+    send(&mut friend, stop(4));
+    let _ = receive(&mut friend);
+    send(
+        &mut page,
+        json!({"action": "scrape", "info_hash": [format!("{:0>20}", 3), format!("{:0>20}", 4)]}),
+    );
+    let files = receive(&mut page)["files"].clone();
     assert_eq!(
-        receive(&mut mallory)["files"][HASH]["incomplete"],
-        builder::cmd::serve::tracker::MAX_PEER_IDS
+        files[format!("{:0>20}", 3)]["incomplete"],
+        0,
+        "the stopped room"
+    );
+    assert_eq!(
+        files[format!("{:0>20}", 4)]["incomplete"],
+        1,
+        "nobody else stops a page's id"
     );
 }
 

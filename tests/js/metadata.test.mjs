@@ -325,3 +325,26 @@ test('the courier keeps the order events were queued in, one connection at a tim
     await relay.close();
   }
 });
+
+// A publication waits for its relays' answers, boundedly (18 s by default,
+// ten minutes here): only a dead relay's failure, heard at once, lets this
+// test end before its timeout (a hang detector, far beyond what a loopback
+// relay takes to answer).
+test('a dead relay never holds up the answer of one that works; what it missed stays queued for it', { timeout: 15_000 }, async () => {
+  const relay = await recordingRelay();
+  const { createCourier } = await import('../../templates/js/net/courier.js');
+  const courier = createCourier({ delay: () => 0, answerWaitMs: 10 * 60_000 });
+  const dead = 'ws://127.0.0.1:9/';
+  try {
+    const event = (n) => ({ id: hex(), kind: 30078, created_at: n, tags: [], content: '', pubkey: hex(), sig: hex(64) });
+    assert.deepEqual(await courier.publish(event(1), [dead, relay.url]), [relay.url]);
+    // Known to be down now: the next one does not even wait for its connection.
+    assert.deepEqual(await courier.publish(event(2), [dead, relay.url]), [relay.url]);
+    const down = courier.status().find((s) => s.url === dead);
+    assert.equal(down.queued, 2, 'both wait for the dead relay');
+    assert.ok(down.lastError, 'its error is shown');
+  } finally {
+    courier.close();
+    await relay.close();
+  }
+});

@@ -61,7 +61,8 @@ export function refusalKind(/** @type {unknown} */ reason) {
  * relayInfo(url) → the relay's limits ({maxMessage}) or null; signAuth({relay,
  * challenge}) → a NIP-42 event by a throw-away key (null: never answer);
  * onStatus(); onReachable(url): a relay took events again after failing;
- * delay() → ms before a connection opens; openSocket(url) → a WebSocket.
+ * delay() → ms before a connection opens; openSocket(url) → a WebSocket;
+ * answerWaitMs: how long a publication waits for its relays' answers at most.
  */
 export function createCourier({
   relayInfo = /** @type {(url: string) => Promise<{maxMessage: number | null} | null>} */ (async () => null),
@@ -70,6 +71,7 @@ export function createCourier({
   onReachable = /** @type {((url: string) => void) | null} */ (null),
   delay = randomDelay,
   openSocket = (/** @type {string} */ url) => new WebSocket(url),
+  answerWaitMs = DELAY_MS.max + 2 * TRIP_TIMEOUT_MS,
 } = {}) {
   /** @type {Map<string, Relay>} */
   const relays = new Map();
@@ -175,7 +177,8 @@ export function createCourier({
       ws = openSocket(url);
     } catch (error) {
       relay.trips -= 1;
-      relay.queue.unshift(...batch);
+      for (const item of batch) settle(item.entry, url, false);
+      relay.queue.unshift(...batch.map((item) => ({ ...item, entry: null })));
       fail(url, relay, `invalid address: ${/** @type {Error} */ (error).message}`);
       return;
     }
@@ -193,10 +196,13 @@ export function createCourier({
         // already closing
       }
       relay.trips -= 1;
-      // What got no answer waits for the next connection (at the front: order kept).
+      // What got no answer waits for the next connection (at the front:
+      // order kept); whoever waits for it hears now that this relay did not
+      // take it (a dead relay must not hold up the others' answers).
       const unanswered = [...open.values()];
       if (problem && unanswered.length) {
-        relay.queue.unshift(...unanswered);
+        for (const item of unanswered) settle(item.entry, url, false);
+        relay.queue.unshift(...unanswered.map((item) => ({ ...item, entry: null })));
         trimQueue(url, relay);
         fail(url, relay, problem);
         return;
@@ -266,6 +272,7 @@ export function createCourier({
       }
       if (!open.size) finish(null);
     };
+    ws.onerror = () => {}; // a close follows, which says what happened
     ws.onclose = () => finish(opened ? 'the relay closed the connection before answering' : 'could not connect');
   }
 
@@ -311,14 +318,18 @@ export function createCourier({
             resolve([...entry.accepted]);
           },
         };
-        const bound = setTimeout(entry.done, DELAY_MS.max + 2 * TRIP_TIMEOUT_MS);
+        const bound = setTimeout(entry.done, answerWaitMs);
         for (const url of targets) {
           const relay = stateOf(url);
           if (relay.queue.some((item) => item.event.id === event.id)) {
             settle(entry, url, false);
             continue;
           }
-          relay.queue.push({ event, alone, entry });
+          // A relay that could not be reached lately gets it when it can;
+          // nobody waits for its answer meanwhile.
+          const down = relay.failures > 0;
+          relay.queue.push({ event, alone, entry: down ? null : entry });
+          if (down) settle(entry, url, false);
           trimQueue(url, relay);
           schedule(url);
         }

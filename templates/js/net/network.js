@@ -85,6 +85,7 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
   });
   const onPageHide = () => {
     for (const room of rooms) for (const peer of room.peers()) peer.link.close('page-hide');
+    for (const set of all()) set.tracker.leavingPage();
   };
   addEventListener('pagehide', onPageHide);
 

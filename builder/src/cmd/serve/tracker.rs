@@ -14,9 +14,12 @@
 //! are opaque to the tracker (Trustero seals them).
 //!
 //! Hostile clients are contained: a `peer_id` belongs to the connection that
-//! first announced it until that connection closes (nobody else can announce,
-//! answer or stop as it); a connection holds at most [`MAX_PEER_IDS`] ids in
-//! at most [`MAX_SWARMS_PER_PEER`] swarms; every size is bounded; relaying
+//! first announced it until that connection closes or stops it (nobody else
+//! can announce, answer or stop as it); a connection holds at most
+//! [`MAX_PEER_IDS`] ids in at most [`MAX_SWARMS_PER_PEER`] swarms, and one
+//! member per swarm (a page has a peer id of its own in each room: a new id
+//! of the same connection in a swarm replaces its old one, so a connection
+//! cannot fill a swarm with ids of its own); every size is bounded; relaying
 //! never waits on the receiver: each client has its own bounded queue and its
 //! own writer task, and what does not fit is dropped for that client alone;
 //! and a socket that stays silent, or sends no announce for long, is closed
@@ -40,8 +43,9 @@ pub const MAX_MESSAGE: usize = 64 * 1024;
 pub const MAX_OFFERS: usize = 10;
 /// Most swarms one connection may be in.
 pub const MAX_SWARMS_PER_PEER: usize = 256;
-/// Most distinct peer ids one connection may announce (a page uses one).
-pub const MAX_PEER_IDS: usize = 4;
+/// Most distinct peer ids one connection may hold at once (a page uses one
+/// per room, each in its own swarm).
+pub const MAX_PEER_IDS: usize = MAX_SWARMS_PER_PEER;
 /// Most peers in one swarm.
 pub const MAX_SWARM_SIZE: usize = 1000;
 /// Suggested re-announce interval, seconds (bittorrent-tracker's WebSocket default).
@@ -220,6 +224,37 @@ impl Tracker {
         json!({ "action": "scrape", "files": files })
     }
 
+    /// Removes `peer_id` from the swarm if it is this connection's member there.
+    fn remove_member(state: &mut State, info_hash: &str, peer_id: &str, connection: u64) {
+        if let Some(swarm) = state.swarms.get_mut(info_hash) {
+            if swarm
+                .get(peer_id)
+                .is_some_and(|member| member.connection == connection)
+            {
+                swarm.remove(peer_id);
+            }
+            if swarm.is_empty() {
+                state.swarms.remove(info_hash);
+            }
+        }
+    }
+
+    /// Gives `peer_id` up once this connection has it in no swarm (a room
+    /// left): a page that joins and leaves rooms for hours never runs out.
+    fn release(state: &mut State, peer_id: &str, connection: u64, registered: &mut Registered) {
+        let in_use = registered.swarms.iter().any(|hash| {
+            state
+                .swarms
+                .get(hash)
+                .and_then(|swarm| swarm.get(peer_id))
+                .is_some_and(|member| member.connection == connection)
+        });
+        if !in_use && state.owners.get(peer_id) == Some(&connection) {
+            state.owners.remove(peer_id);
+            registered.peer_ids.remove(peer_id);
+        }
+    }
+
     /// Makes `peer_id` this connection's, unless another connection owns it
     /// or this one has too many.
     fn claim(
@@ -283,16 +318,15 @@ impl Tracker {
         }
 
         if message["event"].as_str() == Some("stopped") {
-            if let Some(swarm) = state.swarms.get_mut(info_hash) {
-                if swarm
-                    .get(peer_id)
-                    .is_some_and(|member| member.connection == connection)
-                {
-                    swarm.remove(peer_id);
-                }
-                if swarm.is_empty() {
-                    state.swarms.remove(info_hash);
-                }
+            Self::remove_member(&mut state, info_hash, peer_id, connection);
+            Self::release(&mut state, peer_id, connection, registered);
+            // A swarm it has no member in no longer counts against the connection.
+            let still_in = state
+                .swarms
+                .get(info_hash)
+                .is_some_and(|swarm| swarm.values().any(|member| member.connection == connection));
+            if !still_in {
+                registered.swarms.remove(info_hash);
             }
             let count = state.swarms.get(info_hash).map_or(0, HashMap::len);
             return Some(announced(info_hash, count));
@@ -303,6 +337,19 @@ impl Tracker {
                 return Some(failure("too many swarms on one connection"));
             }
             registered.swarms.insert(info_hash.to_owned());
+        }
+        // One member per connection in a swarm: a new id (the page joined the
+        // room again) replaces the old one.
+        let replaced: Vec<String> = state.swarms.get(info_hash).map_or_else(Vec::new, |swarm| {
+            swarm
+                .iter()
+                .filter(|(id, member)| member.connection == connection && id.as_str() != peer_id)
+                .map(|(id, _)| id.clone())
+                .collect()
+        });
+        for old in &replaced {
+            Self::remove_member(&mut state, info_hash, old, connection);
+            Self::release(&mut state, old, connection, registered);
         }
         let swarm = state.swarms.entry(info_hash.to_owned()).or_default();
         if !swarm.contains_key(peer_id) && swarm.len() >= MAX_SWARM_SIZE {

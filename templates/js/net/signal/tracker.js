@@ -148,6 +148,29 @@ export function createTrackerStrategy({ onStatus }) {
         started.delete(`${endpoint.url} ${room.infoHash}`);
       }
     },
+    /**
+     * The page is going away: tell each tracker we left every room (public
+     * trackers drop a closed socket's members by its first peer id only; the
+     * others would linger, taking offers, until they time out). Rooms stay:
+     * a page restored from the back-forward cache announces again.
+     */
+    leavingPage() {
+      for (const endpoint of pool.open()) {
+        for (const room of rooms.values()) {
+          endpoint.send({
+            action: 'announce',
+            info_hash: room.infoHash,
+            peer_id: room.peerId,
+            numwant: 0,
+            uploaded: 0,
+            downloaded: 0,
+            left: 1,
+            event: 'stopped',
+          });
+          started.delete(`${endpoint.url} ${room.infoHash}`);
+        }
+      }
+    },
     /** `keepalive`: everyone the room seeks is here; only stay in the swarm. */
     announce(room, { keepalive = false } = {}) {
       for (const endpoint of pool.open()) announceOn(endpoint, room, { keepalive });
