@@ -91,7 +91,7 @@ function jitter(ms) {
  * meshTarget() -> how many peers to seek (null: all allowed ones),
  * identityOf(peerId) -> the fingerprint a peer id authenticated as in any
  * room (null: unknown), handlers:
- *   announce(room)                          time to announce on every strategy
+ *   announce(room, {keepalive})             time to announce on every strategy (keepalive: nobody missing)
  *   onSession({fingerprint, link, via, …})  a session authenticated (and replaced any older one of that identity here)
  *   onSessionEnd({fingerprint, link, reason}) a ready session ended
  *   onMessage(fingerprint, link, type, data) a message on a ready session
@@ -478,7 +478,8 @@ export function createRoom(options) {
     else delay = STEADY_MS[Math.min(step - WARMUP_MS.length, STEADY_MS.length - 1)] * hidden;
     timer = setTimeout(() => {
       step += 1;
-      handlers.announce(room);
+      // With everyone here, an announce only keeps the room known (net/signal/*.js decide how often).
+      handlers.announce(room, { keepalive: !wantsPeers() });
       schedule();
     }, jitter(delay));
   }
