@@ -136,6 +136,11 @@ test('no socket that reads our mailbox or profile, or authenticates as our mailb
       const kinds = socket.messages.filter(isPublishing).map((m) => m[1].kind);
       // A deletion travels alone: it would link the wraps it shares a connection with.
       if (kinds.includes(5)) assert.deepEqual(kinds, [5], 'a deletion shares its connection');
+      // Our own history or profile beside mail to a contact would name that mail's sender.
+      const events = socket.messages.filter(isPublishing).map((m) => m[1]);
+      const ours = events.some((e) => e.kind === 30078 || (e.kind === 1059 && e.tags[0][1] === MAILBOX));
+      const toOthers = events.some((e) => e.kind === 1059 && e.tags[0][1] !== MAILBOX);
+      assert.ok(!(ours && toOthers), 'our history or profile shared a connection with mail to a contact');
     }
     // Short-lived: every publishing connection is closed once its events were answered.
     await until(() => publishers.every((s) => s.closed), 'publishing sockets closed');
@@ -343,6 +348,30 @@ test('a dead relay never holds up the answer of one that works; what it missed s
     const down = courier.status().find((s) => s.url === dead);
     assert.equal(down.queued, 2, 'both wait for the dead relay');
     assert.ok(down.lastError, 'its error is shown');
+  } finally {
+    courier.close();
+    await relay.close();
+  }
+});
+
+test('a caller who publishes one event after another pays one delay and shares connections, at most 16 events each', async () => {
+  const relay = await recordingRelay();
+  const { createCourier } = await import('../../templates/js/net/courier.js');
+  let delays = 0;
+  const courier = createCourier({
+    delay: () => {
+      delays += 1;
+      return 20;
+    },
+  });
+  try {
+    for (let i = 0; i < 40; i++) {
+      const event = { id: hex(), kind: 1059, created_at: i, tags: [], content: '', pubkey: hex(), sig: hex(64) };
+      assert.deepEqual(await courier.publish(event, [relay.url]), [relay.url]);
+    }
+    const carried = relay.sockets.map((s) => s.messages.filter((m) => m[0] === 'EVENT').length);
+    assert.deepEqual(carried, [16, 16, 8], 'three connections, filled one after the other');
+    assert.equal(delays, 1, 'only the first connection waited');
   } finally {
     courier.close();
     await relay.close();

@@ -528,7 +528,8 @@ export function createMailbox({
     });
     // Our own subscription brings them straight back: this device has them already.
     for (const { event } of wrapped) seen.add(event.id);
-    const results = await Promise.all(wrapped.map(({ event }) => relays.publish(event, ownRelays)));
+    // Apart from mail to contacts: beside it, our own history would name its sender.
+    const results = await Promise.all(wrapped.map(({ event }) => relays.publish(event, ownRelays, { group: 'self' })));
     return results.every((accepted) => accepted.length > 0);
   }
 
@@ -619,7 +620,7 @@ export function createMailbox({
     post,
     postHistory,
     /** Leaves one of our roaming profile's records on the relays we read from. */
-    publishProfile: (/** @type {any} */ event) => relays.publish(event, ownRelays),
+    publishProfile: (/** @type {any} */ event) => relays.publish(event, ownRelays, { group: 'self' }),
     linkFor,
     /** Their mailbox key, if known. */
     keyOf: (/** @type {string} */ fingerprint) => directory.get(fingerprint)?.key ?? null,

@@ -64,6 +64,8 @@ export function createProfileSync({ cryptoClient, store, publish, onChange, now 
   const lastIds = new Map();
   /** record ids changed here and not yet published */
   const dirty = new Set();
+  /** Record ids whose publication is on its way (not accepted yet). */
+  const publishing = new Set();
   /** @type {Map<string, number>} record id -> created_at of its last event a relay took from us, or we saw (at most MAX_LEAD_MS ahead) */
   const published = new Map();
   let clock = createClock('00000000', now);
@@ -93,6 +95,8 @@ export function createProfileSync({ cryptoClient, store, publish, onChange, now 
       const record = records.get(id);
       dirty.delete(id);
       if (!record) continue;
+      // Still pending while on its way (net/courier.js publishes after a short delay).
+      publishing.add(id);
       // A later created_at replaces the earlier event of the same d on relays;
       // never later than our clock allows (MAX_LEAD_MS).
       const createdAt = Math.min(Math.max(Math.floor(now() / 1000), (published.get(id) ?? 0) + 1), latestCreatedAt());
@@ -100,7 +104,7 @@ export function createProfileSync({ cryptoClient, store, publish, onChange, now 
       // Relays not connected yet get it when they connect; none at all: kept
       // dirty for the next login, its created_at not counted (a relay that
       // refused it must take the next one).
-      const accepted = await publish(event);
+      const accepted = await publish(event).finally(() => publishing.delete(id));
       if (accepted?.length) published.set(id, Math.max(published.get(id) ?? 0, createdAt));
       else dirty.add(id);
     }
@@ -280,7 +284,7 @@ export function createProfileSync({ cryptoClient, store, publish, onChange, now 
     noteLocal,
     receive,
     /** Records changed here that no relay has taken yet. */
-    pending: () => dirty.size,
+    pending: () => dirty.size + publishing.size,
     /** A relay (re)connected: records no relay took (it went down mid-publish) go again. */
     republish() {
       if (dirty.size) schedulePublish();

@@ -29,6 +29,8 @@ import { backoffDelay } from './backoff.js';
 
 /** Events one connection carries at most. */
 export const MAX_BATCH = 16;
+/** How long a connection stays open after its answers, for what a caller publishes next (a browser takes a second or more to open one). */
+export const LINGER_MS = 3_000;
 /** How long a connection may take to open and get its events answered. */
 export const TRIP_TIMEOUT_MS = 8_000;
 /** Events waiting for one relay, at most (the oldest give way). */
@@ -43,9 +45,9 @@ export const randomDelay = () => DELAY_MS.min + Math.random() * (DELAY_MS.max - 
 
 /**
  * @typedef {import('../core/crypto-client.js').NostrEvent} NostrEvent
- * @typedef {{ event: NostrEvent, alone: boolean, entry: Entry | null }} Item
+ * @typedef {{ event: NostrEvent, alone: boolean, group: string, entry: Entry | null }} Item
  * @typedef {{ event: NostrEvent, waiting: Set<string>, accepted: Set<string>, done: () => void }} Entry
- * @typedef {{ queue: Item[], timer: any, trips: number, pausedUntil: number, pauses: number, failures: number,
+ * @typedef {{ queue: Item[], timer: any, active: { more: () => void } | null, lastTripAt: number, pausedUntil: number, pauses: number, failures: number,
  *   lastError: string | null, lastErrorAt: number | null, lastOkAt: number | null, maxMessage: number | null, infoAsked: boolean }} Relay
  */
 
@@ -85,7 +87,8 @@ export function createCourier({
       relay = {
         queue: [],
         timer: null,
-        trips: 0,
+        active: null,
+        lastTripAt: 0,
         pausedUntil: 0,
         pauses: 0,
         failures: 0,
@@ -128,12 +131,20 @@ export function createCourier({
 
   /**
    * Starts a connection to `url` after `wait` (a random delay, unless it
-   * goes on with a backlog), if it has work and none is open.
+   * goes on with a backlog), if it has work and none is open; a connection
+   * still open (lingering after its answers) takes the work itself.
    */
   function schedule(/** @type {string} */ url, /** @type {number | null} */ wait = null) {
     const relay = relays.get(url);
-    if (closed || !relay || relay.timer || !relay.queue.length || relay.trips > 0) return;
+    if (closed || !relay || !relay.queue.length) return;
+    if (relay.active) {
+      relay.active.more();
+      return;
+    }
+    if (relay.timer) return;
     const paused = relay.pausedUntil - Date.now();
+    // Busy a moment ago (a connection just filled up): no new wait.
+    if (wait === null && Date.now() - relay.lastTripAt < LINGER_MS) wait = 0;
     relay.timer = setTimeout(
       () => {
         relay.timer = null;
@@ -143,26 +154,16 @@ export function createCourier({
     );
   }
 
-  /** The next batch: one event that travels alone, or up to MAX_BATCH others. */
-  function takeBatch(/** @type {Relay} */ relay) {
-    const first = relay.queue.findIndex((item) => item.alone);
-    if (first === 0) return relay.queue.splice(0, 1);
-    const end = first === -1 ? relay.queue.length : first;
-    return relay.queue.splice(0, Math.min(MAX_BATCH, end));
-  }
-
-  /** One connection: open, send the batch, wait for every answer (bounded), close. */
+  /**
+   * One connection: open, send what is queued (a batch, or one event that
+   * travels alone), wait for every answer (bounded); then linger a moment
+   * for what a caller publishes right after (a serial publisher pays one
+   * connection, not one delay per event), and close.
+   */
   function trip(/** @type {string} */ url, /** @type {Relay} */ relay) {
-    if (closed || relays.get(url) !== relay || !relay.queue.length) return;
-    const batch = takeBatch(relay).filter((item) => {
-      if (!tooLarge(relay, item.event)) return true;
-      settle(item.entry, url, false); // this relay never takes it
-      return false;
-    });
-    if (!batch.length) return schedule(url, 0);
-    relay.trips += 1;
+    if (closed || relays.get(url) !== relay || !relay.queue.length || relay.active) return;
     /** @type {Map<string, Item>} event id -> item, until the relay answers */
-    const open = new Map(batch.map((item) => [item.event.id, item]));
+    const open = new Map();
     /** @type {string | null} */
     let challenge = null;
     /** @type {Promise<void> | null} our AUTH on its way, once asked for */
@@ -171,38 +172,93 @@ export function createCourier({
     const authRefused = new Set();
     let opened = false;
     let finished = false;
+    let carried = 0;
+    let carriedAlone = false;
+    /** @type {string | null} the group of what this connection carries */
+    let group = null;
+    /** @type {any} */
+    let linger = null;
     /** @type {WebSocket} */
     let ws;
     try {
       ws = openSocket(url);
     } catch (error) {
-      relay.trips -= 1;
+      const batch = relay.queue.splice(0);
       for (const item of batch) settle(item.entry, url, false);
-      relay.queue.unshift(...batch.map((item) => ({ ...item, entry: null })));
+      relay.queue.push(...batch.map((item) => ({ ...item, entry: null })));
       fail(url, relay, `invalid address: ${/** @type {Error} */ (error).message}`);
       return;
     }
     sockets.add(ws);
-    const timer = setTimeout(() => finish(opened ? 'the relay did not answer in time' : 'could not connect'), TRIP_TIMEOUT_MS);
+    let timer = setTimeout(() => finish(opened ? 'the relay did not answer in time' : 'could not connect'), TRIP_TIMEOUT_MS);
+    relay.active = { more };
+
+    /** Sends what is queued, as far as this connection may carry it. */
+    function more() {
+      if (!opened || finished || carriedAlone) return;
+      let sent = false;
+      while (relay.queue.length && carried < MAX_BATCH) {
+        const item = relay.queue[0];
+        if (item.alone && carried > 0) break; // a deletion shares its connection with nothing
+        // Nor do events of different groups: our own history or profile beside
+        // a contact's mail would tell the relay who sent that mail.
+        if (carried > 0 && item.group !== group) break;
+        group = item.group;
+        relay.queue.shift();
+        if (tooLarge(relay, item.event)) {
+          settle(item.entry, url, false); // this relay never takes it
+          continue;
+        }
+        open.set(item.event.id, item);
+        carried += 1;
+        sent = true;
+        ws.send(JSON.stringify(['EVENT', item.event]));
+        if (item.alone) {
+          carriedAlone = true;
+          break;
+        }
+      }
+      if (sent) {
+        clearTimeout(linger);
+        linger = null;
+        clearTimeout(timer);
+        timer = setTimeout(() => finish('the relay did not answer in time'), TRIP_TIMEOUT_MS);
+      }
+      settled();
+    }
+
+    /** Every answer is in: linger for more, or close (full, alone, or nothing came). */
+    function settled() {
+      if (finished || open.size) return;
+      if (carriedAlone || carried >= MAX_BATCH || relay.queue.length) {
+        finish(null);
+        return;
+      }
+      if (!linger) linger = setTimeout(() => finish(null), LINGER_MS);
+    }
 
     function finish(/** @type {string | null} */ problem) {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      clearTimeout(linger);
       sockets.delete(ws);
+      relay.active = null;
+      if (opened) relay.lastTripAt = Date.now();
       try {
         ws.close();
       } catch {
         // already closing
       }
-      relay.trips -= 1;
       // What got no answer waits for the next connection (at the front:
       // order kept); whoever waits for it hears now that this relay did not
       // take it (a dead relay must not hold up the others' answers).
       const unanswered = [...open.values()];
-      if (problem && unanswered.length) {
+      if (problem && (unanswered.length || !opened)) {
         for (const item of unanswered) settle(item.entry, url, false);
+        if (!opened) for (const item of relay.queue) settle(item.entry, url, false);
         relay.queue.unshift(...unanswered.map((item) => ({ ...item, entry: null })));
+        if (!opened) relay.queue = relay.queue.map((item) => ({ ...item, entry: null }));
         trimQueue(url, relay);
         fail(url, relay, problem);
         return;
@@ -215,7 +271,7 @@ export function createCourier({
       opened = true;
       const recovered = relay.failures > 0;
       relay.failures = 0;
-      for (const item of open.values()) ws.send(JSON.stringify(['EVENT', item.event]));
+      more();
       if (recovered) onReachable?.(url);
       onStatus?.();
     };
@@ -254,23 +310,22 @@ export function createCourier({
         );
         return;
       }
+      open.delete(id);
       if (kind === 'rate-limited') {
-        // Not refused for good: it goes again once the pause is over.
-        open.delete(id);
+        // Not refused for good: it goes again once the pause is over, on a
+        // later connection (this one carries nothing more).
         relay.queue.unshift(item);
         pause(relay, reason);
+        carriedAlone = true;
+      } else if (kind === 'ok' || kind === 'duplicate') {
+        relay.pauses = 0;
+        relay.lastOkAt = Date.now();
+        settle(item.entry, url, true);
       } else {
-        open.delete(id);
-        if (kind === 'ok' || kind === 'duplicate') {
-          relay.pauses = 0;
-          relay.lastOkAt = Date.now();
-          settle(item.entry, url, true);
-        } else {
-          note(relay, `relay says: ${String(reason)}`);
-          settle(item.entry, url, false);
-        }
+        note(relay, `relay says: ${String(reason)}`);
+        settle(item.entry, url, false);
       }
-      if (!open.size) finish(null);
+      settled();
     };
     ws.onerror = () => {}; // a close follows, which says what happened
     ws.onclose = () => finish(opened ? 'the relay closed the connection before answering' : 'could not connect');
@@ -300,10 +355,13 @@ export function createCourier({
      * Publishes `event` to `urls`, each on a connection of the courier's own.
      * Resolves to the relays that accepted it, once each answered or after a
      * bounded wait; a relay that could not be reached gets it later
-     * (bounded queue). `alone`: the event shares its connection with nothing
-     * else (a deletion, which would link the wraps of one batch).
+     * (bounded queue). `group`: only events of one group share a connection
+     * (what would tell the relay something if seen together is kept apart:
+     * our own history and profile records from mail to contacts). `alone`:
+     * the event shares its connection with nothing (a deletion, which would
+     * link the wraps of one batch).
      */
-    publish(/** @type {NostrEvent} */ event, /** @type {string[]} */ urls, { alone = false } = {}) {
+    publish(/** @type {NostrEvent} */ event, /** @type {string[]} */ urls, { alone = false, group = 'mail' } = {}) {
       const targets = [...new Set(urls)];
       if (closed || !targets.length) return Promise.resolve(/** @type {string[]} */ ([]));
       return new Promise((resolve) => {
@@ -328,7 +386,7 @@ export function createCourier({
           // A relay that could not be reached lately gets it when it can;
           // nobody waits for its answer meanwhile.
           const down = relay.failures > 0;
-          relay.queue.push({ event, alone, entry: down ? null : entry });
+          relay.queue.push({ event, alone, group, entry: down ? null : entry });
           if (down) settle(entry, url, false);
           trimQueue(url, relay);
           schedule(url);
@@ -340,7 +398,7 @@ export function createCourier({
     keepOnly(/** @type {string[]} */ urls) {
       const wanted = new Set(urls);
       for (const [url, relay] of relays) {
-        if (wanted.has(url) || relay.trips) continue;
+        if (wanted.has(url) || relay.active) continue;
         clearTimeout(relay.timer);
         for (const item of relay.queue) settle(item.entry, url, false);
         relays.delete(url);
@@ -352,7 +410,7 @@ export function createCourier({
       [...relays].map(([url, r]) => ({
         url,
         queued: r.queue.length,
-        sending: r.trips > 0,
+        sending: r.active !== null,
         pausedUntil: r.pausedUntil > Date.now() ? r.pausedUntil : 0,
         lastError: r.lastError,
         lastErrorAt: r.lastErrorAt,

@@ -525,10 +525,12 @@ export function createMailboxRelays({
      * Publishes `event` to the relays in `urls` on the courier's
      * connections, never on a reading socket. Resolves to the relays that
      * accepted it, once each answered or after a bounded wait; a relay that
-     * could not be reached gets it later. `alone`: on a connection of its own.
+     * could not be reached gets it later. `alone`: on a connection of its
+     * own; `group`: shares a connection only with events of that group
+     * (net/courier.js).
      */
-    publish(/** @type {NostrEvent} */ event, /** @type {string[]} */ urls, { alone = false } = {}) {
-      return courier.publish(event, urls, { alone });
+    publish(/** @type {NostrEvent} */ event, /** @type {string[]} */ urls, { alone = false, group = 'mail' } = {}) {
+      return courier.publish(event, urls, { alone, group });
     },
 
     /**

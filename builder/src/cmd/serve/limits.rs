@@ -52,9 +52,13 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             connections: 768,
-            relay_sockets: 128,
+            relay_sockets: 256,
             tracker_sockets: 512,
-            sockets_per_client: 16,
+            // A page holds up to 4 on the relay (reading its mail, Nostr
+            // signalling for its contacts' rooms and apart for its devices'
+            // room, one short-lived connection publishing) and 2 on the
+            // tracker; a machine runs a few tabs, the browser tests ten pages.
+            sockets_per_client: 48,
             relay_messages_per_minute: 1000,
             ping_every: Duration::from_secs(30),
             relay_silence: Duration::from_secs(5 * 60),
