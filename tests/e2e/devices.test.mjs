@@ -417,6 +417,14 @@ test('a fresh device gets the whole history from another device online', async (
     what: 'the laptop’s history delivered',
   });
   await helpers.leave(uma);
+  // What the laptop leaves on the relays for its other devices is out first
+  // (each connection to a relay takes a browser a second or more to open).
+  // History still on its way when a new device starts reaches it live, and
+  // lands after what it holds (docs/mailbox.md "Our own history").
+  await waitInPage(laptopPage, async () => (await import('./js/facade.js')).app.chat.historyPending() === 0, undefined, {
+    what: 'the laptop’s history on the relay',
+    timeout: 60_000,
+  });
 
   const phone = await device();
   const phonePage = await arrive(phone);
