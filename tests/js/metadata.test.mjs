@@ -377,3 +377,36 @@ test('a caller who publishes one event after another pays one delay and shares c
     await relay.close();
   }
 });
+
+test('a relay that says "rate-limited" to our signalling gets nothing from us for a while', async () => {
+  // A relay that refuses every event as rate-limited, and logs what it gets.
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((resolve) => server.on('listening', resolve));
+  const got = [];
+  server.on('connection', (socket) =>
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      got.push(message[0]);
+      if (message[0] === 'EVENT') socket.send(JSON.stringify(['OK', message[1].id, false, 'rate-limited: slow down']));
+    }),
+  );
+  let signed = 0;
+  const { createNostrStrategy } = await import('../../templates/js/net/signal/nostr.js');
+  const strategy = createNostrStrategy({ cryptoClient: { ...fakeCrypto, nostrSign: (args) => ((signed += 1), fakeCrypto.nostrSign(args)) } });
+  const room = { announceId: '5'.repeat(64), peerId: 'p'.repeat(20), seal: async () => 'sealed' };
+  try {
+    strategy.addRoom(room);
+    strategy.setUrls([`ws://127.0.0.1:${server.address().port}`]);
+    await until(() => strategy.status()[0]?.lastError?.includes('rate-limited'), 'the first announce refused, and the refusal shown');
+    // The room announces again and again (its warm-up): none of it goes to the paused relay.
+    for (let i = 0; i < 5; i++) strategy.announce(room);
+    await until(() => signed === 6, 'the five announces made');
+    // A subscription after them on the same socket: what was sent before it has arrived when it does.
+    strategy.addRoom({ ...room, announceId: '6'.repeat(64) });
+    await until(() => got.filter((type) => type === 'REQ').length === 2, 'the second subscription');
+    assert.equal(got.filter((type) => type === 'EVENT').length, 1, 'nothing more went to the rate-limited relay');
+  } finally {
+    strategy.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

@@ -9,6 +9,7 @@
 // events only while someone is missing (warm-up, then backing off).
 
 import { createSocketPool } from './sockets.js';
+import { backoffDelay } from '../backoff.js';
 
 /** Ephemeral event kind (20000-29999: relays forward, never store). */
 export const EVENT_KIND = 29333;
@@ -23,12 +24,28 @@ export function createNostrStrategy({ cryptoClient, onStatus }) {
   const subscriptionId = (room) => `trustero-${room.announceId.slice(0, 16)}`;
   const signerOf = (room) => `room ${room.announceId} ${room.peerId}`;
 
+  /** url -> {until, pauses}: a relay that said "rate-limited" gets nothing from us for a growing while. */
+  const paused = new Map();
+  const isPaused = (endpoint) => (paused.get(endpoint.url)?.until ?? 0) > Date.now();
+
   async function publish(room, content, endpoints = pool.open()) {
     const createdAt = Math.floor(Date.now() / 1000);
     const tags = [['t', room.announceId]];
     const signed = await cryptoClient.nostrSign({ createdAt, kind: EVENT_KIND, tags, content, signer: signerOf(room) });
     const event = { ...signed, created_at: createdAt, kind: EVENT_KIND, tags, content };
-    for (const endpoint of endpoints) endpoint.send(['EVENT', event]);
+    // Signalling is worth little once late: what a paused relay misses is not kept.
+    for (const endpoint of endpoints) if (!isPaused(endpoint)) endpoint.send(['EVENT', event]);
+  }
+
+  /** The relay answered one of our events: "rate-limited" pauses it (1 s, doubling to 5 min), a success resets that. */
+  function answered(endpoint, ok, reason) {
+    const state = paused.get(endpoint.url) ?? { until: 0, pauses: 0 };
+    if (ok) {
+      state.pauses = 0;
+    } else if (String(reason).startsWith('rate-limited')) {
+      state.until = Date.now() + backoffDelay(state.pauses++, { baseMs: 1_000, maxMs: 5 * 60_000 });
+    }
+    paused.set(endpoint.url, state);
   }
 
   function subscribe(endpoint, room) {
@@ -83,8 +100,9 @@ export function createNostrStrategy({ cryptoClient, onStatus }) {
       if (type === 'EVENT') {
         const room = rooms.get(rest[0]);
         if (room) onEvent(endpoint, room, rest[1]).catch(() => {});
-      } else if (type === 'OK' && rest[1] === false) {
-        note(endpoint, rest[2]);
+      } else if (type === 'OK') {
+        answered(endpoint, rest[1] === true, rest[2]);
+        if (rest[1] === false) note(endpoint, rest[2]);
       } else if (type === 'NOTICE' || type === 'CLOSED') {
         note(endpoint, type === 'NOTICE' ? rest[0] : rest[1]);
       }
