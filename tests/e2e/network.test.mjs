@@ -28,7 +28,7 @@ test('peers meet through builder serve’s own tracker and exchange encrypted fr
   await closeAll(pages);
 });
 
-test('with default settings (the public STUN server unreachable, as on a LAN with no internet), two people who add each other show online', async () => {
+test('with default settings (the public STUN server unreachable, as on a LAN with no internet), two people who add each other show online', async (t) => {
   // No settings touched: public trackers, relays and STUN as shipped; builder
   // serve's own tracker found by the page. Offers and answers no longer wait
   // for the STUN server (bench/network.mjs prints how long this takes).
@@ -41,8 +41,12 @@ test('with default settings (the public STUN server unreachable, as on a LAN wit
   const iceServers = await a.evaluate(async () => (await import('./js/facade.js')).app.settings.iceServers);
   assert.deepEqual(iceServers, [{ urls: ['stun:stun.l.google.com:19302'] }], 'the shipped STUN server is in use');
   await addContact(a, eve, 'Eve');
+  // A new contact's room is joined at once (no room cycler tick in between):
+  // printed, not asserted (tests/bench.sh meet times it against a room joined by code).
+  const started = Date.now();
   await addContact(b, dee, 'Dee');
   await Promise.all([waitOnline(a, eve), waitOnline(b, dee)]);
+  t.diagnostic(`second add → both online: ${Date.now() - started} ms`);
   assert.match(await ping(a, eve), / ms$/);
   await closeAll([a, b]);
 });
