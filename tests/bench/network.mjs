@@ -4,14 +4,11 @@
 // framed, encrypted throughput beside a raw RTCDataChannel.
 // Usage: node bench/network.mjs   (tests/bench.sh runs it)
 
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort, launch, login, openPage, serve } from '../e2e/harness.mjs';
 import { startNostrRelay, startNpmTracker } from '../e2e/servers.mjs';
 import { ALICE, BOB } from '../e2e/network-helpers.mjs';
 import { rawThroughput } from './raw.mjs';
+import { staticServer } from './static.mjs';
 import { DEFAULT_ICE_SERVERS } from '../../templates/js/core/settings.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -20,25 +17,6 @@ const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5_000);
 const TIMEOUT_MS = 20_000;
 const TRANSFER_BYTES = 20 * 1024 * 1024;
 const THROUGHPUT_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-
-/** A static server over tests/ for the Trystero page (its own origin, no CSP). */
-async function staticServer() {
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const port = await freePort();
-  const types = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript' };
-  const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    try {
-      const body = await readFile(join(root, path));
-      res.writeHead(200, { 'Content-Type': types[extname(path)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => server.close(r)) };
-}
 
 const percentile = (xs, p) => {
   const sorted = [...xs].sort((a, b) => a - b);

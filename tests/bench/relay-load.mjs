@@ -14,14 +14,11 @@
 // Knobs: BENCH_LOAD_SETTLE_S (default 240), BENCH_LOAD_WINDOW_S (default 360),
 // BENCH_LOAD_CONTACTS (50), BENCH_ROOT (another checkout's dist/, for a before/after).
 
-import { createServer } from 'node:http';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
 import { freePort, launch, login, openPage, serve } from '../e2e/harness.mjs';
 import { startNostrRelay, startNpmTracker } from '../e2e/servers.mjs';
+import { staticServer } from './static.mjs';
 
 const SETTLE_S = Number(process.env.BENCH_LOAD_SETTLE_S ?? 240);
 const WINDOW_S = Number(process.env.BENCH_LOAD_WINDOW_S ?? 360);
@@ -91,25 +88,6 @@ function synthetic() {
   const { publicKey: mailbox } = generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
   const x = mailbox.export({ format: 'jwk' }).x;
   return `https://example.invalid/index.htm#add=${b64url(spki)}&mb=${Buffer.from(x, 'base64url').toString('hex')}`;
-}
-
-/** A static server over tests/ for the Trystero page (its own origin, no CSP). */
-async function staticServer() {
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const port = await freePort();
-  const types = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript' };
-  const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    try {
-      const body = await readFile(join(root, path));
-      res.writeHead(200, { 'Content-Type': types[extname(path)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => server.close(r)) };
 }
 
 const tracker = await startNpmTracker();

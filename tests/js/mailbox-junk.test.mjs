@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket, WebSocketServer } from 'ws';
+import { until } from './until.mjs';
 
 globalThis.WebSocket ??= WebSocket;
 globalThis.addEventListener ??= () => {};
@@ -23,15 +24,6 @@ let counter = 0;
 const nextId = () => (++counter).toString(16).padStart(64, '0');
 const fingerprint = (n) => n.toString(16).padStart(64, 'e');
 
-async function until(check, what, timeout = 15_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** A relay holding `stored` wraps (honest: newest first, at most 500, within since/until) that can push live ones. */
 async function mailRelay(stored) {

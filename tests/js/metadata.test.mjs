@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { WebSocket, WebSocketServer } from 'ws';
+import { until } from './until.mjs';
 
 globalThis.WebSocket ??= WebSocket;
 // Browser globals the modules listen to (wake-ups, page hide); nothing fires them here.
@@ -26,16 +27,6 @@ const PROFILE_AUTHOR = 'bb'.repeat(32);
 const FRIEND_MAILBOX = 'cc'.repeat(32);
 const FRIEND = 'f'.repeat(64);
 
-/** Waits until `check()` is truthy (polling; no fixed sleep decides anything). */
-async function until(check, what, timeout = 15_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /**
  * A Nostr relay that records every message of every socket, asks each for

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import TrackerServer from 'bittorrent-tracker/server';
 import { WebSocket, WebSocketServer } from 'ws';
+import { until } from './until.mjs';
 
 globalThis.WebSocket ??= WebSocket; // node 20 has none of its own
 const { built } = await import('./fake-webrtc.mjs');
@@ -32,16 +33,6 @@ function deferring(t) {
   return (cleanup) => cleanups.push(cleanup);
 }
 
-/** Waits until `check()` is truthy (polling; no fixed sleep decides anything). */
-async function until(check, what, timeout = 10_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Our pair room, announcing through a tracker strategy pointed at `url`. */
 function joinPairRoom(defer, url) {

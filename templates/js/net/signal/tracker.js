@@ -116,6 +116,12 @@ export function createTrackerStrategy({ onStatus }) {
     return Number.isSafeInteger(count) && count >= 0 ? count : null;
   }
 
+  /** Tells the tracker at `endpoint` that `room`'s peer id left its swarm. */
+  function stop(endpoint, room) {
+    endpoint.send({ action: 'announce', info_hash: room.infoHash, peer_id: room.peerId, numwant: 0, uploaded: 0, downloaded: 0, left: 1, event: 'stopped' });
+    started.delete(`${endpoint.url} ${room.infoHash}`);
+  }
+
   const pool = createSocketPool({
     onOpen(endpoint) {
       for (const key of [...started]) if (key.startsWith(`${endpoint.url} `)) started.delete(key);
@@ -134,19 +140,7 @@ export function createTrackerStrategy({ onStatus }) {
     removeRoom(room) {
       rooms.delete(room.infoHash);
       for (const map of [swarmOthers, lastAnnounce]) for (const key of [...map.keys()]) if (key.endsWith(` ${room.infoHash}`)) map.delete(key);
-      for (const endpoint of pool.open()) {
-        endpoint.send({
-          action: 'announce',
-          info_hash: room.infoHash,
-          peer_id: room.peerId,
-          numwant: 0,
-          uploaded: 0,
-          downloaded: 0,
-          left: 1,
-          event: 'stopped',
-        });
-        started.delete(`${endpoint.url} ${room.infoHash}`);
-      }
+      for (const endpoint of pool.open()) stop(endpoint, room);
     },
     /**
      * The page is going away: tell each tracker we left every room (public
@@ -155,21 +149,7 @@ export function createTrackerStrategy({ onStatus }) {
      * a page restored from the back-forward cache announces again.
      */
     leavingPage() {
-      for (const endpoint of pool.open()) {
-        for (const room of rooms.values()) {
-          endpoint.send({
-            action: 'announce',
-            info_hash: room.infoHash,
-            peer_id: room.peerId,
-            numwant: 0,
-            uploaded: 0,
-            downloaded: 0,
-            left: 1,
-            event: 'stopped',
-          });
-          started.delete(`${endpoint.url} ${room.infoHash}`);
-        }
-      }
+      for (const endpoint of pool.open()) for (const room of rooms.values()) stop(endpoint, room);
     },
     /** `keepalive`: everyone the room seeks is here; only stay in the swarm. */
     announce(room, { keepalive = false } = {}) {
