@@ -401,3 +401,22 @@ test('a relay that says "rate-limited" to our signalling gets nothing from us fo
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+test('a relay that never answers does not hold up a publication another relay took', async () => {
+  const relay = await recordingRelay();
+  const silent = new WebSocketServer({ port: 0, host: '127.0.0.1' }); // takes connections, answers nothing
+  await new Promise((resolve) => silent.on('listening', resolve));
+  const silentUrl = `ws://127.0.0.1:${silent.address().port}`;
+  const { createCourier } = await import('../../templates/js/net/courier.js');
+  const courier = createCourier({ delay: () => 0 });
+  try {
+    const event = { id: hex(), kind: 1059, created_at: 1, tags: [], content: '', pubkey: hex(), sig: hex(64) };
+    assert.deepEqual(await courier.publish(event, [silentUrl, relay.url]), [relay.url]);
+    assert.equal(courier.status().find((s) => s.url === silentUrl)?.sending, true, 'resolved while the silent relay was still being waited for');
+  } finally {
+    courier.close();
+    await relay.close();
+    for (const client of silent.clients) client.terminate();
+    await new Promise((resolve) => silent.close(resolve));
+  }
+});

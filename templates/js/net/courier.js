@@ -121,12 +121,16 @@ export function createCourier({
     onStatus?.();
   }
 
-  /** An entry's relay gave its answer (or gave up): resolve once all have. */
+  /**
+   * An entry's relay gave its answer (or gave up): resolve at the first
+   * relay that took it (one copy on one relay is what a caller needs; the
+   * others still get theirs), or once every relay said no.
+   */
   function settle(/** @type {Entry | null} */ entry, /** @type {string} */ url, /** @type {boolean} */ ok) {
     if (!entry || !entry.waiting.has(url)) return;
     entry.waiting.delete(url);
     if (ok) entry.accepted.add(url);
-    if (!entry.waiting.size) entry.done();
+    if (ok || !entry.waiting.size) entry.done();
   }
 
   /**
@@ -353,9 +357,9 @@ export function createCourier({
   return {
     /**
      * Publishes `event` to `urls`, each on a connection of the courier's own.
-     * Resolves to the relays that accepted it, once each answered or after a
-     * bounded wait; a relay that could not be reached gets it later
-     * (bounded queue). `group`: only events of one group share a connection
+     * Resolves to the first relay that accepted it (as a list), or to none
+     * once each said no or after a bounded wait; the other relays still get
+     * it, and one that could not be reached gets it later (bounded queue). `group`: only events of one group share a connection
      * (what would tell the relay something if seen together is kept apart:
      * our own history and profile records from mail to contacts). `alone`:
      * the event shares its connection with nothing (a deletion, which would

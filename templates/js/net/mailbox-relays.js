@@ -523,9 +523,10 @@ export function createMailboxRelays({
 
     /**
      * Publishes `event` to the relays in `urls` on the courier's
-     * connections, never on a reading socket. Resolves to the relays that
-     * accepted it, once each answered or after a bounded wait; a relay that
-     * could not be reached gets it later. `alone`: on a connection of its
+     * connections, never on a reading socket. Resolves to the first relay
+     * that accepted it (a list), or none once each said no or after a
+     * bounded wait; the others still get it, a relay that could not be
+     * reached later. `alone`: on a connection of its
      * own; `group`: shares a connection only with events of that group
      * (net/courier.js).
      */
