@@ -100,16 +100,18 @@ export function createCourier({
       };
       relays.set(url, relay);
     }
-    if (!relay.infoAsked) {
-      relay.infoAsked = true;
-      const asked = relay;
-      relayInfo(url)
-        .then((info) => {
-          if (info && relays.get(url) === asked) asked.maxMessage = info.maxMessage;
-        })
-        .catch(() => {});
-    }
     return relay;
+  }
+
+  /** A relay's NIP-11 limits, read once it proved reachable (no requests to dead hosts). */
+  function askInfo(/** @type {string} */ url, /** @type {Relay} */ relay) {
+    if (relay.infoAsked) return;
+    relay.infoAsked = true;
+    relayInfo(url)
+      .then((info) => {
+        if (info && relays.get(url) === relay) relay.maxMessage = info.maxMessage;
+      })
+      .catch(() => {});
   }
 
   const tooLarge = (/** @type {Relay} */ relay, /** @type {NostrEvent} */ event) =>
@@ -273,6 +275,7 @@ export function createCourier({
 
     ws.onopen = () => {
       opened = true;
+      askInfo(url, relay);
       const recovered = relay.failures > 0;
       relay.failures = 0;
       more();
