@@ -425,6 +425,20 @@ export function createCourier({
         maxMessage: r.maxMessage,
       })),
 
+    /**
+     * `url` proved reachable another way (our reading socket to it just
+     * opened): what waits for it goes now, and it counts as up again.
+     */
+    reachable(/** @type {string} */ url) {
+      const relay = relays.get(url);
+      if (!relay?.failures) return;
+      relay.failures = 0;
+      relay.pausedUntil = 0;
+      clearTimeout(relay.timer);
+      relay.timer = null;
+      schedule(url, 0);
+    },
+
     /** A relay that failed is tried again now (network back, machine awake). */
     wake() {
       for (const [url, relay] of relays) {

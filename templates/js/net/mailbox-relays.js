@@ -478,6 +478,8 @@ export function createMailboxRelays({
       Object.assign(known, { challenge: null, auth: 'none', authRetries: 0, subscription: 'none' });
       if (paused(endpoint.url)) known.subscription = 'paused';
       else subscribe(endpoint);
+      // Reachable again: what the courier keeps for it goes now, not after its backoff.
+      courier.reachable(endpoint.url);
       onRelayOpen?.(endpoint.url);
     },
     onMessage(/** @type {Endpoint} */ endpoint, /** @type {unknown} */ message) {
