@@ -420,3 +420,26 @@ test('a relay that never answers does not hold up a publication another relay to
     await new Promise((resolve) => silent.close(resolve));
   }
 });
+
+test('on Nostr a room announces through its warm-up, then one steady tick in four, and not at all with everyone present', async () => {
+  const relay = await recordingRelay();
+  let signed = 0;
+  const { createNostrStrategy } = await import('../../templates/js/net/signal/nostr.js');
+  const strategy = createNostrStrategy({ cryptoClient: { ...fakeCrypto, nostrSign: (args) => ((signed += 1), fakeCrypto.nostrSign(args)) } });
+  const room = { announceId: '7'.repeat(64), peerId: 'q'.repeat(20), seal: async () => 'sealed' };
+  const events = () => relay.sockets.flatMap((s) => s.messages).filter((m) => m[0] === 'EVENT').length;
+  try {
+    strategy.addRoom(room);
+    strategy.setUrls([relay.url]);
+    await until(() => events() === 1, 'the announce on connecting');
+    strategy.announce(room, { keepalive: true, retry: true }); // everyone present
+    strategy.announce(room, { retry: false }); // a steady tick between retries
+    strategy.announce(room, { retry: false });
+    strategy.announce(room, { retry: true }); // a retry: it goes
+    await until(() => events() === 2, 'the retry');
+    assert.equal(signed, 2, 'nothing else was even made');
+  } finally {
+    strategy.close();
+    await relay.close();
+  }
+});

@@ -91,7 +91,8 @@ function jitter(ms) {
  * meshTarget() -> how many peers to seek (null: all allowed ones),
  * identityOf(peerId) -> the fingerprint a peer id authenticated as in any
  * room (null: unknown), handlers:
- *   announce(room, {keepalive})             time to announce on every strategy (keepalive: nobody missing)
+ *   announce(room, {keepalive, retry})      time to announce on every strategy (keepalive: nobody missing;
+ *                                           retry: a steady announce that should try again, one in four)
  *   onSession({fingerprint, link, via, …})  a session authenticated (and replaced any older one of that identity here)
  *   onSessionEnd({fingerprint, link, reason}) a ready session ended
  *   onMessage(fingerprint, link, type, data) a message on a ready session
@@ -478,8 +479,9 @@ export function createRoom(options) {
     else delay = STEADY_MS[Math.min(step - WARMUP_MS.length, STEADY_MS.length - 1)] * hidden;
     timer = setTimeout(() => {
       step += 1;
-      // With everyone here, an announce only keeps the room known (net/signal/*.js decide how often).
-      handlers.announce(room, { keepalive: !wantsPeers() });
+      // With everyone here, an announce only keeps the room known (net/signal/*.js decide how often);
+      // past the warm-up, one steady announce in four tries again (the ones that carry offers).
+      handlers.announce(room, { keepalive: !wantsPeers(), retry: step <= WARMUP_MS.length || step % 4 === 0 });
       schedule();
     }, jitter(delay));
   }

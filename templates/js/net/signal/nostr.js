@@ -5,8 +5,9 @@
 // announce from a peer it is not connected to sends that peer an offer.
 //
 // A room with everyone present does not announce: its subscription stays,
-// so a newcomer's announce still reaches it and gets an offer. Relays see
-// events only while someone is missing (warm-up, then backing off).
+// so a newcomer's announce still reaches it and gets an offer. While
+// someone is missing, the warm-up announces, then one steady tick in four
+// (about every 16 minutes): the missing peer announces when it comes online.
 
 import { createSocketPool } from './sockets.js';
 import { backoffDelay } from '../backoff.js';
@@ -122,9 +123,14 @@ export function createNostrStrategy({ cryptoClient, onStatus }) {
       for (const endpoint of pool.open()) endpoint.send(['CLOSE', subscriptionId(room)]);
       cryptoClient.nostrForget?.(signerOf(room))?.catch?.(() => {});
     },
-    /** `keepalive`: everyone the room seeks is here; the subscription is enough. */
-    announce(room, { keepalive = false } = {}) {
-      if (!keepalive) announceRoom(room, pool.open());
+    /**
+     * `keepalive`: everyone the room seeks is here; the subscription is
+     * enough. Past the warm-up, only one steady announce in four goes
+     * (`retry`): a peer that comes online announces itself, and our
+     * subscription hears it, so the others would only repeat ours.
+     */
+    announce(room, { keepalive = false, retry = true } = {}) {
+      if (!keepalive && retry) announceRoom(room, pool.open());
     },
     wake: pool.wake,
     status: pool.status,
