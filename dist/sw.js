@@ -4,16 +4,24 @@
 // - The first visit pins the bundle the mirror serves then: every file its
 //   MANIFEST lists, each checked against the SHA-256 there, in a cache named
 //   after the bundle hash (the SHA-256 of MANIFEST).
-// - Later visits get exactly those bytes, whatever the mirror serves now.
-//   The page (core/bundle-cache.js) asks the network for MANIFEST (`?fresh`)
-//   and, when the mirror serves another bundle, shows both hashes; only the
+// - Later visits get exactly those bytes, whatever the mirror serves now,
+//   and no address in scope reaches the mirror's other code: a navigation
+//   outside the bundle (a crafted link to /x.htm, a POST) lands on the pinned
+//   index.htm, keeping its #fragment so an add-me link still adds; any other
+//   request outside the bundle is refused, except two JSON documents the page
+//   reads from the server that served it (NETWORK_DATA).
+// - The page (core/bundle-cache.js) asks the network for MANIFEST
+//   (`MANIFEST?fresh`, a fetch: never a navigation, never another file) and,
+//   when the mirror serves another bundle, shows both hashes; only the
 //   user's "update now" makes this worker fetch, check and pin the new one.
 // - This script itself is updated by the browser, which fetches it again
 //   now and then. A new version does not take over while a page runs (no
 //   skipWaiting) unless the user agrees; when every Trustero tab is closed
-//   the browser may start it anyway, and it then still serves the pinned
-//   bundle. What a server can change silently is this small script, never
-//   the app it serves; only a copy on disk rules out even that (README).
+//   the browser may start it anyway. So at every check the page asks this
+//   worker what sw.js the mirror serves now against the pinned MANIFEST's
+//   line for it, and warns loudly when they differ: this small script is
+//   what a server can change without the user's word; only a copy on disk
+//   rules out even that (README).
 //
 // Classic script, no imports: it must work before anything else is cached.
 'use strict';
@@ -22,6 +30,17 @@ const STATE = 'trustero-state';
 const PINNED = 'pinned';
 const FIRST = 'first';
 const bundleCache = (hash) => `trustero-bundle-${hash}`;
+/**
+ * Paths in scope that are not part of the bundle and that the page still
+ * fetches from the server that served it, as data (a fetch, never a page or a
+ * script): builder serve's /local-tracker (its tracker's and relay's
+ * addresses, core/settings.js) and the NIP-11 document of its relay at /relay
+ * (net/mailbox-relays.js). Their WebSockets (/announce, /relay) never pass
+ * through a service worker.
+ */
+const NETWORK_DATA = new Set(['local-tracker', 'relay']);
+/** How long the check of the served sw.js waits for the mirror. */
+const CHECK_TIMEOUT_MS = 20_000;
 
 /** @returns {Promise<string | null>} */
 async function readState(key) {
@@ -64,7 +83,7 @@ async function download(expected) {
   if (expected && hash !== expected) throw new Error(`the mirror now serves bundle ${hash}, not ${expected}: check again`);
   const files = parseManifest(new TextDecoder().decode(manifestBytes));
   // standalone.htm is the whole app again in one file, for disk copies: an
-  // installed app never opens it (a visit to it goes to the network).
+  // installed app never opens it (a visit to it lands on the pinned index.htm).
   files.delete('standalone.htm');
   const cache = await caches.open(bundleCache(hash));
   await Promise.all(
@@ -78,6 +97,23 @@ async function download(expected) {
   );
   await cache.put(new URL('MANIFEST', registration.scope), new Response(manifestBytes, { headers: { 'content-type': 'text/plain; charset=utf-8' } }));
   return hash;
+}
+
+/**
+ * The sw.js the mirror serves now, against the line for sw.js in the pinned
+ * MANIFEST: {pinned, served}, each a SHA-256 (pinned null when that MANIFEST
+ * lists none). Fetched by this worker itself, so the cache does not answer.
+ */
+async function servedServiceWorker() {
+  const pinned = await readState(PINNED);
+  const manifest = pinned && (await (await caches.open(bundleCache(pinned))).match(new URL('MANIFEST', registration.scope)));
+  if (!manifest) throw new Error('no bundle is pinned in this browser');
+  const listed = parseManifest(await manifest.text()).get('sw.js') ?? null;
+  const script = new URL(self.location.href);
+  script.search = '';
+  const response = await fetch(script, { cache: 'no-store', credentials: 'omit', signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+  if (!response.ok) throw new Error(`sw.js: HTTP ${response.status}`);
+  return { pinned: listed, served: await sha256(await response.arrayBuffer()) };
 }
 
 /** Pins `hash` (already downloaded) and drops every other bundle. */
@@ -119,27 +155,67 @@ self.addEventListener('message', (event) => {
           (error) => reply({ ok: false, error: String(error.message ?? error) }),
         ),
     );
+  } else if (type === 'service-worker') {
+    event.waitUntil(
+      servedServiceWorker().then(
+        (hashes) => reply({ ok: true, ...hashes }),
+        (error) => reply({ ok: false, error: String(error.message ?? error) }),
+      ),
+    );
   } else if (type === 'activate') {
     // The user agreed to a new version of this script.
     event.waitUntil(self.skipWaiting());
   }
 });
 
+/** What answers a request outside the bundle: plain text, never a page. */
+function refusal(status, text) {
+  return new Response(text, {
+    status,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' },
+  });
+}
+
+/** Answers `request` (in scope, for `path`) from the pinned bundle. */
+async function fromPinned(request, url, path) {
+  const pinned = await readState(PINNED);
+  // Nothing pinned: this worker never finished installing, so the browser
+  // has not agreed to any bundle yet; the network answers, as on a first visit.
+  if (!pinned) return fetch(request);
+  const cache = await caches.open(bundleCache(pinned));
+  if (request.method === 'GET') {
+    const hit = await cache.match(new URL(path, registration.scope));
+    if (hit) return hit;
+  }
+  if (request.mode === 'navigate') {
+    // A page outside the bundle (or a form posted to one): the pinned app,
+    // at its own address. The browser keeps the link's #fragment across the
+    // redirect, so an add-me link to any address in scope still adds.
+    const index = new URL('index.htm', registration.scope);
+    if (await cache.match(index)) return Response.redirect(index.href + url.hash, 303);
+    return refusal(
+      503,
+      'The Trustero version pinned in this browser is incomplete (the browser may have cleared part of its storage), so nothing is loaded from the mirror in its place. ' +
+        "To install the version the mirror serves now, remove this site's data in the browser's settings, open the mirror again and check the bundle hash it shows.",
+    );
+  }
+  return refusal(404, `${path} is not part of the bundle this browser pinned, and the installed Trustero loads nothing else from the mirror.`);
+}
+
 self.addEventListener('fetch', (event) => {
-  const url = new URL(event.request.url);
-  if (event.request.method !== 'GET' || url.origin !== location.origin || !url.href.startsWith(registration.scope)) return;
-  // The page asking the network what the mirror serves now.
-  if (url.searchParams.has('fresh')) return;
-  event.respondWith(
-    (async () => {
-      const pinned = await readState(PINNED);
-      if (pinned) {
-        let path = url.href.slice(registration.scope.length).split(/[?#]/)[0];
-        if (path === '') path = 'index.htm';
-        const hit = await (await caches.open(bundleCache(pinned))).match(new URL(path, registration.scope));
-        if (hit) return hit;
-      }
-      return fetch(event.request);
-    })(),
-  );
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== location.origin || !url.href.startsWith(registration.scope)) return;
+  const navigation = request.mode === 'navigate';
+  // A fetch() of the page's own (pinned) code: data it reads, never
+  // something the browser runs or shows (a page, a script, a style, a worker).
+  const pageData = !navigation && request.destination === '';
+  // Other requests of the page that change something (none in scope today) are the page's business.
+  if (request.method !== 'GET' && !navigation) return;
+  let path = url.href.slice(registration.scope.length).split(/[?#]/)[0];
+  if (path === '') path = 'index.htm';
+  // The page asking the network what the mirror serves now (core/bundle-cache.js).
+  if (pageData && path === 'MANIFEST' && url.searchParams.has('fresh')) return;
+  if (pageData && NETWORK_DATA.has(path)) return;
+  event.respondWith(fromPinned(request, url, path));
 });

@@ -546,18 +546,22 @@ return takeFromExternrefTable0(ret[0]);
 }
 /**
  * Seals `payload` of type `kind` for the mailbox key `recipient` (hex)
- * and wraps it in as many events as it takes. `now` and `expiration`
- * are Unix seconds. Resolves to `[{event, nonce}]`.
+ * and wraps it in as many events as it takes, sent at `now` (Unix
+ * seconds) to wait `retentionDays` on relays: 1, 7, 14 or 30
+ * (`mailbox::RETENTION_DAYS`; anything else is refused with code
+ * `unsupported-retention`). Each wrap's `created_at` is `now` moved back
+ * at random by under two days, and its expiration that `created_at`
+ * plus the retention plus two days. Resolves to `[{event, nonce}]`.
  * @param {string} recipient
  * @param {string} kind
  * @param {Uint8Array | number[]} payload
  * @param {number} now
- * @param {number} expiration
+ * @param {number} retention_days
  * @returns {Promise<any>}
  */
-mailboxWrap(recipient, kind, payload, now, expiration) {
+mailboxWrap(recipient, kind, payload, now, retention_days) {
 const val4 = +now;
-const val5 = +expiration;
+const val5 = +retention_days;
 let ptr0, len0, ptr1, len1, ptr2, len2;
 try {
 ptr0 = passStringToWasm0(recipient, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
@@ -716,8 +720,10 @@ wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
 }
 }
 /**
- * Opens a profile event a relay sent: `{recordId, record}`, or an error
- * when it is not ours, altered or malformed.
+ * Opens a profile event a relay sent: `{recordId, record, legacy}`, or
+ * an error when it is not ours, altered or malformed. `legacy`: sealed
+ * before the profile's keys were separated (content version 1), so
+ * worth sealing again with `profileSeal`.
  * @param {any} event
  * @returns {object}
  */
@@ -852,6 +858,18 @@ const ret = wasm.session_sealGroupEnvelope(this.__wbg_ptr, ptr0, len0, ptr1, len
 return ret;
 }
 /**
+ * Signs that this identity stored the messages `keys` (48-byte records:
+ * sender fingerprint ‖ message id). Resolves to the signature.
+ * @param {Uint8Array | number[]} keys
+ * @returns {Promise<any>}
+ */
+signAcks(keys) {
+const ptr0 = passArray8ToWasm0(keys, wasm.__wbindgen_malloc);
+const len0 = WASM_VECTOR_LEN;
+const ret = wasm.session_signAcks(this.__wbg_ptr, ptr0, len0);
+return ret;
+}
+/**
  * SubjectPublicKeyInfo DER of the public key.
  * @returns {Uint8Array}
  */
@@ -931,6 +949,32 @@ vaultSeal(context, plaintext) {
 const ptr0 = passStringToWasm0(context, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
 const len0 = WASM_VECTOR_LEN;
 const ret = wasm.session_vaultSeal(this.__wbg_ptr, ptr0, len0, plaintext);
+return ret;
+}
+/**
+ * Checks that the holder of `holderSpki` signed that it stored the
+ * messages `keys`; resolves to nothing, rejects otherwise.
+ * @param {Uint8Array | number[]} holder_spki
+ * @param {Uint8Array | number[]} keys
+ * @param {Uint8Array | number[]} signature
+ * @returns {Promise<any>}
+ */
+verifyAcks(holder_spki, keys, signature) {
+let ptr0, len0, ptr1, len1, ptr2, len2;
+try {
+ptr0 = passArray8ToWasm0(holder_spki, wasm.__wbindgen_malloc);
+len0 = WASM_VECTOR_LEN;
+ptr1 = passArray8ToWasm0(keys, wasm.__wbindgen_malloc);
+len1 = WASM_VECTOR_LEN;
+ptr2 = passArray8ToWasm0(signature, wasm.__wbindgen_malloc);
+len2 = WASM_VECTOR_LEN;
+} catch (e) {
+if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+throw e;
+}
+const ret = wasm.session_verifyAcks(this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2);
 return ret;
 }
 /**
@@ -1433,7 +1477,7 @@ const ret = arg0.verify(arg1, arg2, getArrayU8FromWasm0(arg3, arg4), getArrayU8F
 return ret;
 }, arguments); },
 __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-// Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 133, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+// Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 144, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
 const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hb75119badfe1c789);
 return ret;
 },
@@ -1819,12 +1863,13 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-J8PiAJkfseCualGSiOnJP2J570gkM5EIRYe1VSGyPlRIN0Ho4lydFSu6F0Gx7R8B";
+const WASM_INTEGRITY = "sha384-dq3uLwu+4n2ZXo4h3A1p1dE6ROiwDomp7dqRRDGFddt33UQOmYuVZ2Irt6GcsVku";
 
 const DERIVE_WORKER = 'trustero-derive';
 let ready = null; // Promise of the instantiated module
 let session = null; // the logged-in wasm_bindgen.Session, if any
-let nostrSigner = null; // throw-away Nostr key of this page load
+const nostrSigners = new Map(); // signer name -> throw-away Nostr key of this page load
+const MAX_NOSTR_SIGNERS = 1024;
 
 // Rooms, handshakes and secure channels stay in here; the page holds ids.
 const handles = new Map();
@@ -1939,6 +1984,8 @@ const handlers = {
   'envelope.openStored': ({ envelope, receipt }) => requireSession().openStored(envelope, receipt),
   'envelope.verify': ({ envelope, senderSpki }) => requireSession().verifyEnvelope(envelope, senderSpki),
   'envelope.peek': ({ envelope }) => wasm_bindgen.peekEnvelope(envelope),
+  'ack.sign': ({ keys }) => requireSession().signAcks(keys),
+  'ack.verify': ({ holderSpki, keys, signature }) => requireSession().verifyAcks(holderSpki, keys, signature),
   'vault.seal': ({ context, plaintext }) => requireSession().vaultSeal(context, plaintext),
   'vault.open': ({ context, record }) => requireSession().vaultOpen(context, record),
   'hash.sha256': ({ bytes }) => wasm_bindgen.sha256Hex(bytes),
@@ -1983,8 +2030,8 @@ const handlers = {
   'file.root': ({ digests }) => wasm_bindgen.fileRoot(digests),
   'hash.digest': ({ bytes }) => wasm_bindgen.digest(bytes),
 
-  'mailbox.wrap': ({ recipient, type, payload, now, expiration }) =>
-    requireSession().mailboxWrap(recipient, type, payload, now, expiration),
+  'mailbox.wrap': ({ recipient, type, payload, now, retentionDays }) =>
+    requireSession().mailboxWrap(recipient, type, payload, now, retentionDays),
   'mailbox.unwrap': ({ event }) => requireSession().mailboxUnwrap(event),
   'mailbox.sealSender': ({ seal }) => requireSession().mailboxSealSender(seal),
   'mailbox.openSeal': ({ seal, senderSpki }) => requireSession().mailboxOpenSeal(seal, senderSpki),
@@ -1993,9 +2040,32 @@ const handlers = {
   'profile.seal': ({ recordId, record, now }) => requireSession().profileSeal(recordId, record, now),
   'profile.open': ({ event }) => requireSession().profileOpen(event),
 
-  'nostr.sign': ({ createdAt, kind, tags, content }) => {
-    nostrSigner ??= new wasm_bindgen.NostrSigner();
-    return nostrSigner.sign(createdAt, kind, tags, content);
+  // A throw-away key per signer name (each room signs with its own, so a
+  // relay cannot link a page's rooms by key); 'once' makes a key for this
+  // one event (a courier connection's NIP-42 answer).
+  'nostr.sign': ({ createdAt, kind, tags, content, signer = 'page' }) => {
+    if (signer === 'once') {
+      const key = new wasm_bindgen.NostrSigner();
+      try {
+        return key.sign(createdAt, kind, tags, content);
+      } finally {
+        key.free();
+      }
+    }
+    let key = nostrSigners.get(signer);
+    if (key) nostrSigners.delete(signer);
+    else key = new wasm_bindgen.NostrSigner();
+    nostrSigners.set(signer, key); // most recently used last
+    while (nostrSigners.size > MAX_NOSTR_SIGNERS) {
+      const [oldest, old] = nostrSigners.entries().next().value;
+      nostrSigners.delete(oldest);
+      old.free();
+    }
+    return key.sign(createdAt, kind, tags, content);
+  },
+  'nostr.forget': ({ signer }) => {
+    nostrSigners.get(signer)?.free();
+    nostrSigners.delete(signer);
   },
 };
 

@@ -119,6 +119,18 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
       logout('This device was forgotten from another of your devices, so what it kept here was deleted. You can log in again.', { wipe: true }),
     onChange: refresh,
   });
+  /** The cycler, once built (contacts and groups load before it). */
+  let cycler = null;
+  /**
+   * A contact or group came or went (added here, roamed in from another
+   * device of ours, a group we were added to): its room is joined now, not
+   * at the cycler's next tick — nothing may sit between a user's action and
+   * the first announce.
+   */
+  const roomsMayChange = (event) => {
+    if (event?.added || event?.removed || event?.group) cycler?.apply();
+    refresh(event);
+  };
   contacts = createContacts({
     cryptoClient,
     store,
@@ -127,7 +139,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     mailbox,
     identity,
     chat,
-    onChange: refresh,
+    onChange: roomsMayChange,
     onSaved: () => profile.noteLocal('contact'),
   });
   groups = createGroups({
@@ -139,7 +151,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     identity,
     chat,
     contacts,
-    onChange: refresh,
+    onChange: roomsMayChange,
     onSaved: () => profile.noteLocal('group'),
     meshTarget: () => groupConnectionsOf(state.settings),
   });
@@ -198,7 +210,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
   await transfers.load();
   // Reading mail starts once every handler and every known key is in place.
   mailbox.configure(effectiveSettings(state.settings, state.local));
-  const cycler = createCycler({
+  cycler = createCycler({
     candidates: () => [...contacts.roomCandidates(), ...groups.roomCandidates()],
     isImportant: (candidate) =>
       (home?.openIds().includes(candidate.conversationId) ?? false) ||

@@ -6,14 +6,12 @@
 // (reading) — and this one only connects them to each other, to the session
 // registry and to the frame table.
 
-import { fromUtf8 } from '../core/encoding.js';
 import { createConversations } from './conversations.js';
 import { createOutbox } from './outbox.js';
 import { createInbox } from './inbox.js';
 import { createBacklog } from './backlog.js';
 import { createReceipts } from './receipts.js';
 import { createHistory, PAGE_SIZE } from './history.js';
-import { isMessageKey } from './keys.js';
 import { createMirror } from './mirror.js';
 import { createSenderKeys } from './sender-keys.js';
 import { createForwarding } from './forwarding.js';
@@ -73,12 +71,19 @@ export function createChat({
   let closed = false;
   /** Conversations being marked read right now (chat.markRead). */
   let readsUnderWay = 0;
-  const forwarding = createForwarding({ identity, sessions });
   outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, mailbox, senderKeys, displayName, onChange: changed, onRelayed });
+  /** A member's public key, from any conversation that lists it (a fingerprint is the hash of its key). */
+  const spkiOf = (/** @type {string} */ fingerprint) =>
+    conversations
+      .list()
+      .flatMap((c) => c.members)
+      .find((/** @type {{fingerprint: string}} */ m) => m.fingerprint === fingerprint)?.spki ?? null;
+  const forwarding = createForwarding({ identity, sessions, cryptoClient, spkiOf, outbox });
   const inbox = createInbox({
     cryptoClient,
     store,
     route,
+    ackFrames: forwarding.ackFrames,
     conversations,
     history,
     senderKeys,
@@ -133,25 +138,6 @@ export function createChat({
     onSessionUp?.(fingerprint);
   });
   const resendTimer = setInterval(() => outbox.resendDue(), outbox.RESEND_TICK_MS);
-
-  /**
-   * An 'ack' frame: the peer stored these message keys — or, with `by`, a
-   * group member it passed them to did (chat/forwarding.js): counted only
-   * for messages both are recipients of, and passed on toward their senders.
-   */
-  function receiveAck(/** @type {string} */ fingerprint, /** @type {unknown} */ _link, /** @type {Uint8Array} */ data) {
-    let body;
-    try {
-      body = JSON.parse(fromUtf8(data));
-    } catch {
-      return;
-    }
-    if (!Array.isArray(body?.keys)) return;
-    const keys = body.keys.slice(0, 1000).filter(isMessageKey);
-    const holder = typeof body.by === 'string' && /^[0-9a-f]{64}$/.test(body.by) && body.by !== identity.fingerprint ? body.by : fingerprint;
-    forwarding.relayAcks(keys, holder, fingerprint);
-    return holder === fingerprint ? outbox.acked(fingerprint, keys) : outbox.acked(holder, keys, { via: fingerprint });
-  }
 
   return {
     /** Loads conversations and the outbox saved by earlier sessions. */
@@ -219,11 +205,15 @@ export function createChat({
 
     /** Registers what to do with received content of type `t` (files, groups). */
     on: inbox.on,
+    /** chat/groups.js: no key of ours in a group whose member list is unconfirmed; epochs stated in backlog syncs. */
+    holdGroupKeys: senderKeys.hold,
+    bindGroups: backlog.bind,
 
     /** The chat protocol's frames, for the dispatcher (net/protocol.js). */
     frames: {
       env: inbox.receive,
-      ack: receiveAck,
+      // The peer stored these messages — or a member's signed list of them, passed on (chat/forwarding.js).
+      ack: forwarding.receive,
       read: receipts.receiveRead,
       typing: receipts.receiveTyping,
       sync: backlog.receive,

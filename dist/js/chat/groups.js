@@ -13,6 +13,20 @@
 // ever be the creator of that id; every member's key must hash to the
 // fingerprint listed with it. Descriptors carry no names of members: each
 // member states its own display name in its messages (content.js `n`).
+//
+// A group this device first learns of from the roaming profile is
+// *provisional*: a relay may serve an old version of its record (one that
+// still lists a member removed since), and nothing in the record says how
+// old it is. Until the group confirms its epoch, no key of ours is made or
+// given there (chat/sender-keys.js `hold`), so nothing we send reaches a
+// member the old list still names, and (if we created it) we change nothing.
+// Members state their epoch in every backlog sync over a direct session
+// (chat/backlog.js; never through a relay, which could replay one), and a
+// restored group asks the members online for theirs at once: the
+// group is confirmed once its creator states our epoch, or more than half
+// the other members do and none states a later one. A creator hearing a
+// member state an older epoch sends it the current descriptor, once per
+// epoch and load, so a device restored from an old record catches up.
 
 import { decode as fromBase64url, encode as toBase64url, fromHex, toHex } from '../core/encoding.js';
 import { MAX_GROUP_MEMBERS, checkGroupDescriptor } from './content.js';
@@ -63,7 +77,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
   const save = async () => {
     await store.put(
       GROUPS_KEY,
-      [...groups.values()].map((g) => ({ ...descriptor(g), removed: g.removed ?? false })),
+      [...groups.values()].map((g) => ({ ...descriptor(g), removed: g.removed ?? false, provisional: !!g.provisional })),
     );
     await onSaved?.();
   };
@@ -74,8 +88,62 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
   async function register(g) {
     g.conversationId ??= await cryptoClient.groupConversationId(fromHex(g.id));
     groups.set(g.id, g);
+    // Held before the conversation exists: nothing may be sealed to an unconfirmed list.
+    chat.holdGroupKeys(g.conversationId, !!g.provisional);
     await chat.ensureConversation({ id: g.conversationId, kind: 'group', ref: g.id, title: g.name, members: memberEntries(g) });
   }
+
+  /**
+   * Whether what members stated confirms a provisional group's epoch: its
+   * creator says the same, or more than half the other members do and none
+   * says later (a removed member alone, replaying the old list, is never
+   * enough). A later epoch from anyone means ours is old: we wait for it.
+   */
+  function confirms(g) {
+    const others = g.members.map((m) => m.fingerprint).filter((fp) => fp !== identity.fingerprint);
+    if (!others.length) return true; // nobody to hand a key to
+    const said = (fp) => g.heard?.get(fp);
+    if (g.creator !== identity.fingerprint && said(g.creator) === g.epoch) return true;
+    if (others.some((fp) => said(fp) > g.epoch)) return false;
+    return others.filter((fp) => said(fp) === g.epoch).length * 2 > others.length;
+  }
+
+  async function settle(g) {
+    if (!g.provisional || g.removed || !confirms(g)) return;
+    g.provisional = false;
+    chat.holdGroupKeys(g.conversationId, false);
+    await save();
+    onChange?.({ group: g.id });
+  }
+
+  /** A member stated its epoch of a group in a backlog sync over a direct session. */
+  async function heard(conversationId, fingerprint, epoch, confirmed) {
+    const g = [...groups.values()].find((x) => x.conversationId === conversationId);
+    if (!g || g.removed || !g.members.some((m) => m.fingerprint === fingerprint)) return;
+    // The creator brings a member whose list is older up to date (once per epoch and load).
+    if (g.creator === identity.fingerprint && !g.provisional && epoch < g.epoch) {
+      g.resent ??= new Set();
+      if (!g.resent.has(`${fingerprint} ${g.epoch}`)) {
+        g.resent.add(`${fingerprint} ${g.epoch}`);
+        chat.send(g.conversationId, { t: 'group-update', group: descriptor(g) }, { to: [fingerprint] }).catch(() => {});
+      }
+    }
+    // Only a member sure of its own list confirms ours.
+    if (!confirmed || !g.provisional) return;
+    g.heard ??= new Map();
+    g.heard.set(fingerprint, epoch);
+    await settle(g);
+  }
+  const syncs = chat.bindGroups({
+    stateOf: (conversationId) => {
+      const g = [...groups.values()].find((x) => x.conversationId === conversationId);
+      if (!g || g.removed) return null;
+      return g.provisional ? { epoch: g.epoch, unconfirmed: true } : { epoch: g.epoch };
+    },
+    heard: (...args) => {
+      heard(...args).catch(() => {});
+    },
+  });
 
   async function join(g) {
     g.wanted = true;
@@ -166,8 +234,13 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     return null;
   }
 
-  /** Applies a group description received from its creator. */
-  async function adopt(incoming, { from }) {
+  /**
+   * Applies a group description received from its creator. `restored`: it
+   * comes from the roaming profile, and a group new here starts provisional.
+   * A known group keeps its standing: a descriptor newer than one we
+   * confirmed lists no one removed before that one.
+   */
+  async function adopt(incoming, { from, restored = false }) {
     if (!incoming) return;
     const current = groups.get(incoming.id);
     if (current && incoming.epoch <= current.epoch) return;
@@ -180,7 +253,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     }
     const members = incoming.members;
     const isMember = members.some((m) => m.fingerprint === identity.fingerprint);
-    const g = current ?? { id: incoming.id };
+    const g = current ?? { id: incoming.id, provisional: restored };
     const secretChanged = current && current.secret !== incoming.secret;
     Object.assign(g, {
       nonce: incoming.nonce,
@@ -197,6 +270,10 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     if (!isMember) leaveRoom(g);
     else if (secretChanged) await rejoin(g);
     onChange?.({ group: g.id });
+    // What members stated may already confirm this epoch (the creator said it before its descriptor came).
+    await settle(g);
+    // Still provisional: ask the members online now for their word (others tell us when we meet).
+    if (g.provisional && !g.removed) syncs?.announce(g.conversationId);
   }
 
   chat.on('group-invite', async (conv, message) => {
@@ -216,9 +293,16 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     await chat.send(g.conversationId, { t: 'group-update', group: descriptor(g) });
   }
 
+  /** Our own group restored from the profile: changing it now could fork its epochs. */
+  function refuseUnconfirmed(g) {
+    if (g.provisional)
+      throw groupError(`This group's member list is still being checked with its members; change it once most of them have been online.`, 'unconfirmed');
+  }
+
   async function removeMember(id, fingerprint, { leaving = false } = {}) {
     const g = groups.get(id);
     if (!g || g.creator !== identity.fingerprint || fingerprint === identity.fingerprint) return;
+    refuseUnconfirmed(g);
     const removed = g.members.find((m) => m.fingerprint === fingerprint);
     if (!removed) return;
     g.members = g.members.filter((m) => m.fingerprint !== fingerprint);
@@ -240,11 +324,14 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     byConversation: (conversationId) => [...groups.values()].find((g) => g.conversationId === conversationId),
     list: () => [...groups.values()],
     isCreator: (id) => groups.get(id)?.creator === identity.fingerprint,
+    /** Whether the group's member list still waits for its members' confirmation (see the top of this file). */
+    isProvisional: (id) => !!groups.get(id)?.provisional,
     async addMember(id, fingerprint) {
       const g = groups.get(id);
       const friend = contacts.get(fingerprint);
       if (!g || g.creator !== identity.fingerprint || !friend) return;
       if (g.members.some((m) => m.fingerprint === fingerprint)) return;
+      refuseUnconfirmed(g);
       if (g.members.length >= MAX_GROUP_MEMBERS) throw groupError(`Groups hold at most ${MAX_GROUP_MEMBERS} members.`, 'too-many');
       g.members.push({ fingerprint, spki: toBase64url(friend.spki) });
       await update(g);
@@ -283,7 +370,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     async applyProfile(id, values) {
       const incoming = checkGroupDescriptor(values?.descriptor);
       if (!incoming || incoming.id !== id) return;
-      await adopt(incoming, { from: incoming.creator });
+      await adopt(incoming, { from: incoming.creator, restored: true });
       const g = groups.get(id);
       if (g && values.left === true && !g.removed) {
         g.removed = true;

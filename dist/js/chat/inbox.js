@@ -12,40 +12,84 @@ import { batcher } from './batcher.js';
 
 /**
  * deps: cryptoClient, store, route(fingerprint) → a link to them (the direct
- * session, else their mailbox) or null, conversations, history, onChange(event),
+ * session, else their mailbox) or null, ackFrames(to, keys) → the 'ack'
+ * frames that tell `to` we stored `keys` (chat/forwarding.js: signed when
+ * they will be passed on), conversations, history, onChange(event),
  * onIncoming(conversation, message) (notifications), and `handlers`: content
  * type → (conversation, message, from) for files and group changes; a handler
  * resolves once its change is durable (the message is acknowledged after).
  * senderKeys (chat/sender-keys.js) opens group messages; onMissingKey(conv,
  * sender, keyId) asks for a key we lack; onAccepted(message, from) passes a
- * new group message on (chat/forwarding.js).
+ * new group message on (chat/forwarding.js); now() gives the time (tests
+ * pass a clock of their own).
  */
 /** What check() says of an envelope for a conversation or member we do not know (yet). */
 const UNKNOWN = Symbol('unknown');
 
-/** Group messages waiting for their sender's key, at most. */
+/**
+ * Group messages waiting for their sender's key, at most: in all, per
+ * sender (one member sending under keys it never hands over fills only its
+ * own share), and for how long. A message let go is not lost: it was never
+ * acknowledged, so its sender's outbox sends it again and any member's
+ * backlog sync offers it again (our list of what we hold lacks it).
+ */
 export const MAX_WAITING_FOR_KEY = 256;
+export const MAX_WAITING_PER_SENDER = 32;
+export const KEY_WAIT_MS = 10 * 60_000;
 
-export function createInbox({ cryptoClient, store, route, conversations, history, senderKeys, onMissingKey, onAccepted, onChange, onIncoming }) {
+/** @typedef {{bytes: Uint8Array, from: string, id: string, at: number}} Waiting */
+
+export function createInbox({
+  cryptoClient,
+  store,
+  route,
+  ackFrames = async (/** @type {string} */ _to, /** @type {string[]} */ keys) => [utf8(JSON.stringify({ keys }))],
+  conversations,
+  history,
+  senderKeys,
+  onMissingKey,
+  onAccepted,
+  onChange,
+  onIncoming,
+  now = () => Date.now(),
+}) {
   /** @type {Map<string, Function>} */
   const handlers = new Map();
-  /** @type {Map<string, Array<{bytes: Uint8Array, from: string}>>} "conversation sender keyId" -> envelopes waiting for that key */
+  /** @type {Map<string, Waiting[]>} "conversation sender keyId" -> envelopes waiting for that key */
   const waiting = new Map();
-  let waitingCount = 0;
 
-  /** A group message under a key we lack: kept (bounded) until the key comes. */
-  function waitForKey(/** @type {string} */ where, /** @type {{bytes: Uint8Array, from: string}} */ item) {
-    if (waitingCount >= MAX_WAITING_FOR_KEY) return;
-    waiting.set(where, [...(waiting.get(where) ?? []), item]);
-    waitingCount += 1;
+  /** Lets go of what waited longer than KEY_WAIT_MS; returns how many wait, in all and under keys starting `prefix`. */
+  function sweep(/** @type {string} */ prefix) {
+    const oldest = now() - KEY_WAIT_MS;
+    let all = 0;
+    let theirs = 0;
+    for (const [where, items] of waiting) {
+      const kept = items.filter((item) => item.at > oldest);
+      if (kept.length) waiting.set(where, kept);
+      else waiting.delete(where);
+      all += kept.length;
+      if (where.startsWith(prefix)) theirs += kept.length;
+    }
+    return { all, theirs };
+  }
+
+  /** A group message under a key we lack: kept (bounded, for a while) until the key comes. */
+  function waitForKey(/** @type {string} */ conv, /** @type {string} */ sender, /** @type {string} */ keyId, /** @type {Waiting} */ item) {
+    const where = `${conv} ${sender} ${keyId}`;
+    const items = waiting.get(where) ?? [];
+    // The same message again (its sender or a member sending it again): once is enough.
+    if (items.some((x) => x.id === item.id)) return;
+    const { all, theirs } = sweep(`${conv} ${sender} `);
+    if (all >= MAX_WAITING_FOR_KEY || theirs >= MAX_WAITING_PER_SENDER) return;
+    waiting.set(where, [...items, item]);
   }
   senderKeys?.onLearn((/** @type {string} */ conv, /** @type {string} */ sender, /** @type {string} */ keyId) => {
-    const items = waiting.get(`${conv} ${sender} ${keyId}`);
-    if (!items) return;
-    waiting.delete(`${conv} ${sender} ${keyId}`);
-    waitingCount -= items.length;
+    const where = `${conv} ${sender} ${keyId}`;
+    const items = (waiting.get(where) ?? []).filter((item) => item.at > now() - KEY_WAIT_MS);
+    waiting.delete(where);
+    if (!items.length) return;
     // After the batch that learnt the key is written (the key message first).
-    setTimeout(() => items.forEach((item) => receiveBatch(item).finally(flushAcks)));
+    setTimeout(() => items.forEach(({ bytes, from }) => receiveBatch({ bytes, from }).finally(flushAcks)));
   });
   /** @type {Map<string, Set<string>>} fingerprint -> keys to acknowledge to it */
   const pendingAcks = new Map();
@@ -62,8 +106,8 @@ export function createInbox({ cryptoClient, store, route, conversations, history
       if (!link || !keys.size) continue;
       pendingAcks.delete(fingerprint);
       acksSending += 1;
-      link
-        .send('ack', utf8(JSON.stringify({ keys: [...keys] })))
+      ackFrames(fingerprint, [...keys])
+        .then((frames) => Promise.all(frames.map((frame) => link.send('ack', frame))))
         .catch(() => {
           // Not sent (the session dropped, no relay took it): owed still.
           for (const key of keys) ackLater(fingerprint, key);
@@ -102,7 +146,7 @@ export function createInbox({ cryptoClient, store, route, conversations, history
         // really wrote it (a forged one must not make us ask anyone for
         // anything), it waits, and its owner is asked once.
         await cryptoClient.verifyEnvelope(bytes, sender.spki);
-        waitForKey(`${conv.id} ${header.sender} ${header.keyId}`, { bytes, from });
+        waitForKey(conv.id, header.sender, header.keyId, { bytes, from, id: header.messageId, at: now() });
         onMissingKey?.(conv, header.sender, header.keyId);
         return UNKNOWN;
       }

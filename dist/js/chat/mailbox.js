@@ -12,6 +12,7 @@
 // me" link the user pasted, and a group descriptor made by a group's creator.
 
 import { fromUtf8, utf8 } from '../core/encoding.js';
+import { mailboxDaysOf } from '../core/settings.js';
 import { createMailboxRelays } from '../net/mailbox-relays.js';
 import { watchWake } from '../net/backoff.js';
 import { frameLimit } from '../net/protocol.js';
@@ -38,20 +39,30 @@ const DIRECTORY_KEY = 'mailbox-directory';
 const CURSORS_KEY = 'mailbox-cursors';
 /** Fragments of one seal wait this long for the others. */
 const BUNDLE_TTL_MS = 10 * 60_000;
-const MAX_BUNDLES = 64;
+/** Incomplete seals held at once; past it, the one with the fewest fragments in gives way. */
+export const MAX_BUNDLES = 64;
 const SEEN_LIMIT = 10_000;
 /** Someone we heard from through relays this recently, and not directly since, is reached "via relays". */
 export const VIA_RELAYS_MS = 15 * 60_000;
 /** Envelopes held for ordering during a catch-up, at most. */
 const MAX_HELD = 1000;
 /** Seals and envelopes waiting for their sender or conversation to become known, at most and how long. */
-const MAX_PARKED = 256;
+export const MAX_PARKED = 256;
+/** Parked items one claimed sender may hold (a stranger claiming one name cannot push out the rest). */
+export const MAX_PARKED_PER_SENDER = 16;
 const PARK_TTL_MS = 30 * 60_000;
+/** A deletion of delivered wraps leaves this long after delivery, at random (docs/mailbox.md "Deletions"). */
+export const DELETION_DELAY_MS = Object.freeze({ min: 10 * 60_000, max: 2 * 3600_000 });
+/** Deletions waiting to leave, at most (the wraps expire by themselves anyway). */
+const MAX_DELETIONS = 2000;
+const DELETIONS_KEY = 'mailbox-deletions';
+/** How far back a deletion's created_at goes, at random, like a wrap's (worker/src/web/bindings/mailbox.rs). */
+const DELETION_BACKDATE_S = 2 * 24 * 3600;
 /** Where a directory entry came from: a better source replaces a worse one, never the reverse. */
 const RANK = Object.freeze({ group: 1, link: 2, self: 3 });
 
 /**
- * @typedef {{ key: string, relays: string[], rank: number }} Address
+ * @typedef {{ key: string, relays: string[], rank: number, at?: number }} Address
  * @typedef {ReturnType<typeof createMailbox>} Mailbox
  */
 
@@ -68,12 +79,17 @@ export function isLoopback(/** @type {string} */ url) {
   }
 }
 
-/** A profile (mailbox key, inbox relays) as received, or null if malformed. */
+/**
+ * A profile (mailbox key, inbox relays, and when it was written: `at`, ms,
+ * 0 for a profile of a version that did not say) as received, or null if
+ * malformed.
+ */
 export function parseProfile(/** @type {unknown} */ value) {
-  const profile = /** @type {{mailbox?: unknown, relays?: unknown}} */ (value);
+  const profile = /** @type {{mailbox?: unknown, relays?: unknown, at?: unknown}} */ (value);
   if (!profile || !isKey(profile.mailbox)) return null;
   const relays = Array.isArray(profile.relays) ? profile.relays.filter(isRelayUrl).slice(0, MAX_INBOX_RELAYS) : [];
-  return { key: /** @type {string} */ (profile.mailbox), relays };
+  const at = Number.isSafeInteger(profile.at) && /** @type {number} */ (profile.at) > 0 ? /** @type {number} */ (profile.at) : 0;
+  return { key: /** @type {string} */ (profile.mailbox), relays, at };
 }
 
 /**
@@ -94,13 +110,17 @@ export function createMailbox({
   onProfileEvent = /** @type {((event: unknown) => void) | null} */ (null),
   onHistory = /** @type {((payloads: Uint8Array[]) => unknown) | null} */ (null),
   onRelayOpen = /** @type {(() => void) | null} */ (null),
+  timing = /** @type {{deletionDelay?: () => number, courier?: object}} */ ({}),
 }) {
   /** @type {Map<string, Address>} fingerprint -> where their mail goes */
   const directory = new Map();
   /** @type {Map<string, number>} relay url -> seconds of its last completed catch-up */
   const cursors = new Map();
-  /** @type {Map<string, {parts: Array<Uint8Array | null>, at: number}>} */
+  /** @type {Map<string, {parts: Array<Uint8Array | null>, at: number, received: number, ids: string[]}>} */
   const bundles = new Map();
+  /** @type {Array<{id: string, nonce: string, due: number}>} deletions waiting for their time */
+  let deletions = [];
+  let deletionTimer = /** @type {any} */ (null);
   /** wrap ids handled in this session (the same wrap comes from every relay) */
   const seen = new Set();
   /** @type {Map<string, number>} fingerprint -> when we last heard from them through relays */
@@ -110,18 +130,21 @@ export function createMailbox({
   /** @type {Uint8Array[]} our own history payloads of a catch-up, handed over together once it is complete */
   const heldHistory = [];
   let heldHistoryBytes = 0;
-  /** @type {Array<{seal?: Uint8Array, sender?: string, type?: string, payload?: Uint8Array, at: number}>} */
+  /** @type {Array<{seal?: Uint8Array, sender?: string, type?: string, payload?: Uint8Array, claimed: string, at: number, createdAt: number, wrapIds?: string[]}>} */
   const parked = [];
+  /** @type {Map<string, number>} claimed sender -> oldest created_at of its unchecked seals we had to let go */
+  const letGo = new Map();
   let retrying = false;
   /** contacts told our address through the mailbox in this session */
   const toldProfile = new Set();
   let ownRelays = /** @type {string[]} */ ([]);
   let retentionDays = DEFAULT_RETENTION_DAYS;
+  const deletionDelay = timing.deletionDelay ?? (() => DELETION_DELAY_MS.min + Math.random() * (DELETION_DELAY_MS.max - DELETION_DELAY_MS.min));
 
   const saveDirectory = () =>
     store.put(
       DIRECTORY_KEY,
-      [...directory].map(([fingerprint, a]) => ({ fingerprint, key: a.key, relays: a.relays, rank: a.rank })),
+      [...directory].map(([fingerprint, a]) => ({ fingerprint, key: a.key, relays: a.relays, rank: a.rank, at: a.at ?? 0 })),
     );
 
   const relays = createMailboxRelays({
@@ -133,14 +156,27 @@ export function createMailbox({
         store.put(CURSORS_KEY, Object.fromEntries(cursors)).catch(() => {});
       },
     },
-    retentionS: () => retentionDays * 86_400,
+    // A first catch-up looks back the retention and the two days a wrap may be dated early.
+    retentionS: () => (retentionDays + 2) * 86_400,
     onEvent: receive,
     onCaughtUp: () => flushHeld(),
     onStatus: () => onChange?.({ relays: true }),
     authenticate: ({ relay, challenge }) => cryptoClient.mailboxAuth({ relay, challenge, now: Math.floor(Date.now() / 1000) }),
+    // A relay that wants AUTH before it takes what the courier carries gets
+    // it from a key made for that one answer: nothing of ours.
+    signAuth: async ({ relay, challenge }) => {
+      const createdAt = Math.floor(Date.now() / 1000);
+      const tags = [
+        ['relay', relay],
+        ['challenge', challenge],
+      ];
+      const signed = await cryptoClient.nostrSign({ createdAt, kind: 22242, tags, content: '', signer: 'once' });
+      return { ...signed, created_at: createdAt, kind: 22242, tags, content: '' };
+    },
     profileAuthor: identity.profileAuthor ?? null,
     onProfileEvent: (/** @type {any} */ event) => onProfileEvent?.(event),
     onRelayOpen: () => onRelayOpen?.(),
+    courier: timing.courier ?? {},
   });
 
   function writeRelays() {
@@ -149,24 +185,36 @@ export function createMailbox({
   }
 
   /** Our address, as contacts need it (a loopback relay means another machine on theirs: not shared). */
-  const profile = () => ({ mailbox: identity.mailboxKey, relays: ownRelays.filter((url) => !isLoopback(url)).slice(0, MAX_INBOX_RELAYS) });
+  const profile = () => ({
+    mailbox: identity.mailboxKey,
+    relays: ownRelays.filter((url) => !isLoopback(url)).slice(0, MAX_INBOX_RELAYS),
+    // Its time: a relay replaying an older profile of ours changes nothing.
+    at: Date.now(),
+  });
 
-  /** One wrap from a relay: open, reassemble, then handle the seal it completes. */
+  /**
+   * One wrap from a relay: open, reassemble, then handle the seal it
+   * completes. Resolves to false for junk (not a wrap for us, or a seal that
+   * fails its check), to 'unverified' for a seal whose sender is not known
+   * yet (net/mailbox-relays.js keeps the cursor where it is for pages of
+   * nothing else).
+   */
   async function receive(/** @type {any} */ event, /** @type {string} */ _url, /** @type {boolean} */ live) {
-    if (!event || typeof event.id !== 'string' || seen.has(event.id)) return;
+    if (!event || typeof event.id !== 'string' || seen.has(event.id)) return true;
     let fragment;
     try {
       fragment = await cryptoClient.mailboxUnwrap(event);
     } catch {
-      return; // not a well-formed wrap for us: a hostile or confused relay
+      return false; // not a well-formed wrap for us: a hostile or confused relay
     }
     // Seen only once its id is proven (unwrap checks id and signature): a
     // forged copy under a real wrap's id must not hide the real one.
-    if (seen.has(event.id)) return;
+    if (seen.has(event.id)) return true;
     seen.add(event.id);
     if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value ?? '');
-    const seal = reassemble(fragment);
-    if (seal) await handleSeal(seal, live);
+    const whole = reassemble(fragment, event.id);
+    const createdAt = Number.isSafeInteger(event.created_at) ? event.created_at : Math.floor(Date.now() / 1000);
+    return whole ? handleSeal(whole.seal, live, createdAt, whole.ids) : true;
   }
 
   /**
@@ -176,15 +224,18 @@ export function createMailbox({
    * not know yet, or an envelope of a conversation we do not know yet, waits
    * (parked) for the invitation or contact that may follow.
    */
-  async function handleSeal(/** @type {Uint8Array} */ seal, live = true) {
+  async function handleSeal(/** @type {Uint8Array} */ seal, live = true, createdAt = Math.floor(Date.now() / 1000), wrapIds = /** @type {string[]} */ ([])) {
     let sender, opened;
     try {
       sender = await cryptoClient.mailboxSealSender(seal);
       const spki = sender === identity.fingerprint ? identity.spki : spkiOf(sender);
-      if (!spki) return park({ seal });
+      if (!spki) {
+        park({ seal, claimed: sender, createdAt, wrapIds });
+        return 'unverified';
+      }
       opened = await cryptoClient.mailboxOpenSeal(seal, spki);
     } catch {
-      return; // forged or altered
+      return false; // forged or altered
     }
     const { type, payload } = opened;
     if (sender === identity.fingerprint) {
@@ -207,8 +258,9 @@ export function createMailbox({
       return;
     }
     const outcome = await dispatch(sender, linkFor(sender), type, payload);
-    if (outcome === 'unknown') park({ sender, type, payload });
+    if (outcome === 'unknown') park({ sender, type, payload, claimed: sender });
     else if (outcome === 'accepted') await retryParked();
+    return true;
   }
 
   /** Envelopes held during a catch-up go to the inbox together, oldest first; then our own history. */
@@ -238,18 +290,57 @@ export function createMailbox({
     );
     order.sort((a, b) => a.at - b.at || a.lamport - b.lamport);
     const outcomes = await Promise.all(order.map(({ item }) => dispatch(item.sender, linkFor(item.sender), 'env', item.payload)));
-    order.forEach(({ item }, i) => outcomes[i] === 'unknown' && park({ sender: item.sender, type: 'env', payload: item.payload }));
+    order.forEach(({ item }, i) => outcomes[i] === 'unknown' && park({ sender: item.sender, type: 'env', payload: item.payload, claimed: item.sender }));
     if (outcomes.includes('accepted')) await retryParked();
   }
 
-  function park(/** @type {{seal?: Uint8Array, sender?: string, type?: string, payload?: Uint8Array}} */ item) {
+  /**
+   * Keeps what waits for its sender or conversation: bounded in time, in
+   * all, and per claimed sender — someone who knows our mailbox address can
+   * fill the space only at the expense of the names it claims: past the
+   * bound, the claimed sender holding the most gives way first (its oldest).
+   */
+  function park(
+    /** @type {{seal?: Uint8Array, sender?: string, type?: string, payload?: Uint8Array, claimed: string, createdAt?: number, wrapIds?: string[]}} */ item,
+  ) {
     const now = Date.now();
-    while (parked.length && (parked.length >= MAX_PARKED || now - parked[0].at > PARK_TTL_MS)) parked.shift();
-    parked.push({ ...item, at: now });
+    while (parked.length && now - parked[0].at > PARK_TTL_MS) parked.shift();
+    const held = (/** @type {string} */ claimed) => parked.filter((p) => p.claimed === claimed).length;
+    let victim = -1;
+    if (held(item.claimed) >= MAX_PARKED_PER_SENDER) {
+      victim = parked.findIndex((p) => p.claimed === item.claimed);
+    } else if (parked.length >= MAX_PARKED) {
+      // Checked envelopes are kept over unchecked seals; among those, the
+      // claimed sender holding the most gives way first.
+      const counts = new Map();
+      for (const p of parked) if (p.seal) counts.set(p.claimed, (counts.get(p.claimed) ?? 0) + 1);
+      const most = Math.max(0, ...counts.values());
+      victim = most ? parked.findIndex((p) => p.seal && counts.get(p.claimed) === most) : 0;
+    }
+    if (victim >= 0) {
+      const [gone] = parked.splice(victim, 1);
+      // An unchecked seal let go may be real: once its sender becomes known,
+      // the relays are read again from its time (retryParked), and its wraps
+      // are new to us again.
+      if (gone.seal) {
+        letGo.set(gone.claimed, Math.min(letGo.get(gone.claimed) ?? Infinity, gone.createdAt));
+        for (const id of gone.wrapIds ?? []) seen.delete(id);
+      }
+      while (letGo.size > MAX_PARKED) letGo.delete(letGo.keys().next().value ?? '');
+    }
+    parked.push({ ...item, at: now, createdAt: item.createdAt ?? Math.floor(now / 1000) });
   }
 
   /** Something new was accepted (a contact, a group, a conversation): what waited may fit now. */
   async function retryParked() {
+    // Seals we let go whose sender is known now: read the relays again from their time.
+    let rewindTo = Infinity;
+    for (const [claimed, createdAt] of letGo) {
+      if (!spkiOf(claimed)) continue;
+      letGo.delete(claimed);
+      rewindTo = Math.min(rewindTo, createdAt);
+    }
+    if (rewindTo !== Infinity) relays.rewind(rewindTo);
     if (retrying || !parked.length) return;
     retrying = true;
     try {
@@ -265,7 +356,7 @@ export function createMailbox({
             // Held like a catch-up's (not live): what a new contact had
             // waiting goes to the inbox in the order it was written, not
             // in the order the relays returned it.
-            await handleSeal(item.seal, false);
+            await handleSeal(item.seal, false, item.createdAt, item.wrapIds);
             progress = true;
           } else if (item.sender && item.type && item.payload) {
             const outcome = await dispatch(item.sender, linkFor(item.sender), item.type, item.payload);
@@ -280,18 +371,41 @@ export function createMailbox({
     }
   }
 
-  function reassemble(/** @type {{bundle: string, index: number, count: number, data: Uint8Array}} */ { bundle, index, count, data }) {
-    if (count === 1) return data;
+  /**
+   * Collects the fragments of one seal. Bounded: past MAX_BUNDLES, the
+   * incomplete seal with the fewest fragments in gives way (the oldest of
+   * those) — junk of one fragment each cannot push out a real large message
+   * that is arriving.
+   */
+  function reassemble(
+    /** @type {{bundle: string, index: number, count: number, data: Uint8Array}} */ { bundle, index, count, data },
+    /** @type {string} */ wrapId,
+  ) {
+    if (count === 1) return { seal: data, ids: [wrapId] };
     const now = Date.now();
-    for (const [id, b] of bundles) if (now - b.at > BUNDLE_TTL_MS) bundles.delete(id);
+    // A seal that gives way may come again (a later catch-up): its wraps are new to us again.
+    const drop = (/** @type {string} */ id) => {
+      for (const gone of bundles.get(id)?.ids ?? []) seen.delete(gone);
+      bundles.delete(id);
+    };
+    for (const [id, b] of bundles) if (now - b.at > BUNDLE_TTL_MS) drop(id);
     let entry = bundles.get(bundle);
     if (!entry) {
-      if (bundles.size >= MAX_BUNDLES) bundles.delete(bundles.keys().next().value ?? '');
-      entry = { parts: Array(count).fill(null), at: now };
+      if (bundles.size >= MAX_BUNDLES) {
+        let weakest = '';
+        let fewest = Infinity;
+        for (const [id, b] of bundles) {
+          if (b.received < fewest) [weakest, fewest] = [id, b.received];
+        }
+        drop(weakest);
+      }
+      entry = { parts: Array(count).fill(null), at: now, received: 0, ids: [] };
       bundles.set(bundle, entry);
     }
     if (entry.parts.length !== count) return null;
+    if (!entry.parts[index]) entry.received += 1;
     entry.parts[index] = data;
+    entry.ids.push(wrapId);
     if (entry.parts.some((p) => !p)) return null;
     bundles.delete(bundle);
     const parts = /** @type {Uint8Array[]} */ (entry.parts);
@@ -301,7 +415,7 @@ export function createMailbox({
       whole.set(part, offset);
       offset += part.length;
     }
-    return whole;
+    return { seal: whole, ids: entry.ids };
   }
 
   /** A profile in `fingerprint`'s own words (a frame or a seal of theirs): their address. */
@@ -312,23 +426,40 @@ export function createMailbox({
     } catch {
       // malformed: ignored
     }
-    if (parsed) learn(fingerprint, parsed, 'self');
+    if (!parsed) return;
+    // Their own word, but perhaps an old one a relay replays: the newest counts.
+    const known = directory.get(fingerprint);
+    if (known && known.rank === RANK.self && (known.at ?? 0) > parsed.at) return;
+    learn(fingerprint, parsed, 'self');
   }
 
   /**
    * Records where `fingerprint`'s mail goes, learnt from `source` ('self',
    * 'link' or 'group'); a less trustworthy source never replaces a better one.
    */
-  function learn(/** @type {string} */ fingerprint, /** @type {{key: string, relays?: string[]}} */ address, /** @type {keyof typeof RANK} */ source) {
+  function learn(
+    /** @type {string} */ fingerprint,
+    /** @type {{key: string, relays?: string[], at?: number}} */ address,
+    /** @type {keyof typeof RANK} */ source,
+  ) {
     if (fingerprint === identity.fingerprint || !isKey(address.key)) return false;
     const rank = RANK[source];
     const known = directory.get(fingerprint);
     if (known && known.rank > rank) return false;
     const relaysOf = (address.relays ?? []).filter(isRelayUrl).slice(0, MAX_INBOX_RELAYS);
-    if (known && known.key === address.key && known.rank === rank && JSON.stringify(known.relays) === JSON.stringify(relaysOf)) return false;
-    directory.set(fingerprint, { key: address.key, relays: relaysOf, rank });
+    const at = Math.max(address.at ?? 0, known?.rank === rank ? (known.at ?? 0) : 0);
+    if (known && known.key === address.key && known.rank === rank && JSON.stringify(known.relays) === JSON.stringify(relaysOf)) {
+      if ((known.at ?? 0) < at) {
+        known.at = at;
+        saveDirectory().catch(() => {});
+      }
+      return false;
+    }
+    directory.set(fingerprint, { key: address.key, relays: relaysOf, rank, at });
     saveDirectory().catch(() => {});
     relays.setUrls(ownRelays, writeRelays());
+    // Someone new we can write to is usually someone new we can read: what waited for them may open now.
+    if (!known) queueMicrotask(() => retryParked().catch(() => {}));
     return true;
   }
 
@@ -347,18 +478,34 @@ export function createMailbox({
     if (type !== 'profile' && !toldProfile.has(fingerprint)) {
       // First mail to them in this session: say where to answer. With an
       // envelope, its wraps are deleted with the envelope's once delivered.
+      // Wrapped (and queued) first, but not waited for: what follows keeps
+      // its place right behind it (net/courier.js keeps the order).
       toldProfile.add(fingerprint);
-      const told = post(fingerprint, 'profile', utf8(JSON.stringify(profile())));
-      told.catch(() => toldProfile.delete(fingerprint));
-      if (type === 'env') companions = (await told.catch(() => ({ wraps: [] }))).wraps;
+      try {
+        const told = await wrapAndPublish(address, 'profile', utf8(JSON.stringify(profile())));
+        told.accepted.then((ok) => ok || toldProfile.delete(fingerprint));
+        if (type === 'env') companions = told.wraps;
+      } catch {
+        toldProfile.delete(fingerprint);
+      }
     }
+    const sent = await wrapAndPublish(address, type, data);
+    return { wraps: [...sent.wraps, ...companions], accepted: await sent.accepted };
+  }
+
+  /**
+   * Wraps `data` for `address` and queues the wraps for the relays at once;
+   * resolves to their ids and nonces, and `accepted`: a promise of whether
+   * at least one relay took every wrap.
+   */
+  async function wrapAndPublish(/** @type {Address} */ address, /** @type {string} */ type, /** @type {Uint8Array} */ data) {
     const now = Math.floor(Date.now() / 1000);
-    const wrapped = await cryptoClient.mailboxWrap({ recipient: address.key, type, payload: data, now, expiration: now + retentionDays * 86_400 });
+    const wrapped = await cryptoClient.mailboxWrap({ recipient: address.key, type, payload: data, now, retentionDays });
     const targets = [...new Set([...ownRelays, ...address.relays])];
-    const results = await Promise.all(wrapped.map(({ event }) => relays.publish(event, targets)));
+    const published = Promise.all(wrapped.map(({ event }) => relays.publish(event, targets)));
     return {
-      wraps: [...wrapped.map(({ event, nonce }) => ({ id: event.id, nonce })), ...companions],
-      accepted: results.every((accepted) => accepted.length > 0),
+      wraps: wrapped.map(({ event, nonce }) => ({ id: event.id, nonce })),
+      accepted: published.then((results) => results.every((accepted) => accepted.length > 0)),
     };
   }
 
@@ -377,12 +524,46 @@ export function createMailbox({
       type: HISTORY_TYPE,
       payload: data,
       now,
-      expiration: now + retentionDays * 86_400,
+      retentionDays,
     });
     // Our own subscription brings them straight back: this device has them already.
     for (const { event } of wrapped) seen.add(event.id);
-    const results = await Promise.all(wrapped.map(({ event }) => relays.publish(event, ownRelays)));
+    // Apart from mail to contacts: beside it, our own history would name its sender.
+    const results = await Promise.all(wrapped.map(({ event }) => relays.publish(event, ownRelays, { group: 'self' })));
     return results.every((accepted) => accepted.length > 0);
+  }
+
+  const saveDeletions = () => store.put(DELETIONS_KEY, deletions).catch(() => {});
+
+  /** Sends the deletions whose time has come, each alone; the next wait is set for the rest. */
+  function scheduleDeletions() {
+    clearTimeout(deletionTimer);
+    if (!deletions.length) return;
+    const next = Math.min(...deletions.map((d) => d.due));
+    deletionTimer = setTimeout(sendDueDeletions, Math.max(0, Math.min(next - Date.now(), 2 ** 31 - 1)));
+  }
+
+  async function sendDueDeletions() {
+    const now = Date.now();
+    const due = deletions.filter((d) => d.due <= now);
+    if (!due.length) return scheduleDeletions();
+    if (!ownRelays.length) {
+      // Nowhere to send them yet: look again in a minute.
+      deletionTimer = setTimeout(sendDueDeletions, 60_000);
+      return;
+    }
+    deletions = deletions.filter((d) => d.due > now);
+    saveDeletions();
+    scheduleDeletions();
+    for (const { id, nonce } of due) {
+      try {
+        const createdAt = Math.floor(now / 1000) - Math.floor(Math.random() * DELETION_BACKDATE_S);
+        const deletion = await cryptoClient.mailboxDeletion({ nonce, wrapId: id, now: createdAt });
+        relays.publish(deletion, writeRelays(), { alone: true });
+      } catch {
+        // a malformed saved entry: the wrap expires by itself
+      }
+    }
   }
 
   // Every contact or member we meet directly learns our address from us.
@@ -409,9 +590,19 @@ export function createMailbox({
   return {
     /** Loads the directory and catch-up cursors, then starts reading. */
     async load() {
+      const saved = await store.get(DELETIONS_KEY);
+      if (Array.isArray(saved)) {
+        deletions = saved.filter((d) => typeof d?.id === 'string' && typeof d?.nonce === 'string' && Number.isFinite(d?.due)).slice(-MAX_DELETIONS);
+        scheduleDeletions();
+      }
       for (const saved of (await store.get(DIRECTORY_KEY)) ?? []) {
         if (isKey(saved?.key))
-          directory.set(saved.fingerprint, { key: saved.key, relays: (saved.relays ?? []).filter(isRelayUrl), rank: saved.rank ?? RANK.group });
+          directory.set(saved.fingerprint, {
+            key: saved.key,
+            relays: (saved.relays ?? []).filter(isRelayUrl),
+            rank: saved.rank ?? RANK.group,
+            at: Number.isSafeInteger(saved.at) ? saved.at : 0,
+          });
       }
       for (const [url, seconds] of Object.entries((await store.get(CURSORS_KEY)) ?? {})) {
         if (Number.isSafeInteger(seconds)) cursors.set(url, seconds);
@@ -421,7 +612,7 @@ export function createMailbox({
     /** Settings as effectiveSettings() gives them: `mailboxRelays` are the relays we read our mail from. */
     configure(/** @type {{relays: string[], useNostr: boolean, mailboxRelays?: string[], mailboxDays?: number}} */ settings) {
       ownRelays = [...(settings.mailboxRelays ?? (settings.useNostr ? settings.relays : []))];
-      retentionDays = Math.min(60, Math.max(1, Math.round(settings.mailboxDays ?? DEFAULT_RETENTION_DAYS)));
+      retentionDays = mailboxDaysOf(settings);
       relays.setUrls(ownRelays, writeRelays());
     },
     learn,
@@ -429,22 +620,35 @@ export function createMailbox({
     post,
     postHistory,
     /** Leaves one of our roaming profile's records on the relays we read from. */
-    publishProfile: (/** @type {any} */ event) => relays.publish(event, ownRelays),
+    publishProfile: (/** @type {any} */ event) => relays.publish(event, ownRelays, { group: 'self' }),
     linkFor,
     /** Their mailbox key, if known. */
     keyOf: (/** @type {string} */ fingerprint) => directory.get(fingerprint)?.key ?? null,
     /** Whether they have written to us through the relays lately, with no direct session since. */
     reachedOnlyByRelays: (/** @type {string} */ fingerprint) => Date.now() - (heard.get(fingerprint) ?? 0) < VIA_RELAYS_MS && !sessions.linkTo(fingerprint),
-    /** Asks the relays to delete wraps of ours that were delivered (NIP-09). */
-    async deleteWraps(/** @type {Array<{id: string, nonce: string}>} */ wraps) {
-      const now = Math.floor(Date.now() / 1000);
+    /**
+     * Asks the relays to delete wraps of ours that were delivered (NIP-09) —
+     * later, not now: a deletion sent at once would tell the relay when the
+     * recipient read their mail. Each leaves alone, at a random time
+     * DELETION_DELAY_MS after this call (kept across reloads), dated like a
+     * wrap (up to two days back), on a connection of its own.
+     */
+    deleteWraps(/** @type {Array<{id: string, nonce: string}>} */ wraps) {
+      const now = Date.now();
       for (const { id, nonce } of wraps) {
-        try {
-          relays.publish(await cryptoClient.mailboxDeletion({ nonce, wrapId: id, now }));
-        } catch {
-          // a malformed saved entry: the wrap expires by itself
-        }
+        if (typeof id !== 'string' || typeof nonce !== 'string' || deletions.some((d) => d.id === id)) continue;
+        deletions.push({ id, nonce, due: now + deletionDelay() });
       }
+      deletions = deletions.slice(-MAX_DELETIONS);
+      saveDeletions();
+      scheduleDeletions();
+    },
+    /** Deletions waiting for their time (the test façade lets time pass with sendDeletionsNow). */
+    deletionsWaiting: () => deletions.length,
+    /** Sends every waiting deletion now, as if their time had come. */
+    sendDeletionsNow() {
+      for (const deletion of deletions) deletion.due = 0;
+      return sendDueDeletions();
     },
     /** A 'profile' frame over a direct session: their own word on their address. */
     receiveProfile(/** @type {string} */ fingerprint, /** @type {unknown} */ _link, /** @type {Uint8Array} */ data) {
@@ -454,6 +658,7 @@ export function createMailbox({
     status: relays.status,
     wake: relays.wake,
     close() {
+      clearTimeout(deletionTimer);
       stopUp();
       stopWake();
       relays.close();

@@ -501,7 +501,14 @@ export function createMirror({
       stopUp = own.onUp((/** @type {string} */ _fingerprint, /** @type {any} */ link) => {
         sendInventory(link).catch(() => {});
       });
-      room = network.join({ room: await cryptoClient.devicesRoom(), allowed: () => [identity.fingerprint], registry: own, onFailedAttempt: () => {} });
+      // Sockets of its own: a relay or tracker must not link it with our contacts' rooms.
+      room = network.join({
+        room: await cryptoClient.devicesRoom(),
+        allowed: () => [identity.fingerprint],
+        registry: own,
+        onFailedAttempt: () => {},
+        separate: true,
+      });
     },
 
     /**

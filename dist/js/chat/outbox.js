@@ -284,20 +284,19 @@ export function createOutbox({
     send,
 
     /**
-     * `fingerprint` stored these `${sender}:${id}` keys (an 'ack' frame, or
-     * what a group member's sync says it holds; `via` the member who passed
-     * the word on, chat/forwarding.js); only keys of our own messages matter here.
+     * `fingerprint` stored these `${sender}:${id}` keys: its own word (an
+     * 'ack' frame over its session or through its mailbox, what its group
+     * sync says it holds) or a list it signed, passed on by others
+     * (chat/forwarding.js checks the signature first). Only keys of our own
+     * messages matter here; nothing else may mark a recipient delivered.
      */
-    async acked(/** @type {string} */ fingerprint, /** @type {string[]} */ keys, { via = /** @type {string | null} */ (null) } = {}) {
+    async acked(/** @type {string} */ fingerprint, /** @type {string[]} */ keys) {
       const now = Date.now();
       let changed = false;
       for (const key of keys) {
         if (!isMessageKey(key) || keySender(key) !== identity.fingerprint) continue;
-        const id = keyId(key);
-        const entry = entries.get(id);
-        // Word passed on by another member counts only from a recipient of the same message.
-        if (!entry || (via !== null && !entry.recipients[via])) continue;
-        if (!apply(entry, fingerprint, 'acked')) continue;
+        const entry = entries.get(keyId(key));
+        if (!entry || !apply(entry, fingerprint, 'acked')) continue;
         changed = true;
         await history.updateMeta(key, (meta) => {
           meta.delivered[fingerprint] = now;
@@ -306,6 +305,12 @@ export function createOutbox({
       }
       if (changed) saveSoon();
     },
+
+    /** Whether any of `keys` is a message of ours `fingerprint` has not acknowledged yet (a passed-on list worth checking). */
+    awaits: (/** @type {string} */ fingerprint, /** @type {string[]} */ keys) =>
+      keys.some(
+        (key) => isMessageKey(key) && keySender(key) === identity.fingerprint && pending(entries.get(keyId(key))?.recipients[fingerprint] ?? 'delivered'),
+      ),
 
     /** `fingerprint` read our message `id` (a read receipt). */
     read(/** @type {string} */ fingerprint, /** @type {string} */ id) {

@@ -9,8 +9,15 @@
 // changed (`apply`); this module turns the difference between two `list`s
 // into stamped field writes and tombstones, merges what relays send, and
 // hands back only what changed.
+//
+// Clocks are not trusted beyond MAX_LEAD_MS: an event's `created_at` is never
+// set later than our clock plus that (relays keep the newest `created_at` of
+// a record, so one far in the future would freeze the record there for every
+// device), a publish no relay took does not move the next one's `created_at`
+// on (so the next publish supersedes it), and a stamp from a device whose
+// clock runs ahead moves our clock at most that far ahead of ours.
 
-import { createClock, isStamp } from '../core/hlc.js';
+import { compareStamps, createClock, isStamp } from '../core/hlc.js';
 import { fromUtf8, utf8 } from '../core/encoding.js';
 import { emptyRecord, latestStamp, mergeRecords, parseRecord, removeRecord, valuesOf, writeFields } from './profile-records.js';
 
@@ -19,6 +26,8 @@ const RECORDS_KEY = 'profile-records';
 export const DEVICE_KEY = 'profile-device';
 /** Changes are published together after this quiet time. */
 const PUBLISH_DELAY_MS = 300;
+/** How far ahead of our clock an event's created_at, or our clock after seeing another device's stamp, may be. */
+export const MAX_LEAD_MS = 15 * 60_000;
 
 /**
  * @typedef {import('./profile-records.js').ProfileRecord} ProfileRecord
@@ -43,9 +52,10 @@ export async function loadDeviceId(store) {
 
 /**
  * deps: cryptoClient (profileSeal, profileOpen), store, publish(event) →
- * Promise (to the relays we read from), onChange(event).
+ * Promise (to the relays we read from: those that took it), onChange(event),
+ * now() (wall time in ms; tests pass a clock of their own).
  */
-export function createProfileSync({ cryptoClient, store, publish, onChange }) {
+export function createProfileSync({ cryptoClient, store, publish, onChange, now = () => Date.now() }) {
   /** @type {Map<string, ProfileRecord>} record id ("contact:<fp>") -> record */
   const records = new Map();
   /** @type {Map<string, Collection>} */
@@ -54,9 +64,18 @@ export function createProfileSync({ cryptoClient, store, publish, onChange }) {
   const lastIds = new Map();
   /** record ids changed here and not yet published */
   const dirty = new Set();
-  /** @type {Map<string, number>} record id -> created_at of its last event we published or saw */
+  /** Record ids whose publication is on its way (not accepted yet). */
+  const publishing = new Set();
+  /** @type {Map<string, number>} record id -> created_at of its last event a relay took from us, or we saw (at most MAX_LEAD_MS ahead) */
   const published = new Map();
-  let clock = createClock('00000000');
+  let clock = createClock('00000000', now);
+  /** Latest created_at we use or take: our clock plus MAX_LEAD_MS, in seconds. */
+  const latestCreatedAt = () => Math.floor((now() + MAX_LEAD_MS) / 1000);
+  /** Another device's stamp as our clock may observe it: no more than MAX_LEAD_MS ahead of ours. */
+  const observe = (/** @type {import('../core/hlc.js').Stamp} */ stamp) => {
+    const limit = now() + MAX_LEAD_MS;
+    clock.observe(stamp.wall > limit ? { wall: limit, counter: 0, device: stamp.device } : stamp);
+  };
   let deviceId = '';
   let timer = /** @type {any} */ (null);
   let applying = 0;
@@ -76,15 +95,34 @@ export function createProfileSync({ cryptoClient, store, publish, onChange }) {
       const record = records.get(id);
       dirty.delete(id);
       if (!record) continue;
-      // A later created_at replaces the earlier event of the same d on relays.
-      const now = Math.max(Math.floor(Date.now() / 1000), (published.get(id) ?? 0) + 1);
-      published.set(id, now);
-      const event = await cryptoClient.profileSeal({ recordId: id, record: utf8(JSON.stringify(record)), now });
-      // Relays not connected yet get it when they connect; none at all: kept dirty for the next login.
-      const accepted = await publish(event);
-      if (!accepted?.length) dirty.add(id);
+      // Still pending while on its way (net/courier.js publishes after a short delay).
+      publishing.add(id);
+      // A later created_at replaces the earlier event of the same d on relays;
+      // never later than our clock allows (MAX_LEAD_MS).
+      const createdAt = Math.min(Math.max(Math.floor(now() / 1000), (published.get(id) ?? 0) + 1), latestCreatedAt());
+      const event = await cryptoClient.profileSeal({ recordId: id, record: utf8(JSON.stringify(record)), now: createdAt });
+      // Relays not connected yet get it when they connect; none at all: kept
+      // dirty for the next login, its created_at not counted (a relay that
+      // refused it must take the next one).
+      const accepted = await publish(event).finally(() => publishing.delete(id));
+      if (accepted?.length) published.set(id, Math.max(published.get(id) ?? 0, createdAt));
+      else dirty.add(id);
     }
     await save();
+  }
+
+  /**
+   * The stamp of an edit made here over fields stamped `over`: our clock's,
+   * unless one of them is later (a device whose clock runs ahead wrote it,
+   * and our clock did not follow it that far): then just after that one, so
+   * the edit made after seeing it still wins on every device.
+   */
+  function editStamp(/** @type {Array<import('../core/hlc.js').Stamp | null | undefined>} */ over) {
+    let stamp = clock.tick();
+    for (const seen of over) {
+      if (seen && compareStamps(seen, stamp) >= 0) stamp = { wall: seen.wall, counter: seen.counter + 1, device: deviceId };
+    }
+    return stamp;
   }
 
   /**
@@ -97,10 +135,10 @@ export function createProfileSync({ cryptoClient, store, publish, onChange }) {
   async function noteLocal(/** @type {string} */ name, { initial = false } = {}) {
     const collection = collections.get(name);
     if (!collection || applying) return;
-    const now = collection.list();
+    const listed = collection.list();
     const before = lastIds.get(name) ?? new Set();
     let changed = false;
-    for (const [key, values] of now) {
+    for (const [key, values] of listed) {
       const id = `${name}:${key}`;
       const record = records.get(id) ?? emptyRecord();
       const current = valuesOf(record) ?? {};
@@ -117,21 +155,23 @@ export function createProfileSync({ cryptoClient, store, publish, onChange }) {
       if (!Object.keys(writes).length && !Object.keys(unrecorded).length) continue;
       let next = record;
       if (Object.keys(unrecorded).length) next = writeFields(next, unrecorded, { wall: 0, counter: 0, device: deviceId });
-      if (Object.keys(writes).length) next = writeFields(next, writes, clock.tick());
+      if (Object.keys(writes).length) {
+        next = writeFields(next, writes, editStamp(Object.keys(writes).map((field) => record.fields[field]?.stamp)));
+      }
       records.set(id, next);
       dirty.add(id);
       changed = true;
     }
     for (const key of before) {
-      if (now.has(key)) continue;
+      if (listed.has(key)) continue;
       const id = `${name}:${key}`;
       const record = records.get(id);
       if (!record || !valuesOf(record)) continue;
-      records.set(id, removeRecord(record, clock.tick()));
+      records.set(id, removeRecord(record, editStamp([latestStamp(record)])));
       dirty.add(id);
       changed = true;
     }
-    lastIds.set(name, new Set(now.keys()));
+    lastIds.set(name, new Set(listed.keys()));
     if (changed) {
       await save();
       schedulePublish();
@@ -152,14 +192,17 @@ export function createProfileSync({ cryptoClient, store, publish, onChange }) {
     if (!collection || !key) return;
     let theirs;
     try {
-      theirs = parseRecord(JSON.parse(fromUtf8(opened.record)));
+      theirs = parseRecord(JSON.parse(fromUtf8(opened.record)), now());
     } catch {
       return;
     }
     if (!theirs) return;
     const latest = latestStamp(theirs);
-    if (latest && isStamp(latest)) clock.observe(latest);
-    if (typeof event.created_at === 'number') published.set(opened.recordId, Math.max(published.get(opened.recordId) ?? 0, event.created_at));
+    if (latest && isStamp(latest, now())) observe(latest);
+    if (Number.isSafeInteger(event.created_at)) {
+      // Our next publish must replace it, but not by going far into the future after it.
+      published.set(opened.recordId, Math.max(published.get(opened.recordId) ?? 0, Math.min(event.created_at, latestCreatedAt())));
+    }
     const ours = records.get(opened.recordId) ?? emptyRecord();
     const merged = mergeRecords(ours, theirs);
     if (sameValue(merged, ours)) return;
@@ -203,14 +246,14 @@ export function createProfileSync({ cryptoClient, store, publish, onChange }) {
     async load() {
       const device = await loadDeviceId(store);
       deviceId = device;
-      clock = createClock(device);
+      clock = createClock(device, now);
       const saved = (await store.get(RECORDS_KEY)) ?? {};
       for (const [id, value] of Object.entries(saved.records ?? {})) {
-        const record = parseRecord(value);
+        const record = parseRecord(value, now());
         if (!record) continue;
         records.set(id, record);
         const latest = latestStamp(record);
-        if (latest) clock.observe(latest);
+        if (latest) observe(latest);
       }
       for (const id of saved.dirty ?? []) if (records.has(id)) dirty.add(id);
       if (dirty.size) schedulePublish();
@@ -241,7 +284,7 @@ export function createProfileSync({ cryptoClient, store, publish, onChange }) {
     noteLocal,
     receive,
     /** Records changed here that no relay has taken yet. */
-    pending: () => dirty.size,
+    pending: () => dirty.size + publishing.size,
     /** A relay (re)connected: records no relay took (it went down mid-publish) go again. */
     republish() {
       if (dirty.size) schedulePublish();

@@ -11,6 +11,11 @@
 // A member who lacks a key (a new device, a key message lost to an expired
 // mailbox) asks its owner with a 'group-key-request'; the owner answers with
 // the key only if the asker was a member when that key was made.
+//
+// A group whose member list is not confirmed yet (restored on this device
+// from the roaming profile, which a relay may serve in an old version:
+// chat/groups.js) is *held*: no key of ours is made or given there, so a
+// member removed since the old version never gets one.
 
 import { decode as fromBase64url, encode as toBase64url, fromHex, toHex } from '../core/encoding.js';
 
@@ -22,6 +27,10 @@ export const KEYS_KEPT = 16;
  * @typedef {{ keyId: string, key: string, members: string[], at: number }} OwnKey  key: base64url
  * @typedef {{ keyId: Uint8Array, key: Uint8Array }} KeyBytes
  */
+
+/** Why nothing can be sent in a held group, and what to do. */
+export const HELD_MESSAGE =
+  'this device restored the group from your profile and is still checking its member list with the group (its creator, or most members, online with you); send again once one of them has been online';
 
 /** The member set a key was made for, as one comparable string. */
 const memberSet = (/** @type {string[]} */ fingerprints) => [...fingerprints].sort().join(',');
@@ -40,6 +49,8 @@ export function createSenderKeys({ cryptoClient, store, identity }) {
   const given = new Set();
   /** @type {Array<(conversationId: string, sender: string, keyId: string) => void>} */
   const learnListeners = [];
+  /** @type {Set<string>} conversations whose member list is not confirmed: no key of ours is made or given there */
+  const held = new Set();
 
   const save = () =>
     store.put(KEYS_KEY, {
@@ -65,6 +76,7 @@ export function createSenderKeys({ cryptoClient, store, identity }) {
      * to hand it to the members before anything is sealed under it.
      */
     async current(/** @type {string} */ conversationId, /** @type {string[]} */ members) {
+      if (held.has(conversationId)) throw Object.assign(new Error(HELD_MESSAGE), { code: 'group-unconfirmed' });
       const keys = own.get(conversationId) ?? [];
       const newest = keys[keys.length - 1];
       if (newest && memberSet(newest.members) === memberSet(members)) return { ...bytesOf(newest.keyId, newest.key), keyIdHex: newest.keyId, fresh: false };
@@ -95,6 +107,7 @@ export function createSenderKeys({ cryptoClient, store, identity }) {
     answerFor(/** @type {string} */ conversationId, /** @type {string} */ keyId, /** @type {string} */ asker) {
       const entry = ownKey(conversationId, keyId);
       const what = `${conversationId} ${asker} ${keyId}`;
+      if (held.has(conversationId)) return null;
       if (!entry || !entry.members.includes(asker) || given.has(what)) return null;
       given.add(what);
       return keyMessage(entry);
@@ -139,6 +152,16 @@ export function createSenderKeys({ cryptoClient, store, identity }) {
     /** Calls `listener(conversationId, sender, keyId)` whenever a member's key is learnt. */
     onLearn(/** @type {(conversationId: string, sender: string, keyId: string) => void} */ listener) {
       learnListeners.push(listener);
+    },
+
+    /**
+     * Holds (or releases) a group conversation: while held, `current` refuses
+     * to make a key and `answerFor` gives none (chat/groups.js: a member list
+     * not confirmed yet).
+     */
+    hold(/** @type {string} */ conversationId, /** @type {boolean} */ holding) {
+      if (holding) held.add(conversationId);
+      else held.delete(conversationId);
     },
 
     /** A group is gone: its keys too. */

@@ -9,6 +9,13 @@
 // id gets a separate file, never a place in theirs. Whatever is shown or
 // saved is checked against the key and root hash of the very message it
 // belongs to.
+//
+// Every member knows a file's key (it is in the announcement), so any member
+// can seal chunks that authenticate. Chunks are therefore taken only from
+// the peer we asked or the file's owner (a small file's chunks follow its
+// message through the mailbox unasked); a file that does not match its signed root hash is dropped and
+// fetched again from someone who did not give us that copy, and fails only
+// when nobody else is left to ask.
 
 import { fromBase64, fromHex, fromUtf8, toBase64, toHex, utf8 } from '../core/encoding.js';
 import { FILE_CHUNK_SIZE, MAX_FILE_SIZE } from './content.js';
@@ -228,6 +235,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
       return true;
     }
     for (const fingerprint of sourcesFor(file)) {
+      if (file.suspects?.has(fingerprint)) continue; // gave us a copy that did not match
       const link = linkTo(fingerprint);
       if (!link) continue;
       file.state = 'downloading';
@@ -285,6 +293,11 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     const { index } = chunk;
     if (!file && link?.via === 'relays') return keepEarly(fingerprint, key, chunk);
     if (!file || file.state === 'complete' || index >= file.info.chunks || file.have.has(index)) return;
+    // Only from the peer we asked, or the owner (a small file's chunks follow
+    // its message through the mailbox unasked): another member's chunks,
+    // sealed with the key every member knows, could otherwise spoil the file.
+    const solicited = fingerprint === file.source || fingerprint === file.owner;
+    if (!solicited || file.suspects?.has(fingerprint)) return;
     // Authenticated with the file key (a chunk altered or moved fails here)
     // and hashed for the root check in one step in the worker: the plaintext
     // never comes back. Chunks arrive back to back, so one chunk's check
@@ -300,6 +313,8 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     file.digests.set(index, digest);
     await store.chunks.putGrouped(key, index, chunk.sealed);
     file.have.add(index);
+    file.fetchedFrom ??= new Set();
+    file.fetchedFrom.add(fingerprint);
     file.state = 'downloading';
     changed(file);
     if (file.have.size === file.info.chunks) finish(file);
@@ -322,6 +337,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
   async function finish(file) {
     if (file.state === 'complete' || file.verifying) return;
     file.verifying = true;
+    let again = false;
     try {
       const digests = new Uint8Array(file.info.chunks * 32);
       for (let index = 0; index < file.info.chunks; index++) {
@@ -335,8 +351,17 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
       if ((await cryptoClient.fileRoot(digests)) !== file.info.root) {
         await store.chunks.drop(keyOf(file));
         file.have.clear();
-        file.state = 'failed';
-        file.error = 'the file did not match the hash its sender signed, and was discarded';
+        file.digests = null;
+        // Whoever gave us chunks of this copy is not asked again (in this session).
+        file.suspects ??= new Set();
+        for (const fingerprint of file.fetchedFrom ?? []) file.suspects.add(fingerprint);
+        file.fetchedFrom = null;
+        file.source = null;
+        again = sourcesFor(file).some((fingerprint) => !file.suspects.has(fingerprint));
+        file.state = again ? 'waiting' : 'failed';
+        file.error = again
+          ? 'a copy did not match the hash its sender signed and was discarded; fetching it from another member'
+          : 'the file did not match the hash its sender signed, and was discarded';
       } else {
         file.state = 'complete';
         file.error = null;
@@ -347,6 +372,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
       save();
       changed(file);
     }
+    if (again) download(keyOf(file));
   }
 
   /** What opens chunk `index` of `file`: its key, id, place and whether it is the last. */

@@ -16,7 +16,7 @@ const WASM_PATH = 'worker.wasm';
  * @typedef {EnvelopeHeader & { content: Uint8Array, receipt: Uint8Array }} OpenedEnvelope
  * @typedef {{ spki: Uint8Array, fingerprint: string, bits: number, storeName: string, mailboxKey: string, profileAuthor: string }} PublicSession
  * @typedef {{ id: string, pubkey: string, created_at: number, kind: number, tags: string[][], content: string, sig: string }} NostrEvent
- * @typedef {{ fingerprint: string, spki: Uint8Array, instance: Uint8Array, sessionId: string }} AuthenticatedPeer
+ * @typedef {{ fingerprint: string, spki: Uint8Array, instance: string, sessionId: string }} AuthenticatedPeer  (instance: 32 hex digits)
  */
 
 /** @param {string} code @param {string} message @param {{fingerprint?: string}} [detail] */
@@ -192,6 +192,13 @@ export function createCryptoClient(integrity, embedded = null) {
     /** The header, once the signature verified. @returns {Promise<EnvelopeHeader>} */
     verifyEnvelope: (/** @type {Uint8Array} */ envelope, /** @type {Uint8Array} */ senderSpki) => call('envelope.verify', { envelope, senderSpki }),
 
+    // ---- signed acknowledgements (worker/src/ack.rs) ----
+    /** Signs that we stored the messages `keys` (48-byte records: sender ‖ message id). @returns {Promise<Uint8Array>} */
+    signAcks: (/** @type {Uint8Array} */ keys) => call('ack.sign', { keys }),
+    /** Resolves if the holder of `holderSpki` signed that it stored `keys`; rejects otherwise. @returns {Promise<void>} */
+    verifyAcks: (/** @type {Uint8Array} */ holderSpki, /** @type {Uint8Array} */ keys, /** @type {Uint8Array} */ signature) =>
+      call('ack.verify', { holderSpki, keys, signature }),
+
     // ---- the vault (records at rest) ----
     /** With {transfer: true} the buffer moves to the worker instead of being copied. @returns {Promise<Uint8Array>} */
     vaultSeal: (/** @type {string} */ context, /** @type {Uint8Array} */ plaintext, { transfer = false } = {}) =>
@@ -261,11 +268,19 @@ export function createCryptoClient(integrity, embedded = null) {
 
     // ---- Nostr ----
     /** Signs an event with this page load's throw-away key. @returns {Promise<{id: string, pubkey: string, sig: string}>} */
-    nostrSign: (/** @type {{createdAt: number, kind: number, tags: string[][], content: string}} */ event) => call('nostr.sign', event),
+    /** Signs with the throw-away key named `signer` (one per room; 'once': a key for this event alone). */
+    nostrSign: (/** @type {{createdAt: number, kind: number, tags: string[][], content: string, signer?: string}} */ event) => call('nostr.sign', event),
+    /** Forgets the throw-away key named `signer`. */
+    nostrForget: (/** @type {string} */ signer) => call('nostr.forget', { signer }),
 
     // ---- the mailbox (worker/src/mailbox.rs) ----
-    /** Seals and wraps a payload for a mailbox key. @returns {Promise<Array<{event: NostrEvent, nonce: string}>>} */
-    mailboxWrap: (/** @type {{recipient: string, type: string, payload: Uint8Array, now: number, expiration: number}} */ args) => call('mailbox.wrap', args),
+    /**
+     * Seals and wraps a payload for a mailbox key, sent `now` (Unix seconds) to wait `retentionDays` on relays:
+     * one of MAILBOX_RETENTION_DAYS (core/settings.js), anything else is refused (code 'unsupported-retention').
+     * Each wrap's expiration is its own randomised created_at plus the retention plus two days.
+     * @returns {Promise<Array<{event: NostrEvent, nonce: string}>>}
+     */
+    mailboxWrap: (/** @type {{recipient: string, type: string, payload: Uint8Array, now: number, retentionDays: number}} */ args) => call('mailbox.wrap', args),
     /** Opens a wrap addressed to us. @returns {Promise<{bundle: string, index: number, count: number, data: Uint8Array}>} */
     mailboxUnwrap: (/** @type {unknown} */ event) => call('mailbox.unwrap', { event }),
     /** The sender a seal claims (unchecked). @returns {Promise<string>} */
@@ -276,8 +291,9 @@ export function createCryptoClient(integrity, embedded = null) {
     mailboxDeletion: (/** @type {{nonce: string, wrapId: string, now: number}} */ args) => call('mailbox.deletion', args),
     /** A roaming-profile record sealed into a kind-30078 event by our profile's author key. */
     profileSeal: (/** @type {{recordId: string, record: Uint8Array, now: number}} */ args) => call('profile.seal', args),
-    /** Opens one of our profile events from a relay: {recordId, record}. */
-    profileOpen: (/** @type {{event: NostrEvent}} */ args) => /** @type {Promise<{recordId: string, record: Uint8Array}>} */ (call('profile.open', args)),
+    /** Opens one of our profile events from a relay: {recordId, record, legacy} (legacy: sealed before the profile's keys were separated, worth sealing again). */
+    profileOpen: (/** @type {{event: NostrEvent}} */ args) =>
+      /** @type {Promise<{recordId: string, record: Uint8Array, legacy: boolean}>} */ (call('profile.open', args)),
     /** NIP-42: proves to a relay we read from that we hold our mailbox key. */
     mailboxAuth: (/** @type {{relay: string, challenge: string, now: number}} */ args) => call('mailbox.auth', args),
   };

@@ -22,7 +22,8 @@ export const DEFAULT_SETTINGS = Object.freeze({
   useTrackers: true,
   useNostr: true,
   useLocalTracker: true,
-  // How long a message waits on relays for a contact who is away (NIP-40 expiration).
+  // How long a message waits on relays for a contact who is away (NIP-40
+  // expiration): one of MAILBOX_RETENTION_DAYS.
   mailboxDays: 14,
   // Direct connections each member of a group seeks (and takes up to twice
   // as many); the other members are reached through them (chat/forwarding.js).
@@ -36,6 +37,32 @@ export function groupConnectionsOf(settings) {
   const value = Number(settings?.groupConnections);
   if (!Number.isFinite(value)) return DEFAULT_SETTINGS.groupConnections;
   return Math.min(GROUP_CONNECTIONS_RANGE.max, Math.max(GROUP_CONNECTIONS_RANGE.min, Math.round(value)));
+}
+
+/**
+ * The only numbers of days mail may wait on relays. Every wrap shows its
+ * retention to relays (expiration − created_at), so everyone chooses from
+ * the same few values: a day, a week, two weeks (the default), a month.
+ * The worker refuses any other (worker/src/mailbox.rs RETENTION_DAYS, the
+ * same list in tests/vectors/mailbox.json, checked against this one).
+ */
+export const MAILBOX_RETENTION_DAYS = Object.freeze([1, 7, 14, 30]);
+
+/**
+ * The retention mail is sent with: the allowed value nearest to the stored
+ * one (an older version allowed any whole number from 1 to 60, and another
+ * device of ours may have written anything); halfway between two, the
+ * longer, so that mail waits at least as long as was asked where it can.
+ * Not a number at all: the default.
+ */
+export function mailboxDaysOf(settings) {
+  const value = settings?.mailboxDays;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return DEFAULT_SETTINGS.mailboxDays;
+  // Within the range first: distances to a huge number all round to one.
+  const within = Math.min(MAILBOX_RETENTION_DAYS.at(-1), Math.max(MAILBOX_RETENTION_DAYS[0], value));
+  let nearest = MAILBOX_RETENTION_DAYS[0];
+  for (const days of MAILBOX_RETENTION_DAYS) if (Math.abs(days - within) <= Math.abs(nearest - within)) nearest = days;
+  return nearest;
 }
 
 const SETTINGS_KEY = 'settings';

@@ -13,7 +13,8 @@ export const LOAD_BYTES = 10;
  * reload (same device, new load: it replaces the old session) from another
  * device of the same identity (both stay). Only the random part is public:
  * the peer id trackers and relays see is made of it alone, so they cannot
- * link one device's loads; the device part travels inside the handshake.
+ * link one device's loads; the device part travels only to a verified
+ * peer, as the first frame of the session (net/link.js).
  * @param {string} device
  */
 export function newInstance(device) {
@@ -23,15 +24,20 @@ export function newInstance(device) {
   return instance;
 }
 
-/** The device part of an instance id (hex), as peers tell devices apart. @param {Uint8Array} instance */
-export const deviceOf = (instance) => toHex(instance.slice(LOAD_BYTES));
+/**
+ * The device part of an instance id (hex), as peers tell devices apart: of
+ * our own (16 bytes), or of an authenticated peer's (32 hex digits, as the
+ * worker gives it, completed by the peer's device frame: net/link.js).
+ * @param {Uint8Array | string} instance
+ */
+export const deviceOf = (instance) => (typeof instance === 'string' ? instance.slice(2 * LOAD_BYTES) : toHex(instance.slice(LOAD_BYTES)));
 
 /**
  * Whether two authenticated links reach the same device of an identity (a
  * reload gives a new link from the same device). Links not yet
  * authenticated count as the same device: nothing tells them apart.
- * @param {{ peer?: { instance?: Uint8Array } } | null | undefined} a
- * @param {{ peer?: { instance?: Uint8Array } } | null | undefined} b
+ * @param {{ peer?: { instance?: Uint8Array | string } } | null | undefined} a
+ * @param {{ peer?: { instance?: Uint8Array | string } } | null | undefined} b
  */
 export function sameDevice(a, b) {
   const one = a?.peer?.instance;

@@ -1,6 +1,13 @@
 // An authenticated, encrypted session with one peer over one data channel:
 // first the handshake (worker/src/handshake.rs) proves who is on the other
 // end, then every frame is sealed by the worker under per-direction keys.
+//
+// The handshake carries our instance id with its device part replaced by
+// random bytes: whoever answers an offer learns nothing that links our
+// devices' page loads before it is verified. Each side's first sealed frame
+// is its real device part ('device', net/protocol.js), and the peer is
+// reported ready only once its own has come, so everything that tells a
+// peer's devices apart (net/instance.js deviceOf) sees the real one.
 // Bulk frame types (net/protocol.js: payloads already sealed end to end) go
 // on the connection's second channel instead, framed but not sealed again:
 // DTLS, whose certificates the handshake signed, authenticates that channel.
@@ -8,7 +15,8 @@
 import { createReceiver, createSender, encodeFrame, KIND } from './framing.js';
 import { channelOpen, dtlsFingerprint, presentedCertificate } from './peer.js';
 import { randomBytes, toHex } from '../core/encoding.js';
-import { isBulk } from './protocol.js';
+import { frameLimit, isBulk } from './protocol.js';
+import { LOAD_BYTES } from './instance.js';
 
 export const CONNECT_TIMEOUT_MS = 20_000;
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -23,14 +31,23 @@ export const BUFFER_LOW = 16 * 1024;
 
 const HELLO = 1;
 const FINISH = 2;
+/** Bytes of an instance id that name a device (net/instance.js). */
+const DEVICE_BYTES = 16 - LOAD_BYTES;
 
 /**
  * handlers: onReady(peer), onMessage(type, bytes), onRejected(error),
  * onClose(reason, wasReady). `limitFor(type)` caps incoming message sizes
- * (net/protocol.js).
+ * (net/protocol.js). `instance`: our 16-byte instance id (load ‖ device).
+ * States: connecting → handshake → verified (the peer proved who it is; its
+ * device part is on its way) → ready → closed.
  */
 export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomId, instance, allowed, handlers, limitFor }) {
   let state = 'connecting';
+  // What the handshake says of us: our load part, and random bytes for the device.
+  const device = instance.slice(LOAD_BYTES);
+  const masked = new Uint8Array(16);
+  masked.set(instance.slice(0, LOAD_BYTES));
+  masked.set(randomBytes(DEVICE_BYTES), LOAD_BYTES);
   let dc = null;
   let handshakeId = null;
   let channelId = null;
@@ -46,6 +63,10 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
   });
   started.catch(() => {});
   let processing = Promise.resolve();
+  // Frames that came before the session's keys existed (or behind such a
+  // frame): opened in the receive queue, in order; later ones are opened at
+  // once (the worker takes frames in call order).
+  let unopened = 0;
   let sending = Promise.resolve();
   let lastReceived = Date.now();
   let lastSent = Date.now();
@@ -89,9 +110,9 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
     lastSent = Date.now();
   }
 
-  /** Seals and sends one frame; frames go out in call order. */
+  /** Seals and sends one frame; frames go out in call order (from `verified` on: our device part goes first). */
   function sendFrame(plaintext) {
-    if (state !== 'ready') return Promise.reject(new Error('link: not connected'));
+    if (state !== 'ready' && state !== 'verified') return Promise.reject(new Error('link: not connected'));
     // The worker takes the frame counter when the request arrives, so the
     // seal requests and the sends must both keep call order.
     const sealed = cryptoClient.channelSeal(channelId, plaintext);
@@ -102,9 +123,23 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
 
   const sender = createSender(sendFrame);
   const receiver = createReceiver({
-    onMessage: (type, data) => handlers.onMessage?.(type, data),
-    limitFor,
+    onMessage: (type, data) => (type === 'device' ? peerDevice(data) : handlers.onMessage?.(type, data)),
+    // The device part first and only then; everything else once ready.
+    limitFor: (type) => (type === 'device' ? (state === 'verified' ? frameLimit('device') : 0) : state === 'ready' ? limitFor(type) : 0),
   });
+
+  /** The verified peer's device part: its instance id is whole, the session is ready. */
+  function peerDevice(data) {
+    if (state !== 'verified' || data.length !== DEVICE_BYTES) {
+      throw Object.assign(new Error('link: the peer sent its device part out of place'), { code: 'framing' });
+    }
+    peer = { ...peer, instance: peer.instance.slice(0, 2 * LOAD_BYTES) + toHex(data) };
+    state = 'ready';
+    clearTimeout(handshakeTimer);
+    heartbeat = setInterval(checkHeartbeat, HEARTBEAT_MS / 2);
+    announceBulk();
+    handlers.onReady?.(peer);
+  }
 
   // The bulk channel: only bulk types, only once the session is ready (a
   // chunk is only ever sent in answer to a request made after that). Each
@@ -161,12 +196,7 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
   async function receive(bytes, opening) {
     if (state === 'closed') return;
     lastReceived = Date.now();
-    if (opening) {
-      const control = receiver.push(await opening);
-      if (control) handleControl(control);
-      return;
-    }
-    if (state === 'handshake') {
+    if (channelId === null) {
       await started;
       if (bytes[0] === HELLO && !peer) {
         const result = await cryptoClient.handshakeHello(handshakeId, bytes, allowed());
@@ -178,33 +208,36 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
         const result = await cryptoClient.handshakeFinish(handshakeId, bytes);
         handshakeId = null; // released by the worker
         channelId = result.channelId;
+        // Verified: its instance id has our random device part until its own comes.
         peer = result.peer;
-        state = 'ready';
-        clearTimeout(handshakeTimer);
-        heartbeat = setInterval(checkHeartbeat, HEARTBEAT_MS / 2);
-        announceBulk();
-        handlers.onReady?.(peer);
+        state = 'verified';
+        sender.send('device', device).catch(() => {}); // a closed channel closes the link anyway
         return;
       }
       throw Object.assign(new Error('link: unexpected handshake message'), { code: 'malformed' });
     }
-    const plaintext = await cryptoClient.channelOpen(channelId, bytes);
-    const control = receiver.push(plaintext);
+    const control = receiver.push(await (opening ?? cryptoClient.channelOpen(channelId, bytes)));
     if (control) handleControl(control);
   }
 
   function onRaw(event) {
     const bytes = new Uint8Array(event.data);
-    // Once ready, ask the worker to open the frame at once (it keeps arrival
-    // order), so decryption overlaps; results are still consumed in order.
-    const opening = state === 'ready' ? cryptoClient.channelOpen(channelId, bytes) : null;
+    // Once the session's keys exist and nothing before is still unopened,
+    // ask the worker to open the frame at once (it keeps arrival order), so
+    // decryption overlaps; results are still consumed in order.
+    const early = channelId === null || unopened > 0;
+    const opening = early ? null : cryptoClient.channelOpen(channelId, bytes);
     opening?.catch(() => {});
+    if (early) unopened += 1;
     processing = processing
       .then(() => receive(bytes, opening))
       .catch((error) => {
         if (state === 'closed') return;
         if (state === 'handshake') handlers.onRejected?.(error);
         close(error.code === 'frame-rejected' ? 'frame-rejected' : state === 'handshake' ? 'rejected' : 'protocol-error');
+      })
+      .finally(() => {
+        if (early) unopened -= 1;
       });
   }
 
@@ -252,7 +285,7 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
       const result = await cryptoClient.startHandshake({
         roomId,
         role,
-        instance,
+        instance: masked,
         dtlsLocal: dtlsFingerprint(pc.localDescription?.sdp),
         dtlsRemote,
       });
@@ -293,9 +326,12 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
     get remoteDtls() {
       return remoteDtls;
     },
-    /** Sends a typed message (any size up to the peer's limit); bulk types
-     *  on the bulk channel when it is open, else sealed like the rest. */
-    send: (type, data, options) => (isBulk(type) && peerHasBulk && bulkOpen() ? bulkSender : sender).send(type, data, options),
+    /** Sends a typed message (any size up to the peer's limit) once ready;
+     *  bulk types on the bulk channel when it is open, else sealed like the rest. */
+    send(type, data, options) {
+      if (state !== 'ready') return Promise.reject(new Error('link: not connected'));
+      return (isBulk(type) && peerHasBulk && bulkOpen() ? bulkSender : sender).send(type, data, options);
+    },
     /** Round-trip time of an encrypted ping, in milliseconds. */
     async ping() {
       const id = new DataView(randomBytes(4).buffer).getUint32(0) || 1;

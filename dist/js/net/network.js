@@ -1,9 +1,19 @@
-// The network of one logged-in page: its instance id, the signalling
-// strategies (WebTorrent trackers and Nostr relays, used at the same time),
-// the rooms it has joined and the wake-up signals that make them retry.
-// Every session a room authenticates is reported to the session registry
-// (sessions.js), and every frame on it goes to the protocol's dispatcher
-// (protocol.js): nothing above this layer deals with rooms' connections.
+// The network of one logged-in page: the signalling strategies (WebTorrent
+// trackers and Nostr relays, used at the same time), the rooms it has joined
+// and the wake-up signals that make them retry. Every session a room
+// authenticates is reported to the session registry (sessions.js), and every
+// frame on it goes to the protocol's dispatcher (protocol.js): nothing above
+// this layer deals with rooms' connections.
+//
+// What signalling servers can link (DESIGN.md §12): each room has an
+// instance id of its own (random load part, this browser's device part), so
+// its tracker peer id — made of the random part alone — differs from every
+// other room's, and on Nostr each room signs with a throw-away key of its
+// own. A room that must not be linked with the others (our devices' room,
+// whose announce id nobody can derive from our public identity) uses
+// sockets of its own too. The others share one socket per tracker and relay:
+// that server still sees them come from one connection (and one IP
+// address), which docs/threat-model.md says.
 
 import { createRoom } from './room.js';
 import { createTrackerStrategy } from './signal/tracker.js';
@@ -12,6 +22,12 @@ import { watchWake } from './backoff.js';
 import { frameLimit } from './protocol.js';
 import { toHex } from '../core/encoding.js';
 import { LOAD_BYTES, newInstance } from './instance.js';
+
+/** A room's own instance id and the peer id trackers see (its random part only). */
+function roomSelf(/** @type {string} */ device) {
+  const instance = newInstance(device);
+  return { instance, peerId: toHex(instance).slice(0, 2 * LOAD_BYTES) };
+}
 
 /** Peer ids whose identity we remember (a few per session we have had). */
 export const MAX_KNOWN_PEERS = 4096;
@@ -22,8 +38,6 @@ export const MAX_KNOWN_PEERS = 4096;
  * dispatcher; onChange(): status changed.
  */
 export function createNetwork({ cryptoClient, device, sessions, dispatch, onChange }) {
-  const instance = newInstance(device);
-  const peerId = toHex(instance).slice(0, 2 * LOAD_BYTES);
   const rooms = new Set();
   // Peer id -> the identity it authenticated as, in any room. A peer id is
   // one page load's, so an entry never goes stale; only sessions teach it
@@ -47,29 +61,39 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
     });
   }
 
-  const tracker = createTrackerStrategy({ peerId, onStatus: changed });
-  const nostr = createNostrStrategy({ peerId, cryptoClient, onStatus: changed });
-  const strategies = () => [settings.useTrackers && tracker, settings.useNostr && nostr].filter(Boolean);
+  /** One tracker and one Nostr strategy, each with its own sockets. */
+  const signalling = () => ({ tracker: createTrackerStrategy({ onStatus: changed }), nostr: createNostrStrategy({ cryptoClient, onStatus: changed }) });
+  const shared = signalling();
+  /** @type {{tracker: ReturnType<typeof createTrackerStrategy>, nostr: ReturnType<typeof createNostrStrategy>} | null} */
+  let apart = null; // the sockets of rooms that join `separate` (created when one does)
+  const all = () => [shared, apart].filter(Boolean);
+  const strategiesOf = (set) => [settings.useTrackers && set.tracker, settings.useNostr && set.nostr].filter(Boolean);
+  /** @type {Map<object, object>} room -> its signalling set */
+  const setOf = new Map();
+
+  function apply(set) {
+    set.tracker.setUrls(settings.useTrackers ? settings.trackers : []);
+    set.nostr.setUrls(settings.useNostr ? settings.relays : []);
+  }
 
   const stopWake = watchWake(() => {
-    tracker.wake();
-    nostr.wake();
+    for (const set of all()) {
+      set.tracker.wake();
+      set.nostr.wake();
+    }
     for (const room of rooms) room.restartWarmup();
   });
   const onPageHide = () => {
     for (const room of rooms) for (const peer of room.peers()) peer.link.close('page-hide');
+    for (const set of all()) set.tracker.leavingPage();
   };
   addEventListener('pagehide', onPageHide);
 
   return {
-    peerId,
-    instance,
-
     /** Applies trackers, relays and ICE servers (see core/settings.js). */
     configure(next) {
       settings = next;
-      tracker.setUrls(settings.useTrackers ? settings.trackers : []);
-      nostr.setUrls(settings.useNostr ? settings.relays : []);
+      for (const set of all()) apply(set);
       changed();
     },
 
@@ -79,22 +103,32 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
      * refused ones. A room with a frame table of its own (a benchmark's)
      * passes `limitFor` and `onMessage`; one whose sessions are not
      * contacts' (our own devices') passes its own `registry`. A group's
-     * room passes `meshTarget()` (net/room.js: a partial mesh).
+     * room passes `meshTarget()` (net/room.js: a partial mesh). A room
+     * that must not be linked with the others passes `separate` (its
+     * signalling goes over sockets of its own).
      */
-    join({ room, allowed, onFailedAttempt, limitFor = frameLimit, onMessage = dispatch, registry = sessions, meshTarget = undefined }) {
+    join({ room, allowed, onFailedAttempt, limitFor = frameLimit, onMessage = dispatch, registry = sessions, meshTarget = undefined, separate = false }) {
+      let set = shared;
+      if (separate) {
+        if (!apart) {
+          apart = signalling();
+          apply(apart);
+        }
+        set = apart;
+      }
       const joined = createRoom({
         cryptoClient,
         roomId: room.roomId,
         announceId: room.announceId,
-        self: { peerId, instance },
+        self: roomSelf(device),
         allowed,
         iceServers: () => settings.iceServers,
         limitFor,
         meshTarget,
         identityOf: (id) => identities.get(id) ?? null,
         handlers: {
-          announce: (r) => {
-            for (const strategy of strategies()) strategy.announce(r);
+          announce: (r, options) => {
+            for (const strategy of strategiesOf(set)) strategy.announce(r, options);
           },
           onSession: ({ fingerprint, link, via, peerId: id }) => {
             learnIdentity(id, fingerprint);
@@ -106,16 +140,19 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
           onChange: changed,
         },
       });
-      tracker.addRoom(joined);
-      nostr.addRoom(joined);
+      set.tracker.addRoom(joined);
+      set.nostr.addRoom(joined);
+      setOf.set(joined, set);
       rooms.add(joined);
       changed();
       return joined;
     },
 
     leave(room) {
-      tracker.removeRoom(room);
-      nostr.removeRoom(room);
+      const set = setOf.get(room) ?? shared;
+      set.tracker.removeRoom(room);
+      set.nostr.removeRoom(room);
+      setOf.delete(room);
       room.leave();
       rooms.delete(room);
       changed();
@@ -124,10 +161,10 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
     status() {
       let peers = 0;
       for (const room of rooms) peers += room.peers().length;
+      // What the shared sockets show; a separate room's sockets go to the same servers.
       return {
-        peerId,
-        trackers: settings.useTrackers ? tracker.status() : [],
-        relays: settings.useNostr ? nostr.status() : [],
+        trackers: settings.useTrackers ? shared.tracker.status() : [],
+        relays: settings.useNostr ? shared.nostr.status() : [],
         rooms: rooms.size,
         peers,
       };
@@ -135,8 +172,10 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
 
     close() {
       for (const room of [...rooms]) this.leave(room);
-      tracker.close();
-      nostr.close();
+      for (const set of all()) {
+        set.tracker.close();
+        set.nostr.close();
+      }
       stopWake();
       removeEventListener('pagehide', onPageHide);
     },

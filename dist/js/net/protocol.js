@@ -14,13 +14,21 @@
 const KiB = 1024;
 
 /**
- * @typedef {'env' | 'ack' | 'read' | 'typing' | 'sync' | 'file-get' | 'file-chunk' | 'call' | 'rtc' | 'profile' | 'mirror' | 'mirror-have' | 'mirror-read' | 'mirror-older'} FrameType
- * @typedef {{ limit: number, handler: string, carries: string, bulk?: boolean }} FrameSpec
+ * @typedef {'device' | 'env' | 'ack' | 'read' | 'typing' | 'sync' | 'file-get' | 'file-chunk' | 'call' | 'rtc' | 'profile' | 'mirror' | 'mirror-have' | 'mirror-read' | 'mirror-older'} FrameType
+ * @typedef {{ limit: number, handler: string, carries: string, bulk?: boolean, session?: boolean }} FrameSpec
  * @typedef {(fingerprint: string, link: import('./sessions.js').Link, data: Uint8Array) => unknown} FrameHandler
  */
 
 /** @type {Readonly<Record<FrameType, FrameSpec>>} */
 export const FRAMES = Object.freeze({
+  // The session's own (net/link.js), never dispatched: what names a device
+  // in an instance id goes only to a peer the handshake verified.
+  device: {
+    limit: 6,
+    handler: 'net/link',
+    carries: 'the 6 bytes naming the sender’s device (net/instance.js): the first sealed frame each side sends, accepted then and never again',
+    session: true,
+  },
   env: {
     limit: 1200 * KiB,
     handler: 'chat/inbox',
@@ -29,12 +37,17 @@ export const FRAMES = Object.freeze({
   },
   ack: {
     limit: 96 * KiB,
-    handler: 'chat/outbox',
-    carries: 'JSON {keys, by?}: up to 1,000 `sender:id` keys stored by the peer, or by the group member `by` (passed back hop by hop, chat/forwarding.js)',
+    handler: 'chat/forwarding',
+    carries:
+      'JSON {keys, by?, sig?}: up to 500 `sender:id` keys stored by the peer, or a list the group member `by` signed (`sig`, base64, worker/src/ack.rs), passed back hop by hop unchanged',
   },
   read: { limit: 64 * KiB, handler: 'chat/receipts', carries: 'JSON {ids}: our messages the peer has read' },
   typing: { limit: 1 * KiB, handler: 'chat/receipts', carries: 'JSON {conv}: the peer is typing there' },
-  sync: { limit: 96 * KiB, handler: 'chat/backlog', carries: 'JSON {conv, have}: up to 500 keys of a group conversation the peer holds' },
+  sync: {
+    limit: 96 * KiB,
+    handler: 'chat/backlog',
+    carries: 'JSON {conv, have, epoch, unconfirmed?}: up to 500 keys of a group conversation the peer holds, and its epoch of the group',
+  },
   'file-get': { limit: 1 * KiB, handler: 'chat/transfers', carries: 'JSON {owner, fileId, from}: send me these chunks' },
   'file-chunk': { limit: 257 * KiB, handler: 'chat/transfers', carries: 'owner ‖ file id ‖ index ‖ one sealed 256 KiB chunk', bulk: true },
   call: { limit: 16 * KiB, handler: 'calls/calls', carries: 'JSON {op, id, …}: the call protocol' },
@@ -60,6 +73,11 @@ export function frameLimit(type) {
   return Object.hasOwn(FRAMES, type) ? FRAMES[/** @type {FrameType} */ (type)].limit : 0;
 }
 
+/** Whether a frame type belongs to the session itself (net/link.js) and is never dispatched. @param {string} type */
+export function isSessionFrame(type) {
+  return Object.hasOwn(FRAMES, type) && FRAMES[/** @type {FrameType} */ (type)].session === true;
+}
+
 /** Whether a frame type travels on the bulk channel (see above). @param {string} type */
 export function isBulk(type) {
   return Object.hasOwn(FRAMES, type) && FRAMES[/** @type {FrameType} */ (type)].bulk === true;
@@ -67,12 +85,14 @@ export function isBulk(type) {
 
 /**
  * The dispatcher of received frames. `handlers` must give a function for
- * every type of the table, and for nothing else: a frame type is added here
- * and handled somewhere, or not at all.
- * @param {Record<FrameType, FrameHandler>} handlers
+ * every type of the table the session does not handle itself, and for
+ * nothing else: a frame type is added here and handled somewhere, or not at all.
+ * @param {Record<Exclude<FrameType, 'device'>, FrameHandler>} handlers
  */
 export function createDispatcher(handlers) {
-  const types = Object.keys(FRAMES).sort();
+  const types = Object.keys(FRAMES)
+    .filter((type) => !isSessionFrame(type))
+    .sort();
   const given = Object.keys(handlers).sort();
   if (JSON.stringify(types) !== JSON.stringify(given)) {
     throw new Error(`protocol: handlers for [${given}] do not match the frame table [${types}]`);
@@ -83,7 +103,7 @@ export function createDispatcher(handlers) {
    * @param {string} fingerprint @param {import('./sessions.js').Link} link @param {string} type @param {Uint8Array} data
    */
   return (fingerprint, link, type, data) => {
-    if (!Object.hasOwn(FRAMES, type)) return undefined;
-    return handlers[/** @type {FrameType} */ (type)](fingerprint, link, data);
+    if (!Object.hasOwn(FRAMES, type) || isSessionFrame(type)) return undefined;
+    return handlers[/** @type {Exclude<FrameType, 'device'>} */ (type)](fingerprint, link, data);
   };
 }

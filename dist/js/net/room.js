@@ -45,9 +45,20 @@ import { fromBase64, fromUtf8, randomBytes, toBase64, toHex, utf8 } from '../cor
 export const OFFER_TTL_MS = 30_000;
 export const MAX_PENDING_OFFERS = 16;
 /** Connections of a room still being set up (offered to us, or answered by
- *  us) at once: beyond this, offers from new peer ids are ignored, so whoever
- *  knows the room cannot make us build RTCPeerConnections without end. */
+ *  us) at once: whoever knows the room cannot make us hold more. A newcomer
+ *  beyond it takes the place of the oldest one still being set up (one whose
+ *  channel never even opened first), so connections left to stall cannot
+ *  lock the real peer out. */
 export const MAX_CONNECTING = 8;
+/** Sessions one identity may hold in a room at once: the devices of a
+ *  person online together, not a crowd of instances of one identity. */
+export const MAX_SESSIONS_PER_IDENTITY = 8;
+/** In a group's room (it has a mesh target), sessions one identity may
+ *  hold: the room's connections are shared among members, so one member's
+ *  instances cannot take them all. Two, so a member with a phone and a
+ *  laptop online reaches us from both (a small group's room has room for
+ *  every member twice: 2 × target). */
+export const MESH_SESSIONS_PER_IDENTITY = 2;
 /** Sealed offers and answers carry their time; older (or later) than this
  *  is refused: a tracker or relay that replays one gets nothing. Generous,
  *  because the two clocks may differ. */
@@ -80,7 +91,8 @@ function jitter(ms) {
  * meshTarget() -> how many peers to seek (null: all allowed ones),
  * identityOf(peerId) -> the fingerprint a peer id authenticated as in any
  * room (null: unknown), handlers:
- *   announce(room)                          time to announce on every strategy
+ *   announce(room, {keepalive, retry})      time to announce on every strategy (keepalive: nobody missing;
+ *                                           retry: a steady announce that should try again, one in four)
  *   onSession({fingerprint, link, via, …})  a session authenticated (and replaced any older one of that identity here)
  *   onSessionEnd({fingerprint, link, reason}) a ready session ended
  *   onMessage(fingerprint, link, type, data) a message on a ready session
@@ -93,6 +105,7 @@ export function createRoom(options) {
   const pending = new Map(); // offer id -> {pc, channel, timer}
   const answered = new Set(); // offer ids (with sender) answered lately, oldest first
   const trickles = new Map(); // our offer id, or "<peer id> <offer id>" of an offer we answer -> trickle
+  const surplus = new Map(); // peer id -> the identity it authenticated as, refused here for having all its sessions
   let step = 0;
   let timer = null;
   let left = false;
@@ -127,6 +140,31 @@ export function createRoom(options) {
   }
   /** Whether a partial mesh holds as many connections as it may take. */
   const full = () => meshFull({ open: [...connections.values()].filter((c) => c.link.state !== 'closed').length, target: meshTarget() });
+  /** Sessions one identity may hold here. */
+  const perIdentity = () => (meshTarget() === null ? MAX_SESSIONS_PER_IDENTITY : MESH_SESSIONS_PER_IDENTITY);
+  const readyOf = (fingerprint) => [...connections.values()].filter((c) => c.link.state === 'ready' && c.link.peer.fingerprint === fingerprint);
+  /** Whether `peerId` is known (from a session) as an identity holding all the sessions it may here: its offers are not answered. */
+  function atCapacity(peerId) {
+    const fingerprint = surplus.get(peerId) ?? options.identityOf?.(peerId) ?? null;
+    return fingerprint !== null && readyOf(fingerprint).length >= perIdentity();
+  }
+  /**
+   * Room for one more connection: none when sessions fill the room; else,
+   * while too many are being set up (or they fill a partial mesh), the
+   * oldest of those makes way — first those whose channel never opened.
+   * Identities are only known after the handshake, so before it nothing
+   * tells a stalled connection of a stranger from a friend's slow one.
+   */
+  function makeRoom() {
+    while (connecting() >= MAX_CONNECTING || full()) {
+      const settingUp = [...connections.values()].filter((c) => c.link.state !== 'ready' && c.link.state !== 'closed');
+      if (!settingUp.length) return false;
+      const stalled = (c) => (c.link.state === 'connecting' ? 0 : 1);
+      settingUp.sort((a, b) => stalled(a) - stalled(b) || a.createdAt - b.createdAt);
+      settingUp[0].link.close('evicted');
+    }
+    return true;
+  }
 
   /** Whether a new candidate (offered by `offererId`) should replace `existing`. */
   function prefers(existing, offererId) {
@@ -200,7 +238,7 @@ export function createRoom(options) {
 
   function track({ peerId, role, offererId, pc, channel, bulk, via, trickle }) {
     const previous = connections.get(peerId);
-    const connection = { peerId, role, offererId, via, createdAt: Date.now() };
+    const connection = { peerId, role, offererId, via, createdAt: Date.now(), reported: false };
     connection.link = createLink({
       cryptoClient,
       pc,
@@ -219,18 +257,20 @@ export function createRoom(options) {
             connection.link.close('instance-mismatch');
             return;
           }
-          for (const other of connections.values()) {
-            // A newer instance of the same identity on the same device (a
-            // reload) replaces the old one; another device of it stays.
-            if (
-              other !== connection &&
-              other.link.state === 'ready' &&
-              other.link.peer.fingerprint === peer.fingerprint &&
-              deviceOf(other.link.peer.instance) === deviceOf(peer.instance)
-            ) {
-              other.link.close('replaced');
-            }
+          // A newer instance of the same identity on the same device (a
+          // reload) replaces the old one; another device of it stays, while
+          // the identity has fewer sessions here than it may.
+          const others = readyOf(peer.fingerprint).filter((other) => other !== connection);
+          const replaced = others.filter((other) => deviceOf(other.link.peer.instance) === deviceOf(peer.instance));
+          if (others.length - replaced.length >= perIdentity()) {
+            surplus.delete(peerId);
+            surplus.set(peerId, peer.fingerprint);
+            if (surplus.size > SEEN_OFFERS) surplus.delete(surplus.keys().next().value);
+            connection.link.close('too-many-sessions');
+            return;
           }
+          for (const other of replaced) other.link.close('replaced');
+          connection.reported = true;
           handlers.onSession?.({ ...peer, peerId, via, link: connection.link });
           handlers.onChange?.();
           schedule();
@@ -243,9 +283,11 @@ export function createRoom(options) {
         onClose(reason, wasReady) {
           endTrickle(trickle);
           if (connections.get(peerId) === connection) connections.delete(peerId);
-          if (wasReady) handlers.onSessionEnd?.({ fingerprint: connection.link.peer.fingerprint, link: connection.link, peerId, reason });
+          // A session refused as it became ready was never reported: its end is nobody's news.
+          const ended = wasReady && connection.reported;
+          if (ended) handlers.onSessionEnd?.({ fingerprint: connection.link.peer.fingerprint, link: connection.link, peerId, reason });
           handlers.onChange?.();
-          if (!left && wasReady) restartWarmup();
+          if (!left && ended) restartWarmup();
         },
       },
     });
@@ -319,9 +361,9 @@ export function createRoom(options) {
       if (!fresh(message) || typeof message.offerId !== 'string' || typeof message.sdp !== 'string') return null;
       const seen = `${from} ${message.offerId}`;
       if (answered.has(seen)) return null; // replayed
-      if (notAllowedHere(from)) return null;
+      if (notAllowedHere(from) || atCapacity(from)) return null;
       if (!prefers(connections.get(from), from)) return null;
-      if (!connections.has(from) && (connecting() >= MAX_CONNECTING || full())) return null;
+      if (!connections.has(from) && !makeRoom()) return null;
       answered.add(seen);
       if (answered.size > SEEN_OFFERS) answered.delete(answered.values().next().value);
       const trickle = newTrickle(message.offerId, from);
@@ -359,7 +401,7 @@ export function createRoom(options) {
       if (!offer || left) return;
       pending.delete(message.offerId);
       clearTimeout(offer.timer);
-      if (!prefers(connections.get(from), self.peerId) || (!connections.has(from) && full())) {
+      if (!prefers(connections.get(from), self.peerId) || (!connections.has(from) && (atCapacity(from) || !makeRoom()))) {
         endTrickle(offer.trickle);
         offer.pc.close();
         return;
@@ -387,7 +429,7 @@ export function createRoom(options) {
      *  us: in a full mesh, from anyone we are not connected to (a new device
      *  of someone present, a reload); in a partial mesh, only while we seek. */
     shouldOfferTo(peerId) {
-      if (left || peerId === self.peerId || notAllowedHere(peerId)) return false;
+      if (left || peerId === self.peerId || notAllowedHere(peerId) || atCapacity(peerId)) return false;
       if (partialMesh() && !wantsPeers()) return false;
       const existing = connections.get(peerId);
       return !existing || existing.link.state === 'closed';
@@ -437,7 +479,9 @@ export function createRoom(options) {
     else delay = STEADY_MS[Math.min(step - WARMUP_MS.length, STEADY_MS.length - 1)] * hidden;
     timer = setTimeout(() => {
       step += 1;
-      handlers.announce(room);
+      // With everyone here, an announce only keeps the room known (net/signal/*.js decide how often);
+      // past the warm-up, one steady announce in four tries again (the ones that carry offers).
+      handlers.announce(room, { keepalive: !wantsPeers(), retry: step <= WARMUP_MS.length || step % 4 === 0 });
       schedule();
     }, jitter(delay));
   }

@@ -196,6 +196,12 @@ export function createConversationView(conversationId, services, { onClose, onFo
       el('option', { value: '', text: 'Add a contact…' }),
       candidates.map((f) => el('option', { value: f.fingerprint, text: friends.title(f) })),
     );
+    // A refusal (a member list still being checked with its members, a full group) is said, not lost.
+    const membersError = el('p', { className: 'error', role: 'alert' });
+    const tryMembers = (/** @type {() => Promise<unknown>} */ change) =>
+      change().catch((/** @type {Error} */ error) => {
+        membersError.textContent = error.message;
+      });
     replaceChildren(
       membersPanel,
       el(
@@ -209,7 +215,12 @@ export function createConversationView(conversationId, services, { onClose, onFo
             el('span', { text: names(m.fingerprint) }),
             m.fingerprint === group.creator ? el('span', { className: 'hint', text: ' (creator)' }) : null,
             creator && m.fingerprint !== identity.fingerprint
-              ? el('button', { type: 'button', className: 'ghost danger', text: 'Remove', onclick: () => groups.removeMember(group.id, m.fingerprint) })
+              ? el('button', {
+                  type: 'button',
+                  className: 'ghost danger',
+                  text: 'Remove',
+                  onclick: () => tryMembers(() => groups.removeMember(group.id, m.fingerprint)),
+                })
               : null,
           ),
         ),
@@ -219,10 +230,16 @@ export function createConversationView(conversationId, services, { onClose, onFo
             'div',
             { className: 'row' },
             picker,
-            el('button', { type: 'button', className: 'ghost', text: 'Add', onclick: () => picker.value && groups.addMember(group.id, picker.value) }),
+            el('button', {
+              type: 'button',
+              className: 'ghost',
+              text: 'Add',
+              onclick: () => picker.value && tryMembers(() => groups.addMember(group.id, picker.value)),
+            }),
           )
         : null,
-      el('p', { className: 'hint', text: 'Everyone connects to everyone (a full mesh): groups hold at most 12 members.' }),
+      membersError,
+      el('p', { className: 'hint', text: 'Each member connects to a few others, who pass messages on: groups hold up to 128 members.' }),
       group.removed
         ? null
         : el('button', { type: 'button', className: 'ghost danger leave-group', text: 'Leave group', onclick: () => groups.leave(group.id) }),

@@ -48,6 +48,52 @@ function time(ms) {
   return today ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : date.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
 }
 
+/** Names a browser opens as a page (and runs its scripts) when the file is opened from disk. */
+const PAGE_NAME = /\.(?:html?|xht(?:ml)?|shtml|svgz?)$/i;
+/** Types a browser may save under a page's extension when the name has none. */
+const PAGE_TYPES = new Set(['text/html', 'application/xhtml+xml', 'image/svg+xml']);
+
+/**
+ * Whether a received file would run as a web page once saved and opened:
+ * Chromium gives every page opened from disk (file://) the same storage, so
+ * such a page could read and change what a Trustero copy on disk stores
+ * (disk.test.mjs proves it). Saving one asks first.
+ */
+export function opensAsPage(/** @type {string} */ name, /** @type {string} */ mime) {
+  return PAGE_NAME.test(name.trim()) || PAGE_TYPES.has(mime);
+}
+
+/** The question before saving a file that opens as a page: what it could do, and the user's choice. */
+function pageWarning(name, save) {
+  const warning = el(
+    'div',
+    { className: 'file-warning warning', role: 'alertdialog', 'aria-label': 'This file is a web page' },
+    el('p', {
+      text:
+        `“${name}” is a web page. Opened from your disk, it runs code its sender wrote, and your browser lets every page opened from disk ` +
+        'read and change what Trustero stores when you run it from a copy on disk: your history is sealed, but who wrote to whom and when can be read, ' +
+        'and all of it can be deleted. Save it only if you trust the sender, and open it in a text editor rather than a browser.',
+    }),
+  );
+  warning.append(
+    el(
+      'div',
+      { className: 'row' },
+      el('button', {
+        type: 'button',
+        className: 'ghost file-warning-save',
+        text: 'Save anyway',
+        onclick: () => {
+          warning.remove();
+          save();
+        },
+      }),
+      el('button', { type: 'button', className: 'primary file-warning-cancel', text: 'Don’t save', onclick: () => warning.remove() }),
+    ),
+  );
+  return warning;
+}
+
 function fileBody(message, { transfers, openFile, fullImage }) {
   const content = message.content;
   const status = transfers.status(message.sender, content.fileId);
@@ -102,7 +148,11 @@ function fileBody(message, { transfers, openFile, fullImage }) {
           className: 'ghost',
           text: isImage ? 'Open' : 'Save',
           'data-open-file': content.fileId,
-          onclick: () => openFile(message),
+          onclick: () => {
+            if (isImage || !opensAsPage(content.name, content.mime)) openFile(message);
+            // Asked before anything is saved (once at a time).
+            else if (!node.querySelector('.file-warning')) node.append(pageWarning(content.name, () => openFile(message)));
+          },
         }),
       );
   }

@@ -2,7 +2,15 @@
 // sealed in the vault; applied at once.
 
 import { el } from './dom.js';
-import { DEFAULT_SETTINGS, GROUP_CONNECTIONS_RANGE, formatIceServers, parseIceServers, parseUrls } from '../core/settings.js';
+import {
+  DEFAULT_SETTINGS,
+  GROUP_CONNECTIONS_RANGE,
+  MAILBOX_RETENTION_DAYS,
+  formatIceServers,
+  mailboxDaysOf,
+  parseIceServers,
+  parseUrls,
+} from '../core/settings.js';
 
 function preferencesForm({ preferences, requestNotifications, onSavePreferences }) {
   const box = (id, key, label) => {
@@ -116,13 +124,15 @@ export function createSettingsView({ settings, preferences, localTracker, localR
   const useTrackers = el('input', { type: 'checkbox', id: 'settings-use-trackers', checked: settings.useTrackers });
   const useNostr = el('input', { type: 'checkbox', id: 'settings-use-nostr', checked: settings.useNostr });
   const useLocal = el('input', { type: 'checkbox', id: 'settings-use-local-tracker', checked: settings.useLocalTracker });
-  const mailboxDays = el('input', {
-    type: 'number',
-    id: 'settings-mailbox-days',
-    min: 1,
-    max: 60,
-    value: settings.mailboxDays ?? DEFAULT_SETTINGS.mailboxDays,
-  });
+  // A choice among the few retentions everyone shares (any other would
+  // single the user out on every wrap): a stored value outside them shows,
+  // and is saved, as the nearest.
+  const mailboxDays = el(
+    'select',
+    { id: 'settings-mailbox-days' },
+    MAILBOX_RETENTION_DAYS.map((days) => el('option', { value: String(days), text: days === 1 ? '1 day' : `${days} days` })),
+  );
+  mailboxDays.value = String(mailboxDaysOf(settings));
   const groupConnections = el('input', {
     type: 'number',
     id: 'settings-group-connections',
@@ -143,7 +153,7 @@ export function createSettingsView({ settings, preferences, localTracker, localR
         const parsedIce = parseIceServers(ice.value);
         const days = Number(mailboxDays.value);
         const errors = [...parsedTrackers.errors, ...parsedRelays.errors, ...parsedIce.errors];
-        if (!Number.isInteger(days) || days < 1 || days > 60) errors.push('Mail on relays: give a whole number of days from 1 to 60.');
+        if (!MAILBOX_RETENTION_DAYS.includes(days)) errors.push(`Mail on relays: choose ${MAILBOX_RETENTION_DAYS.join(', ')} days.`);
         const connections = Number(groupConnections.value);
         const { min, max } = GROUP_CONNECTIONS_RANGE;
         if (!Number.isInteger(connections) || connections < min || connections > max)
@@ -183,7 +193,7 @@ export function createSettingsView({ settings, preferences, localTracker, localR
     relays,
     el('label', {
       for: 'settings-mailbox-days',
-      text: 'Days your messages wait on relays for a contact who is away (the relays are asked to delete them once delivered)',
+      text: 'How long your messages wait on relays for a contact who is away (the relays are asked to delete them once delivered; everyone chooses from these same few, so your choice does not single you out)',
     }),
     mailboxDays,
     el('label', {

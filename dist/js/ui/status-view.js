@@ -5,7 +5,7 @@
 
 import { el, replaceChildren } from './dom.js';
 
-const STATE_TEXT = { open: 'connected', connecting: 'connecting…', retrying: 'unreachable, retrying', stopped: 'off' };
+const STATE_TEXT = { open: 'connected', connecting: 'connecting…', retrying: 'unreachable, retrying', stopped: 'off', idle: 'connects only to leave mail' };
 
 function endpointRow(endpoint) {
   const retry = endpoint.state === 'retrying' && endpoint.retryAt ? ` (next try in ${Math.max(0, Math.round((endpoint.retryAt - Date.now()) / 1000))} s)` : '';

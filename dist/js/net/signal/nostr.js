@@ -1,9 +1,16 @@
 // Signalling over Nostr relays (NIP-01): ephemeral events tagged with the
-// room's announce id, signed in the worker with a throw-away key, carrying
-// sealed announce/offer/answer messages and trickled candidates. Whoever sees an announce from a peer
-// it is not connected to sends that peer an offer.
+// room's announce id, signed in the worker with a throw-away key of that
+// room's own (a relay cannot link rooms by key), carrying sealed
+// announce/offer/answer messages and trickled candidates. Whoever sees an
+// announce from a peer it is not connected to sends that peer an offer.
+//
+// A room with everyone present does not announce: its subscription stays,
+// so a newcomer's announce still reaches it and gets an offer. While
+// someone is missing, the warm-up announces, then one steady tick in four
+// (about every 16 minutes): the missing peer announces when it comes online.
 
 import { createSocketPool } from './sockets.js';
+import { backoffDelay } from '../backoff.js';
 
 /** Ephemeral event kind (20000-29999: relays forward, never store). */
 export const EVENT_KIND = 29333;
@@ -11,18 +18,35 @@ export const EVENT_KIND = 29333;
 const MAX_AGE_S = 60;
 const SEEN_LIMIT = 2000;
 
-export function createNostrStrategy({ peerId, cryptoClient, onStatus }) {
+export function createNostrStrategy({ cryptoClient, onStatus }) {
   const rooms = new Map(); // subscription id -> room
   const seen = new Set();
 
   const subscriptionId = (room) => `trustero-${room.announceId.slice(0, 16)}`;
+  const signerOf = (room) => `room ${room.announceId} ${room.peerId}`;
+
+  /** url -> {until, pauses}: a relay that said "rate-limited" gets nothing from us for a growing while. */
+  const paused = new Map();
+  const isPaused = (endpoint) => (paused.get(endpoint.url)?.until ?? 0) > Date.now();
 
   async function publish(room, content, endpoints = pool.open()) {
     const createdAt = Math.floor(Date.now() / 1000);
     const tags = [['t', room.announceId]];
-    const signed = await cryptoClient.nostrSign({ createdAt, kind: EVENT_KIND, tags, content });
+    const signed = await cryptoClient.nostrSign({ createdAt, kind: EVENT_KIND, tags, content, signer: signerOf(room) });
     const event = { ...signed, created_at: createdAt, kind: EVENT_KIND, tags, content };
-    for (const endpoint of endpoints) endpoint.send(['EVENT', event]);
+    // Signalling is worth little once late: what a paused relay misses is not kept.
+    for (const endpoint of endpoints) if (!isPaused(endpoint)) endpoint.send(['EVENT', event]);
+  }
+
+  /** The relay answered one of our events: "rate-limited" pauses it (1 s, doubling to 5 min), a success resets that. */
+  function answered(endpoint, ok, reason) {
+    const state = paused.get(endpoint.url) ?? { until: 0, pauses: 0 };
+    if (ok) {
+      state.pauses = 0;
+    } else if (String(reason).startsWith('rate-limited')) {
+      state.until = Date.now() + backoffDelay(state.pauses++, { baseMs: 1_000, maxMs: 5 * 60_000 });
+    }
+    paused.set(endpoint.url, state);
   }
 
   function subscribe(endpoint, room) {
@@ -31,7 +55,7 @@ export function createNostrStrategy({ peerId, cryptoClient, onStatus }) {
   }
 
   async function announceRoom(room, endpoints) {
-    await publish(room, await room.seal({ kind: 'announce', from: peerId }), endpoints).catch(() => {});
+    await publish(room, await room.seal({ kind: 'announce', from: room.peerId }), endpoints).catch(() => {});
   }
 
   async function onEvent(endpoint, room, event) {
@@ -41,19 +65,19 @@ export function createNostrStrategy({ peerId, cryptoClient, onStatus }) {
     seen.add(event.id);
     if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value);
     const message = await room.open(event.content);
-    if (!message || message.from === peerId || typeof message.from !== 'string') return;
+    if (!message || message.from === room.peerId || typeof message.from !== 'string') return;
     const via = endpoint.url;
     const reply = (payload) => publish(room, payload).catch(() => {});
     if (message.kind === 'announce') {
       if (!room.shouldOfferTo(message.from)) return;
       const { payload } = await room.makeOffer({ to: message.from });
       await publish(room, payload);
-    } else if (message.kind === 'offer' && message.to === peerId) {
+    } else if (message.kind === 'offer' && message.to === room.peerId) {
       const answer = await room.handleOffer({ from: message.from, payload: event.content, via, reply });
       if (answer) await publish(room, answer);
-    } else if (message.kind === 'answer' && message.to === peerId) {
+    } else if (message.kind === 'answer' && message.to === room.peerId) {
       await room.handleAnswer({ from: message.from, payload: event.content, via, reply });
-    } else if (message.kind === 'candidates' && message.to === peerId) {
+    } else if (message.kind === 'candidates' && message.to === room.peerId) {
       await room.handleCandidates({ from: message.from, payload: event.content });
     }
   }
@@ -77,8 +101,9 @@ export function createNostrStrategy({ peerId, cryptoClient, onStatus }) {
       if (type === 'EVENT') {
         const room = rooms.get(rest[0]);
         if (room) onEvent(endpoint, room, rest[1]).catch(() => {});
-      } else if (type === 'OK' && rest[1] === false) {
-        note(endpoint, rest[2]);
+      } else if (type === 'OK') {
+        answered(endpoint, rest[1] === true, rest[2]);
+        if (rest[1] === false) note(endpoint, rest[2]);
       } else if (type === 'NOTICE' || type === 'CLOSED') {
         note(endpoint, type === 'NOTICE' ? rest[0] : rest[1]);
       }
@@ -96,9 +121,16 @@ export function createNostrStrategy({ peerId, cryptoClient, onStatus }) {
     removeRoom(room) {
       rooms.delete(subscriptionId(room));
       for (const endpoint of pool.open()) endpoint.send(['CLOSE', subscriptionId(room)]);
+      cryptoClient.nostrForget?.(signerOf(room))?.catch?.(() => {});
     },
-    announce(room) {
-      announceRoom(room, pool.open());
+    /**
+     * `keepalive`: everyone the room seeks is here; the subscription is
+     * enough. Past the warm-up, only one steady announce in four goes
+     * (`retry`): a peer that comes online announces itself, and our
+     * subscription hears it, so the others would only repeat ours.
+     */
+    announce(room, { keepalive = false, retry = true } = {}) {
+      if (!keepalive && retry) announceRoom(room, pool.open());
     },
     wake: pool.wake,
     status: pool.status,

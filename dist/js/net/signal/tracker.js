@@ -6,18 +6,38 @@
 // tracker forwards to that member whoever offered), in both directions. The
 // reply to our own announce counts the swarm (`complete` + `incomplete`);
 // the room sizes its next announce's offers by it (net/room.js).
+//
+// Each room has a peer id of its own (net/network.js): the tracker cannot
+// tell from the ids that two rooms' members are one page. Once everyone a
+// room seeks is connected, its announces only keep it in the swarm (so a
+// newcomer's offers still reach it): at the interval the tracker asks for,
+// between KEEPALIVE_MIN_MS and KEEPALIVE_MAX_MS, not at every room tick.
 
 import { createSocketPool } from './sockets.js';
 
-export function createTrackerStrategy({ peerId, onStatus }) {
+/** A room with everyone present announces at most this often... */
+export const KEEPALIVE_MIN_MS = 2 * 60_000;
+/** ...and at least this often (public trackers forget a silent peer after some minutes). */
+export const KEEPALIVE_MAX_MS = 10 * 60_000;
+/** The keepalive interval when the tracker has not said (bittorrent-tracker forgets peers after 20 min by default). */
+const KEEPALIVE_DEFAULT_MS = 5 * 60_000;
+
+export function createTrackerStrategy({ onStatus }) {
   const rooms = new Map(); // info_hash -> room
   const started = new Set(); // `${url} ${info_hash}` already announced with event=started
   const lastOffers = new Map(); // `${url} ${info_hash}` -> offer ids of the latest announce
   const swarmOthers = new Map(); // `${url} ${info_hash}` -> other members the tracker last counted
+  const lastAnnounce = new Map(); // `${url} ${info_hash}` -> when we last announced there
+  const intervals = new Map(); // url -> the announce interval the tracker asked for (ms)
 
-  async function announceOn(endpoint, room) {
+  /** How long a room with everyone present waits between announces on `url`. */
+  const keepaliveFor = (url) => Math.min(KEEPALIVE_MAX_MS, Math.max(KEEPALIVE_MIN_MS, intervals.get(url) ?? KEEPALIVE_DEFAULT_MS));
+
+  async function announceOn(endpoint, room, { keepalive = false } = {}) {
     const offers = [];
     const key = `${endpoint.url} ${room.infoHash}`;
+    if (keepalive && started.has(key) && Date.now() - (lastAnnounce.get(key) ?? 0) < keepaliveFor(endpoint.url) - 1_000) return;
+    lastAnnounce.set(key, Date.now());
     const count = room.offerCount(swarmOthers.get(key) ?? 0);
     for (let i = 0; i < count; i++) {
       try {
@@ -35,7 +55,7 @@ export function createTrackerStrategy({ peerId, onStatus }) {
     endpoint.send({
       action: 'announce',
       info_hash: room.infoHash,
-      peer_id: peerId,
+      peer_id: room.peerId,
       numwant: offers.length,
       uploaded: 0,
       downloaded: 0,
@@ -60,6 +80,8 @@ export function createTrackerStrategy({ peerId, onStatus }) {
       // Our announce's reply. Alone in the swarm, its offers went to
       // nobody: do not keep their connections open.
       const key = `${endpoint.url} ${room.infoHash}`;
+      const interval = Number(message.interval);
+      if (Number.isFinite(interval) && interval > 0) intervals.set(endpoint.url, interval * 1000);
       const members = swarmCount(message);
       if (members !== null) swarmOthers.set(key, Math.max(0, members - 1));
       if (members !== null && members <= 1) {
@@ -67,14 +89,14 @@ export function createTrackerStrategy({ peerId, onStatus }) {
         return;
       }
     }
-    if (typeof message.peer_id !== 'string' || message.peer_id === peerId) return;
+    if (typeof message.peer_id !== 'string' || message.peer_id === room.peerId) return;
     const from = message.peer_id;
     // Later sealed messages (trickled candidates) for this peer and offer.
     const reply = (payload) =>
       endpoint.send({
         action: 'announce',
         info_hash: room.infoHash,
-        peer_id: peerId,
+        peer_id: room.peerId,
         to_peer_id: from,
         offer_id: message.offer_id,
         answer: { type: 'answer', sdp: payload },
@@ -94,6 +116,12 @@ export function createTrackerStrategy({ peerId, onStatus }) {
     return Number.isSafeInteger(count) && count >= 0 ? count : null;
   }
 
+  /** Tells the tracker at `endpoint` that `room`'s peer id left its swarm. */
+  function stop(endpoint, room) {
+    endpoint.send({ action: 'announce', info_hash: room.infoHash, peer_id: room.peerId, numwant: 0, uploaded: 0, downloaded: 0, left: 1, event: 'stopped' });
+    started.delete(`${endpoint.url} ${room.infoHash}`);
+  }
+
   const pool = createSocketPool({
     onOpen(endpoint) {
       for (const key of [...started]) if (key.startsWith(`${endpoint.url} `)) started.delete(key);
@@ -111,14 +139,21 @@ export function createTrackerStrategy({ peerId, onStatus }) {
     },
     removeRoom(room) {
       rooms.delete(room.infoHash);
-      for (const key of [...swarmOthers.keys()]) if (key.endsWith(` ${room.infoHash}`)) swarmOthers.delete(key);
-      for (const endpoint of pool.open()) {
-        endpoint.send({ action: 'announce', info_hash: room.infoHash, peer_id: peerId, numwant: 0, uploaded: 0, downloaded: 0, left: 1, event: 'stopped' });
-        started.delete(`${endpoint.url} ${room.infoHash}`);
-      }
+      for (const map of [swarmOthers, lastAnnounce]) for (const key of [...map.keys()]) if (key.endsWith(` ${room.infoHash}`)) map.delete(key);
+      for (const endpoint of pool.open()) stop(endpoint, room);
     },
-    announce(room) {
-      for (const endpoint of pool.open()) announceOn(endpoint, room);
+    /**
+     * The page is going away: tell each tracker we left every room (public
+     * trackers drop a closed socket's members by its first peer id only; the
+     * others would linger, taking offers, until they time out). Rooms stay:
+     * a page restored from the back-forward cache announces again.
+     */
+    leavingPage() {
+      for (const endpoint of pool.open()) for (const room of rooms.values()) stop(endpoint, room);
+    },
+    /** `keepalive`: everyone the room seeks is here; only stay in the swarm. */
+    announce(room, { keepalive = false } = {}) {
+      for (const endpoint of pool.open()) announceOn(endpoint, room, { keepalive });
     },
     wake: pool.wake,
     status: pool.status,

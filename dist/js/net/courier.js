@@ -1,0 +1,462 @@
+// @ts-check
+// Publishing to Nostr relays without saying who publishes (DESIGN.md §12).
+//
+// The socket that reads our mail subscribes to our mailbox address and may
+// authenticate as it (net/mailbox-relays.js). Anything published on that
+// socket would be tied to us by the relay, exactly and without looking at
+// IP addresses: who we mail, which wraps are our own history, that the
+// profile key is ours, when we read our mail (the deletions). So nothing is
+// ever published there. The courier carries each event instead on a
+// connection of its own: opened after a random delay, carrying a small batch
+// of events (or one alone), closed as soon as the relay answered them, and
+// never subscribing or authenticating as anything of ours (a relay that asks
+// for NIP-42 before it takes an event gets a throw-away key's answer).
+// One connection at a time per relay, in the order events were queued: what
+// was sent first is on the relay first (an invitation before the group
+// message it opens). A backlog goes connection after connection at once;
+// only the first waits.
+//
+// What a relay still sees: the IP address of each connection and its time,
+// which a relay can correlate with the reading socket (docs/threat-model.md).
+//
+// Politeness: a relay's NIP-11 `max_message_length` is read once (events
+// larger are not sent to it); "rate-limited:" pauses that relay for a short,
+// growing while and what it refused goes again as soon as the pause ends; a
+// relay that cannot be reached is retried with backoff, what waited for it
+// kept (bounded). One relay never holds up another.
+
+import { backoffDelay } from './backoff.js';
+
+/** Events one connection carries at most. */
+export const MAX_BATCH = 16;
+/** How long a connection stays open after its answers, for what a caller publishes next (a browser takes a second or more to open one). */
+export const LINGER_MS = 3_000;
+/** How long a connection may take to open and get its events answered. */
+export const TRIP_TIMEOUT_MS = 8_000;
+/** Events waiting for one relay, at most (the oldest give way). */
+export const MAX_QUEUED = 500;
+/** The random wait before a connection opens. */
+export const DELAY_MS = Object.freeze({ min: 200, max: 2_000 });
+/** Largest message accepted from a relay. */
+const MAX_INCOMING = 64 * 1024;
+
+/** A random delay before a connection opens. */
+export const randomDelay = () => DELAY_MS.min + Math.random() * (DELAY_MS.max - DELAY_MS.min);
+
+/**
+ * @typedef {import('../core/crypto-client.js').NostrEvent} NostrEvent
+ * @typedef {{ event: NostrEvent, alone: boolean, group: string, entry: Entry | null }} Item
+ * @typedef {{ event: NostrEvent, waiting: Set<string>, accepted: Set<string>, done: () => void }} Entry
+ * @typedef {{ queue: Item[], timer: any, active: { more: () => void } | null, lastTripAt: number, pausedUntil: number, pauses: number, failures: number,
+ *   lastError: string | null, lastErrorAt: number | null, lastOkAt: number | null, maxMessage: number | null, infoAsked: boolean }} Relay
+ */
+
+/** What a relay's "OK false" / "CLOSED" reason asks of us (NIP-01 machine-readable prefixes). */
+export function refusalKind(/** @type {unknown} */ reason) {
+  const text = typeof reason === 'string' ? reason : '';
+  const prefix = text.split(':', 1)[0];
+  if (text.includes(':') && ['rate-limited', 'auth-required', 'duplicate', 'restricted', 'blocked', 'invalid', 'pow', 'error'].includes(prefix)) return prefix;
+  return 'other';
+}
+
+/**
+ * relayInfo(url) → the relay's limits ({maxMessage}) or null; signAuth({relay,
+ * challenge}) → a NIP-42 event by a throw-away key (null: never answer);
+ * onStatus(); onReachable(url): a relay took events again after failing;
+ * delay() → ms before a connection opens; openSocket(url) → a WebSocket;
+ * answerWaitMs: how long a publication waits for its relays' answers at most.
+ */
+export function createCourier({
+  relayInfo = /** @type {(url: string) => Promise<{maxMessage: number | null} | null>} */ (async () => null),
+  signAuth = /** @type {((args: {relay: string, challenge: string}) => Promise<NostrEvent>) | null} */ (null),
+  onStatus = /** @type {(() => void) | null} */ (null),
+  onReachable = /** @type {((url: string) => void) | null} */ (null),
+  delay = randomDelay,
+  openSocket = (/** @type {string} */ url) => new WebSocket(url),
+  answerWaitMs = DELAY_MS.max + 2 * TRIP_TIMEOUT_MS,
+} = {}) {
+  /** @type {Map<string, Relay>} */
+  const relays = new Map();
+  /** @type {Set<WebSocket>} */
+  const sockets = new Set();
+  let closed = false;
+
+  function stateOf(/** @type {string} */ url) {
+    let relay = relays.get(url);
+    if (!relay) {
+      relay = {
+        queue: [],
+        timer: null,
+        active: null,
+        lastTripAt: 0,
+        pausedUntil: 0,
+        pauses: 0,
+        failures: 0,
+        lastError: null,
+        lastErrorAt: null,
+        lastOkAt: null,
+        maxMessage: null,
+        infoAsked: false,
+      };
+      relays.set(url, relay);
+    }
+    return relay;
+  }
+
+  /** A relay's NIP-11 limits, read once it proved reachable (no requests to dead hosts). */
+  function askInfo(/** @type {string} */ url, /** @type {Relay} */ relay) {
+    if (relay.infoAsked) return;
+    relay.infoAsked = true;
+    relayInfo(url)
+      .then((info) => {
+        if (info && relays.get(url) === relay) relay.maxMessage = info.maxMessage;
+      })
+      .catch(() => {});
+  }
+
+  const tooLarge = (/** @type {Relay} */ relay, /** @type {NostrEvent} */ event) =>
+    typeof relay.maxMessage === 'number' && JSON.stringify(['EVENT', event]).length > relay.maxMessage;
+
+  function note(/** @type {Relay} */ relay, /** @type {string} */ text) {
+    relay.lastError = text.slice(0, 200);
+    relay.lastErrorAt = Date.now();
+    onStatus?.();
+  }
+
+  /**
+   * An entry's relay gave its answer (or gave up): resolve at the first
+   * relay that took it (one copy on one relay is what a caller needs; the
+   * others still get theirs), or once every relay said no.
+   */
+  function settle(/** @type {Entry | null} */ entry, /** @type {string} */ url, /** @type {boolean} */ ok) {
+    if (!entry || !entry.waiting.has(url)) return;
+    entry.waiting.delete(url);
+    if (ok) entry.accepted.add(url);
+    if (ok || !entry.waiting.size) entry.done();
+  }
+
+  /**
+   * Starts a connection to `url` after `wait` (a random delay, unless it
+   * goes on with a backlog), if it has work and none is open; a connection
+   * still open (lingering after its answers) takes the work itself.
+   */
+  function schedule(/** @type {string} */ url, /** @type {number | null} */ wait = null) {
+    const relay = relays.get(url);
+    if (closed || !relay || !relay.queue.length) return;
+    if (relay.active) {
+      relay.active.more();
+      return;
+    }
+    if (relay.timer) return;
+    const paused = relay.pausedUntil - Date.now();
+    // Busy a moment ago (a connection just filled up): no new wait.
+    if (wait === null && Date.now() - relay.lastTripAt < LINGER_MS) wait = 0;
+    relay.timer = setTimeout(
+      () => {
+        relay.timer = null;
+        trip(url, relay);
+      },
+      Math.max(wait ?? delay(), paused, 0),
+    );
+  }
+
+  /**
+   * One connection: open, send what is queued (a batch, or one event that
+   * travels alone), wait for every answer (bounded); then linger a moment
+   * for what a caller publishes right after (a serial publisher pays one
+   * connection, not one delay per event), and close.
+   */
+  function trip(/** @type {string} */ url, /** @type {Relay} */ relay) {
+    if (closed || relays.get(url) !== relay || !relay.queue.length || relay.active) return;
+    /** @type {Map<string, Item>} event id -> item, until the relay answers */
+    const open = new Map();
+    /** @type {string | null} */
+    let challenge = null;
+    /** @type {Promise<void> | null} our AUTH on its way, once asked for */
+    let authSent = null;
+    /** ids the relay refused for want of AUTH once (sent again after it) */
+    const authRefused = new Set();
+    let opened = false;
+    let finished = false;
+    let carried = 0;
+    let carriedAlone = false;
+    /** @type {string | null} the group of what this connection carries */
+    let group = null;
+    /** @type {any} */
+    let linger = null;
+    /** @type {WebSocket} */
+    let ws;
+    try {
+      ws = openSocket(url);
+    } catch (error) {
+      const batch = relay.queue.splice(0);
+      for (const item of batch) settle(item.entry, url, false);
+      relay.queue.push(...batch.map((item) => ({ ...item, entry: null })));
+      fail(url, relay, `invalid address: ${/** @type {Error} */ (error).message}`);
+      return;
+    }
+    sockets.add(ws);
+    let timer = setTimeout(() => finish(opened ? 'the relay did not answer in time' : 'could not connect'), TRIP_TIMEOUT_MS);
+    relay.active = { more };
+
+    /** Sends what is queued, as far as this connection may carry it. */
+    function more() {
+      if (!opened || finished || carriedAlone) return;
+      let sent = false;
+      while (relay.queue.length && carried < MAX_BATCH) {
+        const item = relay.queue[0];
+        if (item.alone && carried > 0) break; // a deletion shares its connection with nothing
+        // Nor do events of different groups: our own history or profile beside
+        // a contact's mail would tell the relay who sent that mail.
+        if (carried > 0 && item.group !== group) break;
+        group = item.group;
+        relay.queue.shift();
+        if (tooLarge(relay, item.event)) {
+          settle(item.entry, url, false); // this relay never takes it
+          continue;
+        }
+        open.set(item.event.id, item);
+        carried += 1;
+        sent = true;
+        ws.send(JSON.stringify(['EVENT', item.event]));
+        if (item.alone) {
+          carriedAlone = true;
+          break;
+        }
+      }
+      if (sent) {
+        clearTimeout(linger);
+        linger = null;
+        clearTimeout(timer);
+        timer = setTimeout(() => finish('the relay did not answer in time'), TRIP_TIMEOUT_MS);
+      }
+      settled();
+    }
+
+    /** Every answer is in: linger for more, or close (full, alone, or nothing came). */
+    function settled() {
+      if (finished || open.size) return;
+      if (carriedAlone || carried >= MAX_BATCH || relay.queue.length) {
+        finish(null);
+        return;
+      }
+      if (!linger) linger = setTimeout(() => finish(null), LINGER_MS);
+    }
+
+    function finish(/** @type {string | null} */ problem) {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      clearTimeout(linger);
+      sockets.delete(ws);
+      relay.active = null;
+      if (opened) relay.lastTripAt = Date.now();
+      try {
+        ws.close();
+      } catch {
+        // already closing
+      }
+      // What got no answer waits for the next connection (at the front:
+      // order kept); whoever waits for it hears now that this relay did not
+      // take it (a dead relay must not hold up the others' answers).
+      const unanswered = [...open.values()];
+      if (problem && (unanswered.length || !opened)) {
+        for (const item of unanswered) settle(item.entry, url, false);
+        if (!opened) for (const item of relay.queue) settle(item.entry, url, false);
+        relay.queue.unshift(...unanswered.map((item) => ({ ...item, entry: null })));
+        if (!opened) relay.queue = relay.queue.map((item) => ({ ...item, entry: null }));
+        trimQueue(url, relay);
+        fail(url, relay, problem);
+        return;
+      }
+      relay.failures = 0;
+      schedule(url, 0); // the backlog goes on at once
+    }
+
+    ws.onopen = () => {
+      opened = true;
+      askInfo(url, relay);
+      const recovered = relay.failures > 0;
+      relay.failures = 0;
+      more();
+      if (recovered) onReachable?.(url);
+      onStatus?.();
+    };
+    ws.onmessage = (message) => {
+      if (typeof message.data !== 'string' || message.data.length > MAX_INCOMING) return;
+      let parsed;
+      try {
+        parsed = JSON.parse(message.data);
+      } catch {
+        return;
+      }
+      if (!Array.isArray(parsed)) return;
+      const [type, id, ok, reason] = parsed;
+      if (type === 'AUTH' && typeof id === 'string' && id.length <= 512) {
+        challenge = id;
+        return;
+      }
+      if (type === 'NOTICE') {
+        note(relay, `relay says: ${String(id)}`);
+        return;
+      }
+      if (type !== 'OK' || typeof id !== 'string') return;
+      const item = open.get(id);
+      if (!item) return;
+      const kind = ok === true ? 'ok' : refusalKind(reason);
+      if (kind === 'auth-required' && challenge && signAuth && !authRefused.has(id)) {
+        // Authenticate this throw-away connection as nobody of ours, then
+        // send again what it refused (a second refusal is final).
+        authRefused.add(id);
+        authSent ??= signAuth({ relay: url, challenge }).then((auth) => {
+          if (!finished) ws.send(JSON.stringify(['AUTH', auth]));
+        });
+        authSent.then(
+          () => !finished && open.has(id) && ws.send(JSON.stringify(['EVENT', item.event])),
+          () => finish('could not authenticate'),
+        );
+        return;
+      }
+      open.delete(id);
+      if (kind === 'rate-limited') {
+        // Not refused for good: it goes again once the pause is over, on a
+        // later connection (this one carries nothing more).
+        relay.queue.unshift(item);
+        pause(relay, reason);
+        carriedAlone = true;
+      } else if (kind === 'ok' || kind === 'duplicate') {
+        relay.pauses = 0;
+        relay.lastOkAt = Date.now();
+        settle(item.entry, url, true);
+      } else {
+        note(relay, `relay says: ${String(reason)}`);
+        settle(item.entry, url, false);
+      }
+      settled();
+    };
+    ws.onerror = () => {}; // a close follows, which says what happened
+    ws.onclose = () => finish(opened ? 'the relay closed the connection before answering' : 'could not connect');
+  }
+
+  function pause(/** @type {Relay} */ relay, /** @type {unknown} */ reason) {
+    relay.pausedUntil = Date.now() + backoffDelay(relay.pauses++, { baseMs: 1_000, maxMs: 60_000 });
+    note(relay, `relay says: ${String(reason)}`);
+  }
+
+  function fail(/** @type {string} */ url, /** @type {Relay} */ relay, /** @type {string} */ problem) {
+    relay.failures += 1;
+    relay.pausedUntil = Math.max(relay.pausedUntil, Date.now() + backoffDelay(relay.failures - 1, { baseMs: 2_000, maxMs: 5 * 60_000 }));
+    note(relay, problem);
+    schedule(url);
+  }
+
+  function trimQueue(/** @type {string} */ url, /** @type {Relay} */ relay) {
+    while (relay.queue.length > MAX_QUEUED) {
+      const dropped = relay.queue.pop();
+      settle(dropped?.entry ?? null, url, false);
+    }
+  }
+
+  return {
+    /**
+     * Publishes `event` to `urls`, each on a connection of the courier's own.
+     * Resolves to the first relay that accepted it (as a list), or to none
+     * once each said no or after a bounded wait; the other relays still get
+     * it, and one that could not be reached gets it later (bounded queue). `group`: only events of one group share a connection
+     * (what would tell the relay something if seen together is kept apart:
+     * our own history and profile records from mail to contacts). `alone`:
+     * the event shares its connection with nothing (a deletion, which would
+     * link the wraps of one batch).
+     */
+    publish(/** @type {NostrEvent} */ event, /** @type {string[]} */ urls, { alone = false, group = 'mail' } = {}) {
+      const targets = [...new Set(urls)];
+      if (closed || !targets.length) return Promise.resolve(/** @type {string[]} */ ([]));
+      return new Promise((resolve) => {
+        /** @type {Entry} */
+        const entry = {
+          event,
+          waiting: new Set(targets),
+          accepted: new Set(),
+          done: () => {
+            clearTimeout(bound);
+            entry.waiting.clear();
+            resolve([...entry.accepted]);
+          },
+        };
+        const bound = setTimeout(entry.done, answerWaitMs);
+        for (const url of targets) {
+          const relay = stateOf(url);
+          if (relay.queue.some((item) => item.event.id === event.id)) {
+            settle(entry, url, false);
+            continue;
+          }
+          // A relay that could not be reached lately gets it when it can;
+          // nobody waits for its answer meanwhile.
+          const down = relay.failures > 0;
+          relay.queue.push({ event, alone, group, entry: down ? null : entry });
+          if (down) settle(entry, url, false);
+          trimQueue(url, relay);
+          schedule(url);
+        }
+      });
+    },
+
+    /** Forgets relays not in `urls` (what waited for them is dropped). */
+    keepOnly(/** @type {string[]} */ urls) {
+      const wanted = new Set(urls);
+      for (const [url, relay] of relays) {
+        if (wanted.has(url) || relay.active) continue;
+        clearTimeout(relay.timer);
+        for (const item of relay.queue) settle(item.entry, url, false);
+        relays.delete(url);
+      }
+    },
+
+    /** Each relay written to: queued events, pause, last error and success. */
+    status: () =>
+      [...relays].map(([url, r]) => ({
+        url,
+        queued: r.queue.length,
+        sending: r.active !== null,
+        pausedUntil: r.pausedUntil > Date.now() ? r.pausedUntil : 0,
+        lastError: r.lastError,
+        lastErrorAt: r.lastErrorAt,
+        lastOkAt: r.lastOkAt,
+        maxMessage: r.maxMessage,
+      })),
+
+    /**
+     * `url` proved reachable another way (our reading socket to it just
+     * opened): what waits for it goes now, and it counts as up again.
+     */
+    reachable(/** @type {string} */ url) {
+      const relay = relays.get(url);
+      if (!relay?.failures) return;
+      relay.failures = 0;
+      relay.pausedUntil = 0;
+      clearTimeout(relay.timer);
+      relay.timer = null;
+      schedule(url, 0);
+    },
+
+    /** A relay that failed is tried again now (network back, machine awake). */
+    wake() {
+      for (const [url, relay] of relays) {
+        if (!relay.failures) continue;
+        relay.pausedUntil = 0;
+        clearTimeout(relay.timer);
+        relay.timer = null;
+        schedule(url);
+      }
+    },
+
+    close() {
+      closed = true;
+      for (const [url, relay] of relays) {
+        clearTimeout(relay.timer);
+        for (const item of relay.queue) settle(item.entry, url, false);
+      }
+      for (const ws of sockets) ws.close();
+    },
+  };
+}
