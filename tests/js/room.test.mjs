@@ -191,6 +191,16 @@ test('a group room with a mesh target takes offers up to twice the target, and o
   assert.equal(unbounded.offerCount(), 4, 'without a target: every missing member, capped per announce');
 });
 
+test('offers that arrive together cannot take a partial mesh past twice its target while each is being answered', async () => {
+  const members = Array.from({ length: 100 }, (_, n) => n.toString(16).padStart(64, '0'));
+  const room = makeRoom({ meshTarget: () => 2, allowed: () => members });
+  rooms.push(room);
+  const froms = Array.from({ length: 6 }, (_, n) => `burst${n}`.padEnd(20, '6'));
+  await Promise.all(froms.map((from) => room.handleOffer({ from, payload: offer(from), via: 'test' })));
+  const open = room.connections().filter((c) => c.state !== 'closed').length;
+  assert.ok(open <= 4, `${open} connections for a target of 2`);
+});
+
 test('while a peer is missing, a full mesh offers to every member the tracker counts (capped); a partial mesh only to the peers it seeks', () => {
   // Each offer goes to a random member of the swarm: with the friend and our
   // own other device there, one offer reaches the friend half the time.
