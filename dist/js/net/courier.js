@@ -64,6 +64,8 @@ export function refusalKind(/** @type {unknown} */ reason) {
  * challenge}) → a NIP-42 event by a throw-away key (null: never answer);
  * onStatus(); onReachable(url): a relay took events again after failing;
  * delay() → ms before a connection opens; openSocket(url) → a WebSocket;
+ * canTry(url) → whether to try a connection now (false: another socket to
+ * that relay is known to be down; `reachable(url)` says when it is up);
  * answerWaitMs: how long a publication waits for its relays' answers at most.
  */
 export function createCourier({
@@ -74,6 +76,7 @@ export function createCourier({
   delay = randomDelay,
   openSocket = (/** @type {string} */ url) => new WebSocket(url),
   answerWaitMs = DELAY_MS.max + 2 * TRIP_TIMEOUT_MS,
+  canTry = /** @type {(url: string) => boolean} */ (() => true),
 } = {}) {
   /** @type {Map<string, Relay>} */
   const relays = new Map();
@@ -148,6 +151,9 @@ export function createCourier({
       return;
     }
     if (relay.timer) return;
+    // Known to be down another way: no connection attempt (each failed one
+    // makes the browser slow down every WebSocket of the page); reachable() resumes.
+    if (!canTry(url)) return;
     const paused = relay.pausedUntil - Date.now();
     // Busy a moment ago (a connection just filled up): no new wait.
     if (wait === null && Date.now() - relay.lastTripAt < LINGER_MS) wait = 0;
@@ -392,7 +398,7 @@ export function createCourier({
           }
           // A relay that could not be reached lately gets it when it can;
           // nobody waits for its answer meanwhile.
-          const down = relay.failures > 0;
+          const down = relay.failures > 0 || !canTry(url);
           relay.queue.push({ event, alone, group, entry: down ? null : entry });
           if (down) settle(entry, url, false);
           trimQueue(url, relay);
@@ -431,7 +437,7 @@ export function createCourier({
      */
     reachable(/** @type {string} */ url) {
       const relay = relays.get(url);
-      if (!relay?.failures) return;
+      if (!relay) return;
       relay.failures = 0;
       relay.pausedUntil = 0;
       clearTimeout(relay.timer);

@@ -222,6 +222,9 @@ export function createMailboxRelays({
     signAuth,
     onStatus: () => onStatus?.(),
     onReachable: (url) => onRelayOpen?.(url),
+    // A relay we read from is tried only while our reading socket to it is
+    // open: a dead one is not tried twice over (its reopening resumes the courier).
+    canTry: (url) => !inbox.has(url) || pool.open().some((/** @type {Endpoint} */ e) => e.url === url),
     ...courierOptions,
   });
 

@@ -57,8 +57,28 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
     changeQueued = true;
     queueMicrotask(() => {
       changeQueued = false;
+      followShared();
       onChange?.();
     });
+  }
+
+  /**
+   * The separate rooms' sockets go only to servers the shared ones reach:
+   * a dead default server is not tried twice over (each failed WebSocket
+   * makes the browser slow down every other one of the page).
+   */
+  let followed = '';
+  function followShared() {
+    if (!apart) return;
+    const reached = (/** @type {Array<{url: string, state: string}>} */ status) => status.filter((e) => e.state === 'open').map((e) => e.url);
+    const trackers = settings.useTrackers ? reached(shared.tracker.status()) : [];
+    const relays = settings.useNostr ? reached(shared.nostr.status()) : [];
+    // Only a change is applied (setting the URLs reports a status change, which calls this again).
+    const key = JSON.stringify([trackers, relays]);
+    if (key === followed) return;
+    followed = key;
+    apart.tracker.setUrls(trackers);
+    apart.nostr.setUrls(relays);
   }
 
   /** One tracker and one Nostr strategy, each with its own sockets. */
@@ -72,6 +92,7 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
   const setOf = new Map();
 
   function apply(set) {
+    if (set === apart) return followShared();
     set.tracker.setUrls(settings.useTrackers ? settings.trackers : []);
     set.nostr.setUrls(settings.useNostr ? settings.relays : []);
   }

@@ -375,7 +375,8 @@ export function createRoom(options) {
         throw error;
       }
       const { pc, channel, bulk, sdp } = accepted;
-      if (left || !prefers(connections.get(from), from)) {
+      // Checked again after the wait: another offer may have taken the room meanwhile.
+      if (left || !prefers(connections.get(from), from) || (!connections.has(from) && !makeRoom())) {
         endTrickle(trickle);
         pc.close();
         return null;
@@ -409,6 +410,12 @@ export function createRoom(options) {
       try {
         await acceptAnswer(offer.pc, message.sdp);
       } catch {
+        endTrickle(offer.trickle);
+        offer.pc.close();
+        return;
+      }
+      // Checked again after the wait: another answer or offer may have taken the room meanwhile.
+      if (left || !prefers(connections.get(from), self.peerId) || (!connections.has(from) && !makeRoom())) {
         endTrickle(offer.trickle);
         offer.pc.close();
         return;
