@@ -1,78 +1,24 @@
 //! The embedded tracker speaks the WebTorrent protocol to real WebSocket
 //! clients, and one client's garbage does not disturb the others.
 
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::net::{Ipv4Addr, TcpStream};
 use std::time::{Duration, Instant};
 
+use common::{Client, Server, open, receive, send, site};
 use serde_json::{Value, json};
-use tungstenite::stream::MaybeTlsStream;
-use tungstenite::{Message, WebSocket};
+use tungstenite::Message;
 
-struct Server(
-    Child,
-    u16,
-    #[allow(dead_code, reason = "kept alive until the server stops")] tempfile::TempDir,
-);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// A `builder serve` of a site of its own, removed once the server stops.
+fn start() -> (Server, tempfile::TempDir) {
+    let root = site();
+    (common::start(root.path(), &[]), root)
 }
 
-fn start() -> Server {
-    let root = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(root.path().join("templates")).unwrap();
-    let mut bundle = builder::bundle::Bundle::default();
-    bundle.insert("index.htm", b"<p>".to_vec());
-    bundle.write(&root.path().join("dist")).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_builder"))
-        .arg("--root")
-        .arg(root.path())
-        .args(["serve", "--no-build", "--port", &port.to_string()])
-        .arg("--data-dir")
-        .arg(root.path().join("data"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Server(child, port, root)
-}
-
-type Client = WebSocket<MaybeTlsStream<TcpStream>>;
-
+/// A tracker client from 127.0.0.1 with no `Origin`.
 fn connect(port: u16) -> Client {
-    let (socket, _) = tungstenite::connect(format!("ws://127.0.0.1:{port}/announce")).unwrap();
-    if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-    }
-    socket
-}
-
-fn send(client: &mut Client, value: Value) {
-    client.send(Message::text(value.to_string())).unwrap();
-}
-
-fn receive(client: &mut Client) -> Value {
-    loop {
-        if let Message::Text(text) = client.read().unwrap() {
-            return serde_json::from_str(text.as_str()).unwrap();
-        }
-    }
+    open(Ipv4Addr::LOCALHOST, port, "/announce", None).unwrap()
 }
 
 const HASH: &str = "0123456789abcdef0123";
@@ -84,14 +30,14 @@ fn announce(peer: &str, offers: Value) -> Value {
 
 #[test]
 fn offers_and_answers_are_relayed_between_swarm_members() {
-    let server = start();
-    let mut alice = connect(server.1);
+    let (server, _site) = start();
+    let mut alice = connect(server.port);
     send(&mut alice, announce("aaaaaaaaaaaaaaaaaaaa", json!([])));
     let reply = receive(&mut alice);
     assert_eq!(reply["action"], "announce");
     assert_eq!(reply["incomplete"], 1);
 
-    let mut bob = connect(server.1);
+    let mut bob = connect(server.port);
     let offer = json!({"type": "offer", "sdp": "sealed-offer"});
     send(
         &mut bob,
@@ -121,8 +67,8 @@ fn offers_and_answers_are_relayed_between_swarm_members() {
 
 #[test]
 fn garbage_gets_a_failure_reason_and_others_keep_working() {
-    let server = start();
-    let mut mallory = connect(server.1);
+    let (server, _site) = start();
+    let mut mallory = connect(server.port);
     for garbage in [
         "not json",
         "{\"action\":\"announce\",\"info_hash\":\"short\"}",
@@ -136,18 +82,18 @@ fn garbage_gets_a_failure_reason_and_others_keep_working() {
     }
     // Oversized messages close only that connection.
     let _ = mallory.send(Message::text("x".repeat(200 * 1024)));
-    let mut alice = connect(server.1);
+    let mut alice = connect(server.port);
     send(&mut alice, announce("aaaaaaaaaaaaaaaaaaaa", json!([])));
     assert_eq!(receive(&mut alice)["action"], "announce");
 }
 
 #[test]
 fn closing_a_socket_leaves_the_swarm() {
-    let server = start();
-    let mut alice = connect(server.1);
+    let (server, _site) = start();
+    let mut alice = connect(server.port);
     send(&mut alice, announce("aaaaaaaaaaaaaaaaaaaa", json!([])));
     receive(&mut alice);
-    let mut bob = connect(server.1);
+    let mut bob = connect(server.port);
     send(&mut bob, announce("bbbbbbbbbbbbbbbbbbbb", json!([])));
     assert_eq!(receive(&mut bob)["incomplete"], 2);
     alice.close(None).unwrap();
@@ -165,8 +111,8 @@ fn closing_a_socket_leaves_the_swarm() {
 
 #[test]
 fn the_page_learns_the_local_tracker_url() {
-    let server = start();
-    let mut stream = TcpStream::connect(("127.0.0.1", server.1)).unwrap();
+    let (server, _site) = start();
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     use std::io::{Read, Write};
     stream
         .write_all(
@@ -185,11 +131,11 @@ fn the_page_learns_the_local_tracker_url() {
 
 #[test]
 fn another_connection_cannot_take_over_or_stop_a_peer_id() {
-    let server = start();
-    let mut alice = connect(server.1);
+    let (server, _site) = start();
+    let mut alice = connect(server.port);
     send(&mut alice, announce("aaaaaaaaaaaaaaaaaaaa", json!([])));
     assert_eq!(receive(&mut alice)["incomplete"], 1);
-    let mut mallory = connect(server.1);
+    let mut mallory = connect(server.port);
     // Announcing, stopping or answering as Alice from another socket is refused.
     send(&mut mallory, announce("aaaaaaaaaaaaaaaaaaaa", json!([])));
     assert!(
@@ -204,7 +150,7 @@ fn another_connection_cannot_take_over_or_stop_a_peer_id() {
     );
     assert!(receive(&mut mallory)["failure reason"].is_string());
     // Alice is still there, reachable by offers from a third peer.
-    let mut bob = connect(server.1);
+    let mut bob = connect(server.port);
     let offer = json!({"type": "offer", "sdp": "x"});
     send(
         &mut bob,
@@ -219,8 +165,8 @@ fn another_connection_cannot_take_over_or_stop_a_peer_id() {
 
 #[test]
 fn one_connection_holds_one_member_per_swarm_so_it_cannot_fill_one_with_ids() {
-    let server = start();
-    let mut mallory = connect(server.1);
+    let (server, _site) = start();
+    let mut mallory = connect(server.port);
     for n in 0..20 {
         send(&mut mallory, announce(&format!("{n:020}"), json!([])));
         assert!(
@@ -235,9 +181,9 @@ fn one_connection_holds_one_member_per_swarm_so_it_cannot_fill_one_with_ids() {
 
 #[test]
 fn a_page_has_a_peer_id_of_its_own_in_each_room_on_one_connection() {
-    let server = start();
-    let mut page = connect(server.1);
-    let mut friend = connect(server.1);
+    let (server, _site) = start();
+    let mut page = connect(server.port);
+    let mut friend = connect(server.port);
     // Seven rooms, seven ids, one connection (the creator of a group with its contacts' rooms).
     for n in 0..7 {
         let hash = format!("{n:0>20}");
@@ -276,12 +222,12 @@ fn a_page_has_a_peer_id_of_its_own_in_each_room_on_one_connection() {
 
 #[test]
 fn a_client_that_never_reads_does_not_block_the_others() {
-    let server = start();
+    let (server, _site) = start();
     // Mallory joins, then never reads: offers relayed to her pile up.
-    let mut mallory = connect(server.1);
+    let mut mallory = connect(server.port);
     send(&mut mallory, announce("mmmmmmmmmmmmmmmmmmmm", json!([])));
     receive(&mut mallory);
-    let mut alice = connect(server.1);
+    let mut alice = connect(server.port);
     let big_offer = json!({"type": "offer", "sdp": "x".repeat(60_000)});
     // Each reply must come within the clients' 10 s read timeout.
     for n in 0..400 {
@@ -295,7 +241,7 @@ fn a_client_that_never_reads_does_not_block_the_others() {
         assert_eq!(receive(&mut alice)["action"], "announce", "reply {n}");
     }
     // 24 MB were relayed to a socket nobody reads; Alice was answered throughout.
-    let mut bob = connect(server.1);
+    let mut bob = connect(server.port);
     send(&mut bob, announce("bbbbbbbbbbbbbbbbbbbb", json!([])));
     assert_eq!(receive(&mut bob)["action"], "announce");
 }

@@ -130,7 +130,7 @@ pub fn next(client: &mut Client) -> Option<Value> {
 }
 
 pub fn receive(client: &mut Client) -> Value {
-    next(client).expect("the relay closed the connection")
+    next(client).expect("the connection closed or timed out")
 }
 
 pub fn event_json(event: &Event) -> Value {
@@ -159,27 +159,27 @@ pub fn publish(client: &mut Client, event: &Event) -> Value {
     receive(client)
 }
 
-/// Asks for `recipient`'s wraps (as a page does), authenticates with
-/// `recipient`'s key when challenged, asks again, and returns the wraps'
-/// contents up to the end of stored events: the subscription `mail` then
-/// stays open for live wraps.
-pub fn authenticated_mail(client: &mut Client, recipient: &Keys, port: u16) -> Vec<String> {
-    let ask = json!(["REQ", "mail", {"kinds": [1059], "#p": [recipient.public_key().to_hex()]}]);
-    send(client, ask.clone());
-    let challenge = receive(client);
-    assert_eq!(challenge[0], "AUTH", "{challenge}");
-    let closed = receive(client);
-    assert_eq!(closed[0], "CLOSED", "{closed}");
-    let auth = EventBuilder::auth(
-        challenge[1].as_str().unwrap(),
-        RelayUrl::parse(&relay_url(port)).unwrap(),
-    )
-    .sign_with_keys(recipient)
-    .unwrap();
+/// Asks for `recipient`'s wraps as a page does (subscription `mail`).
+pub fn ask_for_mail(client: &mut Client, recipient: &Keys) {
+    send(
+        client,
+        json!(["REQ", "mail", {"kinds": [1059], "#p": [recipient.public_key().to_hex()]}]),
+    );
+}
+
+/// Answers the relay's AUTH challenge with `keys` (NIP-42).
+pub fn authenticate(client: &mut Client, challenge: &str, keys: &Keys, port: u16) {
+    let auth = EventBuilder::auth(challenge, RelayUrl::parse(&relay_url(port)).unwrap())
+        .sign_with_keys(keys)
+        .unwrap();
     send(client, json!(["AUTH", event_json(&auth)]));
     let ok = receive(client);
+    assert_eq!(ok[0], "OK", "{ok}");
     assert_eq!(ok[2], true, "{ok}");
-    send(client, ask);
+}
+
+/// Reads until the subscription's EOSE; returns the contents received.
+pub fn mail_until_eose(client: &mut Client) -> Vec<String> {
     let mut contents = Vec::new();
     loop {
         let message = receive(client);
@@ -189,4 +189,19 @@ pub fn authenticated_mail(client: &mut Client, recipient: &Keys, port: u16) -> V
             _ => panic!("unexpected {message}"),
         }
     }
+}
+
+/// Asks for `recipient`'s wraps (as a page does), authenticates with
+/// `recipient`'s key when challenged, asks again, and returns the wraps'
+/// contents up to the end of stored events: the subscription `mail` then
+/// stays open for live wraps.
+pub fn authenticated_mail(client: &mut Client, recipient: &Keys, port: u16) -> Vec<String> {
+    ask_for_mail(client, recipient);
+    let challenge = receive(client);
+    assert_eq!(challenge[0], "AUTH", "{challenge}");
+    let closed = receive(client);
+    assert_eq!(closed[0], "CLOSED", "{closed}");
+    authenticate(client, challenge[1].as_str().unwrap(), recipient, port);
+    ask_for_mail(client, recipient);
+    mail_until_eose(client)
 }
