@@ -94,7 +94,12 @@ const footerHash = (page) => page.textContent('#bundle-hash');
 const hashShown = (page) => page.waitForFunction(() => /^[0-9a-f]{64}$/.test(document.getElementById('bundle-hash')?.textContent ?? ''));
 const iconText = (page) => page.evaluate(async () => (await fetch('icons/trustero.svg')).text());
 
-test('a mirror that switches bundles: the page shows both hashes and keeps running the old one until the user agrees', async () => {
+/**
+ * Serves a copy of dist/ from its own mirror and installs it in a new context,
+ * then runs `body` with the copy's `root`, the `mirror`, the `context`, its
+ * `page` and the `pinned` bundle hash its footer shows. The mirror stops after.
+ */
+async function withInstalledMirror(body) {
   const root = copyOfDist();
   const mirror = await serve({ root });
   try {
@@ -103,16 +108,24 @@ test('a mirror that switches bundles: the page shows both hashes and keeps runni
     await page.goto(mirror.url);
     await installed(page);
     await hashShown(page);
-    const before = await footerHash(page);
+    await body({ root, mirror, context, page, pinned: await footerHash(page) });
+    await context.close();
+  } finally {
+    await mirror.stop();
+  }
+}
+
+test('a mirror that switches bundles: the page shows both hashes and keeps running the old one until the user agrees', () =>
+  withInstalledMirror(async ({ root, mirror, context, page, pinned }) => {
     const offered = publishDifferentBundle(root);
 
     await page.reload();
     await page.waitForSelector('#update-offer');
     // sw.js did not change: no warning (decided in the same check as the offer).
     assert.equal(await page.locator('#sw-warning').count(), 0);
-    assert.equal(await page.textContent('#update-running'), before);
+    assert.equal(await page.textContent('#update-running'), pinned);
     assert.equal(await page.textContent('#update-offered'), offered);
-    assert.equal(await footerHash(page), before, 'still running the old bundle');
+    assert.equal(await footerHash(page), pinned, 'still running the old bundle');
     assert.doesNotMatch(await iconText(page), /a new release/, 'the old bytes are served');
 
     // "Keep" holds for this tab's session: a reload asks no more.
@@ -122,7 +135,7 @@ test('a mirror that switches bundles: the page shows both hashes and keeps runni
     await page.waitForSelector('#login-form');
     await hashShown(page);
     assert.equal(await page.locator('#update-offer').count(), 0);
-    assert.equal(await footerHash(page), before);
+    assert.equal(await footerHash(page), pinned);
 
     // Another tab asks again; "update now" fetches, checks and switches.
     const other = await context.newPage();
@@ -132,11 +145,7 @@ test('a mirror that switches bundles: the page shows both hashes and keeps runni
     await other.waitForFunction((hash) => document.getElementById('bundle-hash')?.textContent === hash, offered);
     assert.match(await iconText(other), /a new release/);
     assert.equal(await other.locator('#update-offer').count(), 0);
-    await context.close();
-  } finally {
-    await mirror.stop();
-  }
-});
+  }));
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
@@ -174,16 +183,8 @@ const whichWorker = (page) =>
 
 const SW_WARNING = /the mirror now serves a different service worker than the bundle you installed: it could change what runs after all Trustero tabs close/i;
 
-test('a mirror that changes only sw.js, keeping its MANIFEST: the page warns loudly, with both hashes, and offers no bundle', async () => {
-  const root = copyOfDist();
-  const mirror = await serve({ root });
-  try {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(mirror.url);
-    await installed(page);
-    await hashShown(page);
-    const before = await footerHash(page);
+test('a mirror that changes only sw.js, keeping its MANIFEST: the page warns loudly, with both hashes, and offers no bundle', () =>
+  withInstalledMirror(async ({ root, page, pinned }) => {
     const listed = readFileSync(join(root, 'dist/MANIFEST'), 'utf8').match(/^([0-9a-f]{64}) {2}sw\.js$/m)[1];
     const hashes = changeServiceWorker(root, '// a service worker no bundle lists');
     assert.equal(hashes.before, listed);
@@ -195,25 +196,14 @@ test('a mirror that changes only sw.js, keeping its MANIFEST: the page warns lou
     assert.equal(await page.textContent('#sw-warning-served'), hashes.after);
     // Both are decided in the same check: the warning is up, so the MANIFEST was compared too.
     assert.equal(await page.locator('#update-offer').count(), 0, 'MANIFEST is unchanged: no bundle is offered');
-    assert.equal(await footerHash(page), before, 'still running the pinned bundle');
+    assert.equal(await footerHash(page), pinned, 'still running the pinned bundle');
     // The browser fetches the new sw.js by itself and installs it to wait: the warning says so.
     await page.waitForSelector('#sw-warning-waiting');
     assert.equal(await page.textContent('#sw-warning-served'), hashes.after);
-    await context.close();
-  } finally {
-    await mirror.stop();
-  }
-});
+  }));
 
-test('a release that changes sw.js too: offer and warning, "update now" switches to it, and the warning is gone', async () => {
-  const root = copyOfDist();
-  const mirror = await serve({ root });
-  try {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(mirror.url);
-    await installed(page);
-    await hashShown(page);
+test('a release that changes sw.js too: offer and warning, "update now" switches to it, and the warning is gone', () =>
+  withInstalledMirror(async ({ root, page }) => {
     // The new release's service worker says so when asked (the pinned one does not answer this question).
     changeServiceWorker(root, RELEASE_WORKER);
     const offered = listInManifest(root, 'sw.js', readFileSync(join(root, 'dist/sw.js')));
@@ -234,11 +224,7 @@ test('a release that changes sw.js too: offer and warning, "update now" switches
     });
     assert.equal(await page.locator('#sw-warning').count(), 0);
     assert.equal(await page.locator('#update-offer').count(), 0);
-    await context.close();
-  } finally {
-    await mirror.stop();
-  }
-});
+  }));
 
 /**
  * Makes `root`'s mirror serve other code: index.htm replaced and a new
@@ -252,16 +238,8 @@ function publishOtherCode(root) {
   return listInManifest(root, 'other.htm', code);
 }
 
-test('after the mirror switches bundles, no address runs its new code: ?fresh and pages outside the bundle get the pinned app', async () => {
-  const root = copyOfDist();
-  const mirror = await serve({ root });
-  try {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(mirror.url);
-    await installed(page);
-    await hashShown(page);
-    const pinned = await footerHash(page);
+test('after the mirror switches bundles, no address runs its new code: ?fresh and pages outside the bundle get the pinned app', () =>
+  withInstalledMirror(async ({ root, mirror, page, pinned }) => {
     const offered = publishOtherCode(root);
     const base = new URL('.', mirror.url).href;
     const add = '#add=AAAA&mb=' + '0'.repeat(64);
@@ -315,8 +293,4 @@ test('after the mirror switches bundles, no address runs its new code: ?fresh an
     assert.match(JSON.parse(fetched.localTracker.text).announce, /^ws:\/\/.*\/announce$/);
     assert.equal(fetched.relayInfo.status, 200);
     assert.ok(JSON.parse(fetched.relayInfo.text).supported_nips, 'the relay’s NIP-11 document');
-    await context.close();
-  } finally {
-    await mirror.stop();
-  }
-});
+  }));

@@ -20,6 +20,8 @@ globalThis.document ??= { hidden: false, addEventListener() {}, removeEventListe
 await import('./fake-webrtc.mjs');
 const { createMailbox } = await import('../../templates/js/chat/mailbox.js');
 const { createNetwork } = await import('../../templates/js/net/network.js');
+const { createCourier } = await import('../../templates/js/net/courier.js');
+const { createNostrStrategy } = await import('../../templates/js/net/signal/nostr.js');
 
 const hex = (bytes = 32) => randomBytes(bytes).toString('hex');
 const MAILBOX = 'aa'.repeat(32);
@@ -86,6 +88,19 @@ function memoryStore() {
   return { get: async (key) => data.get(key), put: async (key, value) => void data.set(key, value) };
 }
 
+/** Our mailbox over `fakeCrypto`, its deletions and courier without delay; `options` and `identity` fields override. */
+const openMailbox = ({ identity, ...options } = {}) =>
+  createMailbox({
+    cryptoClient: fakeCrypto,
+    store: memoryStore(),
+    identity: { fingerprint: 'e'.repeat(64), mailboxKey: MAILBOX, spki: new Uint8Array(1), ...identity },
+    sessions: { onUp: () => () => {}, linkTo: () => null },
+    spkiOf: () => null,
+    dispatch: async () => 'accepted',
+    timing: { deletionDelay: () => 0, courier: { delay: () => 0 } },
+    ...options,
+  });
+
 const isReading = (message) =>
   message[0] === 'AUTH' ||
   (message[0] === 'REQ' && message.slice(2).some((filter) => filter['#p']?.includes(MAILBOX) || filter.authors?.includes(PROFILE_AUTHOR)));
@@ -93,15 +108,7 @@ const isPublishing = (message) => message[0] === 'EVENT' && [1059, 5, 30078].inc
 
 test('no socket that reads our mailbox or profile, or authenticates as our mailbox, ever publishes a wrap, a history wrap, a profile record or a deletion', async () => {
   const relay = await recordingRelay();
-  const mailbox = createMailbox({
-    cryptoClient: fakeCrypto,
-    store: memoryStore(),
-    identity: { fingerprint: 'e'.repeat(64), mailboxKey: MAILBOX, profileAuthor: PROFILE_AUTHOR, spki: new Uint8Array(1) },
-    sessions: { onUp: () => () => {}, linkTo: () => null },
-    spkiOf: () => null,
-    dispatch: async () => 'accepted',
-    timing: { deletionDelay: () => 0, courier: { delay: () => 0 } },
-  });
+  const mailbox = openMailbox({ identity: { profileAuthor: PROFILE_AUTHOR } });
   try {
     await mailbox.load();
     mailbox.configure({ relays: [relay.url], useNostr: true });
@@ -144,15 +151,7 @@ test('no socket that reads our mailbox or profile, or authenticates as our mailb
 
 test('deletions are dated like wraps, up to two days back, never at the moment the recipient read the mail', async () => {
   const relay = await recordingRelay();
-  const mailbox = createMailbox({
-    cryptoClient: fakeCrypto,
-    store: memoryStore(),
-    identity: { fingerprint: 'e'.repeat(64), mailboxKey: MAILBOX, spki: new Uint8Array(1) },
-    sessions: { onUp: () => () => {}, linkTo: () => null },
-    spkiOf: () => null,
-    dispatch: async () => 'accepted',
-    timing: { deletionDelay: () => 0, courier: { delay: () => 0 } },
-  });
+  const mailbox = openMailbox();
   try {
     mailbox.configure({ relays: [relay.url], useNostr: true });
     const wraps = Array.from({ length: 20 }, () => ({ id: hex(), nonce: hex(16) }));
@@ -174,16 +173,7 @@ test('deletions are dated like wraps, up to two days back, never at the moment t
 test('a deletion waits for its random time, and is kept across a reload until then', async () => {
   const relay = await recordingRelay();
   const store = memoryStore();
-  const make = (delay) =>
-    createMailbox({
-      cryptoClient: fakeCrypto,
-      store,
-      identity: { fingerprint: 'e'.repeat(64), mailboxKey: MAILBOX, spki: new Uint8Array(1) },
-      sessions: { onUp: () => () => {}, linkTo: () => null },
-      spkiOf: () => null,
-      dispatch: async () => 'accepted',
-      timing: { deletionDelay: () => delay, courier: { delay: () => 0 } },
-    });
+  const make = (delay) => openMailbox({ store, timing: { deletionDelay: () => delay, courier: { delay: () => 0 } } });
   const first = make(60 * 60_000);
   first.configure({ relays: [relay.url], useNostr: true });
   first.deleteWraps([{ id: hex(), nonce: hex(16) }]);
@@ -272,15 +262,7 @@ test('two rooms of one page never share a tracker peer id or a Nostr key, and ou
 test('a relay replaying a contact’s older profile seal does not roll back where their mail goes', async () => {
   const current = await recordingRelay();
   const old = await recordingRelay();
-  const mailbox = createMailbox({
-    cryptoClient: fakeCrypto,
-    store: memoryStore(),
-    identity: { fingerprint: 'e'.repeat(64), mailboxKey: MAILBOX, spki: new Uint8Array(1) },
-    sessions: { onUp: () => () => {}, linkTo: () => null },
-    spkiOf: () => new Uint8Array(1),
-    dispatch: async () => 'accepted',
-    timing: { courier: { delay: () => 0 } },
-  });
+  const mailbox = openMailbox({ spkiOf: () => new Uint8Array(1), timing: { courier: { delay: () => 0 } } });
   const profile = (relays, at) => new TextEncoder().encode(JSON.stringify({ mailbox: FRIEND_MAILBOX, relays, at }));
   try {
     mailbox.receiveProfile(FRIEND, null, profile([current.url], Date.now()));
@@ -297,24 +279,32 @@ test('a relay replaying a contact’s older profile seal does not roll back wher
   }
 });
 
-test('the courier keeps the order events were queued in, one connection at a time per relay, and only the first connection waits', async () => {
-  const relay = await recordingRelay();
-  const { createCourier } = await import('../../templates/js/net/courier.js');
+/** An event of `kind` created at `n`, as the worker makes it, without the crypto. */
+const anEvent = (n, kind = 1059) => ({ id: hex(), kind, created_at: n, tags: [], content: '', pubkey: hex(), sig: hex(64) });
+
+/** A courier whose every connection would wait `delayMs`; `delays()` counts the waits it asked for. */
+function countingCourier(delayMs) {
   let delays = 0;
   const courier = createCourier({
     delay: () => {
       delays += 1;
-      return 50;
+      return delayMs;
     },
   });
+  return { courier, delays: () => delays };
+}
+
+test('the courier keeps the order events were queued in, one connection at a time per relay, and only the first connection waits', async () => {
+  const relay = await recordingRelay();
+  const { courier, delays } = countingCourier(50);
   try {
-    const events = Array.from({ length: 40 }, (_, i) => ({ id: hex(), kind: 1059, created_at: i, tags: [], content: '', pubkey: hex(), sig: hex(64) }));
+    const events = Array.from({ length: 40 }, (_, i) => anEvent(i));
     const accepted = await Promise.all(events.map((event) => courier.publish(event, [relay.url])));
     assert.ok(accepted.every((urls) => urls.length === 1), 'every event accepted');
     const order = relay.sockets.flatMap((s) => s.messages.filter((m) => m[0] === 'EVENT').map((m) => m[1].created_at));
     assert.deepEqual(order, events.map((e) => e.created_at), 'in the order queued');
     assert.ok(relay.sockets.length >= 3, `${relay.sockets.length} connections (at most 16 events each)`);
-    assert.equal(delays, 1, 'a backlog goes on at once');
+    assert.equal(delays(), 1, 'a backlog goes on at once');
     await until(() => relay.sockets.every((s) => s.closed), 'every connection closed');
   } finally {
     courier.close();
@@ -328,14 +318,12 @@ test('the courier keeps the order events were queued in, one connection at a tim
 // relay takes to answer).
 test('a dead relay never holds up the answer of one that works; what it missed stays queued for it', { timeout: 15_000 }, async () => {
   const relay = await recordingRelay();
-  const { createCourier } = await import('../../templates/js/net/courier.js');
   const courier = createCourier({ delay: () => 0, answerWaitMs: 10 * 60_000 });
   const dead = 'ws://127.0.0.1:9/';
   try {
-    const event = (n) => ({ id: hex(), kind: 30078, created_at: n, tags: [], content: '', pubkey: hex(), sig: hex(64) });
-    assert.deepEqual(await courier.publish(event(1), [dead, relay.url]), [relay.url]);
+    assert.deepEqual(await courier.publish(anEvent(1, 30078), [dead, relay.url]), [relay.url]);
     // Known to be down now: the next one does not even wait for its connection.
-    assert.deepEqual(await courier.publish(event(2), [dead, relay.url]), [relay.url]);
+    assert.deepEqual(await courier.publish(anEvent(2, 30078), [dead, relay.url]), [relay.url]);
     const down = courier.status().find((s) => s.url === dead);
     assert.equal(down.queued, 2, 'both wait for the dead relay');
     assert.ok(down.lastError, 'its error is shown');
@@ -347,27 +335,24 @@ test('a dead relay never holds up the answer of one that works; what it missed s
 
 test('a caller who publishes one event after another pays one delay and shares connections, at most 16 events each', async () => {
   const relay = await recordingRelay();
-  const { createCourier } = await import('../../templates/js/net/courier.js');
-  let delays = 0;
-  const courier = createCourier({
-    delay: () => {
-      delays += 1;
-      return 20;
-    },
-  });
+  const { courier, delays } = countingCourier(20);
   try {
-    for (let i = 0; i < 40; i++) {
-      const event = { id: hex(), kind: 1059, created_at: i, tags: [], content: '', pubkey: hex(), sig: hex(64) };
-      assert.deepEqual(await courier.publish(event, [relay.url]), [relay.url]);
-    }
+    for (let i = 0; i < 40; i++) assert.deepEqual(await courier.publish(anEvent(i), [relay.url]), [relay.url]);
     const carried = relay.sockets.map((s) => s.messages.filter((m) => m[0] === 'EVENT').length);
     assert.deepEqual(carried, [16, 16, 8], 'three connections, filled one after the other');
-    assert.equal(delays, 1, 'only the first connection waited');
+    assert.equal(delays(), 1, 'only the first connection waited');
   } finally {
     courier.close();
     await relay.close();
   }
 });
+
+/** Our Nostr signalling over `fakeCrypto`; `signed()` counts the events it made. */
+function countingStrategy() {
+  let signed = 0;
+  const strategy = createNostrStrategy({ cryptoClient: { ...fakeCrypto, nostrSign: (args) => ((signed += 1), fakeCrypto.nostrSign(args)) } });
+  return { strategy, signed: () => signed };
+}
 
 test('a relay that says "rate-limited" to our signalling gets nothing from us for a while', async () => {
   // A relay that refuses every event as rate-limited, and logs what it gets.
@@ -381,9 +366,7 @@ test('a relay that says "rate-limited" to our signalling gets nothing from us fo
       if (message[0] === 'EVENT') socket.send(JSON.stringify(['OK', message[1].id, false, 'rate-limited: slow down']));
     }),
   );
-  let signed = 0;
-  const { createNostrStrategy } = await import('../../templates/js/net/signal/nostr.js');
-  const strategy = createNostrStrategy({ cryptoClient: { ...fakeCrypto, nostrSign: (args) => ((signed += 1), fakeCrypto.nostrSign(args)) } });
+  const { strategy, signed } = countingStrategy();
   const room = { announceId: '5'.repeat(64), peerId: 'p'.repeat(20), seal: async () => 'sealed' };
   try {
     strategy.addRoom(room);
@@ -391,7 +374,7 @@ test('a relay that says "rate-limited" to our signalling gets nothing from us fo
     await until(() => strategy.status()[0]?.lastError?.includes('rate-limited'), 'the first announce refused, and the refusal shown');
     // The room announces again and again (its warm-up): none of it goes to the paused relay.
     for (let i = 0; i < 5; i++) strategy.announce(room);
-    await until(() => signed === 6, 'the five announces made');
+    await until(() => signed() === 6, 'the five announces made');
     // A subscription after them on the same socket: what was sent before it has arrived when it does.
     strategy.addRoom({ ...room, announceId: '6'.repeat(64) });
     await until(() => got.filter((type) => type === 'REQ').length === 2, 'the second subscription');
@@ -407,11 +390,9 @@ test('a relay that never answers does not hold up a publication another relay to
   const silent = new WebSocketServer({ port: 0, host: '127.0.0.1' }); // takes connections, answers nothing
   await new Promise((resolve) => silent.on('listening', resolve));
   const silentUrl = `ws://127.0.0.1:${silent.address().port}`;
-  const { createCourier } = await import('../../templates/js/net/courier.js');
   const courier = createCourier({ delay: () => 0 });
   try {
-    const event = { id: hex(), kind: 1059, created_at: 1, tags: [], content: '', pubkey: hex(), sig: hex(64) };
-    assert.deepEqual(await courier.publish(event, [silentUrl, relay.url]), [relay.url]);
+    assert.deepEqual(await courier.publish(anEvent(1), [silentUrl, relay.url]), [relay.url]);
     assert.equal(courier.status().find((s) => s.url === silentUrl)?.sending, true, 'resolved while the silent relay was still being waited for');
   } finally {
     courier.close();
@@ -423,9 +404,7 @@ test('a relay that never answers does not hold up a publication another relay to
 
 test('on Nostr a room announces through its warm-up, then one steady tick in four, and not at all with everyone present', async () => {
   const relay = await recordingRelay();
-  let signed = 0;
-  const { createNostrStrategy } = await import('../../templates/js/net/signal/nostr.js');
-  const strategy = createNostrStrategy({ cryptoClient: { ...fakeCrypto, nostrSign: (args) => ((signed += 1), fakeCrypto.nostrSign(args)) } });
+  const { strategy, signed } = countingStrategy();
   const room = { announceId: '7'.repeat(64), peerId: 'q'.repeat(20), seal: async () => 'sealed' };
   const events = () => relay.sockets.flatMap((s) => s.messages).filter((m) => m[0] === 'EVENT').length;
   try {
@@ -437,7 +416,7 @@ test('on Nostr a room announces through its warm-up, then one steady tick in fou
     strategy.announce(room, { retry: false });
     strategy.announce(room, { retry: true }); // a retry: it goes
     await until(() => events() === 2, 'the retry');
-    assert.equal(signed, 2, 'nothing else was even made');
+    assert.equal(signed(), 2, 'nothing else was even made');
   } finally {
     strategy.close();
     await relay.close();
