@@ -535,9 +535,7 @@ export function createMailboxRelays({
      * own; `group`: shares a connection only with events of that group
      * (net/courier.js).
      */
-    publish(/** @type {NostrEvent} */ event, /** @type {string[]} */ urls, { alone = false, group = 'mail' } = {}) {
-      return courier.publish(event, urls, { alone, group });
-    },
+    publish: courier.publish,
 
     /**
      * Reads again, on every relay we read from, what was created since
