@@ -250,7 +250,7 @@ test('a record no relay took (all down, or one died mid-publish) goes again when
 
 // ---- clocks that run ahead: relays keep the newest created_at of a record ----
 
-import { MAX_LEAD_MS } from '../../templates/js/chat/profile-sync.js';
+import { DEVICE_KEY, MAX_LEAD_MS } from '../../templates/js/chat/profile-sync.js';
 
 const REAL = Math.floor(Date.now() / 1000) * 1000;
 const HOUR = 3600_000;
@@ -338,3 +338,50 @@ test('a record from a device running hours ahead drags neither our clock nor our
   assert.equal(valuesOf(merged).nickname, 'Uma R.');
   sync.close();
 });
+
+/** deviceAt, with the device id given (it orders stamps written at the same instant). */
+async function deviceWithId(device, offset, publish, items) {
+  const store = memoryStore();
+  await store.put(DEVICE_KEY, device);
+  const sync = createProfileSync({ cryptoClient: fakeCrypto, store, publish, now: () => REAL + offset() });
+  await sync.load();
+  await sync.register('contact', {
+    list: () => new Map([...items].map(([k, v]) => [k, { ...v }])),
+    apply: async (key, values) => (values ? items.set(key, { spki: values.spki, nickname: values.nickname }) : items.delete(key)),
+  });
+  return sync;
+}
+
+for (const [ours, theirs] of [
+  ['0000000000000000', 'ffffffffffffffff'],
+  ['ffffffffffffffff', '0000000000000000'],
+]) {
+  test(`a fresh device whose first publish the relay refused (it holds a newer one) is pending no more once it read the relay’s record (device ${ours.slice(0, 4)}… after ${theirs.slice(0, 4)}…)`, async () => {
+    // Another device published the same contact seconds "ahead" (each quick
+    // republish moves created_at on by a second).
+    const relay = strictRelay();
+    const other = await deviceWithId(theirs, () => 5_000, relay.publish, new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]));
+    await eventually(() => relay.kept.size === 1 && other.pending() === 0, 'the other device’s record on the relay');
+    other.close();
+    const held = relay.kept.get('contact:fp1');
+
+    // The fresh device holds the same contact and publishes before it has read the relay: refused.
+    const items = new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]);
+    const fresh = await deviceWithId(ours, () => 0, relay.publish, items);
+    await eventually(() => relay.refused.length > 0 && fresh.pending() === 1, 'the fresh device’s publish refused, the record pending');
+    // It reads the relay: the record there holds all it has (nothing waits),
+    // or lacks a first-look stamp of ours (the merge goes out past it).
+    await fresh.receive(held);
+    await eventually(() => fresh.pending() === 0, 'nothing pending');
+    const kept = relay.kept.get('contact:fp1');
+    assert.ok(kept === held || kept.created_at > held.created_at);
+    assert.deepEqual(valuesOf(recordOf(kept)), { created: true, spki: 'k1', nickname: 'Uma' });
+
+    // An edit the relay's copy lacks goes out past the relay's created_at.
+    items.set('fp1', { spki: 'k1', nickname: 'Uma R.' });
+    await fresh.noteLocal('contact');
+    await eventually(() => fresh.pending() === 0 && valuesOf(recordOf(relay.kept.get('contact:fp1'))).nickname === 'Uma R.', 'the edit on the relay');
+    assert.ok(relay.kept.get('contact:fp1').created_at > held.created_at);
+    fresh.close();
+  });
+}
