@@ -12,6 +12,7 @@ import { browserAndServerPerFile, closeAll, copyOfDist, login, serve } from './h
 import { ALICE, BOB, befriend, tab } from './network-helpers.mjs';
 import { startNpmTracker } from './servers.mjs';
 import { chromium } from 'playwright-core';
+import { assertAccessible } from './axe.mjs';
 
 let browser;
 let server;
@@ -211,6 +212,7 @@ test('a release that changes sw.js too: offer and warning, "update now" switches
     await page.reload();
     await page.waitForSelector('#update-offer');
     await page.waitForSelector('#sw-warning');
+    await assertAccessible(page, 'the update offer and the service-worker warning');
     assert.equal(await page.textContent('#update-offered'), offered);
     await Promise.all([page.waitForEvent('load'), page.click('#update-now')]);
     await page.waitForFunction((hash) => document.getElementById('bundle-hash')?.textContent === hash, offered);
