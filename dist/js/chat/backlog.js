@@ -54,7 +54,7 @@ export function createBacklog({
 }) {
   /** @type {GroupHooks | null} */
   let groups = null;
-  /** @type {Map<string, {at: number, pending: Set<string> | null, timer: boolean}>} "asker conversation" -> its last answer and the request waiting */
+  /** @type {Map<string, {at: number, pending: Set<string> | null}>} "asker conversation" -> its last answer and the request waiting (for the timer set when it came) */
   const answers = new Map();
   /** @type {Map<string, {tokens: number, at: number}>} asker -> bytes it may still be sent (refilled over a minute) */
   const budgets = new Map();
@@ -62,20 +62,20 @@ export function createBacklog({
   /** @type {Map<string, number>} "asker conversation" -> when we last sent our sync back to an unconfirmed one */
   const replies = new Map();
 
-  /** Tells the peer behind `link` what we hold of a group, and our epoch there. */
-  function offerOne(/** @type {{send: Function}} */ link, /** @type {any} */ conv) {
-    const state = groups?.stateOf(conv.id) ?? null;
-    link.send('sync', utf8(JSON.stringify({ conv: conv.id, have: conv.recent.slice(-SYNC_WINDOW), ...(state ?? {}) }))).catch(() => {});
+  /** Whether `conv` is a group `fingerprint` is a member of. */
+  const sharedGroup = (/** @type {any} */ conv, /** @type {string} */ fingerprint) =>
+    conv.kind === 'group' && conv.members.some((/** @type {{fingerprint: string}} */ m) => m.fingerprint === fingerprint);
+
+  /** Tells `fingerprint`, if connected, what we hold of a group, and our epoch there. */
+  function offerOne(/** @type {string} */ fingerprint, /** @type {any} */ conv) {
+    const link = sessions.linkTo(fingerprint);
+    if (!link) return;
+    link.send('sync', utf8(JSON.stringify({ conv: conv.id, have: conv.recent.slice(-SYNC_WINDOW), ...groups?.stateOf(conv.id) }))).catch(() => {});
   }
 
   /** Tells `fingerprint` what we hold of every group we share with it. */
   function offer(/** @type {string} */ fingerprint) {
-    const link = sessions.linkTo(fingerprint);
-    if (!link) return;
-    for (const conv of conversations.list()) {
-      if (conv.kind !== 'group' || !conv.members.some((/** @type {{fingerprint: string}} */ m) => m.fingerprint === fingerprint)) continue;
-      offerOne(link, conv);
-    }
+    for (const conv of conversations.list()) if (sharedGroup(conv, fingerprint)) offerOne(fingerprint, conv);
   }
 
   /** Waits until `bytes` more may go to `fingerprint` (a token bucket of ANSWER_BYTES_PER_MINUTE). */
@@ -127,12 +127,11 @@ export function createBacklog({
     const slot = answers.get(slotKey);
     const at = now();
     if (slot && at - slot.at < ANSWER_INTERVAL_MS) {
+      const timerSet = slot.pending !== null; // a request waits only for a timer already set
       slot.pending = theirs;
-      if (!slot.timer) {
-        slot.timer = true;
+      if (!timerSet) {
         later(
           () => {
-            slot.timer = false;
             const next = slot.pending;
             slot.pending = null;
             if (next) request(fingerprint, conv, next);
@@ -143,7 +142,7 @@ export function createBacklog({
       return;
     }
     if (slot) slot.at = at;
-    else answers.set(slotKey, { at, pending: null, timer: false });
+    else answers.set(slotKey, { at, pending: null });
     answer(fingerprint, conv, theirs).catch(() => {});
   }
 
@@ -156,15 +155,14 @@ export function createBacklog({
       return; // malformed: ignored
     }
     const conv = conversations.get(body?.conv);
-    if (!conv || conv.kind !== 'group' || !conv.members.some((/** @type {{fingerprint: string}} */ m) => m.fingerprint === fingerprint)) return;
+    if (!conv || !sharedGroup(conv, fingerprint)) return;
     if (Number.isSafeInteger(body.epoch) && body.epoch >= 1) groups?.heard(conv.id, fingerprint, body.epoch, body.unconfirmed !== true);
     // They ask for our word on the group: our own sync goes back (rationed; ours never asks, so no ping-pong).
     const ours = groups?.stateOf(conv.id);
     const replyKey = `${fingerprint} ${conv.id}`;
     if (body.unconfirmed === true && ours && !ours.unconfirmed && now() - (replies.get(replyKey) ?? -Infinity) >= ANSWER_INTERVAL_MS) {
       replies.set(replyKey, now());
-      const link = sessions.linkTo(fingerprint);
-      if (link) offerOne(link, conv);
+      offerOne(fingerprint, conv);
     }
     const theirs = new Set(Array.isArray(body.have) ? body.have.slice(0, SYNC_WINDOW).filter(isMessageKey) : []);
     request(fingerprint, conv, theirs);
@@ -184,10 +182,7 @@ export function createBacklog({
         announce(/** @type {string} */ conversationId) {
           const conv = conversations.get(conversationId);
           if (!conv || conv.kind !== 'group') return;
-          for (const { fingerprint } of conv.members) {
-            const link = sessions.linkTo(fingerprint);
-            if (link) offerOne(link, conv);
-          }
+          for (const { fingerprint } of conv.members) offerOne(fingerprint, conv);
         },
       };
     },

@@ -70,16 +70,20 @@ export function createForwarding({ identity, sessions, cryptoClient, spkiOf, out
     bounded(cameFrom);
   }
 
-  /** The members `statement` should go back to: for each of its keys, who gave us that message (once per holder and key). */
+  /**
+   * The members `holder`'s acknowledgement of `keys`, heard from `neighbour`, should go back to:
+   * for each key, who gave us that message (once per holder and key; `take` marks them passed back).
+   */
   function routesBack(/** @type {string[]} */ keys, /** @type {string} */ holder, /** @type {string} */ neighbour, { take = false } = {}) {
     /** @type {Set<string>} */
     const towards = new Set();
     for (const key of keys) {
       if (keySender(key) === identity.fingerprint) continue;
       const back = cameFrom.get(key);
-      if (!back || back === neighbour || back === holder || passedBack.has(`${key} ${holder}`)) continue;
+      const route = `${key} ${holder}`;
+      if (!back || back === neighbour || back === holder || passedBack.has(route)) continue;
       if (take) {
-        passedBack.add(`${key} ${holder}`);
+        passedBack.add(route);
         bounded(passedBack);
       }
       towards.add(back);

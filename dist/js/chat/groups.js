@@ -47,7 +47,9 @@ function groupError(message, code) {
 export function createGroups({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, contacts, onChange, onSaved = null, meshTarget }) {
   const groups = new Map(); // group id hex -> group
   const refused = []; // descriptors refused lately, for the UI: {group, name, from, why, at}
-  const withMember = (fingerprint) => [...groups.values()].filter((g) => !g.removed && g.members.some((m) => m.fingerprint === fingerprint));
+  const hasMember = (g, fingerprint) => g.members.some((m) => m.fingerprint === fingerprint);
+  const withMember = (fingerprint) => [...groups.values()].filter((g) => !g.removed && hasMember(g, fingerprint));
+  const byConversation = (conversationId) => [...groups.values()].find((g) => g.conversationId === conversationId);
   const stopUp = sessions.onUp((fingerprint) => {
     for (const g of withMember(fingerprint)) {
       g.lastActive = Date.now();
@@ -100,12 +102,12 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
    * enough). A later epoch from anyone means ours is old: we wait for it.
    */
   function confirms(g) {
-    const others = g.members.map((m) => m.fingerprint).filter((fp) => fp !== identity.fingerprint);
-    if (!others.length) return true; // nobody to hand a key to
+    const members = others(g);
+    if (!members.length) return true; // nobody to hand a key to
     const said = (fp) => g.heard?.get(fp);
     if (g.creator !== identity.fingerprint && said(g.creator) === g.epoch) return true;
-    if (others.some((fp) => said(fp) > g.epoch)) return false;
-    return others.filter((fp) => said(fp) === g.epoch).length * 2 > others.length;
+    if (members.some((fp) => said(fp) > g.epoch)) return false;
+    return members.filter((fp) => said(fp) === g.epoch).length * 2 > members.length;
   }
 
   async function settle(g) {
@@ -118,13 +120,14 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
 
   /** A member stated its epoch of a group in a backlog sync over a direct session. */
   async function heard(conversationId, fingerprint, epoch, confirmed) {
-    const g = [...groups.values()].find((x) => x.conversationId === conversationId);
-    if (!g || g.removed || !g.members.some((m) => m.fingerprint === fingerprint)) return;
+    const g = byConversation(conversationId);
+    if (!g || g.removed || !hasMember(g, fingerprint)) return;
     // The creator brings a member whose list is older up to date (once per epoch and load).
     if (g.creator === identity.fingerprint && !g.provisional && epoch < g.epoch) {
       g.resent ??= new Set();
-      if (!g.resent.has(`${fingerprint} ${g.epoch}`)) {
-        g.resent.add(`${fingerprint} ${g.epoch}`);
+      const resend = `${fingerprint} ${g.epoch}`;
+      if (!g.resent.has(resend)) {
+        g.resent.add(resend);
         chat.send(g.conversationId, { t: 'group-update', group: descriptor(g) }, { to: [fingerprint] }).catch(() => {});
       }
     }
@@ -136,7 +139,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
   }
   const syncs = chat.bindGroups({
     stateOf: (conversationId) => {
-      const g = [...groups.values()].find((x) => x.conversationId === conversationId);
+      const g = byConversation(conversationId);
       if (!g || g.removed) return null;
       return g.provisional ? { epoch: g.epoch, unconfirmed: true } : { epoch: g.epoch };
     },
@@ -281,7 +284,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
   });
   chat.on('group-update', (conv, message) => adopt(message.content.group, { from: message.sender }));
   chat.on('group-leave', async (conv, message) => {
-    const g = [...groups.values()].find((x) => x.conversationId === conv.id);
+    const g = byConversation(conv.id);
     if (!g || g.creator !== identity.fingerprint) return;
     await removeMember(g.id, message.sender, { leaving: true });
   });
@@ -321,7 +324,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     },
     create,
     get: (id) => groups.get(id),
-    byConversation: (conversationId) => [...groups.values()].find((g) => g.conversationId === conversationId),
+    byConversation,
     list: () => [...groups.values()],
     isCreator: (id) => groups.get(id)?.creator === identity.fingerprint,
     /** Whether the group's member list still waits for its members' confirmation (see the top of this file). */
@@ -330,7 +333,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
       const g = groups.get(id);
       const friend = contacts.get(fingerprint);
       if (!g || g.creator !== identity.fingerprint || !friend) return;
-      if (g.members.some((m) => m.fingerprint === fingerprint)) return;
+      if (hasMember(g, fingerprint)) return;
       refuseUnconfirmed(g);
       if (g.members.length >= MAX_GROUP_MEMBERS) throw groupError(`Groups hold at most ${MAX_GROUP_MEMBERS} members.`, 'too-many');
       g.members.push({ fingerprint, spki: toBase64url(friend.spki) });

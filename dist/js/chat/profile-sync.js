@@ -205,14 +205,21 @@ export function createProfileSync({ cryptoClient, store, publish, onChange, now 
     }
     const ours = records.get(opened.recordId) ?? emptyRecord();
     const merged = mergeRecords(ours, theirs);
-    if (sameValue(merged, ours)) return;
-    records.set(opened.recordId, merged);
-    await save();
-    // Ours had something theirs lacked: publish the merge, so relays converge too.
-    if (!sameValue(merged, theirs)) {
+    const changed = !sameValue(merged, ours);
+    const wasDirty = dirty.has(opened.recordId);
+    if (sameValue(merged, theirs)) {
+      // The relay holds all we have of it: nothing waits (a publish of ours
+      // it refused for holding this newer one is not tried again).
+      dirty.delete(opened.recordId);
+    } else {
+      // Ours had something theirs lacked: publish the merge (past their
+      // created_at, now known), so relays converge too.
       dirty.add(opened.recordId);
       schedulePublish();
     }
+    if (changed) records.set(opened.recordId, merged);
+    if (changed || wasDirty !== dirty.has(opened.recordId)) await save();
+    if (!changed) return;
     const before = valuesOf(ours);
     const after = valuesOf(merged);
     if (sameValue(before, after)) return;

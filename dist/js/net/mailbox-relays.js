@@ -193,8 +193,6 @@ export function createMailboxRelays({
   const chains = new Map();
   /** @type {Map<string, number>} url -> when its current subscription was asked for */
   const askedAt = new Map();
-  /** relays whose current subscription is past its stored events */
-  const live = new Set();
   /** @type {Map<string, RelayState>} what we know of each relay beyond its socket */
   const relays = new Map();
   /** @type {Map<string, CatchUp>} the catch-up running on each relay */
@@ -275,7 +273,6 @@ export function createMailboxRelays({
     const cursor = cursors.get(endpoint.url);
     const since = cursor === undefined ? now - retentionS() : Math.max(0, cursor - CATCH_UP_MARGIN_S);
     askedAt.set(endpoint.url, now);
-    live.delete(endpoint.url);
     clearTimeout(catchUps.get(endpoint.url)?.pageTimer);
     catchUps.set(endpoint.url, {
       since,
@@ -324,7 +321,6 @@ export function createMailboxRelays({
 
   function subscriptionClosed(/** @type {Endpoint} */ endpoint, /** @type {unknown} */ reason) {
     const state = stateOf(endpoint.url);
-    live.delete(endpoint.url);
     const kind = refusalKind(reason);
     if (kind === 'auth-required' && inbox.has(endpoint.url) && state.authRetries++ < MAX_AUTH_RETRIES) {
       state.subscription = 'waiting-auth';
@@ -345,7 +341,7 @@ export function createMailboxRelays({
    * counts for its page first, and is handled only if it is within the
    * catch-up's bounds and budget, and not known junk.
    */
-  function handleEvent(/** @type {Endpoint} */ endpoint, /** @type {unknown} */ event, isLive = live.has(endpoint.url)) {
+  function handleEvent(/** @type {Endpoint} */ endpoint, /** @type {unknown} */ event, isLive = stateOf(endpoint.url).subscription === 'live') {
     const { id } = /** @type {{id?: unknown}} */ (event ?? {});
     if (typeof id !== 'string') return;
     const catchUp = isLive ? null : catchUps.get(endpoint.url);
@@ -405,7 +401,6 @@ export function createMailboxRelays({
   function endOfStored(/** @type {Endpoint} */ endpoint) {
     const asked = askedAt.get(endpoint.url);
     if (asked === undefined) return;
-    live.add(endpoint.url);
     stateOf(endpoint.url).subscription = 'live';
     nextPageOrFinish(endpoint, asked);
   }
@@ -535,9 +530,7 @@ export function createMailboxRelays({
      * own; `group`: shares a connection only with events of that group
      * (net/courier.js).
      */
-    publish(/** @type {NostrEvent} */ event, /** @type {string[]} */ urls, { alone = false, group = 'mail' } = {}) {
-      return courier.publish(event, urls, { alone, group });
-    },
+    publish: courier.publish,
 
     /**
      * Reads again, on every relay we read from, what was created since

@@ -63,19 +63,35 @@ export function opensAsPage(/** @type {string} */ name, /** @type {string} */ mi
   return PAGE_NAME.test(name.trim()) || PAGE_TYPES.has(mime);
 }
 
-/** The question before saving a file that opens as a page: what it could do, and the user's choice. */
-function pageWarning(name, save) {
+/**
+ * The question before saving a file that opens as a page: what it could do,
+ * and the user's choice. Focus goes to the safe answer; Escape gives it, and
+ * either answer puts focus back on `opener` (the button that asked).
+ */
+function pageWarning(/** @type {string} */ name, /** @type {() => void} */ save, /** @type {HTMLElement} */ opener) {
+  const close = () => {
+    warning.remove();
+    if (opener.isConnected) opener.focus();
+  };
+  const cancel = el('button', { type: 'button', className: 'primary file-warning-cancel', text: 'Don’t save', onclick: close });
   const warning = el(
     'div',
-    { className: 'file-warning warning', role: 'alertdialog', 'aria-label': 'This file is a web page' },
+    {
+      className: 'file-warning warning',
+      role: 'alertdialog',
+      'aria-label': 'This file is a web page',
+      onkeydown: (/** @type {KeyboardEvent} */ event) => {
+        if (event.key !== 'Escape') return;
+        event.stopPropagation();
+        close();
+      },
+    },
     el('p', {
       text:
         `“${name}” is a web page. Opened from your disk, it runs code its sender wrote, and your browser lets every page opened from disk ` +
         'read and change what Trustero stores when you run it from a copy on disk: your history is sealed, but who wrote to whom and when can be read, ' +
         'and all of it can be deleted. Save it only if you trust the sender, and open it in a text editor rather than a browser.',
     }),
-  );
-  warning.append(
     el(
       'div',
       { className: 'row' },
@@ -84,14 +100,14 @@ function pageWarning(name, save) {
         className: 'ghost file-warning-save',
         text: 'Save anyway',
         onclick: () => {
-          warning.remove();
+          close();
           save();
         },
       }),
-      el('button', { type: 'button', className: 'primary file-warning-cancel', text: 'Don’t save', onclick: () => warning.remove() }),
+      cancel,
     ),
   );
-  return warning;
+  return { warning, cancel };
 }
 
 function fileBody(message, { transfers, openFile, fullImage }) {
@@ -148,10 +164,14 @@ function fileBody(message, { transfers, openFile, fullImage }) {
           className: 'ghost',
           text: isImage ? 'Open' : 'Save',
           'data-open-file': content.fileId,
-          onclick: () => {
+          onclick: (/** @type {MouseEvent} */ event) => {
             if (isImage || !opensAsPage(content.name, content.mime)) openFile(message);
             // Asked before anything is saved (once at a time).
-            else if (!node.querySelector('.file-warning')) node.append(pageWarning(content.name, () => openFile(message)));
+            else if (!node.querySelector('.file-warning')) {
+              const { warning, cancel } = pageWarning(content.name, () => openFile(message), /** @type {HTMLElement} */ (event.currentTarget));
+              node.append(warning);
+              cancel.focus();
+            }
           },
         }),
       );

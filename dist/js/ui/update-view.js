@@ -17,26 +17,46 @@ export function showUpdateOffer(host, found) {
 }
 
 /**
+ * Puts an alert banner `id` above the app, replacing an earlier one: its
+ * `title`, its `lead` paragraph, then `parts`.
+ * @param {HTMLElement} host
+ * @param {string} id
+ * @param {string} title
+ * @param {string} lead
+ * @param {...(Node | null)} parts
+ * @returns {HTMLElement} the banner
+ */
+function showBanner(host, id, title, lead, ...parts) {
+  host.querySelector(`#${id}`)?.remove();
+  const banner = el('section', { id, className: 'card warning', role: 'alert' }, el('h2', { text: title }), el('p', { text: lead }), ...parts);
+  host.prepend(banner);
+  return banner;
+}
+
+/**
+ * A paragraph of `label` and a bundle or file `hash` (in a code element with `id`, if given).
+ * @param {string} label
+ * @param {string | undefined} id
+ * @param {string} hash
+ */
+const hashLine = (label, id, hash) => el('p', {}, label, el('code', { id, className: 'hash', text: hash }));
+
+/** The paragraph that links to how a bundle is verified. */
+const verifyLink = () => el('p', {}, el('a', { href: '#verify', text: 'How to verify a bundle' }));
+
+/**
  * The mirror serves another sw.js than the pinned bundle lists: a loud warning with both hashes.
  * @param {HTMLElement} host
  * @param {import('../core/bundle-cache.js').ServiceWorkerChange} change
  */
 function showServiceWorkerWarning(host, change) {
-  host.querySelector('#sw-warning')?.remove();
-  const banner = el(
-    'section',
-    { id: 'sw-warning', className: 'card warning', role: 'alert' },
-    el('h2', { text: 'Warning: this mirror changed the code that guards your installed Trustero' }),
-    el('p', {
-      text: 'The mirror now serves a different service worker than the bundle you installed: it could change what runs after all Trustero tabs close.',
-    }),
-    el(
-      'p',
-      {},
-      'Your bundle lists sw.js as: ',
-      el('code', { id: 'sw-warning-pinned', className: 'hash', text: change.pinned ?? 'nothing (its MANIFEST lists no sw.js)' }),
-    ),
-    el('p', {}, 'The mirror serves sw.js as: ', el('code', { id: 'sw-warning-served', className: 'hash', text: change.served })),
+  const banner = showBanner(
+    host,
+    'sw-warning',
+    'Warning: this mirror changed the code that guards your installed Trustero',
+    'The mirror now serves a different service worker than the bundle you installed: it could change what runs after all Trustero tabs close.',
+    hashLine('Your bundle lists sw.js as: ', 'sw-warning-pinned', change.pinned ?? 'nothing (its MANIFEST lists no sw.js)'),
+    hashLine('The mirror serves sw.js as: ', 'sw-warning-served', change.served),
     change.waiting
       ? el('p', {
           id: 'sw-warning-waiting',
@@ -46,14 +66,13 @@ function showServiceWorkerWarning(host, change) {
     el('p', {
       text: 'If the served hash is not the sw.js of a release you trust (compare it with the MANIFEST the project publishes), stop using this mirror: run Trustero from a copy on your own disk, which no server can change.',
     }),
-    el('p', {}, el('a', { href: '#verify', text: 'How to verify a bundle' })),
+    verifyLink(),
     el(
       'div',
       { className: 'row' },
       el('button', { type: 'button', className: 'ghost', id: 'sw-warning-hide', text: 'Hide until the next check', onclick: () => banner.remove() }),
     ),
   );
-  host.prepend(banner);
 }
 
 /**
@@ -62,7 +81,6 @@ function showServiceWorkerWarning(host, change) {
  * @param {import('../core/bundle-cache.js').Offer} offer
  */
 function showBundleOffer(host, offer) {
-  host.querySelector('#update-offer')?.remove();
   const message = el('p', { id: 'update-message', role: 'status' });
   const updateButton = el('button', {
     type: 'button',
@@ -92,19 +110,16 @@ function showBundleOffer(host, offer) {
       banner.remove();
     },
   });
-  const banner = el(
-    'section',
-    { id: 'update-offer', className: 'card warning', role: 'alert' },
-    el('h2', { text: 'This mirror now serves a different version of Trustero' }),
-    el('p', {
-      text: 'You keep running the version below until you choose to update. Compare the offered hash with the one the project publishes (or rebuild from source) before you trust it.',
-    }),
-    el('p', {}, 'Running: ', el('code', { id: 'update-running', className: 'hash', text: offer.running })),
-    el('p', {}, 'Offered: ', el('code', { id: 'update-offered', className: 'hash', text: offer.offered })),
-    offer.first && offer.first !== offer.running ? el('p', {}, 'First run in this browser: ', el('code', { className: 'hash', text: offer.first })) : null,
-    el('p', {}, el('a', { href: '#verify', text: 'How to verify a bundle' })),
+  const banner = showBanner(
+    host,
+    'update-offer',
+    'This mirror now serves a different version of Trustero',
+    'You keep running the version below until you choose to update. Compare the offered hash with the one the project publishes (or rebuild from source) before you trust it.',
+    hashLine('Running: ', 'update-running', offer.running),
+    hashLine('Offered: ', 'update-offered', offer.offered),
+    offer.first && offer.first !== offer.running ? hashLine('First run in this browser: ', undefined, offer.first) : null,
+    verifyLink(),
     el('div', { className: 'row' }, updateButton, keepButton),
     message,
   );
-  host.prepend(banner);
 }
