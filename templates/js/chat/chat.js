@@ -15,6 +15,7 @@ import { createHistory, PAGE_SIZE } from './history.js';
 import { createMirror } from './mirror.js';
 import { createSenderKeys } from './sender-keys.js';
 import { createForwarding } from './forwarding.js';
+import { createChatEvents } from './chat-events.js';
 
 export { PAGE_SIZE };
 
@@ -46,13 +47,11 @@ export function createChat({
   onRelayed,
 }) {
   const conversations = createConversations({ store, identity, onChange });
-  /** @type {ReturnType<typeof createMirror>} */
-  let mirror;
-  /** Every message event reaches the views, and our other devices (chat/mirror.js). */
-  const changed = (/** @type {any} */ event) => {
-    onChange?.(event);
-    mirror?.note(event);
-  };
+  /** What happens to messages, by name (chat/chat-events.js): the views hear each first, then chat/mirror.js. */
+  const events = createChatEvents();
+  events.on('message-stored', (event) => onChange?.(event));
+  events.on('state-changed', (event) => onChange?.(event));
+  events.on('typing', ({ conversation }) => onChange?.({ conversation, typing: true }));
   /**
    * The way to a member now, for acknowledgements and read receipts: every
    * direct session with them (one per device of theirs online: the device
@@ -71,7 +70,7 @@ export function createChat({
   let closed = false;
   /** Conversations being marked read right now (chat.markRead). */
   let readsUnderWay = 0;
-  outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, mailbox, senderKeys, displayName, onChange: changed, onRelayed });
+  outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, mailbox, senderKeys, displayName, events, onRelayed });
   /** A member's public key, from any conversation that lists it (a fingerprint is the hash of its key). */
   const spkiOf = (/** @type {string} */ fingerprint) =>
     conversations
@@ -96,7 +95,7 @@ export function createChat({
       }, KEY_REQUEST_DELAY_MS);
     },
     onAccepted: (/** @type {any} */ message, /** @type {string} */ from) => forwarding.pass(message, from),
-    onChange: changed,
+    events,
     onIncoming,
   });
   // A member's key is durable before its message is acknowledged; a request
@@ -108,8 +107,8 @@ export function createChat({
     if (answer) outbox.send(conv.id, answer, { to: [message.sender] }).catch(() => {});
   });
   const backlog = createBacklog({ cryptoClient, identity, sessions, conversations, history, outbox });
-  const receipts = createReceipts({ identity, sessions, route, conversations, history, outbox, preferences, onChange: changed });
-  mirror = createMirror({
+  const receipts = createReceipts({ identity, sessions, route, conversations, history, outbox, preferences, events });
+  const mirror = createMirror({
     cryptoClient,
     store,
     identity,
@@ -119,6 +118,7 @@ export function createChat({
     history,
     stateOf: (/** @type {string} */ id) => outbox.stateOf(id),
     mailbox,
+    events,
     // A file another device of ours stored is fetched here too (chat/transfers.js).
     onKept: (/** @type {any} */ conv, /** @type {any} */ message) => {
       // A member's key that reached another device of ours opens messages here too.
