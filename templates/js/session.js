@@ -39,6 +39,13 @@ import { mountHome } from './ui/home-view.js';
 import { mountCallView } from './ui/call-view.js';
 import { createNotifier } from './ui/notify.js';
 import { app } from './facade.js';
+import { createEvents } from './core/events.js';
+
+/**
+ * The settings and preferences in force changed (saved here, or roamed in
+ * from another device of ours); the views that show them redraw.
+ * @typedef {{ 'settings-changed': { settings: Record<string, any> }, 'preferences-changed': { preferences: Record<string, any> } }} SettingsEventMap
+ */
 
 /**
  * Builds every service of a logged-in identity, then the views over them;
@@ -54,6 +61,8 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     local: await localServer,
   };
   let home = null;
+  /** @type {import('./core/events.js').Events<SettingsEventMap>} */
+  const settingsEvents = createEvents();
   /** Filled once the views are mounted (roaming settings may arrive before). */
   let services = null;
   let callView = null;
@@ -197,14 +206,13 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
         await saveSettings(store, state.settings);
         network.configure(effectiveSettings(state.settings, state.local));
         mailbox.configure(effectiveSettings(state.settings, state.local));
+        if (services) services.settings = state.settings;
+        settingsEvents.emit('settings-changed', { settings: state.settings });
       } else if (key === 'preferences' && values) {
         state.preferences = adoptKnown(DEFAULT_PREFERENCES, state.preferences, values);
         await savePreferences(store, state.preferences);
-      } else {
-        return;
+        settingsEvents.emit('preferences-changed', { preferences: state.preferences });
       }
-      if (services) services.settings = state.settings;
-      home?.settingsChanged();
     },
   });
   await transfers.load();
@@ -234,6 +242,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     mailbox,
     settings: state.settings,
     preferences: () => state.preferences,
+    settingsEvents,
     localTracker: state.local?.tracker ?? null,
     localRelay: state.local?.relay ?? null,
     requestNotifications: () => notifier.requestPermission(),
@@ -262,11 +271,13 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
       await saveSettings(store, settings);
       network.configure(effectiveSettings(settings, state.local));
       mailbox.configure(effectiveSettings(settings, state.local));
+      settingsEvents.emit('settings-changed', { settings });
       await profile.noteLocal('settings');
     },
     async onSavePreferences(preferences) {
       state.preferences = preferences;
       await savePreferences(store, preferences);
+      settingsEvents.emit('preferences-changed', { preferences });
       cycler.apply();
       await profile.noteLocal('settings');
     },

@@ -232,6 +232,9 @@ test('settings and the display name follow the login, and the settings form show
   );
   await tab(phonePage, 'settings');
   assert.equal(await phonePage.inputValue('#settings-mailbox-days'), '7');
+  // My identity shows the name that roamed in (saving a stale empty field would erase it everywhere).
+  await tab(phonePage, 'identity');
+  assert.equal(await phonePage.inputValue('#display-name'), 'Tess');
 });
 
 /** Waits until a device of Tess is connected to `count` other devices of hers. */
