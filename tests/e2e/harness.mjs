@@ -15,8 +15,18 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BUILDER = process.env.TRUSTERO_BUILDER ?? join(ROOT, 'target', 'debug', 'builder');
 export const CHROMIUM = process.env.TRUSTERO_CHROMIUM ?? '/usr/bin/chromium';
 
+/**
+ * Hermetic: no host but loopback resolves, so the app's default public
+ * trackers, relays and STUN server fail at once, as on this machine without
+ * internet — and the tests never reach public servers from a machine that
+ * has it. (The rules map IP literals too, hence 127.0.0.1; WebRTC's host
+ * candidates do not go through the resolver.)
+ */
+export const HERMETIC_RULES = '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1';
+
 /** Flags that matter on a machine without internet (DESIGN.md section 10). */
 export const CHROMIUM_ARGS = [
+  HERMETIC_RULES,
   '--headless=new',
   '--no-sandbox',
   '--disable-features=WebRtcHideLocalIpsWithMdns',

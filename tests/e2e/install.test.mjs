@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { browserAndServerPerFile, closeAll, copyOfDist, login, serve } from './harness.mjs';
+import { HERMETIC_RULES, browserAndServerPerFile, closeAll, copyOfDist, login, serve } from './harness.mjs';
 import { ALICE, BOB, befriend, tab } from './network-helpers.mjs';
 import { startNpmTracker } from './servers.mjs';
 import { chromium } from 'playwright-core';
@@ -27,7 +27,7 @@ const installed = (page) => page.waitForFunction(() => navigator.serviceWorker.c
 test('a mirror’s page is installable: manifest, icon and a service worker that controls it', async () => {
   // Installability is judged outside incognito, as a user's browser profile is.
   const profile = mkdtempSync(join(tmpdir(), 'trustero-profile-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium' });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args: [HERMETIC_RULES] });
   try {
     const page = await context.newPage();
     await page.goto(server.url);
