@@ -23,7 +23,7 @@ import {
   savePreferences,
 } from './core/settings.js';
 import { createSessions } from './net/sessions.js';
-import { createDispatcher } from './net/protocol.js';
+import { createFrameRouter } from './net/protocol.js';
 import { createNetwork } from './net/network.js';
 import { createCycler } from './net/cycling.js';
 import { createChat } from './chat/chat.js';
@@ -32,6 +32,7 @@ import { createProfileSync, DEVICE_KEY, loadDeviceId } from './chat/profile-sync
 import { createDevices } from './chat/devices.js';
 import { createContacts } from './chat/contacts.js';
 import { createGroups } from './chat/groups.js';
+import { createDirectory } from './chat/directory.js';
 import { createTransfers } from './chat/transfers.js';
 import { preview } from './chat/content.js';
 import { createCalls } from './calls/calls.js';
@@ -74,29 +75,29 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
   const sessions = createSessions();
   /** Sessions with our own other devices (chat/mirror.js), apart from contacts'. */
   const own = createSessions();
-  let dispatch = () => {};
-  const network = createNetwork({ cryptoClient, device: await loadDeviceId(store), sessions, dispatch: (...args) => dispatch(...args), onChange: refresh });
+  /** Received frames go to the handlers of chat, transfers and calls, installed once those exist. */
+  const frames = createFrameRouter();
+  const network = createNetwork({ cryptoClient, device: await loadDeviceId(store), sessions, dispatch: frames.dispatch, onChange: refresh });
   network.configure(effectiveSettings(state.settings, state.local));
   let transfers = null;
-  /** @type {ReturnType<typeof createProfileSync> | null} */
-  let profile = null;
-  let contacts = null;
-  let groups = null;
+  /** Who has which key: contacts and groups add themselves (chat/directory.js). */
+  const directory = createDirectory();
   const mailbox = createMailbox({
     cryptoClient,
     store,
     identity,
     sessions,
-    spkiOf: (fingerprint) => contacts?.get(fingerprint)?.spki ?? groups?.memberSpki(fingerprint) ?? null,
-    dispatch: (...args) => dispatch(...args),
+    spkiOf: directory.spkiOf,
+    dispatch: frames.dispatch,
     onChange: refresh,
-    onProfileEvent: (event) => profile.receive(event),
     // Our other devices' history (chat/mirror.js); relays are read only once chat exists.
     onHistory: (payloads) => chat.receiveHistory(payloads),
-    onRelayOpen: () => profile?.republish(),
   });
   // The roaming profile: contacts follow the login to every device (chat/profile-sync.js).
-  profile = createProfileSync({ cryptoClient, store, publish: (event) => mailbox.publishProfile(event), onChange: refresh });
+  const profile = createProfileSync({ cryptoClient, store, publish: (event) => mailbox.publishProfile(event), onChange: refresh });
+  mailbox.events.on('profile-record', ({ event }) => profile.receive(event));
+  // A relay (re)connected: records no relay took go again.
+  mailbox.events.on('relay-open', () => profile.republish());
   const chat = createChat({
     cryptoClient,
     store,
@@ -110,7 +111,6 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     displayName: () => state.preferences.displayName,
     onChange: refresh,
     onIncoming: (conversation, message) => notifier.incoming(conversation, message, preview(message.content)),
-    onSessionUp: () => transfers?.resume(),
   });
   const notifier = createNotifier({
     preferences: () => state.preferences,
@@ -140,7 +140,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     if (event?.added || event?.removed || event?.group) cycler?.apply();
     refresh(event);
   };
-  contacts = createContacts({
+  const contacts = createContacts({
     cryptoClient,
     store,
     network,
@@ -151,7 +151,8 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     onChange: roomsMayChange,
     onSaved: () => profile.noteLocal('contact'),
   });
-  groups = createGroups({
+  directory.addSource((fingerprint) => contacts.get(fingerprint)?.spki);
+  const groups = createGroups({
     cryptoClient,
     store,
     network,
@@ -164,6 +165,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     onSaved: () => profile.noteLocal('group'),
     meshTarget: () => groupConnectionsOf(state.settings),
   });
+  directory.addSource((fingerprint) => groups.memberSpki(fingerprint));
   const membersOf = (conversationId) => chat.conversation(conversationId)?.members ?? [];
   transfers = createTransfers({
     cryptoClient,
@@ -184,9 +186,10 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     onChange: (call, ended) => callView?.render(call, ended),
     onRing: (call) => notifier.incomingCall(chat.conversation(call.conversationId), call.video),
   });
-  // Another device of ours came online: files it holds that we lack come from it.
-  own.onUp(() => transfers?.resume());
-  dispatch = createDispatcher({ ...chat.frames, ...transfers.frames, ...calls.frames, profile: mailbox.receiveProfile });
+  // A member's new session, or another device of ours online: files it holds that we lack come from it.
+  chat.events.on('session-caught-up', () => transfers.resume());
+  own.onUp(() => transfers.resume());
+  frames.install({ ...chat.frames, ...transfers.frames, ...calls.frames, profile: mailbox.receiveProfile });
   await contacts.load();
   await groups.load();
   // Before the relays are read: what arrives then has a collection to go to.

@@ -12,7 +12,7 @@ import { createHistory } from '../../templates/js/chat/history.js';
 import { createInbox } from '../../templates/js/chat/inbox.js';
 import { TRANSITIONS as CALL_TRANSITIONS, inCall, transition as callTransition } from '../../templates/js/calls/participants.js';
 import { createCycler, ROTATE_MS, RECENT_MS } from '../../templates/js/net/cycling.js';
-import { FRAMES, createDispatcher, frameLimit } from '../../templates/js/net/protocol.js';
+import { FRAMES, createDispatcher, createFrameRouter, frameLimit } from '../../templates/js/net/protocol.js';
 import { createSessions } from '../../templates/js/net/sessions.js';
 
 // ---- delivery ----
@@ -322,6 +322,18 @@ test('the frame table bounds every type, and the dispatcher needs a handler for 
   dispatch('x', null, 'typing', new Uint8Array(3));
   dispatch('x', null, 'mystery', new Uint8Array(3));
   assert.deepEqual(seen, [['x', 3]]);
+});
+
+test('the frame router drops frames until its handlers are installed, checks them against the table, and takes them once', () => {
+  const handlers = Object.fromEntries(Object.keys(FRAMES).filter((type) => !FRAMES[type].session).map((type) => [type, () => {}]));
+  const router = createFrameRouter();
+  const seen = [];
+  assert.equal(router.dispatch('x', null, 'typing', new Uint8Array(1)), undefined, 'nothing handles it yet');
+  assert.throws(() => router.install({ ...handlers, extra: () => {} }), /do not match the frame table/);
+  router.install({ ...handlers, typing: (fp, link, data) => seen.push([fp, data.length]) });
+  router.dispatch('x', null, 'typing', new Uint8Array(2));
+  assert.deepEqual(seen, [['x', 2]]);
+  assert.throws(() => router.install(handlers), /installed once/);
 });
 
 // ---- the session registry ----

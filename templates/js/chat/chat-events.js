@@ -23,7 +23,10 @@ import { createEvents } from '../core/events.js';
  * @typedef {object} Typing  A member of a conversation is typing (or stopped: the views read who from chat.typingIn).
  * @property {string} conversation
  *
- * @typedef {{ 'message-stored': MessageStored, 'state-changed': StateChanged, typing: Typing }} ChatEventMap
+ * @typedef {object} SessionCaughtUp  A member's new session: what waited for it went out, acknowledgements owed to it left.
+ * @property {string} fingerprint
+ *
+ * @typedef {{ 'message-stored': MessageStored, 'state-changed': StateChanged, typing: Typing, 'session-caught-up': SessionCaughtUp }} ChatEventMap
  * @typedef {import('../core/events.js').Events<ChatEventMap>} ChatEvents
  */
 

@@ -27,9 +27,10 @@ export const KEY_REQUEST_DELAY_MS = 3_000;
  * and own (our own devices' session registry) for chat/mirror.js, mailbox
  * (chat/mailbox.js: the second path, or null), preferences() and
  * displayName() (current settings), onChange(event) for the views,
- * onIncoming(conversation, message) for notifications, onSessionUp(fingerprint)
- * after chat caught up with a new session, onRelayed(fingerprint, messageId)
- * when a message goes through the mailbox (resolves to the wraps that follow it).
+ * onIncoming(conversation, message) for notifications, onRelayed(fingerprint,
+ * messageId) when a message goes through the mailbox (resolves to the wraps
+ * that follow it). What happens is said on `events` (chat/chat-events.js):
+ * 'session-caught-up' once chat caught up with a member's new session, …
  */
 export function createChat({
   cryptoClient,
@@ -43,7 +44,6 @@ export function createChat({
   displayName,
   onChange,
   onIncoming,
-  onSessionUp,
   onRelayed,
 }) {
   const conversations = createConversations({ store, identity, onChange });
@@ -135,7 +135,7 @@ export function createChat({
     outbox.flush(fingerprint);
     backlog.offer(fingerprint);
     inbox.flushAcks();
-    onSessionUp?.(fingerprint);
+    events.emit('session-caught-up', { fingerprint });
   });
   const resendTimer = setInterval(() => outbox.resendDue(), outbox.RESEND_TICK_MS);
 
@@ -205,6 +205,8 @@ export function createChat({
 
     /** Registers what to do with received content of type `t` (files, groups). */
     on: inbox.on,
+    /** What happens to messages and sessions, by name (chat/chat-events.js). */
+    events: { on: events.on },
     /** chat/groups.js: no key of ours in a group whose member list is unconfirmed; epochs stated in backlog syncs. */
     holdGroupKeys: senderKeys.hold,
     bindGroups: backlog.bind,
