@@ -23,7 +23,7 @@ import {
   savePreferences,
 } from './core/settings.js';
 import { createSessions } from './net/sessions.js';
-import { createDispatcher } from './net/protocol.js';
+import { createFrameRouter } from './net/protocol.js';
 import { createNetwork } from './net/network.js';
 import { createCycler } from './net/cycling.js';
 import { createChat } from './chat/chat.js';
@@ -32,6 +32,7 @@ import { createProfileSync, DEVICE_KEY, loadDeviceId } from './chat/profile-sync
 import { createDevices } from './chat/devices.js';
 import { createContacts } from './chat/contacts.js';
 import { createGroups } from './chat/groups.js';
+import { createDirectory } from './chat/directory.js';
 import { createTransfers } from './chat/transfers.js';
 import { preview } from './chat/content.js';
 import { createCalls } from './calls/calls.js';
@@ -39,6 +40,13 @@ import { mountHome } from './ui/home-view.js';
 import { mountCallView } from './ui/call-view.js';
 import { createNotifier } from './ui/notify.js';
 import { app } from './facade.js';
+import { createEvents } from './core/events.js';
+
+/**
+ * The settings and preferences in force changed (saved here, or roamed in
+ * from another device of ours); the views that show them redraw.
+ * @typedef {{ 'settings-changed': { settings: Record<string, any> }, 'preferences-changed': { preferences: Record<string, any> } }} SettingsEventMap
+ */
 
 /**
  * Builds every service of a logged-in identity, then the views over them;
@@ -54,6 +62,8 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     local: await localServer,
   };
   let home = null;
+  /** @type {import('./core/events.js').Events<SettingsEventMap>} */
+  const settingsEvents = createEvents();
   /** Filled once the views are mounted (roaming settings may arrive before). */
   let services = null;
   let callView = null;
@@ -65,29 +75,29 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
   const sessions = createSessions();
   /** Sessions with our own other devices (chat/mirror.js), apart from contacts'. */
   const own = createSessions();
-  let dispatch = () => {};
-  const network = createNetwork({ cryptoClient, device: await loadDeviceId(store), sessions, dispatch: (...args) => dispatch(...args), onChange: refresh });
+  /** Received frames go to the handlers of chat, transfers and calls, installed once those exist. */
+  const frames = createFrameRouter();
+  const network = createNetwork({ cryptoClient, device: await loadDeviceId(store), sessions, dispatch: frames.dispatch, onChange: refresh });
   network.configure(effectiveSettings(state.settings, state.local));
   let transfers = null;
-  /** @type {ReturnType<typeof createProfileSync> | null} */
-  let profile = null;
-  let contacts = null;
-  let groups = null;
+  /** Who has which key: contacts and groups add themselves (chat/directory.js). */
+  const directory = createDirectory();
   const mailbox = createMailbox({
     cryptoClient,
     store,
     identity,
     sessions,
-    spkiOf: (fingerprint) => contacts?.get(fingerprint)?.spki ?? groups?.memberSpki(fingerprint) ?? null,
-    dispatch: (...args) => dispatch(...args),
+    spkiOf: directory.spkiOf,
+    dispatch: frames.dispatch,
     onChange: refresh,
-    onProfileEvent: (event) => profile.receive(event),
     // Our other devices' history (chat/mirror.js); relays are read only once chat exists.
     onHistory: (payloads) => chat.receiveHistory(payloads),
-    onRelayOpen: () => profile?.republish(),
   });
   // The roaming profile: contacts follow the login to every device (chat/profile-sync.js).
-  profile = createProfileSync({ cryptoClient, store, publish: (event) => mailbox.publishProfile(event), onChange: refresh });
+  const profile = createProfileSync({ cryptoClient, store, publish: (event) => mailbox.publishProfile(event), onChange: refresh });
+  mailbox.events.on('profile-record', ({ event }) => profile.receive(event));
+  // A relay (re)connected: records no relay took go again.
+  mailbox.events.on('relay-open', () => profile.republish());
   const chat = createChat({
     cryptoClient,
     store,
@@ -101,7 +111,6 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     displayName: () => state.preferences.displayName,
     onChange: refresh,
     onIncoming: (conversation, message) => notifier.incoming(conversation, message, preview(message.content)),
-    onSessionUp: () => transfers?.resume(),
   });
   const notifier = createNotifier({
     preferences: () => state.preferences,
@@ -131,7 +140,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     if (event?.added || event?.removed || event?.group) cycler?.apply();
     refresh(event);
   };
-  contacts = createContacts({
+  const contacts = createContacts({
     cryptoClient,
     store,
     network,
@@ -142,7 +151,8 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     onChange: roomsMayChange,
     onSaved: () => profile.noteLocal('contact'),
   });
-  groups = createGroups({
+  directory.addSource((fingerprint) => contacts.get(fingerprint)?.spki);
+  const groups = createGroups({
     cryptoClient,
     store,
     network,
@@ -155,6 +165,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     onSaved: () => profile.noteLocal('group'),
     meshTarget: () => groupConnectionsOf(state.settings),
   });
+  directory.addSource((fingerprint) => groups.memberSpki(fingerprint));
   const membersOf = (conversationId) => chat.conversation(conversationId)?.members ?? [];
   transfers = createTransfers({
     cryptoClient,
@@ -175,9 +186,10 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     onChange: (call, ended) => callView?.render(call, ended),
     onRing: (call) => notifier.incomingCall(chat.conversation(call.conversationId), call.video),
   });
-  // Another device of ours came online: files it holds that we lack come from it.
-  own.onUp(() => transfers?.resume());
-  dispatch = createDispatcher({ ...chat.frames, ...transfers.frames, ...calls.frames, profile: mailbox.receiveProfile });
+  // A member's new session, or another device of ours online: files it holds that we lack come from it.
+  chat.events.on('session-caught-up', () => transfers.resume());
+  own.onUp(() => transfers.resume());
+  frames.install({ ...chat.frames, ...transfers.frames, ...calls.frames, profile: mailbox.receiveProfile });
   await contacts.load();
   await groups.load();
   // Before the relays are read: what arrives then has a collection to go to.
@@ -197,14 +209,13 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
         await saveSettings(store, state.settings);
         network.configure(effectiveSettings(state.settings, state.local));
         mailbox.configure(effectiveSettings(state.settings, state.local));
+        if (services) services.settings = state.settings;
+        settingsEvents.emit('settings-changed', { settings: state.settings });
       } else if (key === 'preferences' && values) {
         state.preferences = adoptKnown(DEFAULT_PREFERENCES, state.preferences, values);
         await savePreferences(store, state.preferences);
-      } else {
-        return;
+        settingsEvents.emit('preferences-changed', { preferences: state.preferences });
       }
-      if (services) services.settings = state.settings;
-      home?.settingsChanged();
     },
   });
   await transfers.load();
@@ -234,6 +245,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     mailbox,
     settings: state.settings,
     preferences: () => state.preferences,
+    settingsEvents,
     localTracker: state.local?.tracker ?? null,
     localRelay: state.local?.relay ?? null,
     requestNotifications: () => notifier.requestPermission(),
@@ -262,11 +274,13 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
       await saveSettings(store, settings);
       network.configure(effectiveSettings(settings, state.local));
       mailbox.configure(effectiveSettings(settings, state.local));
+      settingsEvents.emit('settings-changed', { settings });
       await profile.noteLocal('settings');
     },
     async onSavePreferences(preferences) {
       state.preferences = preferences;
       await savePreferences(store, preferences);
+      settingsEvents.emit('preferences-changed', { preferences });
       cycler.apply();
       await profile.noteLocal('settings');
     },

@@ -15,6 +15,7 @@ import { createHistory, PAGE_SIZE } from './history.js';
 import { createMirror } from './mirror.js';
 import { createSenderKeys } from './sender-keys.js';
 import { createForwarding } from './forwarding.js';
+import { createChatEvents } from './chat-events.js';
 
 export { PAGE_SIZE };
 
@@ -26,9 +27,10 @@ export const KEY_REQUEST_DELAY_MS = 3_000;
  * and own (our own devices' session registry) for chat/mirror.js, mailbox
  * (chat/mailbox.js: the second path, or null), preferences() and
  * displayName() (current settings), onChange(event) for the views,
- * onIncoming(conversation, message) for notifications, onSessionUp(fingerprint)
- * after chat caught up with a new session, onRelayed(fingerprint, messageId)
- * when a message goes through the mailbox (resolves to the wraps that follow it).
+ * onIncoming(conversation, message) for notifications, onRelayed(fingerprint,
+ * messageId) when a message goes through the mailbox (resolves to the wraps
+ * that follow it). What happens is said on `events` (chat/chat-events.js):
+ * 'session-caught-up' once chat caught up with a member's new session, …
  */
 export function createChat({
   cryptoClient,
@@ -42,17 +44,14 @@ export function createChat({
   displayName,
   onChange,
   onIncoming,
-  onSessionUp,
   onRelayed,
 }) {
   const conversations = createConversations({ store, identity, onChange });
-  /** @type {ReturnType<typeof createMirror>} */
-  let mirror;
-  /** Every message event reaches the views, and our other devices (chat/mirror.js). */
-  const changed = (/** @type {any} */ event) => {
-    onChange?.(event);
-    mirror?.note(event);
-  };
+  /** What happens to messages, by name (chat/chat-events.js): the views hear each first, then chat/mirror.js. */
+  const events = createChatEvents();
+  events.on('message-stored', (event) => onChange?.(event));
+  events.on('state-changed', (event) => onChange?.(event));
+  events.on('typing', ({ conversation }) => onChange?.({ conversation, typing: true }));
   /**
    * The way to a member now, for acknowledgements and read receipts: every
    * direct session with them (one per device of theirs online: the device
@@ -71,7 +70,7 @@ export function createChat({
   let closed = false;
   /** Conversations being marked read right now (chat.markRead). */
   let readsUnderWay = 0;
-  outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, mailbox, senderKeys, displayName, onChange: changed, onRelayed });
+  outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, mailbox, senderKeys, displayName, events, onRelayed });
   /** A member's public key, from any conversation that lists it (a fingerprint is the hash of its key). */
   const spkiOf = (/** @type {string} */ fingerprint) =>
     conversations
@@ -96,7 +95,7 @@ export function createChat({
       }, KEY_REQUEST_DELAY_MS);
     },
     onAccepted: (/** @type {any} */ message, /** @type {string} */ from) => forwarding.pass(message, from),
-    onChange: changed,
+    events,
     onIncoming,
   });
   // A member's key is durable before its message is acknowledged; a request
@@ -108,8 +107,8 @@ export function createChat({
     if (answer) outbox.send(conv.id, answer, { to: [message.sender] }).catch(() => {});
   });
   const backlog = createBacklog({ cryptoClient, identity, sessions, conversations, history, outbox });
-  const receipts = createReceipts({ identity, sessions, route, conversations, history, outbox, preferences, onChange: changed });
-  mirror = createMirror({
+  const receipts = createReceipts({ identity, sessions, route, conversations, history, outbox, preferences, events });
+  const mirror = createMirror({
     cryptoClient,
     store,
     identity,
@@ -119,6 +118,7 @@ export function createChat({
     history,
     stateOf: (/** @type {string} */ id) => outbox.stateOf(id),
     mailbox,
+    events,
     // A file another device of ours stored is fetched here too (chat/transfers.js).
     onKept: (/** @type {any} */ conv, /** @type {any} */ message) => {
       // A member's key that reached another device of ours opens messages here too.
@@ -135,7 +135,7 @@ export function createChat({
     outbox.flush(fingerprint);
     backlog.offer(fingerprint);
     inbox.flushAcks();
-    onSessionUp?.(fingerprint);
+    events.emit('session-caught-up', { fingerprint });
   });
   const resendTimer = setInterval(() => outbox.resendDue(), outbox.RESEND_TICK_MS);
 
@@ -205,6 +205,8 @@ export function createChat({
 
     /** Registers what to do with received content of type `t` (files, groups). */
     on: inbox.on,
+    /** What happens to messages and sessions, by name (chat/chat-events.js). */
+    events: { on: events.on },
     /** chat/groups.js: no key of ours in a group whose member list is unconfirmed; epochs stated in backlog syncs. */
     holdGroupKeys: senderKeys.hold,
     bindGroups: backlog.bind,

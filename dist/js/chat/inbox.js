@@ -9,12 +9,14 @@ import { checkContent, isHiddenContent, preview } from './content.js';
 import { messageKey } from './keys.js';
 import { MAX_CONTENT } from './outbox.js';
 import { batcher } from './batcher.js';
+import { createChatEvents } from './chat-events.js';
 
 /**
  * deps: cryptoClient, store, route(fingerprint) → a link to them (the direct
  * session, else their mailbox) or null, ackFrames(to, keys) → the 'ack'
  * frames that tell `to` we stored `keys` (chat/forwarding.js: signed when
- * they will be passed on), conversations, history, onChange(event),
+ * they will be passed on), conversations, history, events
+ * (chat/chat-events.js: 'message-stored'),
  * onIncoming(conversation, message) (notifications), and `handlers`: content
  * type → (conversation, message, from) for files and group changes; a handler
  * resolves once its change is durable (the message is acknowledged after).
@@ -49,7 +51,7 @@ export function createInbox({
   senderKeys,
   onMissingKey,
   onAccepted,
-  onChange,
+  events = createChatEvents(),
   onIncoming,
   now = () => Date.now(),
 }) {
@@ -244,7 +246,7 @@ export function createInbox({
         content: m.content,
         state: 'received',
       };
-      onChange?.({ conversation: m.conv.id, message: m.id, added: message });
+      events.emit('message-stored', { conversation: m.conv.id, message: m.id, added: message });
       try {
         await handlers.get(m.content.t)?.(m.conv, message, m.from);
       } catch {

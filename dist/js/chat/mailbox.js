@@ -16,6 +16,14 @@ import { mailboxDaysOf } from '../core/settings.js';
 import { createMailboxRelays } from '../net/mailbox-relays.js';
 import { watchWake } from '../net/backoff.js';
 import { frameLimit } from '../net/protocol.js';
+import { createEvents } from '../core/events.js';
+
+/**
+ * What the mailbox hears from the relays: 'profile-record', an event of our
+ * roaming profile (chat/profile-sync.js opens it); 'relay-open', a relay
+ * (re)connected or took what we publish again (what no relay took may go now).
+ * @typedef {{ 'profile-record': { event: unknown }, 'relay-open': { url: string } }} MailboxEventMap
+ */
 
 /** Frame types that may travel through the mailbox; everything else is live only. */
 export const MAIL_TYPES = Object.freeze(['env', 'ack', 'read', 'file-chunk', 'profile']);
@@ -97,7 +105,10 @@ export function parseProfile(/** @type {unknown} */ value) {
  * (each new session is told our address), spkiOf(fingerprint) → the key of a
  * contact or group member (else null),
  * dispatch(fingerprint, link, type, data) → the frame handlers (may return
- * a promise, awaited before the wrap counts as handled), onChange(event).
+ * a promise, awaited before the wrap counts as handled), onChange(event),
+ * onHistory(payloads) → our own history from the relays, handed over (and
+ * awaited) before a catch-up counts as done. What else happens is said on
+ * `events` (MailboxEventMap).
  */
 export function createMailbox({
   cryptoClient,
@@ -107,11 +118,11 @@ export function createMailbox({
   spkiOf,
   dispatch,
   onChange,
-  onProfileEvent = /** @type {((event: unknown) => void) | null} */ (null),
   onHistory = /** @type {((payloads: Uint8Array[]) => unknown) | null} */ (null),
-  onRelayOpen = /** @type {(() => void) | null} */ (null),
   timing = /** @type {{deletionDelay?: () => number, courier?: object}} */ ({}),
 }) {
+  /** @type {import('../core/events.js').Events<MailboxEventMap>} */
+  const events = createEvents();
   /** @type {Map<string, Address>} fingerprint -> where their mail goes */
   const directory = new Map();
   /** @type {Map<string, number>} relay url -> seconds of its last completed catch-up */
@@ -174,8 +185,8 @@ export function createMailbox({
       return { ...signed, created_at: createdAt, kind: 22242, tags, content: '' };
     },
     profileAuthor: identity.profileAuthor ?? null,
-    onProfileEvent: (/** @type {any} */ event) => onProfileEvent?.(event),
-    onRelayOpen: () => onRelayOpen?.(),
+    onProfileEvent: (/** @type {any} */ event) => events.emit('profile-record', { event }),
+    onRelayOpen: (url) => events.emit('relay-open', { url }),
     courier: timing.courier ?? {},
   });
 
@@ -588,6 +599,8 @@ export function createMailbox({
   }
 
   return {
+    /** What happens on the relays, by name (MailboxEventMap). */
+    events: { on: events.on },
     /** Loads the directory and catch-up cursors, then starts reading. */
     async load() {
       const saved = await store.get(DELETIONS_KEY);
@@ -662,6 +675,7 @@ export function createMailbox({
       stopUp();
       stopWake();
       relays.close();
+      events.clear();
     },
   };
 }

@@ -31,6 +31,7 @@
 import { fromBase64, fromUtf8, toBase64, utf8 } from '../core/encoding.js';
 import { checkContent, isHiddenContent, preview } from './content.js';
 import { isMessageKey, keySender, messageKey } from './keys.js';
+import { createChatEvents } from './chat-events.js';
 
 /** Most message keys one inventory names (the newest of a conversation). */
 export const MAX_HAVE = 5000;
@@ -85,8 +86,10 @@ const recordBytes = (/** @type {{env: string, rcpt: string, meta: string}} */ r)
  * session registry of our own devices, net/sessions.js), conversations,
  * history, stateOf(id) → the outbox's state of our message (null once it
  * left the outbox), mailbox (chat/mailbox.js, for the history on the relays;
- * may be null), onKept(conversation, message) after a record new here was
- * stored, onChange(event) for the views.
+ * may be null), events (chat/chat-events.js: what is stored first-hand, and
+ * our messages once delivered or read, is mirrored and left on the relays),
+ * onKept(conversation, message) after a record new here was stored,
+ * onChange(event) for the views.
  */
 export function createMirror({
   cryptoClient,
@@ -98,6 +101,7 @@ export function createMirror({
   history,
   stateOf,
   mailbox = /** @type {import('./mailbox.js').Mailbox | null} */ (null),
+  events = createChatEvents(),
   onKept = /** @type {((conv: any, message: any) => void) | null} */ (null),
   onChange,
 }) {
@@ -128,6 +132,24 @@ export function createMirror({
    * @type {Map<string, number>}
    */
   const readBeforeKept = new Map();
+
+  /** Mirrors message `key` to our devices online, and leaves it on the relays when `forRelaysToo`. */
+  function noteMessage(/** @type {string} */ key, /** @type {boolean} */ forRelaysToo) {
+    schedule(key);
+    if (!forRelaysToo) return;
+    forRelays.add(key);
+    scheduleRelays();
+  }
+  // What is stored here first-hand is mirrored and left on the relays; a
+  // change of state is mirrored, and left on the relays too once a message
+  // of ours is delivered or read. (What this module stores from our other
+  // devices is neither event: they have it.)
+  const unsubscribe = [
+    events.on('message-stored', ({ message, added }) => noteMessage(messageKey(added.sender, message), true)),
+    events.on('state-changed', ({ message, sender, state }) =>
+      noteMessage(messageKey(sender, message), mine(sender) && (state === 'delivered' || state === 'read')),
+    ),
+  ];
 
   /** The stored record under `key`, as a 'mirror' frame carries it, or null. */
   async function recordFor(/** @type {string} */ key) {
@@ -511,24 +533,6 @@ export function createMirror({
       });
     },
 
-    /**
-     * A chat event: what was stored or changed here is mirrored (unless it
-     * came from a mirror); what was stored first-hand, and our messages once
-     * delivered or read, are also left on the relays.
-     */
-    note(/** @type {any} */ event) {
-      if (event?.mirrored || !event?.conversation || !event.message) return;
-      if (!event.added && !event.state) return;
-      const sender = event.added?.sender ?? event.sender;
-      if (typeof sender !== 'string') return;
-      const key = messageKey(sender, event.message);
-      schedule(key);
-      if (event.added || (mine(sender) && (event.state === 'delivered' || event.state === 'read'))) {
-        forRelays.add(key);
-        scheduleRelays();
-      }
-    },
-
     /** The user read a conversation here: the other devices clear it too (online now, or later from the relays). */
     noteRead(/** @type {string} */ conversationId, /** @type {string[]} */ keys) {
       const at = Date.now();
@@ -585,6 +589,7 @@ export function createMirror({
       if (timer) clearTimeout(timer);
       if (relayTimer) clearTimeout(relayTimer);
       stopUp?.();
+      for (const off of unsubscribe) off();
       if (room) network.leave(room);
     },
   };

@@ -19,6 +19,7 @@ import { checkContent, isHiddenContent, preview } from './content.js';
 import { messageState, pending, transition } from './delivery.js';
 import { isMessageKey, keyId, keySender, messageKey } from './keys.js';
 import { batcher, debouncedSave, keyedQueue } from './batcher.js';
+import { createChatEvents } from './chat-events.js';
 
 const OUTBOX_KEY = 'outbox';
 const RESEND_BASE_MS = 4_000;
@@ -48,7 +49,8 @@ function outboxError(/** @type {string} */ message, /** @type {string} */ code) 
  * deps: cryptoClient, store, identity, sessions, conversations, history (for
  * delivery state at rest), mailbox (chat/mailbox.js, or null), senderKeys
  * (chat/sender-keys.js: group messages go under our group key), displayName(),
- * onChange(event) and onRelayed(fingerprint, messageId) → the wraps of what
+ * events (chat/chat-events.js: 'message-stored', 'state-changed') and
+ * onRelayed(fingerprint, messageId) → the wraps of what
  * follows a message through the mailbox (its small file), deleted with it.
  */
 export function createOutbox({
@@ -61,7 +63,7 @@ export function createOutbox({
   mailbox = /** @type {import('./mailbox.js').Mailbox | null} */ (null),
   senderKeys,
   displayName,
-  onChange,
+  events = createChatEvents(),
   onRelayed,
 }) {
   /** Our group key is made and handed over one conversation at a time. */
@@ -81,9 +83,14 @@ export function createOutbox({
     await saveNow();
   });
 
-  /** Tells the views where message `id` stands now. */
+  /** Says where message `id` stands now. */
   function announceState(/** @type {Entry} */ entry) {
-    onChange?.({ conversation: entry.conv, message: entry.id, sender: identity.fingerprint, state: messageState(Object.values(entry.recipients)) });
+    events.emit('state-changed', {
+      conversation: entry.conv,
+      message: entry.id,
+      sender: identity.fingerprint,
+      state: messageState(Object.values(entry.recipients)),
+    });
   }
 
   /** Applies a delivery event for one recipient; returns whether it changed anything. */
@@ -249,7 +256,7 @@ export function createOutbox({
     });
     conversations.noteActivity(conv, stored, preview(content), timestampMs, false, { quiet: isHiddenContent(content) });
     const message = { id: messageId, seq, sender: identity.fingerprint, mine: true, timestampMs, lamport, content, state: 'queued', delivered: {}, read: {} };
-    onChange?.({ conversation: conv.id, message: messageId, added: message });
+    events.emit('message-stored', { conversation: conv.id, message: messageId, added: message });
     if (!members.length) finish(entry);
     for (const fingerprint of Object.keys(entry.recipients)) sendTo(fingerprint, entry);
     return message;

@@ -4,6 +4,7 @@
 
 import { fromUtf8, utf8 } from '../core/encoding.js';
 import { messageKey } from './keys.js';
+import { createChatEvents } from './chat-events.js';
 
 const TYPING_SHOW_MS = 6_000;
 const TYPING_SEND_EVERY_MS = 3_000;
@@ -18,9 +19,11 @@ function parse(/** @type {Uint8Array} */ data) {
 
 /**
  * route(fingerprint): a link to them (direct, else their mailbox) for read
- * receipts; typing goes over direct sessions only.
+ * receipts; typing goes over direct sessions only. events
+ * (chat/chat-events.js): 'state-changed' when a message of ours is read by
+ * every member, 'typing'.
  */
-export function createReceipts({ identity, sessions, route, conversations, history, outbox, preferences, onChange }) {
+export function createReceipts({ identity, sessions, route, conversations, history, outbox, preferences, events = createChatEvents() }) {
   let lastTypingSent = 0;
 
   return {
@@ -72,7 +75,8 @@ export function createReceipts({ identity, sessions, route, conversations, histo
         if (!meta?.mine) continue;
         outbox.read(fingerprint, id);
         const members = conv.members.map((/** @type {{fingerprint: string}} */ m) => m.fingerprint);
-        if (members.every((fp) => meta.read?.[fp])) onChange?.({ conversation: conv.id, message: id, sender: identity.fingerprint, state: 'read' });
+        if (members.every((fp) => meta.read?.[fp]))
+          events.emit('state-changed', { conversation: conv.id, message: id, sender: identity.fingerprint, state: 'read' });
       }
     },
 
@@ -94,8 +98,8 @@ export function createReceipts({ identity, sessions, route, conversations, histo
       const conv = conversations.get(parse(data)?.conv);
       if (!conv || !conv.members.some((/** @type {{fingerprint: string}} */ m) => m.fingerprint === fingerprint)) return;
       conv.typing.set(fingerprint, Date.now() + TYPING_SHOW_MS);
-      onChange?.({ conversation: conv.id, typing: true });
-      setTimeout(() => onChange?.({ conversation: conv.id, typing: true }), TYPING_SHOW_MS + 50);
+      events.emit('typing', { conversation: conv.id });
+      setTimeout(() => events.emit('typing', { conversation: conv.id }), TYPING_SHOW_MS + 50);
     },
 
     /** Who is typing in a conversation now. */

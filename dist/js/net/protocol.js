@@ -107,3 +107,25 @@ export function createDispatcher(handlers) {
     return handlers[/** @type {Exclude<FrameType, 'device'>} */ (type)](fingerprint, link, data);
   };
 }
+
+/**
+ * Where received frames go: the network and the mailbox are built before
+ * the services that handle frames (which send through them), so they are
+ * given `dispatch`, and the session installs the handlers — checked against
+ * the frame table, once — before any room is joined or relay read. A frame
+ * that came before would find no handler and be dropped, as an unknown
+ * type is.
+ */
+export function createFrameRouter() {
+  /** @type {ReturnType<typeof createDispatcher> | null} */
+  let dispatcher = null;
+  return {
+    /** @param {string} fingerprint @param {import('./sessions.js').Link} link @param {string} type @param {Uint8Array} data */
+    dispatch: (fingerprint, link, type, data) => dispatcher?.(fingerprint, link, type, data),
+    /** @param {Parameters<typeof createDispatcher>[0]} handlers */
+    install(handlers) {
+      if (dispatcher) throw new Error('protocol: frame handlers are installed once');
+      dispatcher = createDispatcher(handlers);
+    },
+  };
+}

@@ -15,8 +15,9 @@ export const MAX_OPEN = 3;
 
 /**
  * services: { identity, chat, contacts, groups, transfers, calls, network,
- * settings, preferences(), localTracker, localRelay, requestNotifications, backup,
- * roomsChanged() }; the handlers persist what the user changes.
+ * settings, preferences(), settingsEvents (session.js: 'settings-changed',
+ * 'preferences-changed'), localTracker, localRelay, requestNotifications,
+ * backup, roomsChanged() }; the handlers persist what the user changes.
  */
 export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings, onSavePreferences }) {
   const open = []; // conversation views, most recent last
@@ -37,14 +38,24 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
       onSavePreferences,
     });
   const settings = settingsView();
-  const identity = el(
-    'section',
-    { className: 'card', id: 'identity-view' },
-    identityPanel(services.identity, {
-      preferences: services.preferences(),
-      onSaveDisplayName: (displayName) => onSavePreferences({ ...services.preferences(), displayName }),
+  const identityCard = identityPanel(services.identity, {
+    preferences: services.preferences(),
+    onSaveDisplayName: (displayName) => onSavePreferences({ ...services.preferences(), displayName }),
+  });
+  const identity = el('section', { className: 'card', id: 'identity-view' }, identityCard.element);
+  // Settings or preferences changed (here, or roamed in from another device
+  // of ours): the forms show them — the settings form unless the user is in it.
+  const redrawSettings = () => {
+    if (views.settings.contains(document.activeElement)) return;
+    views.settings.replaceChildren(settingsView().element);
+  };
+  const stopListening = [
+    services.settingsEvents.on('settings-changed', redrawSettings),
+    services.settingsEvents.on('preferences-changed', ({ preferences }) => {
+      redrawSettings();
+      identityCard.showDisplayName(preferences.displayName ?? '');
     }),
-  );
+  ];
   const devicesView = services.devices ? createDevicesView({ devices: services.devices }) : null;
   if (devicesView) identity.append(devicesView.element);
 
@@ -170,17 +181,14 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
         if (!views.identity.hidden) devicesView?.render();
       });
     },
-    /** Settings changed on another device: the form shows them (unless the user is editing it). */
-    settingsChanged() {
-      if (views.settings.contains(document.activeElement)) return;
-      views.settings.replaceChildren(settingsView().element);
-    },
+
     openConversation,
     /** Conversations on screen now (for notifications and room cycling). */
     isVisible: (conversationId) => !document.hidden && !views.chats.hidden && open.some((v) => v.id === conversationId),
     openIds: () => open.map((v) => v.id),
     show,
     unmount() {
+      for (const stop of stopListening) stop();
       clearInterval(timer);
       document.removeEventListener('visibilitychange', visibility);
       for (const view of open) view.close();

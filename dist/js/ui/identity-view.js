@@ -46,7 +46,11 @@ function copyRow(id, label, value, { multiline = false } = {}) {
   return [el('label', { for: id, text: label }), el('div', { className: 'row' }, field, button, done)];
 }
 
-/** The display name form: what others see as your name. */
+/**
+ * The display name form: what others see as your name. `show(name)` puts a
+ * name that changed elsewhere (another device of ours) in the field, unless
+ * the user is editing it.
+ */
 function displayNameForm(preferences, onSave) {
   const input = el('input', {
     id: 'display-name',
@@ -57,6 +61,8 @@ function displayNameForm(preferences, onSave) {
     spellcheck: false,
   });
   const message = el('span', { id: 'display-name-message', className: 'hint', role: 'status' });
+  /** Typed in since the last save: a name from elsewhere does not overwrite it. */
+  let edited = false;
   const save = el('button', {
     type: 'button',
     className: 'ghost',
@@ -66,10 +72,18 @@ function displayNameForm(preferences, onSave) {
       const name = cleanDisplayName(input.value);
       input.value = name;
       await onSave(name);
+      edited = false;
       message.textContent = 'Saved';
     },
   });
-  return [
+  input.addEventListener('input', () => {
+    edited = true;
+  });
+  const show = (/** @type {string} */ name) => {
+    if (edited || document.activeElement === input || input.value === name) return;
+    input.value = name;
+  };
+  const nodes = [
     el('label', { for: 'display-name', text: 'Display name (shown to your contacts and group members with your messages)' }),
     el('div', { className: 'row' }, input, save, message),
     el('p', {
@@ -77,10 +91,15 @@ function displayNameForm(preferences, onSave) {
       text: 'Pick any name: it is not your login. Your username never leaves this tab’s crypto worker. Empty shows you as “a contact”.',
     }),
   ];
+  return { nodes, show };
 }
 
-/** The identity panel: fingerprint, public key, add-me link and QR code. */
+/**
+ * The identity panel: display name, fingerprint, public key, add-me link and
+ * QR code. `showDisplayName(name)`: the name changed elsewhere.
+ */
 export function identityPanel(identity, { preferences, onSaveDisplayName } = {}) {
+  const nameForm = preferences ? displayNameForm(preferences, onSaveDisplayName) : null;
   const spkiText = base64url(identity.spki);
   const link = addMeLink(identity.spki, identity.mailboxKey);
   const code = qr.encode(link, 'M');
@@ -93,7 +112,7 @@ export function identityPanel(identity, { preferences, onSaveDisplayName } = {})
     'section',
     { id: 'identity', className: 'card' },
     el('h2', { text: 'Your identity' }),
-    ...(preferences ? displayNameForm(preferences, onSaveDisplayName) : []),
+    ...(nameForm?.nodes ?? []),
     el('p', {
       className: 'hint',
       text: `RSA-${identity.bits} identity, derived in ${(identity.derivedMs / 1000).toFixed(1)} s. Your private key stays inside this tab's crypto worker and is forgotten when you log out or close the tab.`,
@@ -117,5 +136,5 @@ export function identityPanel(identity, { preferences, onSaveDisplayName } = {})
       el('figcaption', { text: 'Friends can scan this to add you. It holds your public key and the address of your mailbox on relays, nothing else.' }),
     ),
   );
-  return panel;
+  return { element: panel, showDisplayName: (/** @type {string} */ name) => nameForm?.show(name) };
 }
