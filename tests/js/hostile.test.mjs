@@ -119,7 +119,7 @@ test('a description naming two DTLS certificates is refused', () => {
 // ---- the mailbox's addresses: profiles, links, group descriptors ----
 
 import { parseProfile } from '../../templates/js/chat/mailbox.js';
-import { parseMailboxKey } from '../../templates/js/chat/contacts.js';
+import { parseMailboxKey } from '../../templates/js/core/add-me.js';
 
 test('mailbox profiles from peers keep only a well-formed key and a few plain relay addresses', () => {
   const key = 'ab'.repeat(32);

@@ -3,32 +3,11 @@
 // conversation. Rooms are joined and left by the room cycler (net/cycling.js);
 // whether a contact is online is the session registry's answer (any room).
 
-import { decode as fromBase64url, encode as toBase64url } from '../core/encoding.js';
+import { encode as toBase64url } from '../core/encoding.js';
+import { parseMailboxKey, parsePublicKey } from '../core/add-me.js';
 
 const FRIENDS_KEY = 'friends';
 const MAX_FAILED_ATTEMPTS = 50;
-
-/**
- * The mailbox key an "add me" link carries (version 2 links: `&mb=`), or
- * null (a bare key, or a link from before the mailbox: those still work, and
- * the contact's mailbox key arrives over the first session instead).
- */
-export function parseMailboxKey(text) {
-  return /[#&]mb=([0-9a-f]{64})(?:&|$)/.exec((text ?? '').trim())?.[1] ?? null;
-}
-
-/** A public key from what a user pastes: base64url SPKI or an "add me" link. */
-export function parsePublicKey(text) {
-  const trimmed = (text ?? '').trim();
-  const fromLink = /[#&]add=([A-Za-z0-9_-]+)/.exec(trimmed);
-  const encoded = fromLink ? fromLink[1] : trimmed.replace(/\s+/g, '');
-  if (!encoded) throw Object.assign(new Error('Paste a public key or an “add me” link.'), { code: 'empty' });
-  try {
-    return fromBase64url(encoded);
-  } catch {
-    throw Object.assign(new Error('That is not a Trustero public key or “add me” link.'), { code: 'invalid-public-key' });
-  }
-}
 
 /**
  * mailbox (chat/mailbox.js, or null) learns the mailbox keys that links carry.
