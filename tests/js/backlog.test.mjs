@@ -30,7 +30,7 @@ function setup({ size = 2_000 } = {}) {
     cryptoClient: { peekEnvelope: async () => ({ keyId: '1'.repeat(32), recipients: [] }) },
     identity: { fingerprint: SELF },
     sessions: { linkTo: (fp) => (fp === BOB ? link : null) },
-    conversations: { get: (id) => (id === 'group' ? conv : undefined), list: () => [conv] },
+    conversations: { nextSeq: (c) => c.nextSeq++, get: (id) => (id === 'group' ? conv : undefined), list: () => [conv] },
     history: { envelope: async () => new Uint8Array(size) },
     outbox: { acked: async () => {}, has: () => false },
     now: () => now,

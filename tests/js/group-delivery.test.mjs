@@ -70,7 +70,7 @@ function setup() {
     cryptoClient,
     store,
     route: () => ({ send: async () => {} }),
-    conversations: { get: (id) => convs[id], observe() {}, noteName() {}, noteActivity() {} },
+    conversations: { nextSeq: (c) => c.nextSeq++, get: (id) => convs[id], observe() {}, noteName() {}, noteActivity() {} },
     history: { claim: () => true, release() {}, sealMeta: async () => new Uint8Array(1) },
     senderKeys,
     onMissingKey: (conv, sender, keyId) => calls.missing.push([conv.id, sender, keyId]),
@@ -161,7 +161,7 @@ test('a word passed on counts by its signature, not by who carries it: a strange
     store,
     identity: { fingerprint: SELF },
     sessions: { linkTo: () => null },
-    conversations: { get: (id) => (id === 'group' ? conv : undefined) },
+    conversations: { nextSeq: (c) => c.nextSeq++, get: (id) => (id === 'group' ? conv : undefined) },
     history: { updateMeta: async () => null },
     onChange() {},
   });

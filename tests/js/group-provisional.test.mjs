@@ -93,6 +93,7 @@ function device(self) {
     get: (id) => convs.get(id),
     list: () => [...convs.values()],
     tick: (conv) => ++conv.lamport,
+    nextSeq: (conv) => conv.nextSeq++,
     noteActivity() {},
     async ensure({ id, kind, ref, title, members }) {
       const conv = convs.get(id) ?? { id, tag: `t-${id.slice(0, 6)}`, lamport: 0, nextSeq: 1, recent: [] };

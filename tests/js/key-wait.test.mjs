@@ -54,7 +54,7 @@ function setup() {
     cryptoClient,
     store,
     route: () => ({ send: async (type, data) => void acked.push(...JSON.parse(new TextDecoder().decode(data)).keys) }),
-    conversations: { get: (id) => (id === 'group' ? conv : undefined), observe() {}, noteName() {}, noteActivity() {} },
+    conversations: { nextSeq: (c) => c.nextSeq++, get: (id) => (id === 'group' ? conv : undefined), observe() {}, noteName() {}, noteActivity() {} },
     history: { claim: () => true, release() {}, sealMeta: async () => new Uint8Array(1) },
     senderKeys,
     onMissingKey() {},

@@ -31,6 +31,7 @@ function setup({
     network: {},
     own: createSessions(),
     conversations: {
+      nextSeq: (c) => c.nextSeq++,
       get: (id) => (id === 'conv' ? conv : undefined),
       list: () => [conv],
       observe() {},
@@ -138,6 +139,7 @@ function historySetup({ known = ['conv'], sender = FRIEND } = {}) {
     network: {},
     own: createSessions(),
     conversations: {
+      nextSeq: (c) => c.nextSeq++,
       get: (id) => convs.get(id),
       list: () => [...convs.values()],
       observe() {},
@@ -295,7 +297,7 @@ function holderSetup(count) {
     identity: { fingerprint: SELF },
     network: {},
     own: createSessions(),
-    conversations: { get: (id) => (id === 'conv' ? conv : undefined), list: () => [conv] },
+    conversations: { nextSeq: (c) => c.nextSeq++, get: (id) => (id === 'conv' ? conv : undefined), list: () => [conv] },
     history: {
       newest: async (_tag, limit) => Array.from({ length: Math.min(limit, count) }, (_, i) => ({ seq: count - i, key: `${FRIEND}:${idOf(count - i)}` })),
     },

@@ -422,7 +422,7 @@ export function createMirror({
         seq = /** @type {number} */ (lowest.get(conv.tag)) - 1;
         lowest.set(conv.tag, seq);
       } else {
-        seq = conv.nextSeq++;
+        seq = conversations.nextSeq(conv);
       }
       entries.push({ prepared, meta, seq, sealed: history.sealMeta(item.id, meta) });
     }
