@@ -278,9 +278,14 @@ function strictRelay() {
 /** The record an event carries. */
 const recordOf = (event) => JSON.parse(new TextDecoder().decode(new Uint8Array(JSON.parse(event.content).record)));
 
-/** A device whose clock reads REAL + `offset()`, with one "contact" collection, publishing through `publish`. */
-async function deviceAt(offset, publish, items) {
-  const sync = createProfileSync({ cryptoClient: fakeCrypto, store: memoryStore(), publish, now: () => REAL + offset() });
+/**
+ * A device whose clock reads REAL + `offset()`, with one "contact" collection, publishing through `publish`;
+ * `device`: its device id, if given (it orders stamps written at the same instant).
+ */
+async function deviceAt(offset, publish, items, device = null) {
+  const store = memoryStore();
+  if (device) await store.put(DEVICE_KEY, device);
+  const sync = createProfileSync({ cryptoClient: fakeCrypto, store, publish, now: () => REAL + offset() });
   await sync.load();
   await sync.register('contact', {
     list: () => new Map([...items].map(([k, v]) => [k, { ...v }])),
@@ -339,19 +344,6 @@ test('a record from a device running hours ahead drags neither our clock nor our
   sync.close();
 });
 
-/** deviceAt, with the device id given (it orders stamps written at the same instant). */
-async function deviceWithId(device, offset, publish, items) {
-  const store = memoryStore();
-  await store.put(DEVICE_KEY, device);
-  const sync = createProfileSync({ cryptoClient: fakeCrypto, store, publish, now: () => REAL + offset() });
-  await sync.load();
-  await sync.register('contact', {
-    list: () => new Map([...items].map(([k, v]) => [k, { ...v }])),
-    apply: async (key, values) => (values ? items.set(key, { spki: values.spki, nickname: values.nickname }) : items.delete(key)),
-  });
-  return sync;
-}
-
 for (const [ours, theirs] of [
   ['0000000000000000', 'ffffffffffffffff'],
   ['ffffffffffffffff', '0000000000000000'],
@@ -360,14 +352,14 @@ for (const [ours, theirs] of [
     // Another device published the same contact seconds "ahead" (each quick
     // republish moves created_at on by a second).
     const relay = strictRelay();
-    const other = await deviceWithId(theirs, () => 5_000, relay.publish, new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]));
+    const other = await deviceAt(() => 5_000, relay.publish, new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]), theirs);
     await eventually(() => relay.kept.size === 1 && other.pending() === 0, 'the other device’s record on the relay');
     other.close();
     const held = relay.kept.get('contact:fp1');
 
     // The fresh device holds the same contact and publishes before it has read the relay: refused.
     const items = new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]);
-    const fresh = await deviceWithId(ours, () => 0, relay.publish, items);
+    const fresh = await deviceAt(() => 0, relay.publish, items, ours);
     await eventually(() => relay.refused.length > 0 && fresh.pending() === 1, 'the fresh device’s publish refused, the record pending');
     // It reads the relay: the record there holds all it has (nothing waits),
     // or lacks a first-look stamp of ours (the merge goes out past it).
