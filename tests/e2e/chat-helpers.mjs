@@ -15,17 +15,10 @@ export async function conversationWith(page, who) {
 export async function openChat(page, who) {
   const id = await conversationWith(page, who);
   await tab(page, 'chats');
-  // The chat list is redrawn as messages arrive: a click that lands on an
-  // item being replaced opens nothing, so click again until it opens.
-  for (let attempt = 1; ; attempt += 1) {
-    await page.click(`.chat-item[data-conversation="${id}"]`);
-    try {
-      await page.waitForSelector(`.conversation[data-conversation="${id}"]`, { timeout: 10_000 });
-      return id;
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
-  }
+  // One click: the list keeps its rows as messages arrive (ui/dom.js keyedRows).
+  await page.click(`.chat-item[data-conversation="${id}"]`);
+  await page.waitForSelector(`.conversation[data-conversation="${id}"]`);
+  return id;
 }
 
 /** Types and sends a message in the open conversation `id`. */
