@@ -16,6 +16,7 @@ import { mountLogin } from './ui/login-view.js';
 import { showBundleHash } from './ui/bundle-info.js';
 import { showUpdateOffer } from './ui/update-view.js';
 import { watchBundle } from './core/bundle-cache.js';
+import { carriesAddMe } from './core/add-me.js';
 import { el, replaceChildren } from './ui/dom.js';
 
 const root = document.getElementById('app');
@@ -28,7 +29,7 @@ const localServer = discoverLocalServer();
 
 // An "add me" link opened before login: keep the key for the contact form,
 // and take it out of the address bar.
-let pendingKey = /[#&]add=[A-Za-z0-9_-]+/.test(location.hash) ? location.href : null;
+let pendingKey = carriesAddMe(location.hash) ? location.href : null;
 if (pendingKey) history.replaceState(null, '', location.pathname + location.search);
 
 /** The running session: its services and views, or null when logged out. */

@@ -128,18 +128,6 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
       logout('This device was forgotten from another of your devices, so what it kept here was deleted. You can log in again.', { wipe: true }),
     onChange: refresh,
   });
-  /** The cycler, once built (contacts and groups load before it). */
-  let cycler = null;
-  /**
-   * A contact or group came or went (added here, roamed in from another
-   * device of ours, a group we were added to): its room is joined now, not
-   * at the cycler's next tick — nothing may sit between a user's action and
-   * the first announce.
-   */
-  const roomsMayChange = (event) => {
-    if (event?.added || event?.removed || event?.group) cycler?.apply();
-    refresh(event);
-  };
   const contacts = createContacts({
     cryptoClient,
     store,
@@ -148,9 +136,10 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     mailbox,
     identity,
     chat,
-    onChange: roomsMayChange,
     onSaved: () => profile.noteLocal('contact'),
   });
+  for (const name of /** @type {const} */ (['contact-added', 'contact-removed', 'contact-changed', 'attempts-changed']))
+    contacts.events.on(name, () => refresh());
   directory.addSource((fingerprint) => contacts.get(fingerprint)?.spki);
   const groups = createGroups({
     cryptoClient,
@@ -161,11 +150,11 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     identity,
     chat,
     contacts,
-    onChange: roomsMayChange,
     onSaved: () => profile.noteLocal('group'),
     meshTarget: () => groupConnectionsOf(state.settings),
   });
   directory.addSource((fingerprint) => groups.memberSpki(fingerprint));
+  for (const name of /** @type {const} */ (['group-added', 'group-changed', 'group-refused'])) groups.events.on(name, () => refresh());
   const membersOf = (conversationId) => chat.conversation(conversationId)?.members ?? [];
   transfers = createTransfers({
     cryptoClient,
@@ -221,7 +210,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
   await transfers.load();
   // Reading mail starts once every handler and every known key is in place.
   mailbox.configure(effectiveSettings(state.settings, state.local));
-  cycler = createCycler({
+  const cycler = createCycler({
     candidates: () => [...contacts.roomCandidates(), ...groups.roomCandidates()],
     isImportant: (candidate) =>
       (home?.openIds().includes(candidate.conversationId) ?? false) ||
@@ -230,6 +219,12 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     maxRooms: () => state.preferences.maxRooms,
   });
   cycler.apply();
+  // A contact or group came or went (added here, roamed in from another
+  // device of ours, a group we were added to) or changed: its room is joined
+  // now, not at the cycler's next tick — nothing may sit between a user's
+  // action and the first announce.
+  for (const name of /** @type {const} */ (['contact-added', 'contact-removed'])) contacts.events.on(name, () => cycler.apply());
+  for (const name of /** @type {const} */ (['group-added', 'group-changed'])) groups.events.on(name, () => cycler.apply());
   // Our other devices: the same history on each (chat/mirror.js).
   await chat.startMirror();
 

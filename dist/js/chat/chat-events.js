@@ -1,8 +1,9 @@
 // @ts-check
 // What happens to the messages of this identity, by name (issue 23). The
 // modules that store and deliver messages emit these (chat/outbox.js,
-// chat/inbox.js, chat/receipts.js); chat/mirror.js subscribes to what it
-// copies to our other devices, and chat/chat.js hands them to the views.
+// chat/inbox.js, chat/receipts.js; chat/mirror.js for what our other devices
+// had); chat/mirror.js subscribes to what it copies to our other devices,
+// and the views to what they draw.
 // A view's redraw and our devices' copies hang off the same named events,
 // so no view field can decide what is replicated.
 
@@ -20,13 +21,26 @@ import { createEvents } from '../core/events.js';
  * @property {string} sender  our fingerprint
  * @property {import('./delivery.js').DeliveryState} state
  *
+ * @typedef {object} MessageCopied  A message another device of ours stored, copied here (chat/mirror.js), or older history it sent.
+ * @property {string} conversation
+ * @property {string} message
+ * @property {{ sender: string } & Record<string, any>} added  the message as the views show it
+ *
+ * @typedef {object} CopyMerged  What another device of ours knows of a message held here was merged: our message's ticks, or their message read there.
+ * @property {string} conversation
+ * @property {string} message
+ * @property {string} sender
+ * @property {import('./delivery.js').DeliveryState | 'received'} [state]  a message of ours: where it stands now
+ * @property {boolean} [readElsewhere]  a message of theirs: read on another device of ours
+ *
  * @typedef {object} Typing  A member of a conversation is typing (or stopped: the views read who from chat.typingIn).
  * @property {string} conversation
  *
  * @typedef {object} SessionCaughtUp  A member's new session: what waited for it went out, acknowledgements owed to it left.
  * @property {string} fingerprint
  *
- * @typedef {{ 'message-stored': MessageStored, 'state-changed': StateChanged, typing: Typing, 'session-caught-up': SessionCaughtUp }} ChatEventMap
+ * @typedef {{ 'message-stored': MessageStored, 'state-changed': StateChanged, 'message-copied': MessageCopied, 'copy-merged': CopyMerged,
+ *   typing: Typing, 'session-caught-up': SessionCaughtUp }} ChatEventMap
  * @typedef {import('../core/events.js').Events<ChatEventMap>} ChatEvents
  */
 

@@ -47,10 +47,13 @@ export function createChat({
   onRelayed,
 }) {
   const conversations = createConversations({ store, identity, onChange });
-  /** What happens to messages, by name (chat/chat-events.js): the views hear each first, then chat/mirror.js. */
+  /**
+   * What happens to messages, by name (chat/chat-events.js). The open
+   * conversations subscribe to what they draw; the lists and the badge are
+   * still redrawn from onChange.
+   */
   const events = createChatEvents();
-  events.on('message-stored', (event) => onChange?.(event));
-  events.on('state-changed', (event) => onChange?.(event));
+  for (const name of /** @type {const} */ (['message-stored', 'state-changed', 'message-copied', 'copy-merged'])) events.on(name, (event) => onChange?.(event));
   events.on('typing', ({ conversation }) => onChange?.({ conversation, typing: true }));
   /**
    * The way to a member now, for acknowledgements and read receipts: every
@@ -126,7 +129,6 @@ export function createChat({
       if (message.content.t !== 'file') return;
       Promise.resolve(inbox.handlerFor('file')?.(conv, message, identity.fingerprint)).catch(() => {});
     },
-    onChange,
   });
 
   // A member's (new) session: what waits for it goes out, groups compare

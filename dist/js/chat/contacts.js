@@ -3,38 +3,29 @@
 // conversation. Rooms are joined and left by the room cycler (net/cycling.js);
 // whether a contact is online is the session registry's answer (any room).
 
-import { decode as fromBase64url, encode as toBase64url } from '../core/encoding.js';
+import { encode as toBase64url } from '../core/encoding.js';
+import { parseMailboxKey, parsePublicKey } from '../core/add-me.js';
+import { createEvents } from '../core/events.js';
 
 const FRIENDS_KEY = 'friends';
 const MAX_FAILED_ATTEMPTS = 50;
 
 /**
- * The mailbox key an "add me" link carries (version 2 links: `&mb=`), or
- * null (a bare key, or a link from before the mailbox: those still work, and
- * the contact's mailbox key arrives over the first session instead).
+ * What happens to contacts, by name: one added or removed (here, or roamed
+ * in), one changed (nickname, verification, presence), the list of refused
+ * attempts changed.
+ * @typedef {{ 'contact-added': { fingerprint: string }, 'contact-removed': { fingerprint: string },
+ *   'contact-changed': { fingerprint: string }, 'attempts-changed': {} }} ContactEventMap
  */
-export function parseMailboxKey(text) {
-  return /[#&]mb=([0-9a-f]{64})(?:&|$)/.exec((text ?? '').trim())?.[1] ?? null;
-}
-
-/** A public key from what a user pastes: base64url SPKI or an "add me" link. */
-export function parsePublicKey(text) {
-  const trimmed = (text ?? '').trim();
-  const fromLink = /[#&]add=([A-Za-z0-9_-]+)/.exec(trimmed);
-  const encoded = fromLink ? fromLink[1] : trimmed.replace(/\s+/g, '');
-  if (!encoded) throw Object.assign(new Error('Paste a public key or an “add me” link.'), { code: 'empty' });
-  try {
-    return fromBase64url(encoded);
-  } catch {
-    throw Object.assign(new Error('That is not a Trustero public key or “add me” link.'), { code: 'invalid-public-key' });
-  }
-}
 
 /**
  * mailbox (chat/mailbox.js, or null) learns the mailbox keys that links carry.
  * onSaved(): the list was saved (the roaming profile records the change).
+ * What happens is said on `events` (ContactEventMap).
  */
-export function createContacts({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, onChange, onSaved = null }) {
+export function createContacts({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, onSaved = null }) {
+  /** @type {import('../core/events.js').Events<ContactEventMap>} */
+  const events = createEvents();
   const friends = new Map(); // fingerprint -> contact
   const failedAttempts = [];
   const offlineSince = new Map(); // fingerprint -> when its last session ended
@@ -68,19 +59,19 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
       if (wanted) join(friend);
     }
     await save();
-    onChange?.({ friend: friend.fingerprint });
+    events.emit('contact-changed', { fingerprint: friend.fingerprint });
   }
 
   const stopUp = sessions.onUp((fingerprint) => {
     const friend = friends.get(fingerprint);
     if (!friend) return;
     friend.lastActive = Date.now();
-    onChange?.({ friend: fingerprint });
+    events.emit('contact-changed', { fingerprint: fingerprint });
   });
   const stopDown = sessions.onDown((fingerprint) => {
     if (!friends.has(fingerprint)) return;
     offlineSince.set(fingerprint, Date.now());
-    onChange?.({ friend: fingerprint });
+    events.emit('contact-changed', { fingerprint: fingerprint });
   });
 
   function recordAttempt(friend, attempt) {
@@ -90,7 +81,7 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
     if (attempt.fingerprint === identity.fingerprint) return;
     failedAttempts.unshift({ ...attempt, contact: friend.fingerprint });
     failedAttempts.length = Math.min(failedAttempts.length, MAX_FAILED_ATTEMPTS);
-    onChange?.({ attempts: true });
+    events.emit('attempts-changed', {});
   }
 
   /** Joins this contact's room (called by the cycler). */
@@ -159,13 +150,15 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
       members: [{ fingerprint, spki }],
     });
     if (persist) await save();
-    onChange?.({ friend: fingerprint, added: true });
+    events.emit('contact-added', { fingerprint: fingerprint });
     return friend;
   }
 
   const title = (friend) => friend.nickname || `Contact ${friend.fingerprint.slice(0, 8)}`;
 
   return {
+    /** What happens to contacts, by name (ContactEventMap). */
+    events: { on: events.on },
     /** Loads saved contacts. */
     async load() {
       for (const saved of (await store.get(FRIENDS_KEY)) ?? []) {
@@ -179,7 +172,7 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
       leave(friend);
       friends.delete(fingerprint);
       await save();
-      onChange?.({ friend: fingerprint, removed: true });
+      events.emit('contact-removed', { fingerprint: fingerprint });
     },
     async rename(fingerprint, nickname) {
       const friend = friends.get(fingerprint);
@@ -187,7 +180,7 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
       friend.nickname = nickname.trim().slice(0, 100);
       chat.retitle(friend.conversationId, title(friend));
       await save();
-      onChange?.({ friend: fingerprint });
+      events.emit('contact-changed', { fingerprint: fingerprint });
     },
     /** Marks the contact verified (the user compared safety numbers) or not. */
     async setVerified(fingerprint, verified) {
@@ -196,7 +189,7 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
       friend.verified = verified;
       if (verified) friend.keyChangedFrom = null;
       await save();
-      onChange?.({ friend: fingerprint });
+      events.emit('contact-changed', { fingerprint: fingerprint });
     },
     /**
      * The contact has a new key (reinstalled, new password): a new contact
@@ -216,7 +209,7 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
       leave(old);
       friends.delete(fingerprint);
       await save();
-      onChange?.({ friend: fingerprint, removed: true });
+      events.emit('contact-removed', { fingerprint: fingerprint });
       return next;
     },
     /** The roaming profile's view of the list: fingerprint -> what follows the login. */
@@ -244,7 +237,7 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
         leave(friend);
         friends.delete(fingerprint);
         await save();
-        onChange?.({ friend: fingerprint, removed: true });
+        events.emit('contact-removed', { fingerprint: fingerprint });
         return;
       }
       if (friend) return update(friend, values);
@@ -287,6 +280,7 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
       stopDown();
       for (const friend of friends.values()) leave(friend);
       friends.clear();
+      events.clear();
     },
   };
 }

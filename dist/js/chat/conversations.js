@@ -113,6 +113,10 @@ export function createConversations({ store, identity, onChange }) {
     /** The group conversation or pair conversation holding a recent message key. */
     holding: (/** @type {string} */ key) => [...conversations.values()].find((c) => c.recent.includes(key)),
 
+    /** The place (seq) of the next message stored in the conversation; only this module moves it on. */
+    nextSeq(/** @type {Conversation} */ conv) {
+      return conv.nextSeq++;
+    },
     /** The next Lamport counter for a message we send (saturates at the limit). */
     tick(/** @type {Conversation} */ conv) {
       conv.lamport = Math.min(conv.lamport + 1, MAX_LAMPORT);

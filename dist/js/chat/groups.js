@@ -30,6 +30,7 @@
 
 import { decode as fromBase64url, encode as toBase64url, fromHex, toHex } from '../core/encoding.js';
 import { MAX_GROUP_MEMBERS, checkGroupDescriptor } from './content.js';
+import { createEvents } from '../core/events.js';
 
 const GROUPS_KEY = 'groups';
 /** The most members a group may have: the most recipients a sender key's hand-over envelope takes. */
@@ -40,11 +41,21 @@ function groupError(message, code) {
 }
 
 /**
+ * What happens to groups, by name: one joined (created here, an invitation
+ * accepted, roamed in), one changed (members, name, a member's presence,
+ * left), an invitation refused.
+ * @typedef {{ 'group-added': { group: string }, 'group-changed': { group: string }, 'group-refused': { group: string } }} GroupEventMap
+ */
+
+/**
  * mailbox (chat/mailbox.js, or null): descriptors carry members' mailbox keys.
  * onSaved(): the list was saved (the roaming profile records the change).
  * meshTarget(): how many direct connections to seek in a group's room.
+ * What happens is said on `events` (GroupEventMap).
  */
-export function createGroups({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, contacts, onChange, onSaved = null, meshTarget }) {
+export function createGroups({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, contacts, onSaved = null, meshTarget }) {
+  /** @type {import('../core/events.js').Events<GroupEventMap>} */
+  const events = createEvents();
   const groups = new Map(); // group id hex -> group
   const refused = []; // descriptors refused lately, for the UI: {group, name, from, why, at}
   const hasMember = (g, fingerprint) => g.members.some((m) => m.fingerprint === fingerprint);
@@ -53,11 +64,11 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
   const stopUp = sessions.onUp((fingerprint) => {
     for (const g of withMember(fingerprint)) {
       g.lastActive = Date.now();
-      onChange?.({ group: g.id });
+      events.emit('group-changed', { group: g.id });
     }
   });
   const stopDown = sessions.onDown((fingerprint) => {
-    for (const g of withMember(fingerprint)) onChange?.({ group: g.id });
+    for (const g of withMember(fingerprint)) events.emit('group-changed', { group: g.id });
   });
 
   const descriptor = (g) => ({
@@ -115,7 +126,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     g.provisional = false;
     chat.holdGroupKeys(g.conversationId, false);
     await save();
-    onChange?.({ group: g.id });
+    events.emit('group-changed', { group: g.id });
   }
 
   /** A member stated its epoch of a group in a backlog sync over a direct session. */
@@ -212,7 +223,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
       g,
       picked.map((f) => f.fingerprint),
     );
-    onChange?.({ group: g.id, added: true });
+    events.emit('group-added', { group: g.id });
     return g;
   }
 
@@ -251,7 +262,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     if (why) {
       refused.unshift({ group: incoming.id, name: incoming.name, from, why, at: Date.now() });
       refused.length = Math.min(refused.length, 20);
-      onChange?.({ refusedGroup: incoming.id });
+      events.emit('group-refused', { group: incoming.id });
       return;
     }
     const members = incoming.members;
@@ -272,7 +283,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     learnAddresses(g);
     if (!isMember) leaveRoom(g);
     else if (secretChanged) await rejoin(g);
-    onChange?.({ group: g.id });
+    events.emit('group-changed', { group: g.id });
     // What members stated may already confirm this epoch (the creator said it before its descriptor came).
     await settle(g);
     // Still provisional: ask the members online now for their word (others tell us when we meet).
@@ -315,10 +326,12 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     const friend = contacts.get(fingerprint);
     if (friend && !leaving) await chat.send(friend.conversationId, { t: 'group-update', group: descriptor(g) });
     await rejoin(g);
-    onChange?.({ group: id });
+    events.emit('group-changed', { group: id });
   }
 
   return {
+    /** What happens to groups, by name (GroupEventMap). */
+    events: { on: events.on },
     async load() {
       for (const saved of (await store.get(GROUPS_KEY)) ?? []) await register({ ...saved });
     },
@@ -339,7 +352,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
       g.members.push({ fingerprint, spki: toBase64url(friend.spki) });
       await update(g);
       await invite(g, [fingerprint]);
-      onChange?.({ group: id });
+      events.emit('group-changed', { group: id });
     },
     removeMember,
     async leave(id) {
@@ -349,7 +362,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
       g.removed = true;
       leaveRoom(g);
       await save();
-      onChange?.({ group: id });
+      events.emit('group-changed', { group: id });
     },
     /**
      * The roaming profile's view: group id -> its descriptor as the creator
@@ -379,7 +392,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
         g.removed = true;
         leaveRoom(g);
         await save();
-        onChange?.({ group: id });
+        events.emit('group-changed', { group: id });
       }
     },
     /** Group descriptors refused lately (newest first), with the reason. */
@@ -411,6 +424,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
       stopDown();
       for (const g of groups.values()) leaveRoom(g);
       groups.clear();
+      events.clear();
     },
   };
 }

@@ -181,7 +181,7 @@ export function createInbox({
       id: header.messageId,
       key,
       conv,
-      seq: conv.nextSeq++,
+      seq: conversations.nextSeq(conv),
       from,
       content,
       sender: header.sender,

@@ -88,8 +88,9 @@ const recordBytes = (/** @type {{env: string, rcpt: string, meta: string}} */ r)
  * left the outbox), mailbox (chat/mailbox.js, for the history on the relays;
  * may be null), events (chat/chat-events.js: what is stored first-hand, and
  * our messages once delivered or read, is mirrored and left on the relays),
- * onKept(conversation, message) after a record new here was stored,
- * onChange(event) for the views.
+ * onKept(conversation, message) after a record new here was stored. What it
+ * stores or merges from our other devices is said on `events` too
+ * ('message-copied', 'copy-merged'), which it does not itself hear.
  */
 export function createMirror({
   cryptoClient,
@@ -103,7 +104,6 @@ export function createMirror({
   mailbox = /** @type {import('./mailbox.js').Mailbox | null} */ (null),
   events = createChatEvents(),
   onKept = /** @type {((conv: any, message: any) => void) | null} */ (null),
-  onChange,
 }) {
   /** @type {Set<string>} message keys waiting to be mirrored */
   const dirty = new Set();
@@ -324,10 +324,10 @@ export function createMirror({
       for (const [i, prepared] of mineNow.entries()) {
         if (!places[i]) continue;
         const event = await mergeRecord(prepared).catch(() => null);
-        if (event) onChange?.({ ...event, mirrored: true });
+        if (event) events.emit('copy-merged', event);
       }
       for (const { conv, ...event } of await addRecords(fresh, older).catch(() => [])) {
-        onChange?.(event);
+        events.emit('message-copied', event);
         onKept?.(conv, event.added);
       }
     } finally {
@@ -422,7 +422,7 @@ export function createMirror({
         seq = /** @type {number} */ (lowest.get(conv.tag)) - 1;
         lowest.set(conv.tag, seq);
       } else {
-        seq = conv.nextSeq++;
+        seq = conversations.nextSeq(conv);
       }
       entries.push({ prepared, meta, seq, sealed: history.sealMeta(item.id, meta) });
     }
@@ -454,7 +454,7 @@ export function createMirror({
         read: meta.read ?? {},
         readAt: meta.readAt ?? null,
       };
-      return { conversation: conv.id, message: item.id, added: message, mirrored: true, conv };
+      return { conversation: conv.id, message: item.id, added: message, conv };
     });
   }
 

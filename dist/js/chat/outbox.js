@@ -226,7 +226,7 @@ export function createOutbox({
     const lamport = conversations.tick(conv);
     const timestampMs = Date.now();
     const { envelope, messageId, own } = await seal(members, key, { conversationId: fromHex(conv.id), timestampMs, lamport, content: bytes });
-    const seq = conv.nextSeq++;
+    const seq = conversations.nextSeq(conv);
     /** @type {Entry} */
     const entry = {
       id: messageId,

@@ -1,7 +1,7 @@
 // The conversation list: contacts and groups, newest activity first, with
 // online dots, previews and unread counts; and the new-group form.
 
-import { el, replaceChildren } from './dom.js';
+import { el, keyedRows, replaceChildren } from './dom.js';
 import { MAX_GROUP_MEMBERS } from '../chat/groups.js';
 
 /** services: { chat, contacts, groups }. */
@@ -74,43 +74,77 @@ export function createChatList({ chat, contacts: friends, groups }, { onOpen }) 
     pickedCount.className = picked > MAX_GROUP_MEMBERS - 1 ? 'error' : 'hint';
   }
 
-  function item(conv) {
+  /** What a conversation's row shows, or null when it is not listed (its contact or group is gone). */
+  function shown(conv) {
     const friend = conv.kind === 'pair' ? friends.get(conv.ref) : null;
     const group = conv.kind === 'group' ? groups.get(conv.ref) : null;
     if (conv.kind === 'pair' && !friend) return null;
     if (conv.kind === 'group' && !group) return null;
     const online = friend ? friend.status === 'online' : groups.onlineMembers(group.id).length > 0;
-    return el(
+    return {
+      id: conv.id,
+      online,
+      title: conv.title,
+      verified: Boolean(friend?.verified),
+      keyChanged: Boolean(friend?.keyChangedFrom),
+      members: group ? group.members.length : null,
+      preview: conv.lastPreview || (friend ? (online ? 'online' : 'offline') : 'group'),
+      unread: conv.unread,
+    };
+  }
+
+  /** A conversation's row: made once, then brought up to date in place. */
+  function row(first) {
+    const title = el('strong');
+    const preview = el('span', { className: 'preview' });
+    const unread = el('span', { className: 'unread' });
+    const node = el(
       'li',
       {
-        className: `chat-item ${online ? 'online' : ''}`,
-        'data-conversation': conv.id,
+        'data-conversation': first.id,
         tabIndex: 0,
-        onclick: () => onOpen(conv.id),
-        onkeydown: (event) => event.key === 'Enter' && onOpen(conv.id),
+        onclick: () => onOpen(first.id),
+        onkeydown: (event) => event.key === 'Enter' && onOpen(first.id),
       },
       el('span', { className: 'dot', 'aria-hidden': 'true' }),
-      el(
-        'div',
-        { className: 'chat-text' },
-        el(
-          'strong',
-          {},
-          conv.title,
-          friend?.verified ? el('span', { className: 'verified', title: 'Verified', text: ' ✓' }) : null,
-          friend?.keyChangedFrom ? el('span', { className: 'warn', title: 'Key changed', text: ' ⚠' }) : null,
-          group ? el('span', { className: 'hint', text: ` (${group.members.length})` }) : null,
-        ),
-        el('span', { className: 'preview', text: conv.lastPreview || (friend ? (online ? 'online' : 'offline') : 'group') }),
-      ),
-      conv.unread ? el('span', { className: 'unread', text: String(conv.unread) }) : null,
+      el('div', { className: 'chat-text' }, title, preview),
     );
+    let titleShown = '';
+    return {
+      node,
+      update(item) {
+        node.className = `chat-item ${item.online ? 'online' : ''}`;
+        const titleNow = JSON.stringify([item.title, item.verified, item.keyChanged, item.members]);
+        if (titleNow !== titleShown) {
+          titleShown = titleNow;
+          replaceChildren(
+            title,
+            item.title,
+            item.verified ? el('span', { className: 'verified', title: 'Verified', text: ' ✓' }) : null,
+            item.keyChanged ? el('span', { className: 'warn', title: 'Key changed', text: ' ⚠' }) : null,
+            item.members !== null ? el('span', { className: 'hint', text: ` (${item.members})` }) : null,
+          );
+        }
+        if (preview.textContent !== item.preview) preview.textContent = item.preview;
+        // The count is there only while there is one (as the list drew it before).
+        if (!item.unread) unread.remove();
+        else {
+          unread.textContent = String(item.unread);
+          if (unread.parentNode !== node) node.append(unread);
+        }
+      },
+    };
   }
+
+  const renderRows = keyedRows(list, {
+    key: (item) => item.id,
+    make: row,
+    empty: () => el('li', { className: 'hint', text: 'No conversations yet: add a contact first.' }),
+  });
 
   function render() {
     const convs = chat.conversations().sort((a, b) => (b.lastActivity || 0) - (a.lastActivity || 0));
-    const items = convs.map(item).filter(Boolean);
-    replaceChildren(list, items.length ? items : [el('li', { className: 'hint', text: 'No conversations yet: add a contact first.' })]);
+    renderRows(convs.map(shown).filter(Boolean));
   }
 
   render();

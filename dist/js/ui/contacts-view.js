@@ -1,7 +1,7 @@
 // Contacts: add one by public key or "add me" link, see who is online,
 // ping them over the encrypted session, and see refused connection attempts.
 
-import { el, replaceChildren } from './dom.js';
+import { el, keyedRows, replaceChildren } from './dom.js';
 
 const REASONS = {
   'unexpected-peer': 'Refused: the peer proved an identity that is not this contact',
@@ -77,45 +77,46 @@ export function createContactsView({ friends, groups, pendingKey, onChat }) {
     formError,
   );
 
-  /** The last ping result per contact: the list redraws (a status changes) while the answer is on its way. */
-  const pings = new Map();
-  function contactRow(friend) {
-    const pingResult = el('span', { className: 'ping-result', 'data-ping-result': friend.fingerprint, text: pings.get(friend.fingerprint) ?? '' });
+  /** A contact's row: made once, then brought up to date in place (a ping answer lands on the row on screen). */
+  function contactRow(first) {
+    let friend = first;
+    const name = el('strong');
+    const status = el('span', { className: 'status' });
+    const verified = el('span', { className: 'verified', title: 'Safety number verified', text: '✓ verified' });
+    const pingResult = el('span', { className: 'ping-result', 'data-ping-result': friend.fingerprint });
     const showPing = (text) => {
-      pings.set(friend.fingerprint, text);
-      // The row may have been drawn again meanwhile: write into the one on screen.
-      const shown = pingResult.isConnected ? pingResult : document.querySelector(`[data-ping-result="${friend.fingerprint}"]`);
-      if (shown) shown.textContent = text;
+      pingResult.textContent = text;
     };
-    const online = friend.status === 'online';
-    return el(
+    const pingButton = el('button', {
+      type: 'button',
+      className: 'ghost',
+      text: 'Ping',
+      'data-ping': friend.fingerprint,
+      onclick: async () => {
+        showPing('…');
+        try {
+          showPing(`${(await friends.ping(friend.fingerprint)).toFixed(1)} ms`);
+        } catch (error) {
+          showPing(error.message);
+        }
+      },
+    });
+    const chatButton = el('button', {
+      type: 'button',
+      className: 'ghost',
+      text: 'Chat',
+      'data-chat': friend.fingerprint,
+      onclick: () => onChat?.(friend.fingerprint),
+    });
+    const node = el(
       'li',
-      { className: `contact ${friend.status}`, 'data-fingerprint': friend.fingerprint },
+      { 'data-fingerprint': friend.fingerprint },
       el('span', { className: 'dot', 'aria-hidden': 'true' }),
-      el(
-        'div',
-        { className: 'who' },
-        el('strong', { text: friend.nickname || 'Unnamed contact' }),
-        el('code', { className: 'fp', title: friend.fingerprint, text: shortFingerprint(friend.fingerprint) }),
-      ),
-      el('span', { className: 'status', 'data-status': friend.status, text: online ? `online since ${ago(friend.since)}` : 'offline' }),
-      friend.verified ? el('span', { className: 'verified', title: 'Safety number verified', text: '✓ verified' }) : null,
-      el('button', { type: 'button', className: 'ghost', text: 'Chat', 'data-chat': friend.fingerprint, onclick: () => onChat?.(friend.fingerprint) }),
-      el('button', {
-        type: 'button',
-        className: 'ghost',
-        text: 'Ping',
-        disabled: !online,
-        'data-ping': friend.fingerprint,
-        onclick: async () => {
-          showPing('…');
-          try {
-            showPing(`${(await friends.ping(friend.fingerprint)).toFixed(1)} ms`);
-          } catch (error) {
-            showPing(error.message);
-          }
-        },
-      }),
+      el('div', { className: 'who' }, name, el('code', { className: 'fp', title: friend.fingerprint, text: shortFingerprint(friend.fingerprint) })),
+      status,
+      verified,
+      chatButton,
+      pingButton,
       pingResult,
       el('button', {
         type: 'button',
@@ -129,14 +130,31 @@ export function createContactsView({ friends, groups, pendingKey, onChat }) {
         },
       }),
     );
+    return {
+      node,
+      update(now) {
+        friend = now;
+        const online = friend.status === 'online';
+        node.className = `contact ${friend.status}`;
+        name.textContent = friend.nickname || 'Unnamed contact';
+        status.dataset.status = friend.status;
+        status.textContent = online ? `online since ${ago(friend.since)}` : 'offline';
+        // Shown only when verified (as the list drew it before).
+        if (!friend.verified) verified.remove();
+        else if (verified.parentNode !== node) status.after(verified);
+        pingButton.disabled = !online;
+      },
+    };
   }
 
+  const renderContacts = keyedRows(list, {
+    key: (friend) => friend.fingerprint,
+    make: contactRow,
+    empty: () => el('li', { className: 'hint', text: 'No contacts yet. Share your “add me” link and paste theirs above.' }),
+  });
+
   function render() {
-    const all = friends.list();
-    replaceChildren(
-      list,
-      all.length ? all.map(contactRow) : [el('li', { className: 'hint', text: 'No contacts yet. Share your “add me” link and paste theirs above.' })],
-    );
+    renderContacts(friends.list());
     const failed = friends.failedAttempts();
     attemptsSection.hidden = failed.length === 0;
     replaceChildren(

@@ -392,6 +392,15 @@ export function createConversationView(conversationId, services, { onClose, onFo
     composeError,
   );
 
+  // Messages of this conversation and their ticks, as they are stored or
+  // change — here, or copied from another device of ours.
+  const here = (/** @type {{conversation: string}} */ event) => event.conversation === conversationId;
+  const listening = [
+    chat.events.on('message-stored', (event) => here(event) && add(event.added)),
+    chat.events.on('message-copied', (event) => here(event) && add(event.added)),
+    chat.events.on('state-changed', (event) => here(event) && restate(event)),
+    chat.events.on('copy-merged', (event) => here(event) && event.state && restate(event)),
+  ];
   renderHeader();
   loadOlder().then(() => {
     scroller.scrollTop = scroller.scrollHeight;
@@ -400,12 +409,10 @@ export function createConversationView(conversationId, services, { onClose, onFo
   return {
     id: conversationId,
     element,
-    /** Something changed: a message, a delivery state, a transfer, presence. */
+    /** Something changed: a transfer, presence, a member (messages and their ticks come as chat events). */
     update(event) {
       renderHeader();
-      if (event?.conversation === conversationId && event.added) add(event.added);
-      else if (event?.conversation === conversationId && event.state) restate(event);
-      else if (event?.file) {
+      if (event?.file) {
         // Transfer progress: redraw that file's message only.
         for (const entry of loaded.values()) {
           if (entry.message.content.fileId === event.file && entry.message.sender === event.owner) render(entry.message);
@@ -416,6 +423,7 @@ export function createConversationView(conversationId, services, { onClose, onFo
     focus: () => textarea.focus(),
     markRead,
     close() {
+      for (const stop of listening) stop();
       chat.setVisible(conversationId, false);
       for (const url of opened.values()) URL.revokeObjectURL(url);
       opened.clear();

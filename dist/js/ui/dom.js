@@ -41,3 +41,40 @@ export async function copyText(text, fallbackNode) {
     return false;
   }
 }
+
+/**
+ * A list whose rows are kept across redraws, by key: `make(item)` builds a
+ * row once ({node, update(item)}), `update` brings it up to date at every
+ * redraw (in place), rows move when the order changes and go when their
+ * item does. A click, a focus or a ping answer on a row survives a redraw
+ * (a list rebuilt whole lost them). `empty()`: the node shown with no item.
+ * Returns render(items).
+ * @template T
+ * @param {HTMLElement} container
+ * @param {{ key: (item: T) => string, make: (item: T) => { node: HTMLElement, update: (item: T) => void }, empty?: () => HTMLElement }} options
+ */
+export function keyedRows(container, { key, make, empty }) {
+  /** @type {Map<string, { node: HTMLElement, update: (item: T) => void }>} */
+  const rows = new Map();
+  /** @type {HTMLElement | null} */
+  let emptyNode = null;
+  return (/** @type {T[]} */ items) => {
+    const nodes = [];
+    const kept = new Set();
+    for (const item of items) {
+      const id = key(item);
+      let row = rows.get(id);
+      if (!row) rows.set(id, (row = make(item)));
+      row.update(item);
+      kept.add(id);
+      nodes.push(row.node);
+    }
+    for (const id of [...rows.keys()]) if (!kept.has(id)) rows.delete(id);
+    if (!nodes.length && empty) nodes.push((emptyNode ??= empty()));
+    // Only what is out of place moves.
+    nodes.forEach((node, i) => {
+      if (container.children[i] !== node) container.insertBefore(node, container.children[i] ?? null);
+    });
+    while (container.children.length > nodes.length) container.lastElementChild?.remove();
+  };
+}

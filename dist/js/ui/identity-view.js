@@ -3,6 +3,7 @@
 
 import { el, copyText } from './dom.js';
 import { encode as base64url } from '../core/encoding.js';
+import { formatAddMe } from '../core/add-me.js';
 import { cleanDisplayName, MAX_DISPLAY_NAME } from '../chat/content.js';
 import * as qr from './qr.js';
 
@@ -11,19 +12,8 @@ export function groupFingerprint(hex) {
   return hex.match(/.{4}/g).join(' ');
 }
 
-/** The "add me" link: this page with the public key and the mailbox key
- *  (version 2: `mb=`, where mail waits while you are away) in the fragment,
- *  which browsers never send to a server. The username is deliberately left
- *  out: it is half of the login. */
-export function addMeLink(spki, mailboxKey) {
-  const fragment = `add=${base64url(spki)}${mailboxKey ? `&mb=${mailboxKey}` : ''}`;
-  // A page opened from disk has no address others can open: share the
-  // fragment alone, which "Add contact" in any copy of Trustero accepts.
-  if (location.protocol === 'file:') return `#${fragment}`;
-  const page = new URL(location.href);
-  page.hash = fragment;
-  return page.href;
-}
+/** Our "add me" link (core/add-me.js): from disk, the fragment alone. */
+const addMeLink = (spki, mailboxKey) => formatAddMe(spki, mailboxKey, location.protocol === 'file:' ? null : location.href);
 
 function copyRow(id, label, value, { multiline = false } = {}) {
   const field = multiline
