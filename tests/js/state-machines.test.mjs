@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { STATES, TRANSITIONS, messageState, pending, transition } from '../../templates/js/chat/delivery.js';
+import { STATES, TRANSITIONS, isShownState, laterShownState, messageState, pending, transition } from '../../templates/js/chat/delivery.js';
 import { createOutbox, MAILBOX_RESEND_MS, RELAY_AFTER_MS } from '../../templates/js/chat/outbox.js';
 import { createConversations } from '../../templates/js/chat/conversations.js';
 import { createHistory } from '../../templates/js/chat/history.js';
@@ -16,6 +16,17 @@ import { FRAMES, createDispatcher, createFrameRouter, frameLimit } from '../../t
 import { createSessions } from '../../templates/js/net/sessions.js';
 
 // ---- delivery ----
+
+test('a tick another device showed never goes back, in whatever order its records arrive', () => {
+  const order = ['queued', 'sent', 'delivered', 'read'];
+  for (const a of order)
+    for (const b of order) assert.equal(laterShownState(a, b), order[Math.max(order.indexOf(a), order.indexOf(b))], `${a} then ${b}`);
+  assert.equal(laterShownState(null, 'sent'), 'sent');
+  assert.equal(laterShownState('relayed', undefined), 'relayed');
+  assert.equal(laterShownState('relayed', 'sent'), 'relayed', 'alike: the first is kept');
+  assert.equal(isShownState('read'), true);
+  for (const junk of ['received', 'toString', '', null, 3, {}]) assert.equal(isShownState(junk), false, String(junk));
+});
 
 test('delivery never moves a recipient backwards, whatever order events come in', () => {
   for (const state of STATES) {
