@@ -5,6 +5,7 @@
 import { el, replaceChildren } from './dom.js';
 import { listDevices } from '../calls/media.js';
 import { MAX_PARTICIPANTS } from '../calls/calls.js';
+import { createNamer } from './names.js';
 
 const STATE_TEXT = {
   ringing: 'ringing…',
@@ -63,7 +64,7 @@ function createRinger() {
 }
 
 /** services: { calls, contacts, groups, chat, safetyNumber(spki) }. */
-export function mountCallView(parent, { calls, contacts: friends, groups, chat, safetyNumber }) {
+export function mountCallView(parent, { calls, contacts: friends, groups, chat, identity, safetyNumber }) {
   const ringer = createRinger();
   const tiles = new Map(); // key -> {figure, video, caption}
   let safety = { key: null, text: '' };
@@ -107,16 +108,13 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
   );
   parent.append(root);
 
-  const nameOf = (fingerprint) => {
-    const friend = friends.get(fingerprint);
-    if (friend) return friends.title(friend);
-    // Someone else: the name they stated themselves, marked as theirs.
-    for (const g of groups.list()) {
-      const stated = chat.memberName(g.conversationId, fingerprint);
-      if (stated) return `~${stated} (${fingerprint.slice(0, 8)}…)`;
-    }
-    return `a contact (${fingerprint.slice(0, 8)}…)`;
-  };
+  // How a person is named (ui/names.js): display names stated in any of our groups count.
+  const namer = createNamer({ friends, chat, self: identity.fingerprint });
+  const nameOf = (fingerprint) =>
+    namer(
+      fingerprint,
+      groups.list().map((g) => g.conversationId),
+    );
 
   function tile(key, { label, muted }) {
     let t = tiles.get(key);

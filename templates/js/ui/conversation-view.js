@@ -6,6 +6,7 @@
 import { el, replaceChildren } from './dom.js';
 import { messageView, unshowableView } from './message-view.js';
 import { PAGE_SIZE } from '../chat/chat.js';
+import { createNamer } from './names.js';
 
 /**
  * services: { identity, chat, contacts, groups, transfers, calls, mailbox,
@@ -23,21 +24,9 @@ export function createConversationView(conversationId, services, { onClose, onFo
   let exhausted = false;
   let loading = false;
 
-  /**
-   * Who a fingerprint is, as shown here: "You"; a contact by the nickname
-   * you gave them; anyone else by the display name they gave themselves,
-   * marked with "~" (they chose it), and always with the start of their
-   * fingerprint, so a chosen name cannot pass for one of your contacts.
-   */
-  const names = (fingerprint) => {
-    if (fingerprint === identity.fingerprint) return 'You';
-    const f = friends.get(fingerprint);
-    if (f?.nickname) return f.nickname;
-    const stated = chat.memberName(conversationId, fingerprint);
-    const short = `${fingerprint.slice(0, 8)}…`;
-    if (f) return stated ? `~${stated} (${short})` : friends.title(f);
-    return stated ? `~${stated} (${short})` : `a contact (${short})`;
-  };
+  /** How a person is named here (ui/names.js): the display names stated in this conversation count. */
+  const namer = createNamer({ friends, chat, self: identity.fingerprint });
+  const names = (/** @type {string} */ fingerprint) => namer(fingerprint, [conversationId]);
 
   const list = el('ol', { className: 'messages', 'aria-live': 'polite' });
   const scroller = el('div', { className: 'scroller' }, list);
