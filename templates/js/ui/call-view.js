@@ -80,7 +80,8 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
   const controls = el('div', { className: 'call-controls' });
   const micPicker = el('select', { className: 'call-mic', 'aria-label': 'Microphone', onchange: () => calls.useDevice('audio', micPicker.value) });
   const camPicker = el('select', { className: 'call-cam', 'aria-label': 'Camera', onchange: () => calls.useDevice('video', camPicker.value) });
-  const current = () => calls.current();
+  /** The current call as the screen draws it (calls/calls.js `view`: a copy, never the live call). */
+  const current = () => calls.view();
   const acceptButton = el('button', { type: 'button', className: 'primary call-accept', onclick: () => calls.accept({ video: current()?.video }) });
   const acceptAudioButton = el('button', {
     type: 'button',
@@ -143,7 +144,7 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
   }
 
   async function showSafety(call) {
-    const others = [...call.participants.keys()];
+    const others = call.participants.map((p) => p.fingerprint);
     const key = `${call.id} ${others.join(',')}`;
     if (safety.key === key) return;
     safety = { key, text: '' };
@@ -198,15 +199,13 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
     setStream(own, call.local.stream);
     own.figure.classList.toggle('speaking', !call.muted && (call.localLevel ?? 0) > 0.02);
     keep.add('self');
-    for (const p of call.participants.values()) {
+    for (const p of call.participants) {
       const t = tile(p.fingerprint, { label: [nameOf(p.fingerprint), STATE_TEXT[p.state]].filter(Boolean).join(' · ') });
       t.figure.dataset.fingerprint = p.fingerprint;
       t.figure.dataset.state = p.state;
-      const streams = [...p.streams.values()];
-      const camera = streams.find((s) => s.id !== p.screenStreamId) ?? null;
-      const screen = streams.find((s) => s.id === p.screenStreamId) ?? null;
+      const { camera, screen } = p;
       setStream(t, camera);
-      t.figure.classList.toggle('speaking', !!p.stats?.speaking);
+      t.figure.classList.toggle('speaking', p.speaking);
       keep.add(p.fingerprint);
       if (screen) {
         const s = tile(`screen ${p.fingerprint}`, { label: `${nameOf(p.fingerprint)}’s screen`, muted: true });
@@ -280,7 +279,7 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
   }
 
   function render(_, ended) {
-    const call = calls.current();
+    const call = current();
     if (ended) {
       lastEnded = ended;
       clearTimeout(endedTimer);
