@@ -1,6 +1,6 @@
 // axe-core on the screens the metadata work changed (issue 22), as a user
 // reaches them: the settings form (the mailbox retention choice), the
-// network status (relays we only write to), a group's members panel, and the
+// network status (relays we only write to), the new-group form, a group's members panel, and the
 // question before saving a received file that opens as a web page — which
 // is also answered with the keyboard alone. The update offer and the
 // service-worker warning are checked in install.test.mjs.
@@ -40,6 +40,12 @@ test('settings, network status and a group’s members panel: axe finds nothing'
     [carol, ALICE, 'Alice'],
   ])
     await addContact(page, who, name);
+  // The new-group form, open with its members picked.
+  await tab(alice, 'chats');
+  await alice.click('#new-group summary');
+  await alice.check(`#group-members input[value="${BOB.fingerprint}"]`);
+  await assertAccessible(alice, 'the new-group form');
+  await alice.click('#new-group summary');
   await createGroupInUI(alice, 'Hikers', [BOB, CAROL], [bob, carol]);
   await alice.click('.conversation[data-kind="group"] .members-button');
   await alice.waitForSelector('.members-panel:not([hidden]) .members');
