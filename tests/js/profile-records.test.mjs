@@ -377,3 +377,36 @@ for (const [ours, theirs] of [
     fresh.close();
   });
 }
+
+test('echoes of our own publications, in any order, leave nothing pending and publish nothing again', async () => {
+  const relay = strictRelay();
+  let calls = 0;
+  let gate = null;
+  const publish = async (event) => {
+    calls += 1;
+    if (gate) await gate;
+    return relay.publish(event);
+  };
+  const items = new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]);
+  const sync = await deviceAt(() => 0, publish, items);
+  await eventually(() => sync.pending() === 0 && relay.kept.size === 1, 'the first version on the relay');
+  const first = relay.kept.get('contact:fp1');
+  // An edit whose publish the relay answers late; meanwhile the relay echoes the first version.
+  let answer;
+  gate = new Promise((resolve) => (answer = resolve));
+  items.set('fp1', { spki: 'k1', nickname: 'Uma R.' });
+  await sync.noteLocal('contact');
+  await eventually(() => calls === 2, 'the edit on its way');
+  await sync.receive(first);
+  gate = null;
+  answer();
+  await eventually(() => sync.pending() === 0 && valuesOf(recordOf(relay.kept.get('contact:fp1'))).nickname === 'Uma R.', 'the edit on the relay');
+  // Both echoes again, late: nothing is pending and nothing goes out again.
+  await sync.receive(first);
+  await sync.receive(relay.kept.get('contact:fp1'));
+  assert.equal(sync.pending(), 0);
+  await settle();
+  assert.equal(calls, 2, 'no publish after the echoes');
+  assert.equal(relay.refused.length, 0);
+  sync.close();
+});
