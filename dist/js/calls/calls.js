@@ -620,8 +620,45 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
     resync(call);
   }
 
+  /**
+   * What the call screen draws of the current call (null: none): a plain
+   * copy made anew at each redraw, so no view reads or keeps the call's live
+   * state, which only this module changes. Streams are the media handles
+   * themselves.
+   */
+  function view() {
+    const call = current;
+    if (!call) return null;
+    return {
+      id: call.id,
+      conversationId: call.conversationId,
+      video: call.video,
+      outgoing: call.outgoing,
+      accepted: call.accepted,
+      initiator: call.initiator,
+      state: call.state,
+      activeAt: call.activeAt,
+      muted: call.muted,
+      cameraOff: call.cameraOff,
+      localLevel: call.localLevel ?? 0,
+      warnings: [...call.warnings],
+      local: { stream: call.local.stream, screen: Boolean(call.local.screen), screenStream: call.local.screenStream ?? null },
+      participants: [...call.participants.values()].map((p) => {
+        const streams = [...p.streams.values()];
+        return {
+          fingerprint: p.fingerprint,
+          state: p.state,
+          camera: streams.find((s) => s.id !== p.screenStreamId) ?? null,
+          screen: streams.find((s) => s.id === p.screenStreamId) ?? null,
+          speaking: Boolean(p.stats?.speaking),
+        };
+      }),
+    };
+  }
+
   return {
     current: () => current,
+    view,
     start,
     accept,
     decline,

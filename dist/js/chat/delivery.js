@@ -51,3 +51,21 @@ export function messageState(states) {
   if (!states.length) return 'delivered';
   return STATES[Math.min(...states.map((s) => STATES.indexOf(s)))];
 }
+
+/** Delivery states a device shows for our message that another device sent, by how far along they are. */
+const SHOWN_RANK = Object.freeze({ failed: 0, queued: 1, sent: 2, relayed: 2, delivered: 3, read: 4 });
+
+/** Whether `state` is one a device of ours may show (chat/mirror.js takes only these from another device). */
+export const isShownState = (/** @type {unknown} */ state) => typeof state === 'string' && Object.hasOwn(SHOWN_RANK, state);
+
+/**
+ * The further along of two shown states (records may arrive out of order: a
+ * tick never goes back); with a tie, the first.
+ * @param {string | null | undefined} a @param {string | null | undefined} b
+ */
+export function laterShownState(a, b) {
+  if (!a) return b;
+  if (!b) return a;
+  const rank = /** @type {Record<string, number>} */ (SHOWN_RANK);
+  return rank[b] > rank[a] ? b : a;
+}

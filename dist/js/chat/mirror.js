@@ -31,6 +31,7 @@
 import { fromBase64, fromUtf8, toBase64, utf8 } from '../core/encoding.js';
 import { checkContent, isHiddenContent, preview } from './content.js';
 import { isMessageKey, keySender, messageKey } from './keys.js';
+import { isShownState, laterShownState } from './delivery.js';
 import { createChatEvents } from './chat-events.js';
 
 /** Most message keys one inventory names (the newest of a conversation). */
@@ -57,12 +58,6 @@ const MAX_READ_KEYS = 500;
 const MAX_WAITING = 20_000;
 /** Reads held for records not stored yet (bounded like the waiting records). */
 const MAX_READ_BEFORE_KEPT = 20_000;
-/** Delivery states a device shows for our message that another device sent, by how far along they are. */
-const STATE_RANK = Object.freeze({ failed: 0, queued: 1, sent: 2, relayed: 2, delivered: 3, read: 4 });
-const STATES = new Set(Object.keys(STATE_RANK));
-/** The further along of two states (records may arrive out of order: a tick never goes back). */
-const laterState = (/** @type {string | null | undefined} */ a, /** @type {string | null | undefined} */ b) =>
-  !a ? b : !b ? a : /** @type {Record<string, number>} */ (STATE_RANK)[b] > /** @type {Record<string, number>} */ (STATE_RANK)[a] ? b : a;
 /** Two copies of one message's sealed state, merged: every delivery and read either knows. */
 const mergeMeta = (/** @type {any} */ a, /** @type {any} */ b) => ({
   ...a,
@@ -280,7 +275,7 @@ export function createMirror({
     if (!content) return null;
     const theirs = await store.open(metaContext(item.id), metaBytes);
     if (!theirs || typeof theirs !== 'object' || theirs.mine !== mine(sender)) return null;
-    const shown = STATES.has(item.state) ? item.state : null;
+    const shown = isShownState(item.state) ? item.state : null;
     return { conv, item, key: messageKey(sender, item.id), sender, env, rcpt, opened, content, theirs, shown };
   }
 
@@ -310,7 +305,7 @@ export function createMirror({
     for (const prepared of ready) {
       const same = byKey.get(prepared.key);
       if (!same) byKey.set(prepared.key, prepared);
-      else Object.assign(same, { theirs: mergeMeta(same.theirs, prepared.theirs), shown: laterState(same.shown, prepared.shown) });
+      else Object.assign(same, { theirs: mergeMeta(same.theirs, prepared.theirs), shown: laterShownState(same.shown, prepared.shown) });
     }
     const unique = [...byKey.values()];
     unique.sort((a, b) => a.opened.timestampMs - b.opened.timestampMs || a.opened.lamport - b.opened.lamport);
@@ -390,7 +385,7 @@ export function createMirror({
     const meta = await history.updateMeta(key, (/** @type {any} */ m) => {
       const before = JSON.stringify(m);
       Object.assign(m, mergeMeta(m, theirs));
-      if (m.mine && shown && stateOf(item.id) === null) m.shown = laterState(m.shown, shown);
+      if (m.mine && shown && stateOf(item.id) === null) m.shown = laterShownState(m.shown, shown);
       changed = JSON.stringify(m) !== before;
     });
     if (!changed || !meta) return null;

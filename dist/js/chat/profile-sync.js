@@ -68,6 +68,20 @@ export function createProfileSync({ cryptoClient, store, publish, onChange, now 
   const publishing = new Set();
   /** @type {Map<string, number>} record id -> created_at of its last event a relay took from us, or we saw (at most MAX_LEAD_MS ahead) */
   const published = new Map();
+  /**
+   * @type {Map<string, ProfileRecord>} record id -> what a relay is known to
+   * hold of it (merged from what relays sent us and what they took from us)
+   */
+  const onRelays = new Map();
+  const noteOnRelays = (/** @type {string} */ id, /** @type {ProfileRecord} */ record) =>
+    onRelays.set(id, mergeRecords(onRelays.get(id) ?? emptyRecord(), record));
+  /** Whether our record `id` holds something no relay is known to hold. */
+  function relaysLack(/** @type {string} */ id) {
+    const ours = records.get(id);
+    const known = onRelays.get(id);
+    if (!ours) return false;
+    return !known || !sameValue(mergeRecords(known, ours), known);
+  }
   let clock = createClock('00000000', now);
   /** Latest created_at we use or take: our clock plus MAX_LEAD_MS, in seconds. */
   const latestCreatedAt = () => Math.floor((now() + MAX_LEAD_MS) / 1000);
@@ -105,8 +119,16 @@ export function createProfileSync({ cryptoClient, store, publish, onChange, now 
       // dirty for the next login, its created_at not counted (a relay that
       // refused it must take the next one).
       const accepted = await publish(event).finally(() => publishing.delete(id));
-      if (accepted?.length) published.set(id, Math.max(published.get(id) ?? 0, createdAt));
-      else dirty.add(id);
+      if (accepted?.length) {
+        published.set(id, Math.max(published.get(id) ?? 0, createdAt));
+        noteOnRelays(id, record);
+      } else if (relaysLack(id)) {
+        dirty.add(id);
+        // Refused, and a copy a relay holds came meanwhile, dated at or after
+        // ours (relays keep the newest): the merge goes out past it at once.
+        // Otherwise it waits for a relay to (re)connect.
+        if ((published.get(id) ?? 0) >= createdAt) schedulePublish();
+      }
     }
     await save();
   }
@@ -203,21 +225,23 @@ export function createProfileSync({ cryptoClient, store, publish, onChange, now 
       // Our next publish must replace it, but not by going far into the future after it.
       published.set(opened.recordId, Math.max(published.get(opened.recordId) ?? 0, Math.min(event.created_at, latestCreatedAt())));
     }
+    noteOnRelays(opened.recordId, theirs);
     const ours = records.get(opened.recordId) ?? emptyRecord();
     const merged = mergeRecords(ours, theirs);
     const changed = !sameValue(merged, ours);
+    if (changed) records.set(opened.recordId, merged);
     const wasDirty = dirty.has(opened.recordId);
-    if (sameValue(merged, theirs)) {
-      // The relay holds all we have of it: nothing waits (a publish of ours
-      // it refused for holding this newer one is not tried again).
+    if (!relaysLack(opened.recordId)) {
+      // A relay holds all we have of it: nothing waits (a publish of ours
+      // it refused for holding this copy is not tried again).
       dirty.delete(opened.recordId);
-    } else {
-      // Ours had something theirs lacked: publish the merge (past their
-      // created_at, now known), so relays converge too.
+    } else if (!publishing.has(opened.recordId)) {
+      // Ours holds something no relay does: publish the merge (past their
+      // created_at, now known), so relays converge too. (One on its way is
+      // judged when the relay answers it.)
       dirty.add(opened.recordId);
       schedulePublish();
     }
-    if (changed) records.set(opened.recordId, merged);
     if (changed || wasDirty !== dirty.has(opened.recordId)) await save();
     if (!changed) return;
     const before = valuesOf(ours);

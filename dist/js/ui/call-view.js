@@ -5,6 +5,7 @@
 import { el, replaceChildren } from './dom.js';
 import { listDevices } from '../calls/media.js';
 import { MAX_PARTICIPANTS } from '../calls/calls.js';
+import { createNamer } from './names.js';
 
 const STATE_TEXT = {
   ringing: 'ringing…',
@@ -63,7 +64,7 @@ function createRinger() {
 }
 
 /** services: { calls, contacts, groups, chat, safetyNumber(spki) }. */
-export function mountCallView(parent, { calls, contacts: friends, groups, chat, safetyNumber }) {
+export function mountCallView(parent, { calls, contacts: friends, groups, chat, identity, safetyNumber }) {
   const ringer = createRinger();
   const tiles = new Map(); // key -> {figure, video, caption}
   let safety = { key: null, text: '' };
@@ -79,7 +80,8 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
   const controls = el('div', { className: 'call-controls' });
   const micPicker = el('select', { className: 'call-mic', 'aria-label': 'Microphone', onchange: () => calls.useDevice('audio', micPicker.value) });
   const camPicker = el('select', { className: 'call-cam', 'aria-label': 'Camera', onchange: () => calls.useDevice('video', camPicker.value) });
-  const current = () => calls.current();
+  /** The current call as the screen draws it (calls/calls.js `view`: a copy, never the live call). */
+  const current = () => calls.view();
   const acceptButton = el('button', { type: 'button', className: 'primary call-accept', onclick: () => calls.accept({ video: current()?.video }) });
   const acceptAudioButton = el('button', {
     type: 'button',
@@ -107,16 +109,13 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
   );
   parent.append(root);
 
-  const nameOf = (fingerprint) => {
-    const friend = friends.get(fingerprint);
-    if (friend) return friends.title(friend);
-    // Someone else: the name they stated themselves, marked as theirs.
-    for (const g of groups.list()) {
-      const stated = chat.memberName(g.conversationId, fingerprint);
-      if (stated) return `~${stated} (${fingerprint.slice(0, 8)}…)`;
-    }
-    return `a contact (${fingerprint.slice(0, 8)}…)`;
-  };
+  // How a person is named (ui/names.js): display names stated in any of our groups count.
+  const namer = createNamer({ friends, chat, self: identity.fingerprint });
+  const nameOf = (fingerprint) =>
+    namer(
+      fingerprint,
+      groups.list().map((g) => g.conversationId),
+    );
 
   function tile(key, { label, muted }) {
     let t = tiles.get(key);
@@ -145,7 +144,7 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
   }
 
   async function showSafety(call) {
-    const others = [...call.participants.keys()];
+    const others = call.participants.map((p) => p.fingerprint);
     const key = `${call.id} ${others.join(',')}`;
     if (safety.key === key) return;
     safety = { key, text: '' };
@@ -200,15 +199,13 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
     setStream(own, call.local.stream);
     own.figure.classList.toggle('speaking', !call.muted && (call.localLevel ?? 0) > 0.02);
     keep.add('self');
-    for (const p of call.participants.values()) {
+    for (const p of call.participants) {
       const t = tile(p.fingerprint, { label: [nameOf(p.fingerprint), STATE_TEXT[p.state]].filter(Boolean).join(' · ') });
       t.figure.dataset.fingerprint = p.fingerprint;
       t.figure.dataset.state = p.state;
-      const streams = [...p.streams.values()];
-      const camera = streams.find((s) => s.id !== p.screenStreamId) ?? null;
-      const screen = streams.find((s) => s.id === p.screenStreamId) ?? null;
+      const { camera, screen } = p;
       setStream(t, camera);
-      t.figure.classList.toggle('speaking', !!p.stats?.speaking);
+      t.figure.classList.toggle('speaking', p.speaking);
       keep.add(p.fingerprint);
       if (screen) {
         const s = tile(`screen ${p.fingerprint}`, { label: `${nameOf(p.fingerprint)}’s screen`, muted: true });
@@ -282,7 +279,7 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
   }
 
   function render(_, ended) {
-    const call = calls.current();
+    const call = current();
     if (ended) {
       lastEnded = ended;
       clearTimeout(endedTimer);

@@ -3,9 +3,12 @@
 // events (a message added, a delivery state, a transfer's progress) and are
 // applied to what is on screen; history is read only when paging back.
 
-import { el, replaceChildren } from './dom.js';
+import { el } from './dom.js';
 import { messageView, unshowableView } from './message-view.js';
 import { PAGE_SIZE } from '../chat/chat.js';
+import { createNamer } from './names.js';
+import { renderVerifyPanel } from './verify-panel.js';
+import { renderMembersPanel } from './members-panel.js';
 
 /**
  * services: { identity, chat, contacts, groups, transfers, calls, mailbox,
@@ -23,21 +26,9 @@ export function createConversationView(conversationId, services, { onClose, onFo
   let exhausted = false;
   let loading = false;
 
-  /**
-   * Who a fingerprint is, as shown here: "You"; a contact by the nickname
-   * you gave them; anyone else by the display name they gave themselves,
-   * marked with "~" (they chose it), and always with the start of their
-   * fingerprint, so a chosen name cannot pass for one of your contacts.
-   */
-  const names = (fingerprint) => {
-    if (fingerprint === identity.fingerprint) return 'You';
-    const f = friends.get(fingerprint);
-    if (f?.nickname) return f.nickname;
-    const stated = chat.memberName(conversationId, fingerprint);
-    const short = `${fingerprint.slice(0, 8)}…`;
-    if (f) return stated ? `~${stated} (${short})` : friends.title(f);
-    return stated ? `~${stated} (${short})` : `a contact (${short})`;
-  };
+  /** How a person is named here (ui/names.js): the display names stated in this conversation count. */
+  const namer = createNamer({ friends, chat, self: identity.fingerprint });
+  const names = (/** @type {string} */ fingerprint) => namer(fingerprint, [conversationId]);
 
   const list = el('ol', { className: 'messages', 'aria-live': 'polite' });
   const scroller = el('div', { className: 'scroller' }, list);
@@ -164,87 +155,8 @@ export function createConversationView(conversationId, services, { onClose, onFo
     typingLine.textContent = typingNow.length ? `${typingNow.map((fp) => names(fp)).join(', ')} ${typingNow.length > 1 ? 'are' : 'is'} typing…` : '';
   }
 
-  async function renderVerify() {
-    const number = await friends.safetyNumber(friend.fingerprint);
-    const check = el('input', {
-      type: 'checkbox',
-      className: 'verified-check',
-      checked: friend.verified,
-      onchange: async () => {
-        await friends.setVerified(friend.fingerprint, check.checked);
-        renderHeader();
-      },
-    });
-    replaceChildren(
-      verifyPanel,
-      el('p', {
-        text: `Compare this safety number with ${friends.title(friend)}, in person or on a call. If it is the same on both screens, nobody is in the middle.`,
-      }),
-      el('p', { className: 'safety-number', text: number }),
-      el('p', { className: 'hint', text: `Their fingerprint: ${friend.fingerprint.match(/.{4}/g).join(' ')}` }),
-      el('label', { className: 'check' }, check, ' I compared it: mark as verified'),
-    );
-  }
-
-  function renderMembers() {
-    const creator = groups.isCreator(group.id);
-    const online = new Set(groups.onlineMembers(group.id));
-    const candidates = friends.list().filter((f) => !group.members.some((m) => m.fingerprint === f.fingerprint));
-    const picker = el(
-      'select',
-      { className: 'add-member-select' },
-      el('option', { value: '', text: 'Add a contact…' }),
-      candidates.map((f) => el('option', { value: f.fingerprint, text: friends.title(f) })),
-    );
-    // A refusal (a member list still being checked with its members, a full group) is said, not lost.
-    const membersError = el('p', { className: 'error', role: 'alert' });
-    const tryMembers = (/** @type {() => Promise<unknown>} */ change) =>
-      change().catch((/** @type {Error} */ error) => {
-        membersError.textContent = error.message;
-      });
-    replaceChildren(
-      membersPanel,
-      el(
-        'ul',
-        { className: 'members' },
-        group.members.map((m) =>
-          el(
-            'li',
-            { 'data-member': m.fingerprint },
-            el('span', { className: `dot ${online.has(m.fingerprint) || m.fingerprint === identity.fingerprint ? 'on' : ''}` }),
-            el('span', { text: names(m.fingerprint) }),
-            m.fingerprint === group.creator ? el('span', { className: 'hint', text: ' (creator)' }) : null,
-            creator && m.fingerprint !== identity.fingerprint
-              ? el('button', {
-                  type: 'button',
-                  className: 'ghost danger',
-                  text: 'Remove',
-                  onclick: () => tryMembers(() => groups.removeMember(group.id, m.fingerprint)),
-                })
-              : null,
-          ),
-        ),
-      ),
-      creator && candidates.length
-        ? el(
-            'div',
-            { className: 'row' },
-            picker,
-            el('button', {
-              type: 'button',
-              className: 'ghost',
-              text: 'Add',
-              onclick: () => picker.value && tryMembers(() => groups.addMember(group.id, picker.value)),
-            }),
-          )
-        : null,
-      membersError,
-      el('p', { className: 'hint', text: 'Each member connects to a few others, who pass messages on: groups hold up to 128 members.' }),
-      group.removed
-        ? null
-        : el('button', { type: 'button', className: 'ghost danger leave-group', text: 'Leave group', onclick: () => groups.leave(group.id) }),
-    );
-  }
+  const renderVerify = () => renderVerifyPanel(verifyPanel, { contacts: friends, contact: friend, onChanged: renderHeader });
+  const renderMembers = () => renderMembersPanel(membersPanel, { group, groups, contacts: friends, self: identity.fingerprint, names });
 
   function callButton(video) {
     return el('button', {
