@@ -74,7 +74,6 @@ function setup() {
     history: { claim: () => true, release() {}, sealMeta: async () => new Uint8Array(1) },
     senderKeys,
     onMissingKey: (conv, sender, keyId) => calls.missing.push([conv.id, sender, keyId]),
-    onChange() {},
   });
   inbox.on('group-key', () => senderKeys.save());
   /** An envelope (a distinct object) with its header and what it opens to. */
@@ -163,7 +162,6 @@ test('a word passed on counts by its signature, not by who carries it: a strange
     sessions: { linkTo: () => null },
     conversations: { nextSeq: (c) => c.nextSeq++, get: (id) => (id === 'group' ? conv : undefined) },
     history: { updateMeta: async () => null },
-    onChange() {},
   });
   await outbox.restore();
   const forwarding = createForwarding({

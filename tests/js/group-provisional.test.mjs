@@ -112,7 +112,7 @@ function device(self) {
   };
   const senderKeys = createSenderKeys({ cryptoClient, store, identity });
   const history = { sealMeta: async () => new Uint8Array(1), updateMeta: async () => null, envelope: async () => null };
-  const outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, senderKeys, onChange() {} });
+  const outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, senderKeys });
   const backlog = createBacklog({ cryptoClient, identity, sessions, conversations, history, outbox });
   const handlers = new Map();
   const chat = {
@@ -124,7 +124,7 @@ function device(self) {
   };
   const contacts = { get: () => null };
   const network = { join: ({ room }) => ({ room }), leave() {} };
-  const groups = createGroups({ cryptoClient, store, network, sessions, identity, chat, contacts, onChange() {}, meshTarget: 4 });
+  const groups = createGroups({ cryptoClient, store, network, sessions, identity, chat, contacts, meshTarget: 4 });
   const group = () => groups.get(GROUP_ID);
   return {
     groups,

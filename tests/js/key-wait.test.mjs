@@ -58,7 +58,6 @@ function setup() {
     history: { claim: () => true, release() {}, sealMeta: async () => new Uint8Array(1) },
     senderKeys,
     onMissingKey() {},
-    onChange() {},
     now: () => time,
   });
   inbox.on('group-key', () => senderKeys.save());

@@ -19,7 +19,6 @@ function setup({
   opened = { conversationId: 'conv', messageId: ID, sender: FRIEND, content: utf8({ t: 'text', body: 'hi' }), timestampMs: 1, lamport: 1 },
 } = {}) {
   const added = [];
-  const events = [];
   const conv = { id: 'conv', tag: 'tag', members: [{ fingerprint: FRIEND }], nextSeq: 1, unread: 0 };
   const mirror = createMirror({
     cryptoClient: { openStored: async () => opened },
@@ -48,9 +47,8 @@ function setup({
       updateMeta: async () => null,
     },
     stateOf: () => null,
-    onChange: (event) => events.push(event),
   });
-  return { mirror, added, events, conv };
+  return { mirror, added, conv };
 }
 
 const record = { conv: 'conv', id: ID, sender: FRIEND, env: b64('env'), rcpt: b64('rcpt'), meta: b64('meta'), state: null };

@@ -108,16 +108,15 @@ function fakeSessions(online) {
 /** One "page load": conversations and an outbox over a store that outlives it. */
 async function load(store, online = new Set(), mailbox = null) {
   const identity = { fingerprint: ME, spki: Uint8Array.of(1) };
-  const events = [];
   const conversations = createConversations({ store, identity });
   await conversations.restore(async () => []);
   const conv = await conversations.ensure({ id: 'c'.repeat(64), kind: 'group', ref: 'g', title: 'G', members: [{ fingerprint: BOB, spki: Uint8Array.of(2) }, { fingerprint: CAROL, spki: Uint8Array.of(3) }] });
   let outbox;
   const history = createHistory({ cryptoClient: {}, store, conversations, stateOf: (id) => outbox.stateOf(id) });
   const sessions = fakeSessions(online);
-  outbox = createOutbox({ cryptoClient: fakeCrypto(), store, identity, sessions, conversations, history, mailbox, onChange: (e) => events.push(e) });
+  outbox = createOutbox({ cryptoClient: fakeCrypto(), store, identity, sessions, conversations, history, mailbox });
   await outbox.restore();
-  return { outbox, conv, sessions, events };
+  return { outbox, conv, sessions };
 }
 
 test('the outbox keeps each recipient’s delivery state across reloads in every state', async () => {
