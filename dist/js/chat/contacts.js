@@ -66,12 +66,12 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
     const friend = friends.get(fingerprint);
     if (!friend) return;
     friend.lastActive = Date.now();
-    events.emit('contact-changed', { fingerprint: fingerprint });
+    events.emit('contact-changed', { fingerprint });
   });
   const stopDown = sessions.onDown((fingerprint) => {
     if (!friends.has(fingerprint)) return;
     offlineSince.set(fingerprint, Date.now());
-    events.emit('contact-changed', { fingerprint: fingerprint });
+    events.emit('contact-changed', { fingerprint });
   });
 
   function recordAttempt(friend, attempt) {
@@ -150,7 +150,7 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
       members: [{ fingerprint, spki }],
     });
     if (persist) await save();
-    events.emit('contact-added', { fingerprint: fingerprint });
+    events.emit('contact-added', { fingerprint });
     return friend;
   }
 
@@ -172,7 +172,7 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
       leave(friend);
       friends.delete(fingerprint);
       await save();
-      events.emit('contact-removed', { fingerprint: fingerprint });
+      events.emit('contact-removed', { fingerprint });
     },
     async rename(fingerprint, nickname) {
       const friend = friends.get(fingerprint);
@@ -180,7 +180,7 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
       friend.nickname = nickname.trim().slice(0, 100);
       chat.retitle(friend.conversationId, title(friend));
       await save();
-      events.emit('contact-changed', { fingerprint: fingerprint });
+      events.emit('contact-changed', { fingerprint });
     },
     /** Marks the contact verified (the user compared safety numbers) or not. */
     async setVerified(fingerprint, verified) {
@@ -189,7 +189,7 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
       friend.verified = verified;
       if (verified) friend.keyChangedFrom = null;
       await save();
-      events.emit('contact-changed', { fingerprint: fingerprint });
+      events.emit('contact-changed', { fingerprint });
     },
     /**
      * The contact has a new key (reinstalled, new password): a new contact
@@ -209,7 +209,7 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
       leave(old);
       friends.delete(fingerprint);
       await save();
-      events.emit('contact-removed', { fingerprint: fingerprint });
+      events.emit('contact-removed', { fingerprint });
       return next;
     },
     /** The roaming profile's view of the list: fingerprint -> what follows the login. */
@@ -237,7 +237,7 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
         leave(friend);
         friends.delete(fingerprint);
         await save();
-        events.emit('contact-removed', { fingerprint: fingerprint });
+        events.emit('contact-removed', { fingerprint });
         return;
       }
       if (friend) return update(friend, values);

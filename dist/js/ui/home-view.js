@@ -181,7 +181,6 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
         if (!views.identity.hidden) devicesView?.render();
       });
     },
-
     openConversation,
     /** Conversations on screen now (for notifications and room cycling). */
     isVisible: (conversationId) => !document.hidden && !views.chats.hidden && open.some((v) => v.id === conversationId),

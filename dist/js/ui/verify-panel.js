@@ -1,6 +1,7 @@
 // A contact's safety number: compare it with them, and mark them verified.
 
 import { el, replaceChildren } from './dom.js';
+import { groupFingerprint } from './identity-view.js';
 
 /**
  * Draws into `verifyPanel` the safety number shared with `contact`, their
@@ -23,7 +24,7 @@ export async function renderVerifyPanel(verifyPanel, { contacts: friends, contac
       text: `Compare this safety number with ${friends.title(friend)}, in person or on a call. If it is the same on both screens, nobody is in the middle.`,
     }),
     el('p', { className: 'safety-number', text: number }),
-    el('p', { className: 'hint', text: `Their fingerprint: ${friend.fingerprint.match(/.{4}/g).join(' ')}` }),
+    el('p', { className: 'hint', text: `Their fingerprint: ${groupFingerprint(friend.fingerprint)}` }),
     el('label', { className: 'check' }, check, ' I compared it: mark as verified'),
   );
 }
