@@ -16,14 +16,14 @@ import { createChatEvents } from './chat-events.js';
  * session, else their mailbox) or null, ackFrames(to, keys) → the 'ack'
  * frames that tell `to` we stored `keys` (chat/forwarding.js: signed when
  * they will be passed on), conversations, history, events
- * (chat/chat-events.js: 'message-stored'),
- * onIncoming(conversation, message) (notifications), and `handlers`: content
+ * (chat/chat-events.js: 'message-stored', then 'incoming' for
+ * notifications, 'key-missing' when a group message waits for a key we lack
+ * — chat asks its owner —, 'group-message-accepted' once a new group message
+ * is stored — chat/forwarding.js passes it on), and `handlers`: content
  * type → (conversation, message, from) for files and group changes; a handler
  * resolves once its change is durable (the message is acknowledged after).
- * senderKeys (chat/sender-keys.js) opens group messages; onMissingKey(conv,
- * sender, keyId) asks for a key we lack; onAccepted(message, from) passes a
- * new group message on (chat/forwarding.js); now() gives the time (tests
- * pass a clock of their own).
+ * senderKeys (chat/sender-keys.js) opens group messages; now() gives the
+ * time (tests pass a clock of their own).
  */
 /** What check() says of an envelope for a conversation or member we do not know (yet). */
 const UNKNOWN = Symbol('unknown');
@@ -49,10 +49,7 @@ export function createInbox({
   conversations,
   history,
   senderKeys,
-  onMissingKey,
-  onAccepted,
   events = createChatEvents(),
-  onIncoming,
   now = () => Date.now(),
 }) {
   /** @type {Map<string, Function>} */
@@ -149,7 +146,7 @@ export function createInbox({
         // anything), it waits, and its owner is asked once.
         await cryptoClient.verifyEnvelope(bytes, sender.spki);
         waitForKey(conv.id, header.sender, header.keyId, { bytes, from, id: header.messageId, at: now() });
-        onMissingKey?.(conv, header.sender, header.keyId);
+        events.emit('key-missing', { conversation: conv.id, sender: header.sender, keyId: header.keyId });
         return UNKNOWN;
       }
       opened = await cryptoClient.openGroupEnvelope(bytes, sender.spki, groupKey);
@@ -253,8 +250,8 @@ export function createInbox({
         // a refused group change or file stays refused; the message itself is kept
       }
       ackLater(m.from, m.key);
-      if (m.conv.kind === 'group') onAccepted?.(m, m.from);
-      if (!hidden) onIncoming?.(m.conv, message);
+      if (m.conv.kind === 'group') events.emit('group-message-accepted', { record: m, from: m.from });
+      if (!hidden) events.emit('incoming', { conversation: m.conv.id, message });
     }
     return outcomes;
   });

@@ -33,6 +33,7 @@ import { checkContent, isHiddenContent, preview } from './content.js';
 import { isMessageKey, keySender, messageKey } from './keys.js';
 import { isShownState, laterShownState } from './delivery.js';
 import { createChatEvents } from './chat-events.js';
+import { metaContext } from '../core/store.js';
 
 /** Most message keys one inventory names (the newest of a conversation). */
 export const MAX_HAVE = 5000;
@@ -73,7 +74,6 @@ const parse = (/** @type {Uint8Array} */ data) => {
     return null;
   }
 };
-const metaContext = (/** @type {string} */ id) => `meta/${id}`;
 const recordBytes = (/** @type {{env: string, rcpt: string, meta: string}} */ r) => r.env.length + r.rcpt.length + r.meta.length + 400;
 
 /**
@@ -82,9 +82,8 @@ const recordBytes = (/** @type {{env: string, rcpt: string, meta: string}} */ r)
  * history, stateOf(id) → the outbox's state of our message (null once it
  * left the outbox), mailbox (chat/mailbox.js, for the history on the relays;
  * may be null), events (chat/chat-events.js: what is stored first-hand, and
- * our messages once delivered or read, is mirrored and left on the relays),
- * onKept(conversation, message) after a record new here was stored. What it
- * stores or merges from our other devices is said on `events` too
+ * our messages once delivered or read, is mirrored and left on the relays).
+ * What it stores or merges from our other devices is said on `events` too
  * ('message-copied', 'copy-merged'), which it does not itself hear.
  */
 export function createMirror({
@@ -98,7 +97,6 @@ export function createMirror({
   stateOf,
   mailbox = /** @type {import('./mailbox.js').Mailbox | null} */ (null),
   events = createChatEvents(),
-  onKept = /** @type {((conv: any, message: any) => void) | null} */ (null),
 }) {
   /** @type {Set<string>} message keys waiting to be mirrored */
   const dirty = new Set();
@@ -321,10 +319,7 @@ export function createMirror({
         const event = await mergeRecord(prepared).catch(() => null);
         if (event) events.emit('copy-merged', event);
       }
-      for (const { conv, ...event } of await addRecords(fresh, older).catch(() => [])) {
-        events.emit('message-copied', event);
-        onKept?.(conv, event.added);
-      }
+      for (const event of await addRecords(fresh, older).catch(() => [])) events.emit('message-copied', event);
     } finally {
       history.release(mineNow.map((prepared) => prepared.key));
     }
@@ -449,7 +444,7 @@ export function createMirror({
         read: meta.read ?? {},
         readAt: meta.readAt ?? null,
       };
-      return { conversation: conv.id, message: item.id, added: message, conv };
+      return { conversation: conv.id, message: item.id, added: message };
     });
   }
 

@@ -49,9 +49,10 @@ function outboxError(/** @type {string} */ message, /** @type {string} */ code) 
  * deps: cryptoClient, store, identity, sessions, conversations, history (for
  * delivery state at rest), mailbox (chat/mailbox.js, or null), senderKeys
  * (chat/sender-keys.js: group messages go under our group key), displayName(),
- * events (chat/chat-events.js: 'message-stored', 'state-changed') and
- * onRelayed(fingerprint, messageId) → the wraps of what
- * follows a message through the mailbox (its small file), deleted with it.
+ * events (chat/chat-events.js: 'message-stored', 'state-changed'). What
+ * follows a message through the mailbox (its small file) is added by
+ * whoever owns it with `addRelayCompanions` (chat/transfers.js); their wraps
+ * are deleted with the message's.
  */
 export function createOutbox({
   cryptoClient,
@@ -64,8 +65,9 @@ export function createOutbox({
   senderKeys,
   displayName,
   events = createChatEvents(),
-  onRelayed,
 }) {
+  /** @type {Array<(fingerprint: string, messageId: string) => Promise<Array<any>>>} what goes with a relayed message (its small file's chunks) */
+  const relayCompanions = [];
   /** Our group key is made and handed over one conversation at a time. */
   const keying = keyedQueue();
   /** @type {Map<string, Entry>} message id (ours) -> entry */
@@ -155,7 +157,7 @@ export function createOutbox({
       const { wraps, accepted } = await mailbox.post(fingerprint, 'env', bytes);
       if (!accepted) return; // tried again after RELAY_RETRY_MS
       // What goes with it (a small file's chunk) goes before it counts as "on relays".
-      const companions = (await onRelayed?.(fingerprint, entry.id)) ?? [];
+      const companions = (await Promise.all(relayCompanions.map((companionsOf) => companionsOf(fingerprint, entry.id)))).flat();
       if (!entries.has(entry.id) || !pending(entry.recipients[fingerprint])) {
         mailbox.deleteWraps([...wraps, ...companions]); // delivered meanwhile
         return;
@@ -289,6 +291,16 @@ export function createOutbox({
     },
 
     send,
+
+    /**
+     * Registers `companionsOf(fingerprint, messageId)` → the wraps of what
+     * it posted to `fingerprint`'s mailbox to go with that message (a small
+     * file's chunks): posted before the message counts as on the relays,
+     * deleted with its wraps.
+     */
+    addRelayCompanions(/** @type {(fingerprint: string, messageId: string) => Promise<Array<any>>} */ companionsOf) {
+      relayCompanions.push(companionsOf);
+    },
 
     /**
      * `fingerprint` stored these `${sender}:${id}` keys: its own word (an

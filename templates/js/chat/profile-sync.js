@@ -52,10 +52,10 @@ export async function loadDeviceId(store) {
 
 /**
  * deps: cryptoClient (profileSeal, profileOpen), store, publish(event) →
- * Promise (to the relays we read from: those that took it), onChange(event),
+ * Promise (to the relays we read from: those that took it),
  * now() (wall time in ms; tests pass a clock of their own).
  */
-export function createProfileSync({ cryptoClient, store, publish, onChange, now = () => Date.now() }) {
+export function createProfileSync({ cryptoClient, store, publish, now = () => Date.now() }) {
   /** @type {Map<string, ProfileRecord>} record id ("contact:<fp>") -> record */
   const records = new Map();
   /** @type {Map<string, Collection>} */
@@ -247,8 +247,8 @@ export function createProfileSync({ cryptoClient, store, publish, onChange, now 
     const before = valuesOf(ours);
     const after = valuesOf(merged);
     if (sameValue(before, after)) return;
+    // The collection says what changed to whoever shows it (contact, group, device and settings events).
     await applyTo(name, key, after);
-    onChange?.({ profile: opened.recordId });
   }
 
   /** Hands an item's new values (null: removed) to its collection. */

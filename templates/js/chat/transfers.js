@@ -20,6 +20,7 @@
 import { fromBase64, fromHex, fromUtf8, toBase64, toHex, utf8 } from '../core/encoding.js';
 import { FILE_CHUNK_SIZE, MAX_FILE_SIZE } from './content.js';
 import { debouncedSave } from './batcher.js';
+import { createEvents } from '../core/events.js';
 
 /** Bytes per chunk: large enough to be efficient, small enough to resume. */
 export const CHUNK_SIZE = FILE_CHUNK_SIZE;
@@ -88,12 +89,21 @@ export function decodeChunkFrame(bytes) {
 }
 
 /**
+ * 'progress': a file's transfer moved on (bytes came or went, it completed,
+ * failed or waits): the views redraw that file's message.
+ * @typedef {{ progress: { file: string, owner: string, conversation: string } }} TransferEventMap
+ */
+
+/**
  * identity: ours; chat: sends announcements and hands us received ones;
  * sessions: who is reachable; mailbox (chat/mailbox.js, or null): small
  * files' chunks follow their message there; membersOf(conversationId) →
- * fingerprints that may fetch a conversation's files.
+ * fingerprints that may fetch a conversation's files. Its `events`
+ * (TransferEventMap) say when a file's transfer moved on.
  */
-export function createTransfers({ cryptoClient, store, chat, sessions, own = null, mailbox = null, identity, membersOf, onChange }) {
+export function createTransfers({ cryptoClient, store, chat, sessions, own = null, mailbox = null, identity, membersOf }) {
+  /** @type {import('../core/events.js').Events<TransferEventMap>} */
+  const events = createEvents();
   const files = new Map(); // fileKey -> {info, owner, have:Set, state, conversation, from, mine, requested, messageId}
   const serving = new Map(); // `${fp} ${fileKey}` -> cancel flag
   /** file keys of chunks that came through the mailbox before their announcement */
@@ -118,7 +128,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     200,
   );
   const { now: saveNow, soon: save } = saving;
-  const changed = (file) => onChange?.({ file: file.info.fileId, owner: file.owner, conversation: file.conversation });
+  const changed = (file) => events.emit('progress', { file: file.info.fileId, owner: file.owner, conversation: file.conversation });
   const chunkKeys = (key) => store.chunks.indexes(key);
   /** Whoever announced the file first (or our device that mirrored it here), then anyone else in its conversation. */
   const sourcesFor = (file) => [...new Set([file.from, file.relay, ...membersOf(file.conversation)].filter(Boolean))];
@@ -209,6 +219,9 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     }
     return wraps;
   }
+
+  // A message of ours relayed to a member's mailbox takes its small file along.
+  chat.addRelayCompanions(pushByMailbox);
 
   const wanted = (file) => file.requested || file.info.size <= AUTO_DOWNLOAD;
 
@@ -417,7 +430,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
       if (upgraded) save();
     },
     attach,
-    pushByMailbox,
+    events,
     /** The user asked for this file (larger ones wait for that). */
     request(owner, fileId) {
       const file = files.get(fileKey(owner, fileId));
@@ -474,6 +487,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     /** Stops serving; saves the file list unless `save` is false (a restored backup replaces it). */
     async close({ save: keep = true } = {}) {
       serving.clear();
+      events.clear();
       if (keep) await saveNow();
       else saving.discard();
     },

@@ -3,7 +3,7 @@
 // in one file. Only the same username and password can use it again.
 
 import { fromBase64, toBase64 } from './encoding.js';
-import { STORES } from './store.js';
+import { STORES, metaContext } from './store.js';
 
 const FORMAT = 'trustero-backup';
 
@@ -54,7 +54,7 @@ async function checkAll(store, cryptoClient, stores) {
     try {
       const opened = await cryptoClient.openStored(value.env, value.rcpt);
       if (opened.messageId !== value.id) throw new Error('id');
-      await store.open(`meta/${value.id}`, value.meta);
+      await store.open(metaContext(value.id), value.meta);
     } catch {
       throw wrongIdentity();
     }

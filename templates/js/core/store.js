@@ -19,6 +19,12 @@ const VERSION = 2;
 export const STORES = ['records', 'messages', 'ids', 'chunks'];
 
 /**
+ * The vault context a message's sealed meta (delivery, read marks) is bound
+ * to: its record's `meta` opens only as the meta of that very message.
+ */
+export const metaContext = (/** @type {string} */ messageId) => `meta/${messageId}`;
+
+/**
  * @typedef {[string, number]} MessagePlace  [conversation tag, seq]
  * @typedef {{ id: string, sender: string, env: Uint8Array, rcpt: Uint8Array, meta: Uint8Array }} MessageRecord
  * @typedef {{ place: MessagePlace, key: string, record: MessageRecord }} MessageWrite

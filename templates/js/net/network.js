@@ -22,6 +22,13 @@ import { watchWake } from './backoff.js';
 import { frameLimit } from './protocol.js';
 import { toHex } from '../core/encoding.js';
 import { LOAD_BYTES, newInstance } from './instance.js';
+import { createEvents } from '../core/events.js';
+
+/**
+ * What the network says happened: 'status-changed' — something its status
+ * shows (servers connected, rooms joined, peers) changed; read status().
+ * @typedef {{ 'status-changed': {} }} NetworkEventMap
+ */
 
 /** A room's own instance id and the peer id trackers see (its random part only). */
 function roomSelf(/** @type {string} */ device) {
@@ -35,9 +42,11 @@ export const MAX_KNOWN_PEERS = 4096;
 /**
  * device: this browser's device id (16 hex digits); sessions: the registry
  * (sessions.js); dispatch(fingerprint, link, type, data): the protocol's
- * dispatcher; onChange(): status changed.
+ * dispatcher. Its `events` (NetworkEventMap) say when its status changed.
  */
-export function createNetwork({ cryptoClient, device, sessions, dispatch, onChange }) {
+export function createNetwork({ cryptoClient, device, sessions, dispatch }) {
+  /** @type {import('../core/events.js').Events<NetworkEventMap>} */
+  const events = createEvents();
   const rooms = new Set();
   // Peer id -> the identity it authenticated as, in any room. A peer id is
   // one page load's, so an entry never goes stale; only sessions teach it
@@ -58,7 +67,7 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
     queueMicrotask(() => {
       changeQueued = false;
       followShared();
-      onChange?.();
+      events.emit('status-changed', {});
     });
   }
 
@@ -179,6 +188,8 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
       changed();
     },
 
+    events,
+
     status() {
       let peers = 0;
       for (const room of rooms) peers += room.peers().length;
@@ -199,6 +210,7 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
       }
       stopWake();
       removeEventListener('pagehide', onPageHide);
+      events.clear();
     },
   };
 }

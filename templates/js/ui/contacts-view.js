@@ -2,6 +2,7 @@
 // ping them over the encrypted session, and see refused connection attempts.
 
 import { el, keyedRows, replaceChildren } from './dom.js';
+import { ago } from './time.js';
 
 const REASONS = {
   'unexpected-peer': 'Refused: the peer proved an identity that is not this contact',
@@ -12,13 +13,6 @@ const REASONS = {
 
 function shortFingerprint(fp) {
   return fp.slice(0, 16).match(/.{4}/g).join(' ');
-}
-
-function ago(time) {
-  const seconds = Math.max(0, Math.round((Date.now() - time) / 1000));
-  if (seconds < 60) return `${seconds} s ago`;
-  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
-  return new Date(time).toLocaleString();
 }
 
 export function createContactsView({ friends, groups, pendingKey, onChat }) {

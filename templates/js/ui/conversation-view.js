@@ -1,5 +1,5 @@
 // One open conversation: header (who, online, verification), history with
-// paging, typing indicator and composer with attachments. Changes arrive as
+// paging, typing indicator, and the composer (ui/composer.js). Changes arrive as
 // events (a message added, a delivery state, a transfer's progress) and are
 // applied to what is on screen; history is read only when paging back.
 
@@ -9,6 +9,7 @@ import { PAGE_SIZE } from '../chat/chat.js';
 import { createNamer } from './names.js';
 import { renderVerifyPanel } from './verify-panel.js';
 import { renderMembersPanel } from './members-panel.js';
+import { createComposer } from './composer.js';
 
 /**
  * services: { identity, chat, contacts, groups, transfers, calls, mailbox,
@@ -37,9 +38,7 @@ export function createConversationView(conversationId, services, { onClose, onFo
   const warning = el('p', { className: 'key-warning', role: 'alert', hidden: true });
   const verifyPanel = el('div', { className: 'panel verify-panel', hidden: true });
   const membersPanel = el('div', { className: 'panel members-panel', hidden: true });
-  const textarea = el('textarea', { className: 'compose-text', rows: 2, placeholder: 'Message', maxLength: 64000, 'aria-label': 'Message' });
-  const fileInput = el('input', { type: 'file', multiple: true, hidden: true, className: 'attach-input' });
-  const composeError = el('p', { className: 'error compose-error', role: 'alert', hidden: true });
+  const composer = createComposer(conversationId, { chat, transfers, onSent: roomsChanged });
 
   const imageKey = (message) => `${message.sender}:${message.content.fileId}`;
 
@@ -165,12 +164,11 @@ export function createConversationView(conversationId, services, { onClose, onFo
       text: video ? 'Video call' : 'Call',
       title: video ? 'Start a video call' : 'Start a voice call',
       onclick: async () => {
-        composeError.hidden = true;
+        composer.clearError();
         try {
           await calls.start(conversationId, { video });
         } catch (error) {
-          composeError.textContent = error.message;
-          composeError.hidden = false;
+          composer.showError(error.message);
         }
       },
     });
@@ -197,51 +195,6 @@ export function createConversationView(conversationId, services, { onClose, onFo
     },
   });
 
-  async function sendText() {
-    const text = textarea.value.trim();
-    if (!text) return;
-    textarea.value = '';
-    composeError.hidden = true;
-    try {
-      await chat.send(conversationId, { t: 'text', body: text });
-      roomsChanged();
-    } catch (error) {
-      textarea.value = text;
-      composeError.textContent = `Not sent: ${error.message}`;
-      composeError.hidden = false;
-    }
-  }
-
-  async function attachFiles(fileList) {
-    for (const file of fileList) {
-      composeError.hidden = true;
-      try {
-        await transfers.attach(conversationId, file);
-      } catch (error) {
-        composeError.textContent = `Could not attach ${file.name}: ${error.message}`;
-        composeError.hidden = false;
-      }
-    }
-  }
-
-  textarea.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      sendText();
-    }
-  });
-  textarea.addEventListener('input', () => chat.typing(conversationId));
-  textarea.addEventListener('paste', (event) => {
-    const pasted = [...(event.clipboardData?.files ?? [])];
-    if (pasted.length) {
-      event.preventDefault();
-      attachFiles(pasted);
-    }
-  });
-  fileInput.addEventListener('change', () => {
-    attachFiles([...fileInput.files]);
-    fileInput.value = '';
-  });
   scroller.addEventListener('scroll', () => {
     if (scroller.scrollTop < 80) loadOlder();
   });
@@ -255,7 +208,7 @@ export function createConversationView(conversationId, services, { onClose, onFo
       ondragover: (event) => event.preventDefault(),
       ondrop: (event) => {
         event.preventDefault();
-        attachFiles([...(event.dataTransfer?.files ?? [])]);
+        composer.attachFiles([...(event.dataTransfer?.files ?? [])]);
       },
       onfocusin: () => onFocus?.(conversationId),
     },
@@ -280,28 +233,7 @@ export function createConversationView(conversationId, services, { onClose, onFo
     membersPanel,
     scroller,
     typingLine,
-    el(
-      'form',
-      {
-        className: 'composer',
-        onsubmit: (event) => {
-          event.preventDefault();
-          sendText();
-        },
-      },
-      el('button', {
-        type: 'button',
-        className: 'ghost attach',
-        title: 'Attach files or images',
-        'aria-label': 'Attach files or images',
-        text: 'Attach',
-        onclick: () => fileInput.click(),
-      }),
-      fileInput,
-      textarea,
-      el('button', { type: 'submit', className: 'primary send', text: 'Send' }),
-    ),
-    composeError,
+    ...composer.elements,
   );
 
   // Messages of this conversation and their ticks, as they are stored or
@@ -332,7 +264,7 @@ export function createConversationView(conversationId, services, { onClose, onFo
       }
       if (!membersPanel.hidden && group) renderMembers();
     },
-    focus: () => textarea.focus(),
+    focus: composer.focus,
     markRead,
     close() {
       for (const stop of listening) stop();

@@ -15,11 +15,13 @@ export const MAX_OPEN = 3;
 
 /**
  * services: { identity, chat, contacts, groups, transfers, calls, network,
- * settings, preferences(), settingsEvents (session.js: 'settings-changed',
- * 'preferences-changed'), localTracker, localRelay, requestNotifications,
- * backup, roomsChanged() }; the handlers persist what the user changes.
+ * mailbox, devices, settings, preferences(), settingsEvents (session.js:
+ * 'settings-changed', 'preferences-changed'), localTracker, localRelay,
+ * requestNotifications, backup, roomsChanged() }; the handlers persist what
+ * the user changes. The view redraws from the events of what it shows, and
+ * tells `onScreen` (ui/on-screen.js) which conversations are open.
  */
-export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings, onSavePreferences }) {
+export function mountHome(root, { services, onScreen, pendingKey, onLogout, onSaveSettings, onSavePreferences }) {
   const open = []; // conversation views, most recent last
   const panes = el('div', { className: 'panes', id: 'panes' });
   const { contacts: friends, roomsChanged } = services;
@@ -82,8 +84,11 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
     ),
   );
 
+  const tellOnScreen = () => onScreen.set({ open: open.map((v) => v.id), chatsShown: !views.chats.hidden });
+
   function show(name) {
     for (const [key, view] of Object.entries(views)) view.hidden = key !== name;
+    tellOnScreen();
     ({ chats: chatList, contacts, network: status, identity: devicesView })[name]?.render();
     for (const button of nav.children) button.setAttribute('aria-current', button.dataset.view === name ? 'page' : 'false');
     for (const view of open) view.markRead();
@@ -99,6 +104,7 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
       if (open.length >= MAX_OPEN) closeConversation(open[0].id);
     }
     open.push(view);
+    tellOnScreen();
     replaceChildren(
       panes,
       open.map((v) => v.element),
@@ -114,6 +120,7 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
     if (!view) return;
     view.close();
     open.splice(open.indexOf(view), 1);
+    tellOnScreen();
     replaceChildren(
       panes,
       open.map((v) => v.element),
@@ -149,42 +156,54 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
   }, 5_000);
 
   let renderQueued = false;
+  /** Something shown changed: the open conversations' headers now, the lists at the next frame. */
+  function redraw() {
+    for (const view of open) view.update();
+    if (renderQueued) return;
+    renderQueued = true;
+    requestAnimationFrame(() => {
+      renderQueued = false;
+      if (!views.chats.hidden) chatList.render();
+      if (!views.contacts.hidden) contacts.render();
+      if (!views.network.hidden) status.render();
+      if (!views.identity.hidden) devicesView?.render();
+    });
+  }
   /** Transfer events waiting for the next frame, the latest per file. */
   const progressQueued = new Map();
+  /**
+   * A file's transfer moved on: redraw that file's message in the open
+   * conversations, at most once a frame. Nothing else on screen shows
+   * transfers, and a 1 GB file makes thousands of these (redrawing the
+   * lists for each took the main thread from the transfer).
+   */
+  function progress(event) {
+    const first = progressQueued.size === 0;
+    progressQueued.set(`${event.owner} ${event.file}`, event);
+    if (!first) return;
+    requestAnimationFrame(() => {
+      const events = [...progressQueued.values()];
+      progressQueued.clear();
+      for (const queued of events) for (const view of open) view.update(queued);
+    });
+  }
+  // What the lists, the headers and the status show. (The open
+  // conversations draw their messages and ticks from chat's events
+  // themselves: ui/conversation-view.js.)
+  const { chat, groups, network, mailbox, devices, transfers } = services;
+  stopListening.push(
+    ...['message-stored', 'state-changed', 'message-copied', 'copy-merged', 'typing', 'unread-changed', 'conversation-changed'].map((name) =>
+      chat.events.on(name, redraw),
+    ),
+    ...['contact-added', 'contact-removed', 'contact-changed', 'attempts-changed'].map((name) => friends.events.on(name, redraw)),
+    ...['group-added', 'group-changed', 'group-refused'].map((name) => groups.events.on(name, redraw)),
+    network.events.on('status-changed', redraw),
+    ...['relays-changed', 'mailbox-learned'].map((name) => mailbox.events.on(name, redraw)),
+    ...(devices ? [devices.events.on('devices-changed', redraw)] : []),
+    transfers.events.on('progress', progress),
+  );
   return {
-    /**
-     * A file's transfer moved on: redraw that file's message in the open
-     * conversations, at most once a frame. Nothing else on screen shows
-     * transfers, and a 1 GB file makes thousands of these (redrawing the
-     * lists for each took the main thread from the transfer).
-     */
-    progress(event) {
-      const first = progressQueued.size === 0;
-      progressQueued.set(`${event.owner} ${event.file}`, event);
-      if (!first) return;
-      requestAnimationFrame(() => {
-        const events = [...progressQueued.values()];
-        progressQueued.clear();
-        for (const queued of events) for (const view of open) view.update(queued);
-      });
-    },
-    /** Something changed (events of chat, contacts, groups, transfers and the network). */
-    render(event) {
-      for (const view of open) view.update(event);
-      if (renderQueued) return;
-      renderQueued = true;
-      requestAnimationFrame(() => {
-        renderQueued = false;
-        if (!views.chats.hidden) chatList.render();
-        if (!views.contacts.hidden) contacts.render();
-        if (!views.network.hidden) status.render();
-        if (!views.identity.hidden) devicesView?.render();
-      });
-    },
     openConversation,
-    /** Conversations on screen now (for notifications and room cycling). */
-    isVisible: (conversationId) => !document.hidden && !views.chats.hidden && open.some((v) => v.id === conversationId),
-    openIds: () => open.map((v) => v.id),
     show,
     unmount() {
       for (const stop of stopListening) stop();

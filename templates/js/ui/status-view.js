@@ -4,11 +4,12 @@
 // paused for rate limits, and the largest message each takes.
 
 import { el, replaceChildren } from './dom.js';
+import { secondsUntil } from './time.js';
 
 const STATE_TEXT = { open: 'connected', connecting: 'connecting…', retrying: 'unreachable, retrying', stopped: 'off', idle: 'connects only to leave mail' };
 
 function endpointRow(endpoint) {
-  const retry = endpoint.state === 'retrying' && endpoint.retryAt ? ` (next try in ${Math.max(0, Math.round((endpoint.retryAt - Date.now()) / 1000))} s)` : '';
+  const retry = endpoint.state === 'retrying' && endpoint.retryAt ? ` (next try in ${secondsUntil(endpoint.retryAt)} s)` : '';
   return el(
     'li',
     { className: `endpoint ${endpoint.state}`, 'data-url': endpoint.url, 'data-state': endpoint.state },
