@@ -10,21 +10,24 @@ export const SLOTS = ['audio', 'camera', 'screen'];
 const SPEAKING_LEVEL = 0.02;
 
 /**
- * participantOf(link) → the participant of the current call on that link (or
- * null); onChange() → something to redraw; onTampered(link) → a renegotiation
- * named another DTLS certificate; announceScreen(link, streamId) tells the
- * peer which of our streams is the screen.
+ * A participant's media is { senders, streams } (calls.js keeps one per
+ * participant): the senders of our tracks on their connection, the streams
+ * they send us. participantOf(link) → the media of the current call's
+ * participant on that link (or null); onChange() → something to redraw;
+ * onTampered(link) → a renegotiation named another DTLS certificate;
+ * announceScreen(link, streamId) tells the peer which of our streams is the
+ * screen.
  */
 export function createMesh({ participantOf, onChange, onTampered, announceScreen }) {
   const negotiators = new WeakMap(); // link -> negotiator (lives as long as the link)
 
   function remoteTrack(link, event) {
-    const p = participantOf(link);
-    if (!p) return;
+    const media = participantOf(link);
+    if (!media) return;
     const stream = event.streams[0] ?? new MediaStream([event.track]);
-    p.streams.set(stream.id, stream);
+    media.streams.set(stream.id, stream);
     stream.addEventListener('removetrack', () => {
-      if (!stream.getTracks().length) p.streams.delete(stream.id);
+      if (!stream.getTracks().length) media.streams.delete(stream.id);
       onChange();
     });
     onChange();
@@ -42,21 +45,20 @@ export function createMesh({ participantOf, onChange, onTampered, announceScreen
   return {
     negotiatorFor,
 
-    /** Makes `p`'s senders match our local tracks (`local` of the call, camera off or not). */
-    sync(local, cameraOff, p) {
-      const link = p.link;
+    /** Makes a participant's senders on `link` match our local tracks (`local` of the call, camera off or not). */
+    sync(local, cameraOff, link, media) {
       if (!link || link.state !== 'ready' || link.pc.signalingState === 'closed') return;
       negotiatorFor(link);
       for (const slot of SLOTS) {
         const track = slot === 'audio' ? local.audio : slot === 'camera' ? (cameraOff ? null : local.camera) : local.screen;
-        const sender = p.senders[slot];
+        const sender = media.senders[slot];
         const stream = slot === 'screen' ? local.screenStream : local.stream;
         try {
           if (track && !sender) {
-            p.senders[slot] = link.pc.addTrack(track, stream);
+            media.senders[slot] = link.pc.addTrack(track, stream);
           } else if (sender && slot === 'screen' && !track) {
             link.pc.removeTrack(sender); // the other side's screen tile goes away
-            delete p.senders[slot];
+            delete media.senders[slot];
           } else if (sender && sender.track !== track) {
             sender.replaceTrack(track).catch(() => {}); // same kind: no renegotiation
           }
@@ -67,18 +69,18 @@ export function createMesh({ participantOf, onChange, onTampered, announceScreen
       if (local.screen) announceScreen(link, local.screenStream.id);
     },
 
-    /** Stops sending to `p` and forgets what it sent us. */
-    remove(p) {
-      const pc = p.link?.pc;
-      for (const sender of Object.values(p.senders)) {
+    /** Stops sending to a participant (over `link`, if any) and forgets what it sent us. */
+    remove(link, media) {
+      const pc = link?.pc;
+      for (const sender of Object.values(media.senders)) {
         try {
           if (pc && pc.signalingState !== 'closed') pc.removeTrack(sender);
         } catch {
           // closed
         }
       }
-      p.senders = {};
-      p.streams.clear();
+      media.senders = {};
+      media.streams.clear();
     },
 
     /** What we receive from one participant: decoded frames, fps, audio energy. */

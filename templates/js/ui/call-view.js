@@ -63,7 +63,10 @@ function createRinger() {
   };
 }
 
-/** services: { calls, contacts, groups, chat, safetyNumber(spki) }. */
+/**
+ * services: { calls, contacts, groups, chat, safetyNumber(spki) }. The view
+ * redraws on the calls' 'call-changed' events until it is unmounted.
+ */
 export function mountCallView(parent, { calls, contacts: friends, groups, chat, identity, safetyNumber }) {
   const ringer = createRinger();
   const tiles = new Map(); // key -> {figure, video, caption}
@@ -278,7 +281,8 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
     document.body.classList.remove('in-call');
   }
 
-  function render(_, ended) {
+  /** Redraws the current call, or `ended` (the call that just ended) for a few seconds. */
+  function render(ended) {
     const call = current();
     if (ended) {
       lastEnded = ended;
@@ -298,9 +302,11 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
     }
   }
 
+  const stopListening = calls.events.on('call-changed', ({ ended }) => render(ended));
+
   return {
-    render,
     unmount() {
+      stopListening();
       ringer.stop();
       clearTimeout(endedTimer);
       root.remove();
