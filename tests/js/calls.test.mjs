@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { parseCallMessage } from '../../templates/js/calls/calls.js';
 import { createNegotiator, MAX_RTC_MESSAGE, parseRtcMessage } from '../../templates/js/calls/negotiation.js';
 import { callSummary } from '../../templates/js/chat/content.js';
-import { formatDuration } from '../../templates/js/ui/call-view.js';
 
 const utf8 = (value) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
 const ID = '0123456789abcdef0123456789abcdef';
@@ -112,8 +111,3 @@ test('call history lines read right from each side', () => {
   assert.equal(callSummary(declined, false), 'You declined a voice call');
 });
 
-test('durations show minutes and seconds, and hours when needed', () => {
-  assert.equal(formatDuration(0), '0:00');
-  assert.equal(formatDuration(59_600), '1:00');
-  assert.equal(formatDuration(3_723_000), '1:02:03');
-});

@@ -6,6 +6,7 @@ import { el, replaceChildren } from './dom.js';
 import { listDevices } from '../calls/media.js';
 import { MAX_PARTICIPANTS } from '../calls/calls.js';
 import { createNamer } from './names.js';
+import { formatDuration } from './time.js';
 
 const STATE_TEXT = {
   ringing: 'ringing…',
@@ -16,14 +17,6 @@ const STATE_TEXT = {
   busy: 'busy',
   'no-answer': 'did not answer',
 };
-
-export function formatDuration(ms) {
-  const total = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, '0');
-  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
-}
 
 /** A repeating two-tone ring while a call comes in (silent if audio is blocked). */
 function createRinger() {
