@@ -8,28 +8,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ANSWER_BYTES_PER_MINUTE, ANSWER_INTERVAL_MS, createBacklog } from '../../templates/js/chat/backlog.js';
 import { SYNC_WINDOW } from '../../templates/js/chat/conversations.js';
+import { fakeSessions } from './fakes.mjs';
+import { settle } from './wait.mjs';
 
 const SELF = 'a'.repeat(64);
 const ALICE = 'b'.repeat(64);
 const BOB = 'c'.repeat(64);
 const utf8 = (value) => new TextEncoder().encode(JSON.stringify(value));
-const settle = async () => {
-  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
-};
 
 /** A member (us) holding SYNC_WINDOW of Alice's group messages of `size` bytes each; Bob asks. */
 function setup({ size = 2_000 } = {}) {
   let now = 1_000_000;
   /** @type {Array<{at: number, fn: () => void}>} */
   let timers = [];
-  const sent = [];
   const recent = Array.from({ length: SYNC_WINDOW }, (_, n) => `${ALICE}:${n.toString(16).padStart(32, '0')}`);
   const conv = { id: 'group', kind: 'group', members: [{ fingerprint: ALICE }, { fingerprint: BOB }], recent };
-  const link = { send: async (type, data) => void sent.push({ type, data, at: now }) };
+  const sessions = fakeSessions([BOB]);
+  const link = sessions.linkTo(BOB);
   const backlog = createBacklog({
     cryptoClient: { peekEnvelope: async () => ({ keyId: '1'.repeat(32), recipients: [] }) },
     identity: { fingerprint: SELF },
-    sessions: { linkTo: (fp) => (fp === BOB ? link : null) },
+    sessions,
     conversations: { nextSeq: (c) => c.nextSeq++, get: (id) => (id === 'group' ? conv : undefined), list: () => [conv] },
     history: { envelope: async () => new Uint8Array(size) },
     outbox: { acked: async () => {}, has: () => false },
@@ -40,7 +39,7 @@ function setup({ size = 2_000 } = {}) {
   async function advance(ms) {
     const end = now + ms;
     for (;;) {
-      await settle();
+      await settle(3);
       const due = timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
       if (!due) break;
       timers = timers.filter((t) => t !== due);
@@ -48,11 +47,11 @@ function setup({ size = 2_000 } = {}) {
       due.fn();
     }
     now = end;
-    await settle();
+    await settle(3);
   }
   const ask = (have = []) => backlog.receive(BOB, link, utf8({ conv: 'group', have }));
-  const envelopes = () => sent.filter((s) => s.type === 'env').length;
-  return { ask, advance, envelopes, sent, recent };
+  const envelopes = () => sessions.sent.filter((s) => s.type === 'env').length;
+  return { ask, advance, envelopes, sent: sessions.sent, recent };
 }
 
 test('a flood of sync requests from one member gets one answer per interval, not one per request', async () => {

@@ -14,6 +14,8 @@ import { createSenderKeys } from '../../templates/js/chat/sender-keys.js';
 import { createOutbox } from '../../templates/js/chat/outbox.js';
 import { createBacklog } from '../../templates/js/chat/backlog.js';
 import { encode as toBase64url, toHex } from '../../templates/js/core/encoding.js';
+import { fakeCrypto, fakeSessions, fingerprintOf, memoryStore, readEnvelope } from './fakes.mjs';
+import { settle } from './wait.mjs';
 
 const sha = (...parts) => createHash('sha256').update(parts.join('|')).digest('hex');
 const utf8 = (value) => new TextEncoder().encode(JSON.stringify(value));
@@ -46,48 +48,24 @@ const descriptor = (epoch, members, secret) => ({
 
 /** One device of `self`: groups, sender keys, outbox and backlog as chat.js wires them, over recording stand-ins. */
 function device(self) {
-  const sealed = new Map(); // envelope bytes -> what was sealed
-  /** @type {Array<{to: string, type: string, body: any}>} */
-  const sent = [];
-  const online = new Set();
-  const links = new Map();
-  const linkTo = (fingerprint) => {
-    if (!online.has(fingerprint)) return null;
-    if (!links.has(fingerprint)) {
-      links.set(fingerprint, {
-        state: 'ready',
-        send: async (type, data) => void sent.push({ to: fingerprint, type, body: type === 'env' ? sealed.get(data) : fromUtf8(data) }),
-      });
-    }
-    return links.get(fingerprint);
-  };
-  let n = 0;
   const cryptoClient = {
-    randomBytes: async (length) => new Uint8Array(length).fill(++n % 256),
+    ...fakeCrypto({ self: self.fingerprint }),
     groupId: async (creator, nonce) => groupId(creator, toHex(nonce)),
     groupConversationId: async (id) => sha('conversation', toHex(id)),
     groupRoom: async (id) => ({ roomId: sha('room', toHex(id)) }),
-    release() {},
-    inspectKey: async (spki) => ({ fingerprint: createHash('sha256').update(spki).digest('hex') }),
-    sealGroupEnvelope: async ({ keyId, content }) => {
-      const envelope = new Uint8Array([++n % 256, 1]);
-      sealed.set(envelope, { keyId: toHex(keyId), content: fromUtf8(content) });
-      return { envelope, messageId: String(n).padStart(32, '0') };
-    },
-    openGroupEnvelope: async () => ({ receipt: new Uint8Array(1) }),
-    sealEnvelope: async ({ recipients, content }) => {
-      const envelope = new Uint8Array([++n % 256, 2]);
-      sealed.set(envelope, { recipients: recipients.map((spki) => nameOf(createHash('sha256').update(spki).digest('hex'))), content: fromUtf8(content) });
-      return { envelope, messageId: String(n).padStart(32, '0') };
-    },
-    openEnvelope: async () => ({ receipt: new Uint8Array(1) }),
+    inspectKey: async (spki) => ({ fingerprint: fingerprintOf(spki) }),
   };
-  const records = new Map();
-  const store = {
-    get: async (key) => structuredClone(records.get(key)),
-    put: async (key, value) => void records.set(key, structuredClone(value)),
-    messages: { add: async () => {} },
-  };
+  const store = memoryStore();
+  /** What left this device, read: an envelope as whom it was sealed for (or under which key) and its content, any other frame as its JSON. */
+  const sessions = fakeSessions([], {
+    describe: (type, data) => {
+      if (type !== 'env') return { body: fromUtf8(data) };
+      const { header, content } = readEnvelope(data);
+      return {
+        body: header.keyId ? { keyId: header.keyId, content: fromUtf8(content) } : { recipients: header.recipients.map(nameOf), content: fromUtf8(content) },
+      };
+    },
+  });
   const convs = new Map();
   const conversations = {
     get: (id) => convs.get(id),
@@ -103,13 +81,6 @@ function device(self) {
     },
   };
   const identity = { fingerprint: self.fingerprint, spki: self.spki, mailboxKey: null };
-  const sessions = {
-    linkTo,
-    linksTo: (fp) => (linkTo(fp) ? [linkTo(fp)] : []),
-    onUp: () => () => {},
-    onDown: () => () => {},
-    isOnline: (fp) => online.has(fp),
-  };
   const senderKeys = createSenderKeys({ cryptoClient, store, identity });
   const history = { sealMeta: async () => new Uint8Array(1), updateMeta: async () => null, envelope: async () => null };
   const outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, senderKeys });
@@ -131,21 +102,21 @@ function device(self) {
     outbox,
     backlog,
     senderKeys,
-    sent,
+    sent: sessions.sent,
     group,
-    online: (...people) => people.forEach((p) => online.add(p.fingerprint)),
+    online: (...people) => people.forEach((p) => sessions.connect(p.fingerprint)),
     /** A 'sync' frame from `who` over its direct session, stating `epoch` (and whether it is sure of it). */
     syncFrom: (who, epoch, { unconfirmed = false } = {}) =>
       backlog.receive(
         who.fingerprint,
-        linkTo(who.fingerprint),
+        sessions.linkTo(who.fingerprint),
         utf8({ conv: group().conversationId, have: [], epoch, ...(unconfirmed ? { unconfirmed } : {}) }),
       ),
     /** A group message from its creator, as the inbox hands it to its handler after opening it. */
     deliver: (type, content, { sender, from }) =>
       handlers.get(type)(convs.get(group().conversationId), { sender: sender.fingerprint, content }, from.fingerprint),
     /** Every key hand-over that left this device: to whom it was sealed. */
-    keyHandovers: () => sent.filter((s) => s.type === 'env' && s.body?.content?.t === 'group-key'),
+    keyHandovers: () => sessions.sent.filter((s) => s.type === 'env' && s.body?.content?.t === 'group-key'),
     /** Whether a message can be sent in the group now (refused while its list is unconfirmed). */
     canSend: () =>
       outbox.send(group().conversationId, { t: 'text', body: 'hello' }).then(
@@ -155,9 +126,6 @@ function device(self) {
     close: () => outbox.discard(),
   };
 }
-
-/** Lets queued promise work (the groups' handling of a statement) finish. */
-const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 const OLD = descriptor(1, [CREATOR, US, REMOVED, XAVIER], 'old secret');
 const NEW = descriptor(2, [CREATOR, US, XAVIER], 'new secret');

@@ -14,6 +14,7 @@ import { buildMesh, fingerprint, reachable, simulateGroup } from './group-sim.mj
 import { createSenderKeys } from '../../templates/js/chat/sender-keys.js';
 import { MAX_GROUP_MEMBERS, checkGroupDescriptor } from '../../templates/js/chat/content.js';
 import { DEFAULT_SETTINGS } from '../../templates/js/core/settings.js';
+import { fakeCrypto, memoryStore } from './fakes.mjs';
 
 test('groups may list up to 128 members, more are refused, and the default mesh seeks a few peers', () => {
   assert.equal(MAX_GROUP_MEMBERS, 128);
@@ -133,11 +134,7 @@ test('a forged list passed on dies at the first honest member, and the genuine o
 
 // ---- sender keys: rotation at scale ----
 
-function memoryStore() {
-  const records = new Map();
-  return { get: async (key) => structuredClone(records.get(key)), put: async (key, value) => void records.set(key, structuredClone(value)) };
-}
-const cryptoClient = { randomBytes: async (n) => webcrypto.getRandomValues(new Uint8Array(n)) };
+const cryptoClient = fakeCrypto();
 
 /** The content key of a group message, as worker/src/envelope/group.rs derives it, with WebCrypto. */
 async function contentKey({ keyId, key }, messageId, usages = ['encrypt', 'decrypt']) {

@@ -2,14 +2,16 @@
 // (net/link.js): the device part of our instance id goes only to a verified
 // peer, as the first sealed frame, and a peer's own device part completes
 // its instance id before its room hears of it. WebRTC and the worker are
-// stand-ins (fake-webrtc.mjs, fake-peer.mjs) whose handshake messages and
+// stand-ins (fake-webrtc.mjs, fakes.mjs and fake-peer.mjs) whose handshake messages and
 // frames the test reads.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 const { built } = await import('./fake-webrtc.mjs');
-const { fakeCrypto, playPeer } = await import('./fake-peer.mjs');
+const { playPeer } = await import('./fake-peer.mjs');
+const { fakeCrypto } = await import('./fakes.mjs');
+const { until } = await import('./wait.mjs');
 const { createRoom } = await import('../../templates/js/net/room.js');
 const { decodeFrame, encodeFrame, KIND } = await import('../../templates/js/net/framing.js');
 const { deviceOf, sameDevice } = await import('../../templates/js/net/instance.js');
@@ -69,7 +71,7 @@ test('a peer the handshake refuses never learns the device part of our instance 
   assert.equal(hello.slice(0, 20), ME, 'the handshake carries our load part');
   assert.notEqual(hello.slice(20), DEVICE, 'and random bytes for the device');
   for (const bytes of pc.channel.sent) assert.ok(!contains(bytes, DEVICE), 'nothing sent on the channel names our device');
-  assert.deepEqual(crypto.sealed, [], 'nothing was sealed for it');
+  assert.deepEqual(crypto.frames, [], 'nothing was sealed for it');
 });
 
 test('a verified peer gets our device part as our first sealed frame, and its own completes its instance id before the room hears of it', async () => {
@@ -78,7 +80,7 @@ test('a verified peer gets our device part as our first sealed frame, and its ow
   const pc = await answered(room, peerId);
   // The peer's handshake, too, carries random bytes where its device part goes.
   await playPeer(pc, { fingerprint: FRIEND, instance: `${peerId}${'77'.repeat(6)}`, device: Buffer.from('a1a2a3a4a5a6', 'hex') });
-  const first = decodeFrame(crypto.sealed[0]);
+  const first = decodeFrame(crypto.frames[0]);
   assert.equal(first.type, 'device');
   assert.equal(Buffer.from(first.data).toString('hex'), DEVICE);
   assert.equal(sessions.length, 1);
@@ -95,7 +97,8 @@ test('two devices of one identity are told apart; a reload of one replaces it an
   assert.equal(room.peers().length, 2, 'a laptop and a phone: both stay');
   assert.ok(!sameDevice(sessions[0].link, sessions[1].link));
   await join('c3'.repeat(10), '0000000000a1');
-  await new Promise((resolve) => setTimeout(resolve, 250)); // the replaced one says goodbye first
+  // The replaced load says goodbye first.
+  await until(() => room.peers().length === 2, 'the replaced load gone');
   assert.deepEqual(
     room
       .peers()
@@ -125,7 +128,7 @@ test('a peer that sends anything else first, a device part of the wrong size, or
     const pc = await answered(room, peerId);
     await playPeer(pc, { fingerprint: FRIEND, instance: `${peerId}${'00'.repeat(6)}` });
     misbehave(pc.channel);
-    for (let n = 0; n < 10; n++) await new Promise((resolve) => setImmediate(resolve));
+    await until(() => pc.channel.readyState === 'closed', `the session closed (${what})`);
     assert.equal(pc.channel.readyState, 'closed', what);
     assert.equal(room.peers().length, 0, what);
     if (what !== 'twice') assert.deepEqual(sessions, [], what);

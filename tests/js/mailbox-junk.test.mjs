@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket, WebSocketServer } from 'ws';
-import { until } from './until.mjs';
+import { fakeSessions, memoryStore } from './fakes.mjs';
+import { until } from './wait.mjs';
 
 globalThis.WebSocket ??= WebSocket;
 globalThis.addEventListener ??= () => {};
@@ -23,7 +24,6 @@ const NEWCOMER = 'd'.repeat(64);
 let counter = 0;
 const nextId = () => (++counter).toString(16).padStart(64, '0');
 const fingerprint = (n) => n.toString(16).padStart(64, 'e');
-
 
 /** A relay holding `stored` wraps (honest: newest first, at most 500, within since/until) that can push live ones. */
 async function mailRelay(stored) {
@@ -71,7 +71,7 @@ function wraps({ sender, type = 'env', text = 'hello', count = 1, createdAt, bun
 }
 
 const calls = { unwrap: 0, sealSender: 0 };
-const fakeCrypto = {
+const mailboxCrypto = {
   async mailboxUnwrap(event) {
     calls.unwrap += 1;
     const { bundle, index, count, data } = JSON.parse(event.content);
@@ -94,10 +94,10 @@ const fakeCrypto = {
 function openMailbox(relay, { known }) {
   const delivered = [];
   const mailbox = createMailbox({
-    cryptoClient: fakeCrypto,
-    store: { get: async () => undefined, put: async () => {} },
+    cryptoClient: mailboxCrypto,
+    store: memoryStore(),
     identity: { fingerprint: 'f'.repeat(64), mailboxKey: MAILBOX, spki: 'mine' },
-    sessions: { onUp: () => () => {}, linkTo: () => null },
+    sessions: fakeSessions(),
     spkiOf: (fp) => (known.has(fp) ? `key of ${fp}` : null),
     dispatch: async (sender, _link, _type, payload) => {
       delivered.push({ sender, text: Buffer.from(payload).toString() });

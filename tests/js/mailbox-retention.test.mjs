@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_SETTINGS, MAILBOX_RETENTION_DAYS, mailboxDaysOf } from '../../templates/js/core/settings.js';
 import { DEFAULT_RETENTION_DAYS, createMailbox } from '../../templates/js/chat/mailbox.js';
+import { fakeSessions, memoryStore } from './fakes.mjs';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/mailbox.json', import.meta.url), 'utf8'));
 
@@ -63,9 +64,9 @@ test('mail is wrapped with the normalised retention, never an expiration of the 
   globalThis.removeEventListener = () => {};
   const mailbox = createMailbox({
     cryptoClient,
-    store: { get: async () => undefined, put: async () => {} },
+    store: memoryStore(),
     identity: { fingerprint: 'a'.repeat(64), mailboxKey: 'b'.repeat(64) },
-    sessions: { onUp: () => () => {} },
+    sessions: fakeSessions(),
     spkiOf: () => null,
     dispatch: () => {},
     onChange: () => {},

@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { WebSocket, WebSocketServer } from 'ws';
-import { until } from './until.mjs';
+import { fakeSessions, memoryStore } from './fakes.mjs';
+import { until } from './wait.mjs';
 
 globalThis.WebSocket ??= WebSocket;
 // Browser globals the modules listen to (wake-ups, page hide); nothing fires them here.
@@ -28,7 +29,6 @@ const MAILBOX = 'aa'.repeat(32);
 const PROFILE_AUTHOR = 'bb'.repeat(32);
 const FRIEND_MAILBOX = 'cc'.repeat(32);
 const FRIEND = 'f'.repeat(64);
-
 
 /**
  * A Nostr relay that records every message of every socket, asks each for
@@ -60,16 +60,35 @@ async function recordingRelay() {
 }
 
 /** Events as the worker makes them, without the crypto. */
-const fakeCrypto = {
+const mailboxCrypto = {
   async mailboxWrap({ recipient, type, payload }) {
     const fragments = type === 'history' || payload.length < 4000 ? 1 : 2;
     return Array.from({ length: fragments }, () => ({
-      event: { id: hex(), pubkey: hex(), kind: 1059, created_at: Math.floor(Date.now() / 1000) - 5000, tags: [['p', recipient]], content: 'sealed', sig: hex(64) },
+      event: {
+        id: hex(),
+        pubkey: hex(),
+        kind: 1059,
+        created_at: Math.floor(Date.now() / 1000) - 5000,
+        tags: [['p', recipient]],
+        content: 'sealed',
+        sig: hex(64),
+      },
       nonce: hex(16),
     }));
   },
   async mailboxAuth({ relay, challenge, now }) {
-    return { id: hex(), pubkey: MAILBOX, kind: 22242, created_at: now, tags: [['relay', relay], ['challenge', challenge]], content: '', sig: hex(64) };
+    return {
+      id: hex(),
+      pubkey: MAILBOX,
+      kind: 22242,
+      created_at: now,
+      tags: [
+        ['relay', relay],
+        ['challenge', challenge],
+      ],
+      content: '',
+      sig: hex(64),
+    };
   },
   async mailboxDeletion({ wrapId, now }) {
     return { id: hex(), pubkey: hex(), kind: 5, created_at: now, tags: [['e', wrapId]], content: '', sig: hex(64) };
@@ -83,18 +102,13 @@ const fakeCrypto = {
   },
 };
 
-function memoryStore() {
-  const data = new Map();
-  return { get: async (key) => data.get(key), put: async (key, value) => void data.set(key, value) };
-}
-
-/** Our mailbox over `fakeCrypto`, its deletions and courier without delay; `options` and `identity` fields override. */
+/** Our mailbox over `mailboxCrypto`, its deletions and courier without delay; `options` and `identity` fields override. */
 const openMailbox = ({ identity, ...options } = {}) =>
   createMailbox({
-    cryptoClient: fakeCrypto,
+    cryptoClient: mailboxCrypto,
     store: memoryStore(),
     identity: { fingerprint: 'e'.repeat(64), mailboxKey: MAILBOX, spki: new Uint8Array(1), ...identity },
-    sessions: { onUp: () => () => {}, linkTo: () => null },
+    sessions: fakeSessions(),
     spkiOf: () => null,
     dispatch: async () => 'accepted',
     timing: { deletionDelay: () => 0, courier: { delay: () => 0 } },
@@ -119,10 +133,21 @@ test('no socket that reads our mailbox or profile, or authenticates as our mailb
     const sent = await mailbox.post(FRIEND, 'env', new Uint8Array(100));
     assert.equal(sent.accepted, true, 'the relay took the wraps');
     assert.equal(await mailbox.postHistory(new Uint8Array(50)), true, 'the relay took the history');
-    const record = { id: hex(), pubkey: PROFILE_AUTHOR, kind: 30078, created_at: Math.floor(Date.now() / 1000), tags: [['d', hex()]], content: 'sealed', sig: hex(64) };
+    const record = {
+      id: hex(),
+      pubkey: PROFILE_AUTHOR,
+      kind: 30078,
+      created_at: Math.floor(Date.now() / 1000),
+      tags: [['d', hex()]],
+      content: 'sealed',
+      sig: hex(64),
+    };
     assert.deepEqual(await mailbox.publishProfile(record), [relay.url]);
     mailbox.deleteWraps(sent.wraps);
-    await until(() => relay.sockets.flatMap((s) => s.messages).filter((m) => m[0] === 'EVENT' && m[1].kind === 5).length === sent.wraps.length, 'the deletions');
+    await until(
+      () => relay.sockets.flatMap((s) => s.messages).filter((m) => m[0] === 'EVENT' && m[1].kind === 5).length === sent.wraps.length,
+      'the deletions',
+    );
 
     const readers = relay.sockets.filter((s) => s.messages.some(isReading));
     const publishers = relay.sockets.filter((s) => s.messages.some(isPublishing));
@@ -162,7 +187,10 @@ test('deletions are dated like wraps, up to two days back, never at the moment t
       return found.length === wraps.length && found;
     }, 'the deletions');
     const ages = deletions.map((m) => now - m[1].created_at);
-    assert.ok(ages.every((age) => age >= -5 && age <= 2 * 24 * 3600 + 5), `ages ${ages}`);
+    assert.ok(
+      ages.every((age) => age >= -5 && age <= 2 * 24 * 3600 + 5),
+      `ages ${ages}`,
+    );
     assert.ok(ages.filter((age) => age > 60).length >= 15, `most are dated well before now: ${ages}`);
   } finally {
     mailbox.close();
@@ -177,12 +205,14 @@ test('a deletion waits for its random time, and is kept across a reload until th
   const first = make(60 * 60_000);
   first.configure({ relays: [relay.url], useNostr: true });
   first.deleteWraps([{ id: hex(), nonce: hex(16) }]);
-  await until(() => relay.sockets.length >= 1, 'the reading socket');
-  first.close(); // the tab closes before the deletion's time
+  // The reading socket is open (it has spoken) when the tab closes, before the deletion's time.
+  await until(() => relay.sockets.some((socket) => socket.messages.length > 0), 'the reading socket open');
+  first.close();
   assert.equal(relay.sockets.flatMap((s) => s.messages).filter((m) => m[0] === 'EVENT').length, 0, 'nothing was deleted at once');
   const saved = await store.get('mailbox-deletions');
   assert.equal(saved.length, 1, 'the deletion is kept');
   saved[0].due = Date.now(); // its time has come when the app starts again
+  await store.put('mailbox-deletions', saved);
   const second = make(0);
   try {
     await second.load();
@@ -215,7 +245,7 @@ test('two rooms of one page never share a tracker peer id or a Nostr key, and ou
   const tracker = await recordingTracker();
   const relay = await recordingRelay();
   const cryptoClient = {
-    ...fakeCrypto,
+    ...mailboxCrypto,
     roomSeal: async (roomId, plaintext) => plaintext,
     roomOpen: async (roomId, blob) => blob,
     release: async () => {},
@@ -235,23 +265,47 @@ test('two rooms of one page never share a tracker peer id or a Nostr key, and ou
 
     const announces = () => tracker.sockets.flatMap((s, socket) => s.announces.map((a) => ({ ...a, socket })));
     await until(() => infoHashes.every((hash) => announces().some((a) => a.info_hash === hash)), 'every room announced on the tracker');
-    const peerIds = new Map(infoHashes.map((hash) => [hash, new Set(announces().filter((a) => a.info_hash === hash).map((a) => a.peer_id))]));
+    const peerIds = new Map(
+      infoHashes.map((hash) => [
+        hash,
+        new Set(
+          announces()
+            .filter((a) => a.info_hash === hash)
+            .map((a) => a.peer_id),
+        ),
+      ]),
+    );
     for (const [hash, ids] of peerIds) assert.equal(ids.size, 1, `room ${hash} keeps one peer id`);
     const all = [...peerIds.values()].map((ids) => [...ids][0]);
     assert.equal(new Set(all).size, all.length, 'every room has a peer id of its own');
-    const socketOf = (hash) => new Set(announces().filter((a) => a.info_hash === hash).map((a) => a.socket));
-    for (const room of rooms) for (const socket of socketOf(devices.infoHash)) assert.ok(!socketOf(room.infoHash).has(socket), 'the devices room shares a tracker socket');
+    const socketOf = (hash) =>
+      new Set(
+        announces()
+          .filter((a) => a.info_hash === hash)
+          .map((a) => a.socket),
+      );
+    for (const room of rooms)
+      for (const socket of socketOf(devices.infoHash)) assert.ok(!socketOf(room.infoHash).has(socket), 'the devices room shares a tracker socket');
 
     // Nostr: each room's events are signed by a key of its own; the devices room has its own socket.
     const events = () => relay.sockets.flatMap((s, socket) => s.messages.filter((m) => m[0] === 'EVENT').map((m) => ({ event: m[1], socket })));
     const tagOf = (event) => event.tags.find((tag) => tag[0] === 't')?.[1];
     const announceIds = [...rooms, devices].map((room) => room.announceId);
     await until(() => announceIds.every((id) => events().some((e) => tagOf(e.event) === id)), 'every room announced on the relay');
-    const keys = announceIds.map((id) => new Set(events().filter((e) => tagOf(e.event) === id).map((e) => e.event.pubkey)));
+    const keys = announceIds.map(
+      (id) =>
+        new Set(
+          events()
+            .filter((e) => tagOf(e.event) === id)
+            .map((e) => e.event.pubkey),
+        ),
+    );
     for (const set of keys) assert.equal(set.size, 1);
     assert.equal(new Set(keys.map((set) => [...set][0])).size, keys.length, 'every room signs with a key of its own');
-    const subscribers = (id) => new Set(relay.sockets.flatMap((s, socket) => (s.messages.some((m) => m[0] === 'REQ' && m[2]['#t']?.includes(id)) ? [socket] : [])));
-    for (const room of rooms) for (const socket of subscribers(devices.announceId)) assert.ok(!subscribers(room.announceId).has(socket), 'the devices room shares a relay socket');
+    const subscribers = (id) =>
+      new Set(relay.sockets.flatMap((s, socket) => (s.messages.some((m) => m[0] === 'REQ' && m[2]['#t']?.includes(id)) ? [socket] : [])));
+    for (const room of rooms)
+      for (const socket of subscribers(devices.announceId)) assert.ok(!subscribers(room.announceId).has(socket), 'the devices room shares a relay socket');
   } finally {
     network.close();
     await tracker.close();
@@ -269,7 +323,8 @@ test('a relay replaying a contact’s older profile seal does not roll back wher
     mailbox.receiveProfile(FRIEND, null, profile([old.url], Date.now() - 86_400_000)); // the replay
     const sent = await mailbox.post(FRIEND, 'env', new Uint8Array(10));
     assert.equal(sent.accepted, true);
-    const carried = (relay) => relay.sockets.flatMap((s) => s.messages).filter((m) => m[0] === 'EVENT' && m[1].kind === 1059 && m[1].tags[0][1] === FRIEND_MAILBOX).length;
+    const carried = (relay) =>
+      relay.sockets.flatMap((s) => s.messages).filter((m) => m[0] === 'EVENT' && m[1].kind === 1059 && m[1].tags[0][1] === FRIEND_MAILBOX).length;
     assert.ok(carried(current) > 0, 'the mail went where the newest profile says');
     assert.equal(carried(old), 0, 'nothing went where the replayed one said');
   } finally {
@@ -300,9 +355,16 @@ test('the courier keeps the order events were queued in, one connection at a tim
   try {
     const events = Array.from({ length: 40 }, (_, i) => anEvent(i));
     const accepted = await Promise.all(events.map((event) => courier.publish(event, [relay.url])));
-    assert.ok(accepted.every((urls) => urls.length === 1), 'every event accepted');
+    assert.ok(
+      accepted.every((urls) => urls.length === 1),
+      'every event accepted',
+    );
     const order = relay.sockets.flatMap((s) => s.messages.filter((m) => m[0] === 'EVENT').map((m) => m[1].created_at));
-    assert.deepEqual(order, events.map((e) => e.created_at), 'in the order queued');
+    assert.deepEqual(
+      order,
+      events.map((e) => e.created_at),
+      'in the order queued',
+    );
     assert.ok(relay.sockets.length >= 3, `${relay.sockets.length} connections (at most 16 events each)`);
     assert.equal(delays(), 1, 'a backlog goes on at once');
     await until(() => relay.sockets.every((s) => s.closed), 'every connection closed');
@@ -347,10 +409,10 @@ test('a caller who publishes one event after another pays one delay and shares c
   }
 });
 
-/** Our Nostr signalling over `fakeCrypto`; `signed()` counts the events it made. */
+/** Our Nostr signalling over `mailboxCrypto`; `signed()` counts the events it made. */
 function countingStrategy() {
   let signed = 0;
-  const strategy = createNostrStrategy({ cryptoClient: { ...fakeCrypto, nostrSign: (args) => ((signed += 1), fakeCrypto.nostrSign(args)) } });
+  const strategy = createNostrStrategy({ cryptoClient: { ...mailboxCrypto, nostrSign: (args) => ((signed += 1), mailboxCrypto.nostrSign(args)) } });
   return { strategy, signed: () => signed };
 }
 

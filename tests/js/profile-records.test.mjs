@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareStamps, createClock, isStamp, MAX_FUTURE_MS } from '../../templates/js/core/hlc.js';
 import { emptyRecord, isAlive, latestStamp, mergeRecords, parseRecord, removeRecord, valuesOf, writeFields } from '../../templates/js/chat/profile-records.js';
+import { memoryStore } from './fakes.mjs';
+import { settle, until } from './wait.mjs';
 
 const LAPTOP = 'aaaaaaaa';
 const PHONE = 'bbbbbbbb';
@@ -141,15 +143,9 @@ test('records from storage or another device are parsed defensively', () => {
 
 import { createProfileSync } from '../../templates/js/chat/profile-sync.js';
 
-/** A store like core/store.js's records (get/put of JSON values). */
-function memoryStore() {
-  const data = new Map();
-  return { get: async (key) => structuredClone(data.get(key)), put: async (key, value) => void data.set(key, structuredClone(value)) };
-}
-
 /** Profile "sealing" that only ours can open: a tag stands in for the worker's AES-GCM and signature. */
 const OURS = 'ours';
-const fakeCrypto = {
+const profileCrypto = {
   profileSeal: async ({ recordId, record, now }) => ({ kind: 30078, created_at: now, content: JSON.stringify({ who: OURS, recordId, record: [...record] }) }),
   profileOpen: async ({ event }) => {
     const body = JSON.parse(event.content);
@@ -160,7 +156,7 @@ const fakeCrypto = {
 
 /** A device with one collection ("contact") held in a Map. */
 async function deviceWith(relay, items = new Map()) {
-  const sync = createProfileSync({ cryptoClient: fakeCrypto, store: memoryStore(), publish: async (event) => (relay.push(event), ['relay']) });
+  const sync = createProfileSync({ cryptoClient: profileCrypto, store: memoryStore(), publish: async (event) => (relay.push(event), ['relay']) });
   await sync.load();
   const collection = {
     list: () => new Map([...items].map(([k, v]) => [k, { ...v }])),
@@ -170,12 +166,10 @@ async function deviceWith(relay, items = new Map()) {
   return { sync, items, edit: async () => sync.noteLocal('contact') };
 }
 
-const settle = (ms = 400) => new Promise((resolve) => setTimeout(resolve, ms));
-
 test('two devices converge through the relay, and a hostile relay’s events change nothing', async () => {
   const relay = [];
   const laptop = await deviceWith(relay, new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]));
-  await settle();
+  await until(() => relay.length > 0 && laptop.sync.pending() === 0, 'the laptop’s record on the relay');
   const phone = await deviceWith([]);
   for (const event of relay) await phone.sync.receive(event);
   assert.deepEqual(phone.items.get('fp1'), { spki: 'k1', nickname: 'Uma' });
@@ -202,32 +196,25 @@ test('two devices converge through the relay, and a hostile relay’s events cha
   for (const event of relay) await phone2.sync.receive(event);
   phone2.items.delete('fp1');
   await phone2.edit();
-  await settle();
+  await until(() => fromPhone.length > 0 && phone2.sync.pending() === 0, 'the removal on the relay');
   for (const event of fromPhone) await laptop.sync.receive(event);
   assert.equal(laptop.items.has('fp1'), false, 'removed on the laptop too');
   const before = relay.length;
   await laptop.edit();
+  // Whatever it would publish is pending until a relay has it.
   await settle();
+  await until(() => laptop.sync.pending() === 0, 'nothing left to publish');
   assert.equal(relay.slice(before).length, 0, 'nothing written back to life');
   laptop.sync.close();
   phone2.sync.close();
 });
-
-/** Waits (polling, bounded) until `check()` holds. */
-async function eventually(check, what) {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 test('a record no relay took (all down, or one died mid-publish) goes again when a relay comes back', async () => {
   const relay = [];
   let attempts = 0;
   let up = false;
   const sync = createProfileSync({
-    cryptoClient: fakeCrypto,
+    cryptoClient: profileCrypto,
     store: memoryStore(),
     publish: async (event) => {
       attempts += 1;
@@ -239,12 +226,12 @@ test('a record no relay took (all down, or one died mid-publish) goes again when
   await sync.load();
   const items = new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]);
   await sync.register('contact', { list: () => new Map(items), apply: async () => {} });
-  await eventually(() => attempts > 0, 'a first attempt');
-  await eventually(() => sync.pending() > 0, 'the record still pending');
+  await until(() => attempts > 0, 'a first attempt');
+  await until(() => sync.pending() > 0, 'the record still pending');
   assert.equal(relay.length, 0);
   up = true;
   sync.republish();
-  await eventually(() => relay.length > 0 && sync.pending() === 0, 'the record on the relay');
+  await until(() => relay.length > 0 && sync.pending() === 0, 'the record on the relay');
   sync.close();
 });
 
@@ -285,7 +272,7 @@ const recordOf = (event) => JSON.parse(new TextDecoder().decode(new Uint8Array(J
 async function deviceAt(offset, publish, items, device = null) {
   const store = memoryStore();
   if (device) await store.put(DEVICE_KEY, device);
-  const sync = createProfileSync({ cryptoClient: fakeCrypto, store, publish, now: () => REAL + offset() });
+  const sync = createProfileSync({ cryptoClient: profileCrypto, store, publish, now: () => REAL + offset() });
   await sync.load();
   await sync.register('contact', {
     list: () => new Map([...items].map(([k, v]) => [k, { ...v }])),
@@ -298,11 +285,11 @@ test('a device whose clock ran a day fast publishes again once its clock is righ
   const relay = strictRelay();
   let offset = 25 * HOUR;
   const sync = await deviceAt(() => offset, relay.publish, new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]));
-  await eventually(() => relay.refused.length > 0, 'the publish refused as too far ahead');
+  await until(() => relay.refused.length > 0, 'the publish refused as too far ahead');
   assert.equal(sync.pending(), 1);
   offset = 0; // the clock is put right
   sync.republish();
-  await eventually(() => relay.kept.size === 1 && sync.pending() === 0, 'the record on the relay');
+  await until(() => relay.kept.size === 1 && sync.pending() === 0, 'the record on the relay');
   assert.ok(relay.kept.get('contact:fp1').created_at <= Math.floor(REAL / 1000) + MAX_LEAD_MS / 1000);
   sync.close();
 });
@@ -318,13 +305,13 @@ test('a record from a device running hours ahead drags neither our clock nor our
   );
   fastItems.set('fp1', { spki: 'k1', nickname: 'Uma (climbing)' });
   await fast.noteLocal('contact');
-  await eventually(() => lenient.some((e) => recordOf(e).fields.nickname?.value === 'Uma (climbing)'), 'the fast edit published');
+  await until(() => lenient.some((e) => recordOf(e).fields.nickname?.value === 'Uma (climbing)'), 'the fast edit published');
   fast.close();
 
   const relay = strictRelay();
   const items = new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]);
   const sync = await deviceAt(() => 0, relay.publish, items);
-  await eventually(() => sync.pending() === 0, 'our first look on the relay');
+  await until(() => sync.pending() === 0, 'our first look on the relay');
   for (const event of lenient) await sync.receive(event);
   assert.equal(items.get('fp1').nickname, 'Uma (climbing)', 'the fast edit is merged');
 
@@ -332,7 +319,7 @@ test('a record from a device running hours ahead drags neither our clock nor our
   items.set('fp2', { spki: 'k2', nickname: 'Lee' });
   items.set('fp1', { spki: 'k1', nickname: 'Uma R.' });
   await sync.noteLocal('contact');
-  await eventually(() => relay.kept.has('contact:fp2') && sync.pending() === 0, 'our edits taken by the strict relay');
+  await until(() => relay.kept.has('contact:fp2') && sync.pending() === 0, 'our edits taken by the strict relay');
   for (const event of relay.kept.values())
     assert.ok(event.created_at <= Math.floor((REAL + MAX_LEAD_MS) / 1000), `created_at ${event.created_at - REAL / 1000} s ahead`);
   const lee = recordOf(relay.kept.get('contact:fp2'));
@@ -353,18 +340,18 @@ for (const [ours, theirs] of [
     // republish moves created_at on by a second).
     const relay = strictRelay();
     const other = await deviceAt(() => 5_000, relay.publish, new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]), theirs);
-    await eventually(() => relay.kept.size === 1 && other.pending() === 0, 'the other device’s record on the relay');
+    await until(() => relay.kept.size === 1 && other.pending() === 0, 'the other device’s record on the relay');
     other.close();
     const held = relay.kept.get('contact:fp1');
 
     // The fresh device holds the same contact and publishes before it has read the relay: refused.
     const items = new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]);
     const fresh = await deviceAt(() => 0, relay.publish, items, ours);
-    await eventually(() => relay.refused.length > 0 && fresh.pending() === 1, 'the fresh device’s publish refused, the record pending');
+    await until(() => relay.refused.length > 0 && fresh.pending() === 1, 'the fresh device’s publish refused, the record pending');
     // It reads the relay: the record there holds all it has (nothing waits),
     // or lacks a first-look stamp of ours (the merge goes out past it).
     await fresh.receive(held);
-    await eventually(() => fresh.pending() === 0, 'nothing pending');
+    await until(() => fresh.pending() === 0, 'nothing pending');
     const kept = relay.kept.get('contact:fp1');
     assert.ok(kept === held || kept.created_at > held.created_at);
     assert.deepEqual(valuesOf(recordOf(kept)), { created: true, spki: 'k1', nickname: 'Uma' });
@@ -372,7 +359,7 @@ for (const [ours, theirs] of [
     // An edit the relay's copy lacks goes out past the relay's created_at.
     items.set('fp1', { spki: 'k1', nickname: 'Uma R.' });
     await fresh.noteLocal('contact');
-    await eventually(() => fresh.pending() === 0 && valuesOf(recordOf(relay.kept.get('contact:fp1'))).nickname === 'Uma R.', 'the edit on the relay');
+    await until(() => fresh.pending() === 0 && valuesOf(recordOf(relay.kept.get('contact:fp1'))).nickname === 'Uma R.', 'the edit on the relay');
     assert.ok(relay.kept.get('contact:fp1').created_at > held.created_at);
     fresh.close();
   });
@@ -389,23 +376,24 @@ test('echoes of our own publications, in any order, leave nothing pending and pu
   };
   const items = new Map([['fp1', { spki: 'k1', nickname: 'Uma' }]]);
   const sync = await deviceAt(() => 0, publish, items);
-  await eventually(() => sync.pending() === 0 && relay.kept.size === 1, 'the first version on the relay');
+  await until(() => sync.pending() === 0 && relay.kept.size === 1, 'the first version on the relay');
   const first = relay.kept.get('contact:fp1');
   // An edit whose publish the relay answers late; meanwhile the relay echoes the first version.
   let answer;
   gate = new Promise((resolve) => (answer = resolve));
   items.set('fp1', { spki: 'k1', nickname: 'Uma R.' });
   await sync.noteLocal('contact');
-  await eventually(() => calls === 2, 'the edit on its way');
+  await until(() => calls === 2, 'the edit on its way');
   await sync.receive(first);
   gate = null;
   answer();
-  await eventually(() => sync.pending() === 0 && valuesOf(recordOf(relay.kept.get('contact:fp1'))).nickname === 'Uma R.', 'the edit on the relay');
+  await until(() => sync.pending() === 0 && valuesOf(recordOf(relay.kept.get('contact:fp1'))).nickname === 'Uma R.', 'the edit on the relay');
   // Both echoes again, late: nothing is pending and nothing goes out again.
   await sync.receive(first);
   await sync.receive(relay.kept.get('contact:fp1'));
   assert.equal(sync.pending(), 0);
   await settle();
+  await until(() => sync.pending() === 0, 'nothing left to publish');
   assert.equal(calls, 2, 'no publish after the echoes');
   assert.equal(relay.refused.length, 0);
   sync.close();

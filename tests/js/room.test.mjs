@@ -7,30 +7,34 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 const { built } = await import('./fake-webrtc.mjs');
+const { fakeCrypto } = await import('./fakes.mjs');
+const { settle, until } = await import('./wait.mjs');
 
 const { createRoom, MAX_CONNECTING, MAX_CANDIDATES_PER_MESSAGE, SIGNAL_MAX_AGE_MS } = await import('../../templates/js/net/room.js');
 const { MAX_TRICKLED_CANDIDATES } = await import('../../templates/js/net/peer.js');
 const { fromBase64, toBase64, fromUtf8, utf8 } = await import('../../templates/js/core/encoding.js');
 
-// Sealing is the worker's job; here a blob is just the JSON, base64-encoded.
-const cryptoClient = {
-  roomSeal: async (roomId, plaintext) => plaintext,
-  roomOpen: async (roomId, blob) => blob,
-  release: async () => {},
-};
+// Sealing is the worker's job; the stand-in's rooms seal nothing, so a blob is just the JSON, base64-encoded.
+const cryptoClient = fakeCrypto();
 const seal = (message) => toBase64(utf8(JSON.stringify(message)));
 const openBlob = (payload) => JSON.parse(fromUtf8(fromBase64(payload)));
 
 function makeRoom({ meshTarget = undefined, allowed = () => ['f'.repeat(64)], identityOf = undefined } = {}) {
   return createRoom({
-    cryptoClient, roomId: 1, announceId: 'a'.repeat(64), self: { peerId: 'me'.padEnd(20, '0'), instance: new Uint8Array(16) },
-    allowed, iceServers: () => [], limitFor: () => 0, meshTarget, identityOf,
+    cryptoClient,
+    roomId: 1,
+    announceId: 'a'.repeat(64),
+    self: { peerId: 'me'.padEnd(20, '0'), instance: new Uint8Array(16) },
+    allowed,
+    iceServers: () => [],
+    limitFor: () => 0,
+    meshTarget,
+    identityOf,
     handlers: { announce() {} },
   });
 }
 const rooms = [];
 const ME = 'me'.padEnd(20, '0');
-const flushed = () => new Promise((resolve) => setImmediate(resolve));
 const candidate = (n) => ({ candidate: `candidate:${n} 1 udp 2122260223 192.168.1.${n} 5000${n} typ host`, sdpMid: '0', sdpMLineIndex: 0 });
 const candidates = (from, offerId, list, extra = {}) => seal({ kind: 'candidates', from, to: ME, offerId, candidates: list, at: Date.now(), ...extra });
 after(() => rooms.forEach((r) => r.leave()));
@@ -99,20 +103,28 @@ test('candidates that overtake the answer apply once it is in, only from the pee
   await room.handleAnswer({ from: answerer, payload: candidates(answerer, offerId, [candidate(1)]), via: 'test', reply });
   await room.handleAnswer({ from: stranger, payload: candidates(stranger, offerId, [candidate(2)]), via: 'test', reply });
   assert.deepEqual(pc.added, [], 'nothing applies before the answer');
-  await room.handleAnswer({ from: answerer, payload: seal({ kind: 'answer', from: answerer, to: ME, offerId, sdp: 'v=0 answer', at: Date.now() }), via: 'test', reply });
-  await flushed();
+  await room.handleAnswer({
+    from: answerer,
+    payload: seal({ kind: 'answer', from: answerer, to: ME, offerId, sdp: 'v=0 answer', at: Date.now() }),
+    via: 'test',
+    reply,
+  });
+  await settle();
   assert.deepEqual(pc.added, [candidate(1).candidate], "the answerer's early candidate applies, the stranger's never");
   await room.handleAnswer({ from: answerer, payload: candidates(answerer, offerId, [candidate(3)]), via: 'test', reply });
-  await flushed();
+  await settle();
   assert.deepEqual(pc.added, [candidate(1).candidate, candidate(3).candidate]);
   assert.equal(sent.length, 1, 'our waiting candidate went once the answer named the peer');
-  assert.deepEqual({ kind: sent[0].kind, to: sent[0].to, offerId: sent[0].offerId, candidates: sent[0].candidates.map((c) => c.candidate) }, { kind: 'candidates', to: answerer, offerId, candidates: [candidate(7).candidate] });
+  assert.deepEqual(
+    { kind: sent[0].kind, to: sent[0].to, offerId: sent[0].offerId, candidates: sent[0].candidates.map((c) => c.candidate) },
+    { kind: 'candidates', to: answerer, offerId, candidates: [candidate(7).candidate] },
+  );
   pc.gather(candidate(8).candidate);
-  await flushed();
+  await settle();
   assert.equal(sent.length, 2, 'later candidates of ours go at once');
 });
 
-test('the answerer trickles its later candidates back and takes the offerer\'s', async () => {
+test("the answerer trickles its later candidates back and takes the offerer's", async () => {
   const room = makeRoom();
   rooms.push(room);
   const from = 'offerer'.padEnd(20, '7');
@@ -121,10 +133,13 @@ test('the answerer trickles its later candidates back and takes the offerer\'s',
   assert.ok(answer);
   const pc = built.at(-1);
   pc.gather(candidate(4).candidate);
-  await flushed();
-  assert.deepEqual(sent.map((m) => [m.kind, m.to, m.offerId]), [['candidates', from, `offer-${from}`]]);
+  await settle();
+  assert.deepEqual(
+    sent.map((m) => [m.kind, m.to, m.offerId]),
+    [['candidates', from, `offer-${from}`]],
+  );
   await room.handleAnswer({ from, payload: candidates(from, `offer-${from}`, [candidate(5)]), via: 'test' });
-  await flushed();
+  await settle();
   assert.deepEqual(pc.added, [candidate(5).candidate]);
 });
 
@@ -152,10 +167,10 @@ test('hostile trickled candidates never reach WebRTC: malformed, oversized, stal
   await send([candidate(1)], { offerId: 'not-an-offer-of-ours' });
   await send([candidate(1)], { candidates: 'many' });
   await room.handleAnswer({ from, payload: 'not base64 at all', via: 'test' });
-  await flushed();
+  await settle();
   assert.deepEqual(pc.added, [], 'nothing malformed was applied');
   for (let n = 0; n < MAX_TRICKLED_CANDIDATES + 10; n += 1) await send([candidate(n % 200)]);
-  await flushed();
+  await settle();
   assert.equal(pc.added.length, MAX_TRICKLED_CANDIDATES, 'a connection takes a bounded number of candidates');
 });
 
@@ -171,7 +186,7 @@ test('candidates that come on their own (Nostr) pass the same checks: addressed 
   await room.handleCandidates({ from: 'intruder'.padEnd(20, '9'), payload: candidates('intruder'.padEnd(20, '9'), offerId, [candidate(3)]) });
   await room.handleCandidates({ from, payload: seal({ kind: 'answer', from, to: ME, offerId, sdp: 'v=0', at: Date.now() }) });
   await room.handleCandidates({ from, payload: candidates(from, offerId, [candidate(4)]) });
-  await flushed();
+  await settle();
   assert.deepEqual(pc.added, [candidate(4).candidate]);
 });
 
@@ -260,15 +275,21 @@ test('a small group whose members number no more than the target is a full mesh:
 
 // ---- admission: who gets a room's connections (sessions played by fake-peer.mjs) ----
 
-const { fakeCrypto, playPeer } = await import('./fake-peer.mjs');
+const { playPeer } = await import('./fake-peer.mjs');
 const { MAX_SESSIONS_PER_IDENTITY, MESH_SESSIONS_PER_IDENTITY } = await import('../../templates/js/net/room.js');
 
 /** A room whose handshakes the test plays; `sessions` lists who got one (ready and not closed). */
 function playedRoom({ meshTarget = undefined, allowed, crypto = fakeCrypto() }) {
   const reported = [];
   const room = createRoom({
-    cryptoClient: crypto, roomId: 1, announceId: 'a'.repeat(64), self: { peerId: ME, instance: new Uint8Array(16) },
-    allowed, iceServers: () => [], limitFor: () => 0, meshTarget,
+    cryptoClient: crypto,
+    roomId: 1,
+    announceId: 'a'.repeat(64),
+    self: { peerId: ME, instance: new Uint8Array(16) },
+    allowed,
+    iceServers: () => [],
+    limitFor: () => 0,
+    meshTarget,
     handlers: { announce() {}, onSession: (session) => reported.push(session) },
   });
   rooms.push(room);
@@ -309,7 +330,7 @@ test('a flood of stalled offers never holds more than the cap, and a connection 
   assert.ok(await room.handleOffer({ from: peerIdOf('slowfriend', 0), payload: realOffer(peerIdOf('slowfriend', 0)), via: 'test' }));
   const progressed = built.at(-1);
   progressed.channel.open(); // its channel is up and our hello went: it is in its handshake
-  await flushed();
+  await settle();
   for (let n = 0; n < 50; n++) {
     await room.handleOffer({ from: peerIdOf('flood', n), payload: offer(peerIdOf('flood', n)), via: 'test' });
     assert.ok(room.connections().filter((c) => c.state !== 'closed').length <= MAX_CONNECTING);
@@ -327,7 +348,11 @@ test('in a group’s room, many instances of one identity get two connections; a
   assert.ok(await join(room, peerIdOf('carol', 0), carol, deviceOf12(99)), 'a 13th instance, of another member, is answered');
   assert.ok(sessions().includes(carol), 'and gets its session');
   const known = peerIdOf('mallory', 5);
-  assert.equal(await room.handleOffer({ from: known, payload: realOffer(known, { offerId: 'again' }), via: 'test' }), null, 'a refused instance of a full identity is not answered again');
+  assert.equal(
+    await room.handleOffer({ from: known, payload: realOffer(known, { offerId: 'again' }), via: 'test' }),
+    null,
+    'a refused instance of a full identity is not answered again',
+  );
 });
 
 test('an identity may have a few devices online in a room, not fifty', async () => {
@@ -338,8 +363,7 @@ test('an identity may have a few devices online in a room, not fifty', async () 
   assert.equal(MAX_SESSIONS_PER_IDENTITY, 8);
   // One of them leaves: another device of the friend gets in again.
   room.peers()[0].link.close('closed');
-  await flushed();
-  await new Promise((resolve) => setTimeout(resolve, 250));
+  await until(() => sessions().length === MAX_SESSIONS_PER_IDENTITY - 1, 'its session gone');
   assert.ok(await join(room, peerIdOf('device', 60), friend, deviceOf12(60)));
   assert.equal(sessions().length, MAX_SESSIONS_PER_IDENTITY);
 });

@@ -14,13 +14,14 @@ import { TRANSITIONS as CALL_TRANSITIONS, inCall, transition as callTransition }
 import { createCycler, ROTATE_MS, RECENT_MS } from '../../templates/js/net/cycling.js';
 import { FRAMES, createDispatcher, createFrameRouter, frameLimit } from '../../templates/js/net/protocol.js';
 import { createSessions } from '../../templates/js/net/sessions.js';
+import { fakeCrypto, fakeSessions, memoryStore, readableEnvelope } from './fakes.mjs';
+import { settle, until } from './wait.mjs';
 
 // ---- delivery ----
 
 test('a tick another device showed never goes back, in whatever order its records arrive', () => {
   const order = ['queued', 'sent', 'delivered', 'read'];
-  for (const a of order)
-    for (const b of order) assert.equal(laterShownState(a, b), order[Math.max(order.indexOf(a), order.indexOf(b))], `${a} then ${b}`);
+  for (const a of order) for (const b of order) assert.equal(laterShownState(a, b), order[Math.max(order.indexOf(a), order.indexOf(b))], `${a} then ${b}`);
   assert.equal(laterShownState(null, 'sent'), 'sent');
   assert.equal(laterShownState('relayed', undefined), 'relayed');
   assert.equal(laterShownState('relayed', 'sent'), 'relayed', 'alike: the first is kept');
@@ -51,70 +52,29 @@ test('a message is as far as its least advanced recipient', () => {
 
 // ---- the outbox, persisted, across reloads in every state ----
 
-/** An in-memory store with the API of core/store.js (sealing is JSON). */
-function memoryStore() {
-  const records = new Map();
-  const messages = new Map();
-  const ids = new Map();
-  const placeKey = (place) => JSON.stringify(place);
-  return {
-    records,
-    seal: async (where, value) => ({ where, value: structuredClone(value) }),
-    open: async (where, sealed) => {
-      assert.equal(sealed.where, where, 'opened under the context it was sealed for');
-      return structuredClone(sealed.value);
-    },
-    get: async (key) => structuredClone(records.get(key)),
-    put: async (key, value) => void records.set(key, structuredClone(value)),
-    messages: {
-      add: async (items) => items.forEach(({ place, key, record }) => {
-        messages.set(placeKey(place), record);
-        ids.set(key, place);
-      }),
-      locate: async (key) => ids.get(key),
-      get: async (place) => messages.get(placeKey(place)),
-      replace: async (place, record) => void messages.set(placeKey(place), record),
-      page: async (tag, { limit = 50 } = {}) => [...messages.entries()]
-        .map(([k, v]) => ({ place: JSON.parse(k), ...v })).filter((m) => m.place[0] === tag)
-        .map(({ place, ...v }) => ({ seq: place[1], ...v })).sort((a, b) => b.seq - a.seq).slice(0, limit),
-    },
-  };
-}
-
 const ME = 'a'.repeat(64);
 const BOB = 'b'.repeat(64);
 const CAROL = 'c'.repeat(64);
-
-function fakeCrypto() {
-  let n = 0;
-  return {
-    async sealEnvelope() {
-      n += 1;
-      return { envelope: Uint8Array.of(n), messageId: n.toString(16).padStart(32, '0') };
-    },
-    openEnvelope: async () => ({ receipt: Uint8Array.of(0) }),
-  };
-}
-
-/** A session registry whose links to `online` record what they carry. */
-function fakeSessions(online) {
-  const sent = [];
-  return {
-    sent,
-    linkTo: (fp) => (online.has(fp) ? { state: 'ready', send: async (type, data) => void sent.push({ fp, type, data }) } : null),
-  };
-}
 
 /** One "page load": conversations and an outbox over a store that outlives it. */
 async function load(store, online = new Set(), mailbox = null) {
   const identity = { fingerprint: ME, spki: Uint8Array.of(1) };
   const conversations = createConversations({ store, identity });
   await conversations.restore(async () => []);
-  const conv = await conversations.ensure({ id: 'c'.repeat(64), kind: 'group', ref: 'g', title: 'G', members: [{ fingerprint: BOB, spki: Uint8Array.of(2) }, { fingerprint: CAROL, spki: Uint8Array.of(3) }] });
+  const conv = await conversations.ensure({
+    id: 'c'.repeat(64),
+    kind: 'group',
+    ref: 'g',
+    title: 'G',
+    members: [
+      { fingerprint: BOB, spki: Uint8Array.of(2) },
+      { fingerprint: CAROL, spki: Uint8Array.of(3) },
+    ],
+  });
   let outbox;
   const history = createHistory({ cryptoClient: {}, store, conversations, stateOf: (id) => outbox.stateOf(id) });
   const sessions = fakeSessions(online);
-  outbox = createOutbox({ cryptoClient: fakeCrypto(), store, identity, sessions, conversations, history, mailbox });
+  outbox = createOutbox({ cryptoClient: fakeCrypto({ self: ME }), store, identity, sessions, conversations, history, mailbox });
   await outbox.restore();
   return { outbox, conv, sessions };
 }
@@ -130,8 +90,11 @@ test('the outbox keeps each recipient’s delivery state across reloads in every
   assert.equal(page.outbox.stateOf(message.id), 'queued');
   // Bob comes online: it is handed to his session, so Bob's copy is "sent".
   page.outbox.flush(BOB);
-  await new Promise(setImmediate);
-  assert.deepEqual(page.sessions.sent.map((s) => [s.fp, s.type]), [[BOB, 'env']]);
+  await until(() => page.sessions.sent.length > 0, 'the envelope handed to Bob’s session');
+  assert.deepEqual(
+    page.sessions.sent.map((s) => [s.to, s.type]),
+    [[BOB, 'env']],
+  );
   await page.outbox.close(); // what a page does when it goes away
 
   // Reload: Bob's copy is still "sent" (not queued again), Carol's queued.
@@ -183,10 +146,6 @@ function fakeMailbox() {
   };
 }
 
-const settle = async () => {
-  for (let i = 0; i < 10; i++) await new Promise(setImmediate);
-};
-
 test('without a session, an envelope goes through the mailbox after a bounded wait, is "relayed" across reloads, and its wraps are deleted once acknowledged', async () => {
   const store = memoryStore();
   const mailbox = fakeMailbox();
@@ -194,14 +153,17 @@ test('without a session, an envelope goes through the mailbox after a bounded wa
   const message = await page.outbox.send('c'.repeat(64), { t: 'text', body: 'hi' });
   const sentAt = Date.now();
   page.outbox.resendDue(sentAt + 100);
-  await settle();
+  await settle(10);
   assert.deepEqual(mailbox.posts, [], 'first a bounded wait for a direct session');
   page.outbox.resendDue(sentAt + RELAY_AFTER_MS + 1);
-  await settle();
-  assert.deepEqual(mailbox.posts.map((p) => [p.fp, p.type]).sort(), [[BOB, 'env'], [CAROL, 'env']]);
+  await settle(10);
+  assert.deepEqual(mailbox.posts.map((p) => [p.fp, p.type]).sort(), [
+    [BOB, 'env'],
+    [CAROL, 'env'],
+  ]);
   assert.equal(page.outbox.stateOf(message.id), 'relayed', 'shown "on relays"');
   page.outbox.resendDue(sentAt + RELAY_AFTER_MS + 60_000);
-  await settle();
+  await settle(10);
   assert.equal(mailbox.posts.length, 2, 'once on the relays, not posted again soon');
 
   // Reload: still relayed, and the wraps are remembered.
@@ -213,7 +175,7 @@ test('without a session, an envelope goes through the mailbox after a bounded wa
 
   // No acknowledgement from Carol for a long while: fresh wraps replace the old ones.
   page.outbox.resendDue(sentAt + RELAY_AFTER_MS + MAILBOX_RESEND_MS + 2);
-  await settle();
+  await settle(10);
   assert.equal(mailbox.posts.length, 3);
   assert.deepEqual(mailbox.posts.at(-1), { fp: CAROL, type: 'env' });
   assert.equal(mailbox.deleted.length, 2, 'the replaced wrap is deleted');
@@ -237,14 +199,17 @@ test('a received message is acknowledged only after its handler made its change 
   const store = memoryStore();
   const identity = { fingerprint: ME, spki: Uint8Array.of(1) };
   const conversations = createConversations({ store, identity });
-  const conv = await conversations.ensure({ id: 'd'.repeat(64), kind: 'pair', ref: BOB, title: 'Bob', members: [{ fingerprint: BOB, spki: Uint8Array.of(2) }] });
+  const conv = await conversations.ensure({
+    id: 'd'.repeat(64),
+    kind: 'pair',
+    ref: BOB,
+    title: 'Bob',
+    members: [{ fingerprint: BOB, spki: Uint8Array.of(2) }],
+  });
   const history = createHistory({ cryptoClient: {}, store, conversations, stateOf: () => null });
   const header = { conversationId: conv.id, sender: BOB, messageId: 'e'.repeat(32) };
-  const cryptoClient = {
-    peekEnvelope: async () => header,
-    openEnvelope: async () => ({ ...header, lamport: 1, timestampMs: 1, receipt: Uint8Array.of(9), content: new TextEncoder().encode(JSON.stringify({ t: 'text', body: 'join us' })) }),
-  };
-  const sessions = fakeSessions(new Set([BOB]));
+  const cryptoClient = fakeCrypto({ self: ME });
+  const sessions = fakeSessions([BOB]);
   const inbox = createInbox({ cryptoClient, store, route: sessions.linkTo, conversations, history });
   let finishHandler;
   const handled = new Promise((resolve) => (finishHandler = resolve));
@@ -253,13 +218,17 @@ test('a received message is acknowledged only after its handler made its change 
     handlerStarted = true;
     await handled; // e.g. a group saved to IndexedDB
   });
-  inbox.receive(BOB, null, Uint8Array.of(1));
-  while (!handlerStarted) await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(await store.messages.locate(`${BOB}:${header.messageId}`) !== undefined, true, 'stored before the handler runs');
-  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
-  assert.deepEqual(sessions.sent.filter((f) => f.type === 'ack'), [], 'no acknowledgement while the handler is still saving');
+  inbox.receive(BOB, null, readableEnvelope({ ...header, content: { t: 'text', body: 'join us' } }));
+  await until(() => handlerStarted, 'the handler started');
+  assert.equal((await store.messages.locate(`${BOB}:${header.messageId}`)) !== undefined, true, 'stored before the handler runs');
+  await settle(20);
+  assert.deepEqual(
+    sessions.sent.filter((f) => f.type === 'ack'),
+    [],
+    'no acknowledgement while the handler is still saving',
+  );
   finishHandler();
-  while (!sessions.sent.some((f) => f.type === 'ack')) await new Promise((resolve) => setImmediate(resolve));
+  await until(() => sessions.sent.some((f) => f.type === 'ack'), 'the acknowledgement');
   const ack = JSON.parse(new TextDecoder().decode(sessions.sent.find((f) => f.type === 'ack').data));
   assert.deepEqual(ack.keys, [`${BOB}:${header.messageId}`]);
 });
@@ -273,7 +242,15 @@ test('every participant state has a transition for every event, and the table ho
     for (const next of Object.values(row)) assert.ok(CALL_TRANSITIONS[next], `${state} leads to a known state`);
   }
   let s = 'ringing';
-  for (const [event, expected] of [['accept', 'joined'], ['lost', 'reconnecting'], ['back', 'joined'], ['lost', 'reconnecting'], ['expire', 'left'], ['accept', 'joined'], ['goodbye', 'left']]) {
+  for (const [event, expected] of [
+    ['accept', 'joined'],
+    ['lost', 'reconnecting'],
+    ['back', 'joined'],
+    ['lost', 'reconnecting'],
+    ['expire', 'left'],
+    ['accept', 'joined'],
+    ['goodbye', 'left'],
+  ]) {
     s = callTransition(s, event);
     assert.equal(s, expected, event);
   }
@@ -290,8 +267,13 @@ test('every participant state has a transition for every event, and the table ho
 test('cycling keeps important and recent rooms, and rotates the rest in batches', () => {
   const joined = new Set();
   const candidate = (key, extra = {}) => ({
-    key, lastActive: 0, conversationId: key, fingerprints: [key],
-    get joined() { return joined.has(key); },
+    key,
+    lastActive: 0,
+    conversationId: key,
+    fingerprints: [key],
+    get joined() {
+      return joined.has(key);
+    },
     join: () => joined.add(key),
     leave: () => joined.delete(key),
     ...extra,
@@ -321,7 +303,11 @@ test('the frame table bounds every type, and the dispatcher needs a handler for 
   }
   assert.ok(frameLimit('file-chunk') > 256 * 1024, 'a whole sealed chunk fits');
   // The session's own frames (net/link.js) are never dispatched.
-  const handlers = Object.fromEntries(Object.keys(FRAMES).filter((type) => !FRAMES[type].session).map((type) => [type, () => {}]));
+  const handlers = Object.fromEntries(
+    Object.keys(FRAMES)
+      .filter((type) => !FRAMES[type].session)
+      .map((type) => [type, () => {}]),
+  );
   assert.doesNotThrow(() => createDispatcher(handlers));
   assert.throws(() => createDispatcher({ ...handlers, device: () => {} }), /do not match the frame table/);
   const { env, ...missing } = handlers;
@@ -335,7 +321,11 @@ test('the frame table bounds every type, and the dispatcher needs a handler for 
 });
 
 test('the frame router drops frames until its handlers are installed, checks them against the table, and takes them once', () => {
-  const handlers = Object.fromEntries(Object.keys(FRAMES).filter((type) => !FRAMES[type].session).map((type) => [type, () => {}]));
+  const handlers = Object.fromEntries(
+    Object.keys(FRAMES)
+      .filter((type) => !FRAMES[type].session)
+      .map((type) => [type, () => {}]),
+  );
   const router = createFrameRouter();
   const seen = [];
   assert.equal(router.dispatch('x', null, 'typing', new Uint8Array(1)), undefined, 'nothing handles it yet');
@@ -364,5 +354,10 @@ test('the session registry answers for every room, and says when someone comes a
   pairLink.state = 'closed';
   sessions.remove(BOB, pairLink);
   assert.equal(sessions.linkTo(BOB), null);
-  assert.deepEqual(events, [['up', BOB], ['up', BOB], ['up', BOB], ['down', BOB]]);
+  assert.deepEqual(events, [
+    ['up', BOB],
+    ['up', BOB],
+    ['up', BOB],
+    ['down', BOB],
+  ]);
 });

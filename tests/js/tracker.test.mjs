@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import TrackerServer from 'bittorrent-tracker/server';
 import { WebSocket, WebSocketServer } from 'ws';
-import { until } from './until.mjs';
+import { until } from './wait.mjs';
 
 globalThis.WebSocket ??= WebSocket; // node 20 has none of its own
 const { built } = await import('./fake-webrtc.mjs');
@@ -32,7 +32,6 @@ function deferring(t) {
   });
   return (cleanup) => cleanups.push(cleanup);
 }
-
 
 /** Our pair room, announcing through a tracker strategy pointed at `url`. */
 function joinPairRoom(defer, url) {
@@ -65,7 +64,9 @@ async function listener(defer, url, infoHash, peerId) {
     if (message.offer) offers.push(message.offer_id);
   });
   await once(socket, 'open');
-  socket.send(JSON.stringify({ action: 'announce', info_hash: infoHash, peer_id: peerId, numwant: 0, uploaded: 0, downloaded: 0, left: 1, event: 'started', offers: [] }));
+  socket.send(
+    JSON.stringify({ action: 'announce', info_hash: infoHash, peer_id: peerId, numwant: 0, uploaded: 0, downloaded: 0, left: 1, event: 'started', offers: [] }),
+  );
   defer(() => socket.close());
   return offers;
 }
