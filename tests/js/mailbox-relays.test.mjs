@@ -49,10 +49,12 @@ function catchUp(url, { pageTimeoutMs } = {}) {
       onEvent: async (event) => received.push(event.id),
       onCaughtUp: () => {
         // The cursor moves right after: resolve once it has.
-        queueMicrotask(() => setTimeout(() => {
-          relays.close();
-          resolve({ received, cursor: cursors.get(url) });
-        }));
+        queueMicrotask(() =>
+          setTimeout(() => {
+            relays.close();
+            resolve({ received, cursor: cursors.get(url) });
+          }),
+        );
       },
       authenticate: null,
       relayInfo: async () => null,
@@ -71,7 +73,7 @@ const honest = (events) => (filter) =>
 
 test('a catch-up pages back through everything a relay holds beyond its 500-event cap, and only then moves the cursor', async () => {
   // 1,234 wraps over the last ten days, several per second at times.
-  const events = Array.from({ length: 1234 }, (_, i) => ({ id: hex(i + 1), kind: 1059, created_at: NOW - 3600 - Math.floor(i * 700 / 3) }));
+  const events = Array.from({ length: 1234 }, (_, i) => ({ id: hex(i + 1), kind: 1059, created_at: NOW - 3600 - Math.floor((i * 700) / 3) }));
   const relay = await fakeRelay(honest(events));
   try {
     const { received, cursor } = await catchUp(relay.url);
@@ -175,7 +177,10 @@ test('junk dated in the future neither heads every page nor moves the cursor', a
     const { received, cursor } = await catchUpWithJunk(relay.url, (event) => event.created_at > NOW + 86_400);
     assert.equal(new Set(received).size, 300, 'every real wrap');
     assert.ok(cursor <= Math.floor(Date.now() / 1000), `the cursor is not in the future: ${cursor}`);
-    assert.ok(relay.requests.slice(1).every((r) => r.filter.until <= Math.floor(Date.now() / 1000) + 15 * 60), 'no page asks beyond now + 15 min');
+    assert.ok(
+      relay.requests.slice(1).every((r) => r.filter.until <= Math.floor(Date.now() / 1000) + 15 * 60),
+      'no page asks beyond now + 15 min',
+    );
     let opened = 0;
     const alone = await catchUpWithJunk(
       onlyFuture.url,
@@ -219,6 +224,106 @@ test('one catch-up opens at most its budget of wraps, and keeps the cursor', asy
     assert.ok(opened <= 100, `${opened} wraps opened`);
     assert.equal(first.cursor, NOW - 3 * 86_400, 'out of budget: the cursor stays');
   } finally {
+    await relay.close();
+  }
+});
+
+/**
+ * A relay that wants NIP-42 AUTH before it serves our mailbox: it sends a
+ * challenge on connection, closes a subscription asked for before we
+ * answered it ("auth-required:"), takes an AUTH that answers its
+ * challenge, and then serves `wraps` (and `records` to the profile
+ * subscription, to anyone). Records what it was sent.
+ */
+async function authRelay({ wraps = [], records = [] } = {}) {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((resolve) => server.on('listening', resolve));
+  const received = [];
+  server.on('connection', (socket) => {
+    const challenge = `challenge-${received.length}`;
+    let authed = false;
+    const send = (message) => socket.send(JSON.stringify(message));
+    send(['AUTH', challenge]);
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      received.push(message);
+      const [type, id, body] = message;
+      if (type === 'AUTH') {
+        const tag = (name) => id.tags.find((t) => t[0] === name)?.[1];
+        authed = tag('challenge') === challenge;
+        send(['OK', id.id, authed, authed ? '' : 'auth-required: wrong challenge']);
+      } else if (type === 'REQ' && id === 'trustero-profile') {
+        for (const record of records) send(['EVENT', id, record]);
+        send(['EOSE', id]);
+      } else if (type === 'REQ' && !authed) {
+        send(['CLOSED', id, 'auth-required: this relay serves its members']);
+      } else if (type === 'REQ') {
+        for (const wrap of wraps.filter((w) => body.until === undefined || w.created_at <= body.until)) send(['EVENT', id, wrap]);
+        send(['EOSE', id]);
+      }
+    });
+  });
+  return { url: `ws://127.0.0.1:${server.address().port}`, received, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+test('a relay that wants AUTH is answered with our mailbox key, then serves our mail; what happens is said on `events`', async () => {
+  const wraps = Array.from({ length: 3 }, (_, i) => ({ id: hex(i + 1), kind: 1059, created_at: NOW - 600 - i }));
+  const records = [{ id: hex(900), kind: 30078, pubkey: 'cd'.repeat(32), created_at: NOW - 60 }];
+  const relay = await authRelay({ wraps, records });
+  const received = [];
+  const heard = [];
+  const answered = [];
+  let relays;
+  try {
+    const caughtUp = new Promise((resolve) => {
+      relays = createMailboxRelays({
+        mailboxKey: KEY,
+        cursors: { get: () => undefined, set: () => {} },
+        retentionS: () => 14 * 86_400,
+        onEvent: async (event) => received.push(event.id),
+        onCaughtUp: resolve,
+        authenticate: async ({ relay: url, challenge }) => {
+          answered.push({ url, challenge });
+          return {
+            id: hex(answered.length + 500),
+            kind: 22242,
+            tags: [
+              ['relay', url],
+              ['challenge', challenge],
+            ],
+          };
+        },
+        relayInfo: async () => null,
+        profileAuthor: 'cd'.repeat(32),
+      });
+      for (const name of ['relay-open', 'profile-record', 'reachable', 'status-changed']) relays.events.on(name, (payload) => heard.push([name, payload]));
+      relays.setUrls([relay.url]);
+    });
+    assert.equal(await caughtUp, relay.url);
+    assert.deepEqual(answered, [{ url: relay.url, challenge: 'challenge-0' }], 'one answer, to the relay’s challenge');
+    assert.deepEqual([...new Set(received)].sort(), wraps.map((w) => w.id).sort(), 'the mail it held, once it knew us');
+    const mailboxRequests = relay.received.filter((m) => m[0] === 'REQ' && m[1] === 'trustero-mailbox');
+    assert.equal(mailboxRequests.length, 2, 'asked, closed for want of AUTH, asked again once it took our answer');
+    // Our profile's records are asked for with every subscription: here twice.
+    const profileRequests = relay.received.filter((m) => m[0] === 'REQ' && m[1] === 'trustero-profile').length;
+    assert.equal(profileRequests, 2);
+    const changes = heard.filter(([name]) => name === 'status-changed');
+    assert.ok(changes.length >= 3 && changes.every(([, payload]) => Object.keys(payload).length === 0), 'opened, challenged, closed, authenticated');
+    assert.ok(
+      heard.findIndex(([name]) => name === 'status-changed') < heard.findIndex(([name]) => name === 'relay-open'),
+      'the socket is open in status() first',
+    );
+    assert.deepEqual(
+      heard.filter(([name]) => name !== 'status-changed'),
+      [['relay-open', { url: relay.url }], ...Array(profileRequests).fill(['profile-record', { event: records[0] }])],
+    );
+    const [status] = relays.status();
+    assert.deepEqual(
+      { url: status.url, reads: status.reads, auth: status.auth, subscription: status.subscription },
+      { url: relay.url, reads: true, auth: 'ok', subscription: 'live' },
+    );
+  } finally {
+    relays?.close();
     await relay.close();
   }
 });

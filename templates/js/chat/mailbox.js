@@ -171,7 +171,6 @@ export function createMailbox({
     retentionS: () => (retentionDays + 2) * 86_400,
     onEvent: receive,
     onCaughtUp: () => flushHeld(),
-    onStatus: () => onChange?.({ relays: true }),
     authenticate: ({ relay, challenge }) => cryptoClient.mailboxAuth({ relay, challenge, now: Math.floor(Date.now() / 1000) }),
     // A relay that wants AUTH before it takes what the courier carries gets
     // it from a key made for that one answer: nothing of ours.
@@ -185,10 +184,12 @@ export function createMailbox({
       return { ...signed, created_at: createdAt, kind: 22242, tags, content: '' };
     },
     profileAuthor: identity.profileAuthor ?? null,
-    onProfileEvent: (/** @type {any} */ event) => events.emit('profile-record', { event }),
-    onRelayOpen: (url) => events.emit('relay-open', { url }),
     courier: timing.courier ?? {},
   });
+  relays.events.on('status-changed', () => onChange?.({ relays: true }));
+  relays.events.on('profile-record', ({ event }) => events.emit('profile-record', { event }));
+  relays.events.on('relay-open', ({ url }) => events.emit('relay-open', { url }));
+  relays.events.on('reachable', ({ url }) => events.emit('relay-open', { url }));
 
   function writeRelays() {
     const extra = [...directory.values()].flatMap((a) => a.relays);
