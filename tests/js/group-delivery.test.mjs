@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { createInbox } from '../../templates/js/chat/inbox.js';
 import { createOutbox } from '../../templates/js/chat/outbox.js';
 import { createSenderKeys } from '../../templates/js/chat/sender-keys.js';
+import { createChatEvents } from '../../templates/js/chat/chat-events.js';
 
 const SELF = 'a'.repeat(64);
 const ALICE = 'b'.repeat(64);
@@ -66,6 +67,7 @@ function setup() {
     },
   };
   const senderKeys = createSenderKeys({ cryptoClient, store, identity: { fingerprint: SELF } });
+  const events = createChatEvents();
   const inbox = createInbox({
     cryptoClient,
     store,
@@ -73,8 +75,9 @@ function setup() {
     conversations: { nextSeq: (c) => c.nextSeq++, get: (id) => convs[id], observe() {}, noteName() {}, noteActivity() {} },
     history: { claim: () => true, release() {}, sealMeta: async () => new Uint8Array(1) },
     senderKeys,
-    onMissingKey: (conv, sender, keyId) => calls.missing.push([conv.id, sender, keyId]),
+    events,
   });
+  events.on('key-missing', ({ conversation, sender, keyId }) => calls.missing.push([conversation, sender, keyId]));
   inbox.on('group-key', () => senderKeys.save());
   /** An envelope (a distinct object) with its header and what it opens to. */
   let n = 0;
@@ -264,11 +267,11 @@ async function groupSender() {
     sessions: createSessions(),
     network: {},
     own: createSessions(),
-    mailbox: { deleteWraps: (list) => deleted.push(...list.map((w) => w.id)), keyOf: () => null, connected: () => false, linkFor: () => null },
+    mailbox: { deleteWraps: (list) => deleted.push(...list.map((w) => w.id)), keyOf: () => null, connected: () => false, linkFor: () => null, handleHistory() {} },
     preferences: () => ({}),
     displayName: () => '',
-    onChange: (event) => events.push(event),
   });
+  chat.events.on('state-changed', (event) => events.push(event));
   await chat.restore();
   await chat.ensureConversation({
     id: 'group',

@@ -69,7 +69,6 @@ test('mail is wrapped with the normalised retention, never an expiration of the 
     sessions: fakeSessions(),
     spkiOf: () => null,
     dispatch: () => {},
-    onChange: () => {},
   });
   try {
     const contact = 'c'.repeat(64);

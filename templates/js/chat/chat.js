@@ -112,6 +112,8 @@ export function createChat({
     mailbox,
     events,
   });
+  // Our own history from the relays (chat/mailbox.js) is the mirror's.
+  mailbox?.handleHistory((payloads) => mirror.receiveHistory(payloads));
   events.on('message-copied', ({ conversation, added: message }) => {
     const conv = conversations.get(conversation);
     if (!conv) return;
@@ -187,8 +189,6 @@ export function createChat({
     },
     /** Our other devices: their room is joined, and what each holds is compared. */
     startMirror: () => mirror.start(),
-    /** Our own history from the relays (chat/mailbox.js), for chat/mirror.js. */
-    receiveHistory: (/** @type {Uint8Array[]} */ payloads) => mirror.receiveHistory(payloads),
     ownDevicesOnline: () => mirror.online(),
     historyPending: () => mirror.historyPending() + readsUnderWay,
     acksPending: () => inbox.acksPending(),

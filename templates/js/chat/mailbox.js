@@ -21,8 +21,11 @@ import { createEvents } from '../core/events.js';
 /**
  * What the mailbox hears from the relays: 'profile-record', an event of our
  * roaming profile (chat/profile-sync.js opens it); 'relay-open', a relay
- * (re)connected or took what we publish again (what no relay took may go now).
- * @typedef {{ 'profile-record': { event: unknown }, 'relay-open': { url: string } }} MailboxEventMap
+ * (re)connected or took what we publish again (what no relay took may go
+ * now); 'relays-changed', something the status shows of the relays changed;
+ * 'heard-from', mail came from someone (whether they are reached only
+ * through relays lately: reachedOnlyByRelays).
+ * @typedef {{ 'profile-record': { event: unknown }, 'relay-open': { url: string }, 'relays-changed': {}, 'heard-from': { fingerprint: string } }} MailboxEventMap
  */
 
 /** Frame types that may travel through the mailbox; everything else is live only. */
@@ -105,10 +108,10 @@ export function parseProfile(/** @type {unknown} */ value) {
  * (each new session is told our address), spkiOf(fingerprint) → the key of a
  * contact or group member (else null),
  * dispatch(fingerprint, link, type, data) → the frame handlers (may return
- * a promise, awaited before the wrap counts as handled), onChange(event),
- * onHistory(payloads) → our own history from the relays, handed over (and
- * awaited) before a catch-up counts as done. What else happens is said on
- * `events` (MailboxEventMap).
+ * a promise, awaited before the wrap counts as handled). Our own history
+ * from the relays goes to whoever registered with handleHistory (chat's
+ * mirror), awaited before a catch-up counts as done. What else happens is
+ * said on `events` (MailboxEventMap).
  */
 export function createMailbox({
   cryptoClient,
@@ -117,12 +120,12 @@ export function createMailbox({
   sessions,
   spkiOf,
   dispatch,
-  onChange,
-  onHistory = /** @type {((payloads: Uint8Array[]) => unknown) | null} */ (null),
   timing = /** @type {{deletionDelay?: () => number, courier?: object}} */ ({}),
 }) {
   /** @type {import('../core/events.js').Events<MailboxEventMap>} */
   const events = createEvents();
+  /** @type {((payloads: Uint8Array[]) => unknown) | null} takes our own history from the relays (handleHistory) */
+  let historyHandler = null;
   /** @type {Map<string, Address>} fingerprint -> where their mail goes */
   const directory = new Map();
   /** @type {Map<string, number>} relay url -> seconds of its last completed catch-up */
@@ -186,7 +189,7 @@ export function createMailbox({
     profileAuthor: identity.profileAuthor ?? null,
     courier: timing.courier ?? {},
   });
-  relays.events.on('status-changed', () => onChange?.({ relays: true }));
+  relays.events.on('status-changed', () => events.emit('relays-changed', {}));
   relays.events.on('profile-record', ({ event }) => events.emit('profile-record', { event }));
   relays.events.on('relay-open', ({ url }) => events.emit('relay-open', { url }));
   relays.events.on('reachable', ({ url }) => events.emit('relay-open', { url }));
@@ -253,7 +256,7 @@ export function createMailbox({
     if (sender === identity.fingerprint) {
       // Our own history, from another device of ours (or this one, earlier).
       if (type !== HISTORY_TYPE || payload.length > MAX_HISTORY_PAYLOAD) return;
-      if (live) return onHistory?.([payload]);
+      if (live) return historyHandler?.([payload]);
       heldHistory.push(payload);
       heldHistoryBytes += payload.length;
       // Memory stays bounded on a long catch-up: what is held so far goes (sorted among itself).
@@ -262,7 +265,7 @@ export function createMailbox({
     }
     if (!MAIL_TYPES.includes(type) || payload.length > frameLimit(type)) return;
     heard.set(sender, Date.now());
-    onChange?.({ mailbox: sender });
+    events.emit('heard-from', { fingerprint: sender });
     if (type === 'profile') return learnProfile(sender, payload);
     if (type === 'env' && !live) {
       held.push({ sender, payload });
@@ -284,7 +287,7 @@ export function createMailbox({
   async function flushHistory() {
     const history = heldHistory.splice(0);
     heldHistoryBytes = 0;
-    if (history.length) await onHistory?.(history);
+    if (history.length) await historyHandler?.(history);
   }
 
   async function flushEnvelopes() {
@@ -602,6 +605,14 @@ export function createMailbox({
   return {
     /** What happens on the relays, by name (MailboxEventMap). */
     events: { on: events.on },
+    /**
+     * Registers who takes our own history from the relays (chat/mirror.js,
+     * through chat): awaited before a catch-up counts as done; history that
+     * comes before anyone registered is dropped (it stays on the relays).
+     */
+    handleHistory(/** @type {(payloads: Uint8Array[]) => unknown} */ handler) {
+      historyHandler = handler;
+    },
     /** Loads the directory and catch-up cursors, then starts reading. */
     async load() {
       const saved = await store.get(DELETIONS_KEY);

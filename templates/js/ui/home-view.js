@@ -198,7 +198,7 @@ export function mountHome(root, { services, onScreen, pendingKey, onLogout, onSa
     ...['contact-added', 'contact-removed', 'contact-changed', 'attempts-changed'].map((name) => friends.events.on(name, redraw)),
     ...['group-added', 'group-changed', 'group-refused'].map((name) => groups.events.on(name, redraw)),
     network.events.on('status-changed', redraw),
-    ...['relays-changed', 'mailbox-learned'].map((name) => mailbox.events.on(name, redraw)),
+    ...['relays-changed', 'heard-from'].map((name) => mailbox.events.on(name, redraw)),
     ...(devices ? [devices.events.on('devices-changed', redraw)] : []),
     transfers.events.on('progress', progress),
   );
