@@ -57,7 +57,6 @@ function setup() {
     conversations: { nextSeq: (c) => c.nextSeq++, get: (id) => (id === 'group' ? conv : undefined), observe() {}, noteName() {}, noteActivity() {} },
     history: { claim: () => true, release() {}, sealMeta: async () => new Uint8Array(1) },
     senderKeys,
-    onMissingKey() {},
     now: () => time,
   });
   inbox.on('group-key', () => senderKeys.save());

@@ -56,7 +56,7 @@ function setup({ online = [OWNER, MEMBER, OTHER], size = CHUNK_SIZE + 10, chunks
   const transfers = createTransfers({
     cryptoClient,
     store,
-    chat: { on: (t, handler) => handlers.set(t, handler) },
+    chat: { on: (t, handler) => handlers.set(t, handler), addRelayCompanions: () => {} },
     sessions: { linkTo },
     identity: { fingerprint: SELF },
     membersOf: () => [OWNER, MEMBER, OTHER],
