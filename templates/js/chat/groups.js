@@ -31,14 +31,27 @@
 import { decode as fromBase64url, encode as toBase64url, fromHex, toHex } from '../core/encoding.js';
 import { MAX_GROUP_MEMBERS, checkGroupDescriptor } from './content.js';
 import { createEvents } from '../core/events.js';
+import {
+  applyDescriptor,
+  checkCapacity,
+  checkConfirmed,
+  checkNewGroup,
+  confirms,
+  descriptorOf,
+  hasMember,
+  isNewer,
+  newGroup,
+  noteRefusal,
+  otherMembers,
+  owesUpdate,
+  profileValueOf,
+  refusal,
+  syncStateOf,
+} from './group-membership.js';
 
 const GROUPS_KEY = 'groups';
 /** The most members a group may have: the most recipients a sender key's hand-over envelope takes. */
 export { MAX_GROUP_MEMBERS };
-
-function groupError(message, code) {
-  return Object.assign(new Error(message), { code });
-}
 
 /**
  * What happens to groups, by name: one joined (created here, an invitation
@@ -56,9 +69,10 @@ function groupError(message, code) {
 export function createGroups({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, contacts, onSaved = null, meshTarget }) {
   /** @type {import('../core/events.js').Events<GroupEventMap>} */
   const events = createEvents();
-  const groups = new Map(); // group id hex -> group
-  const refused = []; // descriptors refused lately, for the UI: {group, name, from, why, at}
-  const hasMember = (g, fingerprint) => g.members.some((m) => m.fingerprint === fingerprint);
+  /** @type {Map<string, import('./group-membership.js').Group>} group id hex -> group */
+  const groups = new Map();
+  /** @type {import('./group-membership.js').Refusal[]} descriptors refused lately, for the UI */
+  const refused = [];
   const withMember = (fingerprint) => [...groups.values()].filter((g) => !g.removed && hasMember(g, fingerprint));
   const byConversation = (conversationId) => [...groups.values()].find((g) => g.conversationId === conversationId);
   const stopUp = sessions.onUp((fingerprint) => {
@@ -71,18 +85,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     for (const g of withMember(fingerprint)) events.emit('group-changed', { group: g.id });
   });
 
-  const descriptor = (g) => ({
-    id: g.id,
-    nonce: g.nonce,
-    secret: g.secret,
-    name: g.name,
-    creator: g.creator,
-    epoch: g.epoch,
-    members: g.members.map((m) => {
-      const key = m.fingerprint === identity.fingerprint ? identity.mailboxKey : (mailbox?.keyOf(m.fingerprint) ?? m.mailbox);
-      return key ? { fingerprint: m.fingerprint, spki: m.spki, mailbox: key } : { fingerprint: m.fingerprint, spki: m.spki };
-    }),
-  });
+  const descriptor = (g) => descriptorOf(g, identity, (fingerprint) => mailbox?.keyOf(fingerprint));
   /** Members' mailbox keys, as the creator listed them (their own word, when we get it, counts more). */
   const learnAddresses = (g) => {
     for (const m of g.members) if (m.mailbox) mailbox?.learn(m.fingerprint, { key: m.mailbox }, 'group');
@@ -96,7 +99,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
   };
 
   const memberEntries = (g) => g.members.map((m) => ({ fingerprint: m.fingerprint, spki: fromBase64url(m.spki) }));
-  const others = (g) => g.members.filter((m) => m.fingerprint !== identity.fingerprint).map((m) => m.fingerprint);
+  const others = (g) => otherMembers(g, identity.fingerprint);
 
   async function register(g) {
     g.conversationId ??= await cryptoClient.groupConversationId(fromHex(g.id));
@@ -106,23 +109,8 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     await chat.ensureConversation({ id: g.conversationId, kind: 'group', ref: g.id, title: g.name, members: memberEntries(g) });
   }
 
-  /**
-   * Whether what members stated confirms a provisional group's epoch: its
-   * creator says the same, or more than half the other members do and none
-   * says later (a removed member alone, replaying the old list, is never
-   * enough). A later epoch from anyone means ours is old: we wait for it.
-   */
-  function confirms(g) {
-    const members = others(g);
-    if (!members.length) return true; // nobody to hand a key to
-    const said = (fp) => g.heard?.get(fp);
-    if (g.creator !== identity.fingerprint && said(g.creator) === g.epoch) return true;
-    if (members.some((fp) => said(fp) > g.epoch)) return false;
-    return members.filter((fp) => said(fp) === g.epoch).length * 2 > members.length;
-  }
-
   async function settle(g) {
-    if (!g.provisional || g.removed || !confirms(g)) return;
+    if (!g.provisional || g.removed || !confirms(g, identity.fingerprint)) return;
     g.provisional = false;
     chat.holdGroupKeys(g.conversationId, false);
     await save();
@@ -133,14 +121,9 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
   async function heard(conversationId, fingerprint, epoch, confirmed) {
     const g = byConversation(conversationId);
     if (!g || g.removed || !hasMember(g, fingerprint)) return;
-    // The creator brings a member whose list is older up to date (once per epoch and load).
-    if (g.creator === identity.fingerprint && !g.provisional && epoch < g.epoch) {
-      g.resent ??= new Set();
-      const resend = `${fingerprint} ${g.epoch}`;
-      if (!g.resent.has(resend)) {
-        g.resent.add(resend);
-        chat.send(g.conversationId, { t: 'group-update', group: descriptor(g) }, { to: [fingerprint] }).catch(() => {});
-      }
+    // The creator brings a member whose list is older up to date.
+    if (owesUpdate(g, identity.fingerprint, fingerprint, epoch)) {
+      chat.send(g.conversationId, { t: 'group-update', group: descriptor(g) }, { to: [fingerprint] }).catch(() => {});
     }
     // Only a member sure of its own list confirms ours.
     if (!confirmed || !g.provisional) return;
@@ -149,11 +132,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     await settle(g);
   }
   const syncs = chat.bindGroups({
-    stateOf: (conversationId) => {
-      const g = byConversation(conversationId);
-      if (!g || g.removed) return null;
-      return g.provisional ? { epoch: g.epoch, unconfirmed: true } : { epoch: g.epoch };
-    },
+    stateOf: (conversationId) => syncStateOf(byConversation(conversationId)),
     heard: (...args) => {
       heard(...args).catch(() => {});
     },
@@ -198,24 +177,11 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
 
   async function create(name, memberFingerprints) {
     const picked = [...new Set(memberFingerprints)].map((fp) => contacts.get(fp)).filter(Boolean);
-    if (!name.trim()) throw groupError('Give the group a name.', 'no-name');
-    if (!picked.length) throw groupError('Pick at least one contact.', 'no-members');
-    if (picked.length + 1 > MAX_GROUP_MEMBERS) throw groupError(`Groups hold at most ${MAX_GROUP_MEMBERS} members.`, 'too-many');
+    checkNewGroup(name, picked);
     const nonce = await cryptoClient.randomBytes(16);
     const id = await cryptoClient.groupId(identity.fingerprint, nonce);
     const secret = toBase64url(await cryptoClient.randomBytes(32));
-    const g = {
-      id,
-      nonce: toHex(nonce),
-      secret,
-      name: name.trim().slice(0, 100),
-      creator: identity.fingerprint,
-      epoch: 1,
-      members: [
-        { fingerprint: identity.fingerprint, spki: toBase64url(identity.spki) },
-        ...picked.map((f) => ({ fingerprint: f.fingerprint, spki: toBase64url(f.spki) })),
-      ],
-    };
+    const g = newGroup({ id, nonce: toHex(nonce), secret, name, self: identity, picked });
     await register(g);
     await save();
     await join(g);
@@ -228,27 +194,6 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
   }
 
   /**
-   * Why a descriptor (already well formed: content.js) cannot be adopted, or
-   * null when it can: it must come from its creator, its id must derive from
-   * that creator, and each member's key must be the one its fingerprint names.
-   */
-  async function refusal(incoming, from) {
-    if (from !== incoming.creator) return 'sent by someone other than its creator';
-    const id = await cryptoClient.groupId(incoming.creator, fromHex(incoming.nonce));
-    if (id !== incoming.id) return 'its id does not belong to its creator';
-    for (const member of incoming.members) {
-      let fingerprint;
-      try {
-        ({ fingerprint } = await cryptoClient.inspectKey(fromBase64url(member.spki)));
-      } catch {
-        return 'a member key is not valid';
-      }
-      if (fingerprint !== member.fingerprint) return 'a member key does not match its fingerprint';
-    }
-    return null;
-  }
-
-  /**
    * Applies a group description received from its creator. `restored`: it
    * comes from the roaming profile, and a group new here starts provisional.
    * A known group keeps its standing: a descriptor newer than one we
@@ -257,31 +202,18 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
   async function adopt(incoming, { from, restored = false }) {
     if (!incoming) return;
     const current = groups.get(incoming.id);
-    if (current && incoming.epoch <= current.epoch) return;
-    const why = await refusal(incoming, from);
+    if (!isNewer(current, incoming)) return;
+    const why = await refusal(cryptoClient, incoming, from);
     if (why) {
-      refused.unshift({ group: incoming.id, name: incoming.name, from, why, at: Date.now() });
-      refused.length = Math.min(refused.length, 20);
+      noteRefusal(refused, { group: incoming.id, name: incoming.name, from, why, at: Date.now() });
       events.emit('group-refused', { group: incoming.id });
       return;
     }
-    const members = incoming.members;
-    const isMember = members.some((m) => m.fingerprint === identity.fingerprint);
-    const g = current ?? { id: incoming.id, provisional: restored };
-    const secretChanged = current && current.secret !== incoming.secret;
-    Object.assign(g, {
-      nonce: incoming.nonce,
-      secret: incoming.secret,
-      name: incoming.name.slice(0, 100),
-      creator: incoming.creator,
-      epoch: incoming.epoch,
-      members,
-      removed: !isMember,
-    });
+    const { g, secretChanged } = applyDescriptor(current, incoming, identity.fingerprint, restored);
     await register(g);
     await save();
     learnAddresses(g);
-    if (!isMember) leaveRoom(g);
+    if (g.removed) leaveRoom(g);
     else if (secretChanged) await rejoin(g);
     events.emit('group-changed', { group: g.id });
     // What members stated may already confirm this epoch (the creator said it before its descriptor came).
@@ -307,16 +239,10 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     await chat.send(g.conversationId, { t: 'group-update', group: descriptor(g) });
   }
 
-  /** Our own group restored from the profile: changing it now could fork its epochs. */
-  function refuseUnconfirmed(g) {
-    if (g.provisional)
-      throw groupError(`This group's member list is still being checked with its members; change it once most of them have been online.`, 'unconfirmed');
-  }
-
   async function removeMember(id, fingerprint, { leaving = false } = {}) {
     const g = groups.get(id);
     if (!g || g.creator !== identity.fingerprint || fingerprint === identity.fingerprint) return;
-    refuseUnconfirmed(g);
+    checkConfirmed(g);
     const removed = g.members.find((m) => m.fingerprint === fingerprint);
     if (!removed) return;
     g.members = g.members.filter((m) => m.fingerprint !== fingerprint);
@@ -347,8 +273,8 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
       const friend = contacts.get(fingerprint);
       if (!g || g.creator !== identity.fingerprint || !friend) return;
       if (hasMember(g, fingerprint)) return;
-      refuseUnconfirmed(g);
-      if (g.members.length >= MAX_GROUP_MEMBERS) throw groupError(`Groups hold at most ${MAX_GROUP_MEMBERS} members.`, 'too-many');
+      checkConfirmed(g);
+      checkCapacity(g);
       g.members.push({ fingerprint, spki: toBase64url(friend.spki) });
       await update(g);
       await invite(g, [fingerprint]);
@@ -368,16 +294,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
      * The roaming profile's view: group id -> its descriptor as the creator
      * made it (members' addresses as listed there) and whether we left.
      */
-    profileValues: () =>
-      new Map(
-        [...groups.values()].map((g) => [
-          g.id,
-          {
-            descriptor: { id: g.id, nonce: g.nonce, secret: g.secret, name: g.name, creator: g.creator, epoch: g.epoch, members: g.members },
-            left: !!g.removed,
-          },
-        ]),
-      ),
+    profileValues: () => new Map([...groups.values()].map((g) => [g.id, profileValueOf(g)])),
     /**
      * What another device of ours learnt of a group: a newer descriptor
      * (checked like one from its creator: id and member keys), or that we

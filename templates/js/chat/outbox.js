@@ -20,26 +20,16 @@ import { messageState, pending, transition } from './delivery.js';
 import { isMessageKey, keyId, keySender, messageKey } from './keys.js';
 import { batcher, debouncedSave, keyedQueue } from './batcher.js';
 import { createChatEvents } from './chat-events.js';
+import { MAILBOX_RESEND_MS, RELAY_AFTER_MS, awaitedBy, newEntry, noteSent, relayDue, resendDue, restoredEntry, savedEntry } from './outbox-entries.js';
+
+export { MAILBOX_RESEND_MS, RELAY_AFTER_MS };
 
 const OUTBOX_KEY = 'outbox';
-const RESEND_BASE_MS = 4_000;
-const RESEND_MAX_MS = 60_000;
 const RESEND_TICK_MS = 2_000;
-/** How long a recipient without a session may take to connect before the envelope goes through the mailbox. */
-export const RELAY_AFTER_MS = 5_000;
-/** A mailbox post no relay accepted is tried again after this. */
-const RELAY_RETRY_MS = 30_000;
-/** Wraps still unacknowledged after this are replaced by fresh ones. */
-export const MAILBOX_RESEND_MS = 6 * 3600_000;
 /** Largest message content (JSON) we send or accept. */
 export const MAX_CONTENT = 256 * 1024;
 
-/**
- * @typedef {import('./delivery.js').DeliveryState} DeliveryState
- * @typedef {{ at: number, list: Array<{id: string, nonce: string}> }} Wraps  what lies on the relays for one recipient
- * @typedef {{ id: string, conv: string, seq: number, at: number, recipients: Record<string, DeliveryState>, wraps: Record<string, Wraps>,
- *   lastSent: Map<string, number>, attempts: Map<string, number>, relaying: Set<string>, relayTried: Map<string, number> }} Entry
- */
+/** @typedef {import('./outbox-entries.js').Entry} Entry */
 
 function outboxError(/** @type {string} */ message, /** @type {string} */ code) {
   return Object.assign(new Error(`outbox: ${message}`), { code });
@@ -77,8 +67,7 @@ export function createOutbox({
   /** @type {Map<string, Array<() => void>>} */
   const deliveryWaiters = new Map();
 
-  const snapshot = () => [...entries.values()].map(({ id, conv, seq, at, recipients, wraps }) => ({ id, conv, seq, at, recipients, wraps }));
-  const { now: saveNow, soon: saveSoon, discard } = debouncedSave(() => store.put(OUTBOX_KEY, snapshot()));
+  const { now: saveNow, soon: saveSoon, discard } = debouncedSave(() => store.put(OUTBOX_KEY, [...entries.values()].map(savedEntry)));
   /** Stores sent messages and the outbox that lists them, a burst at a time. */
   const persist = batcher(async (writes) => {
     await store.messages.add(writes);
@@ -124,8 +113,7 @@ export function createOutbox({
     const bytes = envelopes.get(entry.id);
     if (!link) return relay(fingerprint, entry);
     if (!bytes || !pending(entry.recipients[fingerprint])) return;
-    entry.lastSent.set(fingerprint, Date.now());
-    entry.attempts.set(fingerprint, (entry.attempts.get(fingerprint) ?? 0) + 1);
+    noteSent(entry, fingerprint, Date.now());
     try {
       await link.send('env', bytes);
       if (apply(entry, fingerprint, 'handed')) {
@@ -144,13 +132,9 @@ export function createOutbox({
    */
   async function relay(/** @type {string} */ fingerprint, /** @type {Entry} */ entry, now = Date.now()) {
     const bytes = envelopes.get(entry.id);
-    if (!mailbox || !bytes || !pending(entry.recipients[fingerprint]) || entry.relaying.has(fingerprint)) return;
+    if (!mailbox || !bytes || !relayDue(entry, fingerprint, now, !!mailbox.reachedOnlyByRelays?.(fingerprint))) return;
     if (!mailbox.keyOf(fingerprint) || !mailbox.connected()) return;
     const previous = entry.wraps[fingerprint];
-    // The bounded wait for a direct session is skipped for someone we only reach through relays lately.
-    const wait = mailbox.reachedOnlyByRelays?.(fingerprint) ? 0 : RELAY_AFTER_MS;
-    if (previous ? now - previous.at < MAILBOX_RESEND_MS : now - entry.at < wait) return;
-    if (now - (entry.relayTried.get(fingerprint) ?? 0) < RELAY_RETRY_MS) return;
     entry.relaying.add(fingerprint);
     entry.relayTried.set(fingerprint, now);
     try {
@@ -229,19 +213,8 @@ export function createOutbox({
     const timestampMs = Date.now();
     const { envelope, messageId, own } = await seal(members, key, { conversationId: fromHex(conv.id), timestampMs, lamport, content: bytes });
     const seq = conversations.nextSeq(conv);
-    /** @type {Entry} */
-    const entry = {
-      id: messageId,
-      conv: conv.id,
-      seq,
-      at: timestampMs,
-      recipients: Object.fromEntries(members.map((/** @type {{fingerprint: string}} */ m) => [m.fingerprint, /** @type {DeliveryState} */ ('queued')])),
-      wraps: {},
-      lastSent: new Map(),
-      attempts: new Map(),
-      relaying: new Set(),
-      relayTried: new Map(),
-    };
+    const recipients = members.map((/** @type {{fingerprint: string}} */ m) => m.fingerprint);
+    const entry = newEntry({ id: messageId, conv: conv.id, seq, at: timestampMs, recipients });
     entries.set(messageId, entry);
     envelopes.set(messageId, envelope);
     const stored = messageKey(identity.fingerprint, messageId);
@@ -272,21 +245,8 @@ export function createOutbox({
         if (!conv) continue;
         const record = await store.messages.get([conv.tag, saved.seq]);
         if (!record) continue;
-        // Entries saved before delivery states were kept list pending fingerprints only.
-        const recipients = saved.recipients ?? Object.fromEntries((saved.pending ?? []).map((fp) => [fp, 'queued']));
         envelopes.set(saved.id, record.env);
-        entries.set(saved.id, {
-          id: saved.id,
-          conv: saved.conv,
-          seq: saved.seq,
-          at: saved.at ?? 0,
-          recipients,
-          wraps: saved.wraps ?? {},
-          lastSent: new Map(),
-          attempts: new Map(),
-          relaying: new Set(),
-          relayTried: new Map(),
-        });
+        entries.set(saved.id, restoredEntry(saved));
       }
     },
 
@@ -327,9 +287,7 @@ export function createOutbox({
 
     /** Whether any of `keys` is a message of ours `fingerprint` has not acknowledged yet (a passed-on list worth checking). */
     awaits: (/** @type {string} */ fingerprint, /** @type {string[]} */ keys) =>
-      keys.some(
-        (key) => isMessageKey(key) && keySender(key) === identity.fingerprint && pending(entries.get(keyId(key))?.recipients[fingerprint] ?? 'delivered'),
-      ),
+      keys.some((key) => isMessageKey(key) && keySender(key) === identity.fingerprint && awaitedBy(entries.get(keyId(key)), fingerprint)),
 
     /** `fingerprint` read our message `id` (a read receipt). */
     read(/** @type {string} */ fingerprint, /** @type {string} */ id) {
@@ -359,10 +317,7 @@ export function createOutbox({
             relay(fingerprint, entry, now);
             continue;
           }
-          const last = entry.lastSent.get(fingerprint) ?? 0;
-          const attempts = entry.attempts.get(fingerprint) ?? 0;
-          const wait = Math.min(RESEND_MAX_MS, RESEND_BASE_MS * 2 ** Math.max(0, attempts - 1));
-          if (now - last >= wait) sendTo(fingerprint, entry);
+          if (resendDue(entry, fingerprint, now)) sendTo(fingerprint, entry);
         }
       }
     },
@@ -375,13 +330,13 @@ export function createOutbox({
     /** Whether our message `id` is still being delivered. */
     has: (/** @type {string} */ id) => entries.has(id),
     /** Whether `fingerprint` still lacks our message `id`. */
-    isPendingFor: (/** @type {string} */ id, /** @type {string} */ fingerprint) => pending(entries.get(id)?.recipients[fingerprint] ?? 'delivered'),
+    isPendingFor: (/** @type {string} */ id, /** @type {string} */ fingerprint) => awaitedBy(entries.get(id), fingerprint),
     /** Resolves once every recipient acknowledged message `id`. */
     whenDelivered(/** @type {string} */ id) {
       if (!entries.has(id)) return Promise.resolve();
       return new Promise((resolve) => deliveryWaiters.set(id, [...(deliveryWaiters.get(id) ?? []), () => resolve(undefined)]));
     },
-    pendingFor: (/** @type {string} */ fingerprint) => [...entries.values()].filter((e) => pending(e.recipients[fingerprint] ?? 'delivered')).length,
+    pendingFor: (/** @type {string} */ fingerprint) => [...entries.values()].filter((e) => awaitedBy(e, fingerprint)).length,
     hasPending: () => entries.size > 0,
     forget(/** @type {string} */ conversationId) {
       for (const entry of [...entries.values()]) if (entry.conv === conversationId) finish(entry);

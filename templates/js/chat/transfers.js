@@ -17,20 +17,34 @@
 // fetched again from someone who did not give us that copy, and fails only
 // when nobody else is left to ask.
 
-import { fromBase64, fromHex, fromUtf8, toBase64, toHex, utf8 } from '../core/encoding.js';
-import { FILE_CHUNK_SIZE, MAX_FILE_SIZE } from './content.js';
+import { fromHex, toBase64, toHex } from '../core/encoding.js';
+import { MAX_FILE_SIZE } from './content.js';
 import { debouncedSave } from './batcher.js';
 import { createEvents } from '../core/events.js';
+import { transition, resumable } from './transfer-state.js';
+import { decodeChunkFrame, decodeFileRequest, encodeChunkFrame, encodeFileRequest } from './transfer-frames.js';
+import {
+  AUTO_DOWNLOAD,
+  CHUNK_SIZE,
+  MAILBOX_FILE_LIMIT,
+  MISMATCH_ERRORS,
+  chunkSpec,
+  fileKey,
+  firstMissing,
+  keepsEarly,
+  mayFetch,
+  ownFile,
+  pickSource,
+  savedFile,
+  sourcesFor,
+  statusOf,
+  suspectCopy,
+  takesChunkFrom,
+  wanted,
+} from './transfer-plan.js';
 
-/** Bytes per chunk: large enough to be efficient, small enough to resume. */
-export const CHUNK_SIZE = FILE_CHUNK_SIZE;
-/** Files up to this size also travel through the mailbox (one chunk); larger ones wait for a direct session. */
-export const MAILBOX_FILE_LIMIT = 256 * 1024;
-/** Files sent through the mailbox whose announcement has not arrived yet, at most. */
-const MAX_EARLY_FILES = 64;
-/** Files up to this size download without asking; larger ones on request. */
-export const AUTO_DOWNLOAD = 64 * 1024 * 1024;
-export { MAX_FILE_SIZE };
+export { AUTO_DOWNLOAD, CHUNK_SIZE, MAILBOX_FILE_LIMIT, MAX_FILE_SIZE, decodeChunkFrame, encodeChunkFrame, fileKey };
+
 const FILES_KEY = 'files';
 /** Chunks being sent at once to one peer (framing interleaves them). */
 const SERVE_WINDOW = 3;
@@ -41,15 +55,10 @@ const PREPARE_AHEAD = 4;
  *  the store (tests/bench/transfer.mjs). */
 const READ_AHEAD = 6;
 const THUMBNAIL_PX = 320;
-/** owner fingerprint (32) ‖ file id (16) ‖ u32 index, then the sealed chunk. */
-const CHUNK_HEADER = 52;
 
 function transferError(message, code) {
   return Object.assign(new Error(message), { code });
 }
-
-/** How files are keyed here and in the `chunks` store. */
-export const fileKey = (owner, fileId) => `${owner}:${fileId}`;
 
 /** A small JPEG preview of an image file, as a data: URL (null if not an image). */
 async function thumbnail(file) {
@@ -67,25 +76,36 @@ async function thumbnail(file) {
   }
 }
 
-/** Encodes a chunk frame. */
-export function encodeChunkFrame(owner, fileId, index, sealed) {
-  const frame = new Uint8Array(CHUNK_HEADER + sealed.length);
-  frame.set(fromHex(owner), 0);
-  frame.set(fromHex(fileId), 32);
-  new DataView(frame.buffer).setUint32(48, index);
-  frame.set(sealed, CHUNK_HEADER);
-  return frame;
-}
-
-/** Decodes a chunk frame, or null. */
-export function decodeChunkFrame(bytes) {
-  if (!(bytes instanceof Uint8Array) || bytes.length <= CHUNK_HEADER) return null;
-  return {
-    owner: toHex(bytes.subarray(0, 32)),
-    fileId: toHex(bytes.subarray(32, 48)),
-    index: new DataView(bytes.buffer, bytes.byteOffset + 48, 4).getUint32(0),
-    sealed: bytes.slice(CHUNK_HEADER),
+/**
+ * Reads, seals and stores the `chunks` chunks of `file` under (owner,
+ * fileId) and resolves to their digests: a few chunks at once (reading the
+ * file, hashing and sealing in the worker, writing in grouped transactions
+ * overlap), in bounded memory. If one fails, none is left in the store.
+ */
+async function sealChunks({ cryptoClient, store }, file, { owner, fileId, key, chunks }, onProgress) {
+  const digests = new Uint8Array(chunks * 32);
+  let prepared = 0;
+  const prepare = async (index) => {
+    const plaintext = new Uint8Array(await file.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE).arrayBuffer());
+    const { digest, sealed } = await cryptoClient.sealChunkDigest({ key, fileId: fromHex(fileId), index, last: index === chunks - 1, plaintext });
+    digests.set(digest, index * 32);
+    await store.chunks.putGrouped(fileKey(owner, fileId), index, sealed);
+    prepared += 1;
+    onProgress?.(prepared / chunks);
   };
+  const preparing = [];
+  try {
+    for (let index = 0; index < chunks; index++) {
+      preparing.push(prepare(index));
+      if (preparing.length >= PREPARE_AHEAD) await preparing.shift();
+    }
+    await Promise.all(preparing);
+  } catch (error) {
+    await Promise.allSettled(preparing);
+    await store.chunks.drop(fileKey(owner, fileId)).catch(() => {});
+    throw error;
+  }
+  return digests;
 }
 
 /**
@@ -104,34 +124,18 @@ export function decodeChunkFrame(bytes) {
 export function createTransfers({ cryptoClient, store, chat, sessions, own = null, mailbox = null, identity, membersOf }) {
   /** @type {import('../core/events.js').Events<TransferEventMap>} */
   const events = createEvents();
-  const files = new Map(); // fileKey -> {info, owner, have:Set, state, conversation, from, mine, requested, messageId}
+  /** @type {Map<string, import('./transfer-plan.js').TransferFile>} fileKey -> file; its state moves only by transition() (chat/transfer-state.js) */
+  const files = new Map();
   const serving = new Map(); // `${fp} ${fileKey}` -> cancel flag
   /** file keys of chunks that came through the mailbox before their announcement */
   const early = new Set();
 
   const keyOf = (file) => fileKey(file.owner, file.info.fileId);
-  const saving = debouncedSave(
-    () =>
-      store.put(
-        FILES_KEY,
-        [...files.values()].map(({ info, owner, state, conversation, from, mine, requested, messageId }) => ({
-          info,
-          owner,
-          state,
-          conversation,
-          from,
-          mine,
-          requested: !!requested,
-          messageId: messageId ?? null,
-        })),
-      ),
-    200,
-  );
+  const saving = debouncedSave(() => store.put(FILES_KEY, [...files.values()].map(savedFile)), 200);
   const { now: saveNow, soon: save } = saving;
   const changed = (file) => events.emit('progress', { file: file.info.fileId, owner: file.owner, conversation: file.conversation });
   const chunkKeys = (key) => store.chunks.indexes(key);
-  /** Whoever announced the file first (or our device that mirrored it here), then anyone else in its conversation. */
-  const sourcesFor = (file) => [...new Set([file.from, file.relay, ...membersOf(file.conversation)].filter(Boolean))];
+  const sources = (file) => sourcesFor(file, membersOf(file.conversation));
   /** A session to `fingerprint`: our own other devices are in their own registry (chat/mirror.js). */
   const linkTo = (fingerprint) => (fingerprint === identity.fingerprint ? (own?.linkTo(fingerprint) ?? null) : sessions.linkTo(fingerprint));
 
@@ -143,31 +147,8 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     const owner = identity.fingerprint;
     const key = await cryptoClient.randomBytes(32);
     const chunks = Math.ceil(file.size / CHUNK_SIZE);
-    const digests = new Uint8Array(chunks * 32);
-    // A few chunks at once (reading the file, hashing and sealing in the
-    // worker, writing in grouped transactions overlap), in bounded memory.
     // The file's entry is written durably once it is announced (below).
-    let prepared = 0;
-    const prepare = async (index) => {
-      const plaintext = new Uint8Array(await file.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE).arrayBuffer());
-      const { digest, sealed } = await cryptoClient.sealChunkDigest({ key, fileId: fromHex(fileId), index, last: index === chunks - 1, plaintext });
-      digests.set(digest, index * 32);
-      await store.chunks.putGrouped(fileKey(owner, fileId), index, sealed);
-      prepared += 1;
-      onProgress?.(prepared / chunks);
-    };
-    const preparing = [];
-    try {
-      for (let index = 0; index < chunks; index++) {
-        preparing.push(prepare(index));
-        if (preparing.length >= PREPARE_AHEAD) await preparing.shift();
-      }
-      await Promise.all(preparing);
-    } catch (error) {
-      await Promise.allSettled(preparing);
-      await store.chunks.drop(fileKey(owner, fileId)).catch(() => {});
-      throw error;
-    }
+    const digests = await sealChunks({ cryptoClient, store }, file, { owner, fileId, key, chunks }, onProgress);
     const info = {
       fileId,
       name: file.name.slice(0, 200) || 'file',
@@ -179,16 +160,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
       root: await cryptoClient.fileRoot(digests),
     };
     const thumb = await thumbnail(file);
-    const entry = {
-      info,
-      owner,
-      have: new Set(Array.from({ length: chunks }, (_, i) => i)),
-      state: 'complete',
-      conversation: conversationId,
-      from: null,
-      mine: true,
-      messageId: null,
-    };
+    const entry = ownFile(info, owner, conversationId);
     files.set(fileKey(owner, fileId), entry);
     const message = await chat.send(conversationId, { t: 'file', ...info, thumb: thumb?.data ?? null, width: thumb?.width, height: thumb?.height });
     entry.messageId = message.id;
@@ -223,8 +195,6 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
   // A message of ours relayed to a member's mailbox takes its small file along.
   chat.addRelayCompanions(pushByMailbox);
 
-  const wanted = (file) => file.requested || file.info.size <= AUTO_DOWNLOAD;
-
   // A file announced in a conversation (its content was checked by the inbox).
   chat.on('file', async (conv, message, from) => {
     const { t, thumb, width, height, n, ...info } = message.content;
@@ -241,36 +211,25 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
   function download(key) {
     const file = files.get(key);
     if (!file || file.state === 'complete' || file.mine) return false;
-    let first = 0;
-    while (first < file.info.chunks && file.have.has(first)) first += 1;
+    const first = firstMissing(file.have, file.info.chunks);
     if (first === file.info.chunks) {
       finish(file);
       return true;
     }
-    for (const fingerprint of sourcesFor(file)) {
-      if (file.suspects?.has(fingerprint)) continue; // gave us a copy that did not match
-      const link = linkTo(fingerprint);
-      if (!link) continue;
-      file.state = 'downloading';
-      file.source = fingerprint;
-      link.send('file-get', utf8(JSON.stringify({ owner: file.owner, fileId: file.info.fileId, from: first }))).catch(() => {});
-      changed(file);
-      return true;
+    const picked = pickSource(sources(file), file.suspects, linkTo);
+    file.state = transition(file.state, picked ? 'ask' : 'unreachable');
+    if (picked) {
+      file.source = picked.fingerprint;
+      picked.link.send('file-get', encodeFileRequest({ owner: file.owner, fileId: file.info.fileId, from: first })).catch(() => {});
     }
-    file.state = 'waiting';
     changed(file);
-    return false;
+    return !!picked;
   }
 
-  async function serve(fingerprint, link, request_) {
-    const { owner, fileId, from } = request_ ?? {};
-    if (typeof owner !== 'string' || typeof fileId !== 'string' || !Number.isSafeInteger(from) || from < 0) return;
+  async function serve(fingerprint, link, { owner, fileId, from }) {
     const key = fileKey(owner, fileId);
     const file = files.get(key);
-    if (!file || file.state !== 'complete') return;
-    // Only members of the conversation the file was shared in, and our own devices, may fetch it.
-    const allowed = fingerprint === identity.fingerprint || membersOf(file.conversation).includes(fingerprint);
-    if (!allowed) return;
+    if (!file || file.state !== 'complete' || !mayFetch(fingerprint, identity.fingerprint, membersOf(file.conversation))) return;
     const token = {};
     const servingKey = `${fingerprint} ${key}`;
     serving.set(servingKey, token);
@@ -306,11 +265,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     const { index } = chunk;
     if (!file && link?.via === 'relays') return keepEarly(fingerprint, key, chunk);
     if (!file || file.state === 'complete' || index >= file.info.chunks || file.have.has(index)) return;
-    // Only from the peer we asked, or the owner (a small file's chunks follow
-    // its message through the mailbox unasked): another member's chunks,
-    // sealed with the key every member knows, could otherwise spoil the file.
-    const solicited = fingerprint === file.source || fingerprint === file.owner;
-    if (!solicited || file.suspects?.has(fingerprint)) return;
+    if (!takesChunkFrom(file, fingerprint)) return;
     // Authenticated with the file key (a chunk altered or moved fails here)
     // and hashed for the root check in one step in the worker: the plaintext
     // never comes back. Chunks arrive back to back, so one chunk's check
@@ -322,13 +277,23 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
       file.error = 'a chunk did not authenticate; asking again';
       return;
     }
+    // Two copies of a chunk can be checked at once (the owner's, through the
+    // mailbox, and the one we asked for): only one is written, and none
+    // over a file that completed meanwhile.
+    file.writing ??= new Set();
+    if (file.state === 'complete' || file.have.has(index) || file.writing.has(index)) return;
+    file.writing.add(index);
     file.digests ??= new Map();
     file.digests.set(index, digest);
-    await store.chunks.putGrouped(key, index, chunk.sealed);
+    try {
+      await store.chunks.putGrouped(key, index, chunk.sealed);
+    } finally {
+      file.writing.delete(index);
+    }
     file.have.add(index);
     file.fetchedFrom ??= new Set();
     file.fetchedFrom.add(fingerprint);
-    file.state = 'downloading';
+    file.state = transition(file.state, 'chunk');
     changed(file);
     if (file.have.size === file.info.chunks) finish(file);
   }
@@ -340,8 +305,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
    * and root hash its owner signed, as every chunk is.
    */
   async function keepEarly(fingerprint, key, chunk) {
-    if (chunk.owner !== fingerprint || chunk.index !== 0 || chunk.sealed.length > CHUNK_SIZE + 16) return;
-    if (!early.has(key) && early.size >= MAX_EARLY_FILES) return;
+    if (!keepsEarly(chunk, fingerprint, early)) return;
     early.add(key);
     await store.chunks.put(key, chunk.index, chunk.sealed);
   }
@@ -363,20 +327,12 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
       }
       if ((await cryptoClient.fileRoot(digests)) !== file.info.root) {
         await store.chunks.drop(keyOf(file));
-        file.have.clear();
-        file.digests = null;
-        // Whoever gave us chunks of this copy is not asked again (in this session).
-        file.suspects ??= new Set();
-        for (const fingerprint of file.fetchedFrom ?? []) file.suspects.add(fingerprint);
-        file.fetchedFrom = null;
-        file.source = null;
-        again = sourcesFor(file).some((fingerprint) => !file.suspects.has(fingerprint));
-        file.state = again ? 'waiting' : 'failed';
-        file.error = again
-          ? 'a copy did not match the hash its sender signed and was discarded; fetching it from another member'
-          : 'the file did not match the hash its sender signed, and was discarded';
+        const event = suspectCopy(file, sources(file));
+        again = event === 'mismatch';
+        file.state = transition(file.state, event);
+        file.error = MISMATCH_ERRORS[event];
       } else {
-        file.state = 'complete';
+        file.state = transition(file.state, 'verified');
         file.error = null;
         file.digests = null;
       }
@@ -386,11 +342,6 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
       changed(file);
     }
     if (again) download(keyOf(file));
-  }
-
-  /** What opens chunk `index` of `file`: its key, id, place and whether it is the last. */
-  function chunkSpec(file, index) {
-    return { key: fromBase64(file.info.key), fileId: fromHex(file.info.fileId), index, last: index === file.info.chunks - 1 };
   }
 
   /** The sealed chunk `index` of `file` as stored here. */
@@ -442,32 +393,20 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     /** The file protocol's frames, for the dispatcher (net/protocol.js). */
     frames: {
       'file-get': (fingerprint, link, data) => {
-        try {
-          serve(fingerprint, link, JSON.parse(fromUtf8(data)));
-        } catch {
-          // malformed request: ignored
-        }
+        const request = decodeFileRequest(data); // a malformed request is ignored
+        if (request) serve(fingerprint, link, request);
       },
       'file-chunk': (fingerprint, link, data) => receiveChunk(fingerprint, link, data),
     },
     /** A peer came online: resume whatever we were fetching (and were asked to). */
     resume() {
       for (const [key, file] of files) {
-        if ((file.state === 'waiting' || file.state === 'downloading') && wanted(file)) download(key);
+        if (resumable(file.state) && wanted(file)) download(key);
       }
     },
     status(owner, fileId) {
       const file = files.get(fileKey(owner, fileId));
-      if (!file) return null;
-      return {
-        state: file.state,
-        received: file.have.size,
-        chunks: file.info.chunks,
-        error: file.error ?? null,
-        mine: !!file.mine,
-        needsRequest: !wanted(file) && file.state !== 'complete',
-        directOnly: file.info.size > MAILBOX_FILE_LIMIT,
-      };
+      return file ? statusOf(file) : null;
     },
     /**
      * The decrypted file of a message as a Blob (complete files only). The
