@@ -17,6 +17,7 @@ import { channelOpen, dtlsFingerprint, presentedCertificate } from './peer.js';
 import { randomBytes, toHex } from '../core/encoding.js';
 import { frameLimit, isBulk } from './protocol.js';
 import { LOAD_BYTES } from './instance.js';
+import { failureReason, sealsFrames, transition } from './link-state.js';
 
 export const CONNECT_TIMEOUT_MS = 20_000;
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -33,21 +34,47 @@ const HELLO = 1;
 const FINISH = 2;
 /** Bytes of an instance id that name a device (net/instance.js). */
 const DEVICE_BYTES = 16 - LOAD_BYTES;
+/** What each side sends first on the bulk channel to say it has one. */
+const BULK_MARKER = encodeFrame({ kind: KIND.PING, id: 0 });
+const isBulkMarker = (bytes) => bytes.length === BULK_MARKER.length && bytes.every((b, i) => b === BULK_MARKER[i]);
+
+/** What the handshake says of us: our load part, and random bytes for the device. */
+function maskedInstance(instance) {
+  const masked = new Uint8Array(16);
+  masked.set(instance.slice(0, LOAD_BYTES));
+  masked.set(randomBytes(DEVICE_BYTES), LOAD_BYTES);
+  return masked;
+}
+
+function prepare(channel) {
+  channel.binaryType = 'arraybuffer';
+  channel.bufferedAmountLowThreshold = BUFFER_LOW;
+}
+
+/**
+ * Where the browser shows the certificate the peer really presented, it must
+ * be the one the remote description (and so the handshake) names: `named`, in hex.
+ */
+async function checkPresented(pc, cryptoClient, named) {
+  const presented = await presentedCertificate(pc, (bytes) => cryptoClient.digest(bytes));
+  if (presented && toHex(presented) !== named) {
+    throw Object.assign(new Error('link: the peer presented another DTLS certificate than its description names'), { code: 'channel-binding' });
+  }
+}
 
 /**
  * handlers: onReady(peer), onMessage(type, bytes), onRejected(error),
  * onClose(reason, wasReady). `limitFor(type)` caps incoming message sizes
  * (net/protocol.js). `instance`: our 16-byte instance id (load ‖ device).
  * States: connecting → handshake → verified (the peer proved who it is; its
- * device part is on its way) → ready → closed.
+ * device part is on its way) → ready → closed; every change goes through
+ * net/link-state.js.
  */
 export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomId, instance, allowed, handlers, limitFor }) {
+  /** @type {import('./link-state.js').LinkState} */
   let state = 'connecting';
-  // What the handshake says of us: our load part, and random bytes for the device.
   const device = instance.slice(LOAD_BYTES);
-  const masked = new Uint8Array(16);
-  masked.set(instance.slice(0, LOAD_BYTES));
-  masked.set(randomBytes(DEVICE_BYTES), LOAD_BYTES);
+  const masked = maskedInstance(instance);
   let dc = null;
   let handshakeId = null;
   let channelId = null;
@@ -79,7 +106,7 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
   function close(reason) {
     if (state === 'closed') return;
     const wasReady = state === 'ready';
-    state = 'closed';
+    state = transition(state, 'close');
     closeReason = reason;
     clearInterval(heartbeat);
     clearTimeout(handshakeTimer);
@@ -112,7 +139,7 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
 
   /** Seals and sends one frame; frames go out in call order (from `verified` on: our device part goes first). */
   function sendFrame(plaintext) {
-    if (state !== 'ready' && state !== 'verified') return Promise.reject(new Error('link: not connected'));
+    if (!sealsFrames(state)) return Promise.reject(new Error('link: not connected'));
     // The worker takes the frame counter when the request arrives, so the
     // seal requests and the sends must both keep call order.
     const sealed = cryptoClient.channelSeal(channelId, plaintext);
@@ -133,8 +160,8 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
     if (state !== 'verified' || data.length !== DEVICE_BYTES) {
       throw Object.assign(new Error('link: the peer sent its device part out of place'), { code: 'framing' });
     }
+    state = transition(state, 'device');
     peer = { ...peer, instance: peer.instance.slice(0, 2 * LOAD_BYTES) + toHex(data) };
-    state = 'ready';
     clearTimeout(handshakeTimer);
     heartbeat = setInterval(checkHeartbeat, HEARTBEAT_MS / 2);
     announceBulk();
@@ -159,7 +186,6 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
     limitFor: (type) => (isBulk(type) ? limitFor(type) : 0),
   });
   const bulkOpen = () => bulk !== null && bulk.readyState === 'open';
-  const BULK_MARKER = encodeFrame({ kind: KIND.PING, id: 0 });
 
   function announceBulk() {
     if (bulkAnnounced || state !== 'ready' || !bulkOpen()) return;
@@ -169,7 +195,7 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
 
   function onBulk(event) {
     const bytes = new Uint8Array(event.data);
-    if (bytes.length === BULK_MARKER.length && bytes.every((b, i) => b === BULK_MARKER[i])) {
+    if (isBulkMarker(bytes)) {
       peerHasBulk = true; // only a flag: harmless whenever it comes
       return;
     }
@@ -207,10 +233,10 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
       if (bytes[0] === FINISH && peer) {
         const result = await cryptoClient.handshakeFinish(handshakeId, bytes);
         handshakeId = null; // released by the worker
-        channelId = result.channelId;
         // Verified: its instance id has our random device part until its own comes.
+        state = transition(state, 'verified');
+        channelId = result.channelId;
         peer = result.peer;
-        state = 'verified';
         sender.send('device', device).catch(() => {}); // a closed channel closes the link anyway
         return;
       }
@@ -234,7 +260,7 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
       .catch((error) => {
         if (state === 'closed') return;
         if (state === 'handshake') handlers.onRejected?.(error);
-        close(error.code === 'frame-rejected' ? 'frame-rejected' : state === 'handshake' ? 'rejected' : 'protocol-error');
+        close(failureReason(state, error.code));
       })
       .finally(() => {
         if (early) unopened -= 1;
@@ -258,17 +284,15 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
       return;
     }
     if (state === 'closed') return;
-    dc.binaryType = 'arraybuffer';
-    dc.bufferedAmountLowThreshold = BUFFER_LOW;
+    prepare(dc);
     dc.addEventListener('message', onRaw);
     dc.addEventListener('close', () => close(state === 'ready' ? 'closed' : 'connect-failed'));
     if (bulk) {
-      bulk.binaryType = 'arraybuffer';
-      bulk.bufferedAmountLowThreshold = BUFFER_LOW;
+      prepare(bulk);
       bulk.addEventListener('message', onBulk);
       bulk.addEventListener('open', announceBulk);
     }
-    state = 'handshake';
+    state = transition(state, 'open');
     handshakeTimer = setTimeout(() => close('handshake-timeout'), HANDSHAKE_TIMEOUT_MS);
     // Sending in the very tick a received channel opens sometimes loses the
     // message in Chromium: defer the first send.
@@ -276,19 +300,8 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
     try {
       const dtlsRemote = dtlsFingerprint(pc.remoteDescription?.sdp);
       remoteDtls = toHex(dtlsRemote);
-      // Where the browser shows the certificate the peer really presented,
-      // it must be the one the SDP (and so the handshake) names.
-      const presented = await presentedCertificate(pc, (bytes) => cryptoClient.digest(bytes));
-      if (presented && toHex(presented) !== remoteDtls) {
-        throw Object.assign(new Error('link: the peer presented another DTLS certificate than its description names'), { code: 'channel-binding' });
-      }
-      const result = await cryptoClient.startHandshake({
-        roomId,
-        role,
-        instance: masked,
-        dtlsLocal: dtlsFingerprint(pc.localDescription?.sdp),
-        dtlsRemote,
-      });
+      await checkPresented(pc, cryptoClient, remoteDtls);
+      const result = await cryptoClient.startHandshake({ roomId, role, instance: masked, dtlsLocal: dtlsFingerprint(pc.localDescription?.sdp), dtlsRemote });
       handshakeId = result.handshakeId;
       if (state !== 'closed') dc.send(result.hello);
       handshakeStarted.resolve();

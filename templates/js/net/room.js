@@ -36,11 +36,39 @@
 // candidates wait for it, and candidates that overtake the answer wait in the
 // offer until the answer from the same peer id arrives.
 
-import { acceptAnswer, acceptOffer, createOffer, isCandidate, MAX_TRICKLED_CANDIDATES, remoteCandidates } from './peer.js';
+import { acceptAnswer, acceptOffer, createOffer, remoteCandidates } from './peer.js';
 import { createLink } from './link.js';
-import { isPartialMesh, meshFull, peersToSeek } from './mesh.js';
+import { isPartialMesh } from './mesh.js';
 import { deviceOf } from './instance.js';
 import { fromBase64, fromUtf8, randomBytes, toBase64, toHex, utf8 } from '../core/encoding.js';
+import { MAX_CANDIDATES_PER_MESSAGE, SIGNAL_MAX_AGE_MS, signalKind, trickleBatches } from './room-signals.js';
+import { connected, incoming, newTrickle, outgoing } from './room-trickle.js';
+import {
+  admission,
+  announceDelay,
+  evictee,
+  HIDDEN_FACTOR,
+  identityFull,
+  KEEPALIVE_MS,
+  MAX_OFFERS_PER_ANNOUNCE,
+  MAX_SESSIONS_PER_IDENTITY,
+  MESH_SESSIONS_PER_IDENTITY,
+  offersPerAnnounce,
+  peersToFind,
+  perIdentity,
+  prefers,
+  readyOf,
+  remember,
+  retries,
+  roomFull,
+  settingUp,
+  STEADY_MS,
+  WARMUP_MS,
+} from './room-policy.js';
+
+// Reading signals (net/room-signals.js) and the room's choices (net/room-policy.js) are pure modules; their limits stay part of the room's API.
+export { HIDDEN_FACTOR, KEEPALIVE_MS, MAX_CANDIDATES_PER_MESSAGE, MAX_OFFERS_PER_ANNOUNCE, MAX_SESSIONS_PER_IDENTITY, MESH_SESSIONS_PER_IDENTITY };
+export { SIGNAL_MAX_AGE_MS, STEADY_MS, WARMUP_MS };
 
 export const OFFER_TTL_MS = 30_000;
 export const MAX_PENDING_OFFERS = 16;
@@ -50,40 +78,35 @@ export const MAX_PENDING_OFFERS = 16;
  *  channel never even opened first), so connections left to stall cannot
  *  lock the real peer out. */
 export const MAX_CONNECTING = 8;
-/** Sessions one identity may hold in a room at once: the devices of a
- *  person online together, not a crowd of instances of one identity. */
-export const MAX_SESSIONS_PER_IDENTITY = 8;
-/** In a group's room (it has a mesh target), sessions one identity may
- *  hold: the room's connections are shared among members, so one member's
- *  instances cannot take them all. Two, so a member with a phone and a
- *  laptop online reaches us from both (a small group's room has room for
- *  every member twice: 2 × target). */
-export const MESH_SESSIONS_PER_IDENTITY = 2;
-/** Sealed offers and answers carry their time; older (or later) than this
- *  is refused: a tracker or relay that replays one gets nothing. Generous,
- *  because the two clocks may differ. */
-export const SIGNAL_MAX_AGE_MS = 10 * 60_000;
-/** Offer ids answered lately, refused if seen again within the window above. */
+/** Offer ids answered lately, refused if seen again within SIGNAL_MAX_AGE_MS. */
 const SEEN_OFFERS = 1024;
-export const MAX_OFFERS_PER_ANNOUNCE = 4;
-/** Candidates per trickle message, at most. */
-export const MAX_CANDIDATES_PER_MESSAGE = 8;
 /** Offers whose candidates we still trickle or take (each a connection being set up). */
 const MAX_TRICKLES = MAX_PENDING_OFFERS + MAX_CONNECTING;
-/** Announce at these delays after joining or losing a peer... */
-export const WARMUP_MS = [0, 1_000, 3_000, 7_000, 15_000];
-/** ...then at growing intervals while someone expected is missing (a peer
- *  that comes online announces itself, and its offers reach us at once, so
- *  an incumbent only needs to stay registered)... */
-export const STEADY_MS = [30_000, 60_000, 120_000, 240_000];
-/** ...and only this often once everyone is here. */
-export const KEEPALIVE_MS = 120_000;
-/** Announces are this many times rarer while the page is hidden. */
-export const HIDDEN_FACTOR = 3;
 
 function jitter(ms) {
   return ms === 0 ? 0 : Math.round(ms * (0.8 + Math.random() * 0.4));
 }
+
+/** A signal sealed for room `roomId`, as a strategy carries it. */
+async function sealSignal(cryptoClient, roomId, message) {
+  return toBase64(await cryptoClient.roomSeal(roomId, utf8(JSON.stringify(message))));
+}
+
+/** An opened signal, or null when it is not for this room or was tampered with (ignored quietly). */
+async function openSignal(cryptoClient, roomId, payload) {
+  try {
+    return JSON.parse(fromUtf8(await cryptoClient.roomOpen(roomId, fromBase64(payload))));
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a peer's answer applies to our connection `pc` (WebRTC refuses a malformed one). */
+const answerApplies = (pc, sdp) =>
+  acceptAnswer(pc, sdp).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * options: cryptoClient, roomId + announceId (from the worker), self {peerId,
@@ -100,7 +123,7 @@ function jitter(ms) {
  *   onChange()                              anything shown about the room changed
  */
 export function createRoom(options) {
-  const { cryptoClient, roomId, announceId, self, allowed, iceServers, handlers } = options;
+  const { cryptoClient, roomId, announceId, self, allowed, iceServers, handlers, limitFor } = options;
   const connections = new Map(); // remote peer id -> connection
   const pending = new Map(); // offer id -> {pc, channel, timer}
   const answered = new Set(); // offer ids (with sender) answered lately, oldest first
@@ -110,27 +133,16 @@ export function createRoom(options) {
   let timer = null;
   let left = false;
 
-  const seal = async (message) => toBase64(await cryptoClient.roomSeal(roomId, utf8(JSON.stringify(message))));
-  const open = async (payload) => {
-    try {
-      return JSON.parse(fromUtf8(await cryptoClient.roomOpen(roomId, fromBase64(payload))));
-    } catch {
-      return null; // not for this room, or tampered: ignore quietly
-    }
-  };
+  const seal = (message) => sealSignal(cryptoClient, roomId, message);
+  const open = (payload) => openSignal(cryptoClient, roomId, payload);
 
-  /** Whether a sealed signal's time is recent enough to act on. */
-  const fresh = (message) => Number.isFinite(message?.at) && Math.abs(Date.now() - message.at) <= SIGNAL_MAX_AGE_MS;
-  const connecting = () => [...connections.values()].filter((c) => c.link.state !== 'ready' && c.link.state !== 'closed').length;
-
-  const readyFingerprints = () => new Set([...connections.values()].filter((c) => c.link.state === 'ready').map((c) => c.link.peer.fingerprint));
-
+  /** What an opened signal from `from` is (net/room-signals.js), or null to ignore it. */
+  const kindOf = (message, from) => signalKind(message, from, self.peerId, Date.now());
+  const all = () => [...connections.values()];
+  const connecting = () => all().filter(settingUp).length;
   const meshTarget = () => options.meshTarget?.() ?? null;
   /** How many more peers to look for: the allowed ones missing, up to the mesh target. */
-  function missingPeers() {
-    const present = readyFingerprints();
-    return peersToSeek({ ready: present.size, missing: allowed().filter((fp) => !present.has(fp)).length, target: meshTarget() });
-  }
+  const missingPeers = () => peersToFind(all(), allowed(), meshTarget());
   const wantsPeers = () => missingPeers() > 0;
   const partialMesh = () => isPartialMesh({ allowed: allowed().length, target: meshTarget() });
   /** Whether `peerId` is known (from a session elsewhere) as someone this room does not allow. */
@@ -139,51 +151,39 @@ export function createRoom(options) {
     return fingerprint !== null && !allowed().includes(fingerprint);
   }
   /** Whether a partial mesh holds as many connections as it may take. */
-  const full = () => meshFull({ open: [...connections.values()].filter((c) => c.link.state !== 'closed').length, target: meshTarget() });
-  /** Sessions one identity may hold here. */
-  const perIdentity = () => (meshTarget() === null ? MAX_SESSIONS_PER_IDENTITY : MESH_SESSIONS_PER_IDENTITY);
-  const readyOf = (fingerprint) => [...connections.values()].filter((c) => c.link.state === 'ready' && c.link.peer.fingerprint === fingerprint);
+  const full = () => roomFull(all(), meshTarget());
   /** Whether `peerId` is known (from a session) as an identity holding all the sessions it may here: its offers are not answered. */
-  function atCapacity(peerId) {
-    const fingerprint = surplus.get(peerId) ?? options.identityOf?.(peerId) ?? null;
-    return fingerprint !== null && readyOf(fingerprint).length >= perIdentity();
-  }
+  const atCapacity = (peerId) => identityFull(all(), surplus.get(peerId) ?? options.identityOf?.(peerId) ?? null, meshTarget());
   /**
    * Room for one more connection: none when sessions fill the room; else,
-   * while too many are being set up (or they fill a partial mesh), the
-   * oldest of those makes way — first those whose channel never opened.
-   * Identities are only known after the handshake, so before it nothing
-   * tells a stalled connection of a stranger from a friend's slow one.
+   * while too many are being set up (or they fill a partial mesh), one of
+   * those makes way (net/room-policy.js evictee).
    */
   function makeRoom() {
     while (connecting() >= MAX_CONNECTING || full()) {
-      const settingUp = [...connections.values()].filter((c) => c.link.state !== 'ready' && c.link.state !== 'closed');
-      if (!settingUp.length) return false;
-      const stalled = (c) => (c.link.state === 'connecting' ? 0 : 1);
-      settingUp.sort((a, b) => stalled(a) - stalled(b) || a.createdAt - b.createdAt);
-      settingUp[0].link.close('evicted');
+      const evicted = evictee(all());
+      if (!evicted) return false;
+      evicted.link.close('evicted');
     }
     return true;
   }
-
-  /** Whether a new candidate (offered by `offererId`) should replace `existing`. */
-  function prefers(existing, offererId) {
-    if (!existing || existing.link.state === 'closed') return true;
-    if (existing.link.state === 'ready') return false;
-    return offererId < existing.offererId;
+  /** Whether a connection to peer id `from`, offered by `offererId`, may be set up: it wins over the one held for `from` (net/room-policy.js prefers), and there is room for it. */
+  const mayConnect = (from, offererId) => prefers(connections.get(from), offererId) && (connections.has(from) || makeRoom());
+  /** A connection that will not be set up: its candidates are no longer trickled. */
+  function abandon(trickle, pc) {
+    endTrickle(trickle);
+    pc.close();
   }
 
   /**
-   * The candidates of one connection being set up, both ways. `remote` is the
-   * other end's peer id (the offerer knows it once answered); `reply(payload)`
-   * sends a sealed message back over the strategy that carried the answer.
+   * The candidates of one connection being set up, both ways (net/room-trickle.js).
+   * `remote` is the other end's peer id (the offerer knows it once answered).
    */
-  function newTrickle(offerId, remote = null) {
+  function openTrickle(offerId, remote = null) {
     while (trickles.size >= MAX_TRICKLES) endTrickle(trickles.values().next().value);
-    const key = remote ? `${remote} ${offerId}` : offerId;
-    const trickle = { key, offerId, remote, reply: null, outbox: [], early: [], inbound: null, timer: null };
+    const trickle = newTrickle(offerId, remote);
     trickle.timer = setTimeout(() => endTrickle(trickle), OFFER_TTL_MS);
-    trickles.set(key, trickle);
+    trickles.set(trickle.key, trickle);
     return trickle;
   }
 
@@ -195,102 +195,76 @@ export function createRoom(options) {
 
   /** A local candidate found after the offer or answer went out. */
   function trickleOut(trickle, candidate) {
-    if (trickles.get(trickle.key) !== trickle) return;
-    if (!trickle.reply) {
-      if (trickle.outbox.length < MAX_TRICKLED_CANDIDATES) trickle.outbox.push(candidate);
-      return;
-    }
-    sendCandidates(trickle, [candidate]);
+    if (trickles.get(trickle.key) === trickle) sendCandidates(trickle, outgoing(trickle, candidate));
   }
 
   function sendCandidates(trickle, candidates) {
-    for (let i = 0; i < candidates.length; i += MAX_CANDIDATES_PER_MESSAGE) {
-      const batch = candidates.slice(i, i + MAX_CANDIDATES_PER_MESSAGE);
+    for (const batch of trickleBatches(candidates)) {
       seal({ kind: 'candidates', from: self.peerId, to: trickle.remote, offerId: trickle.offerId, candidates: batch, at: Date.now() })
         .then((payload) => trickle.reply?.(payload))
         .catch(() => {}); // a dead tracker or relay: the host candidates already went
     }
   }
 
-  /** The other end is known and reachable through `reply`: send what waited. */
+  /** The other end is known and, through `reply(payload)` (the strategy that carried the answer), reachable: send what waited. */
   function trickleReady(trickle, remote, pc, reply) {
-    trickle.remote = remote;
-    trickle.reply = reply ?? null;
+    const { send, apply } = connected(trickle, remote, reply);
     trickle.inbound = remoteCandidates(pc);
     trickle.inbound.flush();
-    for (const early of trickle.early.splice(0)) if (early.from === remote) trickle.inbound.add(early.candidates);
-    if (trickle.reply) sendCandidates(trickle, trickle.outbox.splice(0));
+    for (const candidates of apply) trickle.inbound.add(candidates);
+    sendCandidates(trickle, send);
   }
 
   /** A peer's later candidates for one of our connections being set up. */
   function takeCandidates(message, from) {
     const trickle = trickles.get(`${from} ${message.offerId}`) ?? trickles.get(message.offerId);
-    if (!trickle) return;
-    if (!Array.isArray(message.candidates) || message.candidates.length > MAX_CANDIDATES_PER_MESSAGE || !message.candidates.every(isCandidate)) return;
-    if (!trickle.remote) {
-      // Overtook the answer: keep it (bounded) until we know who answered.
-      if (trickle.early.length < MAX_TRICKLED_CANDIDATES) trickle.early.push({ from, candidates: message.candidates });
-      return;
-    }
-    if (from !== trickle.remote) return;
-    trickle.inbound.add(message.candidates);
+    const candidates = trickle ? incoming(trickle, from, message.candidates) : null;
+    if (candidates) trickle.inbound.add(candidates);
   }
 
   function track({ peerId, role, offererId, pc, channel, bulk, via, trickle }) {
     const previous = connections.get(peerId);
     const connection = { peerId, role, offererId, via, createdAt: Date.now(), reported: false };
-    connection.link = createLink({
-      cryptoClient,
-      pc,
-      channel,
-      bulk,
-      role,
-      roomId,
-      instance: self.instance,
-      allowed,
-      limitFor: options.limitFor,
-      handlers: {
-        onReady(peer) {
-          endTrickle(trickle);
-          if (!peer.instance.startsWith(peerId)) {
-            // The signalled peer id must be the one the peer authenticated.
-            connection.link.close('instance-mismatch');
-            return;
-          }
-          // A newer instance of the same identity on the same device (a
-          // reload) replaces the old one; another device of it stays, while
-          // the identity has fewer sessions here than it may.
-          const others = readyOf(peer.fingerprint).filter((other) => other !== connection);
-          const replaced = others.filter((other) => deviceOf(other.link.peer.instance) === deviceOf(peer.instance));
-          if (others.length - replaced.length >= perIdentity()) {
-            surplus.delete(peerId);
-            surplus.set(peerId, peer.fingerprint);
-            if (surplus.size > SEEN_OFFERS) surplus.delete(surplus.keys().next().value);
-            connection.link.close('too-many-sessions');
-            return;
-          }
-          for (const other of replaced) other.link.close('replaced');
-          connection.reported = true;
-          handlers.onSession?.({ ...peer, peerId, via, link: connection.link });
-          handlers.onChange?.();
-          schedule();
-        },
-        onMessage: (type, data) => handlers.onMessage?.(connection.link.peer.fingerprint, connection.link, type, data),
-        onRejected(error) {
-          // The worker names a refused identity in the error itself.
-          handlers.onFailedAttempt?.({ reason: error.code ?? 'rejected', fingerprint: error.fingerprint ?? null, via, at: Date.now(), message: error.message });
-        },
-        onClose(reason, wasReady) {
-          endTrickle(trickle);
-          if (connections.get(peerId) === connection) connections.delete(peerId);
-          // A session refused as it became ready was never reported: its end is nobody's news.
-          const ended = wasReady && connection.reported;
-          if (ended) handlers.onSessionEnd?.({ fingerprint: connection.link.peer.fingerprint, link: connection.link, peerId, reason });
-          handlers.onChange?.();
-          if (!left && ended) restartWarmup();
-        },
+    const linkHandlers = {
+      onReady(peer) {
+        endTrickle(trickle);
+        if (!peer.instance.startsWith(peerId)) {
+          // The signalled peer id must be the one the peer authenticated.
+          connection.link.close('instance-mismatch');
+          return;
+        }
+        // A newer instance of the same identity on the same device (a
+        // reload) replaces the old one; another device of it stays, while
+        // the identity has fewer sessions here than it may.
+        const others = readyOf(all(), peer.fingerprint).filter((other) => other !== connection);
+        const { replaced, refused } = admission(others, deviceOf(peer.instance), perIdentity(meshTarget()));
+        if (refused) {
+          remember(surplus, peerId, peer.fingerprint, SEEN_OFFERS);
+          connection.link.close('too-many-sessions');
+          return;
+        }
+        for (const other of replaced) other.link.close('replaced');
+        connection.reported = true;
+        handlers.onSession?.({ ...peer, peerId, via, link: connection.link });
+        handlers.onChange?.();
+        schedule();
       },
-    });
+      onMessage: (type, data) => handlers.onMessage?.(connection.link.peer.fingerprint, connection.link, type, data),
+      onRejected(error) {
+        // The worker names a refused identity in the error itself.
+        handlers.onFailedAttempt?.({ reason: error.code ?? 'rejected', fingerprint: error.fingerprint ?? null, via, at: Date.now(), message: error.message });
+      },
+      onClose(reason, wasReady) {
+        endTrickle(trickle);
+        if (connections.get(peerId) === connection) connections.delete(peerId);
+        // A session refused as it became ready was never reported: its end is nobody's news.
+        const ended = wasReady && connection.reported;
+        if (ended) handlers.onSessionEnd?.({ fingerprint: connection.link.peer.fingerprint, link: connection.link, peerId, reason });
+        handlers.onChange?.();
+        if (!left && ended) restartWarmup();
+      },
+    };
+    connection.link = createLink({ cryptoClient, pc, channel, bulk, role, roomId, instance: self.instance, allowed, limitFor, handlers: linkHandlers });
     connections.set(peerId, connection);
     if (previous && previous.link.state !== 'closed') previous.link.close('superseded');
     handlers.onChange?.();
@@ -312,17 +286,15 @@ export function createRoom(options) {
      *  random one — capped; none in between (each offer is a live
      *  RTCPeerConnection). */
     offerCount(swarmOthers = 0) {
-      if (step > WARMUP_MS.length && step % 4 !== 0) return 0;
+      if (!retries(step)) return 0;
       const missing = missingPeers();
-      if (missing === 0) return 0;
-      const reach = partialMesh() ? missing : Math.max(missing, swarmOthers);
-      return Math.min(reach, MAX_OFFERS_PER_ANNOUNCE);
+      return missing === 0 ? 0 : offersPerAnnounce({ missing, partialMesh: partialMesh(), swarmOthers });
     },
 
     /** A fresh connection and its sealed offer, addressed to `to` if known. */
     async makeOffer({ to = null } = {}) {
       const offerId = toHex(randomBytes(10));
-      const trickle = newTrickle(offerId);
+      const trickle = openTrickle(offerId);
       let created;
       try {
         created = await createOffer(iceServers(), (candidate) => trickleOut(trickle, candidate));
@@ -332,14 +304,10 @@ export function createRoom(options) {
       }
       const { pc, channel, bulk, sdp } = created;
       if (left) {
-        endTrickle(trickle);
-        pc.close();
+        abandon(trickle, pc);
         throw new Error('room: left');
       }
-      while (pending.size >= MAX_PENDING_OFFERS) {
-        const [oldest, entry] = pending.entries().next().value;
-        dropPending(oldest, entry);
-      }
+      while (pending.size >= MAX_PENDING_OFFERS) dropPending(...pending.entries().next().value);
       const timer = setTimeout(() => dropPending(offerId, pending.get(offerId)), OFFER_TTL_MS);
       pending.set(offerId, { pc, channel, bulk, timer, trickle });
       return { offerId, payload: await seal({ kind: 'offer', from: self.peerId, to, offerId, sdp, at: Date.now() }) };
@@ -357,16 +325,13 @@ export function createRoom(options) {
     async handleOffer({ from, payload, via, reply }) {
       if (left || from === self.peerId) return null;
       const message = await open(payload);
-      if (message?.kind !== 'offer' || message.from !== from || (message.to && message.to !== self.peerId)) return null;
-      if (!fresh(message) || typeof message.offerId !== 'string' || typeof message.sdp !== 'string') return null;
+      if (kindOf(message, from) !== 'offer') return null;
       const seen = `${from} ${message.offerId}`;
       if (answered.has(seen)) return null; // replayed
       if (notAllowedHere(from) || atCapacity(from)) return null;
-      if (!prefers(connections.get(from), from)) return null;
-      if (!connections.has(from) && !makeRoom()) return null;
-      answered.add(seen);
-      if (answered.size > SEEN_OFFERS) answered.delete(answered.values().next().value);
-      const trickle = newTrickle(message.offerId, from);
+      if (!mayConnect(from, from)) return null;
+      remember(answered, seen, null, SEEN_OFFERS);
+      const trickle = openTrickle(message.offerId, from);
       let accepted;
       try {
         accepted = await acceptOffer(message.sdp, iceServers(), (candidate) => trickleOut(trickle, candidate));
@@ -376,9 +341,8 @@ export function createRoom(options) {
       }
       const { pc, channel, bulk, sdp } = accepted;
       // Checked again after the wait: another offer may have taken the room meanwhile.
-      if (left || !prefers(connections.get(from), from) || (!connections.has(from) && !makeRoom())) {
-        endTrickle(trickle);
-        pc.close();
+      if (left || !mayConnect(from, from)) {
+        abandon(trickle, pc);
         return null;
       }
       trickleReady(trickle, from, pc, reply);
@@ -391,33 +355,19 @@ export function createRoom(options) {
      *  for handleOffer. */
     async handleAnswer({ from, payload, via, reply }) {
       const message = await open(payload);
-      if ((message?.kind !== 'answer' && message?.kind !== 'candidates') || message.from !== from || message.to !== self.peerId) return;
-      if (!fresh(message) || typeof message.offerId !== 'string') return;
-      if (message.kind === 'candidates') {
-        if (!left) takeCandidates(message, from);
-        return;
-      }
-      if (typeof message.sdp !== 'string') return;
+      const kind = kindOf(message, from);
+      if (kind === 'candidates' && !left) takeCandidates(message, from);
+      if (kind !== 'answer') return;
       const offer = pending.get(message.offerId);
       if (!offer || left) return;
       pending.delete(message.offerId);
       clearTimeout(offer.timer);
-      if (!prefers(connections.get(from), self.peerId) || (!connections.has(from) && (atCapacity(from) || !makeRoom()))) {
-        endTrickle(offer.trickle);
-        offer.pc.close();
-        return;
-      }
-      try {
-        await acceptAnswer(offer.pc, message.sdp);
-      } catch {
-        endTrickle(offer.trickle);
-        offer.pc.close();
-        return;
-      }
+      // An identity that holds all its sessions here gets no new one.
+      const refused = !connections.has(from) && atCapacity(from);
+      const applied = !refused && mayConnect(from, self.peerId) && (await answerApplies(offer.pc, message.sdp));
       // Checked again after the wait: another answer or offer may have taken the room meanwhile.
-      if (left || !prefers(connections.get(from), self.peerId) || (!connections.has(from) && !makeRoom())) {
-        endTrickle(offer.trickle);
-        offer.pc.close();
+      if (!applied || left || !mayConnect(from, self.peerId)) {
+        abandon(offer.trickle, offer.pc);
         return;
       }
       trickleReady(offer.trickle, from, offer.pc, reply);
@@ -427,9 +377,7 @@ export function createRoom(options) {
     /** A peer's trickled candidates that came on their own (Nostr). */
     async handleCandidates({ from, payload }) {
       const message = await open(payload);
-      if (message?.kind !== 'candidates' || message.from !== from || message.to !== self.peerId) return;
-      if (!fresh(message) || typeof message.offerId !== 'string' || left) return;
-      takeCandidates(message, from);
+      if (kindOf(message, from) === 'candidates' && !left) takeCandidates(message, from);
     },
 
     /** Whether an announce from `peerId` (Nostr) should get an offer from
@@ -471,24 +419,19 @@ export function createRoom(options) {
   function dropPending(offerId, offer) {
     if (!offer) return;
     clearTimeout(offer.timer);
-    endTrickle(offer.trickle);
-    offer.pc.close();
+    abandon(offer.trickle, offer.pc);
     pending.delete(offerId);
   }
 
   function schedule() {
     clearTimeout(timer);
     if (left) return;
-    const hidden = typeof document !== 'undefined' && document.hidden ? HIDDEN_FACTOR : 1;
-    let delay;
-    if (!wantsPeers()) delay = KEEPALIVE_MS * hidden;
-    else if (step < WARMUP_MS.length) delay = WARMUP_MS[step];
-    else delay = STEADY_MS[Math.min(step - WARMUP_MS.length, STEADY_MS.length - 1)] * hidden;
+    const delay = announceDelay({ step, wantsPeers: wantsPeers(), hidden: typeof document !== 'undefined' && document.hidden });
     timer = setTimeout(() => {
       step += 1;
       // With everyone here, an announce only keeps the room known (net/signal/*.js decide how often);
       // past the warm-up, one steady announce in four tries again (the ones that carry offers).
-      handlers.announce(room, { keepalive: !wantsPeers(), retry: step <= WARMUP_MS.length || step % 4 === 0 });
+      handlers.announce(room, { keepalive: !wantsPeers(), retry: retries(step) });
       schedule();
     }, jitter(delay));
   }
