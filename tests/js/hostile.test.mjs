@@ -118,7 +118,7 @@ test('a description naming two DTLS certificates is refused', () => {
 
 // ---- the mailbox's addresses: profiles, links, group descriptors ----
 
-import { parseProfile } from '../../templates/js/chat/mailbox.js';
+import { parseProfile } from '../../templates/js/chat/mailbox-addresses.js';
 import { parseMailboxKey } from '../../templates/js/core/add-me.js';
 
 test('mailbox profiles from peers keep only a well-formed key and a few plain relay addresses', () => {
@@ -154,7 +154,7 @@ test('an add-me link gives a mailbox key only when it is exactly 64 hex digits',
 // ---- relays' words about themselves: NIP-11 documents and refusal reasons ----
 
 import { parseRelayInfo, refusalKind, infoUrl } from '../../templates/js/net/mailbox-relays.js';
-import { isLoopback } from '../../templates/js/chat/mailbox.js';
+import { isLoopback } from '../../templates/js/chat/mailbox-addresses.js';
 
 test('a relay’s NIP-11 limits are honoured only when plausible; garbage means no limit', () => {
   assert.deepEqual(parseRelayInfo({ limitation: { max_message_length: 98_304, auth_required: true } }), { maxMessage: 98_304, authRequired: true });

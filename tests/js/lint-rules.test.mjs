@@ -139,6 +139,17 @@ test('an import cycle fails lint, through a dynamic import too; so do a missing 
   await refused("import { missing } from './x.js';\nexport const b = missing;\n", 'import-x/named');
 });
 
+test('a factory of more than 250 lines of code fails lint; comments and blank lines do not count', async () => {
+  const statements = (n) => Array.from({ length: n }, (_, i) => `  const v${i} = ${i};\n`).join('');
+  const commented = (n) => Array.from({ length: n }, (_, i) => `  // why ${i}\n\n`).join('');
+  await refused(`export function make() {\n${statements(251)}  return v0;\n}\n`, 'max-lines-per-function');
+  const fine = await lint(`export function make() {\n${statements(240)}${commented(300)}  return v0;\n}\n`);
+  assert.deepEqual(
+    fine.filter((m) => m.ruleId === 'max-lines-per-function'),
+    [],
+  );
+});
+
 test('a module in the style the joiner understands lints clean', async () => {
   const text = `import {
   a,

@@ -8,6 +8,7 @@ import { fromUtf8 } from '../core/encoding.js';
 import { checkContent } from './content.js';
 import { messageKey } from './keys.js';
 import { keyedQueue } from './batcher.js';
+import { metaContext } from '../core/store.js';
 
 export const PAGE_SIZE = 50;
 
@@ -17,8 +18,6 @@ export const PAGE_SIZE = 50;
  *   content: Record<string, any>, state?: string, delivered?: Record<string, number>, read?: Record<string, number>,
  *   readAt?: number | null, broken?: boolean }} Message
  */
-
-const metaContext = (/** @type {string} */ id) => `meta/${id}`;
 
 /**
  * deps: cryptoClient, store, conversations, and stateOf(id) → the outbox's
