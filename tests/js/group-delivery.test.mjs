@@ -11,30 +11,17 @@ import { createInbox } from '../../templates/js/chat/inbox.js';
 import { createOutbox } from '../../templates/js/chat/outbox.js';
 import { createSenderKeys } from '../../templates/js/chat/sender-keys.js';
 import { createChatEvents } from '../../templates/js/chat/chat-events.js';
+import { metaContext } from '../../templates/js/core/store.js';
+import { fakeCrypto, memoryStore, readableEnvelope } from './fakes.mjs';
+import { until } from './wait.mjs';
 
 const SELF = 'a'.repeat(64);
 const ALICE = 'b'.repeat(64);
 const BOB = 'c'.repeat(64);
 const STRANGER = 'd'.repeat(64);
 const KEY_ID = '1'.repeat(32);
-const utf8 = (value) => new TextEncoder().encode(JSON.stringify(value));
 
-function memoryStore() {
-  const records = new Map();
-  const messages = new Map();
-  return {
-    get: async (key) => structuredClone(records.get(key)),
-    put: async (key, value) => void records.set(key, structuredClone(value)),
-    messages: {
-      locate: async (key) => (messages.has(key) ? 1 : undefined),
-      add: async (items) => items.forEach((item) => messages.set(item.key, item.record)),
-      get: async () => ({ env: new Uint8Array([1]) }),
-    },
-    stored: messages,
-  };
-}
-
-/** An inbox whose worker "opens" an envelope to the JSON its bytes carry, and reads its header from `headers`. */
+/** An inbox over the stand-in worker (fakes.mjs), whose envelopes carry their header and content in the clear. */
 function setup() {
   const store = memoryStore();
   const convs = {
@@ -51,20 +38,13 @@ function setup() {
       recent: [],
     },
   };
-  const calls = { openGroup: 0, open: 0, missing: [] };
-  const headers = new Map();
-  const cryptoClient = {
-    randomBytes: async (n) => new Uint8Array(n).fill(7),
-    peekEnvelope: async (bytes) => headers.get(bytes),
-    verifyEnvelope: async (bytes) => {
-      if (bytes.forged) throw Object.assign(new Error('signature does not verify'), { code: 'bad-signature' });
-      return {};
+  const cryptoClient = fakeCrypto({ self: SELF });
+  const calls = {
+    /** How many group messages were opened (under a sender key). */
+    get openGroup() {
+      return cryptoClient.log.filter((call) => call.method === 'openGroupEnvelope').length;
     },
-    openEnvelope: async (bytes) => ({ ...headers.get(bytes), content: utf8(bytes.content), receipt: new Uint8Array(1) }),
-    openGroupEnvelope: async (bytes) => {
-      calls.openGroup += 1;
-      return { ...headers.get(bytes), content: utf8(bytes.content), receipt: new Uint8Array(1) };
-    },
+    missing: [],
   };
   const senderKeys = createSenderKeys({ cryptoClient, store, identity: { fingerprint: SELF } });
   const events = createChatEvents();
@@ -79,21 +59,18 @@ function setup() {
   });
   events.on('key-missing', ({ conversation, sender, keyId }) => calls.missing.push([conversation, sender, keyId]));
   inbox.on('group-key', () => senderKeys.save());
-  /** An envelope (a distinct object) with its header and what it opens to. */
+  /** An envelope from `sender`, with what it opens to; a forged one does not verify. */
   let n = 0;
-  const envelope = ({ conv, sender = ALICE, keyId = null, content, forged = false }) => {
-    const bytes = Object.assign(new Uint8Array([n]), { content, forged });
-    headers.set(bytes, {
+  const envelope = ({ conv, sender = ALICE, keyId = null, content, forged = false }) =>
+    readableEnvelope({
       conversationId: conv,
       sender,
       messageId: String(++n).padStart(32, '0'),
       keyId,
       recipients: keyId ? [] : [SELF, sender],
-      timestampMs: 1,
-      lamport: 1,
+      content,
+      forged,
     });
-    return bytes;
-  };
   return { inbox, store, senderKeys, calls, envelope };
 }
 
@@ -120,13 +97,10 @@ test('a message that overtakes its sender key waits, its owner is asked, and it 
   const early = envelope({ conv: 'group', keyId: KEY_ID, content: { t: 'text', body: 'early' } });
   assert.equal(await inbox.receive(BOB, null, early), 'unknown');
   assert.deepEqual(calls.missing, [['group', ALICE, KEY_ID]]);
-  assert.equal(store.stored.size, 0);
+  assert.equal(store.contents.ids.size, 0, 'nothing stored');
   // The key's hand-over (RSA-wrapped, from its owner) arrives through another member.
   assert.equal(await inbox.receive(BOB, null, envelope({ conv: 'group', content: { t: 'group-key', keyId: KEY_ID, key: 'K'.repeat(43) } })), 'accepted');
-  await new Promise((resolve) => {
-    const check = () => ([...store.stored.values()].length === 2 ? resolve() : setImmediate(check));
-    check();
-  });
+  await until(() => store.contents.ids.size === 2, 'the key and the waiting message stored');
   assert.equal(calls.openGroup, 1, 'the waiting message opened with the key');
 });
 
@@ -157,6 +131,7 @@ test('a word passed on counts by its signature, not by who carries it: a strange
   const store = memoryStore();
   const ID = 'e'.repeat(32);
   await store.put('outbox', [{ id: ID, conv: 'group', seq: 1, at: Date.now(), recipients: { [ALICE]: 'sent', [BOB]: 'sent' }, wraps: {} }]);
+  await store.messages.add([{ place: ['t', 1], key: `${SELF}:${ID}`, record: { id: ID, sender: SELF, env: new Uint8Array([1]) } }]);
   const conv = { id: 'group', kind: 'group', tag: 't', members: [{ fingerprint: ALICE }, { fingerprint: BOB }] };
   const outbox = createOutbox({
     cryptoClient: {},
@@ -236,20 +211,13 @@ async function groupSender() {
       ],
     ],
   ]);
-  let stored = { id: ID, sender: SELF, env: new Uint8Array([1]), meta: { mine: true, delivered: {}, read: {} } };
-  const store = {
-    get: async (k) => structuredClone(records.get(k)),
-    put: async (k, v) => void records.set(k, structuredClone(v)),
-    open: async (context, value) => structuredClone(value),
-    seal: async (context, value) => structuredClone(value),
-    messages: {
-      locate: async (k) => (k === key ? ['tg', 1] : undefined),
-      get: async () => structuredClone(stored),
-      replace: async (place, next) => void (stored = structuredClone(next)),
-      page: async () => [],
-      add: async () => {},
-    },
-  };
+  const store = memoryStore();
+  for (const [name, value] of records) await store.put(name, value);
+  const place = ['tg', 1];
+  const meta = await store.seal(metaContext(ID), { mine: true, delivered: {}, read: {} });
+  await store.messages.add([{ place, key, record: { id: ID, sender: SELF, env: new Uint8Array([1]), meta } }]);
+  /** The message's delivery state, as stored. */
+  const storedMeta = async () => store.open(metaContext(ID), (await store.messages.get(place)).meta);
   const deleted = [];
   const verified = [];
   const events = [];
@@ -267,7 +235,13 @@ async function groupSender() {
     sessions: createSessions(),
     network: {},
     own: createSessions(),
-    mailbox: { deleteWraps: (list) => deleted.push(...list.map((w) => w.id)), keyOf: () => null, connected: () => false, linkFor: () => null, handleHistory() {} },
+    mailbox: {
+      deleteWraps: (list) => deleted.push(...list.map((w) => w.id)),
+      keyOf: () => null,
+      connected: () => false,
+      linkFor: () => null,
+      handleHistory() {},
+    },
     preferences: () => ({}),
     displayName: () => '',
   });
@@ -281,11 +255,11 @@ async function groupSender() {
     members: [BOB, CAROL, MALLORY].map((fingerprint) => ({ fingerprint, spki: spkiOf(fingerprint) })),
   });
   const delivered = () => events.some((e) => e.message === ID && (e.state === 'delivered' || e.state === 'read'));
-  return { chat, key, ID, deleted, verified, events, delivered, stored: () => stored };
+  return { chat, key, ID, deleted, verified, events, delivered, storedMeta };
 }
 
 test("a member who passes on another member's acknowledgement without that member's signature cannot mark it delivered", async () => {
-  const { chat, key, deleted, delivered, stored } = await groupSender();
+  const { chat, key, deleted, delivered, storedMeta } = await groupSender();
   try {
     // Mallory says Bob has it: unsigned, then with a signature Bob never made.
     await chat.frames.ack(MALLORY, null, ackFrame({ keys: [key], by: BOB }));
@@ -294,27 +268,27 @@ test("a member who passes on another member's acknowledgement without that membe
     assert.equal(chat.pendingFor(BOB), 1, 'Bob still lacks it');
     assert.equal(chat.pendingFor(CAROL), 1, 'Bob’s signature does not vouch for Carol');
     assert.deepEqual(deleted, [], 'no wrap of Bob’s is deleted');
-    assert.deepEqual(stored().meta.delivered, {}, 'nothing stored as delivered');
+    assert.deepEqual((await storedMeta()).delivered, {}, 'nothing stored as delivered');
     assert.equal(delivered(), false, 'no ✓✓');
     // Bob's own word (his session, or his mailbox) counts.
     await chat.frames.ack(BOB, null, ackFrame({ keys: [key] }));
     assert.equal(chat.pendingFor(BOB), 0);
     assert.deepEqual(deleted, ['wrap-bob']);
-    assert.ok(stored().meta.delivered[BOB]);
+    assert.ok((await storedMeta()).delivered[BOB]);
   } finally {
     await chat.close({ save: false });
   }
 });
 
 test('a member who only hears through others is delivered by its signed acknowledgement, passed on hop by hop', async () => {
-  const { chat, key, deleted, verified, delivered, stored } = await groupSender();
+  const { chat, key, deleted, verified, delivered, storedMeta } = await groupSender();
   try {
     // Carol's own signed list, passed on by Mallory (or anyone): checked with Carol's key.
     await chat.frames.ack(MALLORY, null, ackFrame(signedBy(CAROL, [key])));
     assert.deepEqual(verified, [`spki of ${CAROL}`], 'verified once, with Carol’s key');
     assert.equal(chat.pendingFor(CAROL), 0);
     assert.deepEqual(deleted, ['wrap-carol']);
-    assert.ok(stored().meta.delivered[CAROL]);
+    assert.ok((await storedMeta()).delivered[CAROL]);
     await chat.frames.ack(MALLORY, null, ackFrame({ keys: [key] }));
     await chat.frames.ack(BOB, null, ackFrame(signedBy(BOB, [key])));
     assert.equal(delivered(), true, '✓✓ once every member acknowledged');

@@ -8,24 +8,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createInbox, KEY_WAIT_MS, MAX_WAITING_FOR_KEY, MAX_WAITING_PER_SENDER } from '../../templates/js/chat/inbox.js';
 import { createSenderKeys } from '../../templates/js/chat/sender-keys.js';
+import { fakeCrypto, memoryStore, readableEnvelope } from './fakes.mjs';
+import { settle, until } from './wait.mjs';
 
 const SELF = 'a'.repeat(64);
 const ALICE = 'b'.repeat(64);
 const BOB = 'c'.repeat(64);
-const utf8 = (value) => new TextEncoder().encode(JSON.stringify(value));
 
 function setup() {
   let time = 1_000_000;
-  const stored = new Map();
-  const records = new Map();
-  const store = {
-    get: async (key) => structuredClone(records.get(key)),
-    put: async (key, value) => void records.set(key, structuredClone(value)),
-    messages: {
-      locate: async (key) => (stored.has(key) ? 1 : undefined),
-      add: async (items) => items.forEach((item) => stored.set(item.key, item.record)),
-    },
-  };
+  const store = memoryStore();
   const conv = {
     id: 'group',
     kind: 'group',
@@ -37,17 +29,7 @@ function setup() {
     nextSeq: 1,
     recent: [],
   };
-  const headers = new Map();
-  const opened = [];
-  const cryptoClient = {
-    peekEnvelope: async (bytes) => headers.get(bytes),
-    verifyEnvelope: async () => ({}),
-    openEnvelope: async (bytes) => ({ ...headers.get(bytes), content: utf8(bytes.content), receipt: new Uint8Array(1) }),
-    openGroupEnvelope: async (bytes) => {
-      opened.push(headers.get(bytes).messageId);
-      return { ...headers.get(bytes), content: utf8(bytes.content), receipt: new Uint8Array(1) };
-    },
-  };
+  const cryptoClient = fakeCrypto({ self: SELF });
   const senderKeys = createSenderKeys({ cryptoClient, store, identity: { fingerprint: SELF } });
   const acked = [];
   const inbox = createInbox({
@@ -61,23 +43,14 @@ function setup() {
   });
   inbox.on('group-key', () => senderKeys.save());
   let n = 0;
-  /** A group message (under `keyId`) or a key's hand-over (keyId null), as a distinct envelope. */
-  const envelope = ({ sender, keyId = null, content, id = String(++n).padStart(32, '0') }) => {
-    const bytes = Object.assign(new Uint8Array([n % 256]), { content });
-    headers.set(bytes, { conversationId: 'group', sender, messageId: id, keyId, recipients: keyId ? [] : [SELF, sender], timestampMs: 1, lamport: 1 });
-    return bytes;
-  };
+  /** A group message (under `keyId`) or a key's hand-over (keyId null), as an envelope of its own. */
+  const envelope = ({ sender, keyId = null, content, id = String(++n).padStart(32, '0') }) =>
+    readableEnvelope({ conversationId: 'group', sender, messageId: id, keyId, recipients: keyId ? [] : [SELF, sender], content });
   const key = (sender, keyId) => envelope({ sender, content: { t: 'group-key', keyId, key: 'K'.repeat(43) } });
-  return { inbox, stored, opened, acked, envelope, key, advance: (ms) => (time += ms) };
-}
-
-/** Waits (polling, bounded) until `check()` holds. */
-async function eventually(check, what) {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  /** The ids of the group messages opened so far, in order. */
+  const opened = () => cryptoClient.log.filter((call) => call.method === 'openGroupEnvelope').map((call) => call.messageId);
+  // The messages stored, by key.
+  return { inbox, stored: store.contents.ids, opened, acked, envelope, key, advance: (ms) => (time += ms) };
 }
 
 test('a member flooding messages under keys it never hands over cannot crowd out another member’s waiting message', async () => {
@@ -89,7 +62,7 @@ test('a member flooding messages under keys it never hands over cannot crowd out
   const bobs = envelope({ sender: BOB, keyId: '9'.repeat(32), content: { t: 'text', body: 'hello' } });
   assert.equal(await inbox.receive(BOB, null, bobs), 'unknown', 'it waits for Bob’s key');
   assert.equal(await inbox.receive(BOB, null, key(BOB, '9'.repeat(32))), 'accepted');
-  await eventually(() => stored.size === 2, 'Bob’s message opened once his key came');
+  await until(() => stored.size === 2, 'Bob’s message opened once his key came');
 });
 
 test('a message waits for its key at most KEY_WAIT_MS; let go unacknowledged, it opens when it comes again', async () => {
@@ -101,9 +74,8 @@ test('a message waits for its key at most KEY_WAIT_MS; let go unacknowledged, it
   advance(KEY_WAIT_MS + 1);
   assert.equal(await inbox.receive(ALICE, null, key(ALICE, KEY)), 'accepted');
   // Let any deferred opening run; nothing may have opened the expired message.
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  await new Promise((resolve) => setImmediate(resolve));
-  assert.deepEqual(opened, [], 'let go: not opened');
+  await settle(1, { timers: true });
+  assert.deepEqual(opened(), [], 'let go: not opened');
   assert.equal(stored.size, 1, 'only the key message is stored');
   assert.equal(
     acked.some((k) => k.endsWith(id)),
@@ -126,6 +98,6 @@ test('a message sent again while it waits is kept once', async () => {
   const other = envelope({ sender: ALICE, keyId: KEY, content: { t: 'text', body: 'y' } });
   assert.equal(await inbox.receive(BOB, null, other), 'unknown');
   await inbox.receive(ALICE, null, key(ALICE, KEY));
-  await eventually(() => stored.size === 3, 'both messages opened');
-  assert.equal(opened.length, 2, 'the resent copies opened once');
+  await until(() => stored.size === 3, 'both messages opened');
+  assert.equal(opened().length, 2, 'the resent copies opened once');
 });

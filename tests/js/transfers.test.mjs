@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { AUTO_DOWNLOAD, CHUNK_SIZE, createTransfers, encodeChunkFrame } from '../../templates/js/chat/transfers.js';
 import { toBase64, fromUtf8 } from '../../templates/js/core/encoding.js';
+import { fakeSessions, memoryStore } from './fakes.mjs';
+import { until } from './wait.mjs';
 
 const SELF = 'a'.repeat(64);
 const OWNER = 'b'.repeat(64);
@@ -25,39 +27,21 @@ const ROOT = createHash('sha256')
   .digest('hex');
 
 function setup({ online = [OWNER, MEMBER, OTHER], size = CHUNK_SIZE + 10, chunks = 2 } = {}) {
-  const stored = new Map(); // "file key" -> Map(index -> bytes)
-  const records = new Map();
-  const store = {
-    get: async (key) => structuredClone(records.get(key)),
-    put: async (key, value) => void records.set(key, structuredClone(value)),
-    chunks: {
-      indexes: async (key) => new Set(stored.get(key)?.keys() ?? []),
-      putGrouped: async (key, index, bytes) => void (stored.get(key) ?? stored.set(key, new Map()).get(key)).set(index, bytes),
-      put: async (key, index, bytes) => void (stored.get(key) ?? stored.set(key, new Map()).get(key)).set(index, bytes),
-      get: async (key, index) => stored.get(key)?.get(index),
-      drop: async (key) => void stored.delete(key),
-    },
-  };
+  const store = memoryStore();
   const cryptoClient = {
     // Authenticates (a stand-in: any bytes do) and hashes a sealed chunk.
     chunkDigest: async ({ ciphertext }) => digestOf(ciphertext),
     fileRoot: async (digests) => createHash('sha256').update(digests).digest('hex'),
   };
-  const asked = []; // [fingerprint, request]
-  const up = new Set(online);
-  const links = new Map();
-  const linkTo = (fp) => {
-    if (!up.has(fp)) return null;
-    if (!links.has(fp))
-      links.set(fp, { state: 'ready', send: async (type, data) => void (type === 'file-get' && asked.push([fp, JSON.parse(fromUtf8(data))])) });
-    return links.get(fp);
-  };
+  const sessions = fakeSessions(online);
+  /** What each member was asked for: [fingerprint, request], in order. */
+  const asked = () => sessions.sent.filter((s) => s.type === 'file-get').map((s) => [s.to, JSON.parse(fromUtf8(s.data))]);
   const handlers = new Map();
   const transfers = createTransfers({
     cryptoClient,
     store,
     chat: { on: (t, handler) => handlers.set(t, handler), addRelayCompanions: () => {} },
-    sessions: { linkTo },
+    sessions,
     identity: { fingerprint: SELF },
     membersOf: () => [OWNER, MEMBER, OTHER],
   });
@@ -75,25 +59,16 @@ function setup({ online = [OWNER, MEMBER, OTHER], size = CHUNK_SIZE + 10, chunks
   const announce = (from = OWNER) => handlers.get('file')({ id: 'conv' }, { sender: OWNER, content: { t: 'file', ...info } }, from);
   /** A chunk frame from `fingerprint` over its direct session. */
   const chunkFrom = (fingerprint, index, sealed) =>
-    transfers.frames['file-chunk'](fingerprint, linkTo(fingerprint) ?? { state: 'ready' }, encodeChunkFrame(OWNER, FILE_ID, index, sealed));
+    transfers.frames['file-chunk'](fingerprint, sessions.linkTo(fingerprint) ?? { state: 'ready' }, encodeChunkFrame(OWNER, FILE_ID, index, sealed));
   const status = () => transfers.status(OWNER, FILE_ID);
-  return { transfers, announce, chunkFrom, status, asked, online: (fp) => up.add(fp) };
-}
-
-/** Waits (polling, bounded) until `check()` holds. */
-async function eventually(check, what) {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  return { transfers, announce, chunkFrom, status, asked, online: sessions.connect };
 }
 
 test('chunks from a member we did not ask are ignored: they cannot spoil the file', async () => {
   const { announce, chunkFrom, status, asked } = setup();
   await announce();
   assert.deepEqual(
-    asked.map(([fp]) => fp),
+    asked().map(([fp]) => fp),
     [OWNER],
     'the owner is asked',
   );
@@ -104,19 +79,19 @@ test('chunks from a member we did not ask are ignored: they cannot spoil the fil
   assert.equal(status().received, 0, 'nothing of theirs kept');
   await chunkFrom(OWNER, 0, GOOD[0]);
   await chunkFrom(OWNER, 1, GOOD[1]);
-  await eventually(() => status().state === 'complete', 'the file complete');
+  await until(() => status().state === 'complete', 'the file complete');
 });
 
 test('a copy that does not match the signed root is fetched again from someone else, not failed for good', async () => {
   const { announce, chunkFrom, status, asked } = setup({ online: [MEMBER, OTHER] });
   // The owner is away; the member who passed the announcement on is asked first.
   await announce(MEMBER);
-  assert.equal(asked.at(-1)[0], MEMBER);
+  assert.equal(asked().at(-1)[0], MEMBER);
   await chunkFrom(MEMBER, 0, new Uint8Array(100).fill(9));
   await chunkFrom(MEMBER, 1, GOOD[1]);
-  await eventually(() => asked.length === 2, 'a second source asked');
-  assert.equal(asked[1][0], OTHER, 'someone who did not give us the bad copy');
-  assert.equal(asked[1][1].from, 0, 'from the first chunk');
+  await until(() => asked().length === 2, 'a second source asked');
+  assert.equal(asked()[1][0], OTHER, 'someone who did not give us the bad copy');
+  assert.equal(asked()[1][1].from, 0, 'from the first chunk');
   assert.notEqual(status().state, 'failed');
   assert.match(status().error, /another member/);
   // The member who gave the bad copy cannot slip chunks in now.
@@ -124,18 +99,18 @@ test('a copy that does not match the signed root is fetched again from someone e
   assert.equal(status().received, 0);
   await chunkFrom(OTHER, 0, GOOD[0]);
   await chunkFrom(OTHER, 1, GOOD[1]);
-  await eventually(() => status().state === 'complete', 'the file complete');
+  await until(() => status().state === 'complete', 'the file complete');
 
   // With nobody else online, it waits for another source rather than failing for good.
   const alone = setup({ online: [MEMBER] });
   await alone.announce(MEMBER);
   await alone.chunkFrom(MEMBER, 0, new Uint8Array(100).fill(9));
   await alone.chunkFrom(MEMBER, 1, GOOD[1]);
-  await eventually(() => alone.status().state !== 'downloading', 'the root check');
+  await until(() => alone.status().state !== 'downloading', 'the root check');
   assert.equal(alone.status().state, 'waiting', 'the owner or another member may come online later');
   alone.online(OWNER);
   alone.transfers.resume();
-  assert.equal(alone.asked.at(-1)[0], OWNER);
+  assert.equal(alone.asked().at(-1)[0], OWNER);
 });
 
 test('resume() fetches what is under the auto-download limit, and a larger file only once the user asked', async () => {
@@ -144,16 +119,16 @@ test('resume() fetches what is under the auto-download limit, and a larger file 
   assert.equal(big.status().needsRequest, true);
   big.online(OWNER);
   big.transfers.resume();
-  assert.deepEqual(big.asked, [], 'a file over the limit is not fetched on resume');
+  assert.deepEqual(big.asked(), [], 'a file over the limit is not fetched on resume');
   big.transfers.request(OWNER, FILE_ID);
   assert.deepEqual(
-    big.asked.map(([fp]) => fp),
+    big.asked().map(([fp]) => fp),
     [OWNER],
     'asked for once the user wants it',
   );
   // Once asked for, it resumes like any other.
   big.transfers.resume();
-  assert.equal(big.asked.length, 2);
+  assert.equal(big.asked().length, 2);
 
   const small = setup({ online: [] });
   await small.announce();
@@ -161,7 +136,7 @@ test('resume() fetches what is under the auto-download limit, and a larger file 
   small.online(OWNER);
   small.transfers.resume();
   assert.deepEqual(
-    small.asked.map(([fp]) => fp),
+    small.asked().map(([fp]) => fp),
     [OWNER],
     'a file under the limit resumes by itself',
   );
