@@ -12,7 +12,7 @@ import { createOutbox } from '../../templates/js/chat/outbox.js';
 import { createSenderKeys } from '../../templates/js/chat/sender-keys.js';
 import { createChatEvents } from '../../templates/js/chat/chat-events.js';
 import { metaContext } from '../../templates/js/core/store.js';
-import { fakeCrypto, memoryStore, readableEnvelope } from './fakes.mjs';
+import { fakeCrypto, fakeSessions, memoryStore, readableEnvelope } from './fakes.mjs';
 import { until } from './wait.mjs';
 
 const SELF = 'a'.repeat(64);
@@ -137,14 +137,14 @@ test('a word passed on counts by its signature, not by who carries it: a strange
     cryptoClient: {},
     store,
     identity: { fingerprint: SELF },
-    sessions: { linkTo: () => null },
+    sessions: fakeSessions(),
     conversations: { nextSeq: (c) => c.nextSeq++, get: (id) => (id === 'group' ? conv : undefined) },
     history: { updateMeta: async () => null },
   });
   await outbox.restore();
   const forwarding = createForwarding({
     identity: { fingerprint: SELF },
-    sessions: { linkTo: () => null },
+    sessions: fakeSessions(),
     cryptoClient: { verifyAcks: async (spki, keys, signature) => assert.deepEqual(Buffer.from(signature), Buffer.from(fakeSignature(spki, keys))) },
     spkiOf: (fp) => (fp === BOB ? spkiOf(BOB) : null),
     outbox,
@@ -302,7 +302,7 @@ test('we sign our acknowledgement once when it will be passed on, reuse it for l
   const signatures = [];
   const forwarding = createForwarding({
     identity: { fingerprint: SELF },
-    sessions: { linkTo: () => null },
+    sessions: fakeSessions(),
     cryptoClient: { signAcks: async (records) => (signatures.push(records), fakeSignature(spkiOf(SELF), records)) },
     spkiOf,
     outbox: { awaits: () => false, acked: async () => {} },

@@ -30,6 +30,8 @@ import {
 } from '../../templates/js/chat/transfer-plan.js';
 import { createTransfers } from '../../templates/js/chat/transfers.js';
 import { toBase64, utf8 } from '../../templates/js/core/encoding.js';
+import { fakeSessions, memoryStore } from './fakes.mjs';
+import { until } from './wait.mjs';
 
 const SELF = 'a'.repeat(64);
 const OWNER = 'b'.repeat(64);
@@ -276,24 +278,13 @@ const rootOf = (chunks) =>
 
 /** A one-chunk file announced by OWNER; `gate()` holds back the next chunk's check until it is released. */
 function transfersFor({ members = [OWNER, MEMBER], online = [OWNER, MEMBER], root = rootOf([SEALED]) } = {}) {
-  const stored = new Map();
+  const store = memoryStore();
+  /** The index of every chunk written, in order. */
   const writes = [];
-  const putChunk = async (key, index, bytes) => {
-    writes.push(index);
-    (stored.get(key) ?? stored.set(key, new Map()).get(key)).set(index, bytes);
-  };
-  const records = new Map();
-  const store = {
-    get: async (key) => structuredClone(records.get(key)),
-    put: async (key, value) => void records.set(key, structuredClone(value)),
-    chunks: {
-      indexes: async (key) => new Set(stored.get(key)?.keys() ?? []),
-      putGrouped: putChunk,
-      put: putChunk,
-      get: async (key, index) => stored.get(key)?.get(index),
-      drop: async (key) => void stored.delete(key),
-    },
-  };
+  for (const name of ['put', 'putGrouped']) {
+    const write = store.chunks[name];
+    store.chunks[name] = async (key, index, bytes) => (writes.push(index), write(key, index, bytes));
+  }
   const gates = [];
   const cryptoClient = {
     chunkDigest: async ({ ciphertext }) => {
@@ -303,15 +294,13 @@ function transfersFor({ members = [OWNER, MEMBER], online = [OWNER, MEMBER], roo
     },
     fileRoot: async (digests) => createHash('sha256').update(digests).digest('hex'),
   };
-  const asked = [];
-  const up = new Set(online);
-  const linkTo = (fp) => (up.has(fp) ? { state: 'ready', send: async (type) => void (type === 'file-get' && asked.push(fp)) } : null);
+  const sessions = fakeSessions(online);
   const handlers = new Map();
   const transfers = createTransfers({
     cryptoClient,
     store,
     chat: { on: (t, handler) => handlers.set(t, handler), addRelayCompanions: () => {} },
-    sessions: { linkTo },
+    sessions,
     identity: { fingerprint: SELF },
     membersOf: () => members,
   });
@@ -319,22 +308,27 @@ function transfersFor({ members = [OWNER, MEMBER], online = [OWNER, MEMBER], roo
   transfers.events.on('progress', () => states.push(transfers.status(OWNER, FILE_ID).state));
   const announce = () => handlers.get('file')({ id: 'conv' }, { sender: OWNER, content: { t: 'file', ...info(SEALED.length, 1), root } }, OWNER);
   const chunkFrom = (fingerprint, sealed = SEALED) =>
-    transfers.frames['file-chunk'](fingerprint, linkTo(fingerprint), encodeChunkFrame(OWNER, FILE_ID, 0, sealed));
+    transfers.frames['file-chunk'](fingerprint, sessions.linkTo(fingerprint), encodeChunkFrame(OWNER, FILE_ID, 0, sealed));
   const gate = () => {
     let release;
     gates.push(new Promise((resolve) => (release = resolve)));
     return release;
   };
   const status = () => transfers.status(OWNER, FILE_ID);
-  return { transfers, announce, chunkFrom, gate, status, states, writes, asked, online: (fp) => up.add(fp) };
-}
-
-async function eventually(check, what) {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  return {
+    transfers,
+    announce,
+    chunkFrom,
+    gate,
+    status,
+    states,
+    writes,
+    /** Whom a chunk was asked of, in order. */
+    get asked() {
+      return sessions.sent.filter((s) => s.type === 'file-get').map((s) => s.to);
+    },
+    online: sessions.connect,
+  };
 }
 
 test('a chunk checked twice at once (the owner’s mailbox copy and the one we asked for) is written once, and a complete file stays complete', async () => {
@@ -347,7 +341,7 @@ test('a chunk checked twice at once (the owner’s mailbox copy and the one we a
   const second = t.chunkFrom(OWNER);
   releaseFirst();
   await first;
-  await eventually(() => t.status().state === 'complete', 'the file complete');
+  await until(() => t.status().state === 'complete', 'the file complete');
   // The second copy's check ends after the file completed: it must neither
   // be written over the checked copy nor move the file out of 'complete'.
   releaseSecond();
@@ -362,7 +356,7 @@ test('a file whose only source gave a bad copy fails, and asking for it again wa
   const t = transfersFor({ members: [OWNER], online: [OWNER], root: rootOf([new Uint8Array(40).fill(1)]) });
   await t.announce();
   await t.chunkFrom(OWNER);
-  await eventually(() => t.status().state === 'failed', 'the root check');
+  await until(() => t.status().state === 'failed', 'the root check');
   assert.match(t.status().error, /discarded/);
   assert.equal(t.status().received, 0);
   t.transfers.resume();
