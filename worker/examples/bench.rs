@@ -3,8 +3,10 @@
 
 use std::time::Instant;
 
-use worker::envelope::{self, EnvelopeMeta};
-use worker::{Identity, KeySize, aead};
+use worker::{
+    EnvelopeMeta, Identity, KeySize, aead_seal, open_envelope, open_envelope_with_receipt,
+    open_stored_envelope, seal_envelope,
+};
 
 fn ms(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1000.0
@@ -67,10 +69,10 @@ fn main() {
         let (mut seal, mut open) = (Vec::new(), Vec::new());
         for _ in 0..rounds {
             let start = Instant::now();
-            let sealed = envelope::seal(&alice, &publics, &meta, &text).unwrap();
+            let sealed = seal_envelope(&alice, &publics, &meta, &text).unwrap();
             seal.push(ms(start));
             let start = Instant::now();
-            envelope::open(&sealed, alice.public(), &recipients[0]).unwrap();
+            open_envelope(&sealed, alice.public(), &recipients[0]).unwrap();
             open.push(ms(start));
         }
         (median(seal), median(open))
@@ -79,13 +81,13 @@ fn main() {
     let (seal8, open8) = time_seal_open(&others, 10);
 
     let stored: Vec<Vec<u8>> = (0..1000)
-        .map(|_| envelope::seal(&alice, &[bob.public().clone()], &meta, &text).unwrap())
+        .map(|_| seal_envelope(&alice, &[bob.public().clone()], &meta, &text).unwrap())
         .collect();
     let start = Instant::now();
     let receipts: Vec<Vec<u8>> = stored
         .iter()
         .map(|sealed| {
-            envelope::open_with_receipt(sealed, alice.public(), bob)
+            open_envelope_with_receipt(sealed, alice.public(), bob)
                 .unwrap()
                 .1
         })
@@ -93,7 +95,7 @@ fn main() {
     let open1000 = ms(start);
     let start = Instant::now();
     for (sealed, receipt) in stored.iter().zip(&receipts) {
-        envelope::open_stored(sealed, receipt, bob.vault_key()).unwrap();
+        open_stored_envelope(sealed, receipt, bob.vault_key()).unwrap();
     }
     let stored1000 = ms(start);
 
@@ -103,7 +105,7 @@ fn main() {
     let start = Instant::now();
     let rounds = 64;
     for _ in 0..rounds {
-        std::hint::black_box(aead::seal(&key, &nonce, b"", &chunk));
+        std::hint::black_box(aead_seal(&key, &nonce, b"", &chunk));
     }
     let aes_mb_s = rounds as f64 / start.elapsed().as_secs_f64();
 

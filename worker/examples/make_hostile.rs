@@ -14,13 +14,14 @@ use rsa::pkcs8::DecodePublicKey;
 use rsa::{Oaep, PublicKey as RsaPublicKey};
 use serde_json::json;
 use sha2::Sha256;
-use worker::envelope::{
-    self, Envelope, EnvelopeMeta, Header, MAX_LAMPORT, MAX_TIMESTAMP_MS, Recipient,
+use worker::{
+    AEAD_NONCE_LEN, Envelope, EnvelopeMeta, Header, Identity, KeySize, MAX_LAMPORT,
+    MAX_TIMESTAMP_MS, PublicIdentity, Recipient, aead_seal, envelope_signed_message, pad,
+    pair_conversation_id, random_bytes, system_rng,
 };
-use worker::{Identity, KeySize, PublicIdentity, aead, identity, padding, random};
 
 fn hex(bytes: &[u8]) -> String {
-    identity::hex_lower(bytes)
+    hex::encode(bytes)
 }
 
 /// Seals like `envelope::seal` but without checking the header's ranges.
@@ -30,20 +31,20 @@ fn seal_unchecked(
     meta: &EnvelopeMeta,
     content: &[u8],
 ) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
-    let padded = padding::pad(content)?;
-    let content_key = random::bytes::<32>()?;
-    let nonce = random::bytes::<{ aead::NONCE_LEN }>()?;
+    let padded = pad(content)?;
+    let content_key = random_bytes::<32>()?;
+    let nonce = random_bytes::<{ AEAD_NONCE_LEN }>()?;
     let mut wrapped = Vec::new();
     for recipient in recipients {
         let key = RsaPublicKey::from_public_key_der(recipient.spki())?;
         wrapped.push(Recipient {
             fingerprint: recipient.fingerprint(),
-            wrapped_key: key.encrypt(&mut random::rng(), Oaep::<Sha256>::new(), &content_key)?,
+            wrapped_key: key.encrypt(&mut system_rng(), Oaep::<Sha256>::new(), &content_key)?,
         });
     }
     let header = Header::new(meta, sender.public().fingerprint(), nonce, wrapped).encode();
-    let ciphertext = aead::seal(&content_key, &nonce, &header, &padded);
-    let signature = sender.sign(&envelope::signed_message(&header, &ciphertext))?;
+    let ciphertext = aead_seal(&content_key, &nonce, &header, &padded);
+    let signature = sender.sign(&envelope_signed_message(&header, &ciphertext))?;
     Ok(Envelope::assemble(header, ciphertext, signature))
 }
 
@@ -59,10 +60,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         KeySize::Rsa2048,
     )?;
     let bob = Identity::derive("bob", "zebra lantern orbit velvet quarry", KeySize::Rsa2048)?;
-    let conversation = identity::pair_conversation_id(
-        &mallory.public().fingerprint(),
-        &bob.public().fingerprint(),
-    );
+    let conversation =
+        pair_conversation_id(&mallory.public().fingerprint(), &bob.public().fingerprint());
     let recipients = [bob.public(), mallory.public()];
     let cases = [
         (

@@ -10,12 +10,14 @@
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
-use worker::envelope::{self, EnvelopeMeta};
-use worker::signal::RoomTopic;
-use worker::{Identity, KeySize, aead, identity, safety_number, vault};
+use worker::{
+    EnvelopeMeta, Identity, KeySize, Profile, RoomTopic, SenderKey, aead_seal, assemble_record,
+    group_conversation_id, group_id, open_envelope_with_receipt, open_group, pair_conversation_id,
+    recipient_list, record_associated_data, safety_number, seal_envelope, seal_group,
+};
 
 fn hex(bytes: &[u8]) -> String {
-    identity::hex_lower(bytes)
+    hex::encode(bytes)
 }
 
 fn b64url(bytes: &[u8]) -> String {
@@ -171,18 +173,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             timestamp_ms: 1_790_000_000_000 + u64::from(n),
             lamport: u64::from(n) * 7,
         };
-        let sealed = envelope::seal(sender, &recipients, &meta, &content)?;
+        let sealed = seal_envelope(sender, &recipients, &meta, &content)?;
         let mut receipts = serde_json::Map::new();
         for opener in [alice, bob, carol] {
-            if let Ok((_, receipt)) = envelope::open_with_receipt(&sealed, sender.public(), opener)
-            {
+            if let Ok((_, receipt)) = open_envelope_with_receipt(&sealed, sender.public(), opener) {
                 receipts.insert(opener.public().fingerprint().to_hex(), json!(hex(&receipt)));
             }
         }
         envelopes.push(json!({
             "note": note,
             "sender": sender.public().fingerprint().to_hex(),
-            "recipients": envelope::recipient_list(sender.public(), &recipients)?.iter().map(|r| r.fingerprint().to_hex()).collect::<Vec<_>>(),
+            "recipients": recipient_list(sender.public(), &recipients)?.iter().map(|r| r.fingerprint().to_hex()).collect::<Vec<_>>(),
             "message_id": hex(&meta.message_id),
             "conversation_id": hex(&meta.conversation_id),
             "timestamp_ms": meta.timestamp_ms,
@@ -209,10 +210,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("friends/0001", b"{\"nickname\":\"Bob\"}".to_vec()),
         ("settings", Vec::new()),
     ] {
-        let aad = vault::associated_data(context.as_bytes())?;
-        let record = vault::assemble(
+        let aad = record_associated_data(context.as_bytes())?;
+        let record = assemble_record(
             &vault_nonce,
-            &aead::seal(
+            &aead_seal(
                 alice.vault_key().expose_bytes(),
                 &vault_nonce,
                 &aad,
@@ -285,7 +286,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// A signed acknowledgement (worker/src/ack.rs): the exact bytes signed for
 /// a list of message keys, and one signature of them.
 fn ack_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Error>> {
-    use worker::ack;
+    use worker::{ack_signed_message, sign_ack};
     let (alice, bob) = (&derived[0], &derived[1]);
     // Three messages: two of bob's, one of carol's, as `sender:id` and as records.
     let senders = [bob, bob, &derived[2]];
@@ -298,9 +299,9 @@ fn ack_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Error>
         records.extend_from_slice(&fingerprint.0);
         records.extend_from_slice(&id);
     }
-    let signed = ack::signed_message(&alice.public().fingerprint(), &records)?;
+    let signed = ack_signed_message(&alice.public().fingerprint(), &records)?;
     // RSA-PSS is randomized: the signature is checked, not compared.
-    let signature = ack::sign(alice, &records)?;
+    let signature = sign_ack(alice, &records)?;
     Ok(json!({
         "description": "A signed acknowledgement (worker/src/ack.rs): identity vector 0 (the holder) states it stored three messages, given as `sender:id` keys (chat/keys.js) and as 48-byte records (sender fingerprint || message id); `signed` is the exact message signed (\"trustero/ack/v1\" || 0x00 || holder fingerprint || u16be(count) || records), `signature` its RSA-PSS-SHA-256 signature (salt 32) by the holder.",
         "source": "cargo run --release -p worker --example make_vectors -- tests/vectors ack.json; everything is deterministic except the RSA-PSS signature (randomized: checked, not compared).",
@@ -315,8 +316,8 @@ fn ack_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Error>
 
 fn group_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Error>> {
     let (alice, bob) = (&derived[0], &derived[1]);
-    let key = envelope::SenderKey::from_parts([0x6b; 16], [0x5e; 32]);
-    let conversation = identity::group_conversation_id(&[0x42; 16]);
+    let key = SenderKey::from_parts([0x6b; 16], [0x5e; 32]);
+    let conversation = group_conversation_id(&[0x42; 16]);
     let mut vectors = Vec::new();
     for (n, content) in [(1u8, b"hello, group".to_vec()), (2, vec![0xee; 3000])] {
         let meta = EnvelopeMeta {
@@ -325,8 +326,8 @@ fn group_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Erro
             timestamp_ms: 1_790_000_000_000 + u64::from(n),
             lamport: u64::from(n),
         };
-        let sealed = envelope::seal_group(alice, &key, &meta, &content)?;
-        let (_, receipt) = envelope::open_group(&sealed, alice.public(), &key, bob)?;
+        let sealed = seal_group(alice, &key, &meta, &content)?;
+        let (_, receipt) = open_group(&sealed, alice.public(), &key, bob)?;
         vectors.push(json!({
             "message_id": hex(&meta.message_id),
             "timestamp_ms": meta.timestamp_ms,
@@ -359,8 +360,11 @@ const LEGACY_PROFILE_RECORD: (&str, &str, &str) = (
     "38123135e2b2737c89b1817b5fe3de6c2267b1978584035ebd6d5999dc7b77302a1343fdf4cc0ee33f813f6af2ed183128c460e53ccf4c9aae5987c35084d6d0",
 );
 
+/// The profile's seal-key label, spelled out as the protocol fixes it.
+const PROFILE_SEAL_LABEL: &[u8] = b"trustero/profile-seal/v1";
+
 fn profile_vectors(alice: &Identity) -> Result<Value, Box<dyn std::error::Error>> {
-    let profile = alice.profile()?;
+    let profile = Profile::of(alice)?;
     let record = br#"{"created":{"value":true,"stamp":{"wall":1790000000000,"counter":0,"device":"aaaaaaaa"}}}"#;
     let nonce = [0x42; 12];
     let event = profile.seal_with("contact:5a726205", record, 1_790_000_000, nonce)?;
@@ -368,7 +372,7 @@ fn profile_vectors(alice: &Identity) -> Result<Value, Box<dyn std::error::Error>
     let mut seal_key = [0u8; 32];
     hkdf::Hkdf::<sha2::Sha256>::from_prk(key.as_ref())
         .map_err(|_| "hkdf")?
-        .expand(worker::labels::PROFILE_SEAL, &mut seal_key)
+        .expand(PROFILE_SEAL_LABEL, &mut seal_key)
         .map_err(|_| "hkdf")?;
     let (legacy_id, legacy_content, legacy_sig) = LEGACY_PROFILE_RECORD;
     Ok(json!({
@@ -393,9 +397,7 @@ fn profile_vectors(alice: &Identity) -> Result<Value, Box<dyn std::error::Error>
 }
 
 fn handshake_vectors() -> Result<Value, Box<dyn std::error::Error>> {
-    use worker::channel::{self, Channel};
-    use worker::handshake::{self, Hello, Role};
-    use worker::nostr::NostrKey;
+    use worker::{Channel, Hello, NostrKey, Role, derive_session_keys, frame_nonce};
 
     // RFC 7748 section 6.1.
     let alice_secret: [u8; 32] =
@@ -423,7 +425,7 @@ fn handshake_vectors() -> Result<Value, Box<dyn std::error::Error>> {
         spki: vec![0x30, 0x82, 0x01, 0x22],
     };
     let th: [u8; 32] = [9; 32];
-    let keys = handshake::derive_session_keys(&th, &shared, Role::Offerer);
+    let keys = derive_session_keys(&th, &shared, Role::Offerer);
     let mut offerer = Channel::new(keys.clone(), Role::Offerer);
     let frames: Vec<Value> = [b"first".as_slice(), b"", &[0xff; 300]]
         .iter()
@@ -432,7 +434,7 @@ fn handshake_vectors() -> Result<Value, Box<dyn std::error::Error>> {
             json!({
                 "sender": "offerer",
                 "counter": counter,
-                "nonce": hex(&channel::nonce(Role::Offerer, counter as u64)),
+                "nonce": hex(&frame_nonce(Role::Offerer, counter as u64)),
                 "plaintext": hex(plaintext),
                 "frame": hex(&offerer.seal(plaintext).expect("small frame")),
             })
@@ -471,7 +473,7 @@ fn handshake_vectors() -> Result<Value, Box<dyn std::error::Error>> {
 }
 
 fn chat_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Error>> {
-    use worker::files;
+    use worker::{file_root, seal_chunk};
     let key = [0x5au8; 32];
     let file_id = [0x0fu8; 16];
     let plaintexts: [&[u8]; 3] = [b"first chunk", &[0xab; 1000], b"last"];
@@ -487,7 +489,7 @@ fn chat_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Error
                 "index": index,
                 "last": last,
                 "plaintext": hex(plaintext),
-                "ciphertext": hex(&files::seal_chunk(&key, &file_id, index as u64, last, plaintext).expect("small chunk")),
+                "ciphertext": hex(&seal_chunk(&key, &file_id, index as u64, last, plaintext).expect("small chunk")),
             })
         })
         .collect();
@@ -495,34 +497,36 @@ fn chat_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Error
     Ok(json!({
         "description": "Chat formats: encrypted file chunks and their root hash (worker/src/files.rs), conversation ids and creator-bound group ids (worker/src/identity.rs).",
         "source": "cargo run --release -p worker --example make_vectors; deterministic.",
-        "file": { "key": hex(&key), "file_id": hex(&file_id), "chunks": chunks, "root": hex(&files::root(&digests)) },
+        "file": { "key": hex(&key), "file_id": hex(&file_id), "chunks": chunks, "root": hex(&file_root(&digests)) },
         "conversations": {
             "pair": { "a": alice.public().fingerprint().to_hex(), "b": bob.public().fingerprint().to_hex(),
-                      "id": hex(&identity::pair_conversation_id(&alice.public().fingerprint(), &bob.public().fingerprint())) },
-            "group": { "group_id": hex(&[0x42; 16]), "id": hex(&identity::group_conversation_id(&[0x42; 16])) },
+                      "id": hex(&pair_conversation_id(&alice.public().fingerprint(), &bob.public().fingerprint())) },
+            "group": { "group_id": hex(&[0x42; 16]), "id": hex(&group_conversation_id(&[0x42; 16])) },
         },
         "group_ids": [
             { "creator": alice.public().fingerprint().to_hex(), "nonce": hex(&[0x42; 16]),
-              "id": hex(&identity::group_id(&alice.public().fingerprint(), &[0x42; 16])) },
+              "id": hex(&group_id(&alice.public().fingerprint(), &[0x42; 16])) },
             { "creator": bob.public().fingerprint().to_hex(), "nonce": hex(&[0x42; 16]),
-              "id": hex(&identity::group_id(&bob.public().fingerprint(), &[0x42; 16])) },
+              "id": hex(&group_id(&bob.public().fingerprint(), &[0x42; 16])) },
         ],
     }))
 }
 
 fn mailbox_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Error>> {
-    use worker::mailbox::{self, Mailbox};
-    use worker::nostr::NostrKey;
+    use worker::{
+        Mailbox, NostrKey, RETENTION_DAYS, Retention, TIME_JITTER_S, mailbox_fragments,
+        seal_for_mailbox,
+    };
     let (alice, bob) = (&derived[0], &derived[1]);
     let sender = Mailbox::new(NostrKey::from_bytes(&[0x11; 32])?)?;
     let recipient = Mailbox::new(NostrKey::from_bytes(&[0x22; 32])?)?;
     let (nonce, aead_nonce, bundle) = ([0x33u8; 16], [0x44u8; 12], [0x55u8; 16]);
     let created_at = 1_790_000_000u64;
-    let retention = mailbox::Retention::from_days(14)?;
+    let retention = Retention::from_days(14)?;
     let payload = b"an envelope would be here";
     // The seal's RSA-PSS signature is randomized: checked, not compared.
-    let seal = mailbox::seal(alice, recipient.public(), "env", payload)?;
-    let small = mailbox::fragments(b"hello mailbox", bundle)?.remove(0);
+    let seal = seal_for_mailbox(alice, recipient.public(), "env", payload)?;
+    let small = mailbox_fragments(b"hello mailbox", bundle)?.remove(0);
     let wrapped = sender.wrap_with(
         recipient.public(),
         &small,
@@ -538,7 +542,7 @@ fn mailbox_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Er
         created_at + 120,
     )?;
     let large_seal: Vec<u8> = (0..40_000u32).map(|i| (i % 253) as u8).collect();
-    let large: Vec<Value> = mailbox::fragments(&large_seal, bundle)?
+    let large: Vec<Value> = mailbox_fragments(&large_seal, bundle)?
         .iter()
         .map(|f| json!({ "sha256": hex(&<[u8; 32]>::from(<sha2::Sha256 as sha2::Digest>::digest(f))) }))
         .collect();
@@ -548,7 +552,7 @@ fn mailbox_vectors(derived: &[Identity]) -> Result<Value, Box<dyn std::error::Er
         "sender_secret": hex(&[0x11; 32]),
         "recipient_secret": hex(&[0x22; 32]),
         "recipient_public": hex(recipient.public()),
-        "retention": { "days": mailbox::RETENTION_DAYS, "jitter_s": mailbox::TIME_JITTER_S },
+        "retention": { "days": RETENTION_DAYS, "jitter_s": TIME_JITTER_S },
         "wrap": {
             "nonce": hex(&nonce), "aead_nonce": hex(&aead_nonce), "bundle": hex(&bundle),
             "data": hex(b"hello mailbox"), "fragment": hex(&small),

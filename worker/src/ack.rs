@@ -20,8 +20,9 @@
 //! holder, so it cannot be presented as anyone else's.
 
 use crate::codec::Writer;
-use crate::identity::{Fingerprint, Identity, PublicIdentity};
+use crate::identity::Identity;
 use crate::provider::{Holder, Provider, RustCrypto, block_on};
+use crate::public_identity::{Fingerprint, PublicIdentity};
 use crate::{Error, Result, labels};
 
 /// Bytes of one acknowledged message: its sender's fingerprint and its id.

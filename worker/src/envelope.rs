@@ -28,18 +28,16 @@ pub mod group;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::identity::{Fingerprint, Identity, PublicIdentity, VaultKey};
+use crate::identity::Identity;
 use crate::provider::{Holder, Provider, RustCrypto, block_on};
+use crate::public_identity::{Fingerprint, PublicIdentity};
+use crate::vault::VaultKey;
 use crate::{Error, Result, aead, labels, padding, random, vault};
 
 pub use codec::{
     Envelope, GROUP_VERSION, Header, MAX_LAMPORT, MAX_RECIPIENTS, MAX_TIMESTAMP_MS, Recipient,
-    VERSION,
 };
 pub use group::{SenderKey, open_group, open_group_with, seal_group, seal_group_with};
-
-/// PSS salt length: the digest size, as WebCrypto is told too.
-pub const PSS_SALT_LEN: usize = 32;
 
 /// What the caller decides about a message; the rest is generated.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,7 +54,7 @@ pub struct EnvelopeMeta {
 
 impl EnvelopeMeta {
     /// Fails unless every field can be encoded and will be accepted by a
-    /// receiver (see [`codec`]'s ranges).
+    /// receiver ([`MAX_TIMESTAMP_MS`], [`MAX_LAMPORT`]).
     pub fn check(&self) -> Result<()> {
         codec::check_clock(self.timestamp_ms, self.lamport)
     }

@@ -20,18 +20,41 @@
 //! binds the room (its announce id), the protocol version, both ephemeral keys
 //! and both nonces, so a finish cannot be replayed into another session.
 //!
-//! The state machine only computes bytes and checks structure; signing,
-//! verifying and X25519 are done by the caller's backend (WebCrypto in the
-//! browser) and reported back, and keys are released only after the peer's
-//! signature was verified.
+//! Each stage of a handshake is its own type, and each step consumes one
+//! stage and returns the next (as rustls writes its handshake states):
+//!
+//! ```text
+//! AwaitingHello --receive_hello--> AwaitingFinish --receive_finish--> AwaitingVerification
+//!               --verify_with--> Verified --session_keys--> SessionKeys
+//! ```
+//!
+//! so a message out of order, or session keys before the peer's signature
+//! verified, do not compile, and a step that fails leaves no handshake to
+//! go on with. The stages compute bytes and check structure; signing,
+//! verifying and X25519 are done by a [`Provider`] (WebCrypto in the
+//! browser), and [`Exchange`] runs the whole handshake over one.
+//!
+//! ```compile_fail,E0599
+//! # fn stage(handshake: worker::AwaitingHello, finish: &[u8]) {
+//! // A finish before the peer's hello: the stage has no such step.
+//! let _ = handshake.receive_finish(finish);
+//! # }
+//! ```
+//!
+//! ```compile_fail,E0599
+//! # fn stage(handshake: worker::AwaitingVerification, shared: &[u8; 32]) {
+//! // Keys before the peer's signature verified: not this stage's either.
+//! let _ = handshake.session_keys(shared);
+//! # }
+//! ```
 
 use hkdf::Hkdf;
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::codec::{Reader, Writer};
-use crate::identity::{Fingerprint, PublicIdentity};
-use crate::provider::Provider;
+use crate::provider::{Provider, RustCrypto, block_on};
+use crate::public_identity::{Fingerprint, PublicIdentity};
 use crate::{Error, Result, labels, random};
 
 /// Handshake protocol version.
@@ -160,15 +183,6 @@ pub struct Peer {
     pub ephemeral: [u8; 32],
 }
 
-#[derive(Debug, PartialEq, Eq)]
-enum State {
-    AwaitingHello,
-    AwaitingFinish,
-    AwaitingVerification,
-    Verified,
-    Failed,
-}
-
 /// The keys of an authenticated session, one per direction.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct SessionKeys {
@@ -184,18 +198,6 @@ impl core::fmt::Debug for SessionKeys {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("SessionKeys([redacted])")
     }
-}
-
-/// One side of a handshake.
-#[derive(Debug)]
-pub struct Handshake {
-    announce_id: [u8; 32],
-    own: Hello,
-    own_bytes: Vec<u8>,
-    peer: Option<Peer>,
-    transcript_hash: Option<[u8; 32]>,
-    peer_signature: Option<Vec<u8>>,
-    state: State,
 }
 
 /// What the caller passes to start a handshake.
@@ -217,9 +219,17 @@ pub struct Start<'a> {
     pub dtls_remote: [u8; 32],
 }
 
-impl Handshake {
-    /// Starts a handshake; returns it and the hello to send.
-    pub fn start(start: Start<'_>) -> Result<(Self, Vec<u8>)> {
+/// A handshake started: our hello is out, the peer's is awaited.
+#[derive(Debug)]
+pub struct AwaitingHello {
+    announce_id: [u8; 32],
+    own: Hello,
+    own_bytes: Vec<u8>,
+}
+
+impl AwaitingHello {
+    /// Starts a handshake; [`Self::hello`] is the message to send.
+    pub fn start(start: Start<'_>) -> Result<Self> {
         let own = Hello {
             role: start.role,
             instance: start.instance,
@@ -229,83 +239,96 @@ impl Handshake {
             dtls_remote: start.dtls_remote,
             spki: start.identity.spki().to_vec(),
         };
-        let own_bytes = own.encode();
-        Ok((
-            Handshake {
-                announce_id: start.announce_id,
-                own,
-                own_bytes: own_bytes.clone(),
-                peer: None,
-                transcript_hash: None,
-                peer_signature: None,
-                state: State::AwaitingHello,
-            },
-            own_bytes,
-        ))
+        Ok(AwaitingHello {
+            announce_id: start.announce_id,
+            own_bytes: own.encode(),
+            own,
+        })
     }
 
-    fn fail(&mut self, error: Error) -> Error {
-        self.state = State::Failed;
-        error
+    /// Our hello message.
+    pub fn hello(&self) -> &[u8] {
+        &self.own_bytes
+    }
+
+    /// Our role.
+    pub fn role(&self) -> Role {
+        self.own.role
     }
 
     /// Checks the peer's hello. `allowed` decides whether its identity may
     /// join (a friend, a group member); a refused identity is returned in
     /// [`Error::UnexpectedPeer`] so the UI can show the attempt.
     pub fn receive_hello(
-        &mut self,
+        self,
         bytes: &[u8],
         allowed: impl Fn(&Fingerprint) -> bool,
-    ) -> Result<&Peer> {
-        if self.state != State::AwaitingHello {
-            return Err(self.fail(Error::Malformed("unexpected handshake hello")));
-        }
-        let hello = Hello::decode(bytes).map_err(|e| self.fail(e))?;
+    ) -> Result<AwaitingFinish> {
+        let hello = Hello::decode(bytes)?;
         if hello.role != self.own.role.peer() {
-            return Err(self.fail(Error::Malformed("both sides claim the same role")));
+            return Err(Error::Malformed("both sides claim the same role"));
         }
         if hello.dtls_local != self.own.dtls_remote || hello.dtls_remote != self.own.dtls_local {
-            return Err(self.fail(Error::ChannelBinding));
+            return Err(Error::ChannelBinding);
         }
-        let identity = PublicIdentity::from_spki(&hello.spki).map_err(|e| self.fail(e))?;
+        let identity = PublicIdentity::from_spki(&hello.spki)?;
         // Our own identity is another device of ours: accepted only where the
         // caller names it (the devices room), never in a contact's or a
         // group's room. A hello reflected back to us fails the role and
         // channel-binding checks above, and only our own key can sign its finish.
         if !allowed(&identity.fingerprint()) {
-            return Err(self.fail(Error::UnexpectedPeer(identity.fingerprint().to_hex())));
+            return Err(Error::UnexpectedPeer(identity.fingerprint().to_hex()));
         }
         let (offerer, answerer) = match self.own.role {
             Role::Offerer => (&self.own_bytes[..], bytes),
             Role::Answerer => (bytes, &self.own_bytes[..]),
         };
-        self.transcript_hash = Some(
-            Sha256::new()
+        Ok(AwaitingFinish {
+            role: self.own.role,
+            transcript_hash: Sha256::new()
                 .chain_update(labels::HANDSHAKE_TRANSCRIPT)
                 .chain_update(self.announce_id)
                 .chain_update(offerer)
                 .chain_update(answerer)
                 .finalize()
                 .into(),
-        );
-        self.state = State::AwaitingFinish;
-        Ok(self.peer.insert(Peer {
-            identity,
-            instance: hello.instance,
-            ephemeral: hello.ephemeral,
-        }))
+            peer: Peer {
+                identity,
+                instance: hello.instance,
+                ephemeral: hello.ephemeral,
+            },
+        })
+    }
+}
+
+/// The message `role` signs for its finish.
+fn signed_message(role: Role, transcript_hash: &[u8; 32]) -> Vec<u8> {
+    [labels::HANDSHAKE_SIGNATURE, &[role.byte()], transcript_hash].concat()
+}
+
+/// The peer's hello checked out: our finish (a signature over
+/// [`Self::to_sign`]) goes out, the peer's is awaited.
+#[derive(Debug)]
+pub struct AwaitingFinish {
+    role: Role,
+    transcript_hash: [u8; 32],
+    peer: Peer,
+}
+
+impl AwaitingFinish {
+    /// Our role.
+    pub fn role(&self) -> Role {
+        self.role
     }
 
-    fn signed_message(&self, role: Role) -> Result<Vec<u8>> {
-        let th = self
-            .transcript_hash
-            .ok_or(Error::Malformed("handshake hello not received yet"))?;
-        Ok([labels::HANDSHAKE_SIGNATURE, &[role.byte()], &th].concat())
+    /// The peer, as its hello presented it.
+    pub fn peer(&self) -> &Peer {
+        &self.peer
     }
 
     /// What we must sign (RSA-PSS-SHA-256) for our finish.
-    pub fn to_sign(&self) -> Result<Vec<u8>> {
-        self.signed_message(self.own.role)
+    pub fn to_sign(&self) -> Vec<u8> {
+        signed_message(self.role, &self.transcript_hash)
     }
 
     /// Our finish message carrying `signature` over [`Self::to_sign`].
@@ -317,63 +340,81 @@ impl Handshake {
         w.into_bytes()
     }
 
-    /// Reads the peer's finish; returns the message its signature must cover
-    /// and the signature. Verify it, then call [`Self::peer_verified`].
-    pub fn receive_finish(&mut self, bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>)> {
-        if self.state != State::AwaitingFinish {
-            return Err(self.fail(Error::Malformed("unexpected handshake finish")));
-        }
+    /// Reads the peer's finish, whose signature is verified next.
+    pub fn receive_finish(self, bytes: &[u8]) -> Result<AwaitingVerification> {
         let mut r = Reader::new(bytes);
-        let parsed = (|| {
-            if r.u8("handshake message type")? != FINISH {
-                return Err(Error::Malformed("expected a handshake finish"));
-            }
-            let len = r.u16("signature length")? as usize;
-            let signature = r.take(len, "signature")?.to_vec();
-            Ok(signature)
-        })();
-        let signature = parsed.map_err(|e| self.fail(e))?;
-        let expected_len = self.peer.as_ref().map(|p| p.identity.size().bytes());
-        if Some(signature.len()) != expected_len || r.finish("bytes after the finish").is_err() {
-            return Err(self.fail(Error::BadSignature));
+        if r.u8("handshake message type")? != FINISH {
+            return Err(Error::Malformed("expected a handshake finish"));
         }
-        self.state = State::AwaitingVerification;
-        self.peer_signature = Some(signature.clone());
-        Ok((self.signed_message(self.own.role.peer())?, signature))
-    }
-
-    /// Records that the peer's finish signature verified against its identity.
-    pub fn peer_verified(&mut self) -> Result<()> {
-        if self.state != State::AwaitingVerification {
-            return Err(self.fail(Error::Malformed("nothing to verify yet")));
+        let len = r.u16("signature length")? as usize;
+        let signature = r.take(len, "signature")?.to_vec();
+        if signature.len() != self.peer.identity.size().bytes()
+            || r.finish("bytes after the finish").is_err()
+        {
+            return Err(Error::BadSignature);
         }
-        self.state = State::Verified;
-        Ok(())
+        Ok(AwaitingVerification {
+            role: self.role,
+            transcript_hash: self.transcript_hash,
+            peer: self.peer,
+            signature,
+        })
+    }
+}
+
+/// The peer's finish read: its signature must verify before any key exists.
+#[derive(Debug)]
+pub struct AwaitingVerification {
+    role: Role,
+    transcript_hash: [u8; 32],
+    peer: Peer,
+    signature: Vec<u8>,
+}
+
+impl AwaitingVerification {
+    /// Verifies the peer's finish signature against its identity, with `provider`.
+    pub async fn verify_with<P: Provider>(self, provider: &P) -> Result<Verified> {
+        let message = signed_message(self.role.peer(), &self.transcript_hash);
+        provider
+            .verify(&self.peer.identity, &message, &self.signature)
+            .await?;
+        Ok(Verified {
+            role: self.role,
+            transcript_hash: self.transcript_hash,
+            peer: self.peer,
+        })
     }
 
-    /// The peer, once its hello checked out.
-    pub fn peer(&self) -> Option<&Peer> {
-        self.peer.as_ref()
+    /// [`Self::verify_with`] with the pure-Rust provider.
+    pub fn verify(self) -> Result<Verified> {
+        block_on(self.verify_with(&RustCrypto))
+    }
+}
+
+/// The peer proved its identity: the session keys may be derived.
+#[derive(Debug)]
+pub struct Verified {
+    role: Role,
+    transcript_hash: [u8; 32],
+    peer: Peer,
+}
+
+impl Verified {
+    /// The authenticated peer.
+    pub fn peer(&self) -> &Peer {
+        &self.peer
     }
 
-    /// Derives the session keys from the X25519 shared secret; only after the
-    /// peer's signature was verified.
+    /// Derives the session keys from the X25519 shared secret.
     pub fn session_keys(&self, shared_secret: &[u8; 32]) -> Result<SessionKeys> {
-        if self.state != State::Verified {
-            return Err(Error::Malformed("handshake not verified"));
-        }
         if shared_secret.iter().all(|b| *b == 0) {
             return Err(Error::Malformed("X25519 shared secret is zero"));
         }
-        let th = self
-            .transcript_hash
-            .expect("set when the hello was received");
-        Ok(derive_session_keys(&th, shared_secret, self.own.role))
-    }
-
-    /// The transcript hash, once the peer's hello was received.
-    pub fn transcript_hash(&self) -> Option<[u8; 32]> {
-        self.transcript_hash
+        Ok(derive_session_keys(
+            &self.transcript_hash,
+            shared_secret,
+            self.role,
+        ))
     }
 }
 
@@ -418,24 +459,21 @@ pub struct Connection {
 }
 
 /// One side of a handshake with its ephemeral X25519 key, every step over a
-/// [`Provider`]: the state machine ([`Handshake`]) decides, the provider signs,
-/// verifies and agrees.
-pub struct Exchange<P: Provider> {
-    machine: Handshake,
+/// [`Provider`]: the stage `S` decides, the provider signs, verifies and agrees.
+pub struct Exchange<P: Provider, S = AwaitingHello> {
+    stage: S,
     ephemeral: P::Ephemeral,
-    role: Role,
-    hello: Vec<u8>,
 }
 
-impl<P: Provider> core::fmt::Debug for Exchange<P> {
+impl<P: Provider, S: core::fmt::Debug> core::fmt::Debug for Exchange<P, S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Exchange")
-            .field("role", &self.role)
+            .field("stage", &self.stage)
             .finish_non_exhaustive()
     }
 }
 
-impl<P: Provider> Exchange<P> {
+impl<P: Provider> Exchange<P, AwaitingHello> {
     /// Starts a handshake as `identity` with a fresh ephemeral key.
     pub async fn start(
         provider: &P,
@@ -443,7 +481,7 @@ impl<P: Provider> Exchange<P> {
         connection: Connection,
     ) -> Result<Self> {
         let (ephemeral, public) = provider.ephemeral().await?;
-        let (machine, hello) = Handshake::start(Start {
+        let stage = AwaitingHello::start(Start {
             role: connection.role,
             announce_id: connection.announce_id,
             identity,
@@ -452,59 +490,61 @@ impl<P: Provider> Exchange<P> {
             dtls_local: connection.dtls_local,
             dtls_remote: connection.dtls_remote,
         })?;
-        Ok(Exchange {
-            machine,
-            ephemeral,
-            role: connection.role,
-            hello,
-        })
+        Ok(Exchange { stage, ephemeral })
     }
 
     /// Our hello message.
     pub fn hello(&self) -> &[u8] {
-        &self.hello
-    }
-
-    /// Checks the peer's hello against the allowed identities; returns the
-    /// peer and our finish, signed with `private`.
-    pub async fn receive_hello(
-        &mut self,
-        provider: &P,
-        private: &P::PrivateKey,
-        hello: &[u8],
-        allowed: &[Fingerprint],
-    ) -> Result<(Peer, Vec<u8>)> {
-        let peer = self
-            .machine
-            .receive_hello(hello, |fp| allowed.contains(fp))?
-            .clone();
-        let signature = provider.sign(private, &self.machine.to_sign()?).await?;
-        Ok((peer, Handshake::finish(&signature)))
-    }
-
-    /// Verifies the peer's finish and derives the session keys.
-    pub async fn receive_finish(
-        &mut self,
-        provider: &P,
-        finish: &[u8],
-    ) -> Result<(Peer, SessionKeys)> {
-        let (message, signature) = self.machine.receive_finish(finish)?;
-        let peer = self
-            .machine
-            .peer()
-            .cloned()
-            .ok_or(Error::Malformed("handshake finish before hello"))?;
-        provider
-            .verify(&peer.identity, &message, &signature)
-            .await?;
-        self.machine.peer_verified()?;
-        let shared = provider.agree(&self.ephemeral, &peer.ephemeral).await?;
-        let keys = self.machine.session_keys(&shared)?;
-        Ok((peer, keys))
+        self.stage.hello()
     }
 
     /// Our role in the handshake.
     pub fn role(&self) -> Role {
-        self.role
+        self.stage.role()
+    }
+
+    /// Checks the peer's hello against the allowed identities; returns the
+    /// handshake awaiting the peer's finish, and our finish, signed with
+    /// `private`.
+    pub async fn receive_hello(
+        self,
+        provider: &P,
+        private: &P::PrivateKey,
+        hello: &[u8],
+        allowed: &[Fingerprint],
+    ) -> Result<(Exchange<P, AwaitingFinish>, Vec<u8>)> {
+        let stage = self.stage.receive_hello(hello, |fp| allowed.contains(fp))?;
+        let signature = provider.sign(private, &stage.to_sign()).await?;
+        let next = Exchange {
+            stage,
+            ephemeral: self.ephemeral,
+        };
+        Ok((next, AwaitingFinish::finish(&signature)))
+    }
+}
+
+impl<P: Provider> Exchange<P, AwaitingFinish> {
+    /// The peer, as its hello presented it.
+    pub fn peer(&self) -> &Peer {
+        self.stage.peer()
+    }
+
+    /// Our role in the handshake.
+    pub fn role(&self) -> Role {
+        self.stage.role()
+    }
+
+    /// Verifies the peer's finish and derives the session keys.
+    pub async fn receive_finish(self, provider: &P, finish: &[u8]) -> Result<(Peer, SessionKeys)> {
+        let verified = self
+            .stage
+            .receive_finish(finish)?
+            .verify_with(provider)
+            .await?;
+        let shared = provider
+            .agree(&self.ephemeral, &verified.peer().ephemeral)
+            .await?;
+        let keys = verified.session_keys(&shared)?;
+        Ok((verified.peer, keys))
     }
 }

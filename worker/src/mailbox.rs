@@ -41,10 +41,10 @@ use zeroize::Zeroizing;
 
 use crate::codec::{Reader, Writer};
 use crate::identity::Identity;
-use crate::identity::{Fingerprint, PublicIdentity, hex_lower};
-use crate::nostr::{Event, NostrKey, decode_hex};
+use crate::nostr::{Event, NostrKey};
 use crate::provider::{Holder, Provider, RustCrypto, block_on};
-use crate::{Error, Result, aead, labels, random};
+use crate::public_identity::{Fingerprint, PublicIdentity};
+use crate::{Error, Result, aead, decode_hex, hex_lower, labels, random};
 
 /// Format version of seals, fragments and wrap contents.
 pub const VERSION: u8 = 1;
@@ -385,6 +385,13 @@ impl Mailbox {
     pub fn new(key: NostrKey) -> Result<Self> {
         let public = decode_hex::<32>(&key.public_hex(), "mailbox key")?;
         Ok(Mailbox { key, public })
+    }
+
+    /// The mailbox of a logged-in identity's mailbox key.
+    pub fn of(identity: &Identity) -> Result<Self> {
+        Self::new(NostrKey::from_bytes(
+            &identity.mailbox_key().secret_bytes(),
+        )?)
     }
 
     /// The mailbox secret, to hand from the derivation worker to the crypto
@@ -838,11 +845,8 @@ mod tests {
     #[test]
     fn seals_verify_only_for_their_sender_and_recipient() {
         let sender =
-            crate::identity::Identity::derive("seal-a", "seal password a", crate::KeySize::Rsa2048)
-                .unwrap();
-        let other =
-            crate::identity::Identity::derive("seal-b", "seal password b", crate::KeySize::Rsa2048)
-                .unwrap();
+            Identity::derive("seal-a", "seal password a", crate::KeySize::Rsa2048).unwrap();
+        let other = Identity::derive("seal-b", "seal password b", crate::KeySize::Rsa2048).unwrap();
         let crypto = RustCrypto;
         let holder = sender.holder();
         let recipient = [5u8; 32];

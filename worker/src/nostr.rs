@@ -14,8 +14,7 @@ use k256::schnorr::{Signature, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::identity::hex_lower;
-use crate::{Error, Result, random};
+use crate::{Error, Result, decode_hex, hex_lower, random};
 
 /// Largest content accepted for an event.
 pub const MAX_CONTENT: usize = 128 * 1024;
@@ -223,19 +222,6 @@ impl Event {
             .and_then(|tag| tag.get(1))
             .map(String::as_str)
     }
-}
-
-/// Lower-case hex of exactly `N` bytes.
-pub fn decode_hex<const N: usize>(text: &str, what: &'static str) -> Result<[u8; N]> {
-    if text.len() != 2 * N || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        return Err(Error::Malformed(what));
-    }
-    let mut out = [0u8; N];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte =
-            u8::from_str_radix(&text[2 * i..2 * i + 2], 16).map_err(|_| Error::Malformed(what))?;
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

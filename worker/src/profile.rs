@@ -35,10 +35,11 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::identity::{VaultKey, hex_lower};
-use crate::nostr::{Event, NostrKey, decode_hex};
+use crate::identity::Identity;
+use crate::nostr::{Event, NostrKey};
 use crate::signal::RoomTopic;
-use crate::{Error, Result, aead, labels, padding};
+use crate::vault::VaultKey;
+use crate::{Error, Result, aead, decode_hex, hex_lower, labels, padding};
 
 /// NIP-78 application-specific data: an addressable kind.
 pub const PROFILE_KIND: u32 = 30078;
@@ -104,6 +105,14 @@ impl Profile {
             key,
             seal_key,
         })
+    }
+
+    /// The profile of a logged-in identity: its author key and its vault key.
+    pub fn of(identity: &Identity) -> Result<Self> {
+        Self::new(
+            NostrKey::from_bytes(&identity.profile_author_key().secret_bytes())?,
+            identity.vault_key(),
+        )
     }
 
     /// A profile from its two secrets (as [`Profile::secrets`] gave them, in

@@ -14,7 +14,7 @@ use core::task::{Context, Poll, Waker};
 
 use zeroize::Zeroizing;
 
-use crate::identity::PublicIdentity;
+use crate::public_identity::PublicIdentity;
 use crate::{Result, aead};
 
 /// AES-256-GCM, RSA-OAEP-SHA-256, RSA-PSS-SHA-256 and X25519, as the formats

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::codec::Reader;
-use crate::identity::Fingerprint;
+use crate::public_identity::Fingerprint;
 use crate::{Error, Result, aead, labels, random, unicode};
 
 /// Current signalling blob version.

@@ -8,10 +8,11 @@
 //! `context` names where the record lives (store and key, say `friends/3f2a…`)
 //! so a record cannot be swapped into another slot unnoticed.
 
+use core::fmt;
+
 use zeroize::Zeroizing;
 
 use crate::codec::Reader;
-use crate::identity::VaultKey;
 use crate::provider::{Provider, RustCrypto, block_on};
 use crate::{Error, Result, aead, labels, random};
 
@@ -21,6 +22,28 @@ pub const VERSION: u8 = 1;
 pub const MAX_RECORD: usize = 16 * 1024 * 1024;
 /// Largest context label.
 pub const MAX_CONTEXT: usize = 1024;
+
+/// The symmetric key that seals records at rest (AES-256-GCM). Zeroized on drop.
+#[derive(Clone)]
+pub struct VaultKey(pub(crate) Zeroizing<[u8; 32]>);
+
+impl VaultKey {
+    /// Wraps raw key bytes (tests and backups; normal code derives it).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        VaultKey(Zeroizing::new(bytes))
+    }
+
+    /// The raw key bytes. Handle with care: only for import into WebCrypto.
+    pub fn expose_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for VaultKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("VaultKey([redacted])")
+    }
+}
 
 /// The associated data binding a record to its `context`.
 pub fn associated_data(context: &[u8]) -> Result<Vec<u8>> {

@@ -14,7 +14,6 @@ mod provider;
 mod session;
 mod subtle;
 
-pub use crate::handshake::Connection;
 pub use chunks::{open_chunk, seal_chunk};
 pub use peer::{Pending, WebChannel, WebHandshake};
 pub use provider::{WebCrypto, WebPrivateKey};

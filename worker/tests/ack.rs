@@ -8,7 +8,7 @@
 mod common;
 
 use common::*;
-use worker::ack;
+use worker::{ACK_KEY_LEN, ack_signed_message, sign_ack, verify_ack};
 
 fn ack_file() -> serde_json::Value {
     serde_json::from_str(include_str!("../../tests/vectors/ack.json")).expect("ack.json parses")
@@ -45,7 +45,7 @@ fn check_committed(verify: impl Fn(&worker::PublicIdentity, &[u8], &[u8]) -> boo
         "the keys and the records name the same messages"
     );
     assert_eq!(
-        ack::signed_message(&holder.public().fingerprint(), &records).unwrap(),
+        ack_signed_message(&holder.public().fingerprint(), &records).unwrap(),
         hex_field(&v, "signed"),
         "the signed format changed"
     );
@@ -56,11 +56,11 @@ fn check_committed(verify: impl Fn(&worker::PublicIdentity, &[u8], &[u8]) -> boo
         "another member's name"
     );
     assert!(
-        !verify(holder.public(), &records[..ack::KEY_LEN], &signature),
+        !verify(holder.public(), &records[..ACK_KEY_LEN], &signature),
         "a key left out"
     );
-    let mut reordered = records[ack::KEY_LEN..].to_vec();
-    reordered.extend_from_slice(&records[..ack::KEY_LEN]);
+    let mut reordered = records[ACK_KEY_LEN..].to_vec();
+    reordered.extend_from_slice(&records[..ACK_KEY_LEN]);
     assert!(
         !verify(holder.public(), &reordered, &signature),
         "keys reordered"
@@ -76,19 +76,19 @@ fn check_committed(verify: impl Fn(&worker::PublicIdentity, &[u8], &[u8]) -> boo
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn the_committed_acknowledgement_verifies_natively_for_its_holder_and_keys_only() {
-    check_committed(|who, keys, signature| ack::verify(who, keys, signature).is_ok());
+    check_committed(|who, keys, signature| verify_ack(who, keys, signature).is_ok());
     let v = ack_file();
     let holder = derive_by_fingerprint(v["holder"].as_str().unwrap());
     let records = hex_field(&v, "records");
-    let fresh = ack::sign(&holder, &records).unwrap();
-    ack::verify(holder.public(), &records, &fresh).unwrap();
+    let fresh = sign_ack(&holder, &records).unwrap();
+    verify_ack(holder.public(), &records, &fresh).unwrap();
 }
 
 #[cfg(target_arch = "wasm32")]
 mod browser {
     use super::*;
     use wasm_bindgen_test::*;
-    use worker::web::WebSession;
+    use worker::{WebSession, sign_ack_with, verify_ack_with};
 
     wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
@@ -103,34 +103,27 @@ mod browser {
         let signature = hex_field(&v, "signature");
         // The WebCrypto path, case by case (the closure of check_committed is synchronous).
         let crypto = web.crypto();
-        ack::verify_with(crypto, holder.public(), &records, &signature)
+        verify_ack_with(crypto, holder.public(), &records, &signature)
             .await
             .unwrap();
         let other = derive_by_fingerprint(v["other"].as_str().unwrap());
         assert!(
-            ack::verify_with(crypto, other.public(), &records, &signature)
+            verify_ack_with(crypto, other.public(), &records, &signature)
                 .await
                 .is_err()
         );
         assert!(
-            ack::verify_with(
-                crypto,
-                holder.public(),
-                &records[..ack::KEY_LEN],
-                &signature
-            )
-            .await
-            .is_err()
+            verify_ack_with(crypto, holder.public(), &records[..ACK_KEY_LEN], &signature)
+                .await
+                .is_err()
         );
         // The pure-Rust path compiled to WASM checks the same vectors.
-        check_committed(|who, keys, signature| ack::verify(who, keys, signature).is_ok());
+        check_committed(|who, keys, signature| verify_ack(who, keys, signature).is_ok());
         // WebCrypto signs, pure Rust verifies; pure Rust signs, WebCrypto verifies.
-        let signed = ack::sign_with(crypto, web.holder(), &records)
-            .await
-            .unwrap();
-        ack::verify(holder.public(), &records, &signed).unwrap();
-        let signed = ack::sign(&holder, &records).unwrap();
-        ack::verify_with(crypto, holder.public(), &records, &signed)
+        let signed = sign_ack_with(crypto, web.holder(), &records).await.unwrap();
+        verify_ack(holder.public(), &records, &signed).unwrap();
+        let signed = sign_ack(&holder, &records).unwrap();
+        verify_ack_with(crypto, holder.public(), &records, &signed)
             .await
             .unwrap();
     }

@@ -4,8 +4,10 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
-use worker::envelope::{Envelope, EnvelopeMeta, Header, MAX_LAMPORT, MAX_TIMESTAMP_MS, Recipient};
-use worker::{Fingerprint, padding, signal::RoomTopic, vault};
+use worker::{
+    Envelope, EnvelopeMeta, Fingerprint, Header, MAX_LAMPORT, MAX_TIMESTAMP_MS, Recipient,
+    RoomTopic, open_record, pad, padding_bucket, unpad,
+};
 
 fn header_strategy() -> impl Strategy<Value = Header> {
     (
@@ -138,7 +140,7 @@ proptest! {
 
     #[test]
     fn envelope_encoding_round_trips(header in header_strategy(), bucket in 0usize..3, sig in prop::sample::select(vec![256usize, 384, 512])) {
-        let ciphertext = vec![3u8; padding::bucket(bucket * 300) + 16];
+        let ciphertext = vec![3u8; padding_bucket(bucket * 300) + 16];
         let bytes = Envelope::assemble(header.encode(), ciphertext.clone(), vec![9; sig]);
         let decoded = Envelope::decode(&bytes).expect("what we encode we decode");
         prop_assert_eq!(decoded.header(), &header);
@@ -148,16 +150,16 @@ proptest! {
 
     #[test]
     fn unpad_never_panics_and_pad_round_trips(content in prop::collection::vec(any::<u8>(), 0..3000), junk in prop::collection::vec(any::<u8>(), 0..600)) {
-        let padded = padding::pad(&content).unwrap();
-        let unpadded = padding::unpad(&padded).unwrap();
+        let padded = pad(&content).unwrap();
+        let unpadded = unpad(&padded).unwrap();
         prop_assert_eq!(unpadded.as_slice(), content.as_slice());
-        let _ = padding::unpad(&junk);
+        let _ = unpad(&junk);
     }
 
     #[test]
     fn vault_and_signal_parsers_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         let key = worker::VaultKey::from_bytes([1; 32]);
-        prop_assert!(vault::open(&key, b"ctx", &bytes).is_err());
+        prop_assert!(open_record(&key, b"ctx", &bytes).is_err());
         prop_assert!(RoomTopic::from_bytes([2; 32]).signal_key().open(&bytes).is_err());
     }
 }

@@ -6,9 +6,12 @@
 mod common;
 
 use common::*;
-use worker::envelope::{self, EnvelopeMeta};
-use worker::signal::RoomTopic;
-use worker::{Error, Fingerprint, PublicIdentity, VaultKey, aead, safety_number, vault};
+use worker::{
+    Envelope, EnvelopeMeta, Error, Fingerprint, GROUP_VERSION, MAX_PADDED_CONTENT, NostrKey,
+    PublicIdentity, RoomTopic, SenderKey, VaultKey, aead_seal, assemble_record, open_envelope,
+    open_group, open_record, open_stored_envelope, record_associated_data, safety_number,
+    seal_envelope, seal_group,
+};
 
 #[test]
 fn identities_match_the_committed_vectors_including_the_design_example() {
@@ -96,7 +99,7 @@ fn every_recipient_opens_the_committed_envelopes() {
         let sender = derive_by_fingerprint(&v.sender);
         for recipient in &v.recipients {
             let me = derive_by_fingerprint(recipient);
-            let opened = envelope::open(&unhex(&v.envelope), sender.public(), &me).expect(&v.note);
+            let opened = open_envelope(&unhex(&v.envelope), sender.public(), &me).expect(&v.note);
             assert_eq!(
                 opened.content.as_slice(),
                 unhex(&v.content).as_slice(),
@@ -125,9 +128,8 @@ fn stored_envelopes_reopen_with_the_committed_receipts() {
         assert_eq!(v.receipts.len(), v.recipients.len());
         for (fingerprint, receipt) in &v.receipts {
             let me = derive_by_fingerprint(fingerprint);
-            let opened =
-                envelope::open_stored(&unhex(&v.envelope), &unhex(receipt), me.vault_key())
-                    .expect(&v.note);
+            let opened = open_stored_envelope(&unhex(&v.envelope), &unhex(receipt), me.vault_key())
+                .expect(&v.note);
             assert_eq!(opened.content.as_slice(), unhex(&v.content).as_slice());
             assert_eq!(hex::encode(opened.header.message_id), v.message_id);
         }
@@ -144,13 +146,13 @@ fn a_receipt_opens_only_its_own_envelope_and_only_for_its_owner() {
     let mut tampered = unhex(&v.envelope);
     tampered[30] ^= 1; // in the conversation id: still well formed, no longer what the receipt binds
     assert_eq!(
-        envelope::open_stored(&tampered, &receipt, bob.vault_key()).err(),
+        open_stored_envelope(&tampered, &receipt, bob.vault_key()).err(),
         Some(Error::DecryptionFailed)
     );
     let other = unhex(&all[1].envelope);
-    assert!(envelope::open_stored(&other, &receipt, bob.vault_key()).is_err());
+    assert!(open_stored_envelope(&other, &receipt, bob.vault_key()).is_err());
     assert_eq!(
-        envelope::open_stored(&unhex(&v.envelope), &receipt, alice.vault_key()).err(),
+        open_stored_envelope(&unhex(&v.envelope), &receipt, alice.vault_key()).err(),
         Some(Error::DecryptionFailed),
         "another identity's vault key must not open bob's receipt"
     );
@@ -161,16 +163,16 @@ fn vault_records_match_byte_for_byte() {
     for v in vaults() {
         let key = VaultKey::from_bytes(unhex(&v.vault_key).try_into().unwrap());
         let nonce: [u8; 12] = unhex(&v.nonce).try_into().unwrap();
-        let aad = vault::associated_data(v.context.as_bytes()).unwrap();
-        let record = vault::assemble(
+        let aad = record_associated_data(v.context.as_bytes()).unwrap();
+        let record = assemble_record(
             &nonce,
-            &aead::seal(key.expose_bytes(), &nonce, &aad, &unhex(&v.plaintext)),
+            &aead_seal(key.expose_bytes(), &nonce, &aad, &unhex(&v.plaintext)),
         );
         assert_eq!(hex::encode(&record), v.record);
-        let opened = vault::open(&key, v.context.as_bytes(), &unhex(&v.record)).unwrap();
+        let opened = open_record(&key, v.context.as_bytes(), &unhex(&v.record)).unwrap();
         assert_eq!(opened.as_slice(), unhex(&v.plaintext).as_slice());
         assert_eq!(
-            vault::open(&key, b"another/slot", &unhex(&v.record)),
+            open_record(&key, b"another/slot", &unhex(&v.record)),
             Err(Error::DecryptionFailed),
             "a record moved to another context must not open"
         );
@@ -221,7 +223,7 @@ fn tampering_with_any_byte_of_an_envelope_is_rejected() {
     for position in positions {
         let mut tampered = original.clone();
         tampered[position] ^= 0x01;
-        let result = envelope::open(&tampered, sender.public(), &me);
+        let result = open_envelope(&tampered, sender.public(), &me);
         assert!(result.is_err(), "bit flip at byte {position} was accepted");
     }
 }
@@ -231,14 +233,14 @@ fn truncated_envelopes_are_malformed_at_every_length() {
     let original = unhex(&envelopes()[0].envelope);
     for len in 0..original.len() {
         assert!(
-            envelope::Envelope::decode(&original[..len]).is_err(),
+            Envelope::decode(&original[..len]).is_err(),
             "length {len} parsed"
         );
     }
     let mut longer = original.clone();
     longer.push(0);
     assert_eq!(
-        envelope::Envelope::decode(&longer).err(),
+        Envelope::decode(&longer).err(),
         Some(Error::Malformed("bytes after the signature"))
     );
 }
@@ -248,7 +250,7 @@ fn an_envelope_claimed_by_another_sender_is_refused_before_decryption() {
     let v = &envelopes()[0];
     let me = derive_by_fingerprint(&v.recipients[0]);
     // The recipient's own key is a valid key, but not the sender's.
-    let result = envelope::open(&unhex(&v.envelope), me.public(), &me);
+    let result = open_envelope(&unhex(&v.envelope), me.public(), &me);
     assert_eq!(result.err(), Some(Error::WrongSender));
 }
 
@@ -261,7 +263,7 @@ fn an_envelope_for_others_is_not_a_recipient_error() {
         !v.recipients
             .contains(&carol.public().fingerprint().to_hex())
     );
-    let result = envelope::open(&unhex(&v.envelope), sender.public(), &carol);
+    let result = open_envelope(&unhex(&v.envelope), sender.public(), &carol);
     assert_eq!(result.err(), Some(Error::NotARecipient));
 }
 
@@ -274,7 +276,7 @@ fn a_forged_signature_is_rejected() {
     let len = forged.len();
     forged[len - 100..].fill(0x5a);
     assert_eq!(
-        envelope::open(&forged, sender.public(), &me).err(),
+        open_envelope(&forged, sender.public(), &me).err(),
         Some(Error::BadSignature)
     );
 }
@@ -292,12 +294,12 @@ fn sealing_round_trips_for_many_sizes_and_pads_to_buckets() {
     let mut sizes_seen = std::collections::BTreeSet::new();
     for len in [0usize, 1, 200, 252, 253, 4000, 70_000] {
         let content = vec![0xa5; len];
-        let sealed = envelope::seal(&alice, &[bob.public().clone()], &meta, &content).unwrap();
+        let sealed = seal_envelope(&alice, &[bob.public().clone()], &meta, &content).unwrap();
         sizes_seen.insert(sealed.len());
-        let opened = envelope::open(&sealed, alice.public(), &bob).unwrap();
+        let opened = open_envelope(&sealed, alice.public(), &bob).unwrap();
         assert_eq!(opened.content.as_slice(), content.as_slice());
         // The sender can read its own copy.
-        assert!(envelope::open(&sealed, alice.public(), &alice).is_ok());
+        assert!(open_envelope(&sealed, alice.public(), &alice).is_ok());
     }
     // 0, 1, 200 and 252 bytes share the smallest bucket.
     assert_eq!(sizes_seen.len(), 4);
@@ -312,17 +314,16 @@ fn oversized_content_is_refused() {
         timestamp_ms: 0,
         lamport: 0,
     };
-    let huge = vec![0; worker::padding::MAX_CONTENT + 1];
+    let huge = vec![0; MAX_PADDED_CONTENT + 1];
     assert!(matches!(
-        envelope::seal(&alice, &[], &meta, &huge),
+        seal_envelope(&alice, &[], &meta, &huge),
         Err(Error::TooLarge { .. })
     ));
 }
 
 #[test]
 fn handshake_hello_encoding_session_keys_and_frames_match() {
-    use worker::channel::Channel;
-    use worker::handshake::{Hello, Role, derive_session_keys};
+    use worker::{Channel, Hello, Role, derive_session_keys};
     let file = handshake_file();
     let h = &file["hello"];
     let hello = Hello {
@@ -374,7 +375,7 @@ fn x25519_matches_rfc_7748() {
 #[test]
 fn nostr_event_ids_and_keys_match() {
     let n = &handshake_file()["nostr"];
-    let key = worker::nostr::NostrKey::from_bytes(&array32(hex_field(n, "secret"))).unwrap();
+    let key = NostrKey::from_bytes(&array32(hex_field(n, "secret"))).unwrap();
     let tags: Vec<Vec<String>> = serde_json::from_value(n["tags"].clone()).unwrap();
     let signed = key
         .sign_event(
@@ -391,7 +392,9 @@ fn nostr_event_ids_and_keys_match() {
 #[test]
 fn file_chunks_root_hashes_and_conversation_ids_match() {
     use sha2::Digest;
-    use worker::files;
+    use worker::{
+        file_root, group_conversation_id, group_id, open_chunk, pair_conversation_id, seal_chunk,
+    };
     let chat = chat_file();
     let f = &chat["file"];
     let key = array32(hex_field(f, "key"));
@@ -402,17 +405,17 @@ fn file_chunks_root_hashes_and_conversation_ids_match() {
         let last = chunk["last"].as_bool().unwrap();
         let plaintext = hex_field(chunk, "plaintext");
         assert_eq!(
-            files::seal_chunk(&key, &file_id, index, last, &plaintext).unwrap(),
+            seal_chunk(&key, &file_id, index, last, &plaintext).unwrap(),
             hex_field(chunk, "ciphertext")
         );
         assert_eq!(
-            files::open_chunk(&key, &file_id, index, last, &hex_field(chunk, "ciphertext"))
+            open_chunk(&key, &file_id, index, last, &hex_field(chunk, "ciphertext"))
                 .unwrap()
                 .to_vec(),
             plaintext
         );
         assert!(
-            files::open_chunk(
+            open_chunk(
                 &key,
                 &file_id,
                 index,
@@ -424,30 +427,27 @@ fn file_chunks_root_hashes_and_conversation_ids_match() {
         );
         digests.push(<[u8; 32]>::from(sha2::Sha256::digest(&plaintext)));
     }
-    assert_eq!(files::root(&digests).to_vec(), hex_field(f, "root"));
+    assert_eq!(file_root(&digests).to_vec(), hex_field(f, "root"));
     let c = &chat["conversations"];
     let a = Fingerprint::from_hex(c["pair"]["a"].as_str().unwrap()).unwrap();
     let b = Fingerprint::from_hex(c["pair"]["b"].as_str().unwrap()).unwrap();
     assert_eq!(
-        worker::identity::pair_conversation_id(&a, &b).to_vec(),
+        pair_conversation_id(&a, &b).to_vec(),
         hex_field(&c["pair"], "id")
     );
     assert_eq!(
-        worker::identity::pair_conversation_id(&b, &a).to_vec(),
+        pair_conversation_id(&b, &a).to_vec(),
         hex_field(&c["pair"], "id")
     );
     let group: [u8; 16] = hex_field(&c["group"], "group_id").try_into().unwrap();
     assert_eq!(
-        worker::identity::group_conversation_id(&group).to_vec(),
+        group_conversation_id(&group).to_vec(),
         hex_field(&c["group"], "id")
     );
     for vector in chat["group_ids"].as_array().unwrap() {
         let creator = Fingerprint::from_hex(vector["creator"].as_str().unwrap()).unwrap();
         let nonce: [u8; 16] = hex_field(vector, "nonce").try_into().unwrap();
-        assert_eq!(
-            worker::identity::group_id(&creator, &nonce).to_vec(),
-            hex_field(vector, "id")
-        );
+        assert_eq!(group_id(&creator, &nonce).to_vec(), hex_field(vector, "id"));
     }
 }
 
@@ -459,10 +459,10 @@ fn hostile_clock_fields_are_refused_exactly_where_the_vectors_say() {
     for vector in hostile["envelopes"].as_array().unwrap() {
         let bytes = hex_field(vector, "envelope");
         let accepted = vector["accepted"].as_bool().unwrap();
-        let decoded = worker::envelope::Envelope::decode(&bytes);
+        let decoded = Envelope::decode(&bytes);
         assert_eq!(decoded.is_ok(), accepted, "{}", vector["note"]);
         if accepted {
-            let opened = worker::envelope::open(&bytes, mallory.public(), &bob).unwrap();
+            let opened = open_envelope(&bytes, mallory.public(), &bob).unwrap();
             assert_eq!(
                 opened.header.lamport.to_string(),
                 vector["lamport"].as_str().unwrap()
@@ -488,7 +488,7 @@ fn profile_records_match_the_committed_vectors() {
 
 #[test]
 fn the_committed_mailbox_seal_opens_only_for_its_sender_and_recipient() {
-    use worker::mailbox;
+    use worker::open_mailbox_seal;
     let v = mailbox_file();
     let s = &v["seal"];
     let sender = PublicIdentity::from_spki(
@@ -500,20 +500,20 @@ fn the_committed_mailbox_seal_opens_only_for_its_sender_and_recipient() {
     let other = derive_by_fingerprint(s["other"].as_str().unwrap());
     let recipient = array32(hex_field(&v, "recipient_public"));
     let seal = hex_field(s, "bytes");
-    let (kind, payload) = mailbox::open_seal(&seal, &sender, &recipient).unwrap();
+    let (kind, payload) = open_mailbox_seal(&seal, &sender, &recipient).unwrap();
     assert_eq!((kind, payload.to_vec()), ("env", hex_field(s, "payload")));
     assert!(matches!(
-        mailbox::open_seal(&seal, other.public(), &recipient),
+        open_mailbox_seal(&seal, other.public(), &recipient),
         Err(Error::WrongSender)
     ));
     assert!(
-        mailbox::open_seal(&seal, &sender, &[0u8; 32]).is_err(),
+        open_mailbox_seal(&seal, &sender, &[0u8; 32]).is_err(),
         "bound to the recipient's mailbox key"
     );
     let mut forged = seal.clone();
     let at = forged.len() - 300;
     forged[at] ^= 1;
-    assert!(mailbox::open_seal(&forged, &sender, &recipient).is_err());
+    assert!(open_mailbox_seal(&forged, &sender, &recipient).is_err());
 }
 
 #[test]
@@ -530,17 +530,17 @@ fn group_envelopes_open_with_the_committed_sender_key_and_content_keys() {
             "the content key derivation changed"
         );
         let bytes = hex_field(v, "envelope");
-        let (opened, _) = envelope::open_group(&bytes, sender.public(), &key, &bob).unwrap();
+        let (opened, _) = open_group(&bytes, sender.public(), &key, &bob).unwrap();
         assert_eq!(
             opened.content.as_slice(),
             hex_field(v, "content").as_slice()
         );
-        assert_eq!(opened.header.version, envelope::GROUP_VERSION);
+        assert_eq!(opened.header.version, GROUP_VERSION);
         assert_eq!(opened.header.message_id, message_id);
         assert_eq!(opened.header.key_id, Some(key.id()));
         assert!(opened.header.recipients.is_empty());
         let stored =
-            envelope::open_stored(&bytes, &hex_field(v, "receipt_bob"), bob.vault_key()).unwrap();
+            open_stored_envelope(&bytes, &hex_field(v, "receipt_bob"), bob.vault_key()).unwrap();
         assert_eq!(
             stored.content.as_slice(),
             hex_field(v, "content").as_slice()
@@ -558,35 +558,35 @@ fn a_group_envelope_opens_only_with_its_sender_key_and_its_sender() {
     // The next membership's key (same id: a forged id match) does not open it.
     let mut secret = *key.secret();
     secret[0] ^= 1;
-    let rotated = envelope::SenderKey::from_parts(key.id(), secret);
+    let rotated = SenderKey::from_parts(key.id(), secret);
     assert_eq!(
-        envelope::open_group(&bytes, sender.public(), &rotated, &bob).err(),
+        open_group(&bytes, sender.public(), &rotated, &bob).err(),
         Some(Error::DecryptionFailed)
     );
-    let other_id = envelope::SenderKey::from_parts([0; 16], *key.secret());
+    let other_id = SenderKey::from_parts([0; 16], *key.secret());
     assert_eq!(
-        envelope::open_group(&bytes, sender.public(), &other_id, &bob).err(),
+        open_group(&bytes, sender.public(), &other_id, &bob).err(),
         Some(Error::WrongSenderKey)
     );
     assert_eq!(
-        envelope::open_group(&bytes, bob.public(), &key, &bob).err(),
+        open_group(&bytes, bob.public(), &key, &bob).err(),
         Some(Error::WrongSender)
     );
     // Version 1 opening refuses it; any flipped bit is refused.
     assert_eq!(
-        envelope::open(&bytes, sender.public(), &bob).err(),
+        open_envelope(&bytes, sender.public(), &bob).err(),
         Some(Error::WrongSenderKey)
     );
     for i in (0..bytes.len()).step_by(7) {
         let mut tampered = bytes.clone();
         tampered[i] ^= 0x10;
         assert!(
-            envelope::open_group(&tampered, sender.public(), &key, &bob).is_err(),
+            open_group(&tampered, sender.public(), &key, &bob).is_err(),
             "byte {i}"
         );
     }
     for len in 0..bytes.len() {
-        assert!(envelope::Envelope::decode(&bytes[..len]).is_err());
+        assert!(Envelope::decode(&bytes[..len]).is_err());
     }
 }
 
@@ -595,18 +595,18 @@ fn group_envelopes_round_trip_and_cost_the_same_for_any_group_size() {
     let file = group_file();
     let alice = derive_by_fingerprint(file["sender"].as_str().unwrap());
     let bob = derive_by_fingerprint(file["opener"].as_str().unwrap());
-    let key = envelope::SenderKey::generate().unwrap();
+    let key = SenderKey::generate().unwrap();
     let meta = EnvelopeMeta {
         message_id: [9; 16],
         conversation_id: [8; 32],
         timestamp_ms: 5,
         lamport: 6,
     };
-    let sealed = envelope::seal_group(&alice, &key, &meta, b"to everyone").unwrap();
+    let sealed = seal_group(&alice, &key, &meta, b"to everyone").unwrap();
     // No recipient list: the size does not grow with the membership.
     assert!(sealed.len() < 16 + 300 + alice.public().size().bytes() + 200);
-    let (opened, _) = envelope::open_group(&sealed, alice.public(), &key, &bob).unwrap();
+    let (opened, _) = open_group(&sealed, alice.public(), &key, &bob).unwrap();
     assert_eq!(opened.content.as_slice(), b"to everyone");
-    let (own, _) = envelope::open_group(&sealed, alice.public(), &key, &alice).unwrap();
+    let (own, _) = open_group(&sealed, alice.public(), &key, &alice).unwrap();
     assert_eq!(own.content.as_slice(), b"to everyone");
 }

@@ -12,10 +12,12 @@ mod common;
 
 use common::*;
 use wasm_bindgen_test::*;
-use worker::envelope::{self, EnvelopeMeta};
-use worker::signal::RoomTopic;
-use worker::web::WebSession;
-use worker::{Error, Fingerprint, PublicIdentity, VaultKey, aead, vault};
+use worker::{
+    Envelope, EnvelopeMeta, Error, Fingerprint, PublicIdentity, RoomTopic, VaultKey, WebSession,
+    aead_seal, assemble_record, group_conversation_id, group_id, open_envelope,
+    open_envelope_with_receipt, open_group, open_record, open_stored_envelope,
+    record_associated_data, seal_envelope, seal_group, web_open_chunk, web_seal_chunk,
+};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
@@ -104,11 +106,11 @@ async fn webcrypto_and_pure_rust_envelopes_interoperate_both_ways() {
         .seal_envelope(&[bob.public().clone()], &meta, b"from webcrypto")
         .await
         .unwrap();
-    let opened = envelope::open(&sealed, alice.public(), &bob).unwrap();
+    let opened = open_envelope(&sealed, alice.public(), &bob).unwrap();
     assert_eq!(opened.content.as_slice(), b"from webcrypto");
 
     // Pure Rust seals, WebCrypto opens.
-    let sealed = envelope::seal(&alice, &[bob.public().clone()], &meta, b"from rust").unwrap();
+    let sealed = seal_envelope(&alice, &[bob.public().clone()], &meta, b"from rust").unwrap();
     let (opened, receipt) = bob_web
         .open_envelope(&sealed, alice.public())
         .await
@@ -116,9 +118,9 @@ async fn webcrypto_and_pure_rust_envelopes_interoperate_both_ways() {
     assert_eq!(opened.content.as_slice(), b"from rust");
 
     // A receipt made by WebCrypto reopens natively, and the other way round.
-    let stored = envelope::open_stored(&sealed, &receipt, bob.vault_key()).unwrap();
+    let stored = open_stored_envelope(&sealed, &receipt, bob.vault_key()).unwrap();
     assert_eq!(stored.content.as_slice(), b"from rust");
-    let (_, native_receipt) = envelope::open_with_receipt(&sealed, alice.public(), &bob).unwrap();
+    let (_, native_receipt) = open_envelope_with_receipt(&sealed, alice.public(), &bob).unwrap();
     let stored = bob_web.open_stored(&sealed, &native_receipt).await.unwrap();
     assert_eq!(stored.content.as_slice(), b"from rust");
 }
@@ -195,10 +197,10 @@ async fn vault_records_match_in_the_browser_on_both_paths() {
         let key = VaultKey::from_bytes(unhex(&v.vault_key).try_into().unwrap());
         assert_eq!(key.expose_bytes(), alice.vault_key().expose_bytes());
         let nonce: [u8; 12] = unhex(&v.nonce).try_into().unwrap();
-        let aad = vault::associated_data(v.context.as_bytes()).unwrap();
-        let record = vault::assemble(
+        let aad = record_associated_data(v.context.as_bytes()).unwrap();
+        let record = assemble_record(
             &nonce,
-            &aead::seal(key.expose_bytes(), &nonce, &aad, &unhex(&v.plaintext)),
+            &aead_seal(key.expose_bytes(), &nonce, &aad, &unhex(&v.plaintext)),
         );
         assert_eq!(hex::encode(&record), v.record);
         let opened = alice_web
@@ -212,7 +214,7 @@ async fn vault_records_match_in_the_browser_on_both_paths() {
             .await
             .unwrap();
         assert_eq!(
-            vault::open(&key, v.context.as_bytes(), &sealed)
+            open_record(&key, v.context.as_bytes(), &sealed)
                 .unwrap()
                 .as_slice(),
             unhex(&v.plaintext).as_slice()
@@ -254,8 +256,7 @@ mod peers {
     use super::*;
     use js_sys::Uint8Array;
     use std::rc::Rc;
-    use worker::handshake::{Role, derive_session_keys};
-    use worker::web::{Connection, Subtle, WebChannel, WebHandshake};
+    use worker::{Connection, Role, Subtle, WebChannel, WebHandshake, derive_session_keys};
 
     const ROOM: [u8; 32] = [0x22; 32];
 
@@ -285,20 +286,20 @@ mod peers {
     ) -> (worker::Result<WebChannel>, worker::Result<WebChannel>) {
         let allow_o = vec![answerer.public().fingerprint()];
         let allow_a = vec![offerer.public().fingerprint()];
-        let mut o = WebHandshake::start(offerer, connection(Role::Offerer, dtls.0, dtls.1))
+        let o = WebHandshake::start(offerer, connection(Role::Offerer, dtls.0, dtls.1))
             .await
             .unwrap();
-        let mut a = WebHandshake::start(answerer, connection(Role::Answerer, dtls.2, dtls.3))
+        let a = WebHandshake::start(answerer, connection(Role::Answerer, dtls.2, dtls.3))
             .await
             .unwrap();
         let hello_o = o.hello().to_vec();
         let hello_a = a.hello().to_vec();
-        let finish_o = match o.receive_hello(&hello_a, &allow_o).await {
-            Ok((_, finish)) => finish,
+        let (o, finish_o) = match o.receive_hello(&hello_a, &allow_o).await {
+            Ok(next) => next,
             Err(e) => return (Err(e.clone()), Err(e)),
         };
-        let finish_a = match a.receive_hello(&hello_o, &allow_a).await {
-            Ok((_, finish)) => finish,
+        let (a, finish_a) = match a.receive_hello(&hello_o, &allow_a).await {
+            Ok(next) => next,
             Err(e) => return (Err(e.clone()), Err(e)),
         };
         (
@@ -402,7 +403,7 @@ mod peers {
         // Mallory (vectors[4]) answers where bob (vectors[1]) was expected.
         let alice = session(0).await;
         let mallory = session(4).await;
-        let mut o = WebHandshake::start(alice, connection(Role::Offerer, 0xa, 0xb))
+        let o = WebHandshake::start(alice, connection(Role::Offerer, 0xa, 0xb))
             .await
             .unwrap();
         let m = WebHandshake::start(Rc::clone(&mallory), connection(Role::Answerer, 0xb, 0xa))
@@ -433,16 +434,16 @@ async fn webcrypto_file_chunks_match_the_committed_vectors() {
         let index = chunk["index"].as_u64().unwrap();
         let last = chunk["last"].as_bool().unwrap();
         let plaintext = Uint8Array::from(hex_field(chunk, "plaintext").as_slice());
-        let sealed = worker::web::seal_chunk(&key, &file_id, index, last, &plaintext)
+        let sealed = web_seal_chunk(&key, &file_id, index, last, &plaintext)
             .await
             .unwrap();
         assert_eq!(sealed.to_vec(), hex_field(chunk, "ciphertext"));
-        let opened = worker::web::open_chunk(&key, &file_id, index, last, &sealed)
+        let opened = web_open_chunk(&key, &file_id, index, last, &sealed)
             .await
             .unwrap();
         assert_eq!(opened.to_vec(), hex_field(chunk, "plaintext"));
         assert!(
-            worker::web::open_chunk(&key, &file_id, index + 1, last, &sealed)
+            web_open_chunk(&key, &file_id, index + 1, last, &sealed)
                 .await
                 .is_err()
         );
@@ -450,16 +451,13 @@ async fn webcrypto_file_chunks_match_the_committed_vectors() {
     let c = &chat["conversations"];
     let group: [u8; 16] = hex_field(&c["group"], "group_id").try_into().unwrap();
     assert_eq!(
-        worker::identity::group_conversation_id(&group).to_vec(),
+        group_conversation_id(&group).to_vec(),
         hex_field(&c["group"], "id")
     );
     for vector in chat["group_ids"].as_array().unwrap() {
         let creator = Fingerprint::from_hex(vector["creator"].as_str().unwrap()).unwrap();
         let nonce: [u8; 16] = hex_field(vector, "nonce").try_into().unwrap();
-        assert_eq!(
-            worker::identity::group_id(&creator, &nonce).to_vec(),
-            hex_field(vector, "id")
-        );
+        assert_eq!(group_id(&creator, &nonce).to_vec(), hex_field(vector, "id"));
     }
 }
 
@@ -467,7 +465,7 @@ async fn webcrypto_file_chunks_match_the_committed_vectors() {
 fn hostile_clock_fields_are_refused_in_the_browser_too() {
     let hostile = hostile_file();
     for vector in hostile["envelopes"].as_array().unwrap() {
-        let decoded = worker::envelope::Envelope::decode(&hex_field(vector, "envelope"));
+        let decoded = Envelope::decode(&hex_field(vector, "envelope"));
         assert_eq!(
             decoded.is_ok(),
             vector["accepted"].as_bool().unwrap(),
@@ -494,7 +492,7 @@ fn profile_records_match_the_committed_vectors() {
 
 #[wasm_bindgen_test]
 async fn webcrypto_opens_the_committed_mailbox_seal_and_its_seals_open_natively() {
-    use worker::mailbox;
+    use worker::{open_mailbox_seal, open_mailbox_seal_with, seal_for_mailbox_with};
     let v = mailbox_file();
     let s = &v["seal"];
     let alice = derive_by_fingerprint(s["sender"].as_str().unwrap());
@@ -505,25 +503,25 @@ async fn webcrypto_opens_the_committed_mailbox_seal_and_its_seals_open_natively(
     let recipient = array32(hex_field(&v, "recipient_public"));
     let seal = hex_field(s, "bytes");
     let crypto = alice_web.crypto();
-    let (kind, payload) = mailbox::open_seal_with(crypto, &seal, alice.public(), &recipient)
+    let (kind, payload) = open_mailbox_seal_with(crypto, &seal, alice.public(), &recipient)
         .await
         .unwrap();
     assert_eq!((kind, payload.to_vec()), ("env", hex_field(s, "payload")));
     assert!(matches!(
-        mailbox::open_seal_with(crypto, &seal, bob.public(), &recipient).await,
+        open_mailbox_seal_with(crypto, &seal, bob.public(), &recipient).await,
         Err(Error::WrongSender)
     ));
     assert!(
-        mailbox::open_seal_with(crypto, &seal, alice.public(), &[0u8; 32])
+        open_mailbox_seal_with(crypto, &seal, alice.public(), &[0u8; 32])
             .await
             .is_err()
     );
     // WebCrypto seals (RSA-PSS), pure Rust opens.
-    let sealed = mailbox::seal_with(crypto, alice_web.holder(), &recipient, "ack", b"{}")
+    let sealed = seal_for_mailbox_with(crypto, alice_web.holder(), &recipient, "ack", b"{}")
         .await
         .unwrap();
     assert_eq!(
-        mailbox::open_seal(&sealed, alice.public(), &recipient).unwrap(),
+        open_mailbox_seal(&sealed, alice.public(), &recipient).unwrap(),
         ("ack", &b"{}"[..])
     );
 }
@@ -572,9 +570,9 @@ async fn webcrypto_opens_the_committed_group_envelopes_and_interoperates_both_wa
         .seal_group_envelope(&key, &meta, b"from webcrypto")
         .await
         .unwrap();
-    let (opened, _) = envelope::open_group(&sealed, alice.public(), &key, &bob).unwrap();
+    let (opened, _) = open_group(&sealed, alice.public(), &key, &bob).unwrap();
     assert_eq!(opened.content.as_slice(), b"from webcrypto");
-    let sealed = envelope::seal_group(&alice, &key, &meta, b"from rust").unwrap();
+    let sealed = seal_group(&alice, &key, &meta, b"from rust").unwrap();
     let (opened, _) = bob_web
         .open_group_envelope(&sealed, alice.public(), &key)
         .await

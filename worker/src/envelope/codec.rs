@@ -29,7 +29,7 @@
 //! and the header ends there. Nothing in it names the group's members.
 
 use crate::codec::{Reader, Writer};
-use crate::identity::Fingerprint;
+use crate::public_identity::Fingerprint;
 use crate::{Error, Result, aead, padding};
 
 use super::EnvelopeMeta;

@@ -25,8 +25,8 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::{EnvelopeMeta, Opened, decrypt_content, encrypt_and_sign, receipt_context};
-use crate::identity::PublicIdentity;
 use crate::provider::{Holder, Provider, RustCrypto, block_on};
+use crate::public_identity::PublicIdentity;
 use crate::{Error, Identity, Result, aead, labels, padding, random, vault};
 
 use super::codec::{Envelope, GROUP_VERSION, Header};
@@ -41,7 +41,7 @@ pub struct SenderKey {
 impl core::fmt::Debug for SenderKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("SenderKey")
-            .field("id", &crate::identity::hex_lower(&self.id))
+            .field("id", &crate::hex_lower(&self.id))
             .field("key", &"[redacted]")
             .finish()
     }

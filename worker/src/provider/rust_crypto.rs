@@ -6,7 +6,7 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::Provider;
-use crate::identity::PublicIdentity;
+use crate::public_identity::PublicIdentity;
 use crate::{Error, Result, aead, random};
 
 /// The pure-Rust provider.

@@ -10,17 +10,19 @@ use super::provider::WebCrypto;
 use super::session::WebSession;
 use super::subtle::Subtle;
 use crate::channel::{Channel, Prepared};
-use crate::handshake::{Connection, Exchange, Peer, Role, SessionKeys};
-use crate::identity::{Fingerprint, PublicIdentity};
+use crate::handshake::{
+    AwaitingFinish, AwaitingHello, Connection, Exchange, Peer, Role, SessionKeys,
+};
+use crate::public_identity::{Fingerprint, PublicIdentity};
 use crate::{Error, Result, labels};
 
-/// One side of a handshake in progress.
-pub struct WebHandshake {
+/// One side of a handshake in progress, at stage `S` (see `handshake`).
+pub struct WebHandshake<S = AwaitingHello> {
     session: Rc<WebSession>,
-    exchange: Exchange<WebCrypto>,
+    exchange: Exchange<WebCrypto, S>,
 }
 
-impl core::fmt::Debug for WebHandshake {
+impl<S: core::fmt::Debug> core::fmt::Debug for WebHandshake<S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("WebHandshake")
             .field("exchange", &self.exchange)
@@ -28,7 +30,7 @@ impl core::fmt::Debug for WebHandshake {
     }
 }
 
-impl WebHandshake {
+impl WebHandshake<AwaitingHello> {
     /// Starts a handshake with a fresh ephemeral X25519 key.
     pub async fn start(session: Rc<WebSession>, connection: Connection) -> Result<Self> {
         let exchange = Exchange::start(session.crypto(), session.public(), connection).await?;
@@ -41,20 +43,29 @@ impl WebHandshake {
     }
 
     /// Checks the peer's hello against the allowed identities; returns the
-    /// peer and our signed finish message.
+    /// handshake awaiting the peer's finish, and our signed finish message.
     pub async fn receive_hello(
-        &mut self,
+        self,
         hello: &[u8],
         allowed: &[Fingerprint],
-    ) -> Result<(Peer, Vec<u8>)> {
-        let holder = self.session.holder();
-        self.exchange
-            .receive_hello(self.session.crypto(), holder.private, hello, allowed)
-            .await
+    ) -> Result<(WebHandshake<AwaitingFinish>, Vec<u8>)> {
+        let WebHandshake { session, exchange } = self;
+        let (exchange, finish) = exchange
+            .receive_hello(session.crypto(), session.holder().private, hello, allowed)
+            .await?;
+        Ok((WebHandshake { session, exchange }, finish))
+    }
+}
+
+impl WebHandshake<AwaitingFinish> {
+    /// The peer, as its hello presented it.
+    pub fn peer(&self) -> &Peer {
+        self.exchange.peer()
     }
 
     /// Verifies the peer's finish and derives the session.
-    pub async fn receive_finish(&mut self, finish: &[u8]) -> Result<WebChannel> {
+    pub async fn receive_finish(self, finish: &[u8]) -> Result<WebChannel> {
+        let role = self.exchange.role();
         let (peer, keys) = self
             .exchange
             .receive_finish(self.session.crypto(), finish)
@@ -62,7 +73,7 @@ impl WebHandshake {
         WebChannel::new(
             self.session.crypto().subtle(),
             &keys,
-            self.exchange.role(),
+            role,
             peer.identity,
             peer.instance,
         )

@@ -9,8 +9,8 @@ use web_sys::CryptoKey;
 use zeroize::Zeroizing;
 
 use super::subtle::{RsaUse, Subtle};
-use crate::identity::{Fingerprint, PublicIdentity};
 use crate::provider::Provider;
+use crate::public_identity::{Fingerprint, PublicIdentity};
 use crate::{Error, Result, aead};
 
 /// Imported public keys kept per use; cleared whole when this many pile up.

@@ -9,11 +9,12 @@ use zeroize::Zeroizing;
 use super::provider::{WebCrypto, WebPrivateKey};
 use super::subtle::RsaUse;
 use crate::envelope::{self, EnvelopeMeta, Header, Opened, SenderKey};
-use crate::identity::{Identity, PublicIdentity};
+use crate::identity::Identity;
 use crate::mailbox::Mailbox;
 use crate::nostr::NostrKey;
 use crate::profile::Profile;
 use crate::provider::{Holder, Provider};
+use crate::public_identity::PublicIdentity;
 use crate::{Result, aead, random, vault};
 
 /// The non-extractable WebCrypto keys of a session.
@@ -64,8 +65,8 @@ impl WebSession {
             public: identity.public().clone(),
             private,
             vault,
-            mailbox: identity.mailbox()?,
-            profile: identity.profile()?,
+            mailbox: Mailbox::of(&identity)?,
+            profile: Profile::of(&identity)?,
         })
     }
 

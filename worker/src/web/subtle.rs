@@ -7,8 +7,11 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 use zeroize::Zeroizing;
 
-use crate::envelope::PSS_SALT_LEN;
 use crate::{Error, Result};
+
+/// PSS salt length: the digest size, which the pure-Rust path (the `rsa`
+/// crate's default) uses too; WebCrypto must be told.
+const PSS_SALT_LEN: usize = 32;
 
 /// The two RSA algorithms an identity key is used with. WebCrypto binds a
 /// `CryptoKey` to one algorithm, so a private key is imported once for each.

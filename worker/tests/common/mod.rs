@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use serde::Deserialize;
-use worker::{Identity, KeySize};
+use worker::{Identity, KeySize, SenderKey};
 
 pub const IDENTITY_JSON: &str = include_str!("../../../tests/vectors/identity.json");
 pub const ENVELOPE_JSON: &str = include_str!("../../../tests/vectors/envelope.json");
@@ -183,8 +183,10 @@ pub fn mailbox_file() -> serde_json::Value {
 /// and compiled to WASM in the browser): fragments, wraps, deletions. The
 /// seal is checked by the caller with its own provider.
 pub fn check_mailbox_formats() {
-    use worker::mailbox::{self, Mailbox, Reassembly};
-    use worker::nostr::{Event, NostrKey};
+    use worker::{
+        AUTH_KIND, Event, Mailbox, NostrKey, RETENTION_DAYS, Reassembly, Retention, TIME_JITTER_S,
+        WRAP_KIND, mailbox_fragments, parse_mailbox_fragment,
+    };
     let v = mailbox_file();
     let mailbox_of = |name: &str| {
         Mailbox::new(NostrKey::from_bytes(&array32(hex_field(&v, name))).unwrap()).unwrap()
@@ -196,26 +198,20 @@ pub fn check_mailbox_formats() {
     );
     // The retentions a wrap may ask for are the committed ones (the page's
     // settings form offers the same list, checked in tests/js).
-    assert_eq!(
-        serde_json::json!(mailbox::RETENTION_DAYS),
-        v["retention"]["days"]
-    );
-    assert_eq!(
-        serde_json::json!(mailbox::TIME_JITTER_S),
-        v["retention"]["jitter_s"]
-    );
+    assert_eq!(serde_json::json!(RETENTION_DAYS), v["retention"]["days"]);
+    assert_eq!(serde_json::json!(TIME_JITTER_S), v["retention"]["jitter_s"]);
     let w = &v["wrap"];
-    let retention = mailbox::Retention::from_days(w["retention_days"].as_u64().unwrap()).unwrap();
+    let retention = Retention::from_days(w["retention_days"].as_u64().unwrap()).unwrap();
     // The expiration is the wrap's own created_at plus the retention plus
     // the jitter: derived, never the send time.
     assert_eq!(
         w["expiration"].as_u64().unwrap(),
         w["created_at"].as_u64().unwrap()
             + w["retention_days"].as_u64().unwrap() * 86_400
-            + mailbox::TIME_JITTER_S
+            + TIME_JITTER_S
     );
     let bundle: [u8; 16] = hex_field(w, "bundle").try_into().unwrap();
-    let fragment = mailbox::fragments(&hex_field(w, "data"), bundle)
+    let fragment = mailbox_fragments(&hex_field(w, "data"), bundle)
         .unwrap()
         .remove(0);
     assert_eq!(fragment.to_vec(), hex_field(w, "fragment"));
@@ -238,7 +234,7 @@ pub fn check_mailbox_formats() {
         id: w["id"].as_str().unwrap().into(),
         pubkey: w["pubkey"].as_str().unwrap().into(),
         created_at: w["created_at"].as_u64().unwrap(),
-        kind: mailbox::WRAP_KIND,
+        kind: WRAP_KIND,
         tags: serde_json::from_value(w["tags"].clone()).unwrap(),
         content: w["content"].as_str().unwrap().into(),
         sig: w["sig"].as_str().unwrap().into(),
@@ -291,12 +287,12 @@ pub fn check_mailbox_formats() {
         v["recipient_public"].as_str().unwrap(),
         "authenticated by the mailbox key"
     );
-    assert_eq!(auth.kind, mailbox::AUTH_KIND);
+    assert_eq!(auth.kind, AUTH_KIND);
     auth.verify().unwrap();
     assert!(recipient.auth("https://not-a-relay", "c", 1).is_err());
     assert!(recipient.auth("wss://r", "line\nbreak", 1).is_err());
     let large_seal: Vec<u8> = (0..40_000u32).map(|i| (i % 253) as u8).collect();
-    let parts = mailbox::fragments(&large_seal, bundle).unwrap();
+    let parts = mailbox_fragments(&large_seal, bundle).unwrap();
     let digests: Vec<String> = parts
         .iter()
         .map(|f| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(f)))
@@ -311,7 +307,7 @@ pub fn check_mailbox_formats() {
     let mut whole = Reassembly::default();
     let mut result = None;
     for part in parts.iter().rev() {
-        result = whole.add(mailbox::parse_fragment(part).unwrap()).unwrap();
+        result = whole.add(parse_mailbox_fragment(part).unwrap()).unwrap();
     }
     assert_eq!(result.unwrap(), large_seal);
 }
@@ -324,15 +320,16 @@ pub fn check_mailbox_formats() {
 /// fragments of one seal share neither created_at nor expiration.
 pub fn check_wrap_times(count: usize) {
     use std::collections::BTreeSet;
-    use worker::mailbox::{self, Mailbox, RETENTION_DAYS, Retention, TIME_JITTER_S};
-    use worker::nostr::NostrKey;
+    use worker::{
+        FRAGMENT_HEADER, LARGE_FRAGMENT, MAX_FRAGMENTS, Mailbox, NostrKey, RETENTION_DAYS,
+        Retention, TIME_JITTER_S, Wrapped,
+    };
     let v = mailbox_file();
     let sender =
         Mailbox::new(NostrKey::from_bytes(&array32(hex_field(&v, "sender_secret"))).unwrap())
             .unwrap();
     let recipient = array32(hex_field(&v, "recipient_public"));
-    let expiration =
-        |w: &mailbox::Wrapped| -> u64 { w.event.tag("expiration").unwrap().parse().unwrap() };
+    let expiration = |w: &Wrapped| -> u64 { w.event.tag("expiration").unwrap().parse().unwrap() };
     let now = 1_790_000_000u64;
     for days in RETENTION_DAYS {
         let retention = Retention::from_days(days).unwrap();
@@ -356,12 +353,11 @@ pub fn check_wrap_times(count: usize) {
         let spread = after_send.last().unwrap() - after_send.first().unwrap();
         assert!(spread > TIME_JITTER_S * 9 / 10, "spread {spread}");
     }
-    let seal =
-        vec![1u8; mailbox::MAX_FRAGMENTS * (mailbox::LARGE_FRAGMENT - mailbox::FRAGMENT_HEADER)];
+    let seal = vec![1u8; MAX_FRAGMENTS * (LARGE_FRAGMENT - FRAGMENT_HEADER)];
     let wrapped = sender
         .wrap_seal(&recipient, &seal, now, Retention::from_days(14).unwrap())
         .unwrap();
-    assert_eq!(wrapped.len(), mailbox::MAX_FRAGMENTS);
+    assert_eq!(wrapped.len(), MAX_FRAGMENTS);
     let created: BTreeSet<u64> = wrapped.iter().map(|w| w.event.created_at).collect();
     let expirations: BTreeSet<u64> = wrapped.iter().map(expiration).collect();
     assert_eq!(created.len(), wrapped.len());
@@ -371,10 +367,9 @@ pub fn check_wrap_times(count: usize) {
 /// The committed profile vectors (identity vector 0's roaming profile),
 /// checked with the pure-Rust code natively and compiled to WASM.
 pub fn check_profile_formats() {
-    use worker::aead;
-    use worker::identity::IdentitySeed;
-    use worker::nostr::Event;
-    use worker::profile::{PROFILE_KIND, Profile};
+    use worker::{AEAD_NONCE_LEN, Event, IdentitySeed, PROFILE_KIND, Profile, aead_open};
+    // The label spelled out here, as the protocol fixes it.
+    const PROFILE_SEAL_LABEL: &[u8] = b"trustero/profile-seal/v1";
     let v: serde_json::Value =
         serde_json::from_str(include_str!("../../../tests/vectors/profile.json"))
             .expect("profile.json");
@@ -411,7 +406,7 @@ pub fn check_profile_formats() {
     let mut seal_key = [0u8; 32];
     hkdf::Hkdf::<sha2::Sha256>::from_prk(key.as_ref())
         .unwrap()
-        .expand(worker::labels::PROFILE_SEAL, &mut seal_key)
+        .expand(PROFILE_SEAL_LABEL, &mut seal_key)
         .unwrap();
     assert_eq!(hex::encode(seal_key), v["seal_key"].as_str().unwrap());
     let record = v["record"].as_str().unwrap().as_bytes();
@@ -428,12 +423,12 @@ pub fn check_profile_formats() {
     // The content is AES-256-GCM under the seal key, not the profile key.
     let body = decode_base64(v["content"].as_str().unwrap());
     assert_eq!(body[0], 2, "content version 2");
-    let (nonce, ciphertext) = body[1..].split_at(aead::NONCE_LEN);
-    let nonce: [u8; aead::NONCE_LEN] = nonce.try_into().unwrap();
+    let (nonce, ciphertext) = body[1..].split_at(AEAD_NONCE_LEN);
+    let nonce: [u8; AEAD_NONCE_LEN] = nonce.try_into().unwrap();
     let mut aad = vec![2u8];
     aad.extend_from_slice(v["d"].as_str().unwrap().as_bytes());
-    assert!(aead::open(&seal_key, &nonce, &aad, ciphertext).is_ok());
-    assert!(aead::open(&array32(key.to_vec()), &nonce, &aad, ciphertext).is_err());
+    assert!(aead_open(&seal_key, &nonce, &aad, ciphertext).is_ok());
+    assert!(aead_open(&array32(key.to_vec()), &nonce, &aad, ciphertext).is_err());
     // The committed events (with their committed signatures) open to the
     // record: the new one, and the one sealed before key separation, which
     // says it is worth sealing again.
@@ -469,9 +464,9 @@ pub fn group_file() -> serde_json::Value {
 }
 
 /// The committed group sender key.
-pub fn group_sender_key() -> worker::envelope::SenderKey {
+pub fn group_sender_key() -> SenderKey {
     let v = group_file();
-    worker::envelope::SenderKey::from_parts(
+    SenderKey::from_parts(
         hex_field(&v, "key_id").try_into().expect("16 bytes"),
         array32(hex_field(&v, "key")),
     )

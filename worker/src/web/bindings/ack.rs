@@ -7,7 +7,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::session::Session;
 use crate::ack;
-use crate::identity::PublicIdentity;
+use crate::public_identity::PublicIdentity;
 
 #[wasm_bindgen]
 impl Session {

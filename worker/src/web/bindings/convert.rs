@@ -7,7 +7,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::Error;
 use crate::envelope::Header;
-use crate::identity::{PublicIdentity, hex_lower};
+use crate::hex_lower;
+use crate::public_identity::PublicIdentity;
 
 impl From<Error> for JsValue {
     fn from(error: Error) -> JsValue {

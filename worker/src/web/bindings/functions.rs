@@ -6,7 +6,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{array, bytes, header_object, set, whole_number};
-use crate::identity::{self, Fingerprint, PublicIdentity, hex_lower};
+use crate::conversation;
+use crate::hex_lower;
+use crate::public_identity::{Fingerprint, PublicIdentity};
 use crate::web::Subtle;
 use crate::{Error, envelope, files, random};
 
@@ -39,16 +41,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 #[wasm_bindgen(js_name = groupConversationId)]
 pub fn group_conversation_id(group_id: &[u8]) -> Result<String, JsValue> {
     let id = array(group_id, "group id must be 16 bytes")?;
-    Ok(hex_lower(&identity::group_conversation_id(&id)))
+    Ok(hex_lower(&conversation::group_conversation_id(&id)))
 }
 
 /// The id (hex) of a group created by `creator` (fingerprint hex) with a
-/// 16-byte `nonce` (see `identity::group_id`).
+/// 16-byte `nonce` (see `conversation::group_id`).
 #[wasm_bindgen(js_name = groupId)]
 pub fn group_id(creator: &str, nonce: &[u8]) -> Result<String, JsValue> {
     let creator = Fingerprint::from_hex(creator)?;
     let nonce = array(nonce, "group nonce must be 16 bytes")?;
-    Ok(hex_lower(&identity::group_id(&creator, &nonce)))
+    Ok(hex_lower(&conversation::group_id(&creator, &nonce)))
 }
 
 /// `n` random bytes (1 to 64): file keys, group ids and secrets.

@@ -8,9 +8,10 @@ use wasm_bindgen_futures::future_to_promise;
 use super::convert::{bytes, set, whole_number};
 use super::session::Session;
 use crate::Error;
-use crate::identity::{PublicIdentity, hex_lower};
 use crate::mailbox::{self, Fragment, Retention};
-use crate::nostr::{Event, decode_hex};
+use crate::nostr::Event;
+use crate::public_identity::PublicIdentity;
+use crate::{decode_hex, hex_lower};
 
 pub(super) fn event_object(event: &Event) -> Object {
     let object = Object::new();

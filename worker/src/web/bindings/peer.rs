@@ -10,7 +10,9 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{bytes, set};
 use crate::Error;
-use crate::identity::{Fingerprint, hex_lower};
+use crate::handshake::{AwaitingFinish, AwaitingHello};
+use crate::hex_lower;
+use crate::public_identity::Fingerprint;
 use crate::web::{WebChannel, WebHandshake};
 
 fn peer_object(channel: &WebChannel) -> Object {
@@ -26,20 +28,42 @@ fn peer_object(channel: &WebChannel) -> Object {
     result
 }
 
+/// Where a handshake in progress stands, and so which call may come next.
+#[derive(Debug)]
+enum Stage {
+    /// Our hello is out: `receiveHello` is next.
+    AwaitingHello(WebHandshake<AwaitingHello>),
+    /// Our finish is out: `receiveFinish` is next.
+    AwaitingFinish(WebHandshake<AwaitingFinish>),
+    /// A step is running, or the handshake failed or finished.
+    Taken,
+}
+
 /// One side of a peer handshake in progress.
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct PeerHandshake {
-    pub(super) inner: Rc<RefCell<Option<WebHandshake>>>,
+    hello: Vec<u8>,
+    stage: Rc<RefCell<Stage>>,
 }
 
 impl PeerHandshake {
-    fn take(&self) -> Result<WebHandshake, JsValue> {
-        self.inner.borrow_mut().take().ok_or_else(|| {
-            JsValue::from(Error::Malformed(
+    pub(super) fn new(handshake: WebHandshake<AwaitingHello>) -> Self {
+        PeerHandshake {
+            hello: handshake.hello().to_vec(),
+            stage: Rc::new(RefCell::new(Stage::AwaitingHello(handshake))),
+        }
+    }
+
+    /// Takes the handshake out for a step, which puts back the next stage
+    /// if it succeeds.
+    fn take(&self) -> Result<Stage, JsValue> {
+        match core::mem::replace(&mut *self.stage.borrow_mut(), Stage::Taken) {
+            Stage::Taken => Err(JsValue::from(Error::Malformed(
                 "handshake step already in progress or finished",
-            ))
-        })
+            ))),
+            stage => Ok(stage),
+        }
     }
 }
 
@@ -48,11 +72,12 @@ impl PeerHandshake {
     /// Our hello message, to send first.
     #[wasm_bindgen(getter)]
     pub fn hello(&self) -> Result<Uint8Array, JsValue> {
-        let inner = self.inner.borrow();
-        let handshake = inner
-            .as_ref()
-            .ok_or_else(|| JsValue::from(Error::Malformed("handshake already finished")))?;
-        Ok(bytes(handshake.hello()))
+        if matches!(*self.stage.borrow(), Stage::Taken) {
+            return Err(JsValue::from(Error::Malformed(
+                "handshake already finished",
+            )));
+        }
+        Ok(bytes(&self.hello))
     }
 
     /// Checks the peer's hello; `allowed` lists the fingerprints (hex) that may
@@ -61,18 +86,22 @@ impl PeerHandshake {
     #[wasm_bindgen(js_name = receiveHello)]
     pub fn receive_hello(&self, hello: Vec<u8>, allowed: Vec<String>) -> Promise {
         let taken = self.take();
-        let slot = Rc::clone(&self.inner);
+        let slot = Rc::clone(&self.stage);
         future_to_promise(async move {
-            let mut handshake = taken?;
+            let stage = taken?;
             let allowed: Vec<Fingerprint> = allowed
                 .iter()
                 .map(|fp| Fingerprint::from_hex(fp))
                 .collect::<Result<_, _>>()?;
-            let (peer, finish) = handshake.receive_hello(&hello, &allowed).await?;
-            *slot.borrow_mut() = Some(handshake);
+            let Stage::AwaitingHello(handshake) = stage else {
+                return Err(Error::Malformed("unexpected handshake hello").into());
+            };
+            let (handshake, finish) = handshake.receive_hello(&hello, &allowed).await?;
+            let fingerprint = handshake.peer().identity.fingerprint().to_hex();
+            *slot.borrow_mut() = Stage::AwaitingFinish(handshake);
             let result = Object::new();
             set(&result, "finish", bytes(&finish));
-            set(&result, "fingerprint", peer.identity.fingerprint().to_hex());
+            set(&result, "fingerprint", fingerprint);
             Ok(result.into())
         })
     }
@@ -82,7 +111,9 @@ impl PeerHandshake {
     pub fn receive_finish(&self, finish: Vec<u8>) -> Promise {
         let taken = self.take();
         future_to_promise(async move {
-            let mut handshake = taken?;
+            let Stage::AwaitingFinish(handshake) = taken? else {
+                return Err(Error::Malformed("unexpected handshake finish").into());
+            };
             let channel = handshake.receive_finish(&finish).await?;
             let peer = peer_object(&channel);
             Ok(SecureChannel {

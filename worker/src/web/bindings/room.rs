@@ -4,7 +4,7 @@ use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 
 use super::convert::{array, bytes};
-use crate::identity::hex_lower;
+use crate::hex_lower;
 use crate::signal::{RoomTopic, SignalKey};
 
 /// A signalling room: its public announce id and the key of its blobs.

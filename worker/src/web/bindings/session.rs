@@ -1,6 +1,5 @@
 //! `Session`: a logged-in identity, its envelopes, vault and handshakes.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
@@ -12,11 +11,13 @@ use super::peer::PeerHandshake;
 use super::room::Room;
 use crate::envelope::{EnvelopeMeta, Opened, SenderKey};
 use crate::handshake::{Connection, Role};
-use crate::identity::{self, Identity, IdentitySeed, KeySize, PublicIdentity, hex_lower};
+use crate::identity::{self, Identity, IdentitySeed};
 use crate::profile::Profile;
+use crate::public_identity::{self, KeySize, PublicIdentity};
 use crate::signal::RoomTopic;
 use crate::web::{SessionKeys, WebHandshake, WebSession};
 use crate::{Error, random};
+use crate::{conversation, hex_lower};
 
 /// What the caller decides about a new envelope, checked; the message id is
 /// random when not given.
@@ -188,7 +189,7 @@ impl Session {
     #[wasm_bindgen(js_name = safetyNumber)]
     pub fn safety_number(&self, their_spki: &[u8]) -> Result<String, JsValue> {
         let theirs = PublicIdentity::from_spki(their_spki)?;
-        Ok(identity::safety_number(
+        Ok(public_identity::safety_number(
             &self.inner.public().fingerprint(),
             &theirs.fingerprint(),
         ))
@@ -354,10 +355,7 @@ impl Session {
         })();
         future_to_promise(async move {
             let handshake = WebHandshake::start(inner, connection?).await?;
-            Ok(PeerHandshake {
-                inner: Rc::new(RefCell::new(Some(handshake))),
-            }
-            .into())
+            Ok(PeerHandshake::new(handshake).into())
         })
     }
 
@@ -365,7 +363,7 @@ impl Session {
     #[wasm_bindgen(js_name = pairConversationId)]
     pub fn pair_conversation_id(&self, their_spki: &[u8]) -> Result<String, JsValue> {
         let theirs = PublicIdentity::from_spki(their_spki)?;
-        Ok(hex_lower(&identity::pair_conversation_id(
+        Ok(hex_lower(&conversation::pair_conversation_id(
             &self.inner.public().fingerprint(),
             &theirs.fingerprint(),
         )))
