@@ -17,6 +17,7 @@ const WASM_PATH = 'worker.wasm';
  * @typedef {{ spki: Uint8Array, fingerprint: string, bits: number, storeName: string, mailboxKey: string, profileAuthor: string }} PublicSession
  * @typedef {{ id: string, pubkey: string, created_at: number, kind: number, tags: string[][], content: string, sig: string }} NostrEvent
  * @typedef {{ fingerprint: string, spki: Uint8Array, instance: string, sessionId: string }} AuthenticatedPeer  (instance: 32 hex digits)
+ * @typedef {ReturnType<typeof createCryptoClient>} CryptoClient
  */
 
 /** @param {string} code @param {string} message @param {{fingerprint?: string}} [detail] */
