@@ -123,12 +123,21 @@ export async function login(page, username, password, { bits = 2048 } = {}) {
   await page.waitForSelector('#logout-button', { timeout: 60_000 });
 }
 
+/** Where a failing browser test leaves its trace and screenshots (ignored by git). */
+export const FAILURES_DIR = join(ROOT, 'tests', 'e2e-failures');
+
 /**
  * One Chromium per file, and for each test its own `builder serve` (so its
  * own tracker: rooms of different tests never meet, whatever a failed test
  * left running) and its own browser contexts, all closed when the test ends,
  * passed or failed. `use(browser, server)` is called before each test with a
  * browser whose `newContext` records what the test opens.
+ *
+ * Every context records a Playwright trace (actions, console, network; no
+ * DOM snapshots, which would slow every test down). A test that fails
+ * keeps it, with a screenshot of each of its pages and what each page
+ * logged as a problem, in tests/e2e-failures/<test>/ — open a trace with
+ * `npx playwright show-trace <file>`. A test that passes keeps nothing.
  */
 export function browserAndServerPerFile(use) {
   let browser;
@@ -143,13 +152,15 @@ export function browserAndServerPerFile(use) {
     const scoped = {
       async newContext(options) {
         const context = await browser.newContext(options);
+        await context.tracing.start({ screenshots: false, snapshots: false });
         contexts.push(context);
         return context;
       },
     };
     use(scoped, server);
   });
-  afterEach(async () => {
+  afterEach(async (t) => {
+    if (t.passed === false) await keepEvidence(t.name, contexts);
     await Promise.allSettled(contexts.map((context) => context.close()));
     await server?.stop();
     server = null;
@@ -157,6 +168,23 @@ export function browserAndServerPerFile(use) {
   after(async () => {
     await browser?.close();
   });
+}
+
+/** A failed test's traces, screenshots and page problems, for whoever reads the CI log. */
+async function keepEvidence(name, contexts) {
+  const dir = join(FAILURES_DIR, name.replace(/[^\w.-]+/g, '-').slice(0, 100));
+  mkdirSync(dir, { recursive: true });
+  const kept = [];
+  for (const [i, context] of contexts.entries()) {
+    for (const [j, page] of context.pages().entries()) {
+      const shot = join(dir, `context-${i}-page-${j}.png`);
+      if (await page.screenshot({ path: shot, fullPage: true, timeout: 5_000 }).then(() => true, () => false)) kept.push(shot);
+      if (page.problems?.length) writeFileSync(join(dir, `context-${i}-page-${j}-problems.txt`), page.problems.join('\n'));
+    }
+    const trace = join(dir, `context-${i}-trace.zip`);
+    if (await context.tracing.stop({ path: trace }).then(() => true, () => false)) kept.push(trace);
+  }
+  console.error(`evidence of the failed test "${name}" kept in ${dir}: ${kept.length} files`);
 }
 
 /** Closes the pages' browser contexts (each test page has its own). */
