@@ -30,7 +30,7 @@ import { createEvents } from '../core/events.js';
  * @property {string} conversation
  * @property {string} message
  * @property {string} sender
- * @property {import('./delivery.js').DeliveryState | 'received'} [state]  a message of ours: where it stands now
+ * @property {import('./delivery.js').ShownState | 'received'} [state]  a message of ours: where it stands now
  * @property {boolean} [readElsewhere]  a message of theirs: read on another device of ours
  *
  * @typedef {object} Typing  A member of a conversation is typing (or stopped: the views read who from chat.typingIn).

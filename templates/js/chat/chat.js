@@ -23,6 +23,18 @@ export { PAGE_SIZE };
 export const KEY_REQUEST_DELAY_MS = 3_000;
 
 /**
+ * The services chat's modules are built with, by type.
+ * @typedef {import('../core/crypto-client.js').CryptoClient} CryptoClient
+ * @typedef {import('../core/store.js').Store} Store
+ * @typedef {import('../core/crypto-client.js').PublicSession} Identity  this login's identity
+ * @typedef {ReturnType<typeof import('../net/sessions.js').createSessions>} Sessions  a session registry
+ * @typedef {import('../net/sessions.js').Link} Link
+ * @typedef {ReturnType<typeof import('../net/network.js').createNetwork>} Network
+ * @typedef {ReturnType<Network['join']>} Room  a room joined (net/room.js)
+ * @typedef {ReturnType<typeof createChat>} Chat
+ */
+
+/**
  * deps: cryptoClient, store, identity, sessions (net/sessions.js), network
  * and own (our own devices' session registry) for chat/mirror.js, mailbox
  * (chat/mailbox.js: the second path, or null), preferences() and
@@ -30,18 +42,19 @@ export const KEY_REQUEST_DELAY_MS = 3_000;
  * (chat/chat-events.js): messages stored, copied and read, delivery states,
  * unread counts, 'incoming' for notifications, 'session-caught-up' once chat
  * caught up with a member's new session, …
+ * @param {{
+ *   cryptoClient: CryptoClient,
+ *   store: Store,
+ *   identity: Identity,
+ *   sessions: Sessions,
+ *   network: Network,
+ *   own: Sessions,
+ *   mailbox?: import('./mailbox.js').Mailbox | null,
+ *   preferences: () => import('../core/settings.js').Preferences,
+ *   displayName: () => string,
+ * }} deps
  */
-export function createChat({
-  cryptoClient,
-  store,
-  identity,
-  sessions,
-  network,
-  own,
-  mailbox = /** @type {import('./mailbox.js').Mailbox | null} */ (null),
-  preferences,
-  displayName,
-}) {
+export function createChat({ cryptoClient, store, identity, sessions, network, own, mailbox = null, preferences, displayName }) {
   /** What happens to messages, by name (chat/chat-events.js): the views subscribe to what they draw. */
   const events = createChatEvents();
   const conversations = createConversations({ store, identity, events });
@@ -94,7 +107,7 @@ export function createChat({
   // for one of ours is answered to the asker alone, if it was a member then
   // (once per asker and key in a session: chat/sender-keys.js).
   inbox.on('group-key', () => senderKeys.save());
-  inbox.on('group-key-request', (/** @type {any} */ conv, /** @type {any} */ message) => {
+  inbox.on('group-key-request', (conv, message) => {
     const answer = senderKeys.answerFor(conv.id, message.content.keyId, message.sender);
     if (answer) outbox.send(conv.id, answer, { to: [message.sender] }).catch(() => {});
   });
@@ -239,6 +252,7 @@ const IDS_FORMAT = 2;
  * Databases written before messages were keyed by (sender, id) hold a bare
  * id in `ids` and no sender in `messages`: re-key them once, reading each
  * sender from its envelope's header.
+ * @param {Store} store @param {CryptoClient} cryptoClient
  */
 async function upgradeMessageKeys(store, cryptoClient) {
   if ((await store.get(IDS_FORMAT_KEY)) === IDS_FORMAT) return;

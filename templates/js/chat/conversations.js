@@ -28,11 +28,12 @@ export const MAX_LAMPORT_STEP = 2 ** 32;
  *   lastActivity: number, lastPreview: string, recent: string[],
  *   names: Record<string, string>, typing: Map<string, number>, visible: boolean,
  * }} Conversation
+ * @typedef {ReturnType<typeof createConversations>} Conversations
  */
 
 /**
  * `events`: chat's hub (chat/chat-events.js), told when an unread count changes.
- * @param {{ store: any, identity: { fingerprint: string }, events?: import('./chat-events.js').ChatEvents }} deps
+ * @param {{ store: import('../core/store.js').Store, identity: { fingerprint: string }, events?: import('./chat-events.js').ChatEvents }} deps
  */
 export function createConversations({ store, identity, events = createChatEvents() }) {
   /** @type {Map<string, Conversation>} */

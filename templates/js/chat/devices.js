@@ -23,7 +23,7 @@ const MAX_NAME = 60;
 /**
  * deps: profile (chat/profile-sync.js, loaded), onForgotten() (this device
  * was forgotten elsewhere). Its `events` (DevicesEventMap) say what changed.
- * @param {{ profile: any, onForgotten: () => unknown }} deps
+ * @param {{ profile: import('./profile-sync.js').ProfileSync, onForgotten: () => unknown }} deps
  */
 export function createDevices({ profile, onForgotten }) {
   /** @type {import('../core/events.js').Events<DevicesEventMap>} */

@@ -22,7 +22,7 @@ const REFUSED_KEPT = 20;
  * epochs members stated, `resent` to whom the creator sent which epoch's
  * list; the rest is its room and the conversation it is shown in.
  * @typedef {Descriptor & { removed?: boolean, provisional?: boolean, conversationId?: string, heard?: Map<string, number>,
- *   resent?: Set<string>, room?: unknown, joining?: boolean, wanted?: boolean, lastActive?: number }} Group
+ *   resent?: Set<string>, room?: import('./chat.js').Room | null, joining?: boolean, wanted?: boolean, lastActive?: number }} Group
  * A descriptor refused lately, and why.
  * @typedef {{ group: string, name: string, from: string, why: string, at: number }} Refusal
  * @typedef {{ fingerprint: string, spki: Uint8Array }} Contact

@@ -1,3 +1,4 @@
+// @ts-check
 // Groups: an id bound to the creator, a secret (the room), a name, a creator
 // and a member list. The creator invites contacts (the invitation travels as
 // an envelope in each pair conversation) and is the only one who changes the
@@ -54,6 +55,11 @@ const GROUPS_KEY = 'groups';
 export { MAX_GROUP_MEMBERS };
 
 /**
+ * @typedef {import('./group-membership.js').Group} Group
+ * @typedef {Group & { conversationId: string }} KnownGroup  a group registered here, with its conversation
+ * @typedef {import('./group-membership.js').Descriptor} Descriptor
+ * @typedef {ReturnType<typeof createGroups>} Groups
+ *
  * What happens to groups, by name: one joined (created here, an invitation
  * accepted, roamed in), one changed (members, name, a member's presence,
  * left), an invitation refused.
@@ -65,16 +71,28 @@ export { MAX_GROUP_MEMBERS };
  * onSaved(): the list was saved (the roaming profile records the change).
  * meshTarget(): how many direct connections to seek in a group's room.
  * What happens is said on `events` (GroupEventMap).
+ * @param {{
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   store: import('../core/store.js').Store,
+ *   network: import('./chat.js').Network,
+ *   sessions: import('./chat.js').Sessions,
+ *   mailbox?: import('./mailbox.js').Mailbox | null,
+ *   identity: import('../core/crypto-client.js').PublicSession,
+ *   chat: import('./chat.js').Chat,
+ *   contacts: import('./contacts.js').Contacts,
+ *   onSaved?: (() => unknown) | null,
+ *   meshTarget: () => number,
+ * }} deps
  */
 export function createGroups({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, contacts, onSaved = null, meshTarget }) {
   /** @type {import('../core/events.js').Events<GroupEventMap>} */
   const events = createEvents();
-  /** @type {Map<string, import('./group-membership.js').Group>} group id hex -> group */
+  /** @type {Map<string, KnownGroup>} group id hex -> group */
   const groups = new Map();
   /** @type {import('./group-membership.js').Refusal[]} descriptors refused lately, for the UI */
   const refused = [];
-  const withMember = (fingerprint) => [...groups.values()].filter((g) => !g.removed && hasMember(g, fingerprint));
-  const byConversation = (conversationId) => [...groups.values()].find((g) => g.conversationId === conversationId);
+  const withMember = (/** @type {string} */ fingerprint) => [...groups.values()].filter((g) => !g.removed && hasMember(g, fingerprint));
+  const byConversation = (/** @type {string} */ conversationId) => [...groups.values()].find((g) => g.conversationId === conversationId);
   const stopUp = sessions.onUp((fingerprint) => {
     for (const g of withMember(fingerprint)) {
       g.lastActive = Date.now();
@@ -85,9 +103,9 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     for (const g of withMember(fingerprint)) events.emit('group-changed', { group: g.id });
   });
 
-  const descriptor = (g) => descriptorOf(g, identity, (fingerprint) => mailbox?.keyOf(fingerprint));
+  const descriptor = (/** @type {Group} */ g) => descriptorOf(g, identity, (fingerprint) => mailbox?.keyOf(fingerprint));
   /** Members' mailbox keys, as the creator listed them (their own word, when we get it, counts more). */
-  const learnAddresses = (g) => {
+  const learnAddresses = (/** @type {Group} */ g) => {
     for (const m of g.members) if (m.mailbox) mailbox?.learn(m.fingerprint, { key: m.mailbox }, 'group');
   };
   const save = async () => {
@@ -98,18 +116,21 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     await onSaved?.();
   };
 
-  const memberEntries = (g) => g.members.map((m) => ({ fingerprint: m.fingerprint, spki: fromBase64url(m.spki) }));
-  const others = (g) => otherMembers(g, identity.fingerprint);
+  const memberEntries = (/** @type {Group} */ g) => g.members.map((m) => ({ fingerprint: m.fingerprint, spki: fromBase64url(m.spki) }));
+  const others = (/** @type {{ members: import('./group-membership.js').Member[] }} */ g) => otherMembers(g, identity.fingerprint);
 
+  /** Registers `g` and its conversation; resolves to it, registered. @param {Group} g @returns {Promise<KnownGroup>} */
   async function register(g) {
     g.conversationId ??= await cryptoClient.groupConversationId(fromHex(g.id));
-    groups.set(g.id, g);
+    const known = /** @type {KnownGroup} */ (g);
+    groups.set(g.id, known);
     // Held before the conversation exists: nothing may be sealed to an unconfirmed list.
     chat.holdGroupKeys(g.conversationId, !!g.provisional);
-    await chat.ensureConversation({ id: g.conversationId, kind: 'group', ref: g.id, title: g.name, members: memberEntries(g) });
+    await chat.ensureConversation({ id: known.conversationId, kind: 'group', ref: g.id, title: g.name, members: memberEntries(g) });
+    return known;
   }
 
-  async function settle(g) {
+  async function settle(/** @type {KnownGroup} */ g) {
     if (!g.provisional || g.removed || !confirms(g, identity.fingerprint)) return;
     g.provisional = false;
     chat.holdGroupKeys(g.conversationId, false);
@@ -117,7 +138,10 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     events.emit('group-changed', { group: g.id });
   }
 
-  /** A member stated its epoch of a group in a backlog sync over a direct session. */
+  /**
+   * A member stated its epoch of a group in a backlog sync over a direct session.
+   * @param {string} conversationId @param {string} fingerprint @param {number} epoch @param {boolean} confirmed
+   */
   async function heard(conversationId, fingerprint, epoch, confirmed) {
     const g = byConversation(conversationId);
     if (!g || g.removed || !hasMember(g, fingerprint)) return;
@@ -138,7 +162,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     },
   });
 
-  async function join(g) {
+  async function join(/** @type {Group} */ g) {
     g.wanted = true;
     if (g.room || g.joining || g.removed) return;
     g.joining = true;
@@ -154,35 +178,34 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     }
   }
 
-  function leaveRoom(g) {
+  function leaveRoom(/** @type {Group} */ g) {
     g.wanted = false;
     if (!g.room) return;
     network.leave(g.room);
     g.room = null;
   }
 
-  async function rejoin(g) {
+  async function rejoin(/** @type {Group} */ g) {
     const wanted = g.wanted;
     leaveRoom(g);
     if (wanted) await join(g);
   }
 
   /** Invites members (contacts) through each pair conversation. */
-  async function invite(g, fingerprints) {
+  async function invite(/** @type {Group} */ g, /** @type {string[]} */ fingerprints) {
     for (const fingerprint of fingerprints) {
-      const friend = contacts.get(fingerprint);
-      if (friend) await chat.send(friend.conversationId, { t: 'group-invite', group: descriptor(g) });
+      const contact = contacts.get(fingerprint);
+      if (contact) await chat.send(contact.conversationId, { t: 'group-invite', group: descriptor(g) });
     }
   }
 
-  async function create(name, memberFingerprints) {
-    const picked = [...new Set(memberFingerprints)].map((fp) => contacts.get(fp)).filter(Boolean);
+  async function create(/** @type {string} */ name, /** @type {string[]} */ memberFingerprints) {
+    const picked = /** @type {import('./contacts.js').Contact[]} */ ([...new Set(memberFingerprints)].map((fp) => contacts.get(fp)).filter(Boolean));
     checkNewGroup(name, picked);
     const nonce = await cryptoClient.randomBytes(16);
     const id = await cryptoClient.groupId(identity.fingerprint, nonce);
     const secret = toBase64url(await cryptoClient.randomBytes(32));
-    const g = newGroup({ id, nonce: toHex(nonce), secret, name, self: identity, picked });
-    await register(g);
+    const g = await register(newGroup({ id, nonce: toHex(nonce), secret, name, self: identity, picked }));
     await save();
     await join(g);
     await invite(
@@ -198,6 +221,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
    * comes from the roaming profile, and a group new here starts provisional.
    * A known group keeps its standing: a descriptor newer than one we
    * confirmed lists no one removed before that one.
+   * @param {Descriptor | null | undefined} incoming @param {{ from: string, restored?: boolean }} source
    */
   async function adopt(incoming, { from, restored = false }) {
     if (!incoming) return;
@@ -209,8 +233,8 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
       events.emit('group-refused', { group: incoming.id });
       return;
     }
-    const { g, secretChanged } = applyDescriptor(current, incoming, identity.fingerprint, restored);
-    await register(g);
+    const { g: adopted, secretChanged } = applyDescriptor(current, incoming, identity.fingerprint, restored);
+    const g = await register(adopted);
     await save();
     learnAddresses(g);
     if (g.removed) leaveRoom(g);
@@ -232,14 +256,14 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     await removeMember(g.id, message.sender, { leaving: true });
   });
 
-  async function update(g) {
+  async function update(/** @type {KnownGroup} */ g) {
     g.epoch += 1;
     await register(g);
     await save();
     await chat.send(g.conversationId, { t: 'group-update', group: descriptor(g) });
   }
 
-  async function removeMember(id, fingerprint, { leaving = false } = {}) {
+  async function removeMember(/** @type {string} */ id, /** @type {string} */ fingerprint, { leaving = false } = {}) {
     const g = groups.get(id);
     if (!g || g.creator !== identity.fingerprint || fingerprint === identity.fingerprint) return;
     checkConfirmed(g);
@@ -249,8 +273,8 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     g.secret = toBase64url(await cryptoClient.randomBytes(32));
     await update(g);
     // Tell the removed member directly (they are no longer a recipient above).
-    const friend = contacts.get(fingerprint);
-    if (friend && !leaving) await chat.send(friend.conversationId, { t: 'group-update', group: descriptor(g) });
+    const contact = contacts.get(fingerprint);
+    if (contact && !leaving) await chat.send(contact.conversationId, { t: 'group-update', group: descriptor(g) });
     await rejoin(g);
     events.emit('group-changed', { group: id });
   }
@@ -262,26 +286,26 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
       for (const saved of (await store.get(GROUPS_KEY)) ?? []) await register({ ...saved });
     },
     create,
-    get: (id) => groups.get(id),
+    get: (/** @type {string} */ id) => groups.get(id),
     byConversation,
     list: () => [...groups.values()],
-    isCreator: (id) => groups.get(id)?.creator === identity.fingerprint,
+    isCreator: (/** @type {string} */ id) => groups.get(id)?.creator === identity.fingerprint,
     /** Whether the group's member list still waits for its members' confirmation (see the top of this file). */
-    isProvisional: (id) => !!groups.get(id)?.provisional,
-    async addMember(id, fingerprint) {
+    isProvisional: (/** @type {string} */ id) => !!groups.get(id)?.provisional,
+    async addMember(/** @type {string} */ id, /** @type {string} */ fingerprint) {
       const g = groups.get(id);
-      const friend = contacts.get(fingerprint);
-      if (!g || g.creator !== identity.fingerprint || !friend) return;
+      const contact = contacts.get(fingerprint);
+      if (!g || g.creator !== identity.fingerprint || !contact) return;
       if (hasMember(g, fingerprint)) return;
       checkConfirmed(g);
       checkCapacity(g);
-      g.members.push({ fingerprint, spki: toBase64url(friend.spki) });
+      g.members.push({ fingerprint, spki: toBase64url(contact.spki) });
       await update(g);
       await invite(g, [fingerprint]);
       events.emit('group-changed', { group: id });
     },
     removeMember,
-    async leave(id) {
+    async leave(/** @type {string} */ id) {
       const g = groups.get(id);
       if (!g) return;
       if (!g.removed) await chat.send(g.conversationId, { t: 'group-leave' }).catch(() => {});
@@ -299,6 +323,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
      * What another device of ours learnt of a group: a newer descriptor
      * (checked like one from its creator: id and member keys), or that we
      * left (that device already told the group).
+     * @param {string} id @param {any} values  from the roaming profile, unchecked
      */
     async applyProfile(id, values) {
       const incoming = checkGroupDescriptor(values?.descriptor);
@@ -315,7 +340,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     /** Group descriptors refused lately (newest first), with the reason. */
     refusedDescriptors: () => [...refused],
     /** The key of a member of any of our groups (to check what they send), or null. */
-    memberSpki(fingerprint) {
+    memberSpki(/** @type {string} */ fingerprint) {
       for (const g of groups.values()) {
         const member = !g.removed && g.members.find((m) => m.fingerprint === fingerprint);
         if (member) return fromBase64url(member.spki);
@@ -323,7 +348,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
       return null;
     },
     /** Online members of a group right now. */
-    onlineMembers: (id) => others(groups.get(id) ?? { members: [] }).filter((fp) => sessions.isOnline(fp)),
+    onlineMembers: (/** @type {string} */ id) => others(groups.get(id) ?? { members: [] }).filter((fp) => sessions.isOnline(fp)),
     roomCandidates: () =>
       [...groups.values()]
         .filter((g) => !g.removed)

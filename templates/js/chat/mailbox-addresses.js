@@ -48,7 +48,7 @@ export function parseProfile(/** @type {unknown} */ value) {
  * store: where the book is kept; self: our fingerprint (never in the book);
  * onNew(fingerprint, first): an address was added or changed (`first`: we
  * had none for them).
- * @param {{ store: any, self: string, onNew: (fingerprint: string, first: boolean) => void }} deps
+ * @param {{ store: import('../core/store.js').Store, self: string, onNew: (fingerprint: string, first: boolean) => void }} deps
  */
 export function createAddresses({ store, self, onNew }) {
   /** @type {Map<string, Address>} fingerprint -> where their mail goes */

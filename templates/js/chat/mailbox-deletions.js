@@ -21,7 +21,13 @@ const DELETION_BACKDATE_S = 2 * 24 * 3600;
  * deps: store, cryptoClient (mailboxDeletion), publish(deletion) → sends one
  * deletion event alone, canSend() → whether there are relays to send to,
  * delay() → ms to wait before a new deletion leaves.
- * @param {{ store: any, cryptoClient: any, publish: (event: unknown) => unknown, canSend: () => boolean, delay?: () => number }} deps
+ * @param {{
+ *   store: import('../core/store.js').Store,
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   publish: (event: unknown) => unknown,
+ *   canSend: () => boolean,
+ *   delay?: () => number,
+ * }} deps
  */
 export function createDeletions({ store, cryptoClient, publish, canSend, delay = randomDelay }) {
   /** @type {Deletion[]} deletions waiting for their time */

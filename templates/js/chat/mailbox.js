@@ -57,6 +57,7 @@ const MAX_HELD = 1000;
 /**
  * @typedef {import('./mailbox-addresses.js').Address} Address
  * @typedef {ReturnType<typeof createMailbox>} Mailbox
+ * @typedef {{ id: string, nonce: string }} Wrap  a wrap of ours on the relays: its event's id, and the nonce that deletes it
  */
 
 /**
@@ -68,16 +69,17 @@ const MAX_HELD = 1000;
  * from the relays goes to whoever registered with handleHistory (chat's
  * mirror), awaited before a catch-up counts as done. What else happens is
  * said on `events` (MailboxEventMap).
+ * @param {{
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   store: import('../core/store.js').Store,
+ *   identity: import('../core/crypto-client.js').PublicSession,
+ *   sessions: import('./chat.js').Sessions,
+ *   spkiOf: (fingerprint: string) => Uint8Array | null,
+ *   dispatch: (fingerprint: string, link: import('./chat.js').Link | null, type: string, data: Uint8Array) => unknown,
+ *   timing?: { deletionDelay?: () => number, courier?: object },
+ * }} deps
  */
-export function createMailbox({
-  cryptoClient,
-  store,
-  identity,
-  sessions,
-  spkiOf,
-  dispatch,
-  timing = /** @type {{deletionDelay?: () => number, courier?: object}} */ ({}),
-}) {
+export function createMailbox({ cryptoClient, store, identity, sessions, spkiOf, dispatch, timing = {} }) {
   /** @type {import('../core/events.js').Events<MailboxEventMap>} */
   const events = createEvents();
   /** @type {((payloads: Uint8Array[]) => unknown) | null} takes our own history from the relays (handleHistory) */
@@ -118,7 +120,8 @@ export function createMailbox({
     retentionS: () => (retentionDays + 2) * 86_400,
     onEvent: receive,
     onCaughtUp: () => flushHeld(),
-    authenticate: ({ relay, challenge }) => cryptoClient.mailboxAuth({ relay, challenge, now: Math.floor(Date.now() / 1000) }),
+    authenticate: (/** @type {{ relay: string, challenge: string }} */ { relay, challenge }) =>
+      cryptoClient.mailboxAuth({ relay, challenge, now: Math.floor(Date.now() / 1000) }),
     // A relay that wants AUTH before it takes what the courier carries gets
     // it from a key made for that one answer: nothing of ours.
     signAuth: (request) => authFromOneTimeKey(cryptoClient, request),
@@ -186,7 +189,11 @@ export function createMailbox({
     if (sender === identity.fingerprint) {
       // Our own history, from another device of ours (or this one, earlier).
       if (type !== HISTORY_TYPE || payload.length > MAX_HISTORY_PAYLOAD) return;
-      if (live) return historyHandler?.([payload]);
+      if (live) {
+        // Handled once the mirror has it; what the mirror resolves to is not the wrap's outcome.
+        await historyHandler?.([payload]);
+        return;
+      }
       heldHistory.push(payload);
       heldHistoryBytes += payload.length;
       // Memory stays bounded on a long catch-up: what is held so far goes (sorted among itself).
@@ -421,7 +428,10 @@ export function createMailbox({
 }
 
 /** A NIP-42 answer to `challenge` from `relay`, signed by a key made for it alone. */
-async function authFromOneTimeKey(/** @type {any} */ cryptoClient, /** @type {{relay: string, challenge: string}} */ { relay, challenge }) {
+async function authFromOneTimeKey(
+  /** @type {import('../core/crypto-client.js').CryptoClient} */ cryptoClient,
+  /** @type {{relay: string, challenge: string}} */ { relay, challenge },
+) {
   const createdAt = Math.floor(Date.now() / 1000);
   const tags = [
     ['relay', relay],
@@ -432,7 +442,10 @@ async function authFromOneTimeKey(/** @type {any} */ cryptoClient, /** @type {{r
 }
 
 /** Envelopes of a catch-up in the order their senders wrote them (relays return wraps in any order). */
-async function inWritingOrder(/** @type {any} */ cryptoClient, /** @type {Array<{sender: string, payload: Uint8Array}>} */ batch) {
+async function inWritingOrder(
+  /** @type {import('../core/crypto-client.js').CryptoClient} */ cryptoClient,
+  /** @type {Array<{sender: string, payload: Uint8Array}>} */ batch,
+) {
   const order = await Promise.all(
     batch.map(async (item) => {
       try {
@@ -447,7 +460,7 @@ async function inWritingOrder(/** @type {any} */ cryptoClient, /** @type {Array<
 }
 
 /** Where each relay's last completed catch-up got to (seconds), kept across sessions. */
-function savedCursors(/** @type {any} */ store) {
+function savedCursors(/** @type {import('../core/store.js').Store} */ store) {
   /** @type {Map<string, number>} relay url -> seconds */
   const cursors = new Map();
   return {

@@ -13,13 +13,16 @@ import { fromUtf8 } from '../core/encoding.js';
 import { isMessageKey, keySender, messageKey } from './keys.js';
 import { isShownState, laterShownState } from './delivery.js';
 
-/** @typedef {import('./history.js').Meta} Meta */
+/**
+ * @typedef {import('./history.js').Meta} Meta
+ * @typedef {import('./delivery.js').ShownState} ShownState
+ */
 /**
  * A record reopened and checked, ready to be kept: its message key, the
  * sealed state it came with (`theirs`), and the delivery state the sending
  * device showed for our message (`shown`), with whatever else the shell
  * carries along.
- * @typedef {{ key: string, theirs: Meta, shown: string | null | undefined, opened: {timestampMs: number, lamport: number} }} Prepared
+ * @typedef {{ key: string, theirs: Meta, shown: ShownState | null | undefined, opened: {timestampMs: number, lamport: number} }} Prepared
  */
 
 /** Most message keys one inventory names (the newest of a conversation). */
@@ -73,7 +76,7 @@ export function reopenedAsClaimed(item, conv, opened, self) {
 export const isMetaOf = (/** @type {any} */ theirs, /** @type {boolean} */ mine) => Boolean(theirs) && typeof theirs === 'object' && theirs.mine === mine;
 
 /** The delivery state a record says its device showed, if it is one a device may show (anything else is dropped). */
-export const shownOf = (/** @type {unknown} */ state) => (isShownState(state) ? /** @type {string} */ (state) : null);
+export const shownOf = (/** @type {unknown} */ state) => (isShownState(state) ? state : null);
 
 /**
  * Two copies of one message's sealed state, merged: every delivery and read
@@ -93,11 +96,11 @@ export const mergeMeta = (a, b) => ({
  * in. The tick that device showed for our message counts only once the
  * message left our outbox (`settled`): until then what this device knows
  * first-hand says it; and a tick never goes back.
- * @param {Meta} held @param {Meta} theirs @param {string | null | undefined} shown @param {boolean} settled @returns {Meta}
+ * @param {Meta} held @param {Meta} theirs @param {ShownState | null | undefined} shown @param {boolean} settled @returns {Meta}
  */
 export function mergeHeld(held, theirs, shown, settled) {
   const merged = mergeMeta(held, theirs);
-  if (held.mine && shown && settled) merged.shown = /** @type {string} */ (laterShownState(held.shown, shown));
+  if (held.mine && shown && settled) merged.shown = /** @type {ShownState} */ (laterShownState(held.shown, shown));
   return merged;
 }
 
@@ -106,7 +109,7 @@ export function mergeHeld(held, theirs, shown, settled) {
  * tick it showed for our message, and the read another device reported
  * before the record came (`readElsewhereAt`; reads of our own messages are
  * not ours to note).
- * @param {Meta} theirs @param {string | null | undefined} shown @param {number | undefined} readElsewhereAt @returns {Meta}
+ * @param {Meta} theirs @param {ShownState | null | undefined} shown @param {number | undefined} readElsewhereAt @returns {Meta}
  */
 export function keptMeta(theirs, shown, readElsewhereAt) {
   const meta = { ...theirs, ...(theirs.mine && shown ? { shown } : {}) };

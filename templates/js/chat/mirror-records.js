@@ -33,9 +33,26 @@ const OPEN_AT_ONCE = 64;
 const MAX_READ_BEFORE_KEPT = 20_000;
 
 /**
+ * @typedef {ReturnType<typeof createMirrorRecords>} MirrorRecords
+ * A mirrored record checked and reopened with our own keys (prepare), ready to keep; `item` is the record as it came (JSON).
+ * @typedef {{ conv: import('./conversations.js').Conversation, item: any, key: string, sender: string, env: Uint8Array, rcpt: Uint8Array,
+ *   opened: import('../core/crypto-client.js').EnvelopeHeader & { content: Uint8Array }, content: import('./content.js').Content,
+ *   theirs: import('./history.js').Meta, shown: import('./delivery.js').ShownState | null }} Kept
+ */
+
+/**
  * deps: cryptoClient, store, identity, conversations, history, stateOf(id)
  * (as chat/mirror.js has them), and events, on which what is stored or
  * merged is said ('message-copied', 'copy-merged').
+ * @param {{
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   store: import('../core/store.js').Store,
+ *   identity: { fingerprint: string },
+ *   conversations: import('./conversations.js').Conversations,
+ *   history: import('./history.js').ChatHistory,
+ *   stateOf: (id: string) => import('./delivery.js').DeliveryState | null,
+ *   events: import('./chat-events.js').ChatEvents,
+ * }} deps
  */
 export function createMirrorRecords({ cryptoClient, store, identity, conversations, history, stateOf, events }) {
   const mine = (/** @type {string} */ fingerprint) => fingerprint === identity.fingerprint;
@@ -54,7 +71,7 @@ export function createMirrorRecords({ cryptoClient, store, identity, conversatio
     const place = await store.messages.locate(key);
     if (!place) return null;
     const record = await store.messages.get(place);
-    const conv = conversations.list().find((/** @type {any} */ c) => c.tag === place[0]);
+    const conv = conversations.list().find((c) => c.tag === place[0]);
     if (!record || !conv) return null;
     return {
       conv: conv.id,
@@ -73,7 +90,11 @@ export function createMirrorRecords({ cryptoClient, store, identity, conversatio
    * record goes alone). Resolves to the last batch, which is not sent: what
    * goes with it is the caller's to say.
    */
-  async function inBatches(/** @type {string[]} */ keys, /** @type {number} */ maxBytes, /** @type {(batch: object[]) => Promise<unknown>} */ send) {
+  async function inBatches(
+    /** @type {string[]} */ keys,
+    /** @type {number} */ maxBytes,
+    /** @type {(batch: object[]) => Promise<unknown> | undefined} */ send,
+  ) {
     /** @type {object[]} */
     let batch = [];
     let size = 0;
@@ -95,8 +116,9 @@ export function createMirrorRecords({ cryptoClient, store, identity, conversatio
   /**
    * Checks and opens one mirrored record: null if it is not ours, altered
    * or malformed; 'unknown' if its conversation is not known here (yet).
+   * @param {any} item  as another device sent it @returns {Promise<Kept | 'unknown' | null>}
    */
-  async function prepare(/** @type {any} */ item) {
+  async function prepare(item) {
     if (!isRecordShape(item)) return null;
     const conv = conversations.get(item.conv);
     if (!conv) return 'unknown';
@@ -122,7 +144,7 @@ export function createMirrorRecords({ cryptoClient, store, identity, conversatio
    * malformed is dropped.
    */
   async function keepAll(/** @type {unknown[]} */ items, { older = false, onUnknown = /** @type {((item: any) => void) | null} */ (null) } = {}) {
-    /** @type {any[]} */
+    /** @type {Kept[]} */
     const ready = [];
     // Opened a slice at a time, in parallel (the worker pipelines them).
     for (let i = 0; i < items.length; i += OPEN_AT_ONCE) {
@@ -148,9 +170,9 @@ export function createMirrorRecords({ cryptoClient, store, identity, conversatio
   }
 
   /** Merges a mirrored record into the one we hold: its ticks and reads. */
-  async function mergeRecord(/** @type {any} */ { conv, item, key, sender, theirs, shown }) {
+  async function mergeRecord(/** @type {Kept} */ { conv, item, key, sender, theirs, shown }) {
     let changed = false;
-    const meta = await history.updateMeta(key, (/** @type {any} */ m) => {
+    const meta = await history.updateMeta(key, (m) => {
       const before = JSON.stringify(m);
       Object.assign(m, mergeHeld(m, theirs, shown, stateOf(item.id) === null));
       changed = JSON.stringify(m) !== before;
@@ -165,7 +187,7 @@ export function createMirrorRecords({ cryptoClient, store, identity, conversatio
    * held, or (`older`) each below the oldest held. Resolves to the events
    * the views need.
    */
-  async function addRecords(/** @type {any[]} */ fresh, older = false) {
+  async function addRecords(/** @type {Kept[]} */ fresh, older = false) {
     if (!fresh.length) return [];
     /** @type {Map<string, number>} conversation tag -> the oldest seq held, for older history */
     const lowest = new Map();
@@ -218,11 +240,11 @@ export function createMirrorRecords({ cryptoClient, store, identity, conversatio
   }
 
   /** Marks these messages read (another device showed them); `clearAll` when the whole conversation was read there. */
-  async function applyRead(/** @type {any} */ conv, /** @type {any} */ message, /** @type {boolean} */ clearAll) {
+  async function applyRead(/** @type {import('./conversations.js').Conversation} */ conv, /** @type {any} */ message, /** @type {boolean} */ clearAll) {
     const at = readAtOf(message.at, Date.now());
     let newlyRead = 0;
     for (const key of readKeys(message.keys, identity.fingerprint)) {
-      const meta = await history.updateMeta(key, (/** @type {any} */ m) => {
+      const meta = await history.updateMeta(key, (m) => {
         if (!m.readAt) newlyRead += 1;
         m.readAt = m.readAt ?? at;
       });

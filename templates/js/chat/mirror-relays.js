@@ -18,8 +18,13 @@ const HISTORY_MS = 500;
  * deps: mailbox (chat/mailbox.js; null: nothing is left on the relays),
  * conversations, and records (chat/mirror-records.js: reads and keeps the
  * records, one batch after the other).
+ * @param {{
+ *   mailbox?: import('./mailbox.js').Mailbox | null,
+ *   conversations: import('./conversations.js').Conversations,
+ *   records: import('./mirror-records.js').MirrorRecords,
+ * }} deps
  */
-export function createMirrorRelays({ mailbox = /** @type {import('./mailbox.js').Mailbox | null} */ (null), conversations, records }) {
+export function createMirrorRelays({ mailbox = null, conversations, records }) {
   /** @type {Set<string>} message keys waiting to be left on the relays */
   const forRelays = new Set();
   /** @type {Array<{conv: string, keys: string[], at: number}>} reads waiting to be left on the relays */

@@ -69,23 +69,24 @@ const BATCH_MS = 30;
  * our messages once delivered or read, is mirrored and left on the relays).
  * What it stores or merges from our other devices is said on `events` too
  * ('message-copied', 'copy-merged'), which it does not itself hear.
+ * @param {{
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   store: import('../core/store.js').Store,
+ *   identity: import('../core/crypto-client.js').PublicSession,
+ *   network: import('./chat.js').Network,
+ *   own: import('./chat.js').Sessions,
+ *   conversations: import('./conversations.js').Conversations,
+ *   history: import('./history.js').ChatHistory,
+ *   stateOf: (id: string) => import('./delivery.js').DeliveryState | null,
+ *   mailbox?: import('./mailbox.js').Mailbox | null,
+ *   events?: import('./chat-events.js').ChatEvents,
+ * }} deps
  */
-export function createMirror({
-  cryptoClient,
-  store,
-  identity,
-  network,
-  own,
-  conversations,
-  history,
-  stateOf,
-  mailbox = /** @type {import('./mailbox.js').Mailbox | null} */ (null),
-  events = createChatEvents(),
-}) {
+export function createMirror({ cryptoClient, store, identity, network, own, conversations, history, stateOf, mailbox = null, events = createChatEvents() }) {
   /** @type {Set<string>} message keys waiting to be mirrored */
   const dirty = new Set();
   let timer = /** @type {ReturnType<typeof setTimeout> | null} */ (null);
-  /** @type {any} */
+  /** @type {import('./chat.js').Room | null} our devices' room, once joined */
   let room = null;
   /** @type {(() => void) | null} */
   let stopUp = null;
@@ -116,7 +117,7 @@ export function createMirror({
     const flush = async (/** @type {object[]} */ batch) => {
       if (!batch.length) return;
       const frame = utf8(JSON.stringify(older ? { records: batch, older } : { records: batch }));
-      await Promise.all(links.map((/** @type {any} */ link) => link.send('mirror', frame).catch(() => {})));
+      await Promise.all(links.map((link) => link.send('mirror', frame).catch(() => {})));
     };
     await flush(await records.inBatches(keys, BATCH_BYTES, flush));
   }
@@ -133,7 +134,7 @@ export function createMirror({
   }
 
   /** Tells a device that just came online which messages we hold, per conversation. */
-  async function sendInventory(/** @type {any} */ link) {
+  async function sendInventory(/** @type {import('./chat.js').Link} */ link) {
     for (const conv of conversations.list()) {
       const newest = await history.newest(conv.tag, MAX_HAVE);
       await link.send('mirror-have', utf8(JSON.stringify(inventory(conv.id, newest)))).catch(() => {});
@@ -150,7 +151,7 @@ export function createMirror({
     },
 
     /** 'mirror-have': what another device of ours holds of a conversation; it gets what it lacks, oldest first. */
-    async 'mirror-have'(/** @type {string} */ fingerprint, /** @type {any} */ link, /** @type {Uint8Array} */ data) {
+    async 'mirror-have'(/** @type {string} */ fingerprint, /** @type {import('./chat.js').Link} */ link, /** @type {Uint8Array} */ data) {
       if (!mine(fingerprint)) return;
       const message = parseFrame(data);
       const conv = conversations.get(message?.conv);
@@ -159,7 +160,7 @@ export function createMirror({
     },
 
     /** 'mirror-older': another device of ours scrolled to the top of a conversation; it gets the page before its oldest message. */
-    async 'mirror-older'(/** @type {string} */ fingerprint, /** @type {any} */ link, /** @type {Uint8Array} */ data) {
+    async 'mirror-older'(/** @type {string} */ fingerprint, /** @type {import('./chat.js').Link} */ link, /** @type {Uint8Array} */ data) {
       if (!mine(fingerprint)) return;
       const message = parseFrame(data);
       const conv = conversations.get(message?.conv);
@@ -190,7 +191,7 @@ export function createMirror({
 
     /** Joins our devices' room; each device that comes online gets our inventory. */
     async start() {
-      stopUp = own.onUp((/** @type {string} */ _fingerprint, /** @type {any} */ link) => {
+      stopUp = own.onUp((_fingerprint, link) => {
         sendInventory(link).catch(() => {});
       });
       // Sockets of its own: a relay or tracker must not link it with our contacts' rooms.

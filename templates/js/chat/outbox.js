@@ -29,7 +29,11 @@ const RESEND_TICK_MS = 2_000;
 /** Largest message content (JSON) we send or accept. */
 export const MAX_CONTENT = 256 * 1024;
 
-/** @typedef {import('./outbox-entries.js').Entry} Entry */
+/**
+ * @typedef {import('./outbox-entries.js').Entry} Entry
+ * @typedef {import('./mailbox.js').Wrap} Wrap
+ * @typedef {ReturnType<typeof createOutbox>} Outbox
+ */
 
 function outboxError(/** @type {string} */ message, /** @type {string} */ code) {
   return Object.assign(new Error(`outbox: ${message}`), { code });
@@ -43,6 +47,18 @@ function outboxError(/** @type {string} */ message, /** @type {string} */ code) 
  * follows a message through the mailbox (its small file) is added by
  * whoever owns it with `addRelayCompanions` (chat/transfers.js); their wraps
  * are deleted with the message's.
+ * @param {{
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   store: import('../core/store.js').Store,
+ *   identity: import('../core/crypto-client.js').PublicSession,
+ *   sessions: import('./chat.js').Sessions,
+ *   conversations: import('./conversations.js').Conversations,
+ *   history: import('./history.js').ChatHistory,
+ *   mailbox?: import('./mailbox.js').Mailbox | null,
+ *   senderKeys: import('./sender-keys.js').SenderKeys,
+ *   displayName: () => string,
+ *   events?: import('./chat-events.js').ChatEvents,
+ * }} deps
  */
 export function createOutbox({
   cryptoClient,
@@ -51,12 +67,12 @@ export function createOutbox({
   sessions,
   conversations,
   history,
-  mailbox = /** @type {import('./mailbox.js').Mailbox | null} */ (null),
+  mailbox = null,
   senderKeys,
   displayName,
   events = createChatEvents(),
 }) {
-  /** @type {Array<(fingerprint: string, messageId: string) => Promise<Array<any>>>} what goes with a relayed message (its small file's chunks) */
+  /** @type {Array<(fingerprint: string, messageId: string) => Promise<Wrap[]>>} what goes with a relayed message (its small file's chunks) */
   const relayCompanions = [];
   /** Our group key is made and handed over one conversation at a time. */
   const keying = keyedQueue();
@@ -164,13 +180,14 @@ export function createOutbox({
    * (the membership changed) is handed to them, RSA-wrapped, before anything
    * is sealed under it. One at a time per conversation.
    */
-  function groupKey(/** @type {any} */ conv) {
+  function groupKey(/** @type {import('./conversations.js').Conversation} */ conv) {
     return keying(conv.id, async () => {
       const key = await senderKeys.current(
         conv.id,
         conv.members.map((/** @type {{fingerprint: string}} */ m) => m.fingerprint),
       );
-      if (key.fresh) await send(conv.id, senderKeys.keyContent(conv.id, key.keyIdHex));
+      // A fresh key is ours, just made: its content is there.
+      if (key.fresh) await send(conv.id, /** @type {Record<string, unknown>} */ (senderKeys.keyContent(conv.id, key.keyIdHex)));
       return key;
     });
   }
@@ -258,7 +275,7 @@ export function createOutbox({
      * file's chunks): posted before the message counts as on the relays,
      * deleted with its wraps.
      */
-    addRelayCompanions(/** @type {(fingerprint: string, messageId: string) => Promise<Array<any>>} */ companionsOf) {
+    addRelayCompanions(/** @type {(fingerprint: string, messageId: string) => Promise<Wrap[]>} */ companionsOf) {
       relayCompanions.push(companionsOf);
     },
 
@@ -278,7 +295,8 @@ export function createOutbox({
         if (!entry || !apply(entry, fingerprint, 'acked')) continue;
         changed = true;
         await history.updateMeta(key, (meta) => {
-          meta.delivered[fingerprint] = now;
+          // Our messages' meta is written with `delivered` (send, chat/mirror-merge.js).
+          /** @type {Record<string, number>} */ (meta.delivered)[fingerprint] = now;
         });
         announceState(entry);
       }

@@ -1,3 +1,4 @@
+// @ts-check
 // Files and images: encrypted in chunks with a random per-file key
 // (worker/src/files.rs), kept encrypted in IndexedDB, announced by an
 // envelope carrying the key and the root hash, and fetched by the recipient
@@ -56,18 +57,21 @@ const PREPARE_AHEAD = 4;
 const READ_AHEAD = 6;
 const THUMBNAIL_PX = 320;
 
-function transferError(message, code) {
+/** @typedef {import('./transfer-plan.js').TransferFile} TransferFile */
+
+function transferError(/** @type {string} */ message, /** @type {string} */ code) {
   return Object.assign(new Error(message), { code });
 }
 
-/** A small JPEG preview of an image file, as a data: URL (null if not an image). */
+/** A small JPEG preview of an image file, as a data: URL (null if not an image). @param {File} file */
 async function thumbnail(file) {
   if (!file.type.startsWith('image/') || typeof createImageBitmap !== 'function') return null;
   try {
     const bitmap = await createImageBitmap(file);
     const scale = Math.min(1, THUMBNAIL_PX / Math.max(bitmap.width, bitmap.height));
     const canvas = new OffscreenCanvas(Math.max(1, Math.round(bitmap.width * scale)), Math.max(1, Math.round(bitmap.height * scale)));
-    canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    // No 2D context throws here, and there is no thumbnail.
+    /** @type {OffscreenCanvasRenderingContext2D} */ (canvas.getContext('2d')).drawImage(bitmap, 0, 0, canvas.width, canvas.height);
     const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.7 });
     const bytes = new Uint8Array(await blob.arrayBuffer());
     return { data: `data:image/jpeg;base64,${toBase64(bytes)}`, width: canvas.width, height: canvas.height };
@@ -81,11 +85,14 @@ async function thumbnail(file) {
  * fileId) and resolves to their digests: a few chunks at once (reading the
  * file, hashing and sealing in the worker, writing in grouped transactions
  * overlap), in bounded memory. If one fails, none is left in the store.
+ * @param {{ cryptoClient: import('../core/crypto-client.js').CryptoClient, store: import('../core/store.js').Store }} deps
+ * @param {Blob} file @param {{ owner: string, fileId: string, key: Uint8Array, chunks: number }} where
+ * @param {((fraction: number) => void) | undefined} onProgress  the share of chunks done so far
  */
 async function sealChunks({ cryptoClient, store }, file, { owner, fileId, key, chunks }, onProgress) {
   const digests = new Uint8Array(chunks * 32);
   let prepared = 0;
-  const prepare = async (index) => {
+  const prepare = async (/** @type {number} */ index) => {
     const plaintext = new Uint8Array(await file.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE).arrayBuffer());
     const { digest, sealed } = await cryptoClient.sealChunkDigest({ key, fileId: fromHex(fileId), index, last: index === chunks - 1, plaintext });
     digests.set(digest, index * 32);
@@ -93,6 +100,7 @@ async function sealChunks({ cryptoClient, store }, file, { owner, fileId, key, c
     prepared += 1;
     onProgress?.(prepared / chunks);
   };
+  /** @type {Promise<void>[]} */
   const preparing = [];
   try {
     for (let index = 0; index < chunks; index++) {
@@ -120,26 +128,40 @@ async function sealChunks({ cryptoClient, store }, file, { owner, fileId, key, c
  * files' chunks follow their message there; membersOf(conversationId) →
  * fingerprints that may fetch a conversation's files. Its `events`
  * (TransferEventMap) say when a file's transfer moved on.
+ * @param {{
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   store: import('../core/store.js').Store,
+ *   chat: import('./chat.js').Chat,
+ *   sessions: import('./chat.js').Sessions,
+ *   own?: import('./chat.js').Sessions | null,
+ *   mailbox?: import('./mailbox.js').Mailbox | null,
+ *   identity: { fingerprint: string },
+ *   membersOf: (conversationId: string) => string[],
+ * }} deps
  */
 export function createTransfers({ cryptoClient, store, chat, sessions, own = null, mailbox = null, identity, membersOf }) {
   /** @type {import('../core/events.js').Events<TransferEventMap>} */
   const events = createEvents();
-  /** @type {Map<string, import('./transfer-plan.js').TransferFile>} fileKey -> file; its state moves only by transition() (chat/transfer-state.js) */
+  /** @type {Map<string, TransferFile>} fileKey -> file; its state moves only by transition() (chat/transfer-state.js) */
   const files = new Map();
-  const serving = new Map(); // `${fp} ${fileKey}` -> cancel flag
-  /** file keys of chunks that came through the mailbox before their announcement */
+  /** @type {Map<string, object>} `${fp} ${fileKey}` -> the token of the serving under way (gone: stop) */
+  const serving = new Map();
+  /** @type {Set<string>} file keys of chunks that came through the mailbox before their announcement */
   const early = new Set();
 
-  const keyOf = (file) => fileKey(file.owner, file.info.fileId);
+  const keyOf = (/** @type {TransferFile} */ file) => fileKey(file.owner, file.info.fileId);
   const saving = debouncedSave(() => store.put(FILES_KEY, [...files.values()].map(savedFile)), 200);
   const { now: saveNow, soon: save } = saving;
-  const changed = (file) => events.emit('progress', { file: file.info.fileId, owner: file.owner, conversation: file.conversation });
-  const chunkKeys = (key) => store.chunks.indexes(key);
-  const sources = (file) => sourcesFor(file, membersOf(file.conversation));
-  /** A session to `fingerprint`: our own other devices are in their own registry (chat/mirror.js). */
+  const changed = (/** @type {TransferFile} */ file) => events.emit('progress', { file: file.info.fileId, owner: file.owner, conversation: file.conversation });
+  const chunkKeys = (/** @type {string} */ key) => store.chunks.indexes(key);
+  const sources = (/** @type {TransferFile} */ file) => sourcesFor(file, membersOf(file.conversation));
+  /** A session to `fingerprint`: our own other devices are in their own registry (chat/mirror.js). @param {string} fingerprint */
   const linkTo = (fingerprint) => (fingerprint === identity.fingerprint ? (own?.linkTo(fingerprint) ?? null) : sessions.linkTo(fingerprint));
 
-  /** Encrypts and stores a file, then sends the envelope announcing it. */
+  /**
+   * Encrypts and stores a file, then sends the envelope announcing it.
+   * @param {string} conversationId @param {File} file @param {{ onProgress?: (fraction: number) => void }} [options]
+   */
   async function attach(conversationId, file, { onProgress } = {}) {
     if (!file.size) throw transferError('That file is empty.', 'empty');
     if (file.size > MAX_FILE_SIZE) throw transferError(`Files can be at most ${MAX_FILE_SIZE / 1024 ** 3} GB.`, 'too-large');
@@ -175,9 +197,11 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
    * announced a small file, its chunks follow the same way (the recipient
    * may never be online with us to fetch them). Resolves to their wraps,
    * which the outbox deletes with the message's once delivered.
+   * @param {string} fingerprint @param {string} messageId
    */
   async function pushByMailbox(fingerprint, messageId) {
     const file = [...files.values()].find((f) => f.mine && f.messageId === messageId);
+    /** @type {import('./mailbox.js').Wrap[]} */
     const wraps = [];
     if (!file || !mailbox || file.info.size > MAILBOX_FILE_LIMIT) return wraps;
     for (let index = 0; index < file.info.chunks; index++) {
@@ -203,12 +227,13 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     early.delete(key);
     files.set(key, { info, owner: message.sender, have: await chunkKeys(key), state: 'waiting', conversation: conv.id, from: message.sender, relay: from });
     await saveNow();
-    if (wanted(files.get(key))) download(key);
-    else changed(files.get(key));
+    const file = /** @type {TransferFile} */ (files.get(key));
+    if (wanted(file)) download(key);
+    else changed(file);
   });
 
   /** Asks a source for every chunk we lack, from the first missing one. */
-  function download(key) {
+  function download(/** @type {string} */ key) {
     const file = files.get(key);
     if (!file || file.state === 'complete' || file.mine) return false;
     const first = firstMissing(file.have, file.info.chunks);
@@ -226,6 +251,10 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     return !!picked;
   }
 
+  /**
+   * Sends `fingerprint` the chunks it asked for, over `link`.
+   * @param {string} fingerprint @param {import('./chat.js').Link} link @param {import('./transfer-frames.js').FileRequest} request
+   */
   async function serve(fingerprint, link, { owner, fileId, from }) {
     const key = fileKey(owner, fileId);
     const file = files.get(key);
@@ -233,12 +262,14 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     const token = {};
     const servingKey = `${fingerprint} ${key}`;
     serving.set(servingKey, token);
+    /** @type {Promise<Uint8Array | undefined>[]} */
     const reads = [];
     let nextRead = from;
     const readAhead = () => {
       while (reads.length < READ_AHEAD && nextRead < file.info.chunks) reads.push(store.chunks.get(key, nextRead++));
     };
     // Reads and sends both run ahead, so the channel never waits between chunks.
+    /** @type {Promise<void>[]} */
     const inFlight = [];
     for (let index = from; index < file.info.chunks && serving.get(servingKey) === token; index++) {
       readAhead();
@@ -257,6 +288,10 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     if (serving.get(servingKey) === token) serving.delete(servingKey);
   }
 
+  /**
+   * A 'file-chunk' frame from `fingerprint`, over a session or (`link.via` 'relays') the mailbox.
+   * @param {string} fingerprint @param {{ via?: string } | null} link @param {Uint8Array} bytes
+   */
   async function receiveChunk(fingerprint, link, bytes) {
     const chunk = decodeChunkFrame(bytes);
     if (!chunk) return;
@@ -281,7 +316,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     // mailbox, and the one we asked for): only one is written, and none
     // over a file that completed meanwhile.
     file.writing ??= new Set();
-    if (file.state === 'complete' || file.have.has(index) || file.writing.has(index)) return;
+    if (/** @type {import('./transfer-state.js').TransferState} */ (file.state) === 'complete' || file.have.has(index) || file.writing.has(index)) return;
     file.writing.add(index);
     file.digests ??= new Map();
     file.digests.set(index, digest);
@@ -303,6 +338,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
    * announcement (relays return wraps in any order): kept encrypted under
    * its file key; the announcement that follows checks it against the key
    * and root hash its owner signed, as every chunk is.
+   * @param {string} fingerprint @param {string} key @param {import('./transfer-frames.js').ChunkFrame} chunk
    */
   async function keepEarly(fingerprint, key, chunk) {
     if (!keepsEarly(chunk, fingerprint, early)) return;
@@ -311,7 +347,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
   }
 
   /** All chunks here: check the root hash the sender signed. */
-  async function finish(file) {
+  async function finish(/** @type {TransferFile} */ file) {
     if (file.state === 'complete' || file.verifying) return;
     file.verifying = true;
     let again = false;
@@ -344,13 +380,14 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     if (again) download(keyOf(file));
   }
 
-  /** The sealed chunk `index` of `file` as stored here. */
+  /** The sealed chunk `index` of `file` as stored here. @param {TransferFile} file @param {number} index */
   async function storedChunk(file, index) {
     const sealed = await store.chunks.get(keyOf(file), index);
     if (!sealed) throw transferError('a chunk is missing', 'missing-chunk');
     return sealed;
   }
 
+  /** The plaintext of chunk `index` of `file`. @param {TransferFile} file @param {number} index */
   async function openChunk(file, index) {
     return cryptoClient.openChunk({ ...chunkSpec(file, index), ciphertext: await storedChunk(file, index) });
   }
@@ -358,6 +395,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
   /**
    * Files saved before they were keyed by owner kept their chunks under the
    * bare file id: move them under (owner, id).
+   * @param {any} saved  as an older version saved it
    */
   async function upgrade(saved) {
     const owner = saved.mine ? identity.fingerprint : saved.from;
@@ -383,7 +421,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     attach,
     events,
     /** The user asked for this file (larger ones wait for that). */
-    request(owner, fileId) {
+    request(/** @type {string} */ owner, /** @type {string} */ fileId) {
       const file = files.get(fileKey(owner, fileId));
       if (!file) return false;
       file.requested = true;
@@ -392,10 +430,12 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     },
     /** The file protocol's frames, for the dispatcher (net/protocol.js). */
     frames: {
+      /** @param {string} fingerprint @param {import('./chat.js').Link} link @param {Uint8Array} data */
       'file-get': (fingerprint, link, data) => {
         const request = decodeFileRequest(data); // a malformed request is ignored
         if (request) serve(fingerprint, link, request);
       },
+      /** @param {string} fingerprint @param {import('./chat.js').Link & { via?: string }} link @param {Uint8Array} data */
       'file-chunk': (fingerprint, link, data) => receiveChunk(fingerprint, link, data),
     },
     /** A peer came online: resume whatever we were fetching (and were asked to). */
@@ -404,7 +444,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
         if (resumable(file.state) && wanted(file)) download(key);
       }
     },
-    status(owner, fileId) {
+    status(/** @type {string} */ owner, /** @type {string} */ fileId) {
       const file = files.get(fileKey(owner, fileId));
       return file ? statusOf(file) : null;
     },
@@ -412,6 +452,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
      * The decrypted file of a message as a Blob (complete files only). The
      * stored file must have the key and root hash `content` announces: the
      * bytes shown or saved are those this very message's sender signed.
+     * @param {string} owner @param {Record<string, any>} content  the message's (content.js checked it)
      */
     async blob(owner, content) {
       const file = files.get(fileKey(owner, content?.fileId));
@@ -419,9 +460,11 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
       if (file.info.key !== content.key || file.info.root !== content.root) {
         throw transferError('this file does not match its message', 'mismatch');
       }
+      /** @type {Uint8Array[]} */
       const parts = [];
       for (let index = 0; index < file.info.chunks; index++) parts.push(await openChunk(file, index));
-      return new Blob(parts, { type: content.mime });
+      // The worker's bytes are never shared memory.
+      return new Blob(/** @type {BlobPart[]} */ (parts), { type: content.mime });
     },
     /** Stops serving; saves the file list unless `save` is false (a restored backup replaces it). */
     async close({ save: keep = true } = {}) {
