@@ -21,15 +21,22 @@ const browser = await launch();
 const rows = [];
 
 const facade = (page, fn, arg) =>
-  page.evaluate(async ({ fn, arg }) => new Function('app', 'arg', `return (${fn})(app, arg)`)((await import('./js/facade.js')).app, arg), { fn: fn.toString(), arg });
+  page.evaluate(async ({ fn, arg }) => new Function('app', 'arg', `return (${fn})(app, arg)`)((await import('./js/facade.js')).app, arg), {
+    fn: fn.toString(),
+    arg,
+  });
 
 /** Messages stored in the conversation with `who` (cheap: no message is opened). */
 const count = (page, who) =>
-  facade(page, (app, fp) => {
-    const id = app.contacts.get(fp)?.conversationId;
-    const conv = id && app.chat.conversation(id);
-    return conv ? conv.nextSeq - 1 : -1;
-  }, who.fingerprint);
+  facade(
+    page,
+    (app, fp) => {
+      const id = app.contacts.get(fp)?.conversationId;
+      const conv = id && app.chat.conversation(id);
+      return conv ? conv.nextSeq - 1 : -1;
+    },
+    who.fingerprint,
+  );
 
 /** A fresh device of Tess logs in: ms to the chat screen, to Uma listed, and to all messages stored. */
 async function freshDevice() {
@@ -39,9 +46,17 @@ async function freshDevice() {
   const t0 = Date.now();
   await login(device.page, TESS.username, TESS.password, { bits: TESS.bits });
   const loggedIn = Date.now() - t0;
-  await until(() => facade(device.page, (app, fp) => !!app.contacts.get(fp), UMA.fingerprint), Boolean, { timeout: 120_000, interval: 50, what: 'Uma on the fresh device' });
+  await until(() => facade(device.page, (app, fp) => !!app.contacts.get(fp), UMA.fingerprint), Boolean, {
+    timeout: 120_000,
+    interval: 50,
+    what: 'Uma on the fresh device',
+  });
   const contacts = Date.now() - t0;
-  await until(() => count(device.page, UMA), (n) => n >= MESSAGES, { timeout: 600_000, interval: 50, what: `${MESSAGES} messages on the fresh device` });
+  await until(
+    () => count(device.page, UMA),
+    (n) => n >= MESSAGES,
+    { timeout: 600_000, interval: 50, what: `${MESSAGES} messages on the fresh device` },
+  );
   const history = Date.now() - t0;
   return { device, loggedIn, contacts, history };
 }
@@ -51,23 +66,37 @@ try {
   const umaPage = await arrive(uma, server.url);
   const laptop = await person(browser, TESS);
   const laptopPage = await arrive(laptop, server.url);
-  for (const [page, who] of [[umaPage, TESS], [laptopPage, UMA]]) {
+  for (const [page, who] of [
+    [umaPage, TESS],
+    [laptopPage, UMA],
+  ]) {
     await facade(page, (app, w) => app.contacts.add({ keyText: w.spki, nickname: w.username }).then(() => true), { spki: who.spki, username: who.username });
   }
   await until(() => facade(laptopPage, (app, fp) => app.sessions.isOnline(fp), UMA.fingerprint), Boolean, { timeout: 60_000, what: 'Uma online' });
   // The history: half written by each, in turns of ten.
   console.log(`writing ${MESSAGES} messages...`);
   for (let i = 0; i < MESSAGES; i += 20) {
-    for (const [page, who, name] of [[laptopPage, UMA, 'tess'], [umaPage, TESS, 'uma']]) {
-      await facade(page, async (app, { fp, from, name }) => {
-        const id = app.contacts.get(fp).conversationId;
-        for (let k = from; k < from + 10; k++) await app.chat.send(id, { t: 'text', body: `${name} ${k}` });
-        return true;
-      }, { fp: who.fingerprint, from: i / 2, name });
+    for (const [page, who, name] of [
+      [laptopPage, UMA, 'tess'],
+      [umaPage, TESS, 'uma'],
+    ]) {
+      await facade(
+        page,
+        async (app, { fp, from, name }) => {
+          const id = app.contacts.get(fp).conversationId;
+          for (let k = from; k < from + 10; k++) await app.chat.send(id, { t: 'text', body: `${name} ${k}` });
+          return true;
+        },
+        { fp: who.fingerprint, from: i / 2, name },
+      );
     }
   }
-  await until(() => count(laptopPage, UMA), (n) => n >= MESSAGES, { timeout: 600_000, what: 'the history on the laptop' });
-  await until(() => facade(laptopPage, (app) => app.chat.historyPending() === 0 && app.profile.pending() === 0), Boolean, {
+  await until(
+    () => count(laptopPage, UMA),
+    (n) => n >= MESSAGES,
+    { timeout: 600_000, what: 'the history on the laptop' },
+  );
+  await until(() => facade(laptopPage, (app) => app.chat.settled() && app.profile.pending() === 0), Boolean, {
     timeout: 600_000,
     what: 'the laptop’s history and profile on the relay',
   });

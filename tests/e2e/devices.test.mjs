@@ -424,7 +424,7 @@ test('a fresh device gets the whole history from another device online', async (
   // (each connection to a relay takes a browser a second or more to open).
   // History still on its way when a new device starts reaches it live, and
   // lands after what it holds (docs/mailbox.md "Our own history").
-  await waitInPage(laptopPage, async () => (await import('./js/facade.js')).app.chat.historyPending() === 0, undefined, {
+  await waitInPage(laptopPage, async () => (await import('./js/facade.js')).app.chat.settled(), undefined, {
     what: 'the laptop’s history on the relay',
     timeout: 60_000,
   });
@@ -474,7 +474,7 @@ test('a fresh device with no other device online gets the history the relays kee
     laptopPage,
     async () => {
       const { app } = await import('./js/facade.js');
-      return app.chat.historyPending() === 0 && app.profile.pending() === 0;
+      return app.chat.settled() && app.profile.pending() === 0;
     },
     undefined,
     { what: 'the laptop’s history and profile on the relay', timeout: 30_000 },

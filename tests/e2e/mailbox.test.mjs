@@ -61,12 +61,16 @@ test('never online together: three messages and a 100 KiB image arrive once, in 
     assert.equal(mine.length, 4);
     // The image's chunk follows its message through the relays (posted right
     // after it): 100 KiB sealed travel in four 32 KiB fragments.
-    await until(() => relay.query({ kinds: [1059], '#p': [BOB.mailbox_key] }), (events) => events.length >= 4 + 4, {
-      what: 'the wraps of three messages, the image message and its chunk on the relay',
-    });
+    await until(
+      () => relay.query({ kinds: [1059], '#p': [BOB.mailbox_key] }),
+      (events) => events.length >= 4 + 4,
+      {
+        what: 'the wraps of three messages, the image message and its chunk on the relay',
+      },
+    );
     // Alice's own history goes to her own mailbox too: once it is out, every
     // wrap that appears there later is Bob's.
-    await waitInPage(alice.page, async () => (await import('./js/facade.js')).app.chat.historyPending() === 0, undefined, { what: 'Alice’s history on the relay' });
+    await waitInPage(alice.page, async () => (await import('./js/facade.js')).app.chat.settled(), undefined, { what: 'Alice’s history on the relay' });
     const idsOf = async (key) => new Set((await relay.query({ kinds: [1059], '#p': [key] })).map((e) => e.id));
     const aliceHad = await idsOf(ALICE.mailbox_key);
     const forBob = await idsOf(BOB.mailbox_key);
@@ -76,10 +80,18 @@ test('never online together: three messages and a 100 KiB image arrive once, in 
     await arrive(bob);
     const bobConv = await conversationWith(bob.page, ALICE);
     const got = await untilStored(bob.page, bobConv, (m) => m.length === 4, { timeout: 60_000, what: 'all four messages at Bob' });
-    assert.deepEqual(got.map((m) => m.body ?? m.t), [...bodies, 'file'], 'once each, in the order Alice wrote them');
-    await until(() => fileStatus(bob.page, ALICE.fingerprint, image.fileId), (s) => s?.state === 'complete', { timeout: 60_000, what: 'the image complete at Bob' });
+    assert.deepEqual(
+      got.map((m) => m.body ?? m.t),
+      [...bodies, 'file'],
+      'once each, in the order Alice wrote them',
+    );
+    await until(
+      () => fileStatus(bob.page, ALICE.fingerprint, image.fileId),
+      (s) => s?.state === 'complete',
+      { timeout: 60_000, what: 'the image complete at Bob' },
+    );
     // Bob's acknowledgements leave through the relays too.
-    await waitInPage(bob.page, async () => (await import('./js/facade.js')).app.chat.acksPending() === 0, undefined, { what: 'Bob’s acknowledgements sent' });
+    await waitInPage(bob.page, async () => (await import('./js/facade.js')).app.chat.settled(), undefined, { what: 'Bob’s acknowledgements sent' });
     await until(idsOf.bind(null, ALICE.mailbox_key), (ids) => [...ids].some((id) => !aliceHad.has(id)), { what: 'Bob’s acknowledgements on the relay' });
     await leave(bob);
 
@@ -89,7 +101,10 @@ test('never online together: three messages and a 100 KiB image arrive once, in 
     // The deletions wait 10 min to 2 h (a deletion at once would tell the
     // relay when Bob read his mail): queued, and the relay still serves the wraps.
     await waitInPage(alice.page, async () => (await import('./js/facade.js')).app.mailbox.deletionsWaiting() >= 4, undefined, { what: 'deletions waiting' });
-    assert.ok([...(await idsOf(BOB.mailbox_key))].some((id) => forBob.has(id)), 'nothing deleted at once');
+    assert.ok(
+      [...(await idsOf(BOB.mailbox_key))].some((id) => forBob.has(id)),
+      'nothing deleted at once',
+    );
     // Their time comes (the façade lets it pass).
     await alice.page.evaluate(async () => (await import('./js/facade.js')).app.mailbox.sendDeletionsNow());
     // (Bob's own history, left on his mailbox meanwhile, stays: it is not Alice's.)
@@ -198,7 +213,10 @@ test('a group whose three members are online at different, non-overlapping times
     await leave(alice);
 
     await arrive(bob);
-    await untilStored(bob.page, groupConv, (m) => m.some((x) => x.body === 'from alice'), { timeout: 60_000, what: 'the invitation and Alice’s message at Bob' });
+    await untilStored(bob.page, groupConv, (m) => m.some((x) => x.body === 'from alice'), {
+      timeout: 60_000,
+      what: 'the invitation and Alice’s message at Bob',
+    });
     await send(bob.page, groupConv, 'from bob');
     await untilStates(bob.page, groupConv, ['relayed', 'delivered', 'read'], 'Bob’s group message on relays');
     await leave(bob);
@@ -223,7 +241,10 @@ test('a group whose three members are online at different, non-overlapping times
     // Exactly once each, everywhere.
     for (const someone of people) {
       await arrive(someone);
-      const bodies = (await stored(someone.page, groupConv)).map((m) => m.body).filter(Boolean).sort();
+      const bodies = (await stored(someone.page, groupConv))
+        .map((m) => m.body)
+        .filter(Boolean)
+        .sort();
       assert.deepEqual(bodies, ['from alice', 'from bob', 'from carol'], `${someone.who.username} holds each message once`);
       await leave(someone);
     }
@@ -247,12 +268,20 @@ test('the relay restarts between send and fetch and one of two relays is dead: n
 
     await arrive(bob);
     const bobConv = await conversationWith(bob.page, ALICE);
-    const got = await untilStored(bob.page, bobConv, (m) => m.some((x) => x.body === 'survives a restart'), { timeout: 60_000, what: 'the message after the restart' });
+    const got = await untilStored(bob.page, bobConv, (m) => m.some((x) => x.body === 'survives a restart'), {
+      timeout: 60_000,
+      what: 'the message after the restart',
+    });
     assert.equal(got.length, 1);
     // The Network section names the dead relay's error.
-    await waitInPage(bob.page, async (url) => (await import('./js/facade.js')).app.mailbox.status().some((r) => r.url === url && r.state !== 'open' && r.lastError), dead, {
-      what: 'the dead relay reported',
-    });
+    await waitInPage(
+      bob.page,
+      async (url) => (await import('./js/facade.js')).app.mailbox.status().some((r) => r.url === url && r.state !== 'open' && r.lastError),
+      dead,
+      {
+        what: 'the dead relay reported',
+      },
+    );
   } finally {
     await relay.stop();
   }
@@ -276,12 +305,18 @@ test('with default settings, builder serve’s own relay carries the mail of peo
   try {
     const page = await arrive(bob);
     const bobConv = await conversationWith(page, ALICE);
-    const got = await untilStored(page, bobConv, (m) => m.some((x) => x.body === 'kept by builder serve'), { timeout: 60_000, what: 'the message after the restart' });
+    const got = await untilStored(page, bobConv, (m) => m.some((x) => x.body === 'kept by builder serve'), {
+      timeout: 60_000,
+      what: 'the message after the restart',
+    });
     assert.equal(got.filter((m) => !m.mine).length, 1);
     // Bob read it from the server's relay after proving his mailbox key (NIP-42); the Network tab says so.
     await tab(page, 'network');
-    await page.waitForSelector(`#mailbox-status li[data-url="${restarted.url.replace('http', 'ws').replace('/index.htm', '/relay')}"][data-auth="ok"][data-subscription="live"]`, { timeout: 30_000 });
-    await waitInPage(page, async () => (await import('./js/facade.js')).app.chat.acksPending() === 0, undefined, { what: 'Bob’s acknowledgement sent' });
+    await page.waitForSelector(
+      `#mailbox-status li[data-url="${restarted.url.replace('http', 'ws').replace('/index.htm', '/relay')}"][data-auth="ok"][data-subscription="live"]`,
+      { timeout: 30_000 },
+    );
+    await waitInPage(page, async () => (await import('./js/facade.js')).app.chat.settled(), undefined, { what: 'Bob’s acknowledgement sent' });
     await leave(bob);
 
     await arrive(alice);
@@ -401,7 +436,10 @@ test('a hostile relay’s garbage, forgeries and replays are dropped, its rate l
       what: 'nothing left waiting for the rate-limited relay',
     });
     assert.equal(relay.rateLimited.length, 1);
-    assert.ok(relay.events.some((e) => e.id === relay.rateLimited[0]), 'the refused event was sent again');
+    assert.ok(
+      relay.events.some((e) => e.id === relay.rateLimited[0]),
+      'the refused event was sent again',
+    );
     await leave(alice);
 
     const page = await arrive(bob);
@@ -413,11 +451,18 @@ test('a hostile relay’s garbage, forgeries and replays are dropped, its rate l
     await send(page, bobConv, 'bob is fine');
     await untilStates(page, bobConv, ['relayed'], 'Bob’s answer on the relay');
     const got = await stored(page, bobConv);
-    assert.deepEqual(got.filter((m) => !m.mine).map((m) => m.body), ['first through a bad relay', 'second through a bad relay'], 'each once, nothing forged');
+    assert.deepEqual(
+      got.filter((m) => !m.mine).map((m) => m.body),
+      ['first through a bad relay', 'second through a bad relay'],
+      'each once, nothing forged',
+    );
     assert.deepEqual(errors, [], 'no uncaught error in the page');
     // Each authenticated with its own mailbox key only (the relay reads their mail from it).
     assert.ok(relay.authKeys.includes(BOB.mailbox_key), 'Bob authenticated to read his mail');
-    assert.ok(relay.authKeys.every((key) => [ALICE.mailbox_key, BOB.mailbox_key].includes(key)), 'no other key was ever shown');
+    assert.ok(
+      relay.authKeys.every((key) => [ALICE.mailbox_key, BOB.mailbox_key].includes(key)),
+      'no other key was ever shown',
+    );
   } finally {
     await relay.stop();
   }

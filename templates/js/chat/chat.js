@@ -203,8 +203,14 @@ export function createChat({ cryptoClient, store, identity, sessions, network, o
     /** Our other devices: their room is joined, and what each holds is compared. */
     startMirror: () => mirror.start(),
     ownDevicesOnline: () => mirror.online(),
-    historyPending: () => mirror.historyPending() + readsUnderWay,
-    acksPending: () => inbox.acksPending(),
+    /**
+     * Whether nothing of ours is under way: every message and read mark is
+     * in the history our devices find on the relays, and every
+     * acknowledgement we owe has left. (A tab closed before this holds
+     * loses nothing the sender would not send again, but our other devices
+     * learn it later.)
+     */
+    settled: () => mirror.historyPending() + readsUnderWay + inbox.acksPending() === 0,
     /** Nothing older is stored here: ask our other device online for the page before (chat/mirror.js). */
     requestOlder: (/** @type {string} */ conversationId) => mirror.requestOlder(conversationId).catch(() => false),
     typing: receipts.typing,
