@@ -1,3 +1,4 @@
+// @ts-check
 // Calls: voice and video, 1:1 and small groups, as a mesh over the
 // authenticated sessions. Media is DTLS-SRTP on the very connection whose
 // DTLS fingerprints our handshake signed (DESIGN.md §4); call messages
@@ -39,9 +40,11 @@ const TICK_MS = 1_000;
  * current call changed (`call`: the current call, or null; `ended`: the call
  * that just ended, if one did), 'ringing' when a call comes in.
  * @typedef {import('./call-state.js').Call} Call
+ * @typedef {ReturnType<typeof import('../net/sessions.js').createSessions>} Sessions  the session registry
  * @typedef {{ 'call-changed': { call: Call | null, ended: Call | null }, ringing: { call: Call } }} CallEventMap
  */
 
+/** @param {string} message @param {string} code */
 function callError(message, code) {
   return Object.assign(new Error(message), { code });
 }
@@ -58,8 +61,13 @@ function callError(message, code) {
  * @property {{ audio: string | null, video: string | null }} devices  the microphone and camera picked (null: the default)
  * @property {string[]} warnings
  * @property {number} localLevel  how loud our microphone is, as sent
- * @property {ReturnType<typeof setTimeout> | null} ringTimer
- * @property {Map<string, { senders: Record<string, RTCRtpSender>, streams: Map<string, MediaStream>, stats: Record<string, any>, graceTimer: ReturnType<typeof setTimeout> | null }>} media  by fingerprint
+ * @property {ReturnType<typeof setTimeout> | undefined} ringTimer
+ * @property {Map<string, Media>} media  by fingerprint
+ *
+ * @typedef {{ senders: Record<string, RTCRtpSender>, streams: Map<string, MediaStream>, stats: Record<string, any>, graceTimer: ReturnType<typeof setTimeout> | undefined }} Media
+ *   what goes between us and one participant (mesh.js)
+ * @typedef {import('./mesh.js').MeshLink} MediaLink  the call's state (call-state.js) names a link by what it reads of it;
+ *   the links themselves are the sessions' (net/link.js), which carry the connection the media goes over (mesh.js)
  */
 
 /** @param {Call} call @returns {LiveCall} */
@@ -72,19 +80,23 @@ function liveCall(call) {
     devices: { audio: null, video: null },
     warnings: [],
     localLevel: 0,
-    ringTimer: null,
+    ringTimer: undefined,
     media: new Map(),
   };
 }
 
-/** What goes between us and a participant (mesh.js), made on first use. */
+/** What goes between us and a participant (mesh.js), made on first use. @param {LiveCall} live @param {string} fingerprint @returns {Media} */
 function mediaOf(live, fingerprint) {
   let media = live.media.get(fingerprint);
-  if (!media) live.media.set(fingerprint, (media = { senders: {}, streams: new Map(), stats: {}, graceTimer: null }));
+  if (!media) live.media.set(fingerprint, (media = { senders: {}, streams: new Map(), stats: {}, graceTimer: undefined }));
   return media;
 }
 
-/** Where each participant of `call` (and `also`) can be reached now, as call-state.js reads it. */
+/**
+ * Where each participant of `call` (and `also`) can be reached now, as call-state.js reads it.
+ * @param {Sessions} sessions @param {Call} call @param {string[]} [also]
+ * @returns {import('./call-state.js').Reach}
+ */
 function reachOf(sessions, call, also = []) {
   const fingerprints = [...call.participants.keys(), ...also];
   return {
@@ -95,6 +107,7 @@ function reachOf(sessions, call, also = []) {
 
 // ---- local media ----
 
+/** @param {LiveCall} live */
 async function openMedia(live) {
   const { audio, video, warnings } = await openLocalMedia({ video: live.call.video, audioDevice: live.devices.audio, videoDevice: live.devices.video });
   live.local.audio = audio;
@@ -103,6 +116,7 @@ async function openMedia(live) {
   if (live.call.state === 'ended') stopLocal(live.local); // hung up while the browser asked for permission
 }
 
+/** @param {LiveCall['local']} local */
 function stopLocal(local) {
   for (const slot of SLOTS) {
     local[slot]?.stop();
@@ -110,6 +124,7 @@ function stopLocal(local) {
   }
 }
 
+/** @param {LiveCall} live */
 function syncLocalStream({ local, cameraOff }) {
   const { stream } = local;
   for (const track of stream.getTracks()) stream.removeTrack(track);
@@ -121,6 +136,7 @@ function syncLocalStream({ local, cameraOff }) {
  * What the call screen draws of a call: a plain copy made anew at each
  * redraw, so no view reads or keeps the call's live state, which only this
  * module changes. Streams are the media handles themselves.
+ * @param {LiveCall} live
  */
 function viewOf(live) {
   const { call } = live;
@@ -152,6 +168,8 @@ function viewOf(live) {
   };
 }
 
+/** What the call screen draws of a call (viewOf). @typedef {ReturnType<typeof viewOf>} CallView */
+
 /**
  * identity: ours; sessions: the session registry (net/sessions.js), whose
  * up/end events drive reconnection; membersOf(conversationId) →
@@ -159,17 +177,20 @@ function viewOf(live) {
  * call's summary to the conversation. What happens is said on `events`
  * (CallEventMap). The call's state and every decision of the protocol are
  * call-state.js's; this closure performs what it decides.
+ * @param {{ identity: { fingerprint: string }, sessions: Sessions, membersOf: (conversationId: string) => { fingerprint: string }[],
+ *   record?: ((conversationId: string, content: { t: 'call', video: boolean, outcome: string, durationMs: number }) => Promise<unknown>) | null }} deps
  */
 export function createCalls({ identity, sessions, membersOf, record }) {
   /** @type {import('../core/events.js').Events<CallEventMap>} */
   const events = createEvents();
   let live = null;
-  let ticker = null;
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  let ticker;
   let rtcFramesReceived = 0;
-  const memberFingerprints = (conversationId) => membersOf(conversationId).map((m) => m.fingerprint);
+  const memberFingerprints = (/** @type {string} */ conversationId) => membersOf(conversationId).map((m) => m.fingerprint);
   const send = (link, op, id, extra) => link?.send(CALL_TYPE, callMessage(op, id, extra)).catch(() => {});
   /** Something to redraw; `ended`: the call that just ended. */
-  const changed = (ended = null) => events.emit('call-changed', { call: live?.call ?? null, ended });
+  const changed = (/** @type {Call | null} */ ended = null) => events.emit('call-changed', { call: live?.call ?? null, ended });
 
   /** Steps the current call (call-state.js) and performs what that decided. */
   function dispatch(event) {
@@ -180,14 +201,15 @@ export function createCalls({ identity, sessions, membersOf, record }) {
     for (const effect of effects) perform(effect, own);
   }
 
+  /** @param {import('./call-state.js').Effect} effect @param {LiveCall} own */
   function perform(effect, own) {
     switch (effect.type) {
       case 'send':
         return send(effect.to, effect.op, effect.id, effect.extra);
       case 'remove-media':
-        return mesh.remove(effect.link, mediaOf(own, effect.fingerprint));
+        return mesh.remove(/** @type {MediaLink | null} */ (effect.link), mediaOf(own, effect.fingerprint));
       case 'sync-media':
-        return mesh.sync(own.local, own.cameraOff, effect.link, mediaOf(own, effect.fingerprint));
+        return mesh.sync(own.local, own.cameraOff, /** @type {MediaLink | null} */ (effect.link), mediaOf(own, effect.fingerprint));
       case 'grace': {
         const media = mediaOf(own, effect.fingerprint);
         clearTimeout(media.graceTimer);
@@ -214,16 +236,17 @@ export function createCalls({ identity, sessions, membersOf, record }) {
       case 'end':
         return tearDown(own);
       default:
-        throw new Error(`calls: no effect ${effect.type}`);
+        throw new Error(`calls: no effect ${/** @type {{ type: string }} */ (effect).type}`);
     }
   }
 
+  /** @param {LiveCall} own */
   function tearDown(own) {
     clearTimeout(own.ringTimer);
     for (const p of own.call.participants.values()) {
       const media = mediaOf(own, p.fingerprint);
       clearTimeout(media.graceTimer);
-      mesh.remove(p.link, media);
+      mesh.remove(/** @type {MediaLink | null} */ (p.link), media);
     }
     stopLocal(own.local);
     if (live === own) {
@@ -266,7 +289,7 @@ export function createCalls({ identity, sessions, membersOf, record }) {
     return own.call;
   }
 
-  /** Answers the ringing call; `video: false` answers with sound only. */
+  /** Answers the ringing call; `video: false` answers with sound only. @param {{ video?: boolean }} [options] */
   async function accept({ video } = {}) {
     const own = live;
     if (!answerable(own?.call)) return;
@@ -306,7 +329,7 @@ export function createCalls({ identity, sessions, membersOf, record }) {
     }
     if (live !== own) return;
     if (own.call.accepted) {
-      const anyLink = joinedOthers(own.call).find((p) => p.link?.state === 'ready')?.link;
+      const anyLink = /** @type {MediaLink | null | undefined} */ (joinedOthers(own.call).find((p) => p.link?.state === 'ready')?.link);
       own.localLevel = anyLink ? await mesh.localAudioLevel(anyLink.pc).catch(() => 0) : 0;
     }
     if (live === own) dispatch({ type: 'stats-read' });
@@ -318,7 +341,7 @@ export function createCalls({ identity, sessions, membersOf, record }) {
     current: () => live,
     resync(own) {
       syncLocalStream(own);
-      for (const p of joinedOthers(own.call)) mesh.sync(own.local, own.cameraOff, p.link, mediaOf(own, p.fingerprint));
+      for (const p of joinedOthers(own.call)) mesh.sync(own.local, own.cameraOff, /** @type {MediaLink | null} */ (p.link), mediaOf(own, p.fingerprint));
       changed();
     },
     changed: () => changed(),
@@ -336,7 +359,7 @@ export function createCalls({ identity, sessions, membersOf, record }) {
       if (!live) return null;
       const participants = [...live.call.participants].map(([fingerprint, p]) => {
         const { streams, stats } = mediaOf(live, fingerprint);
-        return [fingerprint, { ...p, streams, stats }];
+        return /** @type {const} */ ([fingerprint, { ...p, streams, stats }]);
       });
       return { ...live.call, participants: new Map(participants) };
     },

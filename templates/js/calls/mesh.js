@@ -1,3 +1,4 @@
+// @ts-check
 // The media of a call, per participant: which of our tracks each
 // connection sends (adding, replacing or removing senders, renegotiated over
 // the session by negotiation.js), what each sends us, and the statistics of
@@ -5,7 +6,14 @@
 
 import { createNegotiator } from './negotiation.js';
 
+/**
+ * @typedef {import('./calls.js').Media} Media
+ * @typedef {import('./calls.js').LiveCall['local']} Local
+ * @typedef {import('./negotiation.js').NegotiatedLink & { state: string }} MeshLink  a session's link (net/link.js)
+ */
+
 /** The local media slots: microphone, camera, shared screen. */
+/** @type {('audio' | 'camera' | 'screen')[]} */
 export const SLOTS = ['audio', 'camera', 'screen'];
 const SPEAKING_LEVEL = 0.02;
 
@@ -17,10 +25,13 @@ const SPEAKING_LEVEL = 0.02;
  * onTampered(link) → a renegotiation named another DTLS certificate;
  * announceScreen(link, streamId) tells the peer which of our streams is the
  * screen.
+ * @param {{ participantOf: (link: MeshLink) => Media | null, onChange: () => void, onTampered: (link: MeshLink) => void,
+ *   announceScreen: (link: MeshLink, streamId: string) => void }} deps
  */
 export function createMesh({ participantOf, onChange, onTampered, announceScreen }) {
   const negotiators = new WeakMap(); // link -> negotiator (lives as long as the link)
 
+  /** @param {MeshLink} link @param {RTCTrackEvent} event */
   function remoteTrack(link, event) {
     const media = participantOf(link);
     if (!media) return;
@@ -33,6 +44,7 @@ export function createMesh({ participantOf, onChange, onTampered, announceScreen
     onChange();
   }
 
+  /** @param {MeshLink} link */
   function negotiatorFor(link) {
     let negotiator = negotiators.get(link);
     if (!negotiator) {
@@ -45,14 +57,18 @@ export function createMesh({ participantOf, onChange, onTampered, announceScreen
   return {
     negotiatorFor,
 
-    /** Makes a participant's senders on `link` match our local tracks (`local` of the call, camera off or not). */
+    /**
+     * Makes a participant's senders on `link` match our local tracks (`local` of the call, camera off or not).
+     * @param {Local} local @param {boolean} cameraOff @param {MeshLink | null} link @param {Media} media
+     */
     sync(local, cameraOff, link, media) {
       if (!link || link.state !== 'ready' || link.pc.signalingState === 'closed') return;
       negotiatorFor(link);
       for (const slot of SLOTS) {
         const track = slot === 'audio' ? local.audio : slot === 'camera' ? (cameraOff ? null : local.camera) : local.screen;
         const sender = media.senders[slot];
-        const stream = slot === 'screen' ? local.screenStream : local.stream;
+        // A screen track comes with its own stream (controls.js sets both).
+        const stream = /** @type {MediaStream} */ (slot === 'screen' ? local.screenStream : local.stream);
         try {
           if (track && !sender) {
             media.senders[slot] = link.pc.addTrack(track, stream);
@@ -66,10 +82,10 @@ export function createMesh({ participantOf, onChange, onTampered, announceScreen
           // the connection is closing; its session's end is noticed and handled
         }
       }
-      if (local.screen) announceScreen(link, local.screenStream.id);
+      if (local.screen) announceScreen(link, /** @type {MediaStream} */ (local.screenStream).id);
     },
 
-    /** Stops sending to a participant (over `link`, if any) and forgets what it sent us. */
+    /** Stops sending to a participant (over `link`, if any) and forgets what it sent us. @param {MeshLink | null} link @param {Media} media */
     remove(link, media) {
       const pc = link?.pc;
       for (const sender of Object.values(media.senders)) {
@@ -84,6 +100,7 @@ export function createMesh({ participantOf, onChange, onTampered, announceScreen
     },
 
     /** What we receive from one participant: decoded frames, fps, audio energy. */
+    /** @param {RTCPeerConnection} pc */
     async inboundStats(pc) {
       const stats = { framesDecoded: 0, framesPerSecond: 0, audioEnergy: 0, audioLevel: 0, width: 0, height: 0 };
       (await pc.getStats()).forEach((report) => {
@@ -104,6 +121,7 @@ export function createMesh({ participantOf, onChange, onTampered, announceScreen
     },
 
     /** The level of our own microphone as sent. */
+    /** @param {RTCPeerConnection} pc */
     async localAudioLevel(pc) {
       let level = 0;
       (await pc.getStats()).forEach((report) => {
