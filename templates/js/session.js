@@ -1,3 +1,4 @@
+// @ts-check
 // The logged-in half of the composition root: every service of an identity
 // and the views over them, built at login and closed at logout. main.js
 // loads this module (and everything it imports) in the background while the
@@ -49,10 +50,53 @@ import { createEvents } from './core/events.js';
  */
 
 /**
+ * The checked stores of a backup (core/backup.js readBackup), written once the session is closed.
+ * @typedef {Awaited<ReturnType<typeof readBackup>>} Restored
+ * @typedef {(notice?: string, options?: { restore?: Restored | null, wipe?: boolean }) => Promise<void>} Logout
+ */
+
+/**
+ * The logged-in identity as the page knows it: its public half (the rest
+ * stays in the crypto worker) and how long deriving it took (main.js).
+ * @typedef {import('./core/crypto-client.js').PublicSession & { derivedMs: number }} Identity
+ */
+
+/**
+ * What the views are given (ui/home-view.js, ui/call-view.js): the session's
+ * services, the settings in force, and what the user may do to them.
+ * localTracker, localRelay: builder serve's tracker and mailbox relay (null:
+ * none); backup: exportFile() → the backup, importFile(file) restores one
+ * (and closes the session); roomsChanged(): the rooms to join may have
+ * changed (the cycler looks again).
+ * @typedef {object} Services
+ * @property {Identity} identity
+ * @property {import('./chat/chat.js').Chat} chat
+ * @property {ReturnType<typeof createDevices>} devices
+ * @property {ReturnType<typeof createContacts>} contacts
+ * @property {ReturnType<typeof createGroups>} groups
+ * @property {ReturnType<typeof createTransfers>} transfers
+ * @property {ReturnType<typeof createCalls>} calls
+ * @property {ReturnType<typeof createNetwork>} network
+ * @property {import('./chat/mailbox.js').Mailbox} mailbox
+ * @property {import('./core/settings.js').Settings} settings
+ * @property {() => import('./core/settings.js').Preferences} preferences
+ * @property {import('./core/events.js').Events<SettingsEventMap>} settingsEvents
+ * @property {string | null} localTracker
+ * @property {string | null} localRelay
+ * @property {() => Promise<NotificationPermission | 'unsupported'>} requestNotifications
+ * @property {{ exportFile: () => Promise<Blob>, importFile: (file: File) => Promise<void> }} backup
+ * @property {() => void} roomsChanged
+ * @property {(spki: Uint8Array) => Promise<string>} safetyNumber
+ */
+
+/**
  * Builds every service of a logged-in identity, then the views over them;
  * resolves to the running session, which closeSession() ends.
  * `logout(notice, options)` is main.js's: the session asks for it (a
  * backup restored, this device forgotten elsewhere, the logout button).
+ * @param {{ root: HTMLElement, cryptoClient: import('./core/crypto-client.js').CryptoClient, identity: Identity,
+ *   claim: import('./core/tab-lock.js').Held, localServer: Promise<import('./core/settings.js').LocalServer | null>,
+ *   pendingKey: string | null, logout: Logout }} options
  */
 export async function openSession({ root, cryptoClient, identity, claim, localServer, pendingKey, logout }) {
   const store = await openStore(cryptoClient, identity.storeName);
@@ -191,6 +235,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
   await chat.startMirror();
 
   const notifier = createNotifier({ chat, calls, preferences: () => state.preferences, onScreen });
+  /** @type {Services} */
   const services = {
     identity,
     chat,
@@ -261,6 +306,10 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
  * and the notice says how much was restored. With `wipe` (this device was
  * forgotten elsewhere) the identity's database here is deleted once closed.
  * Resolves to the notice the login form shows.
+ * @param {Awaited<ReturnType<typeof openSession>>} session
+ * @param {import('./core/crypto-client.js').CryptoClient} cryptoClient
+ * @param {string | undefined} notice
+ * @param {{ restore?: Restored | null, wipe?: boolean }} [options]
  */
 export async function closeSession(session, cryptoClient, notice, { restore = null, wipe = false } = {}) {
   const { claim, store, network, mailbox, profile, devices, chat, contacts, groups, transfers, calls, cycler, notifier, home, callView } = session;

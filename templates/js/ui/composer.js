@@ -1,3 +1,4 @@
+// @ts-check
 // The composer under an open conversation: the message box (Enter sends,
 // Shift+Enter breaks the line, pasting files attaches them), the attach
 // button, and the line that says why something was not sent.
@@ -7,12 +8,15 @@ import { el } from './dom.js';
 /**
  * chat and transfers: where a text and files go; onSent() after a message
  * left (the room cycler keeps that conversation's room joined).
+ * @param {string} conversationId
+ * @param {{ chat: import('../session.js').Services['chat'], transfers: import('../session.js').Services['transfers'], onSent: () => void }} services
  */
 export function createComposer(conversationId, { chat, transfers, onSent }) {
   const textarea = el('textarea', { className: 'compose-text', rows: 2, placeholder: 'Message', maxLength: 64000, 'aria-label': 'Message' });
   const fileInput = el('input', { type: 'file', multiple: true, hidden: true, className: 'attach-input' });
   const error = el('p', { className: 'error compose-error', role: 'alert', hidden: true });
 
+  /** @param {string} text */
   function showError(text) {
     error.textContent = text;
     error.hidden = false;
@@ -32,6 +36,7 @@ export function createComposer(conversationId, { chat, transfers, onSent }) {
     }
   }
 
+  /** @param {File[]} fileList */
   async function attachFiles(fileList) {
     for (const file of fileList) {
       error.hidden = true;
@@ -58,7 +63,7 @@ export function createComposer(conversationId, { chat, transfers, onSent }) {
     }
   });
   fileInput.addEventListener('change', () => {
-    attachFiles([...fileInput.files]);
+    attachFiles([...(fileInput.files ?? [])]);
     fileInput.value = '';
   });
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The screen after login: conversations (several open side by side),
 // contacts, network status, settings and identity, one tab each.
 
@@ -10,6 +11,13 @@ import { createSettingsView } from './settings-view.js';
 import { createChatList } from './chat-list-view.js';
 import { createConversationView } from './conversation-view.js';
 
+/**
+ * @typedef {import('../session.js').Services} Services
+ * @typedef {import('../core/settings.js').Settings} Settings
+ * @typedef {import('../core/settings.js').Preferences} Preferences
+ * @typedef {NonNullable<ReturnType<Services['contacts']['get']>>} Contact
+ */
+
 /** Conversations shown side by side at most (narrow screens show one). */
 export const MAX_OPEN = 3;
 
@@ -20,13 +28,23 @@ export const MAX_OPEN = 3;
  * requestNotifications, backup, roomsChanged() }; the handlers persist what
  * the user changes. The view redraws from the events of what it shows, and
  * tells `onScreen` (ui/on-screen.js) which conversations are open.
+ * @param {HTMLElement} root
+ * @param {{ services: Services, onScreen: import('./on-screen.js').OnScreen, pendingKey: string | null, onLogout: () => void,
+ *   onSaveSettings: (settings: Settings) => Promise<void>, onSavePreferences: (preferences: Preferences) => Promise<void> }} options
  */
 export function mountHome(root, { services, onScreen, pendingKey, onLogout, onSaveSettings, onSavePreferences }) {
-  const open = []; // conversation views, most recent last
+  /** @type {ReturnType<typeof createConversationView>[]} conversation views, most recent last */
+  const open = [];
   const panes = el('div', { className: 'panes', id: 'panes' });
-  const { contacts: friends, roomsChanged } = services;
+  const { contacts, roomsChanged } = services;
   const chatList = createChatList(services, { onOpen: openConversation });
-  const contacts = createContactsView({ friends, groups: services.groups, pendingKey, onChat: (fp) => openConversation(friends.get(fp).conversationId) });
+  const contactsView = createContactsView({
+    contacts,
+    groups: services.groups,
+    pendingKey,
+    // (from a contact's row: a contact held here)
+    onChat: (fp) => openConversation(/** @type {Contact} */ (contacts.get(fp)).conversationId),
+  });
   const status = createStatusView({ network: services.network, mailbox: services.mailbox });
   const settingsView = () =>
     createSettingsView({
@@ -63,7 +81,7 @@ export function mountHome(root, { services, onScreen, pendingKey, onLogout, onSa
 
   const views = {
     chats: el('section', { className: 'view chats', id: 'view-chats' }, chatList.element, panes),
-    contacts: el('section', { className: 'view', id: 'view-contacts' }, contacts.element),
+    contacts: el('section', { className: 'view', id: 'view-contacts' }, contactsView.element),
     network: el('section', { className: 'view', id: 'view-network' }, status.element),
     settings: el('section', { className: 'view', id: 'view-settings' }, settings.element),
     identity: el('section', { className: 'view', id: 'view-identity' }, identity),
@@ -86,14 +104,17 @@ export function mountHome(root, { services, onScreen, pendingKey, onLogout, onSa
 
   const tellOnScreen = () => onScreen.set({ open: open.map((v) => v.id), chatsShown: !views.chats.hidden });
 
+  /** Shows the tab `name` (a key of `views`). @param {string} name */
   function show(name) {
     for (const [key, view] of Object.entries(views)) view.hidden = key !== name;
     tellOnScreen();
-    ({ chats: chatList, contacts, network: status, identity: devicesView })[name]?.render();
-    for (const button of nav.children) button.setAttribute('aria-current', button.dataset.view === name ? 'page' : 'false');
+    ({ chats: chatList, contacts: contactsView, network: status, identity: devicesView })[name]?.render();
+    for (const button of /** @type {HTMLCollectionOf<HTMLElement>} */ (nav.children))
+      button.setAttribute('aria-current', button.dataset.view === name ? 'page' : 'false');
     for (const view of open) view.markRead();
   }
 
+  /** @param {string} conversationId */
   function openConversation(conversationId) {
     show('chats');
     let view = open.find((v) => v.id === conversationId);
@@ -115,6 +136,7 @@ export function mountHome(root, { services, onScreen, pendingKey, onLogout, onSa
     return view;
   }
 
+  /** @param {string} conversationId */
   function closeConversation(conversationId) {
     const view = open.find((v) => v.id === conversationId);
     if (!view) return;
@@ -140,7 +162,7 @@ export function mountHome(root, { services, onScreen, pendingKey, onLogout, onSa
     el('button', { type: 'button', id: 'logout-button', className: 'secondary', text: 'Log out', onclick: onLogout }),
   );
   replaceChildren(root, bar, nav, ...Object.values(views));
-  show(friends.list().length ? 'chats' : 'identity');
+  show(contacts.list().length ? 'chats' : 'identity');
   if (pendingKey) show('contacts');
 
   const visibility = () => {
@@ -151,7 +173,7 @@ export function mountHome(root, { services, onScreen, pendingKey, onLogout, onSa
   // screen now and then (nothing while the tab is hidden).
   const timer = setInterval(() => {
     if (document.hidden) return;
-    if (!views.contacts.hidden) contacts.render();
+    if (!views.contacts.hidden) contactsView.render();
     if (!views.network.hidden) status.render();
   }, 5_000);
 
@@ -164,18 +186,20 @@ export function mountHome(root, { services, onScreen, pendingKey, onLogout, onSa
     requestAnimationFrame(() => {
       renderQueued = false;
       if (!views.chats.hidden) chatList.render();
-      if (!views.contacts.hidden) contacts.render();
+      if (!views.contacts.hidden) contactsView.render();
       if (!views.network.hidden) status.render();
       if (!views.identity.hidden) devicesView?.render();
     });
   }
   /** Transfer events waiting for the next frame, the latest per file. */
+  /** @type {Map<string, { file: string, owner: string, conversation: string }>} */
   const progressQueued = new Map();
   /**
    * A file's transfer moved on: redraw that file's message in the open
    * conversations, at most once a frame. Nothing else on screen shows
    * transfers, and a 1 GB file makes thousands of these (redrawing the
    * lists for each took the main thread from the transfer).
+   * @param {{ file: string, owner: string, conversation: string }} event
    */
   function progress(event) {
     const first = progressQueued.size === 0;
@@ -192,13 +216,13 @@ export function mountHome(root, { services, onScreen, pendingKey, onLogout, onSa
   // themselves: ui/conversation-view.js.)
   const { chat, groups, network, mailbox, devices, transfers } = services;
   stopListening.push(
-    ...['message-stored', 'state-changed', 'message-copied', 'copy-merged', 'typing', 'unread-changed', 'conversation-changed'].map((name) =>
-      chat.events.on(name, redraw),
+    .../** @type {const} */ (['message-stored', 'state-changed', 'message-copied', 'copy-merged', 'typing', 'unread-changed', 'conversation-changed']).map(
+      (name) => chat.events.on(name, redraw),
     ),
-    ...['contact-added', 'contact-removed', 'contact-changed', 'attempts-changed'].map((name) => friends.events.on(name, redraw)),
-    ...['group-added', 'group-changed', 'group-refused'].map((name) => groups.events.on(name, redraw)),
+    .../** @type {const} */ (['contact-added', 'contact-removed', 'contact-changed', 'attempts-changed']).map((name) => contacts.events.on(name, redraw)),
+    .../** @type {const} */ (['group-added', 'group-changed', 'group-refused']).map((name) => groups.events.on(name, redraw)),
     network.events.on('status-changed', redraw),
-    ...['relays-changed', 'heard-from'].map((name) => mailbox.events.on(name, redraw)),
+    .../** @type {const} */ (['relays-changed', 'heard-from']).map((name) => mailbox.events.on(name, redraw)),
     ...(devices ? [devices.events.on('devices-changed', redraw)] : []),
     transfers.events.on('progress', progress),
   );

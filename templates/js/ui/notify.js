@@ -1,9 +1,11 @@
+// @ts-check
 // Telling the user about new messages: the unread count in the tab title,
 // a desktop notification while the tab is hidden (with permission), and an
 // optional short sound. Nothing for the conversation being looked at.
 
 import { preview } from '../chat/content.js';
 
+/** @type {AudioContext | null} */
 let audio = null;
 
 function beep() {
@@ -27,6 +29,8 @@ function beep() {
  * unread counts, 'incoming' may notify) and the calls' ('ringing').
  * preferences() → the settings in force; onScreen (ui/on-screen.js): what
  * the user looks at is not notified.
+ * @param {{ chat: import('../session.js').Services['chat'], calls: import('../session.js').Services['calls'],
+ *   preferences: () => import('../core/settings.js').Preferences, onScreen: import('./on-screen.js').OnScreen }} services
  */
 export function createNotifier({ chat, calls, preferences, onScreen }) {
   const baseTitle = document.title;
@@ -37,7 +41,7 @@ export function createNotifier({ chat, calls, preferences, onScreen }) {
     document.title = unread ? `(${unread}) ${baseTitle}` : baseTitle;
   }
 
-  /** A message arrived in a conversation. */
+  /** A message arrived in a conversation. @param {import('../chat/chat-events.js').Incoming} event */
   function incoming({ conversation, message }) {
     badge();
     if (onScreen.isVisible(conversation)) return;
@@ -57,6 +61,7 @@ export function createNotifier({ chat, calls, preferences, onScreen }) {
   }
 
   /** A call rings: a notification when the tab is hidden (the call screen rings itself). */
+  /** @param {{ call: import('../calls/calls.js').Call }} event */
   function incomingCall({ call }) {
     const prefs = preferences();
     if (!document.hidden || !prefs.notifications || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
@@ -73,7 +78,7 @@ export function createNotifier({ chat, calls, preferences, onScreen }) {
 
   const stopListening = [
     chat.events.on('incoming', incoming),
-    ...['unread-changed', 'message-stored', 'message-copied'].map((name) => chat.events.on(name, badge)),
+    .../** @type {const} */ (['unread-changed', 'message-stored', 'message-copied']).map((name) => chat.events.on(name, badge)),
     calls.events.on('ringing', incomingCall),
   ];
   badge();
