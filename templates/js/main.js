@@ -20,7 +20,7 @@ import { watchBundle } from './core/bundle-cache.js';
 import { carriesAddMe } from './core/add-me.js';
 import { el, replaceChildren } from './ui/dom.js';
 
-/** @typedef {import('./session.js').Identity} Identity */
+/** @typedef {import('./ui/login-view.js').Identity} Identity */
 
 const root = /** @type {HTMLElement} */ (document.getElementById('app'));
 // standalone.htm (the page a file:// visit uses) carries the worker inside.

@@ -44,49 +44,17 @@ import { app } from './facade.js';
 import { createEvents } from './core/events.js';
 
 /**
- * The settings and preferences in force changed (saved here, or roamed in
- * from another device of ours); the views that show them redraw.
- * @typedef {{ 'settings-changed': { settings: Record<string, any> }, 'preferences-changed': { preferences: Record<string, any> } }} SettingsEventMap
+ * What the views take is defined where they take it (ui/ never imports the
+ * composition root, not even a type).
+ * @typedef {import('./ui/home-view.js').SettingsEventMap} SettingsEventMap
+ * @typedef {import('./ui/home-view.js').Services} Services
+ * @typedef {import('./ui/login-view.js').Identity} Identity
  */
 
 /**
  * The checked stores of a backup (core/backup.js readBackup), written once the session is closed.
  * @typedef {Awaited<ReturnType<typeof readBackup>>} Restored
  * @typedef {(notice?: string, options?: { restore?: Restored | null, wipe?: boolean }) => Promise<void>} Logout
- */
-
-/**
- * The logged-in identity as the page knows it: its public half (the rest
- * stays in the crypto worker) and how long deriving it took (main.js).
- * @typedef {import('./core/crypto-client.js').PublicSession & { derivedMs: number }} Identity
- */
-
-/**
- * What the views are given (ui/home-view.js, ui/call-view.js): the session's
- * services, the settings in force, and what the user may do to them.
- * localTracker, localRelay: builder serve's tracker and mailbox relay (null:
- * none); backup: exportFile() → the backup, importFile(file) restores one
- * (and closes the session); roomsChanged(): the rooms to join may have
- * changed (the cycler looks again).
- * @typedef {object} Services
- * @property {Identity} identity
- * @property {import('./chat/chat.js').Chat} chat
- * @property {ReturnType<typeof createDevices>} devices
- * @property {ReturnType<typeof createContacts>} contacts
- * @property {ReturnType<typeof createGroups>} groups
- * @property {ReturnType<typeof createTransfers>} transfers
- * @property {ReturnType<typeof createCalls>} calls
- * @property {ReturnType<typeof createNetwork>} network
- * @property {import('./chat/mailbox.js').Mailbox} mailbox
- * @property {import('./core/settings.js').Settings} settings
- * @property {() => import('./core/settings.js').Preferences} preferences
- * @property {import('./core/events.js').Events<SettingsEventMap>} settingsEvents
- * @property {string | null} localTracker
- * @property {string | null} localRelay
- * @property {() => Promise<NotificationPermission | 'unsupported'>} requestNotifications
- * @property {{ exportFile: () => Promise<Blob>, importFile: (file: File) => Promise<void> }} backup
- * @property {() => void} roomsChanged
- * @property {(spki: Uint8Array) => Promise<string>} safetyNumber
  */
 
 /**

@@ -70,7 +70,7 @@ function createRinger() {
  * services: { calls, contacts, groups, chat, identity, safetyNumber(spki) }.
  * The view redraws on the calls' 'call-changed' events until it is unmounted.
  * @param {HTMLElement} parent
- * @param {Pick<import('../session.js').Services, 'calls' | 'contacts' | 'groups' | 'chat' | 'identity' | 'safetyNumber'>} services
+ * @param {Pick<import('./home-view.js').Services, 'calls' | 'contacts' | 'groups' | 'chat' | 'identity' | 'safetyNumber'>} services
  */
 export function mountCallView(parent, { calls, contacts, groups, chat, identity, safetyNumber }) {
   const ringer = createRinger();

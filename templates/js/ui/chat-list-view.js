@@ -8,7 +8,7 @@ import { createNewGroupForm } from './new-group-view.js';
 
 /**
  * services: { chat, contacts, groups }; onOpen(conversationId): the user picked a conversation.
- * @param {Pick<import('../session.js').Services, 'chat' | 'contacts' | 'groups'>} services
+ * @param {Pick<import('./home-view.js').Services, 'chat' | 'contacts' | 'groups'>} services
  * @param {{ onOpen: (conversationId: string) => void }} handlers
  */
 export function createChatList({ chat, contacts, groups }, { onOpen }) {

@@ -9,7 +9,7 @@ import { el } from './dom.js';
  * chat and transfers: where a text and files go; onSent() after a message
  * left (the room cycler keeps that conversation's room joined).
  * @param {string} conversationId
- * @param {{ chat: import('../session.js').Services['chat'], transfers: import('../session.js').Services['transfers'], onSent: () => void }} services
+ * @param {{ chat: import('./home-view.js').Services['chat'], transfers: import('./home-view.js').Services['transfers'], onSent: () => void }} services
  */
 export function createComposer(conversationId, { chat, transfers, onSent }) {
   const textarea = el('textarea', { className: 'compose-text', rows: 2, placeholder: 'Message', maxLength: 64000, 'aria-label': 'Message' });

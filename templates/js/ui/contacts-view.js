@@ -6,7 +6,7 @@ import { el, keyedRows, replaceChildren } from './dom.js';
 import { ago } from './time.js';
 
 /**
- * @typedef {import('../session.js').Services['contacts']} Contacts
+ * @typedef {import('./home-view.js').Services['contacts']} Contacts
  * @typedef {ReturnType<Contacts['list']>[number]} Contact
  */
 
@@ -27,7 +27,7 @@ function shortFingerprint(fp) {
  * The contacts tab: adding one (`pendingKey`: an "add me" link opened before
  * login fills the form), the list, refused attempts and invitations.
  * onChat(fingerprint): the user wants that contact's conversation.
- * @param {{ contacts: Contacts, groups?: import('../session.js').Services['groups'] | null, pendingKey?: string | null, onChat?: (fingerprint: string) => void }} services
+ * @param {{ contacts: Contacts, groups?: import('./home-view.js').Services['groups'] | null, pendingKey?: string | null, onChat?: (fingerprint: string) => void }} services
  */
 export function createContactsView({ contacts, groups, pendingKey, onChat }) {
   const keyInput = el('textarea', { id: 'contact-key', rows: 3, spellcheck: false, placeholder: 'Public key or “add me” link', value: pendingKey ?? '' });

@@ -19,7 +19,7 @@ import { createComposer } from './composer.js';
  * roomsChanged() } — what this view reads and acts on. onClose(id): the
  * user closed it; onFocus(id): something in it took the focus.
  * @param {string} conversationId
- * @param {Pick<import('../session.js').Services, 'identity' | 'chat' | 'contacts' | 'groups' | 'transfers' | 'calls' | 'mailbox' | 'roomsChanged'>} services
+ * @param {Pick<import('./home-view.js').Services, 'identity' | 'chat' | 'contacts' | 'groups' | 'transfers' | 'calls' | 'mailbox' | 'roomsChanged'>} services
  * @param {{ onClose: (conversationId: string) => void, onFocus?: (conversationId: string) => void }} handlers
  */
 export function createConversationView(conversationId, services, { onClose, onFocus }) {

@@ -12,7 +12,41 @@ import { createChatList } from './chat-list-view.js';
 import { createConversationView } from './conversation-view.js';
 
 /**
- * @typedef {import('../session.js').Services} Services
+ * The settings and preferences in force changed (saved here, or roamed in
+ * from another device of ours); the views that show them redraw.
+ * @typedef {{ 'settings-changed': { settings: Record<string, any> }, 'preferences-changed': { preferences: Record<string, any> } }} SettingsEventMap
+ */
+
+/**
+ * What the views are given (session.js builds it; this view and
+ * ui/call-view.js take it whole, the others the part they use): the session's
+ * services, the settings in force, and what the user may do to them.
+ * localTracker, localRelay: builder serve's tracker and mailbox relay (null:
+ * none); backup: exportFile() → the backup, importFile(file) restores one
+ * (and closes the session); roomsChanged(): the rooms to join may have
+ * changed (the cycler looks again).
+ * @typedef {object} Services
+ * @property {import('./login-view.js').Identity} identity
+ * @property {import('../chat/chat.js').Chat} chat
+ * @property {ReturnType<typeof import('../chat/devices.js').createDevices>} devices
+ * @property {ReturnType<typeof import('../chat/contacts.js').createContacts>} contacts
+ * @property {ReturnType<typeof import('../chat/groups.js').createGroups>} groups
+ * @property {ReturnType<typeof import('../chat/transfers.js').createTransfers>} transfers
+ * @property {ReturnType<typeof import('../calls/calls.js').createCalls>} calls
+ * @property {ReturnType<typeof import('../net/network.js').createNetwork>} network
+ * @property {import('../chat/mailbox.js').Mailbox} mailbox
+ * @property {import('../core/settings.js').Settings} settings
+ * @property {() => import('../core/settings.js').Preferences} preferences
+ * @property {import('../core/events.js').Events<SettingsEventMap>} settingsEvents
+ * @property {string | null} localTracker
+ * @property {string | null} localRelay
+ * @property {() => Promise<NotificationPermission | 'unsupported'>} requestNotifications
+ * @property {{ exportFile: () => Promise<Blob>, importFile: (file: File) => Promise<void> }} backup
+ * @property {() => void} roomsChanged
+ * @property {(spki: Uint8Array) => Promise<string>} safetyNumber
+ */
+
+/**
  * @typedef {import('../core/settings.js').Settings} Settings
  * @typedef {import('../core/settings.js').Preferences} Preferences
  * @typedef {NonNullable<ReturnType<Services['contacts']['get']>>} Contact

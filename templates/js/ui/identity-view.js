@@ -91,7 +91,7 @@ function displayNameForm(preferences, onSave) {
  * The identity panel: display name, fingerprint, public key, add-me link and
  * QR code. `showDisplayName(name)`: the name changed elsewhere. Without
  * `preferences`, no display name form.
- * @param {import('../session.js').Identity} identity
+ * @param {import('./login-view.js').Identity} identity
  * @param {{ preferences?: { displayName?: string }, onSaveDisplayName?: (displayName: string) => Promise<void> }} [options]
  */
 export function identityPanel(identity, { preferences, onSaveDisplayName } = {}) {

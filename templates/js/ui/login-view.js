@@ -31,10 +31,16 @@ const ERROR_TEXT = {
 };
 
 /**
+ * The identity a login derived, as the page knows it: its public half (the
+ * rest stays in the crypto worker) and how long deriving it took.
+ * @typedef {import('../core/crypto-client.js').PublicSession & { derivedMs: number }} Identity
+ */
+
+/**
  * The login form in `root`. onLogin(identity) once an identity is derived;
  * `notice`: what the form says first (why the last session ended).
  * @param {HTMLElement} root
- * @param {{ cryptoClient: import('../core/crypto-client.js').CryptoClient, onLogin: (identity: import('../session.js').Identity) => unknown, notice?: string }} options
+ * @param {{ cryptoClient: import('../core/crypto-client.js').CryptoClient, onLogin: (identity: Identity) => unknown, notice?: string }} options
  */
 export function mountLogin(root, { cryptoClient, onLogin, notice }) {
   const username = el('input', {

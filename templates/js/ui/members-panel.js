@@ -5,13 +5,13 @@
 
 import { el, replaceChildren } from './dom.js';
 
-/** @typedef {import('../session.js').Services['groups']} Groups */
+/** @typedef {import('./home-view.js').Services['groups']} Groups */
 
 /**
  * Draws into `membersPanel` the members of `group`; `self` is our
  * fingerprint, names(fingerprint) how a person is named here.
  * @param {HTMLElement} membersPanel
- * @param {{ group: NonNullable<ReturnType<Groups['get']>>, groups: Groups, contacts: import('../session.js').Services['contacts'], self: string,
+ * @param {{ group: NonNullable<ReturnType<Groups['get']>>, groups: Groups, contacts: import('./home-view.js').Services['contacts'], self: string,
  *   names: (fingerprint: string) => string }} shown
  */
 export function renderMembersPanel(membersPanel, { group, groups, contacts, self, names }) {

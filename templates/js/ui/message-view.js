@@ -16,7 +16,7 @@ import { callSummary, isHiddenContent } from '../chat/content.js';
  * stands, and asking for it; fullImage(message): the opened image's object
  * URL (null: not opened); openFile(message): opens an image in place, saves
  * any other file.
- * @typedef {{ names: (fingerprint: string) => string, group: boolean, transfers: import('../session.js').Services['transfers'],
+ * @typedef {{ names: (fingerprint: string) => string, group: boolean, transfers: import('./home-view.js').Services['transfers'],
  *   fullImage: (message: Message) => string | null, openFile: (message: Message) => Promise<void> }} MessageContext
  */
 

@@ -7,7 +7,7 @@ import { MAX_GROUP_MEMBERS } from '../chat/groups.js';
 
 /**
  * services: { contacts, groups }; onCreated(conversationId) once a group is made. Returns the form's <details>.
- * @param {Pick<import('../session.js').Services, 'contacts' | 'groups'>} services
+ * @param {Pick<import('./home-view.js').Services, 'contacts' | 'groups'>} services
  * @param {{ onCreated: (conversationId: string) => void }} handlers
  */
 export function createNewGroupForm({ contacts, groups }, { onCreated }) {

@@ -29,7 +29,7 @@ function beep() {
  * unread counts, 'incoming' may notify) and the calls' ('ringing').
  * preferences() → the settings in force; onScreen (ui/on-screen.js): what
  * the user looks at is not notified.
- * @param {{ chat: import('../session.js').Services['chat'], calls: import('../session.js').Services['calls'],
+ * @param {{ chat: import('./home-view.js').Services['chat'], calls: import('./home-view.js').Services['calls'],
  *   preferences: () => import('../core/settings.js').Preferences, onScreen: import('./on-screen.js').OnScreen }} services
  */
 export function createNotifier({ chat, calls, preferences, onScreen }) {

@@ -14,7 +14,7 @@ import {
 } from '../core/settings.js';
 
 /**
- * @typedef {import('../session.js').Services} Services
+ * @typedef {import('./home-view.js').Services} Services
  * @typedef {import('../core/settings.js').Settings} Settings
  * @typedef {import('../core/settings.js').Preferences} Preferences
  */

@@ -8,7 +8,7 @@ import { el, replaceChildren } from './dom.js';
 import { secondsUntil } from './time.js';
 
 /**
- * @typedef {import('../session.js').Services} Services
+ * @typedef {import('./home-view.js').Services} Services
  * @typedef {ReturnType<Services['mailbox']['status']>[number]} MailboxRelay
  * @typedef {{ url: string, state: string, retryAt?: number | null, lastError?: string | null }} Endpoint
  */

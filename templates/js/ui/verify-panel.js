@@ -4,7 +4,7 @@
 import { el, replaceChildren } from './dom.js';
 import { groupFingerprint } from './identity-view.js';
 
-/** @typedef {import('../session.js').Services['contacts']} Contacts */
+/** @typedef {import('./home-view.js').Services['contacts']} Contacts */
 
 /**
  * Draws into `verifyPanel` the safety number shared with `contact`, their
