@@ -296,6 +296,14 @@ function createReader({ relays, mailboxKey, cursors, onEvent, onCaughtUp, budget
  * page may go unanswered. courier: options for net/courier.js (a test's
  * delays and sockets). budget: wraps one catch-up hands over at most.
  * What happens is said on `events` (MailboxRelayEventMap).
+ * (onEvent's outcome is read only for false and 'unverified': anything else is handled.)
+ * @param {{
+ *   mailboxKey: string, cursors: { get: (url: string) => number | undefined, set: (url: string, seconds: number) => void }, retentionS: () => number,
+ *   onEvent: (event: unknown, url: string, live: boolean) => Promise<unknown>, onCaughtUp: (url: string) => void,
+ *   authenticate: (args: { relay: string, challenge: string }) => Promise<NostrEvent>,
+ *   signAuth?: ((args: { relay: string, challenge: string }) => Promise<NostrEvent>) | null, relayInfo?: (url: string) => Promise<unknown>,
+ *   profileAuthor?: string | null, pageTimeoutMs?: number, courier?: Parameters<typeof createCourier>[0], budget?: number,
+ * }} options
  */
 export function createMailboxRelays({
   mailboxKey,

@@ -54,6 +54,7 @@ export const authMessage = (event) => ['AUTH', event];
  */
 
 /** Which kind of event each of our subscriptions carries. */
+/** @type {Readonly<Record<string, 'wrap' | 'older-wrap' | 'profile-record'>>} */
 const EVENT_TYPES = Object.freeze({ [SUBSCRIPTION]: 'wrap', [PAGE_SUBSCRIPTION]: 'older-wrap', [PROFILE_SUBSCRIPTION]: 'profile-record' });
 
 /**
@@ -66,7 +67,7 @@ export function interpretMessage(message) {
   if (!Array.isArray(message)) return null;
   const [type, ...rest] = message;
   if (type === 'EVENT' && typeof rest[0] === 'string' && Object.hasOwn(EVENT_TYPES, rest[0])) {
-    return { type: /** @type {'wrap' | 'older-wrap' | 'profile-record'} */ (EVENT_TYPES[rest[0]]), event: rest[1] };
+    return { type: EVENT_TYPES[rest[0]], event: rest[1] };
   }
   if (type === 'EOSE' && rest[0] === SUBSCRIPTION) return { type: 'stored-end' };
   if (type === 'EOSE' && rest[0] === PAGE_SUBSCRIPTION) return { type: 'page-end' };

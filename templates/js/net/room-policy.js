@@ -30,7 +30,7 @@ export const KEEPALIVE_MS = 120_000;
 export const HIDDEN_FACTOR = 3;
 
 /**
- * @typedef {{ state: string, peer: { fingerprint: string, instance: string } | null }} LinkView
+ * @typedef {{ state: string, peer: { fingerprint: string, instance?: string } | null }} LinkView  (a peer's instance is known once its handshake finished)
  * @typedef {{ link: LinkView, offererId: string, createdAt: number }} Connection
  */
 
@@ -97,7 +97,7 @@ export function prefers(existing, offererId) {
  * newcomer: one whose channel never opened before one already in its
  * handshake, the oldest first; null when none is being set up (sessions
  * never make way). Before the handshake nothing tells a stalled stranger
- * from a friend's slow connection.
+ * from a contact's slow connection.
  * @template {Connection} C @param {readonly C[]} connections @returns {C | null}
  */
 export function evictee(connections) {
@@ -116,7 +116,8 @@ export function evictee(connections) {
  * @returns {{ replaced: C[], refused: boolean }}
  */
 export function admission(others, device, limit) {
-  const replaced = others.filter((other) => other.link.peer !== null && deviceOf(other.link.peer.instance) === device);
+  // `others` are ready: their peers' instances are whole.
+  const replaced = others.filter((other) => other.link.peer !== null && deviceOf(/** @type {string} */ (other.link.peer.instance)) === device);
   return { replaced, refused: others.length - replaced.length >= limit };
 }
 

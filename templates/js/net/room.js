@@ -1,3 +1,4 @@
+// @ts-check
 // A room: the peers that share one topic. Strategies (trackers, Nostr
 // relays) carry sealed offers and answers here; the room turns them into
 // WebRTC connections, runs the handshake on each and keeps one session per
@@ -14,18 +15,18 @@
 // allowed peers than it, we look for that many peers and stop offering once
 // we have them, and we take offers until twice as many connections (so a
 // late joiner always finds members with room for it); members reach the
-// rest through each other (chat/forwarding.js). Otherwise (a friend's room,
+// rest through each other (chat/forwarding.js). Otherwise (a contact's room,
 // a small group) it is a full mesh: every allowed peer is sought.
 //
 // Each offer sent through a tracker goes to a random member of the swarm,
 // and in a full mesh some members cannot be the peer we miss (one we are
 // connected to already, another device of ours): while a peer is missing, an
 // announce carries an offer for every other member the tracker last counted
-// (up to MAX_OFFERS_PER_ANNOUNCE), so a friend's new device finds the friend
+// (up to MAX_OFFERS_PER_ANNOUNCE), so a contact's new device finds the contact
 // at the first announce instead of by luck. Offers from a peer id we know (from
 // a session in any room) as an identity this room does not allow are not
 // answered: the handshake would refuse it (our own devices meet in the
-// friend's room too). Over Nostr, where offers are addressed, a full mesh's
+// contact's room too). Over Nostr, where offers are addressed, a full mesh's
 // room offers to every announcer it is not connected to, so a newcomer does
 // not wait for the incumbents' next keepalive.
 //
@@ -70,6 +71,34 @@ import {
 export { HIDDEN_FACTOR, KEEPALIVE_MS, MAX_CANDIDATES_PER_MESSAGE, MAX_OFFERS_PER_ANNOUNCE, MAX_SESSIONS_PER_IDENTITY, MESH_SESSIONS_PER_IDENTITY };
 export { SIGNAL_MAX_AGE_MS, STEADY_MS, WARMUP_MS };
 
+/**
+ * @typedef {import('../core/crypto-client.js').CryptoClient} CryptoClient
+ * @typedef {import('../core/crypto-client.js').AuthenticatedPeer} AuthenticatedPeer
+ * @typedef {import('./link.js').Link} Link
+ * @typedef {import('./link.js').Role} Role
+ * @typedef {import('./room-trickle.js').Trickle} Trickle
+ * @typedef {import('./room-trickle.js').Candidate} Candidate
+ * @typedef {{ reason: string, fingerprint: string | null, via: string, at: number, message: string }} FailedAttempt  someone was refused
+ * @typedef {AuthenticatedPeer & { peerId: string, via: string, link: Link }} RoomSession
+ * @typedef {{
+ *   announce: (room: Room, options: { keepalive: boolean, retry: boolean }) => void,
+ *   onSession?: (session: RoomSession) => void,
+ *   onSessionEnd?: (ended: { fingerprint: string, link: Link, peerId: string, reason: string }) => void,
+ *   onMessage?: (fingerprint: string, link: Link, type: string, data: Uint8Array) => unknown,
+ *   onFailedAttempt?: (attempt: FailedAttempt) => void,
+ *   onChange?: () => void,
+ * }} RoomHandlers
+ * @typedef {{
+ *   cryptoClient: CryptoClient, roomId: number, announceId: string, self: { peerId: string, instance: Uint8Array },
+ *   allowed: () => string[], iceServers: () => RTCIceServer[], limitFor: (type: string) => number | undefined,
+ *   meshTarget?: () => number | null, identityOf?: (peerId: string) => string | null, handlers: RoomHandlers,
+ * }} RoomOptions
+ * @typedef {{ peerId: string, role: Role, offererId: string, via: string, createdAt: number, reported: boolean, link: Link }} Connection
+ * @typedef {{ pc: RTCPeerConnection, channel: Promise<RTCDataChannel>, bulk: RTCDataChannel, timer: number, trickle: Trickle }} PendingOffer  one of our offers, unanswered
+ * @typedef {{ from: string, payload: string, via: string, reply: (payload: string) => void }} Delivered  a sealed signal a strategy carried, and the way back
+ * @typedef {ReturnType<typeof createRoom>} Room
+ */
+
 export const OFFER_TTL_MS = 30_000;
 export const MAX_PENDING_OFFERS = 16;
 /** Connections of a room still being set up (offered to us, or answered by
@@ -83,16 +112,21 @@ const SEEN_OFFERS = 1024;
 /** Offers whose candidates we still trickle or take (each a connection being set up). */
 const MAX_TRICKLES = MAX_PENDING_OFFERS + MAX_CONNECTING;
 
+/** @param {number} ms */
 function jitter(ms) {
   return ms === 0 ? 0 : Math.round(ms * (0.8 + Math.random() * 0.4));
 }
 
-/** A signal sealed for room `roomId`, as a strategy carries it. */
+/** A signal sealed for room `roomId`, as a strategy carries it. @param {CryptoClient} cryptoClient @param {number} roomId @param {object} message */
 async function sealSignal(cryptoClient, roomId, message) {
   return toBase64(await cryptoClient.roomSeal(roomId, utf8(JSON.stringify(message))));
 }
 
-/** An opened signal, or null when it is not for this room or was tampered with (ignored quietly). */
+/**
+ * An opened signal, or null when it is not for this room or was tampered with (ignored quietly).
+ * @param {CryptoClient} cryptoClient @param {number} roomId @param {string} payload
+ * @returns {Promise<any>}  parsed JSON: signalKind checks it before anything reads it
+ */
 async function openSignal(cryptoClient, roomId, payload) {
   try {
     return JSON.parse(fromUtf8(await cryptoClient.roomOpen(roomId, fromBase64(payload))));
@@ -102,7 +136,7 @@ async function openSignal(cryptoClient, roomId, payload) {
 }
 
 /** Whether a peer's answer applies to our connection `pc` (WebRTC refuses a malformed one). */
-const answerApplies = (pc, sdp) =>
+const answerApplies = (/** @type {RTCPeerConnection} */ pc, /** @type {string} */ sdp) =>
   acceptAnswer(pc, sdp).then(
     () => true,
     () => false,
@@ -121,23 +155,30 @@ const answerApplies = (pc, sdp) =>
  *   onMessage(fingerprint, link, type, data) a message on a ready session
  *   onFailedAttempt({reason, fingerprint, via, at, message}) someone was refused
  *   onChange()                              anything shown about the room changed
+ * @param {RoomOptions} options
  */
 export function createRoom(options) {
   const { cryptoClient, roomId, announceId, self, allowed, iceServers, handlers, limitFor } = options;
-  const connections = new Map(); // remote peer id -> connection
-  const pending = new Map(); // offer id -> {pc, channel, timer}
-  const answered = new Set(); // offer ids (with sender) answered lately, oldest first
-  const trickles = new Map(); // our offer id, or "<peer id> <offer id>" of an offer we answer -> trickle
-  const surplus = new Map(); // peer id -> the identity it authenticated as, refused here for having all its sessions
+  /** @type {Map<string, Connection>} remote peer id -> connection */
+  const connections = new Map();
+  /** @type {Map<string, PendingOffer>} offer id -> our offer */
+  const pending = new Map();
+  /** @type {Set<string>} offer ids (with sender) answered lately, oldest first */
+  const answered = new Set();
+  /** @type {Map<string, Trickle>} our offer id, or "<peer id> <offer id>" of an offer we answer -> trickle */
+  const trickles = new Map();
+  /** @type {Map<string, string>} peer id -> the identity it authenticated as, refused here for having all its sessions */
+  const surplus = new Map();
   let step = 0;
-  let timer = null;
+  /** @type {number | undefined} */
+  let timer;
   let left = false;
 
-  const seal = (message) => sealSignal(cryptoClient, roomId, message);
-  const open = (payload) => openSignal(cryptoClient, roomId, payload);
+  const seal = (/** @type {object} */ message) => sealSignal(cryptoClient, roomId, message);
+  const open = (/** @type {string} */ payload) => openSignal(cryptoClient, roomId, payload);
 
   /** What an opened signal from `from` is (net/room-signals.js), or null to ignore it. */
-  const kindOf = (message, from) => signalKind(message, from, self.peerId, Date.now());
+  const kindOf = (/** @type {unknown} */ message, /** @type {string} */ from) => signalKind(message, from, self.peerId, Date.now());
   const all = () => [...connections.values()];
   const connecting = () => all().filter(settingUp).length;
   const meshTarget = () => options.meshTarget?.() ?? null;
@@ -146,14 +187,14 @@ export function createRoom(options) {
   const wantsPeers = () => missingPeers() > 0;
   const partialMesh = () => isPartialMesh({ allowed: allowed().length, target: meshTarget() });
   /** Whether `peerId` is known (from a session elsewhere) as someone this room does not allow. */
-  function notAllowedHere(peerId) {
+  function notAllowedHere(/** @type {string} */ peerId) {
     const fingerprint = options.identityOf?.(peerId) ?? null;
     return fingerprint !== null && !allowed().includes(fingerprint);
   }
   /** Whether a partial mesh holds as many connections as it may take. */
   const full = () => roomFull(all(), meshTarget());
   /** Whether `peerId` is known (from a session) as an identity holding all the sessions it may here: its offers are not answered. */
-  const atCapacity = (peerId) => identityFull(all(), surplus.get(peerId) ?? options.identityOf?.(peerId) ?? null, meshTarget());
+  const atCapacity = (/** @type {string} */ peerId) => identityFull(all(), surplus.get(peerId) ?? options.identityOf?.(peerId) ?? null, meshTarget());
   /**
    * Room for one more connection: none when sessions fill the room; else,
    * while too many are being set up (or they fill a partial mesh), one of
@@ -168,9 +209,10 @@ export function createRoom(options) {
     return true;
   }
   /** Whether a connection to peer id `from`, offered by `offererId`, may be set up: it wins over the one held for `from` (net/room-policy.js prefers), and there is room for it. */
-  const mayConnect = (from, offererId) => prefers(connections.get(from), offererId) && (connections.has(from) || makeRoom());
+  const mayConnect = (/** @type {string} */ from, /** @type {string} */ offererId) =>
+    prefers(connections.get(from), offererId) && (connections.has(from) || makeRoom());
   /** A connection that will not be set up: its candidates are no longer trickled. */
-  function abandon(trickle, pc) {
+  function abandon(/** @type {Trickle} */ trickle, /** @type {RTCPeerConnection} */ pc) {
     endTrickle(trickle);
     pc.close();
   }
@@ -179,7 +221,7 @@ export function createRoom(options) {
    * The candidates of one connection being set up, both ways (net/room-trickle.js).
    * `remote` is the other end's peer id (the offerer knows it once answered).
    */
-  function openTrickle(offerId, remote = null) {
+  function openTrickle(/** @type {string} */ offerId, /** @type {string | null} */ remote = null) {
     while (trickles.size >= MAX_TRICKLES) endTrickle(trickles.values().next().value);
     const trickle = newTrickle(offerId, remote);
     trickle.timer = setTimeout(() => endTrickle(trickle), OFFER_TTL_MS);
@@ -187,18 +229,18 @@ export function createRoom(options) {
     return trickle;
   }
 
-  function endTrickle(trickle) {
+  function endTrickle(/** @type {Trickle | undefined} */ trickle) {
     if (!trickle) return;
     clearTimeout(trickle.timer);
     if (trickles.get(trickle.key) === trickle) trickles.delete(trickle.key);
   }
 
   /** A local candidate found after the offer or answer went out. */
-  function trickleOut(trickle, candidate) {
+  function trickleOut(/** @type {Trickle} */ trickle, /** @type {Candidate} */ candidate) {
     if (trickles.get(trickle.key) === trickle) sendCandidates(trickle, outgoing(trickle, candidate));
   }
 
-  function sendCandidates(trickle, candidates) {
+  function sendCandidates(/** @type {Trickle} */ trickle, /** @type {Candidate[]} */ candidates) {
     for (const batch of trickleBatches(candidates)) {
       seal({ kind: 'candidates', from: self.peerId, to: trickle.remote, offerId: trickle.offerId, candidates: batch, at: Date.now() })
         .then((payload) => trickle.reply?.(payload))
@@ -207,6 +249,7 @@ export function createRoom(options) {
   }
 
   /** The other end is known and, through `reply(payload)` (the strategy that carried the answer), reachable: send what waited. */
+  /** @param {Trickle} trickle @param {string} remote @param {RTCPeerConnection} pc @param {(payload: string) => void} reply */
   function trickleReady(trickle, remote, pc, reply) {
     const { send, apply } = connected(trickle, remote, reply);
     trickle.inbound = remoteCandidates(pc);
@@ -216,15 +259,24 @@ export function createRoom(options) {
   }
 
   /** A peer's later candidates for one of our connections being set up. */
-  function takeCandidates(message, from) {
+  function takeCandidates(/** @type {{ offerId: string, candidates: Candidate[] }} */ message, /** @type {string} */ from) {
     const trickle = trickles.get(`${from} ${message.offerId}`) ?? trickles.get(message.offerId);
     const candidates = trickle ? incoming(trickle, from, message.candidates) : null;
-    if (candidates) trickle.inbound.add(candidates);
+    // An offer we answer takes candidates once our answer is made: any that come before are dropped.
+    if (trickle && candidates) trickle.inbound?.add(candidates);
   }
 
+  /**
+   * @param {{ peerId: string, role: Role, offererId: string, pc: RTCPeerConnection, channel: Promise<RTCDataChannel>, bulk: RTCDataChannel,
+   *   via: string, trickle: Trickle }} setup
+   */
   function track({ peerId, role, offererId, pc, channel, bulk, via, trickle }) {
     const previous = connections.get(peerId);
-    const connection = { peerId, role, offererId, via, createdAt: Date.now(), reported: false };
+    // Its link is made below, before any of the link's handlers can run.
+    const connection = /** @type {Connection} */ ({ peerId, role, offererId, via, createdAt: Date.now(), reported: false });
+    /** A ready link's peer (messages flow, and sessions end, only once it is). */
+    const readyPeer = () => /** @type {AuthenticatedPeer} */ (connection.link.peer);
+    /** @type {import('./link.js').LinkHandlers} */
     const linkHandlers = {
       onReady(peer) {
         endTrickle(trickle);
@@ -249,7 +301,7 @@ export function createRoom(options) {
         handlers.onChange?.();
         schedule();
       },
-      onMessage: (type, data) => handlers.onMessage?.(connection.link.peer.fingerprint, connection.link, type, data),
+      onMessage: (type, data) => handlers.onMessage?.(readyPeer().fingerprint, connection.link, type, data),
       onRejected(error) {
         // The worker names a refused identity in the error itself.
         handlers.onFailedAttempt?.({ reason: error.code ?? 'rejected', fingerprint: error.fingerprint ?? null, via, at: Date.now(), message: error.message });
@@ -259,7 +311,7 @@ export function createRoom(options) {
         if (connections.get(peerId) === connection) connections.delete(peerId);
         // A session refused as it became ready was never reported: its end is nobody's news.
         const ended = wasReady && connection.reported;
-        if (ended) handlers.onSessionEnd?.({ fingerprint: connection.link.peer.fingerprint, link: connection.link, peerId, reason });
+        if (ended) handlers.onSessionEnd?.({ fingerprint: readyPeer().fingerprint, link: connection.link, peerId, reason });
         handlers.onChange?.();
         if (!left && ended) restartWarmup();
       },
@@ -285,6 +337,7 @@ export function createRoom(options) {
      *  full mesh one per member of the swarm, since each offer goes to a
      *  random one — capped; none in between (each offer is a live
      *  RTCPeerConnection). */
+    /** @param {number} [swarmOthers] */
     offerCount(swarmOthers = 0) {
       if (!retries(step)) return 0;
       const missing = missingPeers();
@@ -292,6 +345,7 @@ export function createRoom(options) {
     },
 
     /** A fresh connection and its sealed offer, addressed to `to` if known. */
+    /** @param {{ to?: string | null }} [address] */
     async makeOffer({ to = null } = {}) {
       const offerId = toHex(randomBytes(10));
       const trickle = openTrickle(offerId);
@@ -307,7 +361,7 @@ export function createRoom(options) {
         abandon(trickle, pc);
         throw new Error('room: left');
       }
-      while (pending.size >= MAX_PENDING_OFFERS) dropPending(...pending.entries().next().value);
+      while (pending.size >= MAX_PENDING_OFFERS) dropPending(.../** @type {[string, PendingOffer]} */ (pending.entries().next().value));
       const timer = setTimeout(() => dropPending(offerId, pending.get(offerId)), OFFER_TTL_MS);
       pending.set(offerId, { pc, channel, bulk, timer, trickle });
       return { offerId, payload: await seal({ kind: 'offer', from: self.peerId, to, offerId, sdp, at: Date.now() }) };
@@ -315,6 +369,7 @@ export function createRoom(options) {
 
     /** Closes offers nobody received (the tracker reported an empty swarm):
      *  each is a live RTCPeerConnection. */
+    /** @param {string[]} offerIds */
     dropOffers(offerIds) {
       for (const offerId of offerIds) dropPending(offerId, pending.get(offerId));
     },
@@ -322,6 +377,7 @@ export function createRoom(options) {
     /** Answers a peer's offer; resolves to the sealed answer, or null to
      *  ignore. `reply(payload)` sends later sealed messages (trickled
      *  candidates) to `from` over the same strategy. */
+    /** @param {Delivered} offer @returns {Promise<string | null>} */
     async handleOffer({ from, payload, via, reply }) {
       if (left || from === self.peerId) return null;
       const message = await open(payload);
@@ -353,6 +409,7 @@ export function createRoom(options) {
     /** Completes one of our offers with a peer's answer, or takes a peer's
      *  trickled candidates (both come back the way answers do). `reply` as
      *  for handleOffer. */
+    /** @param {Delivered} answer */
     async handleAnswer({ from, payload, via, reply }) {
       const message = await open(payload);
       const kind = kindOf(message, from);
@@ -375,6 +432,7 @@ export function createRoom(options) {
     },
 
     /** A peer's trickled candidates that came on their own (Nostr). */
+    /** @param {{ from: string, payload: string }} signal */
     async handleCandidates({ from, payload }) {
       const message = await open(payload);
       if (kindOf(message, from) === 'candidates' && !left) takeCandidates(message, from);
@@ -383,6 +441,7 @@ export function createRoom(options) {
     /** Whether an announce from `peerId` (Nostr) should get an offer from
      *  us: in a full mesh, from anyone we are not connected to (a new device
      *  of someone present, a reload); in a partial mesh, only while we seek. */
+    /** @param {string} peerId */
     shouldOfferTo(peerId) {
       if (left || peerId === self.peerId || notAllowedHere(peerId) || atCapacity(peerId)) return false;
       if (partialMesh() && !wantsPeers()) return false;
@@ -393,9 +452,11 @@ export function createRoom(options) {
     seal,
     open,
 
-    /** Authenticated peers: [{fingerprint, spki, instance, sessionId, peerId, link}]. */
+    /** Authenticated peers: [{fingerprint, spki, instance, sessionId, peerId, link}]. @returns {RoomSession[]} */
     peers() {
-      return [...connections.values()].filter((c) => c.link.state === 'ready').map((c) => ({ ...c.link.peer, peerId: c.peerId, via: c.via, link: c.link }));
+      return [...connections.values()]
+        .filter((c) => c.link.state === 'ready')
+        .map((c) => ({ .../** @type {AuthenticatedPeer} */ (c.link.peer), peerId: c.peerId, via: c.via, link: c.link }));
     },
 
     /** Connections in any state, for status displays. */
@@ -416,7 +477,7 @@ export function createRoom(options) {
     },
   };
 
-  function dropPending(offerId, offer) {
+  function dropPending(/** @type {string} */ offerId, /** @type {PendingOffer | undefined} */ offer) {
     if (!offer) return;
     clearTimeout(offer.timer);
     abandon(offer.trickle, offer.pc);
