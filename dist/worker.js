@@ -1071,7 +1071,7 @@ exports.groupConversationId = groupConversationId;
 
 /**
  * The id (hex) of a group created by `creator` (fingerprint hex) with a
- * 16-byte `nonce` (see `identity::group_id`).
+ * 16-byte `nonce` (see `conversation::group_id`).
  * @param {string} creator
  * @param {Uint8Array | number[]} nonce
  * @returns {string}
@@ -1863,7 +1863,7 @@ return wasm;
 // ---- end of glue ----
 
 const WASM_PATH = "worker.wasm";
-const WASM_INTEGRITY = "sha384-dq3uLwu+4n2ZXo4h3A1p1dE6ROiwDomp7dqRRDGFddt33UQOmYuVZ2Irt6GcsVku";
+const WASM_INTEGRITY = "sha384-fJEhY4x3NnStcVa79tUboFTnoSkj1jXs1+T058E5UQM1oIQ9D/2jzPZv6h/IgIXD";
 
 const DERIVE_WORKER = 'trustero-derive';
 let ready = null; // Promise of the instantiated module

@@ -1,3 +1,4 @@
+// @ts-check
 // The test façade: the running session's services, for the browser tests
 // and benchmarks only (they import this module inside the page). main.js,
 // the composition root, fills it at login and empties it at logout; no other

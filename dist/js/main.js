@@ -1,3 +1,4 @@
+// @ts-check
 // The composition root: starts the crypto worker, shows the login screen,
 // then builds the services of whoever logs in and the views over them.
 // Nothing else wires modules together, and no module reaches for a global:
@@ -19,7 +20,9 @@ import { watchBundle } from './core/bundle-cache.js';
 import { carriesAddMe } from './core/add-me.js';
 import { el, replaceChildren } from './ui/dom.js';
 
-const root = document.getElementById('app');
+/** @typedef {import('./ui/login-view.js').Identity} Identity */
+
+const root = /** @type {HTMLElement} */ (document.getElementById('app'));
 // standalone.htm (the page a file:// visit uses) carries the worker inside.
 const embeddedWorker = document.getElementById('embedded-worker');
 const embedded = embeddedWorker ? { worker: embeddedWorker.textContent ?? '', wasm: document.getElementById('embedded-wasm')?.textContent ?? '' } : null;
@@ -35,11 +38,15 @@ if (pendingKey) history.replaceState(null, '', location.pathname + location.sear
 /** The running session: its services and views, or null when logged out. */
 let session = null;
 
+/** @param {string} [notice] */
 function showLogin(notice) {
   mountLogin(root, { cryptoClient, onLogin: startSession, notice });
 }
 
-/** Another tab already runs this identity: say so, offer to take over. */
+/**
+ * Another tab already runs this identity: say so, offer to take over.
+ * @param {import('./core/tab-lock.js').NotHeld} claim @param {Identity} identity
+ */
 function showConflict(claim, identity) {
   const button = el('button', {
     type: 'button',
@@ -75,6 +82,7 @@ function showConflict(claim, identity) {
   );
 }
 
+/** @param {Identity} identity */
 async function startSession(identity) {
   const claim = await claimIdentity(identity.storeName, {
     onTakenOver: () => logout('This identity was opened in another tab, so it was closed here.'),
@@ -83,6 +91,7 @@ async function startSession(identity) {
   return openSession(identity, claim);
 }
 
+/** @param {Identity} identity @param {import('./core/tab-lock.js').Held} claim */
 async function openSession(identity, claim) {
   const { openSession: open } = await sessionModule;
   session = await open({ root, cryptoClient, identity, claim, localServer, pendingKey, logout });
@@ -92,6 +101,7 @@ async function openSession(identity, claim) {
 /**
  * Closes the session and shows the login form (see closeSession in
  * session.js for `restore` and `wipe`).
+ * @type {import('./session.js').Logout}
  */
 async function logout(notice, { restore = null, wipe = false } = {}) {
   if (session) {
@@ -107,8 +117,9 @@ async function logout(notice, { restore = null, wipe = false } = {}) {
 // Closing or reloading the tab leaves a call cleanly for the others.
 window.addEventListener('pagehide', () => session?.calls.close());
 
+// Both pages have the hash's element; only index.htm has the address's.
 const runningBundle = showBundleHash(cryptoClient, {
-  hash: document.getElementById('bundle-hash'),
+  hash: /** @type {HTMLElement} */ (document.getElementById('bundle-hash')),
   url: document.getElementById('verify-url'),
 });
 showLogin();

@@ -1,3 +1,4 @@
+// @ts-check
 // The logged-in half of the composition root: every service of an identity
 // and the views over them, built at login and closed at logout. main.js
 // loads this module (and everything it imports) in the background while the
@@ -34,18 +35,26 @@ import { createContacts } from './chat/contacts.js';
 import { createGroups } from './chat/groups.js';
 import { createDirectory } from './chat/directory.js';
 import { createTransfers } from './chat/transfers.js';
-import { preview } from './chat/content.js';
 import { createCalls } from './calls/calls.js';
 import { mountHome } from './ui/home-view.js';
 import { mountCallView } from './ui/call-view.js';
 import { createNotifier } from './ui/notify.js';
+import { createOnScreen } from './ui/on-screen.js';
 import { app } from './facade.js';
 import { createEvents } from './core/events.js';
 
 /**
- * The settings and preferences in force changed (saved here, or roamed in
- * from another device of ours); the views that show them redraw.
- * @typedef {{ 'settings-changed': { settings: Record<string, any> }, 'preferences-changed': { preferences: Record<string, any> } }} SettingsEventMap
+ * What the views take is defined where they take it (ui/ never imports the
+ * composition root, not even a type).
+ * @typedef {import('./ui/home-view.js').SettingsEventMap} SettingsEventMap
+ * @typedef {import('./ui/home-view.js').Services} Services
+ * @typedef {import('./ui/login-view.js').Identity} Identity
+ */
+
+/**
+ * The checked stores of a backup (core/backup.js readBackup), written once the session is closed.
+ * @typedef {Awaited<ReturnType<typeof readBackup>>} Restored
+ * @typedef {(notice?: string, options?: { restore?: Restored | null, wipe?: boolean }) => Promise<void>} Logout
  */
 
 /**
@@ -53,6 +62,9 @@ import { createEvents } from './core/events.js';
  * resolves to the running session, which closeSession() ends.
  * `logout(notice, options)` is main.js's: the session asks for it (a
  * backup restored, this device forgotten elsewhere, the logout button).
+ * @param {{ root: HTMLElement, cryptoClient: import('./core/crypto-client.js').CryptoClient, identity: Identity,
+ *   claim: import('./core/tab-lock.js').Held, localServer: Promise<import('./core/settings.js').LocalServer | null>,
+ *   pendingKey: string | null, logout: Logout }} options
  */
 export async function openSession({ root, cryptoClient, identity, claim, localServer, pendingKey, logout }) {
   const store = await openStore(cryptoClient, identity.storeName);
@@ -61,43 +73,27 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     preferences: await loadPreferences(store),
     local: await localServer,
   };
-  let home = null;
   /** @type {import('./core/events.js').Events<SettingsEventMap>} */
   const settingsEvents = createEvents();
-  /** Filled once the views are mounted (roaming settings may arrive before). */
-  let services = null;
-  let callView = null;
-  const refresh = (event) => {
-    home?.render(event);
-    notifier?.badge();
-  };
+  /** Which conversations are on screen: the home view says, notifications and room cycling read. */
+  const onScreen = createOnScreen();
 
   const sessions = createSessions();
   /** Sessions with our own other devices (chat/mirror.js), apart from contacts'. */
   const own = createSessions();
   /** Received frames go to the handlers of chat, transfers and calls, installed once those exist. */
   const frames = createFrameRouter();
-  const network = createNetwork({ cryptoClient, device: await loadDeviceId(store), sessions, dispatch: frames.dispatch, onChange: refresh });
+  const network = createNetwork({ cryptoClient, device: await loadDeviceId(store), sessions, dispatch: frames.dispatch });
   network.configure(effectiveSettings(state.settings, state.local));
-  let transfers = null;
   /** Who has which key: contacts and groups add themselves (chat/directory.js). */
   const directory = createDirectory();
-  const mailbox = createMailbox({
-    cryptoClient,
-    store,
-    identity,
-    sessions,
-    spkiOf: directory.spkiOf,
-    dispatch: frames.dispatch,
-    onChange: refresh,
-    // Our other devices' history (chat/mirror.js); relays are read only once chat exists.
-    onHistory: (payloads) => chat.receiveHistory(payloads),
-  });
+  const mailbox = createMailbox({ cryptoClient, store, identity, sessions, spkiOf: directory.spkiOf, dispatch: frames.dispatch });
   // The roaming profile: contacts follow the login to every device (chat/profile-sync.js).
-  const profile = createProfileSync({ cryptoClient, store, publish: (event) => mailbox.publishProfile(event), onChange: refresh });
+  const profile = createProfileSync({ cryptoClient, store, publish: (event) => mailbox.publishProfile(event) });
   mailbox.events.on('profile-record', ({ event }) => profile.receive(event));
   // A relay (re)connected: records no relay took go again.
   mailbox.events.on('relay-open', () => profile.republish());
+  // Chat reads our own history from the relays through the mailbox (chat/mirror.js).
   const chat = createChat({
     cryptoClient,
     store,
@@ -106,27 +102,16 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     network,
     own,
     mailbox,
-    onRelayed: (fingerprint, messageId) => transfers?.pushByMailbox(fingerprint, messageId),
     preferences: () => state.preferences,
     displayName: () => state.preferences.displayName,
-    onChange: refresh,
-    onIncoming: (conversation, message) => notifier.incoming(conversation, message, preview(message.content)),
-  });
-  const notifier = createNotifier({
-    preferences: () => state.preferences,
-    totalUnread: () => chat.totalUnread(),
-    isVisible: (id) => home?.isVisible(id) ?? false,
-    titleOf: (conversation) => conversation.title,
   });
   await chat.restore();
-  // After the notifier exists: an await before it would let a status change reach refresh() too early.
   await mailbox.load();
   await profile.load();
   const devices = createDevices({
     profile,
     onForgotten: () =>
       logout('This device was forgotten from another of your devices, so what it kept here was deleted. You can log in again.', { wipe: true }),
-    onChange: refresh,
   });
   const contacts = createContacts({
     cryptoClient,
@@ -138,8 +123,6 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     chat,
     onSaved: () => profile.noteLocal('contact'),
   });
-  for (const name of /** @type {const} */ (['contact-added', 'contact-removed', 'contact-changed', 'attempts-changed']))
-    contacts.events.on(name, () => refresh());
   directory.addSource((fingerprint) => contacts.get(fingerprint)?.spki);
   const groups = createGroups({
     cryptoClient,
@@ -154,9 +137,9 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     meshTarget: () => groupConnectionsOf(state.settings),
   });
   directory.addSource((fingerprint) => groups.memberSpki(fingerprint));
-  for (const name of /** @type {const} */ (['group-added', 'group-changed', 'group-refused'])) groups.events.on(name, () => refresh());
   const membersOf = (conversationId) => chat.conversation(conversationId)?.members ?? [];
-  transfers = createTransfers({
+  // Files: announced in chat, their small ones' chunks follow a message through the mailbox (chat/transfers.js).
+  const transfers = createTransfers({
     cryptoClient,
     store,
     chat,
@@ -165,16 +148,8 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     mailbox,
     identity,
     membersOf: (conversationId) => membersOf(conversationId).map((m) => m.fingerprint),
-    onChange: (event) => home?.progress(event),
   });
-  const calls = createCalls({
-    identity,
-    sessions,
-    membersOf,
-    record: (conversationId, content) => chat.send(conversationId, content),
-    onChange: (call, ended) => callView?.render(call, ended),
-    onRing: (call) => notifier.incomingCall(chat.conversation(call.conversationId), call.video),
-  });
+  const calls = createCalls({ identity, sessions, membersOf, record: (conversationId, content) => chat.send(conversationId, content) });
   // A member's new session, or another device of ours online: files it holds that we lack come from it.
   chat.events.on('session-caught-up', () => transfers.resume());
   own.onUp(() => transfers.resume());
@@ -198,7 +173,6 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
         await saveSettings(store, state.settings);
         network.configure(effectiveSettings(state.settings, state.local));
         mailbox.configure(effectiveSettings(state.settings, state.local));
-        if (services) services.settings = state.settings;
         settingsEvents.emit('settings-changed', { settings: state.settings });
       } else if (key === 'preferences' && values) {
         state.preferences = adoptKnown(DEFAULT_PREFERENCES, state.preferences, values);
@@ -213,7 +187,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
   const cycler = createCycler({
     candidates: () => [...contacts.roomCandidates(), ...groups.roomCandidates()],
     isImportant: (candidate) =>
-      (home?.openIds().includes(candidate.conversationId) ?? false) ||
+      onScreen.openIds().includes(candidate.conversationId) ||
       candidate.conversationId === calls.current()?.conversationId ||
       candidate.fingerprints.some((fp) => chat.pendingFor(fp) > 0),
     maxRooms: () => state.preferences.maxRooms,
@@ -228,7 +202,9 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
   // Our other devices: the same history on each (chat/mirror.js).
   await chat.startMirror();
 
-  services = {
+  const notifier = createNotifier({ chat, calls, preferences: () => state.preferences, onScreen });
+  /** @type {Services} */
+  const services = {
     identity,
     chat,
     devices,
@@ -238,7 +214,9 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     calls,
     network,
     mailbox,
-    settings: state.settings,
+    get settings() {
+      return state.settings;
+    },
     preferences: () => state.preferences,
     settingsEvents,
     localTracker: state.local?.tracker ?? null,
@@ -259,13 +237,13 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     roomsChanged: () => cycler.apply(),
     safetyNumber: (spki) => cryptoClient.safetyNumber(spki),
   };
-  home = mountHome(root, {
+  const home = mountHome(root, {
     services,
+    onScreen,
     pendingKey,
     onLogout: () => logout(),
     async onSaveSettings(settings) {
       state.settings = settings;
-      services.settings = settings;
       await saveSettings(store, settings);
       network.configure(effectiveSettings(settings, state.local));
       mailbox.configure(effectiveSettings(settings, state.local));
@@ -280,15 +258,14 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
       await profile.noteLocal('settings');
     },
   });
-  callView = mountCallView(document.body, services);
-  notifier.badge();
+  const callView = mountCallView(document.body, services);
   // The documented test façade (facade.js): read access for the browser tests and benchmarks.
   Object.assign(app, { cryptoClient, identity, store, sessions, network, mailbox, profile, devices, chat, contacts, groups, transfers, calls, cycler });
   Object.defineProperties(app, {
     preferences: { get: () => state.preferences, configurable: true, enumerable: true },
     settings: { get: () => state.settings, configurable: true, enumerable: true },
   });
-  return { claim, store, network, mailbox, profile, devices, chat, contacts, groups, transfers, calls, cycler, home, callView };
+  return { claim, store, network, mailbox, profile, devices, chat, contacts, groups, transfers, calls, cycler, notifier, home, callView };
 }
 
 /**
@@ -297,13 +274,18 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
  * and the notice says how much was restored. With `wipe` (this device was
  * forgotten elsewhere) the identity's database here is deleted once closed.
  * Resolves to the notice the login form shows.
+ * @param {Awaited<ReturnType<typeof openSession>>} session
+ * @param {import('./core/crypto-client.js').CryptoClient} cryptoClient
+ * @param {string | undefined} notice
+ * @param {{ restore?: Restored | null, wipe?: boolean }} [options]
  */
 export async function closeSession(session, cryptoClient, notice, { restore = null, wipe = false } = {}) {
-  const { claim, store, network, mailbox, profile, devices, chat, contacts, groups, transfers, calls, cycler, home, callView } = session;
+  const { claim, store, network, mailbox, profile, devices, chat, contacts, groups, transfers, calls, cycler, notifier, home, callView } = session;
   const save = !restore && !wipe;
   calls.close();
   callView.unmount();
   home.unmount();
+  notifier.close();
   cycler.stop();
   await transfers.close({ save }).catch(() => {});
   await chat.close({ save }).catch(() => {});

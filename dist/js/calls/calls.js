@@ -1,3 +1,4 @@
+// @ts-check
 // Calls: voice and video, 1:1 and small groups, as a mesh over the
 // authenticated sessions. Media is DTLS-SRTP on the very connection whose
 // DTLS fingerprints our handshake signed (DESIGN.md §4); call messages
@@ -24,656 +25,362 @@
 // reload) takes it over, another device's session does not.
 
 import { randomBytes, toHex } from '../core/encoding.js';
-import { openCamera, openLocalMedia, openMicrophone, openScreen, explainMediaError } from './media.js';
-import { inCall, transition } from './participants.js';
+import { createEvents } from '../core/events.js';
+import { openLocalMedia } from './media.js';
+import { createControls } from './controls.js';
 import { CALL_TYPE, callMessage, parseCallMessage } from './messages.js';
 import { SLOTS, createMesh } from './mesh.js';
-import { sameDevice } from '../net/instance.js';
+import { CLOSED_GRACE_MS, MAX_PARTICIPANTS, RECONNECT_GRACE_MS, RING_TIMEOUT_MS, answerable, joinedOthers, step } from './call-state.js';
 
-export { CALL_TYPE, parseCallMessage };
-/** An unanswered call stops ringing after this long. */
-export const RING_TIMEOUT_MS = 45_000;
-/** A participant whose session dropped has this long to come back. */
-export const RECONNECT_GRACE_MS = 30_000;
-/** ... and this long if its channel closed (most often: the tab closed or reloaded). */
-export const CLOSED_GRACE_MS = 10_000;
-/** Largest mesh we offer (see docs/decisions.md, measured by tests/bench/calls.mjs). */
-export const MAX_PARTICIPANTS = 4;
+export { CALL_TYPE, CLOSED_GRACE_MS, MAX_PARTICIPANTS, RECONNECT_GRACE_MS, RING_TIMEOUT_MS, parseCallMessage };
 const TICK_MS = 1_000;
 
+/**
+ * What happens to calls, by name: 'call-changed' when anything shown of the
+ * current call changed (`call`: the current call, or null; `ended`: the call
+ * that just ended, if one did), 'ringing' when a call comes in.
+ * @typedef {import('./call-state.js').Call} Call
+ * @typedef {ReturnType<typeof import('../net/sessions.js').createSessions>} Sessions  the session registry
+ * @typedef {{ 'call-changed': { call: Call | null, ended: Call | null }, ringing: { call: Call } }} CallEventMap
+ */
+
+/** @param {string} message @param {string} code */
 function callError(message, code) {
   return Object.assign(new Error(message), { code });
 }
 
 /**
- * identity: ours; sessions: the session registry (net/sessions.js), whose
- * up/down events drive reconnection; membersOf(conversationId) →
- * [{fingerprint}] (without us); record(conversationId, content) posts the
- * call's summary to the conversation; onChange(call); onRing(call) when a
- * call comes in.
+ * What the shell keeps of the current call beside its state (call-state.js):
+ * our own media and controls, its timers, and per participant what goes
+ * between us (mesh.js).
+ * @typedef {object} LiveCall
+ * @property {Call} call
+ * @property {{ audio: MediaStreamTrack | null, camera: MediaStreamTrack | null, screen: MediaStreamTrack | null, stream: MediaStream, screenStream: MediaStream | null }} local
+ * @property {boolean} muted
+ * @property {boolean} cameraOff
+ * @property {{ audio: string | null, video: string | null }} devices  the microphone and camera picked (null: the default)
+ * @property {string[]} warnings
+ * @property {number} localLevel  how loud our microphone is, as sent
+ * @property {ReturnType<typeof setTimeout> | undefined} ringTimer
+ * @property {Map<string, Media>} media  by fingerprint
+ *
+ * @typedef {{ senders: Record<string, RTCRtpSender>, streams: Map<string, MediaStream>, stats: Record<string, any>, graceTimer: ReturnType<typeof setTimeout> | undefined }} Media
+ *   what goes between us and one participant (mesh.js)
+ * @typedef {import('./mesh.js').MeshLink} MediaLink  the call's state (call-state.js) names a link by what it reads of it;
+ *   the links themselves are the sessions' (net/link.js), which carry the connection the media goes over (mesh.js)
  */
-export function createCalls({ identity, sessions, membersOf, record, onChange, onRing }) {
-  let current = null;
-  let ticker = null;
-  let rtcFramesReceived = 0;
-  const linkTo = (fingerprint) => sessions.linkTo(fingerprint);
 
-  /** Every state change of a participant goes through the table (participants.js). */
-  function move(call, p, event) {
-    const before = p.state;
-    p.state = transition(p.state, event);
-    if (before !== p.state) {
-      if (!inCall(p.state)) {
-        clearTimeout(p.graceTimer);
-        removeMedia(p);
+/** @param {Call} call @returns {LiveCall} */
+function liveCall(call) {
+  return {
+    call,
+    local: { audio: null, camera: null, screen: null, stream: new MediaStream(), screenStream: null },
+    muted: false,
+    cameraOff: !call.video,
+    devices: { audio: null, video: null },
+    warnings: [],
+    localLevel: 0,
+    ringTimer: undefined,
+    media: new Map(),
+  };
+}
+
+/** What goes between us and a participant (mesh.js), made on first use. @param {LiveCall} live @param {string} fingerprint @returns {Media} */
+function mediaOf(live, fingerprint) {
+  let media = live.media.get(fingerprint);
+  if (!media) live.media.set(fingerprint, (media = { senders: {}, streams: new Map(), stats: {}, graceTimer: undefined }));
+  return media;
+}
+
+/**
+ * Where each participant of `call` (and `also`) can be reached now, as call-state.js reads it.
+ * @param {Sessions} sessions @param {Call} call @param {string[]} [also]
+ * @returns {import('./call-state.js').Reach}
+ */
+function reachOf(sessions, call, also = []) {
+  const fingerprints = [...call.participants.keys(), ...also];
+  return {
+    linkTo: Object.fromEntries(fingerprints.map((fingerprint) => [fingerprint, sessions.linkTo(fingerprint)])),
+    linksTo: Object.fromEntries(fingerprints.map((fingerprint) => [fingerprint, sessions.linksTo(fingerprint)])),
+  };
+}
+
+// ---- local media ----
+
+/** @param {LiveCall} live */
+async function openMedia(live) {
+  const { audio, video, warnings } = await openLocalMedia({ video: live.call.video, audioDevice: live.devices.audio, videoDevice: live.devices.video });
+  live.local.audio = audio;
+  live.local.camera = video;
+  live.warnings.push(...warnings);
+  if (live.call.state === 'ended') stopLocal(live.local); // hung up while the browser asked for permission
+}
+
+/** @param {LiveCall['local']} local */
+function stopLocal(local) {
+  for (const slot of SLOTS) {
+    local[slot]?.stop();
+    local[slot] = null;
+  }
+}
+
+/** @param {LiveCall} live */
+function syncLocalStream({ local, cameraOff }) {
+  const { stream } = local;
+  for (const track of stream.getTracks()) stream.removeTrack(track);
+  if (local.audio) stream.addTrack(local.audio);
+  if (local.camera && !cameraOff) stream.addTrack(local.camera);
+}
+
+/**
+ * What the call screen draws of a call: a plain copy made anew at each
+ * redraw, so no view reads or keeps the call's live state, which only this
+ * module changes. Streams are the media handles themselves.
+ * @param {LiveCall} live
+ */
+function viewOf(live) {
+  const { call } = live;
+  return {
+    id: call.id,
+    conversationId: call.conversationId,
+    video: call.video,
+    outgoing: call.outgoing,
+    accepted: call.accepted,
+    initiator: call.initiator,
+    state: call.state,
+    activeAt: call.activeAt,
+    muted: live.muted,
+    cameraOff: live.cameraOff,
+    localLevel: live.localLevel,
+    warnings: [...live.warnings],
+    local: { stream: live.local.stream, screen: Boolean(live.local.screen), screenStream: live.local.screenStream ?? null },
+    participants: [...call.participants.values()].map((p) => {
+      const media = mediaOf(live, p.fingerprint);
+      const streams = [...media.streams.values()];
+      return {
+        fingerprint: p.fingerprint,
+        state: p.state,
+        camera: streams.find((s) => s.id !== p.screenStreamId) ?? null,
+        screen: streams.find((s) => s.id === p.screenStreamId) ?? null,
+        speaking: Boolean(media.stats?.speaking),
+      };
+    }),
+  };
+}
+
+/** What the call screen draws of a call (viewOf). @typedef {ReturnType<typeof viewOf>} CallView */
+
+/**
+ * identity: ours; sessions: the session registry (net/sessions.js), whose
+ * up/end events drive reconnection; membersOf(conversationId) →
+ * [{fingerprint}] (without us); record(conversationId, content) posts the
+ * call's summary to the conversation. What happens is said on `events`
+ * (CallEventMap). The call's state and every decision of the protocol are
+ * call-state.js's; this closure performs what it decides.
+ * @param {{ identity: { fingerprint: string }, sessions: Sessions, membersOf: (conversationId: string) => { fingerprint: string }[],
+ *   record?: ((conversationId: string, content: { t: 'call', video: boolean, outcome: string, durationMs: number }) => Promise<unknown>) | null }} deps
+ */
+export function createCalls({ identity, sessions, membersOf, record }) {
+  /** @type {import('../core/events.js').Events<CallEventMap>} */
+  const events = createEvents();
+  let live = null;
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  let ticker;
+  let rtcFramesReceived = 0;
+  const memberFingerprints = (/** @type {string} */ conversationId) => membersOf(conversationId).map((m) => m.fingerprint);
+  const send = (link, op, id, extra) => link?.send(CALL_TYPE, callMessage(op, id, extra)).catch(() => {});
+  /** Something to redraw; `ended`: the call that just ended. */
+  const changed = (/** @type {Call | null} */ ended = null) => events.emit('call-changed', { call: live?.call ?? null, ended });
+
+  /** Steps the current call (call-state.js) and performs what that decided. */
+  function dispatch(event) {
+    const { call, effects } = step(live?.call ?? null, { ...event, now: Date.now() });
+    if (call && live) live.call = call;
+    else if (call) live = liveCall(call);
+    const own = live;
+    for (const effect of effects) perform(effect, own);
+  }
+
+  /** @param {import('./call-state.js').Effect} effect @param {LiveCall} own */
+  function perform(effect, own) {
+    switch (effect.type) {
+      case 'send':
+        return send(effect.to, effect.op, effect.id, effect.extra);
+      case 'remove-media':
+        return mesh.remove(/** @type {MediaLink | null} */ (effect.link), mediaOf(own, effect.fingerprint));
+      case 'sync-media':
+        return mesh.sync(own.local, own.cameraOff, /** @type {MediaLink | null} */ (effect.link), mediaOf(own, effect.fingerprint));
+      case 'grace': {
+        const media = mediaOf(own, effect.fingerprint);
+        clearTimeout(media.graceTimer);
+        media.graceTimer = setTimeout(() => live === own && dispatch({ type: 'grace-expired', fingerprint: effect.fingerprint }), effect.ms);
+        return;
       }
-      if (p.state === 'left' && p.fingerprint === call.initiator) call.initiatorLost = true;
+      case 'clear-grace':
+        return clearTimeout(mediaOf(own, effect.fingerprint).graceTimer);
+      case 'ring-timer':
+        own.ringTimer = setTimeout(() => live === own && dispatch({ type: 'ring-timeout' }), effect.ms);
+        return;
+      case 'stop-ring-timer':
+        return clearTimeout(own.ringTimer);
+      case 'ticking':
+        clearInterval(ticker);
+        ticker = setInterval(tick, TICK_MS);
+        return;
+      case 'ring':
+        return events.emit('ringing', { call: own.call });
+      case 'changed':
+        return changed(effect.ended);
+      case 'record':
+        return record?.(effect.conversationId, effect.content).catch?.(() => {});
+      case 'end':
+        return tearDown(own);
+      default:
+        throw new Error(`calls: no effect ${/** @type {{ type: string }} */ (effect).type}`);
     }
   }
 
-  const changed = () => onChange?.(current);
-  const sendTo = (link, op, call, extra) => link?.send(CALL_TYPE, callMessage(op, call.id, extra)).catch(() => {});
-  const participantOnLink = (link) => (current && [...current.participants.values()].find((x) => x.link === link)) ?? null;
+  /** @param {LiveCall} own */
+  function tearDown(own) {
+    clearTimeout(own.ringTimer);
+    for (const p of own.call.participants.values()) {
+      const media = mediaOf(own, p.fingerprint);
+      clearTimeout(media.graceTimer);
+      mesh.remove(/** @type {MediaLink | null} */ (p.link), media);
+    }
+    stopLocal(own.local);
+    if (live === own) {
+      live = null;
+      clearInterval(ticker);
+    }
+  }
+
+  const participantOnLink = (link) => {
+    const p = live && [...live.call.participants.values()].find((x) => x.link === link);
+    return p ? mediaOf(live, p.fingerprint) : null;
+  };
   const mesh = createMesh({
     participantOf: participantOnLink,
-    onChange: changed,
+    onChange: () => changed(),
     onTampered: (link) => {
-      if (participantOnLink(link)) current.warnings.push('A renegotiation named another DTLS certificate: that connection was dropped.');
+      if (participantOnLink(link)) live.warnings.push('A renegotiation named another DTLS certificate: that connection was dropped.');
     },
-    announceScreen: (link, streamId) => current && sendTo(link, 'media', current, { screen: streamId }),
+    announceScreen: (link, streamId) => live && send(link, 'media', live.call.id, { screen: streamId }),
   });
-  const syncMedia = (call, p) => mesh.sync(call.local, call.cameraOff, p);
-  const removeMedia = (p) => mesh.remove(p);
 
-  function participant(fingerprint, state) {
-    return {
-      fingerprint,
-      state,
-      link: null,
-      /** The sessions (one per device) an invite went to while ringing. */
-      rung: new Set(),
-      announced: false,
-      invitedAt: Date.now(),
-      senders: {},
-      streams: new Map(),
-      screenStreamId: null,
-      lostAt: 0,
-      stats: {},
-      graceTimer: null,
-    };
-  }
-
-  const joinedOthers = (call) => [...call.participants.values()].filter((p) => inCall(p.state));
-
-  // ---- local media ----
-
-  async function openMedia(call) {
-    const { audio, video, warnings } = await openLocalMedia({ video: call.video, audioDevice: call.devices.audio, videoDevice: call.devices.video });
-    call.local.audio = audio;
-    call.local.camera = video;
-    call.warnings.push(...warnings);
-    if (call.state === 'ended') stopLocal(call); // hung up while the browser asked for permission
-  }
-
-  function stopLocal(call) {
-    for (const slot of SLOTS) {
-      call.local[slot]?.stop();
-      call.local[slot] = null;
-    }
-  }
-
-  // ---- call lifecycle ----
-
-  function newCall({ id, conversationId, video, initiator, outgoing }) {
-    const call = {
-      id,
-      conversationId,
-      video,
-      initiator,
-      outgoing,
-      state: 'ringing',
-      accepted: outgoing, // we are in the media mesh
-      createdAt: Date.now(),
-      activeAt: 0,
-      participants: new Map(),
-      local: { audio: null, camera: null, screen: null, stream: new MediaStream(), screenStream: null },
-      muted: false,
-      cameraOff: !video,
-      devices: { audio: null, video: null },
-      warnings: [],
-      ringTimer: null,
-      initiatorLost: false,
-    };
-    return call;
-  }
-
-  function startTicking() {
-    clearInterval(ticker);
-    ticker = setInterval(tick, TICK_MS);
-  }
+  // ---- our side of the call ----
 
   async function start(conversationId, { video = true } = {}) {
-    if (current) throw callError('You are already in a call.', 'busy');
+    if (live) throw callError('You are already in a call.', 'busy');
     const members = membersOf(conversationId);
     if (!members.length) throw callError('There is nobody to call in this conversation.', 'no-members');
     if (members.length + 1 > MAX_PARTICIPANTS) {
       throw callError(`Calls work for up to ${MAX_PARTICIPANTS} people (a direct connection to each); this group has ${members.length + 1}.`, 'too-many');
     }
-    const online = members.filter((m) => linkTo(m.fingerprint));
+    const online = members.filter((m) => sessions.linkTo(m.fingerprint));
     if (!online.length) throw callError('Nobody in this conversation is online right now: a call needs them connected.', 'offline');
-    const call = newCall({ id: toHex(randomBytes(16)), conversationId, video, initiator: identity.fingerprint, outgoing: true });
-    current = call;
-    for (const m of online) call.participants.set(m.fingerprint, participant(m.fingerprint, 'ringing'));
-    changed();
-    await openMedia(call);
-    if (current !== call) return call;
-    syncLocalStream(call);
-    for (const p of call.participants.values()) {
-      p.link = linkTo(p.fingerprint);
-      ring(call, p);
-    }
-    call.ringTimer = setTimeout(() => {
-      if (current === call && call.state === 'ringing') {
-        for (const p of call.participants.values()) for (const link of reach(p)) sendTo(link, 'cancel', call);
-        end(call, 'missed');
-      }
-    }, RING_TIMEOUT_MS);
-    startTicking();
-    changed();
-    return call;
+    const initiator = identity.fingerprint;
+    dispatch({ type: 'start', id: toHex(randomBytes(16)), conversationId, video, initiator, online: online.map((m) => m.fingerprint) });
+    const own = live;
+    await openMedia(own);
+    if (live !== own) return own.call;
+    syncLocalStream(own);
+    dispatch({ type: 'dial', reach: reachOf(sessions, own.call) });
+    return own.call;
   }
 
-  function syncLocalStream(call) {
-    const { stream } = call.local;
-    for (const track of stream.getTracks()) stream.removeTrack(track);
-    if (call.local.audio) stream.addTrack(call.local.audio);
-    if (call.local.camera && !call.cameraOff) stream.addTrack(call.local.camera);
-  }
-
-  /** Answers the ringing call; `video: false` answers with sound only. */
+  /** Answers the ringing call; `video: false` answers with sound only. @param {{ video?: boolean }} [options] */
   async function accept({ video } = {}) {
-    const call = current;
-    if (!call || call.outgoing || call.accepted) return;
-    call.accepted = true;
-    if (video === false) call.video = false;
-    call.cameraOff = !call.video;
-    clearTimeout(call.ringTimer);
-    call.state = 'active';
-    call.activeAt = Date.now();
-    changed();
-    await openMedia(call);
-    if (current !== call) return;
-    syncLocalStream(call);
-    for (const p of call.participants.values()) announce(call, p);
-    startTicking();
-    changed();
-  }
-
-  /**
-   * Tells `p` we are in the call, once we have a session with them: every
-   * device of a member still ringing (we cannot know which will answer),
-   * the device a member is in the call from otherwise.
-   */
-  function announce(call, p) {
-    if (p.announced || p.state === 'declined' || p.state === 'left' || p.state === 'busy') return;
-    const targets = p.state === 'ringing' ? sessions.linksTo(p.fingerprint) : [deviceLink(p)].filter((link) => link !== null);
-    if (!targets.length) return;
-    p.announced = true;
-    for (const link of targets) sendTo(link, 'accept', call);
-  }
-
-  /** `p`'s ready session on the device it is in the call from (a reload's new one included). */
-  function deviceLink(p) {
-    if (p.link?.state === 'ready') return p.link;
-    if (!p.link) return linkTo(p.fingerprint);
-    return sessions.linksTo(p.fingerprint).find((link) => sameDevice(link, p.link)) ?? null;
-  }
-
-  /** Where a message to `p` goes: every rung device while it rings, its own device after. */
-  function reach(p) {
-    if (p.state === 'ringing' && p.rung.size) return [...p.rung].filter((link) => link.state === 'ready');
-    return p.link ? [p.link] : [];
-  }
-
-  /** Rings `p` on `links` (by default every device of theirs not rung yet). */
-  function ring(call, p, links = sessions.linksTo(p.fingerprint).filter((link) => !p.rung.has(link))) {
-    for (const link of links) {
-      p.rung.add(link);
-      sendTo(link, 'invite', call, { conv: call.conversationId, video: call.video, members: [...call.participants.keys()] });
-    }
-  }
-
-  /** The caller tells `p`'s other rung devices that one of them answered or declined. */
-  function settleRinging(call, p, link, how) {
-    if (!call.outgoing) return;
-    // A device may be rung over several sessions (a pair room and a group
-    // room): only other devices hear it.
-    for (const other of p.rung) if (!sameDevice(other, link) && other.state === 'ready') sendTo(other, 'elsewhere', call, { how });
-    p.rung.clear();
-  }
-
-  function decline() {
-    const call = current;
-    if (!call || call.outgoing || call.accepted) return;
-    for (const p of call.participants.values()) sendTo(p.link, 'decline', call);
-    end(call, 'declined');
-  }
-
-  /** Leaves the call (or stops ringing, for the caller). */
-  function hangup() {
-    const call = current;
-    if (!call) return;
-    if (!call.accepted) return decline();
-    const op = call.state === 'ringing' ? 'cancel' : 'hangup';
-    for (const p of call.participants.values()) if (p.state !== 'left') for (const link of reach(p)) sendTo(link, op, call);
-    end(call, call.state === 'ringing' ? 'cancelled' : 'ended');
-  }
-
-  function end(call, outcome) {
-    if (call.state === 'ended') return;
-    clearTimeout(call.ringTimer);
-    call.state = 'ended';
-    call.outcome = outcome;
-    call.endedAt = Date.now();
-    for (const p of call.participants.values()) {
-      clearTimeout(p.graceTimer);
-      removeMedia(p);
-    }
-    stopLocal(call);
-    if (current === call) {
-      current = null;
-      clearInterval(ticker);
-    }
-    // The caller writes the call into the conversation (delivered like any
-    // message); the callee does only if the caller vanished without a word.
-    if (call.outgoing || (call.initiatorLost && call.activeAt)) {
-      const durationMs = call.activeAt ? call.endedAt - call.activeAt : 0;
-      const declined = [...call.participants.values()].every((p) => p.state === 'declined' || p.state === 'busy');
-      const summary = call.activeAt ? 'ended' : declined ? 'declined' : outcome === 'cancelled' ? 'cancelled' : 'missed';
-      record?.(call.conversationId, { t: 'call', video: call.video, outcome: summary, durationMs }).catch?.(() => {});
-    }
-    onChange?.(null, call);
-  }
-
-  function maybeEnd(call) {
-    const others = joinedOthers(call);
-    const states = [...call.participants.values()].map((p) => p.state);
-    const ringing = states.includes('ringing');
-    const unanswered = states.every((state) => state === 'busy')
-      ? 'busy'
-      : states.every((state) => state === 'declined' || state === 'busy')
-        ? 'declined'
-        : 'missed';
-    if (call.accepted && !others.length && (call.activeAt || !ringing)) end(call, call.activeAt ? 'ended' : unanswered);
-    else if (!call.accepted && !others.length) end(call, 'missed');
-  }
-
-  /** Takes `link` as `p`'s session (first time, or after a reconnect). */
-  function adopt(call, p, link) {
-    if (p.link !== link) {
-      removeMedia(p);
-      p.link = link;
-    }
-    clearTimeout(p.graceTimer);
-    if (p.state === 'reconnecting') move(call, p, 'back');
-    if (call.accepted && p.state === 'joined') syncMedia(call, p);
-  }
-
-  function onCallMessage(fingerprint, link, body) {
-    const call = current;
-    if (body.op === 'invite') {
-      if (call && call.id !== body.id) {
-        sendTo(link, 'busy', { id: body.id });
-        return;
-      }
-      if (call) return; // a repeated invite
-      const members = membersOf(body.conv);
-      if (!members.some((m) => m.fingerprint === fingerprint)) return; // not someone of that conversation
-      const incoming = newCall({ id: body.id, conversationId: body.conv, video: !!body.video, initiator: fingerprint, outgoing: false });
-      const others = Array.isArray(body.members) ? body.members : [];
-      for (const m of members) {
-        if (m.fingerprint === fingerprint) {
-          const caller = participant(fingerprint, 'joined');
-          caller.link = link;
-          incoming.participants.set(fingerprint, caller);
-        } else if (others.includes(m.fingerprint) && others.length < MAX_PARTICIPANTS) {
-          incoming.participants.set(m.fingerprint, participant(m.fingerprint, 'ringing'));
-        }
-      }
-      current = incoming;
-      incoming.ringTimer = setTimeout(() => {
-        if (current === incoming && !incoming.accepted) end(incoming, 'missed');
-      }, RING_TIMEOUT_MS + 5_000);
-      startTicking();
-      onRing?.(incoming);
-      changed();
-      return;
-    }
-    if (!call || call.id !== body.id) {
-      if (body.op === 'resume') sendTo(link, 'hangup', { id: body.id });
-      return;
-    }
-    let p = call.participants.get(fingerprint);
-    if (
-      !p &&
-      body.op === 'accept' &&
-      call.participants.size + 1 < MAX_PARTICIPANTS &&
-      membersOf(call.conversationId).some((m) => m.fingerprint === fingerprint)
-    ) {
-      // A member the caller rang after we joined (they came online later).
-      p = participant(fingerprint, 'ringing');
-      call.participants.set(fingerprint, p);
-    }
-    if (!p) return;
-    if (body.op === 'elsewhere') {
-      // Only the caller settles which of our devices took the call.
-      if (fingerprint === call.initiator && !call.outgoing) end(call, body.how === 'declined' ? 'declined-elsewhere' : 'answered-elsewhere');
-      changed();
-      return;
-    }
-    if (inCall(p.state) && p.link && p.link !== link && p.link.state === 'ready' && !sameDevice(p.link, link)) {
-      // Another device of a member already in the call (both answered at
-      // once): the first one stays; the caller tells this one to stop.
-      if (body.op === 'accept' && call.outgoing) sendTo(link, 'elsewhere', call, { how: 'answered' });
-      return;
-    }
-    switch (body.op) {
-      case 'accept':
-        if (p.state === 'ringing' || p.state === 'no-answer') settleRinging(call, p, link, 'answered');
-        move(call, p, 'accept');
-        adopt(call, p, link);
-        if (call.accepted) {
-          sendTo(link, 'here', call);
-          if (call.state === 'ringing') {
-            call.state = 'active';
-            call.activeAt = Date.now();
-            clearTimeout(call.ringTimer);
-          }
-        }
-        break;
-      case 'here':
-        if (!call.accepted) break;
-        move(call, p, 'here');
-        adopt(call, p, link);
-        break;
-      case 'resume':
-        if (inCall(p.state)) adopt(call, p, link);
-        break;
-      case 'media':
-        p.screenStreamId = typeof body.screen === 'string' ? body.screen : null;
-        break;
-      case 'decline':
-        if (p.state === 'ringing') settleRinging(call, p, link, 'declined');
-        move(call, p, body.op);
-        maybeEnd(call);
-        break;
-      case 'busy':
-        // One device busy in another call: the member's other devices may still answer.
-        p.rung.delete(link);
-        if (p.state === 'ringing' && [...p.rung].some((other) => other.state === 'ready' && !sameDevice(other, link))) break;
-        move(call, p, body.op);
-        maybeEnd(call);
-        break;
-      case 'cancel':
-      case 'hangup':
-        move(call, p, 'hangup');
-        if (fingerprint === call.initiator && !call.accepted) end(call, 'missed');
-        else maybeEnd(call);
-        break;
-      default:
-    }
-    changed();
+    const own = live;
+    if (!answerable(own?.call)) return;
+    own.cameraOff = video === false || !own.call.video;
+    dispatch({ type: 'accept', video });
+    await openMedia(own);
+    if (live !== own) return;
+    syncLocalStream(own);
+    dispatch({ type: 'announce', reach: reachOf(sessions, own.call) });
   }
 
   // ---- sessions coming and going (events of net/sessions.js) ----
 
-  /** The session `p` was in the call on ended, with no other from that device: they left, or get a grace to come back. */
-  function lose(call, p, link) {
-    // A goodbye (BYE) means they left. A closed channel is a closed or
-    // reloaded tab, or the other side giving up on a silent connection: a
-    // short grace. Anything else (network trouble) gets the full grace.
-    const reason = link?.closeReason;
-    if (reason === 'peer-left') {
-      move(call, p, 'goodbye');
-    } else {
-      move(call, p, 'lost');
-      p.lostAt = Date.now();
-      removeMedia(p);
-      clearTimeout(p.graceTimer);
-      p.graceTimer = setTimeout(
-        () => {
-          if (current !== call || p.state !== 'reconnecting') return;
-          move(call, p, 'expire');
-          maybeEnd(call);
-          changed();
-        },
-        reason === 'closed' ? CLOSED_GRACE_MS : RECONNECT_GRACE_MS,
-      );
-    }
-    maybeEnd(call);
-  }
+  const stopUp = sessions.onUp((fingerprint, link) => {
+    if (!live) return;
+    const { call } = live;
+    dispatch({ type: 'session-up', from: fingerprint, link, reach: reachOf(sessions, call, [fingerprint]), members: memberFingerprints(call.conversationId) });
+  });
+  const stopEnd = sessions.onEnd((fingerprint, link) => {
+    if (live) dispatch({ type: 'session-end', from: fingerprint, link, reach: reachOf(sessions, live.call, [fingerprint]) });
+  });
 
-  /** A member has a (new) session: resume media with a participant, ring a latecomer or a new device. */
-  function sessionUp(fingerprint, link) {
-    const call = current;
-    if (!call || call.state === 'ended') return;
-    const p = call.participants.get(fingerprint);
-    if (p && inCall(p.state)) {
-      // The device in the call came back on a new session (a reload, a new
-      // connection); another device of theirs coming online changes nothing.
-      if (link !== p.link && sameDevice(link, p.link)) {
-        sendTo(link, 'resume', call);
-        adopt(call, p, link);
-      }
-    } else if (p && p.state === 'ringing') {
-      if (call.outgoing && !p.rung.has(link)) {
-        // A device that came online (or reloaded) while it rings: ring it too.
-        p.link = link;
-        p.invitedAt = Date.now();
-        ring(call, p, [link]);
-      } else if (call.accepted && !call.outgoing) {
-        // A member we had no session with when we answered.
-        announce(call, p);
-      }
-    } else if (
-      !p &&
-      call.outgoing &&
-      call.participants.size + 1 < MAX_PARTICIPANTS &&
-      membersOf(call.conversationId).some((m) => m.fingerprint === fingerprint)
-    ) {
-      // The caller rings group members who come online during the call.
-      const latecomer = participant(fingerprint, 'ringing');
-      latecomer.link = link;
-      call.participants.set(fingerprint, latecomer);
-      ring(call, latecomer);
-    }
-    changed();
-  }
-  /**
-   * One session with a member ended. If it carried the call, the media moves
-   * to another session from the same device if one is up; otherwise the
-   * member left or gets a grace to come back (their other devices, if any,
-   * were never in this call).
-   */
-  function sessionEnd(fingerprint, link) {
-    const call = current;
-    const p = call?.participants.get(fingerprint);
-    if (!p) return;
-    p.rung.delete(link);
-    if (p.link !== link || !inCall(p.state)) return;
-    const fresh = sessions.linksTo(fingerprint).find((other) => other !== link && sameDevice(other, link));
-    if (fresh) {
-      sendTo(fresh, 'resume', call);
-      adopt(call, p, fresh);
-    } else {
-      lose(call, p, link);
-    }
-    changed();
-  }
-  const stopUp = sessions.onUp(sessionUp);
-  const stopEnd = sessions.onEnd(sessionEnd);
-
-  // ---- once a second: stats, speaking, unanswered rings ----
+  // ---- once a second: unanswered rings, stats, speaking ----
 
   async function tick() {
-    const call = current;
-    if (!call) return;
-    const now = Date.now();
-    for (const p of call.participants.values()) {
-      // Someone rung during a running call who never answers stops ringing.
-      if (p.state === 'ringing' && call.activeAt && now - p.invitedAt > RING_TIMEOUT_MS + 5_000) move(call, p, 'timeout');
+    const own = live;
+    if (!own) return;
+    dispatch({ type: 'tick' });
+    for (const fingerprint of own.call.participants.keys()) {
+      const p = own.call.participants.get(fingerprint);
       if (p.state !== 'joined' || p.link?.state !== 'ready') continue;
       try {
-        p.stats = await mesh.inboundStats(p.link.pc);
+        mediaOf(own, fingerprint).stats = await mesh.inboundStats(p.link.pc);
       } catch {
         // closed meanwhile
       }
     }
-    if (call.accepted && current === call) {
-      const anyLink = joinedOthers(call).find((p) => p.link?.state === 'ready')?.link;
-      call.localLevel = anyLink ? await mesh.localAudioLevel(anyLink.pc).catch(() => 0) : 0;
-      maybeEnd(call);
+    if (live !== own) return;
+    if (own.call.accepted) {
+      const anyLink = /** @type {MediaLink | null | undefined} */ (joinedOthers(own.call).find((p) => p.link?.state === 'ready')?.link);
+      own.localLevel = anyLink ? await mesh.localAudioLevel(anyLink.pc).catch(() => 0) : 0;
     }
-    if (current === call) changed();
+    if (live === own) dispatch({ type: 'stats-read' });
   }
 
-  // ---- controls during a call ----
+  // ---- controls during a call (controls.js) ----
 
-  function resync(call) {
-    syncLocalStream(call);
-    for (const p of joinedOthers(call)) syncMedia(call, p);
-    changed();
-  }
-
-  function setMuted(muted) {
-    if (!current) return;
-    current.muted = muted;
-    // A disabled track sends silence: no renegotiation, and the microphone
-    // stays ready for unmuting at once.
-    if (current.local.audio) current.local.audio.enabled = !muted;
-    changed();
-  }
-
-  /** Camera on/off. Off stops the camera itself (its light goes out). */
-  async function setCamera(on) {
-    const call = current;
-    if (!call) return;
-    if (!on) {
-      call.cameraOff = true;
-      call.local.camera?.stop();
-      call.local.camera = null;
-      return resync(call);
-    }
-    try {
-      const track = await openCamera(call.devices.video);
-      if (current !== call) return track.stop();
-      call.local.camera = track;
-      call.cameraOff = false;
-      call.video = true;
-    } catch (error) {
-      call.warnings.push(explainMediaError(error, 'camera'));
-    }
-    resync(call);
-  }
-
-  async function shareScreen(on) {
-    const call = current;
-    if (!call) return;
-    if (!on) {
-      call.local.screen?.stop();
-      call.local.screen = null;
-      call.local.screenStream = null;
-      for (const p of joinedOthers(call)) sendTo(p.link, 'media', call, { screen: null });
-      return resync(call);
-    }
-    try {
-      const track = await openScreen();
-      if (current !== call) return track.stop();
-      call.local.screen = track;
-      call.local.screenStream = new MediaStream([track]);
-      // The browser's own "Stop sharing" button ends the track.
-      track.addEventListener('ended', () => {
-        if (current === call && call.local.screen === track) shareScreen(false);
-      });
-    } catch (error) {
-      if (error?.name !== 'NotAllowedError') call.warnings.push(explainMediaError(error, 'screen'));
-    }
-    resync(call);
-  }
-
-  /** Switches microphone ('audio') or camera ('video') to `deviceId`. */
-  async function useDevice(kind, deviceId) {
-    const call = current;
-    if (!call) return;
-    call.devices[kind] = deviceId;
-    const slot = kind === 'audio' ? 'audio' : 'camera';
-    if (kind === 'video' && call.cameraOff) return;
-    try {
-      const track = kind === 'audio' ? await openMicrophone(deviceId) : await openCamera(deviceId);
-      if (current !== call) return track.stop();
-      call.local[slot]?.stop();
-      call.local[slot] = track;
-      if (slot === 'audio') track.enabled = !call.muted;
-    } catch (error) {
-      call.warnings.push(explainMediaError(error, kind === 'audio' ? 'microphone' : 'camera'));
-    }
-    resync(call);
-  }
-
-  /**
-   * What the call screen draws of the current call (null: none): a plain
-   * copy made anew at each redraw, so no view reads or keeps the call's live
-   * state, which only this module changes. Streams are the media handles
-   * themselves.
-   */
-  function view() {
-    const call = current;
-    if (!call) return null;
-    return {
-      id: call.id,
-      conversationId: call.conversationId,
-      video: call.video,
-      outgoing: call.outgoing,
-      accepted: call.accepted,
-      initiator: call.initiator,
-      state: call.state,
-      activeAt: call.activeAt,
-      muted: call.muted,
-      cameraOff: call.cameraOff,
-      localLevel: call.localLevel ?? 0,
-      warnings: [...call.warnings],
-      local: { stream: call.local.stream, screen: Boolean(call.local.screen), screenStream: call.local.screenStream ?? null },
-      participants: [...call.participants.values()].map((p) => {
-        const streams = [...p.streams.values()];
-        return {
-          fingerprint: p.fingerprint,
-          state: p.state,
-          camera: streams.find((s) => s.id !== p.screenStreamId) ?? null,
-          screen: streams.find((s) => s.id === p.screenStreamId) ?? null,
-          speaking: Boolean(p.stats?.speaking),
-        };
-      }),
-    };
-  }
+  const controls = createControls({
+    current: () => live,
+    resync(own) {
+      syncLocalStream(own);
+      for (const p of joinedOthers(own.call)) mesh.sync(own.local, own.cameraOff, /** @type {MediaLink | null} */ (p.link), mediaOf(own, p.fingerprint));
+      changed();
+    },
+    changed: () => changed(),
+    cameraOn: () => dispatch({ type: 'camera-on' }),
+    screenOff: (own) => {
+      for (const p of joinedOthers(own.call)) send(p.link, 'media', own.call.id, { screen: null });
+    },
+  });
 
   return {
-    current: () => current,
-    view,
+    /** What happens to calls, by name (CallEventMap). */
+    events: { on: events.on },
+    /** The current call (null: none): its state (call-state.js), with what each participant sends us (streams, statistics). */
+    current() {
+      if (!live) return null;
+      const participants = [...live.call.participants].map(([fingerprint, p]) => {
+        const { streams, stats } = mediaOf(live, fingerprint);
+        return /** @type {const} */ ([fingerprint, { ...p, streams, stats }]);
+      });
+      return { ...live.call, participants: new Map(participants) };
+    },
+    /** What the call screen draws of the current call (null: none). */
+    view: () => live && viewOf(live),
     start,
     accept,
-    decline,
-    hangup,
-    setMuted,
-    setCamera,
-    shareScreen,
-    useDevice,
+    decline: () => dispatch({ type: 'decline' }),
+    /** Leaves the call (or stops ringing, for the caller). */
+    hangup: () => dispatch({ type: 'hangup' }),
+    ...controls,
     /** Renegotiation frames received over encrypted sessions so far. */
     rtcFramesReceived: () => rtcFramesReceived,
     /** The call protocol's frames, for the dispatcher (net/protocol.js). */
     frames: {
       call(fingerprint, link, data) {
         const body = parseCallMessage(data);
-        if (body) onCallMessage(fingerprint, link, body);
+        if (!body) return;
+        // The members of the conversation it concerns: the invite's, or our call's.
+        const conversationId = body.op === 'invite' ? body.conv : live?.call.conversationId;
+        dispatch({ type: 'message', from: fingerprint, link, body, members: conversationId ? memberFingerprints(conversationId) : [] });
       },
       rtc(fingerprint, link, data) {
         rtcFramesReceived += 1;
@@ -685,10 +392,11 @@ export function createCalls({ identity, sessions, membersOf, record, onChange, o
       },
     },
     close() {
-      if (current) hangup();
+      if (live) dispatch({ type: 'hangup' });
       clearInterval(ticker);
       stopUp();
       stopEnd();
+      events.clear();
     },
   };
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // Local media for calls: microphone, camera and screen. Anything missing or
 // refused becomes a sentence the user can act on, and the call goes on with
 // whatever is available (sound only, video only, or listening only).
@@ -6,7 +7,7 @@
 export const VIDEO_CONSTRAINTS = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } };
 const AUDIO_CONSTRAINTS = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
 
-/** A user-facing explanation of a getUserMedia / getDisplayMedia failure. */
+/** A user-facing explanation of a getUserMedia / getDisplayMedia failure. @param {any} error @param {string} what */
 export function explainMediaError(error, what) {
   switch (error?.name) {
     case 'NotAllowedError':
@@ -27,6 +28,7 @@ function hasMediaDevices() {
   return typeof navigator !== 'undefined' && !!navigator.mediaDevices?.getUserMedia;
 }
 
+/** @param {'audio' | 'video'} kind @param {string | null} [deviceId] @returns {Promise<MediaStreamTrack>} */
 async function oneTrack(kind, deviceId) {
   const base = kind === 'audio' ? AUDIO_CONSTRAINTS : VIDEO_CONSTRAINTS;
   const constraints = deviceId ? { ...base, deviceId: { exact: deviceId } } : base;
@@ -37,6 +39,7 @@ async function oneTrack(kind, deviceId) {
 /**
  * Opens the microphone and (for a video call) the camera.
  * Resolves to {audio, video, warnings}: tracks may be null, never throws.
+ * @param {{ video?: boolean, audioDevice?: string | null, videoDevice?: string | null }} [options]  the devices picked (null: the default)
  */
 export async function openLocalMedia({ video, audioDevice, videoDevice } = {}) {
   const warnings = [];
@@ -62,9 +65,9 @@ export async function openLocalMedia({ video, audioDevice, videoDevice } = {}) {
 }
 
 /** A camera track (turning the camera back on, or switching cameras). */
-export const openCamera = (deviceId) => oneTrack('video', deviceId);
+export const openCamera = (/** @type {string | null | undefined} */ deviceId) => oneTrack('video', deviceId);
 /** A microphone track (switching microphones). */
-export const openMicrophone = (deviceId) => oneTrack('audio', deviceId);
+export const openMicrophone = (/** @type {string | null | undefined} */ deviceId) => oneTrack('audio', deviceId);
 
 /** The screen, a window or a tab, as the user picks it. */
 export async function openScreen() {
@@ -77,6 +80,7 @@ export async function openScreen() {
 export async function listDevices() {
   if (!navigator.mediaDevices?.enumerateDevices) return { microphones: [], cameras: [] };
   const devices = await navigator.mediaDevices.enumerateDevices();
-  const named = (kind, fallback) => devices.filter((d) => d.kind === kind).map((d, i) => ({ deviceId: d.deviceId, label: d.label || `${fallback} ${i + 1}` }));
+  const named = (/** @type {MediaDeviceKind} */ kind, /** @type {string} */ fallback) =>
+    devices.filter((d) => d.kind === kind).map((d, i) => ({ deviceId: d.deviceId, label: d.label || `${fallback} ${i + 1}` }));
   return { microphones: named('audioinput', 'Microphone'), cameras: named('videoinput', 'Camera') };
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // Renegotiating an authenticated connection to add or remove call media.
 //
 // Descriptions travel in 'rtc' frames over the encrypted session, never
@@ -11,15 +12,26 @@
 import { fromUtf8, toHex, utf8 } from '../core/encoding.js';
 import { dtlsFingerprint } from '../net/peer.js';
 
+/**
+ * A session's link (net/link.js) as negotiation uses it: its peer connection,
+ * which side answered it, the DTLS fingerprint its handshake authenticated.
+ * @typedef {{ pc: RTCPeerConnection, role: string, remoteDtls: string | null, send: (type: string, data: Uint8Array) => Promise<unknown>, close: (reason: string) => void }} NegotiatedLink
+ */
+
 export const RTC_TYPE = 'rtc';
 /** Largest description or candidate we accept from a peer. */
 export const MAX_RTC_MESSAGE = 64 * 1024;
 
+/** @param {string} message */
 function negotiationError(message) {
   return Object.assign(new Error(`negotiation: ${message}`), { code: 'malformed' });
 }
 
-/** Parses and checks one 'rtc' frame; throws on anything unexpected. */
+/**
+ * Parses and checks one 'rtc' frame; throws on anything unexpected.
+ * @param {Uint8Array} bytes
+ * @returns {{ description: RTCSessionDescriptionInit, candidate?: undefined } | { candidate: RTCIceCandidateInit, description?: undefined }}
+ */
 export function parseRtcMessage(bytes) {
   if (bytes.length > MAX_RTC_MESSAGE) throw negotiationError('message too large');
   let body;
@@ -44,6 +56,8 @@ export function parseRtcMessage(bytes) {
 /**
  * Negotiation for one link's connection. `onTrack(event)` sees remote tracks;
  * `onTampered()` is told when a description names another DTLS certificate.
+ * @param {NegotiatedLink} link
+ * @param {{ onTrack?: (event: RTCTrackEvent) => void, onTampered?: () => void }} [handlers]
  */
 export function createNegotiator(link, { onTrack, onTampered } = {}) {
   const { pc } = link;
@@ -52,8 +66,12 @@ export function createNegotiator(link, { onTrack, onTampered } = {}) {
   let ignoreOffer = false;
   let queue = Promise.resolve();
 
-  const send = (body) => link.send(RTC_TYPE, utf8(JSON.stringify(body))).catch(() => {});
-  const local = () => ({ description: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
+  const send = (/** @type {object} */ body) => link.send(RTC_TYPE, utf8(JSON.stringify(body))).catch(() => {});
+  /** Our description, once setLocalDescription has set it. */
+  const local = () => {
+    const { type, sdp } = /** @type {RTCSessionDescription} */ (pc.localDescription);
+    return { description: { type, sdp } };
+  };
 
   async function onNegotiationNeeded() {
     try {
@@ -66,14 +84,15 @@ export function createNegotiator(link, { onTrack, onTampered } = {}) {
       makingOffer = false;
     }
   }
-  const onCandidate = ({ candidate }) => {
+  const onCandidate = (/** @type {RTCPeerConnectionIceEvent} */ { candidate }) => {
     if (candidate) send({ candidate: candidate.toJSON() });
   };
-  const onTrackEvent = (event) => onTrack?.(event);
+  const onTrackEvent = (/** @type {RTCTrackEvent} */ event) => onTrack?.(event);
   pc.addEventListener('negotiationneeded', onNegotiationNeeded);
   pc.addEventListener('icecandidate', onCandidate);
   pc.addEventListener('track', onTrackEvent);
 
+  /** @param {ReturnType<typeof parseRtcMessage>} message */
   async function apply(message) {
     if (message.description) {
       const { description } = message;
@@ -107,7 +126,7 @@ export function createNegotiator(link, { onTrack, onTampered } = {}) {
 
   return {
     /** An 'rtc' frame from the peer; handled in arrival order. */
-    receive(bytes) {
+    receive(/** @type {Uint8Array} */ bytes) {
       const message = parseRtcMessage(bytes);
       queue = queue.then(() => apply(message)).catch(() => {});
       return queue;

@@ -33,6 +33,7 @@ export const ANSWER_INTERVAL_MS = 30_000;
 export const ANSWER_BYTES_PER_MINUTE = 16 * 1024 * 1024;
 
 /**
+ * @typedef {import('./conversations.js').Conversation} Conversation
  * @typedef {{ epoch: number, unconfirmed?: boolean }} GroupState  what we state of a group in our syncs
  * @typedef {{ stateOf: (conversationId: string) => GroupState | null,
  *   heard: (conversationId: string, fingerprint: string, epoch: number, confirmed: boolean) => void }} GroupHooks
@@ -41,6 +42,16 @@ export const ANSWER_BYTES_PER_MINUTE = 16 * 1024 * 1024;
 /**
  * deps: cryptoClient, identity, sessions, conversations, history, outbox;
  * now() and later(fn, ms) (a clock and a timer: tests pass their own).
+ * @param {{
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   identity: import('../core/crypto-client.js').PublicSession,
+ *   sessions: import('./chat.js').Sessions,
+ *   conversations: import('./conversations.js').Conversations,
+ *   history: import('./history.js').ChatHistory,
+ *   outbox: import('./outbox.js').Outbox,
+ *   now?: () => number,
+ *   later?: (fn: () => void, ms: number) => void,
+ * }} deps
  */
 export function createBacklog({
   cryptoClient,
@@ -63,11 +74,11 @@ export function createBacklog({
   const replies = new Map();
 
   /** Whether `conv` is a group `fingerprint` is a member of. */
-  const sharedGroup = (/** @type {any} */ conv, /** @type {string} */ fingerprint) =>
+  const sharedGroup = (/** @type {Conversation} */ conv, /** @type {string} */ fingerprint) =>
     conv.kind === 'group' && conv.members.some((/** @type {{fingerprint: string}} */ m) => m.fingerprint === fingerprint);
 
   /** Tells `fingerprint`, if connected, what we hold of a group, and our epoch there. */
-  function offerOne(/** @type {string} */ fingerprint, /** @type {any} */ conv) {
+  function offerOne(/** @type {string} */ fingerprint, /** @type {Conversation} */ conv) {
     const link = sessions.linkTo(fingerprint);
     if (!link) return;
     link.send('sync', utf8(JSON.stringify({ conv: conv.id, have: conv.recent.slice(-SYNC_WINDOW), ...groups?.stateOf(conv.id) }))).catch(() => {});
@@ -96,7 +107,7 @@ export function createBacklog({
   }
 
   /** Sends `fingerprint` what it lacks of our recent envelopes it may read, and counts what it holds of ours. */
-  async function answer(/** @type {string} */ fingerprint, /** @type {any} */ conv, /** @type {Set<string>} */ theirs) {
+  async function answer(/** @type {string} */ fingerprint, /** @type {Conversation} */ conv, /** @type {Set<string>} */ theirs) {
     // What they hold of ours counts as delivered to them.
     const held = conv.recent.filter((/** @type {string} */ key) => theirs.has(key) && keySender(key) === identity.fingerprint);
     if (held.length) await outbox.acked(fingerprint, held);
@@ -122,7 +133,7 @@ export function createBacklog({
   }
 
   /** A request to answer: now, or (the latest one) once the asker's interval for this group ends. */
-  function request(/** @type {string} */ fingerprint, /** @type {any} */ conv, /** @type {Set<string>} */ theirs) {
+  function request(/** @type {string} */ fingerprint, /** @type {Conversation} */ conv, /** @type {Set<string>} */ theirs) {
     const slotKey = `${fingerprint} ${conv.id}`;
     const slot = answers.get(slotKey);
     const at = now();

@@ -30,7 +30,7 @@ import { createEvents } from '../core/events.js';
  * @property {string} conversation
  * @property {string} message
  * @property {string} sender
- * @property {import('./delivery.js').DeliveryState | 'received'} [state]  a message of ours: where it stands now
+ * @property {import('./delivery.js').ShownState | 'received'} [state]  a message of ours: where it stands now
  * @property {boolean} [readElsewhere]  a message of theirs: read on another device of ours
  *
  * @typedef {object} Typing  A member of a conversation is typing (or stopped: the views read who from chat.typingIn).
@@ -39,8 +39,28 @@ import { createEvents } from '../core/events.js';
  * @typedef {object} SessionCaughtUp  A member's new session: what waited for it went out, acknowledgements owed to it left.
  * @property {string} fingerprint
  *
+ * @typedef {object} Incoming  A message from someone else arrived first-hand and is shown (not a quiet one): notifications.
+ * @property {string} conversation
+ * @property {{ sender: string } & Record<string, any>} message  the message as the views show it
+ *
+ * @typedef {object} UnreadChanged  A conversation's unread count changed (read here, or on another device of ours).
+ * @property {string} conversation
+ *
+ * @typedef {object} ConversationChanged  What the lists show of a conversation changed (its title).
+ * @property {string} conversation
+ *
+ * @typedef {object} KeyMissing  A group message came under a sender key we lack (chat/inbox.js); it waits for the key.
+ * @property {string} conversation
+ * @property {string} sender
+ * @property {string} keyId
+ *
+ * @typedef {object} GroupMessageAccepted  A group member's message was stored: chat/forwarding.js may pass it on.
+ * @property {any} record  the inbox's record of it (its envelope bytes, sender, conversation)
+ * @property {string} from  who handed it to us
+ *
  * @typedef {{ 'message-stored': MessageStored, 'state-changed': StateChanged, 'message-copied': MessageCopied, 'copy-merged': CopyMerged,
- *   typing: Typing, 'session-caught-up': SessionCaughtUp }} ChatEventMap
+ *   typing: Typing, 'session-caught-up': SessionCaughtUp, incoming: Incoming, 'unread-changed': UnreadChanged,
+ *   'conversation-changed': ConversationChanged, 'key-missing': KeyMissing, 'group-message-accepted': GroupMessageAccepted }} ChatEventMap
  * @typedef {import('../core/events.js').Events<ChatEventMap>} ChatEvents
  */
 

@@ -23,38 +23,41 @@ export { PAGE_SIZE };
 export const KEY_REQUEST_DELAY_MS = 3_000;
 
 /**
+ * The services chat's modules are built with, by type.
+ * @typedef {import('../core/crypto-client.js').CryptoClient} CryptoClient
+ * @typedef {import('../core/store.js').Store} Store
+ * @typedef {import('../core/crypto-client.js').PublicSession} Identity  this login's identity
+ * @typedef {ReturnType<typeof import('../net/sessions.js').createSessions>} Sessions  a session registry
+ * @typedef {import('../net/sessions.js').Link} Link
+ * @typedef {ReturnType<typeof import('../net/network.js').createNetwork>} Network
+ * @typedef {ReturnType<Network['join']>} Room  a room joined (net/room.js)
+ * @typedef {ReturnType<typeof createChat>} Chat
+ */
+
+/**
  * deps: cryptoClient, store, identity, sessions (net/sessions.js), network
  * and own (our own devices' session registry) for chat/mirror.js, mailbox
  * (chat/mailbox.js: the second path, or null), preferences() and
- * displayName() (current settings), onChange(event) for the views,
- * onIncoming(conversation, message) for notifications, onRelayed(fingerprint,
- * messageId) when a message goes through the mailbox (resolves to the wraps
- * that follow it). What happens is said on `events` (chat/chat-events.js):
- * 'session-caught-up' once chat caught up with a member's new session, …
+ * displayName() (current settings). What happens is said on `events`
+ * (chat/chat-events.js): messages stored, copied and read, delivery states,
+ * unread counts, 'incoming' for notifications, 'session-caught-up' once chat
+ * caught up with a member's new session, …
+ * @param {{
+ *   cryptoClient: CryptoClient,
+ *   store: Store,
+ *   identity: Identity,
+ *   sessions: Sessions,
+ *   network: Network,
+ *   own: Sessions,
+ *   mailbox?: import('./mailbox.js').Mailbox | null,
+ *   preferences: () => import('../core/settings.js').Preferences,
+ *   displayName: () => string,
+ * }} deps
  */
-export function createChat({
-  cryptoClient,
-  store,
-  identity,
-  sessions,
-  network,
-  own,
-  mailbox = /** @type {import('./mailbox.js').Mailbox | null} */ (null),
-  preferences,
-  displayName,
-  onChange,
-  onIncoming,
-  onRelayed,
-}) {
-  const conversations = createConversations({ store, identity, onChange });
-  /**
-   * What happens to messages, by name (chat/chat-events.js). The open
-   * conversations subscribe to what they draw; the lists and the badge are
-   * still redrawn from onChange.
-   */
+export function createChat({ cryptoClient, store, identity, sessions, network, own, mailbox = null, preferences, displayName }) {
+  /** What happens to messages, by name (chat/chat-events.js): the views subscribe to what they draw. */
   const events = createChatEvents();
-  for (const name of /** @type {const} */ (['message-stored', 'state-changed', 'message-copied', 'copy-merged'])) events.on(name, (event) => onChange?.(event));
-  events.on('typing', ({ conversation }) => onChange?.({ conversation, typing: true }));
+  const conversations = createConversations({ store, identity, events });
   /**
    * The way to a member now, for acknowledgements and read receipts: every
    * direct session with them (one per device of theirs online: the device
@@ -73,7 +76,7 @@ export function createChat({
   let closed = false;
   /** Conversations being marked read right now (chat.markRead). */
   let readsUnderWay = 0;
-  outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, mailbox, senderKeys, displayName, events, onRelayed });
+  outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, mailbox, senderKeys, displayName, events });
   /** A member's public key, from any conversation that lists it (a fingerprint is the hash of its key). */
   const spkiOf = (/** @type {string} */ fingerprint) =>
     conversations
@@ -89,23 +92,22 @@ export function createChat({
     conversations,
     history,
     senderKeys,
-    // A group message under a key we lack: its owner is asked for it, once,
-    // unless the key comes meanwhile (it often follows on another path).
-    onMissingKey: (/** @type {any} */ conv, /** @type {string} */ sender, /** @type {string} */ keyId) => {
-      setTimeout(() => {
-        if (closed || senderKeys.lookup(conv.id, sender, keyId) || !senderKeys.shouldAsk(conv.id, sender, keyId)) return;
-        outbox.send(conv.id, { t: 'group-key-request', keyId }, { to: [sender] }).catch(() => {});
-      }, KEY_REQUEST_DELAY_MS);
-    },
-    onAccepted: (/** @type {any} */ message, /** @type {string} */ from) => forwarding.pass(message, from),
     events,
-    onIncoming,
   });
+  // A group message under a key we lack: its owner is asked for it, once,
+  // unless the key comes meanwhile (it often follows on another path).
+  events.on('key-missing', ({ conversation, sender, keyId }) => {
+    setTimeout(() => {
+      if (closed || senderKeys.lookup(conversation, sender, keyId) || !senderKeys.shouldAsk(conversation, sender, keyId)) return;
+      outbox.send(conversation, { t: 'group-key-request', keyId }, { to: [sender] }).catch(() => {});
+    }, KEY_REQUEST_DELAY_MS);
+  });
+  events.on('group-message-accepted', ({ record, from }) => forwarding.pass(record, from));
   // A member's key is durable before its message is acknowledged; a request
   // for one of ours is answered to the asker alone, if it was a member then
   // (once per asker and key in a session: chat/sender-keys.js).
   inbox.on('group-key', () => senderKeys.save());
-  inbox.on('group-key-request', (/** @type {any} */ conv, /** @type {any} */ message) => {
+  inbox.on('group-key-request', (conv, message) => {
     const answer = senderKeys.answerFor(conv.id, message.content.keyId, message.sender);
     if (answer) outbox.send(conv.id, answer, { to: [message.sender] }).catch(() => {});
   });
@@ -122,13 +124,17 @@ export function createChat({
     stateOf: (/** @type {string} */ id) => outbox.stateOf(id),
     mailbox,
     events,
+  });
+  // Our own history from the relays (chat/mailbox.js) is the mirror's.
+  mailbox?.handleHistory((payloads) => mirror.receiveHistory(payloads));
+  events.on('message-copied', ({ conversation, added: message }) => {
+    const conv = conversations.get(conversation);
+    if (!conv) return;
+    // A member's key that reached another device of ours opens messages here too.
+    if (message.content.t === 'group-key' && conv.kind === 'group' && senderKeys.learn(conv.id, message.sender, message.content)) senderKeys.save();
     // A file another device of ours stored is fetched here too (chat/transfers.js).
-    onKept: (/** @type {any} */ conv, /** @type {any} */ message) => {
-      // A member's key that reached another device of ours opens messages here too.
-      if (message.content.t === 'group-key' && conv.kind === 'group' && senderKeys.learn(conv.id, message.sender, message.content)) senderKeys.save();
-      if (message.content.t !== 'file') return;
-      Promise.resolve(inbox.handlerFor('file')?.(conv, message, identity.fingerprint)).catch(() => {});
-    },
+    if (message.content.t !== 'file') return;
+    Promise.resolve(inbox.handlerFor('file')?.(conv, message, identity.fingerprint)).catch(() => {});
   });
 
   // A member's (new) session: what waits for it goes out, groups compare
@@ -166,7 +172,7 @@ export function createChat({
       if (!conv) return;
       conv.title = title;
       conversations.saveSoon();
-      onChange?.({ conversation: id, title: true });
+      events.emit('conversation-changed', { conversation: id });
     },
     conversation: conversations.get,
     conversations: conversations.list,
@@ -175,6 +181,7 @@ export function createChat({
     totalUnread: conversations.totalUnread,
 
     send: outbox.send,
+    addRelayCompanions: outbox.addRelayCompanions,
     whenDelivered: outbox.whenDelivered,
     pendingFor: outbox.pendingFor,
     hasPending: outbox.hasPending,
@@ -195,11 +202,15 @@ export function createChat({
     },
     /** Our other devices: their room is joined, and what each holds is compared. */
     startMirror: () => mirror.start(),
-    /** Our own history from the relays (chat/mailbox.js), for chat/mirror.js. */
-    receiveHistory: (/** @type {Uint8Array[]} */ payloads) => mirror.receiveHistory(payloads),
     ownDevicesOnline: () => mirror.online(),
-    historyPending: () => mirror.historyPending() + readsUnderWay,
-    acksPending: () => inbox.acksPending(),
+    /**
+     * Whether nothing of ours is under way: every message and read mark is
+     * in the history our devices find on the relays, and every
+     * acknowledgement we owe has left. (A tab closed before this holds
+     * loses nothing the sender would not send again, but our other devices
+     * learn it later.)
+     */
+    settled: () => mirror.historyPending() + readsUnderWay + inbox.acksPending() === 0,
     /** Nothing older is stored here: ask our other device online for the page before (chat/mirror.js). */
     requestOlder: (/** @type {string} */ conversationId) => mirror.requestOlder(conversationId).catch(() => false),
     typing: receipts.typing,
@@ -230,6 +241,7 @@ export function createChat({
       clearInterval(resendTimer);
       stopUp();
       mirror.close();
+      events.clear();
       if (save) await Promise.all([conversations.saveNow(), outbox.close()]);
       else {
         conversations.discard();
@@ -246,6 +258,7 @@ const IDS_FORMAT = 2;
  * Databases written before messages were keyed by (sender, id) hold a bare
  * id in `ids` and no sender in `messages`: re-key them once, reading each
  * sender from its envelope's header.
+ * @param {Store} store @param {CryptoClient} cryptoClient
  */
 async function upgradeMessageKeys(store, cryptoClient) {
   if ((await store.get(IDS_FORMAT_KEY)) === IDS_FORMAT) return;

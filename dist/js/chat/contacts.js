@@ -1,3 +1,4 @@
+// @ts-check
 // Contacts: the people whose public keys you hold. Each has a pair room
 // (topic from both fingerprints and an optional room password) and a pair
 // conversation. Rooms are joined and left by the room cycler (net/cycling.js);
@@ -7,10 +8,24 @@ import { encode as toBase64url } from '../core/encoding.js';
 import { parseMailboxKey, parsePublicKey } from '../core/add-me.js';
 import { createEvents } from '../core/events.js';
 
-const FRIENDS_KEY = 'friends';
+/** The record holding the list; named 'friends' in every database written so far, so the name stays. */
+const CONTACTS_KEY = 'friends';
 const MAX_FAILED_ATTEMPTS = 50;
 
 /**
+ * A contact: their key, the nickname we gave them, the password of our pair
+ * room, whether the user compared safety numbers (`verified`), the contact
+ * whose key this one replaced while verified (`keyChangedFrom`), and their
+ * pair room (joined by the room cycler) and conversation.
+ * @typedef {{ fingerprint: string, bits: number, spki: Uint8Array, nickname: string, roomPassword: string, addedAt: number,
+ *   verified: boolean, keyChangedFrom: KeyChange | null, lastActive: number, room: Room | null, joining?: boolean, wanted?: boolean,
+ *   conversationId: string, readonly status: 'online' | 'offline', readonly since: number }} Contact
+ * @typedef {{ fingerprint: string, at: number }} KeyChange  the verified contact a new key replaced, and when
+ * @typedef {import('./chat.js').Room} Room
+ * @typedef {{ reason: string, fingerprint: string | null, via: string, at: number, message: string }} Attempt  someone our room refused (net/room.js)
+ * @typedef {{ keyText: string, nickname?: string, roomPassword?: string, verified?: boolean, keyChangedFrom?: KeyChange | null }} NewContact
+ * @typedef {ReturnType<typeof createContacts>} Contacts
+ *
  * What happens to contacts, by name: one added or removed (here, or roamed
  * in), one changed (nickname, verification, presence), the list of refused
  * attempts changed.
@@ -22,103 +37,125 @@ const MAX_FAILED_ATTEMPTS = 50;
  * mailbox (chat/mailbox.js, or null) learns the mailbox keys that links carry.
  * onSaved(): the list was saved (the roaming profile records the change).
  * What happens is said on `events` (ContactEventMap).
+ * @param {{
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   store: import('../core/store.js').Store,
+ *   network: import('./chat.js').Network,
+ *   sessions: import('./chat.js').Sessions,
+ *   mailbox?: import('./mailbox.js').Mailbox | null,
+ *   identity: { fingerprint: string },
+ *   chat: import('./chat.js').Chat,
+ *   onSaved?: (() => unknown) | null,
+ * }} deps
  */
 export function createContacts({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, onSaved = null }) {
   /** @type {import('../core/events.js').Events<ContactEventMap>} */
   const events = createEvents();
-  const friends = new Map(); // fingerprint -> contact
+  /** @type {Map<string, Contact>} fingerprint -> contact */
+  const contacts = new Map();
+  /** @type {Array<Attempt & { contact: string }>} refused attempts in a contact's room, newest first */
   const failedAttempts = [];
-  const offlineSince = new Map(); // fingerprint -> when its last session ended
+  /** @type {Map<string, number>} fingerprint -> when its last session ended */
+  const offlineSince = new Map();
 
-  const snapshot = (f) => ({
-    spki: toBase64url(f.spki),
-    nickname: f.nickname,
-    roomPassword: f.roomPassword,
-    addedAt: f.addedAt,
-    verified: f.verified,
-    keyChangedFrom: f.keyChangedFrom ?? null,
+  const snapshot = (/** @type {Contact} */ c) => ({
+    spki: toBase64url(c.spki),
+    nickname: c.nickname,
+    roomPassword: c.roomPassword,
+    addedAt: c.addedAt,
+    verified: c.verified,
+    keyChangedFrom: c.keyChangedFrom ?? null,
   });
   const save = async () => {
-    await store.put(FRIENDS_KEY, [...friends.values()].map(snapshot));
+    await store.put(CONTACTS_KEY, [...contacts.values()].map(snapshot));
     await onSaved?.();
   };
 
-  /** Changes another device made to a contact that exists here. */
-  async function update(friend, values) {
-    if (typeof values.nickname === 'string' && values.nickname !== friend.nickname) {
-      friend.nickname = values.nickname.trim().slice(0, 100);
-      chat.retitle(friend.conversationId, title(friend));
+  /**
+   * Changes another device made to a contact that exists here.
+   * @param {Contact} contact @param {Record<string, any>} values  from the roaming profile, unchecked
+   */
+  async function update(contact, values) {
+    if (typeof values.nickname === 'string' && values.nickname !== contact.nickname) {
+      contact.nickname = values.nickname.trim().slice(0, 100);
+      chat.retitle(contact.conversationId, title(contact));
     }
-    if (typeof values.verified === 'boolean') friend.verified = values.verified;
-    if ('keyChangedFrom' in values) friend.keyChangedFrom = values.keyChangedFrom ?? null;
-    if (typeof values.roomPassword === 'string' && values.roomPassword !== friend.roomPassword) {
+    if (typeof values.verified === 'boolean') contact.verified = values.verified;
+    if ('keyChangedFrom' in values) contact.keyChangedFrom = values.keyChangedFrom ?? null;
+    if (typeof values.roomPassword === 'string' && values.roomPassword !== contact.roomPassword) {
       // Another room: leave the old one; the cycler joins the new one.
-      const wanted = friend.wanted;
-      leave(friend);
-      friend.roomPassword = values.roomPassword;
-      if (wanted) join(friend);
+      const wanted = contact.wanted;
+      leave(contact);
+      contact.roomPassword = values.roomPassword;
+      if (wanted) join(contact);
     }
     await save();
-    events.emit('contact-changed', { fingerprint: friend.fingerprint });
+    events.emit('contact-changed', { fingerprint: contact.fingerprint });
   }
 
   const stopUp = sessions.onUp((fingerprint) => {
-    const friend = friends.get(fingerprint);
-    if (!friend) return;
-    friend.lastActive = Date.now();
+    const contact = contacts.get(fingerprint);
+    if (!contact) return;
+    contact.lastActive = Date.now();
     events.emit('contact-changed', { fingerprint });
   });
   const stopDown = sessions.onDown((fingerprint) => {
-    if (!friends.has(fingerprint)) return;
+    if (!contacts.has(fingerprint)) return;
     offlineSince.set(fingerprint, Date.now());
     events.emit('contact-changed', { fingerprint });
   });
 
-  function recordAttempt(friend, attempt) {
-    // Our other devices share a friend's room with us (each meets the friend
+  function recordAttempt(/** @type {Contact} */ contact, /** @type {Attempt} */ attempt) {
+    // Our other devices share a contact's room with us (each meets the contact
     // there) and the tracker may hand them our offers: a refused hello in our
     // own name is that, not someone the user could do anything about.
     if (attempt.fingerprint === identity.fingerprint) return;
-    failedAttempts.unshift({ ...attempt, contact: friend.fingerprint });
+    failedAttempts.unshift({ ...attempt, contact: contact.fingerprint });
     failedAttempts.length = Math.min(failedAttempts.length, MAX_FAILED_ATTEMPTS);
     events.emit('attempts-changed', {});
   }
 
   /** Joins this contact's room (called by the cycler). */
-  async function join(friend) {
-    friend.wanted = true;
-    if (friend.room || friend.joining) return;
-    friend.joining = true;
+  async function join(/** @type {Contact} */ contact) {
+    contact.wanted = true;
+    if (contact.room || contact.joining) return;
+    contact.joining = true;
     try {
-      const room = await cryptoClient.pairRoom(friend.spki, friend.roomPassword);
-      if (!friends.has(friend.fingerprint) || !friend.wanted) {
+      const room = await cryptoClient.pairRoom(contact.spki, contact.roomPassword);
+      if (!contacts.has(contact.fingerprint) || !contact.wanted) {
         // Left (or removed) while the room was being made.
         cryptoClient.release(room.roomId);
         return;
       }
-      friend.room = network.join({ room, allowed: () => [friend.fingerprint], onFailedAttempt: (attempt) => recordAttempt(friend, attempt) });
+      contact.room = network.join({
+        room,
+        allowed: () => [contact.fingerprint],
+        onFailedAttempt: (/** @type {Attempt} */ attempt) => recordAttempt(contact, attempt),
+      });
     } finally {
-      friend.joining = false;
+      contact.joining = false;
     }
   }
 
-  function leave(friend) {
-    friend.wanted = false;
-    if (!friend.room) return;
-    network.leave(friend.room);
-    friend.room = null;
+  function leave(/** @type {Contact} */ contact) {
+    contact.wanted = false;
+    if (!contact.room) return;
+    network.leave(contact.room);
+    contact.room = null;
   }
 
+  /** Adds a contact from their key (an "add me" link or the bare key); `persist`: save the list after. @param {NewContact} contact */
   async function add({ keyText, nickname = '', roomPassword = '', verified = false, keyChangedFrom = null }, { persist = true } = {}) {
     const spki = parsePublicKey(keyText);
     const { fingerprint, bits } = await cryptoClient.inspectKey(spki);
     if (fingerprint === identity.fingerprint) {
       throw Object.assign(new Error('That is your own public key.'), { code: 'own-key' });
     }
-    if (friends.has(fingerprint)) {
+    if (contacts.has(fingerprint)) {
       throw Object.assign(new Error('This contact is already in your list.'), { code: 'duplicate' });
     }
-    const friend = {
+    // Its conversation id is set below, once the worker has derived it.
+    const contact = /** @type {Contact} */ ({
       fingerprint,
       bits,
       spki,
@@ -137,57 +174,57 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
       get since() {
         return sessions.since(fingerprint) ?? offlineSince.get(fingerprint) ?? this.addedAt;
       },
-    };
-    friend.conversationId = await cryptoClient.pairConversationId(spki);
-    friends.set(fingerprint, friend);
+    });
+    contact.conversationId = await cryptoClient.pairConversationId(spki);
+    contacts.set(fingerprint, contact);
     const mailboxKey = parseMailboxKey(keyText);
     if (mailboxKey) mailbox?.learn(fingerprint, { key: mailboxKey }, 'link');
     await chat.ensureConversation({
-      id: friend.conversationId,
+      id: contact.conversationId,
       kind: 'pair',
       ref: fingerprint,
-      title: title(friend),
+      title: title(contact),
       members: [{ fingerprint, spki }],
     });
     if (persist) await save();
     events.emit('contact-added', { fingerprint });
-    return friend;
+    return contact;
   }
 
-  const title = (friend) => friend.nickname || `Contact ${friend.fingerprint.slice(0, 8)}`;
+  const title = (/** @type {{ nickname: string, fingerprint: string }} */ contact) => contact.nickname || `Contact ${contact.fingerprint.slice(0, 8)}`;
 
   return {
     /** What happens to contacts, by name (ContactEventMap). */
     events: { on: events.on },
     /** Loads saved contacts. */
     async load() {
-      for (const saved of (await store.get(FRIENDS_KEY)) ?? []) {
+      for (const saved of (await store.get(CONTACTS_KEY)) ?? []) {
         await add({ keyText: saved.spki, ...saved }, { persist: false }).catch(() => {});
       }
     },
     add,
-    async remove(fingerprint) {
-      const friend = friends.get(fingerprint);
-      if (!friend) return;
-      leave(friend);
-      friends.delete(fingerprint);
+    async remove(/** @type {string} */ fingerprint) {
+      const contact = contacts.get(fingerprint);
+      if (!contact) return;
+      leave(contact);
+      contacts.delete(fingerprint);
       await save();
       events.emit('contact-removed', { fingerprint });
     },
-    async rename(fingerprint, nickname) {
-      const friend = friends.get(fingerprint);
-      if (!friend) return;
-      friend.nickname = nickname.trim().slice(0, 100);
-      chat.retitle(friend.conversationId, title(friend));
+    async rename(/** @type {string} */ fingerprint, /** @type {string} */ nickname) {
+      const contact = contacts.get(fingerprint);
+      if (!contact) return;
+      contact.nickname = nickname.trim().slice(0, 100);
+      chat.retitle(contact.conversationId, title(contact));
       await save();
       events.emit('contact-changed', { fingerprint });
     },
     /** Marks the contact verified (the user compared safety numbers) or not. */
-    async setVerified(fingerprint, verified) {
-      const friend = friends.get(fingerprint);
-      if (!friend) return;
-      friend.verified = verified;
-      if (verified) friend.keyChangedFrom = null;
+    async setVerified(/** @type {string} */ fingerprint, /** @type {boolean} */ verified) {
+      const contact = contacts.get(fingerprint);
+      if (!contact) return;
+      contact.verified = verified;
+      if (verified) contact.keyChangedFrom = null;
       await save();
       events.emit('contact-changed', { fingerprint });
     },
@@ -196,8 +233,8 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
      * replaces the old one. If the old one was verified, the new one carries a
      * loud warning until verified again.
      */
-    async replaceKey(fingerprint, keyText) {
-      const old = friends.get(fingerprint);
+    async replaceKey(/** @type {string} */ fingerprint, /** @type {string} */ keyText) {
+      const old = contacts.get(fingerprint);
       if (!old) return null;
       const next = await add({
         keyText,
@@ -207,7 +244,7 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
         keyChangedFrom: old.verified || old.keyChangedFrom ? { fingerprint: old.fingerprint, at: Date.now() } : null,
       });
       leave(old);
-      friends.delete(fingerprint);
+      contacts.delete(fingerprint);
       await save();
       events.emit('contact-removed', { fingerprint });
       return next;
@@ -215,32 +252,32 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
     /** The roaming profile's view of the list: fingerprint -> what follows the login. */
     profileValues: () =>
       new Map(
-        [...friends.values()].map((f) => [
-          f.fingerprint,
+        [...contacts.values()].map((c) => [
+          c.fingerprint,
           {
-            spki: toBase64url(f.spki),
-            nickname: f.nickname,
-            roomPassword: f.roomPassword,
-            verified: f.verified,
-            keyChangedFrom: f.keyChangedFrom ?? null,
-            mailbox: mailbox?.keyOf(f.fingerprint) ?? null,
+            spki: toBase64url(c.spki),
+            nickname: c.nickname,
+            roomPassword: c.roomPassword,
+            verified: c.verified,
+            keyChangedFrom: c.keyChangedFrom ?? null,
+            mailbox: mailbox?.keyOf(c.fingerprint) ?? null,
           },
         ]),
       ),
     /** What another device of ours did to a contact (values null: removed it). */
-    async applyProfile(fingerprint, values) {
+    async applyProfile(/** @type {string} */ fingerprint, /** @type {Record<string, any> | null} */ values) {
       // Where their mail goes, as another device of ours knew it.
       if (typeof values?.mailbox === 'string' && /^[0-9a-f]{64}$/.test(values.mailbox)) mailbox?.learn(fingerprint, { key: values.mailbox }, 'link');
-      const friend = friends.get(fingerprint);
+      const contact = contacts.get(fingerprint);
       if (!values) {
-        if (!friend) return;
-        leave(friend);
-        friends.delete(fingerprint);
+        if (!contact) return;
+        leave(contact);
+        contacts.delete(fingerprint);
         await save();
         events.emit('contact-removed', { fingerprint });
         return;
       }
-      if (friend) return update(friend, values);
+      if (contact) return update(contact, values);
       if (typeof values.spki !== 'string') return;
       const inspected = await cryptoClient.inspectKey(parsePublicKey(values.spki));
       if (inspected.fingerprint !== fingerprint) throw new Error('a profile record whose key is another contact’s');
@@ -252,34 +289,36 @@ export function createContacts({ cryptoClient, store, network, sessions, mailbox
         keyChangedFrom: values.keyChangedFrom ?? null,
       });
     },
-    safetyNumber: (fingerprint) => cryptoClient.safetyNumber(friends.get(fingerprint).spki),
-    get: (fingerprint) => friends.get(fingerprint),
-    byConversation: (conversationId) => [...friends.values()].find((f) => f.conversationId === conversationId),
-    list: () => [...friends.values()].sort((a, b) => a.addedAt - b.addedAt),
+    safetyNumber: (/** @type {string} */ fingerprint) => cryptoClient.safetyNumber(/** @type {Contact} */ (contacts.get(fingerprint)).spki),
+    get: (/** @type {string} */ fingerprint) => contacts.get(fingerprint),
+    byConversation: (/** @type {string} */ conversationId) => [...contacts.values()].find((c) => c.conversationId === conversationId),
+    list: () => [...contacts.values()].sort((a, b) => a.addedAt - b.addedAt),
     title,
     failedAttempts: () => [...failedAttempts],
     /** Round trip of an encrypted ping to an online contact, ms. */
-    async ping(fingerprint) {
-      const link = sessions.linkTo(fingerprint);
-      if (!friends.has(fingerprint) || !link) throw new Error('contact is offline');
+    async ping(/** @type {string} */ fingerprint) {
+      // A contact's session is a net/link.js link, which pings.
+      const link = /** @type {import('./chat.js').Link & { ping: () => Promise<number> } | null} */ (sessions.linkTo(fingerprint));
+      if (!contacts.has(fingerprint) || !link) throw new Error('contact is offline');
       return link.ping();
     },
     /** Room cycling: one candidate per contact. */
     roomCandidates: () =>
-      [...friends.values()].map((friend) => ({
-        key: `friend:${friend.fingerprint}`,
-        joined: !!friend.room || (!!friend.joining && !!friend.wanted),
-        lastActive: friend.lastActive,
-        conversationId: friend.conversationId,
-        fingerprints: [friend.fingerprint],
-        join: () => join(friend),
-        leave: () => leave(friend),
+      [...contacts.values()].map((contact) => ({
+        // The cycler's name for the room: it orders rooms by it, and the e2e tests look for this prefix.
+        key: `friend:${contact.fingerprint}`,
+        joined: !!contact.room || (!!contact.joining && !!contact.wanted),
+        lastActive: contact.lastActive,
+        conversationId: contact.conversationId,
+        fingerprints: [contact.fingerprint],
+        join: () => join(contact),
+        leave: () => leave(contact),
       })),
     close() {
       stopUp();
       stopDown();
-      for (const friend of friends.values()) leave(friend);
-      friends.clear();
+      for (const contact of contacts.values()) leave(contact);
+      contacts.clear();
       events.clear();
     },
   };

@@ -1,3 +1,4 @@
+// @ts-check
 // What a message may contain, and how it reads in one line. Everything in an
 // envelope comes from a peer: each content type is checked field by field
 // before it is stored, so a malformed message is refused on arrival instead
@@ -26,10 +27,28 @@ const B64URL_SPKI = /^[A-Za-z0-9_-]{200,800}$/; // an RSA 2048..4096 SPKI
 const B64_KEY = /^[A-Za-z0-9+/]{43}=$/; // 32 bytes, standard base64
 const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$/i;
 
+/**
+ * A message's content as stored and shown (checkContent): `t` is its type,
+ * which decides its other fields, and `n` the display name its sender
+ * stated, if any. A type this version does not know keeps only those two.
+ * @typedef {{ n?: string }} Named
+ * @typedef {Named & { t: 'text', body: string }} TextContent
+ * @typedef {Named & import('./transfer-plan.js').FileInfo & { t: 'file', thumb: string | null, width?: number, height?: number }} FileContent
+ * @typedef {Named & { t: 'group-invite' | 'group-update', group: import('./group-membership.js').Descriptor }} GroupContent
+ * @typedef {Named & { t: 'group-leave' }} GroupLeaveContent
+ * @typedef {Named & { t: 'group-key', keyId: string, key: string }} GroupKeyContent  a member's sender key (chat/sender-keys.js)
+ * @typedef {Named & { t: 'group-key-request', keyId: string }} GroupKeyRequestContent
+ * @typedef {Named & { t: 'call', video: boolean, outcome: string, durationMs: number }} CallContent
+ * @typedef {Named & { t: string }} OtherContent  a type this version cannot show
+ * @typedef {TextContent | FileContent | GroupContent | GroupLeaveContent | GroupKeyContent | GroupKeyRequestContent | CallContent | OtherContent} Content
+ */
+
+/** @param {unknown} value @param {number} max @returns {value is string} */
 const isString = (value, max) => typeof value === 'string' && value.length <= max;
+/** @param {any} value  parsed JSON, unchecked @param {number} min @param {number} max @returns {value is number} */
 const isCount = (value, min, max) => Number.isSafeInteger(value) && value >= min && value <= max;
 
-/** A display name as a member states it: a trimmed string, or '' for none. */
+/** A display name as a member states it: a trimmed string, or '' for none. @param {unknown} value */
 export function cleanDisplayName(value) {
   if (typeof value !== 'string') return '';
   // Control and bidi-override characters could disguise a name.
@@ -39,13 +58,18 @@ export function cleanDisplayName(value) {
     .slice(0, MAX_DISPLAY_NAME);
 }
 
-/** A group descriptor as the creator sends it, or null. */
+/**
+ * A group descriptor as the creator sends it, or null.
+ * @param {any} group  parsed JSON, unchecked
+ * @returns {import('./group-membership.js').Descriptor | null}
+ */
 export function checkGroupDescriptor(group) {
   if (!group || typeof group !== 'object') return null;
   const { id, nonce, secret, name, creator, epoch, members } = group;
   if (!HEX32.test(id ?? '') || !HEX32.test(nonce ?? '') || !B64URL_KEY.test(secret ?? '')) return null;
   if (!HEX64.test(creator ?? '') || !isCount(epoch, 1, Number.MAX_SAFE_INTEGER) || !isString(name, 100)) return null;
   if (!Array.isArray(members) || members.length < 1 || members.length > MAX_GROUP_MEMBERS) return null;
+  /** @type {import('./group-membership.js').Member[]} */
   const clean = [];
   for (const member of members) {
     if (!member || !HEX64.test(member.fingerprint ?? '') || !B64URL_SPKI.test(member.spki ?? '')) return null;
@@ -60,7 +84,7 @@ export function checkGroupDescriptor(group) {
   return { id, nonce, secret, name: name.trim() || 'Group', creator, epoch, members: clean };
 }
 
-/** A file announcement, or null. */
+/** A file announcement, or null. @param {any} content  parsed JSON, unchecked @returns {import('./transfer-plan.js').FileInfo | null} */
 export function checkFileInfo(content) {
   const { fileId, name, size, mime, chunkSize, chunks, key, root } = content;
   if (!HEX32.test(fileId ?? '') || !HEX64.test(root ?? '') || !B64_KEY.test(key ?? '')) return null;
@@ -69,6 +93,7 @@ export function checkFileInfo(content) {
   return { fileId, name: name || 'file', size, mime: mime.toLowerCase(), chunkSize, chunks, key, root };
 }
 
+/** A file announcement's thumbnail (a small JPEG), or null. @param {any} content  parsed JSON, unchecked */
 function checkThumb(content) {
   const { thumb, width, height } = content;
   if (thumb === null || thumb === undefined) return { thumb: null };
@@ -81,6 +106,8 @@ function checkThumb(content) {
  * The content of a message as stored and shown, or null when it is not
  * well formed. Unknown types keep only their type (a newer peer's message
  * shows as "sent something this version cannot show").
+ * @param {any} content  parsed JSON, unchecked
+ * @returns {Content | null}
  */
 export function checkContent(content) {
   if (!content || typeof content !== 'object' || Array.isArray(content)) return null;
@@ -119,9 +146,10 @@ export function checkContent(content) {
 
 /** Content that keeps the group working and is never shown: sender keys and
  *  requests for them (RSA-wrapped, never under a group key: chat/sender-keys.js). */
-export const isHiddenContent = (content) => content?.t === 'group-key' || content?.t === 'group-key-request';
+export const isHiddenContent = (/** @type {Record<string, any> | null | undefined} */ content) =>
+  content?.t === 'group-key' || content?.t === 'group-key-request';
 
-/** A one-line summary of message content for lists and notifications. */
+/** A one-line summary of message content for lists and notifications. @param {Record<string, any> | null | undefined} content */
 export function preview(content) {
   switch (content?.t) {
     case 'text':
@@ -144,6 +172,7 @@ export function preview(content) {
 /**
  * "Outgoing video call · 1:23", "Missed voice call", ... from the caller's
  * (`mine` true) or callee's (false) side; neutral when `mine` is undefined.
+ * @param {Record<string, any>} content @param {boolean} [mine]
  */
 export function callSummary(content, mine) {
   const kind = content.video ? 'video call' : 'voice call';

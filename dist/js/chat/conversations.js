@@ -8,6 +8,7 @@
 
 import { toHex } from '../core/encoding.js';
 import { debouncedSave } from './batcher.js';
+import { createChatEvents } from './chat-events.js';
 
 const CONVERSATIONS_KEY = 'conversations';
 /** Recent message keys kept per conversation (what group members sync). */
@@ -27,12 +28,14 @@ export const MAX_LAMPORT_STEP = 2 ** 32;
  *   lastActivity: number, lastPreview: string, recent: string[],
  *   names: Record<string, string>, typing: Map<string, number>, visible: boolean,
  * }} Conversation
+ * @typedef {ReturnType<typeof createConversations>} Conversations
  */
 
 /**
- * @param {{ store: any, identity: { fingerprint: string }, onChange?: (event: object) => void }} deps
+ * `events`: chat's hub (chat/chat-events.js), told when an unread count changes.
+ * @param {{ store: import('../core/store.js').Store, identity: { fingerprint: string }, events?: import('./chat-events.js').ChatEvents }} deps
  */
-export function createConversations({ store, identity, onChange }) {
+export function createConversations({ store, identity, events = createChatEvents() }) {
   /** @type {Map<string, Conversation>} */
   const conversations = new Map();
   const snapshot = (/** @type {Conversation} */ c) => ({
@@ -162,7 +165,7 @@ export function createConversations({ store, identity, onChange }) {
       if (!conv.unread) return;
       conv.unread = 0;
       saveSoon();
-      onChange?.({ conversation: conv.id, unread: true });
+      events.emit('unread-changed', { conversation: conv.id });
     },
     /** `count` of its unread messages were read on another device of ours. */
     lessUnread(/** @type {Conversation} */ conv, /** @type {number} */ count) {
@@ -170,7 +173,7 @@ export function createConversations({ store, identity, onChange }) {
       if (unread === conv.unread) return;
       conv.unread = unread;
       saveSoon();
-      onChange?.({ conversation: conv.id, unread: true });
+      events.emit('unread-changed', { conversation: conv.id });
     },
     totalUnread: () => [...conversations.values()].reduce((sum, c) => sum + c.unread, 0),
     saveSoon,

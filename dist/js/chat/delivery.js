@@ -52,16 +52,18 @@ export function messageState(states) {
   return STATES[Math.min(...states.map((s) => STATES.indexOf(s)))];
 }
 
+/** @typedef {DeliveryState | 'failed'} ShownState  what a device of ours shows for our message */
+
 /** Delivery states a device shows for our message that another device sent, by how far along they are. */
 const SHOWN_RANK = Object.freeze({ failed: 0, queued: 1, sent: 2, relayed: 2, delivered: 3, read: 4 });
 
-/** Whether `state` is one a device of ours may show (chat/mirror.js takes only these from another device). */
+/** Whether `state` is one a device of ours may show (chat/mirror.js takes only these from another device). @returns {state is ShownState} */
 export const isShownState = (/** @type {unknown} */ state) => typeof state === 'string' && Object.hasOwn(SHOWN_RANK, state);
 
 /**
  * The further along of two shown states (records may arrive out of order: a
  * tick never goes back); with a tie, the first.
- * @param {string | null | undefined} a @param {string | null | undefined} b
+ * @param {ShownState | null | undefined} a @param {ShownState | null | undefined} b
  */
 export function laterShownState(a, b) {
   if (!a) return b;

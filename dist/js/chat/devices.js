@@ -9,15 +9,26 @@
 // *is* every device, and can log in again anywhere. The only way to cut a
 // device off for good is a new identity (the UI says so).
 
+import { createEvents } from '../core/events.js';
+
 /** How often "last seen" is refreshed while a device stays logged in. */
 const SEEN_EVERY_MS = 6 * 3600_000;
 const MAX_NAME = 60;
 
 /**
- * deps: profile (chat/profile-sync.js, loaded), onForgotten() (this device
- * was forgotten elsewhere), onChange(event).
+ * 'devices-changed': a device came, went, was renamed or seen (read list()).
+ * @typedef {{ 'devices-changed': {} }} DevicesEventMap
  */
-export function createDevices({ profile, onForgotten, onChange }) {
+
+/**
+ * deps: profile (chat/profile-sync.js, loaded), onForgotten() (this device
+ * was forgotten elsewhere). Its `events` (DevicesEventMap) say what changed.
+ * @param {{ profile: import('./profile-sync.js').ProfileSync, onForgotten: () => unknown }} deps
+ */
+export function createDevices({ profile, onForgotten }) {
+  /** @type {import('../core/events.js').Events<DevicesEventMap>} */
+  const events = createEvents();
+  const changed = () => events.emit('devices-changed', {});
   const self = profile.device();
   /** @type {Map<string, {name: string, lastSeen: number}>} device id -> what we know of it */
   const devices = new Map([[self, { name: '', lastSeen: Date.now() }]]);
@@ -34,7 +45,7 @@ export function createDevices({ profile, onForgotten, onChange }) {
     async apply(/** @type {string} */ id, /** @type {Record<string, unknown> | null} */ values) {
       if (!values) {
         devices.delete(id);
-        onChange?.({ devices: true });
+        changed();
         if (id === self && !forgotten) {
           forgotten = true;
           clearInterval(timer);
@@ -46,12 +57,13 @@ export function createDevices({ profile, onForgotten, onChange }) {
       if (typeof values.name === 'string') known.name = values.name.slice(0, MAX_NAME);
       if (Number.isSafeInteger(values.lastSeen)) known.lastSeen = Math.max(known.lastSeen, /** @type {number} */ (values.lastSeen));
       devices.set(id, known);
-      onChange?.({ devices: true });
+      changed();
     },
   };
 
   return {
     collection,
+    events,
     self,
     /** Devices, this one first, then the most recently seen. */
     list: () => [...devices].map(([id, d]) => ({ id, ...d, self: id === self })).sort((a, b) => Number(b.self) - Number(a.self) || b.lastSeen - a.lastSeen),
@@ -61,17 +73,18 @@ export function createDevices({ profile, onForgotten, onChange }) {
       if (!mine) return;
       mine.name = name.trim().slice(0, MAX_NAME);
       await profile.noteLocal('device');
-      onChange?.({ devices: true });
+      changed();
     },
     /** Forgets another device: its record goes everywhere; it wipes itself when it learns. */
     async forget(/** @type {string} */ id) {
       if (id === self || !devices.has(id)) return;
       devices.delete(id);
       await profile.noteLocal('device');
-      onChange?.({ devices: true });
+      changed();
     },
     close() {
       clearInterval(timer);
+      events.clear();
     },
   };
 }

@@ -52,6 +52,13 @@ function chunks(/** @type {string[]} */ keys) {
  * verifyAcks: the worker), spkiOf(fingerprint) → the public key of a member
  * of one of our conversations (null: nobody we know), outbox
  * (chat/outbox.js: acked, awaits).
+ * @param {{
+ *   identity: import('../core/crypto-client.js').PublicSession,
+ *   sessions: import('./chat.js').Sessions,
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   spkiOf: (fingerprint: string) => Uint8Array | null,
+ *   outbox: import('./outbox.js').Outbox,
+ * }} deps
  */
 export function createForwarding({ identity, sessions, cryptoClient, spkiOf, outbox }) {
   /** @type {Map<string, string>} message key -> the member it came from (its sender, or a forwarder) */

@@ -1,3 +1,4 @@
+// @ts-check
 // Groups: an id bound to the creator, a secret (the room), a name, a creator
 // and a member list. The creator invites contacts (the invitation travels as
 // an envelope in each pair conversation) and is the only one who changes the
@@ -31,16 +32,34 @@
 import { decode as fromBase64url, encode as toBase64url, fromHex, toHex } from '../core/encoding.js';
 import { MAX_GROUP_MEMBERS, checkGroupDescriptor } from './content.js';
 import { createEvents } from '../core/events.js';
+import {
+  applyDescriptor,
+  checkCapacity,
+  checkConfirmed,
+  checkNewGroup,
+  confirms,
+  descriptorOf,
+  hasMember,
+  isNewer,
+  newGroup,
+  noteRefusal,
+  otherMembers,
+  owesUpdate,
+  profileValueOf,
+  refusal,
+  syncStateOf,
+} from './group-membership.js';
 
 const GROUPS_KEY = 'groups';
 /** The most members a group may have: the most recipients a sender key's hand-over envelope takes. */
 export { MAX_GROUP_MEMBERS };
 
-function groupError(message, code) {
-  return Object.assign(new Error(message), { code });
-}
-
 /**
+ * @typedef {import('./group-membership.js').Group} Group
+ * @typedef {Group & { conversationId: string }} KnownGroup  a group registered here, with its conversation
+ * @typedef {import('./group-membership.js').Descriptor} Descriptor
+ * @typedef {ReturnType<typeof createGroups>} Groups
+ *
  * What happens to groups, by name: one joined (created here, an invitation
  * accepted, roamed in), one changed (members, name, a member's presence,
  * left), an invitation refused.
@@ -52,15 +71,28 @@ function groupError(message, code) {
  * onSaved(): the list was saved (the roaming profile records the change).
  * meshTarget(): how many direct connections to seek in a group's room.
  * What happens is said on `events` (GroupEventMap).
+ * @param {{
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   store: import('../core/store.js').Store,
+ *   network: import('./chat.js').Network,
+ *   sessions: import('./chat.js').Sessions,
+ *   mailbox?: import('./mailbox.js').Mailbox | null,
+ *   identity: import('../core/crypto-client.js').PublicSession,
+ *   chat: import('./chat.js').Chat,
+ *   contacts: import('./contacts.js').Contacts,
+ *   onSaved?: (() => unknown) | null,
+ *   meshTarget: () => number,
+ * }} deps
  */
 export function createGroups({ cryptoClient, store, network, sessions, mailbox = null, identity, chat, contacts, onSaved = null, meshTarget }) {
   /** @type {import('../core/events.js').Events<GroupEventMap>} */
   const events = createEvents();
-  const groups = new Map(); // group id hex -> group
-  const refused = []; // descriptors refused lately, for the UI: {group, name, from, why, at}
-  const hasMember = (g, fingerprint) => g.members.some((m) => m.fingerprint === fingerprint);
-  const withMember = (fingerprint) => [...groups.values()].filter((g) => !g.removed && hasMember(g, fingerprint));
-  const byConversation = (conversationId) => [...groups.values()].find((g) => g.conversationId === conversationId);
+  /** @type {Map<string, KnownGroup>} group id hex -> group */
+  const groups = new Map();
+  /** @type {import('./group-membership.js').Refusal[]} descriptors refused lately, for the UI */
+  const refused = [];
+  const withMember = (/** @type {string} */ fingerprint) => [...groups.values()].filter((g) => !g.removed && hasMember(g, fingerprint));
+  const byConversation = (/** @type {string} */ conversationId) => [...groups.values()].find((g) => g.conversationId === conversationId);
   const stopUp = sessions.onUp((fingerprint) => {
     for (const g of withMember(fingerprint)) {
       g.lastActive = Date.now();
@@ -71,20 +103,9 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     for (const g of withMember(fingerprint)) events.emit('group-changed', { group: g.id });
   });
 
-  const descriptor = (g) => ({
-    id: g.id,
-    nonce: g.nonce,
-    secret: g.secret,
-    name: g.name,
-    creator: g.creator,
-    epoch: g.epoch,
-    members: g.members.map((m) => {
-      const key = m.fingerprint === identity.fingerprint ? identity.mailboxKey : (mailbox?.keyOf(m.fingerprint) ?? m.mailbox);
-      return key ? { fingerprint: m.fingerprint, spki: m.spki, mailbox: key } : { fingerprint: m.fingerprint, spki: m.spki };
-    }),
-  });
+  const descriptor = (/** @type {Group} */ g) => descriptorOf(g, identity, (fingerprint) => mailbox?.keyOf(fingerprint));
   /** Members' mailbox keys, as the creator listed them (their own word, when we get it, counts more). */
-  const learnAddresses = (g) => {
+  const learnAddresses = (/** @type {Group} */ g) => {
     for (const m of g.members) if (m.mailbox) mailbox?.learn(m.fingerprint, { key: m.mailbox }, 'group');
   };
   const save = async () => {
@@ -95,52 +116,38 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     await onSaved?.();
   };
 
-  const memberEntries = (g) => g.members.map((m) => ({ fingerprint: m.fingerprint, spki: fromBase64url(m.spki) }));
-  const others = (g) => g.members.filter((m) => m.fingerprint !== identity.fingerprint).map((m) => m.fingerprint);
+  const memberEntries = (/** @type {Group} */ g) => g.members.map((m) => ({ fingerprint: m.fingerprint, spki: fromBase64url(m.spki) }));
+  const others = (/** @type {{ members: import('./group-membership.js').Member[] }} */ g) => otherMembers(g, identity.fingerprint);
 
+  /** Registers `g` and its conversation; resolves to it, registered. @param {Group} g @returns {Promise<KnownGroup>} */
   async function register(g) {
     g.conversationId ??= await cryptoClient.groupConversationId(fromHex(g.id));
-    groups.set(g.id, g);
+    const known = /** @type {KnownGroup} */ (g);
+    groups.set(g.id, known);
     // Held before the conversation exists: nothing may be sealed to an unconfirmed list.
     chat.holdGroupKeys(g.conversationId, !!g.provisional);
-    await chat.ensureConversation({ id: g.conversationId, kind: 'group', ref: g.id, title: g.name, members: memberEntries(g) });
+    await chat.ensureConversation({ id: known.conversationId, kind: 'group', ref: g.id, title: g.name, members: memberEntries(g) });
+    return known;
   }
 
-  /**
-   * Whether what members stated confirms a provisional group's epoch: its
-   * creator says the same, or more than half the other members do and none
-   * says later (a removed member alone, replaying the old list, is never
-   * enough). A later epoch from anyone means ours is old: we wait for it.
-   */
-  function confirms(g) {
-    const members = others(g);
-    if (!members.length) return true; // nobody to hand a key to
-    const said = (fp) => g.heard?.get(fp);
-    if (g.creator !== identity.fingerprint && said(g.creator) === g.epoch) return true;
-    if (members.some((fp) => said(fp) > g.epoch)) return false;
-    return members.filter((fp) => said(fp) === g.epoch).length * 2 > members.length;
-  }
-
-  async function settle(g) {
-    if (!g.provisional || g.removed || !confirms(g)) return;
+  async function settle(/** @type {KnownGroup} */ g) {
+    if (!g.provisional || g.removed || !confirms(g, identity.fingerprint)) return;
     g.provisional = false;
     chat.holdGroupKeys(g.conversationId, false);
     await save();
     events.emit('group-changed', { group: g.id });
   }
 
-  /** A member stated its epoch of a group in a backlog sync over a direct session. */
+  /**
+   * A member stated its epoch of a group in a backlog sync over a direct session.
+   * @param {string} conversationId @param {string} fingerprint @param {number} epoch @param {boolean} confirmed
+   */
   async function heard(conversationId, fingerprint, epoch, confirmed) {
     const g = byConversation(conversationId);
     if (!g || g.removed || !hasMember(g, fingerprint)) return;
-    // The creator brings a member whose list is older up to date (once per epoch and load).
-    if (g.creator === identity.fingerprint && !g.provisional && epoch < g.epoch) {
-      g.resent ??= new Set();
-      const resend = `${fingerprint} ${g.epoch}`;
-      if (!g.resent.has(resend)) {
-        g.resent.add(resend);
-        chat.send(g.conversationId, { t: 'group-update', group: descriptor(g) }, { to: [fingerprint] }).catch(() => {});
-      }
+    // The creator brings a member whose list is older up to date.
+    if (owesUpdate(g, identity.fingerprint, fingerprint, epoch)) {
+      chat.send(g.conversationId, { t: 'group-update', group: descriptor(g) }, { to: [fingerprint] }).catch(() => {});
     }
     // Only a member sure of its own list confirms ours.
     if (!confirmed || !g.provisional) return;
@@ -149,17 +156,13 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     await settle(g);
   }
   const syncs = chat.bindGroups({
-    stateOf: (conversationId) => {
-      const g = byConversation(conversationId);
-      if (!g || g.removed) return null;
-      return g.provisional ? { epoch: g.epoch, unconfirmed: true } : { epoch: g.epoch };
-    },
+    stateOf: (conversationId) => syncStateOf(byConversation(conversationId)),
     heard: (...args) => {
       heard(...args).catch(() => {});
     },
   });
 
-  async function join(g) {
+  async function join(/** @type {Group} */ g) {
     g.wanted = true;
     if (g.room || g.joining || g.removed) return;
     g.joining = true;
@@ -175,48 +178,34 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     }
   }
 
-  function leaveRoom(g) {
+  function leaveRoom(/** @type {Group} */ g) {
     g.wanted = false;
     if (!g.room) return;
     network.leave(g.room);
     g.room = null;
   }
 
-  async function rejoin(g) {
+  async function rejoin(/** @type {Group} */ g) {
     const wanted = g.wanted;
     leaveRoom(g);
     if (wanted) await join(g);
   }
 
   /** Invites members (contacts) through each pair conversation. */
-  async function invite(g, fingerprints) {
+  async function invite(/** @type {Group} */ g, /** @type {string[]} */ fingerprints) {
     for (const fingerprint of fingerprints) {
-      const friend = contacts.get(fingerprint);
-      if (friend) await chat.send(friend.conversationId, { t: 'group-invite', group: descriptor(g) });
+      const contact = contacts.get(fingerprint);
+      if (contact) await chat.send(contact.conversationId, { t: 'group-invite', group: descriptor(g) });
     }
   }
 
-  async function create(name, memberFingerprints) {
-    const picked = [...new Set(memberFingerprints)].map((fp) => contacts.get(fp)).filter(Boolean);
-    if (!name.trim()) throw groupError('Give the group a name.', 'no-name');
-    if (!picked.length) throw groupError('Pick at least one contact.', 'no-members');
-    if (picked.length + 1 > MAX_GROUP_MEMBERS) throw groupError(`Groups hold at most ${MAX_GROUP_MEMBERS} members.`, 'too-many');
+  async function create(/** @type {string} */ name, /** @type {string[]} */ memberFingerprints) {
+    const picked = /** @type {import('./contacts.js').Contact[]} */ ([...new Set(memberFingerprints)].map((fp) => contacts.get(fp)).filter(Boolean));
+    checkNewGroup(name, picked);
     const nonce = await cryptoClient.randomBytes(16);
     const id = await cryptoClient.groupId(identity.fingerprint, nonce);
     const secret = toBase64url(await cryptoClient.randomBytes(32));
-    const g = {
-      id,
-      nonce: toHex(nonce),
-      secret,
-      name: name.trim().slice(0, 100),
-      creator: identity.fingerprint,
-      epoch: 1,
-      members: [
-        { fingerprint: identity.fingerprint, spki: toBase64url(identity.spki) },
-        ...picked.map((f) => ({ fingerprint: f.fingerprint, spki: toBase64url(f.spki) })),
-      ],
-    };
-    await register(g);
+    const g = await register(newGroup({ id, nonce: toHex(nonce), secret, name, self: identity, picked }));
     await save();
     await join(g);
     await invite(
@@ -228,60 +217,27 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
   }
 
   /**
-   * Why a descriptor (already well formed: content.js) cannot be adopted, or
-   * null when it can: it must come from its creator, its id must derive from
-   * that creator, and each member's key must be the one its fingerprint names.
-   */
-  async function refusal(incoming, from) {
-    if (from !== incoming.creator) return 'sent by someone other than its creator';
-    const id = await cryptoClient.groupId(incoming.creator, fromHex(incoming.nonce));
-    if (id !== incoming.id) return 'its id does not belong to its creator';
-    for (const member of incoming.members) {
-      let fingerprint;
-      try {
-        ({ fingerprint } = await cryptoClient.inspectKey(fromBase64url(member.spki)));
-      } catch {
-        return 'a member key is not valid';
-      }
-      if (fingerprint !== member.fingerprint) return 'a member key does not match its fingerprint';
-    }
-    return null;
-  }
-
-  /**
    * Applies a group description received from its creator. `restored`: it
    * comes from the roaming profile, and a group new here starts provisional.
    * A known group keeps its standing: a descriptor newer than one we
    * confirmed lists no one removed before that one.
+   * @param {Descriptor | null | undefined} incoming @param {{ from: string, restored?: boolean }} source
    */
   async function adopt(incoming, { from, restored = false }) {
     if (!incoming) return;
     const current = groups.get(incoming.id);
-    if (current && incoming.epoch <= current.epoch) return;
-    const why = await refusal(incoming, from);
+    if (!isNewer(current, incoming)) return;
+    const why = await refusal(cryptoClient, incoming, from);
     if (why) {
-      refused.unshift({ group: incoming.id, name: incoming.name, from, why, at: Date.now() });
-      refused.length = Math.min(refused.length, 20);
+      noteRefusal(refused, { group: incoming.id, name: incoming.name, from, why, at: Date.now() });
       events.emit('group-refused', { group: incoming.id });
       return;
     }
-    const members = incoming.members;
-    const isMember = members.some((m) => m.fingerprint === identity.fingerprint);
-    const g = current ?? { id: incoming.id, provisional: restored };
-    const secretChanged = current && current.secret !== incoming.secret;
-    Object.assign(g, {
-      nonce: incoming.nonce,
-      secret: incoming.secret,
-      name: incoming.name.slice(0, 100),
-      creator: incoming.creator,
-      epoch: incoming.epoch,
-      members,
-      removed: !isMember,
-    });
-    await register(g);
+    const { g: adopted, secretChanged } = applyDescriptor(current, incoming, identity.fingerprint, restored);
+    const g = await register(adopted);
     await save();
     learnAddresses(g);
-    if (!isMember) leaveRoom(g);
+    if (g.removed) leaveRoom(g);
     else if (secretChanged) await rejoin(g);
     events.emit('group-changed', { group: g.id });
     // What members stated may already confirm this epoch (the creator said it before its descriptor came).
@@ -300,31 +256,25 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     await removeMember(g.id, message.sender, { leaving: true });
   });
 
-  async function update(g) {
+  async function update(/** @type {KnownGroup} */ g) {
     g.epoch += 1;
     await register(g);
     await save();
     await chat.send(g.conversationId, { t: 'group-update', group: descriptor(g) });
   }
 
-  /** Our own group restored from the profile: changing it now could fork its epochs. */
-  function refuseUnconfirmed(g) {
-    if (g.provisional)
-      throw groupError(`This group's member list is still being checked with its members; change it once most of them have been online.`, 'unconfirmed');
-  }
-
-  async function removeMember(id, fingerprint, { leaving = false } = {}) {
+  async function removeMember(/** @type {string} */ id, /** @type {string} */ fingerprint, { leaving = false } = {}) {
     const g = groups.get(id);
     if (!g || g.creator !== identity.fingerprint || fingerprint === identity.fingerprint) return;
-    refuseUnconfirmed(g);
+    checkConfirmed(g);
     const removed = g.members.find((m) => m.fingerprint === fingerprint);
     if (!removed) return;
     g.members = g.members.filter((m) => m.fingerprint !== fingerprint);
     g.secret = toBase64url(await cryptoClient.randomBytes(32));
     await update(g);
     // Tell the removed member directly (they are no longer a recipient above).
-    const friend = contacts.get(fingerprint);
-    if (friend && !leaving) await chat.send(friend.conversationId, { t: 'group-update', group: descriptor(g) });
+    const contact = contacts.get(fingerprint);
+    if (contact && !leaving) await chat.send(contact.conversationId, { t: 'group-update', group: descriptor(g) });
     await rejoin(g);
     events.emit('group-changed', { group: id });
   }
@@ -336,26 +286,26 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
       for (const saved of (await store.get(GROUPS_KEY)) ?? []) await register({ ...saved });
     },
     create,
-    get: (id) => groups.get(id),
+    get: (/** @type {string} */ id) => groups.get(id),
     byConversation,
     list: () => [...groups.values()],
-    isCreator: (id) => groups.get(id)?.creator === identity.fingerprint,
+    isCreator: (/** @type {string} */ id) => groups.get(id)?.creator === identity.fingerprint,
     /** Whether the group's member list still waits for its members' confirmation (see the top of this file). */
-    isProvisional: (id) => !!groups.get(id)?.provisional,
-    async addMember(id, fingerprint) {
+    isProvisional: (/** @type {string} */ id) => !!groups.get(id)?.provisional,
+    async addMember(/** @type {string} */ id, /** @type {string} */ fingerprint) {
       const g = groups.get(id);
-      const friend = contacts.get(fingerprint);
-      if (!g || g.creator !== identity.fingerprint || !friend) return;
+      const contact = contacts.get(fingerprint);
+      if (!g || g.creator !== identity.fingerprint || !contact) return;
       if (hasMember(g, fingerprint)) return;
-      refuseUnconfirmed(g);
-      if (g.members.length >= MAX_GROUP_MEMBERS) throw groupError(`Groups hold at most ${MAX_GROUP_MEMBERS} members.`, 'too-many');
-      g.members.push({ fingerprint, spki: toBase64url(friend.spki) });
+      checkConfirmed(g);
+      checkCapacity(g);
+      g.members.push({ fingerprint, spki: toBase64url(contact.spki) });
       await update(g);
       await invite(g, [fingerprint]);
       events.emit('group-changed', { group: id });
     },
     removeMember,
-    async leave(id) {
+    async leave(/** @type {string} */ id) {
       const g = groups.get(id);
       if (!g) return;
       if (!g.removed) await chat.send(g.conversationId, { t: 'group-leave' }).catch(() => {});
@@ -368,20 +318,12 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
      * The roaming profile's view: group id -> its descriptor as the creator
      * made it (members' addresses as listed there) and whether we left.
      */
-    profileValues: () =>
-      new Map(
-        [...groups.values()].map((g) => [
-          g.id,
-          {
-            descriptor: { id: g.id, nonce: g.nonce, secret: g.secret, name: g.name, creator: g.creator, epoch: g.epoch, members: g.members },
-            left: !!g.removed,
-          },
-        ]),
-      ),
+    profileValues: () => new Map([...groups.values()].map((g) => [g.id, profileValueOf(g)])),
     /**
      * What another device of ours learnt of a group: a newer descriptor
      * (checked like one from its creator: id and member keys), or that we
      * left (that device already told the group).
+     * @param {string} id @param {any} values  from the roaming profile, unchecked
      */
     async applyProfile(id, values) {
       const incoming = checkGroupDescriptor(values?.descriptor);
@@ -398,7 +340,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
     /** Group descriptors refused lately (newest first), with the reason. */
     refusedDescriptors: () => [...refused],
     /** The key of a member of any of our groups (to check what they send), or null. */
-    memberSpki(fingerprint) {
+    memberSpki(/** @type {string} */ fingerprint) {
       for (const g of groups.values()) {
         const member = !g.removed && g.members.find((m) => m.fingerprint === fingerprint);
         if (member) return fromBase64url(member.spki);
@@ -406,7 +348,7 @@ export function createGroups({ cryptoClient, store, network, sessions, mailbox =
       return null;
     },
     /** Online members of a group right now. */
-    onlineMembers: (id) => others(groups.get(id) ?? { members: [] }).filter((fp) => sessions.isOnline(fp)),
+    onlineMembers: (/** @type {string} */ id) => others(groups.get(id) ?? { members: [] }).filter((fp) => sessions.isOnline(fp)),
     roomCandidates: () =>
       [...groups.values()]
         .filter((g) => !g.removed)

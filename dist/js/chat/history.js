@@ -8,26 +8,34 @@ import { fromUtf8 } from '../core/encoding.js';
 import { checkContent } from './content.js';
 import { messageKey } from './keys.js';
 import { keyedQueue } from './batcher.js';
+import { metaContext } from '../core/store.js';
 
 export const PAGE_SIZE = 50;
 
 /**
- * @typedef {{ mine: boolean, delivered?: Record<string, number>, read?: Record<string, number>, readAt?: number | null, shown?: string }} Meta
+ * @typedef {{ mine: boolean, delivered?: Record<string, number>, read?: Record<string, number>, readAt?: number | null,
+ *   shown?: import('./delivery.js').ShownState }} Meta
  * @typedef {{ id: string, seq: number, sender?: string, mine?: boolean, timestampMs?: number, lamport?: number,
  *   content: Record<string, any>, state?: string, delivered?: Record<string, number>, read?: Record<string, number>,
  *   readAt?: number | null, broken?: boolean }} Message
+ * @typedef {ReturnType<typeof createHistory>} ChatHistory
  */
-
-const metaContext = (/** @type {string} */ id) => `meta/${id}`;
 
 /**
  * deps: cryptoClient, store, conversations, and stateOf(id) → the outbox's
  * delivery state of our message `id` (null once it left the outbox).
+ * @param {{
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   store: import('../core/store.js').Store,
+ *   conversations: import('./conversations.js').Conversations,
+ *   stateOf: (id: string) => import('./delivery.js').DeliveryState | null,
+ * }} deps
  */
 export function createHistory({ cryptoClient, store, conversations, stateOf }) {
   /**
    * The state a message shows: from the outbox, else (once delivered, or
    * sent from another device of ours: `shown`) its meta.
+   * @returns {import('./delivery.js').ShownState | 'received'}
    */
   function stateFor(/** @type {Meta} */ meta, /** @type {string} */ id, /** @type {string[]} */ members) {
     if (!meta.mine) return 'received';
@@ -108,10 +116,10 @@ export function createHistory({ cryptoClient, store, conversations, stateOf }) {
     async page(/** @type {string} */ conversationId, { beforeSeq = Infinity, limit = PAGE_SIZE } = {}) {
       const conv = conversations.get(conversationId);
       if (!conv) return [];
-      const members = conv.members.map((/** @type {{fingerprint: string}} */ m) => m.fingerprint);
+      const members = conv.members.map((m) => m.fingerprint);
       const records = await store.messages.page(conv.tag, { beforeSeq, limit });
       const messages = await Promise.all(
-        records.map(async (/** @type {any} */ record) => {
+        records.map(async (record) => {
           try {
             const [opened, meta] = await Promise.all([cryptoClient.openStored(record.env, record.rcpt), store.open(metaContext(record.id), record.meta)]);
             // The store is ours, but a record must still open as what it claims to be.
@@ -142,7 +150,7 @@ export function createHistory({ cryptoClient, store, conversations, stateOf }) {
     /** The newest `limit` messages of a conversation's tag as {seq, key}, newest first. */
     async newest(/** @type {string} */ tag, limit = 500) {
       const records = await store.messages.page(tag, { limit });
-      return records.map((/** @type {any} */ r) => ({ seq: r.seq, key: messageKey(r.sender, r.id) }));
+      return records.map((r) => ({ seq: r.seq, key: messageKey(r.sender, r.id) }));
     },
 
     /** The stored envelope of the message under `key`, or null. */

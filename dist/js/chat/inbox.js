@@ -11,20 +11,6 @@ import { MAX_CONTENT } from './outbox.js';
 import { batcher } from './batcher.js';
 import { createChatEvents } from './chat-events.js';
 
-/**
- * deps: cryptoClient, store, route(fingerprint) → a link to them (the direct
- * session, else their mailbox) or null, ackFrames(to, keys) → the 'ack'
- * frames that tell `to` we stored `keys` (chat/forwarding.js: signed when
- * they will be passed on), conversations, history, events
- * (chat/chat-events.js: 'message-stored'),
- * onIncoming(conversation, message) (notifications), and `handlers`: content
- * type → (conversation, message, from) for files and group changes; a handler
- * resolves once its change is durable (the message is acknowledged after).
- * senderKeys (chat/sender-keys.js) opens group messages; onMissingKey(conv,
- * sender, keyId) asks for a key we lack; onAccepted(message, from) passes a
- * new group message on (chat/forwarding.js); now() gives the time (tests
- * pass a clock of their own).
- */
 /** What check() says of an envelope for a conversation or member we do not know (yet). */
 const UNKNOWN = Symbol('unknown');
 
@@ -39,8 +25,38 @@ export const MAX_WAITING_FOR_KEY = 256;
 export const MAX_WAITING_PER_SENDER = 32;
 export const KEY_WAIT_MS = 10 * 60_000;
 
-/** @typedef {{bytes: Uint8Array, from: string, id: string, at: number}} Waiting */
+/**
+ * @typedef {{bytes: Uint8Array, from: string, id: string, at: number}} Waiting
+ * @typedef {{ send: (type: string, data: Uint8Array) => Promise<unknown> }} Route  a way to a member: a session, or their mailbox
+ * What is done with received content of one type (files, group changes): `message` as the views show it, `from` who handed it to us.
+ * @typedef {(conv: import('./conversations.js').Conversation, message: { sender: string } & Record<string, any>, from: string) => unknown} ContentHandler
+ */
 
+/**
+ * deps: cryptoClient, store, route(fingerprint) → a link to them (the direct
+ * session, else their mailbox) or null, ackFrames(to, keys) → the 'ack'
+ * frames that tell `to` we stored `keys` (chat/forwarding.js: signed when
+ * they will be passed on), conversations, history, events
+ * (chat/chat-events.js: 'message-stored', then 'incoming' for
+ * notifications, 'key-missing' when a group message waits for a key we lack
+ * — chat asks its owner —, 'group-message-accepted' once a new group message
+ * is stored — chat/forwarding.js passes it on), and `handlers`: content
+ * type → (conversation, message, from) for files and group changes; a handler
+ * resolves once its change is durable (the message is acknowledged after).
+ * senderKeys (chat/sender-keys.js) opens group messages; now() gives the
+ * time (tests pass a clock of their own).
+ * @param {{
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   store: import('../core/store.js').Store,
+ *   route: (fingerprint: string) => Route | null,
+ *   ackFrames?: (to: string, keys: string[]) => Promise<Uint8Array[]>,
+ *   conversations: import('./conversations.js').Conversations,
+ *   history: import('./history.js').ChatHistory,
+ *   senderKeys: import('./sender-keys.js').SenderKeys,
+ *   events?: import('./chat-events.js').ChatEvents,
+ *   now?: () => number,
+ * }} deps
+ */
 export function createInbox({
   cryptoClient,
   store,
@@ -49,13 +65,10 @@ export function createInbox({
   conversations,
   history,
   senderKeys,
-  onMissingKey,
-  onAccepted,
   events = createChatEvents(),
-  onIncoming,
   now = () => Date.now(),
 }) {
-  /** @type {Map<string, Function>} */
+  /** @type {Map<string, ContentHandler>} content type -> what is done with it */
   const handlers = new Map();
   /** @type {Map<string, Waiting[]>} "conversation sender keyId" -> envelopes waiting for that key */
   const waiting = new Map();
@@ -149,7 +162,7 @@ export function createInbox({
         // anything), it waits, and its owner is asked once.
         await cryptoClient.verifyEnvelope(bytes, sender.spki);
         waitForKey(conv.id, header.sender, header.keyId, { bytes, from, id: header.messageId, at: now() });
-        onMissingKey?.(conv, header.sender, header.keyId);
+        events.emit('key-missing', { conversation: conv.id, sender: header.sender, keyId: header.keyId });
         return UNKNOWN;
       }
       opened = await cryptoClient.openGroupEnvelope(bytes, sender.spki, groupKey);
@@ -166,7 +179,7 @@ export function createInbox({
     if (content.t === 'group-key') {
       // A sender key travels RSA-wrapped, in its group, from its owner.
       if (header.keyId || conv.kind !== 'group' || !senderKeys) return null;
-      senderKeys.learn(conv.id, header.sender, content);
+      senderKeys.learn(conv.id, header.sender, /** @type {import('./content.js').GroupKeyContent} */ (content));
     }
     // Our other device may be mirroring this very message right now.
     if (!history.claim(key)) return null;
@@ -253,8 +266,8 @@ export function createInbox({
         // a refused group change or file stays refused; the message itself is kept
       }
       ackLater(m.from, m.key);
-      if (m.conv.kind === 'group') onAccepted?.(m, m.from);
-      if (!hidden) onIncoming?.(m.conv, message);
+      if (m.conv.kind === 'group') events.emit('group-message-accepted', { record: m, from: m.from });
+      if (!hidden) events.emit('incoming', { conversation: m.conv.id, message });
     }
     return outcomes;
   });
@@ -277,7 +290,7 @@ export function createInbox({
       return outcome;
     },
     /** Registers what to do with received content of type `t` (files, groups). */
-    on: (/** @type {string} */ t, /** @type {Function} */ handler) => handlers.set(t, handler),
+    on: (/** @type {string} */ t, /** @type {ContentHandler} */ handler) => handlers.set(t, handler),
     /** What is registered for content of type `t` (for messages another device of ours stored). */
     handlerFor: (/** @type {string} */ t) => handlers.get(t) ?? null,
     /** Acknowledgements waiting for a session go out now. */

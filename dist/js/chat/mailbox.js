@@ -6,23 +6,29 @@
 // one-time keys (worker/src/mailbox.rs) and left on Nostr relays under the
 // contact's mailbox key; our own mail comes back the same way.
 //
-// Who has which mailbox key (the directory) is learnt from three places, the
-// most trustworthy winning: the contact's own authenticated word (a profile
-// frame over a session, or a sealed profile through the mailbox), the "add
-// me" link the user pasted, and a group descriptor made by a group's creator.
+// Who has which mailbox key is the address book's (chat/mailbox-addresses.js).
 
-import { fromUtf8, utf8 } from '../core/encoding.js';
+import { utf8 } from '../core/encoding.js';
 import { mailboxDaysOf } from '../core/settings.js';
 import { createMailboxRelays } from '../net/mailbox-relays.js';
 import { watchWake } from '../net/backoff.js';
 import { frameLimit } from '../net/protocol.js';
 import { createEvents } from '../core/events.js';
+import { createDeletions } from './mailbox-deletions.js';
+import { createBundles } from './mailbox-bundles.js';
+import { createParking } from './mailbox-parking.js';
+import { MAX_INBOX_RELAYS, createAddresses, isLoopback, parseProfile } from './mailbox-addresses.js';
+
+export { MAX_INBOX_RELAYS, isLoopback, parseProfile };
 
 /**
  * What the mailbox hears from the relays: 'profile-record', an event of our
  * roaming profile (chat/profile-sync.js opens it); 'relay-open', a relay
- * (re)connected or took what we publish again (what no relay took may go now).
- * @typedef {{ 'profile-record': { event: unknown }, 'relay-open': { url: string } }} MailboxEventMap
+ * (re)connected or took what we publish again (what no relay took may go
+ * now); 'relays-changed', something the status shows of the relays changed;
+ * 'heard-from', mail came from someone (whether they are reached only
+ * through relays lately: reachedOnlyByRelays).
+ * @typedef {{ 'profile-record': { event: unknown }, 'relay-open': { url: string }, 'relays-changed': {}, 'heard-from': { fingerprint: string } }} MailboxEventMap
  */
 
 /** Frame types that may travel through the mailbox; everything else is live only. */
@@ -39,99 +45,46 @@ const MAX_HISTORY_PAYLOAD = 256 * 1024;
 const MAX_HELD_HISTORY_BYTES = 16 * 1024 * 1024;
 /** Default days a wrap stays on relays (NIP-40 expiration). */
 export const DEFAULT_RETENTION_DAYS = 14;
-/** Relays a contact is told to write our mail to, at most. */
-export const MAX_INBOX_RELAYS = 4;
 /** Relays we write to for all contacts together, at most (ours come first). */
 const MAX_WRITE_RELAYS = 12;
-const DIRECTORY_KEY = 'mailbox-directory';
 const CURSORS_KEY = 'mailbox-cursors';
-/** Fragments of one seal wait this long for the others. */
-const BUNDLE_TTL_MS = 10 * 60_000;
-/** Incomplete seals held at once; past it, the one with the fewest fragments in gives way. */
-export const MAX_BUNDLES = 64;
 const SEEN_LIMIT = 10_000;
 /** Someone we heard from through relays this recently, and not directly since, is reached "via relays". */
 export const VIA_RELAYS_MS = 15 * 60_000;
 /** Envelopes held for ordering during a catch-up, at most. */
 const MAX_HELD = 1000;
-/** Seals and envelopes waiting for their sender or conversation to become known, at most and how long. */
-export const MAX_PARKED = 256;
-/** Parked items one claimed sender may hold (a stranger claiming one name cannot push out the rest). */
-export const MAX_PARKED_PER_SENDER = 16;
-const PARK_TTL_MS = 30 * 60_000;
-/** A deletion of delivered wraps leaves this long after delivery, at random (docs/mailbox.md "Deletions"). */
-export const DELETION_DELAY_MS = Object.freeze({ min: 10 * 60_000, max: 2 * 3600_000 });
-/** Deletions waiting to leave, at most (the wraps expire by themselves anyway). */
-const MAX_DELETIONS = 2000;
-const DELETIONS_KEY = 'mailbox-deletions';
-/** How far back a deletion's created_at goes, at random, like a wrap's (worker/src/web/bindings/mailbox.rs). */
-const DELETION_BACKDATE_S = 2 * 24 * 3600;
-/** Where a directory entry came from: a better source replaces a worse one, never the reverse. */
-const RANK = Object.freeze({ group: 1, link: 2, self: 3 });
 
 /**
- * @typedef {{ key: string, relays: string[], rank: number, at?: number }} Address
+ * @typedef {import('./mailbox-addresses.js').Address} Address
  * @typedef {ReturnType<typeof createMailbox>} Mailbox
+ * @typedef {{ id: string, nonce: string }} Wrap  a wrap of ours on the relays: its event's id, and the nonce that deletes it
  */
-
-const isKey = (/** @type {unknown} */ key) => typeof key === 'string' && /^[0-9a-f]{64}$/.test(key);
-const isRelayUrl = (/** @type {unknown} */ url) => typeof url === 'string' && url.length <= 200 && /^wss?:\/\/[^\s"\\]+$/.test(url);
-
-/** Whether a relay URL names this machine (localhost, 127.x, ::1). */
-export function isLoopback(/** @type {string} */ url) {
-  try {
-    const host = new URL(url).hostname;
-    return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '[::1]';
-  } catch {
-    return false;
-  }
-}
-
-/**
- * A profile (mailbox key, inbox relays, and when it was written: `at`, ms,
- * 0 for a profile of a version that did not say) as received, or null if
- * malformed.
- */
-export function parseProfile(/** @type {unknown} */ value) {
-  const profile = /** @type {{mailbox?: unknown, relays?: unknown, at?: unknown}} */ (value);
-  if (!profile || !isKey(profile.mailbox)) return null;
-  const relays = Array.isArray(profile.relays) ? profile.relays.filter(isRelayUrl).slice(0, MAX_INBOX_RELAYS) : [];
-  const at = Number.isSafeInteger(profile.at) && /** @type {number} */ (profile.at) > 0 ? /** @type {number} */ (profile.at) : 0;
-  return { key: /** @type {string} */ (profile.mailbox), relays, at };
-}
 
 /**
  * deps: cryptoClient, store, identity ({fingerprint, mailboxKey}), sessions
  * (each new session is told our address), spkiOf(fingerprint) → the key of a
  * contact or group member (else null),
  * dispatch(fingerprint, link, type, data) → the frame handlers (may return
- * a promise, awaited before the wrap counts as handled), onChange(event),
- * onHistory(payloads) → our own history from the relays, handed over (and
- * awaited) before a catch-up counts as done. What else happens is said on
- * `events` (MailboxEventMap).
+ * a promise, awaited before the wrap counts as handled). Our own history
+ * from the relays goes to whoever registered with handleHistory (chat's
+ * mirror), awaited before a catch-up counts as done. What else happens is
+ * said on `events` (MailboxEventMap).
+ * @param {{
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   store: import('../core/store.js').Store,
+ *   identity: import('../core/crypto-client.js').PublicSession,
+ *   sessions: import('./chat.js').Sessions,
+ *   spkiOf: (fingerprint: string) => Uint8Array | null,
+ *   dispatch: (fingerprint: string, link: import('./chat.js').Link | null, type: string, data: Uint8Array) => unknown,
+ *   timing?: { deletionDelay?: () => number, courier?: object },
+ * }} deps
  */
-export function createMailbox({
-  cryptoClient,
-  store,
-  identity,
-  sessions,
-  spkiOf,
-  dispatch,
-  onChange,
-  onHistory = /** @type {((payloads: Uint8Array[]) => unknown) | null} */ (null),
-  timing = /** @type {{deletionDelay?: () => number, courier?: object}} */ ({}),
-}) {
+export function createMailbox({ cryptoClient, store, identity, sessions, spkiOf, dispatch, timing = {} }) {
   /** @type {import('../core/events.js').Events<MailboxEventMap>} */
   const events = createEvents();
-  /** @type {Map<string, Address>} fingerprint -> where their mail goes */
-  const directory = new Map();
-  /** @type {Map<string, number>} relay url -> seconds of its last completed catch-up */
-  const cursors = new Map();
-  /** @type {Map<string, {parts: Array<Uint8Array | null>, at: number, received: number, ids: string[]}>} */
-  const bundles = new Map();
-  /** @type {Array<{id: string, nonce: string, due: number}>} deletions waiting for their time */
-  let deletions = [];
-  let deletionTimer = /** @type {any} */ (null);
+  /** @type {((payloads: Uint8Array[]) => unknown) | null} takes our own history from the relays (handleHistory) */
+  let historyHandler = null;
+  const cursors = savedCursors(store);
   /** wrap ids handled in this session (the same wrap comes from every relay) */
   const seen = new Set();
   /** @type {Map<string, number>} fingerprint -> when we last heard from them through relays */
@@ -141,67 +94,51 @@ export function createMailbox({
   /** @type {Uint8Array[]} our own history payloads of a catch-up, handed over together once it is complete */
   const heldHistory = [];
   let heldHistoryBytes = 0;
-  /** @type {Array<{seal?: Uint8Array, sender?: string, type?: string, payload?: Uint8Array, claimed: string, at: number, createdAt: number, wrapIds?: string[]}>} */
-  const parked = [];
-  /** @type {Map<string, number>} claimed sender -> oldest created_at of its unchecked seals we had to let go */
-  const letGo = new Map();
   let retrying = false;
   /** contacts told our address through the mailbox in this session */
   const toldProfile = new Set();
   let ownRelays = /** @type {string[]} */ ([]);
   let retentionDays = DEFAULT_RETENTION_DAYS;
-  const deletionDelay = timing.deletionDelay ?? (() => DELETION_DELAY_MS.min + Math.random() * (DELETION_DELAY_MS.max - DELETION_DELAY_MS.min));
-
-  const saveDirectory = () =>
-    store.put(
-      DIRECTORY_KEY,
-      [...directory].map(([fingerprint, a]) => ({ fingerprint, key: a.key, relays: a.relays, rank: a.rank, at: a.at ?? 0 })),
-    );
+  /** The wraps of a seal that gave way (or was let go) are new to us again: a later catch-up may bring it. */
+  const forget = (/** @type {string[]} */ wrapIds) => wrapIds.forEach((id) => seen.delete(id));
+  const bundles = createBundles({ forget });
+  const parking = createParking({ forget });
+  const addresses = createAddresses({
+    store,
+    self: identity.fingerprint,
+    onNew(_fingerprint, first) {
+      relays.setUrls(ownRelays, writeRelays());
+      // Someone new we can write to is usually someone new we can read: what waited for them may open now.
+      if (first) queueMicrotask(() => retryParked().catch(() => {}));
+    },
+  });
 
   const relays = createMailboxRelays({
     mailboxKey: identity.mailboxKey,
-    cursors: {
-      get: (/** @type {string} */ url) => cursors.get(url),
-      set(/** @type {string} */ url, /** @type {number} */ seconds) {
-        cursors.set(url, seconds);
-        store.put(CURSORS_KEY, Object.fromEntries(cursors)).catch(() => {});
-      },
-    },
+    cursors,
     // A first catch-up looks back the retention and the two days a wrap may be dated early.
     retentionS: () => (retentionDays + 2) * 86_400,
     onEvent: receive,
     onCaughtUp: () => flushHeld(),
-    onStatus: () => onChange?.({ relays: true }),
-    authenticate: ({ relay, challenge }) => cryptoClient.mailboxAuth({ relay, challenge, now: Math.floor(Date.now() / 1000) }),
+    authenticate: (/** @type {{ relay: string, challenge: string }} */ { relay, challenge }) =>
+      cryptoClient.mailboxAuth({ relay, challenge, now: Math.floor(Date.now() / 1000) }),
     // A relay that wants AUTH before it takes what the courier carries gets
     // it from a key made for that one answer: nothing of ours.
-    signAuth: async ({ relay, challenge }) => {
-      const createdAt = Math.floor(Date.now() / 1000);
-      const tags = [
-        ['relay', relay],
-        ['challenge', challenge],
-      ];
-      const signed = await cryptoClient.nostrSign({ createdAt, kind: 22242, tags, content: '', signer: 'once' });
-      return { ...signed, created_at: createdAt, kind: 22242, tags, content: '' };
-    },
+    signAuth: (request) => authFromOneTimeKey(cryptoClient, request),
     profileAuthor: identity.profileAuthor ?? null,
-    onProfileEvent: (/** @type {any} */ event) => events.emit('profile-record', { event }),
-    onRelayOpen: (url) => events.emit('relay-open', { url }),
     courier: timing.courier ?? {},
   });
+  relays.events.on('status-changed', () => events.emit('relays-changed', {}));
+  relays.events.on('profile-record', ({ event }) => events.emit('profile-record', { event }));
+  relays.events.on('relay-open', ({ url }) => events.emit('relay-open', { url }));
+  relays.events.on('reachable', ({ url }) => events.emit('relay-open', { url }));
 
   function writeRelays() {
-    const extra = [...directory.values()].flatMap((a) => a.relays);
+    const extra = addresses.relays();
     return [...new Set([...ownRelays, ...extra])].slice(0, MAX_WRITE_RELAYS);
   }
 
-  /** Our address, as contacts need it (a loopback relay means another machine on theirs: not shared). */
-  const profile = () => ({
-    mailbox: identity.mailboxKey,
-    relays: ownRelays.filter((url) => !isLoopback(url)).slice(0, MAX_INBOX_RELAYS),
-    // Its time: a relay replaying an older profile of ours changes nothing.
-    at: Date.now(),
-  });
+  const profile = () => ourAddress(identity.mailboxKey, ownRelays);
 
   /**
    * One wrap from a relay: open, reassemble, then handle the seal it
@@ -223,7 +160,7 @@ export function createMailbox({
     if (seen.has(event.id)) return true;
     seen.add(event.id);
     if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value ?? '');
-    const whole = reassemble(fragment, event.id);
+    const whole = bundles.add(fragment, event.id);
     const createdAt = Number.isSafeInteger(event.created_at) ? event.created_at : Math.floor(Date.now() / 1000);
     return whole ? handleSeal(whole.seal, live, createdAt, whole.ids) : true;
   }
@@ -241,7 +178,7 @@ export function createMailbox({
       sender = await cryptoClient.mailboxSealSender(seal);
       const spki = sender === identity.fingerprint ? identity.spki : spkiOf(sender);
       if (!spki) {
-        park({ seal, claimed: sender, createdAt, wrapIds });
+        parking.park({ seal, claimed: sender, createdAt, wrapIds });
         return 'unverified';
       }
       opened = await cryptoClient.mailboxOpenSeal(seal, spki);
@@ -252,7 +189,11 @@ export function createMailbox({
     if (sender === identity.fingerprint) {
       // Our own history, from another device of ours (or this one, earlier).
       if (type !== HISTORY_TYPE || payload.length > MAX_HISTORY_PAYLOAD) return;
-      if (live) return onHistory?.([payload]);
+      if (live) {
+        // Handled once the mirror has it; what the mirror resolves to is not the wrap's outcome.
+        await historyHandler?.([payload]);
+        return;
+      }
       heldHistory.push(payload);
       heldHistoryBytes += payload.length;
       // Memory stays bounded on a long catch-up: what is held so far goes (sorted among itself).
@@ -261,15 +202,15 @@ export function createMailbox({
     }
     if (!MAIL_TYPES.includes(type) || payload.length > frameLimit(type)) return;
     heard.set(sender, Date.now());
-    onChange?.({ mailbox: sender });
-    if (type === 'profile') return learnProfile(sender, payload);
+    events.emit('heard-from', { fingerprint: sender });
+    if (type === 'profile') return addresses.learnProfile(sender, payload);
     if (type === 'env' && !live) {
       held.push({ sender, payload });
       if (held.length >= MAX_HELD) await flushEnvelopes();
       return;
     }
     const outcome = await dispatch(sender, linkFor(sender), type, payload);
-    if (outcome === 'unknown') park({ sender, type, payload, claimed: sender });
+    if (outcome === 'unknown') parking.park({ sender, type, payload, claimed: sender });
     else if (outcome === 'accepted') await retryParked();
     return true;
   }
@@ -283,195 +224,43 @@ export function createMailbox({
   async function flushHistory() {
     const history = heldHistory.splice(0);
     heldHistoryBytes = 0;
-    if (history.length) await onHistory?.(history);
+    if (history.length) await historyHandler?.(history);
   }
 
   async function flushEnvelopes() {
     const batch = held.splice(0);
     if (!batch.length) return;
-    const order = await Promise.all(
-      batch.map(async (item) => {
-        try {
-          const header = await cryptoClient.peekEnvelope(item.payload);
-          return { item, at: header.timestampMs, lamport: header.lamport };
-        } catch {
-          return { item, at: 0, lamport: 0 };
-        }
-      }),
-    );
-    order.sort((a, b) => a.at - b.at || a.lamport - b.lamport);
+    const order = await inWritingOrder(cryptoClient, batch);
     const outcomes = await Promise.all(order.map(({ item }) => dispatch(item.sender, linkFor(item.sender), 'env', item.payload)));
-    order.forEach(({ item }, i) => outcomes[i] === 'unknown' && park({ sender: item.sender, type: 'env', payload: item.payload, claimed: item.sender }));
+    order.forEach(
+      ({ item }, i) => outcomes[i] === 'unknown' && parking.park({ sender: item.sender, type: 'env', payload: item.payload, claimed: item.sender }),
+    );
     if (outcomes.includes('accepted')) await retryParked();
-  }
-
-  /**
-   * Keeps what waits for its sender or conversation: bounded in time, in
-   * all, and per claimed sender — someone who knows our mailbox address can
-   * fill the space only at the expense of the names it claims: past the
-   * bound, the claimed sender holding the most gives way first (its oldest).
-   */
-  function park(
-    /** @type {{seal?: Uint8Array, sender?: string, type?: string, payload?: Uint8Array, claimed: string, createdAt?: number, wrapIds?: string[]}} */ item,
-  ) {
-    const now = Date.now();
-    while (parked.length && now - parked[0].at > PARK_TTL_MS) parked.shift();
-    const held = (/** @type {string} */ claimed) => parked.filter((p) => p.claimed === claimed).length;
-    let victim = -1;
-    if (held(item.claimed) >= MAX_PARKED_PER_SENDER) {
-      victim = parked.findIndex((p) => p.claimed === item.claimed);
-    } else if (parked.length >= MAX_PARKED) {
-      // Checked envelopes are kept over unchecked seals; among those, the
-      // claimed sender holding the most gives way first.
-      const counts = new Map();
-      for (const p of parked) if (p.seal) counts.set(p.claimed, (counts.get(p.claimed) ?? 0) + 1);
-      const most = Math.max(0, ...counts.values());
-      victim = most ? parked.findIndex((p) => p.seal && counts.get(p.claimed) === most) : 0;
-    }
-    if (victim >= 0) {
-      const [gone] = parked.splice(victim, 1);
-      // An unchecked seal let go may be real: once its sender becomes known,
-      // the relays are read again from its time (retryParked), and its wraps
-      // are new to us again.
-      if (gone.seal) {
-        letGo.set(gone.claimed, Math.min(letGo.get(gone.claimed) ?? Infinity, gone.createdAt));
-        for (const id of gone.wrapIds ?? []) seen.delete(id);
-      }
-      while (letGo.size > MAX_PARKED) letGo.delete(letGo.keys().next().value ?? '');
-    }
-    parked.push({ ...item, at: now, createdAt: item.createdAt ?? Math.floor(now / 1000) });
   }
 
   /** Something new was accepted (a contact, a group, a conversation): what waited may fit now. */
   async function retryParked() {
     // Seals we let go whose sender is known now: read the relays again from their time.
-    let rewindTo = Infinity;
-    for (const [claimed, createdAt] of letGo) {
-      if (!spkiOf(claimed)) continue;
-      letGo.delete(claimed);
-      rewindTo = Math.min(rewindTo, createdAt);
-    }
-    if (rewindTo !== Infinity) relays.rewind(rewindTo);
-    if (retrying || !parked.length) return;
+    const rewindTo = parking.rewindFor((claimed) => Boolean(spkiOf(claimed)));
+    if (rewindTo !== null) relays.rewind(rewindTo);
+    if (retrying || !parking.size()) return;
     retrying = true;
     try {
-      let progress = true;
-      while (progress && parked.length) {
-        progress = false;
-        for (const item of parked.splice(0)) {
-          if (item.seal) {
-            if (!spkiOf(await cryptoClient.mailboxSealSender(item.seal).catch(() => ''))) {
-              parked.push(item);
-              continue;
-            }
-            // Held like a catch-up's (not live): what a new contact had
-            // waiting goes to the inbox in the order it was written, not
-            // in the order the relays returned it.
-            await handleSeal(item.seal, false, item.createdAt, item.wrapIds);
-            progress = true;
-          } else if (item.sender && item.type && item.payload) {
-            const outcome = await dispatch(item.sender, linkFor(item.sender), item.type, item.payload);
-            if (outcome === 'unknown') parked.push(item);
-            else progress = true;
-          }
+      await parking.drain(async (item) => {
+        if (item.seal) {
+          if (!spkiOf(await cryptoClient.mailboxSealSender(item.seal).catch(() => ''))) return false;
+          // Held like a catch-up's (not live): what a new contact had
+          // waiting goes to the inbox in the order it was written, not
+          // in the order the relays returned it.
+          await handleSeal(item.seal, false, item.createdAt, item.wrapIds);
+          return true;
         }
-        await flushHeld();
-      }
+        if (!item.sender || !item.type || !item.payload) return true;
+        return (await dispatch(item.sender, linkFor(item.sender), item.type, item.payload)) !== 'unknown';
+      }, flushHeld);
     } finally {
       retrying = false;
     }
-  }
-
-  /**
-   * Collects the fragments of one seal. Bounded: past MAX_BUNDLES, the
-   * incomplete seal with the fewest fragments in gives way (the oldest of
-   * those) — junk of one fragment each cannot push out a real large message
-   * that is arriving.
-   */
-  function reassemble(
-    /** @type {{bundle: string, index: number, count: number, data: Uint8Array}} */ { bundle, index, count, data },
-    /** @type {string} */ wrapId,
-  ) {
-    if (count === 1) return { seal: data, ids: [wrapId] };
-    const now = Date.now();
-    // A seal that gives way may come again (a later catch-up): its wraps are new to us again.
-    const drop = (/** @type {string} */ id) => {
-      for (const gone of bundles.get(id)?.ids ?? []) seen.delete(gone);
-      bundles.delete(id);
-    };
-    for (const [id, b] of bundles) if (now - b.at > BUNDLE_TTL_MS) drop(id);
-    let entry = bundles.get(bundle);
-    if (!entry) {
-      if (bundles.size >= MAX_BUNDLES) {
-        let weakest = '';
-        let fewest = Infinity;
-        for (const [id, b] of bundles) {
-          if (b.received < fewest) [weakest, fewest] = [id, b.received];
-        }
-        drop(weakest);
-      }
-      entry = { parts: Array(count).fill(null), at: now, received: 0, ids: [] };
-      bundles.set(bundle, entry);
-    }
-    if (entry.parts.length !== count) return null;
-    if (!entry.parts[index]) entry.received += 1;
-    entry.parts[index] = data;
-    entry.ids.push(wrapId);
-    if (entry.parts.some((p) => !p)) return null;
-    bundles.delete(bundle);
-    const parts = /** @type {Uint8Array[]} */ (entry.parts);
-    const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    for (const part of parts) {
-      whole.set(part, offset);
-      offset += part.length;
-    }
-    return { seal: whole, ids: entry.ids };
-  }
-
-  /** A profile in `fingerprint`'s own words (a frame or a seal of theirs): their address. */
-  function learnProfile(/** @type {string} */ fingerprint, /** @type {Uint8Array} */ data) {
-    let parsed = null;
-    try {
-      parsed = parseProfile(JSON.parse(fromUtf8(data)));
-    } catch {
-      // malformed: ignored
-    }
-    if (!parsed) return;
-    // Their own word, but perhaps an old one a relay replays: the newest counts.
-    const known = directory.get(fingerprint);
-    if (known && known.rank === RANK.self && (known.at ?? 0) > parsed.at) return;
-    learn(fingerprint, parsed, 'self');
-  }
-
-  /**
-   * Records where `fingerprint`'s mail goes, learnt from `source` ('self',
-   * 'link' or 'group'); a less trustworthy source never replaces a better one.
-   */
-  function learn(
-    /** @type {string} */ fingerprint,
-    /** @type {{key: string, relays?: string[], at?: number}} */ address,
-    /** @type {keyof typeof RANK} */ source,
-  ) {
-    if (fingerprint === identity.fingerprint || !isKey(address.key)) return false;
-    const rank = RANK[source];
-    const known = directory.get(fingerprint);
-    if (known && known.rank > rank) return false;
-    const relaysOf = (address.relays ?? []).filter(isRelayUrl).slice(0, MAX_INBOX_RELAYS);
-    const at = Math.max(address.at ?? 0, known?.rank === rank ? (known.at ?? 0) : 0);
-    if (known && known.key === address.key && known.rank === rank && JSON.stringify(known.relays) === JSON.stringify(relaysOf)) {
-      if ((known.at ?? 0) < at) {
-        known.at = at;
-        saveDirectory().catch(() => {});
-      }
-      return false;
-    }
-    directory.set(fingerprint, { key: address.key, relays: relaysOf, rank, at });
-    saveDirectory().catch(() => {});
-    relays.setUrls(ownRelays, writeRelays());
-    // Someone new we can write to is usually someone new we can read: what waited for them may open now.
-    if (!known) queueMicrotask(() => retryParked().catch(() => {}));
-    return true;
   }
 
   /**
@@ -481,7 +270,7 @@ export function createMailbox({
    * the payload cannot travel this way.
    */
   async function post(/** @type {string} */ fingerprint, /** @type {string} */ type, /** @type {Uint8Array} */ data) {
-    const address = directory.get(fingerprint);
+    const address = addresses.get(fingerprint);
     if (!address) throw Object.assign(new Error('mailbox: no mailbox key for this contact yet'), { code: 'no-mailbox' });
     if (!MAIL_TYPES.includes(type)) throw Object.assign(new Error(`mailbox: ${type} frames travel only directly`), { code: 'not-mail' });
     /** @type {Array<{id: string, nonce: string}>} */
@@ -544,38 +333,13 @@ export function createMailbox({
     return results.every((accepted) => accepted.length > 0);
   }
 
-  const saveDeletions = () => store.put(DELETIONS_KEY, deletions).catch(() => {});
-
-  /** Sends the deletions whose time has come, each alone; the next wait is set for the rest. */
-  function scheduleDeletions() {
-    clearTimeout(deletionTimer);
-    if (!deletions.length) return;
-    const next = Math.min(...deletions.map((d) => d.due));
-    deletionTimer = setTimeout(sendDueDeletions, Math.max(0, Math.min(next - Date.now(), 2 ** 31 - 1)));
-  }
-
-  async function sendDueDeletions() {
-    const now = Date.now();
-    const due = deletions.filter((d) => d.due <= now);
-    if (!due.length) return scheduleDeletions();
-    if (!ownRelays.length) {
-      // Nowhere to send them yet: look again in a minute.
-      deletionTimer = setTimeout(sendDueDeletions, 60_000);
-      return;
-    }
-    deletions = deletions.filter((d) => d.due > now);
-    saveDeletions();
-    scheduleDeletions();
-    for (const { id, nonce } of due) {
-      try {
-        const createdAt = Math.floor(now / 1000) - Math.floor(Math.random() * DELETION_BACKDATE_S);
-        const deletion = await cryptoClient.mailboxDeletion({ nonce, wrapId: id, now: createdAt });
-        relays.publish(deletion, writeRelays(), { alone: true });
-      } catch {
-        // a malformed saved entry: the wrap expires by itself
-      }
-    }
-  }
+  const deletions = createDeletions({
+    store,
+    cryptoClient,
+    publish: (/** @type {any} */ deletion) => relays.publish(deletion, writeRelays(), { alone: true }),
+    canSend: () => ownRelays.length > 0,
+    delay: timing.deletionDelay,
+  });
 
   // Every contact or member we meet directly learns our address from us.
   const stopWake = watchWake(() => relays.wake());
@@ -585,7 +349,7 @@ export function createMailbox({
 
   /** A link-like route to `fingerprint` through the relays, or null without a mailbox key. */
   function linkFor(/** @type {string} */ fingerprint) {
-    if (!directory.has(fingerprint)) return null;
+    if (!addresses.has(fingerprint)) return null;
     return {
       state: 'ready',
       via: 'relays',
@@ -601,25 +365,19 @@ export function createMailbox({
   return {
     /** What happens on the relays, by name (MailboxEventMap). */
     events: { on: events.on },
+    /**
+     * Registers who takes our own history from the relays (chat/mirror.js,
+     * through chat): awaited before a catch-up counts as done; history that
+     * comes before anyone registered is dropped (it stays on the relays).
+     */
+    handleHistory(/** @type {(payloads: Uint8Array[]) => unknown} */ handler) {
+      historyHandler = handler;
+    },
     /** Loads the directory and catch-up cursors, then starts reading. */
     async load() {
-      const saved = await store.get(DELETIONS_KEY);
-      if (Array.isArray(saved)) {
-        deletions = saved.filter((d) => typeof d?.id === 'string' && typeof d?.nonce === 'string' && Number.isFinite(d?.due)).slice(-MAX_DELETIONS);
-        scheduleDeletions();
-      }
-      for (const saved of (await store.get(DIRECTORY_KEY)) ?? []) {
-        if (isKey(saved?.key))
-          directory.set(saved.fingerprint, {
-            key: saved.key,
-            relays: (saved.relays ?? []).filter(isRelayUrl),
-            rank: saved.rank ?? RANK.group,
-            at: Number.isSafeInteger(saved.at) ? saved.at : 0,
-          });
-      }
-      for (const [url, seconds] of Object.entries((await store.get(CURSORS_KEY)) ?? {})) {
-        if (Number.isSafeInteger(seconds)) cursors.set(url, seconds);
-      }
+      await deletions.load();
+      await addresses.load();
+      await cursors.load();
     },
     /** Applies settings: the relays we read from (ours) and how long wraps live. */
     /** Settings as effectiveSettings() gives them: `mailboxRelays` are the relays we read our mail from. */
@@ -628,7 +386,8 @@ export function createMailbox({
       retentionDays = mailboxDaysOf(settings);
       relays.setUrls(ownRelays, writeRelays());
     },
-    learn,
+    /** Where `fingerprint`'s mail goes, learnt from 'self', 'link' or 'group' (chat/mailbox-addresses.js). */
+    learn: addresses.learn,
     profile,
     post,
     postHistory,
@@ -636,7 +395,7 @@ export function createMailbox({
     publishProfile: (/** @type {any} */ event) => relays.publish(event, ownRelays, { group: 'self' }),
     linkFor,
     /** Their mailbox key, if known. */
-    keyOf: (/** @type {string} */ fingerprint) => directory.get(fingerprint)?.key ?? null,
+    keyOf: (/** @type {string} */ fingerprint) => addresses.get(fingerprint)?.key ?? null,
     /** Whether they have written to us through the relays lately, with no direct session since. */
     reachedOnlyByRelays: (/** @type {string} */ fingerprint) => Date.now() - (heard.get(fingerprint) ?? 0) < VIA_RELAYS_MS && !sessions.linkTo(fingerprint),
     /**
@@ -646,32 +405,20 @@ export function createMailbox({
      * DELETION_DELAY_MS after this call (kept across reloads), dated like a
      * wrap (up to two days back), on a connection of its own.
      */
-    deleteWraps(/** @type {Array<{id: string, nonce: string}>} */ wraps) {
-      const now = Date.now();
-      for (const { id, nonce } of wraps) {
-        if (typeof id !== 'string' || typeof nonce !== 'string' || deletions.some((d) => d.id === id)) continue;
-        deletions.push({ id, nonce, due: now + deletionDelay() });
-      }
-      deletions = deletions.slice(-MAX_DELETIONS);
-      saveDeletions();
-      scheduleDeletions();
-    },
+    deleteWraps: deletions.add,
     /** Deletions waiting for their time (the test façade lets time pass with sendDeletionsNow). */
-    deletionsWaiting: () => deletions.length,
+    deletionsWaiting: deletions.waiting,
     /** Sends every waiting deletion now, as if their time had come. */
-    sendDeletionsNow() {
-      for (const deletion of deletions) deletion.due = 0;
-      return sendDueDeletions();
-    },
+    sendDeletionsNow: deletions.sendNow,
     /** A 'profile' frame over a direct session: their own word on their address. */
     receiveProfile(/** @type {string} */ fingerprint, /** @type {unknown} */ _link, /** @type {Uint8Array} */ data) {
-      if (spkiOf(fingerprint)) learnProfile(fingerprint, data);
+      if (spkiOf(fingerprint)) addresses.learnProfile(fingerprint, data);
     },
     connected: relays.connected,
     status: relays.status,
     wake: relays.wake,
     close() {
-      clearTimeout(deletionTimer);
+      deletions.close();
       stopUp();
       stopWake();
       relays.close();
@@ -679,3 +426,61 @@ export function createMailbox({
     },
   };
 }
+
+/** A NIP-42 answer to `challenge` from `relay`, signed by a key made for it alone. */
+async function authFromOneTimeKey(
+  /** @type {import('../core/crypto-client.js').CryptoClient} */ cryptoClient,
+  /** @type {{relay: string, challenge: string}} */ { relay, challenge },
+) {
+  const createdAt = Math.floor(Date.now() / 1000);
+  const tags = [
+    ['relay', relay],
+    ['challenge', challenge],
+  ];
+  const signed = await cryptoClient.nostrSign({ createdAt, kind: 22242, tags, content: '', signer: 'once' });
+  return { ...signed, created_at: createdAt, kind: 22242, tags, content: '' };
+}
+
+/** Envelopes of a catch-up in the order their senders wrote them (relays return wraps in any order). */
+async function inWritingOrder(
+  /** @type {import('../core/crypto-client.js').CryptoClient} */ cryptoClient,
+  /** @type {Array<{sender: string, payload: Uint8Array}>} */ batch,
+) {
+  const order = await Promise.all(
+    batch.map(async (item) => {
+      try {
+        const header = await cryptoClient.peekEnvelope(item.payload);
+        return { item, at: header.timestampMs, lamport: header.lamport };
+      } catch {
+        return { item, at: 0, lamport: 0 };
+      }
+    }),
+  );
+  return order.sort((a, b) => a.at - b.at || a.lamport - b.lamport);
+}
+
+/** Where each relay's last completed catch-up got to (seconds), kept across sessions. */
+function savedCursors(/** @type {import('../core/store.js').Store} */ store) {
+  /** @type {Map<string, number>} relay url -> seconds */
+  const cursors = new Map();
+  return {
+    get: (/** @type {string} */ url) => cursors.get(url),
+    set(/** @type {string} */ url, /** @type {number} */ seconds) {
+      cursors.set(url, seconds);
+      store.put(CURSORS_KEY, Object.fromEntries(cursors)).catch(() => {});
+    },
+    async load() {
+      for (const [url, seconds] of Object.entries((await store.get(CURSORS_KEY)) ?? {})) {
+        if (Number.isSafeInteger(seconds)) cursors.set(url, seconds);
+      }
+    },
+  };
+}
+
+/** Our address, as contacts need it (a loopback relay means another machine on theirs: not shared). */
+const ourAddress = (/** @type {string} */ mailboxKey, /** @type {string[]} */ ownRelays) => ({
+  mailbox: mailboxKey,
+  relays: ownRelays.filter((url) => !isLoopback(url)).slice(0, MAX_INBOX_RELAYS),
+  // Its time: a relay replaying an older profile of ours changes nothing.
+  at: Date.now(),
+});

@@ -20,25 +20,19 @@ import { messageState, pending, transition } from './delivery.js';
 import { isMessageKey, keyId, keySender, messageKey } from './keys.js';
 import { batcher, debouncedSave, keyedQueue } from './batcher.js';
 import { createChatEvents } from './chat-events.js';
+import { MAILBOX_RESEND_MS, RELAY_AFTER_MS, awaitedBy, newEntry, noteSent, relayDue, resendDue, restoredEntry, savedEntry } from './outbox-entries.js';
+
+export { MAILBOX_RESEND_MS, RELAY_AFTER_MS };
 
 const OUTBOX_KEY = 'outbox';
-const RESEND_BASE_MS = 4_000;
-const RESEND_MAX_MS = 60_000;
 const RESEND_TICK_MS = 2_000;
-/** How long a recipient without a session may take to connect before the envelope goes through the mailbox. */
-export const RELAY_AFTER_MS = 5_000;
-/** A mailbox post no relay accepted is tried again after this. */
-const RELAY_RETRY_MS = 30_000;
-/** Wraps still unacknowledged after this are replaced by fresh ones. */
-export const MAILBOX_RESEND_MS = 6 * 3600_000;
 /** Largest message content (JSON) we send or accept. */
 export const MAX_CONTENT = 256 * 1024;
 
 /**
- * @typedef {import('./delivery.js').DeliveryState} DeliveryState
- * @typedef {{ at: number, list: Array<{id: string, nonce: string}> }} Wraps  what lies on the relays for one recipient
- * @typedef {{ id: string, conv: string, seq: number, at: number, recipients: Record<string, DeliveryState>, wraps: Record<string, Wraps>,
- *   lastSent: Map<string, number>, attempts: Map<string, number>, relaying: Set<string>, relayTried: Map<string, number> }} Entry
+ * @typedef {import('./outbox-entries.js').Entry} Entry
+ * @typedef {import('./mailbox.js').Wrap} Wrap
+ * @typedef {ReturnType<typeof createOutbox>} Outbox
  */
 
 function outboxError(/** @type {string} */ message, /** @type {string} */ code) {
@@ -49,9 +43,22 @@ function outboxError(/** @type {string} */ message, /** @type {string} */ code) 
  * deps: cryptoClient, store, identity, sessions, conversations, history (for
  * delivery state at rest), mailbox (chat/mailbox.js, or null), senderKeys
  * (chat/sender-keys.js: group messages go under our group key), displayName(),
- * events (chat/chat-events.js: 'message-stored', 'state-changed') and
- * onRelayed(fingerprint, messageId) → the wraps of what
- * follows a message through the mailbox (its small file), deleted with it.
+ * events (chat/chat-events.js: 'message-stored', 'state-changed'). What
+ * follows a message through the mailbox (its small file) is added by
+ * whoever owns it with `addRelayCompanions` (chat/transfers.js); their wraps
+ * are deleted with the message's.
+ * @param {{
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   store: import('../core/store.js').Store,
+ *   identity: import('../core/crypto-client.js').PublicSession,
+ *   sessions: import('./chat.js').Sessions,
+ *   conversations: import('./conversations.js').Conversations,
+ *   history: import('./history.js').ChatHistory,
+ *   mailbox?: import('./mailbox.js').Mailbox | null,
+ *   senderKeys: import('./sender-keys.js').SenderKeys,
+ *   displayName: () => string,
+ *   events?: import('./chat-events.js').ChatEvents,
+ * }} deps
  */
 export function createOutbox({
   cryptoClient,
@@ -60,12 +67,13 @@ export function createOutbox({
   sessions,
   conversations,
   history,
-  mailbox = /** @type {import('./mailbox.js').Mailbox | null} */ (null),
+  mailbox = null,
   senderKeys,
   displayName,
   events = createChatEvents(),
-  onRelayed,
 }) {
+  /** @type {Array<(fingerprint: string, messageId: string) => Promise<Wrap[]>>} what goes with a relayed message (its small file's chunks) */
+  const relayCompanions = [];
   /** Our group key is made and handed over one conversation at a time. */
   const keying = keyedQueue();
   /** @type {Map<string, Entry>} message id (ours) -> entry */
@@ -75,8 +83,7 @@ export function createOutbox({
   /** @type {Map<string, Array<() => void>>} */
   const deliveryWaiters = new Map();
 
-  const snapshot = () => [...entries.values()].map(({ id, conv, seq, at, recipients, wraps }) => ({ id, conv, seq, at, recipients, wraps }));
-  const { now: saveNow, soon: saveSoon, discard } = debouncedSave(() => store.put(OUTBOX_KEY, snapshot()));
+  const { now: saveNow, soon: saveSoon, discard } = debouncedSave(() => store.put(OUTBOX_KEY, [...entries.values()].map(savedEntry)));
   /** Stores sent messages and the outbox that lists them, a burst at a time. */
   const persist = batcher(async (writes) => {
     await store.messages.add(writes);
@@ -122,8 +129,7 @@ export function createOutbox({
     const bytes = envelopes.get(entry.id);
     if (!link) return relay(fingerprint, entry);
     if (!bytes || !pending(entry.recipients[fingerprint])) return;
-    entry.lastSent.set(fingerprint, Date.now());
-    entry.attempts.set(fingerprint, (entry.attempts.get(fingerprint) ?? 0) + 1);
+    noteSent(entry, fingerprint, Date.now());
     try {
       await link.send('env', bytes);
       if (apply(entry, fingerprint, 'handed')) {
@@ -142,20 +148,16 @@ export function createOutbox({
    */
   async function relay(/** @type {string} */ fingerprint, /** @type {Entry} */ entry, now = Date.now()) {
     const bytes = envelopes.get(entry.id);
-    if (!mailbox || !bytes || !pending(entry.recipients[fingerprint]) || entry.relaying.has(fingerprint)) return;
+    if (!mailbox || !bytes || !relayDue(entry, fingerprint, now, !!mailbox.reachedOnlyByRelays?.(fingerprint))) return;
     if (!mailbox.keyOf(fingerprint) || !mailbox.connected()) return;
     const previous = entry.wraps[fingerprint];
-    // The bounded wait for a direct session is skipped for someone we only reach through relays lately.
-    const wait = mailbox.reachedOnlyByRelays?.(fingerprint) ? 0 : RELAY_AFTER_MS;
-    if (previous ? now - previous.at < MAILBOX_RESEND_MS : now - entry.at < wait) return;
-    if (now - (entry.relayTried.get(fingerprint) ?? 0) < RELAY_RETRY_MS) return;
     entry.relaying.add(fingerprint);
     entry.relayTried.set(fingerprint, now);
     try {
       const { wraps, accepted } = await mailbox.post(fingerprint, 'env', bytes);
       if (!accepted) return; // tried again after RELAY_RETRY_MS
       // What goes with it (a small file's chunk) goes before it counts as "on relays".
-      const companions = (await onRelayed?.(fingerprint, entry.id)) ?? [];
+      const companions = (await Promise.all(relayCompanions.map((companionsOf) => companionsOf(fingerprint, entry.id)))).flat();
       if (!entries.has(entry.id) || !pending(entry.recipients[fingerprint])) {
         mailbox.deleteWraps([...wraps, ...companions]); // delivered meanwhile
         return;
@@ -178,13 +180,14 @@ export function createOutbox({
    * (the membership changed) is handed to them, RSA-wrapped, before anything
    * is sealed under it. One at a time per conversation.
    */
-  function groupKey(/** @type {any} */ conv) {
+  function groupKey(/** @type {import('./conversations.js').Conversation} */ conv) {
     return keying(conv.id, async () => {
       const key = await senderKeys.current(
         conv.id,
         conv.members.map((/** @type {{fingerprint: string}} */ m) => m.fingerprint),
       );
-      if (key.fresh) await send(conv.id, senderKeys.keyContent(conv.id, key.keyIdHex));
+      // A fresh key is ours, just made: its content is there.
+      if (key.fresh) await send(conv.id, /** @type {Record<string, unknown>} */ (senderKeys.keyContent(conv.id, key.keyIdHex)));
       return key;
     });
   }
@@ -227,19 +230,8 @@ export function createOutbox({
     const timestampMs = Date.now();
     const { envelope, messageId, own } = await seal(members, key, { conversationId: fromHex(conv.id), timestampMs, lamport, content: bytes });
     const seq = conversations.nextSeq(conv);
-    /** @type {Entry} */
-    const entry = {
-      id: messageId,
-      conv: conv.id,
-      seq,
-      at: timestampMs,
-      recipients: Object.fromEntries(members.map((/** @type {{fingerprint: string}} */ m) => [m.fingerprint, /** @type {DeliveryState} */ ('queued')])),
-      wraps: {},
-      lastSent: new Map(),
-      attempts: new Map(),
-      relaying: new Set(),
-      relayTried: new Map(),
-    };
+    const recipients = members.map((/** @type {{fingerprint: string}} */ m) => m.fingerprint);
+    const entry = newEntry({ id: messageId, conv: conv.id, seq, at: timestampMs, recipients });
     entries.set(messageId, entry);
     envelopes.set(messageId, envelope);
     const stored = messageKey(identity.fingerprint, messageId);
@@ -270,25 +262,22 @@ export function createOutbox({
         if (!conv) continue;
         const record = await store.messages.get([conv.tag, saved.seq]);
         if (!record) continue;
-        // Entries saved before delivery states were kept list pending fingerprints only.
-        const recipients = saved.recipients ?? Object.fromEntries((saved.pending ?? []).map((fp) => [fp, 'queued']));
         envelopes.set(saved.id, record.env);
-        entries.set(saved.id, {
-          id: saved.id,
-          conv: saved.conv,
-          seq: saved.seq,
-          at: saved.at ?? 0,
-          recipients,
-          wraps: saved.wraps ?? {},
-          lastSent: new Map(),
-          attempts: new Map(),
-          relaying: new Set(),
-          relayTried: new Map(),
-        });
+        entries.set(saved.id, restoredEntry(saved));
       }
     },
 
     send,
+
+    /**
+     * Registers `companionsOf(fingerprint, messageId)` → the wraps of what
+     * it posted to `fingerprint`'s mailbox to go with that message (a small
+     * file's chunks): posted before the message counts as on the relays,
+     * deleted with its wraps.
+     */
+    addRelayCompanions(/** @type {(fingerprint: string, messageId: string) => Promise<Wrap[]>} */ companionsOf) {
+      relayCompanions.push(companionsOf);
+    },
 
     /**
      * `fingerprint` stored these `${sender}:${id}` keys: its own word (an
@@ -306,7 +295,8 @@ export function createOutbox({
         if (!entry || !apply(entry, fingerprint, 'acked')) continue;
         changed = true;
         await history.updateMeta(key, (meta) => {
-          meta.delivered[fingerprint] = now;
+          // Our messages' meta is written with `delivered` (send, chat/mirror-merge.js).
+          /** @type {Record<string, number>} */ (meta.delivered)[fingerprint] = now;
         });
         announceState(entry);
       }
@@ -315,9 +305,7 @@ export function createOutbox({
 
     /** Whether any of `keys` is a message of ours `fingerprint` has not acknowledged yet (a passed-on list worth checking). */
     awaits: (/** @type {string} */ fingerprint, /** @type {string[]} */ keys) =>
-      keys.some(
-        (key) => isMessageKey(key) && keySender(key) === identity.fingerprint && pending(entries.get(keyId(key))?.recipients[fingerprint] ?? 'delivered'),
-      ),
+      keys.some((key) => isMessageKey(key) && keySender(key) === identity.fingerprint && awaitedBy(entries.get(keyId(key)), fingerprint)),
 
     /** `fingerprint` read our message `id` (a read receipt). */
     read(/** @type {string} */ fingerprint, /** @type {string} */ id) {
@@ -347,10 +335,7 @@ export function createOutbox({
             relay(fingerprint, entry, now);
             continue;
           }
-          const last = entry.lastSent.get(fingerprint) ?? 0;
-          const attempts = entry.attempts.get(fingerprint) ?? 0;
-          const wait = Math.min(RESEND_MAX_MS, RESEND_BASE_MS * 2 ** Math.max(0, attempts - 1));
-          if (now - last >= wait) sendTo(fingerprint, entry);
+          if (resendDue(entry, fingerprint, now)) sendTo(fingerprint, entry);
         }
       }
     },
@@ -363,13 +348,13 @@ export function createOutbox({
     /** Whether our message `id` is still being delivered. */
     has: (/** @type {string} */ id) => entries.has(id),
     /** Whether `fingerprint` still lacks our message `id`. */
-    isPendingFor: (/** @type {string} */ id, /** @type {string} */ fingerprint) => pending(entries.get(id)?.recipients[fingerprint] ?? 'delivered'),
+    isPendingFor: (/** @type {string} */ id, /** @type {string} */ fingerprint) => awaitedBy(entries.get(id), fingerprint),
     /** Resolves once every recipient acknowledged message `id`. */
     whenDelivered(/** @type {string} */ id) {
       if (!entries.has(id)) return Promise.resolve();
       return new Promise((resolve) => deliveryWaiters.set(id, [...(deliveryWaiters.get(id) ?? []), () => resolve(undefined)]));
     },
-    pendingFor: (/** @type {string} */ fingerprint) => [...entries.values()].filter((e) => pending(e.recipients[fingerprint] ?? 'delivered')).length,
+    pendingFor: (/** @type {string} */ fingerprint) => [...entries.values()].filter((e) => awaitedBy(e, fingerprint)).length,
     hasPending: () => entries.size > 0,
     forget(/** @type {string} */ conversationId) {
       for (const entry of [...entries.values()]) if (entry.conv === conversationId) finish(entry);

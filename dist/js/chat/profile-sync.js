@@ -32,6 +32,7 @@ export const MAX_LEAD_MS = 15 * 60_000;
 /**
  * @typedef {import('./profile-records.js').ProfileRecord} ProfileRecord
  * @typedef {{ list: () => Map<string, Record<string, unknown>>, apply: (id: string, values: Record<string, unknown> | null) => Promise<void> }} Collection
+ * @typedef {ReturnType<typeof createProfileSync>} ProfileSync
  */
 
 const sameValue = (/** @type {unknown} */ a, /** @type {unknown} */ b) => JSON.stringify(a) === JSON.stringify(b);
@@ -52,10 +53,16 @@ export async function loadDeviceId(store) {
 
 /**
  * deps: cryptoClient (profileSeal, profileOpen), store, publish(event) →
- * Promise (to the relays we read from: those that took it), onChange(event),
+ * Promise (to the relays we read from: those that took it),
  * now() (wall time in ms; tests pass a clock of their own).
+ * @param {{
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   store: import('../core/store.js').Store,
+ *   publish: (event: import('../core/crypto-client.js').NostrEvent) => Promise<string[]>,
+ *   now?: () => number,
+ * }} deps
  */
-export function createProfileSync({ cryptoClient, store, publish, onChange, now = () => Date.now() }) {
+export function createProfileSync({ cryptoClient, store, publish, now = () => Date.now() }) {
   /** @type {Map<string, ProfileRecord>} record id ("contact:<fp>") -> record */
   const records = new Map();
   /** @type {Map<string, Collection>} */
@@ -91,7 +98,7 @@ export function createProfileSync({ cryptoClient, store, publish, onChange, now 
     clock.observe(stamp.wall > limit ? { wall: limit, counter: 0, device: stamp.device } : stamp);
   };
   let deviceId = '';
-  let timer = /** @type {any} */ (null);
+  let timer = /** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined);
   let applying = 0;
 
   // Records and what still waits to be published (a tab may close first) are kept together.
@@ -247,8 +254,8 @@ export function createProfileSync({ cryptoClient, store, publish, onChange, now 
     const before = valuesOf(ours);
     const after = valuesOf(merged);
     if (sameValue(before, after)) return;
+    // The collection says what changed to whoever shows it (contact, group, device and settings events).
     await applyTo(name, key, after);
-    onChange?.({ profile: opened.recordId });
   }
 
   /** Hands an item's new values (null: removed) to its collection. */

@@ -22,6 +22,16 @@ function parse(/** @type {Uint8Array} */ data) {
  * receipts; typing goes over direct sessions only. events
  * (chat/chat-events.js): 'state-changed' when a message of ours is read by
  * every member, 'typing'.
+ * @param {{
+ *   identity: import('../core/crypto-client.js').PublicSession,
+ *   sessions: import('./chat.js').Sessions,
+ *   route: (fingerprint: string) => import('./inbox.js').Route | null,
+ *   conversations: import('./conversations.js').Conversations,
+ *   history: import('./history.js').ChatHistory,
+ *   outbox: import('./outbox.js').Outbox,
+ *   preferences: () => { readReceipts: boolean, typingIndicators: boolean },
+ *   events?: import('./chat-events.js').ChatEvents,
+ * }} deps
  */
 export function createReceipts({ identity, sessions, route, conversations, history, outbox, preferences, events = createChatEvents() }) {
   let lastTypingSent = 0;

@@ -26,6 +26,7 @@ export const KEYS_KEPT = 16;
 /**
  * @typedef {{ keyId: string, key: string, members: string[], at: number }} OwnKey  key: base64url
  * @typedef {{ keyId: Uint8Array, key: Uint8Array }} KeyBytes
+ * @typedef {ReturnType<typeof createSenderKeys>} SenderKeys
  */
 
 /** Why nothing can be sent in a held group, and what to do. */
@@ -37,6 +38,11 @@ const memberSet = (/** @type {string[]} */ fingerprints) => [...fingerprints].so
 
 /**
  * deps: cryptoClient (random bytes), store (sealed records), identity.
+ * @param {{
+ *   cryptoClient: { randomBytes: (length: number) => Promise<Uint8Array> },
+ *   store: import('../core/store.js').Store,
+ *   identity: { fingerprint: string },
+ * }} deps
  */
 export function createSenderKeys({ cryptoClient, store, identity }) {
   /** @type {Map<string, OwnKey[]>} conversation id -> our keys there, newest last */

@@ -1,3 +1,4 @@
+// @ts-check
 // Files and images: encrypted in chunks with a random per-file key
 // (worker/src/files.rs), kept encrypted in IndexedDB, announced by an
 // envelope carrying the key and the root hash, and fetched by the recipient
@@ -17,19 +18,34 @@
 // fetched again from someone who did not give us that copy, and fails only
 // when nobody else is left to ask.
 
-import { fromBase64, fromHex, fromUtf8, toBase64, toHex, utf8 } from '../core/encoding.js';
-import { FILE_CHUNK_SIZE, MAX_FILE_SIZE } from './content.js';
+import { fromHex, toBase64, toHex } from '../core/encoding.js';
+import { MAX_FILE_SIZE } from './content.js';
 import { debouncedSave } from './batcher.js';
+import { createEvents } from '../core/events.js';
+import { transition, resumable } from './transfer-state.js';
+import { decodeChunkFrame, decodeFileRequest, encodeChunkFrame, encodeFileRequest } from './transfer-frames.js';
+import {
+  AUTO_DOWNLOAD,
+  CHUNK_SIZE,
+  MAILBOX_FILE_LIMIT,
+  MISMATCH_ERRORS,
+  chunkSpec,
+  fileKey,
+  firstMissing,
+  keepsEarly,
+  mayFetch,
+  ownFile,
+  pickSource,
+  savedFile,
+  sourcesFor,
+  statusOf,
+  suspectCopy,
+  takesChunkFrom,
+  wanted,
+} from './transfer-plan.js';
 
-/** Bytes per chunk: large enough to be efficient, small enough to resume. */
-export const CHUNK_SIZE = FILE_CHUNK_SIZE;
-/** Files up to this size also travel through the mailbox (one chunk); larger ones wait for a direct session. */
-export const MAILBOX_FILE_LIMIT = 256 * 1024;
-/** Files sent through the mailbox whose announcement has not arrived yet, at most. */
-const MAX_EARLY_FILES = 64;
-/** Files up to this size download without asking; larger ones on request. */
-export const AUTO_DOWNLOAD = 64 * 1024 * 1024;
-export { MAX_FILE_SIZE };
+export { AUTO_DOWNLOAD, CHUNK_SIZE, MAILBOX_FILE_LIMIT, MAX_FILE_SIZE, decodeChunkFrame, encodeChunkFrame, fileKey };
+
 const FILES_KEY = 'files';
 /** Chunks being sent at once to one peer (framing interleaves them). */
 const SERVE_WINDOW = 3;
@@ -40,24 +56,22 @@ const PREPARE_AHEAD = 4;
  *  the store (tests/bench/transfer.mjs). */
 const READ_AHEAD = 6;
 const THUMBNAIL_PX = 320;
-/** owner fingerprint (32) ‖ file id (16) ‖ u32 index, then the sealed chunk. */
-const CHUNK_HEADER = 52;
 
-function transferError(message, code) {
+/** @typedef {import('./transfer-plan.js').TransferFile} TransferFile */
+
+function transferError(/** @type {string} */ message, /** @type {string} */ code) {
   return Object.assign(new Error(message), { code });
 }
 
-/** How files are keyed here and in the `chunks` store. */
-export const fileKey = (owner, fileId) => `${owner}:${fileId}`;
-
-/** A small JPEG preview of an image file, as a data: URL (null if not an image). */
+/** A small JPEG preview of an image file, as a data: URL (null if not an image). @param {File} file */
 async function thumbnail(file) {
   if (!file.type.startsWith('image/') || typeof createImageBitmap !== 'function') return null;
   try {
     const bitmap = await createImageBitmap(file);
     const scale = Math.min(1, THUMBNAIL_PX / Math.max(bitmap.width, bitmap.height));
     const canvas = new OffscreenCanvas(Math.max(1, Math.round(bitmap.width * scale)), Math.max(1, Math.round(bitmap.height * scale)));
-    canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    // No 2D context throws here, and there is no thumbnail.
+    /** @type {OffscreenCanvasRenderingContext2D} */ (canvas.getContext('2d')).drawImage(bitmap, 0, 0, canvas.width, canvas.height);
     const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.7 });
     const bytes = new Uint8Array(await blob.arrayBuffer());
     return { data: `data:image/jpeg;base64,${toBase64(bytes)}`, width: canvas.width, height: canvas.height };
@@ -66,66 +80,88 @@ async function thumbnail(file) {
   }
 }
 
-/** Encodes a chunk frame. */
-export function encodeChunkFrame(owner, fileId, index, sealed) {
-  const frame = new Uint8Array(CHUNK_HEADER + sealed.length);
-  frame.set(fromHex(owner), 0);
-  frame.set(fromHex(fileId), 32);
-  new DataView(frame.buffer).setUint32(48, index);
-  frame.set(sealed, CHUNK_HEADER);
-  return frame;
+/**
+ * Reads, seals and stores the `chunks` chunks of `file` under (owner,
+ * fileId) and resolves to their digests: a few chunks at once (reading the
+ * file, hashing and sealing in the worker, writing in grouped transactions
+ * overlap), in bounded memory. If one fails, none is left in the store.
+ * @param {{ cryptoClient: import('../core/crypto-client.js').CryptoClient, store: import('../core/store.js').Store }} deps
+ * @param {Blob} file @param {{ owner: string, fileId: string, key: Uint8Array, chunks: number }} where
+ * @param {((fraction: number) => void) | undefined} onProgress  the share of chunks done so far
+ */
+async function sealChunks({ cryptoClient, store }, file, { owner, fileId, key, chunks }, onProgress) {
+  const digests = new Uint8Array(chunks * 32);
+  let prepared = 0;
+  const prepare = async (/** @type {number} */ index) => {
+    const plaintext = new Uint8Array(await file.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE).arrayBuffer());
+    const { digest, sealed } = await cryptoClient.sealChunkDigest({ key, fileId: fromHex(fileId), index, last: index === chunks - 1, plaintext });
+    digests.set(digest, index * 32);
+    await store.chunks.putGrouped(fileKey(owner, fileId), index, sealed);
+    prepared += 1;
+    onProgress?.(prepared / chunks);
+  };
+  /** @type {Promise<void>[]} */
+  const preparing = [];
+  try {
+    for (let index = 0; index < chunks; index++) {
+      preparing.push(prepare(index));
+      if (preparing.length >= PREPARE_AHEAD) await preparing.shift();
+    }
+    await Promise.all(preparing);
+  } catch (error) {
+    await Promise.allSettled(preparing);
+    await store.chunks.drop(fileKey(owner, fileId)).catch(() => {});
+    throw error;
+  }
+  return digests;
 }
 
-/** Decodes a chunk frame, or null. */
-export function decodeChunkFrame(bytes) {
-  if (!(bytes instanceof Uint8Array) || bytes.length <= CHUNK_HEADER) return null;
-  return {
-    owner: toHex(bytes.subarray(0, 32)),
-    fileId: toHex(bytes.subarray(32, 48)),
-    index: new DataView(bytes.buffer, bytes.byteOffset + 48, 4).getUint32(0),
-    sealed: bytes.slice(CHUNK_HEADER),
-  };
-}
+/**
+ * 'progress': a file's transfer moved on (bytes came or went, it completed,
+ * failed or waits): the views redraw that file's message.
+ * @typedef {{ progress: { file: string, owner: string, conversation: string } }} TransferEventMap
+ */
 
 /**
  * identity: ours; chat: sends announcements and hands us received ones;
  * sessions: who is reachable; mailbox (chat/mailbox.js, or null): small
  * files' chunks follow their message there; membersOf(conversationId) →
- * fingerprints that may fetch a conversation's files.
+ * fingerprints that may fetch a conversation's files. Its `events`
+ * (TransferEventMap) say when a file's transfer moved on.
+ * @param {{
+ *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
+ *   store: import('../core/store.js').Store,
+ *   chat: import('./chat.js').Chat,
+ *   sessions: import('./chat.js').Sessions,
+ *   own?: import('./chat.js').Sessions | null,
+ *   mailbox?: import('./mailbox.js').Mailbox | null,
+ *   identity: { fingerprint: string },
+ *   membersOf: (conversationId: string) => string[],
+ * }} deps
  */
-export function createTransfers({ cryptoClient, store, chat, sessions, own = null, mailbox = null, identity, membersOf, onChange }) {
-  const files = new Map(); // fileKey -> {info, owner, have:Set, state, conversation, from, mine, requested, messageId}
-  const serving = new Map(); // `${fp} ${fileKey}` -> cancel flag
-  /** file keys of chunks that came through the mailbox before their announcement */
+export function createTransfers({ cryptoClient, store, chat, sessions, own = null, mailbox = null, identity, membersOf }) {
+  /** @type {import('../core/events.js').Events<TransferEventMap>} */
+  const events = createEvents();
+  /** @type {Map<string, TransferFile>} fileKey -> file; its state moves only by transition() (chat/transfer-state.js) */
+  const files = new Map();
+  /** @type {Map<string, object>} `${fp} ${fileKey}` -> the token of the serving under way (gone: stop) */
+  const serving = new Map();
+  /** @type {Set<string>} file keys of chunks that came through the mailbox before their announcement */
   const early = new Set();
 
-  const keyOf = (file) => fileKey(file.owner, file.info.fileId);
-  const saving = debouncedSave(
-    () =>
-      store.put(
-        FILES_KEY,
-        [...files.values()].map(({ info, owner, state, conversation, from, mine, requested, messageId }) => ({
-          info,
-          owner,
-          state,
-          conversation,
-          from,
-          mine,
-          requested: !!requested,
-          messageId: messageId ?? null,
-        })),
-      ),
-    200,
-  );
+  const keyOf = (/** @type {TransferFile} */ file) => fileKey(file.owner, file.info.fileId);
+  const saving = debouncedSave(() => store.put(FILES_KEY, [...files.values()].map(savedFile)), 200);
   const { now: saveNow, soon: save } = saving;
-  const changed = (file) => onChange?.({ file: file.info.fileId, owner: file.owner, conversation: file.conversation });
-  const chunkKeys = (key) => store.chunks.indexes(key);
-  /** Whoever announced the file first (or our device that mirrored it here), then anyone else in its conversation. */
-  const sourcesFor = (file) => [...new Set([file.from, file.relay, ...membersOf(file.conversation)].filter(Boolean))];
-  /** A session to `fingerprint`: our own other devices are in their own registry (chat/mirror.js). */
+  const changed = (/** @type {TransferFile} */ file) => events.emit('progress', { file: file.info.fileId, owner: file.owner, conversation: file.conversation });
+  const chunkKeys = (/** @type {string} */ key) => store.chunks.indexes(key);
+  const sources = (/** @type {TransferFile} */ file) => sourcesFor(file, membersOf(file.conversation));
+  /** A session to `fingerprint`: our own other devices are in their own registry (chat/mirror.js). @param {string} fingerprint */
   const linkTo = (fingerprint) => (fingerprint === identity.fingerprint ? (own?.linkTo(fingerprint) ?? null) : sessions.linkTo(fingerprint));
 
-  /** Encrypts and stores a file, then sends the envelope announcing it. */
+  /**
+   * Encrypts and stores a file, then sends the envelope announcing it.
+   * @param {string} conversationId @param {File} file @param {{ onProgress?: (fraction: number) => void }} [options]
+   */
   async function attach(conversationId, file, { onProgress } = {}) {
     if (!file.size) throw transferError('That file is empty.', 'empty');
     if (file.size > MAX_FILE_SIZE) throw transferError(`Files can be at most ${MAX_FILE_SIZE / 1024 ** 3} GB.`, 'too-large');
@@ -133,31 +169,8 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     const owner = identity.fingerprint;
     const key = await cryptoClient.randomBytes(32);
     const chunks = Math.ceil(file.size / CHUNK_SIZE);
-    const digests = new Uint8Array(chunks * 32);
-    // A few chunks at once (reading the file, hashing and sealing in the
-    // worker, writing in grouped transactions overlap), in bounded memory.
     // The file's entry is written durably once it is announced (below).
-    let prepared = 0;
-    const prepare = async (index) => {
-      const plaintext = new Uint8Array(await file.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE).arrayBuffer());
-      const { digest, sealed } = await cryptoClient.sealChunkDigest({ key, fileId: fromHex(fileId), index, last: index === chunks - 1, plaintext });
-      digests.set(digest, index * 32);
-      await store.chunks.putGrouped(fileKey(owner, fileId), index, sealed);
-      prepared += 1;
-      onProgress?.(prepared / chunks);
-    };
-    const preparing = [];
-    try {
-      for (let index = 0; index < chunks; index++) {
-        preparing.push(prepare(index));
-        if (preparing.length >= PREPARE_AHEAD) await preparing.shift();
-      }
-      await Promise.all(preparing);
-    } catch (error) {
-      await Promise.allSettled(preparing);
-      await store.chunks.drop(fileKey(owner, fileId)).catch(() => {});
-      throw error;
-    }
+    const digests = await sealChunks({ cryptoClient, store }, file, { owner, fileId, key, chunks }, onProgress);
     const info = {
       fileId,
       name: file.name.slice(0, 200) || 'file',
@@ -169,16 +182,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
       root: await cryptoClient.fileRoot(digests),
     };
     const thumb = await thumbnail(file);
-    const entry = {
-      info,
-      owner,
-      have: new Set(Array.from({ length: chunks }, (_, i) => i)),
-      state: 'complete',
-      conversation: conversationId,
-      from: null,
-      mine: true,
-      messageId: null,
-    };
+    const entry = ownFile(info, owner, conversationId);
     files.set(fileKey(owner, fileId), entry);
     const message = await chat.send(conversationId, { t: 'file', ...info, thumb: thumb?.data ?? null, width: thumb?.width, height: thumb?.height });
     entry.messageId = message.id;
@@ -193,9 +197,11 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
    * announced a small file, its chunks follow the same way (the recipient
    * may never be online with us to fetch them). Resolves to their wraps,
    * which the outbox deletes with the message's once delivered.
+   * @param {string} fingerprint @param {string} messageId
    */
   async function pushByMailbox(fingerprint, messageId) {
     const file = [...files.values()].find((f) => f.mine && f.messageId === messageId);
+    /** @type {import('./mailbox.js').Wrap[]} */
     const wraps = [];
     if (!file || !mailbox || file.info.size > MAILBOX_FILE_LIMIT) return wraps;
     for (let index = 0; index < file.info.chunks; index++) {
@@ -210,7 +216,8 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     return wraps;
   }
 
-  const wanted = (file) => file.requested || file.info.size <= AUTO_DOWNLOAD;
+  // A message of ours relayed to a member's mailbox takes its small file along.
+  chat.addRelayCompanions(pushByMailbox);
 
   // A file announced in a conversation (its content was checked by the inbox).
   chat.on('file', async (conv, message, from) => {
@@ -220,53 +227,49 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     early.delete(key);
     files.set(key, { info, owner: message.sender, have: await chunkKeys(key), state: 'waiting', conversation: conv.id, from: message.sender, relay: from });
     await saveNow();
-    if (wanted(files.get(key))) download(key);
-    else changed(files.get(key));
+    const file = /** @type {TransferFile} */ (files.get(key));
+    if (wanted(file)) download(key);
+    else changed(file);
   });
 
   /** Asks a source for every chunk we lack, from the first missing one. */
-  function download(key) {
+  function download(/** @type {string} */ key) {
     const file = files.get(key);
     if (!file || file.state === 'complete' || file.mine) return false;
-    let first = 0;
-    while (first < file.info.chunks && file.have.has(first)) first += 1;
+    const first = firstMissing(file.have, file.info.chunks);
     if (first === file.info.chunks) {
       finish(file);
       return true;
     }
-    for (const fingerprint of sourcesFor(file)) {
-      if (file.suspects?.has(fingerprint)) continue; // gave us a copy that did not match
-      const link = linkTo(fingerprint);
-      if (!link) continue;
-      file.state = 'downloading';
-      file.source = fingerprint;
-      link.send('file-get', utf8(JSON.stringify({ owner: file.owner, fileId: file.info.fileId, from: first }))).catch(() => {});
-      changed(file);
-      return true;
+    const picked = pickSource(sources(file), file.suspects, linkTo);
+    file.state = transition(file.state, picked ? 'ask' : 'unreachable');
+    if (picked) {
+      file.source = picked.fingerprint;
+      picked.link.send('file-get', encodeFileRequest({ owner: file.owner, fileId: file.info.fileId, from: first })).catch(() => {});
     }
-    file.state = 'waiting';
     changed(file);
-    return false;
+    return !!picked;
   }
 
-  async function serve(fingerprint, link, request_) {
-    const { owner, fileId, from } = request_ ?? {};
-    if (typeof owner !== 'string' || typeof fileId !== 'string' || !Number.isSafeInteger(from) || from < 0) return;
+  /**
+   * Sends `fingerprint` the chunks it asked for, over `link`.
+   * @param {string} fingerprint @param {import('./chat.js').Link} link @param {import('./transfer-frames.js').FileRequest} request
+   */
+  async function serve(fingerprint, link, { owner, fileId, from }) {
     const key = fileKey(owner, fileId);
     const file = files.get(key);
-    if (!file || file.state !== 'complete') return;
-    // Only members of the conversation the file was shared in, and our own devices, may fetch it.
-    const allowed = fingerprint === identity.fingerprint || membersOf(file.conversation).includes(fingerprint);
-    if (!allowed) return;
+    if (!file || file.state !== 'complete' || !mayFetch(fingerprint, identity.fingerprint, membersOf(file.conversation))) return;
     const token = {};
     const servingKey = `${fingerprint} ${key}`;
     serving.set(servingKey, token);
+    /** @type {Promise<Uint8Array | undefined>[]} */
     const reads = [];
     let nextRead = from;
     const readAhead = () => {
       while (reads.length < READ_AHEAD && nextRead < file.info.chunks) reads.push(store.chunks.get(key, nextRead++));
     };
     // Reads and sends both run ahead, so the channel never waits between chunks.
+    /** @type {Promise<void>[]} */
     const inFlight = [];
     for (let index = from; index < file.info.chunks && serving.get(servingKey) === token; index++) {
       readAhead();
@@ -285,6 +288,10 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     if (serving.get(servingKey) === token) serving.delete(servingKey);
   }
 
+  /**
+   * A 'file-chunk' frame from `fingerprint`, over a session or (`link.via` 'relays') the mailbox.
+   * @param {string} fingerprint @param {{ via?: string } | null} link @param {Uint8Array} bytes
+   */
   async function receiveChunk(fingerprint, link, bytes) {
     const chunk = decodeChunkFrame(bytes);
     if (!chunk) return;
@@ -293,11 +300,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     const { index } = chunk;
     if (!file && link?.via === 'relays') return keepEarly(fingerprint, key, chunk);
     if (!file || file.state === 'complete' || index >= file.info.chunks || file.have.has(index)) return;
-    // Only from the peer we asked, or the owner (a small file's chunks follow
-    // its message through the mailbox unasked): another member's chunks,
-    // sealed with the key every member knows, could otherwise spoil the file.
-    const solicited = fingerprint === file.source || fingerprint === file.owner;
-    if (!solicited || file.suspects?.has(fingerprint)) return;
+    if (!takesChunkFrom(file, fingerprint)) return;
     // Authenticated with the file key (a chunk altered or moved fails here)
     // and hashed for the root check in one step in the worker: the plaintext
     // never comes back. Chunks arrive back to back, so one chunk's check
@@ -309,13 +312,23 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
       file.error = 'a chunk did not authenticate; asking again';
       return;
     }
+    // Two copies of a chunk can be checked at once (the owner's, through the
+    // mailbox, and the one we asked for): only one is written, and none
+    // over a file that completed meanwhile.
+    file.writing ??= new Set();
+    if (/** @type {import('./transfer-state.js').TransferState} */ (file.state) === 'complete' || file.have.has(index) || file.writing.has(index)) return;
+    file.writing.add(index);
     file.digests ??= new Map();
     file.digests.set(index, digest);
-    await store.chunks.putGrouped(key, index, chunk.sealed);
+    try {
+      await store.chunks.putGrouped(key, index, chunk.sealed);
+    } finally {
+      file.writing.delete(index);
+    }
     file.have.add(index);
     file.fetchedFrom ??= new Set();
     file.fetchedFrom.add(fingerprint);
-    file.state = 'downloading';
+    file.state = transition(file.state, 'chunk');
     changed(file);
     if (file.have.size === file.info.chunks) finish(file);
   }
@@ -325,16 +338,16 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
    * announcement (relays return wraps in any order): kept encrypted under
    * its file key; the announcement that follows checks it against the key
    * and root hash its owner signed, as every chunk is.
+   * @param {string} fingerprint @param {string} key @param {import('./transfer-frames.js').ChunkFrame} chunk
    */
   async function keepEarly(fingerprint, key, chunk) {
-    if (chunk.owner !== fingerprint || chunk.index !== 0 || chunk.sealed.length > CHUNK_SIZE + 16) return;
-    if (!early.has(key) && early.size >= MAX_EARLY_FILES) return;
+    if (!keepsEarly(chunk, fingerprint, early)) return;
     early.add(key);
     await store.chunks.put(key, chunk.index, chunk.sealed);
   }
 
   /** All chunks here: check the root hash the sender signed. */
-  async function finish(file) {
+  async function finish(/** @type {TransferFile} */ file) {
     if (file.state === 'complete' || file.verifying) return;
     file.verifying = true;
     let again = false;
@@ -350,20 +363,12 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
       }
       if ((await cryptoClient.fileRoot(digests)) !== file.info.root) {
         await store.chunks.drop(keyOf(file));
-        file.have.clear();
-        file.digests = null;
-        // Whoever gave us chunks of this copy is not asked again (in this session).
-        file.suspects ??= new Set();
-        for (const fingerprint of file.fetchedFrom ?? []) file.suspects.add(fingerprint);
-        file.fetchedFrom = null;
-        file.source = null;
-        again = sourcesFor(file).some((fingerprint) => !file.suspects.has(fingerprint));
-        file.state = again ? 'waiting' : 'failed';
-        file.error = again
-          ? 'a copy did not match the hash its sender signed and was discarded; fetching it from another member'
-          : 'the file did not match the hash its sender signed, and was discarded';
+        const event = suspectCopy(file, sources(file));
+        again = event === 'mismatch';
+        file.state = transition(file.state, event);
+        file.error = MISMATCH_ERRORS[event];
       } else {
-        file.state = 'complete';
+        file.state = transition(file.state, 'verified');
         file.error = null;
         file.digests = null;
       }
@@ -375,18 +380,14 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     if (again) download(keyOf(file));
   }
 
-  /** What opens chunk `index` of `file`: its key, id, place and whether it is the last. */
-  function chunkSpec(file, index) {
-    return { key: fromBase64(file.info.key), fileId: fromHex(file.info.fileId), index, last: index === file.info.chunks - 1 };
-  }
-
-  /** The sealed chunk `index` of `file` as stored here. */
+  /** The sealed chunk `index` of `file` as stored here. @param {TransferFile} file @param {number} index */
   async function storedChunk(file, index) {
     const sealed = await store.chunks.get(keyOf(file), index);
     if (!sealed) throw transferError('a chunk is missing', 'missing-chunk');
     return sealed;
   }
 
+  /** The plaintext of chunk `index` of `file`. @param {TransferFile} file @param {number} index */
   async function openChunk(file, index) {
     return cryptoClient.openChunk({ ...chunkSpec(file, index), ciphertext: await storedChunk(file, index) });
   }
@@ -394,6 +395,7 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
   /**
    * Files saved before they were keyed by owner kept their chunks under the
    * bare file id: move them under (owner, id).
+   * @param {any} saved  as an older version saved it
    */
   async function upgrade(saved) {
     const owner = saved.mine ? identity.fingerprint : saved.from;
@@ -417,9 +419,9 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
       if (upgraded) save();
     },
     attach,
-    pushByMailbox,
+    events,
     /** The user asked for this file (larger ones wait for that). */
-    request(owner, fileId) {
+    request(/** @type {string} */ owner, /** @type {string} */ fileId) {
       const file = files.get(fileKey(owner, fileId));
       if (!file) return false;
       file.requested = true;
@@ -428,38 +430,29 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
     },
     /** The file protocol's frames, for the dispatcher (net/protocol.js). */
     frames: {
+      /** @param {string} fingerprint @param {import('./chat.js').Link} link @param {Uint8Array} data */
       'file-get': (fingerprint, link, data) => {
-        try {
-          serve(fingerprint, link, JSON.parse(fromUtf8(data)));
-        } catch {
-          // malformed request: ignored
-        }
+        const request = decodeFileRequest(data); // a malformed request is ignored
+        if (request) serve(fingerprint, link, request);
       },
+      /** @param {string} fingerprint @param {import('./chat.js').Link & { via?: string }} link @param {Uint8Array} data */
       'file-chunk': (fingerprint, link, data) => receiveChunk(fingerprint, link, data),
     },
     /** A peer came online: resume whatever we were fetching (and were asked to). */
     resume() {
       for (const [key, file] of files) {
-        if ((file.state === 'waiting' || file.state === 'downloading') && wanted(file)) download(key);
+        if (resumable(file.state) && wanted(file)) download(key);
       }
     },
-    status(owner, fileId) {
+    status(/** @type {string} */ owner, /** @type {string} */ fileId) {
       const file = files.get(fileKey(owner, fileId));
-      if (!file) return null;
-      return {
-        state: file.state,
-        received: file.have.size,
-        chunks: file.info.chunks,
-        error: file.error ?? null,
-        mine: !!file.mine,
-        needsRequest: !wanted(file) && file.state !== 'complete',
-        directOnly: file.info.size > MAILBOX_FILE_LIMIT,
-      };
+      return file ? statusOf(file) : null;
     },
     /**
      * The decrypted file of a message as a Blob (complete files only). The
      * stored file must have the key and root hash `content` announces: the
      * bytes shown or saved are those this very message's sender signed.
+     * @param {string} owner @param {Record<string, any>} content  the message's (content.js checked it)
      */
     async blob(owner, content) {
       const file = files.get(fileKey(owner, content?.fileId));
@@ -467,13 +460,16 @@ export function createTransfers({ cryptoClient, store, chat, sessions, own = nul
       if (file.info.key !== content.key || file.info.root !== content.root) {
         throw transferError('this file does not match its message', 'mismatch');
       }
+      /** @type {Uint8Array[]} */
       const parts = [];
       for (let index = 0; index < file.info.chunks; index++) parts.push(await openChunk(file, index));
-      return new Blob(parts, { type: content.mime });
+      // The worker's bytes are never shared memory.
+      return new Blob(/** @type {BlobPart[]} */ (parts), { type: content.mime });
     },
     /** Stops serving; saves the file list unless `save` is false (a restored backup replaces it). */
     async close({ save: keep = true } = {}) {
       serving.clear();
+      events.clear();
       if (keep) await saveNow();
       else saving.discard();
     },

@@ -1,18 +1,27 @@
+// @ts-check
 // Encrypted backup: every record of the identity's database, exactly as
 // stored (sealed with the vault key, envelopes encrypted to their recipients),
 // in one file. Only the same username and password can use it again.
 
 import { fromBase64, toBase64 } from './encoding.js';
-import { STORES } from './store.js';
+import { STORES, metaContext } from './store.js';
 
 const FORMAT = 'trustero-backup';
 
+/**
+ * @typedef {import('./store.js').Store} Store
+ * @typedef {import('./crypto-client.js').CryptoClient} CryptoClient
+ * @typedef {Record<string, Array<[any, any]>>} ReadStores  entries parsed from a backup's JSON: untyped until checkAll has checked them
+ */
+
+/** JSON-ready: bytes become {b: base64}. @param {unknown} value @returns {unknown} */
 const pack = (value) =>
   value instanceof Uint8Array
     ? { b: toBase64(value) }
     : value && typeof value === 'object' && !Array.isArray(value)
       ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, pack(v)]))
       : value;
+/** The inverse of pack. @param {unknown} value @returns {unknown} */
 const unpack = (value) =>
   value && typeof value === 'object' && !Array.isArray(value)
     ? 'b' in value && Object.keys(value).length === 1
@@ -20,7 +29,7 @@ const unpack = (value) =>
       : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unpack(v)]))
     : value;
 
-/** A Blob holding the whole database. */
+/** A Blob holding the whole database. @param {Store} store */
 export async function exportBackup(store) {
   const dumped = await store.dump();
   const stores = Object.fromEntries(STORES.map((name) => [name, dumped[name].map(([key, value]) => [key, pack(value)])]));
@@ -33,11 +42,14 @@ export async function exportBackup(store) {
  * record must open with our vault key under its own key, each message must
  * reopen with its receipt and its delivery state, each index entry and
  * chunk must have the shape the app writes. Throws on the first that fails.
+ * @param {Store} store
+ * @param {CryptoClient} cryptoClient
+ * @param {ReadStores} stores
  */
 async function checkAll(store, cryptoClient, stores) {
   const wrongIdentity = () =>
     Object.assign(new Error('This backup belongs to another identity (another username or password), or was altered.'), { code: 'wrong-identity' });
-  const malformed = (what) => Object.assign(new Error(`This backup is damaged: ${what}.`), { code: 'not-a-backup' });
+  const malformed = (/** @type {string} */ what) => Object.assign(new Error(`This backup is damaged: ${what}.`), { code: 'not-a-backup' });
   for (const [key, value] of stores.records) {
     if (typeof key !== 'string' || !(value instanceof Uint8Array)) throw malformed('a record has the wrong shape');
     try {
@@ -54,7 +66,7 @@ async function checkAll(store, cryptoClient, stores) {
     try {
       const opened = await cryptoClient.openStored(value.env, value.rcpt);
       if (opened.messageId !== value.id) throw new Error('id');
-      await store.open(`meta/${value.id}`, value.meta);
+      await store.open(metaContext(value.id), value.meta);
     } catch {
       throw wrongIdentity();
     }
@@ -72,6 +84,9 @@ async function checkAll(store, cryptoClient, stores) {
  * checkAll) without writing anything. Returns the stores to hand to
  * `store.restore`, which writes them in one transaction, replacing existing
  * records with the same keys.
+ * @param {Store} store
+ * @param {Blob} file
+ * @param {CryptoClient} cryptoClient
  */
 export async function readBackup(store, file, cryptoClient) {
   let backup;
@@ -83,6 +98,7 @@ export async function readBackup(store, file, cryptoClient) {
   if (backup?.format !== FORMAT || backup.version !== 1 || typeof backup.stores !== 'object' || backup.stores === null) {
     throw Object.assign(new Error('That file is not a Trustero backup (or a newer version).'), { code: 'not-a-backup' });
   }
+  /** @type {ReadStores} */
   const stores = {};
   for (const name of STORES) {
     const entries = backup.stores[name] ?? [];

@@ -17,6 +17,7 @@ const WASM_PATH = 'worker.wasm';
  * @typedef {{ spki: Uint8Array, fingerprint: string, bits: number, storeName: string, mailboxKey: string, profileAuthor: string }} PublicSession
  * @typedef {{ id: string, pubkey: string, created_at: number, kind: number, tags: string[][], content: string, sig: string }} NostrEvent
  * @typedef {{ fingerprint: string, spki: Uint8Array, instance: string, sessionId: string }} AuthenticatedPeer  (instance: 32 hex digits)
+ * @typedef {ReturnType<typeof createCryptoClient>} CryptoClient
  */
 
 /** @param {string} code @param {string} message @param {{fingerprint?: string}} [detail] */
@@ -162,6 +163,7 @@ export function createCryptoClient(integrity, embedded = null) {
     /** @returns {Promise<PublicSession>} */
     derive: (/** @type {string} */ username, /** @type {string} */ password, /** @type {number} */ bits, /** @type {(stage: string) => void} */ onProgress) =>
       call('identity.derive', { username, password, bits }, { onProgress }),
+    /** @returns {Promise<boolean>} */
     logout: () => call('identity.logout'),
     /** @returns {Promise<string>} */
     safetyNumber: (/** @type {Uint8Array} */ spki) => call('identity.safetyNumber', { spki }),
@@ -267,10 +269,9 @@ export function createCryptoClient(integrity, embedded = null) {
     channelOpen: (/** @type {number} */ channelId, /** @type {Uint8Array} */ frame) => call('channel.open', { channelId, frame }, { transfer: [frame.buffer] }),
 
     // ---- Nostr ----
-    /** Signs an event with this page load's throw-away key. @returns {Promise<{id: string, pubkey: string, sig: string}>} */
-    /** Signs with the throw-away key named `signer` (one per room; 'once': a key for this event alone). */
+    /** Signs with the throw-away key named `signer` (one per room; 'once': a key for this event alone). @returns {Promise<{id: string, pubkey: string, sig: string}>} */
     nostrSign: (/** @type {{createdAt: number, kind: number, tags: string[][], content: string, signer?: string}} */ event) => call('nostr.sign', event),
-    /** Forgets the throw-away key named `signer`. */
+    /** Forgets the throw-away key named `signer`. @returns {Promise<void>} */
     nostrForget: (/** @type {string} */ signer) => call('nostr.forget', { signer }),
 
     // ---- the mailbox (worker/src/mailbox.rs) ----
@@ -289,12 +290,12 @@ export function createCryptoClient(integrity, embedded = null) {
     mailboxOpenSeal: (/** @type {Uint8Array} */ seal, /** @type {Uint8Array} */ senderSpki) => call('mailbox.openSeal', { seal, senderSpki }),
     /** A deletion request for one of our wraps. @returns {Promise<NostrEvent>} */
     mailboxDeletion: (/** @type {{nonce: string, wrapId: string, now: number}} */ args) => call('mailbox.deletion', args),
-    /** A roaming-profile record sealed into a kind-30078 event by our profile's author key. */
+    /** A roaming-profile record sealed into a kind-30078 event by our profile's author key. @returns {Promise<NostrEvent>} */
     profileSeal: (/** @type {{recordId: string, record: Uint8Array, now: number}} */ args) => call('profile.seal', args),
     /** Opens one of our profile events from a relay: {recordId, record, legacy} (legacy: sealed before the profile's keys were separated, worth sealing again). */
     profileOpen: (/** @type {{event: NostrEvent}} */ args) =>
       /** @type {Promise<{recordId: string, record: Uint8Array, legacy: boolean}>} */ (call('profile.open', args)),
-    /** NIP-42: proves to a relay we read from that we hold our mailbox key. */
+    /** NIP-42: proves to a relay we read from that we hold our mailbox key. @returns {Promise<NostrEvent>} */
     mailboxAuth: (/** @type {{relay: string, challenge: string, now: number}} */ args) => call('mailbox.auth', args),
   };
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // Network settings: which trackers, relays and ICE servers to use. Stored
 // sealed in the vault; editable in the settings view.
 
@@ -12,9 +13,21 @@ export const DEFAULT_TRACKERS = [
 /** Public Nostr relays: signalling (ephemeral events) and the mailbox (wraps, kind 1059). */
 export const DEFAULT_RELAYS = ['wss://relay.damus.io', 'wss://nos.lol', 'wss://relay.snort.social', 'wss://relay.primal.net'];
 
-/** A public STUN server helps peers behind NATs; not needed on a LAN. */
+/**
+ * @typedef {{ urls: string[], username?: string, credential?: string }} IceServer
+ * @typedef {{ trackers: string[], relays: string[], iceServers: IceServer[], useTrackers: boolean, useNostr: boolean, useLocalTracker: boolean,
+ *   mailboxDays: number, groupConnections: number }} Settings
+ * @typedef {Settings & { mailboxRelays: string[] }} EffectiveSettings  as the network and the mailbox use them (effectiveSettings)
+ * @typedef {{ tracker: string | null, relay: string | null }} LocalServer  what `builder serve` offers (discoverLocalServer)
+ * @typedef {{ readReceipts: boolean, typingIndicators: boolean, notifications: boolean, notificationPreview: boolean, sound: boolean,
+ *   maxRooms: number, displayName: string }} Preferences
+ * @typedef {import('./store.js').Store} Store
+ */
+
+/** A public STUN server helps peers behind NATs; not needed on a LAN. @type {IceServer[]} */
 export const DEFAULT_ICE_SERVERS = [{ urls: ['stun:stun.l.google.com:19302'] }];
 
+/** @type {Readonly<Settings>} */
 export const DEFAULT_SETTINGS = Object.freeze({
   trackers: DEFAULT_TRACKERS,
   relays: DEFAULT_RELAYS,
@@ -32,7 +45,10 @@ export const DEFAULT_SETTINGS = Object.freeze({
 /** The range the settings form allows for `groupConnections`. */
 export const GROUP_CONNECTIONS_RANGE = Object.freeze({ min: 2, max: 12 });
 
-/** The direct connections a group's room seeks, within the range whatever was stored (another version's device may have written it). */
+/**
+ * The direct connections a group's room seeks, within the range whatever was stored (another version's device may have written it).
+ * @param {{ groupConnections?: unknown } | null | undefined} settings
+ */
 export function groupConnectionsOf(settings) {
   const value = Number(settings?.groupConnections);
   if (!Number.isFinite(value)) return DEFAULT_SETTINGS.groupConnections;
@@ -54,12 +70,13 @@ export const MAILBOX_RETENTION_DAYS = Object.freeze([1, 7, 14, 30]);
  * device of ours may have written anything); halfway between two, the
  * longer, so that mail waits at least as long as was asked where it can.
  * Not a number at all: the default.
+ * @param {{ mailboxDays?: unknown } | null | undefined} settings
  */
 export function mailboxDaysOf(settings) {
   const value = settings?.mailboxDays;
   if (typeof value !== 'number' || !Number.isFinite(value)) return DEFAULT_SETTINGS.mailboxDays;
   // Within the range first: distances to a huge number all round to one.
-  const within = Math.min(MAILBOX_RETENTION_DAYS.at(-1), Math.max(MAILBOX_RETENTION_DAYS[0], value));
+  const within = Math.min(MAILBOX_RETENTION_DAYS[MAILBOX_RETENTION_DAYS.length - 1], Math.max(MAILBOX_RETENTION_DAYS[0], value));
   let nearest = MAILBOX_RETENTION_DAYS[0];
   for (const days of MAILBOX_RETENTION_DAYS) if (Math.abs(days - within) <= Math.abs(nearest - within)) nearest = days;
   return nearest;
@@ -67,6 +84,7 @@ export function mailboxDaysOf(settings) {
 
 const SETTINGS_KEY = 'settings';
 
+/** @param {string} text */
 function isSocketUrl(text) {
   try {
     const url = new URL(text);
@@ -76,9 +94,11 @@ function isSocketUrl(text) {
   }
 }
 
-/** Parses one URL per line; returns {urls, errors}. */
+/** Parses one URL per line; returns {urls, errors}. @param {string} text @param {string} what */
 export function parseUrls(text, what) {
+  /** @type {string[]} */
   const urls = [];
+  /** @type {string[]} */
   const errors = [];
   for (const line of text
     .split('\n')
@@ -96,9 +116,12 @@ export function parseUrls(text, what) {
 /**
  * ICE servers, one per line: `stun:host:port` or
  * `turn:host:port username credential` (also turns:).
+ * @param {string} text
  */
 export function parseIceServers(text) {
+  /** @type {IceServer[]} */
   const servers = [];
+  /** @type {string[]} */
   const errors = [];
   for (const line of text
     .split('\n')
@@ -118,15 +141,18 @@ export function parseIceServers(text) {
   return { servers, errors };
 }
 
+/** @param {IceServer[]} servers */
 export function formatIceServers(servers) {
   return servers.map((s) => [s.urls[0], s.username, s.credential].filter(Boolean).join(' ')).join('\n');
 }
 
+/** @param {Store} store @returns {Promise<Settings>} */
 export async function loadSettings(store) {
   const saved = await store.get(SETTINGS_KEY);
   return { ...DEFAULT_SETTINGS, ...(saved ?? {}) };
 }
 
+/** @param {Store} store @param {Settings} settings */
 export async function saveSettings(store, settings) {
   await store.put(SETTINGS_KEY, settings);
 }
@@ -134,6 +160,7 @@ export async function saveSettings(store, settings) {
 /**
  * The tracker and mailbox relay built into `builder serve`, if this page
  * came from one: {tracker, relay} (each a URL or null), or null.
+ * @returns {Promise<LocalServer | null>}
  */
 export async function discoverLocalServer() {
   // A page opened from disk came from no server (and may fetch nothing).
@@ -155,6 +182,9 @@ export async function discoverLocalServer() {
  * tracker and relay added when enabled. The server's relay keeps only
  * mailbox wraps, so it joins `mailboxRelays` (where our mail is read from),
  * not the signalling relays.
+ * @param {Settings} settings
+ * @param {LocalServer | null} local
+ * @returns {EffectiveSettings}
  */
 export function effectiveSettings(settings, local) {
   const trackers = [...settings.trackers];
@@ -165,6 +195,7 @@ export function effectiveSettings(settings, local) {
 }
 
 /** Chat preferences (sealed in the vault like everything else). */
+/** @type {Readonly<Preferences>} */
 export const DEFAULT_PREFERENCES = Object.freeze({
   readReceipts: true,
   typingIndicators: true,
@@ -177,10 +208,12 @@ export const DEFAULT_PREFERENCES = Object.freeze({
   displayName: '',
 });
 
+/** @param {Store} store @returns {Promise<Preferences>} */
 export async function loadPreferences(store) {
   return { ...DEFAULT_PREFERENCES, ...((await store.get('preferences')) ?? {}) };
 }
 
+/** @param {Store} store @param {Preferences} preferences */
 export async function savePreferences(store, preferences) {
   await store.put('preferences', preferences);
 }
@@ -189,14 +222,20 @@ export async function savePreferences(store, preferences) {
  * Settings or preferences another device of ours saved, taken field by field
  * over `current`: only fields the defaults know, each of the defaults' type
  * (a record from our own devices is still checked like any input).
+ * @template {object} T
+ * @param {object} defaults
+ * @param {T} current
+ * @param {Record<string, unknown> | null | undefined} values  another device's record, unchecked
+ * @returns {T}
  */
 export function adoptKnown(defaults, current, values) {
-  const next = { ...current };
+  /** @type {Record<string, unknown>} */
+  const next = { .../** @type {object} */ (current) };
   for (const [key, fallback] of Object.entries(defaults)) {
     const value = values?.[key];
     if (value === undefined) continue;
     const sameKind = Array.isArray(fallback) ? Array.isArray(value) : typeof value === typeof fallback && value !== null;
     if (sameKind) next[key] = value;
   }
-  return next;
+  return /** @type {T} */ (next);
 }

@@ -19,9 +19,16 @@ const VERSION = 2;
 export const STORES = ['records', 'messages', 'ids', 'chunks'];
 
 /**
+ * The vault context a message's sealed meta (delivery, read marks) is bound
+ * to: its record's `meta` opens only as the meta of that very message.
+ */
+export const metaContext = (/** @type {string} */ messageId) => `meta/${messageId}`;
+
+/**
  * @typedef {[string, number]} MessagePlace  [conversation tag, seq]
  * @typedef {{ id: string, sender: string, env: Uint8Array, rcpt: Uint8Array, meta: Uint8Array }} MessageRecord
  * @typedef {{ place: MessagePlace, key: string, record: MessageRecord }} MessageWrite
+ * @typedef {Awaited<ReturnType<typeof openStore>>} Store  the identity's open database
  */
 
 /** @template T @param {IDBRequest<T>} req @returns {Promise<T>} */
@@ -32,6 +39,9 @@ function request(req) {
   });
 }
 
+/** The key of the message a cursor over `messages` is at. */
+const placeOf = (/** @type {IDBCursorWithValue} */ cursor) => /** @type {MessagePlace} */ (cursor.key);
+
 /** @param {IDBTransaction} tx @returns {Promise<void>} */
 function done(tx) {
   return new Promise((resolve, reject) => {
@@ -41,9 +51,19 @@ function done(tx) {
   });
 }
 
-/** Collects what a cursor walks over, up to `limit` entries. */
+/**
+ * Collects what a cursor walks over, up to `limit` entries.
+ * @template T
+ * @param {IDBObjectStore} source
+ * @param {IDBKeyRange | undefined} range
+ * @param {IDBCursorDirection} direction
+ * @param {number} limit
+ * @param {(cursor: IDBCursorWithValue) => T} take
+ * @returns {Promise<T[]>}
+ */
 function walk(source, range, direction, limit, take) {
   return new Promise((resolve, reject) => {
+    /** @type {T[]} */
     const found = [];
     const cursor = source.openCursor(range, direction);
     cursor.onsuccess = () => {
@@ -146,16 +166,16 @@ export async function openStore(cryptoClient, name) {
       replace: (/** @type {MessagePlace} */ place, /** @type {MessageRecord} */ record) => write(['messages'], ({ messages }) => messages.put(record, place)),
       /** The newest `limit` messages of a conversation before `beforeSeq`, newest first. @returns {Promise<Array<MessageRecord & {seq: number}>>} */
       page(/** @type {string} */ tag, { beforeSeq = Infinity, limit = 50 } = {}) {
-        return walk(readOnly('messages'), messageRange(tag, -Infinity, beforeSeq, true), 'prev', limit, (c) => ({ seq: c.key[1], ...c.value }));
+        return walk(readOnly('messages'), messageRange(tag, -Infinity, beforeSeq, true), 'prev', limit, (c) => ({ seq: placeOf(c)[1], ...c.value }));
       },
       /** The oldest stored message of a conversation's tag, or null. @returns {Promise<(MessageRecord & {seq: number}) | null>} */
       async oldest(/** @type {string} */ tag) {
-        const [first] = await walk(readOnly('messages'), messageRange(tag), 'next', 1, (c) => ({ seq: c.key[1], ...c.value }));
+        const [first] = await walk(readOnly('messages'), messageRange(tag), 'next', 1, (c) => ({ seq: placeOf(c)[1], ...c.value }));
         return first ?? null;
       },
       /** Every stored message with its place (for one-time upgrades). @returns {Promise<Array<{place: MessagePlace, record: MessageRecord}>>} */
       all() {
-        return walk(readOnly('messages'), undefined, 'next', Infinity, (c) => ({ place: c.key, record: c.value }));
+        return walk(readOnly('messages'), undefined, 'next', Infinity, (c) => ({ place: placeOf(c), record: c.value }));
       },
       /** Rewrites every lookup key (after an upgrade of the key format). */
       async reindex(/** @type {Array<{place: MessagePlace, record: MessageRecord, key: string}>} */ entries) {

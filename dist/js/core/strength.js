@@ -1,3 +1,4 @@
+// @ts-check
 // Password strength, estimated the way an attacker guesses: common passwords
 // first, then words, digit runs, keyboard and alphabet sequences, repeats.
 // The estimate is deliberately conservative; the identity is only as strong as
@@ -29,6 +30,7 @@ correcthorse batman mustang killer jennifer ashley computer internet soccer hock
 
 const SEQUENCES = ['abcdefghijklmnopqrstuvwxyz', '01234567890', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm', 'qwertzuiop', 'azertyuiop'];
 
+/** @param {string} text */
 function poolSize(text) {
   let pool = 0;
   if (/[a-z]/.test(text)) pool += 26;
@@ -41,6 +43,7 @@ function poolSize(text) {
 }
 
 /** Length of the longest run of consecutive characters of one sequence (either direction). */
+/** @param {string} text */
 function longestSequence(text) {
   const lower = text.toLowerCase();
   let best = 0;
@@ -58,6 +61,7 @@ function longestSequence(text) {
 }
 
 /** Bits of a token as an attacker's word/digit/symbol model would count it. */
+/** @param {string} token */
 function tokenBits(token) {
   if (/^[a-z]+$/i.test(token)) {
     // A word: ~2^14 common words, plus a bit for capitalization; random
@@ -76,8 +80,11 @@ function tokenBits(token) {
 /**
  * Estimates the strength of `password` (and of using it with `username`).
  * Returns {bits, level (0-4), label, acceptable, feedback: string[]}.
+ * @param {string | null | undefined} password
+ * @param {{ username?: string }} [options]
  */
 export function estimate(password, { username = '' } = {}) {
+  /** @type {string[]} */
   const feedback = [];
   const text = password ?? '';
   if (text.length === 0) {
@@ -88,7 +95,8 @@ export function estimate(password, { username = '' } = {}) {
   const distinct = new Set(chars).size;
   const charBits = chars.length * Math.log2(poolSize(text)) * Math.min(1, 0.4 + distinct / chars.length);
   // Pattern model: a sequence of words, numbers and symbols.
-  const tokens = text.match(/[a-zA-Z]+|[0-9]+|[^a-zA-Z0-9\s]+|\s+/g) ?? [];
+  const tokens = /** @type {string[]} */ (text.match(/[a-zA-Z]+|[0-9]+|[^a-zA-Z0-9\s]+|\s+/g) ?? []);
+  /** @type {Set<string>} */
   const seen = new Set();
   let patternBits = tokens.reduce((sum, token) => {
     // A separator used again (spaces, the same dash) adds almost nothing.

@@ -1,7 +1,8 @@
+// @ts-check
 // Politeness: retry delays that grow and spread out, and the signals that
 // mean "the network or the machine just came back, try again now".
 
-/** Jittered exponential delay for retry number `attempt` (0-based). */
+/** Jittered exponential delay for retry number `attempt` (0-based). @param {number} attempt @param {{ baseMs?: number, maxMs?: number }} [options] */
 export function backoffDelay(attempt, { baseMs = 1_000, maxMs = 60_000 } = {}) {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 16));
   // Full jitter in the upper half: many clients never retry in lockstep.
@@ -15,6 +16,7 @@ const TICK_MS = 5_000;
 /**
  * Calls `onWake(reason)` when the browser comes online, the page becomes
  * visible again, or the machine wakes from sleep. Returns a stop function.
+ * @param {(reason: 'resume' | 'online' | 'visible') => void} onWake
  */
 export function watchWake(onWake) {
   let last = Date.now();

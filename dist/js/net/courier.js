@@ -25,39 +25,39 @@
 // relay that cannot be reached is retried with backoff, what waited for it
 // kept (bounded). One relay never holds up another.
 
-import { backoffDelay } from './backoff.js';
+import {
+  afterFailure,
+  failedUntil,
+  LINGER_MS,
+  MAX_BATCH,
+  MAX_QUEUED,
+  newEntry,
+  newRelay,
+  nextBatch,
+  rateLimitedUntil,
+  readRelayMessage,
+  refusalKind,
+  relayStatus,
+  settle,
+  tripWait,
+} from './courier-state.js';
 
-/** Events one connection carries at most. */
-export const MAX_BATCH = 16;
-/** How long a connection stays open after its answers, for what a caller publishes next (a browser takes a second or more to open one). */
-export const LINGER_MS = 3_000;
+// The bookkeeping and decisions live in net/courier-state.js; these stay part of the courier's API.
+export { LINGER_MS, MAX_BATCH, MAX_QUEUED, refusalKind };
+
 /** How long a connection may take to open and get its events answered. */
 export const TRIP_TIMEOUT_MS = 8_000;
-/** Events waiting for one relay, at most (the oldest give way). */
-export const MAX_QUEUED = 500;
 /** The random wait before a connection opens. */
 export const DELAY_MS = Object.freeze({ min: 200, max: 2_000 });
-/** Largest message accepted from a relay. */
-const MAX_INCOMING = 64 * 1024;
 
 /** A random delay before a connection opens. */
 export const randomDelay = () => DELAY_MS.min + Math.random() * (DELAY_MS.max - DELAY_MS.min);
 
 /**
- * @typedef {import('../core/crypto-client.js').NostrEvent} NostrEvent
- * @typedef {{ event: NostrEvent, alone: boolean, group: string, entry: Entry | null }} Item
- * @typedef {{ event: NostrEvent, waiting: Set<string>, accepted: Set<string>, done: () => void }} Entry
- * @typedef {{ queue: Item[], timer: any, active: { more: () => void } | null, lastTripAt: number, pausedUntil: number, pauses: number, failures: number,
- *   lastError: string | null, lastErrorAt: number | null, lastOkAt: number | null, maxMessage: number | null, infoAsked: boolean }} Relay
+ * @typedef {import('./courier-state.js').NostrEvent} NostrEvent
+ * @typedef {import('./courier-state.js').Item} Item
+ * @typedef {import('./courier-state.js').Relay} Relay
  */
-
-/** What a relay's "OK false" / "CLOSED" reason asks of us (NIP-01 machine-readable prefixes). */
-export function refusalKind(/** @type {unknown} */ reason) {
-  const text = typeof reason === 'string' ? reason : '';
-  const prefix = text.split(':', 1)[0];
-  if (text.includes(':') && ['rate-limited', 'auth-required', 'duplicate', 'restricted', 'blocked', 'invalid', 'pow', 'error'].includes(prefix)) return prefix;
-  return 'other';
-}
 
 /**
  * relayInfo(url) → the relay's limits ({maxMessage}) or null; signAuth({relay,
@@ -85,25 +85,8 @@ export function createCourier({
   let closed = false;
 
   function stateOf(/** @type {string} */ url) {
-    let relay = relays.get(url);
-    if (!relay) {
-      relay = {
-        queue: [],
-        timer: null,
-        active: null,
-        lastTripAt: 0,
-        pausedUntil: 0,
-        pauses: 0,
-        failures: 0,
-        lastError: null,
-        lastErrorAt: null,
-        lastOkAt: null,
-        maxMessage: null,
-        infoAsked: false,
-      };
-      relays.set(url, relay);
-    }
-    return relay;
+    if (!relays.has(url)) relays.set(url, newRelay());
+    return /** @type {Relay} */ (relays.get(url));
   }
 
   /** A relay's NIP-11 limits, read once it proved reachable (no requests to dead hosts). */
@@ -117,25 +100,10 @@ export function createCourier({
       .catch(() => {});
   }
 
-  const tooLarge = (/** @type {Relay} */ relay, /** @type {NostrEvent} */ event) =>
-    typeof relay.maxMessage === 'number' && JSON.stringify(['EVENT', event]).length > relay.maxMessage;
-
   function note(/** @type {Relay} */ relay, /** @type {string} */ text) {
     relay.lastError = text.slice(0, 200);
     relay.lastErrorAt = Date.now();
     onStatus?.();
-  }
-
-  /**
-   * An entry's relay gave its answer (or gave up): resolve at the first
-   * relay that took it (one copy on one relay is what a caller needs; the
-   * others still get theirs), or once every relay said no.
-   */
-  function settle(/** @type {Entry | null} */ entry, /** @type {string} */ url, /** @type {boolean} */ ok) {
-    if (!entry || !entry.waiting.has(url)) return;
-    entry.waiting.delete(url);
-    if (ok) entry.accepted.add(url);
-    if (ok || !entry.waiting.size) entry.done();
   }
 
   /**
@@ -154,15 +122,12 @@ export function createCourier({
     // Known to be down another way: no connection attempt (each failed one
     // makes the browser slow down every WebSocket of the page); reachable() resumes.
     if (!canTry(url)) return;
-    const paused = relay.pausedUntil - Date.now();
-    // Busy a moment ago (a connection just filled up): no new wait.
-    if (wait === null && Date.now() - relay.lastTripAt < LINGER_MS) wait = 0;
     relay.timer = setTimeout(
       () => {
         relay.timer = null;
         trip(url, relay);
       },
-      Math.max(wait ?? delay(), paused, 0),
+      tripWait(relay, wait, Date.now(), delay),
     );
   }
 
@@ -195,9 +160,7 @@ export function createCourier({
     try {
       ws = openSocket(url);
     } catch (error) {
-      const batch = relay.queue.splice(0);
-      for (const item of batch) settle(item.entry, url, false);
-      relay.queue.push(...batch.map((item) => ({ ...item, entry: null })));
+      giveUp(url, relay, [], false);
       fail(url, relay, `invalid address: ${/** @type {Error} */ (error).message}`);
       return;
     }
@@ -208,29 +171,16 @@ export function createCourier({
     /** Sends what is queued, as far as this connection may carry it. */
     function more() {
       if (!opened || finished || carriedAlone) return;
-      let sent = false;
-      while (relay.queue.length && carried < MAX_BATCH) {
-        const item = relay.queue[0];
-        if (item.alone && carried > 0) break; // a deletion shares its connection with nothing
-        // Nor do events of different groups: our own history or profile beside
-        // a contact's mail would tell the relay who sent that mail.
-        if (carried > 0 && item.group !== group) break;
-        group = item.group;
-        relay.queue.shift();
-        if (tooLarge(relay, item.event)) {
-          settle(item.entry, url, false); // this relay never takes it
-          continue;
-        }
+      const batch = nextBatch(relay.queue, { carried, group, maxMessage: relay.maxMessage });
+      relay.queue.splice(0, batch.taken);
+      ({ carried, group } = batch);
+      carriedAlone = batch.alone;
+      for (const item of batch.refused) settle(item.entry, url, false); // this relay never takes it
+      for (const item of batch.send) {
         open.set(item.event.id, item);
-        carried += 1;
-        sent = true;
         ws.send(JSON.stringify(['EVENT', item.event]));
-        if (item.alone) {
-          carriedAlone = true;
-          break;
-        }
       }
-      if (sent) {
+      if (batch.send.length) {
         clearTimeout(linger);
         linger = null;
         clearTimeout(timer);
@@ -262,15 +212,11 @@ export function createCourier({
       } catch {
         // already closing
       }
-      // What got no answer waits for the next connection (at the front:
-      // order kept); whoever waits for it hears now that this relay did not
-      // take it (a dead relay must not hold up the others' answers).
+      // What got no answer waits for the next connection, and whoever waits
+      // for it hears now that this relay did not take it.
       const unanswered = [...open.values()];
       if (problem && (unanswered.length || !opened)) {
-        for (const item of unanswered) settle(item.entry, url, false);
-        if (!opened) for (const item of relay.queue) settle(item.entry, url, false);
-        relay.queue.unshift(...unanswered.map((item) => ({ ...item, entry: null })));
-        if (!opened) relay.queue = relay.queue.map((item) => ({ ...item, entry: null }));
+        giveUp(url, relay, unanswered, opened);
         trimQueue(url, relay);
         fail(url, relay, problem);
         return;
@@ -289,27 +235,13 @@ export function createCourier({
       onStatus?.();
     };
     ws.onmessage = (message) => {
-      if (typeof message.data !== 'string' || message.data.length > MAX_INCOMING) return;
-      let parsed;
-      try {
-        parsed = JSON.parse(message.data);
-      } catch {
-        return;
-      }
-      if (!Array.isArray(parsed)) return;
-      const [type, id, ok, reason] = parsed;
-      if (type === 'AUTH' && typeof id === 'string' && id.length <= 512) {
-        challenge = id;
-        return;
-      }
-      if (type === 'NOTICE') {
-        note(relay, `relay says: ${String(id)}`);
-        return;
-      }
-      if (type !== 'OK' || typeof id !== 'string') return;
+      const said = readRelayMessage(message.data);
+      if (said?.type === 'AUTH') challenge = said.challenge;
+      if (said?.type === 'NOTICE') note(relay, `relay says: ${said.text}`);
+      if (said?.type !== 'OK') return;
+      const { id, kind, reason } = said;
       const item = open.get(id);
       if (!item) return;
-      const kind = ok === true ? 'ok' : refusalKind(reason);
       if (kind === 'auth-required' && challenge && signAuth && !authRefused.has(id)) {
         // Authenticate this throw-away connection as nobody of ours, then
         // send again what it refused (a second refusal is final).
@@ -345,22 +277,27 @@ export function createCourier({
   }
 
   function pause(/** @type {Relay} */ relay, /** @type {unknown} */ reason) {
-    relay.pausedUntil = Date.now() + backoffDelay(relay.pauses++, { baseMs: 1_000, maxMs: 60_000 });
+    relay.pausedUntil = rateLimitedUntil(Date.now(), relay.pauses++);
     note(relay, `relay says: ${String(reason)}`);
   }
 
   function fail(/** @type {string} */ url, /** @type {Relay} */ relay, /** @type {string} */ problem) {
     relay.failures += 1;
-    relay.pausedUntil = Math.max(relay.pausedUntil, Date.now() + backoffDelay(relay.failures - 1, { baseMs: 2_000, maxMs: 5 * 60_000 }));
+    relay.pausedUntil = failedUntil(Date.now(), relay.pausedUntil, relay.failures);
     note(relay, problem);
     schedule(url);
   }
 
+  /** A connection failed: what it leaves waits for the next one, and nobody waits for this relay's answer to it (net/courier-state.js afterFailure). */
+  function giveUp(/** @type {string} */ url, /** @type {Relay} */ relay, /** @type {Item[]} */ unanswered, /** @type {boolean} */ opened) {
+    const after = afterFailure(relay.queue, unanswered, opened);
+    for (const item of after.givenUp) settle(item.entry, url, false);
+    relay.queue = after.queue;
+  }
+
+  /** Beyond MAX_QUEUED, the events at the back of the queue are dropped (the last first), and nobody waits for them here. */
   function trimQueue(/** @type {string} */ url, /** @type {Relay} */ relay) {
-    while (relay.queue.length > MAX_QUEUED) {
-      const dropped = relay.queue.pop();
-      settle(dropped?.entry ?? null, url, false);
-    }
+    for (const dropped of relay.queue.splice(MAX_QUEUED).reverse()) settle(dropped.entry, url, false);
   }
 
   return {
@@ -378,17 +315,10 @@ export function createCourier({
       const targets = [...new Set(urls)];
       if (closed || !targets.length) return Promise.resolve(/** @type {string[]} */ ([]));
       return new Promise((resolve) => {
-        /** @type {Entry} */
-        const entry = {
-          event,
-          waiting: new Set(targets),
-          accepted: new Set(),
-          done: () => {
-            clearTimeout(bound);
-            entry.waiting.clear();
-            resolve([...entry.accepted]);
-          },
-        };
+        const entry = newEntry(event, targets, (accepted) => {
+          clearTimeout(bound);
+          resolve(accepted);
+        });
         const bound = setTimeout(entry.done, answerWaitMs);
         for (const url of targets) {
           const relay = stateOf(url);
@@ -419,17 +349,7 @@ export function createCourier({
     },
 
     /** Each relay written to: queued events, pause, last error and success. */
-    status: () =>
-      [...relays].map(([url, r]) => ({
-        url,
-        queued: r.queue.length,
-        sending: r.active !== null,
-        pausedUntil: r.pausedUntil > Date.now() ? r.pausedUntil : 0,
-        lastError: r.lastError,
-        lastErrorAt: r.lastErrorAt,
-        lastOkAt: r.lastOkAt,
-        maxMessage: r.maxMessage,
-      })),
+    status: () => [...relays].map(([url, relay]) => relayStatus(url, relay, Date.now())),
 
     /**
      * `url` proved reachable another way (our reading socket to it just

@@ -1,3 +1,4 @@
+// @ts-check
 // Room cycling (DESIGN.md §8): with hundreds or thousands of contacts, stay in
 // at most `maxRooms` rooms at once. Always in: the open conversations, rooms
 // with something waiting to be delivered, recently active ones; the rest take
@@ -10,8 +11,14 @@ export const RECENT_MS = 15 * 60_000;
 const TICK_MS = 5_000;
 
 /**
+ * @typedef {{ key: string, joined: boolean, lastActive?: number | null, join: () => void, leave: () => void }} RoomCandidate
+ */
+
+/**
  * candidates(): [{key, joined, lastActive, conversationId, fingerprints, join(), leave()}]
  * isImportant(candidate): open conversation, pending outbox, transfer in flight.
+ * @template {RoomCandidate} C
+ * @param {{ candidates: () => C[], isImportant: (candidate: C) => boolean, maxRooms: () => number }} options
  */
 export function createCycler({ candidates, isImportant, maxRooms }) {
   let offset = 0;

@@ -1,3 +1,4 @@
+// @ts-check
 // Typed messages over an authenticated session: each message is one frame,
 // or a first/middle/last run of frames for big payloads, reassembled on the
 // other side with progress and hard size limits.
@@ -21,15 +22,27 @@ export const MAX_PARTIAL = 8;
 const MAX_TYPE = 64;
 
 export class FramingError extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(`framing: ${message}`);
     this.code = 'framing';
   }
 }
 
+/**
+ * A frame as decodeFrame reads it.
+ * @typedef {{ id: number, total: number, type: string, data: Uint8Array }} Start  a WHOLE or FIRST frame
+ * @typedef {{ id: number, data: Uint8Array }} Chunk  a MIDDLE or LAST frame
+ * @typedef {{ kind: 5 | 6, id: number }} PingFrame  PING or PONG
+ * @typedef {{ kind: 7 }} ByeFrame
+ * @typedef {({ kind: 1 } & Start) | ({ kind: 2 } & Start) | ({ kind: 3 } & Chunk) | ({ kind: 4 } & Chunk) | PingFrame | ByeFrame} Frame
+ * @typedef {PingFrame | ByeFrame} ControlFrame  what the receiver leaves to the session layer
+ */
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** @param {{ kind: number, id?: number, total?: number, type?: string, data?: Uint8Array }} frame */
 export function encodeFrame({ kind, id = 0, total = 0, type = '', data = new Uint8Array(0) }) {
   if (kind === KIND.BYE) return Uint8Array.of(kind);
   if (kind === KIND.PING || kind === KIND.PONG) {
@@ -54,6 +67,7 @@ export function encodeFrame({ kind, id = 0, total = 0, type = '', data = new Uin
   return out;
 }
 
+/** @param {unknown} bytes  a frame as the peer sent it (checked) @returns {Frame} */
 export function decodeFrame(bytes) {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new FramingError('empty frame');
   const kind = bytes[0];
@@ -83,10 +97,17 @@ export const SEND_WINDOW = 8;
 /**
  * Splits messages into frames. `sendFrame(bytes)` must deliver frames in call
  * order and resolve when the transport has taken the frame (back-pressure).
+ * @param {(bytes: Uint8Array) => Promise<unknown>} sendFrame
+ * @param {{ chunkSize?: number, window?: number }} [options]
  */
 export function createSender(sendFrame, { chunkSize = CHUNK_SIZE, window = SEND_WINDOW } = {}) {
   let nextId = 1;
   return {
+    /**
+     * @param {string} type
+     * @param {Uint8Array | null} [payload]
+     * @param {{ onProgress?: (sent: number, total: number) => void }} [options]
+     */
     async send(type, payload, { onProgress } = {}) {
       const data = payload ?? new Uint8Array(0);
       if (data.length > 0xffffffff) throw new FramingError('message too large');
@@ -97,6 +118,7 @@ export function createSender(sendFrame, { chunkSize = CHUNK_SIZE, window = SEND_
         onProgress?.(data.length, data.length);
         return;
       }
+      /** @type {Promise<void>[]} */
       const inFlight = [];
       for (let offset = 0; offset < data.length; offset += chunkSize) {
         const end = Math.min(offset + chunkSize, data.length);
@@ -121,22 +143,28 @@ export const MAX_BUFFERED = 8 * 1024 * 1024;
  * grows only as data arrives (never by what a FIRST frame announces) and is
  * bounded by `maxBuffered` per peer. Violations throw FramingError: the caller
  * drops the session rather than buffer unbounded data from a peer.
+ * @param {{ onMessage: (type: string, data: Uint8Array) => void, onProgress?: (type: string, id: number, received: number, total: number) => void,
+ *   limitFor?: (type: string) => number | undefined, maxBuffered?: number }} handlers
  */
 export function createReceiver({ onMessage, onProgress, limitFor = () => 0, maxBuffered = MAX_BUFFERED }) {
-  const partial = new Map(); // id -> {type, total, parts: Uint8Array[], received}
+  /** @type {Map<number, {type: string, total: number, parts: Uint8Array[], received: number}>} */
+  const partial = new Map();
   let buffered = 0;
 
+  /** @param {string} type @param {number} total */
   function checkType(type, total) {
     const limit = limitFor(type) ?? 0;
     if (!(limit > 0)) throw new FramingError(`unknown message type ${JSON.stringify(type)}`);
     if (total > limit) throw new FramingError(`${type} message exceeds its size limit`);
   }
+  /** @param {number} bytes */
   function hold(bytes) {
     if (buffered + bytes > maxBuffered) throw new FramingError('too much unfinished data from this peer');
     buffered += bytes;
   }
 
   return {
+    /** @param {Uint8Array} bytes @returns {ControlFrame | null} */
     push(bytes) {
       const frame = decodeFrame(bytes);
       if (frame.kind === KIND.WHOLE) {

@@ -36,8 +36,8 @@ export const deviceOf = (instance) => (typeof instance === 'string' ? instance.s
  * Whether two authenticated links reach the same device of an identity (a
  * reload gives a new link from the same device). Links not yet
  * authenticated count as the same device: nothing tells them apart.
- * @param {{ peer?: { instance?: Uint8Array | string } } | null | undefined} a
- * @param {{ peer?: { instance?: Uint8Array | string } } | null | undefined} b
+ * @param {{ peer?: { instance?: Uint8Array | string } | null } | null | undefined} a
+ * @param {{ peer?: { instance?: Uint8Array | string } | null } | null | undefined} b
  */
 export function sameDevice(a, b) {
   const one = a?.peer?.instance;

@@ -1,3 +1,4 @@
+// @ts-check
 // An authenticated, encrypted session with one peer over one data channel:
 // first the handshake (worker/src/handshake.rs) proves who is on the other
 // end, then every frame is sealed by the worker under per-direction keys.
@@ -17,6 +18,18 @@ import { channelOpen, dtlsFingerprint, presentedCertificate } from './peer.js';
 import { randomBytes, toHex } from '../core/encoding.js';
 import { frameLimit, isBulk } from './protocol.js';
 import { LOAD_BYTES } from './instance.js';
+import { failureReason, sealsFrames, transition } from './link-state.js';
+
+/**
+ * @typedef {import('../core/crypto-client.js').CryptoClient} CryptoClient
+ * @typedef {import('../core/crypto-client.js').AuthenticatedPeer} AuthenticatedPeer
+ * @typedef {{ fingerprint: string }} ClaimedPeer  who the peer's hello says it is, until the handshake finishes
+ * @typedef {Error & { code?: string, fingerprint?: string }} LinkError  a worker's refusal names the refused identity
+ * @typedef {{ onReady?: (peer: AuthenticatedPeer) => void, onMessage?: (type: string, data: Uint8Array) => void,
+ *   onRejected?: (error: LinkError) => void, onClose?: (reason: string, wasReady: boolean) => void }} LinkHandlers
+ * @typedef {'offerer' | 'answerer'} Role
+ * @typedef {ReturnType<typeof createLink>} Link
+ */
 
 export const CONNECT_TIMEOUT_MS = 20_000;
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -33,31 +46,69 @@ const HELLO = 1;
 const FINISH = 2;
 /** Bytes of an instance id that name a device (net/instance.js). */
 const DEVICE_BYTES = 16 - LOAD_BYTES;
+/** What each side sends first on the bulk channel to say it has one. */
+const BULK_MARKER = encodeFrame({ kind: KIND.PING, id: 0 });
+const isBulkMarker = (/** @type {Uint8Array} */ bytes) => bytes.length === BULK_MARKER.length && bytes.every((b, i) => b === BULK_MARKER[i]);
+
+/** What the handshake says of us: our load part, and random bytes for the device. */
+/** @param {Uint8Array} instance */
+function maskedInstance(instance) {
+  const masked = new Uint8Array(16);
+  masked.set(instance.slice(0, LOAD_BYTES));
+  masked.set(randomBytes(DEVICE_BYTES), LOAD_BYTES);
+  return masked;
+}
+
+/** @param {RTCDataChannel} channel */
+function prepare(channel) {
+  channel.binaryType = 'arraybuffer';
+  channel.bufferedAmountLowThreshold = BUFFER_LOW;
+}
+
+/**
+ * Where the browser shows the certificate the peer really presented, it must
+ * be the one the remote description (and so the handshake) names: `named`, in hex.
+ * @param {RTCPeerConnection} pc @param {CryptoClient} cryptoClient @param {string} named
+ */
+async function checkPresented(pc, cryptoClient, named) {
+  const presented = await presentedCertificate(pc, (bytes) => cryptoClient.digest(bytes));
+  if (presented && toHex(presented) !== named) {
+    throw Object.assign(new Error('link: the peer presented another DTLS certificate than its description names'), { code: 'channel-binding' });
+  }
+}
 
 /**
  * handlers: onReady(peer), onMessage(type, bytes), onRejected(error),
  * onClose(reason, wasReady). `limitFor(type)` caps incoming message sizes
  * (net/protocol.js). `instance`: our 16-byte instance id (load ‖ device).
  * States: connecting → handshake → verified (the peer proved who it is; its
- * device part is on its way) → ready → closed.
+ * device part is on its way) → ready → closed; every change goes through
+ * net/link-state.js.
+ * @param {{ cryptoClient: CryptoClient, pc: RTCPeerConnection, channel: Promise<RTCDataChannel>, bulk?: RTCDataChannel | null, role: Role,
+ *   roomId: number, instance: Uint8Array, allowed: () => string[], handlers: LinkHandlers, limitFor: (type: string) => number | undefined }} options
  */
 export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomId, instance, allowed, handlers, limitFor }) {
+  /** @type {import('./link-state.js').LinkState} */
   let state = 'connecting';
-  // What the handshake says of us: our load part, and random bytes for the device.
   const device = instance.slice(LOAD_BYTES);
-  const masked = new Uint8Array(16);
-  masked.set(instance.slice(0, LOAD_BYTES));
-  masked.set(randomBytes(DEVICE_BYTES), LOAD_BYTES);
+  const masked = maskedInstance(instance);
+  /** @type {RTCDataChannel | null} */
   let dc = null;
+  /** @type {number | null} */
   let handshakeId = null;
+  /** @type {number | null} */
   let channelId = null;
+  /** @type {AuthenticatedPeer | ClaimedPeer | null} */
   let peer = null;
   // The remote DTLS fingerprint the handshake signs: renegotiated
   // descriptions (calls) must keep it (negotiation.js).
+  /** @type {string | null} */
   let remoteDtls = null;
   // Settles once our side of the handshake exists in the worker; the peer's
   // hello may arrive before that and must wait for it.
+  /** @type {{ resolve: () => void, reject: (error: unknown) => void }} */
   let handshakeStarted;
+  /** @type {Promise<void>} */
   const started = new Promise((resolve, reject) => {
     handshakeStarted = { resolve, reject };
   });
@@ -70,16 +121,21 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
   let sending = Promise.resolve();
   let lastReceived = Date.now();
   let lastSent = Date.now();
-  let heartbeat = null;
-  let handshakeTimer = null;
+  /** @type {number | undefined} */
+  let heartbeat;
+  /** @type {number | undefined} */
+  let handshakeTimer;
+  /** @type {Map<number, { resolve: () => void, reject: (error: Error) => void }>} */
   const pings = new Map();
 
+  /** @type {string | null} */
   let closeReason = null;
 
+  /** @param {string} reason */
   function close(reason) {
     if (state === 'closed') return;
     const wasReady = state === 'ready';
-    state = 'closed';
+    state = transition(state, 'close');
     closeReason = reason;
     clearInterval(heartbeat);
     clearTimeout(handshakeTimer);
@@ -97,7 +153,8 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
     handlers.onClose?.(reason, wasReady);
   }
 
-  async function sendRaw(bytes, to = dc) {
+  /** `to`: the first channel unless told (frames are sent only once it is open). */
+  async function sendRaw(/** @type {Uint8Array} */ bytes, to = /** @type {RTCDataChannel} */ (dc)) {
     while (to.bufferedAmount > BUFFER_HIGH) {
       if (to.readyState !== 'open') throw new Error('link: data channel closed');
       await new Promise((resolve) => {
@@ -106,16 +163,17 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
       });
     }
     if (to.readyState !== 'open') throw new Error('link: data channel closed');
-    to.send(bytes);
+    to.send(/** @type {Uint8Array<ArrayBuffer>} */ (bytes)); // no frame lives in shared memory
     lastSent = Date.now();
   }
 
   /** Seals and sends one frame; frames go out in call order (from `verified` on: our device part goes first). */
+  /** @param {Uint8Array} plaintext */
   function sendFrame(plaintext) {
-    if (state !== 'ready' && state !== 'verified') return Promise.reject(new Error('link: not connected'));
+    if (!sealsFrames(state)) return Promise.reject(new Error('link: not connected'));
     // The worker takes the frame counter when the request arrives, so the
     // seal requests and the sends must both keep call order.
-    const sealed = cryptoClient.channelSeal(channelId, plaintext);
+    const sealed = cryptoClient.channelSeal(/** @type {number} */ (channelId), plaintext);
     const sent = sending.then(async () => sendRaw(await sealed));
     sending = sent.catch(() => {});
     return sent;
@@ -129,12 +187,14 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
   });
 
   /** The verified peer's device part: its instance id is whole, the session is ready. */
+  /** @param {Uint8Array} data */
   function peerDevice(data) {
     if (state !== 'verified' || data.length !== DEVICE_BYTES) {
       throw Object.assign(new Error('link: the peer sent its device part out of place'), { code: 'framing' });
     }
-    peer = { ...peer, instance: peer.instance.slice(0, 2 * LOAD_BYTES) + toHex(data) };
-    state = 'ready';
+    state = transition(state, 'device');
+    const verified = /** @type {AuthenticatedPeer} */ (peer); // the state is 'verified'
+    peer = { ...verified, instance: verified.instance.slice(0, 2 * LOAD_BYTES) + toHex(data) };
     clearTimeout(handshakeTimer);
     heartbeat = setInterval(checkHeartbeat, HEARTBEAT_MS / 2);
     announceBulk();
@@ -150,7 +210,7 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
   let bulkSending = Promise.resolve();
   const bulkSender = createSender((frame) => {
     if (state !== 'ready') return Promise.reject(new Error('link: not connected'));
-    const sent = bulkSending.then(() => sendRaw(frame, bulk));
+    const sent = bulkSending.then(() => sendRaw(frame, /** @type {RTCDataChannel} */ (bulk))); // bulkOpen() chose it
     bulkSending = sent.catch(() => {});
     return sent;
   });
@@ -159,17 +219,17 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
     limitFor: (type) => (isBulk(type) ? limitFor(type) : 0),
   });
   const bulkOpen = () => bulk !== null && bulk.readyState === 'open';
-  const BULK_MARKER = encodeFrame({ kind: KIND.PING, id: 0 });
 
   function announceBulk() {
     if (bulkAnnounced || state !== 'ready' || !bulkOpen()) return;
     bulkAnnounced = true;
-    bulk.send(BULK_MARKER);
+    /** @type {RTCDataChannel} */ (bulk).send(BULK_MARKER);
   }
 
+  /** @param {MessageEvent<ArrayBuffer>} event */
   function onBulk(event) {
     const bytes = new Uint8Array(event.data);
-    if (bytes.length === BULK_MARKER.length && bytes.every((b, i) => b === BULK_MARKER[i])) {
+    if (isBulkMarker(bytes)) {
       peerHasBulk = true; // only a flag: harmless whenever it comes
       return;
     }
@@ -183,6 +243,7 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
     }
   }
 
+  /** @param {import('./framing.js').ControlFrame} frame */
   function handleControl(frame) {
     if (frame.kind === KIND.PING) {
       sendFrame(encodeFrame({ kind: KIND.PONG, id: frame.id })).catch(() => {});
@@ -193,24 +254,26 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
     }
   }
 
+  /** @param {Uint8Array} bytes @param {Promise<Uint8Array> | null} opening  the frame being opened already, if it is */
   async function receive(bytes, opening) {
     if (state === 'closed') return;
     lastReceived = Date.now();
     if (channelId === null) {
       await started;
       if (bytes[0] === HELLO && !peer) {
-        const result = await cryptoClient.handshakeHello(handshakeId, bytes, allowed());
+        // handshakeId is set once `started` resolved; dc delivered these bytes.
+        const result = await cryptoClient.handshakeHello(/** @type {number} */ (handshakeId), bytes, allowed());
         peer = { fingerprint: result.fingerprint };
-        dc.send(result.finish);
+        /** @type {RTCDataChannel} */ (dc).send(/** @type {Uint8Array<ArrayBuffer>} */ (result.finish));
         return;
       }
       if (bytes[0] === FINISH && peer) {
-        const result = await cryptoClient.handshakeFinish(handshakeId, bytes);
+        const result = await cryptoClient.handshakeFinish(/** @type {number} */ (handshakeId), bytes);
         handshakeId = null; // released by the worker
-        channelId = result.channelId;
         // Verified: its instance id has our random device part until its own comes.
+        state = transition(state, 'verified');
+        channelId = result.channelId;
         peer = result.peer;
-        state = 'verified';
         sender.send('device', device).catch(() => {}); // a closed channel closes the link anyway
         return;
       }
@@ -220,13 +283,14 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
     if (control) handleControl(control);
   }
 
+  /** @param {MessageEvent<ArrayBuffer>} event */
   function onRaw(event) {
     const bytes = new Uint8Array(event.data);
     // Once the session's keys exist and nothing before is still unopened,
     // ask the worker to open the frame at once (it keeps arrival order), so
     // decryption overlaps; results are still consumed in order.
     const early = channelId === null || unopened > 0;
-    const opening = early ? null : cryptoClient.channelOpen(channelId, bytes);
+    const opening = early ? null : cryptoClient.channelOpen(/** @type {number} */ (channelId), bytes);
     opening?.catch(() => {});
     if (early) unopened += 1;
     processing = processing
@@ -234,7 +298,7 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
       .catch((error) => {
         if (state === 'closed') return;
         if (state === 'handshake') handlers.onRejected?.(error);
-        close(error.code === 'frame-rejected' ? 'frame-rejected' : state === 'handshake' ? 'rejected' : 'protocol-error');
+        close(failureReason(state, error.code));
       })
       .finally(() => {
         if (early) unopened -= 1;
@@ -258,17 +322,15 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
       return;
     }
     if (state === 'closed') return;
-    dc.binaryType = 'arraybuffer';
-    dc.bufferedAmountLowThreshold = BUFFER_LOW;
+    prepare(dc);
     dc.addEventListener('message', onRaw);
     dc.addEventListener('close', () => close(state === 'ready' ? 'closed' : 'connect-failed'));
     if (bulk) {
-      bulk.binaryType = 'arraybuffer';
-      bulk.bufferedAmountLowThreshold = BUFFER_LOW;
+      prepare(bulk);
       bulk.addEventListener('message', onBulk);
       bulk.addEventListener('open', announceBulk);
     }
-    state = 'handshake';
+    state = transition(state, 'open');
     handshakeTimer = setTimeout(() => close('handshake-timeout'), HANDSHAKE_TIMEOUT_MS);
     // Sending in the very tick a received channel opens sometimes loses the
     // message in Chromium: defer the first send.
@@ -276,21 +338,10 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
     try {
       const dtlsRemote = dtlsFingerprint(pc.remoteDescription?.sdp);
       remoteDtls = toHex(dtlsRemote);
-      // Where the browser shows the certificate the peer really presented,
-      // it must be the one the SDP (and so the handshake) names.
-      const presented = await presentedCertificate(pc, (bytes) => cryptoClient.digest(bytes));
-      if (presented && toHex(presented) !== remoteDtls) {
-        throw Object.assign(new Error('link: the peer presented another DTLS certificate than its description names'), { code: 'channel-binding' });
-      }
-      const result = await cryptoClient.startHandshake({
-        roomId,
-        role,
-        instance: masked,
-        dtlsLocal: dtlsFingerprint(pc.localDescription?.sdp),
-        dtlsRemote,
-      });
+      await checkPresented(pc, cryptoClient, remoteDtls);
+      const result = await cryptoClient.startHandshake({ roomId, role, instance: masked, dtlsLocal: dtlsFingerprint(pc.localDescription?.sdp), dtlsRemote });
       handshakeId = result.handshakeId;
-      if (state !== 'closed') dc.send(result.hello);
+      if (state !== 'closed') dc.send(/** @type {Uint8Array<ArrayBuffer>} */ (result.hello));
       handshakeStarted.resolve();
     } catch (error) {
       handshakeStarted.reject(error);
@@ -328,6 +379,7 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
     },
     /** Sends a typed message (any size up to the peer's limit) once ready;
      *  bulk types on the bulk channel when it is open, else sealed like the rest. */
+    /** @param {string} type @param {Uint8Array} data @param {{ onProgress?: (sent: number, total: number) => void }} [options] */
     send(type, data, options) {
       if (state !== 'ready') return Promise.reject(new Error('link: not connected'));
       return (isBulk(type) && peerHasBulk && bulkOpen() ? bulkSender : sender).send(type, data, options);
@@ -336,6 +388,7 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
     async ping() {
       const id = new DataView(randomBytes(4).buffer).getUint32(0) || 1;
       const started = performance.now();
+      /** @type {Promise<void>} */
       const answered = new Promise((resolve, reject) => pings.set(id, { resolve, reject }));
       await sendFrame(encodeFrame({ kind: KIND.PING, id }));
       await answered;

@@ -46,32 +46,24 @@
 import { createSocketPool } from './signal/sockets.js';
 import { backoffDelay } from './backoff.js';
 import { createCourier, refusalKind } from './courier.js';
+import { createEvents } from '../core/events.js';
+import { authTransition, connected, createRelayState, forgetRelay, isPaused, subscriptionTransition } from './relay-state.js';
+import { PROFILE_KIND, WRAP_KIND, authMessage, closeOlderPage, interpretMessage, mailboxRequest, olderPageRequest, profileRequest } from './relay-messages.js';
+import { MAX_PAGES, countForPage, createCatchUp, emptyPage, movesCursor, nextPageUntil, olderPageUntil } from './catch-up.js';
 
 export { refusalKind };
+export { WRAP_KIND, PROFILE_KIND, MAX_PAGES, nextPageUntil };
 
-/** NIP-59 gift-wrap kind. */
-export const WRAP_KIND = 1059;
 /** Wraps' created_at go back up to two days (worker/src/web/bindings/mailbox.rs), plus an hour of clock skew. */
 export const CATCH_UP_MARGIN_S = 2 * 24 * 3600 + 3600;
 /** A stored wrap dated later than this after a catch-up began is ignored by it (clock skew allowance). */
 export const FUTURE_MARGIN_S = 15 * 60;
-const SUBSCRIPTION = 'trustero-mailbox';
-/** The second subscription per relay: our roaming profile's records. */
-const PROFILE_SUBSCRIPTION = 'trustero-profile';
-/** The third, short-lived: one older page of a catch-up at a time. */
-const PAGE_SUBSCRIPTION = 'trustero-mailbox-older';
-/** Pages one catch-up asks for at most (a hostile relay could feed new ids for ever). */
-export const MAX_PAGES = 100;
 /** Wraps one catch-up hands over to be opened, at most (each costs a Schnorr check, an ECDH and an AES-GCM). */
 export const MAX_CATCH_UP_WRAPS = 20_000;
-/** Wrap ids one catch-up remembers to tell a page with something new from a repeat. */
-const MAX_PAGE_IDS = 50_000;
 /** Ids of wraps that did not open, remembered so that no catch-up pays for them twice. */
 const MAX_JUNK_IDS = 50_000;
 /** A page not answered (EOSE) within this long ends the catch-up without moving the cursor. */
 const PAGE_TIMEOUT_MS = 20_000;
-/** NIP-78 addressable application data: the roaming profile's records. */
-export const PROFILE_KIND = 30078;
 /** A NIP-11 document larger than this, or slower than the timeout, is ignored. */
 const MAX_INFO_BYTES = 64 * 1024;
 const INFO_TIMEOUT_MS = 5_000;
@@ -115,236 +107,90 @@ async function fetchRelayInfo(/** @type {string} */ relayUrl) {
 }
 
 /**
- * What one page of a catch-up tells about the next (a pure step, tested
- * alone): `page` counts the in-range wraps it brought (`inRange`), the new
- * ones (`fresh`), the oldest `created_at` among them, whether they all sat
- * at the second it asked up to (`atUntil`), and whether it brought wraps
- * dated beyond the catch-up's upper bound (`beyond`). `until` is what the
- * page asked up to (null: the first request, which has no `until`).
- * Returns the next `until` to ask for, or null: the catch-up is complete.
- * @param {{ since: number, upper: number }} catchUp
- * @param {{ until: number | null, inRange: number, fresh: number, oldest: number, atUntil: boolean, beyond: number }} page
- * @returns {number | null}
+ * @typedef {import('../core/crypto-client.js').NostrEvent} NostrEvent
+ * @typedef {import('./relay-state.js').RelayState} RelayState
+ * @typedef {{ url: string, state: string, lastError: string | null, lastErrorAt: number | null, send: (value: unknown) => boolean }} Endpoint
+ * @typedef {{ url: string, queued: number, sending: boolean, pausedUntil: number, lastError: string | null, lastErrorAt: number | null,
+ *   lastOkAt: number | null, maxMessage: number | null }} CourierStatus
  */
-export function nextPageUntil({ since, upper }, page) {
-  let next = null;
-  if (page.fresh > 0) {
-    // `until` is inclusive: events of that very second come again, and are not new.
-    next = Math.min(page.oldest, upper);
-  } else if (page.inRange >= 2 && page.atUntil && page.until !== null) {
-    // Saturated at one second (junk sharing a created_at): go on from the second before.
-    next = page.until - 1;
-  } else if (page.until === null && page.beyond > 0) {
-    // The first answer was taken up by wraps from the future: ask again, bounded.
-    next = upper;
-  }
-  return next !== null && next > since ? next : null;
+
+/**
+ * What the relays say happened, by name (net/mailbox-relays.js emits,
+ * chat/mailbox.js listens): 'profile-record' — a record of our roaming
+ * profile came from a relay we read from (`event` as the relay sent it,
+ * unchecked); 'relay-open' — our reading socket to `url` (re)connected (it
+ * is asked for our mail again); 'reachable' — `url` took what the courier
+ * publishes again after failing (what no relay took may go now);
+ * 'status-changed' — something status() reports may have changed.
+ * @typedef {{ 'profile-record': { event: unknown }, 'relay-open': { url: string }, 'reachable': { url: string }, 'status-changed': {} }} MailboxRelayEventMap
+ */
+
+/**
+ * Each relay's line of status(): those we read from first (`reading`, the
+ * socket pool's endpoints, with what we know of each in `relays`), then
+ * those we only write to; what the courier says of each (`written`) fills
+ * in its queue, pause and limit, and its last error when that is newer.
+ * @param {Array<{url: string, lastError: string | null, lastErrorAt: number | null}>} reading
+ * @param {CourierStatus[]} written @param {Map<string, RelayState>} relays @param {number} now
+ */
+function statusRows(reading, written, relays, now) {
+  const sent = new Map(written.map((c) => [c.url, c]));
+  const read = reading.map((endpoint) => {
+    const state = relays.get(endpoint.url);
+    const out = sent.get(endpoint.url);
+    sent.delete(endpoint.url);
+    const newer = out?.lastErrorAt && (!endpoint.lastErrorAt || out.lastErrorAt > endpoint.lastErrorAt);
+    return {
+      ...endpoint,
+      lastError: newer ? out.lastError : endpoint.lastError,
+      lastErrorAt: newer ? out.lastErrorAt : endpoint.lastErrorAt,
+      reads: true,
+      subscription: state?.subscription ?? 'none',
+      auth: state?.auth ?? 'none',
+      pausedUntil: Math.max(isPaused(state, now) ? (state?.pausedUntil ?? 0) : 0, out?.pausedUntil ?? 0),
+      maxMessage: state?.maxMessage ?? out?.maxMessage ?? null,
+      waiting: out?.queued ?? 0,
+    };
+  });
+  // Relays we only write to have no socket of their own between publications.
+  const writing = [...sent.values()].map((out) => ({
+    url: out.url,
+    state: out.sending ? 'open' : out.lastErrorAt && (!out.lastOkAt || out.lastErrorAt > out.lastOkAt) && out.queued ? 'retrying' : 'idle',
+    lastError: out.lastError,
+    lastErrorAt: out.lastErrorAt,
+    reads: false,
+    subscription: 'none',
+    auth: 'none',
+    pausedUntil: out.pausedUntil,
+    maxMessage: out.maxMessage,
+    waiting: out.queued,
+  }));
+  return [...read, ...writing];
 }
 
 /**
- * @typedef {import('../core/crypto-client.js').NostrEvent} NostrEvent
- * @typedef {{ url: string, state: string, lastError: string | null, lastErrorAt: number | null, send: (value: unknown) => boolean }} Endpoint
- * @typedef {{ maxMessage: number | null, challenge: string | null, auth: 'none' | 'pending' | 'ok' | 'refused', authRetries: number,
- *   subscription: 'none' | 'asked' | 'live' | 'waiting-auth' | 'paused' | 'closed', pausedUntil: number, pauses: number, timer: any }} RelayState
- * @typedef {{ since: number, upper: number, ids: Set<string>, pages: number, pageTimer: any, handed: number, over: boolean,
- *   page: { until: number | null, inRange: number, fresh: number, oldest: number, atUntil: boolean, beyond: number, opened: number, junk: number } }} CatchUp
+ * The reading of each relay's mailbox subscription (the file's header says
+ * how): hands the wraps it sends to onEvent, in order; pages back through
+ * what it held; and once a catch-up is complete, tells onCaughtUp and moves
+ * the relay's cursor. `relays`: the per-relay states it shares with
+ * createMailboxRelays (their chain, askedAt and catchUp are its own).
+ * @param {{ relays: Map<string, RelayState>, mailboxKey: string, cursors: { set: (url: string, seconds: number) => void },
+ *   onEvent: (event: unknown, url: string, live: boolean) => Promise<unknown>, onCaughtUp: ((url: string) => unknown) | undefined,
+ *   budget: number, pageTimeoutMs: number }} options
  */
-
-/**
- * mailboxKey: ours (x-only hex). cursors: {get(url) → seconds | undefined,
- * set(url, seconds)} (persisted by the caller). retentionS(): how far back a
- * first catch-up looks. onEvent(event, url, live) → Promise<boolean |
- * 'unverified' | void> (resolves once the event is handled: to false when it
- * was not a wrap that opened for us, or its seal failed — junk, never opened
- * again; to 'unverified' when its seal waits for a sender not known yet;
- * `live` is false while the relay is still sending what it held). onCaughtUp(url): that relay sent everything it held, and it was
- * handled. onStatus(). authenticate({relay, challenge}) → a signed NIP-42
- * event (by our mailbox key). signAuth({relay, challenge}) → one by a
- * throw-away key (for relays that want AUTH before they take an event from
- * the courier). relayInfo(url) → its NIP-11 document or null (default:
- * fetched over http(s)). profileAuthor (hex) and onProfileEvent(event): our
- * roaming profile's records, fetched whole at every (re)connection (a relay
- * keeps only the latest of each). pageTimeoutMs: how long an older page may
- * go unanswered. onRelayOpen(url): a relay (re)connected, or took what we
- * publish again (what failed to reach any relay may go now). courier:
- * options for net/courier.js (a test's delays and sockets). budget: wraps
- * one catch-up hands over at most.
- */
-export function createMailboxRelays({
-  mailboxKey,
-  cursors,
-  retentionS,
-  onEvent,
-  onCaughtUp,
-  onStatus,
-  authenticate,
-  signAuth = /** @type {((args: {relay: string, challenge: string}) => Promise<NostrEvent>) | null} */ (null),
-  relayInfo = fetchRelayInfo,
-  profileAuthor = /** @type {string | null} */ (null),
-  onProfileEvent = /** @type {((event: unknown) => void) | null} */ (null),
-  pageTimeoutMs = PAGE_TIMEOUT_MS,
-  onRelayOpen = /** @type {((url: string) => void) | null} */ (null),
-  courier: courierOptions = {},
-  budget = MAX_CATCH_UP_WRAPS,
-}) {
-  /** @type {Set<string>} relays we read our mail from (the others are only written to) */
-  let inbox = new Set();
-  /** @type {Map<string, Promise<unknown>>} url -> its chain of received events, handled in order */
-  const chains = new Map();
-  /** @type {Map<string, number>} url -> when its current subscription was asked for */
-  const askedAt = new Map();
-  /** @type {Map<string, RelayState>} what we know of each relay beyond its socket */
-  const relays = new Map();
-  /** @type {Map<string, CatchUp>} the catch-up running on each relay */
-  const catchUps = new Map();
-  /** @type {Map<string, string>} id of an AUTH event we sent -> its relay */
-  const authSent = new Map();
+function createReader({ relays, mailboxKey, cursors, onEvent, onCaughtUp, budget, pageTimeoutMs }) {
   /** ids of wraps that did not open (junk), oldest first */
   const junk = new Set();
-  /** @type {Map<string, Promise<any>>} url -> its NIP-11 document, read once for both sides */
-  const infos = new Map();
-  const infoOf = (/** @type {string} */ url) => {
-    if (!infos.has(url))
-      infos.set(
-        url,
-        relayInfo(url).catch(() => null),
-      );
-    return /** @type {Promise<any>} */ (infos.get(url));
-  };
-
-  const courier = createCourier({
-    relayInfo: async (url) => {
-      const info = await infoOf(url);
-      return info ? { maxMessage: parseRelayInfo(info).maxMessage } : null;
-    },
-    signAuth,
-    onStatus: () => onStatus?.(),
-    onReachable: (url) => onRelayOpen?.(url),
-    // A relay we read from is tried only while our reading socket to it is
-    // open: a dead one is not tried twice over (its reopening resumes the courier).
-    canTry: (url) => !inbox.has(url) || pool.open().some((/** @type {Endpoint} */ e) => e.url === url),
-    ...courierOptions,
-  });
-
-  function stateOf(/** @type {string} */ url) {
-    let state = relays.get(url);
-    if (!state) {
-      /** @type {RelayState} */
-      const fresh = {
-        maxMessage: null,
-        challenge: null,
-        auth: 'none',
-        authRetries: 0,
-        subscription: 'none',
-        pausedUntil: 0,
-        pauses: 0,
-        timer: null,
-      };
-      relays.set(url, fresh);
-      state = fresh;
-    }
-    return state;
-  }
-
-  const paused = (/** @type {string} */ url) => (relays.get(url)?.pausedUntil ?? 0) > Date.now();
-
-  /** The relay said "rate-limited" to our subscription: leave it alone for a growing while, then resume. */
-  function pause(/** @type {Endpoint} */ endpoint) {
-    const state = stateOf(endpoint.url);
-    const delay = backoffDelay(state.pauses++, { baseMs: 5_000, maxMs: 10 * 60_000 });
-    state.pausedUntil = Date.now() + delay;
-    clearTimeout(state.timer);
-    state.timer = setTimeout(() => {
-      state.pausedUntil = 0; // timers may fire a hair before the clock says so
-      const current = pool.open().find((/** @type {Endpoint} */ e) => e.url === endpoint.url);
-      if (!current) return; // it reconnects (and resubscribes) on its own
-      if (state.subscription === 'paused') subscribe(current);
-      onStatus?.();
-    }, delay);
-    onStatus?.();
-  }
-
-  const emptyPage = (/** @type {number | null} */ until) => ({ until, inRange: 0, fresh: 0, oldest: Infinity, atUntil: true, beyond: 0, opened: 0, junk: 0 });
-
-  function subscribe(/** @type {Endpoint} */ endpoint) {
-    if (!inbox.has(endpoint.url)) return;
-    const state = stateOf(endpoint.url);
-    const now = Math.floor(Date.now() / 1000);
-    const cursor = cursors.get(endpoint.url);
-    const since = cursor === undefined ? now - retentionS() : Math.max(0, cursor - CATCH_UP_MARGIN_S);
-    askedAt.set(endpoint.url, now);
-    clearTimeout(catchUps.get(endpoint.url)?.pageTimer);
-    catchUps.set(endpoint.url, {
-      since,
-      upper: now + FUTURE_MARGIN_S,
-      ids: new Set(),
-      pages: 0,
-      pageTimer: null,
-      handed: 0,
-      over: false,
-      page: emptyPage(null),
-    });
-    state.subscription = 'asked';
-    // No `until` here: the same subscription brings new wraps live, whose
-    // created_at lie in the past by up to two days but can be later than any
-    // bound set now. The catch-up applies its bound itself.
-    endpoint.send(['REQ', SUBSCRIPTION, { kinds: [WRAP_KIND], '#p': [mailboxKey], since }]);
-    if (profileAuthor) endpoint.send(['REQ', PROFILE_SUBSCRIPTION, { kinds: [PROFILE_KIND], authors: [profileAuthor] }]);
-  }
-
-  /** Answers the relay's challenge with our mailbox key (relays we read from only). */
-  async function authenticateTo(/** @type {Endpoint} */ endpoint) {
-    const state = stateOf(endpoint.url);
-    if (!inbox.has(endpoint.url) || !authenticate || !state.challenge || state.auth === 'pending') return;
-    state.auth = 'pending';
-    try {
-      const event = await authenticate({ relay: endpoint.url, challenge: state.challenge });
-      authSent.set(event.id, endpoint.url);
-      endpoint.send(['AUTH', event]);
-    } catch (error) {
-      state.auth = 'refused';
-      note(endpoint, `could not authenticate: ${/** @type {Error} */ (error).message}`);
-    }
-    onStatus?.();
-  }
-
-  function authAnswered(/** @type {Endpoint} */ endpoint, /** @type {boolean} */ ok, /** @type {unknown} */ message) {
-    const state = stateOf(endpoint.url);
-    state.auth = ok ? 'ok' : 'refused';
-    if (!ok) {
-      note(endpoint, message);
-      return;
-    }
-    if (state.subscription === 'waiting-auth') subscribe(endpoint);
-    onStatus?.();
-  }
-
-  function subscriptionClosed(/** @type {Endpoint} */ endpoint, /** @type {unknown} */ reason) {
-    const state = stateOf(endpoint.url);
-    const kind = refusalKind(reason);
-    if (kind === 'auth-required' && inbox.has(endpoint.url) && state.authRetries++ < MAX_AUTH_RETRIES) {
-      state.subscription = 'waiting-auth';
-      // The challenge may come before or after this CLOSED; with it known, answer now.
-      if (state.auth === 'ok') subscribe(endpoint);
-      else authenticateTo(endpoint);
-    } else if (kind === 'rate-limited') {
-      state.subscription = 'paused';
-      pause(endpoint);
-    } else {
-      state.subscription = 'closed';
-    }
-    note(endpoint, reason);
-  }
 
   /**
-   * A wrap from the relay: a live one is handled at once; a stored one
-   * counts for its page first, and is handled only if it is within the
-   * catch-up's bounds and budget, and not known junk.
+   * A wrap from `relay`: a live one is handled at once; a stored one counts
+   * for its page first, and is handled only if it is within the catch-up's
+   * bounds and budget, and not known junk.
    */
-  function handleEvent(/** @type {Endpoint} */ endpoint, /** @type {unknown} */ event, isLive = stateOf(endpoint.url).subscription === 'live') {
+  function handleEvent(/** @type {RelayState} */ relay, /** @type {unknown} */ event, /** @type {boolean} */ isLive) {
     const { id } = /** @type {{id?: unknown}} */ (event ?? {});
     if (typeof id !== 'string') return;
-    const catchUp = isLive ? null : catchUps.get(endpoint.url);
+    const catchUp = isLive ? null : relay.catchUp;
     // Known junk still counts for its page (a page of repeats is what tells
     // a saturated second), but is not opened again.
     if (!isLive && (!catchUp || !countForPage(catchUp, event))) return;
@@ -360,9 +206,8 @@ export function createMailboxRelays({
       catchUp.handed += 1;
     }
     const page = catchUp?.page ?? null;
-    const previous = chains.get(endpoint.url) ?? Promise.resolve();
-    const next = previous
-      .then(() => onEvent(event, endpoint.url, isLive))
+    relay.chain = relay.chain
+      .then(() => onEvent(event, relay.url, isLive))
       .then((outcome) => {
         if (outcome === false) {
           junk.add(id);
@@ -373,94 +218,233 @@ export function createMailboxRelays({
         if (page) page[outcome === false || outcome === 'unverified' ? 'junk' : 'opened'] += 1;
       })
       .catch(() => {});
-    chains.set(endpoint.url, next);
   }
 
-  /** A stored event of the running catch-up: counts it for its page; whether it is within the bounds. */
-  function countForPage(/** @type {CatchUp} */ catchUp, /** @type {unknown} */ event) {
-    const { id, created_at: createdAt } = /** @type {{id?: unknown, created_at?: unknown}} */ (event ?? {});
-    if (typeof id !== 'string' || !Number.isSafeInteger(createdAt)) return false;
-    const at = /** @type {number} */ (createdAt);
-    const page = catchUp.page;
-    if (at > catchUp.upper) {
-      page.beyond += 1; // from the future: not handled, and no page is sized by it
-      return false;
-    }
-    if (at < catchUp.since) return false;
-    page.inRange += 1;
-    if (!catchUp.ids.has(id) && catchUp.ids.size < MAX_PAGE_IDS) {
-      catchUp.ids.add(id);
-      page.fresh += 1;
-    }
-    page.oldest = Math.min(page.oldest, at);
-    if (page.until === null || at !== page.until) page.atUntil = false;
-    return true;
-  }
-
-  /** The relay sent all it holds for the current request: ask for an older page, or finish. */
+  /** The relay sent all it holds for our subscription, which is now live: ask for an older page, or finish. */
   function endOfStored(/** @type {Endpoint} */ endpoint) {
-    const asked = askedAt.get(endpoint.url);
-    if (asked === undefined) return;
-    stateOf(endpoint.url).subscription = 'live';
-    nextPageOrFinish(endpoint, asked);
+    const relay = relays.get(endpoint.url);
+    if (!relay || relay.askedAt === null) return;
+    relay.subscription = subscriptionTransition(relay.subscription, 'stored-end');
+    nextPageOrFinish(endpoint, relay.askedAt);
   }
 
   function endOfPage(/** @type {Endpoint} */ endpoint) {
-    endpoint.send(['CLOSE', PAGE_SUBSCRIPTION]);
-    const catchUp = catchUps.get(endpoint.url);
+    endpoint.send(closeOlderPage());
+    const relay = relays.get(endpoint.url);
+    const catchUp = relay?.catchUp;
     // Only the page this catch-up asked for (a resubscription starts another).
-    if (!catchUp?.pageTimer) return;
+    if (!relay || !catchUp?.pageTimer) return;
     clearTimeout(catchUp.pageTimer);
     catchUp.pageTimer = null;
-    const asked = askedAt.get(endpoint.url);
-    if (asked !== undefined) nextPageOrFinish(endpoint, asked);
+    if (relay.askedAt !== null) nextPageOrFinish(endpoint, relay.askedAt);
+  }
+
+  /** A relay refusing a third subscription: what it gave is kept, the rest waits for the next catch-up. */
+  function pageClosed(/** @type {Endpoint} */ endpoint) {
+    if (relays.get(endpoint.url)?.catchUp?.pageTimer) finishCatchUp(endpoint.url, null);
   }
 
   /**
    * The catch-up on `url` is over: once everything it brought has been
    * handled, the mailbox hears so, and the cursor moves to `asked` — unless
-   * its last page brought nothing but wraps that did not open (junk ended
-   * it: what lies behind may be real), or it ran out of budget (null: it
-   * stays, and the next catch-up asks again).
+   * the catch-up may not move it (net/catch-up.js movesCursor), or was cut
+   * short (null: it stays, and the next catch-up asks again).
    */
   function finishCatchUp(/** @type {string} */ url, /** @type {number | null} */ asked) {
-    const catchUp = catchUps.get(url);
+    const relay = relays.get(url);
+    const catchUp = relay?.catchUp;
     clearTimeout(catchUp?.pageTimer);
-    catchUps.delete(url);
-    const page = catchUp?.page;
-    (chains.get(url) ?? Promise.resolve())
+    if (relay) relay.catchUp = null;
+    (relay?.chain ?? Promise.resolve())
       .then(() => onCaughtUp?.(url))
       .then(() => {
-        const endedByJunk = page && page.junk > 0 && page.opened === 0;
-        if (asked === null || !catchUp || endedByJunk || catchUp.over) return;
+        if (asked === null || !catchUp || !movesCursor(catchUp)) return;
         cursors.set(url, asked);
       })
       .catch(() => {});
   }
 
   function nextPageOrFinish(/** @type {Endpoint} */ endpoint, /** @type {number} */ asked) {
-    const catchUp = catchUps.get(endpoint.url);
+    const catchUp = relays.get(endpoint.url)?.catchUp;
     if (!catchUp) return finishCatchUp(endpoint.url, asked);
-    const until = catchUp.over || catchUp.pages >= MAX_PAGES ? null : nextPageUntil(catchUp, catchUp.page);
+    const until = olderPageUntil(catchUp);
     if (until === null) return finishCatchUp(endpoint.url, asked);
     catchUp.pages += 1;
     catchUp.page = emptyPage(until);
-    catchUp.pageTimer = setTimeout(() => catchUps.get(endpoint.url) === catchUp && finishCatchUp(endpoint.url, null), pageTimeoutMs);
-    endpoint.send(['REQ', PAGE_SUBSCRIPTION, { kinds: [WRAP_KIND], '#p': [mailboxKey], since: catchUp.since, until }]);
+    catchUp.pageTimer = setTimeout(() => relays.get(endpoint.url)?.catchUp === catchUp && finishCatchUp(endpoint.url, null), pageTimeoutMs);
+    endpoint.send(olderPageRequest(mailboxKey, catchUp.since, until));
   }
 
-  function answered(/** @type {Endpoint} */ endpoint, /** @type {unknown} */ id, /** @type {unknown} */ ok, /** @type {unknown} */ message) {
-    if (typeof id === 'string' && authSent.get(id) === endpoint.url) {
-      authSent.delete(id);
-      authAnswered(endpoint, ok === true, message);
+  return { handleEvent, endOfStored, endOfPage, pageClosed };
+}
+
+/**
+ * mailboxKey: ours (x-only hex). cursors: {get(url) → seconds | undefined,
+ * set(url, seconds)} (persisted by the caller). retentionS(): how far back a
+ * first catch-up looks. onEvent(event, url, live) → Promise<boolean |
+ * 'unverified' | void> (resolves once the event is handled: to false when it
+ * was not a wrap that opened for us, or its seal failed — junk, never opened
+ * again; to 'unverified' when its seal waits for a sender not known yet;
+ * `live` is false while the relay is still sending what it held). onCaughtUp(url): that relay sent everything it held, and it was
+ * handled. authenticate({relay, challenge}) → a signed NIP-42
+ * event (by our mailbox key). signAuth({relay, challenge}) → one by a
+ * throw-away key (for relays that want AUTH before they take an event from
+ * the courier). relayInfo(url) → its NIP-11 document or null (default:
+ * fetched over http(s)). profileAuthor (hex): our roaming profile's records
+ * are fetched whole at every (re)connection (a relay keeps only the latest
+ * of each) and said as 'profile-record'. pageTimeoutMs: how long an older
+ * page may go unanswered. courier: options for net/courier.js (a test's
+ * delays and sockets). budget: wraps one catch-up hands over at most.
+ * What happens is said on `events` (MailboxRelayEventMap).
+ * (onEvent's outcome is read only for false and 'unverified': anything else is handled.)
+ * @param {{
+ *   mailboxKey: string, cursors: { get: (url: string) => number | undefined, set: (url: string, seconds: number) => void }, retentionS: () => number,
+ *   onEvent: (event: unknown, url: string, live: boolean) => Promise<unknown>, onCaughtUp: (url: string) => void,
+ *   authenticate: (args: { relay: string, challenge: string }) => Promise<NostrEvent>,
+ *   signAuth?: ((args: { relay: string, challenge: string }) => Promise<NostrEvent>) | null, relayInfo?: (url: string) => Promise<unknown>,
+ *   profileAuthor?: string | null, pageTimeoutMs?: number, courier?: Parameters<typeof createCourier>[0], budget?: number,
+ * }} options
+ */
+export function createMailboxRelays({
+  mailboxKey,
+  cursors,
+  retentionS,
+  onEvent,
+  onCaughtUp,
+  authenticate,
+  signAuth = /** @type {((args: {relay: string, challenge: string}) => Promise<NostrEvent>) | null} */ (null),
+  relayInfo = fetchRelayInfo,
+  profileAuthor = /** @type {string | null} */ (null),
+  pageTimeoutMs = PAGE_TIMEOUT_MS,
+  courier: courierOptions = {},
+  budget = MAX_CATCH_UP_WRAPS,
+}) {
+  /** @type {import('../core/events.js').Events<MailboxRelayEventMap>} */
+  const events = createEvents();
+  const statusChanged = () => events.emit('status-changed', {});
+  /** @type {Set<string>} relays we read our mail from (the others are only written to) */
+  let inbox = new Set();
+  /**
+   * @type {Map<string, RelayState>} each relay we read from, and each we
+   * did (what it had in progress goes on: net/relay-state.js forgetRelay)
+   */
+  const relays = new Map();
+  /** @type {Map<string, string>} id of an AUTH event we sent -> its relay */
+  const authSent = new Map();
+  /** @type {Map<string, Promise<any>>} url -> its NIP-11 document, read once for both sides */
+  const infos = new Map();
+  const infoOf = (/** @type {string} */ url) => {
+    let info = infos.get(url);
+    if (!info) infos.set(url, (info = relayInfo(url).catch(() => null)));
+    return info;
+  };
+
+  const courier = createCourier({
+    relayInfo: async (url) => {
+      const info = await infoOf(url);
+      return info ? { maxMessage: parseRelayInfo(info).maxMessage } : null;
+    },
+    signAuth,
+    onStatus: statusChanged,
+    onReachable: (url) => events.emit('reachable', { url }),
+    // A relay we read from is tried only while our reading socket to it is
+    // open: a dead one is not tried twice over (its reopening resumes the courier).
+    canTry: (url) => !inbox.has(url) || pool.open().some((/** @type {Endpoint} */ e) => e.url === url),
+    ...courierOptions,
+  });
+
+  function stateOf(/** @type {string} */ url) {
+    let relay = relays.get(url);
+    if (!relay) relays.set(url, (relay = createRelayState(url)));
+    return relay;
+  }
+
+  const paused = (/** @type {string} */ url) => isPaused(relays.get(url), Date.now());
+
+  /** The relay said "rate-limited" to our subscription: leave it alone for a growing while, then resume. */
+  function pause(/** @type {Endpoint} */ endpoint) {
+    const relay = stateOf(endpoint.url);
+    const delay = backoffDelay(relay.pauses++, { baseMs: 5_000, maxMs: 10 * 60_000 });
+    relay.pausedUntil = Date.now() + delay;
+    clearTimeout(relay.timer);
+    relay.timer = setTimeout(() => {
+      relay.pausedUntil = 0; // timers may fire a hair before the clock says so
+      const current = pool.open().find((/** @type {Endpoint} */ e) => e.url === endpoint.url);
+      if (!current) return; // it reconnects (and resubscribes) on its own
+      if (relay.subscription === 'paused') subscribe(current);
+      statusChanged();
+    }, delay);
+    statusChanged();
+  }
+
+  function subscribe(/** @type {Endpoint} */ endpoint) {
+    if (!inbox.has(endpoint.url)) return;
+    const relay = stateOf(endpoint.url);
+    const now = Math.floor(Date.now() / 1000);
+    const cursor = cursors.get(endpoint.url);
+    const since = cursor === undefined ? now - retentionS() : Math.max(0, cursor - CATCH_UP_MARGIN_S);
+    relay.askedAt = now;
+    clearTimeout(relay.catchUp?.pageTimer);
+    relay.catchUp = createCatchUp({ since, upper: now + FUTURE_MARGIN_S });
+    relay.subscription = subscriptionTransition(relay.subscription, 'ask');
+    endpoint.send(mailboxRequest(mailboxKey, since));
+    if (profileAuthor) endpoint.send(profileRequest(profileAuthor));
+  }
+
+  /** Answers the relay's challenge with our mailbox key (relays we read from only). */
+  async function authenticateTo(/** @type {Endpoint} */ endpoint) {
+    const relay = stateOf(endpoint.url);
+    if (!inbox.has(endpoint.url) || !authenticate || !relay.challenge || relay.auth === 'pending') return;
+    relay.auth = authTransition(relay.auth, 'answering');
+    try {
+      const event = await authenticate({ relay: endpoint.url, challenge: relay.challenge });
+      authSent.set(event.id, endpoint.url);
+      endpoint.send(authMessage(event));
+    } catch (error) {
+      relay.auth = authTransition(relay.auth, 'refused');
+      note(endpoint, `could not authenticate: ${/** @type {Error} */ (error).message}`);
     }
+    statusChanged();
+  }
+
+  /** The relay answered the AUTH event `id` (ignored unless it is one we sent it). */
+  function answered(/** @type {Endpoint} */ endpoint, /** @type {string} */ id, /** @type {boolean} */ ok, /** @type {unknown} */ message) {
+    if (authSent.get(id) !== endpoint.url) return;
+    authSent.delete(id);
+    const relay = stateOf(endpoint.url);
+    relay.auth = authTransition(relay.auth, ok ? 'accepted' : 'refused');
+    if (!ok) {
+      note(endpoint, message);
+      return;
+    }
+    if (relay.subscription === 'waiting-auth') subscribe(endpoint);
+    statusChanged();
+  }
+
+  function subscriptionClosed(/** @type {Endpoint} */ endpoint, /** @type {unknown} */ reason) {
+    const relay = stateOf(endpoint.url);
+    const kind = refusalKind(reason);
+    if (kind === 'auth-required' && inbox.has(endpoint.url) && relay.authRetries++ < MAX_AUTH_RETRIES) {
+      relay.subscription = subscriptionTransition(relay.subscription, 'auth-required');
+      // The challenge may come before or after this CLOSED; with it known, answer now.
+      if (relay.auth === 'ok') subscribe(endpoint);
+      else authenticateTo(endpoint);
+    } else if (kind === 'rate-limited') {
+      relay.subscription = subscriptionTransition(relay.subscription, 'rate-limited');
+      pause(endpoint);
+    } else {
+      relay.subscription = subscriptionTransition(relay.subscription, 'closed');
+    }
+    note(endpoint, reason);
   }
 
   function note(/** @type {Endpoint} */ endpoint, /** @type {unknown} */ text) {
     endpoint.lastError = `relay says: ${String(text).slice(0, 200)}`;
     endpoint.lastErrorAt = Date.now();
-    onStatus?.();
+    statusChanged();
   }
+
+  const reader = createReader({ relays, mailboxKey, cursors, onEvent, onCaughtUp, budget, pageTimeoutMs });
 
   const pool = createSocketPool({
     onOpen(/** @type {Endpoint} */ endpoint) {
@@ -469,52 +453,54 @@ export function createMailboxRelays({
       infoOf(endpoint.url).then((info) => {
         if (info && relays.get(endpoint.url) === known) {
           known.maxMessage = parseRelayInfo(info).maxMessage;
-          onStatus?.();
+          statusChanged();
         }
       });
-      // A new connection is a new NIP-42 session.
-      Object.assign(known, { challenge: null, auth: 'none', authRetries: 0, subscription: 'none' });
-      if (paused(endpoint.url)) known.subscription = 'paused';
+      connected(known);
+      if (paused(endpoint.url)) known.subscription = subscriptionTransition(known.subscription, 'rate-limited');
       else subscribe(endpoint);
       // Reachable again: what the courier keeps for it goes now, not after its backoff.
       courier.reachable(endpoint.url);
-      onRelayOpen?.(endpoint.url);
+      events.emit('relay-open', { url: endpoint.url });
     },
     onMessage(/** @type {Endpoint} */ endpoint, /** @type {unknown} */ message) {
-      if (!Array.isArray(message)) return;
-      const [type, ...rest] = message;
-      if (type === 'EVENT' && rest[0] === SUBSCRIPTION && inbox.has(endpoint.url)) handleEvent(endpoint, rest[1]);
-      else if (type === 'EVENT' && rest[0] === PROFILE_SUBSCRIPTION && inbox.has(endpoint.url)) onProfileEvent?.(rest[1]);
-      else if (type === 'EVENT' && rest[0] === PAGE_SUBSCRIPTION && inbox.has(endpoint.url)) handleEvent(endpoint, rest[1], false);
-      else if (type === 'EOSE' && rest[0] === SUBSCRIPTION) endOfStored(endpoint);
-      else if (type === 'EOSE' && rest[0] === PAGE_SUBSCRIPTION) endOfPage(endpoint);
-      else if (type === 'OK') answered(endpoint, rest[0], rest[1], rest[2]);
-      else if (type === 'NOTICE') note(endpoint, rest[0]);
-      else if (type === 'CLOSED' && rest[0] === SUBSCRIPTION) subscriptionClosed(endpoint, rest[1]);
-      else if (type === 'CLOSED' && rest[0] === PAGE_SUBSCRIPTION) {
-        // A relay refusing a third subscription: what it gave is kept, the rest waits for the next catch-up.
-        note(endpoint, rest[1]);
-        if (catchUps.get(endpoint.url)?.pageTimer) finishCatchUp(endpoint.url, null);
-      } else if (type === 'AUTH' && typeof rest[0] === 'string' && rest[0].length <= 512) {
+      const said = interpretMessage(message);
+      const reads = inbox.has(endpoint.url);
+      if (said?.type === 'wrap' && reads) {
+        const relay = stateOf(endpoint.url);
+        reader.handleEvent(relay, said.event, relay.subscription === 'live');
+      } else if (said?.type === 'profile-record' && reads) events.emit('profile-record', { event: said.event });
+      else if (said?.type === 'older-wrap' && reads) reader.handleEvent(stateOf(endpoint.url), said.event, false);
+      else if (said?.type === 'stored-end') reader.endOfStored(endpoint);
+      else if (said?.type === 'page-end') reader.endOfPage(endpoint);
+      else if (said?.type === 'ok') answered(endpoint, said.id, said.accepted, said.message);
+      else if (said?.type === 'notice') note(endpoint, said.text);
+      else if (said?.type === 'closed') subscriptionClosed(endpoint, said.reason);
+      else if (said?.type === 'page-closed') {
+        note(endpoint, said.reason);
+        reader.pageClosed(endpoint);
+      } else if (said?.type === 'challenge') {
         // A new challenge: what we answered before no longer counts (unless an answer is on its way).
-        const state = stateOf(endpoint.url);
-        state.challenge = rest[0];
-        if (state.auth !== 'pending') state.auth = 'none';
+        const relay = stateOf(endpoint.url);
+        relay.challenge = said.challenge;
+        relay.auth = authTransition(relay.auth, 'challenged');
         authenticateTo(endpoint);
       }
     },
-    onStatus,
+    onStatus: statusChanged,
   });
 
   return {
+    /** What happens on the relays, by name (MailboxRelayEventMap). */
+    events: { on: events.on },
+
     /** Reads mail from `own` relays; publishing goes to them and to `extra` ones (where contacts read theirs). */
     setUrls(/** @type {string[]} */ own, /** @type {string[]} */ extra = []) {
       inbox = new Set(own);
-      for (const url of [...relays.keys()]) {
-        if (!inbox.has(url)) {
-          clearTimeout(relays.get(url)?.timer);
-          relays.delete(url);
-        }
+      for (const [url, relay] of relays) {
+        if (inbox.has(url)) continue;
+        clearTimeout(relay.timer);
+        relays.set(url, forgetRelay(relay));
       }
       for (const url of own) stateOf(url);
       pool.setUrls(own);
@@ -523,12 +509,8 @@ export function createMailboxRelays({
 
     /**
      * Publishes `event` to the relays in `urls` on the courier's
-     * connections, never on a reading socket. Resolves to the first relay
-     * that accepted it (a list), or none once each said no or after a
-     * bounded wait; the others still get it, a relay that could not be
-     * reached later. `alone`: on a connection of its
-     * own; `group`: shares a connection only with events of that group
-     * (net/courier.js).
+     * connections, never on a reading socket (net/courier.js: what it
+     * resolves to, and its options `alone` and `group`).
      */
     publish: courier.publish,
 
@@ -556,42 +538,9 @@ export function createMailboxRelays({
      * subscription, AUTH, pause and NIP-11 limit; what the courier has
      * waiting for it and its last error.
      */
-    status() {
-      const sent = new Map(courier.status().map((c) => [c.url, c]));
-      const reading = pool.status().map((/** @type {{url: string, lastError: string | null, lastErrorAt: number | null}} */ endpoint) => {
-        const state = relays.get(endpoint.url);
-        const out = sent.get(endpoint.url);
-        sent.delete(endpoint.url);
-        const newer = out?.lastErrorAt && (!endpoint.lastErrorAt || out.lastErrorAt > endpoint.lastErrorAt);
-        return {
-          ...endpoint,
-          lastError: newer ? out.lastError : endpoint.lastError,
-          lastErrorAt: newer ? out.lastErrorAt : endpoint.lastErrorAt,
-          reads: true,
-          subscription: state?.subscription ?? 'none',
-          auth: state?.auth ?? 'none',
-          pausedUntil: Math.max(paused(endpoint.url) ? (state?.pausedUntil ?? 0) : 0, out?.pausedUntil ?? 0),
-          maxMessage: state?.maxMessage ?? out?.maxMessage ?? null,
-          waiting: out?.queued ?? 0,
-        };
-      });
-      // Relays we only write to have no socket of their own between publications.
-      const writing = [...sent.values()].map((out) => ({
-        url: out.url,
-        state: out.sending ? 'open' : out.lastErrorAt && (!out.lastOkAt || out.lastErrorAt > out.lastOkAt) && out.queued ? 'retrying' : 'idle',
-        lastError: out.lastError,
-        lastErrorAt: out.lastErrorAt,
-        reads: false,
-        subscription: 'none',
-        auth: 'none',
-        pausedUntil: out.pausedUntil,
-        maxMessage: out.maxMessage,
-        waiting: out.queued,
-      }));
-      return [...reading, ...writing];
-    },
+    status: () => statusRows(pool.status(), courier.status(), relays, Date.now()),
     close() {
-      for (const state of relays.values()) clearTimeout(state.timer);
+      for (const relay of relays.values()) clearTimeout(relay.timer);
       courier.close();
       pool.close();
     },

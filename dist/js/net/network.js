@@ -1,3 +1,4 @@
+// @ts-check
 // The network of one logged-in page: the signalling strategies (WebTorrent
 // trackers and Nostr relays, used at the same time), the rooms it has joined
 // and the wake-up signals that make them retry. Every session a room
@@ -22,6 +23,19 @@ import { watchWake } from './backoff.js';
 import { frameLimit } from './protocol.js';
 import { toHex } from '../core/encoding.js';
 import { LOAD_BYTES, newInstance } from './instance.js';
+import { createEvents } from '../core/events.js';
+
+/**
+ * What the network says happened: 'status-changed' — something its status
+ * shows (servers connected, rooms joined, peers) changed; read status().
+ * @typedef {{ 'status-changed': {} }} NetworkEventMap
+ * @typedef {import('../core/crypto-client.js').CryptoClient} CryptoClient
+ * @typedef {import('./room.js').Room} Room
+ * @typedef {import('./room.js').RoomHandlers} RoomHandlers
+ * @typedef {ReturnType<typeof import('./sessions.js').createSessions>} Registry
+ * @typedef {Pick<import('../core/settings.js').Settings, 'trackers' | 'relays' | 'iceServers' | 'useTrackers' | 'useNostr'>} NetworkSettings
+ * @typedef {{ tracker: ReturnType<typeof createTrackerStrategy>, nostr: ReturnType<typeof createNostrStrategy> }} SignalSet  one tracker and one Nostr strategy
+ */
 
 /** A room's own instance id and the peer id trackers see (its random part only). */
 function roomSelf(/** @type {string} */ device) {
@@ -35,20 +49,26 @@ export const MAX_KNOWN_PEERS = 4096;
 /**
  * device: this browser's device id (16 hex digits); sessions: the registry
  * (sessions.js); dispatch(fingerprint, link, type, data): the protocol's
- * dispatcher; onChange(): status changed.
+ * dispatcher. Its `events` (NetworkEventMap) say when its status changed.
+ * @param {{ cryptoClient: CryptoClient, device: string, sessions: Registry, dispatch: NonNullable<RoomHandlers['onMessage']> }} options
  */
-export function createNetwork({ cryptoClient, device, sessions, dispatch, onChange }) {
+export function createNetwork({ cryptoClient, device, sessions, dispatch }) {
+  /** @type {import('../core/events.js').Events<NetworkEventMap>} */
+  const events = createEvents();
+  /** @type {Set<Room>} */
   const rooms = new Set();
   // Peer id -> the identity it authenticated as, in any room. A peer id is
   // one page load's, so an entry never goes stale; only sessions teach it
   // (a refused hello's claim is not proof, and would let whoever knows a
   // room's key make us ignore someone's page elsewhere).
+  /** @type {Map<string, string>} */
   const identities = new Map();
-  const learnIdentity = (peerId, fingerprint) => {
+  const learnIdentity = (/** @type {string} */ peerId, /** @type {string} */ fingerprint) => {
     identities.delete(peerId);
     identities.set(peerId, fingerprint);
     if (identities.size > MAX_KNOWN_PEERS) identities.delete(identities.keys().next().value);
   };
+  /** @type {NetworkSettings} */
   let settings = { trackers: [], relays: [], iceServers: [], useTrackers: true, useNostr: true };
   let changeQueued = false;
 
@@ -58,7 +78,7 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
     queueMicrotask(() => {
       changeQueued = false;
       followShared();
-      onChange?.();
+      events.emit('status-changed', {});
     });
   }
 
@@ -82,15 +102,18 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
   }
 
   /** One tracker and one Nostr strategy, each with its own sockets. */
+  /** @returns {SignalSet} */
   const signalling = () => ({ tracker: createTrackerStrategy({ onStatus: changed }), nostr: createNostrStrategy({ cryptoClient, onStatus: changed }) });
   const shared = signalling();
-  /** @type {{tracker: ReturnType<typeof createTrackerStrategy>, nostr: ReturnType<typeof createNostrStrategy>} | null} */
+  /** @type {SignalSet | null} */
   let apart = null; // the sockets of rooms that join `separate` (created when one does)
-  const all = () => [shared, apart].filter(Boolean);
-  const strategiesOf = (set) => [settings.useTrackers && set.tracker, settings.useNostr && set.nostr].filter(Boolean);
-  /** @type {Map<object, object>} room -> its signalling set */
+  const all = () => /** @type {SignalSet[]} */ ([shared, apart].filter(Boolean));
+  const strategiesOf = (/** @type {SignalSet} */ set) =>
+    /** @type {Array<SignalSet['tracker'] | SignalSet['nostr']>} */ ([settings.useTrackers && set.tracker, settings.useNostr && set.nostr].filter(Boolean));
+  /** @type {Map<Room, SignalSet>} room -> its signalling set */
   const setOf = new Map();
 
+  /** @param {SignalSet} set */
   function apply(set) {
     if (set === apart) return followShared();
     set.tracker.setUrls(settings.useTrackers ? settings.trackers : []);
@@ -112,6 +135,7 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
 
   return {
     /** Applies trackers, relays and ICE servers (see core/settings.js). */
+    /** @param {NetworkSettings} next */
     configure(next) {
       settings = next;
       for (const set of all()) apply(set);
@@ -127,6 +151,9 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
      * room passes `meshTarget()` (net/room.js: a partial mesh). A room
      * that must not be linked with the others passes `separate` (its
      * signalling goes over sockets of its own).
+     * @param {{ room: import('../core/crypto-client.js').RoomHandle, allowed: () => string[], onFailedAttempt?: RoomHandlers['onFailedAttempt'],
+     *   limitFor?: (type: string) => number | undefined, onMessage?: RoomHandlers['onMessage'], registry?: Registry, meshTarget?: () => number | null,
+     *   separate?: boolean }} options
      */
     join({ room, allowed, onFailedAttempt, limitFor = frameLimit, onMessage = dispatch, registry = sessions, meshTarget = undefined, separate = false }) {
       let set = shared;
@@ -169,6 +196,7 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
       return joined;
     },
 
+    /** @param {Room} room */
     leave(room) {
       const set = setOf.get(room) ?? shared;
       set.tracker.removeRoom(room);
@@ -178,6 +206,8 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
       rooms.delete(room);
       changed();
     },
+
+    events,
 
     status() {
       let peers = 0;
@@ -199,6 +229,7 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch, onChan
       }
       stopWake();
       removeEventListener('pagehide', onPageHide);
+      events.clear();
     },
   };
 }

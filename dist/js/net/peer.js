@@ -1,3 +1,4 @@
+// @ts-check
 // WebRTC plumbing: one RTCPeerConnection with one ordered data channel.
 // Offers and answers go out as soon as the first burst of candidates is in
 // (the host ones, gathered locally in milliseconds); candidates found later
@@ -7,6 +8,8 @@
 // offer and answer for the whole gathering timeout.
 // Call media added later shares the same transport (max-bundle), so
 // renegotiation never needs new candidates (negotiation.js).
+
+/** @typedef {import('./room-trickle.js').Candidate} Candidate */
 
 const CHANNEL_LABEL = 'trustero';
 /** The second channel, for payloads sealed end to end (net/protocol.js,
@@ -24,6 +27,7 @@ export const CANDIDATE_BURST_MS = 30;
 /** Candidates one connection sends or takes by trickle, at most. */
 export const MAX_TRICKLED_CANDIDATES = 32;
 
+/** @param {string} message */
 function peerError(message) {
   return new Error(`peer: ${message}`);
 }
@@ -36,11 +40,15 @@ function peerError(message) {
  * are in it (the browser adds each to the description in the same task that
  * fires its event), every later one is trickled, none is lost or sent twice.
  * Must be called before setLocalDescription, which starts gathering.
+ * @param {RTCPeerConnection} pc @param {((candidate: Candidate) => void) | undefined} onCandidate
  */
 function firstCandidates(pc, onCandidate) {
   let released = false;
-  let quiet = null;
-  let release;
+  /** @type {number | undefined} */
+  let quiet;
+  /** @type {() => void} */
+  let release = () => {};
+  /** @type {Promise<void>} */
   const first = new Promise((resolve) => {
     release = () => {
       if (released) return;
@@ -74,7 +82,8 @@ function firstCandidates(pc, onCandidate) {
 }
 
 /** Creates a connection and its offer. Resolves to {pc, channel, bulk, sdp};
- *  later local candidates go to `onCandidate`. */
+ *  later local candidates go to `onCandidate`.
+ * @param {RTCIceServer[]} iceServers @param {(candidate: Candidate) => void} [onCandidate] */
 export async function createOffer(iceServers, onCandidate) {
   const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
   const channel = pc.createDataChannel(CHANNEL_LABEL, { ordered: true });
@@ -84,7 +93,7 @@ export async function createOffer(iceServers, onCandidate) {
     await pc.setLocalDescription(await pc.createOffer());
     gathering.check();
     await gathering.first;
-    return { pc, channel: Promise.resolve(channel), bulk, sdp: pc.localDescription.sdp };
+    return { pc, channel: Promise.resolve(channel), bulk, sdp: /** @type {RTCSessionDescription} */ (pc.localDescription).sdp };
   } catch (error) {
     pc.close();
     throw error;
@@ -92,10 +101,12 @@ export async function createOffer(iceServers, onCandidate) {
 }
 
 /** Answers a remote offer. Resolves to {pc, channel: Promise, bulk, sdp};
- *  later local candidates go to `onCandidate`. */
+ *  later local candidates go to `onCandidate`.
+ * @param {string} offerSdp @param {RTCIceServer[]} iceServers @param {(candidate: Candidate) => void} [onCandidate] */
 export async function acceptOffer(offerSdp, iceServers, onCandidate) {
   const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
   const bulk = pc.createDataChannel(BULK_LABEL, BULK_CHANNEL);
+  /** @type {Promise<RTCDataChannel>} */
   const channel = new Promise((resolve) => {
     pc.addEventListener('datachannel', (event) => {
       if (event.channel.label === CHANNEL_LABEL) resolve(event.channel);
@@ -107,7 +118,7 @@ export async function acceptOffer(offerSdp, iceServers, onCandidate) {
     await pc.setLocalDescription(await pc.createAnswer());
     gathering.check();
     await gathering.first;
-    return { pc, channel, bulk, sdp: pc.localDescription.sdp };
+    return { pc, channel, bulk, sdp: /** @type {RTCSessionDescription} */ (pc.localDescription).sdp };
   } catch (error) {
     pc.close();
     throw error;
@@ -117,6 +128,8 @@ export async function acceptOffer(offerSdp, iceServers, onCandidate) {
 /**
  * Whether `value` is a trickled candidate as `firstCandidates` sends it; a
  * peer's signalling is checked before WebRTC sees it.
+ * @param {any} value  parsed JSON from a peer's signal: checked here, field by field
+ * @returns {value is Candidate}
  */
 export function isCandidate(value) {
   return (
@@ -137,12 +150,16 @@ export function isCandidate(value) {
  * applied once its remote description is set (candidates can overtake the
  * answer they belong to), at most MAX_TRICKLED_CANDIDATES; any WebRTC still
  * refuses is ignored.
+ * @param {RTCPeerConnection} pc
+ * @returns {import('./room-trickle.js').Inbound}
  */
 export function remoteCandidates(pc) {
+  /** @type {Candidate[]} */
   const waiting = [];
   let taken = 0;
-  const apply = (candidate) => pc.addIceCandidate(candidate).catch(() => {});
+  const apply = (/** @type {Candidate} */ candidate) => pc.addIceCandidate(candidate).catch(() => {});
   return {
+    /** @param {Candidate[]} candidates */
     add(candidates) {
       for (const candidate of candidates) {
         if (taken >= MAX_TRICKLED_CANDIDATES || pc.connectionState === 'closed') continue;
@@ -158,7 +175,7 @@ export function remoteCandidates(pc) {
   };
 }
 
-/** Applies the remote answer to a connection we offered. */
+/** Applies the remote answer to a connection we offered. @param {RTCPeerConnection} pc @param {string} answerSdp */
 export async function acceptAnswer(pc, answerSdp) {
   await pc.setRemoteDescription({ type: 'answer', sdp: answerSdp });
 }
@@ -167,13 +184,14 @@ export async function acceptAnswer(pc, answerSdp) {
  * The SHA-256 DTLS certificate fingerprint an SDP declares, as 32 bytes.
  * WebRTC refuses a DTLS peer whose certificate does not match it, which is
  * why the handshake signs both: they name the two ends of this connection.
+ * @param {string | null | undefined} sdp
  */
 export function dtlsFingerprint(sdp) {
   // Every fingerprint line, whatever its hash or its place (session or media
   // level). A description with media has one per media section, all naming
   // the same certificate; one naming two certificates could be accepted by
   // WebRTC with one while the handshake signs the other, so it is refused.
-  const lines = (sdp ?? '').match(/^a=fingerprint:.*$/gim) ?? [];
+  const lines = /** @type {string[]} */ ((sdp ?? '').match(/^a=fingerprint:.*$/gim) ?? []);
   const values = new Set(lines.map((line) => line.trim().toLowerCase()));
   if (values.size > 1) throw peerError('SDP names more than one DTLS certificate');
   const match = /^a=fingerprint:sha-256 ([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){31})\s*$/i.exec(lines[0] ?? '');
@@ -185,6 +203,8 @@ export function dtlsFingerprint(sdp) {
  * The SHA-256 of the DTLS certificate the peer actually presented, when the
  * browser exposes it (`RTCDtlsTransport.getRemoteCertificates`), else null.
  * `digest(bytes)` hashes in the crypto worker.
+ * @param {RTCPeerConnection} pc @param {(bytes: Uint8Array) => Promise<Uint8Array>} digest
+ * @returns {Promise<Uint8Array | null>}
  */
 export async function presentedCertificate(pc, digest) {
   const transport = pc.sctp?.transport;
@@ -193,7 +213,7 @@ export async function presentedCertificate(pc, digest) {
   return digest(new Uint8Array(certificates[0]));
 }
 
-/** Resolves when `channel` is open (rejects if it closes first or times out). */
+/** Resolves when `channel` is open (rejects if it closes first or times out). @param {RTCDataChannel} channel @param {number} timeoutMs @returns {Promise<RTCDataChannel>} */
 export function channelOpen(channel, timeoutMs) {
   if (channel.readyState === 'open') return Promise.resolve(channel);
   return new Promise((resolve, reject) => {

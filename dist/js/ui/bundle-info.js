@@ -1,8 +1,13 @@
+// @ts-check
 // The footer's bundle hash: SHA-256 of the MANIFEST this copy was served with,
 // computed in the crypto worker. It tells a user which build they are running;
 // `builder verify --url` checks every file against a rebuild from source.
 
-/** Shows the hash; resolves to it (null when it could not be read). */
+/**
+ * Shows the hash; resolves to it (null when it could not be read).
+ * @param {import('../core/crypto-client.js').CryptoClient} cryptoClient
+ * @param {{ hash: HTMLElement, url?: HTMLElement | null }} where  the hash's element, and the element that shows this copy's address
+ */
 export async function showBundleHash(cryptoClient, { hash, url }) {
   if (url) url.textContent = new URL('.', location.href).href;
   if (location.protocol === 'file:') {

@@ -1,3 +1,4 @@
+// @ts-check
 // The call screen: ringing (in and out), participant tiles with speaking
 // indicators, controls, and what protects the call. Media elements live as
 // long as their participant, so the once-a-second refresh never flickers.
@@ -6,7 +7,15 @@ import { el, replaceChildren } from './dom.js';
 import { listDevices } from '../calls/media.js';
 import { MAX_PARTICIPANTS } from '../calls/calls.js';
 import { createNamer } from './names.js';
+import { formatDuration } from './time.js';
 
+/**
+ * @typedef {import('../calls/calls.js').Call} Call
+ * @typedef {import('../calls/calls.js').CallView} CallView
+ * @typedef {{ figure: HTMLElement, video: HTMLVideoElement, caption: HTMLElement }} Tile  one participant's (or screen's) picture and name
+ */
+
+/** @type {Record<string, string>} */
 const STATE_TEXT = {
   ringing: 'ringing…',
   joined: '',
@@ -17,18 +26,12 @@ const STATE_TEXT = {
   'no-answer': 'did not answer',
 };
 
-export function formatDuration(ms) {
-  const total = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, '0');
-  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
-}
-
 /** A repeating two-tone ring while a call comes in (silent if audio is blocked). */
 function createRinger() {
+  /** @type {AudioContext | null} */
   let context = null;
-  let timer = null;
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  let timer;
   function burst() {
     try {
       context ??= new AudioContext();
@@ -58,18 +61,27 @@ function createRinger() {
     },
     stop() {
       clearInterval(timer);
-      timer = null;
+      timer = undefined;
     },
   };
 }
 
-/** services: { calls, contacts, groups, chat, safetyNumber(spki) }. */
-export function mountCallView(parent, { calls, contacts: friends, groups, chat, identity, safetyNumber }) {
+/**
+ * services: { calls, contacts, groups, chat, identity, safetyNumber(spki) }.
+ * The view redraws on the calls' 'call-changed' events until it is unmounted.
+ * @param {HTMLElement} parent
+ * @param {Pick<import('./home-view.js').Services, 'calls' | 'contacts' | 'groups' | 'chat' | 'identity' | 'safetyNumber'>} services
+ */
+export function mountCallView(parent, { calls, contacts, groups, chat, identity, safetyNumber }) {
   const ringer = createRinger();
-  const tiles = new Map(); // key -> {figure, video, caption}
+  /** @type {Map<string, Tile>} */
+  const tiles = new Map();
+  /** The safety numbers shown, and which call and participants they are of. @type {{ key: string | null, text: string }} */
   let safety = { key: null, text: '' };
+  /** @type {Call | null} */
   let lastEnded = null;
-  let endedTimer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let endedTimer;
 
   const title = el('h2', { className: 'call-title' });
   const status = el('p', { className: 'call-status', role: 'status' });
@@ -110,13 +122,14 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
   parent.append(root);
 
   // How a person is named (ui/names.js): display names stated in any of our groups count.
-  const namer = createNamer({ friends, chat, self: identity.fingerprint });
-  const nameOf = (fingerprint) =>
+  const namer = createNamer({ contacts, chat, self: identity.fingerprint });
+  const nameOf = (/** @type {string} */ fingerprint) =>
     namer(
       fingerprint,
       groups.list().map((g) => g.conversationId),
     );
 
+  /** The tile `key` (made on first use), captioned `label`. @param {string} key @param {{ label: string, muted?: boolean }} shown @returns {Tile} */
   function tile(key, { label, muted }) {
     let t = tiles.get(key);
     if (!t) {
@@ -130,6 +143,7 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
     return t;
   }
 
+  /** @param {Tile} t @param {MediaStream | null} stream */
   function setStream(t, stream) {
     if (t.video.srcObject !== stream) t.video.srcObject = stream ?? null;
     const hasVideo = !!stream?.getVideoTracks().some((track) => track.readyState === 'live');
@@ -138,11 +152,12 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
 
   async function fillDevices() {
     const { microphones, cameras } = await listDevices().catch(() => ({ microphones: [], cameras: [] }));
-    const options = (list) => list.map((d) => el('option', { value: d.deviceId, text: d.label }));
+    const options = (/** @type {{ deviceId: string, label: string }[]} */ list) => list.map((d) => el('option', { value: d.deviceId, text: d.label }));
     replaceChildren(micPicker, options(microphones));
     replaceChildren(camPicker, options(cameras));
   }
 
+  /** @param {CallView} call */
   async function showSafety(call) {
     const others = call.participants.map((p) => p.fingerprint);
     const key = `${call.id} ${others.join(',')}`;
@@ -164,6 +179,7 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
     }
   }
 
+  /** @param {CallView} call */
   function renderCall(call) {
     const conversation = chat.conversation(call.conversationId);
     const kind = call.video ? 'Video call' : 'Voice call';
@@ -232,7 +248,7 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
       grid.dataset.order = order;
       replaceChildren(
         grid,
-        [...keep].map((key) => tiles.get(key).figure),
+        [...keep].map((key) => /** @type {Tile} */ (tiles.get(key)).figure),
       );
     }
 
@@ -249,6 +265,7 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
     hangupButton.textContent = call.state === 'ringing' ? 'Cancel' : 'Hang up';
   }
 
+  /** @param {Call} call */
   function renderEnded(call) {
     ringer.stop();
     root.dataset.state = 'ended';
@@ -278,7 +295,8 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
     document.body.classList.remove('in-call');
   }
 
-  function render(_, ended) {
+  /** Redraws the current call, or `ended` (the call that just ended) for a few seconds. @param {Call | null} [ended] */
+  function render(ended) {
     const call = current();
     if (ended) {
       lastEnded = ended;
@@ -298,9 +316,11 @@ export function mountCallView(parent, { calls, contacts: friends, groups, chat, 
     }
   }
 
+  const stopListening = calls.events.on('call-changed', ({ ended }) => render(ended));
+
   return {
-    render,
     unmount() {
+      stopListening();
       ringer.stop();
       clearTimeout(endedTimer);
       root.remove();

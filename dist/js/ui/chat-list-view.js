@@ -1,3 +1,4 @@
+// @ts-check
 // The conversation list: contacts and groups, newest activity first, with
 // online dots, previews and unread counts; the new-group form above it
 // (ui/new-group-view.js).
@@ -5,31 +6,39 @@
 import { el, keyedRows, replaceChildren } from './dom.js';
 import { createNewGroupForm } from './new-group-view.js';
 
-/** services: { chat, contacts, groups }. */
-export function createChatList({ chat, contacts: friends, groups }, { onOpen }) {
+/**
+ * services: { chat, contacts, groups }; onOpen(conversationId): the user picked a conversation.
+ * @param {Pick<import('./home-view.js').Services, 'chat' | 'contacts' | 'groups'>} services
+ * @param {{ onOpen: (conversationId: string) => void }} handlers
+ */
+export function createChatList({ chat, contacts, groups }, { onOpen }) {
   const list = el('ul', { className: 'chat-list', id: 'chat-list' });
-  const groupForm = createNewGroupForm({ contacts: friends, groups }, { onCreated: onOpen });
+  const groupForm = createNewGroupForm({ contacts, groups }, { onCreated: onOpen });
 
-  /** What a conversation's row shows, or null when it is not listed (its contact or group is gone). */
+  /**
+   * What a conversation's row shows, or null when it is not listed (its contact or group is gone).
+   * @param {ReturnType<typeof chat.conversations>[number]} conv
+   */
   function shown(conv) {
-    const friend = conv.kind === 'pair' ? friends.get(conv.ref) : null;
+    const contact = conv.kind === 'pair' ? contacts.get(conv.ref) : null;
     const group = conv.kind === 'group' ? groups.get(conv.ref) : null;
-    if (conv.kind === 'pair' && !friend) return null;
+    if (conv.kind === 'pair' && !contact) return null;
     if (conv.kind === 'group' && !group) return null;
-    const online = friend ? friend.status === 'online' : groups.onlineMembers(group.id).length > 0;
+    // Not a contact's conversation: a group's, whose group is here.
+    const online = contact ? contact.status === 'online' : groups.onlineMembers(/** @type {NonNullable<typeof group>} */ (group).id).length > 0;
     return {
       id: conv.id,
       online,
       title: conv.title,
-      verified: Boolean(friend?.verified),
-      keyChanged: Boolean(friend?.keyChangedFrom),
+      verified: Boolean(contact?.verified),
+      keyChanged: Boolean(contact?.keyChangedFrom),
       members: group ? group.members.length : null,
-      preview: conv.lastPreview || (friend ? (online ? 'online' : 'offline') : 'group'),
+      preview: conv.lastPreview || (contact ? (online ? 'online' : 'offline') : 'group'),
       unread: conv.unread,
     };
   }
 
-  /** A conversation's row: made once, then brought up to date in place. */
+  /** A conversation's row: made once, then brought up to date in place. @param {Row} first */
   function row(first) {
     const title = el('strong');
     const preview = el('span', { className: 'preview' });
@@ -40,7 +49,7 @@ export function createChatList({ chat, contacts: friends, groups }, { onOpen }) 
         'data-conversation': first.id,
         tabIndex: 0,
         onclick: () => onOpen(first.id),
-        onkeydown: (event) => event.key === 'Enter' && onOpen(first.id),
+        onkeydown: (/** @type {KeyboardEvent} */ event) => event.key === 'Enter' && onOpen(first.id),
       },
       el('span', { className: 'dot', 'aria-hidden': 'true' }),
       el('div', { className: 'chat-text' }, title, preview),
@@ -48,7 +57,7 @@ export function createChatList({ chat, contacts: friends, groups }, { onOpen }) 
     let titleShown = '';
     return {
       node,
-      update(item) {
+      update(/** @type {Row} */ item) {
         node.className = `chat-item ${item.online ? 'online' : ''}`;
         const titleNow = JSON.stringify([item.title, item.verified, item.keyChanged, item.members]);
         if (titleNow !== titleShown) {
@@ -72,6 +81,7 @@ export function createChatList({ chat, contacts: friends, groups }, { onOpen }) 
     };
   }
 
+  /** @typedef {NonNullable<ReturnType<typeof shown>>} Row */
   const renderRows = keyedRows(list, {
     key: (item) => item.id,
     make: row,
@@ -80,7 +90,7 @@ export function createChatList({ chat, contacts: friends, groups }, { onOpen }) 
 
   function render() {
     const convs = chat.conversations().sort((a, b) => (b.lastActivity || 0) - (a.lastActivity || 0));
-    renderRows(convs.map(shown).filter(Boolean));
+    renderRows(convs.map(shown).filter((item) => item !== null));
   }
 
   render();

@@ -1,8 +1,16 @@
+// @ts-check
 // Contacts: add one by public key or "add me" link, see who is online,
 // ping them over the encrypted session, and see refused connection attempts.
 
 import { el, keyedRows, replaceChildren } from './dom.js';
+import { ago } from './time.js';
 
+/**
+ * @typedef {import('./home-view.js').Services['contacts']} Contacts
+ * @typedef {ReturnType<Contacts['list']>[number]} Contact
+ */
+
+/** @type {Record<string, string>} */
 const REASONS = {
   'unexpected-peer': 'Refused: the peer proved an identity that is not this contact',
   'channel-binding': 'Refused: the connection fingerprints do not match — someone may be intercepting',
@@ -10,18 +18,18 @@ const REASONS = {
   malformed: 'Refused: the peer broke the handshake protocol',
 };
 
+/** The start of a fingerprint in groups of four. @param {string} fp */
 function shortFingerprint(fp) {
-  return fp.slice(0, 16).match(/.{4}/g).join(' ');
+  return /** @type {RegExpMatchArray} */ (fp.slice(0, 16).match(/.{4}/g)).join(' ');
 }
 
-function ago(time) {
-  const seconds = Math.max(0, Math.round((Date.now() - time) / 1000));
-  if (seconds < 60) return `${seconds} s ago`;
-  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
-  return new Date(time).toLocaleString();
-}
-
-export function createContactsView({ friends, groups, pendingKey, onChat }) {
+/**
+ * The contacts tab: adding one (`pendingKey`: an "add me" link opened before
+ * login fills the form), the list, refused attempts and invitations.
+ * onChat(fingerprint): the user wants that contact's conversation.
+ * @param {{ contacts: Contacts, groups?: import('./home-view.js').Services['groups'] | null, pendingKey?: string | null, onChat?: (fingerprint: string) => void }} services
+ */
+export function createContactsView({ contacts, groups, pendingKey, onChat }) {
   const keyInput = el('textarea', { id: 'contact-key', rows: 3, spellcheck: false, placeholder: 'Public key or “add me” link', value: pendingKey ?? '' });
   const nickname = el('input', { id: 'contact-nickname', placeholder: 'Name (only you see it)', maxLength: 100 });
   const password = el('input', { id: 'contact-room-password', type: 'password', placeholder: 'Optional shared room password', autocomplete: 'off' });
@@ -53,7 +61,7 @@ export function createContactsView({ friends, groups, pendingKey, onChat }) {
         formError.hidden = true;
         addButton.disabled = true;
         try {
-          await friends.add({ keyText: keyInput.value, nickname: nickname.value, roomPassword: password.value });
+          await contacts.add({ keyText: keyInput.value, nickname: nickname.value, roomPassword: password.value });
           keyInput.value = '';
           nickname.value = '';
           password.value = '';
@@ -77,25 +85,25 @@ export function createContactsView({ friends, groups, pendingKey, onChat }) {
     formError,
   );
 
-  /** A contact's row: made once, then brought up to date in place (a ping answer lands on the row on screen). */
+  /** A contact's row: made once, then brought up to date in place (a ping answer lands on the row on screen). @param {Contact} first */
   function contactRow(first) {
-    let friend = first;
+    let contact = first;
     const name = el('strong');
     const status = el('span', { className: 'status' });
     const verified = el('span', { className: 'verified', title: 'Safety number verified', text: '✓ verified' });
-    const pingResult = el('span', { className: 'ping-result', 'data-ping-result': friend.fingerprint });
-    const showPing = (text) => {
+    const pingResult = el('span', { className: 'ping-result', 'data-ping-result': contact.fingerprint });
+    const showPing = (/** @type {string} */ text) => {
       pingResult.textContent = text;
     };
     const pingButton = el('button', {
       type: 'button',
       className: 'ghost',
       text: 'Ping',
-      'data-ping': friend.fingerprint,
+      'data-ping': contact.fingerprint,
       onclick: async () => {
         showPing('…');
         try {
-          showPing(`${(await friends.ping(friend.fingerprint)).toFixed(1)} ms`);
+          showPing(`${(await contacts.ping(contact.fingerprint)).toFixed(1)} ms`);
         } catch (error) {
           showPing(error.message);
         }
@@ -105,14 +113,14 @@ export function createContactsView({ friends, groups, pendingKey, onChat }) {
       type: 'button',
       className: 'ghost',
       text: 'Chat',
-      'data-chat': friend.fingerprint,
-      onclick: () => onChat?.(friend.fingerprint),
+      'data-chat': contact.fingerprint,
+      onclick: () => onChat?.(contact.fingerprint),
     });
     const node = el(
       'li',
-      { 'data-fingerprint': friend.fingerprint },
+      { 'data-fingerprint': contact.fingerprint },
       el('span', { className: 'dot', 'aria-hidden': 'true' }),
-      el('div', { className: 'who' }, name, el('code', { className: 'fp', title: friend.fingerprint, text: shortFingerprint(friend.fingerprint) })),
+      el('div', { className: 'who' }, name, el('code', { className: 'fp', title: contact.fingerprint, text: shortFingerprint(contact.fingerprint) })),
       status,
       verified,
       chatButton,
@@ -122,25 +130,25 @@ export function createContactsView({ friends, groups, pendingKey, onChat }) {
         type: 'button',
         className: 'ghost danger',
         text: 'Remove',
-        'data-remove': friend.fingerprint,
+        'data-remove': contact.fingerprint,
         onclick: () => {
-          if (confirm(`Remove ${friend.nickname || 'this contact'}? You can add them again with their public key.`)) {
-            friends.remove(friend.fingerprint);
+          if (confirm(`Remove ${contact.nickname || 'this contact'}? You can add them again with their public key.`)) {
+            contacts.remove(contact.fingerprint);
           }
         },
       }),
     );
     return {
       node,
-      update(now) {
-        friend = now;
-        const online = friend.status === 'online';
-        node.className = `contact ${friend.status}`;
-        name.textContent = friend.nickname || 'Unnamed contact';
-        status.dataset.status = friend.status;
-        status.textContent = online ? `online since ${ago(friend.since)}` : 'offline';
+      update(/** @type {Contact} */ now) {
+        contact = now;
+        const online = contact.status === 'online';
+        node.className = `contact ${contact.status}`;
+        name.textContent = contact.nickname || 'Unnamed contact';
+        status.dataset.status = contact.status;
+        status.textContent = online ? `online since ${ago(contact.since)}` : 'offline';
         // Shown only when verified (as the list drew it before).
-        if (!friend.verified) verified.remove();
+        if (!contact.verified) verified.remove();
         else if (verified.parentNode !== node) status.after(verified);
         pingButton.disabled = !online;
       },
@@ -148,14 +156,14 @@ export function createContactsView({ friends, groups, pendingKey, onChat }) {
   }
 
   const renderContacts = keyedRows(list, {
-    key: (friend) => friend.fingerprint,
+    key: (contact) => contact.fingerprint,
     make: contactRow,
     empty: () => el('li', { className: 'hint', text: 'No contacts yet. Share your “add me” link and paste theirs above.' }),
   });
 
   function render() {
-    renderContacts(friends.list());
-    const failed = friends.failedAttempts();
+    renderContacts(contacts.list());
+    const failed = contacts.failedAttempts();
     attemptsSection.hidden = failed.length === 0;
     replaceChildren(
       attempts,
@@ -173,17 +181,18 @@ export function createContactsView({ friends, groups, pendingKey, onChat }) {
     invitationsSection.hidden = refusedGroups.length === 0;
     replaceChildren(
       invitations,
-      refusedGroups.map((refusal) =>
-        el(
+      refusedGroups.map((refusal) => {
+        const sender = contacts.get(refusal.from);
+        return el(
           'li',
           {},
           el('span', { text: `“${refusal.name}”: ${refusal.why}` }),
           el('span', {
             className: 'hint',
-            text: ` — from ${friends.get(refusal.from) ? friends.title(friends.get(refusal.from)) : shortFingerprint(refusal.from)}, ${ago(refusal.at)}`,
+            text: ` — from ${sender ? contacts.title(sender) : shortFingerprint(refusal.from)}, ${ago(refusal.at)}`,
           }),
-        ),
-      ),
+        );
+      }),
     );
   }
 

@@ -1,5 +1,6 @@
+// @ts-check
 // One open conversation: header (who, online, verification), history with
-// paging, typing indicator and composer with attachments. Changes arrive as
+// paging, typing indicator, and the composer (ui/composer.js). Changes arrive as
 // events (a message added, a delivery state, a transfer's progress) and are
 // applied to what is on screen; history is read only when paging back.
 
@@ -9,25 +10,35 @@ import { PAGE_SIZE } from '../chat/chat.js';
 import { createNamer } from './names.js';
 import { renderVerifyPanel } from './verify-panel.js';
 import { renderMembersPanel } from './members-panel.js';
+import { createComposer } from './composer.js';
+
+/** @typedef {import('./message-view.js').Message} Message */
 
 /**
  * services: { identity, chat, contacts, groups, transfers, calls, mailbox,
- * roomsChanged() } — what this view reads and acts on.
+ * roomsChanged() } — what this view reads and acts on. onClose(id): the
+ * user closed it; onFocus(id): something in it took the focus.
+ * @param {string} conversationId
+ * @param {Pick<import('./home-view.js').Services, 'identity' | 'chat' | 'contacts' | 'groups' | 'transfers' | 'calls' | 'mailbox' | 'roomsChanged'>} services
+ * @param {{ onClose: (conversationId: string) => void, onFocus?: (conversationId: string) => void }} handlers
  */
 export function createConversationView(conversationId, services, { onClose, onFocus }) {
-  const { identity, chat, contacts: friends, groups, transfers, calls, mailbox, roomsChanged } = services;
+  const { identity, chat, contacts, groups, transfers, calls, mailbox, roomsChanged } = services;
   const conv = chat.conversation(conversationId);
-  const friend = conv.kind === 'pair' ? friends.get(conv.ref) : null;
+  if (!conv) throw new Error(`no conversation ${conversationId}`);
+  const contact = conv.kind === 'pair' ? contacts.get(conv.ref) : null;
   const group = conv.kind === 'group' ? groups.get(conv.ref) : null;
   // Keyed by sequence number: unique in a conversation, whatever ids peers chose.
-  const loaded = new Map(); // seq -> {message, node}
-  const opened = new Map(); // `${owner}:${fileId}` -> object URL of the decrypted image
+  /** @type {Map<number, { message: Message, node: HTMLElement }>} */
+  const loaded = new Map();
+  /** `${owner}:${fileId}` -> object URL of the decrypted image @type {Map<string, string>} */
+  const opened = new Map();
   let oldestSeq = Infinity;
   let exhausted = false;
   let loading = false;
 
   /** How a person is named here (ui/names.js): the display names stated in this conversation count. */
-  const namer = createNamer({ friends, chat, self: identity.fingerprint });
+  const namer = createNamer({ contacts, chat, self: identity.fingerprint });
   const names = (/** @type {string} */ fingerprint) => namer(fingerprint, [conversationId]);
 
   const list = el('ol', { className: 'messages', 'aria-live': 'polite' });
@@ -37,12 +48,11 @@ export function createConversationView(conversationId, services, { onClose, onFo
   const warning = el('p', { className: 'key-warning', role: 'alert', hidden: true });
   const verifyPanel = el('div', { className: 'panel verify-panel', hidden: true });
   const membersPanel = el('div', { className: 'panel members-panel', hidden: true });
-  const textarea = el('textarea', { className: 'compose-text', rows: 2, placeholder: 'Message', maxLength: 64000, 'aria-label': 'Message' });
-  const fileInput = el('input', { type: 'file', multiple: true, hidden: true, className: 'attach-input' });
-  const composeError = el('p', { className: 'error compose-error', role: 'alert', hidden: true });
+  const composer = createComposer(conversationId, { chat, transfers, onSent: roomsChanged });
 
-  const imageKey = (message) => `${message.sender}:${message.content.fileId}`;
+  const imageKey = (/** @type {Message} */ message) => `${message.sender}:${message.content.fileId}`;
 
+  /** @returns {import('./message-view.js').MessageContext} */
   function context() {
     return {
       names,
@@ -51,7 +61,8 @@ export function createConversationView(conversationId, services, { onClose, onFo
       fullImage: (message) => opened.get(imageKey(message)) ?? null,
       openFile: async (message) => {
         const { content } = message;
-        const blob = await transfers.blob(message.sender, content);
+        // Only an opened message offers its file, and it names its sender.
+        const blob = await transfers.blob(/** @type {string} */ (message.sender), content);
         const url = URL.createObjectURL(blob);
         if (content.mime.startsWith('image/')) {
           opened.set(imageKey(message), url);
@@ -66,7 +77,7 @@ export function createConversationView(conversationId, services, { onClose, onFo
   }
 
   /** Each message is drawn on its own: one that cannot be shown says so and
-   *  never stops the others from rendering. */
+   *  never stops the others from rendering. @param {Message} message */
   function render(message) {
     let node;
     try {
@@ -80,8 +91,9 @@ export function createConversationView(conversationId, services, { onClose, onFo
     return node;
   }
 
+  /** @param {HTMLElement} node @param {number} seq */
   function insertInOrder(node, seq) {
-    const after = [...list.children].find((child) => Number(child.dataset.seq) > seq);
+    const after = [.../** @type {HTMLCollectionOf<HTMLElement>} */ (list.children)].find((child) => Number(child.dataset.seq) > seq);
     list.insertBefore(node, after ?? null);
   }
 
@@ -103,7 +115,7 @@ export function createConversationView(conversationId, services, { onClose, onFo
     markRead();
   }
 
-  /** A message was added (sent here or received): show it in its place. */
+  /** A message was added (sent here or received): show it in its place. @param {Message} message */
   function add(message) {
     if (loaded.has(message.seq)) return;
     const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 60;
@@ -113,7 +125,7 @@ export function createConversationView(conversationId, services, { onClose, onFo
     markRead();
   }
 
-  /** One of our messages moved on (sent, delivered, read): redraw its tick. */
+  /** One of our messages moved on (sent, delivered, read): redraw its tick. @param {{ message: string, sender: string, state?: string }} change */
   function restate({ message: id, sender, state }) {
     for (const entry of loaded.values()) {
       if (entry.message.id !== id || entry.message.sender !== sender || entry.message.state === state) continue;
@@ -136,17 +148,17 @@ export function createConversationView(conversationId, services, { onClose, onFo
   }
 
   function renderHeader() {
-    if (friend) {
-      const online = friend.status === 'online';
+    if (contact) {
+      const online = contact.status === 'online';
       // No direct connection, yet their mail comes through the relays: say so rather than "offline".
-      const viaRelays = !online && (mailbox?.reachedOnlyByRelays(friend.fingerprint) ?? false);
+      const viaRelays = !online && (mailbox?.reachedOnlyByRelays(contact.fingerprint) ?? false);
       status.textContent = online ? 'online' : viaRelays ? 'via relays' : 'offline';
-      status.dataset.status = viaRelays ? 'relays' : friend.status;
-      warning.hidden = !friend.keyChangedFrom;
-      warning.textContent = friend.keyChangedFrom
-        ? `⚠ ${friends.title(friend)}’s key changed. Anyone could have made the new key. Compare the new safety number with them before you trust this conversation.`
+      status.dataset.status = viaRelays ? 'relays' : contact.status;
+      warning.hidden = !contact.keyChangedFrom;
+      warning.textContent = contact.keyChangedFrom
+        ? `⚠ ${contacts.title(contact)}’s key changed. Anyone could have made the new key. Compare the new safety number with them before you trust this conversation.`
         : '';
-      verifyButton.textContent = friend.verified ? 'Verified ✓' : 'Verify';
+      verifyButton.textContent = contact.verified ? 'Verified ✓' : 'Verify';
     } else if (group) {
       const online = groups.onlineMembers(group.id).length;
       status.textContent = group.removed ? 'you are no longer a member' : `${group.members.length} members, ${online} online`;
@@ -155,9 +167,11 @@ export function createConversationView(conversationId, services, { onClose, onFo
     typingLine.textContent = typingNow.length ? `${typingNow.map((fp) => names(fp)).join(', ')} ${typingNow.length > 1 ? 'are' : 'is'} typing…` : '';
   }
 
-  const renderVerify = () => renderVerifyPanel(verifyPanel, { contacts: friends, contact: friend, onChanged: renderHeader });
-  const renderMembers = () => renderMembersPanel(membersPanel, { group, groups, contacts: friends, self: identity.fingerprint, names });
+  // (Their buttons show only in a contact's, or a group's, conversation.)
+  const renderVerify = () => contact && renderVerifyPanel(verifyPanel, { contacts, contact, onChanged: renderHeader });
+  const renderMembers = () => group && renderMembersPanel(membersPanel, { group, groups, contacts, self: identity.fingerprint, names });
 
+  /** @param {boolean} video */
   function callButton(video) {
     return el('button', {
       type: 'button',
@@ -165,12 +179,11 @@ export function createConversationView(conversationId, services, { onClose, onFo
       text: video ? 'Video call' : 'Call',
       title: video ? 'Start a video call' : 'Start a voice call',
       onclick: async () => {
-        composeError.hidden = true;
+        composer.clearError();
         try {
           await calls.start(conversationId, { video });
         } catch (error) {
-          composeError.textContent = error.message;
-          composeError.hidden = false;
+          composer.showError(error.message);
         }
       },
     });
@@ -180,7 +193,7 @@ export function createConversationView(conversationId, services, { onClose, onFo
     type: 'button',
     className: 'ghost verify-button',
     text: 'Verify',
-    hidden: !friend,
+    hidden: !contact,
     onclick: async () => {
       verifyPanel.hidden = !verifyPanel.hidden;
       if (!verifyPanel.hidden) await renderVerify();
@@ -197,51 +210,6 @@ export function createConversationView(conversationId, services, { onClose, onFo
     },
   });
 
-  async function sendText() {
-    const text = textarea.value.trim();
-    if (!text) return;
-    textarea.value = '';
-    composeError.hidden = true;
-    try {
-      await chat.send(conversationId, { t: 'text', body: text });
-      roomsChanged();
-    } catch (error) {
-      textarea.value = text;
-      composeError.textContent = `Not sent: ${error.message}`;
-      composeError.hidden = false;
-    }
-  }
-
-  async function attachFiles(fileList) {
-    for (const file of fileList) {
-      composeError.hidden = true;
-      try {
-        await transfers.attach(conversationId, file);
-      } catch (error) {
-        composeError.textContent = `Could not attach ${file.name}: ${error.message}`;
-        composeError.hidden = false;
-      }
-    }
-  }
-
-  textarea.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      sendText();
-    }
-  });
-  textarea.addEventListener('input', () => chat.typing(conversationId));
-  textarea.addEventListener('paste', (event) => {
-    const pasted = [...(event.clipboardData?.files ?? [])];
-    if (pasted.length) {
-      event.preventDefault();
-      attachFiles(pasted);
-    }
-  });
-  fileInput.addEventListener('change', () => {
-    attachFiles([...fileInput.files]);
-    fileInput.value = '';
-  });
   scroller.addEventListener('scroll', () => {
     if (scroller.scrollTop < 80) loadOlder();
   });
@@ -255,7 +223,7 @@ export function createConversationView(conversationId, services, { onClose, onFo
       ondragover: (event) => event.preventDefault(),
       ondrop: (event) => {
         event.preventDefault();
-        attachFiles([...(event.dataTransfer?.files ?? [])]);
+        composer.attachFiles([...(event.dataTransfer?.files ?? [])]);
       },
       onfocusin: () => onFocus?.(conversationId),
     },
@@ -280,28 +248,7 @@ export function createConversationView(conversationId, services, { onClose, onFo
     membersPanel,
     scroller,
     typingLine,
-    el(
-      'form',
-      {
-        className: 'composer',
-        onsubmit: (event) => {
-          event.preventDefault();
-          sendText();
-        },
-      },
-      el('button', {
-        type: 'button',
-        className: 'ghost attach',
-        title: 'Attach files or images',
-        'aria-label': 'Attach files or images',
-        text: 'Attach',
-        onclick: () => fileInput.click(),
-      }),
-      fileInput,
-      textarea,
-      el('button', { type: 'submit', className: 'primary send', text: 'Send' }),
-    ),
-    composeError,
+    ...composer.elements,
   );
 
   // Messages of this conversation and their ticks, as they are stored or
@@ -321,7 +268,10 @@ export function createConversationView(conversationId, services, { onClose, onFo
   return {
     id: conversationId,
     element,
-    /** Something changed: a transfer, presence, a member (messages and their ticks come as chat events). */
+    /**
+     * Something changed: a transfer, presence, a member (messages and their ticks come as chat events).
+     * @param {{ file: string, owner: string }} [event]  a file's transfer moved on (chat/transfers.js 'progress')
+     */
     update(event) {
       renderHeader();
       if (event?.file) {
@@ -332,7 +282,7 @@ export function createConversationView(conversationId, services, { onClose, onFo
       }
       if (!membersPanel.hidden && group) renderMembers();
     },
-    focus: () => textarea.focus(),
+    focus: composer.focus,
     markRead,
     close() {
       for (const stop of listening) stop();

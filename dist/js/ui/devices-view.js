@@ -4,14 +4,7 @@
 // forgetting can and cannot do.
 
 import { el, replaceChildren } from './dom.js';
-
-const ago = (/** @type {number} */ at) => {
-  const minutes = Math.round((Date.now() - at) / 60_000);
-  if (minutes < 2) return 'just now';
-  if (minutes < 120) return `${minutes} minutes ago`;
-  const hours = Math.round(minutes / 60);
-  return hours < 48 ? `${hours} hours ago` : `${Math.round(hours / 24)} days ago`;
-};
+import { ago } from './time.js';
 
 /** devices: chat/devices.js. */
 export function createDevicesView({ devices }) {

@@ -1,3 +1,4 @@
+// @ts-check
 // Building DOM nodes without innerHTML: text always goes in via textContent,
 // so names and messages from peers can never become markup.
 
@@ -5,6 +6,11 @@
  * el('button', {className: 'primary', onclick: fn, 'aria-label': 'Copy'}, 'Copy')
  * Properties starting with "on" become listeners, "aria-*"/"data-*"/"for"
  * become attributes, `text` sets textContent; children are nodes or strings.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Record<string, any>} [props]
+ * @param {...Child} children
+ * @returns {HTMLElementTagNameMap[K]}
  */
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -23,12 +29,18 @@ export function el(tag, props = {}, ...children) {
   return node;
 }
 
-/** Replaces all children of `node`. */
+/**
+ * What a node's children are given as (null, undefined and false: nothing;
+ * arrays are flattened one level).
+ * @typedef {Node | string | null | undefined | false | Array<Node | string | null | undefined | false>} Child
+ */
+
+/** Replaces all children of `node`. @param {Element} node @param {...Child} children */
 export function replaceChildren(node, ...children) {
   node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
 }
 
-/** Copies text to the clipboard; falls back to selecting it for Ctrl+C. */
+/** Copies text to the clipboard; falls back to selecting it for Ctrl+C. @param {string} text @param {HTMLInputElement | HTMLTextAreaElement} [fallbackNode] */
 export async function copyText(text, fallbackNode) {
   try {
     await navigator.clipboard.writeText(text);

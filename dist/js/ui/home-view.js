@@ -1,3 +1,4 @@
+// @ts-check
 // The screen after login: conversations (several open side by side),
 // contacts, network status, settings and identity, one tab each.
 
@@ -10,21 +11,74 @@ import { createSettingsView } from './settings-view.js';
 import { createChatList } from './chat-list-view.js';
 import { createConversationView } from './conversation-view.js';
 
+/**
+ * The settings and preferences in force changed (saved here, or roamed in
+ * from another device of ours); the views that show them redraw.
+ * @typedef {{ 'settings-changed': { settings: Record<string, any> }, 'preferences-changed': { preferences: Record<string, any> } }} SettingsEventMap
+ */
+
+/**
+ * What the views are given (session.js builds it; this view and
+ * ui/call-view.js take it whole, the others the part they use): the session's
+ * services, the settings in force, and what the user may do to them.
+ * localTracker, localRelay: builder serve's tracker and mailbox relay (null:
+ * none); backup: exportFile() → the backup, importFile(file) restores one
+ * (and closes the session); roomsChanged(): the rooms to join may have
+ * changed (the cycler looks again).
+ * @typedef {object} Services
+ * @property {import('./login-view.js').Identity} identity
+ * @property {import('../chat/chat.js').Chat} chat
+ * @property {ReturnType<typeof import('../chat/devices.js').createDevices>} devices
+ * @property {ReturnType<typeof import('../chat/contacts.js').createContacts>} contacts
+ * @property {ReturnType<typeof import('../chat/groups.js').createGroups>} groups
+ * @property {ReturnType<typeof import('../chat/transfers.js').createTransfers>} transfers
+ * @property {ReturnType<typeof import('../calls/calls.js').createCalls>} calls
+ * @property {ReturnType<typeof import('../net/network.js').createNetwork>} network
+ * @property {import('../chat/mailbox.js').Mailbox} mailbox
+ * @property {import('../core/settings.js').Settings} settings
+ * @property {() => import('../core/settings.js').Preferences} preferences
+ * @property {import('../core/events.js').Events<SettingsEventMap>} settingsEvents
+ * @property {string | null} localTracker
+ * @property {string | null} localRelay
+ * @property {() => Promise<NotificationPermission | 'unsupported'>} requestNotifications
+ * @property {{ exportFile: () => Promise<Blob>, importFile: (file: File) => Promise<void> }} backup
+ * @property {() => void} roomsChanged
+ * @property {(spki: Uint8Array) => Promise<string>} safetyNumber
+ */
+
+/**
+ * @typedef {import('../core/settings.js').Settings} Settings
+ * @typedef {import('../core/settings.js').Preferences} Preferences
+ * @typedef {NonNullable<ReturnType<Services['contacts']['get']>>} Contact
+ */
+
 /** Conversations shown side by side at most (narrow screens show one). */
 export const MAX_OPEN = 3;
 
 /**
  * services: { identity, chat, contacts, groups, transfers, calls, network,
- * settings, preferences(), settingsEvents (session.js: 'settings-changed',
- * 'preferences-changed'), localTracker, localRelay, requestNotifications,
- * backup, roomsChanged() }; the handlers persist what the user changes.
+ * mailbox, devices, settings, preferences(), settingsEvents (session.js:
+ * 'settings-changed', 'preferences-changed'), localTracker, localRelay,
+ * requestNotifications, backup, roomsChanged() }; the handlers persist what
+ * the user changes. The view redraws from the events of what it shows, and
+ * tells `onScreen` (ui/on-screen.js) which conversations are open.
+ * @param {HTMLElement} root
+ * @param {{ services: Services, onScreen: import('./on-screen.js').OnScreen, pendingKey: string | null, onLogout: () => void,
+ *   onSaveSettings: (settings: Settings) => Promise<void>, onSavePreferences: (preferences: Preferences) => Promise<void> }} options
  */
-export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings, onSavePreferences }) {
-  const open = []; // conversation views, most recent last
+export function mountHome(root, { services, onScreen, pendingKey, onLogout, onSaveSettings, onSavePreferences }) {
+  /** @type {ReturnType<typeof createConversationView>[]} conversation views, most recent last */
+  const open = [];
   const panes = el('div', { className: 'panes', id: 'panes' });
-  const { contacts: friends, roomsChanged } = services;
+  const { contacts, roomsChanged } = services;
   const chatList = createChatList(services, { onOpen: openConversation });
-  const contacts = createContactsView({ friends, groups: services.groups, pendingKey, onChat: (fp) => openConversation(friends.get(fp).conversationId) });
+  const contactsView = createContactsView({
+    contacts,
+    groups: services.groups,
+    pendingKey,
+    // (from a contact's row: a contact held here)
+    onChat: (fp) => openConversation(/** @type {Contact} */ (contacts.get(fp)).conversationId),
+  });
   const status = createStatusView({ network: services.network, mailbox: services.mailbox });
   const settingsView = () =>
     createSettingsView({
@@ -61,7 +115,7 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
 
   const views = {
     chats: el('section', { className: 'view chats', id: 'view-chats' }, chatList.element, panes),
-    contacts: el('section', { className: 'view', id: 'view-contacts' }, contacts.element),
+    contacts: el('section', { className: 'view', id: 'view-contacts' }, contactsView.element),
     network: el('section', { className: 'view', id: 'view-network' }, status.element),
     settings: el('section', { className: 'view', id: 'view-settings' }, settings.element),
     identity: el('section', { className: 'view', id: 'view-identity' }, identity),
@@ -82,13 +136,19 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
     ),
   );
 
+  const tellOnScreen = () => onScreen.set({ open: open.map((v) => v.id), chatsShown: !views.chats.hidden });
+
+  /** Shows the tab `name` (a key of `views`). @param {string} name */
   function show(name) {
     for (const [key, view] of Object.entries(views)) view.hidden = key !== name;
-    ({ chats: chatList, contacts, network: status, identity: devicesView })[name]?.render();
-    for (const button of nav.children) button.setAttribute('aria-current', button.dataset.view === name ? 'page' : 'false');
+    tellOnScreen();
+    ({ chats: chatList, contacts: contactsView, network: status, identity: devicesView })[name]?.render();
+    for (const button of /** @type {HTMLCollectionOf<HTMLElement>} */ (nav.children))
+      button.setAttribute('aria-current', button.dataset.view === name ? 'page' : 'false');
     for (const view of open) view.markRead();
   }
 
+  /** @param {string} conversationId */
   function openConversation(conversationId) {
     show('chats');
     let view = open.find((v) => v.id === conversationId);
@@ -99,6 +159,7 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
       if (open.length >= MAX_OPEN) closeConversation(open[0].id);
     }
     open.push(view);
+    tellOnScreen();
     replaceChildren(
       panes,
       open.map((v) => v.element),
@@ -109,11 +170,13 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
     return view;
   }
 
+  /** @param {string} conversationId */
   function closeConversation(conversationId) {
     const view = open.find((v) => v.id === conversationId);
     if (!view) return;
     view.close();
     open.splice(open.indexOf(view), 1);
+    tellOnScreen();
     replaceChildren(
       panes,
       open.map((v) => v.element),
@@ -133,7 +196,7 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
     el('button', { type: 'button', id: 'logout-button', className: 'secondary', text: 'Log out', onclick: onLogout }),
   );
   replaceChildren(root, bar, nav, ...Object.values(views));
-  show(friends.list().length ? 'chats' : 'identity');
+  show(contacts.list().length ? 'chats' : 'identity');
   if (pendingKey) show('contacts');
 
   const visibility = () => {
@@ -144,47 +207,61 @@ export function mountHome(root, { services, pendingKey, onLogout, onSaveSettings
   // screen now and then (nothing while the tab is hidden).
   const timer = setInterval(() => {
     if (document.hidden) return;
-    if (!views.contacts.hidden) contacts.render();
+    if (!views.contacts.hidden) contactsView.render();
     if (!views.network.hidden) status.render();
   }, 5_000);
 
   let renderQueued = false;
+  /** Something shown changed: the open conversations' headers now, the lists at the next frame. */
+  function redraw() {
+    for (const view of open) view.update();
+    if (renderQueued) return;
+    renderQueued = true;
+    requestAnimationFrame(() => {
+      renderQueued = false;
+      if (!views.chats.hidden) chatList.render();
+      if (!views.contacts.hidden) contactsView.render();
+      if (!views.network.hidden) status.render();
+      if (!views.identity.hidden) devicesView?.render();
+    });
+  }
   /** Transfer events waiting for the next frame, the latest per file. */
+  /** @type {Map<string, { file: string, owner: string, conversation: string }>} */
   const progressQueued = new Map();
+  /**
+   * A file's transfer moved on: redraw that file's message in the open
+   * conversations, at most once a frame. Nothing else on screen shows
+   * transfers, and a 1 GB file makes thousands of these (redrawing the
+   * lists for each took the main thread from the transfer).
+   * @param {{ file: string, owner: string, conversation: string }} event
+   */
+  function progress(event) {
+    const first = progressQueued.size === 0;
+    progressQueued.set(`${event.owner} ${event.file}`, event);
+    if (!first) return;
+    requestAnimationFrame(() => {
+      const events = [...progressQueued.values()];
+      progressQueued.clear();
+      for (const queued of events) for (const view of open) view.update(queued);
+    });
+  }
+  // What the lists, the headers and the status show. (The open
+  // conversations draw their messages and ticks from chat's events
+  // themselves: ui/conversation-view.js.)
+  const { chat, groups, network, mailbox, devices, transfers } = services;
+  stopListening.push(
+    .../** @type {const} */ (['message-stored', 'state-changed', 'message-copied', 'copy-merged', 'typing', 'unread-changed', 'conversation-changed']).map(
+      (name) => chat.events.on(name, redraw),
+    ),
+    .../** @type {const} */ (['contact-added', 'contact-removed', 'contact-changed', 'attempts-changed']).map((name) => contacts.events.on(name, redraw)),
+    .../** @type {const} */ (['group-added', 'group-changed', 'group-refused']).map((name) => groups.events.on(name, redraw)),
+    network.events.on('status-changed', redraw),
+    .../** @type {const} */ (['relays-changed', 'heard-from']).map((name) => mailbox.events.on(name, redraw)),
+    ...(devices ? [devices.events.on('devices-changed', redraw)] : []),
+    transfers.events.on('progress', progress),
+  );
   return {
-    /**
-     * A file's transfer moved on: redraw that file's message in the open
-     * conversations, at most once a frame. Nothing else on screen shows
-     * transfers, and a 1 GB file makes thousands of these (redrawing the
-     * lists for each took the main thread from the transfer).
-     */
-    progress(event) {
-      const first = progressQueued.size === 0;
-      progressQueued.set(`${event.owner} ${event.file}`, event);
-      if (!first) return;
-      requestAnimationFrame(() => {
-        const events = [...progressQueued.values()];
-        progressQueued.clear();
-        for (const queued of events) for (const view of open) view.update(queued);
-      });
-    },
-    /** Something changed (events of chat, contacts, groups, transfers and the network). */
-    render(event) {
-      for (const view of open) view.update(event);
-      if (renderQueued) return;
-      renderQueued = true;
-      requestAnimationFrame(() => {
-        renderQueued = false;
-        if (!views.chats.hidden) chatList.render();
-        if (!views.contacts.hidden) contacts.render();
-        if (!views.network.hidden) status.render();
-        if (!views.identity.hidden) devicesView?.render();
-      });
-    },
     openConversation,
-    /** Conversations on screen now (for notifications and room cycling). */
-    isVisible: (conversationId) => !document.hidden && !views.chats.hidden && open.some((v) => v.id === conversationId),
-    openIds: () => open.map((v) => v.id),
     show,
     unmount() {
       for (const stop of stopListening) stop();

@@ -1,3 +1,4 @@
+// @ts-check
 // The identity panel shown after login: public key, fingerprint and an
 // "add me" link with its QR code, each copyable.
 
@@ -7,14 +8,15 @@ import { formatAddMe } from '../core/add-me.js';
 import { cleanDisplayName, MAX_DISPLAY_NAME } from '../chat/content.js';
 import * as qr from './qr.js';
 
-/** 64 hex digits in groups of four, as people compare them. */
+/** 64 hex digits in groups of four, as people compare them. @param {string} hex */
 export function groupFingerprint(hex) {
-  return hex.match(/.{4}/g).join(' ');
+  return /** @type {RegExpMatchArray} */ (hex.match(/.{4}/g)).join(' ');
 }
 
-/** Our "add me" link (core/add-me.js): from disk, the fragment alone. */
+/** Our "add me" link (core/add-me.js): from disk, the fragment alone. @param {Uint8Array} spki @param {string} mailboxKey */
 const addMeLink = (spki, mailboxKey) => formatAddMe(spki, mailboxKey, location.protocol === 'file:' ? null : location.href);
 
+/** A labelled read-only field and its copy button. @param {string} id @param {string} label @param {string} value @param {{ multiline?: boolean }} [options] */
 function copyRow(id, label, value, { multiline = false } = {}) {
   const field = multiline
     ? el('textarea', { id, readOnly: true, rows: 4, spellcheck: false, value })
@@ -40,6 +42,7 @@ function copyRow(id, label, value, { multiline = false } = {}) {
  * The display name form: what others see as your name. `show(name)` puts a
  * name that changed elsewhere (another device of ours) in the field, unless
  * the user is editing it.
+ * @param {{ displayName?: string }} preferences @param {(displayName: string) => Promise<void>} onSave
  */
 function displayNameForm(preferences, onSave) {
   const input = el('input', {
@@ -86,10 +89,13 @@ function displayNameForm(preferences, onSave) {
 
 /**
  * The identity panel: display name, fingerprint, public key, add-me link and
- * QR code. `showDisplayName(name)`: the name changed elsewhere.
+ * QR code. `showDisplayName(name)`: the name changed elsewhere. Without
+ * `preferences`, no display name form.
+ * @param {import('./login-view.js').Identity} identity
+ * @param {{ preferences?: { displayName?: string }, onSaveDisplayName?: (displayName: string) => Promise<void> }} [options]
  */
 export function identityPanel(identity, { preferences, onSaveDisplayName } = {}) {
-  const nameForm = preferences ? displayNameForm(preferences, onSaveDisplayName) : null;
+  const nameForm = preferences && onSaveDisplayName ? displayNameForm(preferences, onSaveDisplayName) : null;
   const spkiText = base64url(identity.spki);
   const link = addMeLink(identity.spki, identity.mailboxKey);
   const code = qr.encode(link, 'M');

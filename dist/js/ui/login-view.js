@@ -1,3 +1,4 @@
+// @ts-check
 // The login screen: username + password become an identity, derived in the
 // crypto worker (Argon2id, then RSA key generation), with nothing stored.
 
@@ -10,12 +11,14 @@ const KEY_SIZES = [
   { bits: 4096, label: '4096-bit (slowest login)' },
 ];
 
+/** @type {Record<string, string>} */
 const STAGES = {
   argon2: 'Stretching your password (Argon2id, 64 MiB)…',
   keygen: 'Generating your RSA key…',
   import: 'Loading the key into the browser’s crypto engine…',
 };
 
+/** @type {Record<string, string | null>} */
 const ERROR_TEXT = {
   'invalid-username': 'Enter a username (at most 256 bytes).',
   'invalid-password': 'Enter a password (at most 1024 bytes).',
@@ -27,6 +30,18 @@ const ERROR_TEXT = {
   webcrypto: 'Your browser refused a cryptographic operation. Use a current browser over https:// or http://localhost.',
 };
 
+/**
+ * The identity a login derived, as the page knows it: its public half (the
+ * rest stays in the crypto worker) and how long deriving it took.
+ * @typedef {import('../core/crypto-client.js').PublicSession & { derivedMs: number }} Identity
+ */
+
+/**
+ * The login form in `root`. onLogin(identity) once an identity is derived;
+ * `notice`: what the form says first (why the last session ended).
+ * @param {HTMLElement} root
+ * @param {{ cryptoClient: import('../core/crypto-client.js').CryptoClient, onLogin: (identity: Identity) => unknown, notice?: string }} options
+ */
 export function mountLogin(root, { cryptoClient, onLogin, notice }) {
   const username = el('input', {
     id: 'username',
@@ -76,7 +91,7 @@ export function mountLogin(root, { cryptoClient, onLogin, notice }) {
   password.addEventListener('input', updateStrength);
   username.addEventListener('input', updateStrength);
 
-  const showError = (text) => {
+  const showError = (/** @type {string | null} */ text) => {
     error.textContent = text;
     error.hidden = !text;
   };

@@ -1,22 +1,28 @@
+// @ts-check
 // A group's members: who is online, who created it, and — for its creator —
 // adding and removing members; leaving the group. A refusal is said in the
 // panel, not lost.
 
 import { el, replaceChildren } from './dom.js';
 
+/** @typedef {import('./home-view.js').Services['groups']} Groups */
+
 /**
  * Draws into `membersPanel` the members of `group`; `self` is our
  * fingerprint, names(fingerprint) how a person is named here.
+ * @param {HTMLElement} membersPanel
+ * @param {{ group: NonNullable<ReturnType<Groups['get']>>, groups: Groups, contacts: import('./home-view.js').Services['contacts'], self: string,
+ *   names: (fingerprint: string) => string }} shown
  */
-export function renderMembersPanel(membersPanel, { group, groups, contacts: friends, self, names }) {
+export function renderMembersPanel(membersPanel, { group, groups, contacts, self, names }) {
   const creator = groups.isCreator(group.id);
   const online = new Set(groups.onlineMembers(group.id));
-  const candidates = friends.list().filter((f) => !group.members.some((m) => m.fingerprint === f.fingerprint));
+  const candidates = contacts.list().filter((c) => !group.members.some((m) => m.fingerprint === c.fingerprint));
   const picker = el(
     'select',
     { className: 'add-member-select', 'aria-label': 'Contact to add to the group' },
     el('option', { value: '', text: 'Add a contact…' }),
-    candidates.map((f) => el('option', { value: f.fingerprint, text: friends.title(f) })),
+    candidates.map((c) => el('option', { value: c.fingerprint, text: contacts.title(c) })),
   );
   // A refusal (a member list still being checked with its members, a full group) is said, not lost.
   const membersError = el('p', { className: 'error', role: 'alert' });

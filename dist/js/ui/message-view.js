@@ -1,11 +1,29 @@
+// @ts-check
 // One message on screen. Everything from a peer goes in through textContent;
 // links are rebuilt as anchors only for http(s) URLs, opened without referrer.
 
 import { el } from './dom.js';
 import { callSummary, isHiddenContent } from '../chat/content.js';
 
+/**
+ * A message as the views show it: read from the history (chat/history.js),
+ * or as chat's events add it (chat/chat-events.js).
+ * @typedef {import('../chat/history.js').Message | import('../chat/chat-events.js').MessageStored['added']} Message
+ *
+ * What a message's view is given: names(fingerprint), how a person is named
+ * in this conversation; group: a group's conversation (others' messages say
+ * who sent them); transfers (chat/transfers.js): where a file's transfer
+ * stands, and asking for it; fullImage(message): the opened image's object
+ * URL (null: not opened); openFile(message): opens an image in place, saves
+ * any other file.
+ * @typedef {{ names: (fingerprint: string) => string, group: boolean, transfers: import('./home-view.js').Services['transfers'],
+ *   fullImage: (message: Message) => string | null, openFile: (message: Message) => Promise<void> }} MessageContext
+ */
+
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
+/** @type {Record<string, string>} */
 const STATE_TEXT = { queued: '🕓', relayed: '☁✓', sent: '✓', delivered: '✓✓', read: '✓✓' };
+/** @type {Record<string, string>} */
 const STATE_TITLE = {
   queued: 'Queued: will be sent when they are online',
   relayed: 'On relays: waiting in their mailbox until they come online',
@@ -14,7 +32,7 @@ const STATE_TITLE = {
   read: 'Read',
 };
 
-/** Text with its http(s) links as safe anchors. */
+/** Text with its http(s) links as safe anchors. @param {string} text @returns {(Node | string)[]} */
 export function linkify(text) {
   const parts = [];
   let last = 0;
@@ -35,6 +53,7 @@ export function linkify(text) {
   return parts;
 }
 
+/** A file's size as people read it: "512 B", "1.5 KB", "3.2 MB", "1.07 GB". @param {number} bytes */
 export function formatSize(bytes) {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
@@ -42,8 +61,8 @@ export function formatSize(bytes) {
   return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
 }
 
-function time(ms) {
-  const date = new Date(ms);
+/** A message's time: the hour today, the date and hour before. @param {Date} date */
+function time(date) {
   const today = new Date().toDateString() === date.toDateString();
   return today ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : date.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
 }
@@ -110,9 +129,12 @@ function pageWarning(/** @type {string} */ name, /** @type {() => void} */ save,
   return { warning, cancel };
 }
 
+/** A file's message: its name and size, a thumbnail, its transfer, opening or saving it. @param {Message} message @param {MessageContext} context */
 function fileBody(message, { transfers, openFile, fullImage }) {
   const content = message.content;
-  const status = transfers.status(message.sender, content.fileId);
+  // A file's message was opened, so it names its sender, who holds the file.
+  const owner = /** @type {string} */ (message.sender);
+  const status = transfers.status(owner, content.fileId);
   const isImage = content.mime.startsWith('image/');
   const node = el('div', { className: 'file', 'data-file': content.fileId });
   const full = isImage ? fullImage(message) : null;
@@ -137,7 +159,7 @@ function fileBody(message, { transfers, openFile, fullImage }) {
         className: 'ghost',
         text: 'Download',
         'data-download-file': content.fileId,
-        onclick: () => transfers.request(message.sender, content.fileId),
+        onclick: () => transfers.request(owner, content.fileId),
       }),
     );
     node.append(el('span', { className: 'hint transfer-state', text: ' large files download when you ask' }));
@@ -179,6 +201,7 @@ function fileBody(message, { transfers, openFile, fullImage }) {
   return node;
 }
 
+/** What a group's system message says. @param {Record<string, any>} content @param {(fingerprint: string) => string} names */
 function systemText(content, names) {
   switch (content.t) {
     case 'group-invite':
@@ -192,19 +215,19 @@ function systemText(content, names) {
   }
 }
 
-/** What stands in for a message whose content cannot be drawn. */
+/** What stands in for a message whose content cannot be drawn. @param {Message} message */
 export function unshowableView(message) {
   return el('li', { className: 'message broken', 'data-seq': message.seq }, el('p', { className: 'body hint', text: 'This message could not be shown.' }));
 }
 
 /** A time an element can show, or null (the worker bounds timestamps; this
- *  keeps the view safe whatever it is given). */
+ *  keeps the view safe whatever it is given). @param {any} ms */
 function safeDate(ms) {
   const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-/** A message element; `context` gives names, transfers and actions. */
+/** A message element; `context` gives names, transfers and actions. @param {Message} message @param {MessageContext} context */
 export function messageView(message, context) {
   const { names, group } = context;
   // A sender key's hand-over keeps its place in the order, unseen.
@@ -222,17 +245,21 @@ export function messageView(message, context) {
               text: `📞 ${callSummary(message.content, message.mine)}`,
             })
           : el('p', { className: 'body system', text: systemText(message.content, names) });
+  const date = safeDate(message.timestampMs);
+  // Ours always has a delivery state.
+  const state = /** @type {string} */ (message.state);
   const meta = el(
     'div',
     { className: 'meta' },
-    group && !message.mine ? el('span', { className: 'sender', text: names(message.sender) }) : null,
-    safeDate(message.timestampMs) ? el('time', { dateTime: safeDate(message.timestampMs).toISOString(), text: time(message.timestampMs) }) : null,
+    // One that could not be opened has no sender to name.
+    group && !message.mine && message.sender ? el('span', { className: 'sender', text: names(message.sender) }) : null,
+    date ? el('time', { dateTime: date.toISOString(), text: time(date) }) : null,
     message.mine
       ? el('span', {
           className: `state ${message.state}`,
           'data-state': message.state,
-          title: STATE_TITLE[message.state],
-          text: STATE_TEXT[message.state] ?? '',
+          title: STATE_TITLE[state],
+          text: STATE_TEXT[state] ?? '',
         })
       : null,
   );

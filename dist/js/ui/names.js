@@ -7,19 +7,19 @@
 // did not name, or "a contact (1a2b…)" for a member you do not know.
 
 /**
- * `friends` (chat/contacts.js: get, title), `chat` (memberName), `self` (our
+ * `contacts` (chat/contacts.js: get, title), `chat` (memberName), `self` (our
  * fingerprint). Returns name(fingerprint, conversationIds): the display name
  * looked for in those conversations, in order.
- * @param {{ friends: { get: (fp: string) => any, title: (friend: any) => string }, chat: { memberName: (id: string, fp: string) => string }, self: string }} services
+ * @param {{ contacts: { get: (fp: string) => any, title: (contact: any) => string }, chat: { memberName: (id: string, fp: string) => string }, self: string }} services
  */
-export function createNamer({ friends, chat, self }) {
+export function createNamer({ contacts, chat, self }) {
   return (/** @type {string} */ fingerprint, /** @type {string[]} */ conversationIds) => {
     if (fingerprint === self) return 'You';
-    const friend = friends.get(fingerprint);
-    if (friend?.nickname) return friend.nickname;
+    const contact = contacts.get(fingerprint);
+    if (contact?.nickname) return contact.nickname;
     const short = `${fingerprint.slice(0, 8)}…`;
     const stated = conversationIds.map((id) => chat.memberName(id, fingerprint)).find(Boolean);
     if (stated) return `~${stated} (${short})`;
-    return friend ? friends.title(friend) : `a contact (${short})`;
+    return contact ? contacts.title(contact) : `a contact (${short})`;
   };
 }

@@ -1,11 +1,16 @@
+// @ts-check
 // The new-group form: a name, the members picked from the contacts (with a
 // filter and a count against the cap, for large groups), and what went wrong.
 
 import { el, replaceChildren } from './dom.js';
 import { MAX_GROUP_MEMBERS } from '../chat/groups.js';
 
-/** services: { contacts, groups }; onCreated(conversationId) once a group is made. Returns the form's <details>. */
-export function createNewGroupForm({ contacts: friends, groups }, { onCreated }) {
+/**
+ * services: { contacts, groups }; onCreated(conversationId) once a group is made. Returns the form's <details>.
+ * @param {Pick<import('./home-view.js').Services, 'contacts' | 'groups'>} services
+ * @param {{ onCreated: (conversationId: string) => void }} handlers
+ */
+export function createNewGroupForm({ contacts, groups }, { onCreated }) {
   const groupName = el('input', { id: 'group-name', placeholder: 'Group name', 'aria-label': 'Group name', maxLength: 100 });
   const picker = el('div', { className: 'group-picker', id: 'group-members' });
   // A large group is picked from a long list: a filter, and how many are picked.
@@ -28,7 +33,7 @@ export function createNewGroupForm({ contacts: friends, groups }, { onCreated })
         onsubmit: async (event) => {
           event.preventDefault();
           groupError.hidden = true;
-          const members = [...picker.querySelectorAll('input:checked')].map((input) => input.value);
+          const members = [.../** @type {NodeListOf<HTMLInputElement>} */ (picker.querySelectorAll('input:checked'))].map((input) => input.value);
           try {
             const group = await groups.create(groupName.value, members);
             groupName.value = '';
@@ -53,14 +58,14 @@ export function createNewGroupForm({ contacts: friends, groups }, { onCreated })
   function renderPicker() {
     replaceChildren(
       picker,
-      friends
+      contacts
         .list()
-        .map((f) =>
+        .map((c) =>
           el(
             'label',
-            { className: 'check', 'data-title': friends.title(f).toLowerCase() },
-            el('input', { type: 'checkbox', value: f.fingerprint, onchange: countPicked }),
-            ` ${friends.title(f)}`,
+            { className: 'check', 'data-title': contacts.title(c).toLowerCase() },
+            el('input', { type: 'checkbox', value: c.fingerprint, onchange: countPicked }),
+            ` ${contacts.title(c)}`,
           ),
         ),
     );
@@ -70,7 +75,8 @@ export function createNewGroupForm({ contacts: friends, groups }, { onCreated })
 
   function filterPicker() {
     const wanted = pickerFilter.value.trim().toLowerCase();
-    for (const label of picker.querySelectorAll('label')) label.hidden = wanted !== '' && !label.dataset.title.includes(wanted);
+    // Every label has its contact's title (renderPicker).
+    for (const label of picker.querySelectorAll('label')) label.hidden = wanted !== '' && !(/** @type {string} */ (label.dataset.title).includes(wanted));
   }
 
   function countPicked() {

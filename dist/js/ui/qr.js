@@ -1,3 +1,4 @@
+// @ts-check
 // QR Code encoder (ISO/IEC 18004): byte mode, versions 1-40, error
 // correction L/M/Q/H, automatic mask choice. Used for "add me" links.
 
@@ -260,9 +261,13 @@ function penalty(m) {
   return score;
 }
 
+/** A symbol: its version, its size in modules, and each module (true = dark), without quiet zone. @typedef {{ version: number, size: number, modules: boolean[][] }} QrCode */
+
 /**
  * Encodes `text` (UTF-8, byte mode) at error-correction `level`.
  * Returns {version, size, modules: boolean[][]} (true = dark), without quiet zone.
+ * @param {string} text @param {keyof typeof ECC} [level]
+ * @returns {QrCode}
  */
 export function encode(text, level = 'M') {
   if (!ECC[level]) throw new Error(`qr: unknown error-correction level ${level}`);
@@ -309,12 +314,12 @@ export function encode(text, level = 'M') {
   const matrix = new Matrix(version);
   drawFunctionPatterns(matrix, version);
   placeCodewords(matrix, codewords);
-  let best = null;
+  let best = { mask: 0, score: Infinity };
   for (let mask = 0; mask < 8; mask++) {
     applyMask(matrix, mask);
     drawFormat(matrix, level, mask);
     const score = penalty(matrix);
-    if (!best || score < best.score) best = { mask, score };
+    if (score < best.score) best = { mask, score };
     applyMask(matrix, mask); // undo (XOR)
   }
   applyMask(matrix, best.mask);
@@ -322,12 +327,16 @@ export function encode(text, level = 'M') {
   return { version, size: matrix.size, modules: matrix.dark };
 }
 
-/** Draws `code` on a new canvas: `scale` pixels per module, 4-module quiet zone. */
+/**
+ * Draws `code` on a new canvas: `scale` pixels per module, 4-module quiet zone.
+ * @param {QrCode} code @param {number} [scale]
+ */
 export function toCanvas(code, scale = 4) {
   const quiet = 4;
   const canvas = document.createElement('canvas');
   canvas.width = canvas.height = (code.size + quiet * 2) * scale;
   const context = canvas.getContext('2d');
+  if (!context) throw new Error('qr: this browser draws no 2D canvas');
   context.fillStyle = '#fff';
   context.fillRect(0, 0, canvas.width, canvas.height);
   context.fillStyle = '#000';

@@ -1,3 +1,4 @@
+// @ts-check
 // Settings: the trackers, relays and ICE servers this identity uses. Saved
 // sealed in the vault; applied at once.
 
@@ -12,8 +13,23 @@ import {
   parseUrls,
 } from '../core/settings.js';
 
+/**
+ * @typedef {import('./home-view.js').Services} Services
+ * @typedef {import('../core/settings.js').Settings} Settings
+ * @typedef {import('../core/settings.js').Preferences} Preferences
+ */
+
+/**
+ * The chat preferences, each saved as it changes. requestNotifications():
+ * asks the browser (turning notifications on).
+ * @param {{ preferences: Preferences, requestNotifications: Services['requestNotifications'], onSavePreferences: (preferences: Preferences) => Promise<void> }} options
+ */
 function preferencesForm({ preferences, requestNotifications, onSavePreferences }) {
-  const box = (id, key, label) => {
+  const box = (
+    /** @type {string} */ id,
+    /** @type {'readReceipts' | 'typingIndicators' | 'notifications' | 'notificationPreview' | 'sound'} */ key,
+    /** @type {string} */ label,
+  ) => {
     const input = el('input', { type: 'checkbox', id, checked: !!preferences[key] });
     input.addEventListener('change', async () => {
       if (key === 'notifications' && input.checked) {
@@ -58,6 +74,7 @@ function preferencesForm({ preferences, requestNotifications, onSavePreferences 
  * backup: { exportFile() → Blob, importFile(file) }; importFile throws a
  * readable error for a refused backup, and on success closes the session
  * (the login form then says what was restored).
+ * @param {{ backup: Services['backup'] }} options
  */
 function backupForm({ backup }) {
   const message = el('p', { id: 'backup-message', role: 'status' });
@@ -92,14 +109,15 @@ function backupForm({ backup }) {
       id: 'backup-import',
       text: 'Restore',
       onclick: async (event) => {
-        if (!input.files[0]) return;
+        const file = input.files?.[0];
+        if (!file) return;
         // Every record is checked before the first is written; say so while it runs.
-        const button = event.currentTarget;
+        const button = /** @type {HTMLButtonElement} */ (event.currentTarget);
         button.disabled = true;
         message.className = 'hint checking';
         message.textContent = 'Checking every record of the backup…';
         try {
-          await backup.importFile(input.files[0]);
+          await backup.importFile(file);
         } catch (error) {
           message.className = 'error';
           message.textContent = error.message;
@@ -116,6 +134,9 @@ function backupForm({ backup }) {
  * settings and preferences as loaded; localTracker, localRelay: builder serve's tracker and mailbox relay
  * (or null); requestNotifications(); backup (see backupForm); onSave and
  * onSavePreferences persist and apply.
+ * @param {{ settings: Settings, preferences: Preferences, localTracker: string | null, localRelay: string | null,
+ *   requestNotifications: Services['requestNotifications'], backup: Services['backup'],
+ *   onSave: (settings: Settings) => Promise<void>, onSavePreferences: (preferences: Preferences) => Promise<void> }} options
  */
 export function createSettingsView({ settings, preferences, localTracker, localRelay, requestNotifications, backup, onSave, onSavePreferences }) {
   const trackers = el('textarea', { id: 'settings-trackers', rows: 4, spellcheck: false, value: settings.trackers.join('\n') });

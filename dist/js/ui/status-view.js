@@ -1,14 +1,27 @@
+// @ts-check
 // The connection status of each signalling strategy: which trackers and
 // relays are connected, and the last error of those that are not; and the
 // mailbox's relays: whether our mail is read there, caught up, authenticated,
 // paused for rate limits, and the largest message each takes.
 
 import { el, replaceChildren } from './dom.js';
+import { secondsUntil } from './time.js';
 
+/**
+ * @typedef {import('./home-view.js').Services} Services
+ * @typedef {ReturnType<Services['mailbox']['status']>[number]} MailboxRelay
+ * @typedef {{ url: string, state: string, retryAt?: number | null, lastError?: string | null }} Endpoint
+ */
+
+/** @type {Record<string, string>} */
 const STATE_TEXT = { open: 'connected', connecting: 'connecting…', retrying: 'unreachable, retrying', stopped: 'off', idle: 'connects only to leave mail' };
 
+/**
+ * A tracker's or relay's row: its address, state and last error.
+ * @param {Endpoint} endpoint
+ */
 function endpointRow(endpoint) {
-  const retry = endpoint.state === 'retrying' && endpoint.retryAt ? ` (next try in ${Math.max(0, Math.round((endpoint.retryAt - Date.now()) / 1000))} s)` : '';
+  const retry = endpoint.state === 'retrying' && endpoint.retryAt ? ` (next try in ${secondsUntil(endpoint.retryAt)} s)` : '';
   return el(
     'li',
     { className: `endpoint ${endpoint.state}`, 'data-url': endpoint.url, 'data-state': endpoint.state },
@@ -19,6 +32,7 @@ function endpointRow(endpoint) {
   );
 }
 
+/** @type {Record<string, string>} */
 const SUBSCRIPTION_TEXT = {
   none: 'not reading yet',
   asked: 'catching up…',
@@ -28,7 +42,7 @@ const SUBSCRIPTION_TEXT = {
   closed: 'refused our subscription',
 };
 
-/** One relay of the mailbox: what we do with it and how that goes. */
+/** One relay of the mailbox: what we do with it and how that goes. @param {MailboxRelay} relay */
 function mailboxRow(relay) {
   const parts = [relay.reads ? (SUBSCRIPTION_TEXT[relay.subscription] ?? relay.subscription) : 'we only leave contacts’ mail here'];
   if (relay.auth === 'ok') parts.push('authenticated (NIP-42)');
@@ -36,7 +50,8 @@ function mailboxRow(relay) {
   if (relay.pausedUntil) parts.push(`sending paused for ${Math.max(1, Math.round((relay.pausedUntil - Date.now()) / 1000))} s (rate-limited)`);
   if (relay.waiting) parts.push(`${relay.waiting} waiting to go`);
   if (relay.maxMessage) parts.push(`takes messages up to ${Math.round(relay.maxMessage / 1024)} KiB`);
-  const row = endpointRow(relay);
+  // Each has a state: a relay we read from, its socket's (net/signal/sockets.js); one we only write to, the courier's.
+  const row = endpointRow(/** @type {Endpoint} */ (relay));
   row.dataset.subscription = relay.subscription;
   row.dataset.auth = relay.auth;
   row.dataset.reads = String(relay.reads);
@@ -44,6 +59,10 @@ function mailboxRow(relay) {
   return row;
 }
 
+/**
+ * The network tab: `network` (net/network.js) and `mailbox` (chat/mailbox.js, or null) say how they stand.
+ * @param {{ network: Services['network'], mailbox?: Services['mailbox'] | null }} services
+ */
 export function createStatusView({ network, mailbox }) {
   const trackers = el('ul', { id: 'tracker-status', className: 'endpoints' });
   const relays = el('ul', { id: 'relay-status', className: 'endpoints' });
@@ -68,7 +87,7 @@ export function createStatusView({ network, mailbox }) {
 
   function render() {
     const status = network.status();
-    const connected = (list) => list.filter((e) => e.state === 'open').length;
+    const connected = (/** @type {{ state: string }[]} */ list) => list.filter((e) => e.state === 'open').length;
     summary.textContent =
       `${status.peers} authenticated peer${status.peers === 1 ? '' : 's'} in ${status.rooms} room${status.rooms === 1 ? '' : 's'}; ` +
       `${connected(status.trackers)} of ${status.trackers.length} trackers and ${connected(status.relays)} of ${status.relays.length} relays connected.`;

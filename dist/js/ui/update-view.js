@@ -1,3 +1,4 @@
+// @ts-check
 // What the bundle watcher (core/bundle-cache.js) finds: the offer of a
 // different bundle (both hashes, how to verify, and the user's choice;
 // nothing switches until they choose), and the warning that the mirror

@@ -1,3 +1,4 @@
+// @ts-check
 // Signalling over Nostr relays (NIP-01): ephemeral events tagged with the
 // room's announce id, signed in the worker with a throw-away key of that
 // room's own (a relay cannot link rooms by key), carrying sealed
@@ -18,17 +19,26 @@ export const EVENT_KIND = 29333;
 const MAX_AGE_S = 60;
 const SEEN_LIMIT = 2000;
 
+/**
+ * @typedef {import('../room.js').Room} Room
+ * @typedef {import('./sockets.js').Endpoint} Endpoint
+ */
+
+/** @param {{ cryptoClient: import('../../core/crypto-client.js').CryptoClient, onStatus?: () => void }} options */
 export function createNostrStrategy({ cryptoClient, onStatus }) {
-  const rooms = new Map(); // subscription id -> room
+  /** @type {Map<string, Room>} subscription id -> room */
+  const rooms = new Map();
+  /** @type {Set<string>} */
   const seen = new Set();
 
-  const subscriptionId = (room) => `trustero-${room.announceId.slice(0, 16)}`;
-  const signerOf = (room) => `room ${room.announceId} ${room.peerId}`;
+  const subscriptionId = (/** @type {Room} */ room) => `trustero-${room.announceId.slice(0, 16)}`;
+  const signerOf = (/** @type {Room} */ room) => `room ${room.announceId} ${room.peerId}`;
 
-  /** url -> {until, pauses}: a relay that said "rate-limited" gets nothing from us for a growing while. */
+  /** @type {Map<string, { until: number, pauses: number }>} url -> {until, pauses}: a relay that said "rate-limited" gets nothing from us for a growing while. */
   const paused = new Map();
-  const isPaused = (endpoint) => (paused.get(endpoint.url)?.until ?? 0) > Date.now();
+  const isPaused = (/** @type {Endpoint} */ endpoint) => (paused.get(endpoint.url)?.until ?? 0) > Date.now();
 
+  /** @param {Room} room @param {string} content */
   async function publish(room, content, endpoints = pool.open()) {
     const createdAt = Math.floor(Date.now() / 1000);
     const tags = [['t', room.announceId]];
@@ -39,6 +49,7 @@ export function createNostrStrategy({ cryptoClient, onStatus }) {
   }
 
   /** The relay answered one of our events: "rate-limited" pauses it (1 s, doubling to 5 min), a success resets that. */
+  /** @param {Endpoint} endpoint @param {boolean} ok @param {unknown} reason */
   function answered(endpoint, ok, reason) {
     const state = paused.get(endpoint.url) ?? { until: 0, pauses: 0 };
     if (ok) {
@@ -49,15 +60,18 @@ export function createNostrStrategy({ cryptoClient, onStatus }) {
     paused.set(endpoint.url, state);
   }
 
+  /** @param {Endpoint} endpoint @param {Room} room */
   function subscribe(endpoint, room) {
     const since = Math.floor(Date.now() / 1000) - 10;
     endpoint.send(['REQ', subscriptionId(room), { kinds: [EVENT_KIND], '#t': [room.announceId], since }]);
   }
 
+  /** @param {Room} room @param {Endpoint[]} endpoints */
   async function announceRoom(room, endpoints) {
     await publish(room, await room.seal({ kind: 'announce', from: room.peerId }), endpoints).catch(() => {});
   }
 
+  /** @param {Endpoint} endpoint @param {Room} room @param {any} event  parsed JSON from the relay: checked before use */
   async function onEvent(endpoint, room, event) {
     if (typeof event?.id !== 'string' || seen.has(event.id)) return;
     if (event.kind !== EVENT_KIND || typeof event.content !== 'string') return;
@@ -67,7 +81,7 @@ export function createNostrStrategy({ cryptoClient, onStatus }) {
     const message = await room.open(event.content);
     if (!message || message.from === room.peerId || typeof message.from !== 'string') return;
     const via = endpoint.url;
-    const reply = (payload) => publish(room, payload).catch(() => {});
+    const reply = (/** @type {string} */ payload) => publish(room, payload).catch(() => {});
     if (message.kind === 'announce') {
       if (!room.shouldOfferTo(message.from)) return;
       const { payload } = await room.makeOffer({ to: message.from });
@@ -82,6 +96,7 @@ export function createNostrStrategy({ cryptoClient, onStatus }) {
     }
   }
 
+  /** @param {Endpoint} endpoint @param {unknown} text */
   function note(endpoint, text) {
     endpoint.lastError = `relay says: ${String(text).slice(0, 200)}`;
     endpoint.lastErrorAt = Date.now();
@@ -114,10 +129,12 @@ export function createNostrStrategy({ cryptoClient, onStatus }) {
   return {
     name: 'nostr',
     setUrls: pool.setUrls,
+    /** @param {Room} room */
     addRoom(room) {
       rooms.set(subscriptionId(room), room);
       for (const endpoint of pool.open()) subscribe(endpoint, room);
     },
+    /** @param {Room} room */
     removeRoom(room) {
       rooms.delete(subscriptionId(room));
       for (const endpoint of pool.open()) endpoint.send(['CLOSE', subscriptionId(room)]);
@@ -129,6 +146,7 @@ export function createNostrStrategy({ cryptoClient, onStatus }) {
      * (`retry`): a peer that comes online announces itself, and our
      * subscription hears it, so the others would only repeat ours.
      */
+    /** @param {Room} room @param {{ keepalive?: boolean, retry?: boolean }} [options] */
     announce(room, { keepalive = false, retry = true } = {}) {
       if (!keepalive && retry) announceRoom(room, pool.open());
     },

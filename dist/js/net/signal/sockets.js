@@ -1,3 +1,4 @@
+// @ts-check
 // A set of WebSocket endpoints (trackers or relays) that stay connected on
 // their own: each reconnects with jittered exponential backoff, none blocks
 // another, and failures become status (state, last error), not console noise.
@@ -8,12 +9,23 @@ import { backoffDelay } from '../backoff.js';
 export const MAX_INCOMING = 256 * 1024;
 
 /**
+ * @typedef {'connecting' | 'open' | 'retrying' | 'stopped'} EndpointState
+ * @typedef {{ url: string, state: EndpointState, attempts: number, lastError: string | null, lastErrorAt: number | null,
+ *   retryAt?: number, openedAt?: number, ws?: WebSocket | null, timer?: number, send: (value: unknown) => boolean }} Endpoint
+ * @typedef {{ onOpen?: (endpoint: Endpoint) => void, onMessage?: (endpoint: Endpoint, message: any) => void, onStatus?: () => void }} PoolHandlers
+ *   onMessage's message: parsed JSON from the server, anything at all (each strategy checks what it reads)
+ */
+
+/**
  * handlers: onOpen(endpoint), onMessage(endpoint, data), onStatus().
  * An endpoint: {url, state: 'connecting'|'open'|'retrying'|'stopped', lastError, lastErrorAt, send(value)}.
+ * @param {PoolHandlers} handlers
  */
 export function createSocketPool(handlers) {
+  /** @type {Map<string, Endpoint>} */
   const endpoints = new Map();
 
+  /** @param {Endpoint} endpoint @param {string} reason */
   function failed(endpoint, reason) {
     if (endpoint.state === 'stopped') return;
     endpoint.ws = null;
@@ -27,6 +39,7 @@ export function createSocketPool(handlers) {
     handlers.onStatus?.();
   }
 
+  /** @param {Endpoint} endpoint */
   function connect(endpoint) {
     clearTimeout(endpoint.timer);
     if (endpoint.state === 'stopped') return;
@@ -35,7 +48,7 @@ export function createSocketPool(handlers) {
     try {
       ws = new WebSocket(endpoint.url);
     } catch (error) {
-      failed(endpoint, `invalid address: ${error.message}`);
+      failed(endpoint, `invalid address: ${/** @type {Error} */ (error).message}`);
       return;
     }
     endpoint.ws = ws;
@@ -66,6 +79,7 @@ export function createSocketPool(handlers) {
 
   const pool = {
     /** Opens the given URLs, closes the others. */
+    /** @param {Iterable<string>} urls */
     setUrls(urls) {
       const wanted = new Set(urls);
       for (const [url, endpoint] of endpoints) {
@@ -78,6 +92,7 @@ export function createSocketPool(handlers) {
       }
       for (const url of wanted) {
         if (endpoints.has(url)) continue;
+        /** @type {Endpoint} */
         const endpoint = {
           url,
           state: 'connecting',

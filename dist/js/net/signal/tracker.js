@@ -1,3 +1,4 @@
+// @ts-check
 // Signalling over WebTorrent trackers (the protocol of `bittorrent-tracker`'s
 // WebSocket server, which public trackers and `builder serve` speak). An
 // announce carries sealed offers; the tracker hands each to a random member
@@ -15,6 +16,11 @@
 
 import { createSocketPool } from './sockets.js';
 
+/**
+ * @typedef {import('../room.js').Room} Room
+ * @typedef {import('./sockets.js').Endpoint} Endpoint
+ */
+
 /** A room with everyone present announces at most this often... */
 export const KEEPALIVE_MIN_MS = 2 * 60_000;
 /** ...and at least this often (public trackers forget a silent peer after some minutes). */
@@ -22,18 +28,27 @@ export const KEEPALIVE_MAX_MS = 10 * 60_000;
 /** The keepalive interval when the tracker has not said (bittorrent-tracker forgets peers after 20 min by default). */
 const KEEPALIVE_DEFAULT_MS = 5 * 60_000;
 
+/** @param {{ onStatus?: () => void }} options */
 export function createTrackerStrategy({ onStatus }) {
-  const rooms = new Map(); // info_hash -> room
-  const started = new Set(); // `${url} ${info_hash}` already announced with event=started
-  const lastOffers = new Map(); // `${url} ${info_hash}` -> offer ids of the latest announce
-  const swarmOthers = new Map(); // `${url} ${info_hash}` -> other members the tracker last counted
-  const lastAnnounce = new Map(); // `${url} ${info_hash}` -> when we last announced there
-  const intervals = new Map(); // url -> the announce interval the tracker asked for (ms)
+  /** @type {Map<string, Room>} info_hash -> room */
+  const rooms = new Map();
+  /** @type {Set<string>} `${url} ${info_hash}` already announced with event=started */
+  const started = new Set();
+  /** @type {Map<string, string[]>} `${url} ${info_hash}` -> offer ids of the latest announce */
+  const lastOffers = new Map();
+  /** @type {Map<string, number>} `${url} ${info_hash}` -> other members the tracker last counted */
+  const swarmOthers = new Map();
+  /** @type {Map<string, number>} `${url} ${info_hash}` -> when we last announced there */
+  const lastAnnounce = new Map();
+  /** @type {Map<string, number>} url -> the announce interval the tracker asked for (ms) */
+  const intervals = new Map();
 
   /** How long a room with everyone present waits between announces on `url`. */
-  const keepaliveFor = (url) => Math.min(KEEPALIVE_MAX_MS, Math.max(KEEPALIVE_MIN_MS, intervals.get(url) ?? KEEPALIVE_DEFAULT_MS));
+  const keepaliveFor = (/** @type {string} */ url) => Math.min(KEEPALIVE_MAX_MS, Math.max(KEEPALIVE_MIN_MS, intervals.get(url) ?? KEEPALIVE_DEFAULT_MS));
 
+  /** @param {Endpoint} endpoint @param {Room} room @param {{ keepalive?: boolean }} [options] */
   async function announceOn(endpoint, room, { keepalive = false } = {}) {
+    /** @type {Array<{ offer_id: string, offer: { type: 'offer', sdp: string } }>} */
     const offers = [];
     const key = `${endpoint.url} ${room.infoHash}`;
     if (keepalive && started.has(key) && Date.now() - (lastAnnounce.get(key) ?? 0) < keepaliveFor(endpoint.url) - 1_000) return;
@@ -66,6 +81,7 @@ export function createTrackerStrategy({ onStatus }) {
     started.add(key);
   }
 
+  /** @param {Endpoint} endpoint @param {any} message  parsed JSON from the tracker: each field is checked as it is read */
   async function onMessage(endpoint, message) {
     if (message['failure reason']) {
       endpoint.lastError = `tracker says: ${String(message['failure reason']).slice(0, 200)}`;
@@ -92,7 +108,7 @@ export function createTrackerStrategy({ onStatus }) {
     if (typeof message.peer_id !== 'string' || message.peer_id === room.peerId) return;
     const from = message.peer_id;
     // Later sealed messages (trickled candidates) for this peer and offer.
-    const reply = (payload) =>
+    const reply = (/** @type {string} */ payload) =>
       endpoint.send({
         action: 'announce',
         info_hash: room.infoHash,
@@ -110,6 +126,7 @@ export function createTrackerStrategy({ onStatus }) {
   }
 
   /** Members of the swarm a tracker's reply counts (null: it gave no usable count). */
+  /** @param {any} message  the tracker's parsed reply */
   function swarmCount(message) {
     if (message.complete === undefined && message.incomplete === undefined) return null;
     const count = Number(message.complete ?? 0) + Number(message.incomplete ?? 0);
@@ -117,6 +134,7 @@ export function createTrackerStrategy({ onStatus }) {
   }
 
   /** Tells the tracker at `endpoint` that `room`'s peer id left its swarm. */
+  /** @param {Endpoint} endpoint @param {Room} room */
   function stop(endpoint, room) {
     endpoint.send({ action: 'announce', info_hash: room.infoHash, peer_id: room.peerId, numwant: 0, uploaded: 0, downloaded: 0, left: 1, event: 'stopped' });
     started.delete(`${endpoint.url} ${room.infoHash}`);
@@ -134,9 +152,11 @@ export function createTrackerStrategy({ onStatus }) {
   return {
     name: 'tracker',
     setUrls: pool.setUrls,
+    /** @param {Room} room */
     addRoom(room) {
       rooms.set(room.infoHash, room);
     },
+    /** @param {Room} room */
     removeRoom(room) {
       rooms.delete(room.infoHash);
       for (const map of [swarmOthers, lastAnnounce]) for (const key of [...map.keys()]) if (key.endsWith(` ${room.infoHash}`)) map.delete(key);
@@ -152,6 +172,7 @@ export function createTrackerStrategy({ onStatus }) {
       for (const endpoint of pool.open()) for (const room of rooms.values()) stop(endpoint, room);
     },
     /** `keepalive`: everyone the room seeks is here; only stay in the swarm. */
+    /** @param {Room} room @param {{ keepalive?: boolean }} [options] */
     announce(room, { keepalive = false } = {}) {
       for (const endpoint of pool.open()) announceOn(endpoint, room, { keepalive });
     },
