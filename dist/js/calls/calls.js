@@ -30,9 +30,9 @@ import { openLocalMedia } from './media.js';
 import { createControls } from './controls.js';
 import { CALL_TYPE, callMessage, parseCallMessage } from './messages.js';
 import { SLOTS, createMesh } from './mesh.js';
-import { CLOSED_GRACE_MS, MAX_PARTICIPANTS, RECONNECT_GRACE_MS, RING_TIMEOUT_MS, answerable, joinedOthers, step } from './call-state.js';
+import { MAX_PARTICIPANTS, RING_TIMEOUT_MS, answerable, joinedOthers, step } from './call-state.js';
 
-export { CALL_TYPE, CLOSED_GRACE_MS, MAX_PARTICIPANTS, RECONNECT_GRACE_MS, RING_TIMEOUT_MS, parseCallMessage };
+export { MAX_PARTICIPANTS, RING_TIMEOUT_MS, parseCallMessage };
 const TICK_MS = 1_000;
 
 /**

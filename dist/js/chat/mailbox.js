@@ -17,9 +17,7 @@ import { createEvents } from '../core/events.js';
 import { createDeletions } from './mailbox-deletions.js';
 import { createBundles } from './mailbox-bundles.js';
 import { createParking } from './mailbox-parking.js';
-import { MAX_INBOX_RELAYS, createAddresses, isLoopback, parseProfile } from './mailbox-addresses.js';
-
-export { MAX_INBOX_RELAYS, isLoopback, parseProfile };
+import { MAX_INBOX_RELAYS, createAddresses, isLoopback } from './mailbox-addresses.js';
 
 /**
  * What the mailbox hears from the relays: 'profile-record', an event of our

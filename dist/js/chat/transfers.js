@@ -44,7 +44,7 @@ import {
   wanted,
 } from './transfer-plan.js';
 
-export { AUTO_DOWNLOAD, CHUNK_SIZE, MAILBOX_FILE_LIMIT, MAX_FILE_SIZE, decodeChunkFrame, encodeChunkFrame, fileKey };
+export { AUTO_DOWNLOAD, CHUNK_SIZE, decodeChunkFrame, encodeChunkFrame };
 
 const FILES_KEY = 'files';
 /** Chunks being sent at once to one peer (framing interleaves them). */

@@ -11,7 +11,7 @@ import { backoffDelay } from './backoff.js';
 export const MAX_BATCH = 16;
 /** How long a connection stays open after its answers, for what a caller publishes next (a browser takes a second or more to open one). */
 export const LINGER_MS = 3_000;
-/** Events waiting for one relay, at most (the oldest give way). */
+/** Events waiting for one relay, at most (past it, the newest give way: what is already queued keeps its order). */
 export const MAX_QUEUED = 500;
 /** Largest message accepted from a relay. */
 const MAX_INCOMING = 64 * 1024;

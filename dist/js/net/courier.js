@@ -43,7 +43,7 @@ import {
 } from './courier-state.js';
 
 // The bookkeeping and decisions live in net/courier-state.js; these stay part of the courier's API.
-export { LINGER_MS, MAX_BATCH, MAX_QUEUED, refusalKind };
+export { refusalKind };
 
 /** How long a connection may take to open and get its events answered. */
 export const TRIP_TIMEOUT_MS = 8_000;

@@ -48,11 +48,11 @@ import { backoffDelay } from './backoff.js';
 import { createCourier, refusalKind } from './courier.js';
 import { createEvents } from '../core/events.js';
 import { authTransition, connected, createRelayState, forgetRelay, isPaused, subscriptionTransition } from './relay-state.js';
-import { PROFILE_KIND, WRAP_KIND, authMessage, closeOlderPage, interpretMessage, mailboxRequest, olderPageRequest, profileRequest } from './relay-messages.js';
-import { MAX_PAGES, countForPage, createCatchUp, emptyPage, movesCursor, nextPageUntil, olderPageUntil } from './catch-up.js';
+import { authMessage, closeOlderPage, interpretMessage, mailboxRequest, olderPageRequest, profileRequest } from './relay-messages.js';
+import { MAX_PAGES, countForPage, createCatchUp, emptyPage, movesCursor, olderPageUntil } from './catch-up.js';
 
 export { refusalKind };
-export { WRAP_KIND, PROFILE_KIND, MAX_PAGES, nextPageUntil };
+export { MAX_PAGES };
 
 /** Wraps' created_at go back up to two days (worker/src/web/bindings/mailbox.rs), plus an hour of clock skew. */
 export const CATCH_UP_MARGIN_S = 2 * 24 * 3600 + 3600;

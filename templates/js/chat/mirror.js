@@ -51,7 +51,7 @@ import {
   stateGoesToRelays,
 } from './mirror-merge.js';
 
-export { INITIAL_HISTORY, MAX_HAVE, OLDER_PAGE };
+export { INITIAL_HISTORY, OLDER_PAGE };
 
 /** The same older page is asked for again only after this long. */
 const OLDER_RETRY_MS = 10_000;

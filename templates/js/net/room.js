@@ -48,9 +48,7 @@ import {
   admission,
   announceDelay,
   evictee,
-  HIDDEN_FACTOR,
   identityFull,
-  KEEPALIVE_MS,
   MAX_OFFERS_PER_ANNOUNCE,
   MAX_SESSIONS_PER_IDENTITY,
   MESH_SESSIONS_PER_IDENTITY,
@@ -63,13 +61,10 @@ import {
   retries,
   roomFull,
   settingUp,
-  STEADY_MS,
-  WARMUP_MS,
 } from './room-policy.js';
 
 // Reading signals (net/room-signals.js) and the room's choices (net/room-policy.js) are pure modules; their limits stay part of the room's API.
-export { HIDDEN_FACTOR, KEEPALIVE_MS, MAX_CANDIDATES_PER_MESSAGE, MAX_OFFERS_PER_ANNOUNCE, MAX_SESSIONS_PER_IDENTITY, MESH_SESSIONS_PER_IDENTITY };
-export { SIGNAL_MAX_AGE_MS, STEADY_MS, WARMUP_MS };
+export { MAX_CANDIDATES_PER_MESSAGE, MAX_OFFERS_PER_ANNOUNCE, MAX_SESSIONS_PER_IDENTITY, MESH_SESSIONS_PER_IDENTITY, SIGNAL_MAX_AGE_MS };
 
 /**
  * @typedef {import('../core/crypto-client.js').CryptoClient} CryptoClient
