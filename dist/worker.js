@@ -1981,6 +1981,25 @@ const handlers = {
   'envelope.sealGroup': ({ keyId, key, conversationId, timestampMs, lamport, content, messageId }) =>
     requireSession().sealGroupEnvelope(keyId, key, conversationId, timestampMs, lamport, content, messageId),
   'envelope.openGroup': ({ envelope, senderSpki, keyId, key }) => requireSession().openGroupEnvelope(envelope, senderSpki, keyId, key),
+  // Sending in one trip (chat/outbox.js): the envelope, the receipt of our
+  // own copy (it reopens the message from the history) and its sealed meta.
+  'envelope.sealOwn': async ({ recipients, keyId, key, conversationId, timestampMs, lamport, content, messageId, metaPrefix, meta }) => {
+    const own = requireSession();
+    const sealed = keyId
+      ? await own.sealGroupEnvelope(keyId, key, conversationId, timestampMs, lamport, content, messageId)
+      : await own.sealEnvelope(recipients, conversationId, timestampMs, lamport, content, messageId);
+    const opened = keyId
+      ? await own.openGroupEnvelope(sealed.envelope, own.spki, keyId, key)
+      : await own.openEnvelope(sealed.envelope, own.spki);
+    const sealedMeta = await own.vaultSeal(`${metaPrefix}${sealed.messageId}`, meta);
+    return { envelope: sealed.envelope, messageId: sealed.messageId, receipt: opened.receipt, meta: sealedMeta };
+  },
+  // Receiving in one trip (chat/inbox.js): the opened envelope and its sealed meta.
+  'envelope.openWithMeta': async ({ envelope, senderSpki, keyId, key, metaContext, meta }) => {
+    const own = requireSession();
+    const opened = keyId ? await own.openGroupEnvelope(envelope, senderSpki, keyId, key) : await own.openEnvelope(envelope, senderSpki);
+    return { ...opened, meta: await own.vaultSeal(metaContext, meta) };
+  },
   'envelope.openStored': ({ envelope, receipt }) => requireSession().openStored(envelope, receipt),
   'envelope.verify': ({ envelope, senderSpki }) => requireSession().verifyEnvelope(envelope, senderSpki),
   'envelope.peek': ({ envelope }) => wasm_bindgen.peekEnvelope(envelope),

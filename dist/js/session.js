@@ -10,6 +10,7 @@
 // net/room → net/protocol dispatcher → the handler its table names
 // (chat/inbox, chat/outbox, …) → events → the views.
 
+import { RELEASE_TIMING } from './core/timing.js';
 import { openStore } from './core/store.js';
 import { exportBackup, readBackup } from './core/backup.js';
 import {
@@ -64,9 +65,9 @@ import { createEvents } from './core/events.js';
  * backup restored, this device forgotten elsewhere, the logout button).
  * @param {{ root: HTMLElement, cryptoClient: import('./core/crypto-client.js').CryptoClient, identity: Identity,
  *   claim: import('./core/tab-lock.js').Held, localServer: Promise<import('./core/settings.js').LocalServer | null>,
- *   pendingKey: string | null, logout: Logout }} options
+ *   pendingKey: string | null, logout: Logout, timing?: import('./core/timing.js').Timing }} options  `timing`: the release's timers unless a test passed its own
  */
-export async function openSession({ root, cryptoClient, identity, claim, localServer, pendingKey, logout }) {
+export async function openSession({ root, cryptoClient, identity, claim, localServer, pendingKey, logout, timing = RELEASE_TIMING }) {
   const store = await openStore(cryptoClient, identity.storeName);
   const state = {
     settings: await loadSettings(store),
@@ -83,7 +84,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
   const own = createSessions();
   /** Received frames go to the handlers of chat, transfers and calls, installed once those exist. */
   const frames = createFrameRouter();
-  const network = createNetwork({ cryptoClient, device: await loadDeviceId(store), sessions, dispatch: frames.dispatch });
+  const network = createNetwork({ cryptoClient, device: await loadDeviceId(store), sessions, dispatch: frames.dispatch, timing });
   network.configure(effectiveSettings(state.settings, state.local));
   /** Who has which key: contacts and groups add themselves (chat/directory.js). */
   const directory = createDirectory();
@@ -104,6 +105,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     mailbox,
     preferences: () => state.preferences,
     displayName: () => state.preferences.displayName,
+    relayAfterMs: timing.relayAfterMs,
   });
   await chat.restore();
   await mailbox.load();
@@ -149,7 +151,13 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     identity,
     membersOf: (conversationId) => membersOf(conversationId).map((m) => m.fingerprint),
   });
-  const calls = createCalls({ identity, sessions, membersOf, record: (conversationId, content) => chat.send(conversationId, content) });
+  const calls = createCalls({
+    identity,
+    sessions,
+    membersOf,
+    record: (conversationId, content) => chat.send(conversationId, content),
+    statsEveryMs: timing.statsEveryMs,
+  });
   // A member's new session, or another device of ours online: files it holds that we lack come from it.
   chat.events.on('session-caught-up', () => transfers.resume());
   own.onUp(() => transfers.resume());
@@ -160,6 +168,19 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
   await profile.register('contact', { list: contacts.profileValues, apply: contacts.applyProfile });
   await profile.register('group', { list: groups.profileValues, apply: groups.applyProfile });
   await profile.register('device', devices.collection);
+  /** Network settings that changed (roamed in, or saved here): stored, in force, announced. */
+  async function adoptSettings(/** @type {import('./core/settings.js').Settings} */ settings) {
+    state.settings = settings;
+    await saveSettings(store, settings);
+    network.configure(effectiveSettings(settings, state.local));
+    mailbox.configure(effectiveSettings(settings, state.local));
+    settingsEvents.emit('settings-changed', { settings });
+  }
+  /** Network settings saved on this device (the settings form): adopted, and roaming to our others. */
+  async function saveSettingsHere(/** @type {import('./core/settings.js').Settings} */ settings) {
+    await adoptSettings(settings);
+    await profile.noteLocal('settings');
+  }
   // Settings and preferences roam too, field by field.
   await profile.register('settings', {
     list: () =>
@@ -168,13 +189,8 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
         ['preferences', { ...state.preferences }],
       ]),
     async apply(key, values) {
-      if (key === 'network' && values) {
-        state.settings = adoptKnown(DEFAULT_SETTINGS, state.settings, values);
-        await saveSettings(store, state.settings);
-        network.configure(effectiveSettings(state.settings, state.local));
-        mailbox.configure(effectiveSettings(state.settings, state.local));
-        settingsEvents.emit('settings-changed', { settings: state.settings });
-      } else if (key === 'preferences' && values) {
+      if (key === 'network' && values) await adoptSettings(adoptKnown(DEFAULT_SETTINGS, state.settings, values));
+      else if (key === 'preferences' && values) {
         state.preferences = adoptKnown(DEFAULT_PREFERENCES, state.preferences, values);
         await savePreferences(store, state.preferences);
         settingsEvents.emit('preferences-changed', { preferences: state.preferences });
@@ -242,14 +258,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     onScreen,
     pendingKey,
     onLogout: () => logout(),
-    async onSaveSettings(settings) {
-      state.settings = settings;
-      await saveSettings(store, settings);
-      network.configure(effectiveSettings(settings, state.local));
-      mailbox.configure(effectiveSettings(settings, state.local));
-      settingsEvents.emit('settings-changed', { settings });
-      await profile.noteLocal('settings');
-    },
+    onSaveSettings: saveSettingsHere,
     async onSavePreferences(preferences) {
       state.preferences = preferences;
       await savePreferences(store, preferences);
@@ -260,7 +269,24 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
   });
   const callView = mountCallView(document.body, services);
   // The documented test façade (facade.js): read access for the browser tests and benchmarks.
-  Object.assign(app, { cryptoClient, identity, store, sessions, network, mailbox, profile, devices, chat, contacts, groups, transfers, calls, cycler });
+  // saveSettings is the settings form's action, for tests whose subject is not that form (tests/e2e/driver.mjs).
+  Object.assign(app, {
+    cryptoClient,
+    identity,
+    store,
+    sessions,
+    network,
+    mailbox,
+    profile,
+    devices,
+    chat,
+    contacts,
+    groups,
+    transfers,
+    calls,
+    cycler,
+    saveSettings: saveSettingsHere,
+  });
   Object.defineProperties(app, {
     preferences: { get: () => state.preferences, configurable: true, enumerable: true },
     settings: { get: () => state.settings, configurable: true, enumerable: true },

@@ -6,5 +6,8 @@
 //
 //   cryptoClient, identity, store, sessions, network, mailbox, chat, contacts, groups,
 //   transfers, calls, cycler, preferences, settings
+//
+// and one action: saveSettings(settings), what the settings form does on
+// Save, for tests whose subject is not that form (tests/e2e/driver.mjs).
 
 export const app = {};

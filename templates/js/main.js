@@ -18,6 +18,7 @@ import { showBundleHash } from './ui/bundle-info.js';
 import { showUpdateOffer } from './ui/update-view.js';
 import { watchBundle } from './core/bundle-cache.js';
 import { carriesAddMe } from './core/add-me.js';
+import { timingProfile } from './core/timing.js';
 import { el, replaceChildren } from './ui/dom.js';
 
 /** @typedef {import('./ui/login-view.js').Identity} Identity */
@@ -29,6 +30,8 @@ const embedded = embeddedWorker ? { worker: embeddedWorker.textContent ?? '', wa
 const { workerIntegrity = '', wasmIntegrity = '' } = document.documentElement.dataset;
 const cryptoClient = createCryptoClient({ worker: workerIntegrity, wasm: wasmIntegrity }, embedded);
 const localServer = discoverLocalServer();
+// The release's timers, unless a test set its own before this script ran (core/timing.js).
+const timing = timingProfile(/** @type {{trusteroTiming?: unknown}} */ (globalThis).trusteroTiming);
 
 // An "add me" link opened before login: keep the key for the contact form,
 // and take it out of the address bar.
@@ -94,7 +97,7 @@ async function startSession(identity) {
 /** @param {Identity} identity @param {import('./core/tab-lock.js').Held} claim */
 async function openSession(identity, claim) {
   const { openSession: open } = await sessionModule;
-  session = await open({ root, cryptoClient, identity, claim, localServer, pendingKey, logout });
+  session = await open({ root, cryptoClient, identity, claim, localServer, pendingKey, logout, timing });
   pendingKey = null;
 }
 

@@ -2,8 +2,9 @@
 // each side receives through WebRTC's own statistics.
 
 import { createGroupInUI, openChat } from './chat-helpers.mjs';
-import { until, waitInPage } from './harness.mjs';
+import { TEST_TIMING, until } from './harness.mjs';
 import { addContact, waitOnline } from './network-helpers.mjs';
+import { isOnline, received } from './driver.mjs';
 
 /** Starts a call from the conversation with `who` (a contact or, with `groupId`, a group). */
 export async function startCall(page, who, { video = true } = {}) {
@@ -18,14 +19,6 @@ export async function answer(page, { video = true, decline = false, timeout = 30
   await page.click(decline ? '.call-decline' : video ? '.call-accept' : '.call-accept-audio');
 }
 
-/** What `page` receives from participant `who`: {framesDecoded, framesPerSecond, audioEnergy, ...}. */
-export function received(page, who) {
-  return page.evaluate((fp) => import('./js/facade.js').then(({ app }) => {
-    const p = app.calls.current()?.participants.get(fp);
-    return p ? { state: p.state, streams: p.streams.size, ...p.stats } : null;
-  }), who.fingerprint);
-}
-
 /** Waits until `check(stats)` holds for what `page` receives from `who`. */
 export function untilReceived(page, who, check, { timeout = 20_000, what = 'media' } = {}) {
   return until(() => received(page, who), (stats) => !!stats && check(stats), { timeout, what, interval: 250 });
@@ -33,16 +26,19 @@ export function untilReceived(page, who, check, { timeout = 20_000, what = 'medi
 
 /**
  * How much of a stat grows over the next `samples` samplings of the
- * receiver's statistics (taken once a second): a measurement window counted
- * in samples, not a sleep.
+ * receiver's statistics (taken every TEST_TIMING.statsEveryMs): a
+ * measurement window counted in samples, not a sleep.
  */
 export async function growth(page, who, key, samples = 3) {
+  const every = TEST_TIMING.statsEveryMs;
   const first = await untilReceived(page, who, (s) => s.sampledAt, { what: 'a first sample' });
-  const last = await untilReceived(page, who, (s) => s.sampledAt >= first.sampledAt + (samples - 0.5) * 1000, {
-    what: `${samples} more samples`, timeout: samples * 1000 + 10_000,
+  const last = await untilReceived(page, who, (s) => s.sampledAt >= first.sampledAt + (samples - 0.5) * every, {
+    what: `${samples} more samples`, timeout: samples * every + 10_000,
   });
   return (last[key] ?? 0) - (first[key] ?? 0);
 }
+
+export { received };
 
 export const callState = (page) => page.evaluate(() => document.getElementById('call')?.dataset.state ?? null);
 
@@ -60,7 +56,7 @@ export async function inAGroup(pages, people, name = 'Call club') {
   for (const [i, page] of pages.entries()) {
     for (const who of members) {
       if (i === 0 || who === people[i]) continue;
-      await waitInPage(page, async (fp) => (await import('./js/facade.js')).app.sessions.isOnline(fp), who.fingerprint, {
+      await until(() => isOnline(page, who), Boolean, {
         what: `${people[i].username} and ${who.username} meeting in the group room`, timeout: 60_000,
       });
     }

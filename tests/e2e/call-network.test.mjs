@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserAndServerPerFile, closeAll, login } from './harness.mjs';
+import { TEST_TIMING, browserAndServerPerFile, closeAll, login } from './harness.mjs';
 import { startNpmTracker } from './servers.mjs';
 import { ALICE, BOB, CAROL, befriend, loggedIn } from './network-helpers.mjs';
 import { answer, callState, growth, startCall, inAGroup, untilReceived } from './call-helpers.mjs';
@@ -91,11 +91,12 @@ test('a participant whose session drops shows as reconnecting and comes back int
     await untilReceived(alice, BOB, (s) => s.framesDecoded > 10, { what: 'Bob’s video' });
     const callId = () => import('./js/facade.js').then(({ app }) => app.calls.current()?.id);
     const id = await alice.evaluate(callId);
-    // Bob's page stops answering (a frozen laptop): his sessions go silent.
-    const frozen = bob.evaluate(() => {
-      const until = Date.now() + 20_000;
+    // Bob's page stops answering (a frozen laptop) for longer than a
+    // session may stay silent: his sessions go silent and close.
+    const frozen = bob.evaluate((ms) => {
+      const until = Date.now() + ms;
       while (Date.now() < until) { /* busy */ }
-    });
+    }, TEST_TIMING.silenceTimeoutMs + 4_000);
     await alice.waitForSelector(`.call-tile[data-fingerprint="${BOB.fingerprint}"][data-state="reconnecting"]`, { state: 'attached', timeout: 30_000 });
     await frozen;
     await alice.waitForSelector(`.call-tile[data-fingerprint="${BOB.fingerprint}"][data-state="joined"]`, { state: 'attached', timeout: 30_000 });

@@ -2,14 +2,8 @@
 // and read what the app stored, through its own modules.
 
 import { tab } from './network-helpers.mjs';
-import { until, waitInPage } from './harness.mjs';
-
-export async function conversationWith(page, who) {
-  return page.evaluate(async (fp) => {
-    const { app } = await import('./js/facade.js');
-    return app.contacts.get(fp).conversationId;
-  }, who.fingerprint);
-}
+import { until } from './harness.mjs';
+import { conversationWith, firstGroup, hasGroup, send, stored, untilStored } from './driver.mjs';
 
 /** Opens the conversation with `who` (a contact) in the Chats tab. */
 export async function openChat(page, who) {
@@ -26,28 +20,6 @@ export async function type(page, id, text) {
   const box = `.conversation[data-conversation="${id}"] .compose-text`;
   await page.fill(box, text);
   await page.press(box, 'Enter');
-}
-
-/** Sends through the messenger directly (fast loops). */
-export async function send(page, conversationId, body) {
-  return page.evaluate(async ({ conversationId, body }) => {
-    const { app } = await import('./js/facade.js');
-    return (await app.chat.send(conversationId, { t: 'text', body })).id;
-  }, { conversationId, body });
-}
-
-/** Every stored message of a conversation: [{id, body, mine, state}]. */
-export async function stored(page, conversationId) {
-  return page.evaluate(async (id) => {
-    const { app } = await import('./js/facade.js');
-    const messages = await app.chat.history(id, { limit: 100_000 });
-    return messages.map((m) => ({ id: m.id, body: m.content.body, t: m.content.t, mine: m.mine, state: m.state, sender: m.sender }));
-  }, conversationId);
-}
-
-/** Waits until `check(messages)` holds for the stored messages of a conversation; returns them. */
-export function untilStored(page, conversationId, check, { timeout = 30_000, what = 'a condition on the stored messages' } = {}) {
-  return until(() => stored(page, conversationId), check, { timeout, what, interval: 250 });
 }
 
 /**
@@ -74,10 +46,8 @@ export async function createGroupInUI(page, name, members, memberPages) {
   for (const who of members) await page.check(`#group-members input[value="${who.fingerprint}"]`);
   await page.click('#create-group');
   await page.waitForSelector('.conversation[data-kind="group"]');
-  const conversationId = await page.evaluate(async () => (await import('./js/facade.js')).app.groups.list()[0].conversationId);
-  for (const member of memberPages) {
-    await waitInPage(member, async (id) => (await import('./js/facade.js')).app.groups.byConversation(id) !== undefined, conversationId, { what: 'the group invitation' });
-  }
+  const conversationId = await firstGroup(page);
+  for (const member of memberPages) await until(() => hasGroup(member, conversationId), Boolean, { what: 'the group invitation' });
   // The invitation shows "delivered" only once each member has stored the
   // group durably: a member may close the tab right after (the backlog test).
   for (const member of members) {
@@ -89,4 +59,4 @@ export async function createGroupInUI(page, name, members, memberPages) {
   return conversationId;
 }
 
-export { tab };
+export { conversationWith, send, stored, tab, untilStored };

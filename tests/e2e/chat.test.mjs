@@ -20,7 +20,7 @@ browserAndServerPerFile((b, s) => {
 
 const LOCAL = { local: true };
 test('friends chat both ways; ticks go queued → sent → delivered → read; typing shows', async () => {
-  const [alice, bob] = await befriend(browser, server.url, LOCAL);
+  const [alice, bob] = await befriend(browser, server.url, LOCAL, { forms: true });
   const id = await openChat(alice, BOB);
   await type(alice, id, 'Hello Bob');
   await alice.waitForSelector('.message.mine .state[data-state="delivered"], .message.mine .state[data-state="read"]');

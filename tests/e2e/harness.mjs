@@ -24,6 +24,15 @@ export const CHROMIUM = process.env.TRUSTERO_CHROMIUM ?? '/usr/bin/chromium';
  */
 export const HERMETIC_RULES = '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1';
 
+/**
+ * The timers the browser tests run the app with (templates/js/core/timing.js):
+ * a call's statistics read twice a second, a silent session closed after
+ * 6 s, a message relayed after 2 s without a session. Set in every page the
+ * tests open through browserAndServerPerFile; the benchmarks keep the
+ * release's.
+ */
+export const TEST_TIMING = Object.freeze({ statsEveryMs: 500, heartbeatMs: 2_000, silenceTimeoutMs: 6_000, relayAfterMs: 2_000 });
+
 /** Flags that matter on a machine without internet (DESIGN.md section 10). */
 export const CHROMIUM_ARGS = [
   HERMETIC_RULES,
@@ -130,7 +139,7 @@ export const FAILURES_DIR = join(ROOT, 'tests', 'e2e-failures');
  * One Chromium per file, and for each test its own `builder serve` (so its
  * own tracker: rooms of different tests never meet, whatever a failed test
  * left running) and its own browser contexts, all closed when the test ends,
- * passed or failed. `use(browser, server)` is called before each test with a
+ * passed or failed. Every page runs the app with TEST_TIMING. `use(browser, server)` is called before each test with a
  * browser whose `newContext` records what the test opens.
  *
  * Every context records a Playwright trace (actions, console, network; no
@@ -152,6 +161,9 @@ export function browserAndServerPerFile(use) {
     const scoped = {
       async newContext(options) {
         const context = await browser.newContext(options);
+        await context.addInitScript((timing) => {
+          globalThis.trusteroTiming = timing;
+        }, TEST_TIMING);
         await context.tracing.start({ screenshots: false, snapshots: false });
         contexts.push(context);
         return context;

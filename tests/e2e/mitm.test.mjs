@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { WebSocketServer } from 'ws';
 import { browserAndServerPerFile, freePort, openPage } from './harness.mjs';
 import { roomOf } from './rooms.mjs';
-import { ALICE, BOB, addContact, loggedIn } from './network-helpers.mjs';
+import { ALICE, BOB, addContact, loggedIn, tab } from './network-helpers.mjs';
 
 let browser;
 let server;
@@ -120,6 +120,7 @@ test('a relaying man in the middle is detected by the handshake’s channel bind
   await addContact(bob, ALICE, 'Alice');
   try {
     for (const page of [alice, bob]) {
+      await tab(page, 'contacts'); // where refused attempts and who is online show
       await page.waitForSelector('#failed-attempts li[data-reason="channel-binding"]', { state: 'attached', timeout: 30_000 });
       assert.match(await page.textContent('#failed-attempts'), /someone may be intercepting/);
       assert.equal(await page.locator('.contact.online').count(), 0);

@@ -1,9 +1,12 @@
 // Helpers of the networking tests: log in, point the page at chosen
-// signalling servers through the real settings form, befriend, wait.
+// signalling servers, befriend, wait. Settings and contacts are set through
+// the driver (driver.mjs); the tests of those forms use configureInForm
+// and addContactInForm, as a user does.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, login, openPage } from './harness.mjs';
+import { addContact, identityOf, saveSettings } from './driver.mjs';
 
 export const identities = JSON.parse(readFileSync(join(ROOT, 'tests/vectors/identity.json'), 'utf8')).vectors;
 export const ALICE = identities[0];
@@ -22,8 +25,8 @@ export async function statusText(page, selector) {
   return page.textContent(selector);
 }
 
-/** Sets trackers, relays (arrays of URLs), whether builder serve's tracker is used and, if given, the direct connections per group. */
-export async function configure(page, { trackers = [], relays = [], local = false, ice = '', groupConnections = null }) {
+/** Sets trackers, relays (arrays of URLs), whether builder serve's tracker is used and, if given, the direct connections per group, through the settings form. */
+export async function configureInForm(page, { trackers = [], relays = [], local = false, ice = '', groupConnections = null }) {
   await tab(page, 'settings');
   if (!(await page.$eval('#settings', (d) => d.open))) await page.click('#settings summary');
   await page.fill('#settings-trackers', trackers.join('\n'));
@@ -37,6 +40,9 @@ export async function configure(page, { trackers = [], relays = [], local = fals
   await page.waitForSelector('#settings-message:text("Saved")');
 }
 
+/** The same settings, set through the driver (for tests whose subject is not the form). */
+export const configure = saveSettings;
+
 export async function loggedIn(browser, url, who, network) {
   const page = await openPage(browser, url);
   await login(page, who.username, who.password, { bits: who.bits });
@@ -47,18 +53,14 @@ export async function loggedIn(browser, url, who, network) {
 /** Logs in someone who is not in the vectors and fills in `who.fingerprint` and `who.spki` (as addContact takes them). */
 export async function loggedInNewcomer(browser, url, who, network) {
   const page = await loggedIn(browser, url, who, network);
-  Object.assign(
-    who,
-    await page.evaluate(async () => {
-      const { app } = await import('./js/facade.js');
-      const { encode } = await import('./js/core/encoding.js');
-      return { fingerprint: app.identity.fingerprint, spki: encode(app.identity.spki) };
-    }),
-  );
+  Object.assign(who, await identityOf(page));
   return page;
 }
 
-export async function addContact(page, who, nickname) {
+export { addContact };
+
+/** Adds `who` as a contact through the contact form, as a user does. */
+export async function addContactInForm(page, who, nickname) {
   await tab(page, 'contacts');
   await page.fill('#contact-key', who.spki);
   await page.fill('#contact-nickname', nickname);
@@ -66,7 +68,6 @@ export async function addContact(page, who, nickname) {
   await page.waitForSelector(`.contact[data-fingerprint="${who.fingerprint}"]`, { state: 'attached' });
 }
 
-/** Waits in the Contacts section (hidden sections are not kept current) until `who` shows online. */
 /**
  * Everyone in `people` logs in; the first adds each of the others as a
  * contact (nicknamed after their username) and each of them adds the first;
@@ -83,6 +84,7 @@ export async function contactsAround(browser, url, people, network) {
 }
 const nickname = (who) => who.username[0].toUpperCase() + who.username.slice(1);
 
+/** Waits in the Contacts section (hidden sections are not kept current) until `who` shows online. */
 export async function waitOnline(page, who, timeout = 30_000) {
   await tab(page, 'contacts');
   await page.waitForSelector(`.contact.online[data-fingerprint="${who.fingerprint}"]`, { timeout, state: 'attached' });
@@ -106,12 +108,18 @@ export async function ping(page, who) {
   return shown.jsonValue();
 }
 
-/** Alice and Bob, each with the other as a contact, online over `network`. */
-export async function befriend(browser, url, network, { alice = ALICE, bob = BOB } = {}) {
-  const a = await loggedIn(browser, url, alice, network);
-  const b = await loggedIn(browser, url, bob, network);
-  await addContact(a, bob, 'Bob');
-  await addContact(b, alice, 'Alice');
+/**
+ * Alice and Bob, each with the other as a contact, online over `network`;
+ * with `forms`, the settings and contacts go through the forms, as users do.
+ */
+export async function befriend(browser, url, network, { alice = ALICE, bob = BOB, forms = false } = {}) {
+  const [a, b] = [await openPage(browser, url), await openPage(browser, url)];
+  for (const [page, who] of [[a, alice], [b, bob]]) {
+    await login(page, who.username, who.password, { bits: who.bits });
+    await (forms ? configureInForm : configure)(page, network);
+  }
+  await (forms ? addContactInForm : addContact)(a, bob, 'Bob');
+  await (forms ? addContactInForm : addContact)(b, alice, 'Alice');
   await Promise.all([waitOnline(a, bob), waitOnline(b, alice)]);
   return [a, b];
 }

@@ -9,7 +9,7 @@ import { startNostrRelay, startNpmTracker } from './servers.mjs';
 import { roomOf } from './rooms.mjs';
 import { WebSocketServer } from 'ws';
 import {
-  ALICE, BOB, CAROL, identities, statusText, MALLORY, tab, addContact, befriend, loggedIn, ping, unexpectedProblems, waitOffline, waitOnline,
+  ALICE, BOB, CAROL, identities, statusText, MALLORY, tab, addContact, addContactInForm, befriend, loggedIn, ping, unexpectedProblems, waitOffline, waitOnline,
 } from './network-helpers.mjs';
 
 let browser;
@@ -40,11 +40,11 @@ test('with default settings (the public STUN server unreachable, as on a LAN wit
   await login(b, eve.username, eve.password, { bits: eve.bits });
   const iceServers = await a.evaluate(async () => (await import('./js/facade.js')).app.settings.iceServers);
   assert.deepEqual(iceServers, [{ urls: ['stun:stun.l.google.com:19302'] }], 'the shipped STUN server is in use');
-  await addContact(a, eve, 'Eve');
+  await addContactInForm(a, eve, 'Eve');
   // A new contact's room is joined at once (no room cycler tick in between):
   // printed, not asserted (tests/bench.sh meet times it against a room joined by code).
   const started = Date.now();
-  await addContact(b, dee, 'Dee');
+  await addContactInForm(b, dee, 'Dee');
   await Promise.all([waitOnline(a, eve), waitOnline(b, dee)]);
   t.diagnostic(`second add → both online: ${Date.now() - started} ms`);
   assert.match(await ping(a, eve), / ms$/);
@@ -131,6 +131,7 @@ test('an impostor who knows both public keys is refused and shown as a failed at
     await addContact(bob, ALICE, 'Alice');
     const mallory = await loggedIn(browser, server.url, MALLORY, { trackers: [tracker] });
     await addContact(mallory, BOB, 'Bob');
+    await tab(bob, 'contacts'); // where refused attempts and who is online show
     await bob.waitForSelector('#failed-attempts li[data-reason="unexpected-peer"]', { state: 'attached', timeout: 60_000 });
     assert.match(await bob.textContent('#failed-attempts'), new RegExp(MALLORY.fingerprint.slice(0, 4)));
     assert.equal(await bob.locator('.contact.online').count(), 0, 'Mallory never shows as Alice');

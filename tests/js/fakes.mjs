@@ -133,6 +133,10 @@ export const HANDSHAKE = { HELLO: 1, FINISH: 2 };
 export const handshakeMessage = (/** @type {number} */ type, /** @type {unknown} */ body) => Uint8Array.of(type, ...text.encode(JSON.stringify(body)));
 export const readHandshake = (/** @type {Uint8Array} */ bytes) => JSON.parse(untext.decode(bytes.subarray(1)));
 
+/** A meta sealed in passing by a one-trip call, in memoryStore's sealed form. */
+const sealedMeta = (/** @type {string} */ where, /** @type {Uint8Array} */ meta) =>
+  /** @type {Uint8Array} */ (/** @type {unknown} */ ({ where, json: untext.decode(meta) }));
+
 /**
  * The stand-in worker, speaking as `self` (our fingerprint, the sender of
  * what we seal). Envelopes are readable (readableEnvelope): opening one
@@ -194,6 +198,30 @@ export function fakeCrypto({ self = null } = {}) {
     openGroupEnvelope: async (/** @type {Uint8Array} */ envelope) => {
       const { header, content } = opened('openGroupEnvelope', envelope);
       return { ...header, content, receipt: Uint8Array.of(1) };
+    },
+    // The one-trip calls seal the meta as memoryStore seals a value ({where, json}).
+    sealOwnEnvelope: async (
+      /** @type {{recipients?: Uint8Array[], groupKey?: {keyId: Uint8Array} | null, metaPrefix: string, meta: Uint8Array} & Parameters<typeof sealed>[1]} */ {
+        recipients,
+        groupKey,
+        metaPrefix,
+        meta,
+        ...args
+      },
+    ) => {
+      const { envelope, messageId } = groupKey
+        ? sealed('sealGroupEnvelope', args, { keyId: hex(groupKey.keyId) })
+        : sealed('sealEnvelope', args, { recipients: (recipients ?? []).map(fingerprintOf) });
+      return { envelope, messageId, receipt: Uint8Array.of(1), meta: sealedMeta(`${metaPrefix}${messageId}`, meta) };
+    },
+    openEnvelopeWithMeta: async (
+      /** @type {Uint8Array} */ envelope,
+      /** @type {Uint8Array} */ _senderSpki,
+      /** @type {object | null} */ groupKey,
+      /** @type {{metaContext: string, meta: Uint8Array}} */ { metaContext, meta },
+    ) => {
+      const { header, content } = opened(groupKey ? 'openGroupEnvelope' : 'openEnvelope', envelope);
+      return { ...header, content, receipt: Uint8Array.of(1), meta: sealedMeta(metaContext, meta) };
     },
 
     // ---- rooms, handshakes and channels ----

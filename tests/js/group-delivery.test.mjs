@@ -53,7 +53,7 @@ function setup() {
     store,
     route: () => ({ send: async () => {} }),
     conversations: { nextSeq: (c) => c.nextSeq++, get: (id) => convs[id], observe() {}, noteName() {}, noteActivity() {} },
-    history: { claim: () => true, release() {}, sealMeta: async () => new Uint8Array(1) },
+    history: { claim: () => true, release() {} },
     senderKeys,
     events,
   });

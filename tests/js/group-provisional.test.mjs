@@ -82,7 +82,7 @@ function device(self) {
   };
   const identity = { fingerprint: self.fingerprint, spki: self.spki, mailboxKey: null };
   const senderKeys = createSenderKeys({ cryptoClient, store, identity });
-  const history = { sealMeta: async () => new Uint8Array(1), updateMeta: async () => null, envelope: async () => null };
+  const history = { updateMeta: async () => null, envelope: async () => null };
   const outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, senderKeys });
   const backlog = createBacklog({ cryptoClient, identity, sessions, conversations, history, outbox });
   const handlers = new Map();

@@ -37,7 +37,7 @@ function setup() {
     store,
     route: () => ({ send: async (type, data) => void acked.push(...JSON.parse(new TextDecoder().decode(data)).keys) }),
     conversations: { nextSeq: (c) => c.nextSeq++, get: (id) => (id === 'group' ? conv : undefined), observe() {}, noteName() {}, noteActivity() {} },
-    history: { claim: () => true, release() {}, sealMeta: async () => new Uint8Array(1) },
+    history: { claim: () => true, release() {} },
     senderKeys,
     now: () => time,
   });

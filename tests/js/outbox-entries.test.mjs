@@ -83,6 +83,8 @@ test('the mailbox: after a bounded wait for a session, once, then only to replac
   assert.equal(relayDue(e, BOB, T0 + RELAY_AFTER_MS - 1, false), false, 'waiting for a direct session');
   assert.equal(relayDue(e, BOB, T0 + RELAY_AFTER_MS, false), true);
   assert.equal(relayDue(e, BOB, T0, true), true, 'no wait for someone we reach only through relays lately');
+  assert.equal(relayDue(e, BOB, T0 + 999, false, 1_000), false, 'a timing profile shortens the wait (core/timing.js)');
+  assert.equal(relayDue(e, BOB, T0 + 1_000, false, 1_000), true);
   // A post under way is not doubled; one no relay accepted waits RELAY_RETRY_MS.
   e.relaying.add(BOB);
   assert.equal(relayDue(e, BOB, T0 + RELAY_AFTER_MS, false), false);

@@ -33,7 +33,8 @@ import { SLOTS, createMesh } from './mesh.js';
 import { MAX_PARTICIPANTS, RING_TIMEOUT_MS, answerable, joinedOthers, step } from './call-state.js';
 
 export { MAX_PARTICIPANTS, RING_TIMEOUT_MS, parseCallMessage };
-const TICK_MS = 1_000;
+/** The release's pace of a call's tick (statistics, duration, speaking); core/timing.js may pass another. */
+const STATS_EVERY_MS = 1_000;
 
 /**
  * What happens to calls, by name: 'call-changed' when anything shown of the
@@ -174,13 +175,14 @@ function viewOf(live) {
  * identity: ours; sessions: the session registry (net/sessions.js), whose
  * up/end events drive reconnection; membersOf(conversationId) →
  * [{fingerprint}] (without us); record(conversationId, content) posts the
- * call's summary to the conversation. What happens is said on `events`
+ * call's summary to the conversation; statsEveryMs: the tick (core/timing.js). What happens is said on `events`
  * (CallEventMap). The call's state and every decision of the protocol are
  * call-state.js's; this closure performs what it decides.
  * @param {{ identity: { fingerprint: string }, sessions: Sessions, membersOf: (conversationId: string) => { fingerprint: string }[],
- *   record?: ((conversationId: string, content: { t: 'call', video: boolean, outcome: string, durationMs: number }) => Promise<unknown>) | null }} deps
+ *   record?: ((conversationId: string, content: { t: 'call', video: boolean, outcome: string, durationMs: number }) => Promise<unknown>) | null,
+ *   statsEveryMs?: number }} deps
  */
-export function createCalls({ identity, sessions, membersOf, record }) {
+export function createCalls({ identity, sessions, membersOf, record, statsEveryMs = STATS_EVERY_MS }) {
   /** @type {import('../core/events.js').Events<CallEventMap>} */
   const events = createEvents();
   let live = null;
@@ -225,7 +227,7 @@ export function createCalls({ identity, sessions, membersOf, record }) {
         return clearTimeout(own.ringTimer);
       case 'ticking':
         clearInterval(ticker);
-        ticker = setInterval(tick, TICK_MS);
+        ticker = setInterval(tick, statsEveryMs);
         return;
       case 'ring':
         return events.emit('ringing', { call: own.call });

@@ -5,6 +5,7 @@
 // pile up while one batch is written are handled as the next batch.
 
 import { fromUtf8, utf8 } from '../core/encoding.js';
+import { metaContext, sealedForm } from '../core/store.js';
 import { checkContent, isHiddenContent, preview } from './content.js';
 import { messageKey } from './keys.js';
 import { MAX_CONTENT } from './outbox.js';
@@ -153,20 +154,21 @@ export function createInbox({
       ackLater(from, key);
       return null;
     }
-    let opened;
-    if (header.keyId) {
-      const groupKey = senderKeys?.lookup(conv.id, header.sender, header.keyId);
-      if (!groupKey) {
-        // Its key has not come (yet): once its signature shows its sender
-        // really wrote it (a forged one must not make us ask anyone for
-        // anything), it waits, and its owner is asked once.
-        await cryptoClient.verifyEnvelope(bytes, sender.spki);
-        waitForKey(conv.id, header.sender, header.keyId, { bytes, from, id: header.messageId, at: now() });
-        events.emit('key-missing', { conversation: conv.id, sender: header.sender, keyId: header.keyId });
-        return UNKNOWN;
-      }
-      opened = await cryptoClient.openGroupEnvelope(bytes, sender.spki, groupKey);
-    } else opened = await cryptoClient.openEnvelope(bytes, sender.spki);
+    const groupKey = header.keyId ? senderKeys?.lookup(conv.id, header.sender, header.keyId) : null;
+    if (header.keyId && !groupKey) {
+      // Its key has not come (yet): once its signature shows its sender
+      // really wrote it (a forged one must not make us ask anyone for
+      // anything), it waits, and its owner is asked once.
+      await cryptoClient.verifyEnvelope(bytes, sender.spki);
+      waitForKey(conv.id, header.sender, header.keyId, { bytes, from, id: header.messageId, at: now() });
+      events.emit('key-missing', { conversation: conv.id, sender: header.sender, keyId: header.keyId });
+      return UNKNOWN;
+    }
+    // Opened with its meta sealed in the same worker call: one trip per message.
+    const opened = await cryptoClient.openEnvelopeWithMeta(bytes, sender.spki, groupKey, {
+      metaContext: metaContext(header.messageId),
+      meta: sealedForm({ mine: false, readAt: null }),
+    });
     if (opened.conversationId !== conv.id || opened.sender !== header.sender) return null;
     if (opened.content.length > MAX_CONTENT) return null;
     let content;
@@ -205,7 +207,7 @@ export function createInbox({
       forEveryMember: !!header.keyId,
       recipients: header.recipients,
       receipt: opened.receipt,
-      meta: await history.sealMeta(header.messageId, { mine: false, readAt: null }),
+      meta: opened.meta,
     };
   }
 

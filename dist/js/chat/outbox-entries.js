@@ -101,11 +101,12 @@ export function resendDue(entry, fingerprint, now) {
  * then again only to replace wraps older than MAILBOX_RESEND_MS; and a post
  * no relay accepted not again before RELAY_RETRY_MS.
  * @param {Entry} entry @param {string} fingerprint @param {number} now @param {boolean} onlyByRelays
+ * @param {number} relayAfterMs  the wait for a direct session (core/timing.js)
  */
-export function relayDue(entry, fingerprint, now, onlyByRelays) {
+export function relayDue(entry, fingerprint, now, onlyByRelays, relayAfterMs = RELAY_AFTER_MS) {
   if (!pending(entry.recipients[fingerprint]) || entry.relaying.has(fingerprint)) return false;
   const previous = entry.wraps[fingerprint];
-  const wait = onlyByRelays ? 0 : RELAY_AFTER_MS;
+  const wait = onlyByRelays ? 0 : relayAfterMs;
   if (previous ? now - previous.at < MAILBOX_RESEND_MS : now - entry.at < wait) return false;
   return now - (entry.relayTried.get(fingerprint) ?? 0) >= RELAY_RETRY_MS;
 }

@@ -15,6 +15,7 @@
 // for again.
 
 import { fromHex, utf8 } from '../core/encoding.js';
+import { META_PREFIX, sealedForm } from '../core/store.js';
 import { checkContent, isHiddenContent, preview } from './content.js';
 import { messageState, pending, transition } from './delivery.js';
 import { isMessageKey, keyId, keySender, messageKey } from './keys.js';
@@ -58,6 +59,7 @@ function outboxError(/** @type {string} */ message, /** @type {string} */ code) 
  *   senderKeys: import('./sender-keys.js').SenderKeys,
  *   displayName: () => string,
  *   events?: import('./chat-events.js').ChatEvents,
+ *   relayAfterMs?: number,
  * }} deps
  */
 export function createOutbox({
@@ -71,6 +73,7 @@ export function createOutbox({
   senderKeys,
   displayName,
   events = createChatEvents(),
+  relayAfterMs = RELAY_AFTER_MS,
 }) {
   /** @type {Array<(fingerprint: string, messageId: string) => Promise<Wrap[]>>} what goes with a relayed message (its small file's chunks) */
   const relayCompanions = [];
@@ -148,7 +151,7 @@ export function createOutbox({
    */
   async function relay(/** @type {string} */ fingerprint, /** @type {Entry} */ entry, now = Date.now()) {
     const bytes = envelopes.get(entry.id);
-    if (!mailbox || !bytes || !relayDue(entry, fingerprint, now, !!mailbox.reachedOnlyByRelays?.(fingerprint))) return;
+    if (!mailbox || !bytes || !relayDue(entry, fingerprint, now, !!mailbox.reachedOnlyByRelays?.(fingerprint), relayAfterMs)) return;
     if (!mailbox.keyOf(fingerprint) || !mailbox.connected()) return;
     const previous = entry.wraps[fingerprint];
     entry.relaying.add(fingerprint);
@@ -192,19 +195,22 @@ export function createOutbox({
     });
   }
 
-  /** Seals under our group key `key` (a group's message), else to each member's RSA key. */
-  async function seal(
+  /**
+   * Seals under our group key `key` (a group's message), else to each
+   * member's RSA key; with it, in the same worker call, the receipt of our
+   * own copy (it reopens the message from the history) and its sealed meta.
+   */
+  function seal(
     /** @type {Array<{spki: Uint8Array}>} */ members,
     /** @type {{keyId: Uint8Array, key: Uint8Array} | null} */ key,
     /** @type {{conversationId: Uint8Array, timestampMs: number, lamport: number, content: Uint8Array}} */ fields,
   ) {
-    if (key) {
-      const sealed = await cryptoClient.sealGroupEnvelope({ keyId: key.keyId, key: key.key, ...fields });
-      return { ...sealed, own: await cryptoClient.openGroupEnvelope(sealed.envelope, identity.spki, key) };
-    }
-    const sealed = await cryptoClient.sealEnvelope({ recipients: members.map((m) => m.spki), ...fields });
-    // Our own copy: opening it once gives the receipt that reopens it later.
-    return { ...sealed, own: await cryptoClient.openEnvelope(sealed.envelope, identity.spki) };
+    return cryptoClient.sealOwnEnvelope({
+      ...(key ? { groupKey: key } : { recipients: members.map((m) => m.spki) }),
+      ...fields,
+      metaPrefix: META_PREFIX,
+      meta: sealedForm({ mine: true, delivered: {}, read: {} }),
+    });
   }
 
   /**
@@ -228,7 +234,7 @@ export function createOutbox({
     const key = conv.kind === 'group' && senderKeys && !isHiddenContent(content) ? await groupKey(conv) : null;
     const lamport = conversations.tick(conv);
     const timestampMs = Date.now();
-    const { envelope, messageId, own } = await seal(members, key, { conversationId: fromHex(conv.id), timestampMs, lamport, content: bytes });
+    const { envelope, messageId, receipt, meta } = await seal(members, key, { conversationId: fromHex(conv.id), timestampMs, lamport, content: bytes });
     const seq = conversations.nextSeq(conv);
     const recipients = members.map((/** @type {{fingerprint: string}} */ m) => m.fingerprint);
     const entry = newEntry({ id: messageId, conv: conv.id, seq, at: timestampMs, recipients });
@@ -242,8 +248,8 @@ export function createOutbox({
         id: messageId,
         sender: identity.fingerprint,
         env: envelope,
-        rcpt: own.receipt,
-        meta: await history.sealMeta(messageId, { mine: true, delivered: {}, read: {} }),
+        rcpt: receipt,
+        meta,
       },
     });
     conversations.noteActivity(conv, stored, preview(content), timestampMs, false, { quiet: isHiddenContent(content) });

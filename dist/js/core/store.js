@@ -22,7 +22,12 @@ export const STORES = ['records', 'messages', 'ids', 'chunks'];
  * The vault context a message's sealed meta (delivery, read marks) is bound
  * to: its record's `meta` opens only as the meta of that very message.
  */
-export const metaContext = (/** @type {string} */ messageId) => `meta/${messageId}`;
+export const metaContext = (/** @type {string} */ messageId) => `${META_PREFIX}${messageId}`;
+/** The start of every meta context (worker.js's envelope.sealOwn adds the id it makes). */
+export const META_PREFIX = 'meta/';
+
+/** The bytes a JSON value is sealed as (store.seal, and the worker calls that seal a meta in passing). */
+export const sealedForm = (/** @type {unknown} */ value) => utf8(JSON.stringify(value));
 
 /**
  * @typedef {[string, number]} MessagePlace  [conversation tag, seq]
@@ -91,8 +96,7 @@ export async function openStore(cryptoClient, name) {
   const db = await request(opening);
   const recordContext = (/** @type {string} */ key) => `records/${key}`;
   /** Seals a JSON value for `where`. */
-  const seal = async (/** @type {string} */ where, /** @type {unknown} */ value) =>
-    cryptoClient.vaultSeal(where, utf8(JSON.stringify(value)), { transfer: true });
+  const seal = async (/** @type {string} */ where, /** @type {unknown} */ value) => cryptoClient.vaultSeal(where, sealedForm(value), { transfer: true });
   /** Opens a JSON value sealed for `where`. */
   const open = async (/** @type {string} */ where, /** @type {Uint8Array} */ sealed) => JSON.parse(fromUtf8(await cryptoClient.vaultOpen(where, sealed)));
 

@@ -13,6 +13,7 @@
 // on the connection's second channel instead, framed but not sealed again:
 // DTLS, whose certificates the handshake signed, authenticates that channel.
 
+import { RELEASE_TIMING } from '../core/timing.js';
 import { createReceiver, createSender, encodeFrame, KIND } from './framing.js';
 import { channelOpen, dtlsFingerprint, presentedCertificate } from './peer.js';
 import { randomBytes, toHex } from '../core/encoding.js';
@@ -33,9 +34,8 @@ import { failureReason, sealsFrames, transition } from './link-state.js';
 
 export const CONNECT_TIMEOUT_MS = 20_000;
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
-export const HEARTBEAT_MS = 5_000;
-/** No frame at all for this long (heartbeats included) means the peer is gone. */
-export const SILENCE_TIMEOUT_MS = 16_000;
+// The heartbeat, and the silence (no frame at all, heartbeats included)
+// after which the peer is gone: core/timing.js.
 /** Back-pressure: stop feeding the data channel above this much buffered data.
  *  Measured here (tests/bench/network.mjs): Chromium data channels run 3-5×
  *  slower with a megabyte queued than with ~64-128 KiB. */
@@ -85,9 +85,11 @@ async function checkPresented(pc, cryptoClient, named) {
  * device part is on its way) → ready → closed; every change goes through
  * net/link-state.js.
  * @param {{ cryptoClient: CryptoClient, pc: RTCPeerConnection, channel: Promise<RTCDataChannel>, bulk?: RTCDataChannel | null, role: Role,
- *   roomId: number, instance: Uint8Array, allowed: () => string[], handlers: LinkHandlers, limitFor: (type: string) => number | undefined }} options
+ *   roomId: number, instance: Uint8Array, allowed: () => string[], handlers: LinkHandlers, limitFor: (type: string) => number | undefined,
+ *   timing?: import('../core/timing.js').Timing }} options  `timing`: the heartbeat and silence timeout (the release's unless given)
  */
-export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomId, instance, allowed, handlers, limitFor }) {
+export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomId, instance, allowed, handlers, limitFor, timing = RELEASE_TIMING }) {
+  const { heartbeatMs, silenceTimeoutMs } = timing;
   /** @type {import('./link-state.js').LinkState} */
   let state = 'connecting';
   const device = instance.slice(LOAD_BYTES);
@@ -196,7 +198,7 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
     const verified = /** @type {AuthenticatedPeer} */ (peer); // the state is 'verified'
     peer = { ...verified, instance: verified.instance.slice(0, 2 * LOAD_BYTES) + toHex(data) };
     clearTimeout(handshakeTimer);
-    heartbeat = setInterval(checkHeartbeat, HEARTBEAT_MS / 2);
+    heartbeat = setInterval(checkHeartbeat, heartbeatMs / 2);
     announceBulk();
     handlers.onReady?.(peer);
   }
@@ -307,9 +309,9 @@ export function createLink({ cryptoClient, pc, channel, bulk = null, role, roomI
 
   function checkHeartbeat() {
     const now = Date.now();
-    if (now - lastReceived > SILENCE_TIMEOUT_MS) {
+    if (now - lastReceived > silenceTimeoutMs) {
       close('timeout');
-    } else if (now - lastSent >= HEARTBEAT_MS) {
+    } else if (now - lastSent >= heartbeatMs) {
       sendFrame(encodeFrame({ kind: KIND.PING, id: 0 })).catch(() => {});
     }
   }

@@ -187,6 +187,30 @@ export function createCryptoClient(integrity, embedded = null) {
       /** @type {Uint8Array} */ senderSpki,
       /** @type {{keyId: Uint8Array, key: Uint8Array}} */ { keyId, key },
     ) => call('envelope.openGroup', { envelope, senderSpki, keyId, key }),
+    /**
+     * Sending in one trip: seals to `recipients` (or, given `groupKey`, under
+     * our sender key), opens our own copy for the receipt that reopens it
+     * from the history, and seals `meta` (core/store.js sealedForm) for
+     * `metaPrefix` + the new message id.
+     * @returns {Promise<{envelope: Uint8Array, messageId: string, receipt: Uint8Array, meta: Uint8Array}>}
+     */
+    sealOwnEnvelope: (
+      /** @type {{recipients?: Uint8Array[], groupKey?: {keyId: Uint8Array, key: Uint8Array} | null, conversationId: Uint8Array, timestampMs: number, lamport: number, content: Uint8Array, messageId?: Uint8Array, metaPrefix: string, meta: Uint8Array}} */ {
+        groupKey,
+        ...args
+      },
+    ) => call('envelope.sealOwn', { ...args, keyId: groupKey?.keyId, key: groupKey?.key }),
+    /**
+     * Receiving in one trip: opens `envelope` from `senderSpki` (under
+     * `groupKey`, a group's message) and seals `meta` for `metaContext`.
+     * @returns {Promise<OpenedEnvelope & {meta: Uint8Array}>}
+     */
+    openEnvelopeWithMeta: (
+      /** @type {Uint8Array} */ envelope,
+      /** @type {Uint8Array} */ senderSpki,
+      /** @type {{keyId: Uint8Array, key: Uint8Array} | null} */ groupKey,
+      /** @type {{metaContext: string, meta: Uint8Array}} */ { metaContext, meta },
+    ) => call('envelope.openWithMeta', { envelope, senderSpki, keyId: groupKey?.keyId, key: groupKey?.key, metaContext, meta }),
     /** @returns {Promise<EnvelopeHeader & {content: Uint8Array}>} */
     openStored: (/** @type {Uint8Array} */ envelope, /** @type {Uint8Array} */ receipt) => call('envelope.openStored', { envelope, receipt }),
     /** The unverified header. @returns {Promise<EnvelopeHeader>} */

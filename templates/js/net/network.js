@@ -49,10 +49,12 @@ export const MAX_KNOWN_PEERS = 4096;
 /**
  * device: this browser's device id (16 hex digits); sessions: the registry
  * (sessions.js); dispatch(fingerprint, link, type, data): the protocol's
- * dispatcher. Its `events` (NetworkEventMap) say when its status changed.
- * @param {{ cryptoClient: CryptoClient, device: string, sessions: Registry, dispatch: NonNullable<RoomHandlers['onMessage']> }} options
+ * dispatcher; timing: the sessions' heartbeat (core/timing.js). Its `events`
+ * (NetworkEventMap) say when its status changed.
+ * @param {{ cryptoClient: CryptoClient, device: string, sessions: Registry, dispatch: NonNullable<RoomHandlers['onMessage']>,
+ *   timing?: import('../core/timing.js').Timing }} options
  */
-export function createNetwork({ cryptoClient, device, sessions, dispatch }) {
+export function createNetwork({ cryptoClient, device, sessions, dispatch, timing }) {
   /** @type {import('../core/events.js').Events<NetworkEventMap>} */
   const events = createEvents();
   /** @type {Set<Room>} */
@@ -172,6 +174,7 @@ export function createNetwork({ cryptoClient, device, sessions, dispatch }) {
         allowed,
         iceServers: () => settings.iceServers,
         limitFor,
+        timing,
         meshTarget,
         identityOf: (id) => identities.get(id) ?? null,
         handlers: {

@@ -87,6 +87,7 @@ export { MAX_CANDIDATES_PER_MESSAGE, MAX_OFFERS_PER_ANNOUNCE, MAX_SESSIONS_PER_I
  *   cryptoClient: CryptoClient, roomId: number, announceId: string, self: { peerId: string, instance: Uint8Array },
  *   allowed: () => string[], iceServers: () => RTCIceServer[], limitFor: (type: string) => number | undefined,
  *   meshTarget?: () => number | null, identityOf?: (peerId: string) => string | null, handlers: RoomHandlers,
+ *   timing?: import('../core/timing.js').Timing,
  * }} RoomOptions
  * @typedef {{ peerId: string, role: Role, offererId: string, via: string, createdAt: number, reported: boolean, link: Link }} Connection
  * @typedef {{ pc: RTCPeerConnection, channel: Promise<RTCDataChannel>, bulk: RTCDataChannel, timer: number, trickle: Trickle }} PendingOffer  one of our offers, unanswered
@@ -153,7 +154,9 @@ const answerApplies = (/** @type {RTCPeerConnection} */ pc, /** @type {string} *
  * @param {RoomOptions} options
  */
 export function createRoom(options) {
-  const { cryptoClient, roomId, announceId, self, allowed, iceServers, handlers, limitFor } = options;
+  const { cryptoClient, roomId, announceId, self, allowed, iceServers, handlers, limitFor, timing } = options;
+  /** What every link of this room is made with. */
+  const linkOptions = { cryptoClient, roomId, instance: self.instance, allowed, limitFor, timing };
   /** @type {Map<string, Connection>} remote peer id -> connection */
   const connections = new Map();
   /** @type {Map<string, PendingOffer>} offer id -> our offer */
@@ -311,7 +314,7 @@ export function createRoom(options) {
         if (!left && ended) restartWarmup();
       },
     };
-    connection.link = createLink({ cryptoClient, pc, channel, bulk, role, roomId, instance: self.instance, allowed, limitFor, handlers: linkHandlers });
+    connection.link = createLink({ ...linkOptions, pc, channel, bulk, role, handlers: linkHandlers });
     connections.set(peerId, connection);
     if (previous && previous.link.state !== 'closed') previous.link.close('superseded');
     handlers.onChange?.();
