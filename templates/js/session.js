@@ -105,7 +105,7 @@ export async function openSession({ root, cryptoClient, identity, claim, localSe
     mailbox,
     preferences: () => state.preferences,
     displayName: () => state.preferences.displayName,
-    relayAfterMs: timing.relayAfterMs,
+    timing,
   });
   await chat.restore();
   await mailbox.load();

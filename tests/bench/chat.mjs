@@ -40,6 +40,32 @@ try {
   rows.push(['send → delivered tick, p50', `${percentile(latencies, 50).toFixed(1)} ms`, '≤ 50 ms', percentile(latencies, 50) <= 50]);
   rows.push(['send → delivered tick, p99', `${percentile(latencies, 99).toFixed(1)} ms`, '≤ 200 ms', percentile(latencies, 99) <= 200]);
 
+  // 1b. Page↔worker round trips per message: every request the page posts
+  // to the crypto worker from send() to the delivered tick (Alice's side:
+  // sealing, the frame, the acknowledgement) and for the same messages on
+  // Bob's side (the frame, opening, storing, acknowledging).
+  const countCalls = (page) =>
+    page.evaluate(() => {
+      if (!window.workerCalls) {
+        window.workerCalls = 0;
+        const post = Worker.prototype.postMessage;
+        Worker.prototype.postMessage = function counted(...args) {
+          window.workerCalls += 1;
+          return post.apply(this, args);
+        };
+      }
+      return window.workerCalls;
+    });
+  const TRIPS = 50;
+  const [aliceBefore, bobBefore] = [await countCalls(a), await countCalls(b)];
+  await a.evaluate(async ({ id, runs }) => {
+    const { app } = await import('./js/facade.js');
+    for (let i = 0; i < runs; i++) await app.chat.whenDelivered((await app.chat.send(id, { t: 'text', body: `trip ${i}` })).id);
+  }, { id: conversation, runs: TRIPS });
+  const [aliceCalls, bobCalls] = [(await countCalls(a)) - aliceBefore, (await countCalls(b)) - bobBefore];
+  rows.push(['worker calls per message, sender (send → delivered)', (aliceCalls / TRIPS).toFixed(1), 'counted, no target', null]);
+  rows.push(['worker calls per message, receiver', (bobCalls / TRIPS).toFixed(1), 'counted, no target', null]);
+
   // 2. Sustained: queue BURST messages back to back, until all are acknowledged.
   const rate = await a.evaluate(async ({ id, count }) => {
     const { app } = await import('./js/facade.js');
@@ -167,4 +193,4 @@ try {
 console.log('\nChat (Chromium, builder serve tracker, same machine)');
 console.log('| measure | result | target | met |');
 console.log('| --- | --- | --- | --- |');
-for (const [what, result, target, met] of rows) console.log(`| ${what} | ${result} | ${target} | ${met ? 'yes' : 'NO'} |`);
+for (const [what, result, target, met] of rows) console.log(`| ${what} | ${result} | ${target} | ${met === null ? '—' : met ? 'yes' : 'NO'} |`);

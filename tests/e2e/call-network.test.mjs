@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { TEST_TIMING, browserAndServerPerFile, closeAll, login } from './harness.mjs';
 import { startNpmTracker } from './servers.mjs';
 import { ALICE, BOB, CAROL, befriend, loggedIn } from './network-helpers.mjs';
+import { remoteDescriptions } from './driver.mjs';
 import { answer, callState, growth, startCall, inAGroup, untilReceived } from './call-helpers.mjs';
 
 let browser;
@@ -24,7 +25,7 @@ test('sharing the screen adds a track by renegotiating over the encrypted sessio
     await answer(bob);
     await untilReceived(bob, ALICE, (s) => s.framesDecoded > 10, { what: 'camera video' });
     const mark = tracker.received.length;
-    const renegotiationsBefore = await bob.evaluate(async () => (await import('./js/facade.js')).app.calls.rtcFramesReceived());
+    const renegotiationsBefore = await remoteDescriptions(bob);
 
     await alice.click('.call-screen-share');
     await bob.waitForSelector(`.call-tile.screen[data-tile="screen ${ALICE.fingerprint}"]`, { timeout: 20_000 });
@@ -37,8 +38,7 @@ test('sharing the screen adds a track by renegotiating over the encrypted sessio
     await bob.waitForSelector(`[data-tile="screen ${ALICE.fingerprint}"]`, { state: 'detached', timeout: 20_000 });
     assert.ok(await alice.isVisible('[data-tile="self"]'));
 
-    const renegotiations = await bob.evaluate(async () => (await import('./js/facade.js')).app.calls.rtcFramesReceived());
-    assert.ok(renegotiations > renegotiationsBefore, 'descriptions came over the session');
+    assert.ok((await remoteDescriptions(bob)) > renegotiationsBefore, 'sharing the screen renegotiated');
     const duringCall = tracker.received.slice(mark).map((r) => r.message);
     assert.equal(duringCall.filter((m) => m?.answer || m?.to_peer_id).length, 0, 'no answer went through the tracker');
     assert.equal(duringCall.filter((m) => m === null).length, 0);

@@ -8,6 +8,7 @@ import { browserAndServerPerFile, closeAll } from './harness.mjs';
 import { ALICE, BOB, befriend } from './network-helpers.mjs';
 import { openChat } from './chat-helpers.mjs';
 import { answer, callState, growth, startCall, untilReceived } from './call-helpers.mjs';
+import { remoteDescriptions } from './driver.mjs';
 
 let browser;
 let server;
@@ -52,11 +53,11 @@ test('a 1:1 video call: frames and sound arrive, mute and camera-off stop them, 
 
     // Switching microphones keeps the sound flowing, without renegotiating.
     assert.ok((await bob.locator('.call-mic option').count()) >= 2, 'the fake devices offer several microphones');
-    const renegotiations = await alice.evaluate(async () => (await import('./js/facade.js')).app.calls.rtcFramesReceived());
+    const renegotiations = await remoteDescriptions(alice);
     await bob.selectOption('.call-mic', { index: 1 });
     await bob.waitForFunction(() => document.querySelector('.call-mic')?.selectedIndex === 1);
     assert.ok((await growth(alice, BOB, 'audioEnergy')) > 0, 'sound goes on with the other microphone');
-    assert.equal(await alice.evaluate(async () => (await import('./js/facade.js')).app.calls.rtcFramesReceived()), renegotiations);
+    assert.equal(await remoteDescriptions(alice), renegotiations, 'no renegotiation');
 
     await bob.click('.call-hangup');
     await alice.waitForSelector('#call[data-state="ended"]', { timeout: 10_000 });

@@ -166,6 +166,27 @@ export function stored(page, conversationId) {
 
 // ---- calls ----
 
+/**
+ * How many remote descriptions the page's WebRTC connections have taken
+ * (each offer or answer of a negotiation), counted from this page's first
+ * call of it on: the browser's own API, wrapped by the test.
+ */
+export function remoteDescriptions(page) {
+  return page.evaluate(() => {
+    const prototype = RTCPeerConnection.prototype;
+    if (!globalThis.trusteroCountsDescriptions) {
+      globalThis.trusteroCountsDescriptions = true;
+      globalThis.trusteroRemoteDescriptions = 0;
+      const original = prototype.setRemoteDescription;
+      prototype.setRemoteDescription = function counted(...args) {
+        globalThis.trusteroRemoteDescriptions += 1;
+        return original.apply(this, args);
+      };
+    }
+    return globalThis.trusteroRemoteDescriptions;
+  });
+}
+
 /** What `page` receives in the current call from participant `who`: {state, streams, framesDecoded, audioEnergy, …}, or null. */
 export function received(page, who) {
   return page.evaluate(async (fp) => {

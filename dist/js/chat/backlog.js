@@ -23,12 +23,13 @@
 // device that restores a group while already connected to its members does
 // not wait for their next session.
 
+import { RELEASE_TIMING } from '../core/timing.js';
 import { fromUtf8, utf8 } from '../core/encoding.js';
 import { isMessageKey, keyId, keySender } from './keys.js';
 import { SYNC_WINDOW } from './conversations.js';
 
 /** One answer per asker and group at most this often; requests in between wait for the next. */
-export const ANSWER_INTERVAL_MS = 30_000;
+export const ANSWER_INTERVAL_MS = RELEASE_TIMING.syncAnswerEveryMs;
 /** Envelope bytes sent to one asker per minute, at most (a whole window of text messages is well under 1 MiB). */
 export const ANSWER_BYTES_PER_MINUTE = 16 * 1024 * 1024;
 
@@ -41,7 +42,8 @@ export const ANSWER_BYTES_PER_MINUTE = 16 * 1024 * 1024;
 
 /**
  * deps: cryptoClient, identity, sessions, conversations, history, outbox;
- * now() and later(fn, ms) (a clock and a timer: tests pass their own).
+ * now() and later(fn, ms) (a clock and a timer: tests pass their own);
+ * answerIntervalMs (core/timing.js; ANSWER_INTERVAL_MS unless given).
  * @param {{
  *   cryptoClient: import('../core/crypto-client.js').CryptoClient,
  *   identity: import('../core/crypto-client.js').PublicSession,
@@ -51,6 +53,7 @@ export const ANSWER_BYTES_PER_MINUTE = 16 * 1024 * 1024;
  *   outbox: import('./outbox.js').Outbox,
  *   now?: () => number,
  *   later?: (fn: () => void, ms: number) => void,
+ *   answerIntervalMs?: number,
  * }} deps
  */
 export function createBacklog({
@@ -62,6 +65,7 @@ export function createBacklog({
   outbox,
   now = () => Date.now(),
   later = (/** @type {() => void} */ fn, /** @type {number} */ ms) => void setTimeout(fn, ms),
+  answerIntervalMs = ANSWER_INTERVAL_MS,
 }) {
   /** @type {GroupHooks | null} */
   let groups = null;
@@ -137,7 +141,7 @@ export function createBacklog({
     const slotKey = `${fingerprint} ${conv.id}`;
     const slot = answers.get(slotKey);
     const at = now();
-    if (slot && at - slot.at < ANSWER_INTERVAL_MS) {
+    if (slot && at - slot.at < answerIntervalMs) {
       const timerSet = slot.pending !== null; // a request waits only for a timer already set
       slot.pending = theirs;
       if (!timerSet) {
@@ -147,7 +151,7 @@ export function createBacklog({
             slot.pending = null;
             if (next) request(fingerprint, conv, next);
           },
-          ANSWER_INTERVAL_MS - (at - slot.at),
+          answerIntervalMs - (at - slot.at),
         );
       }
       return;
@@ -171,7 +175,7 @@ export function createBacklog({
     // They ask for our word on the group: our own sync goes back (rationed; ours never asks, so no ping-pong).
     const ours = groups?.stateOf(conv.id);
     const replyKey = `${fingerprint} ${conv.id}`;
-    if (body.unconfirmed === true && ours && !ours.unconfirmed && now() - (replies.get(replyKey) ?? -Infinity) >= ANSWER_INTERVAL_MS) {
+    if (body.unconfirmed === true && ours && !ours.unconfirmed && now() - (replies.get(replyKey) ?? -Infinity) >= answerIntervalMs) {
       replies.set(replyKey, now());
       offerOne(fingerprint, conv);
     }

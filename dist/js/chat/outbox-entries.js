@@ -3,12 +3,13 @@
 // entry holds and keeps across reloads, and when a recipient's envelope is
 // due again — over its session, with backoff, or through its mailbox.
 
+import { RELEASE_TIMING } from '../core/timing.js';
 import { pending } from './delivery.js';
 
 const RESEND_BASE_MS = 4_000;
 const RESEND_MAX_MS = 60_000;
 /** How long a recipient without a session may take to connect before the envelope goes through the mailbox. */
-export const RELAY_AFTER_MS = 5_000;
+export const RELAY_AFTER_MS = RELEASE_TIMING.relayAfterMs;
 /** A mailbox post no relay accepted is tried again after this. */
 export const RELAY_RETRY_MS = 30_000;
 /** Wraps still unacknowledged after this are replaced by fresh ones. */

@@ -6,7 +6,7 @@
 //
 // The profile reaches the session from main.js and goes down to the
 // services that keep these timers (calls/calls.js, net/link.js,
-// chat/outbox-entries.js). A test sets `globalThis.trusteroTiming` before
+// chat/outbox-entries.js, chat/backlog.js). A test sets `globalThis.trusteroTiming` before
 // the page's scripts run (tests/e2e/harness.mjs); only code already running
 // in the page could do that, and such code could drive the whole app
 // anyway (facade.js). The release's own scripts never set it.
@@ -17,6 +17,7 @@
  * @property {number} heartbeatMs  a session with nothing else to send pings this often
  * @property {number} silenceTimeoutMs  a session that heard nothing for this long is closed
  * @property {number} relayAfterMs  a message still undelivered this long after it was sent goes to the mailbox too
+ * @property {number} syncAnswerEveryMs  a group member's backlog request is answered at most this often (chat/backlog.js)
  */
 
 /** @type {Readonly<Timing>} */
@@ -25,6 +26,7 @@ export const RELEASE_TIMING = Object.freeze({
   heartbeatMs: 5_000,
   silenceTimeoutMs: 16_000,
   relayAfterMs: 5_000,
+  syncAnswerEveryMs: 30_000,
 });
 
 /**

@@ -24,6 +24,7 @@
 // then stays with that device; a new session from the same device (a
 // reload) takes it over, another device's session does not.
 
+import { RELEASE_TIMING } from '../core/timing.js';
 import { randomBytes, toHex } from '../core/encoding.js';
 import { createEvents } from '../core/events.js';
 import { openLocalMedia } from './media.js';
@@ -34,7 +35,7 @@ import { MAX_PARTICIPANTS, RING_TIMEOUT_MS, answerable, joinedOthers, step } fro
 
 export { MAX_PARTICIPANTS, RING_TIMEOUT_MS, parseCallMessage };
 /** The release's pace of a call's tick (statistics, duration, speaking); core/timing.js may pass another. */
-const STATS_EVERY_MS = 1_000;
+const STATS_EVERY_MS = RELEASE_TIMING.statsEveryMs;
 
 /**
  * What happens to calls, by name: 'call-changed' when anything shown of the
@@ -188,7 +189,6 @@ export function createCalls({ identity, sessions, membersOf, record, statsEveryM
   let live = null;
   /** @type {ReturnType<typeof setInterval> | undefined} */
   let ticker;
-  let rtcFramesReceived = 0;
   const memberFingerprints = (/** @type {string} */ conversationId) => membersOf(conversationId).map((m) => m.fingerprint);
   const send = (link, op, id, extra) => link?.send(CALL_TYPE, callMessage(op, id, extra)).catch(() => {});
   /** Something to redraw; `ended`: the call that just ended. */
@@ -314,7 +314,7 @@ export function createCalls({ identity, sessions, membersOf, record, statsEveryM
     if (live) dispatch({ type: 'session-end', from: fingerprint, link, reach: reachOf(sessions, live.call, [fingerprint]) });
   });
 
-  // ---- once a second: unanswered rings, stats, speaking ----
+  // ---- every tick (statsEveryMs): unanswered rings, stats, speaking ----
 
   async function tick() {
     const own = live;
@@ -373,8 +373,6 @@ export function createCalls({ identity, sessions, membersOf, record, statsEveryM
     /** Leaves the call (or stops ringing, for the caller). */
     hangup: () => dispatch({ type: 'hangup' }),
     ...controls,
-    /** Renegotiation frames received over encrypted sessions so far. */
-    rtcFramesReceived: () => rtcFramesReceived,
     /** The call protocol's frames, for the dispatcher (net/protocol.js). */
     frames: {
       call(fingerprint, link, data) {
@@ -385,7 +383,6 @@ export function createCalls({ identity, sessions, membersOf, record, statsEveryM
         dispatch({ type: 'message', from: fingerprint, link, body, members: conversationId ? memberFingerprints(conversationId) : [] });
       },
       rtc(fingerprint, link, data) {
-        rtcFramesReceived += 1;
         try {
           mesh.negotiatorFor(link).receive(data);
         } catch {

@@ -7,7 +7,8 @@
 // registry and to the frame table.
 
 import { createConversations } from './conversations.js';
-import { RELAY_AFTER_MS, createOutbox } from './outbox.js';
+import { createOutbox } from './outbox.js';
+import { RELEASE_TIMING } from '../core/timing.js';
 import { createInbox } from './inbox.js';
 import { createBacklog } from './backlog.js';
 import { createReceipts } from './receipts.js';
@@ -38,7 +39,7 @@ export const KEY_REQUEST_DELAY_MS = 3_000;
  * deps: cryptoClient, store, identity, sessions (net/sessions.js), network
  * and own (our own devices' session registry) for chat/mirror.js, mailbox
  * (chat/mailbox.js: the second path, or null), preferences() and
- * displayName() (current settings), relayAfterMs (core/timing.js). What happens is said on `events`
+ * displayName() (current settings), timing (core/timing.js). What happens is said on `events`
  * (chat/chat-events.js): messages stored, copied and read, delivery states,
  * unread counts, 'incoming' for notifications, 'session-caught-up' once chat
  * caught up with a member's new session, …
@@ -52,10 +53,10 @@ export const KEY_REQUEST_DELAY_MS = 3_000;
  *   mailbox?: import('./mailbox.js').Mailbox | null,
  *   preferences: () => import('../core/settings.js').Preferences,
  *   displayName: () => string,
- *   relayAfterMs?: number,
+ *   timing?: import('../core/timing.js').Timing,
  * }} deps
  */
-export function createChat({ cryptoClient, store, identity, sessions, network, own, mailbox = null, preferences, displayName, relayAfterMs = RELAY_AFTER_MS }) {
+export function createChat({ cryptoClient, store, identity, sessions, network, own, mailbox = null, preferences, displayName, timing = RELEASE_TIMING }) {
   /** What happens to messages, by name (chat/chat-events.js): the views subscribe to what they draw. */
   const events = createChatEvents();
   const conversations = createConversations({ store, identity, events });
@@ -77,7 +78,19 @@ export function createChat({ cryptoClient, store, identity, sessions, network, o
   let closed = false;
   /** Conversations being marked read right now (chat.markRead). */
   let readsUnderWay = 0;
-  outbox = createOutbox({ cryptoClient, store, identity, sessions, conversations, history, mailbox, senderKeys, displayName, events, relayAfterMs });
+  outbox = createOutbox({
+    cryptoClient,
+    store,
+    identity,
+    sessions,
+    conversations,
+    history,
+    mailbox,
+    senderKeys,
+    displayName,
+    events,
+    relayAfterMs: timing.relayAfterMs,
+  });
   /** A member's public key, from any conversation that lists it (a fingerprint is the hash of its key). */
   const spkiOf = (/** @type {string} */ fingerprint) =>
     conversations
@@ -112,7 +125,7 @@ export function createChat({ cryptoClient, store, identity, sessions, network, o
     const answer = senderKeys.answerFor(conv.id, message.content.keyId, message.sender);
     if (answer) outbox.send(conv.id, answer, { to: [message.sender] }).catch(() => {});
   });
-  const backlog = createBacklog({ cryptoClient, identity, sessions, conversations, history, outbox });
+  const backlog = createBacklog({ cryptoClient, identity, sessions, conversations, history, outbox, answerIntervalMs: timing.syncAnswerEveryMs });
   const receipts = createReceipts({ identity, sessions, route, conversations, history, outbox, preferences, events });
   const mirror = createMirror({
     cryptoClient,
