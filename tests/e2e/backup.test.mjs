@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { browserAndServerPerFile, changedEntries, dumpDatabase, login, openPage, until, waitInPage } from './harness.mjs';
+import { browserAndServerPerFile, changedEntries, dumpDatabase, login, openPage, until } from './harness.mjs';
 import { ALICE, BOB, addContact, loggedIn, tab } from './network-helpers.mjs';
 import { conversationWith, send, stored, untilStored } from './chat-helpers.mjs';
+import { contactOf, profilePending } from './driver.mjs';
 
 let browser;
 let server;
@@ -46,7 +47,7 @@ async function restore(page, path) {
  * nonce, so any write in between shows).
  */
 async function settledDump(page) {
-  await waitInPage(page, async () => (await import('./js/facade.js')).app.profile.pending() === 0, undefined, { what: 'the profile published' });
+  await until(() => profilePending(page), (n) => n === 0, { what: 'the profile published' });
   let last = await dumpDatabase(page);
   let quiet = 0;
   return until(
@@ -91,7 +92,7 @@ test('a backup restores only for its own identity, and a damaged one writes noth
   await login(fresh, ALICE.username, ALICE.password);
   // A second device of Alice's: her contact arrives through the roaming
   // profile first, then her history through the relays.
-  await waitInPage(fresh, async (fp) => !!(await import('./js/facade.js')).app.contacts.get(fp), BOB.fingerprint, { what: 'Bob restored by the profile' });
+  await until(() => contactOf(fresh, BOB), Boolean, { what: 'Bob restored by the profile' });
   await untilStored(fresh, id, (m) => m.length === 1, { what: 'Alice’s history from the relays' });
   const empty = await settledDump(fresh);
   const refused = await restore(fresh, damaged);

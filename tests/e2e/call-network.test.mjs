@@ -9,6 +9,7 @@ import { startNpmTracker } from './servers.mjs';
 import { ALICE, BOB, CAROL, befriend, loggedIn } from './network-helpers.mjs';
 import { remoteDescriptions } from './driver.mjs';
 import { answer, callState, growth, startCall, inAGroup, untilReceived } from './call-helpers.mjs';
+import { currentCall } from './driver.mjs';
 
 let browser;
 let server;
@@ -89,8 +90,7 @@ test('a participant whose session drops shows as reconnecting and comes back int
     await startCall(alice, BOB);
     await answer(bob);
     await untilReceived(alice, BOB, (s) => s.framesDecoded > 10, { what: 'Bob’s video' });
-    const callId = () => import('./js/facade.js').then(({ app }) => app.calls.current()?.id);
-    const id = await alice.evaluate(callId);
+    const id = await currentCall(alice);
     // Bob's page stops answering (a frozen laptop) for longer than a
     // session may stay silent: his sessions go silent and close.
     const frozen = bob.evaluate((ms) => {
@@ -102,8 +102,8 @@ test('a participant whose session drops shows as reconnecting and comes back int
     await alice.waitForSelector(`.call-tile[data-fingerprint="${BOB.fingerprint}"][data-state="joined"]`, { state: 'attached', timeout: 30_000 });
     await untilReceived(alice, BOB, (s) => s.framesPerSecond > 5, { what: 'Bob’s video again', timeout: 20_000 });
     await untilReceived(bob, ALICE, (s) => s.framesPerSecond > 5, { what: 'Alice’s video again at Bob', timeout: 20_000 });
-    assert.equal(await alice.evaluate(callId), id, 'the same call, not a new one');
-    assert.equal(await bob.evaluate(callId), id);
+    assert.equal(await currentCall(alice), id, 'the same call, not a new one');
+    assert.equal(await currentCall(bob), id);
     await alice.click('.call-hangup');
     await bob.waitForSelector('#call[data-state="ended"]', { timeout: 10_000 });
   } finally {

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, browserAndServerPerFile, closeAll, dumpDatabase, login, waitInPage } from './harness.mjs';
+import { ROOT, browserAndServerPerFile, closeAll, dumpDatabase, login, until } from './harness.mjs';
 import { ALICE, BOB, CAROL, addContact, befriend, contactsAround, loggedIn, waitOffline, waitOnline } from './network-helpers.mjs';
 import { afterEverything, conversationWith, createGroupInUI, openChat, send, stored, tab, type, untilStored } from './chat-helpers.mjs';
+import { addContacts, conversations, fileDigest, files, hasGroup, preferences, rotateRooms, transferStatus } from './driver.mjs';
 
 let browser;
 let server;
@@ -110,7 +111,7 @@ test('a group member who was offline receives the backlog from another member', 
   await carol.goto(server.url);
   await login(carol, CAROL.username, CAROL.password, { bits: CAROL.bits });
   assert.ok(
-    await carol.evaluate(async (id) => (await import('./js/facade.js')).app.groups.byConversation(id) !== undefined, groupId),
+    await hasGroup(carol, groupId),
     'Carol still knows the group after closing her tab',
   );
   const backlog = await untilStored(carol, groupId, (m) => m.filter((x) => x.t === 'text').length >= 3, { what: 'backlog at carol', timeout: 60_000 });
@@ -139,13 +140,9 @@ test('a 10 MB file arrives with progress, survives the sender dropping out, and 
   await tab(bob, 'chats');
   await login(alice, ALICE.username, ALICE.password);
   await bob.waitForSelector('[data-open-file]', { state: 'attached', timeout: 90_000 });
-  const digest = await bob.evaluate(async () => {
-    const { app } = await import('./js/facade.js');
-    const id = app.chat.conversations()[0].id;
-    const message = (await app.chat.history(id)).find((m) => m.content.t === 'file');
-    const blob = await app.transfers.blob(message.sender, message.content);
-    return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer())), (b) => b.toString(16).padStart(2, '0')).join('');
-  });
+  const [bobConv] = await conversations(bob);
+  const [file] = await files(bob, bobConv);
+  const digest = await fileDigest(bob, bobConv, file);
   assert.equal(digest, createHash('sha256').update(data).digest('hex'));
   assert.ok(before >= 4 && before < 40, `interrupted mid-way (${before} of 40 chunks)`);
   await closeAll([alice, bob]);
@@ -206,11 +203,10 @@ test('after a conversation, IndexedDB holds no plaintext message, nickname or ke
   await alice.setInputFiles(`.conversation[data-conversation="${id}"] .attach-input`, { name: 'notes-unique-name.txt', mimeType: 'text/plain', buffer: Buffer.from('file body: tangerine submarine') });
   await untilStored(bob, id, (m) => m.length >= 2, { what: 'both messages at bob' });
   // Bob has downloaded the file too (kept encrypted with its file key).
-  await waitInPage(bob, async () => {
-    const { app } = await import('./js/facade.js');
-    const file = (await app.chat.history(app.chat.conversations()[0].id)).find((m) => m.content.t === 'file');
-    return file && app.transfers.status(file.sender, file.content.fileId)?.state === 'complete';
-  }, null, { timeout: 30_000, polling: 250 });
+  await until(async () => {
+    const [file] = await files(bob, (await conversations(bob))[0]);
+    return file && (await transferStatus(bob, file.sender, file.fileId))?.state === 'complete';
+  }, Boolean, { timeout: 30_000 });
   for (const page of [alice, bob]) {
     const dump = (await dumpDatabase(page)).text;
     for (const secret of ['purple elephants', 'tangerine submarine', 'notes-unique-name', 'Alice', 'Bob', ALICE.spki.slice(20, 60), BOB.spki.slice(20, 60), ALICE.username]) {
@@ -247,16 +243,10 @@ test('with 200 contacts only the configured number of rooms is joined, and they 
   await alice.fill('#pref-max-rooms', '20');
   await alice.press('#pref-max-rooms', 'Tab');
   await addContact(alice, BOB, 'Bob');
-  const result = await alice.evaluate(async (keys) => {
-    const { app } = await import('./js/facade.js');
-    for (const [i, key] of keys.entries()) await app.contacts.add({ keyText: key, nickname: `Contact ${i}` });
-    app.cycler.apply();
-    const first = app.cycler.joined();
-    const rooms = app.network.status().rooms;
-    app.cycler.apply(Date.now() + 3 * 60_000 + 1);
-    const second = app.cycler.joined();
-    return { first, second, rooms, after: app.network.status().rooms, max: app.preferences.maxRooms };
-  }, keys);
+  await addContacts(alice, keys.map((key, i) => ({ spki: key, nickname: `Contact ${i}` })));
+  const first = await rotateRooms(alice);
+  const second = await rotateRooms(alice, 3 * 60_000 + 1);
+  const result = { first: first.joined, second: second.joined, rooms: first.rooms, after: second.rooms, max: (await preferences(alice)).maxRooms };
   assert.equal(result.max, 20);
   // Our own devices' room is always joined, on top of the contacts' and groups' rooms.
   assert.ok(result.rooms <= 20 + 1 && result.after <= 20 + 1, `${result.rooms} and ${result.after} rooms joined`);
@@ -264,15 +254,8 @@ test('with 200 contacts only the configured number of rooms is joined, and they 
   assert.notDeepEqual(result.first.sort(), result.second.sort(), 'the batch rotated');
   // Bob has the open conversation: he stays in through rotations.
   await openChat(alice, BOB);
-  const kept = await alice.evaluate(async (fp) => {
-    const { app } = await import('./js/facade.js');
-    const runs = [];
-    for (let i = 1; i <= 3; i++) {
-      app.cycler.apply(Date.now() + i * (3 * 60_000 + 1));
-      runs.push(app.cycler.joined().includes(`friend:${fp}`));
-    }
-    return runs;
-  }, BOB.fingerprint);
+  const kept = [];
+  for (let i = 1; i <= 3; i++) kept.push((await rotateRooms(alice, i * (3 * 60_000 + 1))).joined.includes(`friend:${BOB.fingerprint}`));
   assert.deepEqual(kept, [true, true, true]);
   await closeAll([alice]);
 });

@@ -5,12 +5,16 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserAndServerPerFile, serve, waitInPage } from './harness.mjs';
+import { browserAndServerPerFile, serve, until } from './harness.mjs';
 import { ALICE, BOB, CAROL, tab } from './network-helpers.mjs';
 import * as helpers from './mailbox-helpers.mjs';
 import { conversationWith, openChat, send, untilStored } from './chat-helpers.mjs';
 import { answer, untilReceived } from './call-helpers.mjs';
 import { startNostrRelay } from './servers.mjs';
+import {
+  attach, contactOf, conversationIfContact, createGroup, currentCall, failedAttempts, fileBytes, files, hangUp, isOnline, isProvisional, knownGroup, ownDevicesOnline,
+  preferences, profilePending, removeContact, renameContact, sessionsWith, setVerified, settings, settled, startCallIn, thisDevice, transferStatus, unread,
+} from './driver.mjs';
 
 let browser;
 let server;
@@ -25,14 +29,6 @@ const VERA = CAROL;
 const device = () => helpers.person(browser, TESS);
 const arrive = (someone) => helpers.arrive(someone, server.url);
 
-/** What a device shows of a contact (null: not in its list). */
-function contactOn(page, fingerprint) {
-  return page.evaluate(async (fp) => {
-    const friend = (await import('./js/facade.js')).app.contacts.get(fp);
-    return friend ? { nickname: friend.nickname, roomPassword: friend.roomPassword, verified: friend.verified } : null;
-  }, fingerprint);
-}
-
 /** Adds `who` through the contact form, as a user would. */
 async function addContact(page, who, nickname, roomPassword = '') {
   await tab(page, 'contacts');
@@ -43,36 +39,21 @@ async function addContact(page, who, nickname, roomPassword = '') {
   await page.waitForSelector(`.contact[data-fingerprint="${who.fingerprint}"]`, { state: 'attached' });
 }
 
-/** Waits until a device shows `expected` for a contact (null: absent). */
-function untilContact(page, fingerprint, expected, what) {
-  return waitInPage(
-    page,
-    async ({ fp, expected }) => {
-      const friend = (await import('./js/facade.js')).app.contacts.get(fp);
-      const shown = friend ? { nickname: friend.nickname, roomPassword: friend.roomPassword, verified: friend.verified } : null;
-      return JSON.stringify(shown) === JSON.stringify(expected);
-    },
-    { fp: fingerprint, expected },
-    { what, timeout: 60_000 },
-  );
+/** Waits until a device shows `expected` for the contact `who` (null: absent). */
+function untilContact(page, who, expected, what) {
+  return until(() => contactOf(page, who), (shown) => JSON.stringify(shown) === JSON.stringify(expected), { what, timeout: 60_000 });
 }
-
-const facade = (page, fn, arg) =>
-  page.evaluate(async ({ fn, arg }) => new Function('app', 'arg', `return (${fn})(app, arg)`)((await import('./js/facade.js')).app, arg), {
-    fn: fn.toString(),
-    arg,
-  });
 
 test('a fresh device restores the contacts with their nicknames, room passwords and verification', async () => {
   const laptop = await device();
   const page = await arrive(laptop);
   await addContact(page, UMA, 'Uma', 'blue heron');
-  await facade(page, (app, fp) => app.contacts.setVerified(fp, true), UMA.fingerprint);
-  await waitInPage(page, async () => (await import('./js/facade.js')).app.profile.pending() === 0, undefined, { what: 'the laptop’s profile on the relay' });
+  await setVerified(page, UMA, true);
+  await until(() => profilePending(page), (n) => n === 0, { what: 'the laptop’s profile on the relay' });
 
   const phone = await device();
   const phonePage = await arrive(phone);
-  await untilContact(phonePage, UMA.fingerprint, { nickname: 'Uma', roomPassword: 'blue heron', verified: true }, 'Uma on the new device');
+  await untilContact(phonePage, UMA, { nickname: 'Uma', roomPassword: 'blue heron', verified: true }, 'Uma on the new device');
   await tab(phonePage, 'contacts');
   await phonePage.waitForSelector(`.contact[data-fingerprint="${UMA.fingerprint}"]`, { state: 'attached' });
 });
@@ -84,24 +65,24 @@ test('edits made on two devices while the relay is down converge once it is back
   await addContact(laptopPage, UMA, 'Uma');
   await addContact(laptopPage, VERA, 'Vera');
   const phonePage = await arrive(phone);
-  await untilContact(phonePage, VERA.fingerprint, { nickname: 'Vera', roomPassword: '', verified: false }, 'Vera on the phone');
-  await untilContact(phonePage, UMA.fingerprint, { nickname: 'Uma', roomPassword: '', verified: false }, 'Uma on the phone');
+  await untilContact(phonePage, VERA, { nickname: 'Vera', roomPassword: '', verified: false }, 'Vera on the phone');
+  await untilContact(phonePage, UMA, { nickname: 'Uma', roomPassword: '', verified: false }, 'Uma on the phone');
 
   // The only reachable relay (builder serve's) goes away: both devices edit offline.
   await server.stop();
-  await facade(laptopPage, (app, fp) => app.contacts.rename(fp, 'Uma from the laptop'), UMA.fingerprint);
-  await facade(laptopPage, (app, fp) => app.contacts.remove(fp), VERA.fingerprint);
-  await facade(phonePage, (app, fp) => app.contacts.rename(fp, 'Uma from the phone'), UMA.fingerprint);
-  await facade(phonePage, (app, fp) => app.contacts.setVerified(fp, true), UMA.fingerprint);
+  await renameContact(laptopPage, UMA, 'Uma from the laptop');
+  await removeContact(laptopPage, VERA);
+  await renameContact(phonePage, UMA, 'Uma from the phone');
+  await setVerified(phonePage, UMA, true);
 
   const restarted = await serve({ port: server.port, dataDir: server.dataDir });
   try {
     // The phone's rename came last: it wins on both; the laptop's removal and the phone's verification both hold.
     const expected = { nickname: 'Uma from the phone', roomPassword: '', verified: true };
-    await untilContact(laptopPage, UMA.fingerprint, expected, 'the laptop converged');
-    await untilContact(phonePage, UMA.fingerprint, expected, 'the phone converged');
-    await untilContact(phonePage, VERA.fingerprint, null, 'Vera removed on the phone too');
-    assert.equal(await contactOn(laptopPage, VERA.fingerprint), null);
+    await untilContact(laptopPage, UMA, expected, 'the laptop converged');
+    await untilContact(phonePage, UMA, expected, 'the phone converged');
+    await untilContact(phonePage, VERA, null, 'Vera removed on the phone too');
+    assert.equal(await contactOf(laptopPage, VERA), null);
   } finally {
     await restarted.stop();
   }
@@ -120,41 +101,26 @@ async function umaAndLaptop() {
 
 test('a fresh device restores a group with its secret and membership, and chats in it', async () => {
   const { uma, umaPage, laptop, laptopPage } = await umaAndLaptop();
-  const created = await facade(
-    laptopPage,
-    async (app, fp) => {
-      const g = await app.groups.create('Trip', [fp]);
-      return { id: g.id, secret: g.secret, members: g.members.map((m) => m.fingerprint) };
-    },
-    UMA.fingerprint,
-  );
-  await waitInPage(umaPage, async (id) => !!(await import('./js/facade.js')).app.groups.get(id), created.id, {
+  const created = await createGroup(laptopPage, 'Trip', [UMA]);
+  await until(() => knownGroup(umaPage, created.id), Boolean, {
     what: 'the invitation at Uma',
     timeout: 60_000,
   });
   // Uma's first group message hands her group key over (to the laptop: the phone does not exist yet).
-  const umaConv = await umaPage.evaluate(async (id) => (await import('./js/facade.js')).app.groups.get(id).conversationId, created.id);
+  const umaConv = (await knownGroup(umaPage, created.id)).conversationId;
   await send(umaPage, umaConv, 'from uma, before the phone');
   await untilStored(laptopPage, umaConv, (m) => m.some((x) => x.body === 'from uma, before the phone'), {
     timeout: 60_000,
     what: 'Uma’s message at the laptop',
   });
-  await waitInPage(laptopPage, async () => (await import('./js/facade.js')).app.profile.pending() === 0, undefined, {
+  await until(() => profilePending(laptopPage), (n) => n === 0, {
     what: 'the laptop’s profile on the relay',
   });
   await helpers.leave(laptop);
 
   const phone = await device();
   const phonePage = await arrive(phone);
-  const restored = await waitInPage(
-    phonePage,
-    async (id) => {
-      const g = (await import('./js/facade.js')).app.groups.get(id);
-      return g && { secret: g.secret, members: g.members.map((m) => m.fingerprint), conversationId: g.conversationId };
-    },
-    created.id,
-    { what: 'the group on the new device', timeout: 60_000 },
-  );
+  const restored = await until(() => knownGroup(phonePage, created.id), Boolean, { what: 'the group on the new device', timeout: 60_000 });
   assert.equal(restored.secret, created.secret);
   assert.deepEqual(restored.members, created.members);
 
@@ -162,7 +128,7 @@ test('a fresh device restores a group with its secret and membership, and chats 
   // group is provisional: nothing can be sent in it until a member confirms
   // its epoch — here Uma, the only other member, in the backlog sync she
   // sends the phone (chat/groups.js).
-  await waitInPage(phonePage, async (id) => !(await import('./js/facade.js')).app.groups.isProvisional(id), created.id, {
+  await until(() => isProvisional(phonePage, created.id), (provisional) => !provisional, {
     what: 'the restored group confirmed by Uma',
     timeout: 60_000,
   });
@@ -189,10 +155,7 @@ test('“My identity” lists the devices by the names given them; one forgotten
   await phonePage.waitForSelector('#device-list li.device:has-text("laptop")');
   await phonePage.fill('#device-name', 'phone');
   await phonePage.click('#device-name-save');
-  const { phoneId, storeName } = await phonePage.evaluate(async () => {
-    const { app } = await import('./js/facade.js');
-    return { phoneId: app.devices.self, storeName: app.identity.storeName };
-  });
+  const { id: phoneId, storeName } = await thisDevice(phonePage);
   await laptopPage.waitForSelector(`#device-list li[data-device="${phoneId}"]:has-text("phone")`);
 
   // Forgotten from the laptop, the phone (online) deletes what it kept and logs out, saying why.
@@ -215,19 +178,15 @@ test('settings and the display name follow the login, and the settings form show
   await tab(laptopPage, 'identity');
   await laptopPage.fill('#display-name', 'Tess');
   await laptopPage.click('#display-name-save');
-  await waitInPage(laptopPage, async () => (await import('./js/facade.js')).app.profile.pending() === 0, undefined, {
+  await until(() => profilePending(laptopPage), (n) => n === 0, {
     what: 'the laptop’s settings on the relay',
   });
 
   const phone = await device();
   const phonePage = await arrive(phone);
-  await waitInPage(
-    phonePage,
-    async () => {
-      const { app } = await import('./js/facade.js');
-      return app.settings.mailboxDays === 7 && app.preferences.displayName === 'Tess';
-    },
-    undefined,
+  await until(
+    async () => (await settings(phonePage)).mailboxDays === 7 && (await preferences(phonePage)).displayName === 'Tess',
+    Boolean,
     { what: 'the settings on the new device', timeout: 60_000 },
   );
   await tab(phonePage, 'settings');
@@ -238,27 +197,23 @@ test('settings and the display name follow the login, and the settings form show
 });
 
 /** Waits until a device of Tess is connected to `count` other devices of hers. */
-const untilOwnDevices = (page, count, what) =>
-  waitInPage(page, async (n) => (await import('./js/facade.js')).app.chat.ownDevicesOnline() >= n, count, { what, timeout: 60_000 });
-
-/** A conversation's unread count on a device. */
-const unreadOn = (page, conversationId) => facade(page, (app, id) => app.chat.conversation(id)?.unread ?? -1, conversationId);
+const untilOwnDevices = (page, count, what) => until(() => ownDevicesOnline(page), (n) => n >= count, { what, timeout: 60_000 });
 
 test('two devices online at once: a friend’s message reaches both, one sent from the laptop shows on the phone with its ticks, reading on the phone clears the laptop; a group call rings both and answering on the phone stops the laptop', async () => {
   const { uma, umaPage, laptop, laptopPage } = await umaAndLaptop();
   const phone = await device();
   const phonePage = await arrive(phone);
-  await untilContact(phonePage, UMA.fingerprint, { nickname: 'Uma', roomPassword: '', verified: false }, 'Uma on the phone');
+  await untilContact(phonePage, UMA, { nickname: 'Uma', roomPassword: '', verified: false }, 'Uma on the phone');
   // Both of Tess's devices meet each other and Uma; Uma sees one contact, online.
   await untilOwnDevices(laptopPage, 1, 'the laptop connected to the phone');
   await untilOwnDevices(phonePage, 1, 'the phone connected to the laptop');
   for (const page of [laptopPage, phonePage]) {
-    await waitInPage(page, async (fp) => (await import('./js/facade.js')).app.sessions.isOnline(fp), UMA.fingerprint, {
+    await until(() => isOnline(page, UMA), Boolean, {
       what: 'Uma online for Tess',
       timeout: 60_000,
     });
   }
-  await waitInPage(umaPage, async (fp) => (await import('./js/facade.js')).app.sessions.linksTo(fp).length === 2, TESS.fingerprint, {
+  await until(() => sessionsWith(umaPage, TESS), (n) => n === 2, {
     what: 'Uma connected to both of Tess’s devices',
     timeout: 60_000,
   });
@@ -293,33 +248,33 @@ test('two devices online at once: a friend’s message reaches both, one sent fr
   await untilStored(umaPage, umaConv, (m) => m.filter((x) => x.body === 'sent from the laptop').length === 1, { what: 'at Uma, once' });
 
   // Unread on both; read on the phone, cleared on the laptop.
-  assert.ok((await unreadOn(laptopPage, laptopConv)) > 0, 'unread on the laptop');
+  assert.ok((await unread(laptopPage, laptopConv)) > 0, 'unread on the laptop');
   await openChat(phonePage, UMA);
-  await waitInPage(laptopPage, async (id) => (await import('./js/facade.js')).app.chat.conversation(id).unread === 0, laptopConv, {
+  await until(() => unread(laptopPage, laptopConv), (n) => n === 0, {
     what: 'the laptop’s unread count cleared by reading on the phone',
     timeout: 30_000,
   });
 
   // A group call from Uma rings both of Tess's devices (each reached over
   // the pair room and the group room); the phone answers, the laptop stops.
-  const group = await facade(umaPage, async (app, fp) => (await app.groups.create('Calls', [fp])).id, TESS.fingerprint);
+  const group = (await createGroup(umaPage, 'Calls', [TESS])).id;
   for (const page of [laptopPage, phonePage]) {
-    await waitInPage(page, async (id) => !!(await import('./js/facade.js')).app.groups.get(id), group, {
+    await until(() => knownGroup(page, group), Boolean, {
       what: 'the group on each of Tess’s devices',
       timeout: 60_000,
     });
   }
-  const umaGroupConv = await facade(umaPage, (app, id) => app.groups.get(id).conversationId, group);
-  await facade(umaPage, (app, id) => app.calls.start(id, { video: false }).then(() => true), umaGroupConv);
+  const umaGroupConv = (await knownGroup(umaPage, group)).conversationId;
+  await startCallIn(umaPage, umaGroupConv, { video: false });
   await Promise.all([laptopPage, phonePage].map((page) => page.waitForSelector('#call[data-state="incoming"]', { timeout: 30_000 })));
   await answer(phonePage);
   await laptopPage.waitForSelector('#call[data-state="ended"]', { timeout: 30_000 });
   assert.equal(await laptopPage.textContent('#call .call-status'), 'Answered on another device');
-  assert.equal(await facade(laptopPage, (app) => app.calls.current()?.id ?? null), null);
+  assert.equal(await currentCall(laptopPage), null);
   // The media is between Uma and the phone.
   await untilReceived(umaPage, TESS, (stats) => stats.state === 'joined' && stats.audioEnergy > 0, { what: 'sound from the phone at Uma' });
   await untilReceived(phonePage, UMA, (stats) => stats.state === 'joined' && stats.audioEnergy > 0, { what: 'sound from Uma on the phone' });
-  await facade(phonePage, (app) => app.calls.hangup());
+  await hangUp(phonePage);
   await umaPage.waitForSelector('#call[data-state="ended"]', { timeout: 30_000 });
 });
 
@@ -339,19 +294,18 @@ test('a friend already connected to one device of Tess’s answers her new devic
     const laptopPage = await arrive(laptop);
     await signalling(laptopPage, { relay: relay.url, trackers: true }); // settings roam to the phone
     await addContact(laptopPage, UMA, 'Uma');
-    const online = (page, what) =>
-      waitInPage(page, async (fp) => (await import('./js/facade.js')).app.sessions.isOnline(fp), UMA.fingerprint, { what, timeout: 60_000 });
+    const online = (page, what) => until(() => isOnline(page, UMA), Boolean, { what, timeout: 60_000 });
     await online(laptopPage, 'Uma online on the laptop');
 
     const phone = await device();
     const phonePage = await arrive(phone);
-    await untilContact(phonePage, UMA.fingerprint, { nickname: 'Uma', roomPassword: '', verified: false }, 'Uma on the phone');
+    await untilContact(phonePage, UMA, { nickname: 'Uma', roomPassword: '', verified: false }, 'Uma on the phone');
     await online(phonePage, 'Uma online on the phone (long before her next keepalive announce)');
-    await waitInPage(umaPage, async (fp) => (await import('./js/facade.js')).app.sessions.linksTo(fp).length === 2, TESS.fingerprint, {
+    await until(() => sessionsWith(umaPage, TESS), (n) => n === 2, {
       what: 'Uma connected to both of Tess’s devices',
       timeout: 30_000,
     });
-    const attempts = await facade(laptopPage, (app) => app.contacts.failedAttempts().length);
+    const attempts = await failedAttempts(laptopPage);
     assert.equal(attempts, 0, 'the laptop shows no refused attempt of its own phone');
   } finally {
     await relay.stop();
@@ -393,7 +347,7 @@ function sameHistory(after, before) {
  */
 async function laptopWithHistory(count) {
   const { uma, umaPage, laptop, laptopPage } = await umaAndLaptop();
-  await waitInPage(laptopPage, async (fp) => (await import('./js/facade.js')).app.sessions.isOnline(fp), UMA.fingerprint, {
+  await until(() => isOnline(laptopPage, UMA), Boolean, {
     what: 'Uma online',
     timeout: 60_000,
   });
@@ -410,11 +364,7 @@ test('a fresh device gets the whole history from another device online', async (
   const count = 60;
   const { uma, laptop, laptopPage, laptopConv } = await laptopWithHistory(count);
   // A file of 300 KB (more than the mailbox carries), sent from the laptop.
-  await facade(
-    laptopPage,
-    (app, id) => app.transfers.attach(id, new File([new Uint8Array(300_000).fill(7)], 'notes.bin', { type: 'application/octet-stream' })).then(() => true),
-    laptopConv,
-  );
+  await attach(laptopPage, laptopConv, { name: 'notes.bin', type: 'application/octet-stream', bytes: Buffer.alloc(300_000, 7) });
   const before = await untilStored(laptopPage, laptopConv, (m) => m.length === count + 1 && m.filter((x) => x.mine).every((x) => x.state === 'delivered'), {
     timeout: 60_000,
     what: 'the laptop’s history delivered',
@@ -424,14 +374,14 @@ test('a fresh device gets the whole history from another device online', async (
   // (each connection to a relay takes a browser a second or more to open).
   // History still on its way when a new device starts reaches it live, and
   // lands after what it holds (docs/mailbox.md "Our own history").
-  await waitInPage(laptopPage, async () => (await import('./js/facade.js')).app.chat.settled(), undefined, {
+  await until(() => settled(laptopPage), Boolean, {
     what: 'the laptop’s history on the relay',
     timeout: 60_000,
   });
 
   const phone = await device();
   const phonePage = await arrive(phone);
-  const phoneConv = await waitInPage(phonePage, async (fp) => (await import('./js/facade.js')).app.contacts.get(fp)?.conversationId, UMA.fingerprint, {
+  const phoneConv = await until(() => conversationIfContact(phonePage, UMA), Boolean, {
     what: 'Uma on the phone',
     timeout: 60_000,
   });
@@ -443,16 +393,14 @@ test('a fresh device gets the whole history from another device online', async (
   });
   sameHistory(after, before);
   // The file comes from the laptop (Uma is gone), whole.
-  const bytes = await waitInPage(
-    phonePage,
-    async (id) => {
-      const { app } = await import('./js/facade.js');
-      const file = (await app.chat.history(id, { limit: 1000 })).find((m) => m.content.t === 'file');
-      if (!file || app.transfers.status(file.sender, file.content.fileId)?.state !== 'complete') return null;
-      const data = new Uint8Array(await (await app.transfers.blob(file.sender, file.content)).arrayBuffer());
+  const bytes = await until(
+    async () => {
+      const [file] = await files(phonePage, phoneConv);
+      if (!file || (await transferStatus(phonePage, file.sender, file.fileId))?.state !== 'complete') return null;
+      const data = await fileBytes(phonePage, phoneConv, file);
       return { size: data.length, allSevens: data.every((b) => b === 7) };
     },
-    phoneConv,
+    Boolean,
     { what: 'the laptop’s file on the phone', timeout: 60_000 },
   );
   assert.deepEqual(bytes, { size: 300_000, allSevens: true });
@@ -467,24 +415,19 @@ test('a fresh device with no other device online gets the history the relays kee
   });
   // Read on the laptop; then everything is on the relays and the laptop goes.
   await openChat(laptopPage, UMA);
-  await waitInPage(laptopPage, async (id) => (await import('./js/facade.js')).app.chat.conversation(id).unread === 0, laptopConv, {
+  await until(() => unread(laptopPage, laptopConv), (n) => n === 0, {
     what: 'read on the laptop',
   });
-  await waitInPage(
-    laptopPage,
-    async () => {
-      const { app } = await import('./js/facade.js');
-      return app.chat.settled() && app.profile.pending() === 0;
-    },
-    undefined,
-    { what: 'the laptop’s history and profile on the relay', timeout: 30_000 },
-  );
+  await until(async () => (await settled(laptopPage)) && (await profilePending(laptopPage)) === 0, Boolean, {
+    what: 'the laptop’s history and profile on the relay',
+    timeout: 30_000,
+  });
   await helpers.leave(laptop);
 
   const phone = await device();
   const phonePage = await arrive(phone);
-  assert.equal(await facade(phonePage, (app) => app.chat.ownDevicesOnline()), 0, 'no other device of Tess online');
-  const phoneConv = await waitInPage(phonePage, async (fp) => (await import('./js/facade.js')).app.contacts.get(fp)?.conversationId, UMA.fingerprint, {
+  assert.equal(await ownDevicesOnline(phonePage), 0, 'no other device of Tess online');
+  const phoneConv = await until(() => conversationIfContact(phonePage, UMA), Boolean, {
     what: 'Uma on the phone',
     timeout: 60_000,
   });
@@ -493,7 +436,7 @@ test('a fresh device with no other device online gets the history the relays kee
     what: 'the history from the relays on the phone',
   });
   sameHistory(after, before);
-  await waitInPage(phonePage, async (id) => (await import('./js/facade.js')).app.chat.conversation(id).unread === 0, phoneConv, {
+  await until(() => unread(phonePage, phoneConv), (n) => n === 0, {
     what: 'what was read on the laptop read on the phone',
   });
 });

@@ -18,6 +18,37 @@ export function identityOf(page) {
   });
 }
 
+/** This device's id (as "My identity" lists it) and the name of our identity's database on it. */
+export function thisDevice(page) {
+  return page.evaluate(async () => {
+    const { app } = await import('./js/facade.js');
+    return { id: app.devices.self, storeName: app.identity.storeName };
+  });
+}
+
+/** What the session keeps of our identity, as JSON text (its byte fields left out). */
+export function identityText(page) {
+  return page.evaluate(async () => {
+    const { app } = await import('./js/facade.js');
+    return JSON.stringify(app.identity, (k, v) => (v instanceof Uint8Array ? undefined : v));
+  });
+}
+
+/** The network settings in force ({trackers, relays, iceServers, mailboxDays, …}). */
+export function settings(page) {
+  return page.evaluate(async () => (await import('./js/facade.js')).app.settings);
+}
+
+/** The chat preferences in force ({displayName, maxRooms, readReceipts, …}). */
+export function preferences(page) {
+  return page.evaluate(async () => (await import('./js/facade.js')).app.preferences);
+}
+
+/** How many changes of our roaming profile are not yet on the relays (0: published). */
+export function profilePending(page) {
+  return page.evaluate(async () => (await import('./js/facade.js')).app.profile.pending());
+}
+
 /**
  * Saves network settings as the settings form does (stored, in force,
  * roaming): trackers and relays (arrays of URLs), ICE servers (the form's
@@ -58,6 +89,29 @@ export function addContact(page, who, nickname, { roomPassword = '' } = {}) {
   );
 }
 
+/** Adds many contacts at once ([{spki, nickname}]), one after the other, as the contact form does. */
+export function addContacts(page, contacts) {
+  return page.evaluate(async (contacts) => {
+    const { app } = await import('./js/facade.js');
+    for (const { spki, nickname } of contacts) await app.contacts.add({ keyText: spki, nickname });
+  }, contacts);
+}
+
+/** Marks the contact `who` verified (or not). */
+export function setVerified(page, who, verified) {
+  return page.evaluate(async ({ fp, verified }) => (await import('./js/facade.js')).app.contacts.setVerified(fp, verified), { fp: who.fingerprint, verified });
+}
+
+/** Gives the contact `who` another nickname. */
+export function renameContact(page, who, nickname) {
+  return page.evaluate(async ({ fp, nickname }) => (await import('./js/facade.js')).app.contacts.rename(fp, nickname), { fp: who.fingerprint, nickname });
+}
+
+/** Removes the contact `who`. */
+export function removeContact(page, who) {
+  return page.evaluate(async (fp) => (await import('./js/facade.js')).app.contacts.remove(fp), who.fingerprint);
+}
+
 // ---- what the app knows ----
 
 /** Whether a session with `who` is up. */
@@ -78,6 +132,148 @@ export function firstGroup(page) {
 /** Whether we are a member of the group whose conversation is `conversationId`. */
 export function hasGroup(page, conversationId) {
   return page.evaluate(async (id) => (await import('./js/facade.js')).app.groups.byConversation(id) !== undefined, conversationId);
+}
+
+/** How many of `who`'s devices we have a ready session with. */
+export function sessionsWith(page, who) {
+  return page.evaluate(async (fp) => (await import('./js/facade.js')).app.sessions.linksTo(fp).length, who.fingerprint);
+}
+
+/** The fingerprints of those among `people` we have no ready session with. */
+export function withoutSession(page, people) {
+  return page.evaluate(
+    async (fps) => {
+      const { app } = await import('./js/facade.js');
+      return fps.filter((fp) => !app.sessions.linkTo(fp));
+    },
+    people.map((p) => p.fingerprint),
+  );
+}
+
+/** How many other devices of ours we have a session with. */
+export function ownDevicesOnline(page) {
+  return page.evaluate(async () => (await import('./js/facade.js')).app.chat.ownDevicesOnline());
+}
+
+/** How many refused connection attempts the contact list shows. */
+export function failedAttempts(page) {
+  return page.evaluate(async () => (await import('./js/facade.js')).app.contacts.failedAttempts().length);
+}
+
+/** What we know of the contact `who` ({nickname, roomPassword, verified}), or null if `who` is not a contact. */
+export function contactOf(page, who) {
+  return page.evaluate(async (fp) => {
+    const friend = (await import('./js/facade.js')).app.contacts.get(fp);
+    return friend ? { nickname: friend.nickname, roomPassword: friend.roomPassword, verified: friend.verified } : null;
+  }, who.fingerprint);
+}
+
+/** The id of our conversation with `who`, or null while `who` is not a contact (conversationWith throws then). */
+export function conversationIfContact(page, who) {
+  return page.evaluate(async (fp) => (await import('./js/facade.js')).app.contacts.get(fp)?.conversationId ?? null, who.fingerprint);
+}
+
+/** The ids of our conversations, in the chat service's order. */
+export function conversations(page) {
+  return page.evaluate(async () => (await import('./js/facade.js')).app.chat.conversations().map((c) => c.id));
+}
+
+/** What the network layer shows: {trackers, relays (each [{url, state, lastError, retryAt, openedAt, …}]), rooms, peers}. */
+export function networkStatus(page) {
+  return page.evaluate(async () => (await import('./js/facade.js')).app.network.status());
+}
+
+// ---- groups ----
+
+/** Our groups, each as {id, conversationId, secret, creator, members (fingerprints), inRoom (its room joined)}. */
+export function groupList(page) {
+  return page.evaluate(async () =>
+    (await import('./js/facade.js')).app.groups.list().map((g) => ({
+      id: g.id,
+      conversationId: g.conversationId,
+      secret: g.secret,
+      creator: g.creator,
+      members: g.members.map((m) => m.fingerprint),
+      inRoom: !!g.room,
+    })),
+  );
+}
+
+/** Our group `groupId` as groupList gives it, or null if we do not have it. */
+export async function knownGroup(page, groupId) {
+  return (await groupList(page)).find((g) => g.id === groupId) ?? null;
+}
+
+/** Creates a group of `members` (contacts) named `name`, as the new-group form does; resolves to it as knownGroup gives it. */
+export async function createGroup(page, name, members) {
+  const id = await page.evaluate(async ({ name, fps }) => (await (await import('./js/facade.js')).app.groups.create(name, fps)).id, {
+    name,
+    fps: members.map((m) => m.fingerprint),
+  });
+  return knownGroup(page, id);
+}
+
+/** Whether the group is restored but not yet confirmed by a member (nothing can be sent in it). */
+export function isProvisional(page, groupId) {
+  return page.evaluate(async (id) => (await import('./js/facade.js')).app.groups.isProvisional(id), groupId);
+}
+
+/** How many connections of the group's room are not closed (0 without a room). */
+export function groupConnections(page, groupId) {
+  return page.evaluate(
+    async (id) =>
+      (await import('./js/facade.js')).app.groups
+        .get(id)
+        ?.room?.connections()
+        .filter((c) => c.state !== 'closed').length ?? 0,
+    groupId,
+  );
+}
+
+/** The group descriptors refused lately, newest first: [{group, name, from, why, at}]. */
+export function refusedGroups(page) {
+  return page.evaluate(async () => (await import('./js/facade.js')).app.groups.refusedDescriptors());
+}
+
+/** Adds the contact `who` to our group `groupId` (we are its creator). */
+export function addMember(page, groupId, who) {
+  return page.evaluate(async ({ id, fp }) => (await import('./js/facade.js')).app.groups.addMember(id, fp), { id: groupId, fp: who.fingerprint });
+}
+
+/** Removes `who` from our group `groupId` (we are its creator). */
+export function removeMember(page, groupId, who) {
+  return page.evaluate(async ({ id, fp }) => (await import('./js/facade.js')).app.groups.removeMember(id, fp), { id: groupId, fp: who.fingerprint });
+}
+
+// ---- rooms ----
+
+/**
+ * Runs the room cycler as if `later` ms had passed and resolves to what is
+ * joined right after: {joined (the cycler's room keys), rooms (how many the
+ * network layer holds)}.
+ */
+export function rotateRooms(page, later = 0) {
+  return page.evaluate(async (later) => {
+    const { app } = await import('./js/facade.js');
+    app.cycler.apply(Date.now() + later);
+    return { joined: app.cycler.joined(), rooms: app.network.status().rooms };
+  }, later);
+}
+
+/**
+ * Joins the room of a group through the network layer alone, from its id
+ * and secret (arrays of bytes), meeting only `allowed` (fingerprints); the
+ * room is left in `window.groupRoom` for the test to read.
+ */
+export function joinGroupRoom(page, { groupId, secret, allowed }) {
+  return page.evaluate(
+    async ({ groupId, secret, allowed }) => {
+      const { app } = await import('./js/facade.js');
+      const room = await app.cryptoClient.groupRoom(Uint8Array.from(groupId), Uint8Array.from(secret));
+      window.groupRoom = app.network.join({ room, allowed: () => allowed });
+    },
+    { groupId, secret, allowed },
+  );
 }
 
 // ---- messages ----
@@ -164,6 +360,140 @@ export function stored(page, conversationId) {
   }, conversationId);
 }
 
+/** The content of every stored message of a conversation, as sent ({t, body, …}). */
+export function contents(page, conversationId) {
+  return page.evaluate(async (id) => {
+    const { app } = await import('./js/facade.js');
+    return (await app.chat.history(id, { limit: 100_000 })).map((m) => m.content);
+  }, conversationId);
+}
+
+/** Whether everything is out: our history on the relays for our other devices, reads under way, acknowledgements. */
+export function settled(page) {
+  return page.evaluate(async () => (await import('./js/facade.js')).app.chat.settled());
+}
+
+/** A conversation's unread count (throws if we do not have the conversation). */
+export function unread(page, conversationId) {
+  return page.evaluate(async (id) => (await import('./js/facade.js')).app.chat.conversation(id).unread, conversationId);
+}
+
+/** Our Lamport counter in a conversation. */
+export function lamport(page, conversationId) {
+  return page.evaluate(async (id) => (await import('./js/facade.js')).app.chat.conversation(id).lamport, conversationId);
+}
+
+/** The display name `who` gave itself in a conversation ('' if none). */
+export function memberName(page, conversationId, who) {
+  return page.evaluate(async ({ id, fp }) => (await import('./js/facade.js')).app.chat.memberName(id, fp), { id: conversationId, fp: who.fingerprint });
+}
+
+/** The envelope of a stored message as it travelled (its bytes, as an array of numbers), by its sender and id. */
+export function storedEnvelope(page, sender, messageId) {
+  return page.evaluate(
+    async ({ fp, id }) => {
+      const { app } = await import('./js/facade.js');
+      const place = await app.store.messages.locate(`${fp}:${id}`);
+      return [...(await app.store.messages.get(place)).env];
+    },
+    { fp: sender.fingerprint, id: messageId },
+  );
+}
+
+/**
+ * Hands an envelope (an array of bytes) to the page as an 'env' frame from
+ * `from`; resolves to what became of it: 'accepted', 'unknown' (no
+ * conversation or key of ours opens it) or null (refused or already held).
+ */
+export function receiveEnvelope(page, from, envelope) {
+  return page.evaluate(async ({ fp, bytes }) => (await import('./js/facade.js')).app.chat.frames.env(fp, null, new Uint8Array(bytes)), {
+    fp: from.fingerprint,
+    bytes: envelope,
+  });
+}
+
+// ---- files ----
+
+/** Sends a file (`bytes`: a Buffer or Uint8Array) as the attach button does; resolves to {id, fileId} of its message. */
+export function attach(page, conversationId, { name, type, bytes }) {
+  return page.evaluate(
+    async ({ id, name, type, base64 }) => {
+      const { app } = await import('./js/facade.js');
+      const { fromBase64 } = await import('./js/core/encoding.js');
+      const message = await app.transfers.attach(id, new File([fromBase64(base64)], name, { type }));
+      return { id: message.id, fileId: message.content.fileId };
+    },
+    { id: conversationId, name, type, base64: Buffer.from(bytes).toString('base64') },
+  );
+}
+
+/** The stored file messages of a conversation, oldest first: [{id, sender, name, fileId}]. */
+export function files(page, conversationId) {
+  return page.evaluate(async (id) => {
+    const { app } = await import('./js/facade.js');
+    const messages = await app.chat.history(id, { limit: 100_000 });
+    return messages.filter((m) => m.content.t === 'file').map((m) => ({ id: m.id, sender: m.sender, name: m.content.name, fileId: m.content.fileId }));
+  }, conversationId);
+}
+
+/** Where the transfer of a file sent by the fingerprint `sender` stands ({state, …}; 'complete': all here), or null. */
+export function transferStatus(page, sender, fileId) {
+  return page.evaluate(async ({ sender, fileId }) => (await import('./js/facade.js')).app.transfers.status(sender, fileId), { sender, fileId });
+}
+
+/**
+ * Opens the file of `file` (a stored message, {id, sender} as `files` gives
+ * it) in the page, as a download does, and resolves to its bytes in base64
+ * or, with `sha256`, to their SHA-256 in hex; throws with the app's error
+ * `code` when the app refuses it (incomplete, or not this message's file).
+ */
+async function openFile(page, conversationId, file, { sha256 = false } = {}) {
+  const { value, refused } = await page.evaluate(
+    async ({ id, file, sha256 }) => {
+      const { app } = await import('./js/facade.js');
+      const { toBase64, toHex } = await import('./js/core/encoding.js');
+      const message = (await app.chat.history(id, { limit: 100_000 })).find((m) => m.id === file.id && m.sender === file.sender);
+      try {
+        const bytes = new Uint8Array(await (await app.transfers.blob(message.sender, message.content)).arrayBuffer());
+        return { value: sha256 ? toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))) : toBase64(bytes) };
+      } catch (error) {
+        if (!error.code) throw error;
+        return { refused: error.code };
+      }
+    },
+    { id: conversationId, file: { id: file.id, sender: file.sender }, sha256 },
+  );
+  if (refused) throw Object.assign(new Error(`the app refuses the file: ${refused}`), { code: refused });
+  return value;
+}
+
+/** The bytes (a Buffer) of the file of `file` (a stored message, as `files` gives it); rejects with the app's error `code` when it refuses them. */
+export async function fileBytes(page, conversationId, file) {
+  return Buffer.from(await openFile(page, conversationId, file), 'base64');
+}
+
+/** The SHA-256 (hex) of the file of `file` (as `files` gives it), computed in the page; rejects as fileBytes does. */
+export function fileDigest(page, conversationId, file) {
+  return openFile(page, conversationId, file, { sha256: true });
+}
+
+// ---- mailbox ----
+
+/** Each mailbox relay's line of the Network section: [{url, state, lastError, waiting, pausedUntil, …}]. */
+export function mailboxStatus(page) {
+  return page.evaluate(async () => (await import('./js/facade.js')).app.mailbox.status());
+}
+
+/** How many deletions of delivered mail wait for their time (10 min to 2 h). */
+export function deletionsWaiting(page) {
+  return page.evaluate(async () => (await import('./js/facade.js')).app.mailbox.deletionsWaiting());
+}
+
+/** Sends the waiting deletions now, as if their time had come. */
+export function sendDeletionsNow(page) {
+  return page.evaluate(async () => (await import('./js/facade.js')).app.mailbox.sendDeletionsNow());
+}
+
 // ---- calls ----
 
 /**
@@ -194,4 +524,24 @@ export function received(page, who) {
     const participant = app.calls.current()?.participants.get(fp);
     return participant ? { state: participant.state, streams: participant.streams.size, ...participant.stats } : null;
   }, who.fingerprint);
+}
+
+/** The id of the call in progress, or null. */
+export function currentCall(page) {
+  return page.evaluate(async () => (await import('./js/facade.js')).app.calls.current()?.id ?? null);
+}
+
+/** Starts a call in a conversation (a contact's or a group's) through the calls service. */
+export async function startCallIn(page, conversationId, { video }) {
+  await page.evaluate(
+    async ({ id, video }) => {
+      await (await import('./js/facade.js')).app.calls.start(id, { video });
+    },
+    { id: conversationId, video },
+  );
+}
+
+/** Leaves the call (or stops ringing it), as the hang-up button does. */
+export function hangUp(page) {
+  return page.evaluate(async () => (await import('./js/facade.js')).app.calls.hangup());
 }

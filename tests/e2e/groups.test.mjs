@@ -7,9 +7,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserAndServerPerFile, closeAll, waitInPage } from './harness.mjs';
+import { browserAndServerPerFile, closeAll, until } from './harness.mjs';
 import { addContact, loggedInNewcomer, tab, waitOnline } from './network-helpers.mjs';
 import { send, stored, untilStored } from './chat-helpers.mjs';
+import { groupConnections, groupList, knownGroup, receiveEnvelope, removeMember, storedEnvelope, withoutSession } from './driver.mjs';
 
 let browser;
 let server;
@@ -20,10 +21,6 @@ browserAndServerPerFile((b, s) => {
 
 const TARGET = 2;
 const MEMBERS = 8;
-
-/** Group-room connections of a page (any state but closed). */
-const groupConnections = (page, groupId) =>
-  page.evaluate(async (id) => (await import('./js/facade.js')).app.groups.get(id)?.room?.connections().filter((c) => c.state !== 'closed').length ?? 0, groupId);
 
 test(`a group of ${MEMBERS} over a partial mesh (${TARGET} connections sought each): every message reaches everyone, connections stay bounded, a removed member cannot open what follows`, async () => {
   // builder serve's tracker and no relay at all: no mailbox to fall back on, so
@@ -51,16 +48,9 @@ test(`a group of ${MEMBERS} over a partial mesh (${TARGET} connections sought ea
   await creator.fill('#group-filter', '');
   assert.match(await creator.textContent('#group-count'), new RegExp(`^${MEMBERS - 1} picked`));
   await creator.click('#create-group');
-  const group = await waitInPage(
-    creator,
-    async () => {
-      const g = (await import('./js/facade.js')).app.groups.list()[0];
-      return g && { id: g.id, conv: g.conversationId };
-    },
-    undefined,
-    { what: 'the group created' },
-  );
-  for (const page of others) await waitInPage(page, async (id) => !!(await import('./js/facade.js')).app.groups.get(id)?.room, group.id, { what: 'the group joined', timeout: 60_000 });
+  const [created] = await until(() => groupList(creator), (groups) => groups.length > 0, { what: 'the group created' });
+  const group = { id: created.id, conv: created.conversationId };
+  for (const page of others) await until(() => knownGroup(page, group.id), (g) => g?.inRoom, { what: 'the group joined', timeout: 60_000 });
 
   // A message from the last member reaches all seven others, and all seven acknowledgements get back to it.
   const last = pages[MEMBERS - 1];
@@ -73,10 +63,7 @@ test(`a group of ${MEMBERS} over a partial mesh (${TARGET} connections sought ea
     what: 'every member’s delivery seen by the sender',
   });
   // Some members got it without any direct connection to its sender: passed on by others.
-  const unlinked = await last.evaluate(async (fps) => {
-    const { app } = await import('./js/facade.js');
-    return fps.filter((fp) => !app.sessions.linkTo(fp));
-  }, people.slice(0, -1).map((p) => p.fingerprint));
+  const unlinked = await withoutSession(last, people.slice(0, -1));
   assert.ok(unlinked.length > 0, 'the mesh is partial: the sender is not connected to every member');
   for (const page of pages) assert.ok((await groupConnections(page, group.id)) <= 2 * TARGET, 'at most twice the target in the group room');
 
@@ -89,8 +76,8 @@ test(`a group of ${MEMBERS} over a partial mesh (${TARGET} connections sought ea
 
   // The creator removes member 7; member 8 learns of it, then writes.
   const removed = people[6];
-  await creator.evaluate(async ({ id, fp }) => (await import('./js/facade.js')).app.groups.removeMember(id, fp), { id: group.id, fp: removed.fingerprint });
-  await waitInPage(last, async ({ id, fp }) => !(await import('./js/facade.js')).app.groups.get(id).members.some((m) => m.fingerprint === fp), { id: group.id, fp: removed.fingerprint }, {
+  await removeMember(creator, group.id, removed);
+  await until(() => knownGroup(last, group.id), (g) => !g.members.includes(removed.fingerprint), {
     what: 'member 8 knows of the removal',
     timeout: 60_000,
   });
@@ -99,15 +86,8 @@ test(`a group of ${MEMBERS} over a partial mesh (${TARGET} connections sought ea
     await untilStored(page, group.conv, (m) => m.some((x) => x.body === 'after the removal'), { timeout: 60_000, what: 'the message after the removal' });
   }
   // Even handed the envelope itself, the removed member cannot open it.
-  const envelope = await last.evaluate(async ({ id, fp }) => {
-    const { app } = await import('./js/facade.js');
-    const place = await app.store.messages.locate(`${fp}:${id}`);
-    return [...(await app.store.messages.get(place)).env];
-  }, { id: afterId, fp: people[MEMBERS - 1].fingerprint });
-  const outcome = await pages[6].evaluate(
-    async ({ from, bytes }) => (await import('./js/facade.js')).app.chat.frames.env(from, null, new Uint8Array(bytes)),
-    { from: people[MEMBERS - 1].fingerprint, bytes: envelope },
-  );
+  const envelope = await storedEnvelope(last, people[MEMBERS - 1], afterId);
+  const outcome = await receiveEnvelope(pages[6], people[MEMBERS - 1], envelope);
   assert.equal(outcome, 'unknown', 'no key opens it');
   assert.ok(!(await stored(pages[6], group.conv)).some((x) => x.body === 'after the removal'));
   await closeAll(pages);

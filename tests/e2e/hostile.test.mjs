@@ -9,9 +9,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, browserAndServerPerFile, login, waitInPage } from './harness.mjs';
+import { ROOT, browserAndServerPerFile, login, until, waitInPage } from './harness.mjs';
 import { ALICE, BOB, MALLORY, addContact, contactsAround, loggedIn, waitOnline } from './network-helpers.mjs';
 import { untilStored } from './chat-helpers.mjs';
+import {
+  addMember, attach, contents, conversationWith, createGroup, fileBytes, files, groupList, knownGroup, lamport, memberName, refusedGroups, send, stored, transferStatus,
+} from './driver.mjs';
 
 let browser;
 let server;
@@ -23,6 +26,10 @@ browserAndServerPerFile((b, s) => {
 const LOCAL = { local: true };
 const hostile = JSON.parse(readFileSync(join(ROOT, 'tests/vectors/hostile.json'), 'utf8'));
 
+// Mallory's forgeries (envelopes sealed by hand, raw frames, crafted
+// contents) reach into her page's façade inline: they are what these tests
+// are about. Everything else goes through the driver.
+
 /** Two people who are each other's contacts, online. */
 async function pair(first, second) {
   const a = await loggedIn(browser, server.url, first, LOCAL);
@@ -32,8 +39,6 @@ async function pair(first, second) {
   await Promise.all([waitOnline(a, second), waitOnline(b, first)]);
   return [a, b];
 }
-
-const pairConversation = (page, who) => page.evaluate(async (fp) => (await import('./js/facade.js')).app.contacts.get(fp).conversationId, who.fingerprint);
 
 /** Seals `content` (any JSON, or raw bytes) in Mallory's worker and sends it on her session with `to`. */
 async function sendRaw(page, to, { conversationId = null, recipients = [], content = null, messageId = null, bytes = null }) {
@@ -63,7 +68,7 @@ const texts = (messages) => messages.filter((m) => m.t === 'text').map((m) => m.
 
 test('envelopes with out-of-range clocks are refused; the conversation and its ordering keep working', async () => {
   const [bob, mallory] = await pair(BOB, MALLORY);
-  const conversationId = await pairConversation(bob, MALLORY);
+  const conversationId = await conversationWith(bob, MALLORY);
   assert.equal(conversationId, hostile.conversation_id);
   for (const vector of hostile.envelopes) await sendRaw(mallory, BOB, { bytes: vector.envelope });
   await sendRaw(mallory, BOB, { conversationId, recipients: [BOB], content: { t: 'text', body: 'normal after the attack' } });
@@ -71,9 +76,9 @@ test('envelopes with out-of-range clocks are refused; the conversation and its o
   const accepted = hostile.envelopes.filter((v) => v.accepted).map((v) => v.body);
   assert.deepEqual(texts(received).sort(), [...accepted, 'normal after the attack'].sort());
   // A counter at 2^53 - 1 was stored but not adopted: Bob can still send.
-  const lamport = await bob.evaluate(async (id) => (await import('./js/facade.js')).app.chat.conversation(id).lamport, conversationId);
-  assert.ok(lamport < 2 ** 33, `Bob's counter stayed sane (${lamport})`);
-  await bob.evaluate(async (id) => (await import('./js/facade.js')).app.chat.send(id, { t: 'text', body: 'bob still sends' }), conversationId);
+  const counter = await lamport(bob, conversationId);
+  assert.ok(counter < 2 ** 33, `Bob's counter stayed sane (${counter})`);
+  await send(bob, conversationId, 'bob still sends');
   await untilStored(mallory, conversationId, (m) => texts(m).includes('bob still sends'), { what: 'Bob’s reply at Mallory' });
   // And the conversation renders, every message in its place.
   await bob.click('#nav-chats');
@@ -85,7 +90,7 @@ test('envelopes with out-of-range clocks are refused; the conversation and its o
 
 test('malformed contents are refused before they are stored, and what follows arrives', async () => {
   const [bob, mallory] = await pair(BOB, MALLORY);
-  const conversationId = await pairConversation(bob, MALLORY);
+  const conversationId = await conversationWith(bob, MALLORY);
   const file = { t: 'file', fileId: 'ab'.repeat(16), name: 'x', size: 1000, chunkSize: 262144, chunks: 1, key: `${'A'.repeat(43)}=`, root: 'cd'.repeat(32) };
   for (const content of [
     { ...file, mime: 5 }, // used to throw in the view after being stored
@@ -108,17 +113,14 @@ test('malformed contents are refused before they are stored, and what follows ar
 
 /** Alice creates a group with `members` (her contacts) and waits until each has it. */
 async function groupOf(alice, members, pages) {
-  const groupId = await alice.evaluate(async (fps) => {
-    const { app } = await import('./js/facade.js');
-    return (await app.groups.create('Book club', fps)).id;
-  }, members.map((m) => m.fingerprint));
+  const groupId = (await createGroup(alice, 'Book club', members)).id;
   for (const page of pages) {
-    await waitInPage(page, async (id) => !!(await import('./js/facade.js')).app.groups.get(id), groupId, { timeout: 30_000 });
+    await until(() => knownGroup(page, groupId), Boolean, { timeout: 30_000 });
   }
   return groupId;
 }
 
-const groupConversation = (page, groupId) => page.evaluate(async (id) => (await import('./js/facade.js')).app.groups.get(id).conversationId, groupId);
+const groupConversation = async (page, groupId) => (await knownGroup(page, groupId)).conversationId;
 
 test('a member who reuses another member’s message id cannot shadow that message', async () => {
   const pages = await contactsAround(browser, server.url, [ALICE, BOB, MALLORY], LOCAL);
@@ -129,7 +131,7 @@ test('a member who reuses another member’s message id cannot shadow that messa
   // Bob goes away; Alice writes to the group; only Mallory receives it.
   const bobContext = bob.context();
   await bob.close();
-  await alice.evaluate(async (id) => (await import('./js/facade.js')).app.chat.send(id, { t: 'text', body: 'the real message' }), conversationId);
+  await send(alice, conversationId, 'the real message');
   const atMallory = await untilStored(mallory, conversationId, (m) => texts(m).includes('the real message'), { what: 'Alice’s message at Mallory' });
   const realId = atMallory.find((m) => m.body === 'the real message').id;
   await alice.context().close();
@@ -162,15 +164,11 @@ test('a member who reuses a file id gets a file of her own, never the bytes of a
   const [alice, bob, mallory] = await contactsAround(browser, server.url, [ALICE, BOB, MALLORY], LOCAL);
   const groupId = await groupOf(alice, [BOB, MALLORY], [bob, mallory]);
   const conversationId = await groupConversation(alice, groupId);
-  await alice.evaluate(async (id) => {
-    const { app } = await import('./js/facade.js');
-    await app.transfers.attach(id, new File(['alice’s real bytes'], 'minutes.txt', { type: 'text/plain' }));
-  }, conversationId);
-  const fileComplete = (page, owner) => waitInPage(page, async ({ id, owner }) => {
-    const { app } = await import('./js/facade.js');
-    const file = (await app.chat.history(id)).find((m) => m.content.t === 'file' && m.sender === owner);
-    return file && app.transfers.status(file.sender, file.content.fileId)?.state === 'complete';
-  }, { id: conversationId, owner }, { timeout: 30_000 });
+  await attach(alice, conversationId, { name: 'minutes.txt', type: 'text/plain', bytes: Buffer.from('alice’s real bytes') });
+  const fileComplete = (page, owner) => until(async () => {
+    const file = (await files(page, conversationId)).find((f) => f.sender === owner);
+    return file && (await transferStatus(page, file.sender, file.fileId))?.state === 'complete';
+  }, Boolean, { timeout: 30_000 });
   await fileComplete(bob, ALICE.fingerprint);
   await fileComplete(mallory, ALICE.fingerprint);
   // Mallory announces "her" file under Alice's file id, with another name.
@@ -181,18 +179,8 @@ test('a member who reuses a file id gets a file of her own, never the bytes of a
     await app.chat.send(id, { t: 'file', ...info, name: 'invoice.exe', mime: 'application/octet-stream', thumb: null });
   }, conversationId);
   await untilStored(bob, conversationId, (m) => m.filter((x) => x.t === 'file').length === 2, { what: 'both announcements at Bob' });
-  const outcome = await bob.evaluate(async (id) => {
-    const { app } = await import('./js/facade.js');
-    const files = (await app.chat.history(id)).filter((m) => m.content.t === 'file');
-    const text = async (message) => {
-      try {
-        return await (await app.transfers.blob(message.sender, message.content)).text();
-      } catch (error) {
-        return `refused: ${error.code}`;
-      }
-    };
-    return Promise.all(files.map(async (m) => ({ sender: m.sender, name: m.content.name, bytes: await text(m) })));
-  }, conversationId);
+  const text = (file) => fileBytes(bob, conversationId, file).then((data) => new TextDecoder().decode(data), (error) => `refused: ${error.code}`);
+  const outcome = await Promise.all((await files(bob, conversationId)).map(async (f) => ({ sender: f.sender, name: f.name, bytes: await text(f) })));
   const alices = outcome.find((f) => f.sender === ALICE.fingerprint);
   const mallorys = outcome.find((f) => f.sender === MALLORY.fingerprint);
   assert.equal(alices.bytes, 'alice’s real bytes');
@@ -214,7 +202,7 @@ test('a squatted group id is refused, and the real creator’s invitation still 
   // Alice's group starts with Mallory alone; Mallory learns its id...
   const groupId = await groupOf(alice, [MALLORY], [mallory]);
   // ...and invites Bob to "her" group of that id before Alice adds him.
-  const bobConversation = await pairConversation(mallory, BOB);
+  const bobConversation = await conversationWith(mallory, BOB);
   await mallory.evaluate(async ({ groupId, conversationId, me, bob }) => {
     const { app } = await import('./js/facade.js');
     const { toHex, encode } = await import('./js/core/encoding.js');
@@ -223,20 +211,20 @@ test('a squatted group id is refused, and the real creator’s invitation still 
     const group = { id: groupId, nonce, secret, name: 'Book club', creator: me.fingerprint, epoch: 7, members: [me, bob] };
     await app.chat.send(conversationId, { t: 'group-invite', group });
   }, { groupId, conversationId: bobConversation, me: { fingerprint: MALLORY.fingerprint, spki: MALLORY.spki }, bob: { fingerprint: BOB.fingerprint, spki: BOB.spki } });
-  await waitInPage(bob, async () => (await import('./js/facade.js')).app.groups.refusedDescriptors().length > 0, null, { timeout: 30_000 });
-  const refused = await bob.evaluate(async () => (await import('./js/facade.js')).app.groups.refusedDescriptors());
+  await until(() => refusedGroups(bob), (refused) => refused.length > 0, { timeout: 30_000 });
+  const refused = await refusedGroups(bob);
   assert.match(refused[0].why, /does not belong to its creator/);
-  assert.equal(await bob.evaluate(async (id) => !!(await import('./js/facade.js')).app.groups.get(id), groupId), false);
+  assert.equal(!!(await knownGroup(bob, groupId)), false);
   // Alice adds Bob: he joins her group, with her as its creator.
-  await alice.evaluate(async ({ groupId, bob }) => (await import('./js/facade.js')).app.groups.addMember(groupId, bob), { groupId, bob: BOB.fingerprint });
-  await waitInPage(bob, async (id) => (await import('./js/facade.js')).app.groups.get(id)?.creator, groupId, { timeout: 30_000 });
-  assert.equal(await bob.evaluate(async (id) => (await import('./js/facade.js')).app.groups.get(id).creator, groupId), ALICE.fingerprint);
+  await addMember(alice, groupId, BOB);
+  await until(async () => (await knownGroup(bob, groupId))?.creator, Boolean, { timeout: 30_000 });
+  assert.equal((await knownGroup(bob, groupId)).creator, ALICE.fingerprint);
 });
 
 test('a creator who lists a contact under another key is refused', async () => {
   const [bob, mallory] = await pair(BOB, MALLORY);
   await addContact(bob, ALICE, 'Alice (verified)');
-  const bobConversation = await pairConversation(mallory, BOB);
+  const bobConversation = await conversationWith(mallory, BOB);
   // Mallory's "group" shows Bob's contact Alice, but with Mallory's own key.
   await mallory.evaluate(async ({ conversationId, me, bob, alice }) => {
     const { app } = await import('./js/facade.js');
@@ -249,18 +237,15 @@ test('a creator who lists a contact under another key is refused', async () => {
     };
     await app.chat.send(conversationId, { t: 'group-invite', group });
   }, { conversationId: bobConversation, me: { fingerprint: MALLORY.fingerprint, spki: MALLORY.spki }, bob: { fingerprint: BOB.fingerprint, spki: BOB.spki }, alice: ALICE.fingerprint });
-  await waitInPage(bob, async () => (await import('./js/facade.js')).app.groups.refusedDescriptors().length > 0, null, { timeout: 30_000 });
-  const state = await bob.evaluate(async () => {
-    const { app } = await import('./js/facade.js');
-    return { groups: app.groups.list().length, why: app.groups.refusedDescriptors()[0].why };
-  });
+  await until(() => refusedGroups(bob), (refused) => refused.length > 0, { timeout: 30_000 });
+  const state = { groups: (await groupList(bob)).length, why: (await refusedGroups(bob))[0].why };
   assert.equal(state.groups, 0);
   assert.match(state.why, /key does not match its fingerprint/);
 });
 
 test('unknown and oversized frames drop only that session, which comes back and carries messages', async () => {
   const [bob, mallory] = await pair(BOB, MALLORY);
-  const conversationId = await pairConversation(bob, MALLORY);
+  const conversationId = await conversationWith(bob, MALLORY);
   for (const [type, size] of [['junk', 10], ['typing', 4096]]) {
     await mallory.evaluate(async ({ bob, type, size }) => {
       const { app } = await import('./js/facade.js');
@@ -271,7 +256,7 @@ test('unknown and oversized frames drop only that session, which comes back and 
     await waitInPage(mallory, () => window.attacked.state === 'closed', null, { what: `the session to end after a ${type} frame of ${size} bytes` });
     await Promise.all([waitOnline(bob, MALLORY), waitOnline(mallory, BOB)]);
   }
-  await mallory.evaluate(async (id) => (await import('./js/facade.js')).app.chat.send(id, { t: 'text', body: 'after the bad frames' }), conversationId);
+  await send(mallory, conversationId, 'after the bad frames');
   await untilStored(bob, conversationId, (m) => texts(m).includes('after the bad frames'), { what: 'a message after the bad frames' });
 });
 
@@ -291,7 +276,7 @@ test('the bulk channel takes only sealed-elsewhere frames: an unsealed envelope,
   await addContact(bob, MALLORY, 'them');
   await addContact(mallory, BOB, 'them');
   await Promise.all([waitOnline(bob, MALLORY), waitOnline(mallory, BOB)]);
-  const conversationId = await pairConversation(bob, MALLORY);
+  const conversationId = await conversationWith(bob, MALLORY);
   for (const attack of ['envelope', 'garbage', 'bye']) {
     await mallory.evaluate(async ({ bob, attack }) => {
       const { app } = await import('./js/facade.js');
@@ -309,15 +294,14 @@ test('the bulk channel takes only sealed-elsewhere frames: an unsealed envelope,
     await waitInPage(mallory, () => window.attacked.state === 'closed', null, { what: `the session to end after ${attack} on the bulk channel` });
     await Promise.all([waitOnline(bob, MALLORY), waitOnline(mallory, BOB)]);
   }
-  const stored = await bob.evaluate(async (id) => (await (await import('./js/facade.js')).app.chat.history(id, { limit: 10 })).length, conversationId);
-  assert.equal(stored, 0, 'nothing from the bulk channel was taken as a message');
-  await mallory.evaluate(async (id) => (await import('./js/facade.js')).app.chat.send(id, { t: 'text', body: 'after the bulk attacks' }), conversationId);
+  assert.equal((await stored(bob, conversationId)).length, 0, 'nothing from the bulk channel was taken as a message');
+  await send(mallory, conversationId, 'after the bulk attacks');
   await untilStored(bob, conversationId, (m) => texts(m).includes('after the bulk attacks'), { what: 'a message after the bulk attacks' });
 });
 
 test('a file announcement with a tiny chunk size or a huge size is refused; the tab stays responsive', async () => {
   const [bob, mallory] = await pair(BOB, MALLORY);
-  const conversationId = await pairConversation(bob, MALLORY);
+  const conversationId = await conversationWith(bob, MALLORY);
   const file = { t: 'file', fileId: 'ef'.repeat(16), name: 'x.bin', mime: 'application/octet-stream', key: `${'A'.repeat(43)}=`, root: 'cd'.repeat(32), thumb: null };
   for (const content of [
     { ...file, size: 64 * 1024 * 1024, chunkSize: 1, chunks: 64 * 1024 * 1024 },
@@ -335,17 +319,14 @@ test('a file announcement with a tiny chunk size or a huge size is refused; the 
 
 test('a display name travels with messages; the login username never does', async () => {
   const [bob, mallory] = await pair(BOB, MALLORY);
-  const conversationId = await pairConversation(bob, MALLORY);
+  const conversationId = await conversationWith(bob, MALLORY);
   await mallory.click('#nav-identity');
   await mallory.fill('#display-name', 'Mal');
   await mallory.click('#display-name-save');
   await mallory.waitForSelector('#display-name-message:text("Saved")');
-  await mallory.evaluate(async (id) => (await import('./js/facade.js')).app.chat.send(id, { t: 'text', body: 'hello' }), conversationId);
+  await send(mallory, conversationId, 'hello');
   await untilStored(bob, conversationId, (m) => texts(m).includes('hello'), { what: 'the message' });
-  assert.equal(await bob.evaluate(async ({ id, fp }) => (await import('./js/facade.js')).app.chat.memberName(id, fp), { id: conversationId, fp: MALLORY.fingerprint }), 'Mal');
-  const raw = await bob.evaluate(async (id) => {
-    const { app } = await import('./js/facade.js');
-    return JSON.stringify((await app.chat.history(id)).map((m) => m.content));
-  }, conversationId);
+  assert.equal(await memberName(bob, conversationId, MALLORY), 'Mal');
+  const raw = JSON.stringify(await contents(bob, conversationId));
   assert.ok(!raw.includes(MALLORY.username), 'the username is not in any message');
 });

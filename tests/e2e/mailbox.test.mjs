@@ -6,11 +6,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserAndServerPerFile, serve, until, waitInPage } from './harness.mjs';
+import { browserAndServerPerFile, serve, until } from './harness.mjs';
 import { ALICE, BOB, CAROL, tab } from './network-helpers.mjs';
 import * as helpers from './mailbox-helpers.mjs';
 import { leave, relaysOnly, untilStates } from './mailbox-helpers.mjs';
 import { conversationWith, send, stored, untilStored } from './chat-helpers.mjs';
+import { attach, createGroup, deletionsWaiting, mailboxStatus, sendDeletionsNow, settled, transferStatus } from './driver.mjs';
 import { startNostrRelay } from './servers.mjs';
 import { WebSocketServer } from 'ws';
 import { freePort } from './harness.mjs';
@@ -44,10 +45,6 @@ async function meetThroughLinks(relays) {
   return { alice, bob, conv: await conversationWith(alice.page, BOB) };
 }
 
-function fileStatus(page, owner, fileId) {
-  return page.evaluate(async ({ owner, fileId }) => (await import('./js/facade.js')).app.transfers.status(owner, fileId), { owner, fileId });
-}
-
 test('never online together: three messages and a 100 KiB image arrive once, in order; ticks go "on relays" then "delivered"; the relay keeps nothing readable', async () => {
   const relay = await startNostrRelay();
   try {
@@ -55,12 +52,11 @@ test('never online together: three messages and a 100 KiB image arrive once, in 
 
     const bodies = ['plaintext-one-7f3a', 'plaintext-two-7f3a', 'plaintext-three-7f3a'];
     for (const body of bodies) await send(alice.page, conv, body);
-    const image = await alice.page.evaluate(async (id) => {
-      const { app } = await import('./js/facade.js');
-      const bytes = new Uint8Array(100 * 1024).map((_, i) => (i * 7) % 251);
-      const message = await app.transfers.attach(id, new File([bytes], 'holiday-photo-7f3a.png', { type: 'image/png' }));
-      return { id: message.id, fileId: message.content.fileId };
-    }, conv);
+    const image = await attach(alice.page, conv, {
+      name: 'holiday-photo-7f3a.png',
+      type: 'image/png',
+      bytes: new Uint8Array(100 * 1024).map((_, i) => (i * 7) % 251),
+    });
     const mine = await untilStates(alice.page, conv, ['relayed'], 'every message "on relays"');
     assert.equal(mine.length, 4);
     // The image's chunk follows its message through the relays (posted right
@@ -74,7 +70,7 @@ test('never online together: three messages and a 100 KiB image arrive once, in 
     );
     // Alice's own history goes to her own mailbox too: once it is out, every
     // wrap that appears there later is Bob's.
-    await waitInPage(alice.page, async () => (await import('./js/facade.js')).app.chat.settled(), undefined, { what: 'Alice’s history on the relay' });
+    await until(() => settled(alice.page), Boolean, { what: 'Alice’s history on the relay' });
     const idsOf = async (key) => new Set((await relay.query({ kinds: [1059], '#p': [key] })).map((e) => e.id));
     const aliceHad = await idsOf(ALICE.mailbox_key);
     const forBob = await idsOf(BOB.mailbox_key);
@@ -90,12 +86,12 @@ test('never online together: three messages and a 100 KiB image arrive once, in 
       'once each, in the order Alice wrote them',
     );
     await until(
-      () => fileStatus(bob.page, ALICE.fingerprint, image.fileId),
+      () => transferStatus(bob.page, ALICE.fingerprint, image.fileId),
       (s) => s?.state === 'complete',
       { timeout: 60_000, what: 'the image complete at Bob' },
     );
     // Bob's acknowledgements leave through the relays too.
-    await waitInPage(bob.page, async () => (await import('./js/facade.js')).app.chat.settled(), undefined, { what: 'Bob’s acknowledgements sent' });
+    await until(() => settled(bob.page), Boolean, { what: 'Bob’s acknowledgements sent' });
     await until(idsOf.bind(null, ALICE.mailbox_key), (ids) => [...ids].some((id) => !aliceHad.has(id)), { what: 'Bob’s acknowledgements on the relay' });
     await leave(bob);
 
@@ -104,13 +100,13 @@ test('never online together: three messages and a 100 KiB image arrive once, in 
     await untilStates(alice.page, conv, ['delivered', 'read'], 'every message delivered at Alice');
     // The deletions wait 10 min to 2 h (a deletion at once would tell the
     // relay when Bob read his mail): queued, and the relay still serves the wraps.
-    await waitInPage(alice.page, async () => (await import('./js/facade.js')).app.mailbox.deletionsWaiting() >= 4, undefined, { what: 'deletions waiting' });
+    await until(() => deletionsWaiting(alice.page), (n) => n >= 4, { what: 'deletions waiting' });
     assert.ok(
       [...(await idsOf(BOB.mailbox_key))].some((id) => forBob.has(id)),
       'nothing deleted at once',
     );
     // Their time comes (the façade lets it pass).
-    await alice.page.evaluate(async () => (await import('./js/facade.js')).app.mailbox.sendDeletionsNow());
+    await sendDeletionsNow(alice.page);
     // (Bob's own history, left on his mailbox meanwhile, stays: it is not Alice's.)
     await until(idsOf.bind(null, BOB.mailbox_key), (ids) => ![...ids].some((id) => forBob.has(id)), {
       what: 'the relay to stop serving Alice’s delivered wraps (NIP-09)',
@@ -204,14 +200,7 @@ test('a group whose three members are online at different, non-overlapping times
     await arrive(alice, relaysOnly([relay.url]));
     await addByLink(alice.page, BOB, 'Bob');
     await addByLink(alice.page, CAROL, 'Carol');
-    const groupConv = await alice.page.evaluate(
-      async ([bob, carol]) => {
-        const { app } = await import('./js/facade.js');
-        const g = await app.groups.create('Never together', [bob, carol]);
-        return g.conversationId ?? app.groups.list()[0].conversationId;
-      },
-      [BOB.fingerprint, CAROL.fingerprint],
-    );
+    const groupConv = (await createGroup(alice.page, 'Never together', [BOB, CAROL])).conversationId;
     await send(alice.page, groupConv, 'from alice');
     await untilStates(alice.page, groupConv, ['relayed'], 'Alice’s group message on relays');
     await leave(alice);
@@ -278,10 +267,9 @@ test('the relay restarts between send and fetch and one of two relays is dead: n
     });
     assert.equal(got.length, 1);
     // The Network section names the dead relay's error.
-    await waitInPage(
-      bob.page,
-      async (url) => (await import('./js/facade.js')).app.mailbox.status().some((r) => r.url === url && r.state !== 'open' && r.lastError),
-      dead,
+    await until(
+      () => mailboxStatus(bob.page),
+      (relays) => relays.some((r) => r.url === dead && r.state !== 'open' && r.lastError),
       {
         what: 'the dead relay reported',
       },
@@ -320,7 +308,7 @@ test('with default settings, builder serve’s own relay carries the mail of peo
       `#mailbox-status li[data-url="${restarted.url.replace('http', 'ws').replace('/index.htm', '/relay')}"][data-auth="ok"][data-subscription="live"]`,
       { timeout: 30_000 },
     );
-    await waitInPage(page, async () => (await import('./js/facade.js')).app.chat.settled(), undefined, { what: 'Bob’s acknowledgement sent' });
+    await until(() => settled(page), Boolean, { what: 'Bob’s acknowledgement sent' });
     await leave(bob);
 
     await arrive(alice);
@@ -436,7 +424,7 @@ test('a hostile relay’s garbage, forgeries and replays are dropped, its rate l
     await send(alice.page, conv, 'second through a bad relay');
     await untilStates(alice.page, conv, ['relayed'], 'on the hostile relay');
     // What the relay refused as rate-limited went again after the pause.
-    await waitInPage(alice.page, async () => (await import('./js/facade.js')).app.mailbox.status().every((r) => r.waiting === 0 && !r.pausedUntil), undefined, {
+    await until(() => mailboxStatus(alice.page), (relays) => relays.every((r) => r.waiting === 0 && !r.pausedUntil), {
       what: 'nothing left waiting for the rate-limited relay',
     });
     assert.equal(relay.rateLimited.length, 1);

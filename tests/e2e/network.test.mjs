@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { browserAndServerPerFile, closeAll, dumpDatabase, freePort, login, openPage, until } from './harness.mjs';
 import { startNostrRelay, startNpmTracker } from './servers.mjs';
 import { roomOf } from './rooms.mjs';
+import { joinGroupRoom, networkStatus, settings } from './driver.mjs';
 import { WebSocketServer } from 'ws';
 import {
   ALICE, BOB, CAROL, identities, statusText, MALLORY, tab, addContact, addContactInForm, befriend, loggedIn, ping, unexpectedProblems, waitOffline, waitOnline,
@@ -38,7 +39,7 @@ test('with default settings (the public STUN server unreachable, as on a LAN wit
   const [a, b] = [await openPage(browser, server.url), await openPage(browser, server.url)];
   await login(a, dee.username, dee.password, { bits: dee.bits });
   await login(b, eve.username, eve.password, { bits: eve.bits });
-  const iceServers = await a.evaluate(async () => (await import('./js/facade.js')).app.settings.iceServers);
+  const { iceServers } = await settings(a);
   assert.deepEqual(iceServers, [{ urls: ['stun:stun.l.google.com:19302'] }], 'the shipped STUN server is in use');
   await addContactInForm(a, eve, 'Eve');
   // A new contact's room is joined at once (no room cycler tick in between):
@@ -178,11 +179,7 @@ test('three peers in one group room each authenticate the other two', async () =
   const pages = await Promise.all(members.map((who) => loggedIn(browser, server.url, who, { local: true })));
   const groupId = Array.from({ length: 16 }, (_, i) => i);
   const secret = Array.from({ length: 32 }, (_, i) => 100 + i);
-  await Promise.all(pages.map((page, i) => page.evaluate(async ({ groupId, secret, others }) => {
-    const { app } = await import('./js/facade.js');
-    const room = await app.cryptoClient.groupRoom(Uint8Array.from(groupId), Uint8Array.from(secret));
-    window.groupRoom = app.network.join({ room, allowed: () => others });
-  }, { groupId, secret, others: members.filter((_, j) => j !== i).map((m) => m.fingerprint) })));
+  await Promise.all(pages.map((page, i) => joinGroupRoom(page, { groupId, secret, allowed: members.filter((_, j) => j !== i).map((m) => m.fingerprint) })));
   for (const [i, page] of pages.entries()) {
     await page.waitForFunction(() => window.groupRoom.peers().length === 2, null, { timeout: 30_000 });
     const seen = await page.evaluate(() => window.groupRoom.peers().map((p) => p.fingerprint).sort());
@@ -245,7 +242,7 @@ test('when the network comes back, signalling reconnects at once instead of wait
   await tracker.stop();
   await alice.context().setOffline(true);
   // Let failures push the next attempt several seconds away.
-  const endpoint = () => alice.evaluate(async () => (await import('./js/facade.js')).app.network.status().trackers[0]);
+  const endpoint = async () => (await networkStatus(alice)).trackers[0];
   const waiting = await until(endpoint, (e) => e.state === 'retrying' && e.retryAt - Date.now() >= 6_000, { what: 'a backoff of 6 s or more' });
   const restarted = await startNpmTracker({ port: tracker.port });
   try {

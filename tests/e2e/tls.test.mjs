@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { BUILDER, ROOT, freePort, launch, login, openPage, until } from './harness.mjs';
 import { ALICE, BOB, addContact, tab, waitOnline } from './network-helpers.mjs';
-import { conversationWith, untilStored } from './chat-helpers.mjs';
+import { conversationWith, send, untilStored } from './chat-helpers.mjs';
 
 /** Starts `builder serve --tls` and reads what it prints. */
 async function serveTls(dataDir) {
@@ -66,7 +66,7 @@ test('over https with the printed certificate, two people log in and chat throug
     await addContact(bob, ALICE, 'Alice');
     await Promise.all([waitOnline(alice, BOB), waitOnline(bob, ALICE)]);
     const id = await conversationWith(alice, BOB);
-    await alice.evaluate(async (conversationId) => (await import('./js/facade.js')).app.chat.send(conversationId, { t: 'text', body: 'over https and wss' }), id);
+    await send(alice, id, 'over https and wss');
     await untilStored(bob, id, (m) => m.some((x) => x.body === 'over https and wss'), { what: 'the message at Bob' });
   } finally {
     await browser.close();
