@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { TEST_TIMING, browserAndServerPerFile, closeAll, login } from './harness.mjs';
 import { startNpmTracker } from './servers.mjs';
 import { ALICE, BOB, CAROL, befriend, loggedIn } from './network-helpers.mjs';
-import { remoteDescriptions } from './driver.mjs';
 import { answer, callState, growth, startCall, inAGroup, untilReceived } from './call-helpers.mjs';
-import { currentCall } from './driver.mjs';
+import { currentCall, remoteDescriptions } from './driver.mjs';
 
 let browser;
 let server;
