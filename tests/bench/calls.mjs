@@ -9,6 +9,7 @@ import { launch, serve } from '../e2e/harness.mjs';
 import { ALICE, BOB, CAROL, MALLORY, befriend, loggedIn } from '../e2e/network-helpers.mjs';
 import { cpuTicks, chromiumPids } from './proc.mjs';
 import { answer, received, startCall, inAGroup, untilReceived } from '../e2e/call-helpers.mjs';
+import { hangUp as leaveCall } from '../e2e/driver.mjs';
 
 const RUNS = Number(process.env.BENCH_CALLS ?? 10);
 const CALL_S = Number(process.env.BENCH_CALL_S ?? 60);
@@ -115,7 +116,7 @@ try {
     rows.push([`${size}-way video call, ${width}×${height}, ${CALL_S} s: lowest decoded frame rate (any participant, sampled every 2 s)`, `${lowest.toFixed(0)} fps (${lowestWhere})`, '≥ 20 fps', lowest >= 20]);
     rows.push([`${size}-way video call: CPU of all Chromium processes (${size} pages on this machine)`, `${groupCpu.toFixed(0)} % of one core (${(groupCpu / size).toFixed(0)} % per participant)`, 'measured', true]);
     // A group call goes on until the last one leaves.
-    for (const page of pages) await page.evaluate(() => import('./js/facade.js').then(({ app }) => app.calls.hangup()));
+    for (const page of pages) await leaveCall(page);
     await Promise.all(pages.map((p) => p.context().close()));
   }
 } finally {

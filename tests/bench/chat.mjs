@@ -9,6 +9,7 @@ import { ROOT, launch, login, openPage, serve } from '../e2e/harness.mjs';
 import { ALICE, BOB, befriend, identities, tab } from '../e2e/network-helpers.mjs';
 import { rawThroughput } from './raw.mjs';
 import { cpuTicks } from './proc.mjs';
+import { conversationWith, storedCount } from '../e2e/driver.mjs';
 
 const LATENCY_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 200);
 const BURST = Number(process.env.BENCH_BURST ?? 500);
@@ -23,7 +24,7 @@ const browser = await launch();
 const rows = [];
 try {
   const [a, b] = await befriend(browser, server.url, { local: true });
-  const conversation = await a.evaluate(async (fp) => (await import('./js/facade.js')).app.contacts.get(fp).conversationId, BOB.fingerprint);
+  const conversation = await conversationWith(a, BOB);
 
   // 1. Latency: send() until Alice holds Bob's acknowledgement (the delivered tick).
   const latencies = await a.evaluate(async ({ id, runs }) => {
@@ -137,7 +138,7 @@ try {
     await new Promise((r) => requestAnimationFrame(r));
     return performance.now() - t0;
   }, conversation);
-  const stored = await b.evaluate(async (id) => (await (await import('./js/facade.js')).app.chat.conversation(id)).nextSeq - 1, conversation);
+  const stored = await storedCount(b, conversation);
   rows.push([`open a conversation holding ${stored} messages (first 50 shown)`, `${openMs.toFixed(0)} ms`, '< 500 ms', openMs < 500]);
   await Promise.all([a.context().close(), b.context().close()]);
 

@@ -11,6 +11,7 @@
 import { launch, login, serve, until } from '../e2e/harness.mjs';
 import { ALICE, BOB } from '../e2e/network-helpers.mjs';
 import { arrive, leave, person } from '../e2e/mailbox-helpers.mjs';
+import { addContact, contactOf, conversationIfContact, conversationWith, isOnline, profilePending, send, settled, storedCount } from '../e2e/driver.mjs';
 
 const MESSAGES = Number(process.env.BENCH_DEVICES_MESSAGES ?? 1000);
 const TESS = ALICE;
@@ -20,23 +21,11 @@ const server = await serve();
 const browser = await launch();
 const rows = [];
 
-const facade = (page, fn, arg) =>
-  page.evaluate(async ({ fn, arg }) => new Function('app', 'arg', `return (${fn})(app, arg)`)((await import('./js/facade.js')).app, arg), {
-    fn: fn.toString(),
-    arg,
-  });
-
 /** Messages stored in the conversation with `who` (cheap: no message is opened). */
-const count = (page, who) =>
-  facade(
-    page,
-    (app, fp) => {
-      const id = app.contacts.get(fp)?.conversationId;
-      const conv = id && app.chat.conversation(id);
-      return conv ? conv.nextSeq - 1 : -1;
-    },
-    who.fingerprint,
-  );
+const count = async (page, who) => {
+  const id = await conversationIfContact(page, who);
+  return id ? storedCount(page, id) : -1;
+};
 
 /** A fresh device of Tess logs in: ms to the chat screen, to Uma listed, and to all messages stored. */
 async function freshDevice() {
@@ -46,7 +35,7 @@ async function freshDevice() {
   const t0 = Date.now();
   await login(device.page, TESS.username, TESS.password, { bits: TESS.bits });
   const loggedIn = Date.now() - t0;
-  await until(() => facade(device.page, (app, fp) => !!app.contacts.get(fp), UMA.fingerprint), Boolean, {
+  await until(async () => (await contactOf(device.page, UMA)) !== null, Boolean, {
     timeout: 120_000,
     interval: 50,
     what: 'Uma on the fresh device',
@@ -70,9 +59,9 @@ try {
     [umaPage, TESS],
     [laptopPage, UMA],
   ]) {
-    await facade(page, (app, w) => app.contacts.add({ keyText: w.spki, nickname: w.username }).then(() => true), { spki: who.spki, username: who.username });
+    await addContact(page, who, who.username);
   }
-  await until(() => facade(laptopPage, (app, fp) => app.sessions.isOnline(fp), UMA.fingerprint), Boolean, { timeout: 60_000, what: 'Uma online' });
+  await until(() => isOnline(laptopPage, UMA), Boolean, { timeout: 60_000, what: 'Uma online' });
   // The history: half written by each, in turns of ten.
   console.log(`writing ${MESSAGES} messages...`);
   for (let i = 0; i < MESSAGES; i += 20) {
@@ -80,15 +69,8 @@ try {
       [laptopPage, UMA, 'tess'],
       [umaPage, TESS, 'uma'],
     ]) {
-      await facade(
-        page,
-        async (app, { fp, from, name }) => {
-          const id = app.contacts.get(fp).conversationId;
-          for (let k = from; k < from + 10; k++) await app.chat.send(id, { t: 'text', body: `${name} ${k}` });
-          return true;
-        },
-        { fp: who.fingerprint, from: i / 2, name },
-      );
+      const id = await conversationWith(page, who);
+      for (let k = i / 2; k < i / 2 + 10; k++) await send(page, id, `${name} ${k}`);
     }
   }
   await until(
@@ -96,7 +78,7 @@ try {
     (n) => n >= MESSAGES,
     { timeout: 600_000, what: 'the history on the laptop' },
   );
-  await until(() => facade(laptopPage, (app) => app.chat.settled() && app.profile.pending() === 0), Boolean, {
+  await until(async () => (await settled(laptopPage)) && (await profilePending(laptopPage)) === 0, Boolean, {
     timeout: 600_000,
     what: 'the laptop’s history and profile on the relay',
   });

@@ -19,6 +19,7 @@ import { launch, serve } from '../e2e/harness.mjs';
 import { addContact, loggedInNewcomer, waitOnline } from '../e2e/network-helpers.mjs';
 import { buildMesh, simulateGroup } from '../js/group-sim.mjs';
 import { DEFAULT_SETTINGS } from '../../templates/js/core/settings.js';
+import { conversationWith } from '../e2e/driver.mjs';
 
 const PAGES = Number(process.env.BENCH_GROUP_PAGES ?? 10);
 const MESSAGES = Number(process.env.BENCH_GROUP_MESSAGES ?? 30);
@@ -106,7 +107,7 @@ try {
       }
       return { first, group, single };
     },
-    { conv: group.conv, pair: await member.evaluate(async (fp) => (await import('./js/facade.js')).app.contacts.get(fp).conversationId, people[0].fingerprint), runs: MESSAGES },
+    { conv: group.conv, pair: await conversationWith(member, people[0]), runs: MESSAGES },
   );
   const connections = await Promise.all(
     pages.map((page) =>

@@ -19,6 +19,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { freePort, launch, login, openPage, serve } from '../e2e/harness.mjs';
 import { startNostrRelay, startNpmTracker } from '../e2e/servers.mjs';
 import { staticServer } from './static.mjs';
+import { send } from '../e2e/driver.mjs';
 
 const SETTLE_S = Number(process.env.BENCH_LOAD_SETTLE_S ?? 240);
 const WINDOW_S = Number(process.env.BENCH_LOAD_WINDOW_S ?? 360);
@@ -146,9 +147,7 @@ try {
   let sent = 0;
   chatting = setInterval(() => {
     const id = conversations[sent++ % conversations.length];
-    page
-      .evaluate(async ({ id, n }) => (await import('./js/facade.js')).app.chat.send(id, { t: 'text', body: `message ${n}` }), { id, n: sent })
-      .catch(() => {});
+    send(page, id, `message ${sent}`).catch(() => {});
   }, CHAT_EVERY_S * 1000);
   await sleep(WINDOW_S * 1000);
   clearInterval(chatting);

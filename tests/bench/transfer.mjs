@@ -8,6 +8,7 @@
 import { launch, serve } from '../e2e/harness.mjs';
 import { BOB, befriend } from '../e2e/network-helpers.mjs';
 import { rawThroughput } from './raw.mjs';
+import { conversationWith } from '../e2e/driver.mjs';
 
 const SIZES_MIB = (process.env.BENCH_TRANSFER_MIB ?? '20,200').split(',').map(Number);
 const RAW_ROUNDS = 3;
@@ -81,7 +82,7 @@ const server = await serve();
 const browser = await launch();
 try {
   const [a, b] = await befriend(browser, server.url, { local: true });
-  const conversation = await a.evaluate(async (fp) => (await import('./js/facade.js')).app.contacts.get(fp).conversationId, BOB.fingerprint);
+  const conversation = await conversationWith(a, BOB);
   const rows = [];
   for (const mib of SIZES_MIB) {
     const bytes = mib * 1024 * 1024;

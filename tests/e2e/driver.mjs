@@ -368,6 +368,14 @@ export function contents(page, conversationId) {
   }, conversationId);
 }
 
+/** How many messages a conversation holds (cheap: none is opened); -1 without the conversation. */
+export function storedCount(page, conversationId) {
+  return page.evaluate(async (id) => {
+    const conversation = (await import('./js/facade.js')).app.chat.conversation(id);
+    return conversation ? conversation.nextSeq - 1 : -1;
+  }, conversationId);
+}
+
 /** Whether everything is out: our history on the relays for our other devices, reads under way, acknowledgements. */
 export function settled(page) {
   return page.evaluate(async () => (await import('./js/facade.js')).app.chat.settled());

@@ -10,6 +10,7 @@ import { ALICE, BOB } from '../e2e/network-helpers.mjs';
 import { conversationWith, stored } from '../e2e/chat-helpers.mjs';
 import { addByLink, arrive, leave, person, relaysOnly } from '../e2e/mailbox-helpers.mjs';
 import { login } from '../e2e/harness.mjs';
+import { send } from '../e2e/driver.mjs';
 
 const MESSAGES = Number(process.argv[2] ?? 100);
 const PER_WINDOW = Number(process.env.SOAK_PER_WINDOW ?? 10);
@@ -45,7 +46,7 @@ while (written < MESSAGES) {
   const batch = Math.min(PER_WINDOW, MESSAGES - written);
   for (let i = 0; i < batch; i++) {
     const body = `${someone.who.username}-${written + i}`;
-    await someone.page.evaluate(async ({ id, body }) => (await import('./js/facade.js')).app.chat.send(id, { t: 'text', body }), { id: someone.conversation, body });
+    await send(someone.page, someone.conversation, body);
     someone.sent.push(body);
     if (i === Math.floor(batch / 2) && window % 3 === 1) {
       // A reload in the middle of a window: the outbox carries on.

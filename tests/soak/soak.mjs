@@ -6,6 +6,7 @@
 import { launch, login, serve } from '../e2e/harness.mjs';
 import { startNpmTracker } from '../e2e/servers.mjs';
 import { ALICE, BOB, addContact, configure, waitOnline } from '../e2e/network-helpers.mjs';
+import { conversationWith } from '../e2e/driver.mjs';
 
 const MESSAGES = Number(process.argv[2] ?? 1000);
 const CHAOS_EVERY = Number(process.env.SOAK_CHAOS_EVERY ?? 40);
@@ -35,7 +36,7 @@ for (const person of Object.values(people)) {
 }
 await Promise.all([waitOnline(people.alice.page, BOB, 60_000), waitOnline(people.bob.page, ALICE, 60_000)]);
 for (const person of Object.values(people)) {
-  person.conversation = await person.page.evaluate(async (fp) => (await import('./js/facade.js')).app.contacts.get(fp).conversationId, person.other.fingerprint);
+  person.conversation = await conversationWith(person.page, person.other);
 }
 log(`connected; sending ${MESSAGES} messages with chaos every ~${CHAOS_EVERY}`);
 
