@@ -98,7 +98,7 @@ test('a participant whose session drops shows as reconnecting and comes back int
     }, TEST_TIMING.silenceTimeoutMs + 4_000);
     await alice.waitForSelector(`.call-tile[data-fingerprint="${BOB.fingerprint}"][data-state="reconnecting"]`, { state: 'attached', timeout: 30_000 });
     await frozen;
-    await alice.waitForSelector(`.call-tile[data-fingerprint="${BOB.fingerprint}"][data-state="joined"]`, { state: 'attached', timeout: 30_000 });
+    await alice.waitForSelector(`.call-tile[data-fingerprint="${BOB.fingerprint}"][data-state="joined"]`, { state: 'attached', timeout: 60_000 });
     await untilReceived(alice, BOB, (s) => s.framesPerSecond > 5, { what: 'Bob’s video again', timeout: 20_000 });
     await untilReceived(bob, ALICE, (s) => s.framesPerSecond > 5, { what: 'Alice’s video again at Bob', timeout: 20_000 });
     assert.equal(await currentCall(alice), id, 'the same call, not a new one');
