@@ -1980,7 +1980,6 @@ const handlers = {
   'envelope.open': ({ envelope, senderSpki }) => requireSession().openEnvelope(envelope, senderSpki),
   'envelope.sealGroup': ({ keyId, key, conversationId, timestampMs, lamport, content, messageId }) =>
     requireSession().sealGroupEnvelope(keyId, key, conversationId, timestampMs, lamport, content, messageId),
-  'envelope.openGroup': ({ envelope, senderSpki, keyId, key }) => requireSession().openGroupEnvelope(envelope, senderSpki, keyId, key),
   // Sending in one trip (chat/outbox.js): the envelope, the receipt of our
   // own copy (it reopens the message from the history) and its sealed meta.
   'envelope.sealOwn': async ({ recipients, keyId, key, conversationId, timestampMs, lamport, content, messageId, metaPrefix, meta }) => {

@@ -119,19 +119,21 @@ export function isOnline(page, who) {
   return page.evaluate(async (fp) => (await import('./js/facade.js')).app.sessions.isOnline(fp), who.fingerprint);
 }
 
-/** The id of our conversation with the contact `who`. */
-export function conversationWith(page, who) {
-  return page.evaluate(async (fp) => (await import('./js/facade.js')).app.contacts.get(fp).conversationId, who.fingerprint);
+/** The id of our conversation with the contact `who` (throws if `who` is not a contact). */
+export async function conversationWith(page, who) {
+  const id = await conversationIfContact(page, who);
+  if (id === null) throw new Error(`${who.username ?? who.fingerprint} is not a contact here`);
+  return id;
 }
 
 /** The conversation id of our first group, or null. */
-export function firstGroup(page) {
-  return page.evaluate(async () => (await import('./js/facade.js')).app.groups.list()[0]?.conversationId ?? null);
+export async function firstGroup(page) {
+  return (await groupList(page))[0]?.conversationId ?? null;
 }
 
 /** Whether we are a member of the group whose conversation is `conversationId`. */
-export function hasGroup(page, conversationId) {
-  return page.evaluate(async (id) => (await import('./js/facade.js')).app.groups.byConversation(id) !== undefined, conversationId);
+export async function hasGroup(page, conversationId) {
+  return (await groupList(page)).some((g) => g.conversationId === conversationId);
 }
 
 /** How many of `who`'s devices we have a ready session with. */
@@ -168,7 +170,7 @@ export function contactOf(page, who) {
   }, who.fingerprint);
 }
 
-/** The id of our conversation with `who`, or null while `who` is not a contact (conversationWith throws then). */
+/** The id of our conversation with `who`, or null while `who` is not a contact. */
 export function conversationIfContact(page, who) {
   return page.evaluate(async (fp) => (await import('./js/facade.js')).app.contacts.get(fp)?.conversationId ?? null, who.fingerprint);
 }

@@ -43,10 +43,11 @@ export async function configureInForm(page, { trackers = [], relays = [], local 
 /** The same settings, set through the driver (for tests whose subject is not the form). */
 export const configure = saveSettings;
 
-export async function loggedIn(browser, url, who, network) {
+/** A page of `who`, logged in and set to `network` (through the settings form with `forms`). */
+export async function loggedIn(browser, url, who, network, { forms = false } = {}) {
   const page = await openPage(browser, url);
   await login(page, who.username, who.password, { bits: who.bits });
-  await configure(page, network);
+  await (forms ? configureInForm : configure)(page, network);
   return page;
 }
 
@@ -113,14 +114,7 @@ export async function ping(page, who) {
  */
 export async function befriend(browser, url, network, { alice = ALICE, bob = BOB, forms = false } = {}) {
   // Both log in at once: each derivation keeps one core busy for about a second.
-  const [a, b] = await Promise.all(
-    [alice, bob].map(async (who) => {
-      const page = await openPage(browser, url);
-      await login(page, who.username, who.password, { bits: who.bits });
-      await (forms ? configureInForm : configure)(page, network);
-      return page;
-    }),
-  );
+  const [a, b] = await Promise.all([alice, bob].map((who) => loggedIn(browser, url, who, network, { forms })));
   await (forms ? addContactInForm : addContact)(a, bob, 'Bob');
   await (forms ? addContactInForm : addContact)(b, alice, 'Alice');
   await Promise.all([waitOnline(a, bob), waitOnline(b, alice)]);

@@ -185,20 +185,8 @@ export function fakeCrypto({ self = null } = {}) {
     digest: async () => new Uint8Array(32),
 
     // ---- envelopes ----
-    sealEnvelope: async (/** @type {{recipients: Uint8Array[]} & Parameters<typeof sealed>[1]} */ args) =>
-      sealed('sealEnvelope', args, { recipients: args.recipients.map(fingerprintOf) }),
-    sealGroupEnvelope: async (/** @type {{keyId: Uint8Array} & Parameters<typeof sealed>[1]} */ args) =>
-      sealed('sealGroupEnvelope', args, { keyId: hex(args.keyId) }),
     peekEnvelope: async (/** @type {Uint8Array} */ envelope) => readEnvelope(envelope).header,
     verifyEnvelope: async (/** @type {Uint8Array} */ envelope) => opened('verifyEnvelope', envelope).header,
-    openEnvelope: async (/** @type {Uint8Array} */ envelope) => {
-      const { header, content } = opened('openEnvelope', envelope);
-      return { ...header, content, receipt: Uint8Array.of(1) };
-    },
-    openGroupEnvelope: async (/** @type {Uint8Array} */ envelope) => {
-      const { header, content } = opened('openGroupEnvelope', envelope);
-      return { ...header, content, receipt: Uint8Array.of(1) };
-    },
     // The one-trip calls seal the meta as memoryStore seals a value ({where, json}).
     sealOwnEnvelope: async (
       /** @type {{recipients?: Uint8Array[], groupKey?: {keyId: Uint8Array} | null, metaPrefix: string, meta: Uint8Array} & Parameters<typeof sealed>[1]} */ {

@@ -181,12 +181,6 @@ export function createCryptoClient(integrity, embedded = null) {
     sealGroupEnvelope: (
       /** @type {{keyId: Uint8Array, key: Uint8Array, conversationId: Uint8Array, timestampMs: number, lamport: number, content: Uint8Array, messageId?: Uint8Array}} */ args,
     ) => call('envelope.sealGroup', args),
-    /** @returns {Promise<OpenedEnvelope>} */
-    openGroupEnvelope: (
-      /** @type {Uint8Array} */ envelope,
-      /** @type {Uint8Array} */ senderSpki,
-      /** @type {{keyId: Uint8Array, key: Uint8Array}} */ { keyId, key },
-    ) => call('envelope.openGroup', { envelope, senderSpki, keyId, key }),
     /**
      * Sending in one trip: seals to `recipients` (or, given `groupKey`, under
      * our sender key), opens our own copy for the receipt that reopens it
